@@ -1,0 +1,122 @@
+"""Entry point: ``klimanet run | console | db upgrade`` (also ``python -m bot …``)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+from bot.clock import OffsetClock
+from bot.config import ConfigError, Settings
+
+log = logging.getLogger("klimanet")
+
+DEFAULT_PORT = 3000
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="klimanet", description="Klimanet chat bot")
+    parser.add_argument("--log-level", default=os.environ.get("KLIMANET_LOG_LEVEL", "INFO"))
+    commands = parser.add_subparsers(dest="command")
+
+    run = commands.add_parser(
+        "run", help="run the bot (Socket Mode, HTTP mode, or the local console without Slack)"
+    )
+    run.add_argument("--http", action="store_true", help="Slack's HTTP mode on POST /slack/events")
+    run.add_argument("--host", default="0.0.0.0")
+    run.add_argument("--port", type=int, default=int(os.environ.get("PORT", DEFAULT_PORT)))
+    _console_args(run)
+
+    console = commands.add_parser("console", help="local terminal chat, no Slack needed")
+    _console_args(console)
+
+    db = commands.add_parser("db", help="database maintenance")
+    db.add_argument("action", choices=["upgrade"])
+    return parser
+
+
+def _console_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--as", dest="user_id", default="U0LOCAL", help="Slack-style user id")
+    parser.add_argument("--navn", default="Lokal bruger", help="display name")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    load_dotenv(Path.cwd() / ".env")
+    try:
+        settings = Settings.from_env(os.environ, base_dir=Path.cwd())
+    except ConfigError as err:
+        print(f"klimanet: configuration error: {err}", file=sys.stderr)
+        return 2
+    command = args.command or "run"
+    clock = OffsetClock()
+
+    from bot import runtime  # after settings: composition happens only in the entry point
+
+    if command == "db":
+        from bot.db import make_engine, upgrade
+
+        upgrade(make_engine(settings.database_url))
+        print("database is up to date", file=sys.stderr)
+        return 0
+
+    if command == "console" or (command == "run" and not settings.has_slack and not args.http):
+        if command == "run":
+            log.info("no SLACK_BOT_TOKEN: starting the local console instead of Slack")
+        # Quiet the console: the user reads the chat, not the logs.
+        logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
+        from bot.console import run_console
+
+        core = runtime.build_core(settings, clock)
+        return run_console(core.service, args.user_id, args.navn)
+
+    if not settings.has_slack:
+        print(
+            "klimanet: configuration error: SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are needed "
+            "for --http",
+            file=sys.stderr,
+        )
+        return 2
+    slack = runtime.build_slack(settings, clock)
+    if settings.socket_mode and not args.http:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        log.info("starting in Socket Mode")
+        SocketModeHandler(slack.app, settings.slack_app_token).start()  # type: ignore[no-untyped-call]
+        return 0
+    if not settings.slack_signing_secret:
+        print("klimanet: configuration error: SLACK_SIGNING_SECRET is missing", file=sys.stderr)
+        return 2
+    return serve_http(runtime.wsgi_app(slack.app, slack.core.engine), args.host, args.port)
+
+
+def serve_http(application: object, host: str, port: int) -> int:
+    """Waitress: a production WSGI server with a thread pool (Bolt's dev server is not)."""
+    from waitress import create_server  # type: ignore[import-untyped]
+
+    from bot.runtime import HTTP_THREADS
+
+    server = create_server(application, host=host, port=port, threads=HTTP_THREADS)
+    signal.signal(signal.SIGTERM, lambda *_: server.close())
+    log.info("listening on http://%s:%s (POST /slack/events, GET /health)", host, port)
+    try:
+        server.run()
+    except (KeyboardInterrupt, OSError):
+        pass
+    finally:
+        server.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

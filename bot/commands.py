@@ -1,0 +1,99 @@
+"""Parsing what people type after ``/klimanet``. Pure functions: no I/O, never raise."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from bot.models import SeatKind
+
+# Canonical subcommand -> every spelling we accept (folded: lower case, æ→ae, ø→oe, å→aa).
+SUBCOMMANDS: dict[str, tuple[str, ...]] = {
+    "tilmeld": ("tilmeld", "tilmelding"),
+    "pladser": ("pladser", "plads"),
+    "afmeld": ("afmeld", "afmelding"),
+    "kommuner": ("kommuner", "netvaerk", "netvaerket"),
+    "hjaelp": ("hjaelp", "help", "?"),
+}
+
+# How each subcommand is shown to users (with the Danish letters).
+DISPLAY_NAMES = {"hjaelp": "hjælp"}
+
+SEAT_KIND_WORDS: dict[str, SeatKind] = {
+    "fast": SeatKind.FIXED,
+    "faste": SeatKind.FIXED,
+    "fleksibel": SeatKind.FLEXIBLE,
+    "fleksible": SeatKind.FLEXIBLE,
+    "fleks": SeatKind.FLEXIBLE,
+    "flex": SeatKind.FLEXIBLE,
+}
+
+MAX_INPUT = 500
+
+
+def fold(text: str) -> str:
+    """Case- and spelling-insensitive key: 'Hjælp' and 'hjaelp' fold to the same."""
+    text = unicodedata.normalize("NFC", text).casefold()
+    return text.replace("æ", "ae").replace("ø", "oe").replace("å", "aa")
+
+
+def clean(text: str) -> str:
+    """Drop control characters and collapse whitespace; cap the length we ever look at."""
+    text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text[:MAX_INPUT])
+    return " ".join(text.split())
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    name: str  # canonical subcommand
+    args: str
+
+
+@dataclass(frozen=True, slots=True)
+class Unknown:
+    word: str
+    suggestion: str | None  # display name of the closest subcommand
+
+
+def display_name(name: str) -> str:
+    return DISPLAY_NAMES.get(name, name)
+
+
+def parse(text: str) -> Parsed | Unknown:
+    text = clean(text)
+    if not text:
+        return Parsed("hjaelp", "")
+    word, _, args = text.partition(" ")
+    key = fold(word).lstrip("/")
+    for name, spellings in SUBCOMMANDS.items():
+        if key in spellings:
+            return Parsed(name, args.strip())
+    by_spelling = {spelling: name for name, forms in SUBCOMMANDS.items() for spelling in forms}
+    best = process.extractOne(key, list(by_spelling), scorer=fuzz.ratio, score_cutoff=60)
+    suggestion = display_name(by_spelling[best[0]]) if best else None
+    return Unknown(word[:40], suggestion)
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterArgs:
+    municipality: str
+    kind: SeatKind | None
+
+
+def parse_register_args(args: str) -> RegisterArgs:
+    """``<kommune> [fast|fleksibel]``: the municipality may be several words ("Høje Taastrup")."""
+    args = clean(args)
+    words = args.split(" ")
+    if words and words[-1]:
+        last = fold(words[-1])
+        kind = SEAT_KIND_WORDS.get(last)
+        if kind is None and len(last) >= 4:
+            best = process.extractOne(
+                last, list(SEAT_KIND_WORDS), scorer=fuzz.ratio, score_cutoff=80
+            )
+            kind = SEAT_KIND_WORDS[best[0]] if best else None
+        if kind is not None:
+            return RegisterArgs(" ".join(words[:-1]), kind)
+    return RegisterArgs(args, None)

@@ -1,0 +1,121 @@
+"""Settings, built once by the entry point from the environment (and ``.env``).
+
+Nothing here runs at import time: ``Settings.from_env`` is called by ``bot.__main__`` only, and
+every other part of the bot receives the object it needs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DEFAULT_SLACK_API_BASE_URL = "https://slack.com/api/"
+DEFAULT_DATABASE_URL = "sqlite:///klimanet.db"
+DEFAULT_TIMEZONE = "Europe/Copenhagen"
+
+_SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed. The message names the setting, in one line."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    slack_api_base_url: str = DEFAULT_SLACK_API_BASE_URL
+    database_url: str = DEFAULT_DATABASE_URL
+    channel: str | None = None
+    admins: frozenset[str] = field(default_factory=frozenset)
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo(DEFAULT_TIMEZONE))
+
+    @property
+    def has_slack(self) -> bool:
+        return bool(self.slack_bot_token)
+
+    @property
+    def socket_mode(self) -> bool:
+        return bool(self.slack_bot_token and self.slack_app_token)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], *, base_dir: Path | None = None) -> Settings:
+        def get(name: str) -> str | None:
+            value = env.get(name, "").strip()
+            return value or None
+
+        bot_token = get("SLACK_BOT_TOKEN")
+        if bot_token is not None and not bot_token.startswith("xoxb-"):
+            raise ConfigError("SLACK_BOT_TOKEN must be a bot token starting with 'xoxb-'.")
+        app_token = get("SLACK_APP_TOKEN")
+        if app_token is not None and not app_token.startswith("xapp-"):
+            raise ConfigError("SLACK_APP_TOKEN must be an app-level token starting with 'xapp-'.")
+        signing_secret = get("SLACK_SIGNING_SECRET")
+        if bot_token and not app_token and not signing_secret:
+            raise ConfigError(
+                "SLACK_SIGNING_SECRET is missing: HTTP mode needs it (or set SLACK_APP_TOKEN "
+                "for Socket Mode)."
+            )
+
+        base_url = get("SLACK_API_BASE_URL") or DEFAULT_SLACK_API_BASE_URL
+        if not re.match(r"^https?://[^\s/]+", base_url):
+            raise ConfigError(f"SLACK_API_BASE_URL is not an http(s) URL: {base_url!r}")
+        if not base_url.endswith("/"):
+            base_url += "/"
+
+        database_url = get("DATABASE_URL") or DEFAULT_DATABASE_URL
+        if not re.match(r"^(sqlite|postgres|postgresql)(\+\w+)?://", database_url):
+            raise ConfigError(
+                "DATABASE_URL must start with 'sqlite:///' or 'postgresql://' "
+                f"(got {database_url.split('://')[0]!r})."
+            )
+        database_url = _normalise_database_url(database_url, base_dir)
+
+        channel = get("KLIMANET_CHANNEL")
+        if channel is not None and not _CHANNEL_ID.match(channel):
+            raise ConfigError(
+                f"KLIMANET_CHANNEL must be a channel id like C0123ABCD (got {channel!r})."
+            )
+
+        admins_raw = get("KLIMANET_ADMINS") or ""
+        admins = frozenset(a for a in re.split(r"[,\s]+", admins_raw) if a)
+        bad = sorted(a for a in admins if not _SLACK_ID.match(a))
+        if bad:
+            raise ConfigError(
+                f"KLIMANET_ADMINS must be Slack user ids like U0123ABCD (wrong: {', '.join(bad)})."
+            )
+
+        tz_name = get("KLIMANET_TIMEZONE") or DEFAULT_TIMEZONE
+        try:
+            timezone = ZoneInfo(tz_name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(f"KLIMANET_TIMEZONE is not a known time zone: {tz_name!r}") from None
+
+        return cls(
+            slack_bot_token=bot_token,
+            slack_signing_secret=signing_secret,
+            slack_app_token=app_token,
+            slack_api_base_url=base_url,
+            database_url=database_url,
+            channel=channel,
+            admins=admins,
+            timezone=timezone,
+        )
+
+
+def _normalise_database_url(url: str, base_dir: Path | None) -> str:
+    # psycopg 3 is the driver we ship; plain postgresql:// would make SQLAlchemy look for psycopg2.
+    if url.startswith("postgresql://"):
+        return "postgresql+psycopg://" + url[len("postgresql://") :]
+    if url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url[len("postgres://") :]
+    if base_dir is not None and url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+        relative = url[len("sqlite:///") :]
+        if relative and relative != ":memory:":
+            return "sqlite:///" + str((base_dir / relative).resolve())
+    return url

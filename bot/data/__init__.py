@@ -1,0 +1,1 @@
+"""Package data: reference CSVs for Danish municipalities (read via importlib.resources)."""

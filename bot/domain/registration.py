@@ -1,0 +1,428 @@
+"""Registration and seats: the rule "one fixed and two flexible seats per municipality".
+
+The rule is held by the database (see ``bot.models.Seat``): seats exist only on the slots of the
+network's rule, and a person holds at most one seat per network. Claiming a seat is a conditional
+UPDATE (``holder_id IS NULL``), so two people racing for one seat cannot both win, on SQLite or on
+PostgreSQL, and nothing here checks first and writes later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from bot.db import insert_ignore, rows_affected
+from bot.domain.errors import DomainError, ErrorKind
+from bot.models import (
+    Membership,
+    Municipality,
+    Network,
+    NetworkSeatSlot,
+    Person,
+    Seat,
+    SeatAction,
+    SeatEvent,
+    SeatKind,
+)
+
+MAX_TITLE = 150
+MAX_THEMES = 10
+MAX_THEME_LENGTH = 60
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who is acting, as the chat platform identifies them."""
+
+    team_id: str
+    user_id: str
+    name: str
+    title: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Holder:
+    user_id: str
+    name: str
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class SeatView:
+    kind: SeatKind
+    slot: int
+    holder: Holder | None
+
+
+@dataclass(frozen=True, slots=True)
+class SeatOverview:
+    municipality_code: int
+    municipality_name: str
+    official_name: str
+    is_member: bool
+    seats: tuple[SeatView, ...]
+
+    @property
+    def holders(self) -> list[Holder]:
+        return [s.holder for s in self.seats if s.holder is not None]
+
+    @property
+    def free(self) -> list[SeatView]:
+        return [s for s in self.seats if s.holder is None]
+
+
+@dataclass(frozen=True, slots=True)
+class Registration:
+    seat: SeatView
+    overview: SeatOverview
+    became_member: bool
+
+
+@dataclass(frozen=True, slots=True)
+class MemberCount:
+    code: int
+    name: str
+    filled: int
+    seats: int
+
+
+@dataclass(frozen=True, slots=True)
+class RegionSummary:
+    name: str
+    members: tuple[MemberCount, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkSummary:
+    network_name: str
+    member_count: int
+    filled: int
+    seats: int
+    regions: tuple[RegionSummary, ...]
+
+
+def get_network(session: Session, slug: str) -> Network:
+    network = session.scalar(select(Network).where(Network.slug == slug))
+    if network is None:
+        raise DomainError(ErrorKind.NETWORK_UNKNOWN, slug=slug)
+    return network
+
+
+def _slots(session: Session, network: Network) -> list[tuple[SeatKind, int]]:
+    rows = session.execute(
+        select(NetworkSeatSlot.kind, NetworkSeatSlot.slot).where(
+            NetworkSeatSlot.network_id == network.id
+        )
+    ).all()
+    # Fixed before flexible, then by slot: the order seats are offered and shown in.
+    return sorted(
+        ((SeatKind(k), s) for k, s in rows), key=lambda ks: (ks[0] != SeatKind.FIXED, ks[1])
+    )
+
+
+def _clean_themes(themes: Sequence[str]) -> list[str]:
+    cleaned: list[str] = []
+    for theme in themes:
+        theme = " ".join(theme.split())
+        if not theme:
+            continue
+        if len(theme) > MAX_THEME_LENGTH:
+            raise DomainError(ErrorKind.TEXT_TOO_LONG, field="fagområde", limit=MAX_THEME_LENGTH)
+        if theme.casefold() not in (t.casefold() for t in cleaned):
+            cleaned.append(theme)
+    return cleaned[:MAX_THEMES]
+
+
+def upsert_person(
+    session: Session,
+    actor: Actor,
+    now: datetime,
+    *,
+    title: str | None = None,
+    themes: Sequence[str] | None = None,
+) -> Person:
+    insert_ignore(
+        session,
+        Person.__table__,  # type: ignore[arg-type]
+        [
+            {
+                "team_id": actor.team_id,
+                "user_id": actor.user_id,
+                "name": actor.name or actor.user_id,
+                "title": actor.title,
+                "themes": [],
+                "created_at": now,
+            }
+        ],
+    )
+    person = session.scalars(
+        select(Person).where(Person.team_id == actor.team_id, Person.user_id == actor.user_id)
+    ).one()
+    if actor.name and person.name != actor.name:
+        person.name = actor.name
+    if title is not None:
+        title = " ".join(title.split())
+        if len(title) > MAX_TITLE:
+            raise DomainError(ErrorKind.TEXT_TOO_LONG, field="titel", limit=MAX_TITLE)
+        person.title = title
+    if themes is not None:
+        person.themes = _clean_themes(themes)
+    return person
+
+
+def _find_person(session: Session, actor: Actor) -> Person | None:
+    return session.scalars(
+        select(Person).where(Person.team_id == actor.team_id, Person.user_id == actor.user_id)
+    ).one_or_none()
+
+
+def _seat_of(session: Session, network: Network, person: Person) -> Seat | None:
+    return session.scalars(
+        select(Seat).where(Seat.network_id == network.id, Seat.holder_id == person.id)
+    ).one_or_none()
+
+
+def overview(session: Session, network: Network, municipality_code: int) -> SeatOverview:
+    municipality = session.get(Municipality, municipality_code)
+    if municipality is None:
+        raise DomainError(
+            ErrorKind.MUNICIPALITY_UNKNOWN, query=str(municipality_code), suggestions=[]
+        )
+    seats = {
+        (SeatKind(s.kind), s.slot): s
+        for s in session.scalars(
+            select(Seat).where(
+                Seat.network_id == network.id, Seat.municipality_code == municipality_code
+            )
+        )
+    }
+    is_member = session.scalar(
+        select(func.count())
+        .select_from(Membership)
+        .where(
+            Membership.network_id == network.id,
+            Membership.municipality_code == municipality_code,
+        )
+    )
+    views = []
+    for kind, slot in _slots(session, network):
+        seat = seats.get((kind, slot))
+        holder = seat.holder if seat is not None else None
+        views.append(
+            SeatView(
+                kind=kind,
+                slot=slot,
+                holder=Holder(holder.user_id, holder.name, holder.title) if holder else None,
+            )
+        )
+    return SeatOverview(
+        municipality_code=municipality.code,
+        municipality_name=municipality.name,
+        official_name=municipality.official_name,
+        is_member=bool(is_member),
+        seats=tuple(views),
+    )
+
+
+def my_overview(session: Session, network: Network, actor: Actor) -> SeatOverview | None:
+    """The overview of the municipality where the actor holds a seat, if any."""
+    person = _find_person(session, actor)
+    seat = _seat_of(session, network, person) if person else None
+    return overview(session, network, seat.municipality_code) if seat else None
+
+
+def _ensure_membership(session: Session, network: Network, code: int, now: datetime) -> bool:
+    """Make the municipality a member with all its (vacant) seats. True if it just joined."""
+    joined = insert_ignore(
+        session,
+        Membership.__table__,  # type: ignore[arg-type]
+        [{"network_id": network.id, "municipality_code": code, "joined_at": now}],
+    )
+    insert_ignore(
+        session,
+        Seat.__table__,  # type: ignore[arg-type]
+        [
+            {"network_id": network.id, "municipality_code": code, "kind": kind.value, "slot": slot}
+            for kind, slot in _slots(session, network)
+        ],
+    )
+    return joined > 0
+
+
+def register(
+    session: Session,
+    network: Network,
+    actor: Actor,
+    municipality_code: int,
+    kind: SeatKind | None,
+    now: datetime,
+    *,
+    title: str | None = None,
+    themes: Sequence[str] | None = None,
+) -> Registration:
+    """Give the actor a seat in the municipality: the requested kind, or fixed first, then flexible.
+
+    Raises ``DomainError`` when the person already holds a seat in the network or no fitting seat
+    is free. Runs inside the caller's transaction; on a lost race for the last seat the conditional
+    UPDATE simply matches no row and the next candidate is tried.
+    """
+    if session.get(Municipality, municipality_code) is None:
+        raise DomainError(
+            ErrorKind.MUNICIPALITY_UNKNOWN, query=str(municipality_code), suggestions=[]
+        )
+    person = upsert_person(session, actor, now, title=title, themes=themes)
+    existing = _seat_of(session, network, person)
+    if existing is not None:
+        raise DomainError(
+            ErrorKind.ALREADY_REGISTERED,
+            municipality=overview(session, network, existing.municipality_code),
+            seat=SeatView(SeatKind(existing.kind), existing.slot, None),
+        )
+    became_member = _ensure_membership(session, network, municipality_code, now)
+
+    candidates = session.scalars(
+        select(Seat)
+        .where(
+            Seat.network_id == network.id,
+            Seat.municipality_code == municipality_code,
+            Seat.holder_id.is_(None),
+            *([Seat.kind == kind.value] if kind is not None else []),
+        )
+        .order_by(Seat.kind != SeatKind.FIXED.value, Seat.slot)
+    ).all()
+    for seat in candidates:
+        claimed = rows_affected(
+            session,
+            update(Seat)
+            .where(Seat.id == seat.id, Seat.holder_id.is_(None))
+            .values(holder_id=person.id, held_since=now)
+            .execution_options(synchronize_session=False),
+        )
+        if claimed:
+            session.add(
+                SeatEvent(
+                    network_id=network.id,
+                    municipality_code=municipality_code,
+                    seat_id=seat.id,
+                    kind=seat.kind,
+                    slot=seat.slot,
+                    action=SeatAction.REGISTERED.value,
+                    person_id=person.id,
+                    actor_id=person.id,
+                    reason="",
+                    created_at=now,
+                    details={"became_member": became_member},
+                )
+            )
+            session.flush()
+            session.expire_all()
+            result = overview(session, network, municipality_code)
+            return Registration(
+                seat=next(
+                    s for s in result.seats if (s.kind, s.slot) == (SeatKind(seat.kind), seat.slot)
+                ),
+                overview=result,
+                became_member=became_member,
+            )
+
+    session.expire_all()
+    current = overview(session, network, municipality_code)
+    _raise_no_seat(current, kind)
+    raise AssertionError("unreachable")
+
+
+def _raise_no_seat(current: SeatOverview, kind: SeatKind | None) -> None:
+    free_kinds = {s.kind for s in current.free}
+    if not free_kinds:
+        raise DomainError(ErrorKind.MUNICIPALITY_FULL, municipality=current)
+    if kind is SeatKind.FIXED:
+        raise DomainError(ErrorKind.FIXED_SEAT_TAKEN, municipality=current)
+    raise DomainError(ErrorKind.FLEXIBLE_SEATS_TAKEN, municipality=current)
+
+
+@dataclass(frozen=True, slots=True)
+class Release:
+    seat: SeatView
+    overview: SeatOverview
+
+
+def release(session: Session, network: Network, actor: Actor, now: datetime) -> Release:
+    """Free the actor's seat. The history keeps who held it."""
+    person = _find_person(session, actor)
+    seat = _seat_of(session, network, person) if person else None
+    if person is None or seat is None:
+        raise DomainError(ErrorKind.NOT_REGISTERED)
+    freed = rows_affected(
+        session,
+        update(Seat)
+        .where(Seat.id == seat.id, Seat.holder_id == person.id)
+        .values(holder_id=None, held_since=None)
+        .execution_options(synchronize_session=False),
+    )
+    if not freed:  # released concurrently (a double click): same outcome as "not registered"
+        raise DomainError(ErrorKind.NOT_REGISTERED)
+    session.add(
+        SeatEvent(
+            network_id=network.id,
+            municipality_code=seat.municipality_code,
+            seat_id=seat.id,
+            kind=seat.kind,
+            slot=seat.slot,
+            action=SeatAction.RELEASED.value,
+            person_id=None,
+            previous_person_id=person.id,
+            actor_id=person.id,
+            reason="",
+            created_at=now,
+            details={},
+        )
+    )
+    session.flush()
+    session.expire_all()
+    return Release(
+        seat=SeatView(
+            SeatKind(seat.kind), seat.slot, Holder(person.user_id, person.name, person.title)
+        ),
+        overview=overview(session, network, seat.municipality_code),
+    )
+
+
+def summary(session: Session, network: Network) -> NetworkSummary:
+    """Member municipalities by region with seats filled: the network at a glance."""
+    seats_per_member = len(_slots(session, network))
+    filled = func.count(Seat.holder_id)
+    rows = session.execute(
+        select(
+            Municipality.code,
+            Municipality.name,
+            Municipality.region_code,
+            Municipality.region_name,
+            filled,
+        )
+        .join(Membership, Membership.municipality_code == Municipality.code)
+        .outerjoin(
+            Seat,
+            (Seat.network_id == Membership.network_id)
+            & (Seat.municipality_code == Membership.municipality_code),
+        )
+        .where(Membership.network_id == network.id)
+        .group_by(
+            Municipality.code, Municipality.name, Municipality.region_code, Municipality.region_name
+        )
+        .order_by(Municipality.region_code, Municipality.name)
+    ).all()
+    regions: dict[str, list[MemberCount]] = {}
+    for code, name, _region_code, region_name, count in rows:
+        regions.setdefault(region_name, []).append(MemberCount(code, name, count, seats_per_member))
+    total_filled = sum(m.filled for ms in regions.values() for m in ms)
+    return NetworkSummary(
+        network_name=network.name,
+        member_count=len(rows),
+        filled=total_filled,
+        seats=len(rows) * seats_per_member,
+        regions=tuple(RegionSummary(name, tuple(ms)) for name, ms in regions.items()),
+    )

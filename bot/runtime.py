@@ -1,0 +1,118 @@
+"""Composition: builds the parts from ``Settings`` and wires them together.
+
+Only the entry point (``bot.__main__``), the benchmarks and tests call this; nothing here runs at
+import time.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk import WebClient
+from sqlalchemy import Engine, select
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.db import (
+    SessionFactory,
+    database_answers,
+    insert_ignore,
+    make_engine,
+    make_session_factory,
+    transaction,
+)
+from bot.db import upgrade as upgrade_schema
+from bot.domain.municipalities import default_directory
+from bot.models import Network, NetworkFacilitator
+from bot.service import Klimanet, ProfileLookup
+from bot.slack.client import make_web_client
+from bot.slack.profiles import slack_profiles
+
+log = logging.getLogger(__name__)
+
+NETWORK_SLUG = "klimanet"
+HTTP_THREADS = 32
+LISTENER_THREADS = 16
+
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+@dataclass
+class Core:
+    engine: Engine
+    sessions: SessionFactory
+    service: Klimanet
+
+
+def build_core(settings: Settings, clock: Clock, profiles: ProfileLookup | None = None) -> Core:
+    """Engine, migrated schema, network settings and the service."""
+    engine = make_engine(settings.database_url, pool_size=HTTP_THREADS)
+    upgrade_schema(engine)
+    sessions = make_session_factory(engine)
+    sync_network_settings(sessions, settings)
+    service = Klimanet(
+        sessions, default_directory(), clock, network_slug=NETWORK_SLUG, profiles=profiles
+    )
+    return Core(engine, sessions, service)
+
+
+def sync_network_settings(sessions: SessionFactory, settings: Settings) -> None:
+    """The configured channel and admins become the network's channel and facilitators."""
+    with transaction(sessions) as session:
+        network = session.scalars(select(Network).where(Network.slug == NETWORK_SLUG)).one()
+        if settings.channel:
+            network.channel_id = settings.channel
+        insert_ignore(
+            session,
+            NetworkFacilitator.__table__,  # type: ignore[arg-type]
+            [{"network_id": network.id, "user_id": admin} for admin in sorted(settings.admins)],
+        )
+
+
+@dataclass
+class SlackRuntime:
+    core: Core
+    client: WebClient
+    app: App
+
+
+def build_slack(settings: Settings, clock: Clock) -> SlackRuntime:
+    """The Bolt app with every handler registered, on the one configured WebClient."""
+    from handlers import register_all  # composition root: the only place bot/ meets handlers/
+
+    client = make_web_client(settings.slack_bot_token, settings.slack_api_base_url)
+    core = build_core(settings, clock, profiles=slack_profiles(client))
+    app = App(
+        client=client,
+        signing_secret=settings.slack_signing_secret,
+        listener_executor=ThreadPoolExecutor(
+            max_workers=LISTENER_THREADS, thread_name_prefix="listener"
+        ),
+    )
+    register_all(app, core.service)
+    return SlackRuntime(core, client, app)
+
+
+def wsgi_app(app: App, engine: Engine) -> WsgiApp:
+    """Slack's endpoint at POST /slack/events and a health check at GET /health."""
+    slack = SlackRequestHandler(app, path="/slack/events")
+
+    def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == "/health":
+            healthy = database_answers(engine)
+            body = json.dumps({"status": "ok" if healthy else "unavailable", "database": healthy})
+            start_response(
+                "200 OK" if healthy else "503 Service Unavailable",
+                [("Content-Type", "application/json")],
+            )
+            return [body.encode()]
+        return slack(environ, start_response)
+
+    return application

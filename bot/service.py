@@ -1,0 +1,236 @@
+"""The application service: what Klimanet does, independent of the chat platform.
+
+Adapters (Slack handlers, the local console, a future Teams adapter) turn what a person did into
+one call here and render the neutral answer they get back. Every call is one database
+transaction; a ``DomainError`` rolls it back and becomes a Danish sentence.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import TypeVar
+
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from bot import texts
+from bot.clock import Clock
+from bot.commands import Parsed, Unknown, parse, parse_register_args
+from bot.db import SessionFactory, transaction
+from bot.domain import registration as reg
+from bot.domain.errors import DomainError, ErrorKind
+from bot.domain.municipalities import MunicipalityDirectory
+from bot.models import Network, SeatKind
+from bot.replies import (
+    ACTION_RELEASE_CANCEL,
+    ACTION_RELEASE_CONFIRM,
+    FIELD_KIND,
+    FIELD_MUNICIPALITY,
+    FIELD_THEMES,
+    FIELD_TITLE,
+    Button,
+    FormErrors,
+    Outcome,
+    RegistrationFormRequest,
+    Reply,
+)
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+TRANSACTION_ATTEMPTS = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    name: str
+    title: str = ""
+
+
+ProfileLookup = Callable[[str], Profile | None]
+
+
+@dataclass(frozen=True, slots=True)
+class RegistrationForm:
+    """What a person filled in on the registration form."""
+
+    municipality_code: int | None
+    kind: SeatKind | None
+    title: str = ""
+    themes: Sequence[str] = ()
+
+
+# Which form field a domain error belongs next to.
+_FORM_FIELD_OF_ERROR = {
+    ErrorKind.FIXED_SEAT_TAKEN: FIELD_KIND,
+    ErrorKind.FLEXIBLE_SEATS_TAKEN: FIELD_KIND,
+    ErrorKind.SEAT_KIND_UNKNOWN: FIELD_KIND,
+}
+
+
+class Klimanet:
+    def __init__(
+        self,
+        sessions: SessionFactory,
+        directory: MunicipalityDirectory,
+        clock: Clock,
+        *,
+        network_slug: str = "klimanet",
+        profiles: ProfileLookup | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self._directory = directory
+        self._clock = clock
+        self._network_slug = network_slug
+        self._profiles = profiles
+
+    @property
+    def directory(self) -> MunicipalityDirectory:
+        return self._directory
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    def _run(self, work: Callable[[Session, Network], T]) -> T:
+        """Run ``work`` in one transaction; retry when a concurrent writer won a unique key."""
+        for attempt in range(1, TRANSACTION_ATTEMPTS + 1):
+            try:
+                with transaction(self._sessions) as session:
+                    network = reg.get_network(session, self._network_slug)
+                    return work(session, network)
+            except (IntegrityError, OperationalError):
+                # The retry re-reads and sees the winner's row, so it ends in a clear answer.
+                if attempt == TRANSACTION_ATTEMPTS:
+                    raise
+                log.info("transaction conflict, retrying (attempt %d)", attempt, exc_info=True)
+        raise AssertionError("unreachable")
+
+    def _with_profile(self, actor: reg.Actor) -> reg.Actor:
+        if self._profiles is None:
+            return actor
+        try:
+            profile = self._profiles(actor.user_id)
+        except Exception:  # noqa: BLE001 - the chat's profile is a nicety, never a blocker
+            log.warning("profile lookup failed for %s", actor.user_id, exc_info=True)
+            return actor
+        if profile is None:
+            return actor
+        return replace(actor, name=profile.name or actor.name, title=profile.title or actor.title)
+
+    # -- commands ---------------------------------------------------------------------------
+
+    def command(self, actor: reg.Actor, text: str) -> Outcome:
+        """``/klimanet <text>``: always an answer, never an exception for bad input."""
+        parsed = parse(text)
+        if isinstance(parsed, Unknown):
+            return Reply((texts.unknown_command(parsed.word, parsed.suggestion),))
+        try:
+            return self._dispatch(actor, parsed)
+        except DomainError as err:
+            return Reply((texts.error(err),))
+
+    def _dispatch(self, actor: reg.Actor, parsed: Parsed) -> Outcome:
+        match parsed.name:
+            case "tilmeld":
+                return self._register_command(actor, parsed.args)
+            case "pladser":
+                return self._seats(actor, parsed.args)
+            case "afmeld":
+                return self._ask_release(actor)
+            case "kommuner":
+                return Reply(tuple(texts.network_summary(self._run(reg.summary))))
+            case _:
+                return Reply(tuple(texts.help_text()))
+
+    def _register_command(self, actor: reg.Actor, args: str) -> Outcome:
+        if not args:
+            mine = self._run(lambda s, n: reg.my_overview(s, n, actor))
+            if mine is not None:
+                seat = next(x for x in mine.seats if x.holder and x.holder.user_id == actor.user_id)
+                raise DomainError(ErrorKind.ALREADY_REGISTERED, municipality=mine, seat=seat)
+            return RegistrationFormRequest()
+        parsed = parse_register_args(args)
+        municipality = self._directory.resolve(parsed.municipality)
+        return self.register(actor, RegistrationForm(municipality.code, parsed.kind))
+
+    def register(self, actor: reg.Actor, form: RegistrationForm) -> Reply:
+        """Register from a one-line command or a submitted form. Raises ``DomainError``."""
+        if form.municipality_code is None:
+            raise DomainError(ErrorKind.MUNICIPALITY_MISSING)
+        actor = self._with_profile(actor)
+        code = form.municipality_code
+        result = self._run(
+            lambda s, n: reg.register(
+                s,
+                n,
+                actor,
+                code,
+                form.kind,
+                self._clock.now(),
+                title=form.title or None,
+                themes=form.themes or None,
+            )
+        )
+        return Reply(
+            (
+                texts.registered(result.seat, result.overview, result.became_member),
+                texts.overview_text(result.overview),
+            ),
+            context=texts.registered_context(),
+        )
+
+    def submit_registration_form(
+        self, actor: reg.Actor, form: RegistrationForm
+    ) -> Reply | FormErrors:
+        """The form's answer: the confirmation, or errors to show next to the fields."""
+        if form.municipality_code is None or self._directory.get(form.municipality_code) is None:
+            return FormErrors({FIELD_MUNICIPALITY: texts.form_municipality_required()})
+        try:
+            return self.register(actor, form)
+        except DomainError as err:
+            field = _FORM_FIELD_OF_ERROR.get(err.kind, FIELD_MUNICIPALITY)
+            if err.kind is ErrorKind.TEXT_TOO_LONG:
+                field = FIELD_TITLE if err.params.get("field") == "titel" else FIELD_THEMES
+            return FormErrors({field: texts.plain(texts.error(err))})
+
+    def _seats(self, actor: reg.Actor, args: str) -> Reply:
+        if args:
+            code = self._directory.resolve(args).code
+            result = self._run(lambda s, n: reg.overview(s, n, code))
+        else:
+            mine = self._run(lambda s, n: reg.my_overview(s, n, actor))
+            if mine is None:
+                return Reply((texts.seats_not_registered(),))
+            result = mine
+        return Reply((texts.overview_text(result),))
+
+    def _ask_release(self, actor: reg.Actor) -> Reply:
+        mine = self._run(lambda s, n: reg.my_overview(s, n, actor))
+        if mine is None:
+            raise DomainError(ErrorKind.NOT_REGISTERED)
+        seat = next(x for x in mine.seats if x.holder and x.holder.user_id == actor.user_id)
+        return Reply(
+            (texts.confirm_release(seat, mine),),
+            buttons=(
+                Button(texts.RELEASE_BUTTON, ACTION_RELEASE_CONFIRM, "release", "danger"),
+                Button(texts.CANCEL_BUTTON, ACTION_RELEASE_CANCEL, "keep"),
+            ),
+        )
+
+    # -- buttons ----------------------------------------------------------------------------
+
+    def confirm_release(self, actor: reg.Actor) -> Reply:
+        """The "Ja, afmeld mig" button. A second click finds no seat and says so."""
+        try:
+            result = self._run(lambda s, n: reg.release(s, n, actor, self._clock.now()))
+        except DomainError as err:
+            return Reply((texts.error(err),), replace_original=True)
+        return Reply(
+            (texts.released(result.seat, result.overview), texts.overview_text(result.overview)),
+            replace_original=True,
+        )
+
+    def cancel_release(self) -> Reply:
+        return Reply((texts.release_cancelled(),), replace_original=True)

@@ -1,0 +1,217 @@
+"""Block Kit rendering of the service's neutral answers, built with ``slack_sdk.models``."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    InputBlock,
+    MarkdownTextObject,
+    Option,
+    OptionGroup,
+    PlainTextInputElement,
+    PlainTextObject,
+    RadioButtonsElement,
+    SectionBlock,
+    StaticMultiSelectElement,
+    StaticSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot import texts
+from bot.domain.municipalities import MunicipalityDirectory
+from bot.models import SeatKind
+from bot.replies import (
+    FIELD_KIND,
+    FIELD_MUNICIPALITY,
+    FIELD_THEMES,
+    FIELD_TITLE,
+    RegistrationFormRequest,
+    Reply,
+)
+
+MAX_SECTION_TEXT = 3000
+MAX_MESSAGE_BLOCKS = 50
+CALLBACK_REGISTER = "register"
+# Every input block of our forms holds one element with this action id.
+VALUE_ACTION = "value"
+KIND_AUTO = "auto"
+
+
+def _chunks(text: str, limit: int = MAX_SECTION_TEXT) -> list[str]:
+    """Split at line breaks so no section passes Slack's 3000-character limit."""
+    if len(text) <= limit:
+        return [text]
+    chunks: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:  # a single over-long line: hard split
+            if current:
+                chunks.append(current)
+                current = ""
+            chunks.append(line[:limit])
+            line = line[limit:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            chunks.append(current)
+            current = line
+        else:
+            current = candidate
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def reply_blocks(reply: Reply) -> list[Block]:
+    blocks: list[Block] = [
+        SectionBlock(text=MarkdownTextObject(text=chunk))
+        for section in reply.sections
+        for chunk in _chunks(section)
+    ]
+    if reply.buttons:
+        blocks.append(
+            ActionsBlock(
+                elements=[
+                    ButtonElement(text=b.label, action_id=b.action_id, value=b.value, style=b.style)
+                    for b in reply.buttons
+                ]
+            )
+        )
+    if reply.context:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=reply.context)]))
+    if len(blocks) > MAX_MESSAGE_BLOCKS:
+        # Keep the head and say that the rest was cut rather than have Slack refuse the message.
+        blocks = blocks[: MAX_MESSAGE_BLOCKS - 1]
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text="…")]))
+    return blocks
+
+
+def fallback_text(reply: Reply) -> str:
+    text = reply.text
+    return text if len(text) <= 3000 else text[:2999] + "…"
+
+
+def reply_message(reply: Reply) -> dict[str, Any]:
+    """Keyword arguments for Bolt's ``respond()`` (a response_url message)."""
+    message: dict[str, Any] = {
+        "text": fallback_text(reply),
+        "blocks": [b.to_dict() for b in reply_blocks(reply)],
+        "response_type": "in_channel" if reply.public else "ephemeral",
+    }
+    if reply.replace_original:
+        message["replace_original"] = True
+    return message
+
+
+def _option(text: str, value: str) -> Option:
+    return Option(text=PlainTextObject(text=text[:75]), value=value)
+
+
+def _kind_options() -> list[Option]:
+    return [
+        _option(texts.FORM_KIND_AUTO, KIND_AUTO),
+        _option(texts.FORM_KIND_FIXED, SeatKind.FIXED.value),
+        _option(texts.FORM_KIND_FLEXIBLE, SeatKind.FLEXIBLE.value),
+    ]
+
+
+def registration_modal(
+    directory: MunicipalityDirectory, request: RegistrationFormRequest, metadata: dict[str, str]
+) -> View:
+    groups = [
+        OptionGroup(
+            label=region,
+            options=[_option(m.name, str(m.code)) for m in members],
+        )
+        for region, members in directory.by_region()
+    ]
+    prefill = directory.get(request.prefill_municipality) if request.prefill_municipality else None
+    kinds = _kind_options()
+    initial_kind = next(
+        (o for o in kinds if request.prefill_kind and o.value == request.prefill_kind.value),
+        kinds[0],
+    )
+    theme_options = [_option(theme, theme) for theme in texts.THEMES]
+    initial_themes = [o for o in theme_options if o.value in request.themes]
+    return View(
+        type="modal",
+        callback_id=CALLBACK_REGISTER,
+        title=texts.FORM_TITLE,
+        submit=texts.FORM_SUBMIT,
+        close=texts.FORM_CLOSE,
+        private_metadata=json.dumps(metadata)[:3000],
+        blocks=[
+            SectionBlock(text=MarkdownTextObject(text=texts.FORM_INTRO)),
+            InputBlock(
+                block_id=FIELD_MUNICIPALITY,
+                label=texts.FORM_MUNICIPALITY,
+                element=StaticSelectElement(
+                    action_id=VALUE_ACTION,
+                    placeholder=texts.FORM_MUNICIPALITY_PLACEHOLDER,
+                    option_groups=groups,
+                    initial_option=_option(prefill.name, str(prefill.code)) if prefill else None,
+                ),
+            ),
+            InputBlock(
+                block_id=FIELD_KIND,
+                label=texts.FORM_KIND,
+                element=RadioButtonsElement(
+                    action_id=VALUE_ACTION, options=kinds, initial_option=initial_kind
+                ),
+            ),
+            InputBlock(
+                block_id=FIELD_TITLE,
+                label=texts.FORM_TITLE_FIELD,
+                optional=True,
+                element=PlainTextInputElement(
+                    action_id=VALUE_ACTION,
+                    placeholder=texts.FORM_TITLE_PLACEHOLDER,
+                    max_length=150,
+                    initial_value=request.title or None,
+                ),
+            ),
+            InputBlock(
+                block_id=FIELD_THEMES,
+                label=texts.FORM_THEMES,
+                hint=texts.FORM_THEMES_HINT,
+                optional=True,
+                element=StaticMultiSelectElement(
+                    action_id=VALUE_ACTION,
+                    placeholder=texts.FORM_THEMES,
+                    options=theme_options,
+                    initial_options=initial_themes or None,
+                ),
+            ),
+        ],
+    )
+
+
+def result_modal(title: str, reply: Reply) -> View:
+    """What the modal turns into after a successful submission (``response_action: update``)."""
+    return View(
+        type="modal",
+        title=title,
+        close=texts.FORM_DONE,
+        blocks=reply_blocks(reply)[:100],
+    )
+
+
+def form_values(view: dict[str, Any]) -> dict[str, Any]:
+    """The submitted values by field id: a select's value, a text, or a list of values."""
+    values: dict[str, Any] = {}
+    for block_id, actions in view.get("state", {}).get("values", {}).items():
+        state = actions.get(VALUE_ACTION) or {}
+        kind = state.get("type")
+        if kind in ("static_select", "radio_buttons"):
+            option = state.get("selected_option") or {}
+            values[block_id] = option.get("value")
+        elif kind == "multi_static_select":
+            values[block_id] = [o.get("value") for o in state.get("selected_options") or []]
+        else:
+            values[block_id] = state.get("value")
+    return values

@@ -1,0 +1,39 @@
+"""People's names and titles from their Slack profile (``users.info``)."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.service import Profile, ProfileLookup
+
+
+def slack_profiles(client: WebClient) -> ProfileLookup:
+    cache: dict[str, Profile | None] = {}
+    lock = threading.Lock()
+
+    def lookup(user_id: str) -> Profile | None:
+        with lock:
+            if user_id in cache:
+                return cache[user_id]
+        try:
+            user: dict[str, Any] = client.users_info(user=user_id)["user"]
+        except SlackApiError:
+            return None  # user_not_found, missing scope …: fall back to the request's user name
+        profile = user.get("profile") or {}
+        name = (
+            profile.get("real_name")
+            or user.get("real_name")
+            or profile.get("display_name")
+            or user.get("name")
+            or ""
+        )
+        result = Profile(name=str(name), title=str(profile.get("title") or ""))
+        with lock:
+            cache[user_id] = result
+        return result
+
+    return lookup

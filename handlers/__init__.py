@@ -1,0 +1,16 @@
+"""Slack inbound: one module per surface, each with ``register(app, ...)``."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.service import Klimanet
+from handlers import actions, commands, errors, middleware, views
+
+
+def register_all(app: App, service: Klimanet) -> None:
+    middleware.register(app)
+    errors.register(app)
+    commands.register(app, service)
+    actions.register(app, service)
+    views.register(app, service)

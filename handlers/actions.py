@@ -1,0 +1,24 @@
+"""Buttons on the bot's messages. Each click re-reads state in the service's transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+
+from bot.replies import ACTION_RELEASE_CANCEL, ACTION_RELEASE_CONFIRM
+from bot.service import Klimanet
+from bot.slack.blocks import reply_message
+from handlers.common import actor_from_body
+
+
+def register(app: App, service: Klimanet) -> None:
+    @app.action(ACTION_RELEASE_CONFIRM)
+    def release_confirm(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        respond(**reply_message(service.confirm_release(actor_from_body(body))))
+
+    @app.action(ACTION_RELEASE_CANCEL)
+    def release_cancel(ack: Ack, respond: Respond) -> None:
+        ack()
+        respond(**reply_message(service.cancel_release()))

@@ -1,0 +1,37 @@
+"""``/klimanet``: ack at once, one service call, then the answer or the registration modal."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot.replies import RegistrationFormRequest
+from bot.service import Klimanet
+from bot.slack.blocks import registration_modal, reply_message
+from handlers.common import actor_from_command
+
+COMMAND = "/klimanet"
+
+
+def register(app: App, service: Klimanet) -> None:
+    @app.command(COMMAND)
+    def klimanet(ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        ack()
+        outcome = service.command(actor_from_command(command), command.get("text") or "")
+        if isinstance(outcome, RegistrationFormRequest):
+            metadata = {"channel_id": command.get("channel_id") or ""}
+            view = registration_modal(service.directory, outcome, metadata)
+            client.views_open(trigger_id=command["trigger_id"], view=view)
+        else:
+            respond(**reply_message(outcome))
+
+
+def metadata_of(view: dict[str, Any]) -> dict[str, Any]:
+    try:
+        data = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}

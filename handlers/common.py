@@ -1,0 +1,47 @@
+"""Helpers shared by the Slack handlers: who is acting, and errors that reach the user."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+from bot import texts
+from bot.domain.registration import Actor
+
+log = logging.getLogger("klimanet.handlers")
+
+
+def actor_from_command(command: Mapping[str, Any]) -> Actor:
+    return Actor(
+        team_id=str(command.get("team_id") or ""),
+        user_id=str(command.get("user_id") or ""),
+        name=str(command.get("user_name") or command.get("user_id") or ""),
+    )
+
+
+def actor_from_body(body: Mapping[str, Any]) -> Actor:
+    user = body.get("user") or {}
+    team = body.get("team") or {}
+    return Actor(
+        team_id=str(user.get("team_id") or team.get("id") or ""),
+        user_id=str(user.get("id") or ""),
+        name=str(user.get("name") or user.get("username") or user.get("id") or ""),
+    )
+
+
+def new_reference() -> str:
+    """A short id a user can read aloud to a facilitator, and that we log with the traceback."""
+    return "KN-" + secrets.token_hex(3).upper()
+
+
+def log_failure(error: BaseException, where: str) -> str:
+    reference = new_reference()
+    log.error("unhandled error in %s [%s]", where, reference, exc_info=error)
+    return reference
+
+
+def internal_error_message(reference: str) -> dict[str, Any]:
+    text = texts.internal_error(reference)
+    return {"text": text, "response_type": "ephemeral", "replace_original": False}

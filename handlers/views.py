@@ -1,0 +1,47 @@
+"""Modal submissions. Slack wants validation errors in the ack itself, so here the domain call
+comes before ``ack()``; it is one short transaction, far inside Slack's 3 seconds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from bot import texts
+from bot.models import SeatKind
+from bot.replies import FIELD_KIND, FIELD_MUNICIPALITY, FIELD_THEMES, FIELD_TITLE, FormErrors
+from bot.service import Klimanet, RegistrationForm
+from bot.slack.blocks import CALLBACK_REGISTER, KIND_AUTO, form_values, result_modal
+from handlers.common import actor_from_body, log_failure
+
+
+def registration_form(view: dict[str, Any]) -> RegistrationForm:
+    values = form_values(view)
+    code = values.get(FIELD_MUNICIPALITY)
+    kind = values.get(FIELD_KIND)
+    return RegistrationForm(
+        municipality_code=int(code) if code and str(code).isdigit() else None,
+        kind=SeatKind(kind) if kind and kind != KIND_AUTO and kind in SeatKind else None,
+        title=values.get(FIELD_TITLE) or "",
+        themes=tuple(t for t in values.get(FIELD_THEMES) or [] if t),
+    )
+
+
+def register(app: App, service: Klimanet) -> None:
+    @app.view(CALLBACK_REGISTER)
+    def submit_registration(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        try:
+            result = service.submit_registration_form(
+                actor_from_body(body), registration_form(view)
+            )
+        except Exception as error:  # noqa: BLE001 - show the reference in the modal, not a crash
+            reference = log_failure(error, "registration form")
+            ack(
+                response_action="errors",
+                errors={FIELD_MUNICIPALITY: texts.internal_error(reference)},
+            )
+            return
+        if isinstance(result, FormErrors):
+            ack(response_action="errors", errors=result.errors)
+        else:
+            ack(response_action="update", view=result_modal(texts.FORM_RESULT_TITLE, result))
