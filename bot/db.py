@@ -77,8 +77,10 @@ def insert_ignore(session: Session, table: Table, rows: Sequence[dict[str, Any]]
         return 0
     dialect = session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
-    result = session.execute(module.insert(table).values(list(rows)).on_conflict_do_nothing())
-    return int(getattr(result, "rowcount", 0) or 0)
+    key = next(iter(table.primary_key.columns))
+    statement = module.insert(table).values(list(rows)).on_conflict_do_nothing().returning(key)
+    # RETURNING yields exactly the inserted rows; rowcount is not reliable across drivers here.
+    return len(session.execute(statement).all())
 
 
 def rows_affected(session: Session, statement: Executable) -> int:

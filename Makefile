@@ -1,0 +1,26 @@
+# The two commands a new user needs: `make run` and `make test`.
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+UV := $(PYTHON) -m uv
+
+.PHONY: run test setup lint bench console
+
+setup:
+	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install -q "uv==$(UV_VERSION)"
+	$(UV) sync --frozen
+
+## Set up and run the bot: Slack when .env has credentials, otherwise the local console.
+run: setup
+	$(UV) run klimanet run
+
+## Set up and run the whole test suite on SQLite and on a throwaway PostgreSQL server.
+test: setup
+	bash tests/with_postgres.sh $(UV) run pytest
+
+lint: setup
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+	$(UV) run mypy
+
+bench: setup
+	bash tests/with_postgres.sh $(UV) run python -m bench.registration_burst

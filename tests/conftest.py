@@ -1,0 +1,113 @@
+"""Shared fixtures: a migrated database per test, on SQLite and on the real PostgreSQL server.
+
+The PostgreSQL server is started by ``tests/with_postgres.sh`` (``make test`` and ``.ci/run``),
+which exports ``KLIMANET_TEST_POSTGRES_URL``. Without it the PostgreSQL tests fail rather than
+skip, so a missing server can never pass as green; set ``KLIMANET_TESTS_WITHOUT_POSTGRES=1`` to
+skip them knowingly on a machine without PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+
+from bot.clock import FixedClock
+from bot.db import SessionFactory, make_engine, make_session_factory, upgrade
+from bot.domain.municipalities import default_directory
+from bot.service import Klimanet
+
+START = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+TEMPLATE_DB = "klimanet_template"
+
+
+def postgres_admin_url() -> str:
+    url = os.environ.get("KLIMANET_TEST_POSTGRES_URL")
+    if url:
+        return url
+    if os.environ.get("KLIMANET_TESTS_WITHOUT_POSTGRES") == "1":
+        pytest.skip("PostgreSQL tests skipped on request (KLIMANET_TESTS_WITHOUT_POSTGRES=1)")
+    pytest.fail(
+        "KLIMANET_TEST_POSTGRES_URL is not set: run the suite with `make test` "
+        "(it starts PostgreSQL), or set KLIMANET_TESTS_WITHOUT_POSTGRES=1 to skip knowingly"
+    )
+
+
+def _url_for(admin_url: str, database: str) -> str:
+    return admin_url.rsplit("/", 1)[0] + "/" + database
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "klimanet.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    admin_url = postgres_admin_url()
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f"DROP DATABASE IF EXISTS {TEMPLATE_DB}"))
+        connection.execute(text(f"CREATE DATABASE {TEMPLATE_DB}"))
+    engine = make_engine(_url_for(admin_url, TEMPLATE_DB))
+    upgrade(engine)
+    engine.dispose()
+    yield admin_url
+    admin.dispose()
+
+
+def new_database_url(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if kind == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        path = tmp_path / "klimanet.db"
+        shutil.copy(template, path)
+        yield f"sqlite:///{path}"
+        return
+    admin_url: str = request.getfixturevalue("postgres_template")
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE_DB}"))
+    try:
+        yield _url_for(admin_url, name)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    yield from new_database_url(request.param, request, tmp_path)
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine: Engine) -> SessionFactory:
+    return make_session_factory(engine)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(START)
+
+
+@pytest.fixture
+def service(sessions: SessionFactory, clock: FixedClock) -> Klimanet:
+    return Klimanet(sessions, default_directory(), clock)
