@@ -46,13 +46,14 @@ def _console_args(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # .env first: it may set the log level and port the arguments default to.
+    load_dotenv(Path.cwd() / ".env")
     args = _parser().parse_args(argv)
     logging.basicConfig(
         level=args.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    load_dotenv(Path.cwd() / ".env")
     try:
         settings = Settings.from_env(os.environ, base_dir=Path.cwd())
     except ConfigError as err:

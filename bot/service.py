@@ -219,6 +219,12 @@ class Klimanet:
             ),
         )
 
+    def home(self, actor: reg.Actor) -> Reply:
+        """The App Home tab: my municipality's seats (or how to join) and the commands."""
+        mine = self._run(lambda s, n: reg.my_overview(s, n, actor))
+        first = texts.overview_text(mine) if mine else texts.home_not_registered()
+        return Reply((texts.home_title(), first, *texts.help_text()[1:]))
+
     # -- buttons ----------------------------------------------------------------------------
 
     def confirm_release(self, actor: reg.Actor) -> Reply:

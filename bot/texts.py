@@ -306,3 +306,14 @@ def plain(text: str) -> str:
 
 FORM_DONE = "Luk"
 FORM_RESULT_TITLE = "Du er tilmeldt"
+
+
+def home_title() -> str:
+    return f"*{NETWORK_NAME}*"
+
+
+def home_not_registered() -> str:
+    return (
+        f"Du har ingen plads i netværket endnu. Skriv `{COMMAND} tilmeld` i en kanal eller her, "
+        "så får du en formular."
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.service import Klimanet
-from handlers import actions, commands, errors, middleware, views
+from handlers import actions, commands, errors, home, middleware, views
 
 
 def register_all(app: App, service: Klimanet) -> None:
@@ -14,3 +14,4 @@ def register_all(app: App, service: Klimanet) -> None:
     commands.register(app, service)
     actions.register(app, service)
     views.register(app, service)
+    home.register(app, service)

@@ -45,3 +45,8 @@ def log_failure(error: BaseException, where: str) -> str:
 def internal_error_message(reference: str) -> dict[str, Any]:
     text = texts.internal_error(reference)
     return {"text": text, "response_type": "ephemeral", "replace_original": False}
+
+
+def actor_from_event(event: Mapping[str, Any], body: Mapping[str, Any]) -> Actor:
+    user_id = str(event.get("user") or "")
+    return Actor(team_id=str(body.get("team_id") or ""), user_id=user_id, name=user_id)

@@ -11,8 +11,10 @@ from bot import texts
 from bot.models import SeatKind
 from bot.replies import FIELD_KIND, FIELD_MUNICIPALITY, FIELD_THEMES, FIELD_TITLE, FormErrors
 from bot.service import Klimanet, RegistrationForm
-from bot.slack.blocks import CALLBACK_REGISTER, KIND_AUTO, form_values, result_modal
+from bot.slack.blocks import CALLBACK_REGISTER, form_values, result_modal
 from handlers.common import actor_from_body, log_failure
+
+SEAT_KINDS = {kind.value for kind in SeatKind}
 
 
 def registration_form(view: dict[str, Any]) -> RegistrationForm:
@@ -21,7 +23,7 @@ def registration_form(view: dict[str, Any]) -> RegistrationForm:
     kind = values.get(FIELD_KIND)
     return RegistrationForm(
         municipality_code=int(code) if code and str(code).isdigit() else None,
-        kind=SeatKind(kind) if kind and kind != KIND_AUTO and kind in SeatKind else None,
+        kind=SeatKind(kind) if kind in SEAT_KINDS else None,  # anything else: "what is free"
         title=values.get(FIELD_TITLE) or "",
         themes=tuple(t for t in values.get(FIELD_THEMES) or [] if t),
     )

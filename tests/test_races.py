@@ -38,7 +38,9 @@ def assert_rule_held(sessions: SessionFactory, answers: list[str]) -> None:
         assert session.scalar(select(func.count()).select_from(SeatEvent)) == 3
 
 
-def test_thirty_threads_register_into_one_municipality(service: Klimanet, sessions: SessionFactory) -> None:
+def test_thirty_threads_register_into_one_municipality(
+    service: Klimanet, sessions: SessionFactory
+) -> None:
     barrier = threading.Barrier(PEOPLE)
 
     def attempt(n: int) -> str:
@@ -53,7 +55,9 @@ def test_thirty_threads_register_into_one_municipality(service: Klimanet, sessio
     assert_rule_held(sessions, answers)
 
 
-def test_one_person_double_submits_from_many_threads(service: Klimanet, sessions: SessionFactory) -> None:
+def test_one_person_double_submits_from_many_threads(
+    service: Klimanet, sessions: SessionFactory
+) -> None:
     """A double click or a retried request, many times at once: one seat, the rest told so."""
     barrier = threading.Barrier(10)
     who = Actor("T0001", "U0001", "Anna")
@@ -87,14 +91,18 @@ def _register_in_process(url: str, first: int, count: int, go: EventType) -> lis
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
-def test_processes_register_into_one_municipality(database_url: str, sessions: SessionFactory) -> None:
+def test_processes_register_into_one_municipality(
+    database_url: str, sessions: SessionFactory
+) -> None:
     processes, per_process = 6, 5
     context = multiprocessing.get_context("spawn")
     with context.Manager() as manager:
         go = manager.Event()
         with context.Pool(processes) as pool:
             pending = [
-                pool.apply_async(_register_in_process, (database_url, p * per_process, per_process, go))
+                pool.apply_async(
+                    _register_in_process, (database_url, p * per_process, per_process, go)
+                )
                 for p in range(processes)
             ]
             go.set()

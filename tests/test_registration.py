@@ -22,8 +22,13 @@ def actor(n: int, name: str | None = None) -> reg.Actor:
     return reg.Actor(team_id="T0001", user_id=f"U{n:04d}", name=name or f"Person {n}")
 
 
-def register(sessions: SessionFactory, clock: FixedClock, who: reg.Actor, code: int,
-             kind: SeatKind | None = None) -> reg.Registration:
+def register(
+    sessions: SessionFactory,
+    clock: FixedClock,
+    who: reg.Actor,
+    code: int,
+    kind: SeatKind | None = None,
+) -> reg.Registration:
     with transaction(sessions) as session:
         network = reg.get_network(session, "klimanet")
         return reg.register(session, network, who, code, kind, clock.now())
@@ -50,13 +55,20 @@ def test_fixed_first_then_flexible_then_full(sessions: SessionFactory, clock: Fi
     with pytest.raises(DomainError) as full:
         register(sessions, clock, actor(4), AARHUS)
     assert full.value.kind is ErrorKind.MUNICIPALITY_FULL
-    assert [h.user_id for h in full.value.params["municipality"].holders] == ["U0001", "U0002", "U0003"]
+    assert [h.user_id for h in full.value.params["municipality"].holders] == [
+        "U0001",
+        "U0002",
+        "U0003",
+    ]
     # The refused person left nothing behind: the transaction rolled back their person row too.
     assert count(sessions, Person) == 3
 
 
 def test_requested_kind_is_respected(sessions: SessionFactory, clock: FixedClock) -> None:
-    assert register(sessions, clock, actor(1), ODENSE, SeatKind.FLEXIBLE).seat.kind is SeatKind.FLEXIBLE
+    assert (
+        register(sessions, clock, actor(1), ODENSE, SeatKind.FLEXIBLE).seat.kind
+        is SeatKind.FLEXIBLE
+    )
     assert register(sessions, clock, actor(2), ODENSE, SeatKind.FIXED).seat.kind is SeatKind.FIXED
     with pytest.raises(DomainError) as taken:
         register(sessions, clock, actor(3), ODENSE, SeatKind.FIXED)
@@ -86,58 +98,62 @@ def test_one_seat_per_person(sessions: SessionFactory, clock: FixedClock) -> Non
         assert session.scalar(select(func.count()).where(Seat.holder_id.is_not(None))) == 1
 
 
-def test_release_frees_the_seat_and_keeps_history(sessions: SessionFactory, clock: FixedClock) -> None:
+def test_release_frees_the_seat_and_keeps_history(
+    sessions: SessionFactory, clock: FixedClock
+) -> None:
     register(sessions, clock, actor(1), AARHUS)
     with transaction(sessions) as session:
         released = reg.release(session, reg.get_network(session, "klimanet"), actor(1), clock.now())
     assert released.seat.kind is SeatKind.FIXED
     assert released.overview.holders == []
-    with pytest.raises(DomainError) as again:
-        with transaction(sessions) as session:
-            reg.release(session, reg.get_network(session, "klimanet"), actor(1), clock.now())
+    with pytest.raises(DomainError) as again, transaction(sessions) as session:
+        reg.release(session, reg.get_network(session, "klimanet"), actor(1), clock.now())
     assert again.value.kind is ErrorKind.NOT_REGISTERED
     # The seat is free again for someone else, fixed first.
     assert register(sessions, clock, actor(2), AARHUS).seat.kind is SeatKind.FIXED
     with sessions() as session:
         events = session.execute(
-            select(SeatEvent.action, SeatEvent.person_id, SeatEvent.previous_person_id).order_by(SeatEvent.id)
+            select(SeatEvent.action, SeatEvent.person_id, SeatEvent.previous_person_id).order_by(
+                SeatEvent.id
+            )
         ).all()
     assert [e.action for e in events] == ["registered", "released", "registered"]
 
 
 def test_history_is_append_only(sessions: SessionFactory, clock: FixedClock) -> None:
     register(sessions, clock, actor(1), AARHUS)
-    for statement in (update(SeatEvent).values(reason="rewritten"), text("DELETE FROM seat_events")):
-        with pytest.raises(DBAPIError, match="append-only"):
-            with transaction(sessions) as session:
-                session.execute(statement)
+    for statement in (
+        update(SeatEvent).values(reason="rewritten"),
+        text("DELETE FROM seat_events"),
+    ):
+        with pytest.raises(DBAPIError, match="append-only"), transaction(sessions) as session:
+            session.execute(statement)
     assert count(sessions, SeatEvent) == 1
 
 
-def test_database_refuses_a_fourth_seat_and_a_second_seat(sessions: SessionFactory, clock: FixedClock) -> None:
+def test_database_refuses_a_fourth_seat_and_a_second_seat(
+    sessions: SessionFactory, clock: FixedClock
+) -> None:
     register(sessions, clock, actor(1), AARHUS)
     register(sessions, clock, actor(2), ODENSE)
     # A flexible slot 3 is not part of the network's rule: the composite foreign key refuses it.
-    with pytest.raises(IntegrityError):
-        with transaction(sessions) as session:
-            session.execute(
-                insert(Seat).values(network_id=1, municipality_code=AARHUS, kind="flexible", slot=3)
-            )
+    with pytest.raises(IntegrityError), transaction(sessions) as session:
+        session.execute(
+            insert(Seat).values(network_id=1, municipality_code=AARHUS, kind="flexible", slot=3)
+        )
     # A second fixed seat in the same municipality collides with the unique seat key.
-    with pytest.raises(IntegrityError):
-        with transaction(sessions) as session:
-            session.execute(
-                insert(Seat).values(network_id=1, municipality_code=AARHUS, kind="fixed", slot=1)
-            )
+    with pytest.raises(IntegrityError), transaction(sessions) as session:
+        session.execute(
+            insert(Seat).values(network_id=1, municipality_code=AARHUS, kind="fixed", slot=1)
+        )
     # The same person on a seat in another municipality collides with one-seat-per-person.
-    with pytest.raises(IntegrityError):
-        with transaction(sessions) as session:
-            person_id = session.scalar(select(Person.id).where(Person.user_id == "U0001"))
-            session.execute(
-                update(Seat)
-                .where(Seat.municipality_code == ODENSE, Seat.kind == "flexible", Seat.slot == 1)
-                .values(holder_id=person_id)
-            )
+    with pytest.raises(IntegrityError), transaction(sessions) as session:
+        person_id = session.scalar(select(Person.id).where(Person.user_id == "U0001"))
+        session.execute(
+            update(Seat)
+            .where(Seat.municipality_code == ODENSE, Seat.kind == "flexible", Seat.slot == 1)
+            .values(holder_id=person_id)
+        )
 
 
 def test_summary_counts_members_and_seats(sessions: SessionFactory, clock: FixedClock) -> None:
@@ -177,7 +193,9 @@ def test_service_answers_in_danish(service: Klimanet) -> None:
     assert "ikke med i netværket" in text_of(service.command(anna, "pladser Odense"))
     assert "ingen plads" in text_of(service.command(dorte, "pladser"))
     assert "1 kommune · 3 af 3 pladser besat" in text_of(service.command(dorte, "kommuner"))
-    assert "Kender ikke 'tilmelt' – mente du 'tilmeld'?" in text_of(service.command(dorte, "tilmelt"))
+    assert "Kender ikke 'tilmelt' – mente du 'tilmeld'?" in text_of(
+        service.command(dorte, "tilmelt")
+    )
     for spelling in ("", "hjælp", "HJAELP", "help"):
         assert "/klimanet tilmeld" in text_of(service.command(dorte, spelling))
 
@@ -204,7 +222,9 @@ def test_form_errors_point_at_the_field(service: Klimanet) -> None:
     assert not isinstance(full, Reply) and "alle tre pladser" in full.errors["municipality"]
     missing = service.submit_registration_form(actor(9), RegistrationForm(None, None))
     assert not isinstance(missing, Reply) and "Vælg en kommune" in missing.errors["municipality"]
-    long_title = service.submit_registration_form(actor(9), RegistrationForm(ODENSE, None, "x" * 151))
+    long_title = service.submit_registration_form(
+        actor(9), RegistrationForm(ODENSE, None, "x" * 151)
+    )
     assert not isinstance(long_title, Reply) and "150" in long_title.errors["title"]
     ok = service.submit_registration_form(
         actor(9), RegistrationForm(ODENSE, SeatKind.FLEXIBLE, "Klimachef", ["Affald", "affald "])

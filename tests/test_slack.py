@@ -1,0 +1,208 @@
+"""Slack-level tests: the real Bolt app in HTTP mode, requests signed as Slack signs them, and a
+loopback fake of the Web API that validates every payload the bot sends."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+
+import pytest
+import requests
+from sqlalchemy import func, select
+
+from bot.clock import FixedClock
+from bot.models import Seat
+from bot.runtime import wsgi_app
+from tests.slackbot import SlackBot, running_bot
+from tests.support.fake_slack import FakeSlack
+from tests.support.http_server import serve_wsgi
+from tests.support.slack_driver import (
+    state_value_multi_static,
+    state_value_plain,
+    state_value_radio,
+    state_value_static,
+)
+
+ANNA, BO, CARL, DORTE = "U0ANNA", "U0BO", "U0CARL", "U0DORTE"
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeSlack]:
+    with FakeSlack() as fake:
+        fake.add_user(ANNA, "Anna Jensen", title="Klimakoordinator")
+        fake.add_user(BO, "Bo Hansen")
+        fake.add_user(CARL, "Carl Nielsen")
+        yield fake
+        fake.assert_no_invalid_payloads()
+
+
+@pytest.fixture
+def bot(database_url: str, fake: FakeSlack, clock: FixedClock) -> Iterator[SlackBot]:
+    with running_bot(database_url, fake, clock) as bot:
+        yield bot
+
+
+def seats_held(bot: SlackBot) -> int:
+    with bot.runtime.core.sessions() as session:
+        return int(session.scalar(select(func.count()).where(Seat.holder_id.is_not(None))) or 0)
+
+
+def test_bad_signature_is_refused(bot: SlackBot) -> None:
+    response = bot.driver.command(ANNA, "tilmeld Aarhus", signature="v0=" + "0" * 64)
+    assert response.status_code == 401
+    stale = bot.driver.command(ANNA, "tilmeld Aarhus", timestamp=int(time.time()) - 6 * 60)
+    assert stale.status_code == 401
+    time.sleep(0.2)  # give a wrongly accepted request time to show up
+    assert bot.fake.calls("response_url") == []
+    assert seats_held(bot) == 0
+
+
+def test_every_subcommand_answers_in_danish(bot: SlackBot) -> None:
+    cases = {
+        "": "sådan bruger du",
+        "hjælp": "sådan bruger du",
+        "hjaelp": "sådan bruger du",
+        "tilmeld Aarhus": "Du er tilmeldt",
+        "pladser": "Aarhus Kommune",
+        "pladser Odense": "ikke med i netværket",
+        "kommuner": "1 kommune · 1 af 3 pladser besat",
+        "afmeld": "Vil du afmelde dig",
+        "tilmelt": "mente du 'tilmeld'",
+        "tilmeld xyzzy": "Jeg kender ingen kommune",
+        "tilmeld frederiks": "passer på flere kommuner",
+    }
+    for text, expected in cases.items():
+        started = time.monotonic()
+        answer = bot.command(ANNA, text)
+        assert expected in answer.args["text"], (text, answer.args["text"])
+        assert answer.args["response_type"] == "ephemeral"
+        assert time.monotonic() - started < 3
+    # The name and title come from the Slack profile (users.info), not the raw user name.
+    assert "Anna Jensen (Klimakoordinator)" in bot.command(ANNA, "pladser").args["text"]
+
+
+def test_ack_comes_before_the_work(bot: SlackBot) -> None:
+    response = bot.driver.command(ANNA, "tilmeld Aarhus")
+    assert response.status_code == 200 and response.text == ""  # the answer goes to response_url
+    assert bot.fake.wait_for("response_url")[0].args["text"].startswith(":white_check_mark:")
+
+
+def test_tilmeld_opens_the_modal_and_submitting_registers(bot: SlackBot) -> None:
+    response = bot.driver.command(ANNA, "tilmeld")
+    assert response.status_code == 200
+    opened = bot.fake.wait_for("views.open")[0]
+    assert opened.args["trigger_id"] == bot.driver.last_trigger_id
+    view = opened.args["view"]
+    if isinstance(view, str):
+        view = json.loads(view)
+    select_element = view["blocks"][1]["element"]
+    groups = select_element["option_groups"]
+    assert [g["label"]["text"] for g in groups] == [
+        "Region Nordjylland",
+        "Region Midtjylland",
+        "Region Syddanmark",
+        "Region Hovedstaden",
+        "Region Sjælland",
+    ]
+    assert sum(len(g["options"]) for g in groups) == 98
+
+    values = {
+        "municipality": {"value": state_value_static("751", "Aarhus")},
+        "kind": {"value": state_value_radio("auto", "Den der er ledig (fast først)")},
+        "title": {"value": state_value_plain("Klimachef")},
+        "themes": {"value": state_value_multi_static([("Affald", "Affald")])},
+    }
+    submitted = bot.driver.view_submission(ANNA, view, values)
+    assert submitted.status_code == 200
+    answer = submitted.json()
+    assert answer["response_action"] == "update"
+    assert "faste plads" in json.dumps(answer["view"], ensure_ascii=False)
+    assert seats_held(bot) == 1
+
+    # Someone asking for the (now taken) fixed seat gets the error next to the seat field.
+    bot.driver.command(BO, "tilmeld")
+    view_bo = bot.fake.wait_for("views.open", count=2)[1].args["view"]
+    values["kind"] = {"value": state_value_radio("fixed", "Fast plads")}
+    refused = bot.driver.view_submission(BO, view_bo, values).json()
+    assert refused["response_action"] == "errors"
+    assert "besat af Anna Jensen" in refused["errors"]["kind"]
+    assert seats_held(bot) == 1
+
+
+def test_modal_is_not_opened_for_someone_already_registered(bot: SlackBot) -> None:
+    bot.command(ANNA, "tilmeld Aarhus")
+    answer = bot.command(ANNA, "tilmeld")
+    assert "allerede tilmeldt" in answer.args["text"]
+    assert bot.fake.calls("views.open") == []
+
+
+def test_release_with_buttons_and_a_double_click(bot: SlackBot) -> None:
+    bot.command(ANNA, "tilmeld Aarhus")
+    ask = bot.command(ANNA, "afmeld")
+    buttons = [e for b in ask.args["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert [b["action_id"] for b in buttons] == ["release_confirm", "release_cancel"]
+    message = {"ts": "1700000000.000001", "text": ask.args["text"], "blocks": ask.args["blocks"]}
+    for expected in ("Du er afmeldt", "ingen plads i netværket"):
+        before = len(bot.fake.calls("response_url"))
+        clicked = bot.driver.block_action(ANNA, "release_confirm", "release", message=message)
+        assert clicked.status_code == 200
+        answer = bot.fake.wait_for("response_url", count=before + 1)[before]
+        assert expected in answer.args["text"]
+        assert answer.args.get("replace_original") is True
+    assert seats_held(bot) == 0
+
+
+def test_unexpected_error_gives_a_reference_not_a_traceback(
+    bot: SlackBot, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(*_: object) -> None:
+        raise RuntimeError("database exploded")
+
+    monkeypatch.setattr(bot.runtime.core.service, "_run", broken)
+    answer = bot.command(ANNA, "kommuner")
+    text = answer.args["text"]
+    assert "Noget gik galt" in text and "KN-" in text
+    assert "Traceback" not in text and "exploded" not in text
+    reference = text.split("fejlkode *")[1].split("*")[0]
+    assert any(reference in r.getMessage() and r.exc_info for r in caplog.records)
+
+
+def test_form_submission_error_stays_in_the_modal(
+    bot: SlackBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bot.driver.command(ANNA, "tilmeld")
+    view = bot.fake.wait_for("views.open")[0].args["view"]
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(bot.runtime.core.service, "submit_registration_form", broken)
+    values = {"municipality": {"value": state_value_static("751", "Aarhus")}}
+    answer = bot.driver.view_submission(ANNA, view, values).json()
+    assert answer["response_action"] == "errors"
+    assert "Noget gik galt" in answer["errors"]["municipality"]
+
+
+def test_app_home_is_published_once_per_event(bot: SlackBot) -> None:
+    event = {"type": "app_home_opened", "user": ANNA, "channel": "D0ANNA", "tab": "home"}
+    assert bot.driver.event(event, event_id="Ev0001").status_code == 200
+    assert bot.driver.event(event, event_id="Ev0001", retry_num=1).status_code == 200
+    published = bot.fake.wait_for("views.publish")
+    time.sleep(0.3)
+    assert len(bot.fake.calls("views.publish")) == len(published) == 1
+    assert "ingen plads i netværket" in json.dumps(published[0].args, ensure_ascii=False)
+
+
+def test_health(bot: SlackBot) -> None:
+    health = requests.get(bot.url + "/health", timeout=5)
+    assert health.status_code == 200 and health.json() == {"status": "ok", "database": True}
+
+
+def test_health_reports_a_dead_database(bot: SlackBot) -> None:
+    from bot.db import make_engine
+
+    dead = make_engine("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1")
+    with serve_wsgi(wsgi_app(bot.runtime.app, dead)) as base:
+        health = requests.get(base + "/health", timeout=10)
+    assert health.status_code == 503 and health.json()["database"] is False
