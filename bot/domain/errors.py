@@ -12,13 +12,21 @@ class ErrorKind(StrEnum):
     MUNICIPALITY_AMBIGUOUS = "municipality_ambiguous"  # params: query, choices: list[str]
     NOT_A_MUNICIPALITY = "not_a_municipality"  # params: query, name
     SEAT_KIND_UNKNOWN = "seat_kind_unknown"  # params: value
-    ALREADY_REGISTERED = "already_registered"  # params: municipality, seat_label
-    FIXED_SEAT_TAKEN = "fixed_seat_taken"  # params: municipality, holder, free_flexible
-    FLEXIBLE_SEATS_TAKEN = "flexible_seats_taken"  # params: municipality, holders
-    MUNICIPALITY_FULL = "municipality_full"  # params: municipality, holders
+    ALREADY_REGISTERED = "already_registered"  # params: municipality (SeatOverview), seat
+    FIXED_SEAT_TAKEN = "fixed_seat_taken"  # params: municipality (SeatOverview)
+    FLEXIBLE_SEATS_TAKEN = "flexible_seats_taken"  # params: municipality (SeatOverview)
+    MUNICIPALITY_FULL = "municipality_full"  # params: municipality (SeatOverview)
     NOT_REGISTERED = "not_registered"
     NETWORK_UNKNOWN = "network_unknown"  # params: slug
     TEXT_TOO_LONG = "text_too_long"  # params: field, limit
+    # Dates and times as Danes write them (bot.domain.timeparse)
+    DATE_MISSING = "date_missing"
+    DATE_INVALID = "date_invalid"  # params: value (not understood as a date)
+    DATE_IMPOSSIBLE = "date_impossible"  # params: value (e.g. 31. juni)
+    DATE_IN_PAST = "date_in_past"  # params: value
+    TIME_MISSING = "time_missing"
+    TIME_INVALID = "time_invalid"  # params: value
+    TIME_RANGE_INVALID = "time_range_invalid"  # params: value (end not after start)
 
 
 class DomainError(Exception):
