@@ -178,13 +178,14 @@ class _Handler(BaseHTTPRequestHandler):
     # HTTP/1.0 closes every connection after the reply, so no keep-alive thread outlives stop().
     protocol_version = "HTTP/1.0"
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server naming)
+    # Slack accepts every Web API method as POST and most as GET.
+    def do_POST(self) -> None:
         self.server.fake._serve(self)
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         self.server.fake._serve(self)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         pass  # keep test output clean; the calls are recorded instead
 
 

@@ -15,10 +15,12 @@ from typing import Any
 import waitress  # type: ignore[import-untyped]
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from waitress import wasyncore
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 SLACK_EVENTS_PATH = "/slack/events"
+_POLL_SECONDS = 0.02  # bounds how long stopping the server takes
 
 
 @contextmanager
@@ -32,14 +34,30 @@ def serve_wsgi(
     """
     wsgi_app: Any = SlackRequestHandler(app, path=path) if isinstance(app, App) else app
     server: Any = waitress.create_server(wsgi_app, host="127.0.0.1", port=0, threads=threads)
-    thread = threading.Thread(target=server.run, name="waitress-test-server", daemon=True)
+    stopping = threading.Event()
+
+    def run_loop() -> None:
+        # Our own loop instead of server.run(): it checks a stop flag between short polls, so only
+        # this thread ever closes the sockets (wasyncore is not thread-safe, and closing the
+        # trigger pipe from a thunk races with the worker threads that pull it).
+        try:
+            while not stopping.is_set():
+                wasyncore.loop(
+                    timeout=_POLL_SECONDS,
+                    map=server._map,
+                    use_poll=server.adj.asyncore_use_poll,
+                    count=1,
+                )
+        finally:
+            wasyncore.close_all(server._map)
+
+    thread = threading.Thread(target=run_loop, name="waitress-test-server", daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.effective_port}"
     finally:
-        # wasyncore is not thread-safe: close the sockets from inside the event loop (the trigger
-        # runs the thunk there). The loop ends when its socket map is empty.
-        server.trigger.pull_trigger(lambda: server.asyncore.close_all(server._map))
-        thread.join(timeout=5)
-        # Join the worker threads so no request handler outlives the test.
+        # First let in-flight requests finish and the worker threads exit (the loop keeps running
+        # so their output is flushed); then no thread is left to touch the sockets we close.
         server.task_dispatcher.shutdown(timeout=5)
+        stopping.set()
+        thread.join(timeout=5)
