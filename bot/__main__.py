@@ -49,8 +49,14 @@ def main(argv: list[str] | None = None) -> int:
     # .env first: it may set the log level and port the arguments default to.
     load_dotenv(Path.cwd() / ".env")
     args = _parser().parse_args(argv)
+    console = args.command == "console" or (
+        args.command in (None, "run")
+        and not os.environ.get("SLACK_BOT_TOKEN")
+        and not getattr(args, "http", False)
+    )
     logging.basicConfig(
-        level=args.log_level.upper(),
+        # In the console the user reads the chat, not the logs.
+        level="WARNING" if console else args.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
@@ -74,12 +80,9 @@ def main(argv: list[str] | None = None) -> int:
     if command == "console" or (command == "run" and not settings.has_slack and not args.http):
         if command == "run":
             log.info("no SLACK_BOT_TOKEN: starting the local console instead of Slack")
-        # Quiet the console: the user reads the chat, not the logs.
-        logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
         from bot.console import run_console
 
-        core = runtime.build_core(settings, clock)
-        return run_console(core.service, args.user_id, args.navn)
+        return run_console(settings, clock, args.user_id, args.navn)
 
     if not settings.has_slack:
         print(
@@ -88,17 +91,24 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    slack = runtime.build_slack(settings, clock)
-    if settings.socket_mode and not args.http:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-        log.info("starting in Socket Mode")
-        SocketModeHandler(slack.app, settings.slack_app_token).start()  # type: ignore[no-untyped-call]
-        return 0
-    if not settings.slack_signing_secret:
+    if not settings.socket_mode and not settings.slack_signing_secret:
         print("klimanet: configuration error: SLACK_SIGNING_SECRET is missing", file=sys.stderr)
         return 2
-    return serve_http(runtime.wsgi_app(slack.app, slack.core.engine), args.host, args.port)
+    slack = runtime.build_slack(settings, clock)
+    from jobs.scheduler import start_scheduler
+
+    scheduler = start_scheduler(slack.delivery.tick, slack.core.service.replan, settings.timezone)
+    try:
+        if settings.socket_mode and not args.http:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            log.info("starting in Socket Mode")
+            SocketModeHandler(slack.app, settings.slack_app_token).start()  # type: ignore[no-untyped-call]
+            return 0
+        return serve_http(runtime.wsgi_app(slack.app, slack.core.engine), args.host, args.port)
+    finally:
+        scheduler.shutdown(wait=False)
+        slack.delivery.close()
 
 
 def serve_http(application: object, host: str, port: int) -> int:

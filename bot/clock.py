@@ -31,6 +31,11 @@ class OffsetClock:
         with self._lock:
             self._offset += delta
 
+    def set(self, at: datetime) -> None:
+        """Jump to ``at`` (never backwards: time only moves forward in the console)."""
+        with self._lock:
+            self._offset = max(self._offset, at - datetime.now(UTC))
+
 
 class FixedClock:
     def __init__(self, at: datetime) -> None:

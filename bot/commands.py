@@ -16,10 +16,29 @@ SUBCOMMANDS: dict[str, tuple[str, ...]] = {
     "afmeld": ("afmeld", "afmelding"),
     "kommuner": ("kommuner", "netvaerk", "netvaerket"),
     "hjaelp": ("hjaelp", "help", "?"),
+    "moede": ("moede", "mode"),
+    "moeder": ("moeder", "moder"),
+    "dagsorden": ("dagsorden",),
+    "kalender": ("kalender", "ics"),
+    "punkt": ("punkt",),
+    "nyt": ("nyt", "nyhed"),
 }
 
 # How each subcommand is shown to users (with the Danish letters).
-DISPLAY_NAMES = {"hjaelp": "hjælp"}
+DISPLAY_NAMES = {"hjaelp": "hjælp", "moede": "møde", "moeder": "møder"}
+
+MEETING_ACTIONS = {
+    "opret": ("opret", "ny"),
+    "flyt": ("flyt",),
+    "aflys": ("aflys",),
+    "ret": ("ret", "rediger"),
+    "kopier": ("kopier", "kopi"),
+}
+ITEM_ACTIONS = {
+    "tilfoej": ("tilfoej", "tilfoj", "tilføj"),
+    "fjern": ("fjern", "slet"),
+    "flyt": ("flyt",),
+}
 
 SEAT_KIND_WORDS: dict[str, SeatKind] = {
     "fast": SeatKind.FIXED,
@@ -30,7 +49,7 @@ SEAT_KIND_WORDS: dict[str, SeatKind] = {
     "flex": SeatKind.FLEXIBLE,
 }
 
-MAX_INPUT = 500
+MAX_INPUT = 4000  # Slack caps slash-command text near this; we never cut what a user wrote
 
 
 def fold(text: str) -> str:
@@ -97,3 +116,62 @@ def parse_register_args(args: str) -> RegisterArgs:
         if kind is not None:
             return RegisterArgs(" ".join(words[:-1]), kind)
     return RegisterArgs(args, None)
+
+
+_QUOTES = {'"': '"', "“": "”", "„": "“", "”": "”", "«": "»"}
+
+
+def tokens(text: str) -> list[str]:
+    """Split on spaces, keeping "quoted text" (straight or typographic quotes) as one token.
+
+    ``key="a value"`` stays one token too (with its quotes removed). An unclosed quote runs to
+    the end of the text.
+    """
+    out: list[str] = []
+    current = ""
+    quote: str | None = None
+    in_token = False
+    for ch in clean(text):
+        if quote is not None:
+            if ch == quote:
+                quote = None
+            else:
+                current += ch
+            continue
+        if ch in _QUOTES:
+            quote = _QUOTES[ch]
+            in_token = True
+            continue
+        if ch == " ":
+            if in_token:
+                out.append(current)
+            current, in_token = "", False
+            continue
+        current += ch
+        in_token = True
+    if in_token:
+        out.append(current)
+    return out
+
+
+def sub_action(args: str, actions: dict[str, tuple[str, ...]]) -> tuple[str | None, str, str]:
+    """(canonical action or None, the word given, the rest) for ``møde opret …``-style commands."""
+    word, _, rest = clean(args).partition(" ")
+    key = fold(word)
+    for name, spellings in actions.items():
+        if key in (fold(s) for s in spellings):
+            return name, word, rest.strip()
+    return None, word, rest.strip()
+
+
+def options(words: list[str], known: set[str]) -> tuple[dict[str, str], list[str]]:
+    """Split ``key=value`` options (keys folded, only ``known`` ones) from the other words."""
+    found: dict[str, str] = {}
+    rest: list[str] = []
+    for word in words:
+        key, sep, value = word.partition("=")
+        if sep and fold(key) in known:
+            found[fold(key)] = value.strip()
+        else:
+            rest.append(word)
+    return found, rest

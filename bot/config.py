@@ -9,15 +9,31 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.domain.schedule import DEFAULT_SCHEDULE, parse_schedule
 
 DEFAULT_SLACK_API_BASE_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///klimanet.db"
 DEFAULT_TIMEZONE = "Europe/Copenhagen"
+DEFAULT_SCHEDULE_SPEC = DEFAULT_SCHEDULE
+DEFAULT_CATCHUP = timedelta(hours=6)
+DEFAULT_LEASE = timedelta(seconds=60)
+_DURATION = re.compile(r"^(\d+)([dhms])$")
+_UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
 
 _SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+
+
+def parse_duration(text: str) -> timedelta | None:
+    """'6h', '90m', '1d', '30s' -> timedelta; anything else -> None."""
+    match = _DURATION.match(text.strip())
+    if not match:
+        return None
+    return timedelta(seconds=int(match.group(1)) * _UNIT_SECONDS[match.group(2)])
 
 
 class ConfigError(Exception):
@@ -34,6 +50,9 @@ class Settings:
     channel: str | None = None
     admins: frozenset[str] = field(default_factory=frozenset)
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo(DEFAULT_TIMEZONE))
+    schedule: str = DEFAULT_SCHEDULE_SPEC
+    catchup: timedelta = DEFAULT_CATCHUP
+    delivery_lease: timedelta = DEFAULT_LEASE
 
     @property
     def has_slack(self) -> bool:
@@ -96,6 +115,28 @@ class Settings:
         except (ZoneInfoNotFoundError, ValueError):
             raise ConfigError(f"KLIMANET_TIMEZONE is not a known time zone: {tz_name!r}") from None
 
+        schedule = get("KLIMANET_SCHEDULE") or DEFAULT_SCHEDULE_SPEC
+        try:
+            parse_schedule(schedule)
+        except ValueError as err:
+            message = str(err)
+            prefix = "" if message.startswith("KLIMANET_SCHEDULE") else "KLIMANET_SCHEDULE: "
+            raise ConfigError(prefix + message) from None
+
+        catchup_raw = get("KLIMANET_CATCHUP") or "6h"
+        catchup = parse_duration(catchup_raw)
+        if catchup is None:
+            raise ConfigError(
+                f"KLIMANET_CATCHUP must be a duration like 6h, 90m or 1d (got {catchup_raw!r})."
+            )
+
+        lease_raw = get("KLIMANET_DELIVERY_LEASE") or "60s"
+        lease = parse_duration(lease_raw)
+        if lease is None or lease < timedelta(seconds=1):
+            raise ConfigError(
+                f"KLIMANET_DELIVERY_LEASE must be a duration like 60s or 2m (got {lease_raw!r})."
+            )
+
         return cls(
             slack_bot_token=bot_token,
             slack_signing_secret=signing_secret,
@@ -105,6 +146,9 @@ class Settings:
             channel=channel,
             admins=admins,
             timezone=timezone,
+            schedule=schedule,
+            catchup=catchup,
+            delivery_lease=lease,
         )
 
 

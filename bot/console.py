@@ -9,27 +9,46 @@ from __future__ import annotations
 
 import re
 import sys
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TextIO
 
 from bot import texts
+from bot.clock import OffsetClock
+from bot.config import Settings, parse_duration
+from bot.datefmt import format_when
 from bot.domain.errors import DomainError
 from bot.domain.registration import Actor
+from bot.meeting_service import MeetingForm
 from bot.models import SeatKind
+from bot.notify import Attachment, Posted
 from bot.replies import (
     ACTION_RELEASE_CANCEL,
     ACTION_RELEASE_CONFIRM,
     FormErrors,
+    MeetingFormRequest,
     RegistrationFormRequest,
     Reply,
 )
 from bot.service import Klimanet, RegistrationForm
 
+CONSOLE_CHANNEL = "CKONSOL"
+
 CONSOLE_TEAM = "console"
 PROMPT = "> "
 
-_EMOJI = {":white_check_mark:": "✔", ":warning:": "⚠"}
+_EMOJI = {
+    ":white_check_mark:": "✔",
+    ":warning:": "⚠",
+    ":calendar:": "📅",
+    ":bell:": "🔔",
+    ":arrow_forward:": "▶",
+    ":arrows_counterclockwise:": "🔄",
+    ":x:": "✖",
+    ":newspaper:": "📰",
+}
 
 
 def render(reply: Reply) -> str:
@@ -40,6 +59,7 @@ def render(reply: Reply) -> str:
     text = re.sub(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])", r"\1", text)
     text = re.sub(r"(?<!\w)_([^_\n]+)_(?!\w)", r"\1", text)
     text = text.replace("`", "")
+    text = re.sub(r"<([@#])([A-Z0-9]+)(?:\|[^>]*)?>", r"\1\2", text)  # <@U123> -> @U123
     if reply.buttons:
         choices = "   ".join(f"[{i}] {b.label}" for i, b in enumerate(reply.buttons, 1))
         text += "\n" + choices
@@ -55,17 +75,62 @@ class ConsoleUser:
         return Actor(team_id=CONSOLE_TEAM, user_id=self.user_id, name=self.name)
 
 
+class ConsoleNotifier:
+    """Scheduled posts, printed as they fire, so a user can watch a meeting's schedule play out."""
+
+    def __init__(self, say: Callable[[str], None]) -> None:
+        self._say = say
+        self._ts = 0
+        self._lock = threading.Lock()
+
+    def post(self, recipient: str, reply: Reply) -> Posted:
+        where = (
+            f"#kanal {recipient}" if recipient[:1] in "CG" else f"direkte besked til {recipient}"
+        )
+        self._say(f"\n┌─ Klimanet → {where}\n" + _indent(render(reply)) + "\n└─")
+        with self._lock:
+            self._ts += 1
+            return Posted(recipient, f"{self._ts}.000000")
+
+    def attach(self, posted: Posted, attachment: Attachment) -> None:
+        self._say(f"   📎 {attachment.filename} ({attachment.title})")
+
+    def update(self, posted: Posted, reply: Reply) -> None:
+        self._say(
+            f"\n┌─ Klimanet opdaterer besked {posted.ts} i {posted.channel}\n"
+            + _indent(render(reply))
+            + "\n└─"
+        )
+
+
+def _indent(text: str) -> str:
+    return "\n".join("│ " + line for line in text.splitlines())
+
+
 class Console:
-    def __init__(self, service: Klimanet, user: ConsoleUser, stdin: TextIO, stdout: TextIO) -> None:
+    def __init__(
+        self,
+        service: Klimanet,
+        user: ConsoleUser,
+        stdin: TextIO,
+        stdout: TextIO,
+        *,
+        clock: OffsetClock | None = None,
+        drain: Callable[[], object] | None = None,
+    ) -> None:
         self._service = service
         self._user = user
         self._in = stdin
         self._out = stdout
         self._buttons: dict[str, Callable[[], Reply]] = {}
+        self._clock = clock
+        self._drain = drain or (lambda: None)
+        self._out_lock = threading.Lock()
 
     def say(self, text: str) -> None:
-        self._out.write(text + "\n")
-        self._out.flush()
+        with self._out_lock:
+            self._out.write(text + "\n")
+            self._out.flush()
 
     def ask(self, question: str) -> str | None:
         self._out.write(question)
@@ -79,9 +144,10 @@ class Console:
 
     def run(self) -> int:
         self.say(
-            f"Klimanet – lokal konsol. Du er {self._user.name} ({self._user.user_id}).\n"
-            "Skriv kommandoer som i Slack, fx '/klimanet tilmeld Aarhus' eller bare "
-            "'tilmeld Aarhus'. '/som U456 Navn' skifter bruger, '/afslut' lukker."
+            f"Klimanet – lokal konsol. Du er {self._user.name} ({self._user.user_id}) og "
+            "facilitator.\nSkriv kommandoer som i Slack, fx '/klimanet tilmeld Aarhus' eller bare "
+            "'tilmeld Aarhus'. '/som U456 Navn' skifter bruger, '/tid +7d' flytter tiden frem, "
+            "'/afslut' lukker."
         )
         while True:
             line = self.ask(f"{self._user.name} {PROMPT}")
@@ -90,6 +156,7 @@ class Console:
                 return 0
             if line:
                 self.handle(line)
+                self._drain()  # posts a command made due now (a move, a news item) show at once
 
     def handle(self, line: str) -> None:
         if line in self._buttons:
@@ -97,6 +164,9 @@ class Console:
             return
         if line.startswith("/som"):
             self._switch_user(line)
+            return
+        if line.startswith("/tid"):
+            self._move_time(line)
             return
         if line.startswith("/klimanet"):
             line = line[len("/klimanet") :]
@@ -106,6 +176,8 @@ class Console:
         outcome = self._service.command(self._user.actor(), line)
         if isinstance(outcome, RegistrationFormRequest):
             self.registration_form(outcome)
+        elif isinstance(outcome, MeetingFormRequest):
+            self.meeting_form(outcome)
         else:
             self.show(outcome)
 
@@ -119,6 +191,27 @@ class Console:
             if button.action_id in actions:
                 self._buttons[str(number)] = actions[button.action_id]
         self.say(render(reply))
+        if reply.attachment is not None:
+            path = Path.cwd() / reply.attachment.filename
+            path.write_bytes(reply.attachment.content)
+            self.say(f"📎 Gemt som {path}")
+
+    def _move_time(self, line: str) -> None:
+        """``/tid +7d``: move the console's clock forward and deliver whatever fell due."""
+        amount = line[len("/tid") :].strip().lstrip("+")
+        delta = parse_duration(amount)
+        if self._clock is None or delta is None:
+            self.say("Skriv fx '/tid +7d', '/tid +3h' eller '/tid +15m'.")
+            return
+        # Step through every post that falls due on the way, so each goes out on its time
+        # (and not as "missed" because the whole jump made it hours late).
+        target = self._clock.now() + delta
+        while (due := self._service.next_post_due(target)) is not None:
+            self._clock.set(due)
+            self._drain()
+        self._clock.set(target)
+        now = self._clock.now().astimezone(self._service.plan_config.tz)
+        self.say(f"Tiden er nu {format_when(now, self._service.plan_config.tz)}.")
 
     def _switch_user(self, line: str) -> None:
         parts = line.split(maxsplit=2)
@@ -175,6 +268,63 @@ class Console:
         else:
             self.show(result)
 
+    def meeting_form(self, request: MeetingFormRequest) -> None:
+        """The meeting modal as questions; an empty title cancels."""
+        title = self.ask(
+            f"Titel{f' [{request.title}]' if request.title else ''} (tom = annullér): "
+        )
+        if title is None or not (title or request.title):
+            self.say("Annulleret.")
+            return
+        answers = []
+        for question, default in (
+            ("Dato (fx 25.06.2026)", request.date.strftime("%d.%m.%Y") if request.date else ""),
+            ("Start (fx 10:00)", request.start),
+            ("Slut (fx 12:00)", request.end),
+            (
+                "Format: online eller fysisk",
+                request.format and texts.FORMAT_LABELS.get(request.format, ""),
+            ),
+            ("Link eller adresse", request.location),
+            ("Tema (valgfri)", ", ".join(request.themes)),
+        ):
+            answer = self.ask(f"{question}{f' [{default}]' if default else ''}: ")
+            if answer is None:
+                return
+            answers.append(answer or default)
+        form = MeetingForm(
+            title=title or request.title,
+            date=answers[0],
+            start=answers[1],
+            end=answers[2],
+            format=answers[3],
+            location=answers[4],
+            themes=[t.strip() for t in answers[5].split(",") if t.strip()],
+        )
+        result = self._service.meetings.submit_form(self._user.actor(), request.number, form)
+        if isinstance(result, FormErrors):
+            for message in result.errors.values():
+                self.say(message)
+        else:
+            self.show(result)
 
-def run_console(service: Klimanet, user_id: str, name: str) -> int:
-    return Console(service, ConsoleUser(user_id, name), sys.stdin, sys.stdout).run()
+
+def run_console(settings: Settings, clock: OffsetClock, user_id: str, name: str) -> int:
+    """The console against the configured database, with scheduled posts printed as they fire."""
+    from bot import runtime
+    from jobs.scheduler import start_scheduler
+
+    if settings.channel is None:
+        settings = replace(settings, channel=CONSOLE_CHANNEL)
+    core = runtime.build_core(settings, clock)
+    core.service.make_facilitator(user_id)
+    console = Console(core.service, ConsoleUser(user_id, name), sys.stdin, sys.stdout, clock=clock)
+    delivery = runtime.build_delivery(core, ConsoleNotifier(console.say), settings, clock)
+    console._drain = delivery.drain
+    scheduler = start_scheduler(delivery.tick, core.service.replan, settings.timezone)
+    try:
+        return console.run()
+    finally:
+        scheduler.shutdown(wait=False)
+        delivery.close()
+        core.engine.dispose()

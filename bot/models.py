@@ -12,6 +12,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     ForeignKeyConstraint,
+    Index,
     Integer,
     MetaData,
     String,
@@ -187,3 +188,132 @@ class SeatEvent(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    __table_args__ = (Index("ix_seat_events_municipality", "network_id", "municipality_code"),)
+
+
+class MeetingFormat(StrEnum):
+    ONLINE = "online"
+    PHYSICAL = "physical"
+
+
+class MeetingStatus(StrEnum):
+    PLANNED = "planned"
+    MOVED = "moved"
+    CANCELLED = "cancelled"
+
+
+class AgendaKind(StrEnum):
+    INTERNAL = "internal"
+    EXTERNAL = "external"
+    NEWS = "news"  # the standing item "Nyt fra KL"
+    DISCUSSION = "discussion"
+    BREAK = "break"
+
+
+class Meeting(Base):
+    __tablename__ = "meetings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("networks.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    themes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    format: Mapped[str] = mapped_column(String(16))
+    location: Mapped[str] = mapped_column(String(500), default="")
+    status: Mapped[str] = mapped_column(String(16), default=MeetingStatus.PLANNED.value)
+    cancel_reason: Mapped[str] = mapped_column(Text, default="")
+    # Raised on every change: the iCalendar SEQUENCE and the generation of schedule posts.
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    agenda_revision: Mapped[int] = mapped_column(Integer, default=0)
+    # Raised only when the time changes: scheduled posts of an older version are stale.
+    schedule_version: Mapped[int] = mapped_column(Integer, default=0)
+    created_by: Mapped[str] = mapped_column(String(32), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    items: Mapped[list[AgendaItem]] = relationship(
+        order_by="AgendaItem.position", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    __table_args__ = (
+        UniqueConstraint("network_id", "number"),
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        CheckConstraint("format IN ('online', 'physical')", name="format"),
+        CheckConstraint("status IN ('planned', 'moved', 'cancelled')", name="status"),
+    )
+
+
+class AgendaItem(Base):
+    __tablename__ = "agenda_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))
+    presenter: Mapped[str] = mapped_column(String(200), default="")
+    minutes: Mapped[int | None] = mapped_column(Integer)
+
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN ('internal', 'external', 'news', 'discussion', 'break')", name="kind"
+        ),
+    )
+
+
+class NewsPost(Base):
+    """A "Nyt fra KL" update, collected under the next meeting's standing item."""
+
+    __tablename__ = "news_posts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("networks.id"))
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"))
+    text: Mapped[str] = mapped_column(Text)
+    author_user_id: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    DEAD = "dead"  # failed for good; facilitators were told
+    MISSED = "missed"  # fell due while the bot was down longer than the catch-up window
+    CANCELLED = "cancelled"  # no longer wanted (meeting cancelled or moved, recipient left)
+
+
+class OutboxMessage(Base):
+    """One post that must happen: planned once (unique key), delivered once (lease)."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"))
+    # A channel id (C…) or a user id (U…, a direct message).
+    recipient: Mapped[str] = mapped_column(String(32))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.PENDING.value)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Where the post landed, so a later change can update it in place (chat.update).
+    message_channel: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('pending', 'sent', 'dead', 'missed', 'cancelled')", name="status"
+        ),
+        # The tick's only query when nothing is due: pending rows by due time.
+        Index("ix_outbox_status_due", "status", "due_at"),
+        Index("ix_outbox_meeting", "meeting_id"),
+    )

@@ -7,9 +7,11 @@ renders as plain text and a Teams adapter can translate to Markdown.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Literal
 
 from bot.models import SeatKind
+from bot.notify import Attachment
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +31,8 @@ class Reply:
     context: str | None = None
     public: bool = False
     replace_original: bool = False
+    # A file for the person (e.g. a meeting's calendar file), delivered beside the answer.
+    attachment: Attachment | None = None
 
     @property
     def text(self) -> str:
@@ -56,7 +60,21 @@ class FormErrors:
     errors: dict[str, str] = field(default_factory=dict)
 
 
-Outcome = Reply | RegistrationFormRequest
+@dataclass(frozen=True, slots=True)
+class MeetingFormRequest:
+    """Open the meeting form: empty to create, prefilled (with ``number``) to edit."""
+
+    number: int | None = None
+    title: str = ""
+    date: date | None = None
+    start: str = ""
+    end: str = ""
+    format: str = "online"
+    location: str = ""
+    themes: tuple[str, ...] = ()
+
+
+Outcome = Reply | RegistrationFormRequest | MeetingFormRequest
 
 
 # Field ids of the registration form, shared by the service and every adapter's form renderer.
@@ -64,6 +82,14 @@ FIELD_MUNICIPALITY = "municipality"
 FIELD_KIND = "kind"
 FIELD_TITLE = "title"
 FIELD_THEMES = "themes"
+
+FIELD_MEETING_TITLE = "meeting_title"
+FIELD_MEETING_THEMES = "meeting_themes"
+FIELD_MEETING_DATE = "meeting_date"
+FIELD_MEETING_TIME = "meeting_time"
+FIELD_MEETING_END = "meeting_end"
+FIELD_MEETING_FORMAT = "meeting_format"
+FIELD_MEETING_LOCATION = "meeting_location"
 
 # Action ids of the buttons the service puts on replies.
 ACTION_RELEASE_CONFIRM = "release_confirm"

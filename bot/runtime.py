@@ -30,10 +30,16 @@ from bot.db import (
 )
 from bot.db import upgrade as upgrade_schema
 from bot.domain.municipalities import default_directory
+from bot.domain.schedule import parse_schedule
 from bot.models import Network, NetworkFacilitator
-from bot.service import Klimanet, ProfileLookup
+from bot.notify import Notifier
+from bot.outbox import Claimed
+from bot.service import Klimanet, MeetingSettings, ProfileLookup
 from bot.slack.client import make_web_client
+from bot.slack.notifier import SlackNotifier
 from bot.slack.profiles import slack_profiles
+from jobs.delivery import Delivery, DeliveryConfig
+from jobs.render import Rendered
 
 log = logging.getLogger(__name__)
 
@@ -57,10 +63,36 @@ def build_core(settings: Settings, clock: Clock, profiles: ProfileLookup | None 
     upgrade_schema(engine)
     sessions = make_session_factory(engine)
     sync_network_settings(sessions, settings)
+    meeting_settings = MeetingSettings(
+        tz=settings.timezone, schedule=parse_schedule(settings.schedule), channel=settings.channel
+    )
     service = Klimanet(
-        sessions, default_directory(), clock, network_slug=NETWORK_SLUG, profiles=profiles
+        sessions,
+        default_directory(),
+        clock,
+        network_slug=NETWORK_SLUG,
+        profiles=profiles,
+        meeting_settings=meeting_settings,
     )
     return Core(engine, sessions, service)
+
+
+def build_delivery(
+    core: Core,
+    notifier: Notifier,
+    settings: Settings,
+    clock: Clock,
+    *,
+    on_sent: Callable[[Claimed, Rendered], None] | None = None,
+) -> Delivery:
+    return Delivery(
+        core.sessions,
+        notifier,
+        clock,
+        settings.timezone,
+        config=DeliveryConfig(catchup=settings.catchup, lease=settings.delivery_lease),
+        on_sent=on_sent,
+    )
 
 
 def sync_network_settings(sessions: SessionFactory, settings: Settings) -> None:
@@ -81,6 +113,7 @@ class SlackRuntime:
     core: Core
     client: WebClient
     app: App
+    delivery: Delivery
 
 
 def build_slack(settings: Settings, clock: Clock) -> SlackRuntime:
@@ -96,8 +129,9 @@ def build_slack(settings: Settings, clock: Clock) -> SlackRuntime:
             max_workers=LISTENER_THREADS, thread_name_prefix="listener"
         ),
     )
-    register_all(app, core.service)
-    return SlackRuntime(core, client, app)
+    notifier = SlackNotifier(client)
+    register_all(app, core.service, notifier)
+    return SlackRuntime(core, client, app, build_delivery(core, notifier, settings, clock))
 
 
 def wsgi_app(app: App, engine: Engine) -> WsgiApp:

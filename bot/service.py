@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import TypeVar
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
@@ -22,6 +24,8 @@ from bot.db import SessionFactory, transaction
 from bot.domain import registration as reg
 from bot.domain.errors import DomainError, ErrorKind
 from bot.domain.municipalities import MunicipalityDirectory
+from bot.domain.schedule import DEFAULT_SCHEDULE, Offset, parse_schedule
+from bot.meeting_service import MeetingCommands
 from bot.models import Network, SeatKind
 from bot.replies import (
     ACTION_RELEASE_CANCEL,
@@ -36,6 +40,7 @@ from bot.replies import (
     RegistrationFormRequest,
     Reply,
 )
+from jobs import planner
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +76,15 @@ _FORM_FIELD_OF_ERROR = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class MeetingSettings:
+    """What the meeting side needs from the configuration."""
+
+    tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Copenhagen"))
+    schedule: dict[str, Offset] = field(default_factory=lambda: parse_schedule(DEFAULT_SCHEDULE))
+    channel: str | None = None
+
+
 class Klimanet:
     def __init__(
         self,
@@ -80,12 +94,16 @@ class Klimanet:
         *,
         network_slug: str = "klimanet",
         profiles: ProfileLookup | None = None,
+        meeting_settings: MeetingSettings | None = None,
     ) -> None:
         self._sessions = sessions
         self._directory = directory
         self._clock = clock
         self._network_slug = network_slug
         self._profiles = profiles
+        settings = meeting_settings or MeetingSettings()
+        self.plan_config = planner.PlanConfig(settings.schedule, settings.tz, settings.channel)
+        self.meetings = MeetingCommands(self._run, clock, settings.tz, self.plan_config)
 
     @property
     def directory(self) -> MunicipalityDirectory:
@@ -141,6 +159,18 @@ class Klimanet:
                 return self._ask_release(actor)
             case "kommuner":
                 return Reply(tuple(texts.network_summary(self._run(reg.summary))))
+            case "moede":
+                return self.meetings.meeting_command(actor, parsed.args)
+            case "moeder":
+                return self.meetings.list_meetings(actor)
+            case "dagsorden":
+                return self.meetings.agenda(parsed.args)
+            case "kalender":
+                return self.meetings.calendar(parsed.args)
+            case "punkt":
+                return self.meetings.item_command(actor, parsed.args)
+            case "nyt":
+                return self.meetings.news(actor, parsed.args)
             case _:
                 return Reply(tuple(texts.help_text()))
 
@@ -161,18 +191,24 @@ class Klimanet:
             raise DomainError(ErrorKind.MUNICIPALITY_MISSING)
         actor = self._with_profile(actor)
         code = form.municipality_code
-        result = self._run(
-            lambda s, n: reg.register(
-                s,
-                n,
+
+        def work(session: Session, network: Network) -> reg.Registration:
+            now = self._clock.now()
+            result = reg.register(
+                session,
+                network,
                 actor,
                 code,
                 form.kind,
-                self._clock.now(),
+                now,
                 title=form.title or None,
                 themes=form.themes or None,
             )
-        )
+            # A new seat holder gets the reminders of meetings already planned.
+            planner.plan_upcoming(session, network, self.plan_config, now)
+            return result
+
+        result = self._run(work)
         return Reply(
             (
                 texts.registered(result.seat, result.overview, result.became_member),
@@ -224,6 +260,30 @@ class Klimanet:
         mine = self._run(lambda s, n: reg.my_overview(s, n, actor))
         first = texts.overview_text(mine) if mine else texts.home_not_registered()
         return Reply((texts.home_title(), first, *texts.help_text()[1:]))
+
+    def replan(self) -> int:
+        """Plan every upcoming meeting's posts again (idempotent): the scheduler's safety net."""
+        return self._run(
+            lambda s, n: planner.plan_upcoming(s, n, self.plan_config, self._clock.now())
+        )
+
+    def next_post_due(self, until: datetime) -> datetime | None:
+        from bot.outbox import next_due
+
+        return self._run(lambda s, n: next_due(s, until))
+
+    def make_facilitator(self, user_id: str) -> None:
+        """The local console's user plans meetings too; Slack facilitators come from settings."""
+        from bot.db import insert_ignore
+        from bot.models import NetworkFacilitator
+
+        self._run(
+            lambda s, n: insert_ignore(
+                s,
+                NetworkFacilitator.__table__,  # type: ignore[arg-type]
+                [{"network_id": n.id, "user_id": user_id}],
+            )
+        )
 
     # -- buttons ----------------------------------------------------------------------------
 

@@ -7,11 +7,14 @@ wording close to KL's own: "én fast plads og to fleksible pladser", "tilmelding
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from bot.datefmt import format_span, format_when
 from bot.domain.errors import DomainError, ErrorKind
 from bot.domain.registration import Holder, NetworkSummary, SeatOverview, SeatView
-from bot.models import SeatKind
+from bot.models import AgendaKind, Meeting, MeetingFormat, MeetingStatus, NewsPost, SeatKind
 
 NETWORK_NAME = "Kommunernes klimapolitiske netværk"
 COMMAND = "/klimanet"
@@ -38,6 +41,11 @@ def holder_text(holder: Holder) -> str:
 
 def mention(holder: Holder) -> str:
     return f"<@{holder.user_id}>"
+
+
+def genitive(name: str) -> str:
+    """Danish genitive: 'Odenses', but 'Aarhus'' (a name ending in s, x or z takes an apostrophe)."""
+    return f"{name}'" if name[-1:].lower() in ("s", "x", "z") else f"{name}s"
 
 
 def join_and(items: Sequence[str]) -> str:
@@ -144,7 +152,31 @@ HELP_LINES = (
     ("pladser", "Din kommunes pladser – eller en anden kommunes", "Odense"),
     ("kommuner", "Netværket: medlemskommuner og besatte pladser", ""),
     ("afmeld", "Giv din plads fri (du bliver bedt om at bekræfte)", ""),
+    ("møder", "Kommende møder: dato, format, tema og din plads", ""),
+    ("dagsorden", "Dagsordenen for næste møde – eller et bestemt møde", "12"),
+    ("kalender", "Kalenderfil (.ics) for næste møde – eller et bestemt møde", "12"),
     ("hjælp", "Denne oversigt", ""),
+)
+
+FACILITATOR_HELP_LINES = (
+    ("møde opret", "Opret et møde (formular)", ""),
+    (
+        "møde opret",
+        "… eller på én linje",
+        '25.06.2026 10:00-12:00 online "Opstartsmøde" tema=klimaplaner',
+    ),
+    ("møde flyt", "Flyt et møde", "12 26.06.2026 13:00-15:00"),
+    ("møde aflys", "Aflys et møde", "12 For få tilmeldte"),
+    ("møde ret", "Ret et møde (formular)", "12"),
+    ("møde kopier", "Nyt møde med samme dagsorden", "12 24.09.2026"),
+    (
+        "punkt tilføj",
+        "Tilføj et punkt",
+        '12 "Klimaplaner i praksis" type=eksternt ved="Anna Jensen, Aarhus" min=20',
+    ),
+    ("punkt fjern", "Fjern punkt 3", "12 3"),
+    ("punkt flyt", "Flyt punkt 3 op som nr. 2", "12 3 2"),
+    ("nyt", "Send en nyhed fra KL til kanalen", "Regeringens klimaudspil er ude"),
 )
 
 
@@ -153,9 +185,14 @@ def help_text() -> list[str]:
         f"• `{COMMAND} {name}{' ' + example if example else ''}` – {what}"
         for name, what, example in HELP_LINES
     ]
+    facilitator_lines = [
+        f"• `{COMMAND} {name}{' ' + example if example else ''}` – {what}"
+        for name, what, example in FACILITATOR_HELP_LINES
+    ]
     return [
         f"*{NETWORK_NAME}* – sådan bruger du `{COMMAND}`",
         "\n".join(lines),
+        "*For facilitatorer*\n" + "\n".join(facilitator_lines),
         "Hver kommune har *én fast plads* og *to fleksible pladser*. Den faste plads giver et "
         "stabilt netværk; de fleksible pladser lader kommunen sende den rette faglighed, når "
         "temaerne skifter.",
@@ -181,6 +218,9 @@ def _full_text(overview: SeatOverview) -> str:
 
 def error(err: DomainError) -> str:
     p: dict[str, Any] = err.params
+    meeting_text = _meeting_error(err)
+    if meeting_text is not None:
+        return meeting_text
     match err.kind:
         case ErrorKind.MUNICIPALITY_MISSING:
             return f"Hvilken kommune? Skriv fx `{COMMAND} tilmeld Aarhus` eller `{COMMAND} tilmeld 751`."
@@ -317,3 +357,342 @@ def home_not_registered() -> str:
         f"Du har ingen plads i netværket endnu. Skriv `{COMMAND} tilmeld` i en kanal eller her, "
         "så får du en formular."
     )
+
+
+# -- meetings ----------------------------------------------------------------------------------
+# Meeting texts take the model objects as they are read at send time (rendering happens at
+# delivery, from current data) and the time zone to show them in.
+
+AGENDA_KIND_LABELS = {
+    AgendaKind.INTERNAL.value: "Internt oplæg",
+    AgendaKind.EXTERNAL.value: "Eksternt oplæg",
+    AgendaKind.NEWS.value: "Nyt fra KL",
+    AgendaKind.DISCUSSION.value: "Drøftelse",
+    AgendaKind.BREAK.value: "Pause",
+}
+FORMAT_LABELS = {MeetingFormat.ONLINE.value: "online", MeetingFormat.PHYSICAL.value: "fysisk"}
+
+
+def meeting_name(meeting: Meeting) -> str:
+    return f"#{meeting.number} {meeting.title}"
+
+
+def meeting_place(meeting: Meeting) -> str:
+    label = FORMAT_LABELS.get(meeting.format, meeting.format)
+    if not meeting.location:
+        return label.capitalize()
+    if meeting.format == MeetingFormat.ONLINE.value:
+        return f"Online: {meeting.location}"
+    return f"Fysisk: {meeting.location}"
+
+
+def meeting_status_tag(meeting: Meeting) -> str:
+    if meeting.status == MeetingStatus.CANCELLED.value:
+        return " – *AFLYST*"
+    if meeting.status == MeetingStatus.MOVED.value:
+        return " – _flyttet_"
+    return ""
+
+
+def meeting_summary(meeting: Meeting, tz: ZoneInfo) -> str:
+    themes = f"\nTema: {', '.join(meeting.themes)}" if meeting.themes else ""
+    return (
+        f"*{meeting_name(meeting)}*{meeting_status_tag(meeting)}\n"
+        f"{format_span(meeting.starts_at, meeting.ends_at, tz).capitalize()}\n"
+        f"{meeting_place(meeting)}{themes}"
+    )
+
+
+def agenda_lines(meeting: Meeting, news: Sequence[NewsPost] = ()) -> str:
+    lines = []
+    for item in meeting.items:
+        label = AGENDA_KIND_LABELS.get(item.kind, item.kind)
+        title = item.title if item.kind == AgendaKind.NEWS.value else f"{label}: {item.title}"
+        if item.kind == AgendaKind.BREAK.value:
+            title = item.title if item.title.casefold() == "pause" else f"Pause: {item.title}"
+        presenter = (
+            f" – ved {item.presenter}"
+            if item.presenter and item.kind != AgendaKind.NEWS.value
+            else ""
+        )
+        minutes = f" ({item.minutes} min.)" if item.minutes else ""
+        lines.append(f"{item.position}. {title}{presenter}{minutes}")
+        if item.kind == AgendaKind.NEWS.value:
+            lines.extend(f"    • {_one_line(post.text, 200)}" for post in news)
+    return "\n".join(lines) if lines else "_Ingen punkter endnu._"
+
+
+def _one_line(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def agenda_post(
+    meeting: Meeting, news: Sequence[NewsPost], tz: ZoneInfo, *, updated: bool
+) -> list[str]:
+    head = f"*Dagsorden for møde {meeting_name(meeting)}*{meeting_status_tag(meeting)}"
+    if updated:
+        head += "  _(opdateret)_"
+    return [
+        head
+        + "\n"
+        + f"{format_span(meeting.starts_at, meeting.ends_at, tz).capitalize()} · "
+        + meeting_place(meeting),
+        agenda_lines(meeting, news),
+    ]
+
+
+def announcement(meeting: Meeting, news: Sequence[NewsPost], tz: ZoneInfo) -> list[str]:
+    return [
+        f":calendar: *Nyt møde i {NETWORK_NAME}*",
+        meeting_summary(meeting, tz),
+        "*Dagsorden indtil videre*\n" + agenda_lines(meeting, news),
+    ]
+
+
+def announce_dm(meeting: Meeting, municipality: str, tz: ZoneInfo) -> list[str]:
+    theme = f" om *{', '.join(meeting.themes)}*" if meeting.themes else ""
+    return [
+        f"Netværket mødes {format_when(meeting.starts_at, tz)}{theme}: *{meeting_name(meeting)}*.",
+        f"Som holder af den faste plads er du {genitive(municipality)} kontaktperson. Hvem sender "
+        f"{municipality} på de fleksible pladser til dette møde? Skriv `{COMMAND} pladser` for at "
+        "se jeres pladser.",
+    ]
+
+
+def reminder(
+    meeting: Meeting, news: Sequence[NewsPost], tz: ZoneInfo, *, direct: bool
+) -> list[str]:
+    sections = [
+        f":bell: *Påmindelse: {meeting_name(meeting)}* {format_when(meeting.starts_at, tz)}",
+        meeting_summary(meeting, tz),
+        "*Dagsorden*\n" + agenda_lines(meeting, news),
+    ]
+    if direct:
+        sections.append("Kalenderfilen er vedhæftet, så du kan lægge mødet i din kalender.")
+    return sections
+
+
+def starting(meeting: Meeting, minutes: int) -> list[str]:
+    link = f"\nLink: {meeting.location}" if meeting.location else ""
+    return [f":arrow_forward: *Mødet starter om {minutes} minutter:* {meeting_name(meeting)}{link}"]
+
+
+def moved(meeting: Meeting, tz: ZoneInfo) -> list[str]:
+    return [
+        f":arrows_counterclockwise: *Mødet er flyttet:* {meeting_name(meeting)} er flyttet til "
+        f"{format_span(meeting.starts_at, meeting.ends_at, tz)}.",
+        meeting_place(meeting),
+    ]
+
+
+def cancelled(meeting: Meeting, tz: ZoneInfo) -> list[str]:
+    reason = f"\nBegrundelse: {meeting.cancel_reason}" if meeting.cancel_reason else ""
+    return [
+        f":x: *Mødet er aflyst:* {meeting_name(meeting)} {format_when(meeting.starts_at, tz)} "
+        f"er aflyst.{reason}"
+    ]
+
+
+def news_post(text: str, author_user_id: str) -> list[str]:
+    return [f":newspaper: *Nyt fra KL*\n{text}", f"_– <@{author_user_id}>_"]
+
+
+POST_KIND_LABELS = {
+    "announce": "annonceringen",
+    "announce_dm": "spørgsmålet om de fleksible pladser",
+    "agenda": "dagsordenen",
+    "agenda_update": "opdateringen af dagsordenen",
+    "reminder": "påmindelsen",
+    "reminder_dm": "påmindelsen",
+    "starting": "beskeden om mødestart",
+    "moved": "beskeden om flytningen",
+    "moved_dm": "beskeden om flytningen",
+    "cancelled": "beskeden om aflysningen",
+    "cancelled_dm": "beskeden om aflysningen",
+    "news": "nyheden fra KL",
+}
+
+
+def _post_description(kind: str, recipient: str, meeting: Meeting | None) -> str:
+    what = POST_KIND_LABELS.get(kind, kind)
+    to = f"<#{recipient}>" if recipient[:1] in "CG" else f"<@{recipient}>"
+    about = f" for møde {meeting_name(meeting)}" if meeting else ""
+    return f"{what}{about} til {to}"
+
+
+def dead_notice(kind: str, recipient: str, meeting: Meeting | None, error: str) -> list[str]:
+    return [
+        f":warning: Klimanet kunne ikke levere {_post_description(kind, recipient, meeting)}. "
+        f"Slack svarede `{error}`.",
+        "Tjek at kanalen findes, og at Klimanet er inviteret i den (`/invite @Klimanet`).",
+    ]
+
+
+def missed_notice(
+    kind: str,
+    recipient: str,
+    meeting: Meeting | None,
+    due_at: datetime,
+    tz: ZoneInfo,
+    catchup_hours: float,
+) -> list[str]:
+    return [
+        f":warning: Klimanet var nede, da {_post_description(kind, recipient, meeting)} skulle "
+        f"sendes ({format_when(due_at, tz)}). Den er ikke sendt, fordi den var mere end "
+        f"{catchup_hours:g} timer for sent på den."
+    ]
+
+
+SCHEDULE_LABELS = {
+    "announce": "Annoncering",
+    "agenda": "Dagsorden",
+    "reminder": "Påmindelse",
+    "starting": "Mødet starter",
+    "confirm": "Kommer du stadig?",
+}
+
+
+def schedule_line(name: str, when: datetime, tz: ZoneInfo, *, skipped: bool) -> str:
+    label = SCHEDULE_LABELS.get(name, name)
+    if skipped:
+        return f"• {label}: _springes over – tidspunktet ({format_when(when, tz)}) er passeret_"
+    return f"• {label}: {format_when(when, tz)}"
+
+
+def meeting_created(meeting: Meeting, tz: ZoneInfo) -> str:
+    return (
+        f":white_check_mark: Mødet er oprettet.\n{meeting_summary(meeting, tz)}\n"
+        f"Dagsordenen har punktet «Nyt fra KL». Tilføj oplæg med "
+        f'`{COMMAND} punkt tilføj {meeting.number} "titel" type=eksternt ved="navn, organisation" min=20`.'
+        "\n*Planlagte opslag:*"
+    )
+
+
+def meeting_updated(meeting: Meeting, tz: ZoneInfo, *, moved: bool) -> str:
+    extra = " Tiden er ændret, så alle pladsholdere får besked." if moved else ""
+    return f":white_check_mark: Mødet er rettet.{extra}\n{meeting_summary(meeting, tz)}"
+
+
+def meeting_moved_reply(meeting: Meeting, tz: ZoneInfo) -> str:
+    return (
+        f":white_check_mark: {meeting_name(meeting)} er flyttet til "
+        f"{format_span(meeting.starts_at, meeting.ends_at, tz)}. Kanalen og alle pladsholdere får "
+        "besked nu, og påmindelserne følger med.\n*Planlagte opslag:*"
+    )
+
+
+def meeting_cancelled_reply(meeting: Meeting, tz: ZoneInfo) -> str:
+    return (
+        f":white_check_mark: {meeting_name(meeting)} {format_when(meeting.starts_at, tz)} er aflyst. "
+        "Planlagte opslag er stoppet, og kanalen og alle pladsholdere får besked."
+    )
+
+
+def news_saved(meeting: Meeting | None) -> str:
+    where = (
+        f" og samlet under «Nyt fra KL» på dagsordenen for {meeting_name(meeting)}"
+        if meeting
+        else " (der er intet kommende møde at samle den under)"
+    )
+    return f":white_check_mark: Nyheden bliver sendt til kanalen{where}."
+
+
+def calendar_sent(meeting: Meeting) -> str:
+    return f"Her er kalenderfilen for {meeting_name(meeting)}. Åbn den for at lægge mødet i din kalender."
+
+
+def meeting_list(meetings: Sequence[Meeting], tz: ZoneInfo, seat: SeatView | None) -> list[str]:
+    if not meetings:
+        return ["Der er ingen kommende møder i netværket endnu."]
+    your = (
+        f"Din plads: {seat_label(seat.kind, seat.slot)}."
+        if seat
+        else f"Du har ingen plads i netværket – tilmeld dig med `{COMMAND} tilmeld`."
+    )
+    sections = ["*Kommende møder*"]
+    for meeting in meetings:
+        sections.append(meeting_summary(meeting, tz))
+    sections.append(f"{your} Se en dagsorden med `{COMMAND} dagsorden <nr>`.")
+    return sections
+
+
+def _meeting_error(err: DomainError) -> str | None:
+    p: dict[str, Any] = err.params
+    example = (
+        f'`{COMMAND} møde opret 25.06.2026 10:00-12:00 online "Opstartsmøde" tema=klimaplaner`'
+    )
+    match err.kind:
+        case ErrorKind.DATE_MISSING:
+            return f"Der mangler en dato. Skriv fx 25.06.2026, 25/6 eller 25. juni – fx {example}."
+        case ErrorKind.DATE_INVALID:
+            return f"'{p.get('value', '')}' kan jeg ikke læse som en dato. Skriv fx 25.06.2026, 25/6 eller 25. juni."
+        case ErrorKind.DATE_IMPOSSIBLE:
+            return f"'{p.get('value', '')}' findes ikke i kalenderen. Tjek dag og måned."
+        case ErrorKind.DATE_IN_PAST:
+            return "Tidspunktet er allerede passeret. Vælg en dato og et tidspunkt ude i fremtiden."
+        case ErrorKind.TIME_MISSING:
+            return f"Der mangler et tidspunkt. Skriv fx 10:00-12:00 eller kl. 10 – fx {example}."
+        case ErrorKind.TIME_INVALID:
+            return (
+                f"'{p.get('value', '')}' er ikke et klokkeslæt. Skriv fx 10:00, 10.00 eller kl. 10."
+            )
+        case ErrorKind.TIME_RANGE_INVALID:
+            return "Mødet skal slutte efter, det starter. Skriv fx 10:00-12:00."
+        case ErrorKind.NOT_FACILITATOR:
+            return "Det er kun for facilitatorer (KL's mødeledere). Kontakt KL, hvis du skal have adgang."
+        case ErrorKind.MEETING_MISSING:
+            return f"Hvilket møde? Skriv mødets nummer (fx 12) eller dato – se dem med `{COMMAND} møder`."
+        case ErrorKind.MEETING_UNKNOWN:
+            return f"Jeg kan ikke finde møde '{p.get('ref', '')}'. Se de kommende møder med `{COMMAND} møder`."
+        case ErrorKind.MEETING_AMBIGUOUS:
+            numbers = join_or([f"#{n}" for n in p.get("numbers", [])])
+            return f"Der er flere møder {p.get('ref', '')}: {numbers}. Skriv mødets nummer."
+        case ErrorKind.MEETING_CANCELLED:
+            return f"Møde #{p.get('number')} er aflyst og kan ikke ændres."
+        case ErrorKind.MEETING_OVER:
+            return f"Møde #{p.get('number')} er overstået og kan ikke ændres."
+        case ErrorKind.NO_UPCOMING_MEETING:
+            return "Der er ingen kommende møder."
+        case ErrorKind.TITLE_MISSING:
+            return (
+                f'Der mangler en titel. Sæt den i anførselstegn, fx "Opstartsmøde" – fx {example}.'
+            )
+        case ErrorKind.FORMAT_MISSING:
+            return f"Skriv om mødet er 'online' eller 'fysisk' – fx {example}."
+        case ErrorKind.OPTION_UNKNOWN:
+            allowed = join_or([f"'{a}'" for a in p.get("allowed", [])])
+            command = p.get("command", "")
+            return f"Kender ikke '{p.get('value', '')}' til {command}. Brug {allowed}."
+        case ErrorKind.ITEM_UNKNOWN:
+            return (
+                f"Møde #{p.get('number')} har intet punkt {p.get('position')}. "
+                f"Se dagsordenen med `{COMMAND} dagsorden {p.get('number')}`."
+            )
+        case ErrorKind.NUMBER_INVALID:
+            return f"'{p.get('value', '')}' er ikke et gyldigt tal for {p.get('field', 'tallet')}."
+        case ErrorKind.NEWS_MISSING:
+            return f"Skriv nyheden efter kommandoen, fx `{COMMAND} nyt Regeringens klimahandlingsplan er ude`."
+        case ErrorKind.NO_CHANNEL:
+            return (
+                "Netværkets kanal er ikke sat op (KLIMANET_CHANNEL), så jeg kan ikke poste i den."
+            )
+    return None
+
+
+MEETING_FORM_TITLE = "Nyt møde"
+MEETING_FORM_EDIT_TITLE = "Ret møde"
+MEETING_FORM_SUBMIT = "Gem"
+MEETING_FORM_DONE_TITLE = "Mødet er gemt"
+MEETING_FORM_TITLE_FIELD = "Titel"
+MEETING_FORM_TITLE_PLACEHOLDER = "fx Opstartsmøde"
+MEETING_FORM_THEMES = "Tema"
+MEETING_FORM_DATE = "Dato"
+MEETING_FORM_START = "Starter"
+MEETING_FORM_END = "Slutter"
+MEETING_FORM_FORMAT = "Format"
+MEETING_FORM_LOCATION = "Link (online) eller adresse (fysisk)"
+MEETING_FORM_LOCATION_PLACEHOLDER = (
+    "fx https://teams.microsoft.com/… eller Weidekampsgade 10, København S"
+)
+CALENDAR_IN_DM = "Kalenderfilen er sendt til dig som direkte besked fra Klimanet."

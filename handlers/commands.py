@@ -1,4 +1,4 @@
-"""``/klimanet``: ack at once, one service call, then the answer or the registration modal."""
+"""``/klimanet``: ack at once, one service call, then the answer or a modal."""
 
 from __future__ import annotations
 
@@ -8,15 +8,16 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.replies import RegistrationFormRequest
+from bot.replies import MeetingFormRequest, RegistrationFormRequest
 from bot.service import Klimanet
-from bot.slack.blocks import registration_modal, reply_message
+from bot.slack.blocks import meeting_modal, registration_modal, reply_message
+from bot.slack.notifier import SlackNotifier
 from handlers.common import actor_from_command
 
 COMMAND = "/klimanet"
 
 
-def register(app: App, service: Klimanet) -> None:
+def register(app: App, service: Klimanet, notifier: SlackNotifier) -> None:
     @app.command(COMMAND)
     def klimanet(ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
         ack()
@@ -25,8 +26,12 @@ def register(app: App, service: Klimanet) -> None:
             metadata = {"channel_id": command.get("channel_id") or ""}
             view = registration_modal(service.directory, outcome, metadata)
             client.views_open(trigger_id=command["trigger_id"], view=view)
+        elif isinstance(outcome, MeetingFormRequest):
+            client.views_open(trigger_id=command["trigger_id"], view=meeting_modal(outcome))
         else:
             respond(**reply_message(outcome))
+            if outcome.attachment is not None:
+                notifier.send_file(command["user_id"], outcome.attachment)
 
 
 def metadata_of(view: dict[str, Any]) -> dict[str, Any]:

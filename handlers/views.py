@@ -8,10 +8,25 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot import texts
+from bot.meeting_service import MeetingForm
 from bot.models import SeatKind
-from bot.replies import FIELD_KIND, FIELD_MUNICIPALITY, FIELD_THEMES, FIELD_TITLE, FormErrors
+from bot.replies import (
+    FIELD_KIND,
+    FIELD_MEETING_DATE,
+    FIELD_MEETING_END,
+    FIELD_MEETING_FORMAT,
+    FIELD_MEETING_LOCATION,
+    FIELD_MEETING_THEMES,
+    FIELD_MEETING_TIME,
+    FIELD_MEETING_TITLE,
+    FIELD_MUNICIPALITY,
+    FIELD_THEMES,
+    FIELD_TITLE,
+    FormErrors,
+)
 from bot.service import Klimanet, RegistrationForm
-from bot.slack.blocks import CALLBACK_REGISTER, form_values, result_modal
+from bot.slack.blocks import CALLBACK_MEETING, CALLBACK_REGISTER, form_values, result_modal
+from handlers.commands import metadata_of
 from handlers.common import actor_from_body, log_failure
 
 SEAT_KINDS = {kind.value for kind in SeatKind}
@@ -26,6 +41,19 @@ def registration_form(view: dict[str, Any]) -> RegistrationForm:
         kind=SeatKind(kind) if kind in SEAT_KINDS else None,  # anything else: "what is free"
         title=values.get(FIELD_TITLE) or "",
         themes=tuple(t for t in values.get(FIELD_THEMES) or [] if t),
+    )
+
+
+def meeting_form(view: dict[str, Any]) -> MeetingForm:
+    values = form_values(view)
+    return MeetingForm(
+        title=values.get(FIELD_MEETING_TITLE) or "",
+        date=values.get(FIELD_MEETING_DATE) or "",
+        start=values.get(FIELD_MEETING_TIME) or "",
+        end=values.get(FIELD_MEETING_END) or "",
+        format=values.get(FIELD_MEETING_FORMAT) or "",
+        location=values.get(FIELD_MEETING_LOCATION) or "",
+        themes=tuple(t for t in values.get(FIELD_MEETING_THEMES) or [] if t),
     )
 
 
@@ -47,3 +75,24 @@ def register(app: App, service: Klimanet) -> None:
             ack(response_action="errors", errors=result.errors)
         else:
             ack(response_action="update", view=result_modal(texts.FORM_RESULT_TITLE, result))
+
+    @app.view(CALLBACK_MEETING)
+    def submit_meeting(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        number = metadata_of(view).get("number")
+        try:
+            result = service.meetings.submit_form(
+                actor_from_body(body),
+                number if isinstance(number, int) else None,
+                meeting_form(view),
+            )
+        except Exception as error:  # noqa: BLE001 - show the reference in the modal, not a crash
+            reference = log_failure(error, "meeting form")
+            ack(
+                response_action="errors",
+                errors={FIELD_MEETING_TITLE: texts.internal_error(reference)},
+            )
+            return
+        if isinstance(result, FormErrors):
+            ack(response_action="errors", errors=result.errors)
+        else:
+            ack(response_action="update", view=result_modal(texts.MEETING_FORM_DONE_TITLE, result))

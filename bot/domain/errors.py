@@ -27,6 +27,21 @@ class ErrorKind(StrEnum):
     TIME_MISSING = "time_missing"
     TIME_INVALID = "time_invalid"  # params: value
     TIME_RANGE_INVALID = "time_range_invalid"  # params: value (end not after start)
+    # Meetings and agendas
+    NOT_FACILITATOR = "not_facilitator"
+    MEETING_MISSING = "meeting_missing"  # no reference given where one is needed
+    MEETING_UNKNOWN = "meeting_unknown"  # params: ref
+    MEETING_AMBIGUOUS = "meeting_ambiguous"  # params: ref, numbers
+    MEETING_CANCELLED = "meeting_cancelled"  # params: number
+    MEETING_OVER = "meeting_over"  # params: number
+    NO_UPCOMING_MEETING = "no_upcoming_meeting"
+    TITLE_MISSING = "title_missing"
+    FORMAT_MISSING = "format_missing"
+    OPTION_UNKNOWN = "option_unknown"  # params: value, allowed
+    ITEM_UNKNOWN = "item_unknown"  # params: number, position
+    NUMBER_INVALID = "number_invalid"  # params: value, field
+    NEWS_MISSING = "news_missing"
+    NO_CHANNEL = "no_channel"
 
 
 class DomainError(Exception):

@@ -10,6 +10,7 @@ from slack_sdk.models.blocks import (
     Block,
     ButtonElement,
     ContextBlock,
+    DatePickerElement,
     InputBlock,
     MarkdownTextObject,
     Option,
@@ -20,17 +21,26 @@ from slack_sdk.models.blocks import (
     SectionBlock,
     StaticMultiSelectElement,
     StaticSelectElement,
+    TimePickerElement,
 )
 from slack_sdk.models.views import View
 
 from bot import texts
 from bot.domain.municipalities import MunicipalityDirectory
-from bot.models import SeatKind
+from bot.models import MeetingFormat, SeatKind
 from bot.replies import (
     FIELD_KIND,
+    FIELD_MEETING_DATE,
+    FIELD_MEETING_END,
+    FIELD_MEETING_FORMAT,
+    FIELD_MEETING_LOCATION,
+    FIELD_MEETING_THEMES,
+    FIELD_MEETING_TIME,
+    FIELD_MEETING_TITLE,
     FIELD_MUNICIPALITY,
     FIELD_THEMES,
     FIELD_TITLE,
+    MeetingFormRequest,
     RegistrationFormRequest,
     Reply,
 )
@@ -38,6 +48,7 @@ from bot.replies import (
 MAX_SECTION_TEXT = 3000
 MAX_MESSAGE_BLOCKS = 50
 CALLBACK_REGISTER = "register"
+CALLBACK_MEETING = "meeting"
 # Every input block of our forms holds one element with this action id.
 VALUE_ACTION = "value"
 KIND_AUTO = "auto"
@@ -207,7 +218,11 @@ def form_values(view: dict[str, Any]) -> dict[str, Any]:
     for block_id, actions in view.get("state", {}).get("values", {}).items():
         state = actions.get(VALUE_ACTION) or {}
         kind = state.get("type")
-        if kind in ("static_select", "radio_buttons"):
+        if kind == "datepicker":
+            values[block_id] = state.get("selected_date")
+        elif kind == "timepicker":
+            values[block_id] = state.get("selected_time")
+        elif kind in ("static_select", "radio_buttons"):
             option = state.get("selected_option") or {}
             values[block_id] = option.get("value")
         elif kind == "multi_static_select":
@@ -215,3 +230,93 @@ def form_values(view: dict[str, Any]) -> dict[str, Any]:
         else:
             values[block_id] = state.get("value")
     return values
+
+
+def meeting_modal(request: MeetingFormRequest) -> View:
+    formats = [
+        _option(
+            texts.FORMAT_LABELS[MeetingFormat.ONLINE.value].capitalize(), MeetingFormat.ONLINE.value
+        ),
+        _option(
+            texts.FORMAT_LABELS[MeetingFormat.PHYSICAL.value].capitalize(),
+            MeetingFormat.PHYSICAL.value,
+        ),
+    ]
+    theme_options = [_option(theme, theme) for theme in texts.THEMES]
+    initial_themes = [o for o in theme_options if o.value in request.themes]
+    editing = request.number is not None
+    return View(
+        type="modal",
+        callback_id=CALLBACK_MEETING,
+        title=texts.MEETING_FORM_EDIT_TITLE if editing else texts.MEETING_FORM_TITLE,
+        submit=texts.MEETING_FORM_SUBMIT,
+        close=texts.FORM_CLOSE,
+        private_metadata=json.dumps({"number": request.number}),
+        blocks=[
+            InputBlock(
+                block_id=FIELD_MEETING_TITLE,
+                label=texts.MEETING_FORM_TITLE_FIELD,
+                element=PlainTextInputElement(
+                    action_id=VALUE_ACTION,
+                    placeholder=texts.MEETING_FORM_TITLE_PLACEHOLDER,
+                    max_length=200,
+                    initial_value=request.title or None,
+                ),
+            ),
+            InputBlock(
+                block_id=FIELD_MEETING_THEMES,
+                label=texts.MEETING_FORM_THEMES,
+                optional=True,
+                element=StaticMultiSelectElement(
+                    action_id=VALUE_ACTION,
+                    placeholder=texts.MEETING_FORM_THEMES,
+                    options=theme_options,
+                    initial_options=initial_themes or None,
+                ),
+            ),
+            InputBlock(
+                block_id=FIELD_MEETING_DATE,
+                label=texts.MEETING_FORM_DATE,
+                element=DatePickerElement(
+                    action_id=VALUE_ACTION,
+                    initial_date=request.date.isoformat() if request.date else None,
+                ),
+            ),
+            InputBlock(
+                block_id=FIELD_MEETING_TIME,
+                label=texts.MEETING_FORM_START,
+                element=TimePickerElement(
+                    action_id=VALUE_ACTION, initial_time=request.start or "10:00"
+                ),
+            ),
+            InputBlock(
+                block_id=FIELD_MEETING_END,
+                label=texts.MEETING_FORM_END,
+                element=TimePickerElement(
+                    action_id=VALUE_ACTION, initial_time=request.end or "12:00"
+                ),
+            ),
+            InputBlock(
+                block_id=FIELD_MEETING_FORMAT,
+                label=texts.MEETING_FORM_FORMAT,
+                element=RadioButtonsElement(
+                    action_id=VALUE_ACTION,
+                    options=formats,
+                    initial_option=next(
+                        (o for o in formats if o.value == request.format), formats[0]
+                    ),
+                ),
+            ),
+            InputBlock(
+                block_id=FIELD_MEETING_LOCATION,
+                label=texts.MEETING_FORM_LOCATION,
+                optional=True,
+                element=PlainTextInputElement(
+                    action_id=VALUE_ACTION,
+                    placeholder=texts.MEETING_FORM_LOCATION_PLACEHOLDER,
+                    max_length=500,
+                    initial_value=request.location or None,
+                ),
+            ),
+        ],
+    )

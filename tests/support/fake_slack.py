@@ -198,6 +198,8 @@ class FakeSlack:
         self.response_url_max_uses = 5
         # chat.postMessage posts per second per channel; None disables the limit.
         self.rate_limit_per_channel: float | None = None
+        # Seconds every Web API call takes before it is answered (in-flight work for crash tests).
+        self.latency: float = 0.0
 
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
@@ -472,6 +474,8 @@ class FakeSlack:
             if not authorization.startswith("Bearer xoxb-"):
                 reply = _error("not_authed")
             else:
+                if self.latency:
+                    time.sleep(self.latency)  # outside the lock: slow calls overlap as in Slack
                 # Handle and record under one lock so the recorded order is the order the calls
                 # were answered in (it matters for rate-limit and retry assertions).
                 with self._lock:

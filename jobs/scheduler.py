@@ -1,0 +1,44 @@
+"""APScheduler is only the in-process clock: the delivery tick and a periodic re-plan.
+
+Durable facts live in the bot's own tables (the outbox), never in a pickled job store, so every
+replica may run this scheduler and a restart loses nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+log = logging.getLogger(__name__)
+
+TICK_SECONDS = 2.0
+REPLAN_MINUTES = "*/15"
+
+
+def start_scheduler(
+    tick: Callable[[], object],
+    replan: Callable[[], object],
+    tz: ZoneInfo,
+    *,
+    tick_seconds: float = TICK_SECONDS,
+) -> BackgroundScheduler:
+    scheduler = BackgroundScheduler(
+        timezone=tz,
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
+    )
+    scheduler.add_job(
+        tick, "interval", seconds=tick_seconds, id="delivery-tick", next_run_time=datetime.now(tz)
+    )
+    # A safety net: membership changes plan their own posts, this catches anything missed.
+    scheduler.add_job(replan, "cron", minute=REPLAN_MINUTES, id="replan")
+    scheduler.start()
+    log.info(
+        "scheduler started: delivery every %.1fs, re-plan at minutes %s",
+        tick_seconds,
+        REPLAN_MINUTES,
+    )
+    return scheduler

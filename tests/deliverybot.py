@@ -1,0 +1,84 @@
+"""The service plus delivery to the fake Slack Web API, on a controlled clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot.clock import FixedClock
+from bot.config import Settings
+from bot.domain.registration import Actor
+from bot.replies import Reply
+from bot.runtime import Core, build_core, build_delivery
+from bot.slack.client import make_web_client
+from bot.slack.notifier import SlackNotifier
+from jobs.delivery import Delivery, DeliveryConfig
+from tests.support.fake_slack import Call, FakeSlack
+
+CHANNEL = "C0NET"
+FACILITATOR = Actor("T0001", "UFACIL01", "Sara Røpke")
+
+
+@dataclass
+class DeliveryBot:
+    core: Core
+    delivery: Delivery
+    fake: FakeSlack
+    clock: FixedClock
+    settings: Settings
+
+    def say(self, actor: Actor, text: str) -> str:
+        outcome = self.core.service.command(actor, text)
+        assert isinstance(outcome, Reply), outcome
+        return outcome.text
+
+    def at(self, when: datetime) -> None:
+        """Move the clock to ``when`` and deliver what is due."""
+        self.clock._at = when  # noqa: SLF001 - tests jump the fixed clock
+        self.delivery.drain()
+
+    def posts(self, channel: str | None = None) -> list[Call]:
+        return [
+            c
+            for c in self.fake.calls("chat.postMessage", ok=True)
+            if channel is None or c.args.get("channel") == channel
+        ]
+
+    def texts(self, channel: str | None = None) -> list[str]:
+        return [str(c.args.get("text")) for c in self.posts(channel)]
+
+
+def new_delivery(
+    core: Core, fake: FakeSlack, settings: Settings, clock: FixedClock, **config: Any
+) -> Delivery:
+    notifier = SlackNotifier(make_web_client("xoxb-test", fake.base_url))
+    delivery = build_delivery(core, notifier, settings, clock)
+    if config:
+        delivery.close()
+        delivery = Delivery(
+            core.sessions,
+            notifier,
+            clock,
+            settings.timezone,
+            config=DeliveryConfig(**{"catchup": settings.catchup, **config}),
+        )
+    return delivery
+
+
+@contextmanager
+def delivery_bot(
+    database_url: str, fake: FakeSlack, clock: FixedClock, **config: Any
+) -> Iterator[DeliveryBot]:
+    settings = Settings(
+        database_url=database_url, channel=CHANNEL, admins=frozenset({FACILITATOR.user_id})
+    )
+    core = build_core(settings, clock)
+    delivery = new_delivery(core, fake, settings, clock, **config)
+    try:
+        yield DeliveryBot(core, delivery, fake, clock, settings)
+    finally:
+        delivery.close()
+        core.engine.dispose()

@@ -1,0 +1,236 @@
+"""Scheduled posts end to end: planned in the outbox, delivered to the fake Slack Web API on a
+controlled clock, rendered from current data, exactly once."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import icalendar
+import pytest
+from sqlalchemy import func, select
+
+from bot.clock import FixedClock
+from bot.domain.municipalities import default_directory
+from bot.domain.registration import Actor
+from bot.models import Meeting, OutboxMessage, Seat
+from jobs.delivery import Delivery
+from tests.deliverybot import CHANNEL, FACILITATOR, DeliveryBot, delivery_bot, new_delivery
+from tests.support.fake_slack import FakeSlack
+
+ANNA = Actor("T0001", "U0ANNA", "Anna Jensen")
+BO = Actor("T0001", "U0BO", "Bo Hansen")
+CARL = Actor("T0001", "U0CARL", "Carl Nielsen")
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeSlack]:
+    with FakeSlack() as fake:
+        yield fake
+        fake.assert_no_invalid_payloads()
+
+
+@pytest.fixture
+def bot(database_url: str, fake: FakeSlack, clock: FixedClock) -> Iterator[DeliveryBot]:
+    with delivery_bot(database_url, fake, clock) as bot:
+        bot.say(ANNA, "tilmeld Aarhus")
+        bot.say(BO, "tilmeld Aarhus")
+        bot.say(CARL, "tilmeld Odense")
+        yield bot
+
+
+CREATE = 'møde opret 15.03.2027 10:00-12:00 online "Opstartsmøde" tema=klimaplaner link=https://m.example/1'
+
+
+def test_a_meeting_plays_out(bot: DeliveryBot) -> None:
+    assert "Mødet er oprettet" in bot.say(FACILITATOR, CREATE)
+    # 14d@09:00 before 15 March 2027 10:00 CET: 1 March 09:00 CET = 08:00 UTC.
+    bot.at(utc(2027, 3, 1, 7, 59))
+    assert bot.posts() == []
+    bot.at(utc(2027, 3, 1, 8, 0))
+    assert len(bot.posts(CHANNEL)) == 1 and "Nyt møde" in bot.texts(CHANNEL)[0]
+    dms = [c for c in bot.posts() if c.args["channel"] != CHANNEL]
+    assert sorted(c.args["channel"] for c in dms) == ["DU0ANNA", "DU0CARL"]  # the fixed seats
+    assert "Aarhus' kontaktperson" in str(dms[0].args["text"]) + str(dms[1].args["text"])
+
+    bot.say(
+        FACILITATOR,
+        'punkt tilføj 1 "Klimaplaner i praksis" type=eksternt ved="Anna Jensen, Aarhus" min=20',
+    )
+    bot.at(utc(2027, 3, 8, 8, 0))
+    agenda = bot.posts(CHANNEL)[-1]
+    assert "Dagsorden for møde #1 Opstartsmøde" in agenda.args["text"]
+    assert "Klimaplaner i praksis" in agenda.args["text"]
+
+    # An agenda change after posting updates that very message, marked as updated.
+    bot.say(FACILITATOR, 'punkt tilføj 1 "Drøftelse af fælles mål" type=drøftelse')
+    bot.delivery.drain()
+    updates = bot.fake.calls("chat.update", ok=True)
+    assert len(updates) == 1
+    posted = bot.fake.calls("chat.postMessage", ok=True)
+    agenda_ts = next(c for c in posted if "Dagsorden for møde" in str(c.args["text"]))
+    assert updates[0].args["ts"] == bot.fake.messages(CHANNEL)[1]["ts"]
+    assert (
+        "(opdateret)" in updates[0].args["text"]
+        and "Drøftelse af fælles mål" in updates[0].args["text"]
+    )
+    assert agenda_ts is not None
+
+    bot.at(utc(2027, 3, 14, 8, 0))  # 1d@09:00
+    reminders = [c for c in bot.posts() if "Påmindelse" in str(c.args["text"])]
+    assert sorted(c.args["channel"] for c in reminders) == [CHANNEL, "DU0ANNA", "DU0BO", "DU0CARL"]
+    uploads = bot.fake.uploads
+    assert sorted(u.channel_id for u in uploads) == ["DU0ANNA", "DU0BO", "DU0CARL"]
+    calendar = icalendar.Calendar.from_ical(uploads[0].content)
+    event = next(c for c in calendar.walk("VEVENT"))
+    with bot.core.sessions() as session:
+        meeting = session.scalars(select(Meeting)).one()
+    assert str(event["UID"]).startswith(f"klimanet-meeting-1-{meeting.id}@")
+    assert int(event["SEQUENCE"]) == meeting.sequence
+    assert (
+        event.decoded("DTSTART").hour == 10
+        and str(event["DTSTART"].params["TZID"]) == "Europe/Copenhagen"
+    )
+
+    bot.at(utc(2027, 3, 15, 8, 45))  # 15 minutes before 10:00 CET
+    assert "Mødet starter om 15 minutter" in bot.texts(CHANNEL)[-1]
+    assert "https://m.example/1" in bot.texts(CHANNEL)[-1]
+
+    total = len(bot.posts())
+    bot.delivery.tick()
+    bot.delivery.tick()  # a double tick posts nothing twice
+    bot.at(utc(2027, 3, 20, 0, 0))
+    assert len(bot.posts()) == total == 1 + 2 + 1 + 4 + 1
+
+
+def test_a_moved_meeting_moves_its_posts(bot: DeliveryBot) -> None:
+    bot.say(FACILITATOR, CREATE)
+    bot.at(utc(2027, 3, 2, 12, 0))  # after the announcement
+    before = len(bot.posts())
+    bot.say(FACILITATOR, "møde flyt 1 22.03.2027 13:00-15:00")
+    bot.delivery.drain()
+    moved = [c for c in bot.posts()[before:] if "Mødet er flyttet" in str(c.args["text"])]
+    assert sorted(c.args["channel"] for c in moved) == [CHANNEL, "DU0ANNA", "DU0BO", "DU0CARL"]
+    assert "mandag den 22. marts 2027 kl. 13.00–15.00" in str(moved[0].args["text"])
+    bot.at(utc(2027, 3, 14, 8, 0))  # the old reminder time: nothing
+    assert not any("Påmindelse" in t for t in bot.texts())
+    bot.at(utc(2027, 3, 21, 8, 0))  # the new one: 21 March 09:00 CET
+    assert sum("Påmindelse" in t for t in bot.texts()) == 4
+    assert not any("Nyt møde" in t for t in bot.texts()[before:])  # announced once, not again
+
+
+def test_a_cancelled_meeting_says_so_and_stops(bot: DeliveryBot) -> None:
+    bot.say(FACILITATOR, CREATE)
+    bot.say(FACILITATOR, "møde aflys 1 For få tilmeldte")
+    bot.delivery.drain()
+    cancelled = [c for c in bot.posts() if "Mødet er aflyst" in str(c.args["text"])]
+    assert sorted(c.args["channel"] for c in cancelled) == [CHANNEL, "DU0ANNA", "DU0BO", "DU0CARL"]
+    assert "For få tilmeldte" in str(cancelled[0].args["text"])
+    bot.at(utc(2027, 3, 16, 0, 0))
+    assert len(bot.posts()) == 4
+
+
+@pytest.mark.parametrize(
+    ("day", "reminder_utc"),
+    [
+        ("29.03.2027", utc(2027, 3, 28, 7, 0)),  # summer time began that Sunday: 09:00 CEST
+        ("01.11.2027", utc(2027, 10, 31, 8, 0)),  # winter time began that Sunday: 09:00 CET
+    ],
+)
+def test_reminders_at_nine_copenhagen_time_across_dst(
+    bot: DeliveryBot, day: str, reminder_utc: datetime
+) -> None:
+    bot.say(FACILITATOR, f'møde opret {day} 10:00-12:00 fysisk "Mandagsmøde"')
+    with bot.core.sessions() as session:
+        due = session.scalars(
+            select(OutboxMessage.due_at).where(OutboxMessage.key.like("reminder:%"))
+        ).one()
+    assert due == reminder_utc
+    bot.at(reminder_utc - timedelta(minutes=1))
+    assert not any("Påmindelse" in t for t in bot.texts())
+    bot.at(reminder_utc)
+    assert sum("Påmindelse" in t for t in bot.texts()) == 4
+
+
+def test_two_workers_post_each_message_once(bot: DeliveryBot, fake: FakeSlack) -> None:
+    municipalities = default_directory().all()
+    for n in range(40):
+        bot.say(
+            Actor("T0001", f"U1{n:04d}", f"Person {n}"), f"tilmeld {municipalities[n // 3].code}"
+        )
+    # Two days ahead: only the reminders are still to come, and they are due together.
+    bot.say(FACILITATOR, 'møde opret 29.11.2026 10:00-12:00 fysisk "Snart"')
+    workers = [bot.delivery, new_delivery(bot.core, fake, bot.settings, bot.clock)]
+    bot.clock._at = utc(2026, 11, 28, 8, 0)
+    start = threading.Barrier(2)
+
+    def work(delivery: Delivery) -> None:
+        start.wait()
+        delivery.drain()
+
+    threads = [threading.Thread(target=work, args=(w,)) for w in workers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    workers[1].close()
+    counts = Counter((c.args["channel"], str(c.args["text"])) for c in bot.posts())
+    with bot.core.sessions() as session:
+        holders = session.scalar(select(func.count()).where(Seat.holder_id.is_not(None)))
+    assert sum("Påmindelse" in text for _, text in counts) == 1 + holders
+    assert counts and max(counts.values()) == 1, [k for k, v in counts.items() if v > 1]
+
+
+def test_faults_are_retried_or_dead_and_nothing_is_lost(bot: DeliveryBot, fake: FakeSlack) -> None:
+    bot.say(FACILITATOR, "nyt Første nyhed")
+    fake.fail_next("chat.postMessage", "ratelimited", retry_after=1)
+    bot.delivery.drain()  # the client's rate-limit handler waits Retry-After and retries
+    assert sum("Første nyhed" in t for t in bot.texts(CHANNEL)) == 1
+    assert fake.stats["ratelimited"] == 1
+
+    bot.say(FACILITATOR, "nyt Anden nyhed")
+    fake.fail_next("chat.postMessage", "server_error", times=3)  # outlasts the client's 2 retries
+    stats = bot.delivery.drain()
+    assert stats.retried == 1 and not any("Anden nyhed" in t for t in bot.texts())
+    bot.at(bot.clock.now() + timedelta(seconds=5))  # past the backoff
+    assert sum("Anden nyhed" in t for t in bot.texts()) == 1
+
+    bot.say(FACILITATOR, "nyt Tredje nyhed")
+    fake.fail_next("chat.postMessage", "channel_not_found")
+    stats = bot.delivery.drain()
+    assert stats.dead == 1
+    notices = [c for c in bot.posts() if c.args["channel"] == "DUFACIL01"]
+    assert len(notices) == 1 and "channel_not_found" in str(notices[0].args["text"])
+    assert "nyheden fra KL" in str(notices[0].args["text"])
+    with bot.core.sessions() as session:
+        statuses = dict(session.execute(select(OutboxMessage.key, OutboxMessage.status)).all())
+    assert [v for k, v in statuses.items() if k.startswith("news:")] == ["sent", "sent", "dead"]
+
+
+def test_five_failed_attempts_make_a_row_dead(bot: DeliveryBot, fake: FakeSlack) -> None:
+    bot.say(FACILITATOR, "nyt Nyhed der ikke kan sendes")
+    fake.fail_next("chat.postMessage", "server_error", times=3 * 5)
+    for _ in range(5):
+        bot.at(bot.clock.now() + timedelta(minutes=10))
+    with bot.core.sessions() as session:
+        row = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "news")).one()
+    assert (row.status, row.attempts) == ("dead", 5)
+    assert any("http_500" in t for t in bot.texts("DUFACIL01"))
+
+
+def test_catch_up_after_downtime(bot: DeliveryBot) -> None:
+    bot.say(FACILITATOR, CREATE)
+    # Down from before the announcement until 5 h after it: still sent (< 6 h late).
+    bot.at(utc(2027, 3, 1, 13, 0))
+    assert any("Nyt møde" in t for t in bot.texts(CHANNEL))
+    # Down across the agenda time for 7 h: missed, and the facilitator is told.
+    bot.at(utc(2027, 3, 8, 15, 0))
+    assert not any("Dagsorden for møde" in t for t in bot.texts(CHANNEL))
+    notice = bot.texts("DUFACIL01")
+    assert len(notice) == 1 and "dagsordenen for møde #1" in notice[0] and "6 timer" in notice[0]

@@ -1,0 +1,231 @@
+"""Meeting commands through the service: what facilitators can do, and every bad input."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from bot.clock import FixedClock
+from bot.db import SessionFactory
+from bot.domain.municipalities import default_directory
+from bot.domain.registration import Actor
+from bot.meeting_service import MeetingForm
+from bot.models import Meeting, OutboxMessage, OutboxStatus
+from bot.replies import MeetingFormRequest, Reply
+from bot.service import Klimanet, MeetingSettings
+
+FACILITATOR = Actor("T0001", "UFACIL01", "Sara Røpke")
+MEMBER = Actor("T0001", "U0MEMBER", "Anna Jensen")
+CREATE = 'møde opret 25.06.2027 10:00-12:00 online "Opstartsmøde" tema=klimaplaner link=https://m.example/1'
+
+
+@pytest.fixture
+def klimanet(sessions: SessionFactory, clock: FixedClock) -> Klimanet:
+    service = Klimanet(
+        sessions, default_directory(), clock, meeting_settings=MeetingSettings(channel="C0NET")
+    )
+    service.make_facilitator(FACILITATOR.user_id)
+    return service
+
+
+def say(service: Klimanet, actor: Actor, text: str) -> str:
+    outcome = service.command(actor, text)
+    assert isinstance(outcome, Reply), outcome
+    return outcome.text
+
+
+def outbox(sessions: SessionFactory) -> list[OutboxMessage]:
+    with sessions() as session:
+        return list(session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+def test_create_one_line_plans_the_schedule(klimanet: Klimanet, sessions: SessionFactory) -> None:
+    say(klimanet, MEMBER, "tilmeld Aarhus")
+    answer = say(klimanet, FACILITATOR, CREATE)
+    assert "Mødet er oprettet" in answer
+    assert "Fredag den 25. juni 2027 kl. 10.00–12.00" in answer
+    assert "Annoncering: fredag den 11. juni 2027 kl. 09.00" in answer
+    assert "Mødet starter: fredag den 25. juni 2027 kl. 09.45" in answer
+    with sessions() as session:
+        meeting = session.scalars(select(Meeting)).one()
+        assert [i.title for i in meeting.items] == ["Nyt fra KL"]
+        assert meeting.themes == ["klimaplaner"] and meeting.location == "https://m.example/1"
+    kinds = sorted(row.kind for row in outbox(sessions))
+    assert kinds == ["agenda", "announce", "announce_dm", "reminder", "reminder_dm", "starting"]
+    # Planning twice changes nothing: the keys are idempotent.
+    assert klimanet.replan() == 0
+
+
+def test_physical_meeting_has_no_starting_post(
+    klimanet: Klimanet, sessions: SessionFactory
+) -> None:
+    say(
+        klimanet,
+        FACILITATOR,
+        'møde opret 1. juli 2027 kl. 13-16 fysisk "Sommermøde" sted="Weidekampsgade 10"',
+    )
+    assert "starting" not in {row.kind for row in outbox(sessions)}
+    assert "Fysisk: Weidekampsgade 10" in say(klimanet, MEMBER, "møder")
+
+
+def test_posts_already_past_are_skipped(
+    klimanet: Klimanet, sessions: SessionFactory, clock: FixedClock
+) -> None:
+    # 27 Nov 2026 09:00 UTC now; a meeting on 3 Dec: the 14-day announcement is already past.
+    answer = say(klimanet, FACILITATOR, 'møde opret 03.12.2026 10:00-12:00 online "Snart"')
+    assert "Annoncering: _springes over" in answer
+    assert "announce" not in {row.kind for row in outbox(sessions)}
+    assert {row.kind for row in outbox(sessions)} == {"reminder", "starting"}  # no seat holders yet
+
+
+def test_agenda_items(klimanet: Klimanet) -> None:
+    say(klimanet, FACILITATOR, CREATE)
+    added = say(
+        klimanet,
+        FACILITATOR,
+        'punkt tilføj 1 "Klimaplaner i praksis" type=eksternt ved="Anna Jensen, Aarhus" min=20',
+    )
+    assert "2. Eksternt oplæg: Klimaplaner i praksis – ved Anna Jensen, Aarhus (20 min.)" in added
+    say(klimanet, FACILITATOR, 'punkt tilføj #1 "Kaffe" type=pause min=15')
+    moved = say(klimanet, FACILITATOR, "punkt flyt 1 3 1")
+    assert moved.index("1. Pause: Kaffe") < moved.index("2. Nyt fra KL")
+    removed = say(klimanet, FACILITATOR, "punkt fjern 1 1")
+    assert "Kaffe" not in removed and "1. Nyt fra KL" in removed
+    agenda = say(klimanet, MEMBER, "dagsorden")
+    assert "Dagsorden for møde #1 Opstartsmøde" in agenda and "Klimaplaner i praksis" in agenda
+    assert say(klimanet, MEMBER, "dagsorden 25.06.2027") == agenda
+
+
+def test_move_cancel_copy_and_news(klimanet: Klimanet, sessions: SessionFactory) -> None:
+    say(klimanet, MEMBER, "tilmeld Aarhus")
+    say(klimanet, FACILITATOR, CREATE)
+    moved = say(klimanet, FACILITATOR, "møde flyt 1 26.06.2027 13:00-15:00")
+    assert "flyttet til lørdag den 26. juni 2027 kl. 13.00–15.00" in moved
+    rows = outbox(sessions)
+    assert {
+        r.kind for r in rows if r.status == OutboxStatus.PENDING.value and r.key.startswith("moved")
+    } == {"moved", "moved_dm"}
+    stale = [r for r in rows if ":v=0:" in r.key]
+    assert stale and all(r.status == OutboxStatus.CANCELLED.value for r in stale)
+    copied = say(klimanet, FACILITATOR, "møde kopier 1 24.09.2027")
+    assert (
+        "#2 Opstartsmøde" in copied
+        and "fredag den 24. september 2027 kl. 13.00–15.00" in copied.lower()
+    )
+    news = say(klimanet, FACILITATOR, "nyt Regeringens klimaudspil er ude")
+    assert "samlet under «Nyt fra KL» på dagsordenen for #1" in news
+    cancelled = say(klimanet, FACILITATOR, "møde aflys 1 For få tilmeldte")
+    assert "er aflyst" in cancelled
+    assert "AFLYST" in say(klimanet, MEMBER, "møder")
+    pending = [
+        r for r in outbox(sessions) if r.meeting_id == 1 and r.status == OutboxStatus.PENDING.value
+    ]
+    # Cancelling stops everything still pending for the meeting (the unsent "moved" notices too),
+    # but not the news, which is the network's and not the meeting's.
+    assert {r.kind for r in pending} == {"cancelled", "cancelled_dm"}
+    assert [r.status for r in outbox(sessions) if r.kind == "news"] == ["pending"]
+    assert "er aflyst og kan ikke ændres" in say(
+        klimanet, FACILITATOR, "møde flyt 1 27.06.2027 10:00-12:00"
+    )
+
+
+def test_forms(klimanet: Klimanet) -> None:
+    assert isinstance(klimanet.command(FACILITATOR, "møde opret"), MeetingFormRequest)
+    form = MeetingForm(
+        "Temamøde om affald", "2027-03-01", "10:00", "12:00", "online", "https://x", ["Affald"]
+    )
+    created = klimanet.meetings.submit_form(FACILITATOR, None, form)
+    assert isinstance(created, Reply) and "#1 Temamøde om affald" in created.text
+    edit = klimanet.command(FACILITATOR, "møde ret 1")
+    assert isinstance(edit, MeetingFormRequest) and edit.number == 1 and edit.start == "10:00"
+    bad_end = MeetingForm("X", "2027-03-01", "12:00", "10:00", "online")
+    errors = klimanet.meetings.submit_form(FACILITATOR, 1, bad_end)
+    assert not isinstance(errors, Reply) and "slutte efter" in errors.errors["meeting_time"]
+    past = klimanet.meetings.submit_form(
+        FACILITATOR, None, MeetingForm("X", "2020-03-01", "10:00", "12:00", "online")
+    )
+    assert not isinstance(past, Reply) and "passeret" in past.errors["meeting_date"]
+    member = klimanet.meetings.submit_form(MEMBER, None, form)
+    assert (
+        not isinstance(member, Reply) and "kun for facilitatorer" in member.errors["meeting_title"]
+    )
+
+
+FACILITATOR_COMMANDS = [
+    "møde opret",
+    CREATE,
+    "møde flyt 1 26.06.2027 10:00",
+    "møde aflys 1",
+    "møde ret 1",
+    "møde kopier 1 01.07.2027",
+    'punkt tilføj 1 "Oplæg"',
+    "punkt fjern 1 1",
+    "punkt flyt 1 1 1",
+    "nyt Hej",
+]
+
+
+@pytest.mark.parametrize("text", FACILITATOR_COMMANDS)
+def test_non_facilitators_are_refused(
+    klimanet: Klimanet, sessions: SessionFactory, text: str
+) -> None:
+    say(klimanet, FACILITATOR, CREATE)
+    before = outbox(sessions)
+    assert "kun for facilitatorer" in say(klimanet, MEMBER, text)
+    assert len(outbox(sessions)) == len(before)
+
+
+BAD_INPUT = {
+    "møde": "Kender ikke '' til møde",
+    "møde fjern 1": "Kender ikke 'fjern' til møde",
+    'møde opret 31.06.2027 10:00-12:00 online "X"': "findes ikke i kalenderen",
+    'møde opret 25.06.2027 online "X"': "mangler et tidspunkt",
+    'møde opret online "X"': "mangler en dato",
+    'møde opret 25.06.2027 12:00-10:00 online "X"': "slutte efter",
+    'møde opret 01.01.2020 10:00-12:00 online "X"': "passeret",
+    'møde opret 25.06.2027 10:00-12:00 "X"': "'online' eller 'fysisk'",
+    "møde opret 25.06.2027 10:00-12:00 online": "mangler en titel",
+    'møde opret 25.06.2027 25:00-26:00 online "X"': "er ikke et klokkeslæt",
+    "møde flyt": "Hvilket møde?",
+    "møde flyt 99 26.06.2027 10:00": "kan ikke finde møde '#99'",
+    "møde flyt 1 26.06.2020 10:00": "passeret",
+    "møde flyt 1 30.02.2027 10:00": "findes ikke i kalenderen",
+    "møde aflys xyz": "kan ikke finde møde 'xyz'",
+    "møde kopier 1": "mangler en dato",
+    "punkt": "Kender ikke '' til punkt",
+    "punkt tilføj": "Hvilket møde?",
+    'punkt tilføj 1 "X" type=foredrag': "Kender ikke 'foredrag' til type",
+    'punkt tilføj 1 "X" min=tyve': "'tyve' er ikke et gyldigt tal",
+    "punkt tilføj 1": "mangler en titel",
+    "punkt fjern 1 9": "har intet punkt 9",
+    "punkt fjern 1": "er ikke et gyldigt tal",
+    "punkt flyt 1 1": "er ikke et gyldigt tal",
+    "punkt flyt 1 1 7": "har intet punkt 7",
+    "nyt": "Skriv nyheden",
+    "nyt " + "x" * 3000: "højst være 2800 tegn",
+}
+
+
+@pytest.mark.parametrize(("text", "expected"), list(BAD_INPUT.items()))
+def test_bad_facilitator_input_gets_a_clear_answer(
+    klimanet: Klimanet, sessions: SessionFactory, text: str, expected: str
+) -> None:
+    say(klimanet, FACILITATOR, CREATE)
+    before = [(r.key, r.status) for r in outbox(sessions)]
+    assert expected in say(klimanet, FACILITATOR, text)
+    assert [(r.key, r.status) for r in outbox(sessions)] == before  # nothing half-written
+
+
+def test_everyone_commands_without_meetings(klimanet: Klimanet) -> None:
+    assert "ingen kommende møder" in say(klimanet, MEMBER, "møder")
+    assert "ingen kommende møder" in say(klimanet, MEMBER, "dagsorden")
+    assert "ingen kommende møder" in say(klimanet, MEMBER, "kalender")
+    assert "kan ikke finde møde '#7'" in say(klimanet, MEMBER, "dagsorden 7")
+
+
+def test_calendar_on_demand(klimanet: Klimanet) -> None:
+    say(klimanet, FACILITATOR, CREATE)
+    outcome = klimanet.command(MEMBER, "kalender 1")
+    assert isinstance(outcome, Reply) and outcome.attachment is not None
+    assert outcome.attachment.filename == "klimanet-moede-1.ics"
+    assert b"BEGIN:VEVENT" in outcome.attachment.content
