@@ -206,3 +206,42 @@ def test_health_reports_a_dead_database(bot: SlackBot) -> None:
     with serve_wsgi(wsgi_app(bot.runtime.app, dead)) as base:
         health = requests.get(base + "/health", timeout=10)
     assert health.status_code == 503 and health.json()["database"] is False
+
+
+def test_facilitator_plans_a_meeting_in_the_modal(bot: SlackBot) -> None:
+    from tests.slackbot import ADMIN
+    from tests.support.slack_driver import state_value_datepicker, state_value_timepicker
+
+    refused = bot.command(ANNA, "møde opret")
+    assert "kun for facilitatorer" in refused.args["text"]
+    assert bot.fake.calls("views.open") == []
+
+    assert bot.driver.command(ADMIN, "møde opret").status_code == 200
+    opened = bot.fake.wait_for("views.open")[0]
+    assert opened.args["trigger_id"] == bot.driver.last_trigger_id
+    view = opened.args["view"]
+    values = {
+        "meeting_title": {"value": state_value_plain("Temamøde om affald")},
+        "meeting_themes": {"value": state_value_multi_static([("Affald", "Affald")])},
+        "meeting_date": {"value": state_value_datepicker("2027-03-01")},
+        "meeting_time": {"value": state_value_timepicker("10:00")},
+        "meeting_end": {"value": state_value_timepicker("09:00")},
+        "meeting_format": {"value": state_value_radio("online", "Online")},
+        "meeting_location": {"value": state_value_plain("https://m.example/2")},
+    }
+    refused_form = bot.driver.view_submission(ADMIN, view, values).json()
+    assert refused_form["response_action"] == "errors"
+    assert "slutte efter" in refused_form["errors"]["meeting_time"]
+
+    values["meeting_end"] = {"value": state_value_timepicker("12:00")}
+    saved = bot.driver.view_submission(ADMIN, view, values).json()
+    assert saved["response_action"] == "update"
+    assert "#1 Temamøde om affald" in json.dumps(saved["view"], ensure_ascii=False)
+
+    listed = bot.command(ANNA, "møder").args["text"]
+    assert "mandag den 1. marts 2027 kl. 10.00–12.00" in listed.lower()
+
+    bot.command(ANNA, "kalender 1")
+    upload = bot.fake.wait_for("files.completeUploadExternal")
+    assert upload and bot.fake.uploads[0].channel_id == f"D{ANNA}"
+    assert bot.fake.uploads[0].filename == "klimanet-moede-1.ics"
