@@ -22,5 +22,7 @@ lint: setup
 	$(UV) run ruff format --check .
 	$(UV) run mypy
 
+## Benchmarks (not part of the test run): they print their figures.
 bench: setup
 	bash tests/with_postgres.sh $(UV) run python -m bench.registration_burst
+	bash tests/with_postgres.sh $(UV) run python -m bench.fanout

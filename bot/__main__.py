@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         return serve_http(runtime.wsgi_app(slack.app, slack.core.engine), args.host, args.port)
     finally:
         scheduler.shutdown(wait=False)
-        slack.delivery.close()
+        slack.close()
 
 
 def serve_http(application: object, host: str, port: int) -> int:

@@ -175,3 +175,16 @@ def options(words: list[str], known: set[str]) -> tuple[dict[str, str], list[str
         else:
             rest.append(word)
     return found, rest
+
+
+def opens_form(text: str) -> bool:
+    """Whether ``/klimanet <text>`` answers with a form (a modal needs its trigger_id at once)."""
+    parsed = parse(text)
+    if not isinstance(parsed, Parsed):
+        return False
+    if parsed.name == "tilmeld":
+        return not parsed.args
+    if parsed.name == "moede":
+        action, _, rest = sub_action(parsed.args, MEETING_ACTIONS)
+        return action == "ret" or (action == "opret" and not rest)
+    return False

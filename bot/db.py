@@ -13,7 +13,6 @@ from alembic.config import Config
 from sqlalchemy import Engine, Executable, Table, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import NullPool
 
 log = logging.getLogger(__name__)
 
@@ -30,10 +29,13 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     """
     if url.startswith("sqlite"):
         is_memory = url in ("sqlite://", "sqlite:///:memory:")
+        # Pooled connections: closing the last connection to a WAL database checkpoints it,
+        # which made every transaction pay for a checkpoint when connections were not kept.
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 30},
-            poolclass=None if is_memory else NullPool,
+            pool_size=pool_size,
+            max_overflow=pool_size,
         )
 
         @event.listens_for(engine, "connect")

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
@@ -41,11 +41,16 @@ from bot.slack.profiles import slack_profiles
 from jobs.delivery import Delivery, DeliveryConfig
 from jobs.render import Rendered
 
+if TYPE_CHECKING:
+    from handlers.common import Background
+
 log = logging.getLogger(__name__)
 
 NETWORK_SLUG = "klimanet"
 HTTP_THREADS = 32
 LISTENER_THREADS = 16
+# Few on purpose: the work is CPU-bound under the GIL, and every extra busy thread slows the acks.
+WORK_THREADS = 4
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -114,11 +119,19 @@ class SlackRuntime:
     client: WebClient
     app: App
     delivery: Delivery
+    background: Background
+
+    def close(self) -> None:
+        self.background.shutdown()
+        self.delivery.close()
+        self.core.engine.dispose()
 
 
 def build_slack(settings: Settings, clock: Clock) -> SlackRuntime:
     """The Bolt app with every handler registered, on the one configured WebClient."""
-    from handlers import register_all  # composition root: the only place bot/ meets handlers/
+    # Composition root: the only place bot/ meets handlers/.
+    from handlers import register_all
+    from handlers.common import Background
 
     client = make_web_client(settings.slack_bot_token, settings.slack_api_base_url)
     core = build_core(settings, clock, profiles=slack_profiles(client))
@@ -130,8 +143,10 @@ def build_slack(settings: Settings, clock: Clock) -> SlackRuntime:
         ),
     )
     notifier = SlackNotifier(client)
-    register_all(app, core.service, notifier)
-    return SlackRuntime(core, client, app, build_delivery(core, notifier, settings, clock))
+    background = Background(WORK_THREADS)
+    register_all(app, core.service, notifier, background)
+    delivery = build_delivery(core, notifier, settings, clock)
+    return SlackRuntime(core, client, app, delivery, background)
 
 
 def wsgi_app(app: App, engine: Engine) -> WsgiApp:

@@ -4,21 +4,32 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App
 
 from bot.replies import ACTION_RELEASE_CANCEL, ACTION_RELEASE_CONFIRM
 from bot.service import Klimanet
 from bot.slack.blocks import reply_message
-from handlers.common import actor_from_body
+from bot.slack.client import respond
+from handlers.common import Background, actor_from_body
 
 
-def register(app: App, service: Klimanet) -> None:
+def register(app: App, service: Klimanet, background: Background) -> None:
     @app.action(ACTION_RELEASE_CONFIRM)
-    def release_confirm(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+    def release_confirm(ack: Ack, body: dict[str, Any]) -> None:
         ack()
-        respond(**reply_message(service.confirm_release(actor_from_body(body))))
+        url = body.get("response_url")
+        background.run(
+            ACTION_RELEASE_CONFIRM,
+            url,
+            lambda: respond(url, reply_message(service.confirm_release(actor_from_body(body)))),
+        )
 
     @app.action(ACTION_RELEASE_CANCEL)
-    def release_cancel(ack: Ack, respond: Respond) -> None:
+    def release_cancel(ack: Ack, body: dict[str, Any]) -> None:
         ack()
-        respond(**reply_message(service.cancel_release()))
+        url = body.get("response_url")
+        background.run(
+            ACTION_RELEASE_CANCEL,
+            url,
+            lambda: respond(url, reply_message(service.cancel_release())),
+        )

@@ -5,23 +5,23 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.replies import MeetingFormRequest, RegistrationFormRequest
+from bot.commands import opens_form
+from bot.replies import MeetingFormRequest, Outcome, RegistrationFormRequest
 from bot.service import Klimanet
 from bot.slack.blocks import meeting_modal, registration_modal, reply_message
+from bot.slack.client import respond
 from bot.slack.notifier import SlackNotifier
-from handlers.common import actor_from_command
+from handlers.common import Background, actor_from_command
 
 COMMAND = "/klimanet"
 
 
-def register(app: App, service: Klimanet, notifier: SlackNotifier) -> None:
-    @app.command(COMMAND)
-    def klimanet(ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        ack()
-        outcome = service.command(actor_from_command(command), command.get("text") or "")
+def register(app: App, service: Klimanet, notifier: SlackNotifier, background: Background) -> None:
+    def answer(command: dict[str, Any], client: WebClient) -> None:
+        outcome: Outcome = service.command(actor_from_command(command), command.get("text") or "")
         if isinstance(outcome, RegistrationFormRequest):
             metadata = {"channel_id": command.get("channel_id") or ""}
             view = registration_modal(service.directory, outcome, metadata)
@@ -29,9 +29,17 @@ def register(app: App, service: Klimanet, notifier: SlackNotifier) -> None:
         elif isinstance(outcome, MeetingFormRequest):
             client.views_open(trigger_id=command["trigger_id"], view=meeting_modal(outcome))
         else:
-            respond(**reply_message(outcome))
+            respond(command["response_url"], reply_message(outcome))
             if outcome.attachment is not None:
                 notifier.send_file(command["user_id"], outcome.attachment)
+
+    @app.command(COMMAND)
+    def klimanet(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
+        ack()
+        if opens_form(command.get("text") or ""):
+            answer(command, client)  # the trigger_id expires in 3 s: open the modal right away
+        else:
+            background.run(COMMAND, command.get("response_url"), lambda: answer(command, client))
 
 
 def metadata_of(view: dict[str, Any]) -> dict[str, Any]:

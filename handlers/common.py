@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from bot import texts
 from bot.domain.registration import Actor
+from bot.slack.client import respond
 
 log = logging.getLogger("klimanet.handlers")
 
@@ -50,3 +52,29 @@ def internal_error_message(reference: str) -> dict[str, Any]:
 def actor_from_event(event: Mapping[str, Any], body: Mapping[str, Any]) -> Actor:
     user_id = str(event.get("user") or "")
     return Actor(team_id=str(body.get("team_id") or ""), user_id=user_id, name=user_id)
+
+
+class Background:
+    """Work done after the ack, on its own small pool.
+
+    Bolt runs every listener (and so every ``ack()``) on its listener pool; if the slow part of
+    a command ran there too, a burst would make new acks queue behind old work and Slack would
+    show users a timeout. Here the listener acks and hands the rest over.
+    """
+
+    def __init__(self, workers: int) -> None:
+        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="work")
+
+    def run(self, where: str, response_url: str | None, work: Callable[[], None]) -> None:
+        def guarded() -> None:
+            try:
+                work()
+            except Exception as error:  # noqa: BLE001 - a reference for the user, a traceback in the log
+                reference = log_failure(error, where)
+                if response_url:
+                    respond(response_url, internal_error_message(reference))
+
+        self._pool.submit(guarded)
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=True)

@@ -51,4 +51,4 @@ def running_bot(database_url: str, fake: FakeSlack, clock: Clock) -> Iterator[Sl
             with driver:
                 yield SlackBot(base, driver, fake, runtime)
     finally:
-        runtime.core.engine.dispose()
+        runtime.close()

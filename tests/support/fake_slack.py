@@ -170,6 +170,7 @@ def _dm_channel(channel: str) -> str:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True  # a stuck client must not block stop()
+    request_queue_size = 128  # bursts of 30+ concurrent clients overflow the default backlog of 5
     fake: FakeSlack
 
 
