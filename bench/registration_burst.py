@@ -548,6 +548,9 @@ def run_section(
             SLACK_API_BASE_URL=fake.base_url,
             DATABASE_URL=database_url,
             KLIMANET_LOG_LEVEL="WARNING",
+            # The burst measures registration itself; with approval every answer would be
+            # "venter på godkendelse" and the approvals a second, separate flow.
+            KLIMANET_REGISTRATION="open",
         )
         bot_args = ["-m", "bot", "run", "--http", "--host", "127.0.0.1"]
         with serve(f"Klimanet ({kind})", bot_args, bot_env, workdir) as bot:

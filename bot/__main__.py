@@ -97,7 +97,12 @@ def main(argv: list[str] | None = None) -> int:
     slack = runtime.build_slack(settings, clock)
     from jobs.scheduler import start_scheduler
 
-    scheduler = start_scheduler(slack.delivery.tick, slack.core.service.replan, settings.timezone)
+    scheduler = start_scheduler(
+        slack.delivery.tick,
+        slack.core.service.replan,
+        settings.timezone,
+        expire=slack.core.service.seats.expire_offers,
+    )
     try:
         if settings.socket_mode and not args.http:
             from slack_bolt.adapter.socket_mode import SocketModeHandler

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -22,6 +23,15 @@ SUBCOMMANDS: dict[str, tuple[str, ...]] = {
     "kalender": ("kalender", "ics"),
     "punkt": ("punkt",),
     "nyt": ("nyt", "nyhed"),
+    "overdrag": ("overdrag", "overdragelse"),
+    "byt": ("byt",),
+    "vikar": ("vikar", "stedfortraeder"),
+    "afbud": ("afbud",),
+    "deltager": ("deltager", "deltag"),
+    "deltagere": ("deltagere",),
+    "historik": ("historik", "historie"),
+    "admin": ("admin",),
+    "fortryd": ("fortryd",),
 }
 
 # How each subcommand is shown to users (with the Danish letters).
@@ -188,3 +198,40 @@ def opens_form(text: str) -> bool:
         action, _, rest = sub_action(parsed.args, MEETING_ACTIONS)
         return action == "ret" or (action == "opret" and not rest)
     return False
+
+
+_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    user_id: str | None  # None: written as plain text ("@anna"), which cannot be resolved
+    text: str
+
+
+def mentions(words: list[str]) -> tuple[list[Mention], list[str]]:
+    """Split Slack's escaped mentions (``<@U123|anna>``) and plain ``@names`` from the rest."""
+    found: list[Mention] = []
+    rest: list[str] = []
+    for word in words:
+        match = _MENTION.match(word)
+        if match:
+            found.append(Mention(match.group(1), word))
+        elif word.startswith("@") and len(word) > 1:
+            found.append(Mention(None, word))
+        else:
+            rest.append(word)
+    return found, rest
+
+
+def seat_spec(words: list[str]) -> tuple[SeatKind, int | None] | None:
+    """'fast' / 'fleksibel 2' / 'fleks' in ``words``; None when no seat is named."""
+    for i, word in enumerate(words):
+        kind = SEAT_KIND_WORDS.get(fold(word))
+        if kind is None:
+            continue
+        if kind is SeatKind.FIXED:
+            return kind, 1
+        following = words[i + 1] if i + 1 < len(words) else ""
+        return kind, int(following) if following in ("1", "2") else None
+    return None

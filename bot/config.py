@@ -53,6 +53,8 @@ class Settings:
     schedule: str = DEFAULT_SCHEDULE_SPEC
     catchup: timedelta = DEFAULT_CATCHUP
     delivery_lease: timedelta = DEFAULT_LEASE
+    registration: str = "approval"
+    offer_hours: int = 72
 
     @property
     def has_slack(self) -> bool:
@@ -137,6 +139,17 @@ class Settings:
                 f"KLIMANET_DELIVERY_LEASE must be a duration like 60s or 2m (got {lease_raw!r})."
             )
 
+        registration = (get("KLIMANET_REGISTRATION") or "approval").lower()
+        if registration not in ("approval", "open"):
+            raise ConfigError(
+                f"KLIMANET_REGISTRATION must be 'approval' or 'open' (got {registration!r})."
+            )
+        offer_raw = get("KLIMANET_OFFER_HOURS") or "72"
+        if not offer_raw.isdigit() or not 1 <= int(offer_raw) <= 24 * 60:
+            raise ConfigError(
+                f"KLIMANET_OFFER_HOURS must be a whole number of hours (got {offer_raw!r})."
+            )
+
         return cls(
             slack_bot_token=bot_token,
             slack_signing_secret=signing_secret,
@@ -149,6 +162,8 @@ class Settings:
             schedule=schedule,
             catchup=catchup,
             delivery_lease=lease,
+            registration=registration,
+            offer_hours=int(offer_raw),
         )
 
 

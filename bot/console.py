@@ -25,8 +25,6 @@ from bot.meeting_service import MeetingForm
 from bot.models import SeatKind
 from bot.notify import Attachment, Posted
 from bot.replies import (
-    ACTION_RELEASE_CANCEL,
-    ACTION_RELEASE_CONFIRM,
     FormErrors,
     MeetingFormRequest,
     RegistrationFormRequest,
@@ -48,6 +46,10 @@ _EMOJI = {
     ":arrows_counterclockwise:": "🔄",
     ":x:": "✖",
     ":newspaper:": "📰",
+    ":handshake:": "🤝",
+    ":raising_hand:": "🙋",
+    ":hourglass_flowing_sand:": "⏳",
+    ":wave:": "👋",
 }
 
 
@@ -60,9 +62,11 @@ def render(reply: Reply) -> str:
     text = re.sub(r"(?<!\w)_([^_\n]+)_(?!\w)", r"\1", text)
     text = text.replace("`", "")
     text = re.sub(r"<([@#])([A-Z0-9]+)(?:\|[^>]*)?>", r"\1\2", text)  # <@U123> -> @U123
+    for pick in reply.picks:
+        text += f"\n{pick.label} – send en kollega med /klimanet vikar <møde> @bruger"
     if reply.buttons:
         choices = "   ".join(f"[{i}] {b.label}" for i, b in enumerate(reply.buttons, 1))
-        text += "\n" + choices
+        text += "\n" + choices + "  (skriv tallet)"
     return text
 
 
@@ -76,10 +80,14 @@ class ConsoleUser:
 
 
 class ConsoleNotifier:
-    """Scheduled posts, printed as they fire, so a user can watch a meeting's schedule play out."""
+    """Scheduled posts, printed as they fire, so a user can watch a meeting's schedule play out.
+    Buttons in a direct message become numbered choices for that user."""
 
-    def __init__(self, say: Callable[[str], None]) -> None:
+    def __init__(
+        self, say: Callable[[str], None], offer_buttons: Callable[[str, Reply], None]
+    ) -> None:
         self._say = say
+        self._offer_buttons = offer_buttons
         self._ts = 0
         self._lock = threading.Lock()
 
@@ -88,6 +96,7 @@ class ConsoleNotifier:
             f"#kanal {recipient}" if recipient[:1] in "CG" else f"direkte besked til {recipient}"
         )
         self._say(f"\n┌─ Klimanet → {where}\n" + _indent(render(reply)) + "\n└─")
+        self._offer_buttons(recipient, reply)
         with self._lock:
             self._ts += 1
             return Posted(recipient, f"{self._ts}.000000")
@@ -122,7 +131,9 @@ class Console:
         self._user = user
         self._in = stdin
         self._out = stdout
-        self._buttons: dict[str, Callable[[], Reply]] = {}
+        # Per user: the numbered buttons of the last message with buttons they got.
+        self._buttons: dict[str, dict[str, tuple[str, str]]] = {}
+        self._buttons_lock = threading.Lock()
         self._clock = clock
         self._drain = drain or (lambda: None)
         self._out_lock = threading.Lock()
@@ -158,10 +169,25 @@ class Console:
                 self.handle(line)
                 self._drain()  # posts a command made due now (a move, a news item) show at once
 
-    def handle(self, line: str) -> None:
-        if line in self._buttons:
-            self.show(self._buttons.pop(line)())
+    def offer_buttons(self, user_id: str, reply: Reply) -> None:
+        if not reply.buttons:
             return
+        with self._buttons_lock:
+            self._buttons[user_id] = {
+                str(number): (button.action_id, button.value)
+                for number, button in enumerate(reply.buttons, 1)
+            }
+
+    def handle(self, line: str) -> None:
+        with self._buttons_lock:
+            choice = self._buttons.get(self._user.user_id, {}).get(line)
+            if choice is not None:
+                del self._buttons[self._user.user_id]
+        if choice is not None:
+            self.show(self._service.click(self._user.actor(), *choice))
+            return
+        # In the console people type @U123; Slack would send <@U123>.
+        line = re.sub(r"(?<![<\w])@([UW][A-Z0-9]{2,})\b", r"<@\1>", line)
         if line.startswith("/som"):
             self._switch_user(line)
             return
@@ -182,14 +208,7 @@ class Console:
             self.show(outcome)
 
     def show(self, reply: Reply) -> None:
-        self._buttons = {}
-        actions: dict[str, Callable[[], Reply]] = {
-            ACTION_RELEASE_CONFIRM: lambda: self._service.confirm_release(self._user.actor()),
-            ACTION_RELEASE_CANCEL: self._service.cancel_release,
-        }
-        for number, button in enumerate(reply.buttons, 1):
-            if button.action_id in actions:
-                self._buttons[str(number)] = actions[button.action_id]
+        self.offer_buttons(self._user.user_id, reply)
         self.say(render(reply))
         if reply.attachment is not None:
             path = Path.cwd() / reply.attachment.filename
@@ -319,9 +338,15 @@ def run_console(settings: Settings, clock: OffsetClock, user_id: str, name: str)
     core = runtime.build_core(settings, clock)
     core.service.make_facilitator(user_id)
     console = Console(core.service, ConsoleUser(user_id, name), sys.stdin, sys.stdout, clock=clock)
-    delivery = runtime.build_delivery(core, ConsoleNotifier(console.say), settings, clock)
+    notifier = ConsoleNotifier(console.say, console.offer_buttons)
+    delivery = runtime.build_delivery(core, notifier, settings, clock)
     console._drain = delivery.drain
-    scheduler = start_scheduler(delivery.tick, core.service.replan, settings.timezone)
+    scheduler = start_scheduler(
+        delivery.tick,
+        core.service.replan,
+        settings.timezone,
+        expire=core.service.seats.expire_offers,
+    )
     try:
         return console.run()
     finally:

@@ -23,6 +23,16 @@ class Button:
 
 
 @dataclass(frozen=True, slots=True)
+class UserPick:
+    """Pick a person (Slack: a users_select); ``block_id`` carries what the pick is for."""
+
+    label: str
+    action_id: str
+    block_id: str
+    placeholder: str
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """A message to one person (ephemeral) or, when ``public``, to the channel."""
 
@@ -33,6 +43,7 @@ class Reply:
     replace_original: bool = False
     # A file for the person (e.g. a meeting's calendar file), delivered beside the answer.
     attachment: Attachment | None = None
+    picks: tuple[UserPick, ...] = ()
 
     @property
     def text(self) -> str:
@@ -94,3 +105,11 @@ FIELD_MEETING_LOCATION = "meeting_location"
 # Action ids of the buttons the service puts on replies.
 ACTION_RELEASE_CONFIRM = "release_confirm"
 ACTION_RELEASE_CANCEL = "release_cancel"
+ACTION_OFFER_ACCEPT = "offer_accept"
+ACTION_OFFER_DECLINE = "offer_decline"
+ACTION_OFFER_WITHDRAW = "offer_withdraw"
+ACTION_REQUEST_APPROVE = "request_approve"
+ACTION_REQUEST_REJECT = "request_reject"
+ACTION_ATTEND_YES = "attend_yes"
+ACTION_ATTEND_NO = "attend_no"
+ACTION_PICK_SUBSTITUTE = "pick_substitute"

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App
@@ -69,7 +70,11 @@ def build_core(settings: Settings, clock: Clock, profiles: ProfileLookup | None 
     sessions = make_session_factory(engine)
     sync_network_settings(sessions, settings)
     meeting_settings = MeetingSettings(
-        tz=settings.timezone, schedule=parse_schedule(settings.schedule), channel=settings.channel
+        tz=settings.timezone,
+        schedule=parse_schedule(settings.schedule),
+        channel=settings.channel,
+        registration=settings.registration,
+        offer_lifetime=timedelta(hours=settings.offer_hours),
     )
     service = Klimanet(
         sessions,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
@@ -40,6 +40,7 @@ from bot.replies import (
     RegistrationFormRequest,
     Reply,
 )
+from bot.seat_service import SeatCommands
 from jobs import planner
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ TRANSACTION_ATTEMPTS = 4
 class Profile:
     name: str
     title: str = ""
+    deleted: bool = False  # the person has left the workspace
 
 
 ProfileLookup = Callable[[str], Profile | None]
@@ -83,6 +85,9 @@ class MeetingSettings:
     tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Copenhagen"))
     schedule: dict[str, Offset] = field(default_factory=lambda: parse_schedule(DEFAULT_SCHEDULE))
     channel: str | None = None
+    # "approval": registrations wait for a facilitator or the coordinator; "open": for trials.
+    registration: str = "open"
+    offer_lifetime: timedelta = timedelta(hours=72)
 
 
 class Klimanet:
@@ -102,8 +107,18 @@ class Klimanet:
         self._network_slug = network_slug
         self._profiles = profiles
         settings = meeting_settings or MeetingSettings()
+        self._approval = settings.registration == "approval"
         self.plan_config = planner.PlanConfig(settings.schedule, settings.tz, settings.channel)
         self.meetings = MeetingCommands(self._run, clock, settings.tz, self.plan_config)
+        self.seats = SeatCommands(
+            self._run,
+            clock,
+            settings.tz,
+            self.plan_config,
+            directory,
+            offer_lifetime=settings.offer_lifetime,
+            profile=self._profile_check,
+        )
 
     @property
     def directory(self) -> MunicipalityDirectory:
@@ -124,6 +139,16 @@ class Klimanet:
                     raise
                 log.info("transaction conflict, retrying (attempt %d)", attempt, exc_info=True)
         raise AssertionError("unreachable")
+
+    def _profile_check(self, user_id: str) -> tuple[str, bool] | None:
+        if self._profiles is None:
+            return None
+        try:
+            profile = self._profiles(user_id)
+        except Exception:  # noqa: BLE001 - the chat's profile is a nicety, never a blocker
+            log.warning("profile lookup failed for %s", user_id, exc_info=True)
+            return None
+        return (profile.name, profile.deleted) if profile else None
 
     def _with_profile(self, actor: reg.Actor) -> reg.Actor:
         if self._profiles is None:
@@ -171,6 +196,24 @@ class Klimanet:
                 return self.meetings.item_command(actor, parsed.args)
             case "nyt":
                 return self.meetings.news(actor, parsed.args)
+            case "overdrag":
+                return self.seats.handover(actor, parsed.args)
+            case "byt":
+                return self.seats.swap(actor, parsed.args)
+            case "vikar":
+                return self.seats.substitute(actor, parsed.args)
+            case "afbud":
+                return self.seats.regrets(actor, parsed.args)
+            case "deltager":
+                return self.seats.attend(actor, parsed.args)
+            case "deltagere":
+                return self.seats.roster(parsed.args)
+            case "historik":
+                return self.seats.history(actor, parsed.args)
+            case "admin":
+                return self.seats.admin(actor, parsed.args)
+            case "fortryd":
+                return self.seats.withdraw_mine(actor)
             case _:
                 return Reply(tuple(texts.help_text()))
 
@@ -203,12 +246,22 @@ class Klimanet:
                 now,
                 title=form.title or None,
                 themes=form.themes or None,
+                needs_approval=self._approval,
             )
+            if result.request_id is not None:
+                self.seats.ask_for_approval(session, network, result.request_id, now)
             # A new seat holder gets the reminders of meetings already planned.
             planner.plan_upcoming(session, network, self.plan_config, now)
             return result
 
         result = self._run(work)
+        if result.approver is not None:
+            return Reply(
+                (
+                    texts.registration_pending(result.seat, result.overview, result.approver),
+                    texts.overview_text(result.overview),
+                )
+            )
         return Reply(
             (
                 texts.registered(result.seat, result.overview, result.became_member),
@@ -300,3 +353,32 @@ class Klimanet:
 
     def cancel_release(self) -> Reply:
         return Reply((texts.release_cancelled(),), replace_original=True)
+
+    def click(
+        self, actor: reg.Actor, action_id: str, value: str, selected_user: str | None = None
+    ) -> Reply:
+        """A button or select on one of the bot's messages. Buttons carry ids only; the state
+        is read again here, so a stale or double click gets a clear answer."""
+        try:
+            return self._click(actor, action_id, value, selected_user)
+        except DomainError as err:
+            return Reply((texts.error(err),), replace_original=False)
+
+    def _click(
+        self, actor: reg.Actor, action_id: str, value: str, selected_user: str | None
+    ) -> Reply:
+        number = int(value) if value.isdigit() and len(value) < 12 else 0
+        match action_id:
+            case "release_confirm":
+                return self.confirm_release(actor)
+            case "release_cancel":
+                return self.cancel_release()
+            case "offer_accept" | "offer_decline" | "offer_withdraw":
+                return self.seats.decide_offer(actor, action_id, number)
+            case "request_approve" | "request_reject":
+                return self.seats.decide_request(actor, action_id == "request_approve", number)
+            case "attend_yes" | "attend_no":
+                return self.seats.still_coming(actor, action_id == "attend_yes", number)
+            case "pick_substitute":
+                return self.seats.pick_substitute(actor, value, selected_user)
+        return Reply((texts.unknown_button(),))

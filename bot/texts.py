@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.datefmt import format_span, format_when
+from bot.datefmt import format_short_date, format_span, format_time, format_when
 from bot.domain.errors import DomainError, ErrorKind
 from bot.domain.registration import Holder, NetworkSummary, SeatOverview, SeatView
 from bot.models import AgendaKind, Meeting, MeetingFormat, MeetingStatus, NewsPost, SeatKind
@@ -55,10 +55,16 @@ def join_and(items: Sequence[str]) -> str:
     return ", ".join(items[:-1]) + " og " + items[-1]
 
 
+def format_short_datetime(at: datetime, tz: ZoneInfo) -> str:
+    return f"{format_short_date(at, tz)} {format_time(at, tz)}"
+
+
 def seat_lines(overview: SeatOverview) -> str:
     lines = []
     for seat in overview.seats:
         who = holder_text(seat.holder) if seat.holder else "_ledig_"
+        if seat.pending:
+            who += " _(afventer godkendelse)_"
         lines.append(f"• {seat_label_capitalised(seat.kind, seat.slot)}: {who}")
     return "\n".join(lines)
 
@@ -218,9 +224,9 @@ def _full_text(overview: SeatOverview) -> str:
 
 def error(err: DomainError) -> str:
     p: dict[str, Any] = err.params
-    meeting_text = _meeting_error(err)
-    if meeting_text is not None:
-        return meeting_text
+    special = _meeting_error(err) or _seat_error(err)
+    if special is not None:
+        return special
     match err.kind:
         case ErrorKind.MUNICIPALITY_MISSING:
             return f"Hvilken kommune? Skriv fx `{COMMAND} tilmeld Aarhus` eller `{COMMAND} tilmeld 751`."
@@ -455,8 +461,9 @@ def announce_dm(meeting: Meeting, municipality: str, tz: ZoneInfo) -> list[str]:
     return [
         f"Netværket mødes {format_when(meeting.starts_at, tz)}{theme}: *{meeting_name(meeting)}*.",
         f"Som holder af den faste plads er du {genitive(municipality)} kontaktperson. Hvem sender "
-        f"{municipality} på de fleksible pladser til dette møde? Skriv `{COMMAND} pladser` for at "
-        "se jeres pladser.",
+        f"{municipality} på de fleksible pladser til dette møde? Pladsholderne deltager, medmindre "
+        "du vælger en kollega nedenfor (eller skriver "
+        f"`{COMMAND} vikar {meeting.number} @kollega fleksibel 1`).",
     ]
 
 
@@ -696,3 +703,335 @@ MEETING_FORM_LOCATION_PLACEHOLDER = (
     "fx https://teams.microsoft.com/… eller Weidekampsgade 10, København S"
 )
 CALENDAR_IN_DM = "Kalenderfilen er sendt til dig som direkte besked fra Klimanet."
+
+
+# -- seat changes with consent -------------------------------------------------------------------
+
+ACCEPT_BUTTON = "Acceptér"
+DECLINE_BUTTON = "Afvis"
+WITHDRAW_BUTTON = "Træk tilbage"
+APPROVE_BUTTON = "Godkend"
+REJECT_BUTTON = "Afvis"
+YES_BUTTON = "Ja, jeg kommer"
+NO_BUTTON = "Nej, jeg kan ikke"
+
+OFFER_STATUS_LABELS = {
+    "accepted": "accepteret",
+    "declined": "afvist",
+    "expired": "udløbet",
+    "withdrawn": "trukket tilbage",
+    "void": "ikke længere gyldigt, fordi pladsen har skiftet hænder",
+    "pending": "afventer svar",
+}
+REQUEST_STATUS_LABELS = {
+    "approved": "godkendt",
+    "rejected": "afvist",
+    "cancelled": "trukket tilbage",
+    "pending": "afventer",
+}
+
+
+def seat_in(kind: SeatKind, slot: int, municipality: str, *, definite: bool = True) -> str:
+    return f"{seat_label(kind, slot, definite=definite)} i {municipality}"
+
+
+def registration_pending(seat: SeatView, overview: SeatOverview, approver: str) -> str:
+    who = (
+        "en facilitator fra KL"
+        if approver == "facilitator"
+        else f"{genitive(overview.municipality_name)} kontaktperson"
+    )
+    return (
+        f":hourglass_flowing_sand: Din tilmelding til den *{seat_label(seat.kind, seat.slot, definite=True)}* i "
+        f"*{overview.official_name}* venter på godkendelse fra {who}. Pladsen er holdt til dig imens, "
+        "og du får besked, så snart den er godkendt."
+    )
+
+
+def approval_request(
+    applicant: str, title: str, seat: str, municipality: str, first: bool, status: str
+) -> list[str]:
+    title_text = f" ({title})" if title else ""
+    first_text = (
+        f" Det er {genitive(municipality)} første tilmelding til netværket." if first else ""
+    )
+    head = f":raising_hand: *{applicant}*{title_text} vil have den {seat} i *{municipality}*.{first_text}"
+    if status != "pending":
+        return [head, f"Anmodningen er *{REQUEST_STATUS_LABELS.get(status, status)}*."]
+    return [head, "Godkend eller afvis tilmeldingen:"]
+
+
+def approval_result(approved: bool, seat: str, municipality: str) -> list[str]:
+    if approved:
+        return [
+            f":white_check_mark: Din tilmelding er godkendt: du har nu den {seat} i *{municipality}*."
+        ]
+    return [
+        f"Din tilmelding til den {seat} i *{municipality}* blev desværre afvist. Pladsen er ledig "
+        f"igen. Tal med kommunens kontaktperson, hvis du mener, det er en fejl."
+    ]
+
+
+def decided_request(approved: bool, applicant: str) -> str:
+    return f"Tilmeldingen fra {applicant} er {'godkendt' if approved else 'afvist'}."
+
+
+def offer_text(
+    kind: str, offerer: str, seat: str, municipality: str, meeting: str | None, expires: str
+) -> str:
+    if kind == "handover":
+        what = f"overdrage den {seat} i *{municipality}* til dig"
+    elif kind == "swap":
+        what = f"bytte plads med dig: du får den {seat} i *{municipality}*"
+    else:
+        what = f"sende dig som vikar på den {seat} i *{municipality}* til {meeting}"
+    return f":handshake: *{offerer}* vil {what}. Tilbuddet gælder til {expires}."
+
+
+def offer_message(
+    kind: str,
+    offerer: str,
+    seat: str,
+    municipality: str,
+    meeting: str | None,
+    expires: str,
+    status: str,
+) -> list[str]:
+    head = offer_text(kind, offerer, seat, municipality, meeting, expires)
+    if status == "pending":
+        return [head, "Vil du tage imod?"]
+    return [head, f"Tilbuddet er *{OFFER_STATUS_LABELS.get(status, status)}*."]
+
+
+def offer_sent(kind: str, target: str, seat: str, municipality: str, expires: str) -> str:
+    what = {"handover": "overtage", "swap": "bytte til", "substitute": "tage"}.get(kind, "tage")
+    return (
+        f"Jeg har spurgt *{target}*, om de vil {what} den {seat} i *{municipality}*. Tilbuddet "
+        f"gælder til {expires}; du får besked, når de har svaret. Fortryd med knappen eller "
+        f"`{COMMAND} fortryd`."
+    )
+
+
+def offer_result_for_offerer(status: str, target: str, seat: str, municipality: str) -> list[str]:
+    if status == "accepted":
+        return [
+            f":white_check_mark: *{target}* har accepteret: den {seat} i *{municipality}* er skiftet."
+        ]
+    return [
+        f"Dit tilbud til *{target}* om den {seat} i *{municipality}* er {OFFER_STATUS_LABELS.get(status, status)}."
+    ]
+
+
+def offer_accepted_for_target(kind: str, seat: str, municipality: str, meeting: str | None) -> str:
+    if kind == "substitute":
+        return (
+            f":white_check_mark: Du er vikar på den {seat} i *{municipality}* til {meeting}. Tak!"
+        )
+    return f":white_check_mark: Du har nu den {seat} i *{municipality}*."
+
+
+def offer_declined_by_you(offerer: str) -> str:
+    return f"Du har afvist tilbuddet fra {offerer}."
+
+
+def offer_withdrawn_by_you(target: str) -> str:
+    return f"Tilbuddet til {target} er trukket tilbage."
+
+
+def offers_withdrawn(count: int) -> str:
+    return f"Jeg har trukket {count} tilbud tilbage."  # "tilbud" is the same in plural
+
+
+def regrets_saved(meeting: str, substitute_asked: str | None) -> str:
+    extra = (
+        f" Jeg har spurgt {substitute_asked}, om de vil tage din plads." if substitute_asked else ""
+    )
+    return f"Dit afbud til {meeting} er noteret – pladsen er stadig din efter mødet.{extra}"
+
+
+def regrets_notice(
+    person: str, seat: str, municipality: str, meeting: str, number: int
+) -> list[str]:
+    return [
+        f"*{person}* har meldt afbud til {meeting} på den {seat} i *{municipality}*.",
+        f"Vil du sende en kollega i stedet, så skriv `{COMMAND} vikar {number} @kollega`.",
+    ]
+
+
+def confirmed_attendance(meeting: str) -> str:
+    return f":white_check_mark: Tak – du er noteret som deltager i {meeting}."
+
+
+def still_coming(meeting: str, when: str, seat: str, municipality: str) -> list[str]:
+    return [
+        f":wave: *Kommer du stadig?* {meeting} er {when}. Du deltager på den {seat} i *{municipality}*."
+    ]
+
+
+def still_coming_answered(coming: bool) -> str:
+    return (
+        ":white_check_mark: Tak, vi ses!"
+        if coming
+        else "Tak for besked – dit afbud er noteret, og kontaktpersonen er bedt om at finde en vikar."
+    )
+
+
+def roster_text(meeting: str, municipalities: Sequence[Any]) -> list[str]:
+    lines = []
+    empty = []
+    for municipality in municipalities:
+        parts = []
+        for seat in municipality.seats:
+            if seat.attendee is None:
+                continue
+            status = {
+                "confirmed": "bekræftet",
+                "declined": "afbud",
+                "expected": "ikke bekræftet",
+            }.get(seat.status, seat.status)
+            role = " (vikar)" if seat.role == "substitute" else ""
+            parts.append(
+                f"{seat_label(seat.kind, seat.slot)}: {seat.attendee.name}{role} – {status}"
+            )
+        if municipality.coming == 0:
+            empty.append(municipality.name)
+        lines.append(
+            f"*{municipality.name}*\n"
+            + ("\n".join(f"• {p}" for p in parts) or "• ingen pladsholdere")
+        )
+    sections = [f"*Deltagere i {meeting}*"]
+    sections.extend(lines or ["Ingen medlemskommuner endnu."])
+    if empty:
+        sections.append(":warning: Ingen kommer fra: " + ", ".join(empty))
+    return sections
+
+
+HISTORY_ACTIONS = {
+    "registered": "tilmeldt",
+    "released": "afmeldt",
+    "requested": "anmodet om plads",
+    "approved": "godkendt",
+    "rejected": "afvist",
+    "offered": "tilbudt",
+    "handed_over": "overdraget",
+    "swapped": "byttet",
+    "declined": "tilbud afvist",
+    "withdrawn": "tilbud trukket tilbage",
+    "expired": "tilbud udløbet",
+    "admin_set": "sat af facilitator",
+    "admin_freed": "frigjort af facilitator",
+    "substitute": "vikar",
+    "regrets": "afbud",
+}
+
+
+def history_text(lines: Sequence[Any], tz: ZoneInfo, municipality: str | None) -> list[str]:
+    if not lines:
+        return [f"Der er ingen historik{' for ' + municipality if municipality else ''} endnu."]
+    out = []
+    for line in lines:
+        who = line.person or line.previous or ""
+        parts = [
+            f"{format_short_datetime(line.at, tz)} · {line.municipality}, {seat_label(line.kind, line.slot)}: "
+            f"{HISTORY_ACTIONS.get(line.action, line.action)}"
+        ]
+        if who:
+            parts.append(f" – {who}")
+        if line.previous and line.person and line.previous != line.person:
+            parts.append(f" (før: {line.previous})")
+        if line.actor and line.actor not in (line.person, line.previous):
+            parts.append(f", af {line.actor}")
+        if line.reason:
+            parts.append(f". Begrundelse: {line.reason}")
+        out.append("".join(parts))
+    title = f"*Historik{' for ' + municipality if municipality else ''}* (nyeste nederst)"
+    return [title, "\n".join(out)]
+
+
+def admin_done(seat: str, municipality: str, target: str | None, previous: str | None) -> str:
+    if target:
+        before = f" (før: {previous})" if previous else ""
+        return f":white_check_mark: {target} har nu den {seat} i *{municipality}*{before}. Det står i historikken."
+    return f":white_check_mark: Den {seat} i *{municipality}* er frigjort{f' (før: {previous})' if previous else ''}. Det står i historikken."
+
+
+def admin_notice(seat: str, municipality: str, gained: bool, reason: str) -> list[str]:
+    why = f" Begrundelse: {reason}" if reason else ""
+    if gained:
+        return [f"En facilitator har givet dig den {seat} i *{municipality}*.{why}"]
+    return [f"En facilitator har frigjort den {seat} i *{municipality}*, som du havde.{why}"]
+
+
+def _seat_error(err: DomainError) -> str | None:
+    p: dict[str, Any] = err.params
+    match err.kind:
+        case ErrorKind.MENTION_MISSING:
+            return (
+                f"Hvem? Nævn kollegaen med @, fx `{COMMAND} {p.get('command', 'overdrag')} @Anna`."
+            )
+        case ErrorKind.MENTION_UNRESOLVED:
+            return (
+                f"Jeg kan ikke finde '{p.get('value', '')}'. Vælg personen fra listen, når du skriver @, "
+                "så Slack sender en rigtig henvisning."
+            )
+        case ErrorKind.SELF_TARGET:
+            return "Du kan ikke give en plads til dig selv."
+        case ErrorKind.TARGET_HAS_SEAT:
+            return f"{p.get('name')} har allerede en plads i netværket ({p.get('municipality')}). Man kan kun have én."
+        case ErrorKind.TARGET_GONE:
+            return f"{p.get('name')} er ikke længere med i Slack-arbejdsområdet."
+        case ErrorKind.NOT_HOLDER:
+            return f"Du har ingen plads i netværket. Tilmeld dig med `{COMMAND} tilmeld`."
+        case ErrorKind.NOT_COORDINATOR:
+            return f"Det kan kun {genitive(p.get('municipality', 'kommunen'))} kontaktperson (holderen af den faste plads)."
+        case ErrorKind.SEAT_SPEC_INVALID:
+            return f"'{p.get('value', '')}' er ikke en plads. Skriv 'fast', 'fleksibel 1' eller 'fleksibel 2'."
+        case ErrorKind.SEAT_NOT_OURS:
+            return f"Den plads har {p.get('holder')}. Kun pladsholderen selv kan overdrage den."
+        case ErrorKind.NOT_SAME_MUNICIPALITY:
+            return f"I kan kun bytte, når {p.get('name')} også har en plads i din kommune."
+        case ErrorKind.OFFER_PENDING_TO_TARGET:
+            return f"{p.get('name')} har allerede et åbent tilbud om en plads. Vent på svaret, eller fortryd det."
+        case ErrorKind.OFFER_PENDING_FOR_SEAT:
+            return f"Pladsen er allerede tilbudt {p.get('name')}. Fortryd det tilbud først med `{COMMAND} fortryd`."
+        case ErrorKind.OFFER_UNKNOWN:
+            return "Det tilbud findes ikke (længere)."
+        case ErrorKind.OFFER_NOT_YOURS:
+            return "Det tilbud er ikke til dig."
+        case ErrorKind.OFFER_CLOSED:
+            return f"Tilbuddet er allerede {OFFER_STATUS_LABELS.get(p.get('status', ''), p.get('status', ''))}."
+        case ErrorKind.NO_OPEN_OFFERS:
+            return "Du har ingen åbne tilbud at trække tilbage."
+        case ErrorKind.YOU_HAVE_A_SEAT:
+            return f"Du har allerede en plads i netværket. Afmeld den først (`{COMMAND} afmeld`), hvis du vil tage imod."
+        case ErrorKind.NOT_FLEXIBLE:
+            return (
+                "Vikarer sendes på de fleksible pladser. Skriv 'fleksibel 1' eller 'fleksibel 2'."
+            )
+        case ErrorKind.SUBSTITUTE_CHAIN:
+            return "Som vikar kan du ikke sende pladsen videre. Meld afbud, så finder kontaktpersonen en anden."
+        case ErrorKind.ALREADY_ATTENDING:
+            return f"{p.get('name')} deltager allerede i mødet på en anden plads."
+        case ErrorKind.NOT_ATTENDING:
+            return "Du deltager ikke i det møde på nogen plads (måske har en vikar din plads)."
+        case ErrorKind.REQUEST_UNKNOWN:
+            return "Den tilmelding findes ikke (længere)."
+        case ErrorKind.REQUEST_CLOSED:
+            return f"Tilmeldingen er allerede {REQUEST_STATUS_LABELS.get(p.get('status', ''), p.get('status', ''))}."
+        case ErrorKind.NOT_APPROVER:
+            return "Du kan ikke godkende den tilmelding – det kan kommunens kontaktperson eller en facilitator."
+        case ErrorKind.NOT_A_MEMBER:
+            return f"{p.get('municipality')} er ikke medlem af netværket."
+    return None
+
+
+def unknown_button() -> str:
+    return "Den knap kender jeg ikke (længere). Prøv kommandoen igen."
+
+
+PICK_PLACEHOLDER = "Send en kollega"
+
+
+def pick_suggestions(people: Sequence[tuple[str, str]]) -> str:
+    names = ", ".join(f"<@{user}> ({themes})" for user, themes in people)
+    return f"Forslag ud fra fagområder: {names}"

@@ -1,35 +1,62 @@
-"""Buttons on the bot's messages. Each click re-reads state in the service's transaction."""
+"""Buttons and selects on the bot's messages. They carry ids only: each click re-reads the state
+in the service's transaction, so stale and double clicks get a clear answer."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot.replies import ACTION_RELEASE_CANCEL, ACTION_RELEASE_CONFIRM
+from bot.replies import (
+    ACTION_ATTEND_NO,
+    ACTION_ATTEND_YES,
+    ACTION_OFFER_ACCEPT,
+    ACTION_OFFER_DECLINE,
+    ACTION_OFFER_WITHDRAW,
+    ACTION_PICK_SUBSTITUTE,
+    ACTION_RELEASE_CANCEL,
+    ACTION_RELEASE_CONFIRM,
+    ACTION_REQUEST_APPROVE,
+    ACTION_REQUEST_REJECT,
+)
 from bot.service import Klimanet
 from bot.slack.blocks import reply_message
 from bot.slack.client import respond
 from handlers.common import Background, actor_from_body
 
+ACTIONS = (
+    ACTION_RELEASE_CONFIRM,
+    ACTION_RELEASE_CANCEL,
+    ACTION_OFFER_ACCEPT,
+    ACTION_OFFER_DECLINE,
+    ACTION_OFFER_WITHDRAW,
+    ACTION_REQUEST_APPROVE,
+    ACTION_REQUEST_REJECT,
+    ACTION_ATTEND_YES,
+    ACTION_ATTEND_NO,
+    ACTION_PICK_SUBSTITUTE,
+)
+
 
 def register(app: App, service: Klimanet, background: Background) -> None:
-    @app.action(ACTION_RELEASE_CONFIRM)
-    def release_confirm(ack: Ack, body: dict[str, Any]) -> None:
+    @app.action(re.compile("^(" + "|".join(ACTIONS) + ")$"))
+    def clicked(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
-        url = body.get("response_url")
-        background.run(
-            ACTION_RELEASE_CONFIRM,
-            url,
-            lambda: respond(url, reply_message(service.confirm_release(actor_from_body(body)))),
+        action_id = str(action.get("action_id") or "")
+        # A select carries what it is for in its block id; a button in its value.
+        value = str(
+            action.get("block_id")
+            if action_id == ACTION_PICK_SUBSTITUTE
+            else action.get("value") or ""
         )
+        url = body.get("response_url")
 
-    @app.action(ACTION_RELEASE_CANCEL)
-    def release_cancel(ack: Ack, body: dict[str, Any]) -> None:
-        ack()
-        url = body.get("response_url")
-        background.run(
-            ACTION_RELEASE_CANCEL,
-            url,
-            lambda: respond(url, reply_message(service.cancel_release())),
-        )
+        def work() -> None:
+            reply = service.click(
+                actor_from_body(body), action_id, value, action.get("selected_user")
+            )
+            if url:
+                respond(url, reply_message(reply))
+
+        background.run(action_id, url, work)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain import meetings as meeting_domain
 from bot.domain.schedule import Offset, due_at
+from bot.domain.seats import expected_attendees
 from bot.models import (
     Meeting,
     MeetingFormat,
@@ -37,6 +38,8 @@ SCHEDULED = {
     "agenda": ("agenda", None, None),
     "reminder": ("reminder", "reminder_dm", "all"),
     "starting": ("starting", None, None),
+    # "Kommer du stadig?" to everyone expected; rendered only if they still are at send time.
+    "confirm": (None, "confirm_dm", "attendees"),
 }
 # Posted once per meeting: a move brings a "moved" notice, not a second announcement.
 ONCE_PER_MEETING = {"announce", "announce_dm", "agenda"}
@@ -49,7 +52,11 @@ class PlanConfig:
     channel: str | None
 
 
-def _holders(session: Session, network: Network, kind: str | None) -> list[str]:
+def _holders(
+    session: Session, network: Network, kind: str | None, meeting: Meeting | None = None
+) -> list[str]:
+    if kind == "attendees" and meeting is not None:
+        return [p.user_id for p in expected_attendees(session, network, meeting)]
     query = (
         select(Person.user_id)
         .join(Seat, Seat.holder_id == Person.id)
@@ -97,7 +104,7 @@ def plan_meeting(
         if when < now:
             continue  # its time passed before the meeting was planned: skip, no burst
         payload = {"offset": name}
-        if config.channel and channel_kind not in posted:
+        if config.channel and channel_kind and channel_kind not in posted:
             rows.append(
                 Planned(
                     _key(channel_kind, meeting, "channel"),
@@ -110,7 +117,7 @@ def plan_meeting(
             )
         if dm_kind and audience and dm_kind not in posted:
             if audience not in holders:
-                holders[audience] = _holders(session, network, audience)
+                holders[audience] = _holders(session, network, audience, meeting)
             rows.extend(
                 Planned(
                     _key(dm_kind, meeting, f"user={user}"), dm_kind, user, when, meeting.id, payload

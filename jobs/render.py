@@ -15,21 +15,44 @@ from sqlalchemy.orm import Session
 
 from bot import texts
 from bot.calendar import CalendarEvent, meeting_ics
+from bot.datefmt import format_when
 from bot.domain import meetings as meeting_domain
+from bot.domain import seats as sd
 from bot.models import (
     Meeting,
     MeetingStatus,
     Municipality,
+    Network,
     NewsPost,
+    OfferStatus,
+    OutboxMessage,
     Person,
     Seat,
+    SeatEvent,
     SeatKind,
+    SeatOffer,
+    SeatRequest,
 )
 from bot.notify import Attachment, Posted
 from bot.outbox import Claimed, sent_message
-from bot.replies import Reply
+from bot.replies import (
+    ACTION_ATTEND_NO,
+    ACTION_ATTEND_YES,
+    ACTION_OFFER_ACCEPT,
+    ACTION_OFFER_DECLINE,
+    ACTION_PICK_SUBSTITUTE,
+    ACTION_REQUEST_APPROVE,
+    ACTION_REQUEST_REJECT,
+    Button,
+    Reply,
+    UserPick,
+)
 
 CANCEL_KINDS = {"cancelled", "cancelled_dm"}
+
+
+def meeting_name(meeting: Meeting) -> str:
+    return texts.meeting_name(meeting)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +103,11 @@ def ics_attachment(meeting: Meeting, tz: ZoneInfo, now: datetime) -> Attachment:
 
 
 def render(session: Session, row: Claimed, ctx: RenderContext) -> Rendered | None:
+    if row.kind == "refresh":
+        return _refresh(session, row, ctx)
+    consent = render_consent(session, row, ctx)
+    if consent is not None:
+        return consent
     meeting = session.get(Meeting, row.meeting_id) if row.meeting_id is not None else None
     if meeting is not None:
         if meeting.status == MeetingStatus.CANCELLED.value and row.kind not in CANCEL_KINDS:
@@ -101,7 +129,27 @@ def render(session: Session, row: Claimed, ctx: RenderContext) -> Rendered | Non
             municipality = _holds_seat(session, meeting, row.recipient, fixed=True)
             if municipality is None:
                 return None
-            return Rendered(reply(texts.announce_dm(meeting, municipality, tz)))
+            return Rendered(announce_dm_reply(session, meeting, municipality, row.recipient, tz))
+        case "confirm_dm", Meeting():
+            seat_text = _expected_seat(session, meeting, row.recipient)
+            if seat_text is None:
+                return None
+            return Rendered(
+                Reply(
+                    tuple(
+                        texts.still_coming(
+                            meeting_name(meeting),
+                            format_when(meeting.starts_at, tz),
+                            seat_text[0],
+                            seat_text[1],
+                        )
+                    ),
+                    buttons=(
+                        Button(texts.YES_BUTTON, ACTION_ATTEND_YES, str(meeting.id), "primary"),
+                        Button(texts.NO_BUTTON, ACTION_ATTEND_NO, str(meeting.id)),
+                    ),
+                )
+            )
         case "agenda", Meeting():
             return Rendered(reply(texts.agenda_post(meeting, news, tz, updated=False)))
         case "agenda_update", Meeting():
@@ -159,6 +207,234 @@ def render(session: Session, row: Claimed, ctx: RenderContext) -> Rendered | Non
                         datetime.fromisoformat(str(row.payload.get("due_at"))),
                         tz,
                         ctx.catchup.total_seconds() / 3600,
+                    )
+                )
+            )
+    return None
+
+
+def _refresh(session: Session, row: Claimed, ctx: RenderContext) -> Rendered | None:
+    """Re-render an earlier post from the current state and update it in place."""
+    key = str(row.payload.get("key", ""))
+    original = session.scalars(select(OutboxMessage).where(OutboxMessage.key == key)).one_or_none()
+    where = sent_message(session, key)
+    if original is None or where is None:
+        return None
+    as_new = Claimed(
+        original.id,
+        original.key,
+        original.kind,
+        original.recipient,
+        original.meeting_id,
+        original.due_at,
+        original.attempts,
+        original.payload,
+        None,
+        None,
+    )
+    rendered = render(session, as_new, ctx)
+    if rendered is None:
+        return None
+    return Rendered(rendered.reply, update_of=Posted(*where))
+
+
+def _expected_seat(session: Session, meeting: Meeting, user_id: str) -> tuple[str, str] | None:
+    """(seat label, municipality) if ``user_id`` is expected at the meeting now."""
+    person = session.scalars(select(Person).where(Person.user_id == user_id)).first()
+    network = session.get(Network, meeting.network_id)
+    if person is None or network is None:
+        return None
+    for municipality in sd.roster(session, network, meeting):
+        for seat in municipality.seats:
+            if (
+                seat.attendee is not None
+                and seat.attendee.id == person.id
+                and seat.status == "expected"
+            ):
+                return texts.seat_label(seat.kind, seat.slot, definite=True), municipality.name
+    return None
+
+
+def announce_dm_reply(
+    session: Session, meeting: Meeting, municipality: str, user_id: str, tz: ZoneInfo
+) -> Reply:
+    """The coordinator's announcement: for each flexible seat, keep its holder or pick a colleague
+    for this meeting; colleagues whose fagområder match the meeting's theme are suggested."""
+    network = session.get(Network, meeting.network_id)
+    assert network is not None
+    code = session.scalar(select(Municipality.code).where(Municipality.name == municipality))
+    seats = session.scalars(
+        select(Seat)
+        .where(
+            Seat.network_id == network.id,
+            Seat.municipality_code == code,
+            Seat.kind == SeatKind.FLEXIBLE.value,
+        )
+        .order_by(Seat.slot)
+    ).all()
+    picks = []
+    for seat in seats:
+        holder = session.get(Person, seat.holder_id) if seat.holder_id else None
+        label = f"{texts.seat_label(SeatKind(seat.kind), seat.slot).capitalize()}: " + (
+            holder.name if holder else "ledig"
+        )
+        picks.append(
+            UserPick(
+                label,
+                ACTION_PICK_SUBSTITUTE,
+                f"pick:{meeting.id}:{seat.slot}",
+                texts.PICK_PLACEHOLDER,
+            )
+        )
+    suggestions = _suggestions(session, network, code, meeting)
+    context = texts.pick_suggestions(suggestions) if suggestions else None
+    return Reply(
+        tuple(texts.announce_dm(meeting, municipality, tz)), picks=tuple(picks), context=context
+    )
+
+
+def _suggestions(
+    session: Session, network: Network, code: int | None, meeting: Meeting
+) -> list[tuple[str, str]]:
+    """Known colleagues (people who have been on a seat of the municipality) whose fagområder
+    match the meeting's themes, and who hold no seat now."""
+    if code is None or not meeting.themes:
+        return []
+    wanted = {t.casefold() for t in meeting.themes}
+    # IN (subquery), not DISTINCT: PostgreSQL cannot compare the json themes column.
+    past = select(SeatEvent.person_id).where(
+        SeatEvent.network_id == network.id, SeatEvent.municipality_code == code
+    )
+    people = session.scalars(select(Person).where(Person.id.in_(past))).all()
+    holders = set(
+        session.scalars(
+            select(Seat.holder_id).where(Seat.network_id == network.id, Seat.holder_id.is_not(None))
+        )
+    )
+    found = []
+    for person in people:
+        matching = [t for t in person.themes if t.casefold() in wanted]
+        if matching and person.id not in holders:
+            found.append((person.user_id, ", ".join(matching)))
+    return found[:5]
+
+
+def render_consent(session: Session, row: Claimed, ctx: RenderContext) -> Rendered | None:
+    """Messages about seat changes: offers, approvals, notices. None if the kind is not one."""
+    match row.kind:
+        case "offer" | "offer_result":
+            offer = session.get(SeatOffer, int(row.payload.get("offer_id", 0)))
+            if offer is None:
+                return None
+            offerer = session.get(Person, offer.from_person_id)
+            target = session.get(Person, offer.to_person_id)
+            seat = session.get(Seat, offer.seat_id)
+            municipality = session.get(Municipality, offer.municipality_code)
+            meeting = session.get(Meeting, offer.meeting_id) if offer.meeting_id else None
+            assert offerer and target and seat and municipality
+            label = texts.seat_label(SeatKind(seat.kind), seat.slot, definite=True)
+            if row.kind == "offer_result":
+                return Rendered(
+                    Reply(
+                        tuple(
+                            texts.offer_result_for_offerer(
+                                offer.status, target.name, label, municipality.name
+                            )
+                        )
+                    )
+                )
+            sections = texts.offer_message(
+                offer.kind,
+                offerer.name,
+                label,
+                municipality.name,
+                texts.meeting_name(meeting) if meeting else None,
+                format_when(offer.expires_at, ctx.tz),
+                offer.status,
+            )
+            buttons: tuple[Button, ...] = ()
+            if offer.status == OfferStatus.PENDING.value:
+                buttons = (
+                    Button(texts.ACCEPT_BUTTON, ACTION_OFFER_ACCEPT, str(offer.id), "primary"),
+                    Button(texts.DECLINE_BUTTON, ACTION_OFFER_DECLINE, str(offer.id)),
+                )
+            return Rendered(Reply(tuple(sections), buttons=buttons))
+        case "approval" | "approval_result":
+            request = session.get(SeatRequest, int(row.payload.get("request_id", 0)))
+            if request is None:
+                return None
+            applicant = session.get(Person, request.person_id)
+            seat = session.get(Seat, request.seat_id)
+            assert applicant and seat
+            municipality = session.get(Municipality, seat.municipality_code)
+            assert municipality
+            label = texts.seat_label(SeatKind(seat.kind), seat.slot, definite=True)
+            if row.kind == "approval_result":
+                if request.status not in ("approved", "rejected"):
+                    return None
+                return Rendered(
+                    Reply(
+                        tuple(
+                            texts.approval_result(
+                                request.status == "approved", label, municipality.name
+                            )
+                        )
+                    )
+                )
+            sections = texts.approval_request(
+                applicant.name,
+                applicant.title,
+                label,
+                municipality.name,
+                request.approver == "facilitator",
+                request.status,
+            )
+            buttons = ()
+            if request.status == "pending":
+                buttons = (
+                    Button(
+                        texts.APPROVE_BUTTON, ACTION_REQUEST_APPROVE, str(request.id), "primary"
+                    ),
+                    Button(texts.REJECT_BUTTON, ACTION_REQUEST_REJECT, str(request.id), "danger"),
+                )
+            return Rendered(Reply(tuple(sections), buttons=buttons))
+        case "regrets_notice":
+            meeting = session.get(Meeting, row.meeting_id) if row.meeting_id else None
+            seat = session.get(Seat, int(row.payload.get("seat_id", 0)))
+            if meeting is None or seat is None:
+                return None
+            municipality = session.get(Municipality, seat.municipality_code)
+            assert municipality
+            label = texts.seat_label(SeatKind(seat.kind), seat.slot, definite=True)
+            return Rendered(
+                Reply(
+                    tuple(
+                        texts.regrets_notice(
+                            str(row.payload.get("person")),
+                            label,
+                            municipality.name,
+                            texts.meeting_name(meeting),
+                            meeting.number,
+                        )
+                    )
+                )
+            )
+        case "admin_notice":
+            seat = session.get(Seat, int(row.payload.get("seat_id", 0)))
+            if seat is None:
+                return None
+            municipality = session.get(Municipality, seat.municipality_code)
+            assert municipality
+            label = texts.seat_label(SeatKind(seat.kind), seat.slot, definite=True)
+            return Rendered(
+                Reply(
+                    tuple(
+                        texts.admin_notice(
+                            label,
+                            municipality.name,
+                            bool(row.payload.get("gained")),
+                            str(row.payload.get("reason") or ""),
+                        )
                     )
                 )
             )

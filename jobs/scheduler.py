@@ -24,6 +24,7 @@ def start_scheduler(
     replan: Callable[[], object],
     tz: ZoneInfo,
     *,
+    expire: Callable[[], object] | None = None,
     tick_seconds: float = TICK_SECONDS,
 ) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(
@@ -35,6 +36,9 @@ def start_scheduler(
     )
     # A safety net: membership changes plan their own posts, this catches anything missed.
     scheduler.add_job(replan, "cron", minute=REPLAN_MINUTES, id="replan")
+    if expire is not None:
+        # Offers that ran out: close them and update their messages.
+        scheduler.add_job(expire, "interval", minutes=1, id="expire-offers")
     scheduler.start()
     log.info(
         "scheduler started: delivery every %.1fs, re-plan at minutes %s",

@@ -73,7 +73,10 @@ def delivery_bot(
     database_url: str, fake: FakeSlack, clock: FixedClock, **config: Any
 ) -> Iterator[DeliveryBot]:
     settings = Settings(
-        database_url=database_url, channel=CHANNEL, admins=frozenset({FACILITATOR.user_id})
+        database_url=database_url,
+        channel=CHANNEL,
+        admins=frozenset({FACILITATOR.user_id}),
+        registration="open",  # these tests are about posts, not approvals
     )
     core = build_core(settings, clock)
     delivery = new_delivery(core, fake, settings, clock, **config)

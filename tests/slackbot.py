@@ -35,7 +35,9 @@ class SlackBot:
 
 
 @contextmanager
-def running_bot(database_url: str, fake: FakeSlack, clock: Clock) -> Iterator[SlackBot]:
+def running_bot(
+    database_url: str, fake: FakeSlack, clock: Clock, *, registration: str = "open"
+) -> Iterator[SlackBot]:
     settings = Settings(
         slack_bot_token="xoxb-test-token",
         slack_signing_secret=SIGNING_SECRET,
@@ -43,6 +45,7 @@ def running_bot(database_url: str, fake: FakeSlack, clock: Clock) -> Iterator[Sl
         database_url=database_url,
         channel=CHANNEL,
         admins=frozenset({ADMIN}),
+        registration=registration,
     )
     runtime = build_slack(settings, clock)
     try:

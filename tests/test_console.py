@@ -47,7 +47,12 @@ def test_run_without_slack_starts_the_console_and_registers(tmp_path: Path) -> N
             "/afslut",
         ]
     )
-    result = run_klimanet(["run", "--as", "U0ANNA", "--navn", "Anna Jensen"], session, tmp_path)
+    result = run_klimanet(
+        ["run", "--as", "U0ANNA", "--navn", "Anna Jensen"],
+        session,
+        tmp_path,
+        KLIMANET_REGISTRATION="open",
+    )
     out = result.stdout
     assert result.returncode == 0, result.stderr
     assert (
@@ -59,6 +64,34 @@ def test_run_without_slack_starts_the_console_and_registers(tmp_path: Path) -> N
     assert "Fleksibel plads 1: Bo Hansen (Klimachef)" in out
     assert "Du er afmeldt" in out
     assert "*" not in out.replace("* ", "")  # Slack markup is rendered away
+    assert "Traceback" not in out + result.stderr
+
+
+def test_console_approval_and_handover(tmp_path: Path) -> None:
+    """The default: a registration waits for approval; consent buttons are numbered choices."""
+    session = "\n".join(
+        [
+            "tilmeld Aarhus",  # the first of Aarhus: a facilitator (the console user) approves
+            "1",
+            "/som U0BO Bo",
+            "tilmeld Aarhus fleksibel",  # later ones: Aarhus' coordinator (Anna again)
+            "/som U0ANNA Anna",
+            "1",
+            "overdrag @U0CARL",
+            "/som U0CARL Carl",
+            "1",
+            "pladser",
+            "/afslut",
+        ]
+    )
+    result = run_klimanet(["console", "--as", "U0ANNA", "--navn", "Anna"], session, tmp_path)
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    assert "venter på godkendelse fra en facilitator fra KL" in out
+    assert "venter på godkendelse fra Aarhus' kontaktperson" in out
+    assert out.count("Din tilmelding er godkendt") == 2
+    assert "Anna vil overdrage den faste plads i Aarhus til dig" in out
+    assert "Fast plads: Carl" in out and "Fleksibel plads 1: Bo" in out
     assert "Traceback" not in out + result.stderr
 
 

@@ -16,8 +16,8 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from multiprocessing.synchronize import Event as EventType
 from pathlib import Path
+from threading import Barrier as BarrierType
 
 import pytest
 from sqlalchemy import func, select
@@ -77,7 +77,7 @@ def pending(database_url: str) -> int:
     return int(count or 0)
 
 
-def _drain_in_process(database_url: str, base_url: str, go: EventType) -> int:
+def _drain_in_process(database_url: str, base_url: str, start: BarrierType) -> int:
     engine = make_engine(database_url)
     notifier = SlackNotifier(make_web_client("xoxb-test", base_url))
     delivery = Delivery(
@@ -87,7 +87,7 @@ def _drain_in_process(database_url: str, base_url: str, go: EventType) -> int:
         Settings().timezone,
         config=DeliveryConfig(batch=10),
     )
-    go.wait(30)
+    start.wait(60)  # both workers are up before either claims anything
     sent = delivery.drain().sent
     delivery.close()
     engine.dispose()
@@ -98,16 +98,15 @@ def _drain_in_process(database_url: str, base_url: str, go: EventType) -> int:
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 def test_two_worker_processes_post_once(database_url: str, fake: FakeSlack) -> None:
     plant_due_posts(database_url, POSTS)
-    fake.latency = 0.02
+    fake.latency = 0.05  # long enough that the second worker finds work left
     context = multiprocessing.get_context("spawn")
     with context.Manager() as manager:
-        go = manager.Event()
+        start = manager.Barrier(2)
         with context.Pool(2) as pool:
             results = [
-                pool.apply_async(_drain_in_process, (database_url, fake.base_url, go))
+                pool.apply_async(_drain_in_process, (database_url, fake.base_url, start))
                 for _ in range(2)
             ]
-            go.set()
             sent = [r.get(timeout=120) for r in results]
     counts = delivered(fake)
     assert len(counts) == POSTS and set(counts.values()) == {1}

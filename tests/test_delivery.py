@@ -82,6 +82,16 @@ def test_a_meeting_plays_out(bot: DeliveryBot) -> None:
     )
     assert agenda_ts is not None
 
+    bot.at(utc(2027, 3, 13, 8, 0))  # confirm=2d@09:00: "Kommer du stadig?" to everyone expected
+    asked = [c for c in bot.posts() if "Kommer du stadig?" in str(c.args["text"])]
+    assert sorted(c.args["channel"] for c in asked) == ["DU0ANNA", "DU0BO", "DU0CARL"]
+    assert [
+        e["action_id"]
+        for b in asked[0].args["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+    ] == ["attend_yes", "attend_no"]
+
     bot.at(utc(2027, 3, 14, 8, 0))  # 1d@09:00
     reminders = [c for c in bot.posts() if "Påmindelse" in str(c.args["text"])]
     assert sorted(c.args["channel"] for c in reminders) == [CHANNEL, "DU0ANNA", "DU0BO", "DU0CARL"]
@@ -106,7 +116,7 @@ def test_a_meeting_plays_out(bot: DeliveryBot) -> None:
     bot.delivery.tick()
     bot.delivery.tick()  # a double tick posts nothing twice
     bot.at(utc(2027, 3, 20, 0, 0))
-    assert len(bot.posts()) == total == 1 + 2 + 1 + 4 + 1
+    assert len(bot.posts()) == total == 1 + 2 + 1 + 3 + 4 + 1
 
 
 def test_a_moved_meeting_moves_its_posts(bot: DeliveryBot) -> None:

@@ -51,7 +51,15 @@ def test_create_one_line_plans_the_schedule(klimanet: Klimanet, sessions: Sessio
         assert [i.title for i in meeting.items] == ["Nyt fra KL"]
         assert meeting.themes == ["klimaplaner"] and meeting.location == "https://m.example/1"
     kinds = sorted(row.kind for row in outbox(sessions))
-    assert kinds == ["agenda", "announce", "announce_dm", "reminder", "reminder_dm", "starting"]
+    assert kinds == [
+        "agenda",
+        "announce",
+        "announce_dm",
+        "confirm_dm",
+        "reminder",
+        "reminder_dm",
+        "starting",
+    ]
     # Planning twice changes nothing: the keys are idempotent.
     assert klimanet.replan() == 0
 

@@ -30,9 +30,10 @@ def offset(spec: str) -> Offset:
 
 def test_default_schedule() -> None:
     schedule = parse_schedule(DEFAULT_SCHEDULE)
-    assert list(schedule) == ["announce", "agenda", "reminder", "starting"]
+    assert list(schedule) == ["announce", "agenda", "confirm", "reminder", "starting"]
     assert schedule["announce"] == Offset("announce", timedelta(days=14), 14, time(9))
     assert schedule["agenda"] == Offset("agenda", timedelta(days=7), 7, time(9))
+    assert schedule["confirm"] == Offset("confirm", timedelta(days=2), 2, time(9))
     assert schedule["reminder"] == Offset("reminder", timedelta(days=1), 1, time(9))
     assert schedule["starting"] == Offset("starting", timedelta(minutes=15), 0, None)
 
@@ -121,7 +122,7 @@ def test_parse_schedule_combined_units() -> None:
         (
             "",
             "KLIMANET_SCHEDULE is empty (e.g. "
-            "'announce=14d@09:00,agenda=7d@09:00,reminder=1d@09:00,starting=15m')",
+            "'announce=14d@09:00,agenda=7d@09:00,confirm=2d@09:00,reminder=1d@09:00,starting=15m')",
         ),
         (
             "a=1d,,b=2d",

@@ -42,6 +42,32 @@ class ErrorKind(StrEnum):
     NUMBER_INVALID = "number_invalid"  # params: value, field
     NEWS_MISSING = "news_missing"
     NO_CHANNEL = "no_channel"
+    # Seat changes with consent
+    MENTION_MISSING = "mention_missing"  # params: command
+    MENTION_UNRESOLVED = "mention_unresolved"  # params: value
+    SELF_TARGET = "self_target"
+    TARGET_HAS_SEAT = "target_has_seat"  # params: name, municipality
+    TARGET_GONE = "target_gone"  # params: name (left the workspace)
+    NOT_HOLDER = "not_holder"
+    NOT_COORDINATOR = "not_coordinator"  # params: municipality
+    SEAT_SPEC_INVALID = "seat_spec_invalid"  # params: value
+    SEAT_NOT_OURS = "seat_not_ours"  # params: seat, holder
+    NOT_SAME_MUNICIPALITY = "not_same_municipality"  # params: name
+    OFFER_PENDING_TO_TARGET = "offer_pending_to_target"  # params: name
+    OFFER_PENDING_FOR_SEAT = "offer_pending_for_seat"  # params: name
+    OFFER_UNKNOWN = "offer_unknown"
+    OFFER_NOT_YOURS = "offer_not_yours"
+    OFFER_CLOSED = "offer_closed"  # params: status
+    NO_OPEN_OFFERS = "no_open_offers"
+    YOU_HAVE_A_SEAT = "you_have_a_seat"  # params: municipality
+    NOT_FLEXIBLE = "not_flexible"
+    SUBSTITUTE_CHAIN = "substitute_chain"
+    ALREADY_ATTENDING = "already_attending"  # params: name
+    NOT_ATTENDING = "not_attending"
+    REQUEST_UNKNOWN = "request_unknown"
+    REQUEST_CLOSED = "request_closed"  # params: status
+    NOT_APPROVER = "not_approver"
+    NOT_A_MEMBER = "not_a_member"  # params: municipality
 
 
 class DomainError(Exception):

@@ -23,10 +23,13 @@ from bot.models import (
     Network,
     NetworkSeatSlot,
     Person,
+    RequestStatus,
     Seat,
     SeatAction,
     SeatEvent,
     SeatKind,
+    SeatRequest,
+    SeatStatus,
 )
 
 MAX_TITLE = 150
@@ -56,6 +59,7 @@ class SeatView:
     kind: SeatKind
     slot: int
     holder: Holder | None
+    pending: bool = False  # the holder's registration awaits approval
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +84,8 @@ class Registration:
     seat: SeatView
     overview: SeatOverview
     became_member: bool
+    request_id: int | None = None  # set when the registration awaits approval
+    approver: str | None = None  # "facilitator" | "coordinator"
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +150,10 @@ def upsert_person(
     *,
     title: str | None = None,
     themes: Sequence[str] | None = None,
+    update_name: bool = True,
 ) -> Person:
+    """The person for ``actor``, created if new. ``update_name=False`` keeps a known name (a
+    slash command's ``user_name`` is a handle, not the name the profile gave us)."""
     insert_ignore(
         session,
         Person.__table__,  # type: ignore[arg-type]
@@ -162,7 +171,8 @@ def upsert_person(
     person = session.scalars(
         select(Person).where(Person.team_id == actor.team_id, Person.user_id == actor.user_id)
     ).one()
-    if actor.name and person.name != actor.name:
+    placeholder = person.name == person.user_id  # created before we knew their name
+    if (update_name or placeholder) and actor.name and person.name != actor.name:
         person.name = actor.name
     if title is not None:
         title = " ".join(title.split())
@@ -217,6 +227,7 @@ def overview(session: Session, network: Network, municipality_code: int) -> Seat
                 kind=kind,
                 slot=slot,
                 holder=Holder(holder.user_id, holder.name, holder.title) if holder else None,
+                pending=seat is not None and seat.status == SeatStatus.PENDING.value,
             )
         )
     return SeatOverview(
@@ -263,8 +274,12 @@ def register(
     *,
     title: str | None = None,
     themes: Sequence[str] | None = None,
+    needs_approval: bool = False,
 ) -> Registration:
     """Give the actor a seat in the municipality: the requested kind, or fixed first, then flexible.
+
+    With ``needs_approval`` the seat is taken but pending: a municipality's first registration
+    waits for a facilitator, later ones for its coordinator (the fixed seat's holder).
 
     Raises ``DomainError`` when the person already holds a seat in the network or no fitting seat
     is free. Runs inside the caller's transaction; on a lost race for the last seat the conditional
@@ -294,15 +309,31 @@ def register(
         )
         .order_by(Seat.kind != SeatKind.FIXED.value, Seat.slot)
     ).all()
+    status = SeatStatus.PENDING if needs_approval else SeatStatus.HELD
     for seat in candidates:
         claimed = rows_affected(
             session,
             update(Seat)
             .where(Seat.id == seat.id, Seat.holder_id.is_(None))
-            .values(holder_id=person.id, held_since=now)
+            .values(holder_id=person.id, held_since=now, status=status.value)
             .execution_options(synchronize_session=False),
         )
         if claimed:
+            request_id, approver = None, None
+            if needs_approval:
+                coordinator = coordinator_of(session, network, municipality_code)
+                approver = "coordinator" if coordinator and not became_member else "facilitator"
+                request = SeatRequest(
+                    network_id=network.id,
+                    seat_id=seat.id,
+                    person_id=person.id,
+                    approver=approver,
+                    status=RequestStatus.PENDING.value,
+                    created_at=now,
+                )
+                session.add(request)
+                session.flush()
+                request_id = request.id
             session.add(
                 SeatEvent(
                     network_id=network.id,
@@ -310,12 +341,14 @@ def register(
                     seat_id=seat.id,
                     kind=seat.kind,
                     slot=seat.slot,
-                    action=SeatAction.REGISTERED.value,
+                    action=(
+                        SeatAction.REQUESTED if needs_approval else SeatAction.REGISTERED
+                    ).value,
                     person_id=person.id,
                     actor_id=person.id,
                     reason="",
                     created_at=now,
-                    details={"became_member": became_member},
+                    details={"became_member": became_member, "request_id": request_id},
                 )
             )
             session.flush()
@@ -327,6 +360,8 @@ def register(
                 ),
                 overview=result,
                 became_member=became_member,
+                request_id=request_id,
+                approver=approver,
             )
 
     session.expire_all()
@@ -360,11 +395,18 @@ def release(session: Session, network: Network, actor: Actor, now: datetime) -> 
         session,
         update(Seat)
         .where(Seat.id == seat.id, Seat.holder_id == person.id)
-        .values(holder_id=None, held_since=None)
+        .values(holder_id=None, held_since=None, status=SeatStatus.HELD.value)
         .execution_options(synchronize_session=False),
     )
     if not freed:  # released concurrently (a double click): same outcome as "not registered"
         raise DomainError(ErrorKind.NOT_REGISTERED)
+    # An applicant who gives up before approval: the request is moot.
+    session.execute(
+        update(SeatRequest)
+        .where(SeatRequest.seat_id == seat.id, SeatRequest.status == RequestStatus.PENDING.value)
+        .values(status=RequestStatus.CANCELLED.value, decided_at=now)
+        .execution_options(synchronize_session=False)
+    )
     session.add(
         SeatEvent(
             network_id=network.id,
@@ -426,3 +468,17 @@ def summary(session: Session, network: Network) -> NetworkSummary:
         seats=len(rows) * seats_per_member,
         regions=tuple(RegionSummary(name, tuple(ms)) for name, ms in regions.items()),
     )
+
+
+def coordinator_of(session: Session, network: Network, municipality_code: int) -> Person | None:
+    """The municipality's contact person: the holder of its fixed seat (approved)."""
+    return session.scalars(
+        select(Person)
+        .join(Seat, Seat.holder_id == Person.id)
+        .where(
+            Seat.network_id == network.id,
+            Seat.municipality_code == municipality_code,
+            Seat.kind == SeatKind.FIXED.value,
+            Seat.status == SeatStatus.HELD.value,
+        )
+    ).first()

@@ -14,7 +14,9 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.timeparse import local_to_utc
 
-DEFAULT_SCHEDULE = "announce=14d@09:00,agenda=7d@09:00,reminder=1d@09:00,starting=15m"
+DEFAULT_SCHEDULE = (
+    "announce=14d@09:00,agenda=7d@09:00,confirm=2d@09:00,reminder=1d@09:00,starting=15m"
+)
 
 SETTING = "KLIMANET_SCHEDULE"
 # Far enough for any announcement; keeps every date subtraction in due_at inside datetime's range.

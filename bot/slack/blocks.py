@@ -22,6 +22,7 @@ from slack_sdk.models.blocks import (
     StaticMultiSelectElement,
     StaticSelectElement,
     TimePickerElement,
+    UserSelectElement,
 )
 from slack_sdk.models.views import View
 
@@ -84,6 +85,14 @@ def reply_blocks(reply: Reply) -> list[Block]:
         for section in reply.sections
         for chunk in _chunks(section)
     ]
+    for pick in reply.picks:
+        blocks.append(
+            SectionBlock(
+                block_id=pick.block_id,
+                text=MarkdownTextObject(text=pick.label),
+                accessory=UserSelectElement(action_id=pick.action_id, placeholder=pick.placeholder),
+            )
+        )
     if reply.buttons:
         blocks.append(
             ActionsBlock(

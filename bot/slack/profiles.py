@@ -31,7 +31,11 @@ def slack_profiles(client: WebClient) -> ProfileLookup:
             or user.get("name")
             or ""
         )
-        result = Profile(name=str(name), title=str(profile.get("title") or ""))
+        result = Profile(
+            name=str(name),
+            title=str(profile.get("title") or ""),
+            deleted=bool(user.get("deleted")),
+        )
         with lock:
             cache[user_id] = result
         return result
