@@ -161,6 +161,18 @@ HELP_LINES = (
     ("møder", "Kommende møder: dato, format, tema og din plads", ""),
     ("dagsorden", "Dagsordenen for næste møde – eller et bestemt møde", "12"),
     ("kalender", "Kalenderfil (.ics) for næste møde – eller et bestemt møde", "12"),
+    ("overdrag", "Giv din plads til en kollega (de skal acceptere)", "@kollega"),
+    ("byt", "Byt plads med en kollega i din kommune", "@kollega"),
+    (
+        "vikar",
+        "Send en kollega på en fleksibel plads til ét møde (kontaktpersonen)",
+        "12 @kollega fleksibel 2",
+    ),
+    ("afbud", "Meld afbud til et møde – evt. med en stedfortræder", "12 @kollega"),
+    ("deltager", "Bekræft at du kommer til et møde", "12"),
+    ("deltagere", "Hvem kommer fra hvilken kommune", "12"),
+    ("historik", "Hvem har haft hvilken plads hvornår – og hvorfor", "Aarhus"),
+    ("fortryd", "Træk dine åbne tilbud tilbage", ""),
     ("hjælp", "Denne oversigt", ""),
 )
 
@@ -183,6 +195,11 @@ FACILITATOR_HELP_LINES = (
     ("punkt fjern", "Fjern punkt 3", "12 3"),
     ("punkt flyt", "Flyt punkt 3 op som nr. 2", "12 3 2"),
     ("nyt", "Send en nyhed fra KL til kanalen", "Regeringens klimaudspil er ude"),
+    (
+        "admin plads",
+        "Sæt nogen på en plads eller frigør den",
+        'Aarhus fleksibel 2 @kollega "Har forladt kommunen"',
+    ),
 )
 
 
@@ -891,7 +908,7 @@ def roster_text(meeting: str, municipalities: Sequence[Any]) -> list[str]:
             }.get(seat.status, seat.status)
             role = " (vikar)" if seat.role == "substitute" else ""
             parts.append(
-                f"{seat_label(seat.kind, seat.slot)}: {seat.attendee.name}{role} – {status}"
+                f"{seat_label_capitalised(seat.kind, seat.slot)}: {seat.attendee.name}{role} – {status}"
             )
         if municipality.coming == 0:
             empty.append(municipality.name)

@@ -1,0 +1,222 @@
+"""Seat changes with consent through the service, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.clock import FixedClock
+from bot.db import SessionFactory
+from bot.domain.municipalities import default_directory
+from bot.domain.registration import Actor
+from bot.models import Attendance, OutboxMessage, SeatEvent, SeatOffer, SeatRequest
+from bot.replies import Reply
+from bot.service import Klimanet, MeetingSettings, Profile
+
+FACILITATOR = Actor("T0001", "UFACIL01", "Sara Røpke")
+ANNA, BO, CARL, DORTE, EVA = (
+    Actor("T0001", f"U0{name.upper()}", name) for name in ("Anna", "Bo", "Carl", "Dorte", "Eva")
+)
+PROFILES = {a.user_id: Profile(a.name) for a in (ANNA, BO, CARL, DORTE, EVA)}
+PROFILES["U0GONE"] = Profile("Gerda", deleted=True)
+
+
+def mention(actor: Actor) -> str:
+    return f"<@{actor.user_id}|{actor.name.lower()}>"
+
+
+@pytest.fixture
+def service(sessions: SessionFactory, clock: FixedClock) -> Klimanet:
+    service = Klimanet(
+        sessions,
+        default_directory(),
+        clock,
+        profiles=PROFILES.get,
+        meeting_settings=MeetingSettings(channel="C0NET", registration="approval"),
+    )
+    service.make_facilitator(FACILITATOR.user_id)
+    return service
+
+
+def say(service: Klimanet, actor: Actor, text: str) -> str:
+    outcome = service.command(actor, text)
+    assert isinstance(outcome, Reply), outcome
+    return outcome.text
+
+
+def click(service: Klimanet, actor: Actor, action: str, value: int | str) -> str:
+    return service.click(actor, action, str(value)).text
+
+
+def latest(sessions: SessionFactory, model: type) -> int:
+    with sessions() as session:
+        return int(session.scalar(select(func.max(model.id))) or 0)  # type: ignore[attr-defined]
+
+
+def approvals_to(sessions: SessionFactory) -> list[str]:
+    with sessions() as session:
+        return list(
+            session.scalars(select(OutboxMessage.recipient).where(OutboxMessage.kind == "approval"))
+        )
+
+
+def test_first_registration_waits_for_a_facilitator_later_ones_for_the_coordinator(
+    service: Klimanet, sessions: SessionFactory
+) -> None:
+    assert "venter på godkendelse fra en facilitator fra KL" in say(service, ANNA, "tilmeld Aarhus")
+    assert approvals_to(sessions) == [FACILITATOR.user_id]
+    assert "(afventer godkendelse)" in say(service, ANNA, "pladser")
+    first = latest(sessions, SeatRequest)
+    assert "Du kan ikke godkende" in click(service, BO, "request_approve", first)
+    assert "godkendt" in click(service, FACILITATOR, "request_approve", first)
+    assert "allerede godkendt" in click(
+        service, FACILITATOR, "request_approve", first
+    )  # double click
+
+    assert "venter på godkendelse fra Aarhus' kontaktperson" in say(service, BO, "tilmeld Aarhus")
+    assert approvals_to(sessions) == [FACILITATOR.user_id, ANNA.user_id]
+    second = latest(sessions, SeatRequest)
+    assert "afvist" in click(service, ANNA, "request_reject", second)
+    assert "ingen plads" in say(service, BO, "pladser")
+    assert "Fleksibel plads 1: _ledig_" in say(service, ANNA, "pladser")
+
+
+def test_pending_seats_count_as_taken(service: Klimanet) -> None:
+    for who in (ANNA, BO, CARL):
+        say(service, who, "tilmeld Odense")
+    assert "alle tre pladser besat" in say(service, DORTE, "tilmeld Odense")
+
+
+@pytest.fixture
+def aarhus(service: Klimanet, sessions: SessionFactory) -> Klimanet:
+    """Anna (fixed, coordinator) and Bo (flexible 1) in Aarhus, both approved."""
+    say(service, ANNA, "tilmeld Aarhus")
+    click(service, FACILITATOR, "request_approve", latest(sessions, SeatRequest))
+    say(service, BO, "tilmeld Aarhus")
+    click(service, ANNA, "request_approve", latest(sessions, SeatRequest))
+    return service
+
+
+def test_handover_accept_decline_withdraw(aarhus: Klimanet, sessions: SessionFactory) -> None:
+    service = aarhus
+    sent = say(service, BO, f"overdrag {mention(CARL)}")
+    assert "Jeg har spurgt *Carl*" in sent
+    offer = latest(sessions, SeatOffer)
+    assert "ikke til dig" in click(service, DORTE, "offer_accept", offer)
+    assert "Du har afvist" in click(service, CARL, "offer_decline", offer)
+    assert "allerede afvist" in click(service, CARL, "offer_accept", offer)
+
+    say(service, BO, f"overdrag {mention(CARL)}")
+    offer = latest(sessions, SeatOffer)
+    assert "trukket tilbage" in click(service, BO, "offer_withdraw", offer)
+    assert "allerede trukket tilbage" in click(service, CARL, "offer_accept", offer)
+
+    say(service, BO, f"overdrag {mention(CARL)}")
+    offer = latest(sessions, SeatOffer)
+    assert "Du har nu den fleksible plads 1 i *Aarhus*" in click(
+        service, CARL, "offer_accept", offer
+    )
+    assert "Fleksibel plads 1: Carl" in say(service, ANNA, "pladser")
+    assert "ingen plads" in say(service, BO, "pladser")
+    history = say(service, ANNA, "historik")
+    assert "overdraget – Carl (før: Bo)" in history
+
+
+def test_offer_rules(aarhus: Klimanet, sessions: SessionFactory) -> None:
+    service = aarhus
+    assert "til dig selv" in say(service, BO, f"overdrag {mention(BO)}")
+    assert "Anna har allerede en plads" in say(service, BO, f"overdrag {mention(ANNA)}")
+    assert "Jeg kan ikke finde '@carl'" in say(service, BO, "overdrag @carl")
+    assert "Hvem?" in say(service, BO, "overdrag")
+    assert "ikke længere med i Slack" in say(service, BO, "overdrag <@U0GONE|gerda>")
+    assert "ingen plads" in say(service, CARL, f"overdrag {mention(DORTE)}")
+    say(service, BO, f"overdrag {mention(CARL)}")
+    # Two offers to one person, and two offers of one seat, cannot both be open.
+    assert "allerede et åbent tilbud" in say(service, ANNA, f"overdrag {mention(CARL)}")
+    assert "allerede tilbudt Carl" in say(service, BO, f"overdrag {mention(DORTE)}")
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(SeatOffer)) == 1
+
+
+def test_offers_expire(aarhus: Klimanet, sessions: SessionFactory, clock: FixedClock) -> None:
+    service = aarhus
+    say(service, BO, f"overdrag {mention(CARL)}")
+    offer = latest(sessions, SeatOffer)
+    clock.advance(timedelta(hours=73))
+    # A click on the expired offer before the job ran: a clear answer, and the offer is closed.
+    assert "allerede udløbet" in click(service, CARL, "offer_accept", offer)
+    assert service.seats.expire_offers() == 0
+    with sessions() as session:
+        assert session.get(SeatOffer, offer).status == "expired"
+    say(service, BO, f"overdrag {mention(DORTE)}")
+    clock.advance(timedelta(hours=73))
+    assert service.seats.expire_offers() == 1
+
+
+def test_swap(aarhus: Klimanet, sessions: SessionFactory) -> None:
+    service = aarhus
+    assert "også har en plads i din kommune" in say(service, BO, f"byt {mention(CARL)}")
+    say(service, BO, f"byt {mention(ANNA)}")
+    click(service, ANNA, "offer_accept", latest(sessions, SeatOffer))
+    seats = say(service, ANNA, "pladser")
+    assert "Fast plads: Bo" in seats and "Fleksibel plads 1: Anna" in seats
+    with sessions() as session:
+        assert session.scalar(select(func.count()).where(SeatEvent.action == "swapped")) == 2
+
+
+MEETING = 'møde opret 25.06.2027 10:00-12:00 online "Sommermøde" tema=Affald'
+
+
+def test_substitutes_regrets_and_roster(aarhus: Klimanet, sessions: SessionFactory) -> None:
+    service = aarhus
+    say(service, FACILITATOR, MEETING)
+    # The coordinator sends Carl on flexible seat 2 for meeting #1.
+    assert "Jeg har spurgt *Carl*" in say(service, ANNA, f"vikar 1 {mention(CARL)} fleksibel 2")
+    click(service, CARL, "offer_accept", latest(sessions, SeatOffer))
+    # No chains: Carl, a substitute, cannot pass the seat on.
+    assert "kan du ikke sende pladsen videre" in say(service, CARL, f"afbud 1 {mention(DORTE)}")
+    # Nobody on two seats of one meeting.
+    assert "allerede en plads" in say(service, BO, f"afbud 1 {mention(ANNA)}")
+    # Bo sends regrets and names Dorte; she accepts.
+    assert "Dit afbud til #1 Sommermøde er noteret" in say(service, BO, f"afbud 1 {mention(DORTE)}")
+    click(service, DORTE, "offer_accept", latest(sessions, SeatOffer))
+    assert "Carl er allerede" not in say(service, DORTE, "deltager 1")
+    roster = say(service, ANNA, "deltagere 1")
+    assert (
+        "Fleksibel plads 1: Dorte (vikar)" in roster and "Fleksibel plads 2: Carl (vikar)" in roster
+    )
+    assert "Fast plads: Anna – ikke bekræftet" in roster
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Attendance)) == 2
+    # The seat is still Bo's: substitutes only hold it for the meeting.
+    assert "Fleksibel plads 1: Bo" in say(service, ANNA, "pladser")
+
+
+def test_coordinator_is_told_of_regrets(aarhus: Klimanet, sessions: SessionFactory) -> None:
+    service = aarhus
+    say(service, FACILITATOR, MEETING)
+    say(service, BO, "afbud 1")
+    with sessions() as session:
+        notices = session.scalars(
+            select(OutboxMessage.recipient).where(OutboxMessage.kind == "regrets_notice")
+        ).all()
+    assert notices == [ANNA.user_id]
+    assert "afbud" in say(service, ANNA, "deltagere 1")
+
+
+def test_admin_sets_and_frees_seats(aarhus: Klimanet) -> None:
+    service = aarhus
+    assert "kun for facilitatorer" in say(
+        service, ANNA, f"admin plads Aarhus fleksibel 2 {mention(CARL)}"
+    )
+    done = say(
+        service, FACILITATOR, f"admin plads Aarhus fleksibel 2 {mention(CARL)} Ny i klimateamet"
+    )
+    assert "Carl har nu den fleksible plads 2" in done
+    freed = say(service, FACILITATOR, "admin plads Aarhus fleksibel 1 Har forladt kommunen")
+    assert "frigjort (før: Bo)" in freed
+    assert "Begrundelse: Har forladt kommunen" in say(service, FACILITATOR, "historik Aarhus")
+    assert "ikke medlem" in say(service, FACILITATOR, "admin plads Odense fast")
+    assert "er ikke en plads" in say(service, FACILITATOR, "admin plads Aarhus midterste")
