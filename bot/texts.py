@@ -368,7 +368,7 @@ def plain(text: str) -> str:
 
 
 FORM_DONE = "Luk"
-FORM_RESULT_TITLE = "Du er tilmeldt"
+FORM_RESULT_TITLE = "Tilmelding"  # also when the seat awaits approval
 
 
 def home_title() -> str:
