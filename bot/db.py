@@ -80,9 +80,11 @@ def insert_ignore(session: Session, table: Table, rows: Sequence[dict[str, Any]]
     dialect = session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
     key = next(iter(table.primary_key.columns))
-    statement = module.insert(table).values(list(rows)).on_conflict_do_nothing().returning(key)
-    # RETURNING yields exactly the inserted rows; rowcount is not reliable across drivers here.
-    return len(session.execute(statement).all())
+    # One statement executed for many parameter sets: compiled once and cached, and batched by
+    # SQLAlchemy's insertmanyvalues. RETURNING yields exactly the inserted rows; rowcount is not
+    # reliable across drivers for ON CONFLICT DO NOTHING.
+    statement = module.insert(table).on_conflict_do_nothing().returning(key)
+    return len(session.execute(statement, list(rows)).all())
 
 
 def rows_affected(session: Session, statement: Executable) -> int:

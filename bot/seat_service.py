@@ -421,10 +421,9 @@ class SeatCommands:
             now = self._clock.now()
             me = self._me(session, actor)
             if action == ACTION_OFFER_ACCEPT:
+                # A substitute gets the meeting's remaining direct messages without re-planning:
+                # their recipients are read when they are due.
                 outcome = sd.accept(session, network, offer_id, me, now)
-                if outcome.meeting is not None:
-                    # The substitute now gets the meeting's remaining posts.
-                    planner.plan_meeting(session, network, outcome.meeting, self._plan, now)
                 # After a swap the target holds the offerer's former seat, which is the offer's.
                 name = self._municipality_name(session, outcome.seat.municipality_code)
                 meeting_name = texts.meeting_name(outcome.meeting) if outcome.meeting else None
@@ -510,8 +509,6 @@ class SeatCommands:
                 )
             )
             enqueue(session, rows, now)
-            if approve:
-                planner.plan_upcoming(session, network, self._plan, now)
             return Reply(
                 (texts.decided_request(approve, decision.applicant.name),), replace_original=True
             )

@@ -250,8 +250,8 @@ class Klimanet:
             )
             if result.request_id is not None:
                 self.seats.ask_for_approval(session, network, result.request_id, now)
-            # A new seat holder gets the reminders of meetings already planned.
-            planner.plan_upcoming(session, network, self.plan_config, now)
+            # No re-planning here: who gets a meeting's direct messages is decided when they
+            # are due, so a new seat holder is included without touching the outbox now.
             return result
 
         result = self._run(work)

@@ -37,6 +37,7 @@ from bot.outbox import (
     reschedule,
     save_progress,
 )
+from jobs.planner import FANOUT, expand_fanout
 from jobs.render import RenderContext, Rendered, render
 
 log = logging.getLogger(__name__)
@@ -176,6 +177,11 @@ class Delivery:
 
     def _deliver(self, row: Claimed, stats: TickStats) -> None:
         now = self._clock.now()
+        if row.kind == FANOUT:
+            with transaction(self._sessions) as session:
+                expand_fanout(session, row, now)
+                mark_sent(session, row.id, self.owner, now)
+            return
         context = RenderContext(self._tz, self.config.catchup, now)
         with transaction(self._sessions) as session:
             rendered = render(session, row, context)

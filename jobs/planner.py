@@ -30,7 +30,7 @@ from bot.models import (
     Seat,
     SeatKind,
 )
-from bot.outbox import Planned, enqueue, sent_message
+from bot.outbox import Claimed, Planned, enqueue, sent_message
 
 # Scheduled kinds: (channel post, direct-message kind or None, who gets the DM).
 SCHEDULED = {
@@ -43,6 +43,8 @@ SCHEDULED = {
 }
 # Posted once per meeting: a move brings a "moved" notice, not a second announcement.
 ONCE_PER_MEETING = {"announce", "announce_dm", "agenda"}
+# A row standing for many direct messages until it is due (see expand_fanout).
+FANOUT = "fanout"
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,15 +76,14 @@ def _key(kind: str, meeting: Meeting, target: str, *, versioned: bool = True) ->
 
 
 def _already_posted(session: Session, meeting: Meeting) -> set[str]:
-    return set(
-        session.scalars(
-            select(OutboxMessage.kind).where(
-                OutboxMessage.meeting_id == meeting.id,
-                OutboxMessage.kind.in_(ONCE_PER_MEETING),
-                OutboxMessage.status == OutboxStatus.SENT.value,
-            )
+    """Kinds of this meeting's posts already sent (a fan-out row counts for its DMs)."""
+    keys = session.scalars(
+        select(OutboxMessage.key).where(
+            OutboxMessage.meeting_id == meeting.id,
+            OutboxMessage.status == OutboxStatus.SENT.value,
         )
     )
+    return {key.split(":", 1)[0] for key in keys} & ONCE_PER_MEETING
 
 
 def plan_meeting(
@@ -92,7 +93,6 @@ def plan_meeting(
     if meeting.status == MeetingStatus.CANCELLED.value:
         return 0
     posted = _already_posted(session, meeting)
-    holders: dict[str, list[str]] = {}
     rows: list[Planned] = []
     for name, offset in config.schedule.items():
         if name not in SCHEDULED:
@@ -116,20 +116,44 @@ def plan_meeting(
                 )
             )
         if dm_kind and audience and dm_kind not in posted:
-            if audience not in holders:
-                holders[audience] = _holders(session, network, audience, meeting)
-            rows.extend(
+            # One row for all the direct messages: who gets them is decided when it is due,
+            # from the seats as they are then (see expand_fanout).
+            rows.append(
                 Planned(
-                    _key(dm_kind, meeting, f"user={user}"), dm_kind, user, when, meeting.id, payload
+                    _key(dm_kind, meeting, "fanout"),
+                    FANOUT,
+                    "-",
+                    when,
+                    meeting.id,
+                    {**payload, "kind": dm_kind, "audience": audience},
                 )
-                for user in holders[audience]
             )
     return enqueue(session, rows, now)
 
 
+def expand_fanout(session: Session, row: Claimed, now: datetime) -> int:
+    """Turn a due fan-out row into one direct message per current recipient (insert-or-ignore,
+    so expanding twice after a crash creates nothing twice). Returns how many were new."""
+    meeting = session.get(Meeting, row.meeting_id) if row.meeting_id is not None else None
+    network = session.get(Network, meeting.network_id) if meeting is not None else None
+    if meeting is None or network is None or meeting.status == MeetingStatus.CANCELLED.value:
+        return 0
+    dm_kind = str(row.payload["kind"])
+    prefix = row.key.removesuffix(":fanout")
+    users = _holders(session, network, str(row.payload["audience"]), meeting)
+    return enqueue(
+        session,
+        [
+            Planned(f"{prefix}:user={user}", dm_kind, user, row.due_at, meeting.id, row.payload)
+            for user in users
+        ],
+        now,
+    )
+
+
 def cancel_stale(session: Session, meeting: Meeting) -> int:
     """Cancel pending scheduled posts of older versions of the meeting's time."""
-    kinds = [kind for post, dm, _ in SCHEDULED.values() for kind in (post, dm) if kind]
+    kinds = [kind for post, dm, _ in SCHEDULED.values() for kind in (post, dm) if kind] + [FANOUT]
     current = f"%:meeting={meeting.id}:v={meeting.schedule_version}:%"
     result = session.execute(
         update(OutboxMessage)

@@ -50,7 +50,13 @@ def test_create_one_line_plans_the_schedule(klimanet: Klimanet, sessions: Sessio
         meeting = session.scalars(select(Meeting)).one()
         assert [i.title for i in meeting.items] == ["Nyt fra KL"]
         assert meeting.themes == ["klimaplaner"] and meeting.location == "https://m.example/1"
-    kinds = sorted(row.kind for row in outbox(sessions))
+    # The direct messages are one fan-out row each until due; the key says which messages.
+    assert sorted(row.key.split(":")[0] for row in outbox(sessions) if row.kind == "fanout") == [
+        "announce_dm",
+        "confirm_dm",
+        "reminder_dm",
+    ]
+    kinds = sorted(row.key.split(":")[0] for row in outbox(sessions))
     assert kinds == [
         "agenda",
         "announce",
@@ -83,7 +89,12 @@ def test_posts_already_past_are_skipped(
     answer = say(klimanet, FACILITATOR, 'møde opret 03.12.2026 10:00-12:00 online "Snart"')
     assert "Annoncering: _springes over" in answer
     assert "announce" not in {row.kind for row in outbox(sessions)}
-    assert {row.kind for row in outbox(sessions)} == {"reminder", "starting"}  # no seat holders yet
+    assert {row.key.split(":")[0] for row in outbox(sessions)} == {
+        "reminder",
+        "starting",
+        "confirm_dm",
+        "reminder_dm",
+    }
 
 
 def test_agenda_items(klimanet: Klimanet) -> None:
