@@ -92,7 +92,7 @@ class MeetingCommands:
     def _today(self) -> date:
         return self._clock.now().astimezone(self._tz).date()
 
-    def _find(self, session: Session, network: Network, ref: str) -> Meeting:
+    def find(self, session: Session, network: Network, ref: str) -> Meeting:
         ref = ref.strip()
         if not ref:
             raise DomainError(ErrorKind.MEETING_MISSING)
@@ -159,7 +159,7 @@ class MeetingCommands:
     def agenda(self, ref: str) -> Reply:
         def work(session: Session, network: Network) -> Reply:
             meeting = (
-                self._find(session, network, ref)
+                self.find(session, network, ref)
                 if ref
                 else dm.next_meeting(session, network, self._clock.now())
             )
@@ -178,7 +178,7 @@ class MeetingCommands:
     def calendar(self, ref: str) -> Reply:
         def work(session: Session, network: Network) -> Reply:
             meeting = (
-                self._find(session, network, ref)
+                self.find(session, network, ref)
                 if ref
                 else dm.next_meeting(session, network, self._clock.now())
             )
@@ -292,7 +292,7 @@ class MeetingCommands:
 
     def edit_form(self, ref: str) -> MeetingFormRequest:
         def work(session: Session, network: Network) -> MeetingFormRequest:
-            meeting = self._find(session, network, ref.split(" ")[0] if ref else "")
+            meeting = self.find(session, network, ref.split(" ")[0] if ref else "")
             local_start = meeting.starts_at.astimezone(self._tz)
             local_end = meeting.ends_at.astimezone(self._tz)
             return MeetingFormRequest(
@@ -342,7 +342,7 @@ class MeetingCommands:
 
         def work(session: Session, network: Network) -> Reply:
             now = self._clock.now()
-            meeting = self._find(session, network, ref)
+            meeting = self.find(session, network, ref)
             day, start, end, _rest = find_date_and_times(when, today=self._today())
             if end is None:  # keep the meeting's length
                 length = meeting.ends_at - meeting.starts_at
@@ -363,7 +363,7 @@ class MeetingCommands:
 
         def work(session: Session, network: Network) -> Reply:
             now = self._clock.now()
-            meeting = self._find(session, network, ref)
+            meeting = self.find(session, network, ref)
             dm.cancel_meeting(session, meeting, reason, now)
             planner.cancel_all(session, meeting)
             planner.notify_now(session, network, meeting, "cancelled", self._plan, now, tag="final")
@@ -376,7 +376,7 @@ class MeetingCommands:
 
         def work(session: Session, network: Network) -> Reply:
             now = self._clock.now()
-            source = self._find(session, network, ref)
+            source = self.find(session, network, ref)
             day = parse_date(when, today=self._today()) if when.strip() else None
             if day is None:
                 raise DomainError(ErrorKind.DATE_MISSING)
@@ -408,7 +408,7 @@ class MeetingCommands:
 
         def work(session: Session, network: Network) -> Reply:
             now = self._clock.now()
-            meeting = self._find(session, network, ref)
+            meeting = self.find(session, network, ref)
             if action == "tilfoej":
                 opts, title_words = options(words, {"type", "ved", "min"})
                 kind_word = fold(opts.get("type", "internt"))

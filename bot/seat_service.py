@@ -67,7 +67,9 @@ class SeatCommands:
         *,
         offer_lifetime: timedelta,
         profile: ProfileCheck,
+        find_meeting: Callable[[Session, Network, str], Meeting],
     ) -> None:
+        self._find_meeting = find_meeting
         self._run = run
         self._clock = clock
         self._tz = tz
@@ -97,12 +99,8 @@ class SeatCommands:
         return Actor(actor.team_id, mention.user_id, name)
 
     def _meeting(self, session: Session, network: Network, ref: str) -> Meeting:
-        ref = ref.strip().lstrip("#")
-        if not ref:
-            raise DomainError(ErrorKind.MEETING_MISSING)
-        if ref.isdigit() and len(ref) <= 6:
-            return dm.get_meeting(session, network, int(ref))
-        raise DomainError(ErrorKind.MEETING_UNKNOWN, ref=ref)
+        """A meeting by number (12, #12) or date (25.06.2027), as the meeting commands read it."""
+        return self._find_meeting(session, network, ref)
 
     def _when(self, at: datetime) -> str:
         return format_when(at, self._tz)

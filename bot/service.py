@@ -118,6 +118,7 @@ class Klimanet:
             directory,
             offer_lifetime=settings.offer_lifetime,
             profile=self._profile_check,
+            find_meeting=self.meetings.find,
         )
 
     @property

@@ -197,7 +197,8 @@ def test_substitutes_regrets_and_roster(aarhus: Klimanet, sessions: SessionFacto
 def test_coordinator_is_told_of_regrets(aarhus: Klimanet, sessions: SessionFactory) -> None:
     service = aarhus
     say(service, FACILITATOR, MEETING)
-    say(service, BO, "afbud 1")
+    assert "kan ikke finde møde '26.06.2027'" in say(service, BO, "afbud 26.06.2027")
+    say(service, BO, "afbud 25.06.2027")  # a meeting by its date works as well as by number
     with sessions() as session:
         notices = session.scalars(
             select(OutboxMessage.recipient).where(OutboxMessage.kind == "regrets_notice")
