@@ -405,6 +405,8 @@ class SeatOffer(Base):
     scope: Mapped[str] = mapped_column(String(32))
     from_person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     to_person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    # Who held the seat when it was offered; an accept must still find it so, or the offer is void.
+    seat_holder_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     status: Mapped[str] = mapped_column(String(16), default=OfferStatus.PENDING.value)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())

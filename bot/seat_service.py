@@ -33,6 +33,7 @@ from bot.models import (
     OutboxStatus,
     Person,
     Seat,
+    SeatAction,
     SeatKind,
     SeatOffer,
     SeatRequest,
@@ -81,6 +82,13 @@ class SeatCommands:
     # -- helpers ----------------------------------------------------------------------------
 
     def _me(self, session: Session, actor: Actor) -> Person:
+        """The acting person. A slash command carries a handle, not a name: the profile's name
+        (users.info, cached) is used when there is one."""
+        profile = self._profile(actor.user_id)
+        if profile is not None and profile[0]:
+            return upsert_person(
+                session, Actor(actor.team_id, actor.user_id, profile[0]), self._clock.now()
+            )
         return upsert_person(session, actor, self._clock.now(), update_name=False)
 
     def _target_actor(self, actor: Actor, mention: Mention | None, command: str) -> Actor:
@@ -366,6 +374,7 @@ class SeatCommands:
                 me,
                 now,
             )
+            self.after_seat_change(session, network, municipality.code, now)
             label = texts.seat_label(SeatKind(seat.kind), seat.slot, definite=True)
             notices = []
             for person, gained in ((target, True), (previous, False)):
@@ -435,6 +444,8 @@ class SeatCommands:
                 outcome = sd.withdraw(session, network, offer_id, me, now)
                 text = texts.offer_withdrawn_by_you(outcome.target.name)
             self._offer_decided(session, outcome.offer, now)
+            if action == ACTION_OFFER_ACCEPT:
+                self.after_seat_change(session, network, outcome.seat.municipality_code, now)
             return Reply((text,), replace_original=action != ACTION_OFFER_WITHDRAW)
 
         try:
@@ -457,6 +468,10 @@ class SeatCommands:
                 return
             offer.status, offer.decided_at = status.value, now
             session.flush()
+            seat = session.get(Seat, offer.seat_id)
+            target = session.get(Person, offer.to_person_id)
+            if seat is not None and status is OfferStatus.EXPIRED:
+                sd.record(session, seat, SeatAction.EXPIRED, now, person=target, offer_id=offer.id)
             self._offer_decided(session, offer, now)
 
         self._run(work)
@@ -571,6 +586,13 @@ class SeatCommands:
             return self._offer_reply(session, offer)
 
         return self._run(work)  # type: ignore[return-value]
+
+    def after_seat_change(
+        self, session: Session, network: Network, code: int, now: datetime
+    ) -> None:
+        """A new coordinator inherits the registrations waiting for the coordinator."""
+        for request_id in sd.pending_coordinator_requests(session, network, code):
+            self.ask_for_approval(session, network, request_id, now)
 
     # -- registration approval ----------------------------------------------------------------
 

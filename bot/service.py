@@ -22,11 +22,12 @@ from bot.clock import Clock
 from bot.commands import Parsed, Unknown, parse, parse_register_args
 from bot.db import SessionFactory, transaction
 from bot.domain import registration as reg
+from bot.domain import seats as seats_domain
 from bot.domain.errors import DomainError, ErrorKind
 from bot.domain.municipalities import MunicipalityDirectory
 from bot.domain.schedule import DEFAULT_SCHEDULE, Offset, parse_schedule
 from bot.meeting_service import MeetingCommands
-from bot.models import Network, SeatKind
+from bot.models import Network, Seat, SeatKind
 from bot.replies import (
     ACTION_RELEASE_CANCEL,
     ACTION_RELEASE_CONFIRM,
@@ -343,8 +344,19 @@ class Klimanet:
 
     def confirm_release(self, actor: reg.Actor) -> Reply:
         """The "Ja, afmeld mig" button. A second click finds no seat and says so."""
+
+        def work(session: Session, network: Network) -> reg.Release:
+            now = self._clock.now()
+            released = reg.release(session, network, actor, now)
+            seat = session.get(Seat, released.seat_id)
+            assert seat is not None
+            # Offers about the seat (including the leaver's own) are void now.
+            seats_domain.seat_changed_hands(session, seat, now)
+            self.seats.after_seat_change(session, network, seat.municipality_code, now)
+            return released
+
         try:
-            result = self._run(lambda s, n: reg.release(s, n, actor, self._clock.now()))
+            result = self._run(work)
         except DomainError as err:
             return Reply((texts.error(err),), replace_original=True)
         return Reply(

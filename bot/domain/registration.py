@@ -383,6 +383,7 @@ def _raise_no_seat(current: SeatOverview, kind: SeatKind | None) -> None:
 class Release:
     seat: SeatView
     overview: SeatOverview
+    seat_id: int
 
 
 def release(session: Session, network: Network, actor: Actor, now: datetime) -> Release:
@@ -426,6 +427,7 @@ def release(session: Session, network: Network, actor: Actor, now: datetime) -> 
     session.flush()
     session.expire_all()
     return Release(
+        seat_id=seat.id,
         seat=SeatView(
             SeatKind(seat.kind), seat.slot, Holder(person.user_id, person.name, person.title)
         ),

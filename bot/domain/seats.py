@@ -73,15 +73,18 @@ def is_coordinator(session: Session, network: Network, person: Person, code: int
     return coordinator is not None and coordinator.id == person.id
 
 
-def _seat_at(session: Session, network: Network, code: int, ref: SeatRef) -> Seat:
-    seat = session.scalars(
-        select(Seat).where(
-            Seat.network_id == network.id,
-            Seat.municipality_code == code,
-            Seat.kind == ref.kind.value,
-            Seat.slot == ref.slot,
-        )
-    ).one_or_none()
+def _seat_at(
+    session: Session, network: Network, code: int, ref: SeatRef, *, lock: bool = False
+) -> Seat:
+    query = select(Seat).where(
+        Seat.network_id == network.id,
+        Seat.municipality_code == code,
+        Seat.kind == ref.kind.value,
+        Seat.slot == ref.slot,
+    )
+    if lock:  # PostgreSQL: hold the row, so "who held it before" stays true until we write
+        query = query.with_for_update(of=Seat)
+    seat = session.scalars(query).one_or_none()
     if seat is None:
         raise DomainError(ErrorKind.SEAT_SPEC_INVALID, value=f"{ref.kind.value} {ref.slot}")
     return seat
@@ -253,6 +256,7 @@ def _open_offer(
         scope=scope,
         from_person_id=actor.id,
         to_person_id=target.id,
+        seat_holder_id=seat.holder_id,
         status=OfferStatus.PENDING.value,
         created_at=now,
         expires_at=now + lifetime,
@@ -448,8 +452,12 @@ def accept(
     match OfferKind(offer.kind):
         case OfferKind.HANDOVER:
             _apply_handover(session, network, outcome, now)
+            seat_changed_hands(session, outcome.seat, now)
         case OfferKind.SWAP:
             _apply_swap(session, outcome, now)
+            seat_changed_hands(session, outcome.seat, now)
+            if outcome.counter_seat is not None:
+                seat_changed_hands(session, outcome.counter_seat, now)
         case OfferKind.SUBSTITUTE:
             _apply_substitute(session, network, outcome, now)
     session.flush()
@@ -465,15 +473,26 @@ def _void(session: Session, offer: SeatOffer) -> None:
     )
 
 
+def _still_as_offered(session: Session, network: Network, o: OfferOutcome) -> None:
+    """The seat must still have the holder it had when offered, and whoever offered someone
+    else's (or a free) seat must still be the municipality's coordinator; else the offer is void."""
+    expected = o.offer.seat_holder_id
+    if o.seat.holder_id != expected or o.seat.status != SeatStatus.HELD.value:
+        raise DomainError(ErrorKind.OFFER_CLOSED, status=OfferStatus.VOID.value)
+    if expected != o.offerer.id and not is_coordinator(
+        session, network, o.offerer, o.seat.municipality_code
+    ):
+        raise DomainError(ErrorKind.OFFER_CLOSED, status=OfferStatus.VOID.value)
+
+
 def _apply_handover(session: Session, network: Network, o: OfferOutcome, now: datetime) -> None:
     if seat_of(session, network, o.target) is not None:
         raise DomainError(
             ErrorKind.YOU_HAVE_A_SEAT,
             municipality=_municipality(session, o.seat.municipality_code).name,
         )
-    # The offerer's own seat, or a free seat the coordinator offered: either way the seat must
-    # still be as it was when it was offered.
-    expected = o.offerer.id if o.seat.holder_id == o.offerer.id else None
+    _still_as_offered(session, network, o)
+    expected = o.offer.seat_holder_id
     moved = rows_affected(
         session,
         update(Seat)
@@ -549,6 +568,7 @@ def _apply_swap(session: Session, o: OfferOutcome, now: datetime) -> None:
 def _apply_substitute(session: Session, network: Network, o: OfferOutcome, now: datetime) -> None:
     assert o.meeting is not None
     _live_meeting(o.meeting, now)
+    _still_as_offered(session, network, o)
     if seat_of(session, network, o.target) is not None:
         raise DomainError(
             ErrorKind.YOU_HAVE_A_SEAT,
@@ -655,6 +675,47 @@ def expire_offers(session: Session, network: Network, now: datetime) -> list[Off
         )
         expired.append(outcome)
     return expired
+
+
+def seat_changed_hands(session: Session, seat: Seat, now: datetime) -> None:
+    """After a seat changes holder (handover, swap, release, a facilitator's correction): open
+    offers about it no longer describe it, and the old holder's regrets or confirmations for
+    coming meetings are not the new holder's."""
+    session.execute(
+        update(SeatOffer)
+        .where(
+            or_(SeatOffer.seat_id == seat.id, SeatOffer.counter_seat_id == seat.id),
+            SeatOffer.status == OfferStatus.PENDING.value,
+        )
+        .values(status=OfferStatus.VOID.value, decided_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    coming = select(Meeting.id).where(Meeting.ends_at > now)
+    for row in session.scalars(
+        select(Attendance).where(
+            Attendance.seat_id == seat.id,
+            Attendance.role == "holder",
+            Attendance.meeting_id.in_(coming),
+        )
+    ):
+        session.delete(row)
+    session.flush()
+
+
+def pending_coordinator_requests(session: Session, network: Network, code: int) -> list[int]:
+    """Registrations in a municipality waiting for its coordinator (who may just have changed)."""
+    return list(
+        session.scalars(
+            select(SeatRequest.id)
+            .join(Seat, Seat.id == SeatRequest.seat_id)
+            .where(
+                SeatRequest.network_id == network.id,
+                SeatRequest.status == RequestStatus.PENDING.value,
+                SeatRequest.approver == "coordinator",
+                Seat.municipality_code == code,
+            )
+        )
+    )
 
 
 # -- attendance ---------------------------------------------------------------------------------
@@ -835,7 +896,8 @@ def admin_set_seat(
     )
     if joined is None:
         raise DomainError(ErrorKind.NOT_A_MEMBER, municipality=_municipality(session, code).name)
-    seat = _seat_at(session, network, code, ref)
+    seat = _seat_at(session, network, code, ref, lock=True)
+    session.refresh(seat)
     previous = _holder_of(session, seat)
     if target is not None and previous is not None and previous.id == target.id:
         return seat, previous
@@ -853,17 +915,7 @@ def admin_set_seat(
         .values(status=RequestStatus.CANCELLED.value, decided_at=now, decided_by_id=actor.id)
         .execution_options(synchronize_session=False)
     )
-    # Open offers of this seat no longer describe it.
-    session.execute(
-        update(SeatOffer)
-        .where(
-            or_(SeatOffer.seat_id == seat.id, SeatOffer.counter_seat_id == seat.id),
-            SeatOffer.status == OfferStatus.PENDING.value,
-            SeatOffer.scope == "seat",
-        )
-        .values(status=OfferStatus.VOID.value, decided_at=now)
-        .execution_options(synchronize_session=False)
-    )
+    seat_changed_hands(session, seat, now)
     seat.holder_id = target.id if target else None
     seat.held_since = now if target else None
     seat.status = SeatStatus.HELD.value

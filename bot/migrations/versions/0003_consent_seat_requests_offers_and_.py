@@ -57,6 +57,7 @@ def upgrade() -> None:
         sa.Column("scope", sa.String(length=32), nullable=False),
         sa.Column("from_person_id", sa.Integer(), nullable=False),
         sa.Column("to_person_id", sa.Integer(), nullable=False),
+        sa.Column("seat_holder_id", sa.Integer(), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
@@ -89,6 +90,9 @@ def upgrade() -> None:
         ),
         sa.ForeignKeyConstraint(
             ["to_person_id"], ["people.id"], name=op.f("fk_seat_offers_to_person_id_people")
+        ),
+        sa.ForeignKeyConstraint(
+            ["seat_holder_id"], ["people.id"], name=op.f("fk_seat_offers_seat_holder_id_people")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_seat_offers")),
     )
