@@ -46,6 +46,21 @@ class Claimed:
     message_ts: str | None
 
 
+# The columns of a Claimed, in its field order, for UPDATE … RETURNING.
+_CLAIMED_COLUMNS = (
+    OutboxMessage.id,
+    OutboxMessage.key,
+    OutboxMessage.kind,
+    OutboxMessage.recipient,
+    OutboxMessage.meeting_id,
+    OutboxMessage.due_at,
+    OutboxMessage.attempts,
+    OutboxMessage.payload,
+    OutboxMessage.message_channel,
+    OutboxMessage.message_ts,
+)
+
+
 def enqueue(session: Session, rows: Iterable[Planned], now: datetime) -> int:
     """Insert the rows whose keys are new; returns how many were new."""
     values = [
@@ -108,18 +123,7 @@ def claim_due(
         update(OutboxMessage)
         .where(OutboxMessage.id.in_(ids))
         .values(lease_owner=owner, lease_until=now + lease, attempts=OutboxMessage.attempts + 1)
-        .returning(
-            OutboxMessage.id,
-            OutboxMessage.key,
-            OutboxMessage.kind,
-            OutboxMessage.recipient,
-            OutboxMessage.meeting_id,
-            OutboxMessage.due_at,
-            OutboxMessage.attempts,
-            OutboxMessage.payload,
-            OutboxMessage.message_channel,
-            OutboxMessage.message_ts,
-        )
+        .returning(*_CLAIMED_COLUMNS)
         .execution_options(synchronize_session=False)
     ).all()
     claimed = [Claimed(*row) for row in rows]
@@ -238,18 +242,7 @@ def mark_missed(session: Session, now: datetime, catchup: timedelta) -> list[Cla
         update(OutboxMessage)
         .where(too_old)
         .values(status=OutboxStatus.MISSED.value, last_error="missed: the bot was down")
-        .returning(
-            OutboxMessage.id,
-            OutboxMessage.key,
-            OutboxMessage.kind,
-            OutboxMessage.recipient,
-            OutboxMessage.meeting_id,
-            OutboxMessage.due_at,
-            OutboxMessage.attempts,
-            OutboxMessage.payload,
-            OutboxMessage.message_channel,
-            OutboxMessage.message_ts,
-        )
+        .returning(*_CLAIMED_COLUMNS)
         .execution_options(synchronize_session=False)
     ).all()
     return [Claimed(*row) for row in rows]

@@ -14,7 +14,7 @@ from bot.db import make_engine, make_session_factory, upgrade
 from bot.domain.municipalities import default_directory
 from bot.domain.registration import Actor
 from bot.replies import RegistrationFormRequest, Reply
-from bot.service import Klimanet
+from bot.service import Klimanet, MeetingSettings
 from tests.conftest import START
 
 WORDS = [
@@ -43,6 +43,35 @@ WORDS = [
     "\u200b",
     "@U123",
     "<@U1|x>",
+    *[
+        "møde",
+        "opret",
+        "flyt",
+        "aflys",
+        "ret",
+        "kopier",
+        "punkt",
+        "tilføj",
+        "fjern",
+        "nyt",
+        "møder",
+        "dagsorden",
+        "kalender",
+    ],
+    *[
+        "overdrag",
+        "byt",
+        "vikar",
+        "afbud",
+        "deltager",
+        "deltagere",
+        "historik",
+        "admin",
+        "plads",
+        "fortryd",
+    ],
+    *["1", "#1", "25.06.2027", "10:00-12:00", "kl. 10", "online", "fysisk", '"Titel"'],
+    *["type=eksternt", "min=20", "<@U0002|b>", "<@U0003>", "fleksibel 2", "tema=affald"],
 ]
 
 command_texts = st.one_of(
@@ -56,7 +85,16 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Klimanet:
     path: Path = tmp_path_factory.mktemp("props") / "klimanet.db"
     engine = make_engine(f"sqlite:///{path}")
     upgrade(engine)
-    return Klimanet(make_session_factory(engine), default_directory(), FixedClock(START))
+    service = Klimanet(
+        make_session_factory(engine),
+        default_directory(),
+        FixedClock(START),
+        meeting_settings=MeetingSettings(channel="C0NET", registration="approval"),
+    )
+    # Some of the random people are facilitators, so the facilitator commands run too.
+    for user in range(1, 400, 7):
+        service.make_facilitator(f"U{user:04d}")
+    return service
 
 
 @given(text=command_texts, user=st.integers(min_value=1, max_value=400))
@@ -69,6 +107,35 @@ def test_any_text_gets_an_answer(service: Klimanet, text: str, user: int) -> Non
     if isinstance(outcome, Reply):
         assert outcome.text.strip()
         assert "Traceback" not in outcome.text
+
+
+@given(
+    action=st.sampled_from(
+        [
+            "release_confirm",
+            "release_cancel",
+            "offer_accept",
+            "offer_decline",
+            "offer_withdraw",
+            "request_approve",
+            "request_reject",
+            "attend_yes",
+            "attend_no",
+            "pick_substitute",
+            "nonsense",
+        ]
+    ),
+    value=st.one_of(st.integers(-5, 50).map(str), st.text(max_size=40)),
+    user=st.integers(min_value=1, max_value=400),
+)
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_any_click_gets_an_answer(service: Klimanet, action: str, value: str, user: int) -> None:
+    """Buttons carry ids; a forged, stale or mangled id is answered, never a crash."""
+    actor = Actor("T0001", f"U{user:04d}", f"Person {user}")
+    reply = service.click(actor, action, value, "U0002")
+    assert reply.text.strip() and "Traceback" not in reply.text
 
 
 @given(text=st.text(max_size=2000))
