@@ -105,14 +105,22 @@ def test_console_time_travel_plays_out_a_meeting(tmp_path: Path) -> None:
         ]
     )
     result = run_klimanet(
-        ["console", "--as", "U0ANNA", "--navn", "Anna"], session, tmp_path,
+        ["console", "--as", "U0ANNA", "--navn", "Anna"],
+        session,
+        tmp_path,
         KLIMANET_REGISTRATION="open",
     )
     assert result.returncode == 0, result.stderr
     out = result.stdout[result.stdout.index("/tid +400d") :]
     # Each post goes out on its time as the clock passes it, in order, and none is "missed".
-    order = ["Nyt møde i", "Dagsorden for møde #1", "Kommer du stadig?", "Påmindelse: #1",
-             "klimanet-moede-1.ics", "Mødet starter om 15 minutter"]
+    order = [
+        "Nyt møde i",
+        "Dagsorden for møde #1",
+        "Kommer du stadig?",
+        "Påmindelse: #1",
+        "klimanet-moede-1.ics",
+        "Mødet starter om 15 minutter",
+    ]
     positions = [out.index(marker) for marker in order]
     assert positions == sorted(positions), out
     assert "var nede" not in out

@@ -27,7 +27,9 @@ def test_downgrade_to_base_and_up_again(engine: Engine) -> None:
     upgrade(engine)
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM municipalities")).scalar() == 98
-        assert connection.execute(text("SELECT fixed_seats, flexible_seats FROM networks")).one() == (1, 2)
+        assert connection.execute(
+            text("SELECT fixed_seats, flexible_seats FROM networks")
+        ).one() == (1, 2)
 
 
 def test_upgrade_is_idempotent(engine: Engine) -> None:
