@@ -1037,6 +1037,12 @@ def _seat_error(err: DomainError) -> str | None:
             return f"Tilmeldingen er allerede {REQUEST_STATUS_LABELS.get(p.get('status', ''), p.get('status', ''))}."
         case ErrorKind.NOT_APPROVER:
             return "Du kan ikke godkende den tilmelding – det kan kommunens kontaktperson eller en facilitator."
+        case ErrorKind.SUBSTITUTE_ELSEWHERE:
+            return (
+                f"{p.get('name')} er vikar til møde #{p.get('number')} og kan ikke også have en plads "
+                "til det møde. Vikaren må melde afbud først "
+                f"(`{COMMAND} afbud {p.get('number')}`)."
+            )
         case ErrorKind.NOT_A_MEMBER:
             return f"{p.get('municipality')} er ikke medlem af netværket."
     return None

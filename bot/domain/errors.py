@@ -68,6 +68,7 @@ class ErrorKind(StrEnum):
     REQUEST_CLOSED = "request_closed"  # params: status
     NOT_APPROVER = "not_approver"
     NOT_A_MEMBER = "not_a_member"  # params: municipality
+    SUBSTITUTE_ELSEWHERE = "substitute_elsewhere"  # params: name, number (a coming meeting)
 
 
 class DomainError(Exception):

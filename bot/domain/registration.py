@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 from bot.db import insert_ignore, rows_affected
 from bot.domain.errors import DomainError, ErrorKind
 from bot.models import (
+    Attendance,
+    Meeting,
     Membership,
     Municipality,
     Network,
@@ -297,6 +299,7 @@ def register(
             municipality=overview(session, network, existing.municipality_code),
             seat=SeatView(SeatKind(existing.kind), existing.slot, None),
         )
+    ensure_not_substitute(session, person, now)
     became_member = _ensure_membership(session, network, municipality_code, now)
 
     candidates = session.scalars(
@@ -470,6 +473,25 @@ def summary(session: Session, network: Network) -> NetworkSummary:
         seats=len(rows) * seats_per_member,
         regions=tuple(RegionSummary(name, tuple(ms)) for name, ms in regions.items()),
     )
+
+
+def ensure_not_substitute(session: Session, person: Person, now: datetime) -> None:
+    """Someone who is a substitute at a coming meeting cannot take a seat of their own: they
+    would sit on two seats of that meeting."""
+    number = session.scalar(
+        select(Meeting.number)
+        .join(Attendance, Attendance.meeting_id == Meeting.id)
+        .where(
+            Attendance.person_id == person.id,
+            Attendance.role == "substitute",
+            Attendance.status != "declined",
+            Meeting.ends_at > now,
+        )
+        .order_by(Meeting.starts_at)
+        .limit(1)
+    )
+    if number is not None:
+        raise DomainError(ErrorKind.SUBSTITUTE_ELSEWHERE, name=person.name, number=number)
 
 
 def coordinator_of(session: Session, network: Network, municipality_code: int) -> Person | None:

@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 
 from bot.db import rows_affected
 from bot.domain.errors import DomainError, ErrorKind
-from bot.domain.registration import coordinator_of
+from bot.domain.registration import coordinator_of, ensure_not_substitute
 
-__all__ = ["coordinator_of"]
+__all__ = ["coordinator_of", "ensure_not_substitute"]
 from bot.models import (
     Attendance,
     AttendanceStatus,
@@ -491,6 +491,7 @@ def _apply_handover(session: Session, network: Network, o: OfferOutcome, now: da
             ErrorKind.YOU_HAVE_A_SEAT,
             municipality=_municipality(session, o.seat.municipality_code).name,
         )
+    ensure_not_substitute(session, o.target, now)
     _still_as_offered(session, network, o)
     expected = o.offer.seat_holder_id
     moved = rows_affected(
@@ -902,6 +903,7 @@ def admin_set_seat(
     if target is not None and previous is not None and previous.id == target.id:
         return seat, previous
     if target is not None:
+        ensure_not_substitute(session, target, now)
         has = seat_of(session, network, target)
         if has is not None:
             raise DomainError(
