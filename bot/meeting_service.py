@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import TypeVar
+from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -41,7 +41,13 @@ from jobs import planner
 from jobs.render import ics_attachment
 
 T = TypeVar("T")
-Runner = Callable[[Callable[[Session, Network], T]], T]
+
+
+class Runner(Protocol):
+    """Runs one unit of work in one transaction (``Klimanet._run``)."""
+
+    def __call__(self, work: Callable[[Session, Network], T]) -> T: ...
+
 
 DEFAULT_LENGTH = timedelta(hours=2)
 FORMAT_WORDS = {
@@ -77,7 +83,7 @@ class MeetingForm:
 class MeetingCommands:
     def __init__(
         self,
-        run: Runner[object],
+        run: Runner,
         clock: Clock,
         tz: ZoneInfo,
         plan: planner.PlanConfig,
@@ -154,17 +160,22 @@ class MeetingCommands:
             )
             return Reply(tuple(texts.meeting_list(meetings, self._tz, seat)))
 
-        return self._run(work)  # type: ignore[return-value]
+        return self._run(work)
+
+    def find_or_next(self, session: Session, network: Network, ref: str) -> Meeting:
+        """The meeting ``ref`` names, or the next one when no reference is given."""
+        meeting = (
+            self.find(session, network, ref)
+            if ref.strip()
+            else dm.next_meeting(session, network, self._clock.now())
+        )
+        if meeting is None:
+            raise DomainError(ErrorKind.NO_UPCOMING_MEETING)
+        return meeting
 
     def agenda(self, ref: str) -> Reply:
         def work(session: Session, network: Network) -> Reply:
-            meeting = (
-                self.find(session, network, ref)
-                if ref
-                else dm.next_meeting(session, network, self._clock.now())
-            )
-            if meeting is None:
-                raise DomainError(ErrorKind.NO_UPCOMING_MEETING)
+            meeting = self.find_or_next(session, network, ref)
             return Reply(
                 tuple(
                     texts.agenda_post(
@@ -173,23 +184,17 @@ class MeetingCommands:
                 )
             )
 
-        return self._run(work)  # type: ignore[return-value]
+        return self._run(work)
 
     def calendar(self, ref: str) -> Reply:
         def work(session: Session, network: Network) -> Reply:
-            meeting = (
-                self.find(session, network, ref)
-                if ref
-                else dm.next_meeting(session, network, self._clock.now())
-            )
-            if meeting is None:
-                raise DomainError(ErrorKind.NO_UPCOMING_MEETING)
+            meeting = self.find_or_next(session, network, ref)
             return Reply(
                 (texts.calendar_sent(meeting),),
                 attachment=ics_attachment(meeting, self._tz, self._clock.now()),
             )
 
-        return self._run(work)  # type: ignore[return-value]
+        return self._run(work)
 
     # -- facilitators -----------------------------------------------------------------------
 
@@ -249,7 +254,7 @@ class MeetingCommands:
             planner.plan_meeting(session, network, meeting, self._plan, now)
             return Reply((texts.meeting_created(meeting, self._tz), self._schedule_lines(meeting)))
 
-        return self._run(work)  # type: ignore[return-value]
+        return self._run(work)
 
     def submit_form(
         self, actor: reg.Actor, number: int | None, form: MeetingForm
@@ -306,7 +311,7 @@ class MeetingCommands:
                 themes=tuple(meeting.themes),
             )
 
-        return self._run(work)  # type: ignore[return-value]
+        return self._run(work)
 
     def _edit(self, actor: reg.Actor, number: int, draft: dm.MeetingDraft) -> Reply:
         def work(session: Session, network: Network) -> Reply:
@@ -316,7 +321,7 @@ class MeetingCommands:
             self._after_change(session, network, meeting, now, moved=moved)
             return Reply((texts.meeting_updated(meeting, self._tz, moved=moved),))
 
-        return self._run(work)  # type: ignore[return-value]
+        return self._run(work)
 
     def _after_change(
         self, session: Session, network: Network, meeting: Meeting, now: datetime, *, moved: bool
@@ -356,7 +361,7 @@ class MeetingCommands:
                 (texts.meeting_moved_reply(meeting, self._tz), self._schedule_lines(meeting))
             )
 
-        return self._run(work)  # type: ignore[return-value]
+        return self._run(work)
 
     def cancel(self, actor: reg.Actor, rest: str) -> Reply:
         ref, _, reason = rest.partition(" ")
@@ -369,7 +374,7 @@ class MeetingCommands:
             planner.notify_now(session, network, meeting, "cancelled", self._plan, now, tag="final")
             return Reply((texts.meeting_cancelled_reply(meeting, self._tz),))
 
-        return self._run(work)  # type: ignore[return-value]
+        return self._run(work)
 
     def copy(self, actor: reg.Actor, rest: str) -> Reply:
         ref, _, when = rest.partition(" ")
@@ -389,7 +394,7 @@ class MeetingCommands:
             planner.plan_meeting(session, network, meeting, self._plan, now)
             return Reply((texts.meeting_created(meeting, self._tz), self._schedule_lines(meeting)))
 
-        return self._run(work)  # type: ignore[return-value]
+        return self._run(work)
 
     def item_command(self, actor: reg.Actor, args: str) -> Reply:
         action, word, rest = sub_action(args, ITEM_ACTIONS)
@@ -448,7 +453,7 @@ class MeetingCommands:
                 )
             )
 
-        return self._run(work)  # type: ignore[return-value]
+        return self._run(work)
 
     def news(self, actor: reg.Actor, text: str) -> Reply:
         def work(session: Session, network: Network) -> Reply:
@@ -477,7 +482,7 @@ class MeetingCommands:
                 planner.agenda_changed(session, meeting, now)
             return Reply((texts.news_saved(meeting),))
 
-        return self._run(work)  # type: ignore[return-value]
+        return self._run(work)
 
 
 def _number(value: str, field: str) -> int:

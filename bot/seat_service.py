@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -23,6 +22,7 @@ from bot.domain import seats as sd
 from bot.domain.errors import DomainError, ErrorKind
 from bot.domain.municipalities import MunicipalityDirectory
 from bot.domain.registration import Actor, upsert_person
+from bot.meeting_service import Runner
 from bot.models import (
     Meeting,
     Municipality,
@@ -48,8 +48,6 @@ from bot.replies import (
 )
 from jobs import planner
 
-T = TypeVar("T")
-Runner = Callable[[Callable[[Session, Network], T]], T]
 ProfileCheck = Callable[[str], tuple[str, bool] | None]  # user id -> (name, left the workspace)
 
 
@@ -60,7 +58,7 @@ def seat_words(seat: Seat) -> str:
 class SeatCommands:
     def __init__(
         self,
-        run: Runner[object],
+        run: Runner,
         clock: Clock,
         tz: ZoneInfo,
         plan: planner.PlanConfig,
@@ -69,8 +67,10 @@ class SeatCommands:
         offer_lifetime: timedelta,
         profile: ProfileCheck,
         find_meeting: Callable[[Session, Network, str], Meeting],
+        find_or_next: Callable[[Session, Network, str], Meeting],
     ) -> None:
         self._find_meeting = find_meeting
+        self._find_or_next = find_or_next
         self._run = run
         self._clock = clock
         self._tz = tz
@@ -192,7 +192,7 @@ class SeatCommands:
             self._notify_offer(session, offer, now)
             return self._offer_reply(session, offer)
 
-        return self._run(work)  # type: ignore[return-value]
+        return self._run(work)
 
     def swap(self, actor: Actor, args: str) -> Reply:
         found, _ = mentions(tokens(args))
@@ -205,7 +205,7 @@ class SeatCommands:
             self._notify_offer(session, offer, now)
             return self._offer_reply(session, offer)
 
-        return self._run(work)  # type: ignore[return-value]
+        return self._run(work)
 
     def substitute(self, actor: Actor, args: str) -> Reply:
         words = tokens(args)
@@ -229,7 +229,7 @@ class SeatCommands:
             self._notify_offer(session, offer, now)
             return self._offer_reply(session, offer)
 
-        return self._run(work)  # type: ignore[return-value]
+        return self._run(work)
 
     def _is_own_flexible_default(self, session: Session, network: Network, me: Person) -> bool:
         """A flexible holder naming a substitute means their own seat."""
@@ -294,7 +294,7 @@ class SeatCommands:
                 )
             return Reply((texts.regrets_saved(texts.meeting_name(meeting), asked),))
 
-        return self._run(work)  # type: ignore[return-value]
+        return self._run(work)
 
     def attend(self, actor: Actor, args: str) -> Reply:
         ref_word = (tokens(args) or [""])[0]
@@ -304,23 +304,17 @@ class SeatCommands:
             sd.confirm(session, network, meeting, self._me(session, actor), self._clock.now())
             return Reply((texts.confirmed_attendance(texts.meeting_name(meeting)),))
 
-        return self._run(work)  # type: ignore[return-value]
+        return self._run(work)
 
     def roster(self, args: str) -> Reply:
         ref_word = (tokens(args) or [""])[0]
 
         def work(session: Session, network: Network) -> Reply:
-            meeting = (
-                self._meeting(session, network, ref_word)
-                if ref_word
-                else dm.next_meeting(session, network, self._clock.now())
-            )
-            if meeting is None:
-                raise DomainError(ErrorKind.NO_UPCOMING_MEETING)
+            meeting = self._find_or_next(session, network, ref_word)
             municipalities = sd.roster(session, network, meeting)
             return Reply(tuple(texts.roster_text(texts.meeting_name(meeting), municipalities)))
 
-        return self._run(work)  # type: ignore[return-value]
+        return self._run(work)
 
     def history(self, actor: Actor, args: str) -> Reply:
         code = self._directory.resolve(args).code if args.strip() else None
@@ -335,7 +329,7 @@ class SeatCommands:
             name = self._municipality_name(session, code) if code else None
             return Reply(tuple(texts.history_text(lines, self._tz, name)))
 
-        return self._run(work)  # type: ignore[return-value]
+        return self._run(work)
 
     def admin(self, actor: Actor, args: str) -> Reply:
         words = tokens(args)
@@ -405,7 +399,7 @@ class SeatCommands:
                 )
             )
 
-        return self._run(work)  # type: ignore[return-value]
+        return self._run(work)
 
     def withdraw_mine(self, actor: Actor) -> Reply:
         def work(session: Session, network: Network) -> Reply:
@@ -419,7 +413,7 @@ class SeatCommands:
                 self._offer_decided(session, offer, now)
             return Reply((texts.offers_withdrawn(len(offers)),))
 
-        return self._run(work)  # type: ignore[return-value]
+        return self._run(work)
 
     # -- clicks -----------------------------------------------------------------------------
 
@@ -449,7 +443,7 @@ class SeatCommands:
             return Reply((text,), replace_original=action != ACTION_OFFER_WITHDRAW)
 
         try:
-            return self._run(work)  # type: ignore[return-value]
+            return self._run(work)
         except DomainError as err:
             if err.kind is ErrorKind.OFFER_CLOSED and err.params.get("status") in (
                 "expired",
@@ -484,7 +478,7 @@ class SeatCommands:
                 self._offer_decided(session, outcome.offer, now)
             return len(expired)
 
-        return self._run(work)  # type: ignore[return-value]
+        return self._run(work)
 
     def decide_request(self, actor: Actor, approve: bool, request_id: int) -> Reply:
         def work(session: Session, network: Network) -> Reply:
@@ -526,7 +520,7 @@ class SeatCommands:
                 (texts.decided_request(approve, decision.applicant.name),), replace_original=True
             )
 
-        return self._run(work)  # type: ignore[return-value]
+        return self._run(work)
 
     def still_coming(self, actor: Actor, coming: bool, meeting_id: int) -> Reply:
         def work(session: Session, network: Network) -> Reply:
@@ -556,7 +550,7 @@ class SeatCommands:
                     )
             return Reply((texts.still_coming_answered(coming),), replace_original=True)
 
-        return self._run(work)  # type: ignore[return-value]
+        return self._run(work)
 
     def pick_substitute(self, actor: Actor, block_id: str, user_id: str | None) -> Reply:
         """The announcement's user select: send a colleague on a flexible seat for the meeting."""
@@ -585,7 +579,7 @@ class SeatCommands:
             self._notify_offer(session, offer, now)
             return self._offer_reply(session, offer)
 
-        return self._run(work)  # type: ignore[return-value]
+        return self._run(work)
 
     def after_seat_change(
         self, session: Session, network: Network, code: int, now: datetime

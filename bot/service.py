@@ -120,6 +120,7 @@ class Klimanet:
             offer_lifetime=settings.offer_lifetime,
             profile=self._profile_check,
             find_meeting=self.meetings.find,
+            find_or_next=self.meetings.find_or_next,
         )
 
     @property
