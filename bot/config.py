@@ -145,7 +145,7 @@ class Settings:
                 f"KLIMANET_REGISTRATION must be 'approval' or 'open' (got {registration!r})."
             )
         offer_raw = get("KLIMANET_OFFER_HOURS") or "72"
-        if not offer_raw.isdigit() or not 1 <= int(offer_raw) <= 24 * 60:
+        if not (offer_raw.isascii() and offer_raw.isdigit()) or not 1 <= int(offer_raw) <= 24 * 60:
             raise ConfigError(
                 f"KLIMANET_OFFER_HOURS must be a whole number of hours (got {offer_raw!r})."
             )

@@ -103,7 +103,7 @@ class MeetingCommands:
         if not ref:
             raise DomainError(ErrorKind.MEETING_MISSING)
         number = ref.lstrip("#")
-        if number.isdigit() and len(number) <= 6:
+        if number.isascii() and number.isdigit() and len(number) <= 6:
             return dm.get_meeting(session, network, int(number))
         try:
             day = parse_date(ref, today=self._today())
@@ -487,6 +487,6 @@ class MeetingCommands:
 
 def _number(value: str, field: str) -> int:
     value = value.strip().lstrip("#")
-    if not value.isdigit() or len(value) > 4:
+    if not (value.isascii() and value.isdigit()) or len(value) > 4:
         raise DomainError(ErrorKind.NUMBER_INVALID, value=value, field=field)
     return int(value)

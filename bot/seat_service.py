@@ -555,7 +555,12 @@ class SeatCommands:
     def pick_substitute(self, actor: Actor, block_id: str, user_id: str | None) -> Reply:
         """The announcement's user select: send a colleague on a flexible seat for the meeting."""
         parts = block_id.split(":")
-        if len(parts) != 3 or not parts[1].isdigit() or parts[2] not in ("1", "2") or not user_id:
+        if (
+            len(parts) != 3
+            or not (parts[1].isascii() and parts[1].isdigit())
+            or parts[2] not in ("1", "2")
+            or not user_id
+        ):
             raise DomainError(ErrorKind.SEAT_SPEC_INVALID, value=block_id)
         target_actor = self._target_actor(actor, Mention(user_id, f"<@{user_id}>"), "vikar")
         meeting_id, slot = int(parts[1]), int(parts[2])

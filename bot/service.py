@@ -381,7 +381,7 @@ class Klimanet:
     def _click(
         self, actor: reg.Actor, action_id: str, value: str, selected_user: str | None
     ) -> Reply:
-        number = int(value) if value.isdigit() and len(value) < 12 else 0
+        number = int(value) if value.isascii() and value.isdigit() and len(value) < 12 else 0
         match action_id:
             case "release_confirm":
                 return self.confirm_release(actor)

@@ -1037,6 +1037,11 @@ def _seat_error(err: DomainError) -> str | None:
             return f"Tilmeldingen er allerede {REQUEST_STATUS_LABELS.get(p.get('status', ''), p.get('status', ''))}."
         case ErrorKind.NOT_APPROVER:
             return "Du kan ikke godkende den tilmelding – det kan kommunens kontaktperson eller en facilitator."
+        case ErrorKind.SEAT_HAS_SUBSTITUTE:
+            return (
+                f"Pladsen har allerede en vikar til møde #{p.get('number')}: {p.get('name')}. "
+                "Vikaren skal melde afbud, før en anden kan tage pladsen."
+            )
         case ErrorKind.SUBSTITUTE_ELSEWHERE:
             return (
                 f"{p.get('name')} er vikar til møde #{p.get('number')} og kan ikke også have en plads "

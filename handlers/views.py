@@ -37,7 +37,9 @@ def registration_form(view: dict[str, Any]) -> RegistrationForm:
     code = values.get(FIELD_MUNICIPALITY)
     kind = values.get(FIELD_KIND)
     return RegistrationForm(
-        municipality_code=int(code) if code and str(code).isdigit() else None,
+        municipality_code=int(code)
+        if code and str(code).isascii() and str(code).isdigit()
+        else None,
         kind=SeatKind(kind) if kind in SEAT_KINDS else None,  # anything else: "what is free"
         title=values.get(FIELD_TITLE) or "",
         themes=tuple(t for t in values.get(FIELD_THEMES) or [] if t),

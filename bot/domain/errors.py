@@ -69,6 +69,7 @@ class ErrorKind(StrEnum):
     NOT_APPROVER = "not_approver"
     NOT_A_MEMBER = "not_a_member"  # params: municipality
     SUBSTITUTE_ELSEWHERE = "substitute_elsewhere"  # params: name, number (a coming meeting)
+    SEAT_HAS_SUBSTITUTE = "seat_has_substitute"  # params: name, number
 
 
 class DomainError(Exception):

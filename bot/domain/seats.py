@@ -353,6 +353,20 @@ def substitute_row_of(session: Session, meeting: Meeting, person: Person) -> Att
     ).one_or_none()
 
 
+def _refuse_if_substituted(session: Session, meeting: Meeting, seat: Seat) -> None:
+    """A seat has one substitute per meeting: replacing one would leave them untold."""
+    row = attendance_of(session, meeting, seat)
+    if (
+        row is not None
+        and row.role == "substitute"
+        and row.status != AttendanceStatus.DECLINED.value
+    ):
+        person = session.get(Person, row.person_id)
+        raise DomainError(
+            ErrorKind.SEAT_HAS_SUBSTITUTE, name=person.name if person else "", number=meeting.number
+        )
+
+
 def offer_substitute(
     session: Session,
     network: Network,
@@ -383,6 +397,7 @@ def offer_substitute(
     _check_target(session, network, actor, target)
     if substitute_row_of(session, meeting, target) is not None:
         raise DomainError(ErrorKind.ALREADY_ATTENDING, name=target.name)
+    _refuse_if_substituted(session, meeting, seat)
     return _open_offer(
         session, network, OfferKind.SUBSTITUTE, seat, actor, target, now, lifetime, meeting=meeting
     )
@@ -575,6 +590,7 @@ def _apply_substitute(session: Session, network: Network, o: OfferOutcome, now: 
             ErrorKind.YOU_HAVE_A_SEAT,
             municipality=_municipality(session, o.seat.municipality_code).name,
         )
+    _refuse_if_substituted(session, o.meeting, o.seat)
     existing = attendance_of(session, o.meeting, o.seat)
     if existing is not None:
         session.delete(existing)
