@@ -16,12 +16,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import Engine, create_engine, text
 
 from bot.clock import FixedClock
 from bot.db import SessionFactory, make_engine, make_session_factory, upgrade
 from bot.domain.municipalities import default_directory
 from bot.service import Klimanet
+
+# CI replays the same examples every run, so a submission's result does not depend on luck;
+# locally every run explores new ones (and keeps failures in .hypothesis/ to replay).
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 START = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 TEMPLATE_DB = "klimanet_template"
