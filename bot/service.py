@@ -352,7 +352,7 @@ class Klimanet:
             seat = session.get(Seat, released.seat_id)
             assert seat is not None
             # Offers about the seat (including the leaver's own) are void now.
-            seats_domain.seat_changed_hands(session, seat, now)
+            seats_domain.seat_changed_hands(session, seat, now, released.person_id)
             self.seats.after_seat_change(session, network, seat.municipality_code, now)
             return released
 

@@ -737,7 +737,7 @@ OFFER_STATUS_LABELS = {
     "declined": "afvist",
     "expired": "udløbet",
     "withdrawn": "trukket tilbage",
-    "void": "ikke længere gyldigt, fordi pladsen har skiftet hænder",
+    "void": "bortfaldet, fordi pladsen har skiftet hænder",
     "pending": "afventer svar",
 }
 REQUEST_STATUS_LABELS = {

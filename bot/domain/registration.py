@@ -387,6 +387,7 @@ class Release:
     seat: SeatView
     overview: SeatOverview
     seat_id: int
+    person_id: int  # who gave the seat up
 
 
 def release(session: Session, network: Network, actor: Actor, now: datetime) -> Release:
@@ -431,6 +432,7 @@ def release(session: Session, network: Network, actor: Actor, now: datetime) -> 
     session.expire_all()
     return Release(
         seat_id=seat.id,
+        person_id=person.id,
         seat=SeatView(
             SeatKind(seat.kind), seat.slot, Holder(person.user_id, person.name, person.title)
         ),

@@ -467,7 +467,7 @@ def accept(
     match OfferKind(offer.kind):
         case OfferKind.HANDOVER:
             _apply_handover(session, network, outcome, now)
-            seat_changed_hands(session, outcome.seat, now)
+            seat_changed_hands(session, outcome.seat, now, outcome.offer.seat_holder_id)
         case OfferKind.SWAP:
             _apply_swap(session, outcome, now)
             seat_changed_hands(session, outcome.seat, now)
@@ -694,14 +694,20 @@ def expire_offers(session: Session, network: Network, now: datetime) -> list[Off
     return expired
 
 
-def seat_changed_hands(session: Session, seat: Seat, now: datetime) -> None:
+def seat_changed_hands(
+    session: Session, seat: Seat, now: datetime, previous_holder_id: int | None = None
+) -> None:
     """After a seat changes holder (handover, swap, release, a facilitator's correction): open
-    offers about it no longer describe it, and the old holder's regrets or confirmations for
-    coming meetings are not the new holder's."""
+    offers about it no longer describe it, the old holder's own open offers (as coordinator,
+    about other seats) no longer have their authority, and the old holder's regrets or
+    confirmations for coming meetings are not the new holder's."""
+    about_it = or_(SeatOffer.seat_id == seat.id, SeatOffer.counter_seat_id == seat.id)
+    if previous_holder_id is not None:
+        about_it = or_(about_it, SeatOffer.from_person_id == previous_holder_id)
     session.execute(
         update(SeatOffer)
         .where(
-            or_(SeatOffer.seat_id == seat.id, SeatOffer.counter_seat_id == seat.id),
+            about_it,
             SeatOffer.status == OfferStatus.PENDING.value,
         )
         .values(status=OfferStatus.VOID.value, decided_at=now)
@@ -933,7 +939,7 @@ def admin_set_seat(
         .values(status=RequestStatus.CANCELLED.value, decided_at=now, decided_by_id=actor.id)
         .execution_options(synchronize_session=False)
     )
-    seat_changed_hands(session, seat, now)
+    seat_changed_hands(session, seat, now, previous.id if previous else None)
     seat.holder_id = target.id if target else None
     seat.held_since = now if target else None
     seat.status = SeatStatus.HELD.value
