@@ -173,6 +173,19 @@ class SeatCommands:
             (text,), buttons=(Button(texts.WITHDRAW_BUTTON, ACTION_OFFER_WITHDRAW, str(offer.id)),)
         )
 
+    def _tell_coordinator(
+        self, session: Session, meeting: Meeting, result: sd.Regrets, me: Person, now: datetime
+    ) -> None:
+        """Regrets from someone else than the coordinator: ask the coordinator for a substitute."""
+        if result.coordinator is None or result.coordinator.id == me.id:
+            return
+        key = f"regrets:{meeting.id}:{result.seat.id}:{me.id}"
+        payload = {"person": me.name, "seat_id": result.seat.id}
+        notice = Planned(
+            key, "regrets_notice", result.coordinator.user_id, now, meeting.id, payload
+        )
+        enqueue(session, [notice], now)
+
     # -- commands ---------------------------------------------------------------------------
 
     def handover(self, actor: Actor, args: str) -> Reply:
@@ -277,21 +290,8 @@ class SeatCommands:
                 )
                 self._notify_offer(session, offer, now)
                 asked = target.name
-            elif result.coordinator is not None and result.coordinator.id != me.id:
-                enqueue(
-                    session,
-                    [
-                        Planned(
-                            f"regrets:{meeting.id}:{result.seat.id}:{me.id}",
-                            "regrets_notice",
-                            result.coordinator.user_id,
-                            now,
-                            meeting.id,
-                            {"person": me.name, "seat_id": result.seat.id},
-                        )
-                    ],
-                    now,
-                )
+            else:
+                self._tell_coordinator(session, meeting, result, me, now)
             return Reply((texts.regrets_saved(texts.meeting_name(meeting), asked),))
 
         return self._run(work)
@@ -533,21 +533,7 @@ class SeatCommands:
                 sd.confirm(session, network, meeting, me, now)
             else:
                 result = sd.send_regrets(session, network, meeting, me, now)
-                if result.coordinator is not None and result.coordinator.id != me.id:
-                    enqueue(
-                        session,
-                        [
-                            Planned(
-                                f"regrets:{meeting.id}:{result.seat.id}:{me.id}",
-                                "regrets_notice",
-                                result.coordinator.user_id,
-                                now,
-                                meeting.id,
-                                {"person": me.name, "seat_id": result.seat.id},
-                            )
-                        ],
-                        now,
-                    )
+                self._tell_coordinator(session, meeting, result, me, now)
             return Reply((texts.still_coming_answered(coming),), replace_original=True)
 
         return self._run(work)
