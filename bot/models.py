@@ -130,6 +130,19 @@ class NetworkFacilitator(Base):
     user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
 
 
+class NetworkTheme(Base):
+    """The network's themes: the fagområder a member can pick, in the order they are offered."""
+
+    __tablename__ = "network_themes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("networks.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(60))
+
+    __table_args__ = (UniqueConstraint("network_id", "name"),)
+
+
 class Person(Base):
     __tablename__ = "people"
 
@@ -317,6 +330,8 @@ class OutboxMessage(Base):
     meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"))
     # A channel id (C…) or a user id (U…, a direct message).
     recipient: Mapped[str] = mapped_column(String(32))
+    # The person a direct message is for (internal id): who was told what stays answerable.
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
     status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.PENDING.value)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -461,3 +476,27 @@ class Attendance(Base):
         CheckConstraint("role IN ('holder', 'substitute')", name="role"),
         CheckConstraint("status IN ('expected', 'confirmed', 'declined')", name="status"),
     )
+
+
+class MeetingTold(Base):
+    """Who was told about a meeting by direct message, by internal person id. A move or a
+    cancellation is sent to them, and to nobody who never heard of the meeting."""
+
+    __tablename__ = "meeting_told"
+
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))  # the first post that told them
+    told_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class InboundSeen(Base):
+    """Inbound requests already acted on (a signature, a Socket Mode envelope, an event id), kept
+    for Slack's 5-minute window so that every replica refuses a replay."""
+
+    __tablename__ = "inbound_seen"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_inbound_seen_seen_at", "seen_at"),)
