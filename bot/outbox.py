@@ -30,6 +30,7 @@ class Planned:
     due_at: datetime
     meeting_id: int | None = None
     payload: dict[str, Any] = field(default_factory=dict)
+    person_id: int | None = None  # a direct message's person (internal id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +45,7 @@ class Claimed:
     payload: dict[str, Any]
     message_channel: str | None
     message_ts: str | None
+    person_id: int | None = None
 
 
 # The columns of a Claimed, in its field order, for UPDATE … RETURNING.
@@ -58,6 +60,7 @@ _CLAIMED_COLUMNS = (
     OutboxMessage.payload,
     OutboxMessage.message_channel,
     OutboxMessage.message_ts,
+    OutboxMessage.person_id,
 )
 
 
@@ -70,6 +73,7 @@ def enqueue(session: Session, rows: Iterable[Planned], now: datetime) -> int:
             "recipient": row.recipient,
             "due_at": row.due_at,
             "meeting_id": row.meeting_id,
+            "person_id": row.person_id,
             "payload": row.payload,
             "status": PENDING,
             "attempts": 0,
@@ -267,4 +271,20 @@ def next_due(session: Session, until: datetime) -> datetime | None:
         .where(OutboxMessage.status == PENDING, OutboxMessage.due_at <= until)
         .order_by(OutboxMessage.due_at)
         .limit(1)
+    )
+
+
+def sent_to_channel(session: Session, meeting_id: int, kinds: Sequence[str]) -> bool:
+    """Whether a channel post of one of ``kinds`` about the meeting went out."""
+    return (
+        session.scalar(
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.meeting_id == meeting_id,
+                OutboxMessage.status == OutboxStatus.SENT.value,
+                OutboxMessage.kind.in_(list(kinds)),
+            )
+            .limit(1)
+        )
+        is not None
     )

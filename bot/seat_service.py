@@ -128,8 +128,9 @@ class SeatCommands:
                     "offer",
                     target.user_id,
                     now,
-                    None,
+                    offer.meeting_id,  # a substitute offer tells its target about the meeting
                     {"offer_id": offer.id},
+                    person_id=target.id,
                 )
             ],
             now,
@@ -157,6 +158,7 @@ class SeatCommands:
                     now,
                     None,
                     {"offer_id": offer.id},
+                    person_id=offerer.id,
                 )
             )
         enqueue(session, rows, now)
@@ -180,9 +182,15 @@ class SeatCommands:
         if result.coordinator is None or result.coordinator.id == me.id:
             return
         key = f"regrets:{meeting.id}:{result.seat.id}:{me.id}"
-        payload = {"person": me.name, "seat_id": result.seat.id}
+        payload = {"person_id": me.id, "seat_id": result.seat.id}
         notice = Planned(
-            key, "regrets_notice", result.coordinator.user_id, now, meeting.id, payload
+            key,
+            "regrets_notice",
+            result.coordinator.user_id,
+            now,
+            meeting.id,
+            payload,
+            person_id=result.coordinator.id,
         )
         enqueue(session, [notice], now)
 
@@ -379,12 +387,13 @@ class SeatCommands:
                 ):
                     notices.append(
                         Planned(
-                            f"admin:{seat.id}:{now.isoformat()}:{person.user_id}",
+                            f"admin:{seat.id}:{now.isoformat()}:person={person.id}",
                             "admin_notice",
                             person.user_id,
                             now,
                             None,
                             {"seat_id": seat.id, "gained": gained, "reason": reason},
+                            person_id=person.id,
                         )
                     )
             enqueue(session, notices, now)
@@ -513,6 +522,7 @@ class SeatCommands:
                     now,
                     None,
                     {"request_id": request_id},
+                    person_id=decision.applicant.id,
                 )
             )
             enqueue(session, rows, now)

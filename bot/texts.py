@@ -594,14 +594,14 @@ def meeting_created(meeting: Meeting, tz: ZoneInfo) -> str:
 
 
 def meeting_updated(meeting: Meeting, tz: ZoneInfo, *, moved: bool) -> str:
-    extra = " Tiden er ændret, så alle pladsholdere får besked." if moved else ""
+    extra = " Tiden er ændret, så alle, der har hørt om mødet, får besked." if moved else ""
     return f":white_check_mark: Mødet er rettet.{extra}\n{meeting_summary(meeting, tz)}"
 
 
 def meeting_moved_reply(meeting: Meeting, tz: ZoneInfo) -> str:
     return (
         f":white_check_mark: {meeting_name(meeting)} er flyttet til "
-        f"{format_span(meeting.starts_at, meeting.ends_at, tz)}. Kanalen og alle pladsholdere får "
+        f"{format_span(meeting.starts_at, meeting.ends_at, tz)}. Alle, der har hørt om mødet, får "
         "besked nu, og påmindelserne følger med.\n*Planlagte opslag:*"
     )
 
@@ -609,7 +609,7 @@ def meeting_moved_reply(meeting: Meeting, tz: ZoneInfo) -> str:
 def meeting_cancelled_reply(meeting: Meeting, tz: ZoneInfo) -> str:
     return (
         f":white_check_mark: {meeting_name(meeting)} {format_when(meeting.starts_at, tz)} er aflyst. "
-        "Planlagte opslag er stoppet, og kanalen og alle pladsholdere får besked."
+        "Planlagte opslag er stoppet, og alle, der har hørt om mødet, får besked."
     )
 
 

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.db import SessionFactory, transaction
+from bot.domain.meetings import record_told
 from bot.models import NetworkFacilitator, OutboxStatus
 from bot.notify import DeliveryError, Notifier, Posted
 from bot.outbox import (
@@ -195,9 +196,13 @@ class Delivery:
             self._failed(row, error, stats)
             return
         with transaction(self._sessions) as session:
+            sent_at = self._clock.now()
             held = mark_sent(
-                session, row.id, self.owner, self._clock.now(), channel=posted.channel, ts=posted.ts
+                session, row.id, self.owner, sent_at, channel=posted.channel, ts=posted.ts
             )
+            if held and row.meeting_id is not None and row.person_id is not None:
+                # The durable answer to "who was told about this meeting" (moves, cancellations).
+                record_told(session, row.meeting_id, row.person_id, row.kind, sent_at)
         if held:
             stats.sent += 1
             if self._on_sent is not None:

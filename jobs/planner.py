@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
@@ -18,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain import meetings as meeting_domain
 from bot.domain.schedule import Offset, due_at
-from bot.domain.seats import expected_attendees
+from bot.domain.seats import Expected, expected_at
 from bot.models import (
     Meeting,
     MeetingFormat,
@@ -26,21 +28,38 @@ from bot.models import (
     Network,
     OutboxMessage,
     OutboxStatus,
-    Person,
-    Seat,
-    SeatKind,
 )
-from bot.outbox import Claimed, Planned, enqueue, sent_message
+from bot.outbox import Claimed, Planned, enqueue, sent_message, sent_to_channel
 
-# Scheduled kinds: (channel post, direct-message kind or None, who gets the DM).
+
+class Audience(StrEnum):
+    """Who a kind of direct message about a meeting is for, always drawn from the one answer to
+    "who is expected" (``expected_at``) at the moment it is sent."""
+
+    EXPECTED = "expected"
+    COORDINATORS = "coordinators"  # the expected holders of a fixed seat
+    TOLD = "told"  # the expected who were already told about the meeting
+
+
+# Scheduled kinds: (channel post, direct-message kind or None).
 SCHEDULED = {
-    "announce": ("announce", "announce_dm", "fixed"),
-    "agenda": ("agenda", None, None),
-    "reminder": ("reminder", "reminder_dm", "all"),
-    "starting": ("starting", None, None),
+    "announce": ("announce", "announce_dm"),
+    "agenda": ("agenda", None),
+    "reminder": ("reminder", "reminder_dm"),
+    "starting": ("starting", None),
     # "Kommer du stadig?" to everyone expected; rendered only if they still are at send time.
-    "confirm": (None, "confirm_dm", "attendees"),
+    "confirm": (None, "confirm_dm"),
 }
+DM_AUDIENCE = {
+    "announce_dm": Audience.COORDINATORS,
+    "confirm_dm": Audience.EXPECTED,
+    "reminder_dm": Audience.EXPECTED,
+    "moved_dm": Audience.TOLD,
+    "cancelled_dm": Audience.TOLD,
+}
+# Channel posts that tell the channel about a meeting: after one of them, a move or a
+# cancellation is announced in the channel too.
+CHANNEL_KINDS = ("announce", "agenda", "agenda_update", "reminder", "starting", "moved")
 # Posted once per meeting: a move brings a "moved" notice, not a second announcement.
 ONCE_PER_MEETING = {"announce", "announce_dm", "agenda"}
 # A row standing for many direct messages until it is due (see expand_fanout).
@@ -54,20 +73,29 @@ class PlanConfig:
     channel: str | None
 
 
-def _holders(
-    session: Session, network: Network, kind: str | None, meeting: Meeting | None = None
-) -> list[str]:
-    if kind == "attendees" and meeting is not None:
-        return [p.user_id for p in expected_attendees(session, network, meeting)]
-    query = (
-        select(Person.user_id)
-        .join(Seat, Seat.holder_id == Person.id)
-        .where(Seat.network_id == network.id)
-        .order_by(Seat.municipality_code, Seat.kind, Seat.slot)
+def audience(
+    session: Session, network: Network, meeting: Meeting, which: Audience
+) -> list[Expected]:
+    """The people a direct message of the given audience goes to now."""
+    expected = expected_at(session, network, meeting)
+    if which is Audience.COORDINATORS:
+        return [e for e in expected if e.is_coordinator]
+    if which is Audience.TOLD:
+        told = meeting_domain.told_people(session, meeting)
+        return [e for e in expected if e.person.id in told]
+    return expected
+
+
+def addressee(
+    session: Session, network: Network, meeting: Meeting, kind: str, person_id: int
+) -> Expected | None:
+    """The person as a recipient of ``kind`` about the meeting, if they are one right now."""
+    which = DM_AUDIENCE.get(kind)
+    if which is None:
+        return None
+    return next(
+        (e for e in audience(session, network, meeting, which) if e.person.id == person_id), None
     )
-    if kind == "fixed":
-        query = query.where(Seat.kind == SeatKind.FIXED.value)
-    return list(session.scalars(query))
 
 
 def _key(kind: str, meeting: Meeting, target: str, *, versioned: bool = True) -> str:
@@ -97,7 +125,7 @@ def plan_meeting(
     for name, offset in config.schedule.items():
         if name not in SCHEDULED:
             continue
-        channel_kind, dm_kind, audience = SCHEDULED[name]
+        channel_kind, dm_kind = SCHEDULED[name]
         if name == "starting" and meeting.format != MeetingFormat.ONLINE.value:
             continue
         when = due_at(meeting.starts_at, offset, config.tz)
@@ -115,20 +143,17 @@ def plan_meeting(
                     payload,
                 )
             )
-        if dm_kind and audience and dm_kind not in posted:
-            # One row for all the direct messages: who gets them is decided when it is due,
-            # from the seats as they are then (see expand_fanout).
-            rows.append(
-                Planned(
-                    _key(dm_kind, meeting, "fanout"),
-                    FANOUT,
-                    "-",
-                    when,
-                    meeting.id,
-                    {**payload, "kind": dm_kind, "audience": audience},
-                )
-            )
+        if dm_kind and dm_kind not in posted:
+            rows.append(_fanout(_key(dm_kind, meeting, "fanout"), dm_kind, meeting, when, payload))
     return enqueue(session, rows, now)
+
+
+def _fanout(
+    key: str, dm_kind: str, meeting: Meeting, when: datetime, payload: dict[str, Any]
+) -> Planned:
+    """One row for all the direct messages of a kind: who gets them is decided when it is due,
+    from the state as it is then (see expand_fanout)."""
+    return Planned(key, FANOUT, "-", when, meeting.id, {**payload, "kind": dm_kind})
 
 
 def expand_fanout(session: Session, row: Claimed, now: datetime) -> int:
@@ -136,16 +161,26 @@ def expand_fanout(session: Session, row: Claimed, now: datetime) -> int:
     so expanding twice after a crash creates nothing twice). Returns how many were new."""
     meeting = session.get(Meeting, row.meeting_id) if row.meeting_id is not None else None
     network = session.get(Network, meeting.network_id) if meeting is not None else None
-    if meeting is None or network is None or meeting.status == MeetingStatus.CANCELLED.value:
-        return 0
     dm_kind = str(row.payload["kind"])
+    if meeting is None or network is None or dm_kind not in DM_AUDIENCE:
+        return 0
+    if meeting.status == MeetingStatus.CANCELLED.value and dm_kind != "cancelled_dm":
+        return 0
     prefix = row.key.removesuffix(":fanout")
-    users = _holders(session, network, str(row.payload["audience"]), meeting)
+    recipients = audience(session, network, meeting, DM_AUDIENCE[dm_kind])
     return enqueue(
         session,
         [
-            Planned(f"{prefix}:user={user}", dm_kind, user, row.due_at, meeting.id, row.payload)
-            for user in users
+            Planned(
+                f"{prefix}:person={e.person.id}",
+                dm_kind,
+                e.person.user_id,
+                row.due_at,
+                meeting.id,
+                row.payload,
+                person_id=e.person.id,
+            )
+            for e in recipients
         ],
         now,
     )
@@ -153,7 +188,7 @@ def expand_fanout(session: Session, row: Claimed, now: datetime) -> int:
 
 def cancel_stale(session: Session, meeting: Meeting) -> int:
     """Cancel pending scheduled posts of older versions of the meeting's time."""
-    kinds = [kind for post, dm, _ in SCHEDULED.values() for kind in (post, dm) if kind] + [FANOUT]
+    kinds = [kind for post, dm in SCHEDULED.values() for kind in (post, dm) if kind] + [FANOUT]
     current = f"%:meeting={meeting.id}:v={meeting.schedule_version}:%"
     result = session.execute(
         update(OutboxMessage)
@@ -191,19 +226,18 @@ def notify_now(
     *,
     tag: str,
 ) -> int:
-    """Immediate notices to the channel and every seat holder ("moved", "cancelled")."""
+    """Immediate notices of a change ("moved", "cancelled"), only to those already told about the
+    meeting: the channel if a post about it went there, and by direct message the expected people
+    who were told (decided when the notice goes out). A meeting nobody heard of tells nobody."""
     rows: list[Planned] = []
-    if config.channel:
+    if config.channel and sent_to_channel(session, meeting.id, CHANNEL_KINDS):
         rows.append(
             Planned(
                 f"{kind}:meeting={meeting.id}:{tag}:channel", kind, config.channel, now, meeting.id
             )
         )
-    rows.extend(
-        Planned(
-            f"{kind}_dm:meeting={meeting.id}:{tag}:user={user}", f"{kind}_dm", user, now, meeting.id
-        )
-        for user in _holders(session, network, "all")
+    rows.append(
+        _fanout(f"{kind}_dm:meeting={meeting.id}:{tag}:fanout", f"{kind}_dm", meeting, now, {})
     )
     return enqueue(session, rows, now)
 

@@ -17,7 +17,7 @@ from bot import texts
 from bot.calendar import CalendarEvent, meeting_ics
 from bot.datefmt import format_when
 from bot.domain import meetings as meeting_domain
-from bot.domain import seats as sd
+from bot.domain.seats import Expected
 from bot.models import (
     Meeting,
     MeetingStatus,
@@ -47,6 +47,7 @@ from bot.replies import (
     Reply,
     UserPick,
 )
+from jobs import planner
 
 CANCEL_KINDS = {"cancelled", "cancelled_dm"}
 
@@ -69,17 +70,21 @@ class RenderContext:
     now: datetime
 
 
-def _holds_seat(session: Session, meeting: Meeting, user_id: str, *, fixed: bool) -> str | None:
-    """The municipality name if ``user_id`` holds a seat (the fixed one, if asked) now."""
-    query = (
-        select(Municipality.name)
-        .join(Seat, Seat.municipality_code == Municipality.code)
-        .join(Person, Person.id == Seat.holder_id)
-        .where(Seat.network_id == meeting.network_id, Person.user_id == user_id)
-    )
-    if fixed:
-        query = query.where(Seat.kind == SeatKind.FIXED.value)
-    return session.scalars(query).first()
+def _person_id(session: Session, row: Claimed) -> int | None:
+    """The internal id of a direct message's person (rows planned before it was stored carry
+    only the platform's user id)."""
+    if row.person_id is not None:
+        return row.person_id
+    return session.scalar(select(Person.id).where(Person.user_id == row.recipient).limit(1))
+
+
+def _addressee(session: Session, meeting: Meeting, row: Claimed) -> Expected | None:
+    """The recipient of a direct message about the meeting, if they still are one now."""
+    network = session.get(Network, meeting.network_id)
+    person_id = _person_id(session, row)
+    if network is None or person_id is None:
+        return None
+    return planner.addressee(session, network, meeting, row.kind, person_id)
 
 
 def ics_attachment(meeting: Meeting, tz: ZoneInfo, now: datetime) -> Attachment:
@@ -126,22 +131,23 @@ def render(session: Session, row: Claimed, ctx: RenderContext) -> Rendered | Non
         case "announce", Meeting():
             return Rendered(reply(texts.announcement(meeting, news, tz)))
         case "announce_dm", Meeting():
-            municipality = _holds_seat(session, meeting, row.recipient, fixed=True)
-            if municipality is None:
+            coordinator = _addressee(session, meeting, row)
+            if coordinator is None:
                 return None
-            return Rendered(announce_dm_reply(session, meeting, municipality, row.recipient, tz))
+            return Rendered(announce_dm_reply(session, meeting, coordinator, tz))
         case "confirm_dm", Meeting():
-            seat_text = _expected_seat(session, meeting, row.recipient)
-            if seat_text is None:
+            expected = _addressee(session, meeting, row)
+            if expected is None:
                 return None
+            seat = texts.seat_label(SeatKind(expected.seat.kind), expected.seat.slot, definite=True)
             return Rendered(
                 Reply(
                     tuple(
                         texts.still_coming(
                             meeting_name(meeting),
                             format_when(meeting.starts_at, tz),
-                            seat_text[0],
-                            seat_text[1],
+                            seat,
+                            expected.municipality,
                         )
                     ),
                     buttons=(
@@ -163,7 +169,7 @@ def render(session: Session, row: Claimed, ctx: RenderContext) -> Rendered | Non
         case "reminder", Meeting():
             return Rendered(reply(texts.reminder(meeting, news, tz, direct=False)))
         case "reminder_dm", Meeting():
-            if _holds_seat(session, meeting, row.recipient, fixed=False) is None:
+            if _addressee(session, meeting, row) is None:
                 return None
             return Rendered(
                 reply(texts.reminder(meeting, news, tz, direct=True)),
@@ -172,15 +178,15 @@ def render(session: Session, row: Claimed, ctx: RenderContext) -> Rendered | Non
         case "starting", Meeting():
             minutes = max(1, round((meeting.starts_at - row.due_at).total_seconds() / 60))
             return Rendered(reply(texts.starting(meeting, minutes)))
-        case (("moved" | "moved_dm"), Meeting()):
-            if (
-                row.kind == "moved_dm"
-                and _holds_seat(session, meeting, row.recipient, fixed=False) is None
-            ):
-                return None
+        case "moved", Meeting():
             return Rendered(reply(texts.moved(meeting, tz)))
-        case (("cancelled" | "cancelled_dm"), Meeting()):
+        case "cancelled", Meeting():
             return Rendered(reply(texts.cancelled(meeting, tz)))
+        case (("moved_dm" | "cancelled_dm"), Meeting()):
+            if _addressee(session, meeting, row) is None:
+                return None
+            notice = texts.moved if row.kind == "moved_dm" else texts.cancelled
+            return Rendered(reply(notice(meeting, tz)))
         case "news", _:
             post = session.get(NewsPost, int(row.payload.get("news_id", 0)))
             if post is None:
@@ -231,6 +237,7 @@ def _refresh(session: Session, row: Claimed, ctx: RenderContext) -> Rendered | N
         original.payload,
         None,
         None,
+        original.person_id,
     )
     rendered = render(session, as_new, ctx)
     if rendered is None:
@@ -238,31 +245,14 @@ def _refresh(session: Session, row: Claimed, ctx: RenderContext) -> Rendered | N
     return Rendered(rendered.reply, update_of=Posted(*where))
 
 
-def _expected_seat(session: Session, meeting: Meeting, user_id: str) -> tuple[str, str] | None:
-    """(seat label, municipality) if ``user_id`` is expected at the meeting now."""
-    person = session.scalars(select(Person).where(Person.user_id == user_id)).first()
-    network = session.get(Network, meeting.network_id)
-    if person is None or network is None:
-        return None
-    for municipality in sd.roster(session, network, meeting):
-        for seat in municipality.seats:
-            if (
-                seat.attendee is not None
-                and seat.attendee.id == person.id
-                and seat.status == "expected"
-            ):
-                return texts.seat_label(seat.kind, seat.slot, definite=True), municipality.name
-    return None
-
-
 def announce_dm_reply(
-    session: Session, meeting: Meeting, municipality: str, user_id: str, tz: ZoneInfo
+    session: Session, meeting: Meeting, coordinator: Expected, tz: ZoneInfo
 ) -> Reply:
     """The coordinator's announcement: for each flexible seat, keep its holder or pick a colleague
     for this meeting; colleagues whose fagområder match the meeting's theme are suggested."""
     network = session.get(Network, meeting.network_id)
     assert network is not None
-    code = session.scalar(select(Municipality.code).where(Municipality.name == municipality))
+    code = coordinator.seat.municipality_code
     seats = session.scalars(
         select(Seat)
         .where(
@@ -289,16 +279,18 @@ def announce_dm_reply(
     suggestions = _suggestions(session, network, code, meeting)
     context = texts.pick_suggestions(suggestions) if suggestions else None
     return Reply(
-        tuple(texts.announce_dm(meeting, municipality, tz)), picks=tuple(picks), context=context
+        tuple(texts.announce_dm(meeting, coordinator.municipality, tz)),
+        picks=tuple(picks),
+        context=context,
     )
 
 
 def _suggestions(
-    session: Session, network: Network, code: int | None, meeting: Meeting
+    session: Session, network: Network, code: int, meeting: Meeting
 ) -> list[tuple[str, str]]:
     """Known colleagues (people who have been on a seat of the municipality) whose fagområder
     match the meeting's themes, and who hold no seat now."""
-    if code is None or not meeting.themes:
+    if not meeting.themes:
         return []
     wanted = {t.casefold() for t in meeting.themes}
     # IN (subquery), not DISTINCT: PostgreSQL cannot compare the json themes column.
@@ -406,11 +398,12 @@ def render_consent(session: Session, row: Claimed, ctx: RenderContext) -> Render
             municipality = session.get(Municipality, seat.municipality_code)
             assert municipality
             label = texts.seat_label(SeatKind(seat.kind), seat.slot, definite=True)
+            absent = session.get(Person, int(row.payload.get("person_id", 0)))
             return Rendered(
                 Reply(
                     tuple(
                         texts.regrets_notice(
-                            str(row.payload.get("person")),
+                            absent.name if absent else str(row.payload.get("person", "")),
                             label,
                             municipality.name,
                             texts.meeting_name(meeting),

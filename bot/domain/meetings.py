@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from bot.db import insert_ignore
 from bot.domain.errors import DomainError, ErrorKind
 from bot.models import (
     AgendaItem,
@@ -16,6 +17,7 @@ from bot.models import (
     Meeting,
     MeetingFormat,
     MeetingStatus,
+    MeetingTold,
     Network,
     NetworkFacilitator,
     NewsPost,
@@ -348,4 +350,22 @@ def news_for(session: Session, meeting: Meeting) -> list[NewsPost]:
         session.scalars(
             select(NewsPost).where(NewsPost.meeting_id == meeting.id).order_by(NewsPost.id)
         )
+    )
+
+
+def record_told(
+    session: Session, meeting_id: int, person_id: int, kind: str, now: datetime
+) -> None:
+    """Remember that a person was told about a meeting (the first post that did so is kept)."""
+    insert_ignore(
+        session,
+        MeetingTold.__table__,  # type: ignore[arg-type]
+        [{"meeting_id": meeting_id, "person_id": person_id, "kind": kind, "told_at": now}],
+    )
+
+
+def told_people(session: Session, meeting: Meeting) -> set[int]:
+    """Internal ids of everyone who was told about the meeting by direct message."""
+    return set(
+        session.scalars(select(MeetingTold.person_id).where(MeetingTold.meeting_id == meeting.id))
     )

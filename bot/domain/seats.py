@@ -847,7 +847,30 @@ class RosterMunicipality:
         )
 
 
-def roster(session: Session, network: Network, meeting: Meeting) -> list[RosterMunicipality]:
+@dataclass(frozen=True, slots=True)
+class Expected:
+    """Someone expected at a meeting, and on which seat."""
+
+    person: Person
+    seat: Seat
+    municipality: str
+    role: str  # "holder" | "substitute"
+    status: str  # expected | confirmed
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.role == "holder" and self.seat.kind == SeatKind.FIXED.value
+
+
+def _seat_attendance(
+    session: Session, network: Network, meeting: Meeting
+) -> list[tuple[Seat, str, RosterSeat]]:
+    """Every member seat with who fills it at the meeting, by municipality name and seat.
+
+    A seat's attendance row (regrets, a confirmation, a substitute) says who fills it; without
+    one, an approved holder is expected. A pending applicant fills nothing: they have not been
+    let in yet. A holder's row left from an earlier holder is ignored.
+    """
     rows = {
         a.seat_id: a
         for a in session.scalars(select(Attendance).where(Attendance.meeting_id == meeting.id))
@@ -865,35 +888,53 @@ def roster(session: Session, network: Network, meeting: Meeting) -> list[RosterM
         .where(Seat.network_id == network.id)
         .order_by(Municipality.name, Seat.kind != SeatKind.FIXED.value, Seat.slot)
     ).all()
-    people = {p.id: p for p in session.scalars(select(Person))}
-    result: dict[str, list[RosterSeat]] = {}
+    wanted = {r.person_id for r in rows.values()} | {s.holder_id for s, _ in seats if s.holder_id}
+    people = (
+        {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(wanted)))}
+        if wanted
+        else {}
+    )
+    approved_holder = {
+        seat.id: people.get(seat.holder_id)
+        for seat, _ in seats
+        if seat.holder_id and seat.status == SeatStatus.HELD.value
+    }
+    result = []
     for seat, name in seats:
-        row = rows.get(seat.id)
-        if row is not None:
-            entry = RosterSeat(
-                SeatKind(seat.kind), seat.slot, people.get(row.person_id), row.role, row.status
-            )
-        elif seat.holder_id and seat.status == SeatStatus.HELD.value:
-            entry = RosterSeat(
-                SeatKind(seat.kind),
-                seat.slot,
-                people.get(seat.holder_id),
-                "holder",
-                AttendanceStatus.EXPECTED.value,
-            )
+        kind, row = SeatKind(seat.kind), rows.get(seat.id)
+        holder = approved_holder.get(seat.id)
+        if (
+            row is not None
+            and row.role == "holder"
+            and (holder is None or row.person_id != holder.id)
+        ):
+            row = None  # a row left by an earlier holder: it says nothing about this one
+        if row is not None and row.role == "substitute":
+            entry = RosterSeat(kind, seat.slot, people.get(row.person_id), row.role, row.status)
+        elif holder is not None:
+            status = row.status if row is not None else AttendanceStatus.EXPECTED.value
+            entry = RosterSeat(kind, seat.slot, holder, "holder", status)
         else:
-            entry = RosterSeat(SeatKind(seat.kind), seat.slot, None, "", "")
+            entry = RosterSeat(kind, seat.slot, None, "", "")
+        result.append((seat, name, entry))
+    return result
+
+
+def roster(session: Session, network: Network, meeting: Meeting) -> list[RosterMunicipality]:
+    result: dict[str, list[RosterSeat]] = {}
+    for _seat, name, entry in _seat_attendance(session, network, meeting):
         result.setdefault(name, []).append(entry)
     return [RosterMunicipality(name, tuple(entries)) for name, entries in result.items()]
 
 
-def expected_attendees(session: Session, network: Network, meeting: Meeting) -> list[Person]:
-    """Everyone expected at the meeting: holders without regrets, and accepted substitutes."""
+def expected_at(session: Session, network: Network, meeting: Meeting) -> list[Expected]:
+    """The one answer to "who is expected at this meeting": approved seat holders who sent no
+    regrets, and accepted substitutes who sent none either. Every direct message about a meeting
+    is addressed from this, at the moment it is sent."""
     return [
-        seat.attendee
-        for municipality in roster(session, network, meeting)
-        for seat in municipality.seats
-        if seat.attendee is not None and seat.status != AttendanceStatus.DECLINED.value
+        Expected(entry.attendee, seat, name, entry.role, entry.status)
+        for seat, name, entry in _seat_attendance(session, network, meeting)
+        if entry.attendee is not None and entry.status != AttendanceStatus.DECLINED.value
     ]
 
 

@@ -1,0 +1,419 @@
+"""Who gets which post about a meeting: one definition ("who is expected"), decided when a post
+is sent, and moves and cancellations only to those already told.
+
+The first test plays every combination out against the fake Slack on both engines. The property
+drives random seat and attendance histories and checks each post's recipients against a formula
+written here from the raw tables, independently of the code under test.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from bot.clock import FixedClock
+from bot.config import Settings
+from bot.db import SessionFactory, make_engine, make_session_factory
+from bot.domain.municipalities import default_directory
+from bot.domain.registration import Actor
+from bot.models import (
+    Attendance,
+    OutboxMessage,
+    OutboxStatus,
+    Person,
+    Seat,
+    SeatOffer,
+    SeatRequest,
+)
+from bot.notify import Attachment, Posted
+from bot.replies import Reply
+from bot.runtime import build_core
+from bot.service import Klimanet, MeetingSettings
+from jobs.delivery import Delivery, DeliveryConfig
+from tests.deliverybot import CHANNEL, FACILITATOR, new_delivery
+from tests.support.fake_slack import FakeSlack
+
+PEOPLE = {
+    name: Actor("T0001", f"U0{name.upper()}", name)
+    for name in (
+        [
+            "Anna",
+            "Bo",
+            "Carl",
+            "Dorte",
+            "Eva",
+            "Frank",
+            "Gitte",
+            "Hans",
+            "Ida",
+            "Jens",
+            "Kirsten",
+            "Lars",
+            "Mona",
+        ]
+    )
+}
+A = PEOPLE
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+def mention(actor: Actor) -> str:
+    return f"<@{actor.user_id}>"
+
+
+def answer(service: Klimanet, actor: Actor, text: str) -> str:
+    outcome = service.command(actor, text)
+    assert isinstance(outcome, Reply), outcome
+    return outcome.text
+
+
+def request_of(sessions: SessionFactory, actor: Actor) -> int:
+    with sessions() as session:
+        return int(
+            session.scalars(
+                select(SeatRequest.id)
+                .join(Person, Person.id == SeatRequest.person_id)
+                .where(Person.user_id == actor.user_id, SeatRequest.status == "pending")
+            ).one()
+        )
+
+
+def offer_to(sessions: SessionFactory, actor: Actor) -> int | None:
+    with sessions() as session:
+        return session.scalars(
+            select(SeatOffer.id)
+            .join(Person, Person.id == SeatOffer.to_person_id)
+            .where(Person.user_id == actor.user_id, SeatOffer.status == "pending")
+        ).first()
+
+
+# -- every combination, against the fake Slack, on both engines ---------------------------------
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeSlack]:
+    with FakeSlack() as fake:
+        yield fake
+        fake.assert_no_invalid_payloads()
+
+
+def test_every_post_reaches_exactly_the_expected(
+    database_url: str, fake: FakeSlack, clock: FixedClock
+) -> None:
+    settings = Settings(
+        database_url=database_url,
+        channel=CHANNEL,
+        admins=frozenset({FACILITATOR.user_id}),
+        registration="approval",
+    )
+    core = build_core(settings, clock)
+    delivery = new_delivery(core, fake, settings, clock)
+    service, sessions = core.service, core.sessions
+    try:
+
+        def at(when: datetime) -> None:
+            clock._at = when  # noqa: SLF001 - tests move the fixed clock
+            delivery.drain()
+
+        def approve(actor: Actor) -> None:
+            service.click(FACILITATOR, "request_approve", str(request_of(sessions, actor)))
+
+        def accept(actor: Actor, yes: bool = True) -> None:
+            offer = offer_to(sessions, actor)
+            assert offer is not None, actor
+            service.click(actor, "offer_accept" if yes else "offer_decline", str(offer))
+
+        def dms(marker: str, since: int = 0) -> list[str]:
+            """Who got a direct message containing ``marker`` (user ids, sorted)."""
+            return sorted(
+                str(c.args["channel"])[1:]
+                for c in fake.calls("chat.postMessage", ok=True)[since:]
+                if str(c.args["channel"]).startswith("D") and marker in str(c.args["text"])
+            )
+
+        def channel_posts(marker: str) -> int:
+            return sum(
+                marker in str(c.args["text"])
+                for c in fake.calls("chat.postMessage", ok=True)
+                if c.args["channel"] == CHANNEL
+            )
+
+        # Aarhus: Anna coordinates; Bo sends regrets; Carl names Dorte, who accepts.
+        # Odense: Eva coordinates; Frank stays pending; Gitte is approved late.
+        # Vejle: Hans sends regrets naming Ida, who declines.
+        # Kolding: Jens hands his seat over to Kirsten. Herning: Lars gives his seat up.
+        for name, town in [
+            ("Anna", "Aarhus"), ("Bo", "Aarhus"), ("Carl", "Aarhus"),
+            ("Eva", "Odense"), ("Frank", "Odense"), ("Gitte", "Odense"),
+            ("Hans", "Vejle"), ("Jens", "Kolding"), ("Lars", "Herning"),
+        ]:  # fmt: skip
+            answer(service, A[name], f"tilmeld {town}")
+        for name in ("Anna", "Bo", "Carl", "Eva", "Hans", "Jens", "Lars"):
+            approve(A[name])
+        answer(
+            service,
+            FACILITATOR,
+            'møde opret 15.03.2027 10:00-12:00 online "Vintermøde" link=https://m.example/1',
+        )
+        at(utc(2027, 2, 28, 12, 0))
+        answer(service, A["Bo"], "afbud 1")
+        answer(service, A["Hans"], f"afbud 1 {mention(A['Ida'])}")
+        delivery.drain()  # the request reaches Ida before she answers it
+        accept(A["Ida"], yes=False)
+
+        # Announcement: the channel, and the coordinators who are expected (not Hans: regrets).
+        mark = len(fake.calls("chat.postMessage", ok=True))
+        at(utc(2027, 3, 1, 8, 0))
+        assert channel_posts("Nyt møde") == 1
+        assert dms("kontaktperson", mark) == ["U0ANNA", "U0EVA", "U0JENS", "U0LARS"]
+
+        # Gitte is approved after the announcement; the meeting moves a day later.
+        approve(A["Gitte"])
+        mark = len(fake.calls("chat.postMessage", ok=True))
+        answer(service, FACILITATOR, "møde flyt 1 16.03.2027 10:00-12:00")
+        delivery.drain()
+        # Only those told: the channel and the four coordinators; Gitte never heard of it.
+        assert channel_posts("Mødet er flyttet") == 1
+        assert dms("Mødet er flyttet", mark) == ["U0ANNA", "U0EVA", "U0JENS", "U0LARS"]
+
+        # After the move: Carl names Dorte, Jens hands over to Kirsten, Lars gives up his seat.
+        answer(service, A["Carl"], f"afbud 1 {mention(A['Dorte'])}")
+        accept(A["Dorte"])
+        answer(service, A["Jens"], f"overdrag {mention(A['Kirsten'])}")
+        accept(A["Kirsten"])
+        service.confirm_release(A["Lars"])
+        expected = ["U0ANNA", "U0DORTE", "U0EVA", "U0GITTE", "U0KIRSTEN"]
+
+        mark = len(fake.calls("chat.postMessage", ok=True))
+        at(utc(2027, 3, 14, 8, 0))  # confirm=2d@09:00 before 16 March
+        assert dms("Kommer du stadig?", mark) == expected
+        # Eva sends regrets an hour before the reminder: it is respected.
+        at(utc(2027, 3, 15, 7, 0))
+        answer(service, A["Eva"], "afbud 1")
+        mark = len(fake.calls("chat.postMessage", ok=True))
+        at(utc(2027, 3, 15, 8, 0))  # reminder=1d@09:00
+        assert channel_posts("Påmindelse") == 1
+        reminded = [e for e in expected if e != "U0EVA"]
+        assert dms("Påmindelse", mark) == reminded
+        assert sorted(u.channel_id[1:] for u in fake.uploads) == reminded  # the .ics files
+
+        # Cancelled: the channel, and everyone told who is still expected.
+        mark = len(fake.calls("chat.postMessage", ok=True))
+        answer(service, FACILITATOR, "møde aflys 1 Sygdom")
+        delivery.drain()
+        assert channel_posts("Mødet er aflyst") == 1
+        assert dms("Mødet er aflyst", mark) == reminded
+        # Frank (pending) never got a direct message; Ida (declined) only the request itself.
+        got = [str(c.args["channel"])[1:] for c in fake.calls("chat.postMessage", ok=True)]
+        assert "U0FRANK" not in got
+        assert got.count("U0IDA") == 1 and dms("vikar", 0).count("U0IDA") == 1
+    finally:
+        delivery.close()
+        core.engine.dispose()
+
+
+# -- the property: random histories, recipients from the raw tables ------------------------------
+
+
+class Recorder:
+    """A notifier that records who got which direct message (the property is about addressing,
+    not about Slack; the test above covers Slack)."""
+
+    def __init__(self) -> None:
+        self.posts: list[tuple[str, Reply]] = []
+
+    def post(self, recipient: str, reply: Reply) -> Posted:
+        self.posts.append((recipient, reply))
+        return Posted(recipient, f"{len(self.posts)}.0")
+
+    def attach(self, posted: Posted, attachment: Attachment) -> None:
+        pass
+
+    def update(self, posted: Posted, reply: Reply) -> None:
+        pass
+
+
+def expected_from_tables(sessions: SessionFactory) -> set[str]:
+    """Who is expected at meeting 1, from the raw rows: accepted substitutes who did not send
+    regrets, and approved holders of seats with no substitute who did not send regrets."""
+    with sessions() as session:
+        rows = list(session.scalars(select(Attendance)))
+        seats = list(session.scalars(select(Seat)))
+        ids = {p.id: p.user_id for p in session.scalars(select(Person))}
+    users = {ids[r.person_id] for r in rows if r.role == "substitute" and r.status != "declined"}
+    for seat in seats:
+        if seat.holder_id is None or seat.status != "held":
+            continue
+        on_seat = [r for r in rows if r.seat_id == seat.id]
+        if any(r.role == "substitute" for r in on_seat):
+            continue
+        if any(r.person_id == seat.holder_id and r.status == "declined" for r in on_seat):
+            continue
+        users.add(ids[seat.holder_id])
+    return users
+
+
+def coordinators_from_tables(sessions: SessionFactory, expected: set[str]) -> set[str]:
+    with sessions() as session:
+        fixed = set(
+            session.scalars(
+                select(Person.user_id)
+                .join(Seat, Seat.holder_id == Person.id)
+                .where(Seat.kind == "fixed", Seat.status == "held")
+            )
+        )
+    return expected & fixed
+
+
+def told_from_outbox(sessions: SessionFactory) -> set[str]:
+    """Everyone a direct message about meeting 1 went to (the delivery ledger)."""
+    with sessions() as session:
+        return set(
+            session.scalars(
+                select(OutboxMessage.recipient).where(
+                    OutboxMessage.meeting_id.is_not(None),
+                    OutboxMessage.person_id.is_not(None),
+                    OutboxMessage.status == OutboxStatus.SENT.value,
+                )
+            )
+        )
+
+
+MEMBERS = ["Anna", "Bo", "Carl", "Dorte", "Eva", "Frank"]
+TOWNS = ["Aarhus", "Odense"]
+step = st.one_of(
+    st.tuples(st.just("register"), st.sampled_from(MEMBERS), st.sampled_from(TOWNS)),
+    st.tuples(st.just("approve"), st.sampled_from(MEMBERS), st.none()),
+    st.tuples(st.just("release"), st.sampled_from(MEMBERS), st.none()),
+    st.tuples(st.just("regrets"), st.sampled_from(MEMBERS), st.none()),
+    st.tuples(st.just("confirm"), st.sampled_from(MEMBERS), st.none()),
+    st.tuples(st.just("substitute"), st.sampled_from(MEMBERS), st.sampled_from(MEMBERS)),
+    st.tuples(st.just("send"), st.sampled_from(MEMBERS), st.sampled_from(MEMBERS)),
+    st.tuples(st.just("handover"), st.sampled_from(MEMBERS), st.sampled_from(MEMBERS)),
+    st.tuples(st.just("answer"), st.sampled_from(MEMBERS), st.booleans()),
+)
+history = st.lists(step, max_size=8)
+
+
+def apply(service: Klimanet, sessions: SessionFactory, op: tuple[str, str, object]) -> None:
+    """One step of a history; steps the rules refuse are answered in Danish and change nothing."""
+    what, who, other = op
+    actor = A[who]
+    target = A[str(other)] if isinstance(other, str) and other in A else None
+    match what:
+        case "register":
+            service.command(actor, f"tilmeld {other}")
+        case "approve":
+            with sessions() as session:
+                pending = session.scalars(
+                    select(SeatRequest.id)
+                    .join(Person, Person.id == SeatRequest.person_id)
+                    .where(Person.user_id == actor.user_id, SeatRequest.status == "pending")
+                ).first()
+            if pending is not None:
+                service.click(FACILITATOR, "request_approve", str(pending))
+        case "release":
+            service.confirm_release(actor)
+        case "regrets":
+            service.command(actor, "afbud 1")
+        case "confirm":
+            service.command(actor, "deltager 1")
+        case "substitute":
+            assert target is not None
+            service.command(actor, f"afbud 1 {mention(target)}")
+        case "send":
+            assert target is not None
+            service.command(actor, f"vikar 1 {mention(target)} fleksibel 1")
+        case "handover":
+            assert target is not None
+            service.command(actor, f"overdrag {mention(target)}")
+        case "answer":
+            offer = offer_to(sessions, actor)
+            if offer is not None:
+                service.click(actor, "offer_accept" if other else "offer_decline", str(offer))
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(before=history, after_announce=history, after_confirm=history, late=history)
+def test_recipients_follow_the_state_at_send_time(
+    sqlite_template: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    before: list[tuple[str, str, object]],
+    after_announce: list[tuple[str, str, object]],
+    after_confirm: list[tuple[str, str, object]],
+    late: list[tuple[str, str, object]],
+) -> None:
+    path = tmp_path_factory.mktemp("prop") / "klimanet.db"
+    shutil.copy(sqlite_template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    sessions = make_session_factory(engine)
+    clock = FixedClock(utc(2027, 1, 4, 9, 0))
+    service = Klimanet(
+        sessions,
+        default_directory(),
+        clock,
+        meeting_settings=MeetingSettings(channel=CHANNEL, registration="approval"),
+    )
+    service.make_facilitator(FACILITATOR.user_id)
+    recorder = Recorder()
+    delivery = Delivery(
+        sessions,
+        recorder,
+        clock,
+        MeetingSettings().tz,
+        config=DeliveryConfig(workers=1, per_channel_interval=0),
+    )
+    try:
+        answer(service, FACILITATOR, 'møde opret 15.03.2027 10:00-12:00 fysisk "Forårsmøde"')
+
+        def phase(ops: list[tuple[str, str, object]], at: datetime) -> set[str]:
+            """Apply ``ops`` shortly before ``at``, then deliver what falls due at ``at``;
+            return the direct-message recipients of that moment."""
+            clock._at = at - timedelta(hours=1)  # noqa: SLF001
+            for op in ops:
+                apply(service, sessions, op)
+            delivery.drain()
+            mark = len(recorder.posts)
+            clock._at = at  # noqa: SLF001
+            delivery.drain()
+            return {r for r, _ in recorder.posts[mark:] if r.startswith("U")}
+
+        announced = phase(before, utc(2027, 3, 1, 8, 0))
+        expected = expected_from_tables(sessions)
+        assert announced == coordinators_from_tables(sessions, expected)
+
+        asked = phase(after_announce, utc(2027, 3, 13, 8, 0))
+        assert asked == expected_from_tables(sessions)
+
+        reminded = phase(after_confirm, utc(2027, 3, 14, 8, 0))
+        assert reminded == expected_from_tables(sessions)
+
+        clock._at = utc(2027, 3, 14, 12, 0)  # noqa: SLF001
+        for op in late:
+            apply(service, sessions, op)
+        delivery.drain()
+        told = told_from_outbox(sessions)
+        expected = expected_from_tables(sessions)
+        mark = len(recorder.posts)
+        answer(service, FACILITATOR, "møde aflys 1")
+        delivery.drain()
+        cancelled = {r for r, _ in recorder.posts[mark:] if r.startswith("U")}
+        assert cancelled == expected & told
+        assert CHANNEL in {r for r, _ in recorder.posts[mark:]}  # the channel was told
+    finally:
+        delivery.close()
+        engine.dispose()
