@@ -28,7 +28,6 @@ import logging
 import os
 import pstats
 import random
-import secrets
 import statistics
 import sys
 import tempfile
@@ -43,8 +42,9 @@ from datetime import time as wall_time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
+from bench.common import postgres_database, print_table, verdict
 from bot.config import Settings
 from bot.db import transaction
 from bot.domain.meetings import MeetingDraft, create_meeting
@@ -549,23 +549,6 @@ def sqlite_database() -> Iterator[str]:
         yield f"sqlite:///{Path(workdir) / 'klimanet.db'}"
 
 
-@contextmanager
-def postgres_database(admin_url: str) -> Iterator[str]:
-    """A fresh database on the server tests/with_postgres.sh started; dropped afterwards."""
-    name = f"klimanet_fanout_{secrets.token_hex(4)}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f"CREATE DATABASE {name}"))
-        try:
-            yield admin_url.rsplit("/", 1)[0] + "/" + name
-        finally:
-            with admin.connect() as connection:
-                connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-    finally:
-        admin.dispose()
-
-
 def bench_database(
     database: str, new_database: Callable[[], AbstractContextManager[str]]
 ) -> DatabaseResults:
@@ -605,19 +588,6 @@ def bench_database(
 
 
 # -- output -------------------------------------------------------------------------------------------
-
-
-def verdict(passed: bool) -> str:
-    return "PASS" if passed else "FAIL"
-
-
-def print_table(title: str, header: list[str], rows: list[list[str]]) -> None:
-    widths = [max(len(cell) for cell in column) for column in zip(header, *rows, strict=True)]
-    print(f"\n{title}")
-    print("  ".join(cell.ljust(width) for cell, width in zip(header, widths, strict=True)))
-    print("  ".join("-" * width for width in widths))
-    for row in rows:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
 
 
 def report(results: list[DatabaseResults]) -> None:
@@ -745,7 +715,7 @@ def main() -> int:
     ]
     admin_url = os.environ.get(POSTGRES_ENV)
     if admin_url:
-        databases.append(("postgresql", lambda: postgres_database(admin_url)))
+        databases.append(("postgresql", lambda: postgres_database(admin_url, "klimanet_fanout")))
     # Timings on a shared machine are only as good as its idle CPUs: say how busy it was.
     load_before = os.getloadavg()[0]
     results = [bench_database(name, new_database) for name, new_database in databases]

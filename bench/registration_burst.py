@@ -21,7 +21,6 @@ import json
 import os
 import platform
 import random
-import secrets
 import signal
 import socket
 import subprocess
@@ -39,6 +38,7 @@ from pathlib import Path
 import requests
 from sqlalchemy import create_engine, text
 
+from bench.common import postgres_database, verdict
 from bot.domain.municipalities import default_directory
 from bot.runtime import HTTP_THREADS
 from tests.support.fake_slack import FakeSlack, InvalidPayload
@@ -400,23 +400,6 @@ def sqlite_database(workdir: Path) -> Iterator[str]:
     yield f"sqlite:///{workdir / 'klimanet-bench.db'}"
 
 
-@contextmanager
-def postgres_database(admin_url: str) -> Iterator[str]:
-    """A fresh database on the server the test script started; dropped afterwards."""
-    name = f"klimanet_bench_{secrets.token_hex(4)}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f"CREATE DATABASE {name}"))
-        try:
-            yield admin_url.rsplit("/", 1)[0] + "/" + name
-        finally:
-            with admin.connect() as connection:
-                connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-    finally:
-        admin.dispose()
-
-
 def count_seats(database_url: str) -> tuple[int, Counter[str]]:
     engine = create_engine(database_url)
     try:
@@ -493,10 +476,6 @@ def machine_busy(window_s: float = BUSY_WINDOW_S) -> float:
     total_after, idle_after = sample()
     total = total_after - total_before
     return 1 - (idle_after - idle_before) / total if total else 0.0
-
-
-def verdict(passed: bool) -> str:
-    return "PASS" if passed else "FAIL"
 
 
 def log_problems(lines: Sequence[str]) -> list[str]:
@@ -671,7 +650,7 @@ def main() -> int:
         with sqlite_database(workdir) as sqlite_url:
             ran &= bench_database("sqlite", sqlite_url, workdir, burst)
         if admin_url:
-            with postgres_database(admin_url) as postgres_url:
+            with postgres_database(admin_url, "klimanet_bench") as postgres_url:
                 ran &= bench_database("postgresql", postgres_url, workdir, burst)
         else:
             print(
