@@ -49,7 +49,7 @@ def running_bot(
     )
     runtime = build_slack(settings, clock)
     try:
-        with serve_wsgi(wsgi_app(runtime.app, runtime.core.engine), threads=HTTP_THREADS) as base:
+        with serve_wsgi(wsgi_app(runtime), threads=HTTP_THREADS) as base:
             driver = SlackDriver(base + "/slack/events", SIGNING_SECRET, fake)
             with driver:
                 yield SlackBot(base, driver, fake, runtime)
