@@ -1077,8 +1077,8 @@ MEETING_ONE_LINE = f'{COMMAND} møde opret 25.06.2027 10:00-12:00 online "Titel"
 
 
 def form_unavailable(one_line: str) -> str:
-    """Slack did not open the form in time; the same thing works as one command line."""
+    """Slack did not open the form (in time); the same thing works as one command line."""
     return (
-        ":warning: Formularen kunne ikke åbnes, fordi Slack svarede for langsomt. "
+        ":warning: Formularen kunne ikke åbnes lige nu. "
         f"Prøv igen om lidt, eller skriv det hele på én linje, fx `{one_line}`."
     )
