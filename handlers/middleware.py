@@ -12,8 +12,12 @@ from bot import texts
 from bot.inbound import InboundMemory
 from bot.slack.client import respond
 from handlers.common import Background
+from handlers.edge import INTERACTION_TYPES
 
 log = logging.getLogger("klimanet.edge")
+
+# What comes from a person or their workspace: a command (which has no "type"), these.
+INBOUND_TYPES = INTERACTION_TYPES | {"event_callback"}
 
 
 def teams_of(body: Mapping[str, Any]) -> set[str]:
@@ -87,16 +91,3 @@ def register(app: App, memory: InboundMemory, home_team: str, background: Backgr
             log.info("ignored a repeated event")
             return BoltResponse(status=200, body="")
         return next()
-
-
-INBOUND_TYPES = frozenset(
-    {
-        "event_callback",
-        "block_actions",
-        "block_suggestion",
-        "view_submission",
-        "view_closed",
-        "shortcut",
-        "message_action",
-    }
-)
