@@ -75,7 +75,8 @@ def register(app: App, memory: InboundMemory, home_team: str, background: Backgr
         teams = teams_of(body)
         if teams == {home_team}:
             return next()
-        log.warning("refused a request from another workspace (teams %s)", sorted(teams))
+        named = [team[:24] for team in sorted(teams)]
+        log.warning("refused a request from another workspace (teams %s)", named)
         if body.get("type") == "event_callback":
             return BoltResponse(status=200, body="")  # events from elsewhere are ignored
         return refusal(body, background)
