@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 from dotenv import load_dotenv
 
@@ -91,10 +92,14 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    if not settings.socket_mode and not settings.slack_signing_secret:
+    if (args.http or not settings.socket_mode) and not settings.slack_signing_secret:
         print("klimanet: configuration error: SLACK_SIGNING_SECRET is missing", file=sys.stderr)
         return 2
-    slack = runtime.build_slack(settings, clock)
+    try:
+        slack = runtime.build_slack(settings, clock)
+    except runtime.SlackUnavailable as err:
+        print(f"klimanet: Slack refused to start the bot: {err}", file=sys.stderr)
+        return 2
     from jobs.scheduler import start_scheduler
 
     scheduler = start_scheduler(
@@ -105,24 +110,36 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         if settings.socket_mode and not args.http:
-            from slack_bolt.adapter.socket_mode import SocketModeHandler
-
+            assert settings.slack_app_token is not None  # socket_mode says so
             log.info("starting in Socket Mode")
-            SocketModeHandler(slack.app, settings.slack_app_token).start()  # type: ignore[no-untyped-call]
+            runtime.socket_mode_handler(slack, settings.slack_app_token).start()  # type: ignore[no-untyped-call]
             return 0
-        return serve_http(runtime.wsgi_app(slack.app, slack.core.engine), args.host, args.port)
+        return serve_http(runtime.wsgi_app(slack), args.host, args.port)
     finally:
         scheduler.shutdown(wait=False)
         slack.close()
 
 
-def serve_http(application: object, host: str, port: int) -> int:
-    """Waitress: a production WSGI server with a thread pool (Bolt's dev server is not)."""
+def http_server(application: object, host: str, port: int) -> Any:
+    """Waitress: a production WSGI server with a thread pool (Bolt's dev server is not).
+
+    It refuses bodies over the edge's limit itself, so it never buffers more than that.
+    """
     from waitress import create_server  # type: ignore[import-untyped]
 
-    from bot.runtime import HTTP_THREADS
+    from bot.runtime import HTTP_THREADS, MAX_BODY_BYTES
 
-    server = create_server(application, host=host, port=port, threads=HTTP_THREADS)
+    return create_server(
+        application,
+        host=host,
+        port=port,
+        threads=HTTP_THREADS,
+        max_request_body_size=MAX_BODY_BYTES,
+    )
+
+
+def serve_http(application: object, host: str, port: int) -> int:
+    server = http_server(application, host, port)
     signal.signal(signal.SIGTERM, lambda *_: server.close())
     log.info("listening on http://%s:%s (POST /slack/events, GET /health)", host, port)
     try:

@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine, select
 
-from bot.clock import Clock
+from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.db import (
     SessionFactory,
@@ -32,11 +33,17 @@ from bot.db import (
 from bot.db import upgrade as upgrade_schema
 from bot.domain.municipalities import default_directory
 from bot.domain.schedule import parse_schedule
+from bot.inbound import InboundMemory
 from bot.models import Network, NetworkFacilitator
 from bot.notify import Notifier
 from bot.outbox import Claimed
 from bot.service import Klimanet, MeetingSettings, ProfileLookup
-from bot.slack.client import make_web_client
+from bot.slack.client import (
+    FORM_TIMEOUT,
+    PROFILE_TIMEOUT,
+    make_deadline_client,
+    make_web_client,
+)
 from bot.slack.notifier import SlackNotifier
 from bot.slack.profiles import slack_profiles
 from jobs.delivery import Delivery, DeliveryConfig
@@ -44,6 +51,8 @@ from jobs.render import Rendered
 
 if TYPE_CHECKING:
     from handlers.common import Background
+    from handlers.forms import Forms
+    from handlers.socket_mode import OnceSocketModeHandler
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +61,12 @@ HTTP_THREADS = 32
 LISTENER_THREADS = 16
 # Few on purpose: the work is CPU-bound under the GIL, and every extra busy thread slows the acks.
 WORK_THREADS = 4
+# Threads that open modals: each waits at most FORM_TIMEOUT for Slack, and a form whose trigger
+# expired while queued is answered at once, so a burst of forms drains within seconds.
+FORM_THREADS = 8
+
+# Slack's requests are a few kB; the edge and the HTTP server refuse anything over this.
+MAX_BODY_BYTES = 1024 * 1024
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -118,6 +133,10 @@ def sync_network_settings(sessions: SessionFactory, settings: Settings) -> None:
         )
 
 
+class SlackUnavailable(Exception):
+    """Slack refused the bot token at start (``auth.test``); the message says why, in one line."""
+
+
 @dataclass
 class SlackRuntime:
     core: Core
@@ -125,11 +144,28 @@ class SlackRuntime:
     app: App
     delivery: Delivery
     background: Background
+    forms: Forms
+    memory: InboundMemory
+    team_id: str
+    signing_secret: str | None
 
     def close(self) -> None:
+        self.forms.shutdown()
         self.background.shutdown()
         self.delivery.close()
         self.core.engine.dispose()
+
+
+def workspace_of(client: WebClient) -> str:
+    """The team id of the workspace the bot token belongs to: the one workspace Klimanet serves."""
+    try:
+        identity = client.auth_test()
+    except SlackApiError as error:
+        raise SlackUnavailable(f"auth.test failed: {error.response.get('error')}") from None
+    team_id = identity.get("team_id")
+    if not isinstance(team_id, str) or not team_id:
+        raise SlackUnavailable("auth.test did not name the bot's workspace (team_id)")
+    return team_id
 
 
 def build_slack(settings: Settings, clock: Clock) -> SlackRuntime:
@@ -137,9 +173,18 @@ def build_slack(settings: Settings, clock: Clock) -> SlackRuntime:
     # Composition root: the only place bot/ meets handlers/.
     from handlers import register_all
     from handlers.common import Background
+    from handlers.edge import withhold_bodies_from_bolt_logs
+    from handlers.forms import Forms
 
-    client = make_web_client(settings.slack_bot_token, settings.slack_api_base_url)
-    core = build_core(settings, clock, profiles=slack_profiles(client))
+    token, base_url = settings.slack_bot_token, settings.slack_api_base_url
+    client = make_web_client(token, base_url)
+    team_id = workspace_of(client)
+    # users.info may run before a modal submission's ack: a short wait, then the request's name.
+    profiles = slack_profiles(make_deadline_client(token, base_url, PROFILE_TIMEOUT))
+    core = build_core(settings, clock, profiles=profiles)
+    # The real clock, whatever the domain's: the memory must outlast Slack's signature window.
+    memory = InboundMemory(core.sessions, SystemClock())
+    withhold_bodies_from_bolt_logs()
     app = App(
         client=client,
         signing_secret=settings.slack_signing_secret,
@@ -149,24 +194,56 @@ def build_slack(settings: Settings, clock: Clock) -> SlackRuntime:
     )
     notifier = SlackNotifier(client)
     background = Background(WORK_THREADS)
-    register_all(app, core.service, notifier, background)
+    forms = Forms(make_deadline_client(token, base_url, FORM_TIMEOUT), FORM_THREADS)
+    register_all(app, core.service, notifier, background, forms, memory=memory, home_team=team_id)
     delivery = build_delivery(core, notifier, settings, clock)
-    return SlackRuntime(core, client, app, delivery, background)
+    return SlackRuntime(
+        core,
+        client,
+        app,
+        delivery,
+        background,
+        forms,
+        memory,
+        team_id,
+        settings.slack_signing_secret,
+    )
 
 
-def wsgi_app(app: App, engine: Engine) -> WsgiApp:
-    """Slack's endpoint at POST /slack/events and a health check at GET /health."""
-    slack = SlackRequestHandler(app, path="/slack/events")
+def wsgi_app(slack: SlackRuntime, engine: Engine | None = None) -> WsgiApp:
+    """Slack's endpoint at POST /slack/events behind the edge, and a health check at GET /health.
+
+    ``engine``: the database the health check asks (default: the bot's own).
+    """
+    from handlers.edge import SlackEdge
+
+    if not slack.signing_secret:
+        raise ValueError("HTTP mode needs SLACK_SIGNING_SECRET")
+    bolt = SlackRequestHandler(slack.app, path="/slack/events")
+    checked = engine or slack.core.engine
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == "/health":
-            healthy = database_answers(engine)
+            healthy = database_answers(checked)
             body = json.dumps({"status": "ok" if healthy else "unavailable", "database": healthy})
             start_response(
                 "200 OK" if healthy else "503 Service Unavailable",
                 [("Content-Type", "application/json")],
             )
             return [body.encode()]
-        return slack(environ, start_response)
+        return bolt(environ, start_response)
 
-    return application
+    return SlackEdge(
+        application,
+        signing_secret=slack.signing_secret,
+        memory=slack.memory,
+        max_body=MAX_BODY_BYTES,
+    )
+
+
+def socket_mode_handler(slack: SlackRuntime, app_token: str) -> OnceSocketModeHandler:
+    """Bolt's Socket Mode handler on the bot's WebClient (so ``SLACK_API_BASE_URL`` also serves
+    ``apps.connections.open``), acting on each envelope once."""
+    from handlers.socket_mode import OnceSocketModeHandler
+
+    return OnceSocketModeHandler(slack.app, app_token, slack.memory, web_client=slack.client)

@@ -553,7 +553,7 @@ class SeatCommands:
         parts = block_id.split(":")
         if (
             len(parts) != 3
-            or not (parts[1].isascii() and parts[1].isdigit())
+            or not (parts[1].isascii() and parts[1].isdigit() and len(parts[1]) <= 9)
             or parts[2] not in ("1", "2")
             or not user_id
         ):

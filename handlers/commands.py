@@ -6,8 +6,8 @@ import json
 from typing import Any
 
 from slack_bolt import Ack, App
-from slack_sdk import WebClient
 
+from bot import texts
 from bot.commands import opens_form
 from bot.replies import MeetingFormRequest, Outcome, RegistrationFormRequest
 from bot.service import Klimanet
@@ -15,31 +15,34 @@ from bot.slack.blocks import meeting_modal, registration_modal, reply_message
 from bot.slack.client import respond
 from bot.slack.notifier import SlackNotifier
 from handlers.common import Background, actor_from_command
+from handlers.forms import Forms, Modal
 
 COMMAND = "/klimanet"
 
 
-def register(app: App, service: Klimanet, notifier: SlackNotifier, background: Background) -> None:
-    def answer(command: dict[str, Any], client: WebClient) -> None:
+def register(
+    app: App, service: Klimanet, notifier: SlackNotifier, background: Background, forms: Forms
+) -> None:
+    def answer(command: dict[str, Any], modal: Modal) -> None:
         outcome: Outcome = service.command(actor_from_command(command), command.get("text") or "")
         if isinstance(outcome, RegistrationFormRequest):
             metadata = {"channel_id": command.get("channel_id") or ""}
             view = registration_modal(service.directory, outcome, metadata)
-            client.views_open(trigger_id=command["trigger_id"], view=view)
+            modal.open(view, texts.REGISTRATION_ONE_LINE)
         elif isinstance(outcome, MeetingFormRequest):
-            client.views_open(trigger_id=command["trigger_id"], view=meeting_modal(outcome))
+            modal.open(meeting_modal(outcome), texts.MEETING_ONE_LINE)
         else:
             respond(command["response_url"], reply_message(outcome))
             if outcome.attachment is not None:
                 notifier.send_file(command["user_id"], outcome.attachment)
 
     @app.command(COMMAND)
-    def klimanet(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
+    def klimanet(ack: Ack, command: dict[str, Any]) -> None:
         ack()
-        if opens_form(command.get("text") or ""):
-            answer(command, client)  # the trigger_id expires in 3 s: open the modal right away
-        else:
-            background.run(COMMAND, command.get("response_url"), lambda: answer(command, client))
+        modal = forms.modal(command)  # the trigger_id's 3 s run from now
+        # A form must not queue behind other work, and no Slack call runs on this thread.
+        pool = forms if opens_form(command.get("text") or "") else background
+        pool.run(COMMAND, command.get("response_url"), lambda: answer(command, modal))
 
 
 def metadata_of(view: dict[str, Any]) -> dict[str, Any]:

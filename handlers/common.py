@@ -62,8 +62,8 @@ class Background:
     show users a timeout. Here the listener acks and hands the rest over.
     """
 
-    def __init__(self, workers: int) -> None:
-        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="work")
+    def __init__(self, workers: int, name: str = "work") -> None:
+        self._pool = ThreadPoolExecutor(workers, thread_name_prefix=name)
 
     def run(self, where: str, response_url: str | None, work: Callable[[], None]) -> None:
         def guarded() -> None:

@@ -5,19 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 from slack_bolt import App, BoltResponse
-from slack_bolt.context.respond import Respond
 
-from handlers.common import internal_error_message, log, log_failure
+from bot.slack.client import respond
+from handlers.common import Background, internal_error_message, log_failure
 
 
-def register(app: App) -> None:
+def register(app: App, background: Background) -> None:
     @app.error
-    def on_error(error: Exception, body: dict[str, Any], respond: Respond | None) -> BoltResponse:
+    def on_error(error: Exception, body: dict[str, Any]) -> BoltResponse:
         reference = log_failure(error, str(body.get("type") or body.get("command") or "request"))
-        if respond is not None:
-            try:
-                respond(**internal_error_message(reference))
-            except Exception:  # noqa: BLE001 - nothing more we can tell the user
-                log.warning("could not report error %s to the user", reference, exc_info=True)
+        url = body.get("response_url")
+        if isinstance(url, str) and url:
+
+            def tell() -> None:
+                respond(url, internal_error_message(reference))
+
+            # Answering waits for Slack: not on the listener thread.
+            background.run("error report", None, tell)
         # A 200 keeps Slack from showing its own (English) failure on top of ours.
         return BoltResponse(status=200, body="")

@@ -10,16 +10,21 @@ from slack_sdk.models.views import View
 
 from bot.service import Klimanet
 from bot.slack.blocks import reply_blocks
-from handlers.common import actor_from_event
+from handlers.common import Background, actor_from_event
 
 MAX_HOME_BLOCKS = 100
 
 
-def register(app: App, service: Klimanet) -> None:
+def register(app: App, service: Klimanet, background: Background) -> None:
     @app.event("app_home_opened")
     def home_opened(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
         if event.get("tab") != "home":
             return
-        reply = service.home(actor_from_event(event, body))
-        view = View(type="home", blocks=reply_blocks(reply)[:MAX_HOME_BLOCKS])
-        client.views_publish(user_id=event["user"], view=view)
+
+        def publish() -> None:
+            reply = service.home(actor_from_event(event, body))
+            view = View(type="home", blocks=reply_blocks(reply)[:MAX_HOME_BLOCKS])
+            client.views_publish(user_id=event["user"], view=view)
+
+        # views.publish waits for Slack: not on a listener thread.
+        background.run("app_home_opened", None, publish)

@@ -37,8 +37,9 @@ def registration_form(view: dict[str, Any]) -> RegistrationForm:
     code = values.get(FIELD_MUNICIPALITY)
     kind = values.get(FIELD_KIND)
     return RegistrationForm(
+        # Codes have three digits; a long digit string is no code (and int() would refuse it).
         municipality_code=int(code)
-        if code and str(code).isascii() and str(code).isdigit()
+        if code and str(code).isascii() and str(code).isdigit() and len(str(code)) <= 4
         else None,
         kind=SeatKind(kind) if kind in SEAT_KINDS else None,  # anything else: "what is free"
         title=values.get(FIELD_TITLE) or "",
@@ -84,7 +85,7 @@ def register(app: App, service: Klimanet) -> None:
         try:
             result = service.meetings.submit_form(
                 actor_from_body(body),
-                number if isinstance(number, int) else None,
+                number if isinstance(number, int) and not isinstance(number, bool) else None,
                 meeting_form(view),
             )
         except Exception as error:  # noqa: BLE001 - show the reference in the modal, not a crash

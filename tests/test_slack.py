@@ -203,7 +203,7 @@ def test_health_reports_a_dead_database(bot: SlackBot) -> None:
     from bot.db import make_engine
 
     dead = make_engine("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1")
-    with serve_wsgi(wsgi_app(bot.runtime.app, dead)) as base:
+    with serve_wsgi(wsgi_app(bot.runtime, dead)) as base:
         health = requests.get(base + "/health", timeout=10)
     assert health.status_code == 503 and health.json()["database"] is False
 

@@ -27,6 +27,9 @@ NEWS_ITEM_TITLE = "Nyt fra KL"
 MAX_TITLE = 200
 MAX_ITEMS = 40
 MAX_NEWS = 2800  # fits one Block Kit section with the heading
+# Meeting numbers are INTEGER columns; a larger number (from a form's metadata, say) cannot name
+# a meeting, and the databases would refuse to compare it.
+MAX_NUMBER = 2**31 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +118,8 @@ def _live(meeting: Meeting, now: datetime) -> Meeting:
 
 
 def get_meeting(session: Session, network: Network, number: int) -> Meeting:
+    if not 0 < number <= MAX_NUMBER:
+        raise DomainError(ErrorKind.MEETING_UNKNOWN, ref=f"#{str(number)[:12]}")
     meeting = session.scalars(
         select(Meeting).where(Meeting.network_id == network.id, Meeting.number == number)
     ).one_or_none()

@@ -53,6 +53,11 @@ WEEKDAYS: dict[str, int] = {
 
 _RELATIVE_DAYS = {"dag": 0, "morgen": 1, "overmorgen": 2}
 
+# Years a person can mean. Outside them the calendar arithmetic that follows (UTC offsets, a
+# meeting's end, "the day after") would leave Python's year 1–9999 and raise OverflowError.
+EARLIEST_YEAR = 1900
+LATEST_YEAR = 2199
+
 # Patterns run on normalised text (casefolded, single spaces), always with fullmatch.
 # An optional "torsdag den" / "d." lead-in lets people paste back what the bot writes.
 _LEAD_IN = r"(?:(?P<weekday>" + "|".join(WEEKDAYS) + r"),?\s)?(?:den\s|d\.\s?)?"
@@ -118,6 +123,10 @@ def _resolve(
     try:
         result = date(year, month, day)
     except ValueError:
+        return ErrorKind.DATE_IMPOSSIBLE
+    if year < EARLIEST_YEAR:
+        return ErrorKind.DATE_IN_PAST
+    if year > LATEST_YEAR:
         return ErrorKind.DATE_IMPOSSIBLE
     if weekday is not None and result.weekday() != WEEKDAYS[weekday]:
         # "fredag den 25. juni 2026" is a Thursday: one of the two is wrong, so guess neither.
@@ -392,7 +401,8 @@ def find_date_and_times(text: str, *, today: date) -> tuple[date, time, time | N
         raise DomainError(ErrorKind.TIME_MISSING)
     for hit in hits:
         if not _looks_like_time(_window(tokens, hit.first, hit.stop) or ""):
-            raise DomainError(ErrorKind.DATE_IMPOSSIBLE, value=original(hit.first, hit.stop))
+            kind = hit.outcome if isinstance(hit.outcome, ErrorKind) else ErrorKind.DATE_IMPOSSIBLE
+            raise DomainError(kind, value=original(hit.first, hit.stop))
     raise DomainError(ErrorKind.DATE_MISSING)
 
 

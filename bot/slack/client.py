@@ -16,6 +16,10 @@ from slack_sdk.webhook import WebhookClient
 
 # Seconds a single Web API call may take before it counts as a connection error and is retried.
 CALL_TIMEOUT = 10
+# Calls on a deadline. views.open must finish within the trigger_id's 3 s life; a profile lookup
+# may run before a modal submission's ack. Neither retries: a retry would come too late.
+FORM_TIMEOUT = 2
+PROFILE_TIMEOUT = 1
 
 
 log = logging.getLogger(__name__)
@@ -35,6 +39,11 @@ def make_web_client(token: str | None, base_url: str) -> WebClient:
     return WebClient(
         token=token, base_url=base_url, timeout=CALL_TIMEOUT, retry_handlers=retry_handlers()
     )
+
+
+def make_deadline_client(token: str | None, base_url: str, timeout: int) -> WebClient:
+    """A WebClient for calls that are useless when late: a short timeout and no retries."""
+    return WebClient(token=token, base_url=base_url, timeout=timeout, retry_handlers=[])
 
 
 def respond(response_url: str, message: dict[str, Any]) -> bool:

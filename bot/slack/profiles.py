@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Any
 
@@ -10,8 +11,13 @@ from slack_sdk.errors import SlackApiError
 
 from bot.service import Profile, ProfileLookup
 
+log = logging.getLogger(__name__)
+
 
 def slack_profiles(client: WebClient) -> ProfileLookup:
+    """Lookups through ``client``; give it a short timeout and no retries (``PROFILE_TIMEOUT``):
+    a lookup may run before a modal submission's ack, and the request's own name is a fine
+    fallback when Slack is slow."""
     cache: dict[str, Profile | None] = {}
     lock = threading.Lock()
 
@@ -23,6 +29,12 @@ def slack_profiles(client: WebClient) -> ProfileLookup:
             user: dict[str, Any] = client.users_info(user=user_id)["user"]
         except SlackApiError:
             return None  # user_not_found, missing scope …: fall back to the request's user name
+        except Exception as error:  # noqa: BLE001 - a timeout or a dropped connection
+            # Not cached: the next lookup may find Slack answering again.
+            log.warning(
+                "users.info failed (%s); using the name from the request", type(error).__name__
+            )
+            return None
         profile = user.get("profile") or {}
         name = (
             profile.get("real_name")

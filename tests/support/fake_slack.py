@@ -222,8 +222,11 @@ class FakeSlack:
         self._ids = itertools.count(1)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+        # A FakeSocketMode attaches itself here; apps.connections.open answers with its URL.
+        self.socket_mode: Any = None
         self._methods: dict[str, Callable[[dict[str, Any]], _Reply]] = {
             "auth.test": self._auth_test,
+            "apps.connections.open": self._apps_connections_open,
             "chat.postMessage": self._chat_post_message,
             "chat.postEphemeral": self._chat_post_ephemeral,
             "chat.update": self._chat_update,
@@ -471,8 +474,10 @@ class FakeSlack:
             args, encoding = {"_raw": body.decode("utf-8", "replace")}, "invalid"
         else:
             authorization = handler.headers.get("Authorization") or ""
-            # The bot must send its bot token in the header (never in the body or a query string).
-            if not authorization.startswith("Bearer xoxb-"):
+            # The bot must send its bot token in the header (never in the body or a query string);
+            # Socket Mode's connection is opened with the app-level token instead.
+            token_kind = "xapp-" if method == "apps.connections.open" else "xoxb-"
+            if not authorization.startswith("Bearer " + token_kind):
                 reply = _error("not_authed")
             else:
                 if self.latency:
@@ -558,6 +563,12 @@ class FakeSlack:
             bot_id=BOT_ID,
             is_enterprise_install=False,
         )
+
+    def _apps_connections_open(self, args: dict[str, Any]) -> _Reply:
+        url = self.socket_mode.new_url() if self.socket_mode is not None else None
+        if url is None:
+            return _error("not_allowed_token_type")
+        return _ok(url=url)
 
     def _chat_post_message(self, args: dict[str, Any]) -> _Reply:
         channel = args.get("channel")
