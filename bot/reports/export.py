@@ -190,11 +190,12 @@ def _to_xlsx(table: _Table) -> bytes:
             if value is None:
                 continue
             if isinstance(value, str):
-                text = _clean(value)[:EXCEL_MAX_CHARS]
-                cell = sheet.cell(row=row_number, column=column, value=text)
+                # XML readers turn a bare CR into LF anyway; say so rather than leave it to them.
+                text = _clean(value).replace("\r\n", "\n").replace("\r", "\n")
+                cell = sheet.cell(row=row_number, column=column, value=text[:EXCEL_MAX_CHARS])
                 # openpyxl reads a leading "=" as a formula: say it is a string, whatever it is.
                 cell.data_type = "s"
-                if text.startswith(FORMULA_TRIGGERS):
+                if value.startswith(FORMULA_TRIGGERS):
                     cell.quotePrefix = True
             else:
                 cell = sheet.cell(row=row_number, column=column, value=value)
