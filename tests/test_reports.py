@@ -440,7 +440,7 @@ def member_rows() -> list[MemberExportRow]:
             "Region Hovedstaden",
             "Fast plads",
             "Søren Kierkegaard-Østergård Aaberg\x07",
-            "Klimakoordinator",
+            "#N/A",
             (),
             WINTER,
         ),
@@ -491,6 +491,8 @@ def test_member_text_in_xlsx_is_text_never_a_formula() -> None:
         assert cell.data_type == "s", cell.value
         assert cell.quotePrefix, cell.value
     assert sheet["A2"].quotePrefix is False
+    # openpyxl would take "#N/A" for an error value; it is a person's text.
+    assert sheet["E5"].value == "#N/A" and sheet["E5"].data_type == "s"
     # And in the file itself: no formula element anywhere, only shared strings.
     xml = sheet_xml(exported.content)
     assert "<f>" not in xml and "<f " not in xml
@@ -582,7 +584,7 @@ def test_members_csv_has_bom_semicolons_and_escapes_formulas() -> None:
     ]
     assert lines[2][0] == "Ærø" and lines[3][0] == "Tårnby"
     assert lines[1][6] == "2026-06-25 10:00"
-    assert lines[4][3] == "Søren Kierkegaard-Østergård Aaberg"
+    assert lines[4][3] == "Søren Kierkegaard-Østergård Aaberg" and lines[4][4] == "#N/A"
 
 
 def test_exports_refuse_naive_times() -> None:
