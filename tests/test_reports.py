@@ -358,7 +358,7 @@ def test_heatmap_height_is_sized_by_its_rows() -> None:
     columns = meetings(held=4, coming=0)
     small = render_attendance(members, columns, attendance_cells(members, columns), as_of=AS_OF)
     regions = len({m.region for m in members})
-    assert small.height == round(160 + (12 + regions) * ROW_PX + 24)
+    assert small.height == round(130 + 26 + (12 + regions) * ROW_PX + 24)
     assert small.height < 600
 
 

@@ -43,10 +43,11 @@ ATTENDANCE_COLOURS: dict[AttendanceMark, str] = {
 NOT_EXPECTED_COLOUR = "#f3f3f3"
 SEPARATOR = "#555555"
 
-_TOP_PX = 160.0  # title, subtitle, legend and the column heads above the grid
+_HEADING_PX = 130.0  # title, subtitle, legend and the "afholdt"/"kommende" labels
+_TWO_LINE_HEAD_HEIGHT_PX, _TURNED_HEAD_HEIGHT_PX = 26.0, 72.0  # the dates above the columns
 _BOTTOM_PX = 24.0
 _GRID_LEFT_PX = 250.0
-_RIGHT_PX = 30.0
+_RIGHT_PX = 40.0
 _MAX_CELL_PX = 85.0
 _TWO_LINE_HEAD_PX = 52.0  # narrower columns get their dates turned on end
 
@@ -124,7 +125,10 @@ def render_attendance(
     columns = max(len(shown), 1)
     cell_px = min(_MAX_CELL_PX, (WIDTH_PX - _GRID_LEFT_PX - _RIGHT_PX) / columns)
     grid_height = ROW_PX * len(grid_rows)
-    height = round(_TOP_PX + grid_height + _BOTTOM_PX)
+    two_lines = cell_px >= _TWO_LINE_HEAD_PX
+    head_px = _TWO_LINE_HEAD_HEIGHT_PX if two_lines else _TURNED_HEAD_HEIGHT_PX
+    top_px = _HEADING_PX + head_px
+    height = round(top_px + grid_height + _BOTTOM_PX)
 
     with RENDER_LOCK:
         import numpy as np
@@ -181,7 +185,7 @@ def render_attendance(
             columnspacing=1.6,
         )
 
-        axes = axes_px(figure, _GRID_LEFT_PX, _TOP_PX, cell_px * columns, grid_height)
+        axes = axes_px(figure, _GRID_LEFT_PX, top_px, cell_px * columns, grid_height)
         axes.imshow(image, aspect="auto", interpolation="nearest")
         axes.set_xlim(-0.5, columns - 0.5)
         axes.set_ylim(len(grid_rows) - 0.5, -0.5)
@@ -205,12 +209,11 @@ def render_attendance(
         held_shown = sum(1 for m in shown if m.held)
         if 0 < held_shown < len(shown):
             axes.axvline(held_shown - 0.5, color=SEPARATOR, linewidth=1.5)
-        two_lines = cell_px >= _TWO_LINE_HEAD_PX
         for i, meeting in enumerate(shown):
             head = labels.short_date(meeting.day)
             axes.text(
                 i,
-                -0.9,
+                -0.5 - 5 / ROW_PX,
                 head if two_lines else head.replace("\n", " "),
                 ha="center",
                 va="bottom",
@@ -219,7 +222,7 @@ def render_attendance(
                 color=TEXT,
                 family=FONT,
             )
-        group_y = -0.9 - 38 / ROW_PX
+        group_y = -0.5 - (head_px + 10) / ROW_PX
         if held_shown:
             axes.text(
                 (held_shown - 1) / 2,
@@ -233,11 +236,13 @@ def render_attendance(
                 style="italic",
             )
         if held_shown < len(shown):
+            # Right-aligned on the grid's edge when two narrow columns cannot hold the word.
+            narrow = (len(shown) - held_shown) * cell_px < 80
             axes.text(
-                (held_shown + len(shown) - 1) / 2,
+                len(shown) - 0.5 if narrow else (held_shown + len(shown) - 1) / 2,
                 group_y,
                 labels.COMING_MEETINGS,
-                ha="center",
+                ha="right" if narrow else "center",
                 va="bottom",
                 fontsize=9,
                 color=MUTED,
