@@ -625,3 +625,15 @@ def test_importing_the_bot_and_the_reports_loads_no_plotting_or_spreadsheet_libr
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
     )
     assert result.stdout.strip() == "[]", result.stderr
+
+
+def test_names_and_themes_are_drawn_as_text_not_mathtext() -> None:
+    # "$...$" would be parsed as mathtext, and a malformed one would fail the whole picture.
+    odd_theme = r"Energi $\pris$ pr. ton"
+    odd_row = ThemeRow(999, r"Kommune $\x$", r"Region $\y$", ((odd_theme,),))
+    picture = render_themes([odd_row], (*THEMES, odd_theme), as_of=AS_OF)
+    assert picture.counts == ((0, 0, 0, 0, 0, 0, 0, 0, 1),)
+    member = Member(999, r"Kommune $\x$", r"Region $\y$")
+    columns = meetings(held=3, coming=0)
+    cells = [AttendanceCell(999, m.meeting_id, AttendanceMark.REGRETS) for m in columns]
+    assert render_attendance([member], columns, cells, as_of=AS_OF).highlighted == (999,)

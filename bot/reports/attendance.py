@@ -156,6 +156,7 @@ def render_attendance(
             fontweight="bold",
             color=TEXT,
             family=FONT,
+            parse_math=False,
             va="top",
         )
         figure.text(
@@ -165,6 +166,7 @@ def render_attendance(
             fontsize=10.5,
             color=ALERT,
             family=FONT,
+            parse_math=False,
             va="top",
         )
         handles = [
@@ -221,6 +223,7 @@ def render_attendance(
                 fontsize=8,
                 color=TEXT,
                 family=FONT,
+                parse_math=False,
             )
         group_y = -0.5 - (head_px + 10) / ROW_PX
         if held_shown:
@@ -233,6 +236,7 @@ def render_attendance(
                 fontsize=9,
                 color=MUTED,
                 family=FONT,
+                parse_math=False,
                 style="italic",
             )
         if held_shown < len(shown):
@@ -247,6 +251,7 @@ def render_attendance(
                 fontsize=9,
                 color=MUTED,
                 family=FONT,
+                parse_math=False,
                 style="italic",
             )
 
@@ -264,6 +269,7 @@ def render_attendance(
                     fontweight="bold",
                     color=TEXT,
                     family=FONT,
+                    parse_math=False,
                 )
                 continue
             flagged = row.code in to_call
@@ -275,6 +281,7 @@ def render_attendance(
                 va="center",
                 fontsize=8,
                 family=FONT,
+                parse_math=False,
                 color=ALERT if flagged else TEXT,
                 fontweight="bold" if flagged else "normal",
             )

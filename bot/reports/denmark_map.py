@@ -192,7 +192,8 @@ def _frame(axes: Axes, limits: tuple[float, float, float, float], *, visible: bo
 
 def render_map(states: Sequence[MunicipalityState], *, as_of: date) -> MapPicture:
     """The map as a PNG about 1,000 px wide. Municipalities not in ``states`` are non-members."""
-    geometry = _geometry()
+    with RENDER_LOCK:  # the first call parses the GeoJSON and imports matplotlib: once
+        geometry = _geometry()
     by_code = {s.code: s for s in states}
     unknown = set(by_code) - set(geometry.paths)
     if unknown:
@@ -218,11 +219,19 @@ def render_map(states: Sequence[MunicipalityState], *, as_of: date) -> MapPictur
             fontweight="bold",
             color=TEXT,
             family=FONT,
+            parse_math=False,
             va="top",
         )
         counts = labels.map_counts(len(members), seats_held, seats_total, pending)
         figure.text(
-            0.02, 1 - 56 / HEIGHT_PX, counts, fontsize=12.5, color=TEXT, family=FONT, va="top"
+            0.02,
+            1 - 56 / HEIGHT_PX,
+            counts,
+            fontsize=12.5,
+            color=TEXT,
+            family=FONT,
+            parse_math=False,
+            va="top",
         )
 
         main = axes_px(figure, *_MAIN_BOX)
@@ -232,7 +241,9 @@ def render_map(states: Sequence[MunicipalityState], *, as_of: date) -> MapPictur
         inset = axes_px(figure, *_INSET_BOX)
         _frame(inset, geometry.inset_limits, visible=True)
         _draw(inset, {BORNHOLM_CODE: geometry.paths[BORNHOLM_CODE]}, colours)
-        inset.set_title(labels.BORNHOLM, fontsize=10, color=MUTED, family=FONT, pad=4)
+        inset.set_title(
+            labels.BORNHOLM, fontsize=10, color=MUTED, family=FONT, parse_math=False, pad=4
+        )
 
         handles = [
             Patch(facecolor=MAP_COLOURS[state], edgecolor=FRAME, linewidth=0.5, label=text)
@@ -255,6 +266,7 @@ def render_map(states: Sequence[MunicipalityState], *, as_of: date) -> MapPictur
             fontsize=9,
             color=MUTED,
             family=FONT,
+            parse_math=False,
             va="bottom",
         )
         png = to_png(figure)

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 DPI = 100
 WIDTH_PX = 1000
 FONT = "DejaVu Sans"  # ships with matplotlib, has æ, ø, å and the symbols used
+# Every text is drawn with parse_math=False: names and themes are data, and a "$" in one would
+# otherwise be read as mathtext (and an odd number of them fails the whole picture).
 
 # matplotlib's global state (font cache, text layout cache) is not meant for concurrent use, and
 # on two cores rendering in parallel gains nothing: one picture at a time.

@@ -115,6 +115,7 @@ def render_themes(
             fontweight="bold",
             color=TEXT,
             family=FONT,
+            parse_math=False,
             va="top",
         )
         subtitle = labels.THEMES_SUBTITLE + (f"   {labels.THEMES_FOCUS}" if focused else "")
@@ -125,6 +126,7 @@ def render_themes(
             fontsize=10.5,
             color=MUTED,
             family=FONT,
+            parse_math=False,
             va="top",
         )
         handles = [
@@ -173,6 +175,7 @@ def render_themes(
             fontsize=8.5,
             color=TEXT,
             family=FONT,
+            parse_math=False,
             style="italic",
         )
         for i, theme in enumerate(themes):
@@ -187,6 +190,7 @@ def render_themes(
                 fontweight="bold",
                 color=TEXT,
                 family=FONT,
+                parse_math=False,
             )
             axes.text(
                 i - 0.2,
@@ -200,6 +204,7 @@ def render_themes(
                 fontweight="bold" if focus_here else "normal",
                 color=FOCUS_EDGE if focus_here else TEXT,
                 family=FONT,
+                parse_math=False,
             )
             if focus_here:
                 axes.add_patch(
@@ -229,10 +234,19 @@ def render_themes(
                     fontweight="bold",
                     color=TEXT,
                     family=FONT,
+                    parse_math=False,
                 )
                 continue
             axes.text(
-                label_x, j, row.label, ha="right", va="center", fontsize=8, color=TEXT, family=FONT
+                label_x,
+                j,
+                row.label,
+                ha="right",
+                va="center",
+                fontsize=8,
+                color=TEXT,
+                family=FONT,
+                parse_math=False,
             )
         png = to_png(figure)
         grid = pixel_transform(axes, png.height)
