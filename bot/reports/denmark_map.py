@@ -254,7 +254,6 @@ def render_map(states: Sequence[MunicipalityState], *, as_of: date) -> MapPictur
             loc="upper left",
             bbox_to_anchor=(0.70, 1 - 100 / HEIGHT_PX),
             frameon=False,
-            fontsize=11,
             handlelength=1.6,
             handleheight=1.2,
             prop={"family": FONT, "size": 11},
