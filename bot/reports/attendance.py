@@ -1,0 +1,313 @@
+"""``overblik deltagelse [antal møder]``: who came to the last meetings and who is coming.
+
+One row per member municipality (grouped by region), one column per meeting: the last N held and
+the next two. Members who were expected at some of the last three held meetings and came to none
+(no "kommer", no "vikar") are marked in red, so KL knows whom to call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from bot.reports import labels
+from bot.reports.figure import (
+    ALERT,
+    FONT,
+    MUTED,
+    RENDER_LOCK,
+    TEXT,
+    WIDTH_PX,
+    PixelTransform,
+    axes_px,
+    new_figure,
+    pixel_transform,
+    to_png,
+)
+from bot.reports.grid import ROW_PX, group_by_region
+from bot.reports.inputs import PRESENT_MARKS, AttendanceCell, AttendanceMark, MeetingColumn, Member
+
+DEFAULT_HELD = 6
+DEFAULT_COMING = 2
+CALL_WINDOW = 3  # held meetings without anyone from the municipality before KL calls
+
+# Blues for "there" (dark: their own people, lighter: a substitute), orange for regrets, grey for
+# silence; a near-white cell means the municipality was not a member then.
+ATTENDANCE_COLOURS: dict[AttendanceMark, str] = {
+    AttendanceMark.COMING: "#2166ac",
+    AttendanceMark.SUBSTITUTE: "#67a9cf",
+    AttendanceMark.REGRETS: "#ef8a62",
+    AttendanceMark.NO_ANSWER: "#c8c8c8",
+}
+NOT_EXPECTED_COLOUR = "#f3f3f3"
+SEPARATOR = "#555555"
+
+_HEADING_PX = 130.0  # title, subtitle, legend and the "afholdt"/"kommende" labels
+_TWO_LINE_HEAD_HEIGHT_PX, _TURNED_HEAD_HEIGHT_PX = 26.0, 72.0  # the dates above the columns
+_BOTTOM_PX = 24.0
+_GRID_LEFT_PX = 250.0
+_RIGHT_PX = 40.0
+_MAX_CELL_PX = 85.0
+_TWO_LINE_HEAD_PX = 52.0  # narrower columns get their dates turned on end
+
+
+@dataclass(frozen=True, slots=True)
+class AttendancePicture:
+    png: bytes
+    width: int
+    height: int
+    meetings: tuple[MeetingColumn, ...]  # the columns, left to right
+    rows: tuple[int, ...]  # member codes, top to bottom (region headings left out)
+    highlighted: tuple[int, ...]  # members to call, in row order
+    grid: PixelTransform  # cell (column i, grid row j) is centred on data point (i, j)
+    grid_rows: tuple[int | None, ...]  # every grid row: a member code, or None for a region head
+
+    def cell_pixel(self, code: int, meeting_id: int) -> tuple[int, int]:
+        column = [m.meeting_id for m in self.meetings].index(meeting_id)
+        return self.grid.to_pixel(column, self.grid_rows.index(code))
+
+    def marker_pixel(self, code: int) -> tuple[int, int]:
+        """The middle of the red mark left of a member's cells (white when not highlighted)."""
+        column, row = self.cell_pixel(code, self.meetings[0].meeting_id)
+        return column - round(self.grid.matrix[0] / 2) - 7, row
+
+
+def select_meetings(
+    meetings: Sequence[MeetingColumn],
+    held_count: int = DEFAULT_HELD,
+    coming_count: int = DEFAULT_COMING,
+) -> tuple[MeetingColumn, ...]:
+    """The last ``held_count`` held meetings and the next ``coming_count``, oldest first."""
+    if held_count < 1 or coming_count < 0:
+        raise ValueError("need at least one held meeting and no negative count of coming ones")
+    ordered = sorted(meetings, key=lambda m: (m.day, m.meeting_id))
+    held = [m for m in ordered if m.held]
+    coming = [m for m in ordered if not m.held]
+    return (*held[-held_count:], *coming[:coming_count])
+
+
+def members_to_call(
+    members: Sequence[Member], meetings: Sequence[MeetingColumn], cells: Sequence[AttendanceCell]
+) -> tuple[int, ...]:
+    """Members expected at one or more of the last three held meetings who came to none of them.
+
+    A municipality that joined after those meetings is not flagged for them: a missing cell means
+    it was not expected.
+    """
+    window = {m.meeting_id for m in select_meetings(meetings, CALL_WINDOW, 0) if m.held}
+    expected: dict[int, bool] = {}
+    for cell in cells:
+        if cell.meeting_id in window:
+            present = cell.mark in PRESENT_MARKS
+            expected[cell.municipality_code] = (
+                expected.get(cell.municipality_code, False) or present
+            )
+    return tuple(m.code for m in members if expected.get(m.code) is False)
+
+
+def render_attendance(
+    members: Sequence[Member],
+    meetings: Sequence[MeetingColumn],
+    cells: Sequence[AttendanceCell],
+    *,
+    as_of: date,
+    held_count: int = DEFAULT_HELD,
+    coming_count: int = DEFAULT_COMING,
+) -> AttendancePicture:
+    """The heatmap as a PNG 1,000 px wide and as tall as its rows need."""
+    shown = select_meetings(meetings, held_count, coming_count)
+    grid_rows = group_by_region([(m.code, m.name, m.region) for m in members])
+    to_call = set(members_to_call(members, meetings, cells))
+    window = len([m for m in select_meetings(meetings, CALL_WINDOW, 0) if m.held])
+    marks = {(c.municipality_code, c.meeting_id): c.mark for c in cells}
+
+    columns = max(len(shown), 1)
+    cell_px = min(_MAX_CELL_PX, (WIDTH_PX - _GRID_LEFT_PX - _RIGHT_PX) / columns)
+    grid_height = ROW_PX * len(grid_rows)
+    two_lines = cell_px >= _TWO_LINE_HEAD_PX
+    head_px = _TWO_LINE_HEAD_HEIGHT_PX if two_lines else _TURNED_HEAD_HEIGHT_PX
+    top_px = _HEADING_PX + head_px
+    height = round(top_px + grid_height + _BOTTOM_PX)
+
+    with RENDER_LOCK:
+        import numpy as np
+        from matplotlib.colors import to_rgb
+        from matplotlib.patches import Patch, Rectangle
+
+        white = to_rgb("#ffffff")
+        image = np.ones((len(grid_rows), columns, 3))
+        for j, row in enumerate(grid_rows):
+            for i, meeting in enumerate(shown):
+                if row.code is None:
+                    continue
+                mark = marks.get((row.code, meeting.meeting_id))
+                colour = NOT_EXPECTED_COLOUR if mark is None else ATTENDANCE_COLOURS[mark]
+                image[j, i] = to_rgb(colour)
+            if row.code is None:
+                image[j, :] = white
+
+        figure = new_figure(WIDTH_PX, height)
+        figure.text(
+            20 / WIDTH_PX,
+            1 - 16 / height,
+            labels.attendance_title(as_of),
+            fontsize=15,
+            fontweight="bold",
+            color=TEXT,
+            family=FONT,
+            parse_math=False,
+            va="top",
+        )
+        figure.text(
+            20 / WIDTH_PX,
+            1 - 46 / height,
+            labels.attendance_subtitle(len(to_call), window),
+            fontsize=10.5,
+            color=ALERT,
+            family=FONT,
+            parse_math=False,
+            va="top",
+        )
+        handles = [
+            Patch(facecolor=ATTENDANCE_COLOURS[mark], label=text)
+            for mark, text in labels.ATTENDANCE.items()
+        ]
+        handles.append(
+            Patch(facecolor=NOT_EXPECTED_COLOUR, edgecolor="#cccccc", label=labels.NOT_EXPECTED)
+        )
+        figure.legend(
+            handles=handles,
+            loc="upper left",
+            bbox_to_anchor=(14 / WIDTH_PX, 1 - 66 / height),
+            ncols=len(handles),
+            frameon=False,
+            prop={"family": FONT, "size": 10},
+            handlelength=1.4,
+            columnspacing=1.6,
+        )
+
+        axes = axes_px(figure, _GRID_LEFT_PX, top_px, cell_px * columns, grid_height)
+        axes.imshow(image, aspect="auto", interpolation="nearest")
+        axes.set_xlim(-0.5, columns - 0.5)
+        axes.set_ylim(len(grid_rows) - 0.5, -0.5)
+        axes.set_axis_off()
+        axes.vlines(
+            [i + 0.5 for i in range(columns - 1)],
+            -0.5,
+            len(grid_rows) - 0.5,
+            colors="white",
+            linewidths=2,
+        )
+        axes.hlines(
+            [j + 0.5 for j in range(len(grid_rows) - 1)],
+            -0.5,
+            columns - 0.5,
+            colors="white",
+            linewidths=1,
+        )
+
+        per_px = 1 / cell_px  # data units per pixel along x
+        held_shown = sum(1 for m in shown if m.held)
+        if 0 < held_shown < len(shown):
+            axes.axvline(held_shown - 0.5, color=SEPARATOR, linewidth=1.5)
+        for i, meeting in enumerate(shown):
+            head = labels.short_date(meeting.day)
+            axes.text(
+                i,
+                -0.5 - 5 / ROW_PX,
+                head if two_lines else head.replace("\n", " "),
+                ha="center",
+                va="bottom",
+                rotation=0 if two_lines else 90,
+                fontsize=8,
+                color=TEXT,
+                family=FONT,
+                parse_math=False,
+            )
+        group_y = -0.5 - (head_px + 10) / ROW_PX
+        if held_shown:
+            axes.text(
+                (held_shown - 1) / 2,
+                group_y,
+                labels.HELD,
+                ha="center",
+                va="bottom",
+                fontsize=9,
+                color=MUTED,
+                family=FONT,
+                parse_math=False,
+                style="italic",
+            )
+        if held_shown < len(shown):
+            # Right-aligned on the grid's edge when two narrow columns cannot hold the word.
+            narrow = (len(shown) - held_shown) * cell_px < 80
+            axes.text(
+                len(shown) - 0.5 if narrow else (held_shown + len(shown) - 1) / 2,
+                group_y,
+                labels.COMING_MEETINGS,
+                ha="right" if narrow else "center",
+                va="bottom",
+                fontsize=9,
+                color=MUTED,
+                family=FONT,
+                parse_math=False,
+                style="italic",
+            )
+
+        label_x = -0.5 - 14 * per_px
+        region_x = -0.5 - (_GRID_LEFT_PX - 20) * per_px
+        for j, row in enumerate(grid_rows):
+            if row.code is None:
+                axes.text(
+                    region_x,
+                    j,
+                    row.label,
+                    ha="left",
+                    va="center",
+                    fontsize=8.5,
+                    fontweight="bold",
+                    color=TEXT,
+                    family=FONT,
+                    parse_math=False,
+                )
+                continue
+            flagged = row.code in to_call
+            axes.text(
+                label_x,
+                j,
+                row.label,
+                ha="right",
+                va="center",
+                fontsize=8,
+                family=FONT,
+                parse_math=False,
+                color=ALERT if flagged else TEXT,
+                fontweight="bold" if flagged else "normal",
+            )
+            if flagged:
+                axes.add_patch(
+                    Rectangle(
+                        (-0.5 - 10 * per_px, j - 0.4),
+                        6 * per_px,
+                        0.8,
+                        facecolor=ALERT,
+                        edgecolor="none",
+                        clip_on=False,
+                    )
+                )
+        png = to_png(figure)
+        grid = pixel_transform(axes, png.height)
+
+    codes = tuple(row.code for row in grid_rows)
+    member_rows = tuple(code for code in codes if code is not None)
+    return AttendancePicture(
+        png=png.data,
+        width=png.width,
+        height=png.height,
+        meetings=shown,
+        rows=member_rows,
+        highlighted=tuple(code for code in member_rows if code in to_call),
+        grid=grid,
+        grid_rows=codes,
+    )

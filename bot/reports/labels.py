@@ -1,0 +1,122 @@
+"""Every Danish word the pictures and files show, in one place (phase 2 may move it to texts/)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.reports.inputs import AttendanceMark, MapState
+
+NETWORK = "Kommunernes klimapolitiske netværk"
+DAGI_SOURCE = "Indeholder data fra Styrelsen for Dataforsyning og Infrastruktur, DAGI (2014)"
+
+MAP_STATES: dict[MapState, str] = {
+    MapState.FULL: "Medlem, alle pladser besat",
+    MapState.FREE_SEATS: "Medlem, ledige pladser",
+    MapState.PENDING: "Kun ventende tilmelding",
+    MapState.NOT_MEMBER: "Ikke medlem",
+}
+BORNHOLM = "Bornholm"
+
+ATTENDANCE: dict[AttendanceMark, str] = {
+    AttendanceMark.COMING: "kommer",
+    AttendanceMark.SUBSTITUTE: "vikar",
+    AttendanceMark.REGRETS: "afbud",
+    AttendanceMark.NO_ANSWER: "intet svar",
+}
+NOT_EXPECTED = "ikke medlem"
+HELD = "afholdt"
+COMING_MEETINGS = "kommende"
+
+MEMBER_HEADERS = (
+    "Kommune",
+    "Region",
+    "Plads",
+    "Pladsholder",
+    "Titel",
+    "Fagområder",
+    "Siden",
+)
+ATTENDANCE_HEADERS = (
+    "Møde",
+    "Dato",
+    "Kommune",
+    "Plads",
+    "Pladsholder",
+    "Vikar",
+    "Svar",
+)
+HISTORY_HEADERS = (
+    "Tidspunkt",
+    "Kommune",
+    "Plads",
+    "Hændelse",
+    "Person",
+    "Før",
+    "Udført af",
+    "Begrundelse",
+)
+SHEET_TITLES = {"medlemmer": "Medlemmer", "deltagelse": "Deltagelse", "historik": "Historik"}
+
+_MONTHS = (
+    "januar",
+    "februar",
+    "marts",
+    "april",
+    "maj",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "december",
+)
+
+
+def long_date(day: date) -> str:
+    """``27. november 2026``"""
+    return f"{day.day}. {_MONTHS[day.month - 1]} {day.year}"
+
+
+def short_date(day: date) -> str:
+    """``27. nov. 2026``: the heatmap's column heads (maj and juni need no dot)."""
+    month = _MONTHS[day.month - 1]
+    abbreviated = month if len(month) <= 4 else f"{month[:3]}."
+    return f"{day.day}. {abbreviated}\n{day.year}"
+
+
+def plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+def map_counts(members: int, held: int, total: int, pending: int) -> str:
+    """``34 kommuner · 71 af 102 pladser besat · 2 ventende tilmeldinger``"""
+    parts = [plural(members, "kommune", "kommuner"), f"{held} af {total} pladser besat"]
+    if pending:
+        parts.append(plural(pending, "ventende tilmelding", "ventende tilmeldinger"))
+    return " · ".join(parts)
+
+
+def map_title(day: date) -> str:
+    return f"{NETWORK} · {long_date(day)}"
+
+
+def attendance_title(day: date) -> str:
+    return f"Deltagelse i netværkets møder · {long_date(day)}"
+
+
+def attendance_subtitle(highlighted: int, window: int) -> str:
+    if window == 0:
+        return "Ingen afholdte møder endnu."
+    meetings = "det seneste afholdte møde" if window == 1 else f"de seneste {window} afholdte møder"
+    who = plural(highlighted, "kommune", "kommuner")
+    return f"● Rød: ingen »kommer« eller »vikar« ved {meetings} ({who})"
+
+
+def themes_title(day: date) -> str:
+    return f"Pladsholdernes fagområder og netværkets temaer · {long_date(day)}"
+
+
+THEMES_SUBTITLE = "Tallet er antallet af pladsholdere i kommunen med fagområdet."
+THEMES_TOTAL = "Kommuner med fagområdet"
+THEMES_FOCUS = "▲ tema på det kommende møde"
