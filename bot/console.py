@@ -269,15 +269,9 @@ class Console:
         title = self.ask(f"{texts.FORM_TITLE_FIELD} ({texts.FORM_TITLE_PLACEHOLDER}, valgfri): ")
         if title is None:
             return
-        numbered = "  ".join(f"[{i}] {t}" for i, t in enumerate(texts.THEMES, 1))
-        answer = self.ask(f"{texts.FORM_THEMES} – numre adskilt af komma, valgfri:\n{numbered}\n")
-        if answer is None:
+        themes = self._pick_themes(texts.FORM_THEMES, request.theme_options, ())
+        if themes is None:
             return
-        themes = [
-            texts.THEMES[int(n) - 1]
-            for n in re.findall(r"\d+", answer)
-            if 1 <= int(n) <= len(texts.THEMES)
-        ]
         result = self._service.submit_registration_form(
             self._user.actor(), RegistrationForm(municipality.code, kind, title, themes)
         )
@@ -286,6 +280,24 @@ class Console:
                 self.say(message)
         else:
             self.show(result)
+
+    def _pick_themes(
+        self, question: str, options: tuple[str, ...], chosen: tuple[str, ...]
+    ) -> list[str] | None:
+        """The form's theme select as a question: the network's list, numbered. An empty answer
+        keeps what was chosen; None when the input ended."""
+        if not options:
+            return list(chosen)
+        numbered = "  ".join(f"[{i}] {t}" for i, t in enumerate(options, 1))
+        now = f" [{', '.join(chosen)}]" if chosen else ""
+        answer = self.ask(f"{question}{now} – numre adskilt af komma, valgfri:\n{numbered}\n")
+        if answer is None:
+            return None
+        if not answer.strip():
+            return list(chosen)
+        return [
+            options[int(n) - 1] for n in re.findall(r"\d+", answer) if 1 <= int(n) <= len(options)
+        ]
 
     def meeting_form(self, request: MeetingFormRequest) -> None:
         """The meeting modal as questions; an empty title cancels."""
@@ -305,12 +317,14 @@ class Console:
                 request.format and texts.FORMAT_LABELS.get(request.format, ""),
             ),
             ("Link eller adresse", request.location),
-            ("Tema (valgfri)", ", ".join(request.themes)),
         ):
             answer = self.ask(f"{question}{f' [{default}]' if default else ''}: ")
             if answer is None:
                 return
             answers.append(answer or default)
+        themes = self._pick_themes(texts.MEETING_FORM_THEMES, request.theme_options, request.themes)
+        if themes is None:
+            return
         form = MeetingForm(
             title=title or request.title,
             date=answers[0],
@@ -318,7 +332,7 @@ class Console:
             end=answers[2],
             format=answers[3],
             location=answers[4],
-            themes=[t.strip() for t in answers[5].split(",") if t.strip()],
+            themes=themes,
         )
         result = self._service.meetings.submit_form(self._user.actor(), request.number, form)
         if isinstance(result, FormErrors):

@@ -62,6 +62,8 @@ class RegistrationFormRequest:
     prefill_kind: SeatKind | None = None
     title: str = ""
     themes: tuple[str, ...] = ()
+    # The network's themes, in order: the only fagområder the form offers.
+    theme_options: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +85,8 @@ class MeetingFormRequest:
     format: str = "online"
     location: str = ""
     themes: tuple[str, ...] = ()
+    # The network's themes, in order: what the form offers as the meeting's theme.
+    theme_options: tuple[str, ...] = ()
 
 
 Outcome = Reply | RegistrationFormRequest | MeetingFormRequest

@@ -309,6 +309,11 @@ def error(err: DomainError) -> str:
             return "Netværket findes ikke i databasen. Kontakt en facilitator."
         case ErrorKind.TEXT_TOO_LONG:
             return f"Feltet '{p['field']}' må højst være {p['limit']} tegn."
+        case ErrorKind.THEME_UNKNOWN:
+            return (
+                f"'{p.get('value', '')}' er ikke et af netværkets fagområder. "
+                "Vælg fagområderne fra listen."
+            )
     return "Det kunne jeg ikke gøre."  # pragma: no cover - every kind is handled above
 
 
@@ -345,17 +350,6 @@ FORM_TITLE_FIELD = "Din titel"
 FORM_TITLE_PLACEHOLDER = "fx Klimakoordinator"
 FORM_THEMES = "Dine fagområder"
 FORM_THEMES_HINT = "Bruges til at foreslå den rette kollega, når temaet skifter."
-
-THEMES = (
-    "Affald",
-    "Grønne indkøb",
-    "Klimatilpasning",
-    "Energiplanlægning",
-    "Cirkulær økonomi",
-    "CO2-regnskaber",
-    "Klimaplaner",
-    "Mobilitet",
-)
 
 
 def form_municipality_required() -> str:

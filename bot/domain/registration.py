@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.db import insert_ignore, rows_affected
 from bot.domain.errors import DomainError, ErrorKind
+from bot.domain.themes import MAX_THEME_LENGTH, known_themes
 from bot.models import (
     Attendance,
     Meeting,
@@ -36,7 +37,6 @@ from bot.models import (
 
 MAX_TITLE = 150
 MAX_THEMES = 10
-MAX_THEME_LENGTH = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,6 +291,8 @@ def register(
         raise DomainError(
             ErrorKind.MUNICIPALITY_UNKNOWN, query=str(municipality_code), suggestions=[]
         )
+    if themes is not None:
+        themes = known_themes(session, network, themes)
     person = upsert_person(session, actor, now, title=title, themes=themes)
     existing = _seat_of(session, network, person)
     if existing is not None:

@@ -132,6 +132,32 @@ def _option(text: str, value: str) -> Option:
     return Option(text=PlainTextObject(text=text[:75]), value=value)
 
 
+def _themes_input(
+    block_id: str, label: str, hint: str | None, themes: tuple[str, ...], chosen: tuple[str, ...]
+) -> list[Block]:
+    """A multi-select of the network's themes, exactly the list, with those already chosen
+    (matched as people write them: 'klimaplaner' is 'Klimaplaner'). Nothing without a list."""
+    if not themes:
+        return []  # Slack refuses a select without options
+    options = [_option(theme, theme[:150]) for theme in themes]
+    wanted = {theme.casefold() for theme in chosen}
+    initial = [o for o in options if o.value is not None and o.value.casefold() in wanted]
+    return [
+        InputBlock(
+            block_id=block_id,
+            label=label,
+            hint=hint,
+            optional=True,
+            element=StaticMultiSelectElement(
+                action_id=VALUE_ACTION,
+                placeholder=label,
+                options=options,
+                initial_options=initial or None,
+            ),
+        )
+    ]
+
+
 def _kind_options() -> list[Option]:
     return [
         _option(texts.FORM_KIND_AUTO, KIND_AUTO),
@@ -156,8 +182,6 @@ def registration_modal(
         (o for o in kinds if request.prefill_kind and o.value == request.prefill_kind.value),
         kinds[0],
     )
-    theme_options = [_option(theme, theme) for theme in texts.THEMES]
-    initial_themes = [o for o in theme_options if o.value in request.themes]
     return View(
         type="modal",
         callback_id=CALLBACK_REGISTER,
@@ -195,17 +219,12 @@ def registration_modal(
                     initial_value=request.title or None,
                 ),
             ),
-            InputBlock(
-                block_id=FIELD_THEMES,
-                label=texts.FORM_THEMES,
-                hint=texts.FORM_THEMES_HINT,
-                optional=True,
-                element=StaticMultiSelectElement(
-                    action_id=VALUE_ACTION,
-                    placeholder=texts.FORM_THEMES,
-                    options=theme_options,
-                    initial_options=initial_themes or None,
-                ),
+            *_themes_input(
+                FIELD_THEMES,
+                texts.FORM_THEMES,
+                texts.FORM_THEMES_HINT,
+                request.theme_options,
+                request.themes,
             ),
         ],
     )
@@ -251,8 +270,6 @@ def meeting_modal(request: MeetingFormRequest) -> View:
             MeetingFormat.PHYSICAL.value,
         ),
     ]
-    theme_options = [_option(theme, theme) for theme in texts.THEMES]
-    initial_themes = [o for o in theme_options if o.value in request.themes]
     editing = request.number is not None
     return View(
         type="modal",
@@ -272,16 +289,12 @@ def meeting_modal(request: MeetingFormRequest) -> View:
                     initial_value=request.title or None,
                 ),
             ),
-            InputBlock(
-                block_id=FIELD_MEETING_THEMES,
-                label=texts.MEETING_FORM_THEMES,
-                optional=True,
-                element=StaticMultiSelectElement(
-                    action_id=VALUE_ACTION,
-                    placeholder=texts.MEETING_FORM_THEMES,
-                    options=theme_options,
-                    initial_options=initial_themes or None,
-                ),
+            *_themes_input(
+                FIELD_MEETING_THEMES,
+                texts.MEETING_FORM_THEMES,
+                None,
+                request.theme_options,
+                request.themes,
             ),
             InputBlock(
                 block_id=FIELD_MEETING_DATE,
