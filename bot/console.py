@@ -25,10 +25,14 @@ from bot.meeting_service import MeetingForm
 from bot.models import SeatKind
 from bot.notify import Attachment, Posted
 from bot.replies import (
+    USER_END,
+    USER_START,
     FormErrors,
     MeetingFormRequest,
     RegistrationFormRequest,
     Reply,
+    as_written,
+    spans,
 )
 from bot.service import Klimanet, RegistrationForm
 
@@ -53,19 +57,41 @@ _EMOJI = {
 }
 
 
-def render(reply: Reply) -> str:
-    """Slack markup to terminal text: no asterisks or backticks, emoji as symbols."""
-    text = reply.text
+_HOLE = re.compile(USER_START + r"(\d+)" + USER_END)
+
+
+def terminal_text(marked: str) -> str:
+    """Slack markup to terminal text: no asterisks or backticks, emoji as symbols.
+
+    Only the bot's own markup is translated; user text is shown exactly as written. User spans
+    stand aside as numbered holes while the markup is read (so ``*{name}*`` is still one bold
+    span, and a name with asterisks changes nothing around it) and are put back at the end.
+    """
+    written: list[str] = []
+    holes = []
+    for is_user, piece in spans(marked):
+        if is_user:
+            holes.append(f"{USER_START}{len(written)}{USER_END}")
+            written.append(piece)
+        else:
+            holes.append(piece)
+    text = "".join(holes)
     for code, symbol in _EMOJI.items():
         text = text.replace(code, symbol)
     text = re.sub(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])", r"\1", text)
     text = re.sub(r"(?<!\w)_([^_\n]+)_(?!\w)", r"\1", text)
     text = text.replace("`", "")
     text = re.sub(r"<([@#])([A-Z0-9]+)(?:\|[^>]*)?>", r"\1\2", text)  # <@U123> -> @U123
+    return _HOLE.sub(lambda hole: written[int(hole.group(1))], text)
+
+
+def render(reply: Reply) -> str:
+    text = terminal_text(reply.marked_text)
     for pick in reply.picks:
-        text += f"\n{pick.label} – send en kollega med /klimanet vikar <møde> @bruger"
+        label = terminal_text(pick.label)
+        text += f"\n{label} – send en kollega med /klimanet vikar <møde> @bruger"
     if reply.buttons:
-        choices = "   ".join(f"[{i}] {b.label}" for i, b in enumerate(reply.buttons, 1))
+        choices = "   ".join(f"[{i}] {as_written(b.label)}" for i, b in enumerate(reply.buttons, 1))
         text += "\n" + choices + "  (skriv tallet)"
     return text
 

@@ -3,6 +3,8 @@ not on it is refused, and values saved before the list existed stay."""
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 import pytest
 from sqlalchemy import select
 
@@ -11,18 +13,22 @@ from bot.db import SessionFactory
 from bot.domain.municipalities import default_directory
 from bot.domain.registration import Actor
 from bot.domain.themes import network_themes
-from bot.models import Network, NetworkTheme, Person
+from bot.models import Meeting, Network, NetworkTheme, Person
 from bot.replies import (
     FIELD_THEMES,
     FormErrors,
     MeetingFormRequest,
     RegistrationFormRequest,
     Reply,
+    as_written,
 )
 from bot.service import Klimanet, MeetingSettings, RegistrationForm
-from bot.slack.blocks import meeting_modal, registration_modal
+from bot.slack.blocks import meeting_modal, registration_modal, reply_blocks
+from jobs.render import announce_dm_reply
 
 FORGED = "<!here> <https://evil.example|Affald>"
+HOSTILE = "<!channel> <https://evil.example/login|Klik her for at godkende>"
+ESCAPED = "&lt;!channel&gt; &lt;https://evil.example/login|Klik her for at godkende&gt;"
 THEMES = (
     "Affald",
     "Grønne indkøb",
@@ -98,6 +104,37 @@ def test_a_forged_theme_is_refused_and_a_known_one_saved_as_the_list_spells_it(
     with sessions() as session:
         anna = session.scalars(select(Person).where(Person.user_id == ANNA.user_id)).one()
         assert anna.themes == ["Affald", "Klimaplaner"]
+
+
+def test_an_existing_odd_fagomraade_stays_and_is_shown_escaped(
+    klimanet: Klimanet, sessions: SessionFactory
+) -> None:
+    say(klimanet, ANNA, "tilmeld Aarhus")
+    say(klimanet, BO, "tilmeld Aarhus")
+    say(klimanet, BO, "afmeld")
+    klimanet.confirm_release(BO)  # Bo is a past colleague of Aarhus with no seat now
+    say(klimanet, FACILITATOR, CREATE)
+    with sessions() as session:
+        # A value saved before the list existed; the meeting is about the same.
+        bo = session.scalars(select(Person).where(Person.user_id == BO.user_id)).one()
+        bo.themes = [HOSTILE, "Affald"]
+        meeting = session.scalars(select(Meeting)).one()
+        meeting.themes = ["affald", HOSTILE]
+        session.commit()
+    with sessions() as session:
+        meeting = session.scalars(select(Meeting)).one()
+        reply = announce_dm_reply(
+            session, meeting, "Aarhus", ANNA.user_id, ZoneInfo("Europe/Copenhagen")
+        )
+        bo = session.scalars(select(Person).where(Person.user_id == BO.user_id)).one()
+        assert bo.themes == [HOSTILE, "Affald"]  # kept as it was
+    context = reply_blocks(reply)[-1].to_dict()
+    assert context["type"] == "context"
+    assert (
+        context["elements"][0]["text"]
+        == f"Forslag ud fra fagområder: <@{BO.user_id}> ({ESCAPED}, Affald)"
+    )
+    assert reply.context is not None and HOSTILE in as_written(reply.context)
 
 
 def say(service: Klimanet, actor: Actor, text: str) -> str:

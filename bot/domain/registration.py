@@ -36,6 +36,9 @@ from bot.models import (
 )
 
 MAX_TITLE = 150
+# What the people table holds of a name or title a chat profile gives us (profiles are not ours
+# to validate, so a longer one is cut rather than refused).
+MAX_PROFILE_TEXT = 200
 MAX_THEMES = 10
 
 
@@ -163,8 +166,8 @@ def upsert_person(
             {
                 "team_id": actor.team_id,
                 "user_id": actor.user_id,
-                "name": actor.name or actor.user_id,
-                "title": actor.title,
+                "name": (actor.name or actor.user_id)[:MAX_PROFILE_TEXT],
+                "title": actor.title[:MAX_PROFILE_TEXT],
                 "themes": [],
                 "created_at": now,
             }
@@ -174,8 +177,9 @@ def upsert_person(
         select(Person).where(Person.team_id == actor.team_id, Person.user_id == actor.user_id)
     ).one()
     placeholder = person.name == person.user_id  # created before we knew their name
-    if (update_name or placeholder) and actor.name and person.name != actor.name:
-        person.name = actor.name
+    name = actor.name[:MAX_PROFILE_TEXT]
+    if (update_name or placeholder) and name and person.name != name:
+        person.name = name
     if title is not None:
         title = " ".join(title.split())
         if len(title) > MAX_TITLE:
