@@ -15,13 +15,15 @@ from bot.slack.blocks import meeting_modal, registration_modal, reply_message
 from bot.slack.client import respond
 from bot.slack.notifier import SlackNotifier
 from handlers.common import Background, actor_from_command
+from handlers.slack_text import decode_command_text
 
 COMMAND = "/klimanet"
 
 
 def register(app: App, service: Klimanet, notifier: SlackNotifier, background: Background) -> None:
     def answer(command: dict[str, Any], client: WebClient) -> None:
-        outcome: Outcome = service.command(actor_from_command(command), command.get("text") or "")
+        text = decode_command_text(command.get("text") or "")
+        outcome: Outcome = service.command(actor_from_command(command), text)
         if isinstance(outcome, RegistrationFormRequest):
             metadata = {"channel_id": command.get("channel_id") or ""}
             view = registration_modal(service.directory, outcome, metadata)

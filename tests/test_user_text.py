@@ -1,5 +1,5 @@
-"""Text from members is data, never markup: the marking in the neutral reply, and the Slack and
-console renderers that show it as written."""
+"""Text from members is data, never markup: the marking in the neutral reply, the Slack and
+console renderers that show it as written, and Slack's inbound escaping read back."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import re
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -35,6 +36,7 @@ from bot.slack.blocks import (
     reply_blocks,
     reply_message,
 )
+from handlers.slack_text import decode_command_text
 
 HOSTILE = "<!channel> <https://evil.example/login|Klik her for at godkende>"
 ESCAPED = "&lt;!channel&gt; &lt;https://evil.example/login|Klik her for at godkende&gt;"
@@ -200,3 +202,32 @@ def test_console_shows_user_text_as_written_and_translates_only_the_bots_markup(
     assert "Plads: <@U5> – send en kollega" in out
     assert "[1] Ja *ja*" in out
     assert USER_START not in out and USER_END not in out
+
+
+# -- Slack's inbound escaping --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sent", "meant"),
+    [
+        ("nyt Se <https://kl.dk/a?b=1&amp;c=2>", "nyt Se https://kl.dk/a?b=1&c=2"),
+        ("nyt <mailto:a@kl.dk>", "nyt mailto:a@kl.dk"),
+        ("nyt Se <https://kl.dk|KL's side> nu", "nyt Se <https://kl.dk|KL's side> nu"),
+        ("overdrag <@U0CARL|carl> fast", "overdrag <@U0CARL|carl> fast"),
+        ("overdrag <@U0CARL>", "overdrag <@U0CARL>"),
+        ("overdrag <@U0CARL|a&amp;b&lt;!x&gt;>", "overdrag <@U0CARL|a&b!x>"),
+        ("nyt <#C0NET|klimanet> og <!here>", "nyt <#C0NET|klimanet> og <!here>"),
+        ("pladser A &amp; B &lt;x&gt;", "pladser A & B <x>"),
+        ("pladser &amp;lt;", "pladser &lt;"),  # a person who typed "&lt;"
+        ('punkt tilføj 1 "Titel" ved="A &amp; B"', 'punkt tilføj 1 "Titel" ved="A & B"'),
+        ("", ""),
+    ],
+)
+def test_decode_command_text(sent: str, meant: str) -> None:
+    assert decode_command_text(sent) == meant
+
+
+@given(typed=st.text(max_size=80))
+def test_decoding_what_slack_escaped_gives_back_what_was_typed(typed: str) -> None:
+    escaped = typed.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    assert decode_command_text(escaped) == typed
