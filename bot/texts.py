@@ -557,6 +557,7 @@ POST_KIND_LABELS = {
     "regrets_notice": "beskeden om et afbud",
     "admin_notice": "beskeden om en ændret plads",
     "refresh": "opdateringen af en besked",
+    "fanout": "de direkte beskeder",
 }
 
 
