@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from bot.clock import FixedClock
-from bot.models import Person
+from bot.models import OutboxMessage, OutboxStatus, Person
 from bot.replies import USER_END, USER_START, as_written
 from tests.conftest import START, new_database_url
 from tests.slackbot import ADMIN, CHANNEL, SlackBot, running_bot
@@ -285,6 +285,8 @@ def play(run: Run, hostile: Hostile) -> None:
     sent = run.say(CARL, f"overdrag <@{NOPRO}|{mention}>")
     run.click(CARL, "offer_withdraw", None, value=buttons(sent)["offer_withdraw"])
     run.say(CARL, "fortryd")
+    run.say(EVA, f"overdrag <@{BO}|bo>")  # Bo has a seat: the answer names him
+    run.say(EVA, f"byt <@{DORTE}|dorte>")  # not in Aarhus: the answer names her
     run.drain()
 
     # Anna has left her seat; her fagområder were saved before the list existed.
@@ -311,6 +313,7 @@ def play(run: Run, hostile: Hostile) -> None:
     run.click(NOPRO, "offer_accept", run.newest_dm(NOPRO, "offer_accept"))
     run.drain()
     run.say(BO, "afbud 1")
+    run.drain()
     run.say(BO, "deltager 1")
     run.at(AGENDA_AT)
     run.say(ADMIN, 'punkt tilføj 1 "Drøftelse" type=drøftelse')
@@ -320,7 +323,15 @@ def play(run: Run, hostile: Hostile) -> None:
     run.click(NOPRO, "attend_no", run.newest_dm(NOPRO, "attend_no"))
     run.click(EVA, "attend_yes", run.newest_dm(EVA, "attend_yes"))
     run.drain()
+    run.say(EVA, f"afbud 1 <@{ANNA}|anna>")  # regrets, naming a substitute
+    run.say(EVA, f"vikar 1 <@{FRODE}|frode> fleksibel 2")
+    run.drain()
     run.say(EVA, "deltagere 1")
+    run.say(ANNA, "dagsorden 1")
+    run.say(ADMIN, "punkt flyt 1 3 2")
+    run.say(ADMIN, "punkt fjern 1 3")
+    run.bot.driver.command(ADMIN, "møde ret 1")
+    run.fake.wait_for("views.open", count=2)
     run.say(ADMIN, f"admin plads Aarhus fleksibel 1 <@{DORTE}|dorte> Se <{REASON_LINK}>")
     run.drain()
     run.say(ANNA, "historik Aarhus")
@@ -349,6 +360,7 @@ def play(run: Run, hostile: Hostile) -> None:
         home = {"type": "app_home_opened", "user": user_id, "channel": f"D{user_id}", "tab": "home"}
         assert run.bot.driver.event(home).status_code == 200
     run.fake.wait_for("views.publish", count=2)
+    run.say(ADMIN, "møde kopier 1 22.04.2027")
     run.drain()
 
 
@@ -406,8 +418,6 @@ def check(run: Run, hostile: Hostile) -> None:
     assert shown in joined, shown
     # Every post kind went out.
     with run.bot.runtime.core.sessions() as session:
-        from bot.models import OutboxMessage, OutboxStatus
-
         sent = set(
             session.scalars(
                 select(OutboxMessage.kind).where(OutboxMessage.status == OutboxStatus.SENT.value)
