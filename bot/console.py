@@ -25,10 +25,14 @@ from bot.meeting_service import MeetingForm
 from bot.models import SeatKind
 from bot.notify import Attachment, Posted
 from bot.replies import (
+    USER_END,
+    USER_START,
     FormErrors,
     MeetingFormRequest,
     RegistrationFormRequest,
     Reply,
+    as_written,
+    spans,
 )
 from bot.service import Klimanet, RegistrationForm
 
@@ -53,19 +57,41 @@ _EMOJI = {
 }
 
 
-def render(reply: Reply) -> str:
-    """Slack markup to terminal text: no asterisks or backticks, emoji as symbols."""
-    text = reply.text
+_HOLE = re.compile(USER_START + r"(\d+)" + USER_END)
+
+
+def terminal_text(marked: str) -> str:
+    """Slack markup to terminal text: no asterisks or backticks, emoji as symbols.
+
+    Only the bot's own markup is translated; user text is shown exactly as written. User spans
+    stand aside as numbered holes while the markup is read (so ``*{name}*`` is still one bold
+    span, and a name with asterisks changes nothing around it) and are put back at the end.
+    """
+    written: list[str] = []
+    holes = []
+    for is_user, piece in spans(marked):
+        if is_user:
+            holes.append(f"{USER_START}{len(written)}{USER_END}")
+            written.append(piece)
+        else:
+            holes.append(piece)
+    text = "".join(holes)
     for code, symbol in _EMOJI.items():
         text = text.replace(code, symbol)
     text = re.sub(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])", r"\1", text)
     text = re.sub(r"(?<!\w)_([^_\n]+)_(?!\w)", r"\1", text)
     text = text.replace("`", "")
     text = re.sub(r"<([@#])([A-Z0-9]+)(?:\|[^>]*)?>", r"\1\2", text)  # <@U123> -> @U123
+    return _HOLE.sub(lambda hole: written[int(hole.group(1))], text)
+
+
+def render(reply: Reply) -> str:
+    text = terminal_text(reply.marked_text)
     for pick in reply.picks:
-        text += f"\n{pick.label} – send en kollega med /klimanet vikar <møde> @bruger"
+        label = terminal_text(pick.label)
+        text += f"\n{label} – send en kollega med /klimanet vikar <møde> @bruger"
     if reply.buttons:
-        choices = "   ".join(f"[{i}] {b.label}" for i, b in enumerate(reply.buttons, 1))
+        choices = "   ".join(f"[{i}] {as_written(b.label)}" for i, b in enumerate(reply.buttons, 1))
         text += "\n" + choices + "  (skriv tallet)"
     return text
 
@@ -269,15 +295,9 @@ class Console:
         title = self.ask(f"{texts.FORM_TITLE_FIELD} ({texts.FORM_TITLE_PLACEHOLDER}, valgfri): ")
         if title is None:
             return
-        numbered = "  ".join(f"[{i}] {t}" for i, t in enumerate(texts.THEMES, 1))
-        answer = self.ask(f"{texts.FORM_THEMES} – numre adskilt af komma, valgfri:\n{numbered}\n")
-        if answer is None:
+        themes = self._pick_themes(texts.FORM_THEMES, request.theme_options, ())
+        if themes is None:
             return
-        themes = [
-            texts.THEMES[int(n) - 1]
-            for n in re.findall(r"\d+", answer)
-            if 1 <= int(n) <= len(texts.THEMES)
-        ]
         result = self._service.submit_registration_form(
             self._user.actor(), RegistrationForm(municipality.code, kind, title, themes)
         )
@@ -286,6 +306,24 @@ class Console:
                 self.say(message)
         else:
             self.show(result)
+
+    def _pick_themes(
+        self, question: str, options: tuple[str, ...], chosen: tuple[str, ...]
+    ) -> list[str] | None:
+        """The form's theme select as a question: the network's list, numbered. An empty answer
+        keeps what was chosen; None when the input ended."""
+        if not options:
+            return list(chosen)
+        numbered = "  ".join(f"[{i}] {t}" for i, t in enumerate(options, 1))
+        now = f" [{', '.join(chosen)}]" if chosen else ""
+        answer = self.ask(f"{question}{now} – numre adskilt af komma, valgfri:\n{numbered}\n")
+        if answer is None:
+            return None
+        if not answer.strip():
+            return list(chosen)
+        return [
+            options[int(n) - 1] for n in re.findall(r"\d+", answer) if 1 <= int(n) <= len(options)
+        ]
 
     def meeting_form(self, request: MeetingFormRequest) -> None:
         """The meeting modal as questions; an empty title cancels."""
@@ -305,12 +343,14 @@ class Console:
                 request.format and texts.FORMAT_LABELS.get(request.format, ""),
             ),
             ("Link eller adresse", request.location),
-            ("Tema (valgfri)", ", ".join(request.themes)),
         ):
             answer = self.ask(f"{question}{f' [{default}]' if default else ''}: ")
             if answer is None:
                 return
             answers.append(answer or default)
+        themes = self._pick_themes(texts.MEETING_FORM_THEMES, request.theme_options, request.themes)
+        if themes is None:
+            return
         form = MeetingForm(
             title=title or request.title,
             date=answers[0],
@@ -318,7 +358,7 @@ class Console:
             end=answers[2],
             format=answers[3],
             location=answers[4],
-            themes=[t.strip() for t in answers[5].split(",") if t.strip()],
+            themes=themes,
         )
         result = self._service.meetings.submit_form(self._user.actor(), request.number, form)
         if isinstance(result, FormErrors):

@@ -21,6 +21,7 @@ from bot.domain import meetings as dm
 from bot.domain import registration as reg
 from bot.domain.errors import DomainError, ErrorKind
 from bot.domain.schedule import due_at
+from bot.domain.themes import network_themes
 from bot.domain.timeparse import (
     find_date_and_times,
     local_to_utc,
@@ -203,7 +204,9 @@ class MeetingCommands:
         self._run(lambda s, n: self._facilitator(s, n, actor))
         match action:
             case "opret":
-                return self.create_from_line(actor, rest) if rest else MeetingFormRequest()
+                if rest:
+                    return self.create_from_line(actor, rest)
+                return MeetingFormRequest(theme_options=tuple(self._run(network_themes)))
             case "flyt":
                 return self.move(actor, rest)
             case "aflys":
@@ -309,6 +312,7 @@ class MeetingCommands:
                 format=meeting.format,
                 location=meeting.location,
                 themes=tuple(meeting.themes),
+                theme_options=tuple(network_themes(session, network)),
             )
 
         return self._run(work)

@@ -2,16 +2,65 @@
 
 Text uses Slack's light markup (``*bold*``, ``_italic_``, bullet lines), which the console
 renders as plain text and a Teams adapter can translate to Markdown.
+
+Text that a member typed or that comes from a profile is data, never markup: ``bot.texts``
+wraps it with ``user_text`` where it is interpolated, and each adapter's renderer shows such a
+span exactly as written (Slack: escaped for mrkdwn). Everything outside a span is the bot's own
+markup, or a facilitator's text, which speaks for KL and keeps its links.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
 from bot.models import SeatKind
 from bot.notify import Attachment
+
+# Private-use characters that delimit a span of user text inside a marked string. They never
+# reach a chat: every renderer removes them.
+USER_START = "\ue000"
+USER_END = "\ue001"
+_MARKERS = str.maketrans("", "", USER_START + USER_END)
+
+
+def user_text(value: object) -> str:
+    """``value`` as a span of user text. Marker characters in the value itself are dropped, so
+    a member can neither forge a span nor close one early."""
+    text = str(value).translate(_MARKERS)
+    return f"{USER_START}{text}{USER_END}" if text else ""
+
+
+def spans(marked: str) -> Iterator[tuple[bool, str]]:
+    """``(is_user_text, text)`` pieces of a marked string, in order, empty pieces left out.
+
+    An unclosed span runs to the end (escaping too much is safe; too little is not); a stray
+    end marker outside a span is dropped.
+    """
+    position = 0
+    while position < len(marked):
+        start = marked.find(USER_START, position)
+        if start < 0:
+            start = len(marked)
+        bot = marked[position:start].replace(USER_END, "")
+        if bot:
+            yield False, bot
+        if start == len(marked):
+            return
+        end = marked.find(USER_END, start + 1)
+        if end < 0:
+            end = len(marked)
+        user = marked[start + 1 : end]
+        if user:
+            yield True, user
+        position = end + 1
+
+
+def as_written(marked: str) -> str:
+    """The text as a person reads it where there is no markup to escape: markers removed."""
+    return marked.translate(_MARKERS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,12 +95,18 @@ class Reply:
     picks: tuple[UserPick, ...] = ()
 
     @property
-    def text(self) -> str:
-        """The whole message as text: Slack's notification fallback and the console's output."""
+    def marked_text(self) -> str:
+        """The whole message as one marked string (user text still marked): what an adapter
+        renders for a notification fallback."""
         parts = list(self.sections)
         if self.context:
             parts.append(self.context)
         return "\n\n".join(parts)
+
+    @property
+    def text(self) -> str:
+        """The whole message as written (user text unmarked), e.g. for tests and logs."""
+        return as_written(self.marked_text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +117,8 @@ class RegistrationFormRequest:
     prefill_kind: SeatKind | None = None
     title: str = ""
     themes: tuple[str, ...] = ()
+    # The network's themes, in order: the only fagområder the form offers.
+    theme_options: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +126,12 @@ class FormErrors:
     """Problems to show next to the form's fields (Slack: ``response_action: errors``)."""
 
     errors: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # Form errors are plain text on every platform: user text in them is shown as written.
+        object.__setattr__(
+            self, "errors", {key: as_written(value) for key, value in self.errors.items()}
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +146,8 @@ class MeetingFormRequest:
     format: str = "online"
     location: str = ""
     themes: tuple[str, ...] = ()
+    # The network's themes, in order: what the form offers as the meeting's theme.
+    theme_options: tuple[str, ...] = ()
 
 
 Outcome = Reply | RegistrationFormRequest | MeetingFormRequest

@@ -26,6 +26,7 @@ from bot.domain import seats as seats_domain
 from bot.domain.errors import DomainError, ErrorKind
 from bot.domain.municipalities import MunicipalityDirectory
 from bot.domain.schedule import DEFAULT_SCHEDULE, Offset, parse_schedule
+from bot.domain.themes import network_themes
 from bot.meeting_service import MeetingCommands
 from bot.models import Network, Seat, SeatKind
 from bot.replies import (
@@ -76,6 +77,7 @@ _FORM_FIELD_OF_ERROR = {
     ErrorKind.FIXED_SEAT_TAKEN: FIELD_KIND,
     ErrorKind.FLEXIBLE_SEATS_TAKEN: FIELD_KIND,
     ErrorKind.SEAT_KIND_UNKNOWN: FIELD_KIND,
+    ErrorKind.THEME_UNKNOWN: FIELD_THEMES,
 }
 
 
@@ -226,7 +228,7 @@ class Klimanet:
             if mine is not None:
                 seat = next(x for x in mine.seats if x.holder and x.holder.user_id == actor.user_id)
                 raise DomainError(ErrorKind.ALREADY_REGISTERED, municipality=mine, seat=seat)
-            return RegistrationFormRequest()
+            return RegistrationFormRequest(theme_options=tuple(self._run(network_themes)))
         parsed = parse_register_args(args)
         municipality = self._directory.resolve(parsed.municipality)
         return self.register(actor, RegistrationForm(municipality.code, parsed.kind))

@@ -2,10 +2,16 @@
 
 Functions take domain values and return text in Slack's light markup (``*fed*``). Keep the
 wording close to KL's own: "én fast plads og to fleksible pladser", "tilmelding", "pladsholder".
+
+Whatever a member typed or a profile supplied (names, titles, fagområder, form fields, values
+echoed in errors) is wrapped in ``user_text`` where it is interpolated, so every adapter shows it
+as written and never as markup. A facilitator's texts (news, agenda items, meeting titles, themes
+and places, reasons for a cancellation or an ``admin plads``) speak for KL and stay markup.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -15,6 +21,7 @@ from bot.datefmt import format_short_date, format_span, format_time, format_when
 from bot.domain.errors import DomainError, ErrorKind
 from bot.domain.registration import Holder, NetworkSummary, SeatOverview, SeatView
 from bot.models import AgendaKind, Meeting, MeetingFormat, MeetingStatus, NewsPost, SeatKind
+from bot.replies import spans, user_text
 
 NETWORK_NAME = "Kommunernes klimapolitiske netværk"
 COMMAND = "/klimanet"
@@ -34,9 +41,15 @@ def seat_label_capitalised(kind: SeatKind, slot: int) -> str:
     return label[0].upper() + label[1:]
 
 
+def literal(text: str) -> str:
+    """The bot's own text that must be shown exactly as written, never read as markup (a
+    placeholder such as ``<kommune>``)."""
+    return user_text(text)
+
+
 def holder_text(holder: Holder) -> str:
-    title = f" ({holder.title})" if holder.title else ""
-    return f"{holder.name}{title}"
+    title = f" ({user_text(holder.title)})" if holder.title else ""
+    return f"{user_text(holder.name)}{title}"
 
 
 def mention(holder: Holder) -> str:
@@ -135,7 +148,7 @@ def network_summary(summary: NetworkSummary) -> list[str]:
     if summary.member_count == 0:
         return [
             f"*{summary.network_name}* har ingen medlemskommuner endnu. "
-            f"Bliv den første: `{COMMAND} tilmeld <kommune>`"
+            f"Bliv den første: `{COMMAND} tilmeld {literal('<kommune>')}`"
         ]
     head = (
         f"*{summary.network_name}*\n{summary.member_count} "
@@ -224,7 +237,7 @@ def help_text() -> list[str]:
 
 def unknown_command(word: str, suggestion: str | None) -> str:
     hint = f" – mente du '{suggestion}'?" if suggestion else "."
-    return f"Kender ikke '{word}'{hint} Skriv `{COMMAND} hjælp` for at se, hvad jeg kan."
+    return f"Kender ikke '{user_text(word)}'{hint} Skriv `{COMMAND} hjælp` for at se, hvad jeg kan."
 
 
 # -- errors ------------------------------------------------------------------------------------
@@ -251,25 +264,27 @@ def error(err: DomainError) -> str:
             suggestions: list[str] = p.get("suggestions") or []
             if suggestions:
                 return (
-                    f"Jeg kender ingen kommune, der hedder '{p['query']}'. "
+                    f"Jeg kender ingen kommune, der hedder '{user_text(p['query'])}'. "
                     f"Mente du {join_or(suggestions)}?"
                 )
             return (
-                f"Jeg kender ingen kommune, der hedder '{p['query']}'. Skriv kommunens navn "
+                f"Jeg kender ingen kommune, der hedder '{user_text(p['query'])}'. Skriv kommunens navn "
                 "eller kommunekode, fx 'Aarhus' eller '751'."
             )
         case ErrorKind.MUNICIPALITY_AMBIGUOUS:
             return (
-                f"'{p['query']}' passer på flere kommuner: {join_or(p['choices'])}. "
+                f"'{user_text(p['query'])}' passer på flere kommuner: {join_or(p['choices'])}. "
                 "Skriv hele navnet."
             )
         case ErrorKind.NOT_A_MUNICIPALITY:
             return (
-                f"{p.get('name', p['query'])} er ikke en kommune (øerne administreres af "
+                f"{user_text(p.get('name', p['query']))} er ikke en kommune (øerne administreres af "
                 "staten), så den kan ikke tilmeldes netværket."
             )
         case ErrorKind.SEAT_KIND_UNKNOWN:
-            return f"'{p['value']}' er ikke en pladstype. Skriv 'fast' eller 'fleksibel'."
+            return (
+                f"'{user_text(p['value'])}' er ikke en pladstype. Skriv 'fast' eller 'fleksibel'."
+            )
         case ErrorKind.ALREADY_REGISTERED:
             seat: SeatView = p["seat"]
             overview: SeatOverview = p["municipality"]
@@ -309,6 +324,11 @@ def error(err: DomainError) -> str:
             return "Netværket findes ikke i databasen. Kontakt en facilitator."
         case ErrorKind.TEXT_TOO_LONG:
             return f"Feltet '{p['field']}' må højst være {p['limit']} tegn."
+        case ErrorKind.THEME_UNKNOWN:
+            return (
+                f"'{user_text(p.get('value', ''))}' er ikke et af netværkets fagområder. "
+                "Vælg fagområderne fra listen."
+            )
     return "Det kunne jeg ikke gøre."  # pragma: no cover - every kind is handled above
 
 
@@ -346,25 +366,19 @@ FORM_TITLE_PLACEHOLDER = "fx Klimakoordinator"
 FORM_THEMES = "Dine fagområder"
 FORM_THEMES_HINT = "Bruges til at foreslå den rette kollega, når temaet skifter."
 
-THEMES = (
-    "Affald",
-    "Grønne indkøb",
-    "Klimatilpasning",
-    "Energiplanlægning",
-    "Cirkulær økonomi",
-    "CO2-regnskaber",
-    "Klimaplaner",
-    "Mobilitet",
-)
-
 
 def form_municipality_required() -> str:
     return "Vælg en kommune."
 
 
 def plain(text: str) -> str:
-    """Markup-free text for places that show plain text only (form errors, option labels)."""
-    return text.replace("*", "").replace("`", "'")
+    """Markup-free text for places that show plain text only (form errors, option labels).
+
+    Only the bot's own markup is removed; user text is kept exactly as written."""
+    return "".join(
+        piece if is_user else piece.replace("*", "").replace("`", "'")
+        for is_user, piece in spans(text)
+    )
 
 
 FORM_DONE = "Luk"
@@ -535,13 +549,24 @@ POST_KIND_LABELS = {
     "cancelled": "beskeden om aflysningen",
     "cancelled_dm": "beskeden om aflysningen",
     "news": "nyheden fra KL",
+    "confirm_dm": "spørgsmålet «Kommer du stadig?»",
+    "offer": "tilbuddet om en plads",
+    "offer_result": "svaret på et tilbud om en plads",
+    "approval": "anmodningen om at godkende en tilmelding",
+    "approval_result": "svaret på en tilmelding",
+    "regrets_notice": "beskeden om et afbud",
+    "admin_notice": "beskeden om en ændret plads",
+    "refresh": "opdateringen af en besked",
+    "fanout": "de direkte beskeder",
 }
 
 
 def _post_description(kind: str, recipient: str, meeting: Meeting | None) -> str:
     what = POST_KIND_LABELS.get(kind, kind)
-    to = f"<#{recipient}>" if recipient[:1] in "CG" else f"<@{recipient}>"
     about = f" for møde {meeting_name(meeting)}" if meeting else ""
+    if not re.fullmatch(r"[CGUWD][A-Z0-9]+", recipient):
+        return f"{what}{about}"  # e.g. an update in place, which has no recipient of its own
+    to = f"<#{recipient}>" if recipient[:1] in "CG" else f"<@{recipient}>"
     return f"{what}{about} til {to}"
 
 
@@ -637,7 +662,7 @@ def meeting_list(meetings: Sequence[Meeting], tz: ZoneInfo, seat: SeatView | Non
     sections = ["*Kommende møder*"]
     for meeting in meetings:
         sections.append(meeting_summary(meeting, tz))
-    sections.append(f"{your} Se en dagsorden med `{COMMAND} dagsorden <nr>`.")
+    sections.append(f"{your} Se en dagsorden med `{COMMAND} dagsorden {literal('<nr>')}`.")
     return sections
 
 
@@ -650,17 +675,15 @@ def _meeting_error(err: DomainError) -> str | None:
         case ErrorKind.DATE_MISSING:
             return f"Der mangler en dato. Skriv fx 25.06.2026, 25/6 eller 25. juni – fx {example}."
         case ErrorKind.DATE_INVALID:
-            return f"'{p.get('value', '')}' kan jeg ikke læse som en dato. Skriv fx 25.06.2026, 25/6 eller 25. juni."
+            return f"'{user_text(p.get('value', ''))}' kan jeg ikke læse som en dato. Skriv fx 25.06.2026, 25/6 eller 25. juni."
         case ErrorKind.DATE_IMPOSSIBLE:
-            return f"'{p.get('value', '')}' findes ikke i kalenderen. Tjek dag og måned."
+            return f"'{user_text(p.get('value', ''))}' findes ikke i kalenderen. Tjek dag og måned."
         case ErrorKind.DATE_IN_PAST:
             return "Tidspunktet er allerede passeret. Vælg en dato og et tidspunkt ude i fremtiden."
         case ErrorKind.TIME_MISSING:
             return f"Der mangler et tidspunkt. Skriv fx 10:00-12:00 eller kl. 10 – fx {example}."
         case ErrorKind.TIME_INVALID:
-            return (
-                f"'{p.get('value', '')}' er ikke et klokkeslæt. Skriv fx 10:00, 10.00 eller kl. 10."
-            )
+            return f"'{user_text(p.get('value', ''))}' er ikke et klokkeslæt. Skriv fx 10:00, 10.00 eller kl. 10."
         case ErrorKind.TIME_RANGE_INVALID:
             return "Mødet skal slutte efter, det starter. Skriv fx 10:00-12:00."
         case ErrorKind.NOT_FACILITATOR:
@@ -668,10 +691,12 @@ def _meeting_error(err: DomainError) -> str | None:
         case ErrorKind.MEETING_MISSING:
             return f"Hvilket møde? Skriv mødets nummer (fx 12) eller dato – se dem med `{COMMAND} møder`."
         case ErrorKind.MEETING_UNKNOWN:
-            return f"Jeg kan ikke finde møde '{p.get('ref', '')}'. Se de kommende møder med `{COMMAND} møder`."
+            return f"Jeg kan ikke finde møde '{user_text(p.get('ref', ''))}'. Se de kommende møder med `{COMMAND} møder`."
         case ErrorKind.MEETING_AMBIGUOUS:
             numbers = join_or([f"#{n}" for n in p.get("numbers", [])])
-            return f"Der er flere møder {p.get('ref', '')}: {numbers}. Skriv mødets nummer."
+            return (
+                f"Der er flere møder {user_text(p.get('ref', ''))}: {numbers}. Skriv mødets nummer."
+            )
         case ErrorKind.MEETING_CANCELLED:
             return f"Møde #{p.get('number')} er aflyst og kan ikke ændres."
         case ErrorKind.MEETING_OVER:
@@ -687,14 +712,14 @@ def _meeting_error(err: DomainError) -> str | None:
         case ErrorKind.OPTION_UNKNOWN:
             allowed = join_or([f"'{a}'" for a in p.get("allowed", [])])
             command = p.get("command", "")
-            return f"Kender ikke '{p.get('value', '')}' til {command}. Brug {allowed}."
+            return f"Kender ikke '{user_text(p.get('value', ''))}' til {command}. Brug {allowed}."
         case ErrorKind.ITEM_UNKNOWN:
             return (
                 f"Møde #{p.get('number')} har intet punkt {p.get('position')}. "
                 f"Se dagsordenen med `{COMMAND} dagsorden {p.get('number')}`."
             )
         case ErrorKind.NUMBER_INVALID:
-            return f"'{p.get('value', '')}' er ikke et gyldigt tal for {p.get('field', 'tallet')}."
+            return f"'{user_text(p.get('value', ''))}' er ikke et gyldigt tal for {p.get('field', 'tallet')}."
         case ErrorKind.NEWS_MISSING:
             return f"Skriv nyheden efter kommandoen, fx `{COMMAND} nyt Regeringens klimahandlingsplan er ude`."
         case ErrorKind.NO_CHANNEL:
@@ -768,11 +793,11 @@ def registration_pending(seat: SeatView, overview: SeatOverview, approver: str) 
 def approval_request(
     applicant: str, title: str, seat: str, municipality: str, first: bool, status: str
 ) -> list[str]:
-    title_text = f" ({title})" if title else ""
+    title_text = f" ({user_text(title)})" if title else ""
     first_text = (
         f" Det er {genitive(municipality)} første tilmelding til netværket." if first else ""
     )
-    head = f":raising_hand: *{applicant}*{title_text} vil have den {seat} i *{municipality}*.{first_text}"
+    head = f":raising_hand: *{user_text(applicant)}*{title_text} vil have den {seat} i *{municipality}*.{first_text}"
     if status != "pending":
         return [head, f"Anmodningen er *{REQUEST_STATUS_LABELS.get(status, status)}*."]
     return [head, "Godkend eller afvis tilmeldingen:"]
@@ -790,7 +815,7 @@ def approval_result(approved: bool, seat: str, municipality: str) -> list[str]:
 
 
 def decided_request(approved: bool, applicant: str) -> str:
-    return f"Tilmeldingen fra {applicant} er {'godkendt' if approved else 'afvist'}."
+    return f"Tilmeldingen fra {user_text(applicant)} er {'godkendt' if approved else 'afvist'}."
 
 
 def offer_text(
@@ -802,7 +827,7 @@ def offer_text(
         what = f"bytte plads med dig: du får den {seat} i *{municipality}*"
     else:
         what = f"sende dig som vikar på den {seat} i *{municipality}* til {meeting}"
-    return f":handshake: *{offerer}* vil {what}. Tilbuddet gælder til {expires}."
+    return f":handshake: *{user_text(offerer)}* vil {what}. Tilbuddet gælder til {expires}."
 
 
 def offer_message(
@@ -823,7 +848,7 @@ def offer_message(
 def offer_sent(kind: str, target: str, seat: str, municipality: str, expires: str) -> str:
     what = {"handover": "overtage", "swap": "bytte til", "substitute": "tage"}.get(kind, "tage")
     return (
-        f"Jeg har spurgt *{target}*, om de vil {what} den {seat} i *{municipality}*. Tilbuddet "
+        f"Jeg har spurgt *{user_text(target)}*, om de vil {what} den {seat} i *{municipality}*. Tilbuddet "
         f"gælder til {expires}; du får besked, når de har svaret. Fortryd med knappen eller "
         f"`{COMMAND} fortryd`."
     )
@@ -832,10 +857,10 @@ def offer_sent(kind: str, target: str, seat: str, municipality: str, expires: st
 def offer_result_for_offerer(status: str, target: str, seat: str, municipality: str) -> list[str]:
     if status == "accepted":
         return [
-            f":white_check_mark: *{target}* har accepteret: den {seat} i *{municipality}* er skiftet."
+            f":white_check_mark: *{user_text(target)}* har accepteret: den {seat} i *{municipality}* er skiftet."
         ]
     return [
-        f"Dit tilbud til *{target}* om den {seat} i *{municipality}* er {OFFER_STATUS_LABELS.get(status, status)}."
+        f"Dit tilbud til *{user_text(target)}* om den {seat} i *{municipality}* er {OFFER_STATUS_LABELS.get(status, status)}."
     ]
 
 
@@ -848,11 +873,11 @@ def offer_accepted_for_target(kind: str, seat: str, municipality: str, meeting: 
 
 
 def offer_declined_by_you(offerer: str) -> str:
-    return f"Du har afvist tilbuddet fra {offerer}."
+    return f"Du har afvist tilbuddet fra {user_text(offerer)}."
 
 
 def offer_withdrawn_by_you(target: str) -> str:
-    return f"Tilbuddet til {target} er trukket tilbage."
+    return f"Tilbuddet til {user_text(target)} er trukket tilbage."
 
 
 def offers_withdrawn(count: int) -> str:
@@ -861,7 +886,9 @@ def offers_withdrawn(count: int) -> str:
 
 def regrets_saved(meeting: str, substitute_asked: str | None) -> str:
     extra = (
-        f" Jeg har spurgt {substitute_asked}, om de vil tage din plads." if substitute_asked else ""
+        f" Jeg har spurgt {user_text(substitute_asked)}, om de vil tage din plads."
+        if substitute_asked
+        else ""
     )
     return f"Dit afbud til {meeting} er noteret – pladsen er stadig din efter mødet.{extra}"
 
@@ -870,7 +897,7 @@ def regrets_notice(
     person: str, seat: str, municipality: str, meeting: str, number: int
 ) -> list[str]:
     return [
-        f"*{person}* har meldt afbud til {meeting} på den {seat} i *{municipality}*.",
+        f"*{user_text(person)}* har meldt afbud til {meeting} på den {seat} i *{municipality}*.",
         f"Vil du sende en kollega i stedet, så skriv `{COMMAND} vikar {number} @kollega`.",
     ]
 
@@ -908,7 +935,8 @@ def roster_text(meeting: str, municipalities: Sequence[Any]) -> list[str]:
             }.get(seat.status, seat.status)
             role = " (vikar)" if seat.role == "substitute" else ""
             parts.append(
-                f"{seat_label_capitalised(seat.kind, seat.slot)}: {seat.attendee.name}{role} – {status}"
+                f"{seat_label_capitalised(seat.kind, seat.slot)}: "
+                f"{user_text(seat.attendee.name)}{role} – {status}"
             )
         if municipality.coming == 0:
             empty.append(municipality.name)
@@ -942,6 +970,10 @@ HISTORY_ACTIONS = {
 }
 
 
+# History actions whose reason a facilitator wrote.
+FACILITATOR_ACTIONS = frozenset({"admin_set", "admin_freed"})
+
+
 def history_text(lines: Sequence[Any], tz: ZoneInfo, municipality: str | None) -> list[str]:
     if not lines:
         return [f"Der er ingen historik{' for ' + municipality if municipality else ''} endnu."]
@@ -953,23 +985,28 @@ def history_text(lines: Sequence[Any], tz: ZoneInfo, municipality: str | None) -
             f"{HISTORY_ACTIONS.get(line.action, line.action)}"
         ]
         if who:
-            parts.append(f" – {who}")
+            parts.append(f" – {user_text(who)}")
         if line.previous and line.person and line.previous != line.person:
-            parts.append(f" (før: {line.previous})")
+            parts.append(f" (før: {user_text(line.previous)})")
         if line.actor and line.actor not in (line.person, line.previous):
-            parts.append(f", af {line.actor}")
+            parts.append(f", af {user_text(line.actor)}")
         if line.reason:
-            parts.append(f". Begrundelse: {line.reason}")
+            # A facilitator's reason (``admin plads``) speaks for KL; any other is a member's.
+            reason = line.reason if line.action in FACILITATOR_ACTIONS else user_text(line.reason)
+            parts.append(f". Begrundelse: {reason}")
         out.append("".join(parts))
     title = f"*Historik{' for ' + municipality if municipality else ''}* (nyeste nederst)"
     return [title, "\n".join(out)]
 
 
 def admin_done(seat: str, municipality: str, target: str | None, previous: str | None) -> str:
+    before = f" (før: {user_text(previous)})" if previous else ""
     if target:
-        before = f" (før: {previous})" if previous else ""
-        return f":white_check_mark: {target} har nu den {seat} i *{municipality}*{before}. Det står i historikken."
-    return f":white_check_mark: Den {seat} i *{municipality}* er frigjort{f' (før: {previous})' if previous else ''}. Det står i historikken."
+        return (
+            f":white_check_mark: {user_text(target)} har nu den {seat} i *{municipality}*{before}. "
+            "Det står i historikken."
+        )
+    return f":white_check_mark: Den {seat} i *{municipality}* er frigjort{before}. Det står i historikken."
 
 
 def admin_notice(seat: str, municipality: str, gained: bool, reason: str) -> list[str]:
@@ -984,33 +1021,36 @@ def _seat_error(err: DomainError) -> str | None:
     match err.kind:
         case ErrorKind.MENTION_MISSING:
             return (
-                f"Hvem? Nævn kollegaen med @, fx `{COMMAND} {p.get('command', 'overdrag')} @Anna`."
+                "Hvem? Nævn kollegaen med @, fx "
+                f"`{COMMAND} {user_text(p.get('command', 'overdrag'))} @Anna`."
             )
         case ErrorKind.MENTION_UNRESOLVED:
             return (
-                f"Jeg kan ikke finde '{p.get('value', '')}'. Vælg personen fra listen, når du skriver @, "
+                f"Jeg kan ikke finde '{user_text(p.get('value', ''))}'. Vælg personen fra listen, når du skriver @, "
                 "så Slack sender en rigtig henvisning."
             )
         case ErrorKind.SELF_TARGET:
             return "Du kan ikke give en plads til dig selv."
         case ErrorKind.TARGET_HAS_SEAT:
-            return f"{p.get('name')} har allerede en plads i netværket ({p.get('municipality')}). Man kan kun have én."
+            return f"{user_text(p.get('name'))} har allerede en plads i netværket ({p.get('municipality')}). Man kan kun have én."
         case ErrorKind.TARGET_GONE:
-            return f"{p.get('name')} er ikke længere med i Slack-arbejdsområdet."
+            return f"{user_text(p.get('name'))} er ikke længere med i Slack-arbejdsområdet."
         case ErrorKind.NOT_HOLDER:
             return f"Du har ingen plads i netværket. Tilmeld dig med `{COMMAND} tilmeld`."
         case ErrorKind.NOT_COORDINATOR:
             return f"Det kan kun {genitive(p.get('municipality', 'kommunen'))} kontaktperson (holderen af den faste plads)."
         case ErrorKind.SEAT_SPEC_INVALID:
-            return f"'{p.get('value', '')}' er ikke en plads. Skriv 'fast', 'fleksibel 1' eller 'fleksibel 2'."
+            return f"'{user_text(p.get('value', ''))}' er ikke en plads. Skriv 'fast', 'fleksibel 1' eller 'fleksibel 2'."
         case ErrorKind.SEAT_NOT_OURS:
-            return f"Den plads har {p.get('holder')}. Kun pladsholderen selv kan overdrage den."
+            return f"Den plads har {user_text(p.get('holder'))}. Kun pladsholderen selv kan overdrage den."
         case ErrorKind.NOT_SAME_MUNICIPALITY:
-            return f"I kan kun bytte, når {p.get('name')} også har en plads i din kommune."
+            return (
+                f"I kan kun bytte, når {user_text(p.get('name'))} også har en plads i din kommune."
+            )
         case ErrorKind.OFFER_PENDING_TO_TARGET:
-            return f"{p.get('name')} har allerede et åbent tilbud om en plads. Vent på svaret, eller fortryd det."
+            return f"{user_text(p.get('name'))} har allerede et åbent tilbud om en plads. Vent på svaret, eller fortryd det."
         case ErrorKind.OFFER_PENDING_FOR_SEAT:
-            return f"Pladsen er allerede tilbudt {p.get('name')}. Fortryd det tilbud først med `{COMMAND} fortryd`."
+            return f"Pladsen er allerede tilbudt {user_text(p.get('name'))}. Fortryd det tilbud først med `{COMMAND} fortryd`."
         case ErrorKind.OFFER_UNKNOWN:
             return "Det tilbud findes ikke (længere)."
         case ErrorKind.OFFER_NOT_YOURS:
@@ -1028,7 +1068,7 @@ def _seat_error(err: DomainError) -> str | None:
         case ErrorKind.SUBSTITUTE_CHAIN:
             return "Som vikar kan du ikke sende pladsen videre. Meld afbud, så finder kontaktpersonen en anden."
         case ErrorKind.ALREADY_ATTENDING:
-            return f"{p.get('name')} deltager allerede i mødet på en anden plads."
+            return f"{user_text(p.get('name'))} deltager allerede i mødet på en anden plads."
         case ErrorKind.NOT_ATTENDING:
             return "Du deltager ikke i det møde på nogen plads (måske har en vikar din plads)."
         case ErrorKind.REQUEST_UNKNOWN:
@@ -1039,12 +1079,12 @@ def _seat_error(err: DomainError) -> str | None:
             return "Du kan ikke godkende den tilmelding – det kan kommunens kontaktperson eller en facilitator."
         case ErrorKind.SEAT_HAS_SUBSTITUTE:
             return (
-                f"Pladsen har allerede en vikar til møde #{p.get('number')}: {p.get('name')}. "
+                f"Pladsen har allerede en vikar til møde #{p.get('number')}: {user_text(p.get('name'))}. "
                 "Vikaren skal melde afbud, før en anden kan tage pladsen."
             )
         case ErrorKind.SUBSTITUTE_ELSEWHERE:
             return (
-                f"{p.get('name')} er vikar til møde #{p.get('number')} og kan ikke også have en plads "
+                f"{user_text(p.get('name'))} er vikar til møde #{p.get('number')} og kan ikke også have en plads "
                 "til det møde. Vikaren må melde afbud først "
                 f"(`{COMMAND} afbud {p.get('number')}`)."
             )
@@ -1060,8 +1100,13 @@ def unknown_button() -> str:
 PICK_PLACEHOLDER = "Send en kollega"
 
 
+def pick_label(kind: SeatKind, slot: int, holder: str | None) -> str:
+    """The label of a flexible seat's colleague picker in the coordinator's announcement."""
+    return f"{seat_label_capitalised(kind, slot)}: " + (user_text(holder) if holder else "ledig")
+
+
 def pick_suggestions(people: Sequence[tuple[str, str]]) -> str:
-    names = ", ".join(f"<@{user}> ({themes})" for user, themes in people)
+    names = ", ".join(f"<@{user}> ({user_text(themes)})" for user, themes in people)
     return f"Forslag ud fra fagområder: {names}"
 
 

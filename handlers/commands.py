@@ -16,6 +16,7 @@ from bot.slack.client import respond
 from bot.slack.notifier import SlackNotifier
 from handlers.common import Background, actor_from_command
 from handlers.forms import Forms, Modal
+from handlers.slack_text import decode_command_text
 
 COMMAND = "/klimanet"
 
@@ -24,7 +25,8 @@ def register(
     app: App, service: Klimanet, notifier: SlackNotifier, background: Background, forms: Forms
 ) -> None:
     def answer(command: dict[str, Any], modal: Modal) -> None:
-        outcome: Outcome = service.command(actor_from_command(command), command.get("text") or "")
+        text = decode_command_text(command.get("text") or "")
+        outcome: Outcome = service.command(actor_from_command(command), text)
         if isinstance(outcome, RegistrationFormRequest):
             metadata = {"channel_id": command.get("channel_id") or ""}
             view = registration_modal(service.directory, outcome, metadata)

@@ -265,9 +265,7 @@ def announce_dm_reply(
     picks = []
     for seat in seats:
         holder = session.get(Person, seat.holder_id) if seat.holder_id else None
-        label = f"{texts.seat_label(SeatKind(seat.kind), seat.slot).capitalize()}: " + (
-            holder.name if holder else "ledig"
-        )
+        label = texts.pick_label(SeatKind(seat.kind), seat.slot, holder.name if holder else None)
         picks.append(
             UserPick(
                 label,

@@ -19,6 +19,7 @@ class ErrorKind(StrEnum):
     NOT_REGISTERED = "not_registered"
     NETWORK_UNKNOWN = "network_unknown"  # params: slug
     TEXT_TOO_LONG = "text_too_long"  # params: field, limit
+    THEME_UNKNOWN = "theme_unknown"  # params: value (not one of the network's themes)
     # Dates and times as Danes write them (bot.domain.timeparse)
     DATE_MISSING = "date_missing"
     DATE_INVALID = "date_invalid"  # params: value (not understood as a date)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.db import insert_ignore, rows_affected
 from bot.domain.errors import DomainError, ErrorKind
+from bot.domain.themes import MAX_THEME_LENGTH, known_themes
 from bot.models import (
     Attendance,
     Meeting,
@@ -35,8 +36,10 @@ from bot.models import (
 )
 
 MAX_TITLE = 150
+# What the people table holds of a name or title a chat profile gives us (profiles are not ours
+# to validate, so a longer one is cut rather than refused).
+MAX_PROFILE_TEXT = 200
 MAX_THEMES = 10
-MAX_THEME_LENGTH = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,8 +166,8 @@ def upsert_person(
             {
                 "team_id": actor.team_id,
                 "user_id": actor.user_id,
-                "name": actor.name or actor.user_id,
-                "title": actor.title,
+                "name": (actor.name or actor.user_id)[:MAX_PROFILE_TEXT],
+                "title": actor.title[:MAX_PROFILE_TEXT],
                 "themes": [],
                 "created_at": now,
             }
@@ -174,8 +177,9 @@ def upsert_person(
         select(Person).where(Person.team_id == actor.team_id, Person.user_id == actor.user_id)
     ).one()
     placeholder = person.name == person.user_id  # created before we knew their name
-    if (update_name or placeholder) and actor.name and person.name != actor.name:
-        person.name = actor.name
+    name = actor.name[:MAX_PROFILE_TEXT]
+    if (update_name or placeholder) and name and person.name != name:
+        person.name = name
     if title is not None:
         title = " ".join(title.split())
         if len(title) > MAX_TITLE:
@@ -291,6 +295,8 @@ def register(
         raise DomainError(
             ErrorKind.MUNICIPALITY_UNKNOWN, query=str(municipality_code), suggestions=[]
         )
+    if themes is not None:
+        themes = known_themes(session, network, themes)
     person = upsert_person(session, actor, now, title=title, themes=themes)
     existing = _seat_of(session, network, person)
     if existing is not None:

@@ -1,8 +1,15 @@
-"""Block Kit rendering of the service's neutral answers, built with ``slack_sdk.models``."""
+"""Block Kit rendering of the service's neutral answers, built with ``slack_sdk.models``.
+
+Every string of a reply reaches Slack through ``mrkdwn`` or ``plain_text`` here: text a member
+typed or a profile supplied (marked by ``bot.texts`` with ``user_text``) is escaped in mrkdwn, so
+it can form no link, mention or broadcast; the bot's own markup and a facilitator's text stay as
+they are.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -44,15 +51,45 @@ from bot.replies import (
     MeetingFormRequest,
     RegistrationFormRequest,
     Reply,
+    as_written,
+    spans,
 )
 
 MAX_SECTION_TEXT = 3000
+MAX_TEXT_OBJECT = 3000  # a context element, the text fallback we send
+MAX_BUTTON_TEXT = 75
+MAX_PLACEHOLDER = 150
 MAX_MESSAGE_BLOCKS = 50
 CALLBACK_REGISTER = "register"
 CALLBACK_MEETING = "meeting"
 # Every input block of our forms holds one element with this action id.
 VALUE_ACTION = "value"
 KIND_AUTO = "auto"
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def mrkdwn(marked: str) -> str:
+    """A marked string as Slack mrkdwn: user text escaped (``&``, ``<``, ``>``, as Slack's
+    "Formatting text for app surfaces" asks), the bot's own spans unchanged."""
+    return "".join(_escape(piece) if is_user else piece for is_user, piece in spans(marked))
+
+
+def plain_text(marked: str) -> str:
+    """A marked string for a plain_text field: shown as written, nothing to escape."""
+    return as_written(marked)
+
+
+_PARTIAL_ENTITY = re.compile(r"&[a-z]{0,3}$")
+
+
+def _cut(text: str, limit: int) -> str:
+    """Rendered mrkdwn cut to ``limit`` characters with an ellipsis, never inside an entity."""
+    if len(text) <= limit:
+        return text
+    return _PARTIAL_ENTITY.sub("", text[: limit - 1]) + "…"
 
 
 def _chunks(text: str, limit: int = MAX_SECTION_TEXT) -> list[str]:
@@ -80,30 +117,41 @@ def _chunks(text: str, limit: int = MAX_SECTION_TEXT) -> list[str]:
 
 
 def reply_blocks(reply: Reply) -> list[Block]:
+    # Sections are rendered before they are split, so a split never falls inside a user span
+    # and the limit counts the escaped text Slack receives.
     blocks: list[Block] = [
         SectionBlock(text=MarkdownTextObject(text=chunk))
         for section in reply.sections
-        for chunk in _chunks(section)
+        for chunk in _chunks(mrkdwn(section))
     ]
     for pick in reply.picks:
         blocks.append(
             SectionBlock(
                 block_id=pick.block_id,
-                text=MarkdownTextObject(text=pick.label),
-                accessory=UserSelectElement(action_id=pick.action_id, placeholder=pick.placeholder),
+                text=MarkdownTextObject(text=_cut(mrkdwn(pick.label), MAX_SECTION_TEXT)),
+                accessory=UserSelectElement(
+                    action_id=pick.action_id,
+                    placeholder=plain_text(pick.placeholder)[:MAX_PLACEHOLDER],
+                ),
             )
         )
     if reply.buttons:
         blocks.append(
             ActionsBlock(
                 elements=[
-                    ButtonElement(text=b.label, action_id=b.action_id, value=b.value, style=b.style)
+                    ButtonElement(
+                        text=plain_text(b.label)[:MAX_BUTTON_TEXT],
+                        action_id=b.action_id,
+                        value=b.value,
+                        style=b.style,
+                    )
                     for b in reply.buttons
                 ]
             )
         )
     if reply.context:
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=reply.context)]))
+        context = _cut(mrkdwn(reply.context), MAX_TEXT_OBJECT)
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=context)]))
     if len(blocks) > MAX_MESSAGE_BLOCKS:
         # Keep the head and say that the rest was cut rather than have Slack refuse the message.
         blocks = blocks[: MAX_MESSAGE_BLOCKS - 1]
@@ -112,8 +160,8 @@ def reply_blocks(reply: Reply) -> list[Block]:
 
 
 def fallback_text(reply: Reply) -> str:
-    text = reply.text
-    return text if len(text) <= 3000 else text[:2999] + "…"
+    """The message's top-level ``text`` (notifications, screen readers): mrkdwn as well."""
+    return _cut(mrkdwn(reply.marked_text), MAX_TEXT_OBJECT)
 
 
 def reply_message(reply: Reply) -> dict[str, Any]:
@@ -129,7 +177,33 @@ def reply_message(reply: Reply) -> dict[str, Any]:
 
 
 def _option(text: str, value: str) -> Option:
-    return Option(text=PlainTextObject(text=text[:75]), value=value)
+    return Option(text=PlainTextObject(text=plain_text(text)[:75]), value=value)
+
+
+def _themes_input(
+    block_id: str, label: str, hint: str | None, themes: tuple[str, ...], chosen: tuple[str, ...]
+) -> list[Block]:
+    """A multi-select of the network's themes, exactly the list, with those already chosen
+    (matched as people write them: 'klimaplaner' is 'Klimaplaner'). Nothing without a list."""
+    if not themes:
+        return []  # Slack refuses a select without options
+    options = [_option(theme, theme[:150]) for theme in themes]
+    wanted = {theme.casefold() for theme in chosen}
+    initial = [o for o in options if o.value is not None and o.value.casefold() in wanted]
+    return [
+        InputBlock(
+            block_id=block_id,
+            label=label,
+            hint=hint,
+            optional=True,
+            element=StaticMultiSelectElement(
+                action_id=VALUE_ACTION,
+                placeholder=label,
+                options=options,
+                initial_options=initial or None,
+            ),
+        )
+    ]
 
 
 def _kind_options() -> list[Option]:
@@ -156,8 +230,6 @@ def registration_modal(
         (o for o in kinds if request.prefill_kind and o.value == request.prefill_kind.value),
         kinds[0],
     )
-    theme_options = [_option(theme, theme) for theme in texts.THEMES]
-    initial_themes = [o for o in theme_options if o.value in request.themes]
     return View(
         type="modal",
         callback_id=CALLBACK_REGISTER,
@@ -192,20 +264,15 @@ def registration_modal(
                     action_id=VALUE_ACTION,
                     placeholder=texts.FORM_TITLE_PLACEHOLDER,
                     max_length=150,
-                    initial_value=request.title or None,
+                    initial_value=plain_text(request.title) or None,
                 ),
             ),
-            InputBlock(
-                block_id=FIELD_THEMES,
-                label=texts.FORM_THEMES,
-                hint=texts.FORM_THEMES_HINT,
-                optional=True,
-                element=StaticMultiSelectElement(
-                    action_id=VALUE_ACTION,
-                    placeholder=texts.FORM_THEMES,
-                    options=theme_options,
-                    initial_options=initial_themes or None,
-                ),
+            *_themes_input(
+                FIELD_THEMES,
+                texts.FORM_THEMES,
+                texts.FORM_THEMES_HINT,
+                request.theme_options,
+                request.themes,
             ),
         ],
     )
@@ -251,8 +318,6 @@ def meeting_modal(request: MeetingFormRequest) -> View:
             MeetingFormat.PHYSICAL.value,
         ),
     ]
-    theme_options = [_option(theme, theme) for theme in texts.THEMES]
-    initial_themes = [o for o in theme_options if o.value in request.themes]
     editing = request.number is not None
     return View(
         type="modal",
@@ -269,19 +334,15 @@ def meeting_modal(request: MeetingFormRequest) -> View:
                     action_id=VALUE_ACTION,
                     placeholder=texts.MEETING_FORM_TITLE_PLACEHOLDER,
                     max_length=200,
-                    initial_value=request.title or None,
+                    initial_value=plain_text(request.title) or None,
                 ),
             ),
-            InputBlock(
-                block_id=FIELD_MEETING_THEMES,
-                label=texts.MEETING_FORM_THEMES,
-                optional=True,
-                element=StaticMultiSelectElement(
-                    action_id=VALUE_ACTION,
-                    placeholder=texts.MEETING_FORM_THEMES,
-                    options=theme_options,
-                    initial_options=initial_themes or None,
-                ),
+            *_themes_input(
+                FIELD_MEETING_THEMES,
+                texts.MEETING_FORM_THEMES,
+                None,
+                request.theme_options,
+                request.themes,
             ),
             InputBlock(
                 block_id=FIELD_MEETING_DATE,
@@ -324,7 +385,7 @@ def meeting_modal(request: MeetingFormRequest) -> View:
                     action_id=VALUE_ACTION,
                     placeholder=texts.MEETING_FORM_LOCATION_PLACEHOLDER,
                     max_length=500,
-                    initial_value=request.location or None,
+                    initial_value=plain_text(request.location) or None,
                 ),
             ),
         ],
