@@ -188,6 +188,9 @@ def build_slack(settings: Settings, clock: Clock) -> SlackRuntime:
     app = App(
         client=client,
         signing_secret=settings.slack_signing_secret,
+        # The edge (handlers/edge.py) checks every HTTP request's signature before Bolt sees it,
+        # and hands Bolt a normalised body; Socket Mode has no signatures.
+        request_verification_enabled=False,
         listener_executor=ThreadPoolExecutor(
             max_workers=LISTENER_THREADS, thread_name_prefix="listener"
         ),

@@ -256,6 +256,15 @@ def test_a_signed_payload_that_is_not_utf8_is_refused(bot: SlackBot) -> None:
     assert response.status_code == 401
 
 
+def test_a_command_that_mentions_the_word_payload_is_still_a_command(bot: SlackBot) -> None:
+    # Bolt reads any form body containing "payload" as an interaction; the edge hands Bolt the
+    # command with that word written so Bolt cannot mistake it, and the text arrives unchanged.
+    answer = bot.command(ADMIN, "nyt Ny payload-grænse for affaldsdata")
+    assert "Nyheden bliver sendt" in str(answer.args.get("text"))
+    with bot.runtime.core.sessions() as session:
+        assert session.scalars(select(NewsPost.text)).one() == "Ny payload-grænse for affaldsdata"
+
+
 # -- replays ------------------------------------------------------------------------------------
 
 

@@ -68,6 +68,7 @@ AGENDA_AT = datetime(2027, 1, 8, 8, 0, tzinfo=UTC)
 CONFIRM_AT = datetime(2027, 1, 13, 8, 0, tzinfo=UTC)
 REMINDER_AT = datetime(2027, 1, 14, 8, 0, tzinfo=UTC)
 STARTING_AT = datetime(2027, 1, 15, 8, 45, tzinfo=UTC)
+SECOND_ANNOUNCED_AT = datetime(2027, 1, 27, 8, 0, tzinfo=UTC)  # meeting #2, 14 days before
 MISSED_AT = datetime(2027, 2, 20, 8, 0, tzinfo=UTC)  # days after meeting #3's announcement
 
 POST_KINDS = {
@@ -341,6 +342,7 @@ def play(run: Run, hostile: Hostile) -> None:
 
     # A meeting moved and cancelled; a post Slack refuses; a post missed while down.
     run.say(ADMIN, 'møde opret 10.02.2027 10:00-12:00 fysisk "Forårsmøde" sted="Weidekampsgade 10"')
+    run.at(SECOND_ANNOUNCED_AT)  # a move or cancellation reaches only those told of the meeting
     run.say(ADMIN, "møde flyt 2 11.02.2027 10:00-12:00")
     run.drain()
     run.say(ADMIN, "møde aflys 2 For få tilmeldte")
