@@ -12,6 +12,7 @@ from bot.clock import FixedClock
 from bot.db import SessionFactory
 from bot.domain.municipalities import default_directory
 from bot.domain.registration import Actor
+from bot.domain.seats import expected_at
 from bot.domain.themes import network_themes
 from bot.models import Meeting, Network, NetworkTheme, Person
 from bot.replies import (
@@ -123,9 +124,9 @@ def test_an_existing_odd_fagomraade_stays_and_is_shown_escaped(
         session.commit()
     with sessions() as session:
         meeting = session.scalars(select(Meeting)).one()
-        reply = announce_dm_reply(
-            session, meeting, "Aarhus", ANNA.user_id, ZoneInfo("Europe/Copenhagen")
-        )
+        network = session.scalars(select(Network)).one()
+        anna = next(e for e in expected_at(session, network, meeting) if e.is_coordinator)
+        reply = announce_dm_reply(session, meeting, anna, ZoneInfo("Europe/Copenhagen"))
         bo = session.scalars(select(Person).where(Person.user_id == BO.user_id)).one()
         assert bo.themes == [HOSTILE, "Affald"]  # kept as it was
     context = reply_blocks(reply)[-1].to_dict()
