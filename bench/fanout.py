@@ -52,12 +52,12 @@ from bot.domain.municipalities import default_directory
 from bot.domain.registration import Actor, get_network
 from bot.domain.timeparse import local_to_utc
 from bot.models import Meeting, MeetingFormat, OutboxMessage, OutboxStatus, Seat
+from bot.posts.planner import plan_meeting
 from bot.replies import Reply
 from bot.runtime import NETWORK_SLUG, Core, build_core, build_delivery
-from bot.slack.client import make_web_client
-from bot.slack.notifier import SlackNotifier
+from handlers.slack.client import make_web_client
+from handlers.slack.notifier import SlackNotifier
 from jobs.delivery import Delivery, TickStats
-from jobs.planner import plan_meeting
 from tests.support.fake_slack import FakeSlack
 
 # -- the scene ----------------------------------------------------------------------------------------

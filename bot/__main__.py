@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     if command == "console" or (command == "run" and not settings.has_slack and not args.http):
         if command == "run":
             log.info("no SLACK_BOT_TOKEN: starting the local console instead of Slack")
-        from bot.console import run_console
+        from handlers.console import run_console
 
         return run_console(settings, clock, args.user_id, args.navn)
 

@@ -17,7 +17,7 @@ from datetime import date
 from typing import Literal
 
 from bot.models import SeatKind
-from bot.notify import Attachment
+from bot.ports import Attachment
 
 # Private-use characters that delimit a span of user text inside a marked string. They never
 # reach a chat: every renderer removes them.

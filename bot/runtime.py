@@ -33,26 +33,26 @@ from bot.db import (
 from bot.db import upgrade as upgrade_schema
 from bot.domain.municipalities import default_directory
 from bot.domain.schedule import parse_schedule
-from bot.inbound import InboundMemory
 from bot.models import Network, NetworkFacilitator
-from bot.notify import Notifier
-from bot.outbox import Claimed
-from bot.service import Klimanet, MeetingSettings, ProfileLookup
-from bot.slack.client import (
+from bot.ports import Notifier
+from bot.posts.outbox import Claimed
+from bot.posts.render import Rendered
+from bot.service.inbound import InboundMemory
+from bot.service.klimanet import Klimanet, MeetingSettings, ProfileLookup
+from handlers.slack.client import (
     FORM_TIMEOUT,
     PROFILE_TIMEOUT,
     make_deadline_client,
     make_web_client,
 )
-from bot.slack.notifier import SlackNotifier
-from bot.slack.profiles import slack_profiles
+from handlers.slack.notifier import SlackNotifier
+from handlers.slack.profiles import slack_profiles
 from jobs.delivery import Delivery, DeliveryConfig
-from jobs.render import Rendered
 
 if TYPE_CHECKING:
-    from handlers.common import Background
-    from handlers.forms import Forms
-    from handlers.socket_mode import OnceSocketModeHandler
+    from handlers.slack.common import Background
+    from handlers.slack.forms import Forms
+    from handlers.slack.socket_mode import OnceSocketModeHandler
 
 log = logging.getLogger(__name__)
 
@@ -171,10 +171,10 @@ def workspace_of(client: WebClient) -> str:
 def build_slack(settings: Settings, clock: Clock) -> SlackRuntime:
     """The Bolt app with every handler registered, on the one configured WebClient."""
     # Composition root: the only place bot/ meets handlers/.
-    from handlers import register_all
-    from handlers.common import Background
-    from handlers.edge import withhold_bodies_from_bolt_logs
-    from handlers.forms import Forms
+    from handlers.slack import register_all
+    from handlers.slack.common import Background
+    from handlers.slack.edge import withhold_bodies_from_bolt_logs
+    from handlers.slack.forms import Forms
 
     token, base_url = settings.slack_bot_token, settings.slack_api_base_url
     client = make_web_client(token, base_url)
@@ -218,7 +218,7 @@ def wsgi_app(slack: SlackRuntime, engine: Engine | None = None) -> WsgiApp:
 
     ``engine``: the database the health check asks (default: the bot's own).
     """
-    from handlers.edge import SlackEdge
+    from handlers.slack.edge import SlackEdge
 
     if not slack.signing_secret:
         raise ValueError("HTTP mode needs SLACK_SIGNING_SECRET")
@@ -247,6 +247,6 @@ def wsgi_app(slack: SlackRuntime, engine: Engine | None = None) -> WsgiApp:
 def socket_mode_handler(slack: SlackRuntime, app_token: str) -> OnceSocketModeHandler:
     """Bolt's Socket Mode handler on the bot's WebClient (so ``SLACK_API_BASE_URL`` also serves
     ``apps.connections.open``), acting on each envelope once."""
-    from handlers.socket_mode import OnceSocketModeHandler
+    from handlers.slack.socket_mode import OnceSocketModeHandler
 
     return OnceSocketModeHandler(slack.app, app_token, slack.memory, web_client=slack.client)

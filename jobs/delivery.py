@@ -26,8 +26,8 @@ from bot.clock import Clock
 from bot.db import SessionFactory, transaction
 from bot.domain.meetings import record_told
 from bot.models import NetworkFacilitator, OutboxStatus
-from bot.notify import DeliveryError, Notifier, Posted
-from bot.outbox import (
+from bot.ports import DeliveryError, Notifier, Posted
+from bot.posts.outbox import (
     Claimed,
     Planned,
     claim_due,
@@ -38,8 +38,8 @@ from bot.outbox import (
     reschedule,
     save_progress,
 )
-from jobs.planner import FANOUT, expand_fanout
-from jobs.render import RenderContext, Rendered, render
+from bot.posts.planner import FANOUT, expand_fanout
+from bot.posts.render import RenderContext, Rendered, render
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from icalendar import Calendar, Event, TimezoneDaylight, TimezoneStandard
 
-from bot.calendar import PRODID, CalendarEvent, meeting_ics, vtimezone
+from bot.posts.calendar import PRODID, CalendarEvent, meeting_ics, vtimezone
 
 CPH = ZoneInfo("Europe/Copenhagen")
 NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)

@@ -13,7 +13,7 @@ from bot.domain.municipalities import default_directory
 from bot.domain.registration import Actor
 from bot.models import Attendance, OutboxMessage, SeatEvent, SeatOffer, SeatRequest
 from bot.replies import Reply
-from bot.service import Klimanet, MeetingSettings, Profile
+from bot.service.klimanet import Klimanet, MeetingSettings, Profile
 
 FACILITATOR = Actor("T0001", "UFACIL01", "Sara Røpke")
 ANNA, BO, CARL, DORTE, EVA = (

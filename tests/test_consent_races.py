@@ -36,7 +36,7 @@ from bot.models import (
     SeatRequest,
 )
 from bot.replies import Reply
-from bot.service import Klimanet, MeetingSettings
+from bot.service.klimanet import Klimanet, MeetingSettings
 from tests.conftest import START
 
 FACILITATOR = Actor("T0001", "UFACIL01", "Sara Røpke")

@@ -28,10 +28,10 @@ from bot.db import make_engine, make_session_factory, transaction
 from bot.domain import meetings as dm
 from bot.domain.registration import get_network
 from bot.models import OutboxMessage
-from bot.outbox import Planned, enqueue
+from bot.posts.outbox import Planned, enqueue
 from bot.runtime import build_core
-from bot.slack.client import make_web_client
-from bot.slack.notifier import SlackNotifier
+from handlers.slack.client import make_web_client
+from handlers.slack.notifier import SlackNotifier
 from jobs.delivery import Delivery, DeliveryConfig
 from tests.support.fake_slack import FakeSlack
 

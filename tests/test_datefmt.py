@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.datefmt import format_date, format_short_date, format_span, format_time, format_when
+from bot.texts.dates import format_date, format_short_date, format_span, format_time, format_when
 
 CPH = ZoneInfo("Europe/Copenhagen")
 

@@ -17,7 +17,7 @@ from bot.domain.municipalities import default_directory
 from bot.domain.registration import Actor
 from bot.models import Meeting, OutboxMessage, Seat
 from jobs.delivery import Delivery
-from tests.deliverybot import CHANNEL, FACILITATOR, DeliveryBot, delivery_bot, new_delivery
+from tests.support.deliverybot import CHANNEL, FACILITATOR, DeliveryBot, delivery_bot, new_delivery
 from tests.support.fake_slack import FakeSlack
 
 ANNA = Actor("T0001", "U0ANNA", "Anna Jensen")

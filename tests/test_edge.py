@@ -20,9 +20,9 @@ from sqlalchemy import func, select
 from bot import texts
 from bot.clock import FixedClock
 from bot.models import NewsPost, Person, Seat
-from tests.slackbot import ADMIN, SIGNING_SECRET, SlackBot, running_bot
 from tests.support.fake_slack import TEAM_ID, FakeSlack
 from tests.support.slack_driver import SlackDriver, state_value_static
+from tests.support.slackbot import ADMIN, SIGNING_SECRET, SlackBot, running_bot
 
 ANNA, BO = "U0ANNA", "U0BO"
 MARK = "BODYMARK"  # a string that must never show up in a log line

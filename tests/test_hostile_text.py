@@ -29,7 +29,6 @@ from bot.clock import FixedClock
 from bot.models import OutboxMessage, OutboxStatus, Person
 from bot.replies import USER_END, USER_START, as_written
 from tests.conftest import START, new_database_url
-from tests.slackbot import ADMIN, CHANNEL, SlackBot, running_bot
 from tests.support.fake_slack import FakeSlack
 from tests.support.slack_driver import (
     state_value_multi_static,
@@ -37,6 +36,7 @@ from tests.support.slack_driver import (
     state_value_radio,
     state_value_static,
 )
+from tests.support.slackbot import ADMIN, CHANNEL, SlackBot, running_bot
 
 ANNA, BO, CARL, DORTE, EVA, FRODE = "U0ANNA", "U0BO", "U0CARL", "U0DORTE", "U0EVA", "U0FRODE"
 NOPRO = "U0NOPRO"  # not in the workspace's profiles: known only by a mention's display name

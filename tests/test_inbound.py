@@ -13,8 +13,8 @@ from sqlalchemy import Engine, func, select
 
 from bot.clock import FixedClock
 from bot.db import SessionFactory, make_engine, make_session_factory
-from bot.inbound import InboundMemory
 from bot.models import InboundSeen
+from bot.service.inbound import InboundMemory
 from tests.conftest import START
 
 

@@ -9,10 +9,10 @@ from bot.clock import FixedClock
 from bot.db import SessionFactory
 from bot.domain.municipalities import default_directory
 from bot.domain.registration import Actor
-from bot.meeting_service import MeetingForm
 from bot.models import Meeting, OutboxMessage, OutboxStatus
 from bot.replies import MeetingFormRequest, Reply
-from bot.service import Klimanet, MeetingSettings
+from bot.service.klimanet import Klimanet, MeetingSettings
+from bot.service.meetings import MeetingForm
 
 FACILITATOR = Actor("T0001", "UFACIL01", "Sara Røpke")
 MEMBER = Actor("T0001", "U0MEMBER", "Anna Jensen")

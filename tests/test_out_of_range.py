@@ -27,11 +27,10 @@ from bot.domain.timeparse import (
     local_to_utc,
     parse_date,
 )
-from bot.meeting_service import MeetingForm
 from bot.replies import FormErrors, Reply, as_written
-from bot.service import Klimanet, MeetingSettings
+from bot.service.klimanet import Klimanet, MeetingSettings
+from bot.service.meetings import MeetingForm
 from tests.conftest import START
-from tests.slackbot import ADMIN, SlackBot, running_bot
 from tests.support.fake_slack import FakeSlack
 from tests.support.slack_driver import (
     state_value_datepicker,
@@ -39,6 +38,7 @@ from tests.support.slack_driver import (
     state_value_radio,
     state_value_timepicker,
 )
+from tests.support.slackbot import ADMIN, SlackBot, running_bot
 
 CPH = ZoneInfo("Europe/Copenhagen")
 FACILITATOR = Actor("T0001", "U0FACIL", "Facilitator")

@@ -9,12 +9,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.clock import FixedClock
-from bot.commands import Parsed, Unknown, parse, parse_register_args
 from bot.db import make_engine, make_session_factory, upgrade
 from bot.domain.municipalities import default_directory
 from bot.domain.registration import Actor
 from bot.replies import RegistrationFormRequest, Reply
-from bot.service import Klimanet, MeetingSettings
+from bot.service.klimanet import Klimanet, MeetingSettings
+from bot.service.parsing import Parsed, Unknown, parse, parse_register_args
 from tests.conftest import START
 
 WORDS = [

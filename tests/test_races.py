@@ -16,7 +16,7 @@ from bot.domain.municipalities import default_directory
 from bot.domain.registration import Actor
 from bot.models import Person, Seat, SeatEvent
 from bot.replies import Reply
-from bot.service import Klimanet
+from bot.service.klimanet import Klimanet
 
 PEOPLE = 30
 REGISTERED = "Du er tilmeldt"

@@ -32,12 +32,12 @@ from bot.models import (
     SeatOffer,
     SeatRequest,
 )
-from bot.notify import Attachment, Posted
+from bot.ports import Attachment, Posted
 from bot.replies import Reply
 from bot.runtime import build_core
-from bot.service import Klimanet, MeetingSettings
+from bot.service.klimanet import Klimanet, MeetingSettings
 from jobs.delivery import Delivery, DeliveryConfig
-from tests.deliverybot import CHANNEL, FACILITATOR, new_delivery
+from tests.support.deliverybot import CHANNEL, FACILITATOR, new_delivery
 from tests.support.fake_slack import FakeSlack
 
 PEOPLE = {

@@ -12,7 +12,7 @@ from bot.domain import registration as reg
 from bot.domain.errors import DomainError, ErrorKind
 from bot.models import Membership, Person, Seat, SeatEvent, SeatKind
 from bot.replies import Reply
-from bot.service import Klimanet, RegistrationForm
+from bot.service.klimanet import Klimanet, RegistrationForm
 
 AARHUS = 751
 ODENSE = 461

@@ -17,10 +17,10 @@ import requests
 
 from bot.__main__ import http_server
 from bot.runtime import MAX_BODY_BYTES
-from tests.slackbot import SIGNING_SECRET
 from tests.support.fake_slack import FakeSlack
 from tests.support.fake_socket_mode import FakeSocketMode
 from tests.support.slack_driver import SlackDriver
+from tests.support.slackbot import SIGNING_SECRET
 from tests.support.socket_mode_driver import SocketModeDriver
 
 ROOT = Path(__file__).resolve().parent.parent

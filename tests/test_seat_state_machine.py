@@ -62,7 +62,7 @@ from bot.replies import (
     ACTION_REQUEST_REJECT,
     Reply,
 )
-from bot.service import Klimanet, MeetingSettings
+from bot.service.klimanet import Klimanet, MeetingSettings
 
 START = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 MEETING = 'møde opret 15.10.2027 10:00-12:00 online "Møde"'  # #1, within a year of START

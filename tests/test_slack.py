@@ -14,7 +14,6 @@ from sqlalchemy import func, select
 from bot.clock import FixedClock
 from bot.models import Seat
 from bot.runtime import wsgi_app
-from tests.slackbot import SlackBot, running_bot
 from tests.support.fake_slack import FakeSlack
 from tests.support.http_server import serve_wsgi
 from tests.support.slack_driver import (
@@ -23,6 +22,7 @@ from tests.support.slack_driver import (
     state_value_radio,
     state_value_static,
 )
+from tests.support.slackbot import SlackBot, running_bot
 
 ANNA, BO, CARL, DORTE = "U0ANNA", "U0BO", "U0CARL", "U0DORTE"
 
@@ -209,8 +209,8 @@ def test_health_reports_a_dead_database(bot: SlackBot) -> None:
 
 
 def test_facilitator_plans_a_meeting_in_the_modal(bot: SlackBot) -> None:
-    from tests.slackbot import ADMIN
     from tests.support.slack_driver import state_value_datepicker, state_value_timepicker
+    from tests.support.slackbot import ADMIN
 
     refused = bot.command(ANNA, "møde opret")
     assert "kun for facilitatorer" in refused.args["text"]

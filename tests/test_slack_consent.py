@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from bot.clock import FixedClock
 from bot.models import Attendance, Meeting, Person, Seat, SeatOffer, SeatRequest
-from tests.slackbot import ADMIN, SlackBot, running_bot
 from tests.support.fake_slack import Call, FakeSlack
+from tests.support.slackbot import ADMIN, SlackBot, running_bot
 
 ANNA, BO, CARL, DORTE, EVA, FRODE, GITTE = (
     "U0ANNA",

@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 from bot import texts
 from bot.clock import FixedClock
 from bot.models import Seat
-from tests.slackbot import SocketBot, running_socket_bot
 from tests.support.fake_slack import TEAM_ID, FakeSlack
 from tests.support.fake_socket_mode import FakeSocketMode
+from tests.support.slackbot import SocketBot, running_socket_bot
 from tests.support.socket_mode_driver import SocketModeDriver
 
 ANNA, BO = "U0ANNA", "U0BO"

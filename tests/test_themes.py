@@ -15,6 +15,7 @@ from bot.domain.registration import Actor
 from bot.domain.seats import expected_at
 from bot.domain.themes import network_themes
 from bot.models import Meeting, Network, NetworkTheme, Person
+from bot.posts.render import announce_dm_reply
 from bot.replies import (
     FIELD_THEMES,
     FormErrors,
@@ -23,9 +24,8 @@ from bot.replies import (
     Reply,
     as_written,
 )
-from bot.service import Klimanet, MeetingSettings, RegistrationForm
-from bot.slack.blocks import meeting_modal, registration_modal, reply_blocks
-from jobs.render import announce_dm_reply
+from bot.service.klimanet import Klimanet, MeetingSettings, RegistrationForm
+from handlers.slack.blocks import meeting_modal, registration_modal, reply_blocks
 
 FORGED = "<!here> <https://evil.example|Affald>"
 HOSTILE = "<!channel> <https://evil.example/login|Klik her for at godkende>"

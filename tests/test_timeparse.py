@@ -11,7 +11,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.datefmt import format_date
 from bot.domain.errors import DomainError, ErrorKind
 from bot.domain.timeparse import (
     ensure_future,
@@ -21,6 +20,7 @@ from bot.domain.timeparse import (
     parse_time,
     parse_time_range,
 )
+from bot.texts.dates import format_date
 
 CPH = ZoneInfo("Europe/Copenhagen")
 TODAY = date(2026, 5, 10)  # a Sunday in May

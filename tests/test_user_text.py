@@ -12,7 +12,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot import texts
-from bot.console import render
 from bot.domain.errors import DomainError, ErrorKind
 from bot.domain.registration import Holder
 from bot.domain.seats import HistoryLine
@@ -29,14 +28,15 @@ from bot.replies import (
     spans,
     user_text,
 )
-from bot.slack.blocks import (
+from handlers.console import render
+from handlers.slack.blocks import (
     fallback_text,
     mrkdwn,
     plain_text,
     reply_blocks,
     reply_message,
 )
-from handlers.slack_text import decode_command_text
+from handlers.slack.text import decode_command_text
 
 HOSTILE = "<!channel> <https://evil.example/login|Klik her for at godkende>"
 ESCAPED = "&lt;!channel&gt; &lt;https://evil.example/login|Klik her for at godkende&gt;"

@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 
 from bot import texts
 from bot.clock import Clock
-from bot.commands import Parsed, Unknown, parse, parse_register_args
 from bot.db import SessionFactory, transaction
 from bot.domain import registration as reg
 from bot.domain import seats as seats_domain
@@ -27,8 +26,8 @@ from bot.domain.errors import DomainError, ErrorKind
 from bot.domain.municipalities import MunicipalityDirectory
 from bot.domain.schedule import DEFAULT_SCHEDULE, Offset, parse_schedule
 from bot.domain.themes import network_themes
-from bot.meeting_service import MeetingCommands
 from bot.models import Network, Seat, SeatKind
+from bot.posts import planner
 from bot.replies import (
     ACTION_RELEASE_CANCEL,
     ACTION_RELEASE_CONFIRM,
@@ -42,8 +41,9 @@ from bot.replies import (
     RegistrationFormRequest,
     Reply,
 )
-from bot.seat_service import SeatCommands
-from jobs import planner
+from bot.service.meetings import MeetingCommands
+from bot.service.parsing import Parsed, Unknown, parse, parse_register_args
+from bot.service.seats import SeatCommands
 
 log = logging.getLogger(__name__)
 
@@ -326,7 +326,7 @@ class Klimanet:
         )
 
     def next_post_due(self, until: datetime) -> datetime | None:
-        from bot.outbox import next_due
+        from bot.posts.outbox import next_due
 
         return self._run(lambda s, n: next_due(s, until))
 

@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 
 from bot import texts
 from bot.clock import Clock
-from bot.commands import ITEM_ACTIONS, MEETING_ACTIONS, fold, options, sub_action, tokens
 from bot.domain import meetings as dm
 from bot.domain import registration as reg
 from bot.domain.errors import DomainError, ErrorKind
@@ -29,7 +28,9 @@ from bot.domain.timeparse import (
     parse_time,
 )
 from bot.models import AgendaKind, Meeting, MeetingFormat, Network
-from bot.outbox import Planned, enqueue
+from bot.posts import planner
+from bot.posts.outbox import Planned, enqueue
+from bot.posts.render import ics_attachment
 from bot.replies import (
     FIELD_MEETING_DATE,
     FIELD_MEETING_TIME,
@@ -38,8 +39,7 @@ from bot.replies import (
     MeetingFormRequest,
     Reply,
 )
-from jobs import planner
-from jobs.render import ics_attachment
+from bot.service.parsing import ITEM_ACTIONS, MEETING_ACTIONS, fold, options, sub_action, tokens
 
 T = TypeVar("T")
 

@@ -8,15 +8,15 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot import texts
-from bot.commands import opens_form
 from bot.replies import MeetingFormRequest, Outcome, RegistrationFormRequest
-from bot.service import Klimanet
-from bot.slack.blocks import meeting_modal, registration_modal, reply_message
-from bot.slack.client import respond
-from bot.slack.notifier import SlackNotifier
-from handlers.common import Background, actor_from_command
-from handlers.forms import Forms, Modal
-from handlers.slack_text import decode_command_text
+from bot.service.klimanet import Klimanet
+from bot.service.parsing import opens_form
+from handlers.slack.blocks import meeting_modal, registration_modal, reply_message
+from handlers.slack.client import respond
+from handlers.slack.common import Background, actor_from_command
+from handlers.slack.forms import Forms, Modal
+from handlers.slack.notifier import SlackNotifier
+from handlers.slack.text import decode_command_text
 
 COMMAND = "/klimanet"
 

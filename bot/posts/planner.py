@@ -29,7 +29,7 @@ from bot.models import (
     OutboxMessage,
     OutboxStatus,
 )
-from bot.outbox import Claimed, Planned, enqueue, sent_message, sent_to_channel
+from bot.posts.outbox import Claimed, Planned, enqueue, sent_message, sent_to_channel
 
 
 class Audience(StrEnum):

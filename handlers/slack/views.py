@@ -8,7 +8,6 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot import texts
-from bot.meeting_service import MeetingForm
 from bot.models import SeatKind
 from bot.replies import (
     FIELD_KIND,
@@ -24,10 +23,11 @@ from bot.replies import (
     FIELD_TITLE,
     FormErrors,
 )
-from bot.service import Klimanet, RegistrationForm
-from bot.slack.blocks import CALLBACK_MEETING, CALLBACK_REGISTER, form_values, result_modal
-from handlers.commands import metadata_of
-from handlers.common import actor_from_body, log_failure
+from bot.service.klimanet import Klimanet, RegistrationForm
+from bot.service.meetings import MeetingForm
+from handlers.slack.blocks import CALLBACK_MEETING, CALLBACK_REGISTER, form_values, result_modal
+from handlers.slack.commands import metadata_of
+from handlers.slack.common import actor_from_body, log_failure
 
 SEAT_KINDS = {kind.value for kind in SeatKind}
 

@@ -9,10 +9,10 @@ from typing import Any
 from slack_bolt import App, BoltResponse
 
 from bot import texts
-from bot.inbound import InboundMemory
-from bot.slack.client import respond
-from handlers.common import Background
-from handlers.edge import INTERACTION_TYPES
+from bot.service.inbound import InboundMemory
+from handlers.slack.client import respond
+from handlers.slack.common import Background
+from handlers.slack.edge import INTERACTION_TYPES
 
 log = logging.getLogger("klimanet.edge")
 

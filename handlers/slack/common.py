@@ -10,7 +10,7 @@ from typing import Any
 
 from bot import texts
 from bot.domain.registration import Actor
-from bot.slack.client import respond
+from handlers.slack.client import respond
 
 log = logging.getLogger("klimanet.handlers")
 

@@ -18,12 +18,10 @@ from typing import TextIO
 from bot import texts
 from bot.clock import OffsetClock
 from bot.config import Settings, parse_duration
-from bot.datefmt import format_when
 from bot.domain.errors import DomainError
 from bot.domain.registration import Actor
-from bot.meeting_service import MeetingForm
 from bot.models import SeatKind
-from bot.notify import Attachment, Posted
+from bot.ports import Attachment, Posted
 from bot.replies import (
     USER_END,
     USER_START,
@@ -34,7 +32,9 @@ from bot.replies import (
     as_written,
     spans,
 )
-from bot.service import Klimanet, RegistrationForm
+from bot.service.klimanet import Klimanet, RegistrationForm
+from bot.service.meetings import MeetingForm
+from bot.texts.dates import format_when
 
 CONSOLE_CHANNEL = "CKONSOL"
 

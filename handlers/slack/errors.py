@@ -6,8 +6,8 @@ from typing import Any
 
 from slack_bolt import App, BoltResponse
 
-from bot.slack.client import respond
-from handlers.common import Background, internal_error_message, log_failure
+from handlers.slack.client import respond
+from handlers.slack.common import Background, internal_error_message, log_failure
 
 
 def register(app: App, background: Background) -> None:

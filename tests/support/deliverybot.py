@@ -13,8 +13,8 @@ from bot.config import Settings
 from bot.domain.registration import Actor
 from bot.replies import Reply
 from bot.runtime import Core, build_core, build_delivery
-from bot.slack.client import make_web_client
-from bot.slack.notifier import SlackNotifier
+from handlers.slack.client import make_web_client
+from handlers.slack.notifier import SlackNotifier
 from jobs.delivery import Delivery, DeliveryConfig
 from tests.support.fake_slack import Call, FakeSlack
 

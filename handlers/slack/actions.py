@@ -20,10 +20,10 @@ from bot.replies import (
     ACTION_REQUEST_APPROVE,
     ACTION_REQUEST_REJECT,
 )
-from bot.service import Klimanet
-from bot.slack.blocks import reply_message
-from bot.slack.client import respond
-from handlers.common import Background, actor_from_body
+from bot.service.klimanet import Klimanet
+from handlers.slack.blocks import reply_message
+from handlers.slack.client import respond
+from handlers.slack.common import Background, actor_from_body
 
 ACTIONS = (
     ACTION_RELEASE_CONFIRM,

@@ -15,8 +15,8 @@ from slack_sdk.socket_mode.builtin import SocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 
-from bot.inbound import InboundMemory
-from handlers.edge import command_problem, event_problem, interaction_problem
+from bot.service.inbound import InboundMemory
+from handlers.slack.edge import command_problem, event_problem, interaction_problem
 
 log = logging.getLogger("klimanet.edge")
 

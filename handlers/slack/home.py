@@ -8,9 +8,9 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.models.views import View
 
-from bot.service import Klimanet
-from bot.slack.blocks import reply_blocks
-from handlers.common import Background, actor_from_event
+from bot.service.klimanet import Klimanet
+from handlers.slack.blocks import reply_blocks
+from handlers.slack.common import Background, actor_from_event
 
 MAX_HOME_BLOCKS = 100
 

@@ -19,8 +19,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.models.views import View
 
 from bot import texts
-from bot.slack.client import respond
-from handlers.common import Background
+from handlers.slack.client import respond
+from handlers.slack.common import Background
 
 log = logging.getLogger("klimanet.forms")
 

@@ -9,9 +9,9 @@ from typing import Any, TypeVar
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
-from bot.notify import Attachment, DeliveryError, Posted
+from bot.ports import Attachment, DeliveryError, Posted
 from bot.replies import Reply
-from bot.slack.blocks import fallback_text, reply_blocks
+from handlers.slack.blocks import fallback_text, reply_blocks
 
 T = TypeVar("T")
 

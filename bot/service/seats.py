@@ -15,14 +15,11 @@ from sqlalchemy.orm import Session
 
 from bot import texts
 from bot.clock import Clock
-from bot.commands import Mention, mentions, seat_spec, tokens
-from bot.datefmt import format_when
 from bot.domain import meetings as dm
 from bot.domain import seats as sd
 from bot.domain.errors import DomainError, ErrorKind
 from bot.domain.municipalities import MunicipalityDirectory
 from bot.domain.registration import Actor, upsert_person
-from bot.meeting_service import Runner
 from bot.models import (
     Meeting,
     Municipality,
@@ -38,7 +35,8 @@ from bot.models import (
     SeatOffer,
     SeatRequest,
 )
-from bot.outbox import Planned, enqueue
+from bot.posts import planner
+from bot.posts.outbox import Planned, enqueue
 from bot.replies import (
     ACTION_OFFER_ACCEPT,
     ACTION_OFFER_DECLINE,
@@ -46,7 +44,9 @@ from bot.replies import (
     Button,
     Reply,
 )
-from jobs import planner
+from bot.service.meetings import Runner
+from bot.service.parsing import Mention, mentions, seat_spec, tokens
+from bot.texts.dates import format_when
 
 ProfileCheck = Callable[[str], tuple[str, bool] | None]  # user id -> (name, left the workspace)
 

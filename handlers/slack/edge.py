@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl
 from slack_bolt.request.internals import parse_body
 from slack_sdk.signature import SignatureVerifier
 
-from bot.inbound import InboundMemory
+from bot.service.inbound import InboundMemory
 
 log = logging.getLogger("klimanet.edge")
 

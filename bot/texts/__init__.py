@@ -17,11 +17,11 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.datefmt import format_short_date, format_span, format_time, format_when
 from bot.domain.errors import DomainError, ErrorKind
 from bot.domain.registration import Holder, NetworkSummary, SeatOverview, SeatView
 from bot.models import AgendaKind, Meeting, MeetingFormat, MeetingStatus, NewsPost, SeatKind
 from bot.replies import spans, user_text
+from bot.texts.dates import format_short_date, format_span, format_time, format_when
 
 NETWORK_NAME = "Kommunernes klimapolitiske netværk"
 COMMAND = "/klimanet"

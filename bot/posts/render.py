@@ -14,8 +14,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import texts
-from bot.calendar import CalendarEvent, meeting_ics
-from bot.datefmt import format_when
 from bot.domain import meetings as meeting_domain
 from bot.domain.seats import Expected
 from bot.models import (
@@ -33,8 +31,10 @@ from bot.models import (
     SeatOffer,
     SeatRequest,
 )
-from bot.notify import Attachment, Posted
-from bot.outbox import Claimed, sent_message
+from bot.ports import Attachment, Posted
+from bot.posts import planner
+from bot.posts.calendar import CalendarEvent, meeting_ics
+from bot.posts.outbox import Claimed, sent_message
 from bot.replies import (
     ACTION_ATTEND_NO,
     ACTION_ATTEND_YES,
@@ -47,7 +47,7 @@ from bot.replies import (
     Reply,
     UserPick,
 )
-from jobs import planner
+from bot.texts.dates import format_when
 
 CANCEL_KINDS = {"cancelled", "cancelled_dm"}
 

@@ -1,0 +1,30 @@
+"""Slack inbound: one module per surface, each with ``register(app, ...)``."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.service.inbound import InboundMemory
+from bot.service.klimanet import Klimanet
+from handlers.slack import actions, commands, errors, home, middleware, views
+from handlers.slack.common import Background
+from handlers.slack.forms import Forms
+from handlers.slack.notifier import SlackNotifier
+
+
+def register_all(
+    app: App,
+    service: Klimanet,
+    notifier: SlackNotifier,
+    background: Background,
+    forms: Forms,
+    *,
+    memory: InboundMemory,
+    home_team: str,
+) -> None:
+    middleware.register(app, memory, home_team, background)
+    errors.register(app, background)
+    commands.register(app, service, notifier, background, forms)
+    actions.register(app, service, background)
+    views.register(app, service)
+    home.register(app, service, background)
