@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         slack.delivery.tick,
         slack.core.service.replan,
         settings.timezone,
-        expire=slack.core.service.seats.expire_offers,
+        expire=slack.core.service.expire_offers,
     )
     try:
         if settings.socket_mode and not args.http:

@@ -1,14 +1,9 @@
-"""An injectable clock: tests and the local console move time, production reads the system clock."""
+"""Clocks (``bot.ports.Clock``): production reads the system clock; tests and the console move time."""
 
 from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
-
-
-class Clock(Protocol):
-    def now(self) -> datetime: ...
 
 
 class SystemClock:

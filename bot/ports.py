@@ -1,27 +1,33 @@
-"""How delivery talks to a chat platform: a small protocol, implemented by Slack and the console."""
+"""The ports: what the core needs from the world around it, as small protocols that each chat
+platform (Slack, the console, later Teams) and the runtime implement."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from datetime import datetime
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from bot.replies import Reply
+from bot.replies import Attachment, Posted, Reply
+
+
+class Clock(Protocol):
+    """Now, as an aware UTC datetime; tests and the console move it."""
+
+    def now(self) -> datetime: ...
 
 
 @dataclass(frozen=True, slots=True)
-class Attachment:
-    filename: str
-    content: bytes
-    title: str
+class Profile:
+    """A person as the chat platform knows them."""
+
+    name: str
+    title: str = ""
+    deleted: bool = False  # the person has left the workspace
 
 
-@dataclass(frozen=True, slots=True)
-class Posted:
-    """Where a message landed, so it can be updated in place later."""
-
-    channel: str
-    ts: str
+# user id -> the platform's profile, or None when it is not known (never raises for "unknown").
+ProfileLookup = Callable[[str], Profile | None]
 
 
 class DeliveryError(Exception):
@@ -38,6 +44,8 @@ class DeliveryError(Exception):
 
 
 class Notifier(Protocol):
+    """How delivery talks to a chat platform."""
+
     def post(self, recipient: str, reply: Reply) -> Posted:
         """Post to a channel id, or as a direct message to a user id."""
 

@@ -11,13 +11,14 @@ markup, or a facilitator's text, which speaks for KL and keeps its links.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from enum import StrEnum
 from typing import Literal
 
+from bot.domain.errors import ErrorKind
 from bot.models import SeatKind
-from bot.ports import Attachment
 
 # Private-use characters that delimit a span of user text inside a marked string. They never
 # reach a chat: every renderer removes them.
@@ -64,6 +65,76 @@ def as_written(marked: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file that goes with a message (a meeting's calendar file)."""
+
+    filename: str
+    content: bytes
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class Posted:
+    """Where a message landed, so it can be updated in place later."""
+
+    channel: str
+    ts: str
+
+
+class ResultKind(StrEnum):
+    """What a reply says happened, for adapters and tests to read without parsing Danish."""
+
+    REFUSED = "refused"  # a rule said no; ``Result.error`` says which
+    HELP = "help"
+    UNKNOWN_COMMAND = "unknown_command"
+    UNKNOWN_BUTTON = "unknown_button"
+    REGISTERED = "registered"
+    REGISTRATION_PENDING = "registration_pending"
+    SEATS = "seats"
+    NETWORK = "network"
+    RELEASE_ASKED = "release_asked"
+    RELEASED = "released"
+    RELEASE_KEPT = "release_kept"
+    HOME = "home"
+    MEETINGS = "meetings"
+    AGENDA = "agenda"
+    CALENDAR = "calendar"
+    MEETING_CREATED = "meeting_created"
+    MEETING_UPDATED = "meeting_updated"
+    MEETING_MOVED = "meeting_moved"
+    MEETING_CANCELLED = "meeting_cancelled"
+    AGENDA_CHANGED = "agenda_changed"
+    NEWS_SAVED = "news_saved"
+    OFFER_SENT = "offer_sent"
+    OFFER_ACCEPTED = "offer_accepted"
+    OFFER_DECLINED = "offer_declined"
+    OFFER_WITHDRAWN = "offer_withdrawn"
+    OFFERS_WITHDRAWN = "offers_withdrawn"
+    REQUEST_APPROVED = "request_approved"
+    REQUEST_REJECTED = "request_rejected"
+    REGRETS_SAVED = "regrets_saved"
+    ATTENDANCE_CONFIRMED = "attendance_confirmed"
+    ROSTER = "roster"
+    HISTORY = "history"
+    ADMIN_SEAT_SET = "admin_seat_set"
+    ADMIN_SEAT_FREED = "admin_seat_freed"
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """The structured outcome of a command or a click: its kind, the rule that refused it (if
+    one did) and the internal ids involved, e.g. ``{"offer": 12}`` or ``{"meeting": 3}``."""
+
+    kind: ResultKind
+    error: ErrorKind | None = None
+    ids: Mapping[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def refused(cls, error: ErrorKind) -> Result:
+        return cls(ResultKind.REFUSED, error)
+
+
+@dataclass(frozen=True, slots=True)
 class Button:
     label: str
     action_id: str
@@ -93,6 +164,8 @@ class Reply:
     # A file for the person (e.g. a meeting's calendar file), delivered beside the answer.
     attachment: Attachment | None = None
     picks: tuple[UserPick, ...] = ()
+    # What happened, in a form tests and adapters read; posts carry none.
+    result: Result | None = None
 
     @property
     def marked_text(self) -> str:

@@ -20,7 +20,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine, select
 
-from bot.clock import Clock, SystemClock
+from bot.clock import SystemClock
 from bot.config import Settings
 from bot.db import (
     SessionFactory,
@@ -34,11 +34,11 @@ from bot.db import upgrade as upgrade_schema
 from bot.domain.municipalities import default_directory
 from bot.domain.schedule import parse_schedule
 from bot.models import Network, NetworkFacilitator
-from bot.ports import Notifier
+from bot.ports import Clock, Notifier, ProfileLookup
 from bot.posts.outbox import Claimed
 from bot.posts.render import Rendered
 from bot.service.inbound import InboundMemory
-from bot.service.klimanet import Klimanet, MeetingSettings, ProfileLookup
+from bot.service.klimanet import Klimanet, ServiceSettings
 from handlers.slack.client import (
     FORM_TIMEOUT,
     PROFILE_TIMEOUT,
@@ -84,7 +84,7 @@ def build_core(settings: Settings, clock: Clock, profiles: ProfileLookup | None 
     upgrade_schema(engine)
     sessions = make_session_factory(engine)
     sync_network_settings(sessions, settings)
-    meeting_settings = MeetingSettings(
+    service_settings = ServiceSettings(
         tz=settings.timezone,
         schedule=parse_schedule(settings.schedule),
         channel=settings.channel,
@@ -97,7 +97,7 @@ def build_core(settings: Settings, clock: Clock, profiles: ProfileLookup | None 
         clock,
         network_slug=NETWORK_SLUG,
         profiles=profiles,
-        meeting_settings=meeting_settings,
+        settings=service_settings,
     )
     return Core(engine, sessions, service)
 

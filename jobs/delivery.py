@@ -22,11 +22,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.clock import Clock
 from bot.db import SessionFactory, transaction
 from bot.domain.meetings import record_told
 from bot.models import NetworkFacilitator, OutboxStatus
-from bot.ports import DeliveryError, Notifier, Posted
+from bot.ports import Clock, DeliveryError, Notifier
 from bot.posts.outbox import (
     Claimed,
     Planned,
@@ -40,6 +39,7 @@ from bot.posts.outbox import (
 )
 from bot.posts.planner import FANOUT, expand_fanout
 from bot.posts.render import RenderContext, Rendered, render
+from bot.replies import Posted
 
 log = logging.getLogger(__name__)
 

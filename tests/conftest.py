@@ -22,7 +22,7 @@ from sqlalchemy import Engine, create_engine, text
 from bot.clock import FixedClock
 from bot.db import SessionFactory, make_engine, make_session_factory, upgrade
 from bot.domain.municipalities import default_directory
-from bot.service.klimanet import Klimanet
+from bot.service.klimanet import Klimanet, ServiceSettings
 
 # CI replays the same examples every run, so a submission's result does not depend on luck;
 # locally every run explores new ones (and keeps failures in .hypothesis/ to replay).
@@ -117,4 +117,7 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def service(sessions: SessionFactory, clock: FixedClock) -> Klimanet:
-    return Klimanet(sessions, default_directory(), clock)
+    # Trials' mode: most tests are about what happens once someone has a seat.
+    return Klimanet(
+        sessions, default_directory(), clock, settings=ServiceSettings(registration="open")
+    )

@@ -12,8 +12,9 @@ from bot.db import SessionFactory
 from bot.domain.municipalities import default_directory
 from bot.domain.registration import Actor
 from bot.models import Attendance, OutboxMessage, SeatEvent, SeatOffer, SeatRequest
+from bot.ports import Profile
 from bot.replies import Reply
-from bot.service.klimanet import Klimanet, MeetingSettings, Profile
+from bot.service.klimanet import Klimanet, ServiceSettings
 
 FACILITATOR = Actor("T0001", "UFACIL01", "Sara Røpke")
 ANNA, BO, CARL, DORTE, EVA = (
@@ -34,7 +35,7 @@ def service(sessions: SessionFactory, clock: FixedClock) -> Klimanet:
         default_directory(),
         clock,
         profiles=PROFILES.get,
-        meeting_settings=MeetingSettings(channel="C0NET", registration="approval"),
+        settings=ServiceSettings(channel="C0NET", registration="approval"),
     )
     service.make_facilitator(FACILITATOR.user_id)
     return service
@@ -147,12 +148,12 @@ def test_offers_expire(aarhus: Klimanet, sessions: SessionFactory, clock: FixedC
     clock.advance(timedelta(hours=73))
     # A click on the expired offer before the job ran: a clear answer, and the offer is closed.
     assert "allerede udløbet" in click(service, CARL, "offer_accept", offer)
-    assert service.seats.expire_offers() == 0
+    assert service.expire_offers() == 0
     with sessions() as session:
         assert session.get(SeatOffer, offer).status == "expired"
     say(service, BO, f"overdrag {mention(DORTE)}")
     clock.advance(timedelta(hours=73))
-    assert service.seats.expire_offers() == 1
+    assert service.expire_offers() == 1
 
 
 def test_swap(aarhus: Klimanet, sessions: SessionFactory) -> None:

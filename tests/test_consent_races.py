@@ -23,9 +23,11 @@ from sqlalchemy.orm import Session
 
 from bot.clock import FixedClock
 from bot.db import SessionFactory, make_engine, make_session_factory, rows_affected
-from bot.domain import seats as seats_domain
 from bot.domain.municipalities import default_directory
 from bot.domain.registration import Actor
+from bot.domain.seats import admin as seats_admin
+from bot.domain.seats import answers as seat_answers
+from bot.domain.seats import offers as seat_offers
 from bot.models import (
     OfferStatus,
     OutboxMessage,
@@ -36,7 +38,7 @@ from bot.models import (
     SeatRequest,
 )
 from bot.replies import Reply
-from bot.service.klimanet import Klimanet, MeetingSettings
+from bot.service.klimanet import Klimanet, ServiceSettings
 from tests.conftest import START
 
 FACILITATOR = Actor("T0001", "UFACIL01", "Sara Røpke")
@@ -64,7 +66,7 @@ def new_service(
         sessions,
         default_directory(),
         clock,
-        meeting_settings=MeetingSettings(channel="C0NET", registration=registration),
+        settings=ServiceSettings(channel="C0NET", registration=registration),
     )
     service.make_facilitator(FACILITATOR.user_id)
     return service
@@ -481,7 +483,8 @@ def lockstep(parties: int, *, at: str = "update") -> Iterator[None]:
             return rows_affected(session, statement)
 
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(seats_domain, "rows_affected", held_update)
+            for module in (seat_offers, seat_answers):
+                patch.setattr(module, "rows_affected", held_update)
             yield
     else:
 
@@ -599,7 +602,7 @@ def test_facilitator_correction_while_a_handover_is_accepted(
     offer_id = pending_offer_to(sessions, CARL)
 
     admin_has_read = threading.Event()
-    original = seats_domain._holder_of
+    original = seats_admin.holder_of
     admin_answer: list[str] = []
     accept_answer: list[str] = []
 
@@ -618,7 +621,7 @@ def test_facilitator_correction_while_a_handover_is_accepted(
         accept_answer.append(klimanet.click(CARL, "offer_accept", str(offer_id)).text)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(seats_domain, "_holder_of", holder_then_pause)
+        patch.setattr(seats_admin, "holder_of", holder_then_pause)
         admin = threading.Thread(target=facilitator, name="facilitator")
         admin.start()
         assert admin_has_read.wait(10)

@@ -11,7 +11,7 @@ from bot.domain.municipalities import default_directory
 from bot.domain.registration import Actor
 from bot.models import Meeting, OutboxMessage, OutboxStatus
 from bot.replies import MeetingFormRequest, Reply
-from bot.service.klimanet import Klimanet, MeetingSettings
+from bot.service.klimanet import Klimanet, ServiceSettings
 from bot.service.meetings import MeetingForm
 
 FACILITATOR = Actor("T0001", "UFACIL01", "Sara Røpke")
@@ -22,7 +22,10 @@ CREATE = 'møde opret 25.06.2027 10:00-12:00 online "Opstartsmøde" tema=klimapl
 @pytest.fixture
 def klimanet(sessions: SessionFactory, clock: FixedClock) -> Klimanet:
     service = Klimanet(
-        sessions, default_directory(), clock, meeting_settings=MeetingSettings(channel="C0NET")
+        sessions,
+        default_directory(),
+        clock,
+        settings=ServiceSettings(channel="C0NET", registration="open"),
     )
     service.make_facilitator(FACILITATOR.user_id)
     return service

@@ -28,7 +28,7 @@ from bot.domain.timeparse import (
     parse_date,
 )
 from bot.replies import FormErrors, Reply, as_written
-from bot.service.klimanet import Klimanet, MeetingSettings
+from bot.service.klimanet import Klimanet, ServiceSettings
 from bot.service.meetings import MeetingForm
 from tests.conftest import START
 from tests.support.fake_slack import FakeSlack
@@ -100,7 +100,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Klimanet]:
         make_session_factory(engine),
         default_directory(),
         FixedClock(START),
-        meeting_settings=MeetingSettings(channel="C0NET", registration="open"),
+        settings=ServiceSettings(channel="C0NET", registration="open"),
     )
     service.make_facilitator(FACILITATOR.user_id)
     service.command(FACILITATOR, 'møde opret 25.06.2027 10:00-12:00 online "Temamøde"')
@@ -199,7 +199,7 @@ def test_a_huge_meeting_id_in_a_select_gets_a_danish_answer(service: Klimanet, n
 )
 def test_a_huge_meeting_number_from_a_form_is_unknown(service: Klimanet, number: int) -> None:
     form = MeetingForm("Titel", "2027-06-25", "10:00", "12:00", "online")
-    result = service.meetings.submit_form(FACILITATOR, number, form)
+    result = service.submit_meeting_form(FACILITATOR, number, form)
     assert isinstance(result, FormErrors)
     assert "Jeg kan ikke finde møde" in next(iter(result.errors.values()))
 
@@ -207,7 +207,7 @@ def test_a_huge_meeting_number_from_a_form_is_unknown(service: Klimanet, number:
 @pytest.mark.parametrize("when", ["0001-01-01", "9999-12-31"])
 def test_an_extreme_date_from_the_date_picker_is_a_form_error(service: Klimanet, when: str) -> None:
     form = MeetingForm("Titel", when, "23:00", "", "online")
-    result = service.meetings.submit_form(FACILITATOR, None, form)
+    result = service.submit_meeting_form(FACILITATOR, None, form)
     assert isinstance(result, FormErrors)
     assert list(result.errors) == ["meeting_date"]
 

@@ -13,7 +13,7 @@ from bot.db import make_engine, make_session_factory, upgrade
 from bot.domain.municipalities import default_directory
 from bot.domain.registration import Actor
 from bot.replies import RegistrationFormRequest, Reply
-from bot.service.klimanet import Klimanet, MeetingSettings
+from bot.service.klimanet import Klimanet, ServiceSettings
 from bot.service.parsing import Parsed, Unknown, parse, parse_register_args
 from tests.conftest import START
 
@@ -89,7 +89,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Klimanet:
         make_session_factory(engine),
         default_directory(),
         FixedClock(START),
-        meeting_settings=MeetingSettings(channel="C0NET", registration="approval"),
+        settings=ServiceSettings(channel="C0NET", registration="approval"),
     )
     # Some of the random people are facilitators, so the facilitator commands run too.
     for user in range(1, 400, 7):

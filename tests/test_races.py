@@ -16,7 +16,7 @@ from bot.domain.municipalities import default_directory
 from bot.domain.registration import Actor
 from bot.models import Person, Seat, SeatEvent
 from bot.replies import Reply
-from bot.service.klimanet import Klimanet
+from bot.service.klimanet import Klimanet, ServiceSettings
 
 PEOPLE = 30
 REGISTERED = "Du er tilmeldt"
@@ -78,7 +78,12 @@ def test_one_person_double_submits_from_many_threads(
 
 def _register_in_process(url: str, first: int, count: int, go: EventType) -> list[str]:
     engine = make_engine(url)
-    service = Klimanet(make_session_factory(engine), default_directory(), SystemClock())
+    service = Klimanet(
+        make_session_factory(engine),
+        default_directory(),
+        SystemClock(),
+        settings=ServiceSettings(registration="open"),
+    )
     go.wait(30)
     answers = []
     for n in range(first, first + count):

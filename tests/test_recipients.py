@@ -32,10 +32,9 @@ from bot.models import (
     SeatOffer,
     SeatRequest,
 )
-from bot.ports import Attachment, Posted
-from bot.replies import Reply
+from bot.replies import Attachment, Posted, Reply
 from bot.runtime import build_core
-from bot.service.klimanet import Klimanet, MeetingSettings
+from bot.service.klimanet import Klimanet, ServiceSettings
 from jobs.delivery import Delivery, DeliveryConfig
 from tests.support.deliverybot import CHANNEL, FACILITATOR, new_delivery
 from tests.support.fake_slack import FakeSlack
@@ -366,7 +365,7 @@ def test_recipients_follow_the_state_at_send_time(
         sessions,
         default_directory(),
         clock,
-        meeting_settings=MeetingSettings(channel=CHANNEL, registration="approval"),
+        settings=ServiceSettings(channel=CHANNEL, registration="approval"),
     )
     service.make_facilitator(FACILITATOR.user_id)
     recorder = Recorder()
@@ -374,7 +373,7 @@ def test_recipients_follow_the_state_at_send_time(
         sessions,
         recorder,
         clock,
-        MeetingSettings().tz,
+        ServiceSettings().tz,
         config=DeliveryConfig(workers=1, per_channel_interval=0),
     )
     try:

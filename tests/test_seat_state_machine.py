@@ -62,7 +62,7 @@ from bot.replies import (
     ACTION_REQUEST_REJECT,
     Reply,
 )
-from bot.service.klimanet import Klimanet, MeetingSettings
+from bot.service.klimanet import Klimanet, ServiceSettings
 
 START = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 MEETING = 'møde opret 15.10.2027 10:00-12:00 online "Møde"'  # #1, within a year of START
@@ -100,7 +100,7 @@ def _service(engine: Engine, clock: FixedClock) -> Klimanet:
         make_session_factory(engine),
         default_directory(),
         clock,
-        meeting_settings=MeetingSettings(
+        settings=ServiceSettings(
             registration="approval", channel="C0NET", offer_lifetime=OFFER_LIFETIME
         ),
     )
@@ -750,7 +750,7 @@ class SeatMachine(RuleBasedStateMachine):
     def time_passes(self, hours: int) -> None:
         self.clock.advance(timedelta(hours=hours))
         now = self.clock.now()
-        expired = self.service.seats.expire_offers()
+        expired = self.service.expire_offers()
         due = {o.id for o in self.model.offers.values() if o.expires_at <= now}
         due -= self.model.closed
         assert expired <= len(due), (expired, due)

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from bot.clock import FixedClock
 from bot.models import Seat
 from bot.runtime import wsgi_app
+from bot.service.context import TransactionRunner
 from tests.support.fake_slack import FakeSlack
 from tests.support.http_server import serve_wsgi
 from tests.support.slack_driver import (
@@ -159,7 +160,7 @@ def test_unexpected_error_gives_a_reference_not_a_traceback(
     def broken(*_: object) -> None:
         raise RuntimeError("database exploded")
 
-    monkeypatch.setattr(bot.runtime.core.service, "_run", broken)
+    monkeypatch.setattr(TransactionRunner, "__call__", broken)
     answer = bot.command(ANNA, "kommuner")
     text = answer.args["text"]
     assert "Noget gik galt" in text and "KN-" in text

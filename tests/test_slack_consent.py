@@ -340,7 +340,7 @@ def test_an_expired_offer(bot: SlackBot, clock: FixedClock) -> None:
     clock.advance(timedelta(hours=72, minutes=1))
 
     # The expiry job closes the offer and updates the message.
-    assert bot.runtime.core.service.seats.expire_offers() == 2
+    assert bot.runtime.core.service.expire_offers() == 2
     drain(bot)
     assert "Tilbuddet er *udløbet*" in updates_of(bot, offer_carl)[-1].args["text"]
     assert "er udløbet" in dm(bot, ANNA, "Dit tilbud til *Carl Nielsen*")["text"]

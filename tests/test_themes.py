@@ -12,7 +12,7 @@ from bot.clock import FixedClock
 from bot.db import SessionFactory
 from bot.domain.municipalities import default_directory
 from bot.domain.registration import Actor
-from bot.domain.seats import expected_at
+from bot.domain.seats.attendance import expected_at
 from bot.domain.themes import network_themes
 from bot.models import Meeting, Network, NetworkTheme, Person
 from bot.posts.render import announce_dm_reply
@@ -24,7 +24,7 @@ from bot.replies import (
     Reply,
     as_written,
 )
-from bot.service.klimanet import Klimanet, MeetingSettings, RegistrationForm
+from bot.service.klimanet import Klimanet, RegistrationForm, ServiceSettings
 from handlers.slack.blocks import meeting_modal, registration_modal, reply_blocks
 
 FORGED = "<!here> <https://evil.example|Affald>"
@@ -49,7 +49,10 @@ CREATE = 'møde opret 25.06.2027 10:00-12:00 online "Opstartsmøde" tema=klimapl
 @pytest.fixture
 def klimanet(sessions: SessionFactory, clock: FixedClock) -> Klimanet:
     service = Klimanet(
-        sessions, default_directory(), clock, meeting_settings=MeetingSettings(channel="C0NET")
+        sessions,
+        default_directory(),
+        clock,
+        settings=ServiceSettings(channel="C0NET", registration="open"),
     )
     service.make_facilitator(FACILITATOR.user_id)
     return service

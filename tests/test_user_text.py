@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from bot import texts
 from bot.domain.errors import DomainError, ErrorKind
 from bot.domain.registration import Holder
-from bot.domain.seats import HistoryLine
+from bot.domain.seats.history import HistoryLine
 from bot.models import SeatKind
 from bot.replies import (
     FIELD_THEMES,

@@ -19,7 +19,6 @@ from bot.models import (
     MeetingStatus,
     MeetingTold,
     Network,
-    NetworkFacilitator,
     NewsPost,
 )
 
@@ -40,23 +39,6 @@ class MeetingDraft:
     format: MeetingFormat
     location: str = ""
     themes: Sequence[str] = ()
-
-
-def is_facilitator(session: Session, network: Network, user_id: str) -> bool:
-    return bool(
-        session.scalar(
-            select(func.count())
-            .select_from(NetworkFacilitator)
-            .where(
-                NetworkFacilitator.network_id == network.id, NetworkFacilitator.user_id == user_id
-            )
-        )
-    )
-
-
-def require_facilitator(session: Session, network: Network, user_id: str) -> None:
-    if not is_facilitator(session, network, user_id):
-        raise DomainError(ErrorKind.NOT_FACILITATOR)
 
 
 def _check_draft(draft: MeetingDraft, now: datetime) -> None:

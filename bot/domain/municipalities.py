@@ -169,6 +169,11 @@ class MunicipalityDirectory:
     def get(self, code: int) -> Municipality | None:
         return self._by_code.get(code)
 
+    def name_of(self, code: int) -> str:
+        """The short name of a municipality (the code itself for one we do not know)."""
+        found = self.get(code)
+        return found.name if found else str(code)
+
     def by_region(self) -> list[tuple[str, list[Municipality]]]:
         regions: dict[int, tuple[str, list[Municipality]]] = {}
         for m in self._sorted:

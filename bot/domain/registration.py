@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 
 from bot.db import insert_ignore, rows_affected
 from bot.domain.errors import DomainError, ErrorKind
+from bot.domain.seats.common import coordinator_of, ensure_not_substitute, seat_of
+from bot.domain.seats.history import record
 from bot.domain.themes import MAX_THEME_LENGTH, known_themes
 from bot.models import (
-    Attendance,
-    Meeting,
     Membership,
     Municipality,
     Network,
@@ -29,7 +29,6 @@ from bot.models import (
     RequestStatus,
     Seat,
     SeatAction,
-    SeatEvent,
     SeatKind,
     SeatRequest,
     SeatStatus,
@@ -196,12 +195,6 @@ def _find_person(session: Session, actor: Actor) -> Person | None:
     ).one_or_none()
 
 
-def _seat_of(session: Session, network: Network, person: Person) -> Seat | None:
-    return session.scalars(
-        select(Seat).where(Seat.network_id == network.id, Seat.holder_id == person.id)
-    ).one_or_none()
-
-
 def overview(session: Session, network: Network, municipality_code: int) -> SeatOverview:
     municipality = session.get(Municipality, municipality_code)
     if municipality is None:
@@ -248,7 +241,7 @@ def overview(session: Session, network: Network, municipality_code: int) -> Seat
 def my_overview(session: Session, network: Network, actor: Actor) -> SeatOverview | None:
     """The overview of the municipality where the actor holds a seat, if any."""
     person = _find_person(session, actor)
-    seat = _seat_of(session, network, person) if person else None
+    seat = seat_of(session, network, person) if person else None
     return overview(session, network, seat.municipality_code) if seat else None
 
 
@@ -298,7 +291,7 @@ def register(
     if themes is not None:
         themes = known_themes(session, network, themes)
     person = upsert_person(session, actor, now, title=title, themes=themes)
-    existing = _seat_of(session, network, person)
+    existing = seat_of(session, network, person)
     if existing is not None:
         raise DomainError(
             ErrorKind.ALREADY_REGISTERED,
@@ -343,22 +336,15 @@ def register(
                 session.add(request)
                 session.flush()
                 request_id = request.id
-            session.add(
-                SeatEvent(
-                    network_id=network.id,
-                    municipality_code=municipality_code,
-                    seat_id=seat.id,
-                    kind=seat.kind,
-                    slot=seat.slot,
-                    action=(
-                        SeatAction.REQUESTED if needs_approval else SeatAction.REGISTERED
-                    ).value,
-                    person_id=person.id,
-                    actor_id=person.id,
-                    reason="",
-                    created_at=now,
-                    details={"became_member": became_member, "request_id": request_id},
-                )
+            record(
+                session,
+                seat,
+                SeatAction.REQUESTED if needs_approval else SeatAction.REGISTERED,
+                now,
+                person=person,
+                actor=person,
+                became_member=became_member,
+                request_id=request_id,
             )
             session.flush()
             session.expire_all()
@@ -399,7 +385,7 @@ class Release:
 def release(session: Session, network: Network, actor: Actor, now: datetime) -> Release:
     """Free the actor's seat. The history keeps who held it."""
     person = _find_person(session, actor)
-    seat = _seat_of(session, network, person) if person else None
+    seat = seat_of(session, network, person) if person else None
     if person is None or seat is None:
         raise DomainError(ErrorKind.NOT_REGISTERED)
     freed = rows_affected(
@@ -418,22 +404,7 @@ def release(session: Session, network: Network, actor: Actor, now: datetime) -> 
         .values(status=RequestStatus.CANCELLED.value, decided_at=now)
         .execution_options(synchronize_session=False)
     )
-    session.add(
-        SeatEvent(
-            network_id=network.id,
-            municipality_code=seat.municipality_code,
-            seat_id=seat.id,
-            kind=seat.kind,
-            slot=seat.slot,
-            action=SeatAction.RELEASED.value,
-            person_id=None,
-            previous_person_id=person.id,
-            actor_id=person.id,
-            reason="",
-            created_at=now,
-            details={},
-        )
-    )
+    record(session, seat, SeatAction.RELEASED, now, previous=person, actor=person)
     session.flush()
     session.expire_all()
     return Release(
@@ -481,36 +452,3 @@ def summary(session: Session, network: Network) -> NetworkSummary:
         seats=len(rows) * seats_per_member,
         regions=tuple(RegionSummary(name, tuple(ms)) for name, ms in regions.items()),
     )
-
-
-def ensure_not_substitute(session: Session, person: Person, now: datetime) -> None:
-    """Someone who is a substitute at a coming meeting cannot take a seat of their own: they
-    would sit on two seats of that meeting."""
-    number = session.scalar(
-        select(Meeting.number)
-        .join(Attendance, Attendance.meeting_id == Meeting.id)
-        .where(
-            Attendance.person_id == person.id,
-            Attendance.role == "substitute",
-            Attendance.status != "declined",
-            Meeting.ends_at > now,
-        )
-        .order_by(Meeting.starts_at)
-        .limit(1)
-    )
-    if number is not None:
-        raise DomainError(ErrorKind.SUBSTITUTE_ELSEWHERE, name=person.name, number=number)
-
-
-def coordinator_of(session: Session, network: Network, municipality_code: int) -> Person | None:
-    """The municipality's contact person: the holder of its fixed seat (approved)."""
-    return session.scalars(
-        select(Person)
-        .join(Seat, Seat.holder_id == Person.id)
-        .where(
-            Seat.network_id == network.id,
-            Seat.municipality_code == municipality_code,
-            Seat.kind == SeatKind.FIXED.value,
-            Seat.status == SeatStatus.HELD.value,
-        )
-    ).first()

@@ -14,6 +14,10 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vCalAddress
 
+from bot import texts
+from bot.models import Meeting, MeetingStatus
+from bot.replies import Attachment, as_written
+
 PRODID = "-//KL//Klimanet//DA"
 # CalendarEvent names the organizer but carries no address, and ORGANIZER must be a URI.
 # ".invalid" is reserved (RFC 2606), so no client can ever deliver mail to it.
@@ -199,3 +203,23 @@ def vtimezone(tz: ZoneInfo, first: datetime, last: datetime) -> Timezone:
             observance.add("tzname", name)
         component.add_component(observance)
     return component
+
+
+def ics_attachment(meeting: Meeting, tz: ZoneInfo, now: datetime) -> Attachment:
+    """The meeting's calendar file, as it is now (a cancelled meeting's cancels the event)."""
+    event = CalendarEvent(
+        uid=f"klimanet-meeting-{meeting.network_id}-{meeting.id}@klimanet.kl.dk",
+        sequence=meeting.sequence,
+        title=f"{texts.NETWORK_NAME}: {meeting.title}",
+        description=as_written(texts.plain(texts.agenda_lines(meeting))),
+        start_utc=meeting.starts_at,
+        end_utc=meeting.ends_at,
+        location=meeting.location,
+        url=meeting.location if meeting.location.startswith("http") else None,
+        cancelled=meeting.status == MeetingStatus.CANCELLED.value,
+    )
+    return Attachment(
+        filename=f"klimanet-moede-{meeting.number}.ics",
+        content=meeting_ics(event, tz, now=now),
+        title=f"Møde #{meeting.number} – kalenderfil",
+    )

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain import meetings as meeting_domain
 from bot.domain.schedule import Offset, due_at
-from bot.domain.seats import Expected, expected_at
+from bot.domain.seats.attendance import Expected, expected_at
 from bot.models import (
     Meeting,
     MeetingFormat,
@@ -29,6 +29,8 @@ from bot.models import (
     OutboxMessage,
     OutboxStatus,
 )
+from bot.posts import kinds
+from bot.posts.kinds import PostKind
 from bot.posts.outbox import Claimed, Planned, enqueue, sent_message, sent_to_channel
 
 
@@ -42,28 +44,36 @@ class Audience(StrEnum):
 
 
 # Scheduled kinds: (channel post, direct-message kind or None).
-SCHEDULED = {
-    "announce": ("announce", "announce_dm"),
-    "agenda": ("agenda", None),
-    "reminder": ("reminder", "reminder_dm"),
-    "starting": ("starting", None),
+SCHEDULED: dict[str, tuple[PostKind | None, PostKind | None]] = {
+    "announce": (PostKind.ANNOUNCE, PostKind.ANNOUNCE_DM),
+    "agenda": (PostKind.AGENDA, None),
+    "reminder": (PostKind.REMINDER, PostKind.REMINDER_DM),
+    "starting": (PostKind.STARTING, None),
     # "Kommer du stadig?" to everyone expected; rendered only if they still are at send time.
-    "confirm": (None, "confirm_dm"),
+    "confirm": (None, PostKind.CONFIRM_DM),
 }
-DM_AUDIENCE = {
-    "announce_dm": Audience.COORDINATORS,
-    "confirm_dm": Audience.EXPECTED,
-    "reminder_dm": Audience.EXPECTED,
-    "moved_dm": Audience.TOLD,
-    "cancelled_dm": Audience.TOLD,
+DM_AUDIENCE: dict[str, Audience] = {
+    PostKind.ANNOUNCE_DM: Audience.COORDINATORS,
+    PostKind.CONFIRM_DM: Audience.EXPECTED,
+    PostKind.REMINDER_DM: Audience.EXPECTED,
+    PostKind.MOVED_DM: Audience.TOLD,
+    PostKind.CANCELLED_DM: Audience.TOLD,
 }
+# The direct-message notice that goes with each notice of a change in the channel.
+NOTICE_DMS = {PostKind.MOVED: PostKind.MOVED_DM, PostKind.CANCELLED: PostKind.CANCELLED_DM}
 # Channel posts that tell the channel about a meeting: after one of them, a move or a
 # cancellation is announced in the channel too.
-CHANNEL_KINDS = ("announce", "agenda", "agenda_update", "reminder", "starting", "moved")
+CHANNEL_KINDS = (
+    PostKind.ANNOUNCE,
+    PostKind.AGENDA,
+    PostKind.AGENDA_UPDATE,
+    PostKind.REMINDER,
+    PostKind.STARTING,
+    PostKind.MOVED,
+)
 # Posted once per meeting: a move brings a "moved" notice, not a second announcement.
-ONCE_PER_MEETING = {"announce", "announce_dm", "agenda"}
-# A row standing for many direct messages until it is due (see expand_fanout).
-FANOUT = "fanout"
+ONCE_PER_MEETING = {PostKind.ANNOUNCE, PostKind.ANNOUNCE_DM, PostKind.AGENDA}
+FANOUT = PostKind.FANOUT
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,9 +108,8 @@ def addressee(
     )
 
 
-def _key(kind: str, meeting: Meeting, target: str, *, versioned: bool = True) -> str:
-    version = f":v={meeting.schedule_version}" if versioned else ""
-    return f"{kind}:meeting={meeting.id}{version}:{target}"
+def _key(kind: str, meeting: Meeting, target: str) -> str:
+    return kinds.meeting_key(kind, meeting.id, meeting.schedule_version, target)
 
 
 def _already_posted(session: Session, meeting: Meeting) -> set[str]:
@@ -164,7 +173,7 @@ def expand_fanout(session: Session, row: Claimed, now: datetime) -> int:
     dm_kind = str(row.payload["kind"])
     if meeting is None or network is None or dm_kind not in DM_AUDIENCE:
         return 0
-    if meeting.status == MeetingStatus.CANCELLED.value and dm_kind != "cancelled_dm":
+    if meeting.status == MeetingStatus.CANCELLED.value and dm_kind != PostKind.CANCELLED_DM:
         return 0
     prefix = row.key.removesuffix(":fanout")
     recipients = audience(session, network, meeting, DM_AUDIENCE[dm_kind])
@@ -172,7 +181,7 @@ def expand_fanout(session: Session, row: Claimed, now: datetime) -> int:
         session,
         [
             Planned(
-                f"{prefix}:person={e.person.id}",
+                kinds.person_target(prefix, e.person.id),
                 dm_kind,
                 e.person.user_id,
                 row.due_at,
@@ -188,14 +197,14 @@ def expand_fanout(session: Session, row: Claimed, now: datetime) -> int:
 
 def cancel_stale(session: Session, meeting: Meeting) -> int:
     """Cancel pending scheduled posts of older versions of the meeting's time."""
-    kinds = [kind for post, dm in SCHEDULED.values() for kind in (post, dm) if kind] + [FANOUT]
+    scheduled = [kind for post, dm in SCHEDULED.values() for kind in (post, dm) if kind] + [FANOUT]
     current = f"%:meeting={meeting.id}:v={meeting.schedule_version}:%"
     result = session.execute(
         update(OutboxMessage)
         .where(
             OutboxMessage.meeting_id == meeting.id,
             OutboxMessage.status == OutboxStatus.PENDING.value,
-            OutboxMessage.kind.in_(kinds),
+            OutboxMessage.kind.in_(scheduled),
             OutboxMessage.key.not_like(current),
         )
         .values(status=OutboxStatus.CANCELLED.value, last_error="the meeting moved")
@@ -220,7 +229,7 @@ def notify_now(
     session: Session,
     network: Network,
     meeting: Meeting,
-    kind: str,
+    kind: PostKind,
     config: PlanConfig,
     now: datetime,
     *,
@@ -233,11 +242,21 @@ def notify_now(
     if config.channel and sent_to_channel(session, meeting.id, CHANNEL_KINDS):
         rows.append(
             Planned(
-                f"{kind}:meeting={meeting.id}:{tag}:channel", kind, config.channel, now, meeting.id
+                kinds.meeting_key(kind, meeting.id, None, f"{tag}:channel"),
+                kind,
+                config.channel,
+                now,
+                meeting.id,
             )
         )
     rows.append(
-        _fanout(f"{kind}_dm:meeting={meeting.id}:{tag}:fanout", f"{kind}_dm", meeting, now, {})
+        _fanout(
+            kinds.meeting_key(NOTICE_DMS[kind], meeting.id, None, f"{tag}:fanout"),
+            NOTICE_DMS[kind],
+            meeting,
+            now,
+            {},
+        )
     )
     return enqueue(session, rows, now)
 
@@ -248,7 +267,7 @@ def agenda_changed(session: Session, meeting: Meeting, now: datetime) -> int:
         select(OutboxMessage.key)
         .where(
             OutboxMessage.meeting_id == meeting.id,
-            OutboxMessage.kind == "agenda",
+            OutboxMessage.kind == PostKind.AGENDA,
             OutboxMessage.status == OutboxStatus.SENT.value,
         )
         .order_by(OutboxMessage.id.desc())
@@ -256,10 +275,10 @@ def agenda_changed(session: Session, meeting: Meeting, now: datetime) -> int:
     ).scalar()
     if posted is None or sent_message(session, posted) is None:
         return 0
-    key = f"agenda_update:meeting={meeting.id}:rev={meeting.agenda_revision}:channel"
+    key = kinds.agenda_update_key(meeting.id, meeting.agenda_revision)
     return enqueue(
         session,
-        [Planned(key, "agenda_update", "-", now, meeting.id, {"agenda_key": posted})],
+        [Planned(key, PostKind.AGENDA_UPDATE, "-", now, meeting.id, {"agenda_key": posted})],
         now,
     )
 

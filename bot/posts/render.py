@@ -1,13 +1,15 @@
 """Turns an outbox row into the message to send, from the data as it is at send time.
 
 Returning ``None`` means the post is no longer wanted (the meeting was cancelled or moved, the
-recipient gave up their seat): the row is cancelled, not sent.
+recipient is no longer among those it is for): the row is cancelled, not sent. Each post kind has
+one renderer, found in a table.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -15,208 +17,187 @@ from sqlalchemy.orm import Session
 
 from bot import texts
 from bot.domain import meetings as meeting_domain
-from bot.domain.seats import Expected
+from bot.domain.seats.attendance import Expected
 from bot.models import (
     Meeting,
     MeetingStatus,
-    Municipality,
     Network,
     NewsPost,
-    OfferStatus,
     OutboxMessage,
     Person,
     Seat,
     SeatEvent,
     SeatKind,
-    SeatOffer,
-    SeatRequest,
 )
-from bot.ports import Attachment, Posted
 from bot.posts import planner
-from bot.posts.calendar import CalendarEvent, meeting_ics
+from bot.posts.calendar import ics_attachment
+from bot.posts.kinds import PostKind
 from bot.posts.outbox import Claimed, sent_message
+from bot.posts.render_consent import CONSENT_RENDERERS
+from bot.posts.rendering import RenderContext, Rendered
 from bot.replies import (
     ACTION_ATTEND_NO,
     ACTION_ATTEND_YES,
-    ACTION_OFFER_ACCEPT,
-    ACTION_OFFER_DECLINE,
     ACTION_PICK_SUBSTITUTE,
-    ACTION_REQUEST_APPROVE,
-    ACTION_REQUEST_REJECT,
     Button,
+    Posted,
     Reply,
     UserPick,
 )
 from bot.texts.dates import format_when
 
-CANCEL_KINDS = {"cancelled", "cancelled_dm"}
+__all__ = ["Rendered", "RenderContext", "announce_dm_reply", "render"]
 
-
-def meeting_name(meeting: Meeting) -> str:
-    return texts.meeting_name(meeting)
-
-
-@dataclass(frozen=True, slots=True)
-class Rendered:
-    reply: Reply
-    attachment: Attachment | None = None
-    update_of: Posted | None = None
+# What a cancelled meeting still sends: the news that it is cancelled.
+CANCEL_KINDS = {PostKind.CANCELLED, PostKind.CANCELLED_DM}
 
 
 @dataclass(frozen=True, slots=True)
-class RenderContext:
-    tz: ZoneInfo
-    catchup: timedelta
-    now: datetime
+class _MeetingPost:
+    """What a renderer of a meeting's post gets: the row, the meeting, and its news."""
+
+    session: Session
+    row: Claimed
+    ctx: RenderContext
+    meeting: Meeting
+    news: list[NewsPost]
+
+    def reply(self, sections: list[str]) -> Reply:
+        return Reply(tuple(sections), public=self.row.recipient[:1] in ("C", "G"))
+
+    def addressee(self) -> Expected | None:
+        """The recipient of a direct message about the meeting, if they still are one now."""
+        network = self.session.get(Network, self.meeting.network_id)
+        person_id = self.row.person_id
+        if person_id is None:  # planned before rows carried the person's internal id
+            person_id = self.session.scalar(
+                select(Person.id).where(Person.user_id == self.row.recipient).limit(1)
+            )
+        if network is None or person_id is None:
+            return None
+        return planner.addressee(self.session, network, self.meeting, self.row.kind, person_id)
 
 
-def _person_id(session: Session, row: Claimed) -> int | None:
-    """The internal id of a direct message's person (rows planned before it was stored carry
-    only the platform's user id)."""
-    if row.person_id is not None:
-        return row.person_id
-    return session.scalar(select(Person.id).where(Person.user_id == row.recipient).limit(1))
-
-
-def _addressee(session: Session, meeting: Meeting, row: Claimed) -> Expected | None:
-    """The recipient of a direct message about the meeting, if they still are one now."""
-    network = session.get(Network, meeting.network_id)
-    person_id = _person_id(session, row)
-    if network is None or person_id is None:
-        return None
-    return planner.addressee(session, network, meeting, row.kind, person_id)
-
-
-def ics_attachment(meeting: Meeting, tz: ZoneInfo, now: datetime) -> Attachment:
-    agenda = texts.plain(texts.agenda_lines(meeting))
-    event = CalendarEvent(
-        uid=f"klimanet-meeting-{meeting.network_id}-{meeting.id}@klimanet.kl.dk",
-        sequence=meeting.sequence,
-        title=f"{texts.NETWORK_NAME}: {meeting.title}",
-        description=agenda,
-        start_utc=meeting.starts_at,
-        end_utc=meeting.ends_at,
-        location=meeting.location,
-        url=meeting.location if meeting.location.startswith("http") else None,
-        cancelled=meeting.status == MeetingStatus.CANCELLED.value,
-    )
-    return Attachment(
-        filename=f"klimanet-moede-{meeting.number}.ics",
-        content=meeting_ics(event, tz, now=now),
-        title=f"Møde #{meeting.number} – kalenderfil",
-    )
+MeetingRenderer = Callable[[_MeetingPost], Rendered | None]
+OtherRenderer = Callable[[Session, Claimed, RenderContext], Rendered | None]
 
 
 def render(session: Session, row: Claimed, ctx: RenderContext) -> Rendered | None:
-    if row.kind == "refresh":
-        return _refresh(session, row, ctx)
-    consent = render_consent(session, row, ctx)
-    if consent is not None:
-        return consent
+    other = _OTHER_POSTS.get(row.kind)
+    if other is not None:
+        return other(session, row, ctx)
+    renderer = _MEETING_POSTS.get(row.kind)
     meeting = session.get(Meeting, row.meeting_id) if row.meeting_id is not None else None
-    if meeting is not None:
-        if meeting.status == MeetingStatus.CANCELLED.value and row.kind not in CANCEL_KINDS:
-            return None
-        version = f":v={meeting.schedule_version}:"
-        if ":v=" in row.key and version not in row.key:
-            return None  # planned for a time the meeting no longer has
-    news = meeting_domain.news_for(session, meeting) if meeting is not None else []
-    tz = ctx.tz
-    public = row.recipient[:1] in ("C", "G")
+    if renderer is None or meeting is None or _stale(row, meeting):
+        return None
+    post = _MeetingPost(session, row, ctx, meeting, meeting_domain.news_for(session, meeting))
+    return renderer(post)
 
-    def reply(sections: list[str]) -> Reply:
-        return Reply(tuple(sections), public=public)
 
-    match row.kind, meeting:
-        case "announce", Meeting():
-            return Rendered(reply(texts.announcement(meeting, news, tz)))
-        case "announce_dm", Meeting():
-            coordinator = _addressee(session, meeting, row)
-            if coordinator is None:
-                return None
-            return Rendered(announce_dm_reply(session, meeting, coordinator, tz))
-        case "confirm_dm", Meeting():
-            expected = _addressee(session, meeting, row)
-            if expected is None:
-                return None
-            seat = texts.seat_label(SeatKind(expected.seat.kind), expected.seat.slot, definite=True)
-            return Rendered(
-                Reply(
-                    tuple(
-                        texts.still_coming(
-                            meeting_name(meeting),
-                            format_when(meeting.starts_at, tz),
-                            seat,
-                            expected.municipality,
-                        )
-                    ),
-                    buttons=(
-                        Button(texts.YES_BUTTON, ACTION_ATTEND_YES, str(meeting.id), "primary"),
-                        Button(texts.NO_BUTTON, ACTION_ATTEND_NO, str(meeting.id)),
-                    ),
-                )
-            )
-        case "agenda", Meeting():
-            return Rendered(reply(texts.agenda_post(meeting, news, tz, updated=False)))
-        case "agenda_update", Meeting():
-            where = sent_message(session, str(row.payload.get("agenda_key", "")))
-            if where is None:
-                return None
-            return Rendered(
-                reply(texts.agenda_post(meeting, news, tz, updated=True)),
-                update_of=Posted(*where),
-            )
-        case "reminder", Meeting():
-            return Rendered(reply(texts.reminder(meeting, news, tz, direct=False)))
-        case "reminder_dm", Meeting():
-            if _addressee(session, meeting, row) is None:
-                return None
-            return Rendered(
-                reply(texts.reminder(meeting, news, tz, direct=True)),
-                attachment=ics_attachment(meeting, tz, ctx.now),
-            )
-        case "starting", Meeting():
-            minutes = max(1, round((meeting.starts_at - row.due_at).total_seconds() / 60))
-            return Rendered(reply(texts.starting(meeting, minutes)))
-        case "moved", Meeting():
-            return Rendered(reply(texts.moved(meeting, tz)))
-        case "cancelled", Meeting():
-            return Rendered(reply(texts.cancelled(meeting, tz)))
-        case (("moved_dm" | "cancelled_dm"), Meeting()):
-            if _addressee(session, meeting, row) is None:
-                return None
-            notice = texts.moved if row.kind == "moved_dm" else texts.cancelled
-            return Rendered(reply(notice(meeting, tz)))
-        case "news", _:
-            post = session.get(NewsPost, int(row.payload.get("news_id", 0)))
-            if post is None:
-                return None
-            return Rendered(reply(texts.news_post(post.text, post.author_user_id)))
-        case "dead_notice", _:
-            return Rendered(
-                reply(
-                    texts.dead_notice(
-                        str(row.payload.get("kind")),
-                        str(row.payload.get("recipient")),
-                        meeting,
-                        str(row.payload.get("error")),
-                    )
-                )
-            )
-        case "missed_notice", _:
-            return Rendered(
-                reply(
-                    texts.missed_notice(
-                        str(row.payload.get("kind")),
-                        str(row.payload.get("recipient")),
-                        meeting,
-                        datetime.fromisoformat(str(row.payload.get("due_at"))),
-                        tz,
-                        ctx.catchup.total_seconds() / 3600,
-                    )
-                )
-            )
-    return None
+def _stale(row: Claimed, meeting: Meeting) -> bool:
+    """Planned for a meeting that was cancelled since, or for a time it no longer has."""
+    if meeting.status == MeetingStatus.CANCELLED.value and row.kind not in CANCEL_KINDS:
+        return True
+    return ":v=" in row.key and f":v={meeting.schedule_version}:" not in row.key
+
+
+# -- a meeting's posts ----------------------------------------------------------------------
+
+
+def _announce(post: _MeetingPost) -> Rendered:
+    return Rendered(post.reply(texts.announcement(post.meeting, post.news, post.ctx.tz)))
+
+
+def _announce_dm(post: _MeetingPost) -> Rendered | None:
+    coordinator = post.addressee()
+    if coordinator is None:
+        return None
+    return Rendered(announce_dm_reply(post.session, post.meeting, coordinator, post.ctx.tz))
+
+
+def _confirm_dm(post: _MeetingPost) -> Rendered | None:
+    expected = post.addressee()
+    if expected is None:
+        return None
+    meeting = post.meeting
+    seat = texts.seat_label(SeatKind(expected.seat.kind), expected.seat.slot, definite=True)
+    sections = texts.still_coming(
+        texts.meeting_name(meeting),
+        format_when(meeting.starts_at, post.ctx.tz),
+        seat,
+        expected.municipality,
+    )
+    buttons = (
+        Button(texts.YES_BUTTON, ACTION_ATTEND_YES, str(meeting.id), "primary"),
+        Button(texts.NO_BUTTON, ACTION_ATTEND_NO, str(meeting.id)),
+    )
+    return Rendered(Reply(tuple(sections), buttons=buttons))
+
+
+def _agenda(post: _MeetingPost) -> Rendered:
+    return Rendered(
+        post.reply(texts.agenda_post(post.meeting, post.news, post.ctx.tz, updated=False))
+    )
+
+
+def _agenda_update(post: _MeetingPost) -> Rendered | None:
+    where = sent_message(post.session, str(post.row.payload.get("agenda_key", "")))
+    if where is None:
+        return None
+    return Rendered(
+        post.reply(texts.agenda_post(post.meeting, post.news, post.ctx.tz, updated=True)),
+        update_of=Posted(*where),
+    )
+
+
+def _reminder(post: _MeetingPost) -> Rendered:
+    return Rendered(post.reply(texts.reminder(post.meeting, post.news, post.ctx.tz, direct=False)))
+
+
+def _reminder_dm(post: _MeetingPost) -> Rendered | None:
+    if post.addressee() is None:
+        return None
+    return Rendered(
+        post.reply(texts.reminder(post.meeting, post.news, post.ctx.tz, direct=True)),
+        attachment=ics_attachment(post.meeting, post.ctx.tz, post.ctx.now),
+    )
+
+
+def _starting(post: _MeetingPost) -> Rendered:
+    minutes = max(1, round((post.meeting.starts_at - post.row.due_at).total_seconds() / 60))
+    return Rendered(post.reply(texts.starting(post.meeting, minutes)))
+
+
+def _moved(post: _MeetingPost) -> Rendered:
+    return Rendered(post.reply(texts.moved(post.meeting, post.ctx.tz)))
+
+
+def _cancelled(post: _MeetingPost) -> Rendered:
+    return Rendered(post.reply(texts.cancelled(post.meeting, post.ctx.tz)))
+
+
+def _to_those_told(notice: MeetingRenderer) -> MeetingRenderer:
+    """A notice of a change by direct message: only while its person is still one to tell."""
+    return lambda post: notice(post) if post.addressee() is not None else None
+
+
+_MEETING_POSTS: dict[str, MeetingRenderer] = {
+    PostKind.ANNOUNCE: _announce,
+    PostKind.ANNOUNCE_DM: _announce_dm,
+    PostKind.CONFIRM_DM: _confirm_dm,
+    PostKind.AGENDA: _agenda,
+    PostKind.AGENDA_UPDATE: _agenda_update,
+    PostKind.REMINDER: _reminder,
+    PostKind.REMINDER_DM: _reminder_dm,
+    PostKind.STARTING: _starting,
+    PostKind.MOVED: _moved,
+    PostKind.MOVED_DM: _to_those_told(_moved),
+    PostKind.CANCELLED: _cancelled,
+    PostKind.CANCELLED_DM: _to_those_told(_cancelled),
+}
+
+
+# -- posts that are not a meeting's ---------------------------------------------------------
 
 
 def _refresh(session: Session, row: Claimed, ctx: RenderContext) -> Rendered | None:
@@ -243,6 +224,43 @@ def _refresh(session: Session, row: Claimed, ctx: RenderContext) -> Rendered | N
     if rendered is None:
         return None
     return Rendered(rendered.reply, update_of=Posted(*where))
+
+
+def _news(session: Session, row: Claimed, ctx: RenderContext) -> Rendered | None:
+    post = session.get(NewsPost, int(row.payload.get("news_id", 0)))
+    if post is None:
+        return None
+    return Rendered(Reply(tuple(texts.news_post(post.text, post.author_user_id)), public=True))
+
+
+def _notice_about(session: Session, row: Claimed) -> tuple[str, str, Meeting | None]:
+    """(kind, recipient, meeting) of the post a facilitators' notice is about."""
+    meeting = session.get(Meeting, row.meeting_id) if row.meeting_id is not None else None
+    return str(row.payload.get("kind")), str(row.payload.get("recipient")), meeting
+
+
+def _dead_notice(session: Session, row: Claimed, ctx: RenderContext) -> Rendered:
+    kind, recipient, meeting = _notice_about(session, row)
+    error = str(row.payload.get("error"))
+    return Rendered(Reply(tuple(texts.dead_notice(kind, recipient, meeting, error))))
+
+
+def _missed_notice(session: Session, row: Claimed, ctx: RenderContext) -> Rendered:
+    kind, recipient, meeting = _notice_about(session, row)
+    due_at = datetime.fromisoformat(str(row.payload.get("due_at")))
+    hours = ctx.catchup.total_seconds() / 3600
+    return Rendered(
+        Reply(tuple(texts.missed_notice(kind, recipient, meeting, due_at, ctx.tz, hours)))
+    )
+
+
+_OTHER_POSTS: dict[str, OtherRenderer] = {
+    PostKind.REFRESH: _refresh,
+    PostKind.NEWS: _news,
+    PostKind.DEAD_NOTICE: _dead_notice,
+    PostKind.MISSED_NOTICE: _missed_notice,
+    **CONSENT_RENDERERS,
+}
 
 
 def announce_dm_reply(
@@ -307,126 +325,3 @@ def _suggestions(
         if matching and person.id not in holders:
             found.append((person.user_id, ", ".join(matching)))
     return found[:5]
-
-
-def render_consent(session: Session, row: Claimed, ctx: RenderContext) -> Rendered | None:
-    """Messages about seat changes: offers, approvals, notices. None if the kind is not one."""
-    match row.kind:
-        case "offer" | "offer_result":
-            offer = session.get(SeatOffer, int(row.payload.get("offer_id", 0)))
-            if offer is None:
-                return None
-            offerer = session.get(Person, offer.from_person_id)
-            target = session.get(Person, offer.to_person_id)
-            seat = session.get(Seat, offer.seat_id)
-            municipality = session.get(Municipality, offer.municipality_code)
-            meeting = session.get(Meeting, offer.meeting_id) if offer.meeting_id else None
-            assert offerer and target and seat and municipality
-            label = texts.seat_label(SeatKind(seat.kind), seat.slot, definite=True)
-            if row.kind == "offer_result":
-                return Rendered(
-                    Reply(
-                        tuple(
-                            texts.offer_result_for_offerer(
-                                offer.status, target.name, label, municipality.name
-                            )
-                        )
-                    )
-                )
-            sections = texts.offer_message(
-                offer.kind,
-                offerer.name,
-                label,
-                municipality.name,
-                texts.meeting_name(meeting) if meeting else None,
-                format_when(offer.expires_at, ctx.tz),
-                offer.status,
-            )
-            buttons: tuple[Button, ...] = ()
-            if offer.status == OfferStatus.PENDING.value:
-                buttons = (
-                    Button(texts.ACCEPT_BUTTON, ACTION_OFFER_ACCEPT, str(offer.id), "primary"),
-                    Button(texts.DECLINE_BUTTON, ACTION_OFFER_DECLINE, str(offer.id)),
-                )
-            return Rendered(Reply(tuple(sections), buttons=buttons))
-        case "approval" | "approval_result":
-            request = session.get(SeatRequest, int(row.payload.get("request_id", 0)))
-            if request is None:
-                return None
-            applicant = session.get(Person, request.person_id)
-            seat = session.get(Seat, request.seat_id)
-            assert applicant and seat
-            municipality = session.get(Municipality, seat.municipality_code)
-            assert municipality
-            label = texts.seat_label(SeatKind(seat.kind), seat.slot, definite=True)
-            if row.kind == "approval_result":
-                if request.status not in ("approved", "rejected"):
-                    return None
-                return Rendered(
-                    Reply(
-                        tuple(
-                            texts.approval_result(
-                                request.status == "approved", label, municipality.name
-                            )
-                        )
-                    )
-                )
-            sections = texts.approval_request(
-                applicant.name,
-                applicant.title,
-                label,
-                municipality.name,
-                request.approver == "facilitator",
-                request.status,
-            )
-            buttons = ()
-            if request.status == "pending":
-                buttons = (
-                    Button(
-                        texts.APPROVE_BUTTON, ACTION_REQUEST_APPROVE, str(request.id), "primary"
-                    ),
-                    Button(texts.REJECT_BUTTON, ACTION_REQUEST_REJECT, str(request.id), "danger"),
-                )
-            return Rendered(Reply(tuple(sections), buttons=buttons))
-        case "regrets_notice":
-            meeting = session.get(Meeting, row.meeting_id) if row.meeting_id else None
-            seat = session.get(Seat, int(row.payload.get("seat_id", 0)))
-            if meeting is None or seat is None:
-                return None
-            municipality = session.get(Municipality, seat.municipality_code)
-            assert municipality
-            label = texts.seat_label(SeatKind(seat.kind), seat.slot, definite=True)
-            absent = session.get(Person, int(row.payload.get("person_id", 0)))
-            return Rendered(
-                Reply(
-                    tuple(
-                        texts.regrets_notice(
-                            absent.name if absent else str(row.payload.get("person", "")),
-                            label,
-                            municipality.name,
-                            texts.meeting_name(meeting),
-                            meeting.number,
-                        )
-                    )
-                )
-            )
-        case "admin_notice":
-            seat = session.get(Seat, int(row.payload.get("seat_id", 0)))
-            if seat is None:
-                return None
-            municipality = session.get(Municipality, seat.municipality_code)
-            assert municipality
-            label = texts.seat_label(SeatKind(seat.kind), seat.slot, definite=True)
-            return Rendered(
-                Reply(
-                    tuple(
-                        texts.admin_notice(
-                            label,
-                            municipality.name,
-                            bool(row.payload.get("gained")),
-                            str(row.payload.get("reason") or ""),
-                        )
-                    )
-                )
-            )
-    return None

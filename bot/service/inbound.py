@@ -14,9 +14,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, update
 
-from bot.clock import Clock
 from bot.db import SessionFactory, insert_ignore, rows_affected, transaction
 from bot.models import InboundSeen
+from bot.ports import Clock
 
 WINDOW = timedelta(minutes=5)
 # Purging is one indexed range delete; doing it at most this often keeps it off most requests.

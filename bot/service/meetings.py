@@ -1,6 +1,6 @@
-"""Meeting commands: ``/klimanet møde …``, ``punkt …``, ``nyt``, ``møder``, ``dagsorden``,
-``kalender``. Facilitators plan; everyone reads. Every change plans its posts in the outbox in
-the same transaction, so a meeting never exists without its schedule (or the other way round).
+"""Meetings: ``møde opret|flyt|aflys|ret|kopier`` (facilitators), ``møder``, ``dagsorden`` and
+``kalender`` (everyone). Every change plans its posts in the outbox in the same transaction, so a
+meeting never exists without its schedule (or the other way round).
 """
 
 from __future__ import annotations
@@ -9,62 +9,45 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Protocol, TypeVar
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from bot import texts
-from bot.clock import Clock
-from bot.domain import meetings as dm
+from bot.domain import meetings as meeting_domain
 from bot.domain import registration as reg
 from bot.domain.errors import DomainError, ErrorKind
+from bot.domain.facilitators import require_facilitator
+from bot.domain.registration import Actor
 from bot.domain.schedule import due_at
 from bot.domain.themes import network_themes
-from bot.domain.timeparse import (
-    find_date_and_times,
-    local_to_utc,
-    parse_date,
-    parse_time,
-)
-from bot.models import AgendaKind, Meeting, MeetingFormat, Network
+from bot.domain.timeparse import find_date_and_times, local_to_utc, parse_date, parse_time
+from bot.models import Meeting, MeetingFormat, Network
 from bot.posts import planner
-from bot.posts.outbox import Planned, enqueue
-from bot.posts.render import ics_attachment
+from bot.posts.calendar import ics_attachment
+from bot.posts.kinds import PostKind
 from bot.replies import (
     FIELD_MEETING_DATE,
     FIELD_MEETING_TIME,
     FIELD_MEETING_TITLE,
     FormErrors,
     MeetingFormRequest,
+    Outcome,
     Reply,
+    Result,
+    ResultKind,
 )
-from bot.service.parsing import ITEM_ACTIONS, MEETING_ACTIONS, fold, options, sub_action, tokens
-
-T = TypeVar("T")
-
-
-class Runner(Protocol):
-    """Runs one unit of work in one transaction (``Klimanet._run``)."""
-
-    def __call__(self, work: Callable[[Session, Network], T]) -> T: ...
-
+from bot.service.context import Context
+from bot.service.parsing import FORMAT_WORDS, MEETING_ACTIONS, fold, options, sub_action, tokens
 
 DEFAULT_LENGTH = timedelta(hours=2)
-FORMAT_WORDS = {
-    "online": MeetingFormat.ONLINE,
-    "fysisk": MeetingFormat.PHYSICAL,
-    "fysiske": MeetingFormat.PHYSICAL,
-    "fremmoede": MeetingFormat.PHYSICAL,
-}
-ITEM_KIND_WORDS = {
-    "internt": AgendaKind.INTERNAL,
-    "intern": AgendaKind.INTERNAL,
-    "eksternt": AgendaKind.EXTERNAL,
-    "ekstern": AgendaKind.EXTERNAL,
-    "droeftelse": AgendaKind.DISCUSSION,
-    "pause": AgendaKind.BREAK,
-    "nyt": AgendaKind.NEWS,
+
+# Which field of the meeting form an error belongs next to (the date field otherwise).
+_FORM_FIELD_OF_ERROR = {
+    ErrorKind.TITLE_MISSING: FIELD_MEETING_TITLE,
+    ErrorKind.TEXT_TOO_LONG: FIELD_MEETING_TITLE,
+    ErrorKind.TIME_INVALID: FIELD_MEETING_TIME,
+    ErrorKind.TIME_MISSING: FIELD_MEETING_TIME,
+    ErrorKind.TIME_RANGE_INVALID: FIELD_MEETING_TIME,
 }
 
 
@@ -81,76 +64,42 @@ class MeetingForm:
     themes: Sequence[str] = ()
 
 
-class MeetingCommands:
-    def __init__(
-        self,
-        run: Runner,
-        clock: Clock,
-        tz: ZoneInfo,
-        plan: planner.PlanConfig,
-    ) -> None:
-        self._run = run
-        self._clock = clock
-        self._tz = tz
-        self._plan = plan
+class Meetings:
+    def __init__(self, ctx: Context) -> None:
+        self._ctx = ctx
 
     # -- helpers ----------------------------------------------------------------------------
-
-    def _today(self) -> date:
-        return self._clock.now().astimezone(self._tz).date()
-
-    def find(self, session: Session, network: Network, ref: str) -> Meeting:
-        ref = ref.strip()
-        if not ref:
-            raise DomainError(ErrorKind.MEETING_MISSING)
-        number = ref.lstrip("#")
-        if number.isascii() and number.isdigit() and len(number) <= 6:
-            return dm.get_meeting(session, network, int(number))
-        try:
-            day = parse_date(ref, today=self._today())
-        except DomainError:
-            raise DomainError(ErrorKind.MEETING_UNKNOWN, ref=ref) from None
-        start = local_to_utc(day, time(0), self._tz)
-        found = dm.meetings_on(session, network, start, start + timedelta(days=1))
-        if not found:
-            raise DomainError(ErrorKind.MEETING_UNKNOWN, ref=ref)
-        if len(found) > 1:
-            raise DomainError(
-                ErrorKind.MEETING_AMBIGUOUS, ref=ref, numbers=[m.number for m in found]
-            )
-        return found[0]
-
-    def _facilitator(self, session: Session, network: Network, actor: reg.Actor) -> None:
-        dm.require_facilitator(session, network, actor.user_id)
 
     def _span(
         self, day: date, start: time, end: time | None, raw: str
     ) -> tuple[datetime, datetime]:
-        starts = local_to_utc(day, start, self._tz)
-        ends = local_to_utc(day, end, self._tz) if end else starts + DEFAULT_LENGTH
+        starts = local_to_utc(day, start, self._ctx.tz)
+        ends = local_to_utc(day, end, self._ctx.tz) if end else starts + DEFAULT_LENGTH
         if ends <= starts:
             raise DomainError(ErrorKind.TIME_RANGE_INVALID, value=raw)
-        if starts <= self._clock.now():
+        if starts <= self._ctx.now():
             raise DomainError(ErrorKind.DATE_IN_PAST, value=raw)
         return starts, ends
 
     def _schedule_lines(self, meeting: Meeting) -> str:
-        now = self._clock.now()
+        now = self._ctx.now()
         lines = []
-        for name, offset in self._plan.schedule.items():
+        for name, offset in self._ctx.settings.schedule.items():
             if name not in planner.SCHEDULED:
                 continue
             if name == "starting" and meeting.format != MeetingFormat.ONLINE.value:
                 continue
-            when = due_at(meeting.starts_at, offset, self._tz)
-            lines.append(texts.schedule_line(name, when, self._tz, skipped=when < now))
+            when = due_at(meeting.starts_at, offset, self._ctx.tz)
+            lines.append(texts.schedule_line(name, when, self._ctx.tz, skipped=when < now))
         return "\n".join(lines)
 
     # -- everyone ---------------------------------------------------------------------------
 
-    def list_meetings(self, actor: reg.Actor) -> Reply:
+    def list_meetings(self, actor: Actor, args: str) -> Reply:
+        """``møder``: the coming meetings, with one's own seat."""
+
         def work(session: Session, network: Network) -> Reply:
-            meetings = dm.upcoming(session, network, self._clock.now())
+            meetings = meeting_domain.upcoming(session, network, self._ctx.now())
             mine = reg.my_overview(session, network, actor)
             seat = (
                 next(
@@ -159,71 +108,69 @@ class MeetingCommands:
                 if mine
                 else None
             )
-            return Reply(tuple(texts.meeting_list(meetings, self._tz, seat)))
-
-        return self._run(work)
-
-    def find_or_next(self, session: Session, network: Network, ref: str) -> Meeting:
-        """The meeting ``ref`` names, or the next one when no reference is given."""
-        meeting = (
-            self.find(session, network, ref)
-            if ref.strip()
-            else dm.next_meeting(session, network, self._clock.now())
-        )
-        if meeting is None:
-            raise DomainError(ErrorKind.NO_UPCOMING_MEETING)
-        return meeting
-
-    def agenda(self, ref: str) -> Reply:
-        def work(session: Session, network: Network) -> Reply:
-            meeting = self.find_or_next(session, network, ref)
             return Reply(
-                tuple(
-                    texts.agenda_post(
-                        meeting, dm.news_for(session, meeting), self._tz, updated=False
-                    )
-                )
+                tuple(texts.meeting_list(meetings, self._ctx.tz, seat)),
+                result=Result(ResultKind.MEETINGS),
             )
 
-        return self._run(work)
+        return self._ctx.run(work)
 
-    def calendar(self, ref: str) -> Reply:
+    def agenda(self, actor: Actor, ref: str) -> Reply:
+        """``dagsorden [møde]``."""
+
         def work(session: Session, network: Network) -> Reply:
-            meeting = self.find_or_next(session, network, ref)
+            meeting = self._ctx.meeting_or_next(session, network, ref)
+            news = meeting_domain.news_for(session, meeting)
+            return Reply(
+                tuple(texts.agenda_post(meeting, news, self._ctx.tz, updated=False)),
+                result=Result(ResultKind.AGENDA, ids={"meeting": meeting.number}),
+            )
+
+        return self._ctx.run(work)
+
+    def calendar(self, actor: Actor, ref: str) -> Reply:
+        """``kalender [møde]``: the meeting's .ics file."""
+
+        def work(session: Session, network: Network) -> Reply:
+            meeting = self._ctx.meeting_or_next(session, network, ref)
             return Reply(
                 (texts.calendar_sent(meeting),),
-                attachment=ics_attachment(meeting, self._tz, self._clock.now()),
+                attachment=ics_attachment(meeting, self._ctx.tz, self._ctx.now()),
+                result=Result(ResultKind.CALENDAR, ids={"meeting": meeting.number}),
             )
 
-        return self._run(work)
+        return self._ctx.run(work)
 
     # -- facilitators -----------------------------------------------------------------------
 
-    def meeting_command(self, actor: reg.Actor, args: str) -> Reply | MeetingFormRequest:
+    def command(self, actor: Actor, args: str) -> Outcome:
+        """``møde opret|flyt|aflys|ret|kopier …`` (facilitators only)."""
         action, word, rest = sub_action(args, MEETING_ACTIONS)
-        self._run(lambda s, n: self._facilitator(s, n, actor))
-        match action:
-            case "opret":
-                if rest:
-                    return self.create_from_line(actor, rest)
-                return MeetingFormRequest(theme_options=tuple(self._run(network_themes)))
-            case "flyt":
-                return self.move(actor, rest)
-            case "aflys":
-                return self.cancel(actor, rest)
-            case "ret":
-                return self.edit_form(rest)
-            case "kopier":
-                return self.copy(actor, rest)
-        raise DomainError(
-            ErrorKind.OPTION_UNKNOWN,
-            value=word or "",
-            allowed=["opret", "flyt", "aflys", "ret", "kopier"],
-            command="møde",
-        )
+        self._ctx.run(lambda s, n: require_facilitator(s, n, actor.user_id))
+        actions: dict[str, Callable[[Actor, str], Outcome]] = {
+            "opret": self.create,
+            "flyt": self.move,
+            "aflys": self.cancel,
+            "ret": self.edit_form,
+            "kopier": self.copy,
+        }
+        if action is None:
+            raise DomainError(
+                ErrorKind.OPTION_UNKNOWN,
+                value=word or "",
+                allowed=["opret", "flyt", "aflys", "ret", "kopier"],
+                command="møde",
+            )
+        return actions[action](actor, rest)
 
-    def _draft_from_line(self, text: str) -> dm.MeetingDraft:
-        day, start, end, rest = find_date_and_times(text, today=self._today())
+    def create(self, actor: Actor, rest: str) -> Outcome:
+        """``møde opret``: the form, or a meeting from one line."""
+        if not rest:
+            return MeetingFormRequest(theme_options=tuple(self._ctx.run(network_themes)))
+        return self._create(actor, self._draft_from_line(rest))
+
+    def _draft_from_line(self, text: str) -> meeting_domain.MeetingDraft:
+        day, start, end, rest = find_date_and_times(text, today=self._ctx.today())
         words = tokens(rest)
         opts, words = options(words, {"tema", "temaer", "link", "sted", "adresse"})
         formats = [FORMAT_WORDS[fold(w)] for w in words if fold(w) in FORMAT_WORDS]
@@ -237,7 +184,7 @@ class MeetingCommands:
             if t.strip()
         ]
         location = opts.get("link") or opts.get("sted") or opts.get("adresse") or ""
-        return dm.MeetingDraft(
+        return meeting_domain.MeetingDraft(
             title=" ".join(words),
             starts_at=starts,
             ends_at=ends,
@@ -246,63 +193,53 @@ class MeetingCommands:
             themes=themes,
         )
 
-    def create_from_line(self, actor: reg.Actor, text: str) -> Reply:
-        draft = self._draft_from_line(text)
-        return self._create(actor, draft)
-
-    def _create(self, actor: reg.Actor, draft: dm.MeetingDraft) -> Reply:
+    def _create(self, actor: Actor, draft: meeting_domain.MeetingDraft) -> Reply:
         def work(session: Session, network: Network) -> Reply:
-            now = self._clock.now()
-            meeting = dm.create_meeting(session, network, draft, actor.user_id, now)
-            planner.plan_meeting(session, network, meeting, self._plan, now)
-            return Reply((texts.meeting_created(meeting, self._tz), self._schedule_lines(meeting)))
+            now = self._ctx.now()
+            meeting = meeting_domain.create_meeting(session, network, draft, actor.user_id, now)
+            planner.plan_meeting(session, network, meeting, self._ctx.plan, now)
+            return Reply(
+                (texts.meeting_created(meeting, self._ctx.tz), self._schedule_lines(meeting)),
+                result=Result(ResultKind.MEETING_CREATED, ids={"meeting": meeting.number}),
+            )
 
-        return self._run(work)
+        return self._ctx.run(work)
 
     def submit_form(
-        self, actor: reg.Actor, number: int | None, form: MeetingForm
+        self, actor: Actor, number: int | None, form: MeetingForm
     ) -> Reply | FormErrors:
         try:
             draft = self._draft_from_form(form)
         except DomainError as err:
-            field = (
-                FIELD_MEETING_TITLE
-                if err.kind in (ErrorKind.TITLE_MISSING, ErrorKind.TEXT_TOO_LONG)
-                else (
-                    FIELD_MEETING_TIME
-                    if err.kind
-                    in (
-                        ErrorKind.TIME_INVALID,
-                        ErrorKind.TIME_MISSING,
-                        ErrorKind.TIME_RANGE_INVALID,
-                    )
-                    else FIELD_MEETING_DATE
-                )
-            )
+            field = _FORM_FIELD_OF_ERROR.get(err.kind, FIELD_MEETING_DATE)
             return FormErrors({field: texts.plain(texts.error(err))})
         try:
-            self._run(lambda s, n: self._facilitator(s, n, actor))
+            self._ctx.run(lambda s, n: require_facilitator(s, n, actor.user_id))
             if number is None:
                 return self._create(actor, draft)
             return self._edit(actor, number, draft)
         except DomainError as err:
             return FormErrors({FIELD_MEETING_TITLE: texts.plain(texts.error(err))})
 
-    def _draft_from_form(self, form: MeetingForm) -> dm.MeetingDraft:
-        day = parse_date(form.date, today=self._today())
+    def _draft_from_form(self, form: MeetingForm) -> meeting_domain.MeetingDraft:
+        day = parse_date(form.date, today=self._ctx.today())
         start = parse_time(form.start)
         end = parse_time(form.end) if form.end.strip() else None
         if not form.title.strip():
             raise DomainError(ErrorKind.TITLE_MISSING)
         starts, ends = self._span(day, start, end, f"{form.date} {form.start}-{form.end}")
         fmt = FORMAT_WORDS.get(fold(form.format), MeetingFormat.ONLINE)
-        return dm.MeetingDraft(form.title, starts, ends, fmt, form.location, list(form.themes))
+        return meeting_domain.MeetingDraft(
+            form.title, starts, ends, fmt, form.location, list(form.themes)
+        )
 
-    def edit_form(self, ref: str) -> MeetingFormRequest:
+    def edit_form(self, actor: Actor, ref: str) -> MeetingFormRequest:
+        """``møde ret <møde>``: the form, filled in."""
+
         def work(session: Session, network: Network) -> MeetingFormRequest:
-            meeting = self.find(session, network, ref.split(" ")[0] if ref else "")
-            local_start = meeting.starts_at.astimezone(self._tz)
-            local_end = meeting.ends_at.astimezone(self._tz)
+            meeting = self._ctx.meeting(session, network, ref.split(" ")[0] if ref else "")
+            local_start = meeting.starts_at.astimezone(self._ctx.tz)
+            local_end = meeting.ends_at.astimezone(self._ctx.tz)
             return MeetingFormRequest(
                 number=meeting.number,
                 title=meeting.title,
@@ -315,17 +252,20 @@ class MeetingCommands:
                 theme_options=tuple(network_themes(session, network)),
             )
 
-        return self._run(work)
+        return self._ctx.run(work)
 
-    def _edit(self, actor: reg.Actor, number: int, draft: dm.MeetingDraft) -> Reply:
+    def _edit(self, actor: Actor, number: int, draft: meeting_domain.MeetingDraft) -> Reply:
         def work(session: Session, network: Network) -> Reply:
-            now = self._clock.now()
-            meeting = dm.get_meeting(session, network, number)
-            moved = dm.update_meeting(session, meeting, draft, now)
+            now = self._ctx.now()
+            meeting = meeting_domain.get_meeting(session, network, number)
+            moved = meeting_domain.update_meeting(session, meeting, draft, now)
             self._after_change(session, network, meeting, now, moved=moved)
-            return Reply((texts.meeting_updated(meeting, self._tz, moved=moved),))
+            return Reply(
+                (texts.meeting_updated(meeting, self._ctx.tz, moved=moved),),
+                result=Result(ResultKind.MEETING_UPDATED, ids={"meeting": meeting.number}),
+            )
 
-        return self._run(work)
+        return self._ctx.run(work)
 
     def _after_change(
         self, session: Session, network: Network, meeting: Meeting, now: datetime, *, moved: bool
@@ -336,161 +276,75 @@ class MeetingCommands:
                 session,
                 network,
                 meeting,
-                "moved",
-                self._plan,
+                PostKind.MOVED,
+                self._ctx.plan,
                 now,
                 tag=f"v={meeting.schedule_version}",
             )
-            planner.plan_meeting(session, network, meeting, self._plan, now)
+            planner.plan_meeting(session, network, meeting, self._ctx.plan, now)
         planner.agenda_changed(session, meeting, now)
 
-    def move(self, actor: reg.Actor, rest: str) -> Reply:
+    def move(self, actor: Actor, rest: str) -> Reply:
         ref, _, when = rest.partition(" ")
         if not ref:
             raise DomainError(ErrorKind.MEETING_MISSING)
 
         def work(session: Session, network: Network) -> Reply:
-            now = self._clock.now()
-            meeting = self.find(session, network, ref)
-            day, start, end, _rest = find_date_and_times(when, today=self._today())
+            now = self._ctx.now()
+            meeting = self._ctx.meeting(session, network, ref)
+            day, start, end, _rest = find_date_and_times(when, today=self._ctx.today())
             if end is None:  # keep the meeting's length
                 length = meeting.ends_at - meeting.starts_at
                 starts, _ = self._span(day, start, None, when)
                 ends = starts + length
             else:
                 starts, ends = self._span(day, start, end, when)
-            dm.move_meeting(session, meeting, starts, ends, now)
+            meeting_domain.move_meeting(session, meeting, starts, ends, now)
             self._after_change(session, network, meeting, now, moved=True)
             return Reply(
-                (texts.meeting_moved_reply(meeting, self._tz), self._schedule_lines(meeting))
+                (texts.meeting_moved_reply(meeting, self._ctx.tz), self._schedule_lines(meeting)),
+                result=Result(ResultKind.MEETING_MOVED, ids={"meeting": meeting.number}),
             )
 
-        return self._run(work)
+        return self._ctx.run(work)
 
-    def cancel(self, actor: reg.Actor, rest: str) -> Reply:
+    def cancel(self, actor: Actor, rest: str) -> Reply:
         ref, _, reason = rest.partition(" ")
 
         def work(session: Session, network: Network) -> Reply:
-            now = self._clock.now()
-            meeting = self.find(session, network, ref)
-            dm.cancel_meeting(session, meeting, reason, now)
+            now = self._ctx.now()
+            meeting = self._ctx.meeting(session, network, ref)
+            meeting_domain.cancel_meeting(session, meeting, reason, now)
             planner.cancel_all(session, meeting)
-            planner.notify_now(session, network, meeting, "cancelled", self._plan, now, tag="final")
-            return Reply((texts.meeting_cancelled_reply(meeting, self._tz),))
+            planner.notify_now(
+                session, network, meeting, PostKind.CANCELLED, self._ctx.plan, now, tag="final"
+            )
+            return Reply(
+                (texts.meeting_cancelled_reply(meeting, self._ctx.tz),),
+                result=Result(ResultKind.MEETING_CANCELLED, ids={"meeting": meeting.number}),
+            )
 
-        return self._run(work)
+        return self._ctx.run(work)
 
-    def copy(self, actor: reg.Actor, rest: str) -> Reply:
+    def copy(self, actor: Actor, rest: str) -> Reply:
         ref, _, when = rest.partition(" ")
 
         def work(session: Session, network: Network) -> Reply:
-            now = self._clock.now()
-            source = self.find(session, network, ref)
-            day = parse_date(when, today=self._today()) if when.strip() else None
+            now = self._ctx.now()
+            source = self._ctx.meeting(session, network, ref)
+            day = parse_date(when, today=self._ctx.today()) if when.strip() else None
             if day is None:
                 raise DomainError(ErrorKind.DATE_MISSING)
-            local = source.starts_at.astimezone(self._tz)
+            local = source.starts_at.astimezone(self._ctx.tz)
             length = source.ends_at - source.starts_at
             starts, _ = self._span(day, local.time().replace(tzinfo=None), None, when)
-            meeting = dm.copy_meeting(
+            meeting = meeting_domain.copy_meeting(
                 session, network, source, starts, starts + length, actor.user_id, now
             )
-            planner.plan_meeting(session, network, meeting, self._plan, now)
-            return Reply((texts.meeting_created(meeting, self._tz), self._schedule_lines(meeting)))
-
-        return self._run(work)
-
-    def item_command(self, actor: reg.Actor, args: str) -> Reply:
-        action, word, rest = sub_action(args, ITEM_ACTIONS)
-        self._run(lambda s, n: self._facilitator(s, n, actor))
-        words = tokens(rest)
-        if action is None:
-            raise DomainError(
-                ErrorKind.OPTION_UNKNOWN,
-                value=word or "",
-                allowed=["tilføj", "fjern", "flyt"],
-                command="punkt",
-            )
-        if not words:
-            raise DomainError(ErrorKind.MEETING_MISSING)
-        ref, words = words[0], words[1:]
-
-        def work(session: Session, network: Network) -> Reply:
-            now = self._clock.now()
-            meeting = self.find(session, network, ref)
-            if action == "tilfoej":
-                opts, title_words = options(words, {"type", "ved", "min"})
-                kind_word = fold(opts.get("type", "internt"))
-                if kind_word not in ITEM_KIND_WORDS:
-                    raise DomainError(
-                        ErrorKind.OPTION_UNKNOWN,
-                        value=opts.get("type", ""),
-                        allowed=["internt", "eksternt", "drøftelse", "pause"],
-                        command="type",
-                    )
-                minutes = _number(opts["min"], "min") if "min" in opts else None
-                dm.add_item(
-                    session,
-                    meeting,
-                    " ".join(title_words),
-                    ITEM_KIND_WORDS[kind_word],
-                    opts.get("ved", ""),
-                    minutes,
-                    now,
-                )
-            elif action == "fjern":
-                dm.remove_item(session, meeting, _number(words[0] if words else "", "punkt"), now)
-            else:
-                if len(words) < 2:
-                    raise DomainError(
-                        ErrorKind.NUMBER_INVALID, value=" ".join(words), field="punkt"
-                    )
-                dm.move_item(
-                    session, meeting, _number(words[0], "punkt"), _number(words[1], "plads"), now
-                )
-            planner.agenda_changed(session, meeting, now)
+            planner.plan_meeting(session, network, meeting, self._ctx.plan, now)
             return Reply(
-                tuple(
-                    texts.agenda_post(
-                        meeting, dm.news_for(session, meeting), self._tz, updated=False
-                    )
-                )
+                (texts.meeting_created(meeting, self._ctx.tz), self._schedule_lines(meeting)),
+                result=Result(ResultKind.MEETING_CREATED, ids={"meeting": meeting.number}),
             )
 
-        return self._run(work)
-
-    def news(self, actor: reg.Actor, text: str) -> Reply:
-        def work(session: Session, network: Network) -> Reply:
-            self._facilitator(session, network, actor)
-            now = self._clock.now()
-            post = dm.add_news(session, network, text, actor.user_id, now)
-            if self._plan.channel is None:
-                raise DomainError(ErrorKind.NO_CHANNEL)
-            enqueue(
-                session,
-                [
-                    Planned(
-                        f"news:{post.id}:channel",
-                        "news",
-                        self._plan.channel,
-                        now,
-                        None,  # the network's news: cancelling the meeting must not swallow it
-                        {"news_id": post.id},
-                    )
-                ],
-                now,
-            )
-            meeting = session.get(Meeting, post.meeting_id) if post.meeting_id else None
-            if meeting is not None:
-                session.refresh(meeting)
-                planner.agenda_changed(session, meeting, now)
-            return Reply((texts.news_saved(meeting),))
-
-        return self._run(work)
-
-
-def _number(value: str, field: str) -> int:
-    value = value.strip().lstrip("#")
-    if not (value.isascii() and value.isdigit()) or len(value) > 4:
-        raise DomainError(ErrorKind.NUMBER_INVALID, value=value, field=field)
-    return int(value)
+        return self._ctx.run(work)

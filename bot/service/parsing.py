@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from bot.models import SeatKind
+from bot.models import AgendaKind, MeetingFormat, SeatKind
 
 # Canonical subcommand -> every spelling we accept (folded: lower case, æ→ae, ø→oe, å→aa).
 SUBCOMMANDS: dict[str, tuple[str, ...]] = {
@@ -50,6 +50,23 @@ ITEM_ACTIONS = {
     "flyt": ("flyt",),
 }
 
+# Meeting formats and agenda item kinds as people type them (folded).
+FORMAT_WORDS = {
+    "online": MeetingFormat.ONLINE,
+    "fysisk": MeetingFormat.PHYSICAL,
+    "fysiske": MeetingFormat.PHYSICAL,
+    "fremmoede": MeetingFormat.PHYSICAL,
+}
+ITEM_KIND_WORDS = {
+    "internt": AgendaKind.INTERNAL,
+    "intern": AgendaKind.INTERNAL,
+    "eksternt": AgendaKind.EXTERNAL,
+    "ekstern": AgendaKind.EXTERNAL,
+    "droeftelse": AgendaKind.DISCUSSION,
+    "pause": AgendaKind.BREAK,
+    "nyt": AgendaKind.NEWS,
+}
+
 SEAT_KIND_WORDS: dict[str, SeatKind] = {
     "fast": SeatKind.FIXED,
     "faste": SeatKind.FIXED,
@@ -60,6 +77,15 @@ SEAT_KIND_WORDS: dict[str, SeatKind] = {
 }
 
 MAX_INPUT = 4000  # Slack caps slash-command text near this; we never cut what a user wrote
+
+
+def ascii_number(text: str, *, digits: int) -> int | None:
+    """A whole number written with at most ``digits`` ASCII digits, else None. (``'²'.isdigit()``
+    is true, and a 5,000-digit number is a number too: neither may reach ``int()`` or a query.)"""
+    text = text.strip()
+    if not text or len(text) > digits or not (text.isascii() and text.isdigit()):
+        return None
+    return int(text)
 
 
 def fold(text: str) -> str:

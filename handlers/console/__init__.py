@@ -21,19 +21,19 @@ from bot.config import Settings, parse_duration
 from bot.domain.errors import DomainError
 from bot.domain.registration import Actor
 from bot.models import SeatKind
-from bot.ports import Attachment, Posted
 from bot.replies import (
     USER_END,
     USER_START,
+    Attachment,
     FormErrors,
     MeetingFormRequest,
+    Posted,
     RegistrationFormRequest,
     Reply,
     as_written,
     spans,
 )
-from bot.service.klimanet import Klimanet, RegistrationForm
-from bot.service.meetings import MeetingForm
+from bot.service.klimanet import Klimanet, MeetingForm, RegistrationForm
 from bot.texts.dates import format_when
 
 CONSOLE_CHANNEL = "CKONSOL"
@@ -255,8 +255,8 @@ class Console:
             self._clock.set(due)
             self._drain()
         self._clock.set(target)
-        now = self._clock.now().astimezone(self._service.plan_config.tz)
-        self.say(f"Tiden er nu {format_when(now, self._service.plan_config.tz)}.")
+        now = self._clock.now().astimezone(self._service.settings.tz)
+        self.say(f"Tiden er nu {format_when(now, self._service.settings.tz)}.")
 
     def _switch_user(self, line: str) -> None:
         parts = line.split(maxsplit=2)
@@ -360,7 +360,7 @@ class Console:
             location=answers[4],
             themes=themes,
         )
-        result = self._service.meetings.submit_form(self._user.actor(), request.number, form)
+        result = self._service.submit_meeting_form(self._user.actor(), request.number, form)
         if isinstance(result, FormErrors):
             for message in result.errors.values():
                 self.say(message)
@@ -385,7 +385,7 @@ def run_console(settings: Settings, clock: OffsetClock, user_id: str, name: str)
         delivery.tick,
         core.service.replan,
         settings.timezone,
-        expire=core.service.seats.expire_offers,
+        expire=core.service.expire_offers,
     )
     try:
         return console.run()

@@ -9,8 +9,8 @@ from typing import Any, TypeVar
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
-from bot.ports import Attachment, DeliveryError, Posted
-from bot.replies import Reply
+from bot.ports import DeliveryError
+from bot.replies import Attachment, Posted, Reply
 from handlers.slack.blocks import fallback_text, reply_blocks
 
 T = TypeVar("T")

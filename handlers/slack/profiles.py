@@ -9,7 +9,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.service.klimanet import Profile, ProfileLookup
+from bot.ports import Profile, ProfileLookup
 
 log = logging.getLogger(__name__)
 

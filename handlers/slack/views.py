@@ -23,8 +23,7 @@ from bot.replies import (
     FIELD_TITLE,
     FormErrors,
 )
-from bot.service.klimanet import Klimanet, RegistrationForm
-from bot.service.meetings import MeetingForm
+from bot.service.klimanet import Klimanet, MeetingForm, RegistrationForm
 from handlers.slack.blocks import CALLBACK_MEETING, CALLBACK_REGISTER, form_values, result_modal
 from handlers.slack.commands import metadata_of
 from handlers.slack.common import actor_from_body, log_failure
@@ -83,7 +82,7 @@ def register(app: App, service: Klimanet) -> None:
     def submit_meeting(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         number = metadata_of(view).get("number")
         try:
-            result = service.meetings.submit_form(
+            result = service.submit_meeting_form(
                 actor_from_body(body),
                 number if isinstance(number, int) and not isinstance(number, bool) else None,
                 meeting_form(view),

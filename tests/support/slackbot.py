@@ -8,8 +8,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from bot.clock import Clock
 from bot.config import Settings
+from bot.ports import Clock
 from bot.runtime import HTTP_THREADS, SlackRuntime, build_slack, socket_mode_handler, wsgi_app
 from tests.support.fake_slack import Call, FakeSlack
 from tests.support.fake_socket_mode import FakeSocketMode

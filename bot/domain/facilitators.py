@@ -1,0 +1,37 @@
+"""Who runs the network: KL's facilitators (office chiefs), configured by user id."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.domain.errors import DomainError, ErrorKind
+from bot.models import Network, NetworkFacilitator
+
+
+def is_facilitator(session: Session, network: Network, user_id: str) -> bool:
+    return bool(
+        session.scalar(
+            select(func.count())
+            .select_from(NetworkFacilitator)
+            .where(
+                NetworkFacilitator.network_id == network.id, NetworkFacilitator.user_id == user_id
+            )
+        )
+    )
+
+
+def require_facilitator(session: Session, network: Network, user_id: str) -> None:
+    if not is_facilitator(session, network, user_id):
+        raise DomainError(ErrorKind.NOT_FACILITATOR)
+
+
+def facilitator_ids(session: Session, network: Network) -> list[str]:
+    """The facilitators' user ids, in a stable order."""
+    return list(
+        session.scalars(
+            select(NetworkFacilitator.user_id)
+            .where(NetworkFacilitator.network_id == network.id)
+            .order_by(NetworkFacilitator.user_id)
+        )
+    )

@@ -1,0 +1,2 @@
+"""The seat rules beyond registration: approvals, offers (handover, swap, substitute),
+attendance, facilitators' corrections, and the history. One module per area."""

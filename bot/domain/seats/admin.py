@@ -1,0 +1,89 @@
+"""Facilitators' corrections: putting someone on a seat, or freeing it, with a reason."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from bot.domain.errors import DomainError, ErrorKind
+from bot.domain.seats.common import (
+    SeatRef,
+    ensure_not_substitute,
+    holder_of,
+    municipality_of,
+    seat_at,
+    seat_changed_hands,
+    seat_of,
+)
+from bot.domain.seats.history import record
+from bot.models import (
+    Membership,
+    Network,
+    Person,
+    RequestStatus,
+    Seat,
+    SeatAction,
+    SeatRequest,
+    SeatStatus,
+)
+
+# -- facilitators -------------------------------------------------------------------------------
+
+
+def admin_set_seat(
+    session: Session,
+    network: Network,
+    code: int,
+    ref: SeatRef,
+    target: Person | None,
+    reason: str,
+    actor: Person,
+    now: datetime,
+) -> tuple[Seat, Person | None]:
+    """A facilitator puts someone on a seat (or frees it), e.g. when someone left without
+    handing over. Returns the seat and whoever held it before."""
+    joined = session.scalar(
+        select(Membership.id).where(
+            Membership.network_id == network.id, Membership.municipality_code == code
+        )
+    )
+    if joined is None:
+        raise DomainError(ErrorKind.NOT_A_MEMBER, municipality=municipality_of(session, code).name)
+    seat = seat_at(session, network, code, ref, lock=True)
+    session.refresh(seat)
+    previous = holder_of(session, seat)
+    if target is not None and previous is not None and previous.id == target.id:
+        return seat, previous
+    if target is not None:
+        ensure_not_substitute(session, target, now)
+        has = seat_of(session, network, target)
+        if has is not None:
+            raise DomainError(
+                ErrorKind.TARGET_HAS_SEAT,
+                name=target.name,
+                municipality=municipality_of(session, has.municipality_code).name,
+            )
+    session.execute(
+        update(SeatRequest)
+        .where(SeatRequest.seat_id == seat.id, SeatRequest.status == RequestStatus.PENDING.value)
+        .values(status=RequestStatus.CANCELLED.value, decided_at=now, decided_by_id=actor.id)
+        .execution_options(synchronize_session=False)
+    )
+    seat_changed_hands(session, seat, now, previous.id if previous else None)
+    seat.holder_id = target.id if target else None
+    seat.held_since = now if target else None
+    seat.status = SeatStatus.HELD.value
+    session.flush()
+    record(
+        session,
+        seat,
+        SeatAction.ADMIN_SET if target else SeatAction.ADMIN_FREED,
+        now,
+        person=target,
+        previous=previous,
+        actor=actor,
+        reason=reason,
+    )
+    return seat, previous

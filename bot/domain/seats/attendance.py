@@ -1,0 +1,254 @@
+"""Who comes to a meeting: regrets, confirmations, substitutes, and the one answer to "who is
+expected"."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session
+
+from bot.domain.errors import DomainError, ErrorKind
+from bot.domain.seats.common import coordinator_of, held_seat, live_meeting
+from bot.domain.seats.history import record
+from bot.models import (
+    Attendance,
+    AttendanceStatus,
+    Meeting,
+    Membership,
+    Municipality,
+    Network,
+    Person,
+    Seat,
+    SeatAction,
+    SeatKind,
+    SeatStatus,
+)
+
+
+def attendance_of(session: Session, meeting: Meeting, seat: Seat) -> Attendance | None:
+    return session.scalars(
+        select(Attendance).where(Attendance.meeting_id == meeting.id, Attendance.seat_id == seat.id)
+    ).one_or_none()
+
+
+def substitute_row_of(session: Session, meeting: Meeting, person: Person) -> Attendance | None:
+    return session.scalars(
+        select(Attendance).where(
+            Attendance.meeting_id == meeting.id,
+            Attendance.person_id == person.id,
+            Attendance.role == "substitute",
+        )
+    ).one_or_none()
+
+
+def refuse_if_substituted(session: Session, meeting: Meeting, seat: Seat) -> None:
+    """A seat has one substitute per meeting: replacing one would leave them untold."""
+    row = attendance_of(session, meeting, seat)
+    if (
+        row is not None
+        and row.role == "substitute"
+        and row.status != AttendanceStatus.DECLINED.value
+    ):
+        person = session.get(Person, row.person_id)
+        raise DomainError(
+            ErrorKind.SEAT_HAS_SUBSTITUTE, name=person.name if person else "", number=meeting.number
+        )
+
+
+# -- attendance ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Regrets:
+    seat: Seat
+    coordinator: Person | None
+    was_substitute: bool
+
+
+def send_regrets(
+    session: Session, network: Network, meeting: Meeting, actor: Person, now: datetime
+) -> Regrets:
+    """Afbud: the holder (or a substitute) will not come. The seat stays the holder's."""
+    live_meeting(meeting, now)
+    substitute = substitute_row_of(session, meeting, actor)
+    if substitute is not None:
+        substitute.status = AttendanceStatus.DECLINED.value
+        substitute.updated_at = now
+        seat = session.get(Seat, substitute.seat_id)
+        assert seat is not None
+    else:
+        seat = held_seat(session, network, actor)
+        row = attendance_of(session, meeting, seat)
+        if row is None:
+            session.add(
+                Attendance(
+                    meeting_id=meeting.id,
+                    seat_id=seat.id,
+                    person_id=actor.id,
+                    role="holder",
+                    status=AttendanceStatus.DECLINED.value,
+                    updated_at=now,
+                )
+            )
+        elif row.role == "holder":
+            row.status = AttendanceStatus.DECLINED.value
+            row.updated_at = now
+        else:
+            raise DomainError(ErrorKind.NOT_ATTENDING)  # a substitute already has this seat
+    session.flush()
+    record(session, seat, SeatAction.REGRETS, now, person=actor, actor=actor, meeting_id=meeting.id)
+    return Regrets(
+        seat, coordinator_of(session, network, seat.municipality_code), substitute is not None
+    )
+
+
+def confirm(
+    session: Session, network: Network, meeting: Meeting, actor: Person, now: datetime
+) -> Seat:
+    """Deltager: the holder or the accepted substitute confirms they will come."""
+    live_meeting(meeting, now)
+    substitute = substitute_row_of(session, meeting, actor)
+    if substitute is not None:
+        substitute.status = AttendanceStatus.CONFIRMED.value
+        substitute.updated_at = now
+        seat = session.get(Seat, substitute.seat_id)
+        assert seat is not None
+        return seat
+    seat = held_seat(session, network, actor)
+    row = attendance_of(session, meeting, seat)
+    if (
+        row is not None
+        and row.role == "substitute"
+        and row.status != AttendanceStatus.DECLINED.value
+    ):
+        raise DomainError(ErrorKind.NOT_ATTENDING)
+    if row is None:
+        session.add(
+            Attendance(
+                meeting_id=meeting.id,
+                seat_id=seat.id,
+                person_id=actor.id,
+                role="holder",
+                status=AttendanceStatus.CONFIRMED.value,
+                updated_at=now,
+            )
+        )
+    else:
+        row.person_id, row.role = actor.id, "holder"
+        row.status, row.updated_at = AttendanceStatus.CONFIRMED.value, now
+    session.flush()
+    return seat
+
+
+@dataclass(frozen=True, slots=True)
+class RosterSeat:
+    kind: SeatKind
+    slot: int
+    attendee: Person | None
+    role: str  # "holder" | "substitute" | ""
+    status: str  # expected | confirmed | declined | "" (empty seat)
+
+
+@dataclass(frozen=True, slots=True)
+class RosterMunicipality:
+    name: str
+    seats: tuple[RosterSeat, ...]
+
+    @property
+    def coming(self) -> int:
+        return sum(
+            1 for s in self.seats if s.attendee and s.status != AttendanceStatus.DECLINED.value
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Expected:
+    """Someone expected at a meeting, and on which seat."""
+
+    person: Person
+    seat: Seat
+    municipality: str
+    role: str  # "holder" | "substitute"
+    status: str  # expected | confirmed
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.role == "holder" and self.seat.kind == SeatKind.FIXED.value
+
+
+def _seat_attendance(
+    session: Session, network: Network, meeting: Meeting
+) -> list[tuple[Seat, str, RosterSeat]]:
+    """Every member seat with who fills it at the meeting, by municipality name and seat.
+
+    A seat's attendance row (regrets, a confirmation, a substitute) says who fills it; without
+    one, an approved holder is expected. A pending applicant fills nothing: they have not been
+    let in yet. A holder's row left from an earlier holder is ignored.
+    """
+    rows = {
+        a.seat_id: a
+        for a in session.scalars(select(Attendance).where(Attendance.meeting_id == meeting.id))
+    }
+    seats = session.execute(
+        select(Seat, Municipality.name)
+        .join(Municipality, Municipality.code == Seat.municipality_code)
+        .join(
+            Membership,
+            and_(
+                Membership.network_id == Seat.network_id,
+                Membership.municipality_code == Seat.municipality_code,
+            ),
+        )
+        .where(Seat.network_id == network.id)
+        .order_by(Municipality.name, Seat.kind != SeatKind.FIXED.value, Seat.slot)
+    ).all()
+    wanted = {r.person_id for r in rows.values()} | {s.holder_id for s, _ in seats if s.holder_id}
+    people = (
+        {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(wanted)))}
+        if wanted
+        else {}
+    )
+    approved_holder = {
+        seat.id: people.get(seat.holder_id)
+        for seat, _ in seats
+        if seat.holder_id and seat.status == SeatStatus.HELD.value
+    }
+    result = []
+    for seat, name in seats:
+        kind, row = SeatKind(seat.kind), rows.get(seat.id)
+        holder = approved_holder.get(seat.id)
+        if (
+            row is not None
+            and row.role == "holder"
+            and (holder is None or row.person_id != holder.id)
+        ):
+            row = None  # a row left by an earlier holder: it says nothing about this one
+        if row is not None and row.role == "substitute":
+            entry = RosterSeat(kind, seat.slot, people.get(row.person_id), row.role, row.status)
+        elif holder is not None:
+            status = row.status if row is not None else AttendanceStatus.EXPECTED.value
+            entry = RosterSeat(kind, seat.slot, holder, "holder", status)
+        else:
+            entry = RosterSeat(kind, seat.slot, None, "", "")
+        result.append((seat, name, entry))
+    return result
+
+
+def roster(session: Session, network: Network, meeting: Meeting) -> list[RosterMunicipality]:
+    result: dict[str, list[RosterSeat]] = {}
+    for _seat, name, entry in _seat_attendance(session, network, meeting):
+        result.setdefault(name, []).append(entry)
+    return [RosterMunicipality(name, tuple(entries)) for name, entries in result.items()]
+
+
+def expected_at(session: Session, network: Network, meeting: Meeting) -> list[Expected]:
+    """The one answer to "who is expected at this meeting": approved seat holders who sent no
+    regrets, and accepted substitutes who sent none either. Every direct message about a meeting
+    is addressed from this, at the moment it is sent."""
+    return [
+        Expected(entry.attendee, seat, name, entry.role, entry.status)
+        for seat, name, entry in _seat_attendance(session, network, meeting)
+        if entry.attendee is not None and entry.status != AttendanceStatus.DECLINED.value
+    ]

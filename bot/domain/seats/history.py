@@ -1,0 +1,95 @@
+"""The seat history: an append-only record of every change, and reading it back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.models import (
+    Municipality,
+    Network,
+    Person,
+    Seat,
+    SeatAction,
+    SeatEvent,
+    SeatKind,
+)
+
+
+def record(
+    session: Session,
+    seat: Seat,
+    action: SeatAction,
+    now: datetime,
+    *,
+    person: Person | None = None,
+    previous: Person | None = None,
+    actor: Person | None = None,
+    reason: str = "",
+    **details: object,
+) -> None:
+    session.add(
+        SeatEvent(
+            network_id=seat.network_id,
+            municipality_code=seat.municipality_code,
+            seat_id=seat.id,
+            kind=seat.kind,
+            slot=seat.slot,
+            action=action.value,
+            person_id=person.id if person else None,
+            previous_person_id=previous.id if previous else None,
+            actor_id=actor.id if actor else None,
+            reason=reason[:500],
+            created_at=now,
+            details=dict(details),
+        )
+    )
+
+
+# -- history ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryLine:
+    at: datetime
+    municipality: str
+    kind: SeatKind
+    slot: int
+    action: str
+    person: str | None
+    previous: str | None
+    actor: str | None
+    reason: str
+
+
+def history(
+    session: Session, network: Network, code: int | None, limit: int = 40
+) -> list[HistoryLine]:
+    query = (
+        select(SeatEvent, Municipality.name)
+        .join(Municipality, Municipality.code == SeatEvent.municipality_code)
+        .where(SeatEvent.network_id == network.id)
+        .order_by(SeatEvent.id.desc())
+        .limit(limit)
+    )
+    if code is not None:
+        query = query.where(SeatEvent.municipality_code == code)
+    events = session.execute(query).all()
+    people = {p.id: p.name for p in session.scalars(select(Person))}
+    return [
+        HistoryLine(
+            at=event.created_at,
+            municipality=name,
+            kind=SeatKind(event.kind),
+            slot=event.slot,
+            action=event.action,
+            person=people.get(event.person_id) if event.person_id else None,
+            previous=people.get(event.previous_person_id) if event.previous_person_id else None,
+            actor=people.get(event.actor_id) if event.actor_id else None,
+            reason=event.reason,
+        )
+        for event, name in reversed(events)
+    ]

@@ -1,0 +1,104 @@
+"""Every kind of post the outbox carries, and the idempotency key of each.
+
+A key names one post for good: planning inserts it or finds it there (insert-or-ignore), so the
+same post is never planned twice. Keys carry internal ids only, never a platform's user ids.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+
+class PostKind(StrEnum):
+    # A meeting's scheduled posts, to the channel and by direct message.
+    ANNOUNCE = "announce"
+    ANNOUNCE_DM = "announce_dm"
+    AGENDA = "agenda"
+    AGENDA_UPDATE = "agenda_update"  # the posted agenda, updated in place
+    CONFIRM_DM = "confirm_dm"  # "Kommer du stadig?"
+    REMINDER = "reminder"
+    REMINDER_DM = "reminder_dm"
+    STARTING = "starting"
+    # Notices of a change, to those already told about the meeting.
+    MOVED = "moved"
+    MOVED_DM = "moved_dm"
+    CANCELLED = "cancelled"
+    CANCELLED_DM = "cancelled_dm"
+    NEWS = "news"  # "Nyt fra KL" to the channel
+    # One row standing for many direct messages until it is due (planner.expand_fanout).
+    FANOUT = "fanout"
+    # Re-render an earlier post from the current state and update it in place.
+    REFRESH = "refresh"
+    # Seat changes with consent.
+    OFFER = "offer"
+    OFFER_RESULT = "offer_result"
+    APPROVAL = "approval"
+    APPROVAL_RESULT = "approval_result"
+    REGRETS_NOTICE = "regrets_notice"
+    ADMIN_NOTICE = "admin_notice"
+    # To the facilitators, about posts that failed.
+    DEAD_NOTICE = "dead_notice"
+    MISSED_NOTICE = "missed_notice"
+
+
+# Notices about other posts; there is never a notice about one of these.
+FACILITATOR_NOTICES = frozenset({PostKind.DEAD_NOTICE, PostKind.MISSED_NOTICE})
+
+
+def meeting_key(kind: str, meeting_id: int, version: int | None, target: str) -> str:
+    """A meeting's post: ``version`` (the meeting's schedule version) marks scheduled posts,
+    so a move makes them stale; notices carry their own tag in ``target``."""
+    versioned = f":v={version}" if version is not None else ""
+    return f"{kind}:meeting={meeting_id}{versioned}:{target}"
+
+
+def person_target(prefix: str, person_id: int) -> str:
+    """The key of one direct message expanded from a fan-out row's key prefix."""
+    return f"{prefix}:person={person_id}"
+
+
+def agenda_update_key(meeting_id: int, revision: int) -> str:
+    return f"{PostKind.AGENDA_UPDATE}:meeting={meeting_id}:rev={revision}:channel"
+
+
+def news_key(news_id: int) -> str:
+    return f"{PostKind.NEWS}:{news_id}:channel"
+
+
+def offer_key(offer_id: int) -> str:
+    return f"{PostKind.OFFER}:{offer_id}:to"
+
+
+def offer_result_key(offer_id: int, status: str) -> str:
+    return f"{PostKind.OFFER_RESULT}:{offer_id}:{status}"
+
+
+def refresh_key(of_key: str, status: str) -> str:
+    """Updating the post ``of_key`` after its subject reached ``status``."""
+    return f"{PostKind.REFRESH}:{of_key}:{status}"
+
+
+def approval_key(request_id: int, approver: str) -> str:
+    return f"{PostKind.APPROVAL}:{request_id}:user={approver}"
+
+
+def approval_prefix(request_id: int) -> str:
+    """Every approval request sent for one registration starts with this."""
+    return f"{PostKind.APPROVAL}:{request_id}:"
+
+
+def approval_result_key(request_id: int) -> str:
+    return f"{PostKind.APPROVAL_RESULT}:{request_id}"
+
+
+def regrets_key(meeting_id: int, seat_id: int, person_id: int) -> str:
+    return f"regrets:{meeting_id}:{seat_id}:{person_id}"
+
+
+def admin_notice_key(seat_id: int, at: datetime, person_id: int) -> str:
+    return f"admin:{seat_id}:{at.isoformat()}:person={person_id}"
+
+
+def facilitator_notice_key(kind: str, outbox_id: int, facilitator: str) -> str:
+    return f"{kind}:outbox={outbox_id}:user={facilitator}"

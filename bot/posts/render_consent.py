@@ -1,0 +1,172 @@
+"""Messages about seat changes, rendered from the current state: offers and their outcome,
+approval requests and their outcome, and notices to coordinators and holders."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session
+
+from bot import texts
+from bot.models import (
+    Meeting,
+    Municipality,
+    OfferStatus,
+    Person,
+    RequestStatus,
+    Seat,
+    SeatKind,
+    SeatOffer,
+    SeatRequest,
+)
+from bot.posts.kinds import PostKind
+from bot.posts.outbox import Claimed
+from bot.posts.rendering import RenderContext, Rendered
+from bot.replies import (
+    ACTION_OFFER_ACCEPT,
+    ACTION_OFFER_DECLINE,
+    ACTION_REQUEST_APPROVE,
+    ACTION_REQUEST_REJECT,
+    Button,
+    Reply,
+)
+from bot.texts.dates import format_when
+
+
+def _seat_in(session: Session, seat: Seat) -> tuple[str, str]:
+    """(the seat's label, its municipality's name)."""
+    municipality = session.get(Municipality, seat.municipality_code)
+    assert municipality is not None
+    return texts.seat_label(SeatKind(seat.kind), seat.slot, definite=True), municipality.name
+
+
+def _message(sections: list[str], buttons: tuple[Button, ...] = ()) -> Rendered:
+    return Rendered(Reply(tuple(sections), buttons=buttons))
+
+
+def _offer(session: Session, row: Claimed) -> tuple[SeatOffer, Person, Person, Seat] | None:
+    offer = session.get(SeatOffer, int(row.payload.get("offer_id", 0)))
+    if offer is None:
+        return None
+    offerer = session.get(Person, offer.from_person_id)
+    target = session.get(Person, offer.to_person_id)
+    seat = session.get(Seat, offer.seat_id)
+    assert offerer and target and seat
+    return offer, offerer, target, seat
+
+
+def _offer_request(session: Session, row: Claimed, ctx: RenderContext) -> Rendered | None:
+    """The consent request: Acceptér/Afvis while it is open, its outcome after."""
+    found = _offer(session, row)
+    if found is None:
+        return None
+    offer, offerer, _target, seat = found
+    label, municipality = _seat_in(session, seat)
+    meeting = session.get(Meeting, offer.meeting_id) if offer.meeting_id else None
+    sections = texts.offer_message(
+        offer.kind,
+        offerer.name,
+        label,
+        municipality,
+        texts.meeting_name(meeting) if meeting else None,
+        format_when(offer.expires_at, ctx.tz),
+        offer.status,
+    )
+    buttons: tuple[Button, ...] = ()
+    if offer.status == OfferStatus.PENDING.value:
+        buttons = (
+            Button(texts.ACCEPT_BUTTON, ACTION_OFFER_ACCEPT, str(offer.id), "primary"),
+            Button(texts.DECLINE_BUTTON, ACTION_OFFER_DECLINE, str(offer.id)),
+        )
+    return _message(sections, buttons)
+
+
+def _offer_result(session: Session, row: Claimed, ctx: RenderContext) -> Rendered | None:
+    """How the offer ended, to the one who made it."""
+    found = _offer(session, row)
+    if found is None:
+        return None
+    offer, _offerer, target, seat = found
+    label, municipality = _seat_in(session, seat)
+    return _message(texts.offer_result_for_offerer(offer.status, target.name, label, municipality))
+
+
+def _request(session: Session, row: Claimed) -> tuple[SeatRequest, Person, Seat] | None:
+    request = session.get(SeatRequest, int(row.payload.get("request_id", 0)))
+    if request is None:
+        return None
+    applicant = session.get(Person, request.person_id)
+    seat = session.get(Seat, request.seat_id)
+    assert applicant and seat
+    return request, applicant, seat
+
+
+def _approval(session: Session, row: Claimed, ctx: RenderContext) -> Rendered | None:
+    """The approval request: Godkend/Afvis while it waits, the decision after."""
+    found = _request(session, row)
+    if found is None:
+        return None
+    request, applicant, seat = found
+    label, municipality = _seat_in(session, seat)
+    sections = texts.approval_request(
+        applicant.name,
+        applicant.title,
+        label,
+        municipality,
+        request.approver == "facilitator",
+        request.status,
+    )
+    buttons: tuple[Button, ...] = ()
+    if request.status == RequestStatus.PENDING.value:
+        buttons = (
+            Button(texts.APPROVE_BUTTON, ACTION_REQUEST_APPROVE, str(request.id), "primary"),
+            Button(texts.REJECT_BUTTON, ACTION_REQUEST_REJECT, str(request.id), "danger"),
+        )
+    return _message(sections, buttons)
+
+
+def _approval_result(session: Session, row: Claimed, ctx: RenderContext) -> Rendered | None:
+    found = _request(session, row)
+    if found is None:
+        return None
+    request, _applicant, seat = found
+    if request.status not in (RequestStatus.APPROVED.value, RequestStatus.REJECTED.value):
+        return None
+    label, municipality = _seat_in(session, seat)
+    approved = request.status == RequestStatus.APPROVED.value
+    return _message(texts.approval_result(approved, label, municipality))
+
+
+def _regrets_notice(session: Session, row: Claimed, ctx: RenderContext) -> Rendered | None:
+    """To the coordinator: someone sent regrets; send a colleague?"""
+    meeting = session.get(Meeting, row.meeting_id) if row.meeting_id else None
+    seat = session.get(Seat, int(row.payload.get("seat_id", 0)))
+    if meeting is None or seat is None:
+        return None
+    label, municipality = _seat_in(session, seat)
+    absent = session.get(Person, int(row.payload.get("person_id", 0)))
+    name = absent.name if absent else str(row.payload.get("person", ""))
+    return _message(
+        texts.regrets_notice(name, label, municipality, texts.meeting_name(meeting), meeting.number)
+    )
+
+
+def _admin_notice(session: Session, row: Claimed, ctx: RenderContext) -> Rendered | None:
+    """To a holder: a facilitator gave them a seat, or freed theirs."""
+    seat = session.get(Seat, int(row.payload.get("seat_id", 0)))
+    if seat is None:
+        return None
+    label, municipality = _seat_in(session, seat)
+    gained = bool(row.payload.get("gained"))
+    reason = str(row.payload.get("reason") or "")
+    return _message(texts.admin_notice(label, municipality, gained, reason))
+
+
+CONSENT_RENDERERS: dict[str, Callable[[Session, Claimed, RenderContext], Rendered | None]] = {
+    PostKind.OFFER: _offer_request,
+    PostKind.OFFER_RESULT: _offer_result,
+    PostKind.APPROVAL: _approval,
+    PostKind.APPROVAL_RESULT: _approval_result,
+    PostKind.REGRETS_NOTICE: _regrets_notice,
+    PostKind.ADMIN_NOTICE: _admin_notice,
+}

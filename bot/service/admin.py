@@ -1,0 +1,103 @@
+"""Facilitators' corrections (``admin plads``) and the seat history (``historik``)."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from bot import texts
+from bot.domain.errors import DomainError, ErrorKind
+from bot.domain.facilitators import require_facilitator
+from bot.domain.registration import Actor
+from bot.domain.seats.admin import admin_set_seat
+from bot.domain.seats.common import SeatRef, seat_of
+from bot.domain.seats.history import history
+from bot.models import Network, Person, SeatKind
+from bot.posts import notices
+from bot.replies import Reply, Result, ResultKind
+from bot.service.approvals import Approvals
+from bot.service.context import Context
+from bot.service.parsing import mentions, seat_spec, tokens
+
+
+class Admin:
+    def __init__(self, ctx: Context, approvals: Approvals) -> None:
+        self._ctx = ctx
+        self._approvals = approvals
+
+    def command(self, actor: Actor, args: str) -> Reply:
+        """``admin plads <kommune> <plads> [@bruger] [begrundelse]``: put someone on a seat, or
+        (without ``@``) free it; the reason goes into the history."""
+        words = tokens(args)
+        if not words or words[0].casefold() != "plads":
+            raise DomainError(
+                ErrorKind.OPTION_UNKNOWN,
+                value=words[0] if words else "",
+                allowed=["plads"],
+                command="admin",
+            )
+        found, rest = mentions(words[1:])
+        spec_index = next((i for i, w in enumerate(rest) if seat_spec([w])), None)
+        if spec_index is None:
+            raise DomainError(ErrorKind.SEAT_SPEC_INVALID, value=" ".join(rest))
+        municipality = self._ctx.directory.resolve(" ".join(rest[:spec_index]))
+        spec = seat_spec(rest[spec_index:])
+        assert spec is not None
+        if spec[1] is None:
+            raise DomainError(ErrorKind.SEAT_SPEC_INVALID, value=rest[spec_index])
+        ref = SeatRef(spec[0], spec[1])
+        reason = " ".join(rest[spec_index + (2 if spec[0] is SeatKind.FLEXIBLE else 1) :])
+        named = self._ctx.people.mentioned(actor, found[0], "admin plads") if found else None
+
+        def work(session: Session, network: Network) -> Reply:
+            now = self._ctx.now()
+            require_facilitator(session, network, actor.user_id)
+            me = self._ctx.people.me(session, actor)
+            target = self._ctx.people.upsert(session, named) if named else None
+            seat, previous = admin_set_seat(
+                session, network, municipality.code, ref, target, reason, me, now
+            )
+            self._approvals.coordinator_changed(session, network, municipality.code, now)
+            changed = target is None or previous is None or target.id != previous.id
+            told: list[tuple[Person, bool]] = [
+                (person, gained)
+                for person, gained in ((target, True), (previous, False))
+                if person is not None and person.id != me.id and changed
+            ]
+            notices.seat_set_by_facilitator(session, seat, told, reason, now)
+            label = texts.seat_label(SeatKind(seat.kind), seat.slot, definite=True)
+            return Reply(
+                (
+                    texts.admin_done(
+                        label,
+                        municipality.name,
+                        target.name if target else None,
+                        previous.name if previous else None,
+                    ),
+                ),
+                result=Result(
+                    ResultKind.ADMIN_SEAT_SET if target else ResultKind.ADMIN_SEAT_FREED,
+                    ids={"seat": seat.id, "municipality": municipality.code},
+                ),
+            )
+
+        return self._ctx.run(work)
+
+    def history(self, actor: Actor, args: str) -> Reply:
+        """``historik [kommune]``: one's own municipality by default."""
+        code = self._ctx.directory.resolve(args).code if args.strip() else None
+
+        def work(session: Session, network: Network) -> Reply:
+            municipality = code
+            if municipality is None:
+                own = seat_of(session, network, self._ctx.people.me(session, actor))
+                municipality = own.municipality_code if own else None
+            lines = history(session, network, municipality)
+            name = self._ctx.directory.name_of(municipality) if municipality else None
+            return Reply(
+                tuple(texts.history_text(lines, self._ctx.tz, name)),
+                result=Result(
+                    ResultKind.HISTORY, ids={"municipality": municipality} if municipality else {}
+                ),
+            )
+
+        return self._ctx.run(work)

@@ -1,0 +1,117 @@
+"""Who comes: ``afbud`` (optionally naming a substitute), ``deltager``, ``deltagere``, and the
+"Kommer du stadig?" buttons."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from bot import texts
+from bot.domain.errors import DomainError, ErrorKind
+from bot.domain.registration import Actor
+from bot.domain.seats import attendance
+from bot.models import Meeting, Network, Person
+from bot.posts import notices
+from bot.replies import Reply, Result, ResultKind
+from bot.service.consent import Consent
+from bot.service.context import Context
+from bot.service.parsing import mentions, tokens
+
+
+class Attendance:
+    def __init__(self, ctx: Context, consent: Consent) -> None:
+        self._ctx = ctx
+        self._consent = consent
+
+    def regrets(self, actor: Actor, args: str) -> Reply:
+        """``afbud <møde> [@vikar]``: the seat stays the holder's; the coordinator is asked for
+        a substitute unless one is named (who must accept)."""
+        found, rest = mentions(tokens(args))
+        ref_word = rest[0] if rest else ""
+        named = self._ctx.people.mentioned(actor, found[0], "afbud") if found else None
+
+        def work(session: Session, network: Network) -> Reply:
+            now = self._ctx.now()
+            meeting = self._ctx.meeting(session, network, ref_word)
+            me = self._ctx.people.me(session, actor)
+            regrets = attendance.send_regrets(session, network, meeting, me, now)
+            asked = None
+            if named is not None:
+                if regrets.was_substitute:
+                    raise DomainError(ErrorKind.SUBSTITUTE_CHAIN)
+                substitute = self._ctx.people.upsert(session, named)
+                self._consent.offer_substitute(session, network, me, substitute, meeting, None)
+                asked = substitute.name
+            else:
+                _tell_coordinator(session, meeting, regrets, me, now)
+            return Reply(
+                (texts.regrets_saved(texts.meeting_name(meeting), asked),),
+                result=Result(ResultKind.REGRETS_SAVED, ids={"meeting": meeting.number}),
+            )
+
+        return self._ctx.run(work)
+
+    def attend(self, actor: Actor, args: str) -> Reply:
+        """``deltager <møde>``."""
+        ref_word = (tokens(args) or [""])[0]
+
+        def work(session: Session, network: Network) -> Reply:
+            meeting = self._ctx.meeting(session, network, ref_word)
+            me = self._ctx.people.me(session, actor)
+            attendance.confirm(session, network, meeting, me, self._ctx.now())
+            return Reply(
+                (texts.confirmed_attendance(texts.meeting_name(meeting)),),
+                result=Result(ResultKind.ATTENDANCE_CONFIRMED, ids={"meeting": meeting.number}),
+            )
+
+        return self._ctx.run(work)
+
+    def roster(self, actor: Actor, args: str) -> Reply:
+        """``deltagere [møde]``: who comes from which municipality."""
+        ref_word = (tokens(args) or [""])[0]
+
+        def work(session: Session, network: Network) -> Reply:
+            meeting = self._ctx.meeting_or_next(session, network, ref_word)
+            municipalities = attendance.roster(session, network, meeting)
+            return Reply(
+                tuple(texts.roster_text(texts.meeting_name(meeting), municipalities)),
+                result=Result(ResultKind.ROSTER, ids={"meeting": meeting.number}),
+            )
+
+        return self._ctx.run(work)
+
+    def still_coming(self, actor: Actor, coming: bool, meeting_id: int) -> Reply:
+        """Ja/Nej on "Kommer du stadig?"."""
+
+        def work(session: Session, network: Network) -> Reply:
+            now = self._ctx.now()
+            meeting = self._ctx.meeting_by_id(session, network, meeting_id)
+            me = self._ctx.people.me(session, actor)
+            if coming:
+                attendance.confirm(session, network, meeting, me, now)
+                kind = ResultKind.ATTENDANCE_CONFIRMED
+            else:
+                regrets = attendance.send_regrets(session, network, meeting, me, now)
+                _tell_coordinator(session, meeting, regrets, me, now)
+                kind = ResultKind.REGRETS_SAVED
+            return Reply(
+                (texts.still_coming_answered(coming),),
+                replace_original=True,
+                result=Result(kind, ids={"meeting": meeting.number}),
+            )
+
+        return self._ctx.run(work)
+
+
+def _tell_coordinator(
+    session: Session,
+    meeting: Meeting,
+    regrets: attendance.Regrets,
+    absent: Person,
+    now: datetime,
+) -> None:
+    """Regrets from someone else than the coordinator: ask the coordinator for a substitute."""
+    coordinator = regrets.coordinator
+    if coordinator is not None and coordinator.id != absent.id:
+        notices.regrets_noticed(session, meeting.id, regrets.seat, absent, coordinator, now)

@@ -1,0 +1,298 @@
+"""Offers that need the other person's consent: ``overdrag``, ``byt``, ``vikar``, the colleague
+picker, ``fortryd``, and the Acceptér/Afvis/Træk tilbage buttons. Every consent request is an
+outbox row rendered from the current state, so an answer elsewhere (or an expiry) updates it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot import texts
+from bot.domain.errors import DomainError, ErrorKind
+from bot.domain.registration import Actor
+from bot.domain.seats import answers, offers
+from bot.domain.seats.attendance import attendance_of
+from bot.domain.seats.common import SeatRef, held_seat, seat_of
+from bot.domain.seats.history import record
+from bot.models import Meeting, Network, OfferStatus, Person, Seat, SeatAction, SeatKind, SeatOffer
+from bot.posts import notices
+from bot.replies import ACTION_OFFER_WITHDRAW as WITHDRAW
+from bot.replies import Button, Reply, Result, ResultKind
+from bot.service.approvals import Approvals
+from bot.service.context import Context
+from bot.service.parsing import Mention, ascii_number, mentions, seat_spec, tokens
+
+
+def seat_words(seat: Seat) -> str:
+    return texts.seat_label(SeatKind(seat.kind), seat.slot, definite=True)
+
+
+class Consent:
+    def __init__(self, ctx: Context, approvals: Approvals) -> None:
+        self._ctx = ctx
+        self._approvals = approvals
+
+    # -- offers -----------------------------------------------------------------------------
+
+    def handover(self, actor: Actor, args: str) -> Reply:
+        """``overdrag @kollega [fast|fleksibel N]``."""
+        found, rest = mentions(tokens(args))
+        target_actor = self._ctx.people.mentioned(actor, found[0] if found else None, "overdrag")
+        spec = seat_spec(rest)
+        if spec is not None and spec[1] is None:
+            raise DomainError(ErrorKind.SEAT_SPEC_INVALID, value="fleksibel")
+
+        def work(session: Session, network: Network) -> Reply:
+            me, target = self._me_and(session, actor, target_actor)
+            ref = SeatRef(spec[0], spec[1] or 1) if spec is not None else None
+            offer = offers.offer_handover(
+                session, network, me, target, ref, self._ctx.now(), self._lifetime
+            )
+            return self._sent(session, offer, target)
+
+        return self._ctx.run(work)
+
+    def swap(self, actor: Actor, args: str) -> Reply:
+        """``byt @kollega``."""
+        found, _ = mentions(tokens(args))
+        target_actor = self._ctx.people.mentioned(actor, found[0] if found else None, "byt")
+
+        def work(session: Session, network: Network) -> Reply:
+            me, target = self._me_and(session, actor, target_actor)
+            offer = offers.offer_swap(session, network, me, target, self._ctx.now(), self._lifetime)
+            return self._sent(session, offer, target)
+
+        return self._ctx.run(work)
+
+    def substitute(self, actor: Actor, args: str) -> Reply:
+        """``vikar <møde> @kollega [fleksibel N]``."""
+        found, rest = mentions(tokens(args))
+        ref_word = rest[0] if rest else ""
+        target_actor = self._ctx.people.mentioned(
+            actor, found[0] if found else None, f"vikar {ref_word or '<møde>'}"
+        )
+        spec = seat_spec(rest[1:])
+
+        def work(session: Session, network: Network) -> Reply:
+            meeting = self._ctx.meeting(session, network, ref_word)
+            me, target = self._me_and(session, actor, target_actor)
+            ref = SeatRef(spec[0], spec[1] or 1) if spec is not None else None
+            if ref is None and not _holds_flexible(session, network, me):
+                ref = _free_flexible_for(session, network, me, meeting)
+            return self._offer_substitute(session, network, me, target, meeting, ref)
+
+        return self._ctx.run(work)
+
+    def pick_substitute(self, actor: Actor, block_id: str, user_id: str | None) -> Reply:
+        """The announcement's colleague picker: send them on a flexible seat for the meeting."""
+        parts = block_id.split(":")
+        meeting_id = ascii_number(parts[1], digits=9) if len(parts) == 3 else None
+        if meeting_id is None or parts[2] not in ("1", "2") or not user_id:
+            raise DomainError(ErrorKind.SEAT_SPEC_INVALID, value=block_id)
+        target_actor = self._ctx.people.mentioned(actor, Mention(user_id, f"<@{user_id}>"), "vikar")
+        slot = int(parts[2])
+
+        def work(session: Session, network: Network) -> Reply:
+            meeting = self._ctx.meeting_by_id(session, network, meeting_id)
+            me, target = self._me_and(session, actor, target_actor)
+            ref = SeatRef(SeatKind.FLEXIBLE, slot)
+            return self._offer_substitute(session, network, me, target, meeting, ref)
+
+        return self._ctx.run(work)
+
+    def offer_substitute(
+        self,
+        session: Session,
+        network: Network,
+        me: Person,
+        target: Person,
+        meeting: Meeting,
+        ref: SeatRef | None,
+    ) -> SeatOffer:
+        """A substitute offer from within another command (``afbud <møde> @vikar``)."""
+        offer = offers.offer_substitute(
+            session, network, me, target, meeting, ref, self._ctx.now(), self._lifetime
+        )
+        notices.offer_made(session, offer, target, self._ctx.now())
+        return offer
+
+    def _offer_substitute(
+        self,
+        session: Session,
+        network: Network,
+        me: Person,
+        target: Person,
+        meeting: Meeting,
+        ref: SeatRef | None,
+    ) -> Reply:
+        offer = self.offer_substitute(session, network, me, target, meeting, ref)
+        return self._answer_to_offerer(session, offer, target)
+
+    def _sent(self, session: Session, offer: SeatOffer, target: Person) -> Reply:
+        notices.offer_made(session, offer, target, self._ctx.now())
+        return self._answer_to_offerer(session, offer, target)
+
+    def _answer_to_offerer(self, session: Session, offer: SeatOffer, target: Person) -> Reply:
+        seat = session.get(Seat, offer.seat_id)
+        assert seat is not None
+        text = texts.offer_sent(
+            offer.kind,
+            target.name,
+            seat_words(seat),
+            self._ctx.directory.name_of(seat.municipality_code),
+            self._ctx.when(offer.expires_at),
+        )
+        return Reply(
+            (text,),
+            buttons=(Button(texts.WITHDRAW_BUTTON, WITHDRAW, str(offer.id)),),
+            result=Result(ResultKind.OFFER_SENT, ids={"offer": offer.id}),
+        )
+
+    def _me_and(self, session: Session, actor: Actor, target: Actor) -> tuple[Person, Person]:
+        return self._ctx.people.me(session, actor), self._ctx.people.upsert(session, target)
+
+    @property
+    def _lifetime(self) -> timedelta:
+        return self._ctx.settings.offer_lifetime
+
+    # -- answers ----------------------------------------------------------------------------
+
+    def accept(self, actor: Actor, offer_id: int) -> Reply:
+        def work(session: Session, network: Network) -> Reply:
+            now = self._ctx.now()
+            # A substitute gets the meeting's remaining direct messages without re-planning:
+            # their recipients are read when they are due.
+            outcome = answers.accept(
+                session, network, offer_id, self._ctx.people.me(session, actor), now
+            )
+            notices.offer_decided(session, outcome.offer, now)
+            code = outcome.seat.municipality_code
+            self._approvals.coordinator_changed(session, network, code, now)
+            meeting = texts.meeting_name(outcome.meeting) if outcome.meeting else None
+            # After a swap the target holds the offerer's former seat, which is the offer's.
+            text = texts.offer_accepted_for_target(
+                outcome.offer.kind,
+                seat_words(outcome.seat),
+                self._ctx.directory.name_of(code),
+                meeting,
+            )
+            return Reply(
+                (text,),
+                replace_original=True,
+                result=Result(ResultKind.OFFER_ACCEPTED, ids={"offer": offer_id}),
+            )
+
+        return self._answer(offer_id, work)
+
+    def decline(self, actor: Actor, offer_id: int) -> Reply:
+        def work(session: Session, network: Network) -> Reply:
+            now = self._ctx.now()
+            me = self._ctx.people.me(session, actor)
+            outcome = answers.decline(session, network, offer_id, me, now)
+            notices.offer_decided(session, outcome.offer, now)
+            return Reply(
+                (texts.offer_declined_by_you(outcome.offerer.name),),
+                replace_original=True,
+                result=Result(ResultKind.OFFER_DECLINED, ids={"offer": offer_id}),
+            )
+
+        return self._answer(offer_id, work)
+
+    def withdraw(self, actor: Actor, offer_id: int) -> Reply:
+        def work(session: Session, network: Network) -> Reply:
+            now = self._ctx.now()
+            me = self._ctx.people.me(session, actor)
+            outcome = answers.withdraw(session, network, offer_id, me, now)
+            notices.offer_decided(session, outcome.offer, now)
+            return Reply(
+                (texts.offer_withdrawn_by_you(outcome.target.name),),
+                result=Result(ResultKind.OFFER_WITHDRAWN, ids={"offer": offer_id}),
+            )
+
+        return self._answer(offer_id, work)
+
+    def withdraw_mine(self, actor: Actor, args: str) -> Reply:
+        """``fortryd``: withdraw every open offer of mine."""
+
+        def work(session: Session, network: Network) -> Reply:
+            now = self._ctx.now()
+            me = self._ctx.people.me(session, actor)
+            mine = offers.open_offers_from(session, network, me)
+            if not mine:
+                raise DomainError(ErrorKind.NO_OPEN_OFFERS)
+            for offer in mine:
+                answers.withdraw(session, network, offer.id, me, now)
+                notices.offer_decided(session, offer, now)
+            return Reply(
+                (texts.offers_withdrawn(len(mine)),),
+                result=Result(ResultKind.OFFERS_WITHDRAWN, ids={"count": len(mine)}),
+            )
+
+        return self._ctx.run(work)
+
+    def _answer(self, offer_id: int, work: Callable[[Session, Network], Reply]) -> Reply:
+        """Run an answer; an accept that found the offer expired or overtaken rolls back, so
+        that outcome is recorded in a transaction of its own (and the request updated)."""
+        try:
+            return self._ctx.run(work)
+        except DomainError as err:
+            status = err.params.get("status")
+            if err.kind is ErrorKind.OFFER_CLOSED and status in ("expired", "void"):
+                self._settle(offer_id, OfferStatus(status))
+            raise
+
+    def _settle(self, offer_id: int, status: OfferStatus) -> None:
+        def work(session: Session, network: Network) -> None:
+            now = self._ctx.now()
+            offer = session.get(SeatOffer, offer_id)
+            if offer is None or offer.status != OfferStatus.PENDING.value:
+                return
+            offer.status, offer.decided_at = status.value, now
+            session.flush()
+            seat = session.get(Seat, offer.seat_id)
+            target = session.get(Person, offer.to_person_id)
+            if seat is not None and status is OfferStatus.EXPIRED:
+                record(session, seat, SeatAction.EXPIRED, now, person=target, offer_id=offer.id)
+            notices.offer_decided(session, offer, now)
+
+        self._ctx.run(work)
+
+    def expire_offers(self) -> int:
+        """Offers that ran out: close them and update their messages (a minutely job)."""
+
+        def work(session: Session, network: Network) -> int:
+            now = self._ctx.now()
+            expired = answers.expire_offers(session, network, now)
+            for outcome in expired:
+                notices.offer_decided(session, outcome.offer, now)
+            return len(expired)
+
+        return self._ctx.run(work)
+
+
+def _holds_flexible(session: Session, network: Network, me: Person) -> bool:
+    """A flexible holder naming a substitute means their own seat."""
+    own = seat_of(session, network, me)
+    return own is not None and own.kind == SeatKind.FLEXIBLE.value
+
+
+def _free_flexible_for(session: Session, network: Network, me: Person, meeting: Meeting) -> SeatRef:
+    """The coordinator without a seat named: the first flexible seat without a substitute."""
+    own = held_seat(session, network, me)
+    for slot in (1, 2):
+        seat = session.scalars(
+            select(Seat).where(
+                Seat.network_id == network.id,
+                Seat.municipality_code == own.municipality_code,
+                Seat.kind == SeatKind.FLEXIBLE.value,
+                Seat.slot == slot,
+            )
+        ).one_or_none()
+        if seat is not None:
+            row = attendance_of(session, meeting, seat)
+            if row is None or row.role != "substitute":
+                return SeatRef(SeatKind.FLEXIBLE, slot)
+    return SeatRef(SeatKind.FLEXIBLE, 1)

@@ -1,0 +1,187 @@
+"""What every part of the service shares: the settings, one transaction per call, the clock,
+the people (with their chat profiles), and finding meetings by number or date."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
+from typing import Protocol, TypeVar
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from bot.db import SessionFactory, transaction
+from bot.domain import meetings as meeting_domain
+from bot.domain.errors import DomainError, ErrorKind
+from bot.domain.municipalities import MunicipalityDirectory
+from bot.domain.registration import Actor, get_network, upsert_person
+from bot.domain.schedule import DEFAULT_SCHEDULE, Offset, parse_schedule
+from bot.domain.timeparse import local_to_utc, parse_date
+from bot.models import Meeting, Network, Person
+from bot.ports import Clock, Profile, ProfileLookup
+from bot.posts.planner import PlanConfig
+from bot.service.parsing import Mention, ascii_number
+from bot.texts.dates import format_when
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+TRANSACTION_ATTEMPTS = 4
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceSettings:
+    """What the service needs from the configuration (``bot.config.Settings`` in production)."""
+
+    tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Copenhagen"))
+    schedule: dict[str, Offset] = field(default_factory=lambda: parse_schedule(DEFAULT_SCHEDULE))
+    channel: str | None = None
+    # "approval": registrations wait for a facilitator or the coordinator; "open": for trials.
+    registration: str = "approval"
+    offer_lifetime: timedelta = timedelta(hours=72)
+
+
+class Runner(Protocol):
+    """Runs one unit of work in one transaction, with the network it is about."""
+
+    def __call__(self, work: Callable[[Session, Network], T]) -> T: ...
+
+
+class TransactionRunner:
+    def __init__(self, sessions: SessionFactory, network_slug: str) -> None:
+        self._sessions = sessions
+        self._slug = network_slug
+
+    def __call__(self, work: Callable[[Session, Network], T]) -> T:
+        """Run ``work`` in one transaction; retry when a concurrent writer won a unique key."""
+        for attempt in range(1, TRANSACTION_ATTEMPTS + 1):
+            try:
+                with transaction(self._sessions) as session:
+                    return work(session, get_network(session, self._slug))
+            except (IntegrityError, OperationalError):
+                # The retry re-reads and sees the winner's row, so it ends in a clear answer.
+                if attempt == TRANSACTION_ATTEMPTS:
+                    raise
+                log.info("transaction conflict, retrying (attempt %d)", attempt, exc_info=True)
+        raise AssertionError("unreachable")
+
+
+class People:
+    """People as the chat platform knows them: names from profiles, mentions resolved."""
+
+    def __init__(self, profiles: ProfileLookup | None, clock: Clock) -> None:
+        self._profiles = profiles
+        self._clock = clock
+
+    def profile(self, user_id: str) -> Profile | None:
+        if self._profiles is None:
+            return None
+        try:
+            return self._profiles(user_id)
+        except Exception:  # noqa: BLE001 - the chat's profile is a nicety, never a blocker
+            log.warning("profile lookup failed for %s", user_id, exc_info=True)
+            return None
+
+    def with_profile(self, actor: Actor) -> Actor:
+        """The actor with the name and title of their profile, when there is one."""
+        profile = self.profile(actor.user_id)
+        if profile is None:
+            return actor
+        return replace(actor, name=profile.name or actor.name, title=profile.title or actor.title)
+
+    def me(self, session: Session, actor: Actor) -> Person:
+        """The acting person. A slash command carries a handle, not a name: the profile's name
+        (cached by the adapter) is used when there is one."""
+        profile = self.profile(actor.user_id)
+        now = self._clock.now()
+        if profile is not None and profile.name:
+            return upsert_person(session, Actor(actor.team_id, actor.user_id, profile.name), now)
+        return upsert_person(session, actor, now, update_name=False)
+
+    def mentioned(self, actor: Actor, mention: Mention | None, command: str) -> Actor:
+        """The person a mention names, checked to be still in the workspace."""
+        if mention is None:
+            raise DomainError(ErrorKind.MENTION_MISSING, command=command)
+        if mention.user_id is None:
+            raise DomainError(ErrorKind.MENTION_UNRESOLVED, value=mention.text)
+        profile = self.profile(mention.user_id)
+        # Unknown name: leave it empty so a name we already know is not overwritten.
+        name = profile.name if profile else ""
+        if profile is not None and profile.deleted:
+            raise DomainError(ErrorKind.TARGET_GONE, name=name)
+        if not name and "|" in mention.text:  # the platform gave us the name it showed
+            name = mention.text.split("|", 1)[1].rstrip(">")
+        return Actor(actor.team_id, mention.user_id, name)
+
+    def upsert(self, session: Session, actor: Actor) -> Person:
+        return upsert_person(session, actor, self._clock.now())
+
+
+@dataclass(frozen=True)
+class Context:
+    run: Runner
+    clock: Clock
+    settings: ServiceSettings
+    directory: MunicipalityDirectory
+    people: People
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return self.settings.tz
+
+    @property
+    def plan(self) -> PlanConfig:
+        return PlanConfig(self.settings.schedule, self.settings.tz, self.settings.channel)
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def today(self) -> date:
+        return self.clock.now().astimezone(self.tz).date()
+
+    def when(self, at: datetime) -> str:
+        return format_when(at, self.tz)
+
+    def meeting(self, session: Session, network: Network, ref: str) -> Meeting:
+        """A meeting by number (``12``, ``#12``) or date (``25.06.2027``)."""
+        ref = ref.strip()
+        if not ref:
+            raise DomainError(ErrorKind.MEETING_MISSING)
+        number = ascii_number(ref.lstrip("#"), digits=6)
+        if number is not None:
+            return meeting_domain.get_meeting(session, network, number)
+        try:
+            day = parse_date(ref, today=self.today())
+        except DomainError:
+            raise DomainError(ErrorKind.MEETING_UNKNOWN, ref=ref) from None
+        start = local_to_utc(day, time(0), self.tz)
+        found = meeting_domain.meetings_on(session, network, start, start + timedelta(days=1))
+        if not found:
+            raise DomainError(ErrorKind.MEETING_UNKNOWN, ref=ref)
+        if len(found) > 1:
+            raise DomainError(
+                ErrorKind.MEETING_AMBIGUOUS, ref=ref, numbers=[m.number for m in found]
+            )
+        return found[0]
+
+    def meeting_or_next(self, session: Session, network: Network, ref: str) -> Meeting:
+        """The meeting ``ref`` names, or the next one when no reference is given."""
+        meeting = (
+            self.meeting(session, network, ref)
+            if ref.strip()
+            else meeting_domain.next_meeting(session, network, self.now())
+        )
+        if meeting is None:
+            raise DomainError(ErrorKind.NO_UPCOMING_MEETING)
+        return meeting
+
+    def meeting_by_id(self, session: Session, network: Network, meeting_id: int) -> Meeting:
+        """A meeting a button names by its internal id."""
+        meeting = session.get(Meeting, meeting_id)
+        if meeting is None or meeting.network_id != network.id:
+            raise DomainError(ErrorKind.MEETING_UNKNOWN, ref=str(meeting_id))
+        return meeting

@@ -1,0 +1,219 @@
+"""Joining and leaving: ``tilmeld`` (one line or the form), ``pladser``, ``kommuner``, ``afmeld``
+and its confirm buttons, and the App Home."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from bot import texts
+from bot.domain import registration as reg
+from bot.domain.errors import DomainError, ErrorKind
+from bot.domain.seats.common import seat_changed_hands
+from bot.domain.themes import network_themes
+from bot.models import Network, Seat, SeatKind
+from bot.replies import (
+    ACTION_RELEASE_CANCEL,
+    ACTION_RELEASE_CONFIRM,
+    FIELD_KIND,
+    FIELD_MUNICIPALITY,
+    FIELD_THEMES,
+    FIELD_TITLE,
+    Button,
+    FormErrors,
+    Outcome,
+    RegistrationFormRequest,
+    Reply,
+    Result,
+    ResultKind,
+)
+from bot.service.approvals import Approvals
+from bot.service.context import Context
+from bot.service.parsing import parse_register_args
+
+
+@dataclass(frozen=True, slots=True)
+class RegistrationForm:
+    """What a person filled in on the registration form."""
+
+    municipality_code: int | None
+    kind: SeatKind | None
+    title: str = ""
+    themes: Sequence[str] = ()
+
+
+# Which form field a domain error belongs next to (the municipality field otherwise).
+_FORM_FIELD_OF_ERROR = {
+    ErrorKind.FIXED_SEAT_TAKEN: FIELD_KIND,
+    ErrorKind.FLEXIBLE_SEATS_TAKEN: FIELD_KIND,
+    ErrorKind.SEAT_KIND_UNKNOWN: FIELD_KIND,
+    ErrorKind.THEME_UNKNOWN: FIELD_THEMES,
+}
+
+
+def _form_field(err: DomainError) -> str:
+    if err.kind is ErrorKind.TEXT_TOO_LONG:
+        return FIELD_TITLE if err.params.get("field") == "titel" else FIELD_THEMES
+    return _FORM_FIELD_OF_ERROR.get(err.kind, FIELD_MUNICIPALITY)
+
+
+class Registration:
+    def __init__(self, ctx: Context, approvals: Approvals) -> None:
+        self._ctx = ctx
+        self._approvals = approvals
+
+    def command(self, actor: reg.Actor, args: str) -> Outcome:
+        """``tilmeld``: the form when nothing follows, else register at once."""
+        if not args:
+            mine = self._ctx.run(lambda s, n: reg.my_overview(s, n, actor))
+            if mine is not None:
+                seat = _own_seat(mine, actor)
+                raise DomainError(ErrorKind.ALREADY_REGISTERED, municipality=mine, seat=seat)
+            return RegistrationFormRequest(theme_options=tuple(self._ctx.run(network_themes)))
+        parsed = parse_register_args(args)
+        municipality = self._ctx.directory.resolve(parsed.municipality)
+        return self.register(actor, RegistrationForm(municipality.code, parsed.kind))
+
+    def register(self, actor: reg.Actor, form: RegistrationForm) -> Reply:
+        """Register from a one-line command or a submitted form. Raises ``DomainError``."""
+        if form.municipality_code is None:
+            raise DomainError(ErrorKind.MUNICIPALITY_MISSING)
+        actor = self._ctx.people.with_profile(actor)
+        code = form.municipality_code
+
+        def work(session: Session, network: Network) -> reg.Registration:
+            now = self._ctx.now()
+            result = reg.register(
+                session,
+                network,
+                actor,
+                code,
+                form.kind,
+                now,
+                title=form.title or None,
+                themes=form.themes or None,
+                needs_approval=self._ctx.settings.registration == "approval",
+            )
+            if result.request_id is not None:
+                self._approvals.ask(session, network, result.request_id, now)
+            # No re-planning here: who gets a meeting's direct messages is decided when they
+            # are due, so a new seat holder is included without touching the outbox now.
+            return result
+
+        result = self._ctx.run(work)
+        ids = {"municipality": result.overview.municipality_code}
+        if result.approver is not None:
+            return Reply(
+                (
+                    texts.registration_pending(result.seat, result.overview, result.approver),
+                    texts.overview_text(result.overview),
+                ),
+                result=Result(
+                    ResultKind.REGISTRATION_PENDING, ids={**ids, "request": result.request_id or 0}
+                ),
+            )
+        return Reply(
+            (
+                texts.registered(result.seat, result.overview, result.became_member),
+                texts.overview_text(result.overview),
+            ),
+            context=texts.registered_context(),
+            result=Result(ResultKind.REGISTERED, ids=ids),
+        )
+
+    def submit_form(self, actor: reg.Actor, form: RegistrationForm) -> Reply | FormErrors:
+        """The form's answer: the confirmation, or errors to show next to the fields."""
+        code = form.municipality_code
+        if code is None or self._ctx.directory.get(code) is None:
+            return FormErrors({FIELD_MUNICIPALITY: texts.form_municipality_required()})
+        try:
+            return self.register(actor, form)
+        except DomainError as err:
+            return FormErrors({_form_field(err): texts.plain(texts.error(err))})
+
+    def seats(self, actor: reg.Actor, args: str) -> Reply:
+        """``pladser [kommune]``: a municipality's seats, one's own by default."""
+        if args:
+            code = self._ctx.directory.resolve(args).code
+            overview = self._ctx.run(lambda s, n: reg.overview(s, n, code))
+        else:
+            mine = self._ctx.run(lambda s, n: reg.my_overview(s, n, actor))
+            if mine is None:
+                return Reply(
+                    (texts.seats_not_registered(),), result=Result.refused(ErrorKind.NOT_REGISTERED)
+                )
+            overview = mine
+        return Reply(
+            (texts.overview_text(overview),),
+            result=Result(ResultKind.SEATS, ids={"municipality": overview.municipality_code}),
+        )
+
+    def network(self, actor: reg.Actor, args: str) -> Reply:
+        """``kommuner``: the network at a glance."""
+        summary = self._ctx.run(reg.summary)
+        return Reply(tuple(texts.network_summary(summary)), result=Result(ResultKind.NETWORK))
+
+    def ask_release(self, actor: reg.Actor, args: str) -> Reply:
+        """``afmeld``: asks first, with a button that confirms."""
+        mine = self._ctx.run(lambda s, n: reg.my_overview(s, n, actor))
+        if mine is None:
+            raise DomainError(ErrorKind.NOT_REGISTERED)
+        return Reply(
+            (texts.confirm_release(_own_seat(mine, actor), mine),),
+            buttons=(
+                Button(texts.RELEASE_BUTTON, ACTION_RELEASE_CONFIRM, "release", "danger"),
+                Button(texts.CANCEL_BUTTON, ACTION_RELEASE_CANCEL, "keep"),
+            ),
+            result=Result(ResultKind.RELEASE_ASKED),
+        )
+
+    def confirm_release(self, actor: reg.Actor) -> Reply:
+        """The "Ja, afmeld mig" button. A second click finds no seat and says so."""
+
+        def work(session: Session, network: Network) -> reg.Release:
+            now = self._ctx.now()
+            released = reg.release(session, network, actor, now)
+            seat = session.get(Seat, released.seat_id)
+            assert seat is not None
+            # Offers about the seat (including the leaver's own) are void now.
+            seat_changed_hands(session, seat, now, released.person_id)
+            self._approvals.coordinator_changed(session, network, seat.municipality_code, now)
+            return released
+
+        try:
+            released = self._ctx.run(work)
+        except DomainError as err:
+            return Reply(
+                (texts.error(err),), replace_original=True, result=Result.refused(err.kind)
+            )
+        return Reply(
+            (
+                texts.released(released.seat, released.overview),
+                texts.overview_text(released.overview),
+            ),
+            replace_original=True,
+            result=Result(
+                ResultKind.RELEASED, ids={"municipality": released.overview.municipality_code}
+            ),
+        )
+
+    def keep_seat(self) -> Reply:
+        return Reply(
+            (texts.release_cancelled(),),
+            replace_original=True,
+            result=Result(ResultKind.RELEASE_KEPT),
+        )
+
+    def home(self, actor: reg.Actor) -> Reply:
+        """The App Home tab: my municipality's seats (or how to join) and the commands."""
+        mine = self._ctx.run(lambda s, n: reg.my_overview(s, n, actor))
+        first = texts.overview_text(mine) if mine else texts.home_not_registered()
+        return Reply(
+            (texts.home_title(), first, *texts.help_text()[1:]), result=Result(ResultKind.HOME)
+        )
+
+
+def _own_seat(overview: reg.SeatOverview, actor: reg.Actor) -> reg.SeatView:
+    return next(s for s in overview.seats if s.holder and s.holder.user_id == actor.user_id)
