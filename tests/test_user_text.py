@@ -231,3 +231,9 @@ def test_decode_command_text(sent: str, meant: str) -> None:
 def test_decoding_what_slack_escaped_gives_back_what_was_typed(typed: str) -> None:
     escaped = typed.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     assert decode_command_text(escaped) == typed
+
+
+def test_every_error_kind_has_its_own_danish_sentence() -> None:
+    from bot.texts.errors import _TEXTS
+
+    assert set(_TEXTS) == set(ErrorKind)

@@ -1,0 +1,88 @@
+"""Words and helpers every text uses: the network's name, seats, names, lists, plain text."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.domain.registration import Holder
+from bot.models import SeatKind
+from bot.replies import spans, user_text
+from bot.texts.dates import format_short_date, format_time
+
+NETWORK_NAME = "Kommunernes klimapolitiske netværk"
+
+
+COMMAND = "/klimanet"
+
+
+def seat_label(kind: SeatKind, slot: int, *, definite: bool = False) -> str:
+    """'fast plads' / 'fleksibel plads 2'; ``definite`` gives the form after den/din: 'faste'."""
+    if kind is SeatKind.FIXED:
+        return "faste plads" if definite else "fast plads"
+    return f"{'fleksible' if definite else 'fleksibel'} plads {slot}"
+
+
+def seat_label_capitalised(kind: SeatKind, slot: int) -> str:
+    label = seat_label(kind, slot)
+    return label[0].upper() + label[1:]
+
+
+def literal(text: str) -> str:
+    """The bot's own text that must be shown exactly as written, never read as markup (a
+    placeholder such as ``<kommune>``)."""
+    return user_text(text)
+
+
+def holder_text(holder: Holder) -> str:
+    title = f" ({user_text(holder.title)})" if holder.title else ""
+    return f"{user_text(holder.name)}{title}"
+
+
+def mention(holder: Holder) -> str:
+    return f"<@{holder.user_id}>"
+
+
+def genitive(name: str) -> str:
+    """Danish genitive: 'Odenses', but 'Aarhus'' (a name ending in s, x or z takes an apostrophe)."""
+    return f"{name}'" if name[-1:].lower() in ("s", "x", "z") else f"{name}s"
+
+
+def join_and(items: Sequence[str]) -> str:
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " og " + items[-1]
+
+
+def format_short_datetime(at: datetime, tz: ZoneInfo) -> str:
+    return f"{format_short_date(at, tz)} {format_time(at, tz)}"
+
+
+def join_or(items: Sequence[str]) -> str:
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " eller " + items[-1]
+
+
+def internal_error(reference: str) -> str:
+    return (
+        ":warning: Noget gik galt hos Klimanet, og din handling blev ikke gennemført. "
+        f"Prøv igen om lidt. Oplys fejlkode *{reference}*, hvis du kontakter en facilitator."
+    )
+
+
+def plain(text: str) -> str:
+    """Markup-free text for places that show plain text only (form errors, option labels).
+
+    Only the bot's own markup is removed; user text is kept exactly as written."""
+    return "".join(
+        piece if is_user else piece.replace("*", "").replace("`", "'")
+        for is_user, piece in spans(text)
+    )
+
+
+def unknown_button() -> str:
+    return "Den knap kender jeg ikke (længere). Prøv kommandoen igen."

@@ -1,0 +1,298 @@
+"""Seat changes with consent: approvals, offers, attendance, the roster, the history."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.models import SeatKind
+from bot.replies import user_text
+from bot.texts.common import (
+    COMMAND,
+    format_short_datetime,
+    genitive,
+    seat_label,
+    seat_label_capitalised,
+)
+
+ACCEPT_BUTTON = "Acceptér"
+
+
+DECLINE_BUTTON = "Afvis"
+
+
+WITHDRAW_BUTTON = "Træk tilbage"
+
+
+APPROVE_BUTTON = "Godkend"
+
+
+REJECT_BUTTON = "Afvis"
+
+
+YES_BUTTON = "Ja, jeg kommer"
+
+
+NO_BUTTON = "Nej, jeg kan ikke"
+
+
+OFFER_STATUS_LABELS = {
+    "accepted": "accepteret",
+    "declined": "afvist",
+    "expired": "udløbet",
+    "withdrawn": "trukket tilbage",
+    "void": "bortfaldet, fordi pladsen har skiftet hænder",
+    "pending": "afventer svar",
+}
+
+
+REQUEST_STATUS_LABELS = {
+    "approved": "godkendt",
+    "rejected": "afvist",
+    "cancelled": "trukket tilbage",
+    "pending": "afventer",
+}
+
+
+def seat_in(kind: SeatKind, slot: int, municipality: str, *, definite: bool = True) -> str:
+    return f"{seat_label(kind, slot, definite=definite)} i {municipality}"
+
+
+def approval_request(
+    applicant: str, title: str, seat: str, municipality: str, first: bool, status: str
+) -> list[str]:
+    title_text = f" ({user_text(title)})" if title else ""
+    first_text = (
+        f" Det er {genitive(municipality)} første tilmelding til netværket." if first else ""
+    )
+    head = f":raising_hand: *{user_text(applicant)}*{title_text} vil have den {seat} i *{municipality}*.{first_text}"
+    if status != "pending":
+        return [head, f"Anmodningen er *{REQUEST_STATUS_LABELS.get(status, status)}*."]
+    return [head, "Godkend eller afvis tilmeldingen:"]
+
+
+def approval_result(approved: bool, seat: str, municipality: str) -> list[str]:
+    if approved:
+        return [
+            f":white_check_mark: Din tilmelding er godkendt: du har nu den {seat} i *{municipality}*."
+        ]
+    return [
+        f"Din tilmelding til den {seat} i *{municipality}* blev desværre afvist. Pladsen er ledig "
+        f"igen. Tal med kommunens kontaktperson, hvis du mener, det er en fejl."
+    ]
+
+
+def decided_request(approved: bool, applicant: str) -> str:
+    return f"Tilmeldingen fra {user_text(applicant)} er {'godkendt' if approved else 'afvist'}."
+
+
+def offer_text(
+    kind: str, offerer: str, seat: str, municipality: str, meeting: str | None, expires: str
+) -> str:
+    if kind == "handover":
+        what = f"overdrage den {seat} i *{municipality}* til dig"
+    elif kind == "swap":
+        what = f"bytte plads med dig: du får den {seat} i *{municipality}*"
+    else:
+        what = f"sende dig som vikar på den {seat} i *{municipality}* til {meeting}"
+    return f":handshake: *{user_text(offerer)}* vil {what}. Tilbuddet gælder til {expires}."
+
+
+def offer_message(
+    kind: str,
+    offerer: str,
+    seat: str,
+    municipality: str,
+    meeting: str | None,
+    expires: str,
+    status: str,
+) -> list[str]:
+    head = offer_text(kind, offerer, seat, municipality, meeting, expires)
+    if status == "pending":
+        return [head, "Vil du tage imod?"]
+    return [head, f"Tilbuddet er *{OFFER_STATUS_LABELS.get(status, status)}*."]
+
+
+def offer_sent(kind: str, target: str, seat: str, municipality: str, expires: str) -> str:
+    what = {"handover": "overtage", "swap": "bytte til", "substitute": "tage"}.get(kind, "tage")
+    return (
+        f"Jeg har spurgt *{user_text(target)}*, om de vil {what} den {seat} i *{municipality}*. Tilbuddet "
+        f"gælder til {expires}; du får besked, når de har svaret. Fortryd med knappen eller "
+        f"`{COMMAND} fortryd`."
+    )
+
+
+def offer_result_for_offerer(status: str, target: str, seat: str, municipality: str) -> list[str]:
+    if status == "accepted":
+        return [
+            f":white_check_mark: *{user_text(target)}* har accepteret: den {seat} i *{municipality}* er skiftet."
+        ]
+    return [
+        f"Dit tilbud til *{user_text(target)}* om den {seat} i *{municipality}* er {OFFER_STATUS_LABELS.get(status, status)}."
+    ]
+
+
+def offer_accepted_for_target(kind: str, seat: str, municipality: str, meeting: str | None) -> str:
+    if kind == "substitute":
+        return (
+            f":white_check_mark: Du er vikar på den {seat} i *{municipality}* til {meeting}. Tak!"
+        )
+    return f":white_check_mark: Du har nu den {seat} i *{municipality}*."
+
+
+def offer_declined_by_you(offerer: str) -> str:
+    return f"Du har afvist tilbuddet fra {user_text(offerer)}."
+
+
+def offer_withdrawn_by_you(target: str) -> str:
+    return f"Tilbuddet til {user_text(target)} er trukket tilbage."
+
+
+def offers_withdrawn(count: int) -> str:
+    return f"Jeg har trukket {count} tilbud tilbage."  # "tilbud" is the same in plural
+
+
+def regrets_saved(meeting: str, substitute_asked: str | None) -> str:
+    extra = (
+        f" Jeg har spurgt {user_text(substitute_asked)}, om de vil tage din plads."
+        if substitute_asked
+        else ""
+    )
+    return f"Dit afbud til {meeting} er noteret – pladsen er stadig din efter mødet.{extra}"
+
+
+def regrets_notice(
+    person: str, seat: str, municipality: str, meeting: str, number: int
+) -> list[str]:
+    return [
+        f"*{user_text(person)}* har meldt afbud til {meeting} på den {seat} i *{municipality}*.",
+        f"Vil du sende en kollega i stedet, så skriv `{COMMAND} vikar {number} @kollega`.",
+    ]
+
+
+def confirmed_attendance(meeting: str) -> str:
+    return f":white_check_mark: Tak – du er noteret som deltager i {meeting}."
+
+
+def still_coming(meeting: str, when: str, seat: str, municipality: str) -> list[str]:
+    return [
+        f":wave: *Kommer du stadig?* {meeting} er {when}. Du deltager på den {seat} i *{municipality}*."
+    ]
+
+
+def still_coming_answered(coming: bool) -> str:
+    return (
+        ":white_check_mark: Tak, vi ses!"
+        if coming
+        else "Tak for besked – dit afbud er noteret, og kontaktpersonen er bedt om at finde en vikar."
+    )
+
+
+def roster_text(meeting: str, municipalities: Sequence[Any]) -> list[str]:
+    lines = []
+    empty = []
+    for municipality in municipalities:
+        parts = []
+        for seat in municipality.seats:
+            if seat.attendee is None:
+                continue
+            status = {
+                "confirmed": "bekræftet",
+                "declined": "afbud",
+                "expected": "ikke bekræftet",
+            }.get(seat.status, seat.status)
+            role = " (vikar)" if seat.role == "substitute" else ""
+            parts.append(
+                f"{seat_label_capitalised(seat.kind, seat.slot)}: "
+                f"{user_text(seat.attendee.name)}{role} – {status}"
+            )
+        if municipality.coming == 0:
+            empty.append(municipality.name)
+        lines.append(
+            f"*{municipality.name}*\n"
+            + ("\n".join(f"• {p}" for p in parts) or "• ingen pladsholdere")
+        )
+    sections = [f"*Deltagere i {meeting}*"]
+    sections.extend(lines or ["Ingen medlemskommuner endnu."])
+    if empty:
+        sections.append(":warning: Ingen kommer fra: " + ", ".join(empty))
+    return sections
+
+
+HISTORY_ACTIONS = {
+    "registered": "tilmeldt",
+    "released": "afmeldt",
+    "requested": "anmodet om plads",
+    "approved": "godkendt",
+    "rejected": "afvist",
+    "offered": "tilbudt",
+    "handed_over": "overdraget",
+    "swapped": "byttet",
+    "declined": "tilbud afvist",
+    "withdrawn": "tilbud trukket tilbage",
+    "expired": "tilbud udløbet",
+    "admin_set": "sat af facilitator",
+    "admin_freed": "frigjort af facilitator",
+    "substitute": "vikar",
+    "regrets": "afbud",
+}
+
+
+# History actions whose reason a facilitator wrote.
+FACILITATOR_ACTIONS = frozenset({"admin_set", "admin_freed"})
+
+
+def history_text(lines: Sequence[Any], tz: ZoneInfo, municipality: str | None) -> list[str]:
+    if not lines:
+        return [f"Der er ingen historik{' for ' + municipality if municipality else ''} endnu."]
+    out = []
+    for line in lines:
+        who = line.person or line.previous or ""
+        parts = [
+            f"{format_short_datetime(line.at, tz)} · {line.municipality}, {seat_label(line.kind, line.slot)}: "
+            f"{HISTORY_ACTIONS.get(line.action, line.action)}"
+        ]
+        if who:
+            parts.append(f" – {user_text(who)}")
+        if line.previous and line.person and line.previous != line.person:
+            parts.append(f" (før: {user_text(line.previous)})")
+        if line.actor and line.actor not in (line.person, line.previous):
+            parts.append(f", af {user_text(line.actor)}")
+        if line.reason:
+            # A facilitator's reason (``admin plads``) speaks for KL; any other is a member's.
+            reason = line.reason if line.action in FACILITATOR_ACTIONS else user_text(line.reason)
+            parts.append(f". Begrundelse: {reason}")
+        out.append("".join(parts))
+    title = f"*Historik{' for ' + municipality if municipality else ''}* (nyeste nederst)"
+    return [title, "\n".join(out)]
+
+
+def admin_done(seat: str, municipality: str, target: str | None, previous: str | None) -> str:
+    before = f" (før: {user_text(previous)})" if previous else ""
+    if target:
+        return (
+            f":white_check_mark: {user_text(target)} har nu den {seat} i *{municipality}*{before}. "
+            "Det står i historikken."
+        )
+    return f":white_check_mark: Den {seat} i *{municipality}* er frigjort{before}. Det står i historikken."
+
+
+def admin_notice(seat: str, municipality: str, gained: bool, reason: str) -> list[str]:
+    why = f" Begrundelse: {reason}" if reason else ""
+    if gained:
+        return [f"En facilitator har givet dig den {seat} i *{municipality}*.{why}"]
+    return [f"En facilitator har frigjort den {seat} i *{municipality}*, som du havde.{why}"]
+
+
+PICK_PLACEHOLDER = "Send en kollega"
+
+
+def pick_label(kind: SeatKind, slot: int, holder: str | None) -> str:
+    """The label of a flexible seat's colleague picker in the coordinator's announcement."""
+    return f"{seat_label_capitalised(kind, slot)}: " + (user_text(holder) if holder else "ledig")
+
+
+def pick_suggestions(people: Sequence[tuple[str, str]]) -> str:
+    names = ", ".join(f"<@{user}> ({user_text(themes)})" for user, themes in people)
+    return f"Forslag ud fra fagområder: {names}"

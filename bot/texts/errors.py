@@ -1,0 +1,298 @@
+"""Every domain error as one Danish sentence: a table from the error's kind to its text."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from bot.domain.errors import DomainError, ErrorKind
+from bot.domain.registration import SeatOverview, SeatView
+from bot.models import SeatKind
+from bot.replies import user_text
+from bot.texts.common import COMMAND, genitive, holder_text, join_and, join_or, seat_label
+from bot.texts.consent import OFFER_STATUS_LABELS, REQUEST_STATUS_LABELS
+
+Params = dict[str, Any]
+
+# The example a facilitator can copy when a meeting command went wrong.
+_MEETING_EXAMPLE = (
+    f'`{COMMAND} møde opret 25.06.2026 10:00-12:00 online "Opstartsmøde" tema=klimaplaner`'
+)
+
+
+def _full_text(overview: SeatOverview) -> str:
+    names = join_and([f"{holder_text(h)}" for h in overview.holders])
+    return (
+        f"*{overview.official_name}* har allerede alle tre pladser besat: {names}. "
+        "En plads kan kun skifte hænder, når pladsholderen afmelder sig "
+        f"(`{COMMAND} afmeld`) – tal med en af dem."
+    )
+
+
+def _meeting_ambiguous(p: Params) -> str:
+    numbers = join_or([f"#{n}" for n in p.get("numbers", [])])
+    return f"Der er flere møder {user_text(p.get('ref', ''))}: {numbers}. Skriv mødets nummer."
+
+
+def _title_missing(p: Params) -> str:
+    return (
+        f'Der mangler en titel. Sæt den i anførselstegn, fx "Opstartsmøde" – fx {_MEETING_EXAMPLE}.'
+    )
+
+
+def _option_unknown(p: Params) -> str:
+    allowed = join_or([f"'{a}'" for a in p.get("allowed", [])])
+    command = p.get("command", "")
+    return f"Kender ikke '{user_text(p.get('value', ''))}' til {command}. Brug {allowed}."
+
+
+def _item_unknown(p: Params) -> str:
+    return (
+        f"Møde #{p.get('number')} har intet punkt {p.get('position')}. "
+        f"Se dagsordenen med `{COMMAND} dagsorden {p.get('number')}`."
+    )
+
+
+def _no_channel(p: Params) -> str:
+    return "Netværkets kanal er ikke sat op (KLIMANET_CHANNEL), så jeg kan ikke poste i den."
+
+
+def _mention_missing(p: Params) -> str:
+    return (
+        "Hvem? Nævn kollegaen med @, fx "
+        f"`{COMMAND} {user_text(p.get('command', 'overdrag'))} @Anna`."
+    )
+
+
+def _mention_unresolved(p: Params) -> str:
+    return (
+        f"Jeg kan ikke finde '{user_text(p.get('value', ''))}'. Vælg personen fra listen, når du skriver @, "
+        "så Slack sender en rigtig henvisning."
+    )
+
+
+def _not_same_municipality(p: Params) -> str:
+    return f"I kan kun bytte, når {user_text(p.get('name'))} også har en plads i din kommune."
+
+
+def _not_flexible(p: Params) -> str:
+    return "Vikarer sendes på de fleksible pladser. Skriv 'fleksibel 1' eller 'fleksibel 2'."
+
+
+def _seat_has_substitute(p: Params) -> str:
+    return (
+        f"Pladsen har allerede en vikar til møde #{p.get('number')}: {user_text(p.get('name'))}. "
+        "Vikaren skal melde afbud, før en anden kan tage pladsen."
+    )
+
+
+def _substitute_elsewhere(p: Params) -> str:
+    return (
+        f"{user_text(p.get('name'))} er vikar til møde #{p.get('number')} og kan ikke også have en plads "
+        "til det møde. Vikaren må melde afbud først "
+        f"(`{COMMAND} afbud {p.get('number')}`)."
+    )
+
+
+def _municipality_unknown(p: Params) -> str:
+    suggestions: list[str] = p.get("suggestions") or []
+    if suggestions:
+        return (
+            f"Jeg kender ingen kommune, der hedder '{user_text(p['query'])}'. "
+            f"Mente du {join_or(suggestions)}?"
+        )
+    return (
+        f"Jeg kender ingen kommune, der hedder '{user_text(p['query'])}'. Skriv kommunens navn "
+        "eller kommunekode, fx 'Aarhus' eller '751'."
+    )
+
+
+def _municipality_ambiguous(p: Params) -> str:
+    return (
+        f"'{user_text(p['query'])}' passer på flere kommuner: {join_or(p['choices'])}. "
+        "Skriv hele navnet."
+    )
+
+
+def _not_a_municipality(p: Params) -> str:
+    return (
+        f"{user_text(p.get('name', p['query']))} er ikke en kommune (øerne administreres af "
+        "staten), så den kan ikke tilmeldes netværket."
+    )
+
+
+def _seat_kind_unknown(p: Params) -> str:
+    return f"'{user_text(p['value'])}' er ikke en pladstype. Skriv 'fast' eller 'fleksibel'."
+
+
+def _already_registered(p: Params) -> str:
+    seat: SeatView = p["seat"]
+    overview: SeatOverview = p["municipality"]
+    return (
+        f"Du er allerede tilmeldt på den *{seat_label(seat.kind, seat.slot, definite=True)}* i "
+        f"*{overview.official_name}*. Man kan kun have én plads i netværket; "
+        f"skriv `{COMMAND} afmeld` først, hvis du vil skifte."
+    )
+
+
+def _fixed_seat_taken(p: Params) -> str:
+    overview = p["municipality"]
+    fixed = next(s for s in overview.seats if s.kind is SeatKind.FIXED)
+    holder = holder_text(fixed.holder) if fixed.holder else "en anden"
+    return (
+        f"Den faste plads i *{overview.official_name}* er besat af {holder}. "
+        "Der er en fleksibel plads ledig – tag den med "
+        f"`{COMMAND} tilmeld {overview.municipality_name} fleksibel`."
+    )
+
+
+def _flexible_seats_taken(p: Params) -> str:
+    overview = p["municipality"]
+    names = join_and(
+        [holder_text(s.holder) for s in overview.seats if s.kind is SeatKind.FLEXIBLE and s.holder]
+    )
+    return (
+        f"Begge fleksible pladser i *{overview.official_name}* er besat ({names}). "
+        "Den faste plads er ledig – tag den med "
+        f"`{COMMAND} tilmeld {overview.municipality_name} fast`."
+    )
+
+
+def _theme_unknown(p: Params) -> str:
+    return (
+        f"'{user_text(p.get('value', ''))}' er ikke et af netværkets fagområder. "
+        "Vælg fagområderne fra listen."
+    )
+
+
+_TEXTS: dict[ErrorKind, Callable[[Params], str]] = {
+    ErrorKind.DATE_MISSING: lambda p: (
+        f"Der mangler en dato. Skriv fx 25.06.2026, 25/6 eller 25. juni – fx {_MEETING_EXAMPLE}."
+    ),
+    ErrorKind.DATE_INVALID: lambda p: (
+        f"'{user_text(p.get('value', ''))}' kan jeg ikke læse som en dato. Skriv fx 25.06.2026, 25/6 eller 25. juni."
+    ),
+    ErrorKind.DATE_IMPOSSIBLE: lambda p: (
+        f"'{user_text(p.get('value', ''))}' findes ikke i kalenderen. Tjek dag og måned."
+    ),
+    ErrorKind.DATE_IN_PAST: lambda p: (
+        "Tidspunktet er allerede passeret. Vælg en dato og et tidspunkt ude i fremtiden."
+    ),
+    ErrorKind.TIME_MISSING: lambda p: (
+        f"Der mangler et tidspunkt. Skriv fx 10:00-12:00 eller kl. 10 – fx {_MEETING_EXAMPLE}."
+    ),
+    ErrorKind.TIME_INVALID: lambda p: (
+        f"'{user_text(p.get('value', ''))}' er ikke et klokkeslæt. Skriv fx 10:00, 10.00 eller kl. 10."
+    ),
+    ErrorKind.TIME_RANGE_INVALID: lambda p: (
+        "Mødet skal slutte efter, det starter. Skriv fx 10:00-12:00."
+    ),
+    ErrorKind.NOT_FACILITATOR: lambda p: (
+        "Det er kun for facilitatorer (KL's mødeledere). Kontakt KL, hvis du skal have adgang."
+    ),
+    ErrorKind.MEETING_MISSING: lambda p: (
+        f"Hvilket møde? Skriv mødets nummer (fx 12) eller dato – se dem med `{COMMAND} møder`."
+    ),
+    ErrorKind.MEETING_UNKNOWN: lambda p: (
+        f"Jeg kan ikke finde møde '{user_text(p.get('ref', ''))}'. Se de kommende møder med `{COMMAND} møder`."
+    ),
+    ErrorKind.MEETING_AMBIGUOUS: _meeting_ambiguous,
+    ErrorKind.MEETING_CANCELLED: lambda p: f"Møde #{p.get('number')} er aflyst og kan ikke ændres.",
+    ErrorKind.MEETING_OVER: lambda p: f"Møde #{p.get('number')} er overstået og kan ikke ændres.",
+    ErrorKind.NO_UPCOMING_MEETING: lambda p: "Der er ingen kommende møder.",
+    ErrorKind.TITLE_MISSING: _title_missing,
+    ErrorKind.FORMAT_MISSING: lambda p: (
+        f"Skriv om mødet er 'online' eller 'fysisk' – fx {_MEETING_EXAMPLE}."
+    ),
+    ErrorKind.OPTION_UNKNOWN: _option_unknown,
+    ErrorKind.ITEM_UNKNOWN: _item_unknown,
+    ErrorKind.NUMBER_INVALID: lambda p: (
+        f"'{user_text(p.get('value', ''))}' er ikke et gyldigt tal for {p.get('field', 'tallet')}."
+    ),
+    ErrorKind.NEWS_MISSING: lambda p: (
+        f"Skriv nyheden efter kommandoen, fx `{COMMAND} nyt Regeringens klimahandlingsplan er ude`."
+    ),
+    ErrorKind.NO_CHANNEL: _no_channel,
+    ErrorKind.MENTION_MISSING: _mention_missing,
+    ErrorKind.MENTION_UNRESOLVED: _mention_unresolved,
+    ErrorKind.SELF_TARGET: lambda p: "Du kan ikke give en plads til dig selv.",
+    ErrorKind.TARGET_HAS_SEAT: lambda p: (
+        f"{user_text(p.get('name'))} har allerede en plads i netværket ({p.get('municipality')}). Man kan kun have én."
+    ),
+    ErrorKind.TARGET_GONE: lambda p: (
+        f"{user_text(p.get('name'))} er ikke længere med i Slack-arbejdsområdet."
+    ),
+    ErrorKind.NOT_HOLDER: lambda p: (
+        f"Du har ingen plads i netværket. Tilmeld dig med `{COMMAND} tilmeld`."
+    ),
+    ErrorKind.NOT_COORDINATOR: lambda p: (
+        f"Det kan kun {genitive(p.get('municipality', 'kommunen'))} kontaktperson (holderen af den faste plads)."
+    ),
+    ErrorKind.SEAT_SPEC_INVALID: lambda p: (
+        f"'{user_text(p.get('value', ''))}' er ikke en plads. Skriv 'fast', 'fleksibel 1' eller 'fleksibel 2'."
+    ),
+    ErrorKind.SEAT_NOT_OURS: lambda p: (
+        f"Den plads har {user_text(p.get('holder'))}. Kun pladsholderen selv kan overdrage den."
+    ),
+    ErrorKind.NOT_SAME_MUNICIPALITY: _not_same_municipality,
+    ErrorKind.OFFER_PENDING_TO_TARGET: lambda p: (
+        f"{user_text(p.get('name'))} har allerede et åbent tilbud om en plads. Vent på svaret, eller fortryd det."
+    ),
+    ErrorKind.OFFER_PENDING_FOR_SEAT: lambda p: (
+        f"Pladsen er allerede tilbudt {user_text(p.get('name'))}. Fortryd det tilbud først med `{COMMAND} fortryd`."
+    ),
+    ErrorKind.OFFER_UNKNOWN: lambda p: "Det tilbud findes ikke (længere).",
+    ErrorKind.OFFER_NOT_YOURS: lambda p: "Det tilbud er ikke til dig.",
+    ErrorKind.OFFER_CLOSED: lambda p: (
+        f"Tilbuddet er allerede {OFFER_STATUS_LABELS.get(p.get('status', ''), p.get('status', ''))}."
+    ),
+    ErrorKind.NO_OPEN_OFFERS: lambda p: "Du har ingen åbne tilbud at trække tilbage.",
+    ErrorKind.YOU_HAVE_A_SEAT: lambda p: (
+        f"Du har allerede en plads i netværket. Afmeld den først (`{COMMAND} afmeld`), hvis du vil tage imod."
+    ),
+    ErrorKind.NOT_FLEXIBLE: _not_flexible,
+    ErrorKind.SUBSTITUTE_CHAIN: lambda p: (
+        "Som vikar kan du ikke sende pladsen videre. Meld afbud, så finder kontaktpersonen en anden."
+    ),
+    ErrorKind.ALREADY_ATTENDING: lambda p: (
+        f"{user_text(p.get('name'))} deltager allerede i mødet på en anden plads."
+    ),
+    ErrorKind.NOT_ATTENDING: lambda p: (
+        "Du deltager ikke i det møde på nogen plads (måske har en vikar din plads)."
+    ),
+    ErrorKind.REQUEST_UNKNOWN: lambda p: "Den tilmelding findes ikke (længere).",
+    ErrorKind.REQUEST_CLOSED: lambda p: (
+        f"Tilmeldingen er allerede {REQUEST_STATUS_LABELS.get(p.get('status', ''), p.get('status', ''))}."
+    ),
+    ErrorKind.NOT_APPROVER: lambda p: (
+        "Du kan ikke godkende den tilmelding – det kan kommunens kontaktperson eller en facilitator."
+    ),
+    ErrorKind.SEAT_HAS_SUBSTITUTE: _seat_has_substitute,
+    ErrorKind.SUBSTITUTE_ELSEWHERE: _substitute_elsewhere,
+    ErrorKind.NOT_A_MEMBER: lambda p: f"{p.get('municipality')} er ikke medlem af netværket.",
+    ErrorKind.MUNICIPALITY_MISSING: lambda p: (
+        f"Hvilken kommune? Skriv fx `{COMMAND} tilmeld Aarhus` eller `{COMMAND} tilmeld 751`."
+    ),
+    ErrorKind.MUNICIPALITY_UNKNOWN: _municipality_unknown,
+    ErrorKind.MUNICIPALITY_AMBIGUOUS: _municipality_ambiguous,
+    ErrorKind.NOT_A_MUNICIPALITY: _not_a_municipality,
+    ErrorKind.SEAT_KIND_UNKNOWN: _seat_kind_unknown,
+    ErrorKind.ALREADY_REGISTERED: _already_registered,
+    ErrorKind.FIXED_SEAT_TAKEN: _fixed_seat_taken,
+    ErrorKind.FLEXIBLE_SEATS_TAKEN: _flexible_seats_taken,
+    ErrorKind.MUNICIPALITY_FULL: lambda p: _full_text(p["municipality"]),
+    ErrorKind.NOT_REGISTERED: lambda p: (
+        f"Du har ingen plads i netværket. Tilmeld dig med `{COMMAND} tilmeld`."
+    ),
+    ErrorKind.NETWORK_UNKNOWN: lambda p: (
+        "Netværket findes ikke i databasen. Kontakt en facilitator."
+    ),
+    ErrorKind.TEXT_TOO_LONG: lambda p: f"Feltet '{p['field']}' må højst være {p['limit']} tegn.",
+    ErrorKind.THEME_UNKNOWN: _theme_unknown,
+}
+
+
+def error(err: DomainError) -> str:
+    """The Danish sentence for a rule that said no."""
+    text = _TEXTS.get(err.kind)
+    return text(err.params) if text is not None else "Det kunne jeg ikke gøre."

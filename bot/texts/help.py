@@ -1,0 +1,82 @@
+"""`hjælp`: every command with an example."""
+
+from __future__ import annotations
+
+from bot.replies import user_text
+from bot.texts.common import COMMAND, NETWORK_NAME
+
+HELP_LINES = (
+    ("tilmeld", "Tilmeld dig netværket (åbner en formular)", ""),
+    ("tilmeld", "Tilmeld dig direkte; fast plads hvis ledig, ellers fleksibel", "Aarhus"),
+    ("tilmeld", "Vælg selv pladstype", "Høje-Taastrup fleksibel"),
+    ("pladser", "Din kommunes pladser – eller en anden kommunes", "Odense"),
+    ("kommuner", "Netværket: medlemskommuner og besatte pladser", ""),
+    ("afmeld", "Giv din plads fri (du bliver bedt om at bekræfte)", ""),
+    ("møder", "Kommende møder: dato, format, tema og din plads", ""),
+    ("dagsorden", "Dagsordenen for næste møde – eller et bestemt møde", "12"),
+    ("kalender", "Kalenderfil (.ics) for næste møde – eller et bestemt møde", "12"),
+    ("overdrag", "Giv din plads til en kollega (de skal acceptere)", "@kollega"),
+    ("byt", "Byt plads med en kollega i din kommune", "@kollega"),
+    (
+        "vikar",
+        "Send en kollega på en fleksibel plads til ét møde (kontaktpersonen)",
+        "12 @kollega fleksibel 2",
+    ),
+    ("afbud", "Meld afbud til et møde – evt. med en stedfortræder", "12 @kollega"),
+    ("deltager", "Bekræft at du kommer til et møde", "12"),
+    ("deltagere", "Hvem kommer fra hvilken kommune", "12"),
+    ("historik", "Hvem har haft hvilken plads hvornår – og hvorfor", "Aarhus"),
+    ("fortryd", "Træk dine åbne tilbud tilbage", ""),
+    ("hjælp", "Denne oversigt", ""),
+)
+
+
+FACILITATOR_HELP_LINES = (
+    ("møde opret", "Opret et møde (formular)", ""),
+    (
+        "møde opret",
+        "… eller på én linje",
+        '25.06.2026 10:00-12:00 online "Opstartsmøde" tema=klimaplaner',
+    ),
+    ("møde flyt", "Flyt et møde", "12 26.06.2026 13:00-15:00"),
+    ("møde aflys", "Aflys et møde", "12 For få tilmeldte"),
+    ("møde ret", "Ret et møde (formular)", "12"),
+    ("møde kopier", "Nyt møde med samme dagsorden", "12 24.09.2026"),
+    (
+        "punkt tilføj",
+        "Tilføj et punkt",
+        '12 "Klimaplaner i praksis" type=eksternt ved="Anna Jensen, Aarhus" min=20',
+    ),
+    ("punkt fjern", "Fjern punkt 3", "12 3"),
+    ("punkt flyt", "Flyt punkt 3 op som nr. 2", "12 3 2"),
+    ("nyt", "Send en nyhed fra KL til kanalen", "Regeringens klimaudspil er ude"),
+    (
+        "admin plads",
+        "Sæt nogen på en plads eller frigør den",
+        'Aarhus fleksibel 2 @kollega "Har forladt kommunen"',
+    ),
+)
+
+
+def help_text() -> list[str]:
+    lines = [
+        f"• `{COMMAND} {name}{' ' + example if example else ''}` – {what}"
+        for name, what, example in HELP_LINES
+    ]
+    facilitator_lines = [
+        f"• `{COMMAND} {name}{' ' + example if example else ''}` – {what}"
+        for name, what, example in FACILITATOR_HELP_LINES
+    ]
+    return [
+        f"*{NETWORK_NAME}* – sådan bruger du `{COMMAND}`",
+        "\n".join(lines),
+        "*For facilitatorer*\n" + "\n".join(facilitator_lines),
+        "Hver kommune har *én fast plads* og *to fleksible pladser*. Den faste plads giver et "
+        "stabilt netværk; de fleksible pladser lader kommunen sende den rette faglighed, når "
+        "temaerne skifter.",
+    ]
+
+
+def unknown_command(word: str, suggestion: str | None) -> str:
+    hint = f" – mente du '{suggestion}'?" if suggestion else "."
+    return f"Kender ikke '{user_text(word)}'{hint} Skriv `{COMMAND} hjælp` for at se, hvad jeg kan."

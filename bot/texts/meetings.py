@@ -1,0 +1,192 @@
+"""Meetings and agendas as members read them, and the meeting form."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from zoneinfo import ZoneInfo
+
+from bot.domain.registration import SeatView
+from bot.models import AgendaKind, Meeting, MeetingFormat, MeetingStatus, NewsPost
+from bot.texts.common import COMMAND, literal, seat_label
+from bot.texts.dates import format_span, format_when
+
+AGENDA_KIND_LABELS = {
+    AgendaKind.INTERNAL.value: "Internt oplæg",
+    AgendaKind.EXTERNAL.value: "Eksternt oplæg",
+    AgendaKind.NEWS.value: "Nyt fra KL",
+    AgendaKind.DISCUSSION.value: "Drøftelse",
+    AgendaKind.BREAK.value: "Pause",
+}
+
+
+FORMAT_LABELS = {MeetingFormat.ONLINE.value: "online", MeetingFormat.PHYSICAL.value: "fysisk"}
+
+
+def meeting_name(meeting: Meeting) -> str:
+    return f"#{meeting.number} {meeting.title}"
+
+
+def meeting_place(meeting: Meeting) -> str:
+    label = FORMAT_LABELS.get(meeting.format, meeting.format)
+    if not meeting.location:
+        return label.capitalize()
+    if meeting.format == MeetingFormat.ONLINE.value:
+        return f"Online: {meeting.location}"
+    return f"Fysisk: {meeting.location}"
+
+
+def meeting_status_tag(meeting: Meeting) -> str:
+    if meeting.status == MeetingStatus.CANCELLED.value:
+        return " – *AFLYST*"
+    if meeting.status == MeetingStatus.MOVED.value:
+        return " – _flyttet_"
+    return ""
+
+
+def meeting_summary(meeting: Meeting, tz: ZoneInfo) -> str:
+    themes = f"\nTema: {', '.join(meeting.themes)}" if meeting.themes else ""
+    return (
+        f"*{meeting_name(meeting)}*{meeting_status_tag(meeting)}\n"
+        f"{format_span(meeting.starts_at, meeting.ends_at, tz).capitalize()}\n"
+        f"{meeting_place(meeting)}{themes}"
+    )
+
+
+def agenda_lines(meeting: Meeting, news: Sequence[NewsPost] = ()) -> str:
+    lines = []
+    for item in meeting.items:
+        label = AGENDA_KIND_LABELS.get(item.kind, item.kind)
+        title = item.title if item.kind == AgendaKind.NEWS.value else f"{label}: {item.title}"
+        if item.kind == AgendaKind.BREAK.value:
+            title = item.title if item.title.casefold() == "pause" else f"Pause: {item.title}"
+        presenter = (
+            f" – ved {item.presenter}"
+            if item.presenter and item.kind != AgendaKind.NEWS.value
+            else ""
+        )
+        minutes = f" ({item.minutes} min.)" if item.minutes else ""
+        lines.append(f"{item.position}. {title}{presenter}{minutes}")
+        if item.kind == AgendaKind.NEWS.value:
+            lines.extend(f"    • {_one_line(post.text, 200)}" for post in news)
+    return "\n".join(lines) if lines else "_Ingen punkter endnu._"
+
+
+def _one_line(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def agenda_post(
+    meeting: Meeting, news: Sequence[NewsPost], tz: ZoneInfo, *, updated: bool
+) -> list[str]:
+    head = f"*Dagsorden for møde {meeting_name(meeting)}*{meeting_status_tag(meeting)}"
+    if updated:
+        head += "  _(opdateret)_"
+    return [
+        head
+        + "\n"
+        + f"{format_span(meeting.starts_at, meeting.ends_at, tz).capitalize()} · "
+        + meeting_place(meeting),
+        agenda_lines(meeting, news),
+    ]
+
+
+def meeting_created(meeting: Meeting, tz: ZoneInfo) -> str:
+    return (
+        f":white_check_mark: Mødet er oprettet.\n{meeting_summary(meeting, tz)}\n"
+        f"Dagsordenen har punktet «Nyt fra KL». Tilføj oplæg med "
+        f'`{COMMAND} punkt tilføj {meeting.number} "titel" type=eksternt ved="navn, organisation" min=20`.'
+        "\n*Planlagte opslag:*"
+    )
+
+
+def meeting_updated(meeting: Meeting, tz: ZoneInfo, *, moved: bool) -> str:
+    extra = " Tiden er ændret, så alle, der har hørt om mødet, får besked." if moved else ""
+    return f":white_check_mark: Mødet er rettet.{extra}\n{meeting_summary(meeting, tz)}"
+
+
+def meeting_moved_reply(meeting: Meeting, tz: ZoneInfo) -> str:
+    return (
+        f":white_check_mark: {meeting_name(meeting)} er flyttet til "
+        f"{format_span(meeting.starts_at, meeting.ends_at, tz)}. Alle, der har hørt om mødet, får "
+        "besked nu, og påmindelserne følger med.\n*Planlagte opslag:*"
+    )
+
+
+def meeting_cancelled_reply(meeting: Meeting, tz: ZoneInfo) -> str:
+    return (
+        f":white_check_mark: {meeting_name(meeting)} {format_when(meeting.starts_at, tz)} er aflyst. "
+        "Planlagte opslag er stoppet, og alle, der har hørt om mødet, får besked."
+    )
+
+
+def news_saved(meeting: Meeting | None) -> str:
+    where = (
+        f" og samlet under «Nyt fra KL» på dagsordenen for {meeting_name(meeting)}"
+        if meeting
+        else " (der er intet kommende møde at samle den under)"
+    )
+    return f":white_check_mark: Nyheden bliver sendt til kanalen{where}."
+
+
+def calendar_sent(meeting: Meeting) -> str:
+    return f"Her er kalenderfilen for {meeting_name(meeting)}. Åbn den for at lægge mødet i din kalender."
+
+
+def meeting_list(meetings: Sequence[Meeting], tz: ZoneInfo, seat: SeatView | None) -> list[str]:
+    if not meetings:
+        return ["Der er ingen kommende møder i netværket endnu."]
+    your = (
+        f"Din plads: {seat_label(seat.kind, seat.slot)}."
+        if seat
+        else f"Du har ingen plads i netværket – tilmeld dig med `{COMMAND} tilmeld`."
+    )
+    sections = ["*Kommende møder*"]
+    for meeting in meetings:
+        sections.append(meeting_summary(meeting, tz))
+    sections.append(f"{your} Se en dagsorden med `{COMMAND} dagsorden {literal('<nr>')}`.")
+    return sections
+
+
+MEETING_FORM_TITLE = "Nyt møde"
+
+
+MEETING_FORM_EDIT_TITLE = "Ret møde"
+
+
+MEETING_FORM_SUBMIT = "Gem"
+
+
+MEETING_FORM_DONE_TITLE = "Mødet er gemt"
+
+
+MEETING_FORM_TITLE_FIELD = "Titel"
+
+
+MEETING_FORM_TITLE_PLACEHOLDER = "fx Opstartsmøde"
+
+
+MEETING_FORM_THEMES = "Tema"
+
+
+MEETING_FORM_DATE = "Dato"
+
+
+MEETING_FORM_START = "Starter"
+
+
+MEETING_FORM_END = "Slutter"
+
+
+MEETING_FORM_FORMAT = "Format"
+
+
+MEETING_FORM_LOCATION = "Link (online) eller adresse (fysisk)"
+
+
+MEETING_FORM_LOCATION_PLACEHOLDER = (
+    "fx https://teams.microsoft.com/… eller Weidekampsgade 10, København S"
+)
+
+
+CALENDAR_IN_DM = "Kalenderfilen er sendt til dig som direkte besked fra Klimanet."

@@ -1,0 +1,143 @@
+"""The scheduled posts and notices of change, and the facilitators' notices about posts."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.models import Meeting, NewsPost
+from bot.texts.common import COMMAND, NETWORK_NAME, genitive
+from bot.texts.dates import format_span, format_when
+from bot.texts.meetings import agenda_lines, meeting_name, meeting_place, meeting_summary
+
+
+def announcement(meeting: Meeting, news: Sequence[NewsPost], tz: ZoneInfo) -> list[str]:
+    return [
+        f":calendar: *Nyt møde i {NETWORK_NAME}*",
+        meeting_summary(meeting, tz),
+        "*Dagsorden indtil videre*\n" + agenda_lines(meeting, news),
+    ]
+
+
+def announce_dm(meeting: Meeting, municipality: str, tz: ZoneInfo) -> list[str]:
+    theme = f" om *{', '.join(meeting.themes)}*" if meeting.themes else ""
+    return [
+        f"Netværket mødes {format_when(meeting.starts_at, tz)}{theme}: *{meeting_name(meeting)}*.",
+        f"Som holder af den faste plads er du {genitive(municipality)} kontaktperson. Hvem sender "
+        f"{municipality} på de fleksible pladser til dette møde? Pladsholderne deltager, medmindre "
+        "du vælger en kollega nedenfor (eller skriver "
+        f"`{COMMAND} vikar {meeting.number} @kollega fleksibel 1`).",
+    ]
+
+
+def reminder(
+    meeting: Meeting, news: Sequence[NewsPost], tz: ZoneInfo, *, direct: bool
+) -> list[str]:
+    sections = [
+        f":bell: *Påmindelse: {meeting_name(meeting)}* {format_when(meeting.starts_at, tz)}",
+        meeting_summary(meeting, tz),
+        "*Dagsorden*\n" + agenda_lines(meeting, news),
+    ]
+    if direct:
+        sections.append("Kalenderfilen er vedhæftet, så du kan lægge mødet i din kalender.")
+    return sections
+
+
+def starting(meeting: Meeting, minutes: int) -> list[str]:
+    link = f"\nLink: {meeting.location}" if meeting.location else ""
+    return [f":arrow_forward: *Mødet starter om {minutes} minutter:* {meeting_name(meeting)}{link}"]
+
+
+def moved(meeting: Meeting, tz: ZoneInfo) -> list[str]:
+    return [
+        f":arrows_counterclockwise: *Mødet er flyttet:* {meeting_name(meeting)} er flyttet til "
+        f"{format_span(meeting.starts_at, meeting.ends_at, tz)}.",
+        meeting_place(meeting),
+    ]
+
+
+def cancelled(meeting: Meeting, tz: ZoneInfo) -> list[str]:
+    reason = f"\nBegrundelse: {meeting.cancel_reason}" if meeting.cancel_reason else ""
+    return [
+        f":x: *Mødet er aflyst:* {meeting_name(meeting)} {format_when(meeting.starts_at, tz)} "
+        f"er aflyst.{reason}"
+    ]
+
+
+def news_post(text: str, author_user_id: str) -> list[str]:
+    return [f":newspaper: *Nyt fra KL*\n{text}", f"_– <@{author_user_id}>_"]
+
+
+POST_KIND_LABELS = {
+    "announce": "annonceringen",
+    "announce_dm": "spørgsmålet om de fleksible pladser",
+    "agenda": "dagsordenen",
+    "agenda_update": "opdateringen af dagsordenen",
+    "reminder": "påmindelsen",
+    "reminder_dm": "påmindelsen",
+    "starting": "beskeden om mødestart",
+    "moved": "beskeden om flytningen",
+    "moved_dm": "beskeden om flytningen",
+    "cancelled": "beskeden om aflysningen",
+    "cancelled_dm": "beskeden om aflysningen",
+    "news": "nyheden fra KL",
+    "confirm_dm": "spørgsmålet «Kommer du stadig?»",
+    "offer": "tilbuddet om en plads",
+    "offer_result": "svaret på et tilbud om en plads",
+    "approval": "anmodningen om at godkende en tilmelding",
+    "approval_result": "svaret på en tilmelding",
+    "regrets_notice": "beskeden om et afbud",
+    "admin_notice": "beskeden om en ændret plads",
+    "refresh": "opdateringen af en besked",
+    "fanout": "de direkte beskeder",
+}
+
+
+def _post_description(kind: str, recipient: str, meeting: Meeting | None) -> str:
+    what = POST_KIND_LABELS.get(kind, kind)
+    about = f" for møde {meeting_name(meeting)}" if meeting else ""
+    if not re.fullmatch(r"[CGUWD][A-Z0-9]+", recipient):
+        return f"{what}{about}"  # e.g. an update in place, which has no recipient of its own
+    to = f"<#{recipient}>" if recipient[:1] in "CG" else f"<@{recipient}>"
+    return f"{what}{about} til {to}"
+
+
+def dead_notice(kind: str, recipient: str, meeting: Meeting | None, error: str) -> list[str]:
+    return [
+        f":warning: Klimanet kunne ikke levere {_post_description(kind, recipient, meeting)}. "
+        f"Slack svarede `{error}`.",
+        "Tjek at kanalen findes, og at Klimanet er inviteret i den (`/invite @Klimanet`).",
+    ]
+
+
+def missed_notice(
+    kind: str,
+    recipient: str,
+    meeting: Meeting | None,
+    due_at: datetime,
+    tz: ZoneInfo,
+    catchup_hours: float,
+) -> list[str]:
+    return [
+        f":warning: Klimanet var nede, da {_post_description(kind, recipient, meeting)} skulle "
+        f"sendes ({format_when(due_at, tz)}). Den er ikke sendt, fordi den var mere end "
+        f"{catchup_hours:g} timer for sent på den."
+    ]
+
+
+SCHEDULE_LABELS = {
+    "announce": "Annoncering",
+    "agenda": "Dagsorden",
+    "reminder": "Påmindelse",
+    "starting": "Mødet starter",
+    "confirm": "Kommer du stadig?",
+}
+
+
+def schedule_line(name: str, when: datetime, tz: ZoneInfo, *, skipped: bool) -> str:
+    label = SCHEDULE_LABELS.get(name, name)
+    if skipped:
+        return f"• {label}: _springes over – tidspunktet ({format_when(when, tz)}) er passeret_"
+    return f"• {label}: {format_when(when, tz)}"

@@ -1,0 +1,185 @@
+"""Registration: seats, joining and leaving, the registration form, the network at a glance."""
+
+from __future__ import annotations
+
+from bot.domain.registration import NetworkSummary, SeatOverview, SeatView
+from bot.texts.common import (
+    COMMAND,
+    NETWORK_NAME,
+    genitive,
+    holder_text,
+    literal,
+    seat_label,
+    seat_label_capitalised,
+)
+
+
+def seat_lines(overview: SeatOverview) -> str:
+    lines = []
+    for seat in overview.seats:
+        who = holder_text(seat.holder) if seat.holder else "_ledig_"
+        if seat.pending:
+            who += " _(afventer godkendelse)_"
+        lines.append(f"• {seat_label_capitalised(seat.kind, seat.slot)}: {who}")
+    return "\n".join(lines)
+
+
+def overview_text(overview: SeatOverview) -> str:
+    if not overview.is_member:
+        return (
+            f"*{overview.official_name}* er ikke med i netværket endnu. Den første, der "
+            f"tilmelder sig, gør kommunen til medlem: `{COMMAND} tilmeld {overview.municipality_name}`"
+        )
+    filled = len(overview.holders)
+    return (
+        f"*{overview.official_name}* – {filled} af {len(overview.seats)} pladser besat\n"
+        + seat_lines(overview)
+    )
+
+
+def registered(seat: SeatView, overview: SeatOverview, became_member: bool) -> str:
+    first = (
+        f"\n{overview.municipality_name} er nu medlem af netværket – velkommen!"
+        if became_member
+        else ""
+    )
+    return (
+        f":white_check_mark: Du er tilmeldt {NETWORK_NAME} for *{overview.official_name}* "
+        f"på den *{seat_label(seat.kind, seat.slot, definite=True)}*.{first}"
+    )
+
+
+def registered_context() -> str:
+    return (
+        f"Se kommunens pladser med `{COMMAND} pladser`. Vil du give din plads fra dig, "
+        f"så skriv `{COMMAND} afmeld`."
+    )
+
+
+def seats_not_registered() -> str:
+    return (
+        "Du har ingen plads i netværket endnu, så jeg ved ikke, hvilken kommune du mener. "
+        f"Skriv fx `{COMMAND} pladser Aarhus` – eller tilmeld dig med `{COMMAND} tilmeld`."
+    )
+
+
+def confirm_release(seat: SeatView, overview: SeatOverview) -> str:
+    return (
+        f"Vil du afmelde dig og give din *{seat_label(seat.kind, seat.slot, definite=True)}* i "
+        f"*{overview.official_name}* fri? Historikken gemmer, at du har haft pladsen."
+    )
+
+
+RELEASE_BUTTON = "Ja, afmeld mig"
+
+
+CANCEL_BUTTON = "Nej, behold pladsen"
+
+
+def released(seat: SeatView, overview: SeatOverview) -> str:
+    return (
+        f"Du er afmeldt. Den *{seat_label(seat.kind, seat.slot, definite=True)}* i "
+        f"*{overview.official_name}* "
+        "er nu ledig."
+    )
+
+
+def release_cancelled() -> str:
+    return "Godt – du beholder din plads."
+
+
+def network_summary(summary: NetworkSummary) -> list[str]:
+    if summary.member_count == 0:
+        return [
+            f"*{summary.network_name}* har ingen medlemskommuner endnu. "
+            f"Bliv den første: `{COMMAND} tilmeld {literal('<kommune>')}`"
+        ]
+    head = (
+        f"*{summary.network_name}*\n{summary.member_count} "
+        f"{'kommune' if summary.member_count == 1 else 'kommuner'} · "
+        f"{summary.filled} af {summary.seats} pladser besat"
+    )
+    sections = [head]
+    for region in summary.regions:
+        members = ", ".join(f"{m.name} {m.filled}/{m.seats}" for m in region.members)
+        sections.append(f"*{region.name}* ({len(region.members)})\n{members}")
+    return sections
+
+
+FORM_TITLE = "Tilmeld dig netværket"  # ≤ 24 chars (Slack modal title)
+
+
+FORM_SUBMIT = "Tilmeld"
+
+
+FORM_CLOSE = "Annullér"
+
+
+FORM_INTRO = (
+    f"*{NETWORK_NAME}*\nHver kommune har én fast plads og to fleksible pladser. Vælg din kommune "
+    "og hvilken plads, du vil have."
+)
+
+
+FORM_MUNICIPALITY = "Kommune"
+
+
+FORM_MUNICIPALITY_PLACEHOLDER = "Vælg kommune"
+
+
+FORM_KIND = "Plads"
+
+
+FORM_KIND_AUTO = "Den der er ledig (fast først)"
+
+
+FORM_KIND_FIXED = "Fast plads"
+
+
+FORM_KIND_FLEXIBLE = "Fleksibel plads"
+
+
+FORM_TITLE_FIELD = "Din titel"
+
+
+FORM_TITLE_PLACEHOLDER = "fx Klimakoordinator"
+
+
+FORM_THEMES = "Dine fagområder"
+
+
+FORM_THEMES_HINT = "Bruges til at foreslå den rette kollega, når temaet skifter."
+
+
+def form_municipality_required() -> str:
+    return "Vælg en kommune."
+
+
+FORM_DONE = "Luk"
+
+
+FORM_RESULT_TITLE = "Tilmelding"  # also when the seat awaits approval
+
+
+def home_title() -> str:
+    return f"*{NETWORK_NAME}*"
+
+
+def home_not_registered() -> str:
+    return (
+        f"Du har ingen plads i netværket endnu. Skriv `{COMMAND} tilmeld` i en kanal eller her, "
+        "så får du en formular."
+    )
+
+
+def registration_pending(seat: SeatView, overview: SeatOverview, approver: str) -> str:
+    who = (
+        "en facilitator fra KL"
+        if approver == "facilitator"
+        else f"{genitive(overview.municipality_name)} kontaktperson"
+    )
+    return (
+        f":hourglass_flowing_sand: Din tilmelding til den *{seat_label(seat.kind, seat.slot, definite=True)}* i "
+        f"*{overview.official_name}* venter på godkendelse fra {who}. Pladsen er holdt til dig imens, "
+        "og du får besked, så snart den er godkendt."
+    )
