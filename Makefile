@@ -17,12 +17,22 @@ run: setup
 test: setup
 	bash tests/with_postgres.sh $(UV) run pytest
 
+## Lint: ruff (with complexity at most 15), the format check, mypy strict on bot/, and the
+## import-linter contracts that hold the layers (pyproject.toml, [tool.importlinter]).
 lint: setup
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
 	$(UV) run mypy
+	$(UV) run lint-imports
+
+## The local console as a given person, e.g. `make console USER_ID=U456 NAME="Bo Hansen"`.
+USER_ID ?= U0LOCAL
+NAME ?= Lokal bruger
+console: setup
+	$(UV) run klimanet console --as $(USER_ID) --navn "$(NAME)"
 
 ## Benchmarks (not part of the test run): they print their figures.
 bench: setup
 	bash tests/with_postgres.sh $(UV) run python -m bench.registration_burst
 	bash tests/with_postgres.sh $(UV) run python -m bench.fanout
+	$(UV) run python -m bench.reports

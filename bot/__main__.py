@@ -81,9 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     if command == "console" or (command == "run" and not settings.has_slack and not args.http):
         if command == "run":
             log.info("no SLACK_BOT_TOKEN: starting the local console instead of Slack")
-        from handlers.console import run_console
-
-        return run_console(settings, clock, args.user_id, args.navn)
+        return runtime.run_console(settings, clock, args.user_id, args.navn)
 
     if not settings.has_slack:
         print(

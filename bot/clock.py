@@ -43,3 +43,9 @@ class FixedClock:
 
     def advance(self, delta: timedelta) -> None:
         self._at += delta
+
+    def set(self, at: datetime) -> None:
+        """Jump to ``at`` (tests jump either way)."""
+        if at.tzinfo is None:
+            raise ValueError("FixedClock needs an aware datetime")
+        self._at = at

@@ -7,7 +7,7 @@ every other part of the bot receives the object it needs.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -66,105 +66,126 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], *, base_dir: Path | None = None) -> Settings:
+        """Every setting read and checked; the first one that is wrong raises ``ConfigError``."""
+
         def get(name: str) -> str | None:
             value = env.get(name, "").strip()
             return value or None
 
-        bot_token = get("SLACK_BOT_TOKEN")
-        if bot_token is not None and not bot_token.startswith("xoxb-"):
-            raise ConfigError("SLACK_BOT_TOKEN must be a bot token starting with 'xoxb-'.")
-        app_token = get("SLACK_APP_TOKEN")
-        if app_token is not None and not app_token.startswith("xapp-"):
-            raise ConfigError("SLACK_APP_TOKEN must be an app-level token starting with 'xapp-'.")
-        signing_secret = get("SLACK_SIGNING_SECRET")
-        if bot_token and not app_token and not signing_secret:
-            raise ConfigError(
-                "SLACK_SIGNING_SECRET is missing: HTTP mode needs it (or set SLACK_APP_TOKEN "
-                "for Socket Mode)."
-            )
-
-        base_url = get("SLACK_API_BASE_URL") or DEFAULT_SLACK_API_BASE_URL
-        if not re.match(r"^https?://[^\s/]+", base_url):
-            raise ConfigError(f"SLACK_API_BASE_URL is not an http(s) URL: {base_url!r}")
-        if not base_url.endswith("/"):
-            base_url += "/"
-
-        database_url = get("DATABASE_URL") or DEFAULT_DATABASE_URL
-        if not re.match(r"^(sqlite|postgres|postgresql)(\+\w+)?://", database_url):
-            raise ConfigError(
-                "DATABASE_URL must start with 'sqlite:///' or 'postgresql://' "
-                f"(got {database_url.split('://')[0]!r})."
-            )
-        database_url = _normalise_database_url(database_url, base_dir)
-
-        channel = get("KLIMANET_CHANNEL")
-        if channel is not None and not _CHANNEL_ID.match(channel):
-            raise ConfigError(
-                f"KLIMANET_CHANNEL must be a channel id like C0123ABCD (got {channel!r})."
-            )
-
-        admins_raw = get("KLIMANET_ADMINS") or ""
-        admins = frozenset(a for a in re.split(r"[,\s]+", admins_raw) if a)
-        bad = sorted(a for a in admins if not _SLACK_ID.match(a))
-        if bad:
-            raise ConfigError(
-                f"KLIMANET_ADMINS must be Slack user ids like U0123ABCD (wrong: {', '.join(bad)})."
-            )
-
-        tz_name = get("KLIMANET_TIMEZONE") or DEFAULT_TIMEZONE
-        try:
-            timezone = ZoneInfo(tz_name)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ConfigError(f"KLIMANET_TIMEZONE is not a known time zone: {tz_name!r}") from None
-
-        schedule = get("KLIMANET_SCHEDULE") or DEFAULT_SCHEDULE_SPEC
-        try:
-            parse_schedule(schedule)
-        except ValueError as err:
-            message = str(err)
-            prefix = "" if message.startswith("KLIMANET_SCHEDULE") else "KLIMANET_SCHEDULE: "
-            raise ConfigError(prefix + message) from None
-
-        catchup_raw = get("KLIMANET_CATCHUP") or "6h"
-        catchup = parse_duration(catchup_raw)
-        if catchup is None:
-            raise ConfigError(
-                f"KLIMANET_CATCHUP must be a duration like 6h, 90m or 1d (got {catchup_raw!r})."
-            )
-
-        lease_raw = get("KLIMANET_DELIVERY_LEASE") or "60s"
-        lease = parse_duration(lease_raw)
-        if lease is None or lease < timedelta(seconds=1):
-            raise ConfigError(
-                f"KLIMANET_DELIVERY_LEASE must be a duration like 60s or 2m (got {lease_raw!r})."
-            )
-
-        registration = (get("KLIMANET_REGISTRATION") or "approval").lower()
-        if registration not in ("approval", "open"):
-            raise ConfigError(
-                f"KLIMANET_REGISTRATION must be 'approval' or 'open' (got {registration!r})."
-            )
-        offer_raw = get("KLIMANET_OFFER_HOURS") or "72"
-        if not (offer_raw.isascii() and offer_raw.isdigit()) or not 1 <= int(offer_raw) <= 24 * 60:
-            raise ConfigError(
-                f"KLIMANET_OFFER_HOURS must be a whole number of hours (got {offer_raw!r})."
-            )
-
+        bot_token, app_token, signing_secret = _slack_tokens(get)
         return cls(
             slack_bot_token=bot_token,
             slack_signing_secret=signing_secret,
             slack_app_token=app_token,
-            slack_api_base_url=base_url,
-            database_url=database_url,
-            channel=channel,
-            admins=admins,
-            timezone=timezone,
-            schedule=schedule,
-            catchup=catchup,
-            delivery_lease=lease,
-            registration=registration,
-            offer_hours=int(offer_raw),
+            slack_api_base_url=_api_base_url(get),
+            database_url=_database_url(get, base_dir),
+            channel=_channel(get),
+            admins=_admins(get),
+            timezone=_timezone(get),
+            schedule=_schedule(get),
+            catchup=_duration(get, "KLIMANET_CATCHUP", "6h", "6h, 90m or 1d"),
+            delivery_lease=_duration(get, "KLIMANET_DELIVERY_LEASE", "60s", "60s or 2m"),
+            registration=_registration(get),
+            offer_hours=_offer_hours(get),
         )
+
+
+Getter = Callable[[str], str | None]
+
+
+def _slack_tokens(get: Getter) -> tuple[str | None, str | None, str | None]:
+    bot_token = get("SLACK_BOT_TOKEN")
+    if bot_token is not None and not bot_token.startswith("xoxb-"):
+        raise ConfigError("SLACK_BOT_TOKEN must be a bot token starting with 'xoxb-'.")
+    app_token = get("SLACK_APP_TOKEN")
+    if app_token is not None and not app_token.startswith("xapp-"):
+        raise ConfigError("SLACK_APP_TOKEN must be an app-level token starting with 'xapp-'.")
+    signing_secret = get("SLACK_SIGNING_SECRET")
+    if bot_token and not app_token and not signing_secret:
+        raise ConfigError(
+            "SLACK_SIGNING_SECRET is missing: HTTP mode needs it (or set SLACK_APP_TOKEN "
+            "for Socket Mode)."
+        )
+    return bot_token, app_token, signing_secret
+
+
+def _api_base_url(get: Getter) -> str:
+    base_url = get("SLACK_API_BASE_URL") or DEFAULT_SLACK_API_BASE_URL
+    if not re.match(r"^https?://[^\s/]+", base_url):
+        raise ConfigError(f"SLACK_API_BASE_URL is not an http(s) URL: {base_url!r}")
+    return base_url if base_url.endswith("/") else base_url + "/"
+
+
+def _database_url(get: Getter, base_dir: Path | None) -> str:
+    database_url = get("DATABASE_URL") or DEFAULT_DATABASE_URL
+    if not re.match(r"^(sqlite|postgres|postgresql)(\+\w+)?://", database_url):
+        raise ConfigError(
+            "DATABASE_URL must start with 'sqlite:///' or 'postgresql://' "
+            f"(got {database_url.split('://')[0]!r})."
+        )
+    return _normalise_database_url(database_url, base_dir)
+
+
+def _channel(get: Getter) -> str | None:
+    channel = get("KLIMANET_CHANNEL")
+    if channel is not None and not _CHANNEL_ID.match(channel):
+        raise ConfigError(
+            f"KLIMANET_CHANNEL must be a channel id like C0123ABCD (got {channel!r})."
+        )
+    return channel
+
+
+def _admins(get: Getter) -> frozenset[str]:
+    admins = frozenset(a for a in re.split(r"[,\s]+", get("KLIMANET_ADMINS") or "") if a)
+    bad = sorted(a for a in admins if not _SLACK_ID.match(a))
+    if bad:
+        raise ConfigError(
+            f"KLIMANET_ADMINS must be Slack user ids like U0123ABCD (wrong: {', '.join(bad)})."
+        )
+    return admins
+
+
+def _timezone(get: Getter) -> ZoneInfo:
+    tz_name = get("KLIMANET_TIMEZONE") or DEFAULT_TIMEZONE
+    try:
+        return ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"KLIMANET_TIMEZONE is not a known time zone: {tz_name!r}") from None
+
+
+def _schedule(get: Getter) -> str:
+    schedule = get("KLIMANET_SCHEDULE") or DEFAULT_SCHEDULE_SPEC
+    try:
+        parse_schedule(schedule)
+    except ValueError as err:
+        message = str(err)
+        prefix = "" if message.startswith("KLIMANET_SCHEDULE") else "KLIMANET_SCHEDULE: "
+        raise ConfigError(prefix + message) from None
+    return schedule
+
+
+def _duration(get: Getter, name: str, default: str, examples: str) -> timedelta:
+    raw = get(name) or default
+    duration = parse_duration(raw)
+    if duration is None or duration < timedelta(seconds=1):
+        raise ConfigError(f"{name} must be a duration like {examples} (got {raw!r}).")
+    return duration
+
+
+def _registration(get: Getter) -> str:
+    registration = (get("KLIMANET_REGISTRATION") or "approval").lower()
+    if registration not in ("approval", "open"):
+        raise ConfigError(
+            f"KLIMANET_REGISTRATION must be 'approval' or 'open' (got {registration!r})."
+        )
+    return registration
+
+
+def _offer_hours(get: Getter) -> int:
+    raw = get("KLIMANET_OFFER_HOURS") or "72"
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 5 or not 1 <= int(raw) <= 24 * 60:
+        raise ConfigError(f"KLIMANET_OFFER_HOURS must be a whole number of hours (got {raw!r}).")
+    return int(raw)
 
 
 def _normalise_database_url(url: str, base_dir: Path | None) -> str:

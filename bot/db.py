@@ -122,6 +122,6 @@ def database_answers(engine: Engine) -> bool:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
         return True
-    except Exception:  # noqa: BLE001 - health check: any failure means "not healthy"
+    except Exception:  # health check: any failure means "not healthy"
         log.warning("database health check failed", exc_info=True)
         return False

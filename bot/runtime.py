@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +21,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine, select
 
-from bot.clock import SystemClock
+from bot.clock import OffsetClock, SystemClock
 from bot.config import Settings
 from bot.db import (
     SessionFactory,
@@ -250,3 +251,28 @@ def socket_mode_handler(slack: SlackRuntime, app_token: str) -> OnceSocketModeHa
     from handlers.slack.socket_mode import OnceSocketModeHandler
 
     return OnceSocketModeHandler(slack.app, app_token, slack.memory, web_client=slack.client)
+
+
+def run_console(settings: Settings, clock: OffsetClock, user_id: str, name: str) -> int:
+    """The local console against the configured database, with scheduled posts printed as they
+    fire; its first user is a facilitator."""
+    from handlers.console import CONSOLE_CHANNEL, Console, ConsoleNotifier, ConsoleUser
+    from jobs.scheduler import start_scheduler
+
+    if settings.channel is None:
+        settings = replace(settings, channel=CONSOLE_CHANNEL)
+    core = build_core(settings, clock)
+    core.service.make_facilitator(user_id)
+    console = Console(core.service, ConsoleUser(user_id, name), sys.stdin, sys.stdout, clock=clock)
+    notifier = ConsoleNotifier(console.say, console.offer_buttons)
+    delivery = build_delivery(core, notifier, settings, clock)
+    console.deliver_with(delivery.drain)
+    scheduler = start_scheduler(
+        delivery.tick, core.service.replan, settings.timezone, expire=core.service.expire_offers
+    )
+    try:
+        return console.run()
+    finally:
+        scheduler.shutdown(wait=False)
+        delivery.close()
+        core.engine.dispose()

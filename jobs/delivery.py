@@ -129,7 +129,7 @@ class Delivery:
             return TickStats()
         try:
             return self._tick()
-        except Exception:  # noqa: BLE001 - the scheduler must keep ticking whatever happens
+        except Exception:  # the scheduler must keep ticking whatever happens
             log.exception("delivery tick failed")
             return TickStats()
         finally:
@@ -171,7 +171,7 @@ class Delivery:
         for row in rows:
             try:
                 self._deliver(row, stats)
-            except Exception:  # noqa: BLE001 - one bad row must not stop the others
+            except Exception:  # one bad row must not stop the others
                 log.exception("delivering outbox row %s failed unexpectedly", row.key)
                 self._failed(row, DeliveryError("internal_error"), stats)
         return stats

@@ -198,7 +198,7 @@ def test_two_workers_post_each_message_once(bot: DeliveryBot, fake: FakeSlack) -
     # Two days ahead: only the reminders are still to come, and they are due together.
     bot.say(FACILITATOR, 'møde opret 29.11.2026 10:00-12:00 fysisk "Snart"')
     workers = [bot.delivery, new_delivery(bot.core, fake, bot.settings, bot.clock)]
-    bot.clock._at = utc(2026, 11, 28, 8, 0)
+    bot.clock.set(utc(2026, 11, 28, 8, 0))
     start = threading.Barrier(2)
 
     def work(delivery: Delivery) -> None:

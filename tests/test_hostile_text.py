@@ -440,7 +440,7 @@ def fresh_bot(
             fake.add_user(user_id, name, title)
         clock = FixedClock(START)
         with running_bot(url, fake, clock, registration="approval") as bot:
-            bot.runtime.delivery._pacer.interval = 0.0  # noqa: SLF001 - no pacing in tests
+            bot.runtime.delivery._pacer.interval = 0.0
             yield Run(bot, clock)
         fake.assert_no_invalid_payloads()
 

@@ -121,7 +121,7 @@ def test_every_post_reaches_exactly_the_expected(
     try:
 
         def at(when: datetime) -> None:
-            clock._at = when  # noqa: SLF001 - tests move the fixed clock
+            clock.set(when)
             delivery.drain()
 
         def approve(actor: Actor) -> None:
@@ -382,12 +382,12 @@ def test_recipients_follow_the_state_at_send_time(
         def phase(ops: list[tuple[str, str, object]], at: datetime) -> set[str]:
             """Apply ``ops`` shortly before ``at``, then deliver what falls due at ``at``;
             return the direct-message recipients of that moment."""
-            clock._at = at - timedelta(hours=1)  # noqa: SLF001
+            clock.set(at - timedelta(hours=1))
             for op in ops:
                 apply(service, sessions, op)
             delivery.drain()
             mark = len(recorder.posts)
-            clock._at = at  # noqa: SLF001
+            clock.set(at)
             delivery.drain()
             return {r for r, _ in recorder.posts[mark:] if r.startswith("U")}
 
@@ -401,7 +401,7 @@ def test_recipients_follow_the_state_at_send_time(
         reminded = phase(after_confirm, utc(2027, 3, 14, 8, 0))
         assert reminded == expected_from_tables(sessions)
 
-        clock._at = utc(2027, 3, 14, 12, 0)  # noqa: SLF001
+        clock.set(utc(2027, 3, 14, 12, 0))
         for op in late:
             apply(service, sessions, op)
         delivery.drain()

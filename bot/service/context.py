@@ -82,7 +82,7 @@ class People:
             return None
         try:
             return self._profiles(user_id)
-        except Exception:  # noqa: BLE001 - the chat's profile is a nicety, never a blocker
+        except Exception:  # the chat's profile is a nicety, never a blocker
             log.warning("profile lookup failed for %s", user_id, exc_info=True)
             return None
 

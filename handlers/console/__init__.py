@@ -8,16 +8,15 @@ questions. Console-only commands start with a slash: ``/som U456 Bo``, ``/afslut
 from __future__ import annotations
 
 import re
-import sys
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
 from bot import texts
 from bot.clock import OffsetClock
-from bot.config import Settings, parse_duration
+from bot.config import parse_duration
 from bot.domain.errors import DomainError
 from bot.domain.registration import Actor
 from bot.models import SeatKind
@@ -163,6 +162,10 @@ class Console:
         self._clock = clock
         self._drain = drain or (lambda: None)
         self._out_lock = threading.Lock()
+
+    def deliver_with(self, drain: Callable[[], object]) -> None:
+        """Print the posts a command makes due at once (a move, a news item) right after it."""
+        self._drain = drain
 
     def say(self, text: str) -> None:
         with self._out_lock:
@@ -366,30 +369,3 @@ class Console:
                 self.say(message)
         else:
             self.show(result)
-
-
-def run_console(settings: Settings, clock: OffsetClock, user_id: str, name: str) -> int:
-    """The console against the configured database, with scheduled posts printed as they fire."""
-    from bot import runtime
-    from jobs.scheduler import start_scheduler
-
-    if settings.channel is None:
-        settings = replace(settings, channel=CONSOLE_CHANNEL)
-    core = runtime.build_core(settings, clock)
-    core.service.make_facilitator(user_id)
-    console = Console(core.service, ConsoleUser(user_id, name), sys.stdin, sys.stdout, clock=clock)
-    notifier = ConsoleNotifier(console.say, console.offer_buttons)
-    delivery = runtime.build_delivery(core, notifier, settings, clock)
-    console._drain = delivery.drain
-    scheduler = start_scheduler(
-        delivery.tick,
-        core.service.replan,
-        settings.timezone,
-        expire=core.service.expire_offers,
-    )
-    try:
-        return console.run()
-    finally:
-        scheduler.shutdown(wait=False)
-        delivery.close()
-        core.engine.dispose()

@@ -500,7 +500,7 @@ class FakeSlack:
             return _error("unknown_method")
         try:
             return handle(args)
-        except Exception as error:  # a bug in the fake or an argument shape it does not expect
+        except Exception as error:  # noqa: BLE001 - a bug in the fake, or a shape it does not expect
             # Answer instead of dropping the connection, and make the failure obvious.
             self._stats["fake_errors"] += 1
             return _error("fake_slack_error", status=500, detail=repr(error))

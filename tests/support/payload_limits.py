@@ -460,6 +460,22 @@ def message_problems(payload: Mapping[str, Any]) -> list[str]:
     return checker.problems
 
 
+def _modal_chrome(checker: _Checker, view: Mapping[str, Any], blocks: list[Any]) -> None:
+    """A modal's title, submit and close, and a submit button wherever there is input."""
+    checker.text_object(view.get("title"), "view.title", max_len=VIEW_TEXT_MAX, plain_only=True)
+    for key in ("submit", "close"):
+        checker.text_object(
+            view.get(key),
+            f"view.{key}",
+            max_len=VIEW_TEXT_MAX,
+            plain_only=True,
+            required=False,
+        )
+    has_input = any(isinstance(block, Mapping) and block.get("type") == "input" for block in blocks)
+    if has_input and view.get("submit") is None:
+        checker.fail("view.submit", "a modal with input blocks needs a submit button")
+
+
 def view_problems(view: Mapping[str, Any]) -> list[str]:
     """Problems with a modal or Home tab view (views.open/push/update/publish)."""
     checker = _Checker()
@@ -476,20 +492,7 @@ def view_problems(view: Mapping[str, Any]) -> list[str]:
         checker.block_list(blocks, "view.blocks", max_blocks=VIEW_MAX_BLOCKS)
 
     if kind == "modal":
-        checker.text_object(view.get("title"), "view.title", max_len=VIEW_TEXT_MAX, plain_only=True)
-        for key in ("submit", "close"):
-            checker.text_object(
-                view.get(key),
-                f"view.{key}",
-                max_len=VIEW_TEXT_MAX,
-                plain_only=True,
-                required=False,
-            )
-        has_input = any(
-            isinstance(block, Mapping) and block.get("type") == "input" for block in blocks or []
-        )
-        if has_input and view.get("submit") is None:
-            checker.fail("view.submit", "a modal with input blocks needs a submit button")
+        _modal_chrome(checker, view, blocks or [])
     elif kind == "home":
         for key in ("submit", "close"):
             if view.get(key) is not None:
