@@ -1,0 +1,80 @@
+"""SQLAlchemy 2.0 typed models, one module per area. The schema itself is owned by the Alembic
+migrations; every table is imported here so ``Base.metadata`` knows them all."""
+
+from __future__ import annotations
+
+from bot.models.base import (
+    Base,
+    UTCDateTime,
+)
+from bot.models.meetings import (
+    AgendaItem,
+    AgendaKind,
+    Meeting,
+    MeetingFormat,
+    MeetingStatus,
+    MeetingTold,
+    NewsPost,
+)
+from bot.models.network import (
+    Membership,
+    Municipality,
+    Network,
+    NetworkFacilitator,
+    NetworkSeatSlot,
+    NetworkTheme,
+    Person,
+)
+from bot.models.outbox import (
+    InboundSeen,
+    OutboxMessage,
+    OutboxStatus,
+)
+from bot.models.seats import (
+    Attendance,
+    AttendanceStatus,
+    OfferKind,
+    OfferStatus,
+    RequestStatus,
+    Seat,
+    SeatAction,
+    SeatEvent,
+    SeatKind,
+    SeatOffer,
+    SeatRequest,
+    SeatStatus,
+)
+
+__all__ = [
+    "UTCDateTime",
+    "Base",
+    "SeatKind",
+    "SeatAction",
+    "SeatStatus",
+    "Municipality",
+    "Network",
+    "NetworkSeatSlot",
+    "NetworkFacilitator",
+    "NetworkTheme",
+    "Person",
+    "Membership",
+    "Seat",
+    "SeatEvent",
+    "MeetingFormat",
+    "MeetingStatus",
+    "AgendaKind",
+    "Meeting",
+    "AgendaItem",
+    "NewsPost",
+    "OutboxStatus",
+    "OutboxMessage",
+    "RequestStatus",
+    "SeatRequest",
+    "OfferKind",
+    "OfferStatus",
+    "SeatOffer",
+    "AttendanceStatus",
+    "Attendance",
+    "MeetingTold",
+    "InboundSeen",
+]

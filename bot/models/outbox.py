@@ -1,0 +1,76 @@
+"""The outbox (every post that must happen) and the memory of inbound requests."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.models.base import Base, UTCDateTime
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    DEAD = "dead"  # failed for good; facilitators were told
+    MISSED = "missed"  # fell due while the bot was down longer than the catch-up window
+    CANCELLED = "cancelled"  # no longer wanted (meeting cancelled or moved, recipient left)
+
+
+class OutboxMessage(Base):
+    """One post that must happen: planned once (unique key), delivered once (lease)."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"))
+    # A channel id (C…) or a user id (U…, a direct message).
+    recipient: Mapped[str] = mapped_column(String(32))
+    # The person a direct message is for (internal id): who was told what stays answerable.
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.PENDING.value)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Where the post landed, so a later change can update it in place (chat.update).
+    message_channel: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('pending', 'sent', 'dead', 'missed', 'cancelled')", name="status"
+        ),
+        # The tick's only query when nothing is due: pending rows by due time.
+        Index("ix_outbox_status_due", "status", "due_at"),
+        Index("ix_outbox_meeting", "meeting_id"),
+    )
+
+
+class InboundSeen(Base):
+    """Inbound requests already acted on (a signature, a Socket Mode envelope, an event id), kept
+    for Slack's 5-minute window so that every replica refuses a replay."""
+
+    __tablename__ = "inbound_seen"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_inbound_seen_seen_at", "seen_at"),)
