@@ -17,8 +17,8 @@ run: setup
 test: setup
 	bash tests/with_postgres.sh $(UV) run pytest
 
-## Lint: ruff (with complexity at most 15), the format check, mypy strict on bot/, and the
-## import-linter contracts that hold the layers (pyproject.toml, [tool.importlinter]).
+## Lint: ruff (with complexity at most 15), the format check, mypy strict on bot/, handlers/
+## and jobs/, and the import-linter contracts that hold the layers ([tool.importlinter]).
 lint: setup
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .

@@ -226,28 +226,37 @@ class MeetingFormRequest:
 Outcome = Reply | RegistrationFormRequest | MeetingFormRequest
 
 
-# Field ids of the registration form, shared by the service and every adapter's form renderer.
-FIELD_MUNICIPALITY = "municipality"
-FIELD_KIND = "kind"
-FIELD_TITLE = "title"
-FIELD_THEMES = "themes"
+class RegistrationField(StrEnum):
+    """Field ids of the registration form, shared by the service and every form renderer."""
 
-FIELD_MEETING_TITLE = "meeting_title"
-FIELD_MEETING_THEMES = "meeting_themes"
-FIELD_MEETING_DATE = "meeting_date"
-FIELD_MEETING_TIME = "meeting_time"
-FIELD_MEETING_END = "meeting_end"
-FIELD_MEETING_FORMAT = "meeting_format"
-FIELD_MEETING_LOCATION = "meeting_location"
+    MUNICIPALITY = "municipality"
+    KIND = "kind"
+    TITLE = "title"
+    THEMES = "themes"
 
-# Action ids of the buttons the service puts on replies.
-ACTION_RELEASE_CONFIRM = "release_confirm"
-ACTION_RELEASE_CANCEL = "release_cancel"
-ACTION_OFFER_ACCEPT = "offer_accept"
-ACTION_OFFER_DECLINE = "offer_decline"
-ACTION_OFFER_WITHDRAW = "offer_withdraw"
-ACTION_REQUEST_APPROVE = "request_approve"
-ACTION_REQUEST_REJECT = "request_reject"
-ACTION_ATTEND_YES = "attend_yes"
-ACTION_ATTEND_NO = "attend_no"
-ACTION_PICK_SUBSTITUTE = "pick_substitute"
+
+class MeetingField(StrEnum):
+    """Field ids of the meeting form."""
+
+    TITLE = "meeting_title"
+    THEMES = "meeting_themes"
+    DATE = "meeting_date"
+    TIME = "meeting_time"
+    END = "meeting_end"
+    FORMAT = "meeting_format"
+    LOCATION = "meeting_location"
+
+
+class Action(StrEnum):
+    """Action ids of the buttons and selects the service puts on its replies."""
+
+    RELEASE_CONFIRM = "release_confirm"
+    RELEASE_CANCEL = "release_cancel"
+    OFFER_ACCEPT = "offer_accept"
+    OFFER_DECLINE = "offer_decline"
+    OFFER_WITHDRAW = "offer_withdraw"
+    REQUEST_APPROVE = "request_approve"
+    REQUEST_REJECT = "request_reject"
+    ATTEND_YES = "attend_yes"
+    ATTEND_NO = "attend_no"
+    PICK_SUBSTITUTE = "pick_substitute"

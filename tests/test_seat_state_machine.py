@@ -54,12 +54,7 @@ from bot.domain.municipalities import default_directory
 from bot.domain.registration import Actor
 from bot.models import SeatKind
 from bot.replies import (
-    ACTION_OFFER_ACCEPT,
-    ACTION_OFFER_DECLINE,
-    ACTION_OFFER_WITHDRAW,
-    ACTION_RELEASE_CONFIRM,
-    ACTION_REQUEST_APPROVE,
-    ACTION_REQUEST_REJECT,
+    Action,
     Reply,
 )
 from bot.service.klimanet import Klimanet, ServiceSettings
@@ -307,7 +302,7 @@ class SeatMachine(RuleBasedStateMachine):
         self.seen_offer_messages.update(new)
         offer_id = int(new[0].split(":")[1])
         if reply.buttons:
-            assert reply.buttons[0].action_id == ACTION_OFFER_WITHDRAW
+            assert reply.buttons[0].action_id == Action.OFFER_WITHDRAW
             assert reply.buttons[0].value == str(offer_id), (reply.buttons, offer_id)
         (row,) = self.rows(
             "SELECT o.kind, p.user_id, o.expires_at, o.status, r.recipient FROM seat_offers o "
@@ -481,7 +476,7 @@ class SeatMachine(RuleBasedStateMachine):
         note(f"{actor.user_id} {'approves' if approve else 'rejects'} request #{request}")
         before = self.snapshot()
         reply = self.click(
-            actor, ACTION_REQUEST_APPROVE if approve else ACTION_REQUEST_REJECT, str(request)
+            actor, Action.REQUEST_APPROVE if approve else Action.REQUEST_REJECT, str(request)
         )
         decided = f"er {'godkendt' if approve else 'afvist'}" in reply.text
         if not (allowed and row.status == "pending"):
@@ -632,7 +627,7 @@ class SeatMachine(RuleBasedStateMachine):
     @rule(
         offer_id=offers,
         action=st.sampled_from(
-            [ACTION_OFFER_ACCEPT, ACTION_OFFER_ACCEPT, ACTION_OFFER_DECLINE, ACTION_OFFER_WITHDRAW]
+            [Action.OFFER_ACCEPT, Action.OFFER_ACCEPT, Action.OFFER_DECLINE, Action.OFFER_WITHDRAW]
         ),
         clicker=st.sampled_from(["entitled", "entitled", "target", "offerer", "someone"]),
         someone=person,
@@ -652,7 +647,7 @@ class SeatMachine(RuleBasedStateMachine):
     @rule(
         pick=st.integers(min_value=0, max_value=5),
         action=st.sampled_from(
-            [ACTION_OFFER_ACCEPT] * 3 + [ACTION_OFFER_DECLINE, ACTION_OFFER_WITHDRAW]
+            [Action.OFFER_ACCEPT] * 3 + [Action.OFFER_DECLINE, Action.OFFER_WITHDRAW]
         ),
     )
     def answer_open_offer(self, pick: int, action: str) -> None:
@@ -663,12 +658,12 @@ class SeatMachine(RuleBasedStateMachine):
     def _decide_offer(self, offer_id: int, action: str, clicker: str, someone: int) -> None:
         offer = self.model.offers[offer_id]
         if clicker == "entitled":
-            clicker = "offerer" if action == ACTION_OFFER_WITHDRAW else "target"
+            clicker = "offerer" if action == Action.OFFER_WITHDRAW else "target"
         user_id = {"target": offer.target, "offerer": offer.offerer}.get(
             clicker, PEOPLE[someone].user_id
         )
         actor = next(p for p in PEOPLE if p.user_id == user_id)
-        entitled = user_id == (offer.offerer if action == ACTION_OFFER_WITHDRAW else offer.target)
+        entitled = user_id == (offer.offerer if action == Action.OFFER_WITHDRAW else offer.target)
         was_pending = self.offer_db_status(offer_id) == "pending"
         known_closed = offer_id in self.model.closed
         note(f"{user_id} clicks {action} on {offer.kind} offer #{offer_id}")
@@ -677,9 +672,9 @@ class SeatMachine(RuleBasedStateMachine):
         reply = self.click(actor, action, str(offer_id))
         body = reply.sections[0]
         success = {
-            ACTION_OFFER_ACCEPT: "Du har nu den" in body or "Du er vikar på" in body,
-            ACTION_OFFER_DECLINE: "Du har afvist tilbuddet" in body,
-            ACTION_OFFER_WITHDRAW: body.startswith("Tilbuddet til") and "trukket tilbage" in body,
+            Action.OFFER_ACCEPT: "Du har nu den" in body or "Du er vikar på" in body,
+            Action.OFFER_DECLINE: "Du har afvist tilbuddet" in body,
+            Action.OFFER_WITHDRAW: body.startswith("Tilbuddet til") and "trukket tilbage" in body,
         }[action]
         if not success:
             self.assert_unchanged(before, reply, settled_offer=offer_id)
@@ -687,7 +682,7 @@ class SeatMachine(RuleBasedStateMachine):
         assert entitled, f"{user_id} decided an offer that was not theirs: {body!r}"
         assert was_pending and not known_closed, f"a closed offer was decided again: {body!r}"
         self.model.closed.add(offer_id)
-        if action != ACTION_OFFER_ACCEPT:
+        if action != Action.OFFER_ACCEPT:
             return
         m = self.model
         named = label_key(body, municipality_in(body))
@@ -730,11 +725,11 @@ class SeatMachine(RuleBasedStateMachine):
     @rule(
         action=st.sampled_from(
             [
-                ACTION_OFFER_ACCEPT,
-                ACTION_OFFER_DECLINE,
-                ACTION_OFFER_WITHDRAW,
-                ACTION_REQUEST_APPROVE,
-                ACTION_REQUEST_REJECT,
+                Action.OFFER_ACCEPT,
+                Action.OFFER_DECLINE,
+                Action.OFFER_WITHDRAW,
+                Action.REQUEST_APPROVE,
+                Action.REQUEST_REJECT,
             ]
         ),
         value=st.sampled_from(["0", "9999", "abc", ""]),
@@ -775,7 +770,7 @@ class SeatMachine(RuleBasedStateMachine):
         if own is None:
             assert not ask.buttons, ask
             return
-        (confirm,) = [b for b in ask.buttons if b.action_id == ACTION_RELEASE_CONFIRM]
+        (confirm,) = [b for b in ask.buttons if b.action_id == Action.RELEASE_CONFIRM]
         reply = self.click(actor, confirm.action_id, confirm.value)
         assert reply.sections[0].startswith("Du er afmeldt"), reply.text
         assert label_key(reply.sections[0], own[0]) == own, (reply.text, own)

@@ -17,9 +17,9 @@ from bot.domain.themes import network_themes
 from bot.models import Meeting, Network, NetworkTheme, Person
 from bot.posts.render import announce_dm_reply
 from bot.replies import (
-    FIELD_THEMES,
     FormErrors,
     MeetingFormRequest,
+    RegistrationField,
     RegistrationFormRequest,
     Reply,
     as_written,
@@ -72,7 +72,7 @@ def test_the_forms_offer_exactly_the_list(klimanet: Klimanet) -> None:
     form = klimanet.command(ANNA, "tilmeld")
     assert isinstance(form, RegistrationFormRequest) and form.theme_options == THEMES
     view = registration_modal(klimanet.directory, form, {}).to_dict()
-    [themes] = [b for b in view["blocks"] if b.get("block_id") == FIELD_THEMES]
+    [themes] = [b for b in view["blocks"] if b.get("block_id") == RegistrationField.THEMES]
     assert [o["value"] for o in themes["element"]["options"]] == list(THEMES)
 
     create = klimanet.command(FACILITATOR, "møde opret")
@@ -95,12 +95,12 @@ def test_a_forged_theme_is_refused_and_a_known_one_saved_as_the_list_spells_it(
     )
     assert isinstance(forged, FormErrors)
     assert forged.errors == {
-        FIELD_THEMES: f"'{FORGED}' er ikke et af netværkets fagområder. "
+        RegistrationField.THEMES: f"'{FORGED}' er ikke et af netværkets fagområder. "
         "Vælg fagområderne fra listen."
     }
     too_long = klimanet.submit_registration_form(ANNA, RegistrationForm(751, None, "", ["x" * 999]))
     assert isinstance(too_long, FormErrors)
-    assert too_long.errors[FIELD_THEMES].startswith(f"'{'x' * 60}…' er ikke et af")
+    assert too_long.errors[RegistrationField.THEMES].startswith(f"'{'x' * 60}…' er ikke et af")
     done = klimanet.submit_registration_form(
         ANNA, RegistrationForm(751, None, "Klimachef", ["affald", " Klimaplaner ", "AFFALD"])
     )

@@ -17,11 +17,11 @@ from bot.domain.registration import Holder
 from bot.domain.seats.history import HistoryLine
 from bot.models import SeatKind
 from bot.replies import (
-    FIELD_THEMES,
     USER_END,
     USER_START,
     Button,
     FormErrors,
+    RegistrationField,
     Reply,
     UserPick,
     as_written,
@@ -80,8 +80,8 @@ def test_reply_text_is_as_written_and_form_errors_are_plain() -> None:
     reply = Reply((f"Hej {user_text(HOSTILE)}",), context=user_text("&"))
     assert reply.text == f"Hej {HOSTILE}\n\n&"
     assert USER_START in reply.marked_text
-    errors = FormErrors({FIELD_THEMES: f"'{user_text('<x>')}' nej"})
-    assert errors.errors == {FIELD_THEMES: "'<x>' nej"}
+    errors = FormErrors({RegistrationField.THEMES: f"'{user_text('<x>')}' nej"})
+    assert errors.errors == {RegistrationField.THEMES: "'<x>' nej"}
 
 
 def test_texts_mark_what_members_and_profiles_supplied() -> None:

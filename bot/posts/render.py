@@ -36,9 +36,7 @@ from bot.posts.outbox import Claimed, sent_message
 from bot.posts.render_consent import CONSENT_RENDERERS
 from bot.posts.rendering import RenderContext, Rendered
 from bot.replies import (
-    ACTION_ATTEND_NO,
-    ACTION_ATTEND_YES,
-    ACTION_PICK_SUBSTITUTE,
+    Action,
     Button,
     Posted,
     Reply,
@@ -128,8 +126,8 @@ def _confirm_dm(post: _MeetingPost) -> Rendered | None:
         expected.municipality,
     )
     buttons = (
-        Button(texts.YES_BUTTON, ACTION_ATTEND_YES, str(meeting.id), "primary"),
-        Button(texts.NO_BUTTON, ACTION_ATTEND_NO, str(meeting.id)),
+        Button(texts.YES_BUTTON, Action.ATTEND_YES, str(meeting.id), "primary"),
+        Button(texts.NO_BUTTON, Action.ATTEND_NO, str(meeting.id)),
     )
     return Rendered(Reply(tuple(sections), buttons=buttons))
 
@@ -287,7 +285,7 @@ def announce_dm_reply(
         picks.append(
             UserPick(
                 label,
-                ACTION_PICK_SUBSTITUTE,
+                Action.PICK_SUBSTITUTE,
                 f"pick:{meeting.id}:{seat.slot}",
                 texts.PICK_PLACEHOLDER,
             )

@@ -23,10 +23,7 @@ from bot.posts.kinds import PostKind
 from bot.posts.outbox import Claimed
 from bot.posts.rendering import RenderContext, Rendered
 from bot.replies import (
-    ACTION_OFFER_ACCEPT,
-    ACTION_OFFER_DECLINE,
-    ACTION_REQUEST_APPROVE,
-    ACTION_REQUEST_REJECT,
+    Action,
     Button,
     Reply,
 )
@@ -75,8 +72,8 @@ def _offer_request(session: Session, row: Claimed, ctx: RenderContext) -> Render
     buttons: tuple[Button, ...] = ()
     if offer.status == OfferStatus.PENDING.value:
         buttons = (
-            Button(texts.ACCEPT_BUTTON, ACTION_OFFER_ACCEPT, str(offer.id), "primary"),
-            Button(texts.DECLINE_BUTTON, ACTION_OFFER_DECLINE, str(offer.id)),
+            Button(texts.ACCEPT_BUTTON, Action.OFFER_ACCEPT, str(offer.id), "primary"),
+            Button(texts.DECLINE_BUTTON, Action.OFFER_DECLINE, str(offer.id)),
         )
     return _message(sections, buttons)
 
@@ -119,8 +116,8 @@ def _approval(session: Session, row: Claimed, ctx: RenderContext) -> Rendered | 
     buttons: tuple[Button, ...] = ()
     if request.status == RequestStatus.PENDING.value:
         buttons = (
-            Button(texts.APPROVE_BUTTON, ACTION_REQUEST_APPROVE, str(request.id), "primary"),
-            Button(texts.REJECT_BUTTON, ACTION_REQUEST_REJECT, str(request.id), "danger"),
+            Button(texts.APPROVE_BUTTON, Action.REQUEST_APPROVE, str(request.id), "primary"),
+            Button(texts.REJECT_BUTTON, Action.REQUEST_REJECT, str(request.id), "danger"),
         )
     return _message(sections, buttons)
 

@@ -5,7 +5,7 @@ outbox row rendered from the current state, so an answer elsewhere (or an expiry
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,8 +19,7 @@ from bot.domain.seats.common import SeatRef, held_seat, seat_of
 from bot.domain.seats.history import record
 from bot.models import Meeting, Network, OfferStatus, Person, Seat, SeatAction, SeatKind, SeatOffer
 from bot.posts import notices
-from bot.replies import ACTION_OFFER_WITHDRAW as WITHDRAW
-from bot.replies import Button, Reply, Result, ResultKind
+from bot.replies import Action, Button, Reply, Result, ResultKind
 from bot.service.approvals import Approvals
 from bot.service.context import Context
 from bot.service.parsing import Mention, ascii_number, mentions, seat_spec, tokens
@@ -147,7 +146,7 @@ class Consent:
         )
         return Reply(
             (text,),
-            buttons=(Button(texts.WITHDRAW_BUTTON, WITHDRAW, str(offer.id)),),
+            buttons=(Button(texts.WITHDRAW_BUTTON, Action.OFFER_WITHDRAW, str(offer.id)),),
             result=Result(ResultKind.OFFER_SENT, ids={"offer": offer.id}),
         )
 
@@ -188,11 +187,10 @@ class Consent:
         return self._answer(offer_id, work)
 
     def decline(self, actor: Actor, offer_id: int) -> Reply:
+        """Afvis, by the person the offer is for: the message turns into the answer."""
+
         def work(session: Session, network: Network) -> Reply:
-            now = self._ctx.now()
-            me = self._ctx.people.me(session, actor)
-            outcome = answers.decline(session, network, offer_id, me, now)
-            notices.offer_decided(session, outcome.offer, now)
+            outcome = self._close(session, network, actor, offer_id, answers.decline)
             return Reply(
                 (texts.offer_declined_by_you(outcome.offerer.name),),
                 replace_original=True,
@@ -202,17 +200,29 @@ class Consent:
         return self._answer(offer_id, work)
 
     def withdraw(self, actor: Actor, offer_id: int) -> Reply:
+        """Træk tilbage, by the one who made the offer."""
+
         def work(session: Session, network: Network) -> Reply:
-            now = self._ctx.now()
-            me = self._ctx.people.me(session, actor)
-            outcome = answers.withdraw(session, network, offer_id, me, now)
-            notices.offer_decided(session, outcome.offer, now)
+            outcome = self._close(session, network, actor, offer_id, answers.withdraw)
             return Reply(
                 (texts.offer_withdrawn_by_you(outcome.target.name),),
                 result=Result(ResultKind.OFFER_WITHDRAWN, ids={"offer": offer_id}),
             )
 
         return self._answer(offer_id, work)
+
+    def _close(
+        self,
+        session: Session,
+        network: Network,
+        actor: Actor,
+        offer_id: int,
+        close: Callable[[Session, Network, int, Person, datetime], answers.OfferOutcome],
+    ) -> answers.OfferOutcome:
+        now = self._ctx.now()
+        outcome = close(session, network, offer_id, self._ctx.people.me(session, actor), now)
+        notices.offer_decided(session, outcome.offer, now)
+        return outcome
 
     def withdraw_mine(self, actor: Actor, args: str) -> Reply:
         """``fortryd``: withdraw every open offer of mine."""

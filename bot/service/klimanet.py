@@ -22,16 +22,7 @@ from bot.ports import Clock, ProfileLookup
 from bot.posts import planner
 from bot.posts.outbox import next_due
 from bot.replies import (
-    ACTION_ATTEND_NO,
-    ACTION_ATTEND_YES,
-    ACTION_OFFER_ACCEPT,
-    ACTION_OFFER_DECLINE,
-    ACTION_OFFER_WITHDRAW,
-    ACTION_PICK_SUBSTITUTE,
-    ACTION_RELEASE_CANCEL,
-    ACTION_RELEASE_CONFIRM,
-    ACTION_REQUEST_APPROVE,
-    ACTION_REQUEST_REJECT,
+    Action,
     FormErrors,
     Outcome,
     Reply,
@@ -107,16 +98,16 @@ class Klimanet:
             "hjaelp": _help,
         }
         self._clicks: dict[str, Click] = {
-            ACTION_RELEASE_CONFIRM: lambda actor, _, __: self.registration.confirm_release(actor),
-            ACTION_RELEASE_CANCEL: lambda _, __, ___: self.registration.keep_seat(),
-            ACTION_OFFER_ACCEPT: _by_id(self.consent.accept),
-            ACTION_OFFER_DECLINE: _by_id(self.consent.decline),
-            ACTION_OFFER_WITHDRAW: _by_id(self.consent.withdraw),
-            ACTION_REQUEST_APPROVE: _by_id(lambda a, i: approvals.decide(a, True, i)),
-            ACTION_REQUEST_REJECT: _by_id(lambda a, i: approvals.decide(a, False, i)),
-            ACTION_ATTEND_YES: _by_id(lambda a, i: self.attendance.still_coming(a, True, i)),
-            ACTION_ATTEND_NO: _by_id(lambda a, i: self.attendance.still_coming(a, False, i)),
-            ACTION_PICK_SUBSTITUTE: self.consent.pick_substitute,
+            Action.RELEASE_CONFIRM: lambda actor, _, __: self.registration.confirm_release(actor),
+            Action.RELEASE_CANCEL: lambda _, __, ___: self.registration.keep_seat(),
+            Action.OFFER_ACCEPT: _by_id(self.consent.accept),
+            Action.OFFER_DECLINE: _by_id(self.consent.decline),
+            Action.OFFER_WITHDRAW: _by_id(self.consent.withdraw),
+            Action.REQUEST_APPROVE: _by_id(lambda a, i: approvals.decide(a, True, i)),
+            Action.REQUEST_REJECT: _by_id(lambda a, i: approvals.decide(a, False, i)),
+            Action.ATTEND_YES: _by_id(lambda a, i: self.attendance.still_coming(a, True, i)),
+            Action.ATTEND_NO: _by_id(lambda a, i: self.attendance.still_coming(a, False, i)),
+            Action.PICK_SUBSTITUTE: self.consent.pick_substitute,
         }
 
     @property

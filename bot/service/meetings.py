@@ -26,10 +26,8 @@ from bot.posts import planner
 from bot.posts.calendar import ics_attachment
 from bot.posts.kinds import PostKind
 from bot.replies import (
-    FIELD_MEETING_DATE,
-    FIELD_MEETING_TIME,
-    FIELD_MEETING_TITLE,
     FormErrors,
+    MeetingField,
     MeetingFormRequest,
     Outcome,
     Reply,
@@ -43,11 +41,11 @@ DEFAULT_LENGTH = timedelta(hours=2)
 
 # Which field of the meeting form an error belongs next to (the date field otherwise).
 _FORM_FIELD_OF_ERROR = {
-    ErrorKind.TITLE_MISSING: FIELD_MEETING_TITLE,
-    ErrorKind.TEXT_TOO_LONG: FIELD_MEETING_TITLE,
-    ErrorKind.TIME_INVALID: FIELD_MEETING_TIME,
-    ErrorKind.TIME_MISSING: FIELD_MEETING_TIME,
-    ErrorKind.TIME_RANGE_INVALID: FIELD_MEETING_TIME,
+    ErrorKind.TITLE_MISSING: MeetingField.TITLE,
+    ErrorKind.TEXT_TOO_LONG: MeetingField.TITLE,
+    ErrorKind.TIME_INVALID: MeetingField.TIME,
+    ErrorKind.TIME_MISSING: MeetingField.TIME,
+    ErrorKind.TIME_RANGE_INVALID: MeetingField.TIME,
 }
 
 
@@ -211,7 +209,7 @@ class Meetings:
         try:
             draft = self._draft_from_form(form)
         except DomainError as err:
-            field = _FORM_FIELD_OF_ERROR.get(err.kind, FIELD_MEETING_DATE)
+            field = _FORM_FIELD_OF_ERROR.get(err.kind, MeetingField.DATE)
             return FormErrors({field: texts.plain(texts.error(err))})
         try:
             self._ctx.run(lambda s, n: require_facilitator(s, n, actor.user_id))
@@ -219,7 +217,7 @@ class Meetings:
                 return self._create(actor, draft)
             return self._edit(actor, number, draft)
         except DomainError as err:
-            return FormErrors({FIELD_MEETING_TITLE: texts.plain(texts.error(err))})
+            return FormErrors({MeetingField.TITLE: texts.plain(texts.error(err))})
 
     def _draft_from_form(self, form: MeetingForm) -> meeting_domain.MeetingDraft:
         day = parse_date(form.date, today=self._ctx.today())

@@ -15,15 +15,11 @@ from bot.domain.seats.common import seat_changed_hands
 from bot.domain.themes import network_themes
 from bot.models import Network, Seat, SeatKind
 from bot.replies import (
-    ACTION_RELEASE_CANCEL,
-    ACTION_RELEASE_CONFIRM,
-    FIELD_KIND,
-    FIELD_MUNICIPALITY,
-    FIELD_THEMES,
-    FIELD_TITLE,
+    Action,
     Button,
     FormErrors,
     Outcome,
+    RegistrationField,
     RegistrationFormRequest,
     Reply,
     Result,
@@ -46,17 +42,21 @@ class RegistrationForm:
 
 # Which form field a domain error belongs next to (the municipality field otherwise).
 _FORM_FIELD_OF_ERROR = {
-    ErrorKind.FIXED_SEAT_TAKEN: FIELD_KIND,
-    ErrorKind.FLEXIBLE_SEATS_TAKEN: FIELD_KIND,
-    ErrorKind.SEAT_KIND_UNKNOWN: FIELD_KIND,
-    ErrorKind.THEME_UNKNOWN: FIELD_THEMES,
+    ErrorKind.FIXED_SEAT_TAKEN: RegistrationField.KIND,
+    ErrorKind.FLEXIBLE_SEATS_TAKEN: RegistrationField.KIND,
+    ErrorKind.SEAT_KIND_UNKNOWN: RegistrationField.KIND,
+    ErrorKind.THEME_UNKNOWN: RegistrationField.THEMES,
 }
 
 
 def _form_field(err: DomainError) -> str:
     if err.kind is ErrorKind.TEXT_TOO_LONG:
-        return FIELD_TITLE if err.params.get("field") == "titel" else FIELD_THEMES
-    return _FORM_FIELD_OF_ERROR.get(err.kind, FIELD_MUNICIPALITY)
+        return (
+            RegistrationField.TITLE
+            if err.params.get("field") == "titel"
+            else RegistrationField.THEMES
+        )
+    return _FORM_FIELD_OF_ERROR.get(err.kind, RegistrationField.MUNICIPALITY)
 
 
 class Registration:
@@ -127,7 +127,7 @@ class Registration:
         """The form's answer: the confirmation, or errors to show next to the fields."""
         code = form.municipality_code
         if code is None or self._ctx.directory.get(code) is None:
-            return FormErrors({FIELD_MUNICIPALITY: texts.form_municipality_required()})
+            return FormErrors({RegistrationField.MUNICIPALITY: texts.form_municipality_required()})
         try:
             return self.register(actor, form)
         except DomainError as err:
@@ -163,8 +163,8 @@ class Registration:
         return Reply(
             (texts.confirm_release(_own_seat(mine, actor), mine),),
             buttons=(
-                Button(texts.RELEASE_BUTTON, ACTION_RELEASE_CONFIRM, "release", "danger"),
-                Button(texts.CANCEL_BUTTON, ACTION_RELEASE_CANCEL, "keep"),
+                Button(texts.RELEASE_BUTTON, Action.RELEASE_CONFIRM, "release", "danger"),
+                Button(texts.CANCEL_BUTTON, Action.RELEASE_CANCEL, "keep"),
             ),
             result=Result(ResultKind.RELEASE_ASKED),
         )

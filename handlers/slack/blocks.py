@@ -37,18 +37,9 @@ from bot import texts
 from bot.domain.municipalities import MunicipalityDirectory
 from bot.models import MeetingFormat, SeatKind
 from bot.replies import (
-    FIELD_KIND,
-    FIELD_MEETING_DATE,
-    FIELD_MEETING_END,
-    FIELD_MEETING_FORMAT,
-    FIELD_MEETING_LOCATION,
-    FIELD_MEETING_THEMES,
-    FIELD_MEETING_TIME,
-    FIELD_MEETING_TITLE,
-    FIELD_MUNICIPALITY,
-    FIELD_THEMES,
-    FIELD_TITLE,
+    MeetingField,
     MeetingFormRequest,
+    RegistrationField,
     RegistrationFormRequest,
     Reply,
     as_written,
@@ -240,7 +231,7 @@ def registration_modal(
         blocks=[
             SectionBlock(text=MarkdownTextObject(text=texts.FORM_INTRO)),
             InputBlock(
-                block_id=FIELD_MUNICIPALITY,
+                block_id=RegistrationField.MUNICIPALITY,
                 label=texts.FORM_MUNICIPALITY,
                 element=StaticSelectElement(
                     action_id=VALUE_ACTION,
@@ -250,14 +241,14 @@ def registration_modal(
                 ),
             ),
             InputBlock(
-                block_id=FIELD_KIND,
+                block_id=RegistrationField.KIND,
                 label=texts.FORM_KIND,
                 element=RadioButtonsElement(
                     action_id=VALUE_ACTION, options=kinds, initial_option=initial_kind
                 ),
             ),
             InputBlock(
-                block_id=FIELD_TITLE,
+                block_id=RegistrationField.TITLE,
                 label=texts.FORM_TITLE_FIELD,
                 optional=True,
                 element=PlainTextInputElement(
@@ -268,7 +259,7 @@ def registration_modal(
                 ),
             ),
             *_themes_input(
-                FIELD_THEMES,
+                RegistrationField.THEMES,
                 texts.FORM_THEMES,
                 texts.FORM_THEMES_HINT,
                 request.theme_options,
@@ -328,7 +319,7 @@ def meeting_modal(request: MeetingFormRequest) -> View:
         private_metadata=json.dumps({"number": request.number}),
         blocks=[
             InputBlock(
-                block_id=FIELD_MEETING_TITLE,
+                block_id=MeetingField.TITLE,
                 label=texts.MEETING_FORM_TITLE_FIELD,
                 element=PlainTextInputElement(
                     action_id=VALUE_ACTION,
@@ -338,14 +329,14 @@ def meeting_modal(request: MeetingFormRequest) -> View:
                 ),
             ),
             *_themes_input(
-                FIELD_MEETING_THEMES,
+                MeetingField.THEMES,
                 texts.MEETING_FORM_THEMES,
                 None,
                 request.theme_options,
                 request.themes,
             ),
             InputBlock(
-                block_id=FIELD_MEETING_DATE,
+                block_id=MeetingField.DATE,
                 label=texts.MEETING_FORM_DATE,
                 element=DatePickerElement(
                     action_id=VALUE_ACTION,
@@ -353,21 +344,21 @@ def meeting_modal(request: MeetingFormRequest) -> View:
                 ),
             ),
             InputBlock(
-                block_id=FIELD_MEETING_TIME,
+                block_id=MeetingField.TIME,
                 label=texts.MEETING_FORM_START,
                 element=TimePickerElement(
                     action_id=VALUE_ACTION, initial_time=request.start or "10:00"
                 ),
             ),
             InputBlock(
-                block_id=FIELD_MEETING_END,
+                block_id=MeetingField.END,
                 label=texts.MEETING_FORM_END,
                 element=TimePickerElement(
                     action_id=VALUE_ACTION, initial_time=request.end or "12:00"
                 ),
             ),
             InputBlock(
-                block_id=FIELD_MEETING_FORMAT,
+                block_id=MeetingField.FORMAT,
                 label=texts.MEETING_FORM_FORMAT,
                 element=RadioButtonsElement(
                     action_id=VALUE_ACTION,
@@ -378,7 +369,7 @@ def meeting_modal(request: MeetingFormRequest) -> View:
                 ),
             ),
             InputBlock(
-                block_id=FIELD_MEETING_LOCATION,
+                block_id=MeetingField.LOCATION,
                 label=texts.MEETING_FORM_LOCATION,
                 optional=True,
                 element=PlainTextInputElement(

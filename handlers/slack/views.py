@@ -3,6 +3,7 @@ comes before ``ack()``; it is one short transaction, far inside Slack's 3 second
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -10,18 +11,10 @@ from slack_bolt import Ack, App
 from bot import texts
 from bot.models import SeatKind
 from bot.replies import (
-    FIELD_KIND,
-    FIELD_MEETING_DATE,
-    FIELD_MEETING_END,
-    FIELD_MEETING_FORMAT,
-    FIELD_MEETING_LOCATION,
-    FIELD_MEETING_THEMES,
-    FIELD_MEETING_TIME,
-    FIELD_MEETING_TITLE,
-    FIELD_MUNICIPALITY,
-    FIELD_THEMES,
-    FIELD_TITLE,
     FormErrors,
+    MeetingField,
+    RegistrationField,
+    Reply,
 )
 from bot.service.klimanet import Klimanet, MeetingForm, RegistrationForm
 from handlers.slack.blocks import CALLBACK_MEETING, CALLBACK_REGISTER, form_values, result_modal
@@ -33,68 +26,77 @@ SEAT_KINDS = {kind.value for kind in SeatKind}
 
 def registration_form(view: dict[str, Any]) -> RegistrationForm:
     values = form_values(view)
-    code = values.get(FIELD_MUNICIPALITY)
-    kind = values.get(FIELD_KIND)
+    code = values.get(RegistrationField.MUNICIPALITY)
+    kind = values.get(RegistrationField.KIND)
     return RegistrationForm(
         # Codes have three digits; a long digit string is no code (and int() would refuse it).
         municipality_code=int(code)
         if code and str(code).isascii() and str(code).isdigit() and len(str(code)) <= 4
         else None,
         kind=SeatKind(kind) if kind in SEAT_KINDS else None,  # anything else: "what is free"
-        title=values.get(FIELD_TITLE) or "",
-        themes=tuple(t for t in values.get(FIELD_THEMES) or [] if t),
+        title=values.get(RegistrationField.TITLE) or "",
+        themes=tuple(t for t in values.get(RegistrationField.THEMES) or [] if t),
     )
 
 
 def meeting_form(view: dict[str, Any]) -> MeetingForm:
     values = form_values(view)
     return MeetingForm(
-        title=values.get(FIELD_MEETING_TITLE) or "",
-        date=values.get(FIELD_MEETING_DATE) or "",
-        start=values.get(FIELD_MEETING_TIME) or "",
-        end=values.get(FIELD_MEETING_END) or "",
-        format=values.get(FIELD_MEETING_FORMAT) or "",
-        location=values.get(FIELD_MEETING_LOCATION) or "",
-        themes=tuple(t for t in values.get(FIELD_MEETING_THEMES) or [] if t),
+        title=values.get(MeetingField.TITLE) or "",
+        date=values.get(MeetingField.DATE) or "",
+        start=values.get(MeetingField.TIME) or "",
+        end=values.get(MeetingField.END) or "",
+        format=values.get(MeetingField.FORMAT) or "",
+        location=values.get(MeetingField.LOCATION) or "",
+        themes=tuple(t for t in values.get(MeetingField.THEMES) or [] if t),
     )
+
+
+def answer_form(
+    ack: Ack,
+    submit: Callable[[], Reply | FormErrors],
+    *,
+    where: str,
+    error_field: str,
+    done_title: str,
+) -> None:
+    """Slack wants the form's answer in the ack: errors next to the fields, or the result."""
+    try:
+        result = submit()
+    except Exception as error:  # noqa: BLE001 - show the reference in the modal, not a crash
+        reference = log_failure(error, where)
+        ack(response_action="errors", errors={error_field: texts.internal_error(reference)})
+        return
+    if isinstance(result, FormErrors):
+        ack(response_action="errors", errors=result.errors)
+    else:
+        ack(response_action="update", view=result_modal(done_title, result))
 
 
 def register(app: App, service: Klimanet) -> None:
     @app.view(CALLBACK_REGISTER)
     def submit_registration(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        try:
-            result = service.submit_registration_form(
+        answer_form(
+            ack,
+            lambda: service.submit_registration_form(
                 actor_from_body(body), registration_form(view)
-            )
-        except Exception as error:  # noqa: BLE001 - show the reference in the modal, not a crash
-            reference = log_failure(error, "registration form")
-            ack(
-                response_action="errors",
-                errors={FIELD_MUNICIPALITY: texts.internal_error(reference)},
-            )
-            return
-        if isinstance(result, FormErrors):
-            ack(response_action="errors", errors=result.errors)
-        else:
-            ack(response_action="update", view=result_modal(texts.FORM_RESULT_TITLE, result))
+            ),
+            where="registration form",
+            error_field=RegistrationField.MUNICIPALITY,
+            done_title=texts.FORM_RESULT_TITLE,
+        )
 
     @app.view(CALLBACK_MEETING)
     def submit_meeting(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         number = metadata_of(view).get("number")
-        try:
-            result = service.submit_meeting_form(
+        answer_form(
+            ack,
+            lambda: service.submit_meeting_form(
                 actor_from_body(body),
                 number if isinstance(number, int) and not isinstance(number, bool) else None,
                 meeting_form(view),
-            )
-        except Exception as error:  # noqa: BLE001 - show the reference in the modal, not a crash
-            reference = log_failure(error, "meeting form")
-            ack(
-                response_action="errors",
-                errors={FIELD_MEETING_TITLE: texts.internal_error(reference)},
-            )
-            return
-        if isinstance(result, FormErrors):
-            ack(response_action="errors", errors=result.errors)
-        else:
-            ack(response_action="update", view=result_modal(texts.MEETING_FORM_DONE_TITLE, result))
+            ),
+            where="meeting form",
+            error_field=MeetingField.TITLE,
+            done_title=texts.MEETING_FORM_DONE_TITLE,
+        )

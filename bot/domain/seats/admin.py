@@ -11,11 +11,11 @@ from bot.domain.errors import DomainError, ErrorKind
 from bot.domain.seats.common import (
     SeatRef,
     ensure_not_substitute,
+    ensure_seatless,
     holder_of,
     municipality_of,
     seat_at,
     seat_changed_hands,
-    seat_of,
 )
 from bot.domain.seats.history import record
 from bot.models import (
@@ -58,13 +58,7 @@ def admin_set_seat(
         return seat, previous
     if target is not None:
         ensure_not_substitute(session, target, now)
-        has = seat_of(session, network, target)
-        if has is not None:
-            raise DomainError(
-                ErrorKind.TARGET_HAS_SEAT,
-                name=target.name,
-                municipality=municipality_of(session, has.municipality_code).name,
-            )
+        ensure_seatless(session, network, target)
     session.execute(
         update(SeatRequest)
         .where(SeatRequest.seat_id == seat.id, SeatRequest.status == RequestStatus.PENDING.value)

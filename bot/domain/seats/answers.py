@@ -249,39 +249,40 @@ def _apply_substitute(session: Session, network: Network, o: OfferOutcome, now: 
 def decline(
     session: Session, network: Network, offer_id: int, actor: Person, now: datetime
 ) -> OfferOutcome:
-    offer = get_offer(session, network, offer_id)
-    if offer.to_person_id != actor.id:
-        raise DomainError(ErrorKind.OFFER_NOT_YOURS)
-    _close(session, offer, OfferStatus.DECLINED, now)
-    outcome = _outcome(session, offer)
-    record(
-        session,
-        outcome.seat,
-        SeatAction.DECLINED,
-        now,
-        person=actor,
-        actor=actor,
-        offer_id=offer.id,
-    )
-    return outcome
+    """The person the offer is for says no."""
+    return _close_by(session, network, offer_id, actor, now, OfferStatus.DECLINED)
 
 
 def withdraw(
     session: Session, network: Network, offer_id: int, actor: Person, now: datetime
 ) -> OfferOutcome:
+    """The one who made the offer takes it back."""
+    return _close_by(session, network, offer_id, actor, now, OfferStatus.WITHDRAWN)
+
+
+# Who may close an offer how (the column naming them), and what the history records.
+_CLOSINGS = {
+    OfferStatus.DECLINED: ("to_person_id", SeatAction.DECLINED),
+    OfferStatus.WITHDRAWN: ("from_person_id", SeatAction.WITHDRAWN),
+}
+
+
+def _close_by(
+    session: Session,
+    network: Network,
+    offer_id: int,
+    actor: Person,
+    now: datetime,
+    status: OfferStatus,
+) -> OfferOutcome:
     offer = get_offer(session, network, offer_id)
-    if offer.from_person_id != actor.id:
+    who, action = _CLOSINGS[status]
+    if getattr(offer, who) != actor.id:
         raise DomainError(ErrorKind.OFFER_NOT_YOURS)
-    _close(session, offer, OfferStatus.WITHDRAWN, now)
+    _close(session, offer, status, now)
     outcome = _outcome(session, offer)
     record(
-        session,
-        outcome.seat,
-        SeatAction.WITHDRAWN,
-        now,
-        person=outcome.target,
-        actor=actor,
-        offer_id=offer.id,
+        session, outcome.seat, action, now, person=outcome.target, actor=actor, offer_id=offer.id
     )
     return outcome
 

@@ -71,75 +71,56 @@ def send_regrets(
     session: Session, network: Network, meeting: Meeting, actor: Person, now: datetime
 ) -> Regrets:
     """Afbud: the holder (or a substitute) will not come. The seat stays the holder's."""
-    live_meeting(meeting, now)
-    substitute = substitute_row_of(session, meeting, actor)
-    if substitute is not None:
-        substitute.status = AttendanceStatus.DECLINED.value
-        substitute.updated_at = now
-        seat = session.get(Seat, substitute.seat_id)
-        assert seat is not None
-    else:
-        seat = held_seat(session, network, actor)
-        row = attendance_of(session, meeting, seat)
-        if row is None:
-            session.add(
-                Attendance(
-                    meeting_id=meeting.id,
-                    seat_id=seat.id,
-                    person_id=actor.id,
-                    role="holder",
-                    status=AttendanceStatus.DECLINED.value,
-                    updated_at=now,
-                )
-            )
-        elif row.role == "holder":
-            row.status = AttendanceStatus.DECLINED.value
-            row.updated_at = now
-        else:
-            raise DomainError(ErrorKind.NOT_ATTENDING)  # a substitute already has this seat
-    session.flush()
+    seat, was_substitute = _answer(session, network, meeting, actor, AttendanceStatus.DECLINED, now)
     record(session, seat, SeatAction.REGRETS, now, person=actor, actor=actor, meeting_id=meeting.id)
-    return Regrets(
-        seat, coordinator_of(session, network, seat.municipality_code), substitute is not None
-    )
+    coordinator = coordinator_of(session, network, seat.municipality_code)
+    return Regrets(seat, coordinator, was_substitute)
 
 
 def confirm(
     session: Session, network: Network, meeting: Meeting, actor: Person, now: datetime
 ) -> Seat:
     """Deltager: the holder or the accepted substitute confirms they will come."""
-    live_meeting(meeting, now)
-    substitute = substitute_row_of(session, meeting, actor)
-    if substitute is not None:
-        substitute.status = AttendanceStatus.CONFIRMED.value
-        substitute.updated_at = now
-        seat = session.get(Seat, substitute.seat_id)
-        assert seat is not None
-        return seat
-    seat = held_seat(session, network, actor)
-    row = attendance_of(session, meeting, seat)
-    if (
-        row is not None
-        and row.role == "substitute"
-        and row.status != AttendanceStatus.DECLINED.value
-    ):
-        raise DomainError(ErrorKind.NOT_ATTENDING)
-    if row is None:
-        session.add(
-            Attendance(
-                meeting_id=meeting.id,
-                seat_id=seat.id,
-                person_id=actor.id,
-                role="holder",
-                status=AttendanceStatus.CONFIRMED.value,
-                updated_at=now,
-            )
-        )
-    else:
-        row.person_id, row.role = actor.id, "holder"
-        row.status, row.updated_at = AttendanceStatus.CONFIRMED.value, now
-    session.flush()
+    seat, _ = _answer(session, network, meeting, actor, AttendanceStatus.CONFIRMED, now)
     return seat
+
+
+def _answer(
+    session: Session,
+    network: Network,
+    meeting: Meeting,
+    actor: Person,
+    status: AttendanceStatus,
+    now: datetime,
+) -> tuple[Seat, bool]:
+    """Record the actor's answer for the meeting, as its substitute or as the seat's holder.
+    Returns the seat and whether they answered as a substitute."""
+    live_meeting(meeting, now)
+    row = substitute_row_of(session, meeting, actor)
+    if row is not None:
+        seat = session.get(Seat, row.seat_id)
+        assert seat is not None
+        was_substitute = True
+    else:
+        seat = held_seat(session, network, actor)
+        row = attendance_of(session, meeting, seat)
+        # A substitute has the seat; a holder may only take it back by saying yes after the
+        # substitute sent regrets.
+        reclaim = status is AttendanceStatus.CONFIRMED
+        if (
+            row is not None
+            and row.role == "substitute"
+            and not (reclaim and row.status == AttendanceStatus.DECLINED.value)
+        ):
+            raise DomainError(ErrorKind.NOT_ATTENDING)
+        if row is None:
+            row = Attendance(meeting_id=meeting.id, seat_id=seat.id)
+            session.add(row)
+        row.person_id, row.role = actor.id, "holder"
+        was_substitute = False
+    row.status, row.updated_at = status.value, now
+    session.flush()
+    return seat, was_substitute
 
 
 @dataclass(frozen=True, slots=True)

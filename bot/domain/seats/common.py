@@ -50,6 +50,17 @@ def municipality_of(session: Session, code: int) -> Municipality:
     return municipality
 
 
+def ensure_seatless(session: Session, network: Network, person: Person) -> None:
+    """One seat per person: someone who holds one (or waits for one) cannot be given another."""
+    has = seat_of(session, network, person)
+    if has is not None:
+        raise DomainError(
+            ErrorKind.TARGET_HAS_SEAT,
+            name=person.name,
+            municipality=municipality_of(session, has.municipality_code).name,
+        )
+
+
 def is_coordinator(session: Session, network: Network, person: Person, code: int) -> bool:
     coordinator = coordinator_of(session, network, code)
     return coordinator is not None and coordinator.id == person.id

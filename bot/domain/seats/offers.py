@@ -18,6 +18,7 @@ from bot.domain.errors import DomainError, ErrorKind
 from bot.domain.seats.attendance import refuse_if_substituted, substitute_row_of
 from bot.domain.seats.common import (
     SeatRef,
+    ensure_seatless,
     held_seat,
     holder_of,
     is_coordinator,
@@ -46,13 +47,7 @@ from bot.models import (
 def _check_target(session: Session, network: Network, actor: Person, target: Person) -> None:
     if target.id == actor.id:
         raise DomainError(ErrorKind.SELF_TARGET)
-    has = seat_of(session, network, target)
-    if has is not None:
-        raise DomainError(
-            ErrorKind.TARGET_HAS_SEAT,
-            name=target.name,
-            municipality=municipality_of(session, has.municipality_code).name,
-        )
+    ensure_seatless(session, network, target)
 
 
 def _open_offer(
