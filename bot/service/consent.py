@@ -188,26 +188,39 @@ class Consent:
 
     def decline(self, actor: Actor, offer_id: int) -> Reply:
         """Afvis, by the person the offer is for: the message turns into the answer."""
-
-        def work(session: Session, network: Network) -> Reply:
-            outcome = self._close(session, network, actor, offer_id, answers.decline)
-            return Reply(
-                (texts.offer_declined_by_you(outcome.offerer.name),),
-                replace_original=True,
-                result=Result(ResultKind.OFFER_DECLINED, ids={"offer": offer_id}),
-            )
-
-        return self._answer(offer_id, work)
+        return self._closed(
+            actor,
+            offer_id,
+            answers.decline,
+            lambda outcome: texts.offer_declined_by_you(outcome.offerer.name),
+            Result(ResultKind.OFFER_DECLINED, ids={"offer": offer_id}),
+            replace_original=True,
+        )
 
     def withdraw(self, actor: Actor, offer_id: int) -> Reply:
         """Træk tilbage, by the one who made the offer."""
+        return self._closed(
+            actor,
+            offer_id,
+            answers.withdraw,
+            lambda outcome: texts.offer_withdrawn_by_you(outcome.target.name),
+            Result(ResultKind.OFFER_WITHDRAWN, ids={"offer": offer_id}),
+            replace_original=False,
+        )
 
+    def _closed(
+        self,
+        actor: Actor,
+        offer_id: int,
+        close: Callable[[Session, Network, int, Person, datetime], answers.OfferOutcome],
+        text: Callable[[answers.OfferOutcome], str],
+        result: Result,
+        *,
+        replace_original: bool,
+    ) -> Reply:
         def work(session: Session, network: Network) -> Reply:
-            outcome = self._close(session, network, actor, offer_id, answers.withdraw)
-            return Reply(
-                (texts.offer_withdrawn_by_you(outcome.target.name),),
-                result=Result(ResultKind.OFFER_WITHDRAWN, ids={"offer": offer_id}),
-            )
+            outcome = self._close(session, network, actor, offer_id, close)
+            return Reply((text(outcome),), replace_original=replace_original, result=result)
 
         return self._answer(offer_id, work)
 
