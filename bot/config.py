@@ -21,11 +21,21 @@ DEFAULT_TIMEZONE = "Europe/Copenhagen"
 DEFAULT_SCHEDULE_SPEC = DEFAULT_SCHEDULE
 DEFAULT_CATCHUP = timedelta(hours=6)
 DEFAULT_LEASE = timedelta(seconds=60)
+DEFAULT_OPS_ADDR = "127.0.0.1:9102"
+_ADDR = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$")
 _DURATION = re.compile(r"^(\d+)([dhms])$")
 _UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
 
 _SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+
+
+def parse_address(text: str) -> tuple[str, int] | None:
+    """'127.0.0.1:9102', 'localhost:0', '[::1]:9102' -> (host, port); anything else -> None."""
+    match = _ADDR.match(text.strip())
+    if not match or int(match.group(2)) > 65535:
+        return None
+    return match.group(1).strip("[]"), int(match.group(2))
 
 
 def parse_duration(text: str) -> timedelta | None:
@@ -55,6 +65,8 @@ class Settings:
     delivery_lease: timedelta = DEFAULT_LEASE
     registration: str = "approval"
     offer_hours: int = 72
+    # Where GET /metrics and GET /health listen (loopback by default); None: not at all.
+    ops_addr: tuple[str, int] | None = ("127.0.0.1", 9102)
 
     @property
     def has_slack(self) -> bool:
@@ -150,6 +162,13 @@ class Settings:
                 f"KLIMANET_OFFER_HOURS must be a whole number of hours (got {offer_raw!r})."
             )
 
+        ops_raw = get("KLIMANET_OPS_ADDR") or DEFAULT_OPS_ADDR
+        ops_addr = None if ops_raw.lower() == "off" else parse_address(ops_raw)
+        if ops_addr is None and ops_raw.lower() != "off":
+            raise ConfigError(
+                f"KLIMANET_OPS_ADDR must be host:port like 127.0.0.1:9102, or off (got {ops_raw!r})."
+            )
+
         return cls(
             slack_bot_token=bot_token,
             slack_signing_secret=signing_secret,
@@ -164,6 +183,7 @@ class Settings:
             delivery_lease=lease,
             registration=registration,
             offer_hours=int(offer_raw),
+            ops_addr=ops_addr,
         )
 
 

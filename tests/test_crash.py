@@ -30,7 +30,7 @@ from bot.domain.registration import get_network
 from bot.models import OutboxMessage
 from bot.posts.outbox import Planned, enqueue
 from bot.runtime import build_core
-from handlers.slack.client import make_web_client
+from handlers.slack.client import make_delivery_client
 from handlers.slack.notifier import SlackNotifier
 from jobs.delivery import Delivery, DeliveryConfig
 from tests.support.fake_slack import FakeSlack
@@ -79,7 +79,7 @@ def pending(database_url: str) -> int:
 
 def _drain_in_process(database_url: str, base_url: str, start: BarrierType) -> int:
     engine = make_engine(database_url)
-    notifier = SlackNotifier(make_web_client("xoxb-test", base_url))
+    notifier = SlackNotifier(make_delivery_client("xoxb-test", base_url))
     delivery = Delivery(
         make_session_factory(engine),
         notifier,

@@ -203,6 +203,8 @@ def render(session: Session, row: Claimed, ctx: RenderContext) -> Rendered | Non
                     )
                 )
             )
+        case "lookup_notice", _:
+            return Rendered(reply(texts.lookup_unavailable_notice(str(row.payload.get("needed")))))
         case "missed_notice", _:
             return Rendered(
                 reply(

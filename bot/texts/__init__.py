@@ -1127,3 +1127,18 @@ def form_unavailable(one_line: str) -> str:
         ":warning: Formularen kunne ikke åbnes lige nu. "
         f"Prøv igen om lidt, eller skriv det hele på én linje, fx `{one_line}`."
     )
+
+
+# -- delivery ------------------------------------------------------------------------------------
+
+
+def lookup_unavailable_notice(needed: str) -> list[str]:
+    """To the facilitators, once: Klimanet cannot check Slack for a post whose fate is unknown."""
+    missing = f" (appen mangler tilladelsen `{needed}`)" if needed else ""
+    return [
+        f":warning: Klimanet kan ikke slå sine egne beskeder op i Slack{missing}. Når Slack ikke "
+        "svarer tydeligt på en afsendelse, sender Klimanet derfor beskeden igen, og enkelte kan "
+        "få den to gange.",
+        "Bed en Slack-administrator om at give appen tilladelserne `channels:history`, "
+        "`groups:history`, `im:history` og `files:read` og installere den igen.",
+    ]
