@@ -79,6 +79,7 @@ def delivery_bot(
         registration="open",  # these tests are about posts, not approvals
     )
     core = build_core(settings, clock)
+    fake.clock = lambda: clock.now().timestamp()
     delivery = new_delivery(core, fake, settings, clock, **config)
     try:
         yield DeliveryBot(core, delivery, fake, clock, settings)

@@ -223,7 +223,10 @@ class FakeSlack:
         self._submitted_views: dict[str, dict[str, Any]] = {}
         self._home_views: dict[str, str] = {}
         self._files: dict[str, _PendingFile] = {}
-        self._ts_micros = 1_700_000_000_000_000  # first ts: 1700000000.000100
+        self._ts_micros = 0
+        # Message ts follow this clock (seconds since the epoch), as Slack's follow its own: a
+        # test on a controlled clock points it there, so "since the attempt" means the same.
+        self.clock: Callable[[], float] = time.time
         self._ids = itertools.count(1)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -574,8 +577,8 @@ class FakeSlack:
         return _error("invalid_blocks", detail="; ".join(problems))
 
     def _next_ts(self) -> str:
-        # Deterministic, unique and increasing, like Slack's "seconds.micros" message IDs.
-        self._ts_micros += 100
+        # Unique and increasing, from the clock, like Slack's "seconds.micros" message IDs.
+        self._ts_micros = max(self._ts_micros + 100, int(self.clock() * 1_000_000))
         return f"{self._ts_micros // 1_000_000}.{self._ts_micros % 1_000_000:06d}"
 
     def _new_id(self, prefix: str) -> str:
