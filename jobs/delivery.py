@@ -246,7 +246,9 @@ class Delivery:
 
     def _release(self, rows: list[Claimed], stats: TickStats) -> None:
         with transaction(self._sessions) as session:
-            stats.released += release(session, [row.id for row in rows], self.owner)
+            released = release(session, [row.id for row in rows], self.owner)
+        stats.released += released
+        log.info("stopping: gave %d claimed posts back to the other replicas", released)
 
     def _deliver(self, row: Claimed, stats: TickStats) -> None:
         now = self._clock.now()
