@@ -357,6 +357,8 @@ class Delivery:
         except DeliveryError as error:
             raise _still_unknown(error) from error
         self._count_lookup(found, stats)
+        if found:
+            log.info("outbox row %s: its file was shared on an earlier attempt", row.key)
         return found
 
     def _count_lookup(self, found: bool, stats: TickStats) -> None:
