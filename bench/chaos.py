@@ -109,9 +109,7 @@ def last_dm_at(fake: ChaosSlack, planted: Planted) -> float | None:
             if REMINDER_MARK in str(message.get("text")):
                 latest = max(latest or 0.0, float(message["ts"]))
     shares = [
-        call
-        for call in fake.calls("files.completeUploadExternal")
-        if call.ok or call.status == 500
+        call for call in fake.calls("files.completeUploadExternal") if call.ok or call.status == 500
     ]
     for call in shares:
         latest = max(latest or 0.0, wall(fake, call.at))
@@ -158,9 +156,9 @@ def one_run(admin_url: str, name: str, seed: int, *, clean: bool) -> RunResult:
             progress(f"{name}: registering {HOLDERS} seat holders …")
             planted = plant_reminder(url, HOLDERS, due_in=DUE_IN_S)
             due_wall = planted.due_at.timestamp()
-            a = Replica("a", url, fake.base_url, Path(workdir), lease="60s")
-            b = Replica("b", url, fake.base_url, Path(workdir), lease="60s")
-            restarted = Replica("a2", url, fake.base_url, Path(workdir), lease="60s")
+            a = Replica("a", url, fake.base_url, Path(workdir), lease=None)
+            b = Replica("b", url, fake.base_url, Path(workdir), lease=None)
+            restarted = Replica("a2", url, fake.base_url, Path(workdir), lease=None)
             killed_at = 0
             try:
                 a.start()

@@ -20,7 +20,7 @@ DEFAULT_DATABASE_URL = "sqlite:///klimanet.db"
 DEFAULT_TIMEZONE = "Europe/Copenhagen"
 DEFAULT_SCHEDULE_SPEC = DEFAULT_SCHEDULE
 DEFAULT_CATCHUP = timedelta(hours=6)
-DEFAULT_LEASE = timedelta(seconds=60)
+DEFAULT_LEASE = timedelta(seconds=20)
 DEFAULT_OPS_ADDR = "127.0.0.1:9102"
 _ADDR = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$")
 _DURATION = re.compile(r"^(\d+)([dhms])$")
@@ -144,7 +144,7 @@ class Settings:
                 f"KLIMANET_CATCHUP must be a duration like 6h, 90m or 1d (got {catchup_raw!r})."
             )
 
-        lease_raw = get("KLIMANET_DELIVERY_LEASE") or "60s"
+        lease_raw = get("KLIMANET_DELIVERY_LEASE") or "20s"
         lease = parse_duration(lease_raw)
         if lease is None or lease < timedelta(seconds=1):
             raise ConfigError(

@@ -20,7 +20,7 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -45,6 +45,7 @@ from bot.posts.outbox import (
     mark_sent,
     record_attempt,
     release,
+    renew_leases,
     reschedule,
     save_progress,
 )
@@ -64,7 +65,9 @@ NO_ANSWER_SETTLE_S = 10.0
 @dataclass(frozen=True, slots=True)
 class DeliveryConfig:
     max_attempts: int = 5
-    lease: timedelta = timedelta(seconds=60)
+    # A live worker renews its leases every quarter of this while it works, however slow Slack
+    # is; a dead worker's rows are taken over by another replica at most this long after it died.
+    lease: timedelta = timedelta(seconds=20)
     batch: int = 100
     workers: int = 8
     # Slack allows about one message per second per channel.
@@ -146,6 +149,7 @@ class Delivery:
         self._on_sent = on_sent
         self._metrics = metrics
         self._tick_lock = threading.Lock()
+        self._held_lock = threading.Lock()
         self._warned: set[str] = set()
         self._warn_lock = threading.Lock()
         self._progress = time.monotonic()
@@ -219,29 +223,46 @@ class Delivery:
         groups: dict[str, list[Claimed]] = defaultdict(list)
         for row in claimed:
             groups[row.recipient if row.kind != "agenda_update" else row.key].append(row)
-        results = self._pool.map(self._deliver_group, groups.values())
-        for result in results:
-            stats.add(result)
+        held = {row.id for row in claimed}
+        futures = [self._pool.submit(self._deliver_group, rows, held) for rows in groups.values()]
+        renew_every = self.config.lease.total_seconds() / 4
+        while True:
+            _, running = wait(futures, timeout=renew_every, return_when=FIRST_EXCEPTION)
+            if not running:
+                break
+            # The tick's thread only waits here: it keeps the leases of the rows still held.
+            with self._held_lock:
+                still_held = sorted(held)
+            with transaction(self._sessions) as session:
+                renew_leases(session, still_held, self.owner, self._clock.now(), self.config.lease)
+        for future in futures:
+            stats.add(future.result())
         return stats
 
-    def _deliver_group(self, rows: list[Claimed]) -> TickStats:
+    def _deliver_group(self, rows: list[Claimed], held: set[int]) -> TickStats:
         stats = TickStats()
-        for index, row in enumerate(rows):
-            if self._stopping.is_set():
-                self._release(rows[index:], stats)
-                break
-            try:
-                self._deliver(row, stats)
-            except _Stopping:
-                self._release(rows[index:], stats)
-                break
-            except _Overtaken:
-                stats.lost_leases += 1
-                log.info("outbox row %s was taken over by another worker", row.key)
-            except Exception:  # noqa: BLE001 - one bad row must not stop the others
-                log.exception("delivering outbox row %s failed unexpectedly", row.key)
-                self._failed(row, DeliveryError("internal_error"), stats)
-            self._alive()
+        try:
+            for index, row in enumerate(rows):
+                if self._stopping.is_set():
+                    self._release(rows[index:], stats)
+                    break
+                try:
+                    self._deliver(row, stats)
+                except _Stopping:
+                    self._release(rows[index:], stats)
+                    break
+                except _Overtaken:
+                    stats.lost_leases += 1
+                    log.info("outbox row %s was taken over by another worker", row.key)
+                except Exception:  # noqa: BLE001 - one bad row must not stop the others
+                    log.exception("delivering outbox row %s failed unexpectedly", row.key)
+                    self._failed(row, DeliveryError("internal_error"), stats)
+                with self._held_lock:
+                    held.discard(row.id)
+                self._alive()
+        finally:
+            with self._held_lock:
+                held.difference_update(row.id for row in rows)
         return stats
 
     def _release(self, rows: list[Claimed], stats: TickStats) -> None:
@@ -526,7 +547,9 @@ class DeliveryLoop:
     def _run(self) -> None:
         while not self._stop.is_set():
             self._wake.clear()
-            self.delivery.tick(wait=True)
+            stats = self.delivery.tick(wait=True)
+            if stats.claimed >= self.delivery.config.batch:
+                continue  # a full batch: more is probably due right now
             self._wake.wait(self.tick_seconds)
 
     def stop(self, timeout: float) -> bool:

@@ -204,6 +204,25 @@ def record_attempt(
     )
 
 
+def renew_leases(
+    session: Session, row_ids: Sequence[int], owner: str, now: datetime, lease: timedelta
+) -> int:
+    """Extend the leases a live worker still holds, so only a dead worker's run out."""
+    if not row_ids:
+        return 0
+    return rows_affected(
+        session,
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id.in_(list(row_ids)),
+            OutboxMessage.status == PENDING,
+            OutboxMessage.lease_owner == owner,
+        )
+        .values(lease_until=now + lease)
+        .execution_options(synchronize_session=False),
+    )
+
+
 def release(session: Session, row_ids: Sequence[int], owner: str) -> int:
     """Give back claimed rows this worker did not start (it is stopping): another replica may
     claim them at once. Their claim does not count as an attempt."""

@@ -154,7 +154,7 @@ class Replica:
     database_url: str
     base_url: str
     workdir: Path
-    lease: str = "10s"
+    lease: str | None = "10s"  # None: the bot's default
     process: subprocess.Popen[bytes] | None = None
     starts: int = 0
     _log: IO[bytes] | None = field(default=None, repr=False)
@@ -179,7 +179,7 @@ class Replica:
             "KLIMANET_CHANNEL": CHANNEL,
             "KLIMANET_ADMINS": FACILITATOR,
             "KLIMANET_SCHEDULE": "reminder=1d",
-            "KLIMANET_DELIVERY_LEASE": self.lease,
+            **({"KLIMANET_DELIVERY_LEASE": self.lease} if self.lease else {}),
             "KLIMANET_OPS_ADDR": "off",
             "KLIMANET_LOG_LEVEL": "INFO",
         }
