@@ -26,3 +26,4 @@ lint: setup
 bench: setup
 	bash tests/with_postgres.sh $(UV) run python -m bench.registration_burst
 	bash tests/with_postgres.sh $(UV) run python -m bench.fanout
+	bash tests/with_postgres.sh $(UV) run python -m bench.chaos

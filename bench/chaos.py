@@ -10,7 +10,8 @@ with a plain 500. Replica A is SIGKILLed after a third of the posts and restarte
 a new token, so its calls are told apart). Printed per run: delivered, lost, duplicates, the time
 from the reminder's due time to the last DM (its message or its file, whichever came later), and
 the lookups made; a lookup is "without cause" if its conversation had no ambiguous answer and no
-call from the killed replica. The first run is clean (no faults, no kill): it must make no lookup.
+call from the killed replica, and the killed replica held no recorded attempt there. The first
+run is clean (no faults, no kill): it must make no lookup.
 
     bash tests/with_postgres.sh uv run python -m bench.chaos [--runs 5]
 
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import tempfile
 import time
@@ -30,7 +32,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy import select
+
 from bench.common import postgres_database, print_table, verdict
+from bot.db import make_engine
+from bot.models import OutboxMessage
 from tests.support.chaos import (
     CHANNEL,
     POSTING,
@@ -116,10 +122,30 @@ def last_dm_at(fake: ChaosSlack, planted: Planted) -> float | None:
     return latest
 
 
-def lookups_without_cause(fake: ChaosSlack, killed_token: str) -> int:
-    """Lookups in conversations that had no ambiguous answer and no call from the killed
-    replica (whose in-flight posts' fate its death left unknown)."""
-    ambiguous: set[str] = set()
+def died_with_attempts(database_url: str, log: str) -> set[str]:
+    """The conversations of the rows the killed replica had recorded an attempt for and held when
+    it died: their fate is unknown even when its request never reached the fake."""
+    owner = re.search(r"lease owner (worker-[0-9a-f]+)", log)
+    if owner is None:
+        return set()
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            recipients = connection.scalars(
+                select(OutboxMessage.recipient).where(
+                    OutboxMessage.lease_owner == owner.group(1),
+                    OutboxMessage.attempted_at.is_not(None),
+                )
+            ).all()
+    finally:
+        engine.dispose()
+    return {f"D{r}" if r[:1] in ("U", "W") else r for r in recipients}
+
+
+def lookups_without_cause(fake: ChaosSlack, killed_token: str, died: set[str]) -> int:
+    """Lookups in conversations that had no ambiguous answer, no call from the killed replica
+    and no attempt it had recorded when it died."""
+    ambiguous: set[str] = set(died)
     for call in fake.calls():
         if call.method not in POSTING:
             continue
@@ -160,6 +186,7 @@ def one_run(admin_url: str, name: str, seed: int, *, clean: bool) -> RunResult:
             b = Replica("b", url, fake.base_url, Path(workdir), lease=None)
             restarted = Replica("a2", url, fake.base_url, Path(workdir), lease=None)
             killed_at = 0
+            died: set[str] = set()
             try:
                 a.start()
                 b.start()
@@ -169,6 +196,7 @@ def one_run(admin_url: str, name: str, seed: int, *, clean: bool) -> RunResult:
                     fake.wait_for("chat.postMessage", count=wanted, timeout=TIMEOUT_S, ok=True)
                     a.kill()
                     killed_at = len(fake.calls("chat.postMessage", ok=True))
+                    died = died_with_attempts(url, a.log())
                     progress(f"{name}: replica a killed after {killed_at} posts")
                     time.sleep(RESTART_AFTER_S)
                     restarted.start()
@@ -196,7 +224,7 @@ def one_run(admin_url: str, name: str, seed: int, *, clean: bool) -> RunResult:
                 lookups_history=len(fake.calls("conversations.history")),
                 lookups_files=len(fake.calls("files.info")),
                 found=logs.count("on an earlier attempt"),
-                without_cause=lookups_without_cause(fake, a.token) if not clean else 0,
+                without_cause=lookups_without_cause(fake, a.token, died) if not clean else 0,
                 injected=Counter(fake.injected),
                 outbox=statuses(url, planted.meeting_id),
                 timed_out=took is None,

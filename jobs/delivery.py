@@ -538,6 +538,7 @@ class DeliveryLoop:
     def start(self) -> DeliveryLoop:
         self._thread = threading.Thread(target=self._run, name="delivery-loop", daemon=True)
         self._thread.start()
+        log.info("delivery loop started (lease owner %s)", self.delivery.owner)
         return self
 
     def wake(self) -> None:
