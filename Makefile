@@ -36,3 +36,4 @@ bench: setup
 	bash tests/with_postgres.sh $(UV) run python -m bench.registration_burst
 	bash tests/with_postgres.sh $(UV) run python -m bench.fanout
 	$(UV) run python -m bench.reports
+	bash tests/with_postgres.sh $(UV) run python -m bench.chaos

@@ -55,7 +55,7 @@ from bot.models import Meeting, MeetingFormat, OutboxMessage, OutboxStatus, Seat
 from bot.posts.planner import plan_meeting
 from bot.replies import Reply
 from bot.runtime import NETWORK_SLUG, Core, build_core, build_delivery
-from handlers.slack.client import make_web_client
+from handlers.slack.client import make_delivery_client
 from handlers.slack.notifier import SlackNotifier
 from jobs.delivery import Delivery, TickStats
 from tests.support.fake_slack import FakeSlack
@@ -373,7 +373,7 @@ def deliver_all(the_scene: Scene, delivery: Delivery) -> tuple[float, TickStats,
 def fan_out(
     run: str, database: str, the_scene: Scene, fake: FakeSlack, after: Callable[[Delivery], None]
 ) -> FanOutResult:
-    notifier = SlackNotifier(make_web_client(BOT_TOKEN, fake.base_url))
+    notifier = SlackNotifier(make_delivery_client(BOT_TOKEN, fake.base_url))
     delivery = build_delivery(the_scene.core, notifier, the_scene.settings, the_scene.clock)
     try:
         seconds, ticks, timed_out = deliver_all(the_scene, delivery)

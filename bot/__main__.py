@@ -7,13 +7,18 @@ import logging
 import os
 import signal
 import sys
+import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dotenv import load_dotenv
 
 from bot.clock import OffsetClock
 from bot.config import ConfigError, Settings
+
+if TYPE_CHECKING:
+    from bot.ops import OpsServer
+    from bot.runtime import SlackRuntime
 
 log = logging.getLogger("klimanet")
 
@@ -31,6 +36,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--http", action="store_true", help="Slack's HTTP mode on POST /slack/events")
     run.add_argument("--host", default="0.0.0.0")
     run.add_argument("--port", type=int, default=int(os.environ.get("PORT", DEFAULT_PORT)))
+    run.add_argument(
+        "--health-port",
+        type=int,
+        default=None,
+        help="port of GET /health and /metrics (default: the port of KLIMANET_OPS_ADDR)",
+    )
     _console_args(run)
 
     console = commands.add_parser("console", help="local terminal chat, no Slack needed")
@@ -101,21 +112,71 @@ def main(argv: list[str] | None = None) -> int:
     from jobs.scheduler import start_scheduler
 
     scheduler = start_scheduler(
-        slack.delivery.tick,
+        None,  # delivery runs on its own loop, woken at once by commands that plan posts
         slack.core.service.replan,
         settings.timezone,
         expire=slack.core.service.expire_offers,
     )
+    slack.loop.start()
+    ops_addr = settings.ops_addr
+    if args.health_port is not None:
+        ops_addr = (ops_addr[0] if ops_addr else "127.0.0.1", args.health_port)
     try:
         if settings.socket_mode and not args.http:
             assert settings.slack_app_token is not None  # socket_mode says so
-            log.info("starting in Socket Mode")
-            runtime.socket_mode_handler(slack, settings.slack_app_token).start()  # type: ignore[no-untyped-call]
-            return 0
-        return serve_http(runtime.wsgi_app(slack), args.host, args.port)
+            return run_socket_mode(slack, settings.slack_app_token, ops_addr)
+        ops = start_ops(slack, ops_addr, lambda: None)
+        try:
+            return serve_http(runtime.wsgi_app(slack), args.host, args.port)
+        finally:
+            if ops is not None:
+                ops.close()
     finally:
+        # Inbound has stopped: finish the posts in flight, give the rest to the other replicas.
+        slack.stop_delivery()
         scheduler.shutdown(wait=False)
         slack.close()
+
+
+def start_ops(
+    slack: SlackRuntime, addr: tuple[str, int] | None, socket_connected: Any
+) -> OpsServer | None:
+    """GET /health and /metrics on their own (loopback by default) port. A port that cannot be
+    bound is logged, not fatal: the bot's work is Slack's, and the missing health answer shows."""
+    if addr is None:
+        return None
+    from bot.ops import OpsServer, ops_app
+
+    app = ops_app(lambda: slack.health(socket_connected()), slack.metrics)
+    try:
+        server = OpsServer(app, addr[0], addr[1]).start()
+    except OSError as error:
+        log.error("cannot serve /health and /metrics on %s:%s: %s", addr[0], addr[1], error)
+        return None
+    log.info("GET /health and /metrics on http://%s:%s", addr[0], server.port)
+    return server
+
+
+def run_socket_mode(slack: SlackRuntime, app_token: str, ops_addr: tuple[str, int] | None) -> int:
+    from bot import runtime
+
+    log.info("starting in Socket Mode")
+    handler = runtime.socket_mode_handler(slack, app_token)
+    stopping = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stopping.set())
+    handler.connect()  # type: ignore[no-untyped-call]
+    ops = start_ops(slack, ops_addr, handler.client.is_connected)
+    try:
+        while not stopping.wait(1.0):
+            pass
+        log.info("stopping: closing the Socket Mode connection")
+    finally:
+        # Slack sends the envelopes to the other replicas' connections from now on.
+        handler.close()  # type: ignore[no-untyped-call]
+        if ops is not None:
+            ops.close()
+    return 0
 
 
 def http_server(application: object, host: str, port: int) -> Any:

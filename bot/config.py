@@ -20,12 +20,22 @@ DEFAULT_DATABASE_URL = "sqlite:///klimanet.db"
 DEFAULT_TIMEZONE = "Europe/Copenhagen"
 DEFAULT_SCHEDULE_SPEC = DEFAULT_SCHEDULE
 DEFAULT_CATCHUP = timedelta(hours=6)
-DEFAULT_LEASE = timedelta(seconds=60)
+DEFAULT_LEASE = timedelta(seconds=20)
+DEFAULT_OPS_ADDR = "127.0.0.1:9102"
+_ADDR = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$")
 _DURATION = re.compile(r"^(\d+)([dhms])$")
 _UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
 
 _SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+
+
+def parse_address(text: str) -> tuple[str, int] | None:
+    """'127.0.0.1:9102', 'localhost:0', '[::1]:9102' -> (host, port); anything else -> None."""
+    match = _ADDR.match(text.strip())
+    if not match or int(match.group(2)) > 65535:
+        return None
+    return match.group(1).strip("[]"), int(match.group(2))
 
 
 def parse_duration(text: str) -> timedelta | None:
@@ -55,6 +65,8 @@ class Settings:
     delivery_lease: timedelta = DEFAULT_LEASE
     registration: str = "approval"
     offer_hours: int = 72
+    # Where GET /metrics and GET /health listen (loopback by default); None: not at all.
+    ops_addr: tuple[str, int] | None = ("127.0.0.1", 9102)
 
     @property
     def has_slack(self) -> bool:
@@ -84,9 +96,10 @@ class Settings:
             timezone=_timezone(get),
             schedule=_schedule(get),
             catchup=_duration(get, "KLIMANET_CATCHUP", "6h", "6h, 90m or 1d"),
-            delivery_lease=_duration(get, "KLIMANET_DELIVERY_LEASE", "60s", "60s or 2m"),
+            delivery_lease=_duration(get, "KLIMANET_DELIVERY_LEASE", "20s", "20s or 2m"),
             registration=_registration(get),
             offer_hours=_offer_hours(get),
+            ops_addr=_ops_addr(get),
         )
 
 
@@ -186,6 +199,18 @@ def _offer_hours(get: Getter) -> int:
     if not (raw.isascii() and raw.isdigit()) or len(raw) > 5 or not 1 <= int(raw) <= 24 * 60:
         raise ConfigError(f"KLIMANET_OFFER_HOURS must be a whole number of hours (got {raw!r}).")
     return int(raw)
+
+
+def _ops_addr(get: Getter) -> tuple[str, int] | None:
+    raw = get("KLIMANET_OPS_ADDR") or DEFAULT_OPS_ADDR
+    if raw.lower() == "off":
+        return None
+    address = parse_address(raw)
+    if address is None:
+        raise ConfigError(
+            f"KLIMANET_OPS_ADDR must be host:port like 127.0.0.1:9102, or off (got {raw!r})."
+        )
+    return address
 
 
 def _normalise_database_url(url: str, base_dir: Path | None) -> str:

@@ -6,7 +6,6 @@ import time.
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 from collections.abc import Callable, Iterable
@@ -34,9 +33,11 @@ from bot.db import (
 from bot.db import upgrade as upgrade_schema
 from bot.domain.municipalities import default_directory
 from bot.domain.schedule import parse_schedule
+from bot.metrics import Metrics
 from bot.models import Network, NetworkFacilitator
+from bot.ops import Health, health_response
 from bot.ports import Clock, Notifier, ProfileLookup
-from bot.posts.outbox import Claimed
+from bot.posts.outbox import Claimed, wake_on_commit
 from bot.posts.render import Rendered
 from bot.service.inbound import InboundMemory
 from bot.service.klimanet import Klimanet, ServiceSettings
@@ -44,11 +45,13 @@ from handlers.slack.client import (
     FORM_TIMEOUT,
     PROFILE_TIMEOUT,
     make_deadline_client,
+    make_delivery_client,
     make_web_client,
 )
 from handlers.slack.notifier import SlackNotifier
 from handlers.slack.profiles import slack_profiles
-from jobs.delivery import Delivery, DeliveryConfig
+from jobs.delivery import Delivery, DeliveryConfig, DeliveryLoop
+from jobs.scheduler import TICK_SECONDS
 
 if TYPE_CHECKING:
     from handlers.slack.common import Background
@@ -68,6 +71,13 @@ FORM_THREADS = 8
 
 # Slack's requests are a few kB; the edge and the HTTP server refuse anything over this.
 MAX_BODY_BYTES = 1024 * 1024
+# On SIGTERM: how long the posts in flight may take to finish before the process exits anyway
+# (their attempts are recorded, so whoever claims them next looks them up instead of resending).
+SHUTDOWN_GRACE_S = 20.0
+# The Socket Mode client pings every this many seconds and reconnects when no pong came for four
+# intervals: a connection that died without a close frame is replaced within 5 intervals (9 s
+# measured against the fake; slack_sdk's default of 10 s took about a minute).
+SOCKET_PING_INTERVAL_S = 1.5
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -110,6 +120,7 @@ def build_delivery(
     clock: Clock,
     *,
     on_sent: Callable[[Claimed, Rendered], None] | None = None,
+    metrics: Metrics | None = None,
 ) -> Delivery:
     return Delivery(
         core.sessions,
@@ -118,7 +129,15 @@ def build_delivery(
         settings.timezone,
         config=DeliveryConfig(catchup=settings.catchup, lease=settings.delivery_lease),
         on_sent=on_sent,
+        metrics=metrics,
     )
+
+
+def build_delivery_loop(core: Core, delivery: Delivery) -> DeliveryLoop:
+    """The loop thread (not started), woken by every commit that planned a post due now."""
+    loop = DeliveryLoop(delivery, TICK_SECONDS)
+    wake_on_commit(core.sessions, loop.wake)
+    return loop
 
 
 def sync_network_settings(sessions: SessionFactory, settings: Settings) -> None:
@@ -149,12 +168,26 @@ class SlackRuntime:
     memory: InboundMemory
     team_id: str
     signing_secret: str | None
+    metrics: Metrics
+    loop: DeliveryLoop
+
+    def stop_delivery(self, grace: float = SHUTDOWN_GRACE_S) -> None:
+        """Stop claiming, finish the posts in flight (up to ``grace`` s), give the rest back."""
+        self.loop.stop(grace)
 
     def close(self) -> None:
+        self.loop.stop(0)
         self.forms.shutdown()
         self.background.shutdown()
         self.delivery.close()
         self.core.engine.dispose()
+
+    def health(self, socket_connected: bool | None = None) -> Health:
+        return Health(
+            database=database_answers(self.core.engine),
+            delivery_seconds=self.delivery.seconds_since_progress(),
+            socket_mode=socket_connected,
+        )
 
 
 def workspace_of(client: WebClient) -> str:
@@ -196,11 +229,14 @@ def build_slack(settings: Settings, clock: Clock) -> SlackRuntime:
             max_workers=LISTENER_THREADS, thread_name_prefix="listener"
         ),
     )
-    notifier = SlackNotifier(client)
+    metrics = Metrics()
+    metrics.watch_outbox(core.sessions, clock)
+    # Posts go through a client that never repeats a call Slack may have acted on.
+    notifier = SlackNotifier(make_delivery_client(token, base_url, metrics.ratelimited))
     background = Background(WORK_THREADS)
     forms = Forms(make_deadline_client(token, base_url, FORM_TIMEOUT), FORM_THREADS)
     register_all(app, core.service, notifier, background, forms, memory=memory, home_team=team_id)
-    delivery = build_delivery(core, notifier, settings, clock)
+    delivery = build_delivery(core, notifier, settings, clock, metrics=metrics)
     return SlackRuntime(
         core,
         client,
@@ -211,11 +247,14 @@ def build_slack(settings: Settings, clock: Clock) -> SlackRuntime:
         memory,
         team_id,
         settings.slack_signing_secret,
+        metrics,
+        build_delivery_loop(core, delivery),
     )
 
 
 def wsgi_app(slack: SlackRuntime, engine: Engine | None = None) -> WsgiApp:
-    """Slack's endpoint at POST /slack/events behind the edge, and a health check at GET /health.
+    """Slack's endpoint at POST /slack/events behind the edge, and a health check at GET /health
+    (the same as on the ops port).
 
     ``engine``: the database the health check asks (default: the bot's own).
     """
@@ -228,13 +267,8 @@ def wsgi_app(slack: SlackRuntime, engine: Engine | None = None) -> WsgiApp:
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == "/health":
-            healthy = database_answers(checked)
-            body = json.dumps({"status": "ok" if healthy else "unavailable", "database": healthy})
-            start_response(
-                "200 OK" if healthy else "503 Service Unavailable",
-                [("Content-Type", "application/json")],
-            )
-            return [body.encode()]
+            health = Health(database_answers(checked), slack.delivery.seconds_since_progress())
+            return health_response(health, start_response)
         return bolt(environ, start_response)
 
     return SlackEdge(
@@ -250,7 +284,13 @@ def socket_mode_handler(slack: SlackRuntime, app_token: str) -> OnceSocketModeHa
     ``apps.connections.open``), acting on each envelope once."""
     from handlers.slack.socket_mode import OnceSocketModeHandler
 
-    return OnceSocketModeHandler(slack.app, app_token, slack.memory, web_client=slack.client)
+    return OnceSocketModeHandler(
+        slack.app,
+        app_token,
+        slack.memory,
+        web_client=slack.client,
+        ping_interval=SOCKET_PING_INTERVAL_S,
+    )
 
 
 def run_console(settings: Settings, clock: OffsetClock, user_id: str, name: str) -> int:

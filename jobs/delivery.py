@@ -2,8 +2,14 @@
 
 Nothing is lost: a row stays pending until it is sent, cancelled, dead or missed, and a crashed
 worker's lease runs out so another claims it. Nothing is doubled: a row is claimed by one worker
-at a time and only the lease holder may mark it sent. The one window left is between the
-platform's answer and our commit; a crash exactly there resends that one post.
+at a time, only the lease holder may mark it sent, and every post carries its row's id. Before a
+call that posts, the attempt is recorded in the row; its answer clears it. A row claimed with an
+attempt still recorded (the worker died, the call timed out, the platform answered 5xx) is looked
+up on the platform first: if the tagged post is there, the row is marked sent with it.
+
+``DeliveryLoop`` runs ``tick`` on its own thread: at once when woken (a command planned a post
+that is due now), else every ``tick_seconds`` as the safety net. ``stop`` stops claiming, lets
+the posts in flight finish and gives the rows not started back to the other replicas.
 """
 
 from __future__ import annotations
@@ -14,26 +20,31 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.db import SessionFactory, transaction
+from bot.domain.facilitators import facilitator_ids
 from bot.domain.meetings import record_told
-from bot.models import NetworkFacilitator, OutboxStatus
-from bot.ports import Clock, DeliveryError, Notifier
+from bot.metrics import Metrics
+from bot.models import OutboxStatus
+from bot.ports import Clock, DeliveryError, LookupUnavailable, Notifier
+from bot.posts import notices
+from bot.posts.kinds import PostKind
 from bot.posts.outbox import (
     Claimed,
-    Planned,
     claim_due,
-    enqueue,
     finish,
     mark_missed,
     mark_sent,
+    record_attempt,
+    release,
+    renew_leases,
     reschedule,
     save_progress,
 )
@@ -43,13 +54,19 @@ from bot.replies import Posted
 
 log = logging.getLogger(__name__)
 
-NOTICE_KINDS = {"dead_notice", "missed_notice"}
+# How far before the recorded attempt a lookup starts: the platform's clock may differ from ours.
+CLOCK_SKEW = timedelta(minutes=1)
+# A call that got no answer (timeout, dropped connection) may still be under way on the
+# platform's side: look for its post only after it has surely landed.
+NO_ANSWER_SETTLE_S = 10.0
 
 
 @dataclass(frozen=True, slots=True)
 class DeliveryConfig:
     max_attempts: int = 5
-    lease: timedelta = timedelta(seconds=60)
+    # A live worker renews its leases every quarter of this while it works, however slow Slack
+    # is; a dead worker's rows are taken over by another replica at most this long after it died.
+    lease: timedelta = timedelta(seconds=20)
     batch: int = 100
     workers: int = 8
     # Slack allows about one message per second per channel.
@@ -68,10 +85,21 @@ class TickStats:
     cancelled: int = 0
     missed: int = 0
     lost_leases: int = 0
+    lookups: int = 0
+    found: int = 0
+    released: int = 0
 
     def add(self, other: TickStats) -> None:
         for name in self.__dataclass_fields__:
             setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+class _Stopping(Exception):
+    """The worker is stopping before this row's first call: give the row back."""
+
+
+class _Overtaken(Exception):
+    """Another worker claimed the row (our lease ran out): leave it to them."""
 
 
 @dataclass
@@ -79,7 +107,7 @@ class _Pacer:
     """Spaces posts to one channel ``interval`` seconds apart, across ticks and threads."""
 
     interval: float
-    sleep: Callable[[float], None] = time.sleep
+    sleep: Callable[[float], Any] = time.sleep
     _last: dict[str, float] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -104,6 +132,7 @@ class Delivery:
         config: DeliveryConfig | None = None,
         owner: str | None = None,
         on_sent: Callable[[Claimed, Rendered], None] | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self._sessions = sessions
         self._notifier = notifier
@@ -112,10 +141,32 @@ class Delivery:
         self._network_id = network_id
         self.config = config or DeliveryConfig()
         self.owner = owner or f"worker-{uuid.uuid4().hex[:12]}"
-        self._pacer = _Pacer(self.config.per_channel_interval)
+        self._stopping = threading.Event()
+        # Waiting for a channel's turn ends early when the worker stops.
+        self._pacer = _Pacer(self.config.per_channel_interval, sleep=self._stopping.wait)
         self._pool = ThreadPoolExecutor(self.config.workers, thread_name_prefix="delivery")
         self._on_sent = on_sent
+        self._metrics = metrics
         self._tick_lock = threading.Lock()
+        self._held_lock = threading.Lock()
+        self._warned: set[str] = set()
+        self._warn_lock = threading.Lock()
+        self._progress = time.monotonic()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping.is_set()
+
+    def seconds_since_progress(self) -> float:
+        """Since the last tick began or a row was finished: the health check's sign of life."""
+        return time.monotonic() - self._progress
+
+    def _alive(self) -> None:
+        self._progress = time.monotonic()
+
+    def stop_claiming(self) -> None:
+        """From now on no row is claimed, and claimed rows not started yet are given back."""
+        self._stopping.set()
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
@@ -128,12 +179,22 @@ class Delivery:
         if not self._tick_lock.acquire(blocking=wait):
             return TickStats()
         try:
+            if self._stopping.is_set():
+                return TickStats()
+            self._alive()
             return self._tick()
         except Exception:  # the scheduler must keep ticking whatever happens
             log.exception("delivery tick failed")
             return TickStats()
         finally:
             self._tick_lock.release()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait for a running tick to end (at most ``timeout`` s); True if none is running."""
+        if not self._tick_lock.acquire(timeout=max(0.0, timeout)):
+            return False
+        self._tick_lock.release()
+        return True
 
     def drain(self, max_ticks: int = 1000) -> TickStats:
         """Tick until nothing more is due now (tests and the console)."""
@@ -152,7 +213,7 @@ class Delivery:
             missed = mark_missed(session, now, self.config.catchup)
             if missed:
                 stats.missed = len(missed)
-                self._tell_facilitators(session, missed, now, "missed_notice", "missed")
+                self._tell_facilitators(session, missed, now, PostKind.MISSED_NOTICE, "missed")
         with transaction(self._sessions) as session:
             claimed = claim_due(session, self.owner, now, self.config.lease, self.config.batch)
         stats.claimed = len(claimed)
@@ -161,20 +222,53 @@ class Delivery:
         groups: dict[str, list[Claimed]] = defaultdict(list)
         for row in claimed:
             groups[row.recipient if row.kind != "agenda_update" else row.key].append(row)
-        results = self._pool.map(self._deliver_group, groups.values())
-        for result in results:
-            stats.add(result)
+        held = {row.id for row in claimed}
+        futures = [self._pool.submit(self._deliver_group, rows, held) for rows in groups.values()]
+        renew_every = self.config.lease.total_seconds() / 4
+        while True:
+            _, running = wait(futures, timeout=renew_every, return_when=FIRST_EXCEPTION)
+            if not running:
+                break
+            # The tick's thread only waits here: it keeps the leases of the rows still held.
+            with self._held_lock:
+                still_held = sorted(held)
+            with transaction(self._sessions) as session:
+                renew_leases(session, still_held, self.owner, self._clock.now(), self.config.lease)
+        for future in futures:
+            stats.add(future.result())
         return stats
 
-    def _deliver_group(self, rows: list[Claimed]) -> TickStats:
+    def _deliver_group(self, rows: list[Claimed], held: set[int]) -> TickStats:
         stats = TickStats()
-        for row in rows:
-            try:
-                self._deliver(row, stats)
-            except Exception:  # one bad row must not stop the others
-                log.exception("delivering outbox row %s failed unexpectedly", row.key)
-                self._failed(row, DeliveryError("internal_error"), stats)
+        try:
+            for index, row in enumerate(rows):
+                if self._stopping.is_set():
+                    self._release(rows[index:], stats)
+                    break
+                try:
+                    self._deliver(row, stats)
+                except _Stopping:
+                    self._release(rows[index:], stats)
+                    break
+                except _Overtaken:
+                    stats.lost_leases += 1
+                    log.info("outbox row %s was taken over by another worker", row.key)
+                except Exception:  # one bad row must not stop the others
+                    log.exception("delivering outbox row %s failed unexpectedly", row.key)
+                    self._failed(row, DeliveryError("internal_error"), stats)
+                with self._held_lock:
+                    held.discard(row.id)
+                self._alive()
+        finally:
+            with self._held_lock:
+                held.difference_update(row.id for row in rows)
         return stats
+
+    def _release(self, rows: list[Claimed], stats: TickStats) -> None:
+        with transaction(self._sessions) as session:
+            released = release(session, [row.id for row in rows], self.owner)
+        stats.released += released
+        log.info("stopping: gave %d claimed posts back to the other replicas", released)
 
     def _deliver(self, row: Claimed, stats: TickStats) -> None:
         now = self._clock.now()
@@ -191,7 +285,7 @@ class Delivery:
                 stats.cancelled += 1
                 return
         try:
-            posted = self._send(row, rendered)
+            posted = self._send(row, rendered, stats)
         except DeliveryError as error:
             self._failed(row, error, stats)
             return
@@ -205,47 +299,147 @@ class Delivery:
                 record_told(session, row.meeting_id, row.person_id, row.kind, sent_at)
         if held:
             stats.sent += 1
+            if self._metrics is not None:
+                self._metrics.sent(row.kind)
             if self._on_sent is not None:
                 self._on_sent(row, rendered)
         else:
             stats.lost_leases += 1
-            log.warning(
-                "lease on %s expired before it was marked sent: it may be sent twice", row.key
-            )
+            log.warning("outbox row %s was taken over by another worker after it was sent", row.key)
 
-    def _send(self, row: Claimed, rendered: Rendered) -> Posted:
-        if rendered.update_of is not None:
+    def _send(self, row: Claimed, rendered: Rendered, stats: TickStats) -> Posted:
+        if rendered.update_of is not None:  # replacing content is safe to repeat
             self._pacer.wait(rendered.update_of.channel)
+            if self._stopping.is_set():
+                raise _Stopping
             self._notifier.update(rendered.update_of, rendered.reply)
             return rendered.update_of
         done = row.payload.get("posted")
-        if isinstance(done, dict):  # the message went out on an earlier try; only the file is left
-            posted = Posted(str(done["channel"]), str(done["ts"]))
-        else:
-            self._pacer.wait(row.recipient)
-            posted = self._notifier.post(row.recipient, rendered.reply)
-        if rendered.attachment is not None:
-            if not isinstance(done, dict):
-                with transaction(self._sessions) as session:
-                    progress = {
-                        **row.payload,
-                        "posted": {"channel": posted.channel, "ts": posted.ts},
-                    }
-                    save_progress(session, row.id, self.owner, self._clock.now(), progress)
-            self._notifier.attach(posted, rendered.attachment)
+        posted = Posted(str(done["channel"]), str(done["ts"])) if isinstance(done, dict) else None
+        share_unknown = posted is not None and row.attempted_at is not None
+        if posted is None:
+            if row.attempted_at is not None:  # the last post's fate is unknown: look first
+                posted = self._look_up(row, row.attempted_at, stats)
+            if posted is None:
+                self._pacer.wait(row.recipient)
+                self._record_attempt(row)
+                posted = self._notifier.post(row.recipient, rendered.reply, post_id=row.id)
+            if rendered.attachment is None:
+                return posted
+            with transaction(self._sessions) as session:
+                progress = {**row.payload, "posted": {"channel": posted.channel, "ts": posted.ts}}
+                if not save_progress(session, row.id, self.owner, self._clock.now(), progress):
+                    raise _Overtaken
+            row = _with_payload(row, progress)
+        if rendered.attachment is None:
+            return posted
+        earlier = row.payload.get("file")
+        if (
+            share_unknown
+            and isinstance(earlier, str)
+            and self._look_up_share(row, posted, earlier, stats)
+        ):
+            return posted
+        file_id = self._notifier.upload(rendered.attachment)
+        self._record_attempt(row, {**row.payload, "file": file_id})
+        self._notifier.share(posted, file_id, rendered.attachment.title)
         return posted
+
+    def _record_attempt(self, row: Claimed, payload: dict[str, Any] | None = None) -> None:
+        if self._stopping.is_set():
+            raise _Stopping
+        with transaction(self._sessions) as session:
+            recorded = record_attempt(
+                session, row.id, self.owner, self._clock.now(), self.config.lease, payload
+            )
+        if not recorded:
+            raise _Overtaken
+
+    def _look_up(self, row: Claimed, attempted_at: datetime, stats: TickStats) -> Posted | None:
+        try:
+            found = self._notifier.find_post(row.recipient, row.id, attempted_at - CLOCK_SKEW)
+        except LookupUnavailable as error:
+            self._lookup_unavailable(error)
+            return None
+        except DeliveryError as error:  # the lookup failed: the fate is still unknown
+            raise _still_unknown(error) from error
+        self._count_lookup(found is not None, stats)
+        if found is not None:
+            log.info("outbox row %s was posted on an earlier attempt; not posting again", row.key)
+        return found
+
+    def _look_up_share(self, row: Claimed, posted: Posted, file_id: str, stats: TickStats) -> bool:
+        try:
+            found = self._notifier.find_share(posted, file_id)
+        except LookupUnavailable as error:
+            self._lookup_unavailable(error)
+            return False
+        except DeliveryError as error:
+            raise _still_unknown(error) from error
+        self._count_lookup(found, stats)
+        if found:
+            log.info("outbox row %s: its file was shared on an earlier attempt", row.key)
+        return found
+
+    def _count_lookup(self, found: bool, stats: TickStats) -> None:
+        stats.lookups += 1
+        stats.found += int(found)
+        if self._metrics is not None:
+            self._metrics.looked_up(found)
+
+    def _lookup_unavailable(self, error: LookupUnavailable) -> None:
+        """Post as before the lookup existed; say so once in the log and to the facilitators."""
+        what = error.needed or error.reason
+        with self._warn_lock:
+            first = what not in self._warned
+            self._warned.add(what)
+        if not first:
+            return
+        log.warning(
+            "cannot look up posts whose fate is unknown (%s%s): they are posted again, and may "
+            "arrive twice",
+            error.reason,
+            f", needs {error.needed}" if error.needed else "",
+        )
+        now = self._clock.now()
+        with transaction(self._sessions) as session:
+            facilitators = facilitator_ids(session, self._network_id)
+            notices.lookup_unavailable(session, what, error.needed, facilitators, now)
 
     def _failed(self, row: Claimed, error: DeliveryError, stats: TickStats) -> None:
         now = self._clock.now()
+        if self._metrics is not None:
+            self._metrics.failed(row.kind)
+        unknown = error.fate_unknown
         with transaction(self._sessions) as session:
             if error.retry_after is not None:
                 due = now + timedelta(seconds=error.retry_after)
-                reschedule(session, row.id, self.owner, now, due, error.reason, count_attempt=False)
+                reschedule(
+                    session,
+                    row.id,
+                    self.owner,
+                    now,
+                    due,
+                    error.reason,
+                    count_attempt=False,
+                    fate_unknown=unknown,
+                )
                 stats.retried += 1
             elif not error.permanent and row.attempts < self.config.max_attempts:
                 delay = min(self.config.backoff_base**row.attempts, self.config.backoff_max)
+                if unknown and error.reason.startswith("no_answer"):
+                    delay = max(delay, NO_ANSWER_SETTLE_S)
                 due = now + timedelta(seconds=delay)
-                reschedule(session, row.id, self.owner, now, due, error.reason, count_attempt=True)
+                reschedule(
+                    session,
+                    row.id,
+                    self.owner,
+                    now,
+                    due,
+                    error.reason,
+                    count_attempt=True,
+                    fate_unknown=unknown,
+                )
                 stats.retried += 1
             else:
                 if finish(session, row.id, self.owner, now, OutboxStatus.DEAD, error.reason):
@@ -256,34 +450,78 @@ class Delivery:
                         row.attempts,
                         error.reason,
                     )
-                    self._tell_facilitators(session, [row], now, "dead_notice", error.reason)
+                    self._tell_facilitators(session, [row], now, PostKind.DEAD_NOTICE, error.reason)
 
     def _tell_facilitators(
-        self, session: Session, rows: list[Claimed], now: datetime, kind: str, reason: str
+        self, session: Session, rows: list[Claimed], now: datetime, kind: PostKind, reason: str
     ) -> None:
-        facilitators = list(
-            session.scalars(
-                select(NetworkFacilitator.user_id).where(
-                    NetworkFacilitator.network_id == self._network_id
-                )
-            )
-        )
-        notices = [
-            Planned(
-                f"{kind}:outbox={row.id}:user={user}",
-                kind,
-                user,
-                now,
-                row.meeting_id,
-                {
-                    "kind": row.kind,
-                    "recipient": row.recipient,
-                    "error": reason,
-                    "due_at": row.due_at.isoformat(),
-                },
-            )
-            for row in rows
-            if row.kind not in NOTICE_KINDS  # never a notice about a notice
-            for user in facilitators
-        ]
-        enqueue(session, notices, now)
+        facilitators = facilitator_ids(session, self._network_id)
+        notices.facilitators_told(session, rows, facilitators, kind, reason, now)
+
+
+def _with_payload(row: Claimed, payload: dict[str, Any]) -> Claimed:
+    return Claimed(
+        row.id,
+        row.key,
+        row.kind,
+        row.recipient,
+        row.meeting_id,
+        row.due_at,
+        row.attempts,
+        payload,
+        row.message_channel,
+        row.message_ts,
+        row.person_id,
+        None,
+    )
+
+
+def _still_unknown(error: DeliveryError) -> DeliveryError:
+    return DeliveryError(
+        f"lookup failed: {error.reason}",
+        retry_after=error.retry_after,
+        fate_unknown=True,
+    )
+
+
+class DeliveryLoop:
+    """Runs ``Delivery.tick`` on a thread: when woken, else every ``tick_seconds``."""
+
+    def __init__(self, delivery: Delivery, tick_seconds: float = 2.0) -> None:
+        self.delivery = delivery
+        self.tick_seconds = tick_seconds
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> DeliveryLoop:
+        self._thread = threading.Thread(target=self._run, name="delivery-loop", daemon=True)
+        self._thread.start()
+        log.info("delivery loop started (lease owner %s)", self.delivery.owner)
+        return self
+
+    def wake(self) -> None:
+        """Deliver now (safe from any thread, e.g. a session's after-commit hook)."""
+        self._wake.set()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.clear()
+            stats = self.delivery.tick(wait=True)
+            if stats.claimed >= self.delivery.config.batch:
+                continue  # a full batch: more is probably due right now
+            self._wake.wait(self.tick_seconds)
+
+    def stop(self, timeout: float) -> bool:
+        """Stop claiming, let the posts in flight finish (at most ``timeout`` s), give the rest
+        back. True if delivery was idle when it returned."""
+        deadline = time.monotonic() + timeout
+        self.delivery.stop_claiming()
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(max(0.0, deadline - time.monotonic()))
+        idle = self.delivery.wait_idle(deadline - time.monotonic())
+        if not idle:
+            log.warning("delivery did not finish within %.0fs; leases expire for the rest", timeout)
+        return idle

@@ -1,4 +1,6 @@
-"""APScheduler is only the in-process clock: the delivery tick and a periodic re-plan.
+"""APScheduler is only the in-process clock: a periodic re-plan, offer expiry, and (in the
+console) the delivery tick. The bot itself runs delivery on ``DeliveryLoop``, which ticks when
+woken and every ``TICK_SECONDS`` as the safety net.
 
 Durable facts live in the bot's own tables (the outbox), never in a pickled job store, so every
 replica may run this scheduler and a restart loses nothing.
@@ -20,7 +22,7 @@ REPLAN_MINUTES = "*/15"
 
 
 def start_scheduler(
-    tick: Callable[[], object],
+    tick: Callable[[], object] | None,
     replan: Callable[[], object],
     tz: ZoneInfo,
     *,
@@ -31,18 +33,19 @@ def start_scheduler(
         timezone=tz,
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
     )
-    scheduler.add_job(
-        tick, "interval", seconds=tick_seconds, id="delivery-tick", next_run_time=datetime.now(tz)
-    )
+    if tick is not None:
+        scheduler.add_job(
+            tick,
+            "interval",
+            seconds=tick_seconds,
+            id="delivery-tick",
+            next_run_time=datetime.now(tz),
+        )
     # A safety net: membership changes plan their own posts, this catches anything missed.
     scheduler.add_job(replan, "cron", minute=REPLAN_MINUTES, id="replan")
     if expire is not None:
         # Offers that ran out: close them and update their messages.
         scheduler.add_job(expire, "interval", minutes=1, id="expire-offers")
     scheduler.start()
-    log.info(
-        "scheduler started: delivery every %.1fs, re-plan at minutes %s",
-        tick_seconds,
-        REPLAN_MINUTES,
-    )
+    log.info("scheduler started: re-plan at minutes %s", REPLAN_MINUTES)
     return scheduler

@@ -226,11 +226,13 @@ def test_faults_are_retried_or_dead_and_nothing_is_lost(bot: DeliveryBot, fake: 
     assert fake.stats["ratelimited"] == 1
 
     bot.say(FACILITATOR, "nyt Anden nyhed")
-    fake.fail_next("chat.postMessage", "server_error", times=3)  # outlasts the client's 2 retries
+    fake.fail_next("chat.postMessage", "server_error")  # not retried blindly by the client
     stats = bot.delivery.drain()
     assert stats.retried == 1 and not any("Anden nyhed" in t for t in bot.texts())
-    bot.at(bot.clock.now() + timedelta(seconds=5))  # past the backoff
+    assert len(fake.calls("chat.postMessage")) == 3  # 429, its retry, the 500
+    bot.at(bot.clock.now() + timedelta(seconds=5))  # past the backoff: looked up, then posted
     assert sum("Anden nyhed" in t for t in bot.texts()) == 1
+    assert len(fake.calls("conversations.history")) == 1
 
     bot.say(FACILITATOR, "nyt Tredje nyhed")
     fake.fail_next("chat.postMessage", "channel_not_found")
@@ -246,7 +248,7 @@ def test_faults_are_retried_or_dead_and_nothing_is_lost(bot: DeliveryBot, fake: 
 
 def test_five_failed_attempts_make_a_row_dead(bot: DeliveryBot, fake: FakeSlack) -> None:
     bot.say(FACILITATOR, "nyt Nyhed der ikke kan sendes")
-    fake.fail_next("chat.postMessage", "server_error", times=3 * 5)
+    fake.fail_next("chat.postMessage", "server_error", times=5)
     for _ in range(5):
         bot.at(bot.clock.now() + timedelta(minutes=10))
     with bot.core.sessions() as session:

@@ -55,7 +55,9 @@ def test_post_message_is_recorded_and_answered_like_slack(
     second = client.chat_postMessage(channel="U123", text="Påmindelse")
 
     assert first["ok"] and first["channel"] == "C0NET"
-    assert first["ts"] == "1700000000.000100"
+    # Slack's "seconds.micros" ts, from the fake's clock (the wall clock unless a test sets one).
+    assert abs(float(first["ts"]) - time.time()) < 60 and len(first["ts"].split(".")[1]) == 6
+    assert float(second["ts"]) > float(first["ts"])
     assert first["message"]["blocks"] == [SECTION]
     assert second["channel"] == "DU123"  # a user ID posts in the app's DM
     assert float(second["ts"]) > float(first["ts"])

@@ -231,12 +231,21 @@ class Recorder:
     def __init__(self) -> None:
         self.posts: list[tuple[str, Reply]] = []
 
-    def post(self, recipient: str, reply: Reply) -> Posted:
+    def post(self, recipient: str, reply: Reply, *, post_id: int | None = None) -> Posted:
         self.posts.append((recipient, reply))
         return Posted(recipient, f"{len(self.posts)}.0")
 
-    def attach(self, posted: Posted, attachment: Attachment) -> None:
+    def find_post(self, recipient: str, post_id: int, since: datetime) -> Posted | None:
+        return None
+
+    def upload(self, attachment: Attachment) -> str:
+        return attachment.filename
+
+    def share(self, posted: Posted, file_id: str, title: str) -> None:
         pass
+
+    def find_share(self, posted: Posted, file_id: str) -> bool:
+        return False
 
     def update(self, posted: Posted, reply: Reply) -> None:
         pass

@@ -137,3 +137,49 @@ def test_waitress_refuses_bodies_over_the_edge_cap_itself() -> None:
         assert server.adj.max_request_body_size == MAX_BODY_BYTES == 1024 * 1024
     finally:
         server.close()
+
+
+def test_socket_mode_process_reports_health_and_metrics_and_stops_on_sigterm(
+    tmp_path: Path, database_url: str
+) -> None:
+    port = free_port()
+    with FakeSlack() as fake, FakeSocketMode(fake) as socket_mode:
+        env = {
+            "SLACK_BOT_TOKEN": "xoxb-test-token",
+            "SLACK_APP_TOKEN": "xapp-1-A0KLIMA-1-test",
+            "SLACK_API_BASE_URL": fake.base_url,
+            "DATABASE_URL": database_url,
+        }
+        with klimanet_run(tmp_path, env, "--health-port", str(port)) as process:
+            socket_mode.wait_connected(timeout=60)
+            base = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 30
+            while True:  # the ops port comes up right after the connection
+                try:
+                    health = requests.get(base + "/health", timeout=2)
+                    break
+                except requests.ConnectionError:
+                    if time.monotonic() > deadline:
+                        raise AssertionError((tmp_path / "klimanet.log").read_text()) from None
+                    time.sleep(0.2)
+            assert health.status_code == 200, health.text
+            report = health.json()
+            assert report["database"] is True and report["socket_mode_connected"] is True
+            assert report["delivery_last_tick_seconds"] < 5
+            metrics = requests.get(base + "/metrics", timeout=5)
+            assert metrics.status_code == 200
+            assert 'klimanet_outbox_rows{state="pending"}' in metrics.text
+
+            socket_mode.hang_up()  # Slack unreachable: the bot cannot reconnect
+            deadline = time.monotonic() + 20
+            while requests.get(base + "/health", timeout=5).status_code != 503:
+                assert time.monotonic() < deadline, "health stayed 200 without a connection"
+                time.sleep(0.5)
+            assert (
+                requests.get(base + "/health", timeout=5).json()["socket_mode_connected"] is False
+            )
+
+            started = time.monotonic()
+            process.terminate()
+            assert process.wait(timeout=30) == 0
+            assert time.monotonic() - started < 25

@@ -197,7 +197,9 @@ def test_app_home_is_published_once_per_event(bot: SlackBot) -> None:
 
 def test_health(bot: SlackBot) -> None:
     health = requests.get(bot.url + "/health", timeout=5)
-    assert health.status_code == 200 and health.json() == {"status": "ok", "database": True}
+    report = health.json()
+    assert health.status_code == 200 and report["status"] == "ok" and report["database"] is True
+    assert 0 <= report["delivery_last_tick_seconds"] < 60  # the delivery loop is alive
 
 
 def test_health_reports_a_dead_database(bot: SlackBot) -> None:

@@ -116,3 +116,30 @@ def test_a_malformed_envelope_is_acked_with_one_log_line(
     ]
     assert not any(r.exc_info for r in caplog.records)
     assert seats_held(bot) == 0
+
+
+def test_a_connection_that_dies_without_a_close_frame_is_replaced_within_15_seconds(
+    bot: SocketBot, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bot.command(ANNA, "tilmeld Aarhus")
+    bot.socket_mode.drop()  # no close frame, no FIN: the server just goes silent, as on a dead path
+    waited = bot.socket_mode.wait_opened(2, timeout=15)
+    with capsys.disabled():
+        print(f"\n[socket mode] a new connection {waited:.1f} s after the drop")
+    assert len(bot.fake.calls("apps.connections.open")) == 2
+    answer = bot.command(BO, "tilmeld Aarhus")  # acked and answered on the new connection
+    assert "Du er tilmeldt" in answer.args["text"]
+    assert bot.socket_mode.acks(bot.driver.last_envelope_id) == [
+        {"envelope_id": bot.driver.last_envelope_id}
+    ]
+    assert seats_held(bot) == 2
+
+
+def test_refresh_requested_moves_to_a_new_connection(bot: SocketBot) -> None:
+    bot.socket_mode.request_refresh()
+    assert bot.socket_mode.wait_opened(2, timeout=10) < 10
+    answer = bot.command(ANNA, "tilmeld Aarhus")
+    assert "Du er tilmeldt" in answer.args["text"]
+    assert bot.socket_mode.acks(bot.driver.last_envelope_id) == [
+        {"envelope_id": bot.driver.last_envelope_id}
+    ]

@@ -26,12 +26,12 @@ def require_facilitator(session: Session, network: Network, user_id: str) -> Non
         raise DomainError(ErrorKind.NOT_FACILITATOR)
 
 
-def facilitator_ids(session: Session, network: Network) -> list[str]:
+def facilitator_ids(session: Session, network_id: int) -> list[str]:
     """The facilitators' user ids, in a stable order."""
     return list(
         session.scalars(
             select(NetworkFacilitator.user_id)
-            .where(NetworkFacilitator.network_id == network.id)
+            .where(NetworkFacilitator.network_id == network_id)
             .order_by(NetworkFacilitator.user_id)
         )
     )

@@ -53,6 +53,10 @@ class OutboxMessage(Base):
     message_ts: Mapped[str | None] = mapped_column(String(32))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Set just before a call that posts (or shares a file), cleared when the platform answers.
+    # Still set on the next claim means the post's fate is unknown (crash, timeout, 5xx): the
+    # platform is asked whether it exists before it is sent again.
+    attempted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     __table_args__ = (
         CheckConstraint(

@@ -40,10 +40,13 @@ class PostKind(StrEnum):
     # To the facilitators, about posts that failed.
     DEAD_NOTICE = "dead_notice"
     MISSED_NOTICE = "missed_notice"
+    LOOKUP_NOTICE = "lookup_notice"  # Klimanet cannot look its own posts up in the platform
 
 
 # Notices about other posts; there is never a notice about one of these.
-FACILITATOR_NOTICES = frozenset({PostKind.DEAD_NOTICE, PostKind.MISSED_NOTICE})
+FACILITATOR_NOTICES = frozenset(
+    {PostKind.DEAD_NOTICE, PostKind.MISSED_NOTICE, PostKind.LOOKUP_NOTICE}
+)
 
 
 def meeting_key(kind: str, meeting_id: int, version: int | None, target: str) -> str:
@@ -102,3 +105,8 @@ def admin_notice_key(seat_id: int, at: datetime, person_id: int) -> str:
 
 def facilitator_notice_key(kind: str, outbox_id: int, facilitator: str) -> str:
     return f"{kind}:outbox={outbox_id}:user={facilitator}"
+
+
+def lookup_notice_key(what: str, facilitator: str) -> str:
+    """Once per missing permission (``what``) and facilitator."""
+    return f"{PostKind.LOOKUP_NOTICE}:{what}:user={facilitator}"

@@ -195,6 +195,26 @@ def facilitators_told(
     enqueue(session, notices, now)
 
 
+def lookup_unavailable(
+    session: Session, what: str, needed: str, facilitators: Sequence[str], now: datetime
+) -> None:
+    """Tell the facilitators, once, that posts of unknown fate cannot be looked up."""
+    enqueue(
+        session,
+        [
+            Planned(
+                kinds.lookup_notice_key(what, user),
+                PostKind.LOOKUP_NOTICE,
+                user,
+                now,
+                payload={"needed": needed},
+            )
+            for user in facilitators
+        ],
+        now,
+    )
+
+
 def _refresh(of_key: str, status: str, now: datetime) -> Planned:
     return Planned(
         kinds.refresh_key(of_key, status), PostKind.REFRESH, "-", now, None, {"key": of_key}

@@ -4,22 +4,35 @@ Planning inserts rows with a unique idempotency key (insert-or-ignore), so plann
 harmless. Delivery claims due rows with a lease (PostgreSQL: ``FOR UPDATE SKIP LOCKED``, so
 replicas never claim the same row; SQLite: a single writer), posts, and marks a row sent only
 while it still holds the lease. A crash leaves the lease to expire and the row is claimed again.
+
+"Holding the lease" means being the row's recorded owner: only a claim changes the owner, and a
+claim takes only rows whose lease ran out. A worker whose lease ran out but which nobody else
+claimed may still finish; one whose row was claimed by another worker may not.
+
+Before a call that posts, the worker records the attempt (``attempted_at``); the answer clears
+it. A row claimed with an attempt still recorded had its post's fate left unknown (a crash, a
+timeout, a 5xx): delivery asks the platform whether that post exists before sending it again.
+
+Planning in a transaction that also marks rows due now (a consent request, a notice) flags the
+session, and ``wake_on_commit`` calls the delivery loop's wake hook once that commit is done.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, true, update
+from sqlalchemy import and_, event, func, or_, select, true, update
 from sqlalchemy.orm import Session
 
-from bot.db import insert_ignore, rows_affected
+from bot.db import SessionFactory, insert_ignore, rows_affected
 from bot.models import OutboxMessage, OutboxStatus
 
 PENDING = OutboxStatus.PENDING.value
+# session.info key: this transaction planned rows that are due now.
+_DUE_NOW = "klimanet_outbox_due_now"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +59,8 @@ class Claimed:
     message_channel: str | None
     message_ts: str | None
     person_id: int | None = None
+    # When the last call that posts was made, if its answer never arrived (the fate is unknown).
+    attempted_at: datetime | None = None
 
 
 # The columns of a Claimed, in its field order, for UPDATE … RETURNING.
@@ -61,11 +76,13 @@ _CLAIMED_COLUMNS = (
     OutboxMessage.message_channel,
     OutboxMessage.message_ts,
     OutboxMessage.person_id,
+    OutboxMessage.attempted_at,
 )
 
 
 def enqueue(session: Session, rows: Iterable[Planned], now: datetime) -> int:
     """Insert the rows whose keys are new; returns how many were new."""
+    rows = list(rows)
     values = [
         {
             "key": row.key,
@@ -85,7 +102,24 @@ def enqueue(session: Session, rows: Iterable[Planned], now: datetime) -> int:
     inserted = 0
     for start in range(0, len(values), 500):  # stay under the engines' bind-parameter limits
         inserted += insert_ignore(session, OutboxMessage.__table__, values[start : start + 500])  # type: ignore[arg-type]
+    if inserted and any(row.due_at <= now for row in rows):
+        session.info[_DUE_NOW] = True
     return inserted
+
+
+def wake_on_commit(sessions: SessionFactory, wake: Callable[[], None]) -> None:
+    """Call ``wake`` after every commit of a session from ``sessions`` that planned rows due
+    now, so the replica that made them delivers them at once instead of at its next tick."""
+
+    def after_commit(session: Session) -> None:
+        if session.info.pop(_DUE_NOW, False):
+            wake()
+
+    def after_rollback(session: Session) -> None:
+        session.info.pop(_DUE_NOW, None)
+
+    event.listen(sessions, "after_commit", after_commit)
+    event.listen(sessions, "after_soft_rollback", lambda session, _: after_rollback(session))
 
 
 def cancel_pending(
@@ -135,11 +169,75 @@ def claim_due(
 
 
 def _held(row_id: int, owner: str, now: datetime) -> Any:
+    # The owner, not the clock, says who holds a row: only a claim (of an expired lease) changes
+    # it, so a slow worker nobody overtook may still finish, and an overtaken one may not.
     return and_(
         OutboxMessage.id == row_id,
         OutboxMessage.status == PENDING,
         OutboxMessage.lease_owner == owner,
-        OutboxMessage.lease_until >= now,
+    )
+
+
+def record_attempt(
+    session: Session,
+    row_id: int,
+    owner: str,
+    now: datetime,
+    lease: timedelta,
+    payload: dict[str, Any] | None = None,
+) -> bool:
+    """Remember that a call that posts is about to be made (and renew the lease for it).
+
+    False: another worker has taken the row over, and this one must not call the platform.
+    """
+    values: dict[str, Any] = {"attempted_at": now, "lease_until": now + lease}
+    if payload is not None:
+        values["payload"] = payload
+    return bool(
+        rows_affected(
+            session,
+            update(OutboxMessage)
+            .where(_held(row_id, owner, now))
+            .values(**values)
+            .execution_options(synchronize_session=False),
+        )
+    )
+
+
+def renew_leases(
+    session: Session, row_ids: Sequence[int], owner: str, now: datetime, lease: timedelta
+) -> int:
+    """Extend the leases a live worker still holds, so only a dead worker's run out."""
+    if not row_ids:
+        return 0
+    return rows_affected(
+        session,
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id.in_(list(row_ids)),
+            OutboxMessage.status == PENDING,
+            OutboxMessage.lease_owner == owner,
+        )
+        .values(lease_until=now + lease)
+        .execution_options(synchronize_session=False),
+    )
+
+
+def release(session: Session, row_ids: Sequence[int], owner: str) -> int:
+    """Give back claimed rows this worker did not start (it is stopping): another replica may
+    claim them at once. Their claim does not count as an attempt."""
+    if not row_ids:
+        return 0
+    return rows_affected(
+        session,
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id.in_(list(row_ids)),
+            OutboxMessage.status == PENDING,
+            OutboxMessage.lease_owner == owner,
+        )
+        .values(lease_owner=None, lease_until=None, attempts=OutboxMessage.attempts - 1)
+        .execution_options(synchronize_session=False),
     )
 
 
@@ -159,6 +257,7 @@ def mark_sent(
         "lease_owner": None,
         "lease_until": None,
         "last_error": "",
+        "attempted_at": None,
     }
     if channel is not None:
         values["message_channel"] = channel
@@ -177,13 +276,15 @@ def mark_sent(
 def save_progress(
     session: Session, row_id: int, owner: str, now: datetime, payload: dict[str, Any]
 ) -> bool:
-    """Remember a finished step of a multi-step post (message posted, file still to upload)."""
+    """Remember a finished step of a multi-step post (message posted, file still to share).
+
+    The step's answer arrived, so no attempt is outstanding any more."""
     return bool(
         rows_affected(
             session,
             update(OutboxMessage)
             .where(_held(row_id, owner, now))
-            .values(payload=payload)
+            .values(payload=payload, attempted_at=None)
             .execution_options(synchronize_session=False),
         )
     )
@@ -198,13 +299,18 @@ def reschedule(
     error: str,
     *,
     count_attempt: bool,
+    fate_unknown: bool = False,
 ) -> bool:
+    """Try again at ``due_at``. ``fate_unknown``: the failed call may have posted, so the
+    attempt stays recorded and the next try looks for the post first."""
     values: dict[str, Any] = {
         "due_at": due_at,
         "lease_owner": None,
         "lease_until": None,
         "last_error": error[:1000],
     }
+    if not fate_unknown:
+        values["attempted_at"] = None
     if not count_attempt:  # a rate limit is Slack asking us to wait, not a failure
         values["attempts"] = OutboxMessage.attempts - 1
     return bool(
@@ -287,4 +393,21 @@ def sent_to_channel(session: Session, meeting_id: int, kinds: Sequence[str]) -> 
             .limit(1)
         )
         is not None
+    )
+
+
+def count_by_status(session: Session) -> dict[str, int]:
+    """Outbox rows by status (the metrics)."""
+    rows = session.execute(
+        select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+    ).all()
+    return {str(status): int(count) for status, count in rows}
+
+
+def oldest_due(session: Session, now: datetime) -> datetime | None:
+    """The due time of the longest-waiting pending row that is due (the metrics)."""
+    return session.scalar(
+        select(func.min(OutboxMessage.due_at)).where(
+            OutboxMessage.status == PENDING, OutboxMessage.due_at <= now
+        )
     )

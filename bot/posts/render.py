@@ -252,11 +252,17 @@ def _missed_notice(session: Session, row: Claimed, ctx: RenderContext) -> Render
     )
 
 
+def _lookup_notice(session: Session, row: Claimed, ctx: RenderContext) -> Rendered:
+    needed = str(row.payload.get("needed") or "")
+    return Rendered(Reply(tuple(texts.lookup_unavailable_notice(needed))))
+
+
 _OTHER_POSTS: dict[str, OtherRenderer] = {
     PostKind.REFRESH: _refresh,
     PostKind.NEWS: _news,
     PostKind.DEAD_NOTICE: _dead_notice,
     PostKind.MISSED_NOTICE: _missed_notice,
+    PostKind.LOOKUP_NOTICE: _lookup_notice,
     **CONSENT_RENDERERS,
 }
 

@@ -32,7 +32,7 @@ class Approvals:
             coordinator = coordinator_of(session, network, seat.municipality_code)
             approvers = [(coordinator.user_id, coordinator.id)] if coordinator else []
         else:
-            approvers = [(user, None) for user in facilitator_ids(session, network)]
+            approvers = [(user, None) for user in facilitator_ids(session, network.id)]
         notices.approval_requested(session, request_id, approvers, now)
 
     def coordinator_changed(

@@ -118,6 +118,7 @@ from bot.texts.posts import (
     announcement,
     cancelled,
     dead_notice,
+    lookup_unavailable_notice,
     missed_notice,
     moved,
     news_post,
@@ -160,6 +161,7 @@ from bot.texts.registration import (
 )
 
 __all__ = [
+    "lookup_unavailable_notice",
     "NETWORK_NAME",
     "COMMAND",
     "seat_label",

@@ -141,3 +141,15 @@ def schedule_line(name: str, when: datetime, tz: ZoneInfo, *, skipped: bool) -> 
     if skipped:
         return f"• {label}: _springes over – tidspunktet ({format_when(when, tz)}) er passeret_"
     return f"• {label}: {format_when(when, tz)}"
+
+
+def lookup_unavailable_notice(needed: str) -> list[str]:
+    """To the facilitators, once: Klimanet cannot check Slack for a post whose fate is unknown."""
+    missing = f" (appen mangler tilladelsen `{needed}`)" if needed else ""
+    return [
+        f":warning: Klimanet kan ikke slå sine egne beskeder op i Slack{missing}. Når Slack ikke "
+        "svarer tydeligt på en afsendelse, sender Klimanet derfor beskeden igen, og enkelte kan "
+        "få den to gange.",
+        "Bed en Slack-administrator om at give appen tilladelserne `channels:history`, "
+        "`groups:history`, `im:history` og `files:read` og installere den igen.",
+    ]

@@ -11,6 +11,7 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
@@ -114,9 +115,10 @@ class ConsoleNotifier:
         self._say = say
         self._offer_buttons = offer_buttons
         self._ts = 0
+        self._files: list[Attachment] = []
         self._lock = threading.Lock()
 
-    def post(self, recipient: str, reply: Reply) -> Posted:
+    def post(self, recipient: str, reply: Reply, *, post_id: int | None = None) -> Posted:
         where = (
             f"#kanal {recipient}" if recipient[:1] in "CG" else f"direkte besked til {recipient}"
         )
@@ -126,8 +128,22 @@ class ConsoleNotifier:
             self._ts += 1
             return Posted(recipient, f"{self._ts}.000000")
 
-    def attach(self, posted: Posted, attachment: Attachment) -> None:
-        self._say(f"   📎 {attachment.filename} ({attachment.title})")
+    def find_post(self, recipient: str, post_id: int, since: datetime) -> Posted | None:
+        # A print cannot fail halfway: a console post's fate is never unknown.
+        return None
+
+    def upload(self, attachment: Attachment) -> str:
+        with self._lock:
+            self._files.append(attachment)
+            return str(len(self._files) - 1)
+
+    def share(self, posted: Posted, file_id: str, title: str) -> None:
+        with self._lock:
+            attachment = self._files[int(file_id)]
+        self._say(f"   📎 {attachment.filename} ({title})")
+
+    def find_share(self, posted: Posted, file_id: str) -> bool:
+        return False
 
     def update(self, posted: Posted, reply: Reply) -> None:
         self._say(

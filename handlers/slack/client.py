@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
+from urllib.error import HTTPError, URLError
 
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
@@ -12,6 +14,9 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 from slack_sdk.http_retry.handler import RetryHandler
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.webhook import WebhookClient
 
 # Seconds a single Web API call may take before it counts as a connection error and is retried.
@@ -38,6 +43,104 @@ def make_web_client(token: str | None, base_url: str) -> WebClient:
     """A WebClient against ``base_url`` with the retry handlers."""
     return WebClient(
         token=token, base_url=base_url, timeout=CALL_TIMEOUT, retry_handlers=retry_handlers()
+    )
+
+
+class BeforeSendRetryHandler(RetryHandler):
+    """Retries a request only when it never reached Slack.
+
+    urllib wraps in ``URLError`` exactly the errors of connecting and of sending the request
+    (refused, unreachable, DNS, connect timeout). What fails while the answer is read
+    (``RemoteDisconnected``, a reset, a read timeout) comes unwrapped and is not retried here:
+    Slack may have acted on the request, so delivery decides (it looks for the post first).
+    """
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        return response is None and isinstance(error, URLError) and not isinstance(error, HTTPError)
+
+
+class ShortRateLimitRetryHandler(RateLimitErrorRetryHandler):
+    """Waits out a 429 inside the call only when Slack asks for a short wait; a longer one goes
+    back to delivery, which reschedules the post and frees the worker (and its lease)."""
+
+    def __init__(self, max_retry_count: int, max_wait: float) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self._max_wait = max_wait
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if response is None or response.status_code != 429:
+            return False
+        values = {k.lower(): v for k, v in response.headers.items()}.get("retry-after") or ["1"]
+        value = values[0] if isinstance(values, list) else values
+        try:
+            return float(value) <= self._max_wait
+        except ValueError:
+            return False
+
+
+class RateLimitCounter(RetryHandler):
+    """Retries nothing; counts every 429 the client sees (first in the list, so it sees all)."""
+
+    def __init__(self, on_ratelimited: Callable[[], None]) -> None:
+        super().__init__(max_retry_count=1_000_000)
+        self._on_ratelimited = on_ratelimited
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if response is not None and response.status_code == 429:
+            self._on_ratelimited()
+        return False
+
+
+# The delivery client waits out a 429 itself only up to this many seconds, twice at most.
+DELIVERY_MAX_RATE_WAIT = 5.0
+
+
+def delivery_retry_handlers(
+    on_ratelimited: Callable[[], None] | None = None,
+) -> list[RetryHandler]:
+    """Only what is safe to repeat: a request that never reached Slack, and a short 429. A 5xx
+    or a connection lost after sending is delivery's to decide; retrying it blindly is how a post
+    arrives twice."""
+    handlers: list[RetryHandler] = []
+    if on_ratelimited is not None:
+        handlers.append(RateLimitCounter(on_ratelimited))
+    handlers += [
+        BeforeSendRetryHandler(max_retry_count=2),
+        ShortRateLimitRetryHandler(max_retry_count=2, max_wait=DELIVERY_MAX_RATE_WAIT),
+    ]
+    return handlers
+
+
+def make_delivery_client(
+    token: str | None, base_url: str, on_ratelimited: Callable[[], None] | None = None
+) -> WebClient:
+    """The WebClient delivery posts with: no blind retries (see ``delivery_retry_handlers``)."""
+    return WebClient(
+        token=token,
+        base_url=base_url,
+        timeout=CALL_TIMEOUT,
+        retry_handlers=delivery_retry_handlers(on_ratelimited),
     )
 
 

@@ -13,7 +13,7 @@ from bot.config import Settings
 from bot.domain.registration import Actor
 from bot.replies import Reply
 from bot.runtime import Core, build_core, build_delivery
-from handlers.slack.client import make_web_client
+from handlers.slack.client import make_delivery_client
 from handlers.slack.notifier import SlackNotifier
 from jobs.delivery import Delivery, DeliveryConfig
 from tests.support.fake_slack import Call, FakeSlack
@@ -54,7 +54,7 @@ class DeliveryBot:
 def new_delivery(
     core: Core, fake: FakeSlack, settings: Settings, clock: FixedClock, **config: Any
 ) -> Delivery:
-    notifier = SlackNotifier(make_web_client("xoxb-test", fake.base_url))
+    notifier = SlackNotifier(make_delivery_client("xoxb-test", fake.base_url))
     delivery = build_delivery(core, notifier, settings, clock)
     if config:
         delivery.close()
@@ -79,6 +79,7 @@ def delivery_bot(
         registration="open",  # these tests are about posts, not approvals
     )
     core = build_core(settings, clock)
+    fake.clock = lambda: clock.now().timestamp()
     delivery = new_delivery(core, fake, settings, clock, **config)
     try:
         yield DeliveryBot(core, delivery, fake, clock, settings)

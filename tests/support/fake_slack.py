@@ -58,6 +58,7 @@ class Call:
     error: str | None = None
     status: int = 200
     encoding: str = "none"  # "json", "form" or "none" (no body)
+    token: str = ""  # the bearer token it came with (tells replicas with their own tokens apart)
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,10 @@ class _Reply:
     status: int
     body: dict[str, Any] | bytes
     headers: dict[str, str] = field(default_factory=dict)
+    # Close the connection without an answer.
+    drop: bool = False
+    # A fault that lets the call act first and then answers with this reply.
+    after_acting: bool = False
 
     @property
     def ok(self) -> bool:
@@ -218,12 +223,18 @@ class FakeSlack:
         self._submitted_views: dict[str, dict[str, Any]] = {}
         self._home_views: dict[str, str] = {}
         self._files: dict[str, _PendingFile] = {}
-        self._ts_micros = 1_700_000_000_000_000  # first ts: 1700000000.000100
+        self._ts_micros = 0
+        # Message ts follow this clock (seconds since the epoch), as Slack's follow its own: a
+        # test on a controlled clock points it there, so "since the attempt" means the same.
+        self.clock: Callable[[], float] = time.time
         self._ids = itertools.count(1)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         # A FakeSocketMode attaches itself here; apps.connections.open answers with its URL.
         self.socket_mode: Any = None
+        # Scopes the bot token lacks: reads that need one answer missing_scope (with "needed").
+        self.missing_scopes: set[str] = set()
+        self._shared_files: dict[str, dict[str, Any]] = {}
         self._methods: dict[str, Callable[[dict[str, Any]], _Reply]] = {
             "auth.test": self._auth_test,
             "apps.connections.open": self._apps_connections_open,
@@ -239,6 +250,8 @@ class FakeSlack:
             "users.info": self._users_info,
             "files.getUploadURLExternal": self._files_get_upload_url,
             "files.completeUploadExternal": self._files_complete_upload,
+            "files.info": self._files_info,
+            "conversations.history": self._conversations_history,
         }
 
     # -- lifecycle ----------------------------------------------------------------------------------
@@ -413,7 +426,9 @@ class FakeSlack:
 
         ``kind``: "ratelimited" (HTTP 429 with Retry-After), "server_error" (HTTP 500), or any
         Slack error code such as "channel_not_found" (HTTP 200 with ok=false). ``method`` may also
-        be "response_url".
+        be "response_url". Two kinds act on the call first, as Slack sometimes does:
+        "kept_server_error" (the message is posted, the file shared, and the answer is HTTP 500)
+        and "kept_disconnect" (acted on, then the connection closes without an answer).
         """
         with self._lock:
             self._faults.setdefault(method, []).extend(
@@ -452,6 +467,9 @@ class FakeSlack:
 
     @staticmethod
     def _send(handler: _Handler, reply: _Reply) -> None:
+        if reply.drop:
+            handler.close_connection = True  # the client reads no status line: RemoteDisconnected
+            return
         if isinstance(reply.body, bytes):
             payload, content_type = reply.body, "text/plain; charset=utf-8"
         else:
@@ -484,9 +502,10 @@ class FakeSlack:
                     time.sleep(self.latency)  # outside the lock: slow calls overlap as in Slack
                 # Handle and record under one lock so the recorded order is the order the calls
                 # were answered in (it matters for rate-limit and retry assertions).
+                token = authorization.removeprefix("Bearer ")
                 with self._lock:
                     reply = self._dispatch(method, args)
-                    self._record(method, args, reply, encoding)
+                    self._record(method, args, reply, encoding, token)
                 return reply
         self._record(method, args, reply, encoding)
         return reply
@@ -494,7 +513,12 @@ class FakeSlack:
     def _dispatch(self, method: str, args: dict[str, Any]) -> _Reply:
         fault = self._take_fault(method)
         if fault is not None:
+            if fault.after_acting:
+                self._handle(method, args)
             return fault
+        return self._handle(method, args)
+
+    def _handle(self, method: str, args: dict[str, Any]) -> _Reply:
         handle = self._methods.get(method)
         if handle is None:
             return _error("unknown_method")
@@ -512,6 +536,12 @@ class FakeSlack:
         fault = queue.pop(0)
         if fault.kind == "ratelimited":
             return self._ratelimited(fault.retry_after)
+        if fault.kind == "kept_server_error":
+            self._stats["kept_server_error"] += 1
+            return _Reply(500, {"ok": False, "error": "internal_error"}, after_acting=True)
+        if fault.kind == "kept_disconnect":
+            self._stats["kept_disconnect"] += 1
+            return _Reply(0, b"", drop=True, after_acting=True)
         if fault.kind == "server_error":
             self._stats["server_error"] += 1
             return _error("internal_error", status=500)
@@ -522,7 +552,9 @@ class FakeSlack:
         self._stats["ratelimited"] += 1
         return _Reply(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)})
 
-    def _record(self, method: str, args: dict[str, Any], reply: _Reply, encoding: str) -> None:
+    def _record(
+        self, method: str, args: dict[str, Any], reply: _Reply, encoding: str, token: str = ""
+    ) -> None:
         # Recorded before the reply is written, so a test sees the call as soon as the client
         # returns.
         call = Call(
@@ -533,6 +565,7 @@ class FakeSlack:
             error=None if reply.ok else reply.error,
             status=reply.status,
             encoding=encoding,
+            token=token,
         )
         with self._changed:
             self._calls.append(call)
@@ -544,8 +577,8 @@ class FakeSlack:
         return _error("invalid_blocks", detail="; ".join(problems))
 
     def _next_ts(self) -> str:
-        # Deterministic, unique and increasing, like Slack's "seconds.micros" message IDs.
-        self._ts_micros += 100
+        # Unique and increasing, from the clock, like Slack's "seconds.micros" message IDs.
+        self._ts_micros = max(self._ts_micros + 100, int(self.clock() * 1_000_000))
         return f"{self._ts_micros // 1_000_000}.{self._ts_micros % 1_000_000:06d}"
 
     def _new_id(self, prefix: str) -> str:
@@ -600,6 +633,8 @@ class FakeSlack:
             message["attachments"] = args["attachments"]
         if args.get("thread_ts"):
             message["thread_ts"] = args["thread_ts"]
+        if isinstance(args.get("metadata"), dict):
+            message["metadata"] = args["metadata"]
         self._messages[(channel_id, ts)] = message
         return _ok(channel=channel_id, ts=ts, message=dict(message))
 
@@ -781,6 +816,13 @@ class FakeSlack:
             )
             self._uploads.append(upload)
             shared_in = [channel_id] if channel_id else list(channels)
+            self._shared_files[file_id] = {
+                "id": file_id,
+                "name": pending.filename,
+                "title": entry.get("title") or pending.filename,
+                "size": len(pending.content),
+                "shared_in": shared_in,
+            }
             completed.append(
                 {
                     "id": file_id,
@@ -791,6 +833,65 @@ class FakeSlack:
                 }
             )
         return _ok(files=completed)
+
+    def _missing(self, scope: str) -> _Reply | None:
+        if scope in self.missing_scopes:
+            return _error("missing_scope", needed=scope, provided="chat:write,files:write")
+        return None
+
+    def _conversations_history(self, args: dict[str, Any]) -> _Reply:
+        channel = str(args.get("channel") or "")
+        scope = {"D": "im:history", "G": "groups:history"}.get(channel[:1], "channels:history")
+        refused = self._missing(scope)
+        if refused is not None:
+            return refused
+        if not channel:
+            return _error("channel_not_found")
+        oldest = float(args.get("oldest") or 0)
+        latest = float(args["latest"]) if args.get("latest") else math.inf
+        limit = min(int(args.get("limit") or 100), 999)
+        with_metadata = str(args.get("include_all_metadata")).lower() in ("true", "1")
+        found = sorted(
+            (
+                message
+                for (message_channel, ts), message in self._messages.items()
+                if message_channel == channel and oldest < float(ts) < latest
+            ),
+            key=lambda message: message["ts"],
+            reverse=True,  # newest first, as Slack answers
+        )
+        start = int(args.get("cursor") or 0)
+        page = found[start : start + limit]
+        messages = []
+        for message in page:
+            shown = {k: v for k, v in message.items() if k != "metadata" or with_metadata}
+            messages.append(shown)
+        more = start + limit < len(found)
+        return _ok(
+            messages=messages,
+            has_more=more,
+            response_metadata={"next_cursor": str(start + limit) if more else ""},
+        )
+
+    def _files_info(self, args: dict[str, Any]) -> _Reply:
+        refused = self._missing("files:read")
+        if refused is not None:
+            return refused
+        shared = self._shared_files.get(str(args.get("file") or ""))
+        if shared is None:
+            return _error("file_not_found")
+        places = shared["shared_in"]
+        ims = [c for c in places if c.startswith("D")]
+        public = {c: [{"ts": self._next_ts()}] for c in places if c.startswith("C")}
+        private = {c: [{"ts": self._next_ts()}] for c in places if not c.startswith("C")}
+        file = {k: v for k, v in shared.items() if k != "shared_in"}
+        file.update(
+            channels=[c for c in places if c.startswith("C")],
+            groups=[c for c in places if c.startswith("G")],
+            ims=ims,
+            shares={"public": public, "private": private},
+        )
+        return _ok(file=file)
 
     # -- non-API endpoints ----------------------------------------------------------------------------
 

@@ -14,6 +14,11 @@ Usage::
         envelope_id = socket_mode.deliver("slash_commands", {...})
         ack = socket_mode.wait_for_ack(envelope_id)[0]
 
+Two ways a connection ends that tests need: ``request_refresh`` (Slack's ``disconnect`` with
+``refresh_requested``, the client opens a new connection) and ``drop`` (the connection dies
+without a close frame, as on a network failure: the server goes silent and answers nothing, not
+even pings, so only the client's own liveness check can notice).
+
 Only what the builtin ``slack_sdk`` client uses is implemented: unfragmented or fragmented text
 frames from the client (masked), ping/pong and close; frames to the client are unmasked.
 """
@@ -46,6 +51,8 @@ class _Connection:
         self.server = server
         self.send_lock = threading.Lock()
         self.open = True
+        # Dropped: read and ignore everything, answer nothing (a dead network path).
+        self.silent = False
 
     # -- frames -------------------------------------------------------------------------------
 
@@ -126,6 +133,8 @@ class _Connection:
             message = b""
             while self.open:
                 fin, opcode, payload = self.read_frame()
+                if self.silent:
+                    continue
                 if opcode == OP_PING:
                     self.send_frame(OP_PONG, payload)
                 elif opcode == OP_CLOSE:
@@ -204,6 +213,44 @@ class FakeSocketMode:
         self.accepting = False
         for connection in self.connections():
             connection.close()
+
+    def drop(self) -> None:
+        """The newest connection dies without a close frame: nothing more reaches the client and
+        nothing from it is answered. It no longer counts as connected."""
+        connections = self.connections()
+        if not connections:
+            raise AssertionError("no Socket Mode connection to drop")
+        dropped = connections[-1]
+        dropped.silent = True
+        with self._changed:
+            if dropped in self._connections:
+                self._connections.remove(dropped)
+            self._changed.notify_all()
+
+    def request_refresh(self) -> None:
+        """Slack's notice that it will close the newest connection soon: the client reconnects."""
+        self.connections()[-1].send_json(
+            {
+                "type": "disconnect",
+                "reason": "refresh_requested",
+                "debug_info": {"host": "fake-socket-mode"},
+            }
+        )
+
+    def wait_opened(self, count: int, timeout: float) -> float:
+        """Block until ``count`` connections were opened in all; returns the seconds waited."""
+        started = time.monotonic()
+        deadline = started + timeout
+        with self._changed:
+            while self.connections_opened < count or not self._connections:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(
+                        f"waited {timeout}s for connection #{count}, "
+                        f"{self.connections_opened} opened so far"
+                    )
+                self._changed.wait(remaining)
+        return time.monotonic() - started
 
     def new_url(self) -> str | None:
         """What ``apps.connections.open`` answers: a fresh ws:// URL on this server."""

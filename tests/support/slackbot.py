@@ -70,6 +70,7 @@ def bot_settings(
 def running_bot(
     database_url: str, fake: FakeSlack, clock: Clock, *, registration: str = "open"
 ) -> Iterator[SlackBot]:
+    fake.clock = lambda: clock.now().timestamp()
     runtime = build_slack(bot_settings(database_url, fake, registration=registration), clock)
     try:
         with serve_wsgi(wsgi_app(runtime), threads=HTTP_THREADS) as base:
@@ -91,6 +92,7 @@ def running_socket_bot(
 ) -> Iterator[SocketBot]:
     """The bot connected to ``socket_mode`` (attached to ``fake``) as ``klimanet run`` does."""
     settings = bot_settings(database_url, fake, registration=registration, app_token=APP_TOKEN)
+    fake.clock = lambda: clock.now().timestamp()
     runtime = build_slack(settings, clock)
     handler = socket_mode_handler(runtime, APP_TOKEN)
     try:

@@ -1,0 +1,310 @@
+"""Replicas as processes against a faulty fake Slack: shared by the crash tests and bench/chaos.
+
+* ``ChaosSlack`` fails a seeded share of the calls that post (and of the file calls) with 429,
+  with 500 after keeping the message ("kept"), and with a plain 500.
+* ``plant_reminder`` registers seat holders and plans one meeting whose reminder (a channel post
+  plus a DM with a calendar file to every holder) falls due a few seconds from now, real time.
+* ``Replica`` runs ``klimanet run --http`` as its own process with its own bot token, so the
+  fake can tell the replicas' calls apart.
+* ``tally`` counts what reached the fake per conversation: lost and doubled messages and files.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import IO, Any
+
+from sqlalchemy import func, select
+
+from bot.clock import SystemClock
+from bot.config import Settings
+from bot.db import make_engine, transaction
+from bot.domain.meetings import MeetingDraft, create_meeting
+from bot.domain.municipalities import default_directory
+from bot.domain.registration import Actor, get_network
+from bot.models import MeetingFormat, OutboxMessage, OutboxStatus
+from bot.posts.planner import plan_meeting
+from bot.replies import Reply
+from bot.runtime import NETWORK_SLUG, build_core
+from tests.support.fake_slack import FakeSlack
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+CHANNEL = "C0NET"
+FACILITATOR = "UFACIL01"
+REMINDER_MARK = "Påmindelse"
+POSTING = ("chat.postMessage", "files.completeUploadExternal")
+FILE_STEPS = ("files.getUploadURLExternal",)
+
+
+class ChaosSlack(FakeSlack):
+    """The fake, failing a seeded share of calls as they arrive (under the fake's lock)."""
+
+    def __init__(
+        self,
+        seed: int,
+        *,
+        ratelimited: float = 0.0,
+        kept_500: float = 0.0,
+        plain_500: float = 0.0,
+        retry_after: tuple[int, ...] = (1,),
+        methods: tuple[str, ...] = POSTING + FILE_STEPS,
+    ) -> None:
+        super().__init__()
+        self._rng = random.Random(seed)
+        self._shares = (
+            ("ratelimited", ratelimited),
+            ("kept_server_error", kept_500),
+            ("server_error", plain_500),
+        )
+        self._retry_after = retry_after
+        self._fault_methods = methods
+        self.injected: Counter[str] = Counter()
+
+    def _take_fault(self, method: str) -> Any:
+        if method in self._fault_methods and not self._faults.get(method):
+            roll = self._rng.random()
+            for kind, share in self._shares:
+                if kind == "kept_server_error" and method not in POSTING:
+                    share = 0.0  # only a call that posts can be kept
+                if roll < share:
+                    self.injected[f"{method} {kind}"] += 1
+                    self.fail_next(method, kind, retry_after=self._rng.choice(self._retry_after))
+                    break
+                roll -= share
+        return super()._take_fault(method)
+
+
+@dataclass(frozen=True)
+class Planted:
+    meeting_id: int
+    due_at: datetime
+    users: tuple[str, ...]
+
+    @property
+    def dm_channels(self) -> frozenset[str]:
+        return frozenset(f"D{user}" for user in self.users)
+
+
+def plant_reminder(database_url: str, holders: int, due_in: float) -> Planted:
+    """``holders`` seat holders (three per municipality) and an online meeting whose reminder
+    (``KLIMANET_SCHEDULE=reminder=1d``) falls due ``due_in`` seconds from now."""
+    settings = Settings(
+        database_url=database_url,
+        channel=CHANNEL,
+        admins=frozenset({FACILITATOR}),
+        registration="open",
+        schedule="reminder=1d",
+    )
+    clock = SystemClock()
+    core = build_core(settings, clock)
+    try:
+        users: list[str] = []
+        municipalities = default_directory().all()
+        for n in range(holders):
+            user = f"U{n + 1:05d}"
+            answer = core.service.command(
+                Actor("T0001", user, f"Person {n + 1}"), f"tilmeld {municipalities[n // 3].code}"
+            )
+            assert isinstance(answer, Reply) and "Du er tilmeldt" in answer.text, answer
+            users.append(user)
+        now = clock.now()
+        starts = now + timedelta(days=1, seconds=due_in)
+        with transaction(core.sessions) as session:
+            network = get_network(session, NETWORK_SLUG)
+            draft = MeetingDraft(
+                title="Kaosmøde",
+                starts_at=starts,
+                ends_at=starts + timedelta(hours=2),
+                format=MeetingFormat.ONLINE,
+                location="https://meet.example/kaos",
+            )
+            meeting = create_meeting(session, network, draft, FACILITATOR, now)
+            plan_meeting(session, network, meeting, core.service.plan_config, now)
+            due = session.scalar(
+                select(func.min(OutboxMessage.due_at)).where(OutboxMessage.meeting_id == meeting.id)
+            )
+            meeting_id = meeting.id
+        assert due is not None
+        return Planted(meeting_id, due, tuple(users))
+    finally:
+        core.engine.dispose()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class Replica:
+    """``klimanet run --http`` as a process, with its own token (``xoxb-<name>``)."""
+
+    name: str
+    database_url: str
+    base_url: str
+    workdir: Path
+    lease: str | None = "10s"  # None: the bot's default
+    process: subprocess.Popen[bytes] | None = None
+    starts: int = 0
+    _log: IO[bytes] | None = field(default=None, repr=False)
+
+    @property
+    def token(self) -> str:
+        return f"xoxb-{self.name}"
+
+    @property
+    def log_path(self) -> Path:
+        return self.workdir / f"{self.name}.log"
+
+    def start(self) -> Replica:
+        self.starts += 1
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "KLIMANET_"))},
+            "PYTHONPATH": str(ROOT),
+            "SLACK_BOT_TOKEN": self.token,
+            "SLACK_SIGNING_SECRET": "chaos-secret",
+            "SLACK_API_BASE_URL": self.base_url,
+            "DATABASE_URL": self.database_url,
+            "KLIMANET_CHANNEL": CHANNEL,
+            "KLIMANET_ADMINS": FACILITATOR,
+            "KLIMANET_SCHEDULE": "reminder=1d",
+            **({"KLIMANET_DELIVERY_LEASE": self.lease} if self.lease else {}),
+            "KLIMANET_OPS_ADDR": "off",
+            "KLIMANET_LOG_LEVEL": "INFO",
+        }
+        self._log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "bot",
+                "run",
+                "--http",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(_free_port()),
+            ],
+            cwd=self.workdir,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+        return self
+
+    def kill(self) -> None:
+        assert self.process is not None
+        os.kill(self.process.pid, signal.SIGKILL)
+        self.process.wait(10)
+
+    def terminate(self, timeout: float = 40) -> float:
+        """SIGTERM; returns the seconds until the process exited."""
+        assert self.process is not None
+        started = time.monotonic()
+        self.process.terminate()
+        self.process.wait(timeout)
+        return time.monotonic() - started
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+@dataclass
+class Tally:
+    messages: Counter[str]  # reminder messages per conversation
+    uploads: Counter[str]  # calendar files per DM
+    wanted: frozenset[str]
+    dm_channels: frozenset[str]
+
+    @property
+    def lost(self) -> int:
+        return sum(1 for c in self.wanted if self.messages[c] == 0) + sum(
+            1 for c in self.dm_channels if self.uploads[c] == 0
+        )
+
+    @property
+    def duplicates(self) -> int:
+        return sum(max(0, n - 1) for n in self.messages.values()) + sum(
+            max(0, n - 1) for n in self.uploads.values()
+        )
+
+    @property
+    def twice(self) -> int:
+        """People (or the channel) who got the reminder more than once."""
+        return sum(1 for n in self.messages.values() if n > 1)
+
+
+def tally(fake: FakeSlack, planted: Planted) -> Tally:
+    """What the conversations hold now (kept messages count, whatever the answer was)."""
+    messages: Counter[str] = Counter()
+    for channel in (CHANNEL, *planted.dm_channels):
+        messages[channel] = sum(REMINDER_MARK in str(m.get("text")) for m in fake.messages(channel))
+    uploads = Counter(str(u.channel_id) for u in fake.uploads)
+    return Tally(messages, uploads, frozenset({CHANNEL, *planted.dm_channels}), planted.dm_channels)
+
+
+def unfinished(database_url: str, meeting_id: int) -> int:
+    """The meeting's reminder rows (and notices) not finished yet."""
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return int(
+                connection.scalar(
+                    select(func.count())
+                    .select_from(OutboxMessage)
+                    .where(
+                        OutboxMessage.status == OutboxStatus.PENDING.value,
+                        (OutboxMessage.meeting_id == meeting_id)
+                        | OutboxMessage.kind.in_(("dead_notice", "missed_notice")),
+                    )
+                )
+                or 0
+            )
+    finally:
+        engine.dispose()
+
+
+def statuses(database_url: str, meeting_id: int) -> Counter[str]:
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return Counter(
+                connection.scalars(
+                    select(OutboxMessage.status).where(OutboxMessage.meeting_id == meeting_id)
+                )
+            )
+    finally:
+        engine.dispose()
+
+
+def wait_until_done(database_url: str, meeting_id: int, timeout: float) -> float | None:
+    """Poll until nothing of the meeting is pending; the seconds it took, or None (timeout)."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if statuses(database_url, meeting_id).get(OutboxStatus.PENDING.value, 0) == 0:
+            return time.monotonic() - started
+        time.sleep(0.2)
+    return None
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
