@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import signal
 import sys
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -20,6 +19,8 @@ from slack_bolt import Ack, App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 from waitress import create_server  # type: ignore[import-untyped]
+
+from bot.__main__ import run_until_terminated
 
 BOT_TOKEN = "xoxb-bench"
 COMMAND = "/klimanet"
@@ -70,15 +71,7 @@ def main(argv: list[str] | None = None) -> int:
 
     application = wsgi_app(build_app(args.base_url, args.signing_secret))
     server = create_server(application, host=args.host, port=args.port, threads=args.threads)
-    # Same shutdown path as the bot: SIGTERM closes the server and run() returns.
-    signal.signal(signal.SIGTERM, lambda *_: server.close())
-    try:
-        server.run()
-    except (KeyboardInterrupt, OSError):
-        pass
-    finally:
-        server.close()
-    return 0
+    return run_until_terminated(server)  # the bot's own shutdown path
 
 
 if __name__ == "__main__":

@@ -198,9 +198,13 @@ def http_server(application: object, host: str, port: int) -> Any:
 
 
 def serve_http(application: object, host: str, port: int) -> int:
-    server = http_server(application, host, port)
-    signal.signal(signal.SIGTERM, lambda *_: server.close())
     log.info("listening on http://%s:%s (POST /slack/events, GET /health)", host, port)
+    return run_until_terminated(http_server(application, host, port))
+
+
+def run_until_terminated(server: Any) -> int:
+    """Serve until SIGTERM (or Ctrl-C): SIGTERM closes the server, and ``run()`` returns."""
+    signal.signal(signal.SIGTERM, lambda *_: server.close())
     try:
         server.run()
     except (KeyboardInterrupt, OSError):

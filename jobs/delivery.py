@@ -411,33 +411,23 @@ class Delivery:
         if self._metrics is not None:
             self._metrics.failed(row.kind)
         unknown = error.fate_unknown
+        retry_in: float | None = None
+        if error.retry_after is not None:  # a rate limit: Slack asks us to wait, not a failure
+            retry_in = error.retry_after
+        elif not error.permanent and row.attempts < self.config.max_attempts:
+            retry_in = min(self.config.backoff_base**row.attempts, self.config.backoff_max)
+            if unknown and error.reason.startswith("no_answer"):
+                retry_in = max(retry_in, NO_ANSWER_SETTLE_S)
         with transaction(self._sessions) as session:
-            if error.retry_after is not None:
-                due = now + timedelta(seconds=error.retry_after)
+            if retry_in is not None:
                 reschedule(
                     session,
                     row.id,
                     self.owner,
                     now,
-                    due,
+                    now + timedelta(seconds=retry_in),
                     error.reason,
-                    count_attempt=False,
-                    fate_unknown=unknown,
-                )
-                stats.retried += 1
-            elif not error.permanent and row.attempts < self.config.max_attempts:
-                delay = min(self.config.backoff_base**row.attempts, self.config.backoff_max)
-                if unknown and error.reason.startswith("no_answer"):
-                    delay = max(delay, NO_ANSWER_SETTLE_S)
-                due = now + timedelta(seconds=delay)
-                reschedule(
-                    session,
-                    row.id,
-                    self.owner,
-                    now,
-                    due,
-                    error.reason,
-                    count_attempt=True,
+                    count_attempt=error.retry_after is None,
                     fate_unknown=unknown,
                 )
                 stats.retried += 1

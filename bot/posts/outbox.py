@@ -168,13 +168,39 @@ def claim_due(
     return sorted(claimed, key=lambda c: (c.due_at, c.id))
 
 
-def _held(row_id: int, owner: str, now: datetime) -> Any:
-    # The owner, not the clock, says who holds a row: only a claim (of an expired lease) changes
-    # it, so a slow worker nobody overtook may still finish, and an overtaken one may not.
-    return and_(
-        OutboxMessage.id == row_id,
-        OutboxMessage.status == PENDING,
-        OutboxMessage.lease_owner == owner,
+def _update_held(session: Session, row_id: int, owner: str, values: dict[str, Any]) -> bool:
+    """Update a row only while this worker holds it. The owner, not the clock, says who holds a
+    row: only a claim (of an expired lease) changes it, so a slow worker nobody overtook may
+    still finish, and an overtaken one may not."""
+    return bool(
+        rows_affected(
+            session,
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id == row_id,
+                OutboxMessage.status == PENDING,
+                OutboxMessage.lease_owner == owner,
+            )
+            .values(**values)
+            .execution_options(synchronize_session=False),
+        )
+    )
+
+
+def _update_owned(session: Session, row_ids: Sequence[int], owner: str, **values: Any) -> int:
+    """Update the rows among ``row_ids`` this worker still owns; returns how many."""
+    if not row_ids:
+        return 0
+    return rows_affected(
+        session,
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id.in_(list(row_ids)),
+            OutboxMessage.status == PENDING,
+            OutboxMessage.lease_owner == owner,
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False),
     )
 
 
@@ -193,51 +219,26 @@ def record_attempt(
     values: dict[str, Any] = {"attempted_at": now, "lease_until": now + lease}
     if payload is not None:
         values["payload"] = payload
-    return bool(
-        rows_affected(
-            session,
-            update(OutboxMessage)
-            .where(_held(row_id, owner, now))
-            .values(**values)
-            .execution_options(synchronize_session=False),
-        )
-    )
+    return _update_held(session, row_id, owner, values)
 
 
 def renew_leases(
     session: Session, row_ids: Sequence[int], owner: str, now: datetime, lease: timedelta
 ) -> int:
     """Extend the leases a live worker still holds, so only a dead worker's run out."""
-    if not row_ids:
-        return 0
-    return rows_affected(
-        session,
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.id.in_(list(row_ids)),
-            OutboxMessage.status == PENDING,
-            OutboxMessage.lease_owner == owner,
-        )
-        .values(lease_until=now + lease)
-        .execution_options(synchronize_session=False),
-    )
+    return _update_owned(session, row_ids, owner, lease_until=now + lease)
 
 
 def release(session: Session, row_ids: Sequence[int], owner: str) -> int:
     """Give back claimed rows this worker did not start (it is stopping): another replica may
     claim them at once. Their claim does not count as an attempt."""
-    if not row_ids:
-        return 0
-    return rows_affected(
+    return _update_owned(
         session,
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.id.in_(list(row_ids)),
-            OutboxMessage.status == PENDING,
-            OutboxMessage.lease_owner == owner,
-        )
-        .values(lease_owner=None, lease_until=None, attempts=OutboxMessage.attempts - 1)
-        .execution_options(synchronize_session=False),
+        row_ids,
+        owner,
+        lease_owner=None,
+        lease_until=None,
+        attempts=OutboxMessage.attempts - 1,
     )
 
 
@@ -262,15 +263,7 @@ def mark_sent(
     if channel is not None:
         values["message_channel"] = channel
         values["message_ts"] = ts
-    return bool(
-        rows_affected(
-            session,
-            update(OutboxMessage)
-            .where(_held(row_id, owner, now))
-            .values(**values)
-            .execution_options(synchronize_session=False),
-        )
-    )
+    return _update_held(session, row_id, owner, values)
 
 
 def save_progress(
@@ -279,15 +272,7 @@ def save_progress(
     """Remember a finished step of a multi-step post (message posted, file still to share).
 
     The step's answer arrived, so no attempt is outstanding any more."""
-    return bool(
-        rows_affected(
-            session,
-            update(OutboxMessage)
-            .where(_held(row_id, owner, now))
-            .values(payload=payload, attempted_at=None)
-            .execution_options(synchronize_session=False),
-        )
-    )
+    return _update_held(session, row_id, owner, dict(payload=payload, attempted_at=None))
 
 
 def reschedule(
@@ -313,31 +298,18 @@ def reschedule(
         values["attempted_at"] = None
     if not count_attempt:  # a rate limit is Slack asking us to wait, not a failure
         values["attempts"] = OutboxMessage.attempts - 1
-    return bool(
-        rows_affected(
-            session,
-            update(OutboxMessage)
-            .where(_held(row_id, owner, now))
-            .values(**values)
-            .execution_options(synchronize_session=False),
-        )
-    )
+    return _update_held(session, row_id, owner, values)
 
 
 def finish(
     session: Session, row_id: int, owner: str, now: datetime, status: OutboxStatus, error: str
 ) -> bool:
     """End a row as dead or cancelled (with the reason)."""
-    return bool(
-        rows_affected(
-            session,
-            update(OutboxMessage)
-            .where(_held(row_id, owner, now))
-            .values(
-                status=status.value, lease_owner=None, lease_until=None, last_error=error[:1000]
-            )
-            .execution_options(synchronize_session=False),
-        )
+    return _update_held(
+        session,
+        row_id,
+        owner,
+        dict(status=status.value, lease_owner=None, lease_until=None, last_error=error[:1000]),
     )
 
 

@@ -118,6 +118,11 @@ class Klimanet:
     def settings(self) -> ServiceSettings:
         return self._ctx.settings
 
+    @property
+    def plan_config(self) -> planner.PlanConfig:
+        """When and where a meeting's posts go (benchmarks and tests plan meetings directly)."""
+        return self._ctx.plan
+
     # -- what people do ---------------------------------------------------------------------
 
     def command(self, actor: Actor, text: str) -> Outcome:
