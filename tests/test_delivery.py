@@ -30,13 +30,6 @@ def utc(*args: int) -> datetime:
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeSlack]:
-    with FakeSlack() as fake:
-        yield fake
-        fake.assert_no_invalid_payloads()
-
-
-@pytest.fixture
 def bot(database_url: str, fake: FakeSlack, clock: FixedClock) -> Iterator[DeliveryBot]:
     with delivery_bot(database_url, fake, clock) as bot:
         bot.say(ANNA, "tilmeld Aarhus")

@@ -9,7 +9,6 @@ written here from the raw tables, independently of the code under test.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -69,13 +68,6 @@ def utc(*args: int) -> datetime:
 
 
 # -- every combination, against the fake Slack, on both engines ---------------------------------
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeSlack]:
-    with FakeSlack() as fake:
-        yield fake
-        fake.assert_no_invalid_payloads()
 
 
 def test_every_post_reaches_exactly_the_expected(

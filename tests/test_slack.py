@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import requests
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot.clock import FixedClock
 from bot.domain.errors import ErrorKind
-from bot.models import Meeting, Seat
+from bot.models import Meeting
 from bot.runtime import wsgi_app
 from bot.service.context import TransactionRunner
 from tests.support.fake_slack import FakeSlack
@@ -27,7 +27,7 @@ from tests.support.slack_driver import (
     state_value_radio,
     state_value_static,
 )
-from tests.support.slackbot import SlackBot, running_bot, slack_error
+from tests.support.slackbot import SlackBot, running_bot, seats_held, slack_error
 
 CPH = ZoneInfo("Europe/Copenhagen")
 
@@ -48,11 +48,6 @@ def fake() -> Iterator[FakeSlack]:
 def bot(database_url: str, fake: FakeSlack, clock: FixedClock) -> Iterator[SlackBot]:
     with running_bot(database_url, fake, clock) as bot:
         yield bot
-
-
-def seats_held(bot: SlackBot) -> int:
-    with bot.runtime.core.sessions() as session:
-        return int(session.scalar(select(func.count()).where(Seat.holder_id.is_not(None))) or 0)
 
 
 def test_bad_signature_is_refused(bot: SlackBot) -> None:

@@ -8,9 +8,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import func, select
+
 from bot import texts
 from bot.config import Settings
 from bot.domain.errors import DomainError, ErrorKind
+from bot.models import Seat
 from bot.ports import Clock
 from bot.runtime import HTTP_THREADS, SlackRuntime, build_slack, socket_mode_handler, wsgi_app
 from handlers.slack.blocks import mrkdwn
@@ -37,6 +40,12 @@ def buttons(message: dict[str, Any]) -> dict[str, str]:
         if b.get("type") == "actions"
         for e in b["elements"]
     }
+
+
+def seats_held(bot: SlackBot | SocketBot) -> int:
+    """How many seats have a holder (pending or held)."""
+    with bot.runtime.core.sessions() as session:
+        return int(session.scalar(select(func.count()).where(Seat.holder_id.is_not(None))) or 0)
 
 
 def slack_error(kind: ErrorKind, **params: Any) -> str:
