@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from bot import texts
@@ -226,6 +226,31 @@ def assert_result_fits(reply: Reply, possible: set[ResultKind], shown: list[Doma
 
 
 @given(text=command_texts, user=st.integers(min_value=1, max_value=400))
+# Every subcommand at least once, whatever the random texts reach (U0001 is a facilitator,
+# U0002 to U0005 hold seats, U0009 nothing).
+@example(text="deltagere 1", user=2)
+@example(text="dagsorden 1", user=3)
+@example(text="kalender 1", user=9)
+@example(text="møder", user=3)
+@example(text="historik", user=2)
+@example(text="pladser", user=2)
+@example(text="kommuner", user=9)
+@example(text="hjælp", user=9)
+@example(text="afmeld", user=4)
+@example(text="deltager 1", user=3)
+@example(text="afbud 1", user=5)
+@example(text="tilmeld Vejle", user=9)
+@example(text="overdrag <@U0012|tolv>", user=4)
+@example(text="byt <@U0003>", user=2)
+@example(text="vikar 1 <@U0010|ti> fleksibel 2", user=2)
+@example(text="fortryd", user=4)
+@example(text='punkt tilføj 1 "Oplæg" type=eksternt', user=1)
+@example(text="nyt Nyt fra KL", user=1)
+@example(text="admin plads Aarhus fleksibel 2 <@U0011|elleve> rettelse", user=1)
+@example(text='møde opret 25.06.2027 13:00-15:00 online "Andet"', user=1)
+@example(text="møde flyt 2 26.06.2027 13:00-15:00", user=1)
+@example(text="møde aflys 2", user=1)
+@example(text="tilmelt", user=9)
 @settings(
     max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
