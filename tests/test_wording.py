@@ -239,9 +239,17 @@ def test_offers(klimanet: Klimanet, clock: FixedClock) -> None:
     assert first(swap).startswith(
         "Jeg har spurgt *Anna Jensen*, om de vil bytte til den fleksible plads 1 i *Aarhus*."
     )
-    offer = done(say(klimanet, ANNA, f"overdrag {mention(DORTE)}"), ResultKind.OFFER_SENT)["offer"]
+    click(klimanet, ANNA, "offer_accept", done(swap, ResultKind.OFFER_SENT)["offer"])
+    assert sections(say(klimanet, ANNA, "historik"))[-1].splitlines()[-2:] == [
+        "27.11.2026 10.00 · Aarhus, fleksibel plads 1: byttet – Anna Jensen (før: Carl Nielsen)",
+        "27.11.2026 10.00 · Aarhus, fast plads: byttet – Carl Nielsen (før: Anna Jensen)",
+    ]
+    offer = done(say(klimanet, CARL, f"overdrag {mention(DORTE)}"), ResultKind.OFFER_SENT)["offer"]
     clock.advance(timedelta(hours=73))
     assert click(klimanet, DORTE, "offer_accept", offer).text == "Tilbuddet er allerede udløbet."
+    assert sections(say(klimanet, CARL, "historik"))[-1].splitlines()[-1] == (
+        "30.11.2026 11.00 · Aarhus, fast plads: tilbud udløbet – Dorte Lund"
+    )
 
 
 def test_offer_refusals(klimanet: Klimanet) -> None:
@@ -425,17 +433,24 @@ def test_facilitator_corrections_and_history(klimanet: Klimanet) -> None:
         ":white_check_mark: Den fleksible plads 1 i *Aarhus* er frigjort (før: Bo Hansen). "
         "Det står i historikken."
     )
+    replaced = say(klimanet, FACILITATOR, f"admin plads Aarhus fleksibel 2 {mention(CARL)} Byttet")
+    assert replaced.text == (
+        ":white_check_mark: Carl Nielsen har nu den fleksible plads 2 i *Aarhus* "
+        "(før: Eva Holm). Det står i historikken."
+    )
     assert say(klimanet, FACILITATOR, "admin plads Odense fast").text == (
         "Odense er ikke medlem af netværket."
     )
     assert say(klimanet, FACILITATOR, "admin plads Aarhus midterste").text == (
         "'Aarhus midterste' er ikke en plads. Skriv 'fast', 'fleksibel 1' eller 'fleksibel 2'."
     )
-    assert sections(say(klimanet, ANNA, "historik"))[-1].splitlines()[-2:] == [
+    assert sections(say(klimanet, ANNA, "historik"))[-1].splitlines()[-3:] == [
         "27.11.2026 10.00 · Aarhus, fleksibel plads 2: sat af facilitator – Eva Holm, af Sara "
         "Røpke. Begrundelse: Ny i klimateamet",
         "27.11.2026 10.00 · Aarhus, fleksibel plads 1: frigjort af facilitator – Bo Hansen, af "
         "Sara Røpke. Begrundelse: Har forladt kommunen",
+        "27.11.2026 10.00 · Aarhus, fleksibel plads 2: sat af facilitator – Carl Nielsen "
+        "(før: Eva Holm), af Sara Røpke. Begrundelse: Byttet",
     ]
 
 
