@@ -23,6 +23,7 @@ from bot.clock import FixedClock
 from bot.db import SessionFactory, make_engine, make_session_factory, upgrade
 from bot.domain.municipalities import default_directory
 from bot.service.klimanet import Klimanet, ServiceSettings
+from tests.support.fake_slack import FakeSlack
 
 # CI replays the same examples every run, so a submission's result does not depend on luck;
 # locally every run explores new ones (and keeps failures in .hypothesis/ to replay).
@@ -121,3 +122,11 @@ def service(sessions: SessionFactory, clock: FixedClock) -> Klimanet:
     return Klimanet(
         sessions, default_directory(), clock, settings=ServiceSettings(registration="open")
     )
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeSlack]:
+    """The loopback fake of Slack's Web API; every payload the bot sent must have been valid."""
+    with FakeSlack() as fake:
+        yield fake
+        fake.assert_no_invalid_payloads()

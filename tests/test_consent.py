@@ -9,51 +9,23 @@ from sqlalchemy import func, select
 
 from bot.clock import FixedClock
 from bot.db import SessionFactory
-from bot.domain.municipalities import default_directory
-from bot.domain.registration import Actor
-from bot.models import Attendance, OutboxMessage, SeatEvent, SeatOffer, SeatRequest
+from bot.domain.errors import ErrorKind
+from bot.models import Attendance, OutboxMessage, Person, Seat, SeatEvent, SeatOffer, SeatRequest
 from bot.ports import Profile
-from bot.replies import Reply
-from bot.service.klimanet import Klimanet, ServiceSettings
+from bot.replies import ResultKind
+from bot.service.klimanet import Klimanet
+from tests.support.actors import FACILITATOR, mention, named
+from tests.support.seats import AARHUS, attendance, history, holder, holders, latest, offer_status
+from tests.support.service import click, closed, done, new_service, refused, say
 
-FACILITATOR = Actor("T0001", "UFACIL01", "Sara Røpke")
-ANNA, BO, CARL, DORTE, EVA = (
-    Actor("T0001", f"U0{name.upper()}", name) for name in ("Anna", "Bo", "Carl", "Dorte", "Eva")
-)
+ANNA, BO, CARL, DORTE, EVA = (named(name) for name in ("Anna", "Bo", "Carl", "Dorte", "Eva"))
 PROFILES = {a.user_id: Profile(a.name) for a in (ANNA, BO, CARL, DORTE, EVA)}
 PROFILES["U0GONE"] = Profile("Gerda", deleted=True)
 
 
-def mention(actor: Actor) -> str:
-    return f"<@{actor.user_id}|{actor.name.lower()}>"
-
-
 @pytest.fixture
 def service(sessions: SessionFactory, clock: FixedClock) -> Klimanet:
-    service = Klimanet(
-        sessions,
-        default_directory(),
-        clock,
-        profiles=PROFILES.get,
-        settings=ServiceSettings(channel="C0NET", registration="approval"),
-    )
-    service.make_facilitator(FACILITATOR.user_id)
-    return service
-
-
-def say(service: Klimanet, actor: Actor, text: str) -> str:
-    outcome = service.command(actor, text)
-    assert isinstance(outcome, Reply), outcome
-    return outcome.text
-
-
-def click(service: Klimanet, actor: Actor, action: str, value: int | str) -> str:
-    return service.click(actor, action, str(value)).text
-
-
-def latest(sessions: SessionFactory, model: type) -> int:
-    with sessions() as session:
-        return int(session.scalar(select(func.max(model.id))) or 0)  # type: ignore[attr-defined]
+    return new_service(sessions, clock, registration="approval", profiles=PROFILES.get)
 
 
 def approvals_to(sessions: SessionFactory) -> list[str]:
@@ -63,106 +35,140 @@ def approvals_to(sessions: SessionFactory) -> list[str]:
         )
 
 
+def seat_status(sessions: SessionFactory, user: str) -> str:
+    with sessions() as session:
+        return session.scalars(
+            select(Seat.status)
+            .join(Person, Person.id == Seat.holder_id)
+            .where(Person.user_id == user)
+        ).one()
+
+
+def approver_of(sessions: SessionFactory, request_id: int) -> str:
+    with sessions() as session:
+        request = session.get(SeatRequest, request_id)
+        assert request is not None
+        return request.approver
+
+
 def test_first_registration_waits_for_a_facilitator_later_ones_for_the_coordinator(
     service: Klimanet, sessions: SessionFactory
 ) -> None:
-    assert "venter på godkendelse fra en facilitator fra KL" in say(service, ANNA, "tilmeld Aarhus")
+    first = done(say(service, ANNA, "tilmeld Aarhus"), ResultKind.REGISTRATION_PENDING)
+    assert first == {"municipality": AARHUS, "request": latest(sessions, SeatRequest)}
+    assert approver_of(sessions, first["request"]) == "facilitator"
     assert approvals_to(sessions) == [FACILITATOR.user_id]
-    assert "(afventer godkendelse)" in say(service, ANNA, "pladser")
-    first = latest(sessions, SeatRequest)
-    assert "Du kan ikke godkende" in click(service, BO, "request_approve", first)
-    assert "godkendt" in click(service, FACILITATOR, "request_approve", first)
-    assert "allerede godkendt" in click(
-        service, FACILITATOR, "request_approve", first
-    )  # double click
+    done(say(service, ANNA, "pladser"), ResultKind.SEATS, municipality=AARHUS)
+    assert holder(sessions, AARHUS, "fixed") == ANNA.user_id
+    assert seat_status(sessions, ANNA.user_id) == "pending"
+    refused(click(service, BO, "request_approve", first["request"]), ErrorKind.NOT_APPROVER)
+    approved = click(service, FACILITATOR, "request_approve", first["request"])
+    done(approved, ResultKind.REQUEST_APPROVED, request=first["request"])
+    assert seat_status(sessions, ANNA.user_id) == "held"
+    double_click = click(service, FACILITATOR, "request_approve", first["request"])
+    closed(double_click, "approved", offer=False)
 
-    assert "venter på godkendelse fra Aarhus' kontaktperson" in say(service, BO, "tilmeld Aarhus")
+    second = done(say(service, BO, "tilmeld Aarhus"), ResultKind.REGISTRATION_PENDING)
+    assert approver_of(sessions, second["request"]) == "coordinator"
     assert approvals_to(sessions) == [FACILITATOR.user_id, ANNA.user_id]
-    second = latest(sessions, SeatRequest)
-    assert "afvist" in click(service, ANNA, "request_reject", second)
-    assert "ingen plads" in say(service, BO, "pladser")
-    assert "Fleksibel plads 1: _ledig_" in say(service, ANNA, "pladser")
+    rejected = click(service, ANNA, "request_reject", second["request"])
+    done(rejected, ResultKind.REQUEST_REJECTED, request=second["request"])
+    refused(say(service, BO, "pladser"), ErrorKind.NOT_REGISTERED)
+    done(say(service, ANNA, "pladser"), ResultKind.SEATS, municipality=AARHUS)
+    assert holders(sessions, AARHUS) == {
+        ("fixed", 1): ANNA.user_id,
+        ("flexible", 1): None,
+        ("flexible", 2): None,
+    }
 
 
 def test_pending_seats_count_as_taken(service: Klimanet) -> None:
     for who in (ANNA, BO, CARL):
-        say(service, who, "tilmeld Odense")
-    assert "alle tre pladser besat" in say(service, DORTE, "tilmeld Odense")
+        done(say(service, who, "tilmeld Odense"), ResultKind.REGISTRATION_PENDING)
+    refused(say(service, DORTE, "tilmeld Odense"), ErrorKind.MUNICIPALITY_FULL)
 
 
 @pytest.fixture
 def aarhus(service: Klimanet, sessions: SessionFactory) -> Klimanet:
     """Anna (fixed, coordinator) and Bo (flexible 1) in Aarhus, both approved."""
-    say(service, ANNA, "tilmeld Aarhus")
-    click(service, FACILITATOR, "request_approve", latest(sessions, SeatRequest))
-    say(service, BO, "tilmeld Aarhus")
-    click(service, ANNA, "request_approve", latest(sessions, SeatRequest))
+    for member, approver in ((ANNA, FACILITATOR), (BO, ANNA)):
+        request = done(say(service, member, "tilmeld Aarhus"), ResultKind.REGISTRATION_PENDING)[
+            "request"
+        ]
+        done(click(service, approver, "request_approve", request), ResultKind.REQUEST_APPROVED)
     return service
 
 
 def test_handover_accept_decline_withdraw(aarhus: Klimanet, sessions: SessionFactory) -> None:
     service = aarhus
     sent = say(service, BO, f"overdrag {mention(CARL)}")
-    assert "Jeg har spurgt *Carl*" in sent
-    offer = latest(sessions, SeatOffer)
-    assert "ikke til dig" in click(service, DORTE, "offer_accept", offer)
-    assert "Du har afvist" in click(service, CARL, "offer_decline", offer)
-    assert "allerede afvist" in click(service, CARL, "offer_accept", offer)
+    offer = done(sent, ResultKind.OFFER_SENT)["offer"]
+    assert offer == latest(sessions, SeatOffer)
+    assert [(b.action_id, b.value) for b in sent.buttons] == [("offer_withdraw", str(offer))]
+    refused(click(service, DORTE, "offer_accept", offer), ErrorKind.OFFER_NOT_YOURS)
+    done(click(service, CARL, "offer_decline", offer), ResultKind.OFFER_DECLINED, offer=offer)
+    closed(click(service, CARL, "offer_accept", offer), "declined")
 
-    say(service, BO, f"overdrag {mention(CARL)}")
-    offer = latest(sessions, SeatOffer)
-    assert "trukket tilbage" in click(service, BO, "offer_withdraw", offer)
-    assert "allerede trukket tilbage" in click(service, CARL, "offer_accept", offer)
+    offer = done(say(service, BO, f"overdrag {mention(CARL)}"), ResultKind.OFFER_SENT)["offer"]
+    done(click(service, BO, "offer_withdraw", offer), ResultKind.OFFER_WITHDRAWN, offer=offer)
+    closed(click(service, CARL, "offer_accept", offer), "withdrawn")
+    assert holder(sessions, AARHUS, "flexible", 1) == BO.user_id
 
-    say(service, BO, f"overdrag {mention(CARL)}")
-    offer = latest(sessions, SeatOffer)
-    assert "Du har nu den fleksible plads 1 i *Aarhus*" in click(
-        service, CARL, "offer_accept", offer
+    offer = done(say(service, BO, f"overdrag {mention(CARL)}"), ResultKind.OFFER_SENT)["offer"]
+    done(click(service, CARL, "offer_accept", offer), ResultKind.OFFER_ACCEPTED, offer=offer)
+    assert offer_status(sessions, offer) == "accepted"
+    assert holder(sessions, AARHUS, "flexible", 1) == CARL.user_id
+    refused(say(service, BO, "pladser"), ErrorKind.NOT_REGISTERED)
+    done(say(service, ANNA, "historik"), ResultKind.HISTORY, municipality=AARHUS)
+    assert history(sessions, AARHUS)[-1][:5] == (
+        "handed_over",
+        "flexible",
+        1,
+        CARL.user_id,
+        BO.user_id,
     )
-    assert "Fleksibel plads 1: Carl" in say(service, ANNA, "pladser")
-    assert "ingen plads" in say(service, BO, "pladser")
-    history = say(service, ANNA, "historik")
-    assert "overdraget – Carl (før: Bo)" in history
 
 
 def test_offer_rules(aarhus: Klimanet, sessions: SessionFactory) -> None:
     service = aarhus
-    assert "til dig selv" in say(service, BO, f"overdrag {mention(BO)}")
-    assert "Anna har allerede en plads" in say(service, BO, f"overdrag {mention(ANNA)}")
-    assert "Jeg kan ikke finde '@carl'" in say(service, BO, "overdrag @carl")
-    assert "Hvem?" in say(service, BO, "overdrag")
-    assert "ikke længere med i Slack" in say(service, BO, "overdrag <@U0GONE|gerda>")
-    assert "ingen plads" in say(service, CARL, f"overdrag {mention(DORTE)}")
-    say(service, BO, f"overdrag {mention(CARL)}")
+    refused(say(service, BO, f"overdrag {mention(BO)}"), ErrorKind.SELF_TARGET)
+    refused(say(service, BO, f"overdrag {mention(ANNA)}"), ErrorKind.TARGET_HAS_SEAT)
+    refused(say(service, BO, "overdrag @carl"), ErrorKind.MENTION_UNRESOLVED, value="@carl")
+    refused(say(service, BO, "overdrag"), ErrorKind.MENTION_MISSING, command="overdrag")
+    refused(say(service, BO, "overdrag <@U0GONE|gerda>"), ErrorKind.TARGET_GONE, name="Gerda")
+    refused(say(service, CARL, f"overdrag {mention(DORTE)}"), ErrorKind.NOT_HOLDER)
+    done(say(service, BO, f"overdrag {mention(CARL)}"), ResultKind.OFFER_SENT)
     # Two offers to one person, and two offers of one seat, cannot both be open.
-    assert "allerede et åbent tilbud" in say(service, ANNA, f"overdrag {mention(CARL)}")
-    assert "allerede tilbudt Carl" in say(service, BO, f"overdrag {mention(DORTE)}")
+    refused(say(service, ANNA, f"overdrag {mention(CARL)}"), ErrorKind.OFFER_PENDING_TO_TARGET)
+    refused(say(service, BO, f"overdrag {mention(DORTE)}"), ErrorKind.OFFER_PENDING_FOR_SEAT)
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(SeatOffer)) == 1
 
 
 def test_offers_expire(aarhus: Klimanet, sessions: SessionFactory, clock: FixedClock) -> None:
     service = aarhus
-    say(service, BO, f"overdrag {mention(CARL)}")
-    offer = latest(sessions, SeatOffer)
+    offer = done(say(service, BO, f"overdrag {mention(CARL)}"), ResultKind.OFFER_SENT)["offer"]
     clock.advance(timedelta(hours=73))
     # A click on the expired offer before the job ran: a clear answer, and the offer is closed.
-    assert "allerede udløbet" in click(service, CARL, "offer_accept", offer)
+    closed(click(service, CARL, "offer_accept", offer), "expired")
     assert service.expire_offers() == 0
-    with sessions() as session:
-        assert session.get(SeatOffer, offer).status == "expired"
-    say(service, BO, f"overdrag {mention(DORTE)}")
+    assert offer_status(sessions, offer) == "expired"
+    assert holder(sessions, AARHUS, "flexible", 1) == BO.user_id
+    done(say(service, BO, f"overdrag {mention(DORTE)}"), ResultKind.OFFER_SENT)
     clock.advance(timedelta(hours=73))
     assert service.expire_offers() == 1
 
 
 def test_swap(aarhus: Klimanet, sessions: SessionFactory) -> None:
     service = aarhus
-    assert "også har en plads i din kommune" in say(service, BO, f"byt {mention(CARL)}")
-    say(service, BO, f"byt {mention(ANNA)}")
-    click(service, ANNA, "offer_accept", latest(sessions, SeatOffer))
-    seats = say(service, ANNA, "pladser")
-    assert "Fast plads: Bo" in seats and "Fleksibel plads 1: Anna" in seats
+    refused(say(service, BO, f"byt {mention(CARL)}"), ErrorKind.NOT_SAME_MUNICIPALITY)
+    offer = done(say(service, BO, f"byt {mention(ANNA)}"), ResultKind.OFFER_SENT)["offer"]
+    done(click(service, ANNA, "offer_accept", offer), ResultKind.OFFER_ACCEPTED, offer=offer)
+    assert holders(sessions, AARHUS) == {
+        ("fixed", 1): BO.user_id,
+        ("flexible", 1): ANNA.user_id,
+        ("flexible", 2): None,
+    }
     with sessions() as session:
         assert session.scalar(select(func.count()).where(SeatEvent.action == "swapped")) == 2
 
@@ -172,53 +178,68 @@ MEETING = 'møde opret 25.06.2027 10:00-12:00 online "Sommermøde" tema=Affald'
 
 def test_substitutes_regrets_and_roster(aarhus: Klimanet, sessions: SessionFactory) -> None:
     service = aarhus
-    say(service, FACILITATOR, MEETING)
+    done(say(service, FACILITATOR, MEETING), ResultKind.MEETING_CREATED, meeting=1)
     # The coordinator sends Carl on flexible seat 2 for meeting #1.
-    assert "Jeg har spurgt *Carl*" in say(service, ANNA, f"vikar 1 {mention(CARL)} fleksibel 2")
-    click(service, CARL, "offer_accept", latest(sessions, SeatOffer))
+    sent = say(service, ANNA, f"vikar 1 {mention(CARL)} fleksibel 2")
+    offer = done(sent, ResultKind.OFFER_SENT)["offer"]
+    done(click(service, CARL, "offer_accept", offer), ResultKind.OFFER_ACCEPTED, offer=offer)
     # No chains: Carl, a substitute, cannot pass the seat on.
-    assert "kan du ikke sende pladsen videre" in say(service, CARL, f"afbud 1 {mention(DORTE)}")
+    refused(say(service, CARL, f"afbud 1 {mention(DORTE)}"), ErrorKind.SUBSTITUTE_CHAIN)
     # Nobody on two seats of one meeting.
-    assert "allerede en plads" in say(service, BO, f"afbud 1 {mention(ANNA)}")
+    refused(say(service, BO, f"afbud 1 {mention(ANNA)}"), ErrorKind.TARGET_HAS_SEAT)
     # Bo sends regrets and names Dorte; she accepts.
-    assert "Dit afbud til #1 Sommermøde er noteret" in say(service, BO, f"afbud 1 {mention(DORTE)}")
-    click(service, DORTE, "offer_accept", latest(sessions, SeatOffer))
-    assert "Carl er allerede" not in say(service, DORTE, "deltager 1")
-    roster = say(service, ANNA, "deltagere 1")
-    assert (
-        "Fleksibel plads 1: Dorte (vikar)" in roster and "Fleksibel plads 2: Carl (vikar)" in roster
-    )
-    assert "Fast plads: Anna – ikke bekræftet" in roster
+    done(say(service, BO, f"afbud 1 {mention(DORTE)}"), ResultKind.REGRETS_SAVED, meeting=1)
+    offer = latest(sessions, SeatOffer)
+    done(click(service, DORTE, "offer_accept", offer), ResultKind.OFFER_ACCEPTED, offer=offer)
+    done(say(service, DORTE, "deltager 1"), ResultKind.ATTENDANCE_CONFIRMED, meeting=1)
+    done(say(service, ANNA, "deltagere 1"), ResultKind.ROSTER, meeting=1)
+    # Anna has no row: she is expected by default and has not confirmed.
+    assert attendance(sessions, 1) == {
+        (AARHUS, "flexible", 1): (DORTE.user_id, "substitute", "confirmed"),
+        (AARHUS, "flexible", 2): (CARL.user_id, "substitute", "expected"),
+    }
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(Attendance)) == 2
     # The seat is still Bo's: substitutes only hold it for the meeting.
-    assert "Fleksibel plads 1: Bo" in say(service, ANNA, "pladser")
+    done(say(service, ANNA, "pladser"), ResultKind.SEATS, municipality=AARHUS)
+    assert holder(sessions, AARHUS, "flexible", 1) == BO.user_id
 
 
 def test_coordinator_is_told_of_regrets(aarhus: Klimanet, sessions: SessionFactory) -> None:
     service = aarhus
     say(service, FACILITATOR, MEETING)
-    assert "kan ikke finde møde '26.06.2027'" in say(service, BO, "afbud 26.06.2027")
-    say(service, BO, "afbud 25.06.2027")  # a meeting by its date works as well as by number
+    unknown = say(service, BO, "afbud 26.06.2027")
+    refused(unknown, ErrorKind.MEETING_UNKNOWN, ref="26.06.2027")
+    # A meeting by its date works as well as by number.
+    done(say(service, BO, "afbud 25.06.2027"), ResultKind.REGRETS_SAVED, meeting=1)
     with sessions() as session:
         notices = session.scalars(
             select(OutboxMessage.recipient).where(OutboxMessage.kind == "regrets_notice")
         ).all()
     assert notices == [ANNA.user_id]
-    assert "afbud" in say(service, ANNA, "deltagere 1")
+    done(say(service, ANNA, "deltagere 1"), ResultKind.ROSTER, meeting=1)
+    assert attendance(sessions, 1) == {
+        (AARHUS, "flexible", 1): (BO.user_id, "holder", "declined"),
+    }
 
 
-def test_admin_sets_and_frees_seats(aarhus: Klimanet) -> None:
+def test_admin_sets_and_frees_seats(aarhus: Klimanet, sessions: SessionFactory) -> None:
     service = aarhus
-    assert "kun for facilitatorer" in say(
-        service, ANNA, f"admin plads Aarhus fleksibel 2 {mention(CARL)}"
+    refused(
+        say(service, ANNA, f"admin plads Aarhus fleksibel 2 {mention(CARL)}"),
+        ErrorKind.NOT_FACILITATOR,
     )
-    done = say(
-        service, FACILITATOR, f"admin plads Aarhus fleksibel 2 {mention(CARL)} Ny i klimateamet"
-    )
-    assert "Carl har nu den fleksible plads 2" in done
+    assert holder(sessions, AARHUS, "flexible", 2) is None
+    command = f"admin plads Aarhus fleksibel 2 {mention(CARL)} Ny i klimateamet"
+    done(say(service, FACILITATOR, command), ResultKind.ADMIN_SEAT_SET, municipality=AARHUS)
+    assert holder(sessions, AARHUS, "flexible", 2) == CARL.user_id
     freed = say(service, FACILITATOR, "admin plads Aarhus fleksibel 1 Har forladt kommunen")
-    assert "frigjort (før: Bo)" in freed
-    assert "Begrundelse: Har forladt kommunen" in say(service, FACILITATOR, "historik Aarhus")
-    assert "ikke medlem" in say(service, FACILITATOR, "admin plads Odense fast")
-    assert "er ikke en plads" in say(service, FACILITATOR, "admin plads Aarhus midterste")
+    done(freed, ResultKind.ADMIN_SEAT_FREED, municipality=AARHUS)
+    assert holder(sessions, AARHUS, "flexible", 1) is None
+    done(say(service, FACILITATOR, "historik Aarhus"), ResultKind.HISTORY, municipality=AARHUS)
+    assert history(sessions, AARHUS)[-2:] == [
+        ("admin_set", "flexible", 2, CARL.user_id, None, "Ny i klimateamet"),
+        ("admin_freed", "flexible", 1, None, BO.user_id, "Har forladt kommunen"),
+    ]
+    refused(say(service, FACILITATOR, "admin plads Odense fast"), ErrorKind.NOT_A_MEMBER)
+    refused(say(service, FACILITATOR, "admin plads Aarhus midterste"), ErrorKind.SEAT_SPEC_INVALID)

@@ -14,7 +14,6 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from threading import Barrier as BarrierType
@@ -45,13 +44,6 @@ from tests.support.chaos import (
 from tests.support.fake_slack import FakeSlack
 
 POSTS = 40
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeSlack]:
-    with FakeSlack() as fake:
-        yield fake
-        fake.assert_no_invalid_payloads()
 
 
 def plant_due_posts(database_url: str, count: int) -> None:

@@ -14,26 +14,19 @@ from sqlalchemy import func, select
 
 from bot.clock import FixedClock
 from bot.domain.municipalities import default_directory
-from bot.domain.registration import Actor
 from bot.models import Meeting, OutboxMessage, Seat
+from bot.replies import ResultKind
 from jobs.delivery import Delivery
-from tests.support.deliverybot import CHANNEL, FACILITATOR, DeliveryBot, delivery_bot, new_delivery
+from tests.support.actors import FACILITATOR, named, person
+from tests.support.deliverybot import CHANNEL, DeliveryBot, delivery_bot, new_delivery
 from tests.support.fake_slack import FakeSlack
+from tests.support.service import done
 
-ANNA = Actor("T0001", "U0ANNA", "Anna Jensen")
-BO = Actor("T0001", "U0BO", "Bo Hansen")
-CARL = Actor("T0001", "U0CARL", "Carl Nielsen")
+ANNA, BO, CARL = named("Anna Jensen"), named("Bo Hansen"), named("Carl Nielsen")
 
 
 def utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=UTC)
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeSlack]:
-    with FakeSlack() as fake:
-        yield fake
-        fake.assert_no_invalid_payloads()
 
 
 @pytest.fixture
@@ -49,7 +42,7 @@ CREATE = 'møde opret 15.03.2027 10:00-12:00 online "Opstartsmøde" tema=klimapl
 
 
 def test_a_meeting_plays_out(bot: DeliveryBot) -> None:
-    assert "Mødet er oprettet" in bot.say(FACILITATOR, CREATE)
+    done(bot.say(FACILITATOR, CREATE), ResultKind.MEETING_CREATED, meeting=1)
     # 14d@09:00 before 15 March 2027 10:00 CET: 1 March 09:00 CET = 08:00 UTC.
     bot.at(utc(2027, 3, 1, 7, 59))
     assert bot.posts() == []
@@ -192,9 +185,7 @@ def test_reminders_at_nine_copenhagen_time_across_dst(
 def test_two_workers_post_each_message_once(bot: DeliveryBot, fake: FakeSlack) -> None:
     municipalities = default_directory().all()
     for n in range(40):
-        bot.say(
-            Actor("T0001", f"U1{n:04d}", f"Person {n}"), f"tilmeld {municipalities[n // 3].code}"
-        )
+        bot.say(person(1000 + n), f"tilmeld {municipalities[n // 3].code}")
     # Two days ahead: only the reminders are still to come, and they are due together.
     bot.say(FACILITATOR, 'møde opret 29.11.2026 10:00-12:00 fysisk "Snart"')
     workers = [bot.delivery, new_delivery(bot.core, fake, bot.settings, bot.clock)]

@@ -36,7 +36,7 @@ from tests.support.slack_driver import (
     state_value_radio,
     state_value_static,
 )
-from tests.support.slackbot import ADMIN, CHANNEL, SlackBot, running_bot
+from tests.support.slackbot import ADMIN, CHANNEL, SlackBot, buttons, running_bot
 
 ANNA, BO, CARL, DORTE, EVA, FRODE = "U0ANNA", "U0BO", "U0CARL", "U0DORTE", "U0EVA", "U0FRODE"
 NOPRO = "U0NOPRO"  # not in the workspace's profiles: known only by a mention's display name
@@ -191,25 +191,9 @@ class Run:
         value: str | None = None,
         **kwargs: Any,
     ) -> dict[str, Any]:
-        if message is not None and value is None and "block_id" not in kwargs:
-            value = buttons(message)[action_id]
-        before = len(self.fake.calls("response_url"))
-        response = self.bot.driver.block_action(
-            user_id, action_id, value, message=message, channel_id=f"D{user_id}", **kwargs
-        )
-        assert response.status_code == 200, response.text
-        answer = self.fake.wait_for("response_url", count=before + 1)[before]
-        assert answer.ok, answer
-        return answer.args
-
-
-def buttons(message: dict[str, Any]) -> dict[str, str]:
-    return {
-        e["action_id"]: e.get("value", "")
-        for b in message.get("blocks") or []
-        if b.get("type") == "actions"
-        for e in b["elements"]
-    }
+        return self.bot.click(
+            user_id, action_id, message, f"D{user_id}", value=value, **kwargs
+        ).args
 
 
 def play(run: Run, hostile: Hostile) -> None:

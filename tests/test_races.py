@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import threading
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.synchronize import Event as EventType
 
@@ -12,22 +13,20 @@ from sqlalchemy import func, select
 
 from bot.clock import SystemClock
 from bot.db import SessionFactory, make_engine, make_session_factory
+from bot.domain.errors import ErrorKind
 from bot.domain.municipalities import default_directory
-from bot.domain.registration import Actor
 from bot.models import Person, Seat, SeatEvent
-from bot.replies import Reply
+from bot.replies import Reply, Result, ResultKind
 from bot.service.klimanet import Klimanet, ServiceSettings
+from tests.support.actors import person
+from tests.support.service import checked, outcome
 
 PEOPLE = 30
-REGISTERED = "Du er tilmeldt"
-FULL = "alle tre pladser besat"
 
 
-def assert_rule_held(sessions: SessionFactory, answers: list[str]) -> None:
-    winners = [a for a in answers if REGISTERED in a]
-    losers = [a for a in answers if FULL in a]
-    assert len(winners) == 3, answers
-    assert len(losers) == len(answers) - 3, [a for a in answers if FULL not in a]
+def assert_rule_held(sessions: SessionFactory, answers: list[Result]) -> None:
+    kinds = Counter(a.error or a.kind for a in answers)
+    assert kinds == {ResultKind.REGISTERED: 3, ErrorKind.MUNICIPALITY_FULL: len(answers) - 3}, kinds
     with sessions() as session:
         held = session.execute(
             select(Seat.kind, func.count()).where(Seat.holder_id.is_not(None)).group_by(Seat.kind)
@@ -43,12 +42,12 @@ def test_thirty_threads_register_into_one_municipality(
 ) -> None:
     barrier = threading.Barrier(PEOPLE)
 
-    def attempt(n: int) -> str:
-        who = Actor("T0001", f"U{n:04d}", f"Person {n}")
+    def attempt(n: int) -> Result:
+        who = person(n)
         barrier.wait()
-        outcome = service.command(who, "tilmeld Aarhus")
-        assert isinstance(outcome, Reply)
-        return outcome.text
+        reply = checked(service.command(who, "tilmeld Aarhus"))
+        assert reply.result is not None
+        return reply.result
 
     with ThreadPoolExecutor(PEOPLE) as pool:
         answers = list(pool.map(attempt, range(PEOPLE)))
@@ -60,23 +59,21 @@ def test_one_person_double_submits_from_many_threads(
 ) -> None:
     """A double click or a retried request, many times at once: one seat, the rest told so."""
     barrier = threading.Barrier(10)
-    who = Actor("T0001", "U0001", "Anna")
+    who = person(1)
 
-    def attempt(_: int) -> str:
+    def attempt(_: int) -> ResultKind | ErrorKind:
         barrier.wait()
-        outcome = service.command(who, "tilmeld Odense")
-        assert isinstance(outcome, Reply)
-        return outcome.text
+        return outcome(checked(service.command(who, "tilmeld Odense")))
 
     with ThreadPoolExecutor(10) as pool:
         answers = list(pool.map(attempt, range(10)))
-    assert sum(REGISTERED in a for a in answers) == 1
-    assert sum("allerede tilmeldt" in a for a in answers) == 9
+    kinds = Counter(answers)
+    assert kinds == {ResultKind.REGISTERED: 1, ErrorKind.ALREADY_REGISTERED: 9}, kinds
     with sessions() as session:
         assert session.scalar(select(func.count()).where(Seat.holder_id.is_not(None))) == 1
 
 
-def _register_in_process(url: str, first: int, count: int, go: EventType) -> list[str]:
+def _register_in_process(url: str, first: int, count: int, go: EventType) -> list[Result]:
     engine = make_engine(url)
     service = Klimanet(
         make_session_factory(engine),
@@ -87,9 +84,9 @@ def _register_in_process(url: str, first: int, count: int, go: EventType) -> lis
     go.wait(30)
     answers = []
     for n in range(first, first + count):
-        outcome = service.command(Actor("T0001", f"U{n:04d}", f"Person {n}"), "tilmeld Aarhus")
-        assert isinstance(outcome, Reply)
-        answers.append(outcome.text)
+        reply = service.command(person(n), "tilmeld Aarhus")
+        assert isinstance(reply, Reply) and reply.result is not None, reply
+        answers.append(reply.result)
     engine.dispose()
     return answers
 

@@ -9,7 +9,6 @@ written here from the raw tables, independently of the code under test.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -29,18 +28,20 @@ from bot.models import (
     OutboxStatus,
     Person,
     Seat,
-    SeatOffer,
     SeatRequest,
 )
-from bot.replies import Attachment, Posted, Reply
+from bot.replies import Attachment, Posted, Reply, ResultKind
 from bot.runtime import build_core
 from bot.service.klimanet import Klimanet, ServiceSettings
 from jobs.delivery import Delivery, DeliveryConfig
-from tests.support.deliverybot import CHANNEL, FACILITATOR, new_delivery
+from tests.support.actors import FACILITATOR, mention, named
+from tests.support.deliverybot import CHANNEL, new_delivery
 from tests.support.fake_slack import FakeSlack
+from tests.support.seats import pending_offer_to, pending_request_of
+from tests.support.service import click, done, say
 
 PEOPLE = {
-    name: Actor("T0001", f"U0{name.upper()}", name)
+    name: named(name)
     for name in (
         [
             "Anna",
@@ -66,44 +67,7 @@ def utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=UTC)
 
 
-def mention(actor: Actor) -> str:
-    return f"<@{actor.user_id}>"
-
-
-def answer(service: Klimanet, actor: Actor, text: str) -> str:
-    outcome = service.command(actor, text)
-    assert isinstance(outcome, Reply), outcome
-    return outcome.text
-
-
-def request_of(sessions: SessionFactory, actor: Actor) -> int:
-    with sessions() as session:
-        return int(
-            session.scalars(
-                select(SeatRequest.id)
-                .join(Person, Person.id == SeatRequest.person_id)
-                .where(Person.user_id == actor.user_id, SeatRequest.status == "pending")
-            ).one()
-        )
-
-
-def offer_to(sessions: SessionFactory, actor: Actor) -> int | None:
-    with sessions() as session:
-        return session.scalars(
-            select(SeatOffer.id)
-            .join(Person, Person.id == SeatOffer.to_person_id)
-            .where(Person.user_id == actor.user_id, SeatOffer.status == "pending")
-        ).first()
-
-
 # -- every combination, against the fake Slack, on both engines ---------------------------------
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeSlack]:
-    with FakeSlack() as fake:
-        yield fake
-        fake.assert_no_invalid_payloads()
 
 
 def test_every_post_reaches_exactly_the_expected(
@@ -125,12 +89,17 @@ def test_every_post_reaches_exactly_the_expected(
             delivery.drain()
 
         def approve(actor: Actor) -> None:
-            service.click(FACILITATOR, "request_approve", str(request_of(sessions, actor)))
+            request = pending_request_of(sessions, actor)
+            assert request is not None, actor
+            approved = click(service, FACILITATOR, "request_approve", request)
+            done(approved, ResultKind.REQUEST_APPROVED, request=request)
 
         def accept(actor: Actor, yes: bool = True) -> None:
-            offer = offer_to(sessions, actor)
+            offer = pending_offer_to(sessions, actor)
             assert offer is not None, actor
-            service.click(actor, "offer_accept" if yes else "offer_decline", str(offer))
+            answer = click(service, actor, "offer_accept" if yes else "offer_decline", offer)
+            decided = ResultKind.OFFER_ACCEPTED if yes else ResultKind.OFFER_DECLINED
+            done(answer, decided, offer=offer)
 
         def dms(marker: str, since: int = 0) -> list[str]:
             """Who got a direct message containing ``marker`` (user ids, sorted)."""
@@ -156,17 +125,17 @@ def test_every_post_reaches_exactly_the_expected(
             ("Eva", "Odense"), ("Frank", "Odense"), ("Gitte", "Odense"),
             ("Hans", "Vejle"), ("Jens", "Kolding"), ("Lars", "Herning"),
         ]:  # fmt: skip
-            answer(service, A[name], f"tilmeld {town}")
+            say(service, A[name], f"tilmeld {town}")
         for name in ("Anna", "Bo", "Carl", "Eva", "Hans", "Jens", "Lars"):
             approve(A[name])
-        answer(
+        say(
             service,
             FACILITATOR,
             'møde opret 15.03.2027 10:00-12:00 online "Vintermøde" link=https://m.example/1',
         )
         at(utc(2027, 2, 28, 12, 0))
-        answer(service, A["Bo"], "afbud 1")
-        answer(service, A["Hans"], f"afbud 1 {mention(A['Ida'])}")
+        say(service, A["Bo"], "afbud 1")
+        say(service, A["Hans"], f"afbud 1 {mention(A['Ida'])}")
         delivery.drain()  # the request reaches Ida before she answers it
         accept(A["Ida"], yes=False)
 
@@ -179,16 +148,16 @@ def test_every_post_reaches_exactly_the_expected(
         # Gitte is approved after the announcement; the meeting moves a day later.
         approve(A["Gitte"])
         mark = len(fake.calls("chat.postMessage", ok=True))
-        answer(service, FACILITATOR, "møde flyt 1 16.03.2027 10:00-12:00")
+        say(service, FACILITATOR, "møde flyt 1 16.03.2027 10:00-12:00")
         delivery.drain()
         # Only those told: the channel and the four coordinators; Gitte never heard of it.
         assert channel_posts("Mødet er flyttet") == 1
         assert dms("Mødet er flyttet", mark) == ["U0ANNA", "U0EVA", "U0JENS", "U0LARS"]
 
         # After the move: Carl names Dorte, Jens hands over to Kirsten, Lars gives up his seat.
-        answer(service, A["Carl"], f"afbud 1 {mention(A['Dorte'])}")
+        say(service, A["Carl"], f"afbud 1 {mention(A['Dorte'])}")
         accept(A["Dorte"])
-        answer(service, A["Jens"], f"overdrag {mention(A['Kirsten'])}")
+        say(service, A["Jens"], f"overdrag {mention(A['Kirsten'])}")
         accept(A["Kirsten"])
         service.confirm_release(A["Lars"])
         expected = ["U0ANNA", "U0DORTE", "U0EVA", "U0GITTE", "U0KIRSTEN"]
@@ -198,7 +167,7 @@ def test_every_post_reaches_exactly_the_expected(
         assert dms("Kommer du stadig?", mark) == expected
         # Eva sends regrets an hour before the reminder: it is respected.
         at(utc(2027, 3, 15, 7, 0))
-        answer(service, A["Eva"], "afbud 1")
+        say(service, A["Eva"], "afbud 1")
         mark = len(fake.calls("chat.postMessage", ok=True))
         at(utc(2027, 3, 15, 8, 0))  # reminder=1d@09:00
         assert channel_posts("Påmindelse") == 1
@@ -208,7 +177,7 @@ def test_every_post_reaches_exactly_the_expected(
 
         # Cancelled: the channel, and everyone told who is still expected.
         mark = len(fake.calls("chat.postMessage", ok=True))
-        answer(service, FACILITATOR, "møde aflys 1 Sygdom")
+        say(service, FACILITATOR, "møde aflys 1 Sygdom")
         delivery.drain()
         assert channel_posts("Mødet er aflyst") == 1
         assert dms("Mødet er aflyst", mark) == reminded
@@ -346,7 +315,7 @@ def apply(service: Klimanet, sessions: SessionFactory, op: tuple[str, str, objec
             assert target is not None
             service.command(actor, f"overdrag {mention(target)}")
         case "answer":
-            offer = offer_to(sessions, actor)
+            offer = pending_offer_to(sessions, actor)
             if offer is not None:
                 service.click(actor, "offer_accept" if other else "offer_decline", str(offer))
 
@@ -386,7 +355,7 @@ def test_recipients_follow_the_state_at_send_time(
         config=DeliveryConfig(workers=1, per_channel_interval=0),
     )
     try:
-        answer(service, FACILITATOR, 'møde opret 15.03.2027 10:00-12:00 fysisk "Forårsmøde"')
+        say(service, FACILITATOR, 'møde opret 15.03.2027 10:00-12:00 fysisk "Forårsmøde"')
 
         def phase(ops: list[tuple[str, str, object]], at: datetime) -> set[str]:
             """Apply ``ops`` shortly before ``at``, then deliver what falls due at ``at``;
@@ -417,7 +386,7 @@ def test_recipients_follow_the_state_at_send_time(
         told = told_from_outbox(sessions)
         expected = expected_from_tables(sessions)
         mark = len(recorder.posts)
-        answer(service, FACILITATOR, "møde aflys 1")
+        say(service, FACILITATOR, "møde aflys 1")
         delivery.drain()
         cancelled = {r for r, _ in recorder.posts[mark:] if r.startswith("U")}
         assert cancelled == expected & told

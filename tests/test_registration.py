@@ -6,13 +6,16 @@ import pytest
 from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from bot import texts
 from bot.clock import FixedClock
 from bot.db import SessionFactory, transaction
 from bot.domain import registration as reg
 from bot.domain.errors import DomainError, ErrorKind
 from bot.models import Membership, Person, Seat, SeatEvent, SeatKind
-from bot.replies import Reply
+from bot.replies import FormErrors, Reply, ResultKind, as_written
 from bot.service.klimanet import Klimanet, RegistrationForm
+from tests.support.seats import holder, holders
+from tests.support.service import done, form_error, refused, say
 
 AARHUS = 751
 ODENSE = 461
@@ -169,64 +172,77 @@ def test_summary_counts_members_and_seats(sessions: SessionFactory, clock: Fixed
     ]
 
 
-def text_of(outcome: object) -> str:
-    assert isinstance(outcome, Reply), outcome
-    return outcome.text
-
-
-def test_service_answers_in_danish(service: Klimanet) -> None:
+def test_service_answers(service: Klimanet, sessions: SessionFactory) -> None:
     anna, bo, carl, dorte = actor(1, "Anna"), actor(2, "Bo"), actor(3, "Carl"), actor(4, "Dorte")
-    assert "faste plads" in text_of(service.command(anna, "tilmeld Aarhus Kommune"))
-    assert "Aarhus er nu medlem" not in text_of(service.command(bo, "tilmeld århus"))
-    taken = text_of(service.command(carl, "tilmeld 751 fast"))
-    assert "Den faste plads i *Aarhus Kommune* er besat af Anna" in taken
-    assert "fleksibel" in taken
-    assert "fleksible plads 2" in text_of(service.command(carl, "tilmeld aarhus"))
-    full = text_of(service.command(dorte, "tilmeld Aarhus"))
-    assert "alle tre pladser besat: Anna, Bo og Carl" in full and "afmeld" in full
-    assert "allerede tilmeldt" in text_of(service.command(anna, "tilmeld Odense"))
-    assert "Mente du Silkeborg" in text_of(service.command(dorte, "tilmeld Silkebrog"))
-    assert "ikke en kommune" in text_of(service.command(dorte, "tilmeld Christiansø"))
-    assert "Hvilken kommune?" in text_of(service.command(dorte, "tilmeld fast"))
-    seats = text_of(service.command(anna, "pladser"))
-    assert "3 af 3 pladser besat" in seats and "Fleksibel plads 2: Carl" in seats
-    assert "ikke med i netværket" in text_of(service.command(anna, "pladser Odense"))
-    assert "ingen plads" in text_of(service.command(dorte, "pladser"))
-    assert "1 kommune · 3 af 3 pladser besat" in text_of(service.command(dorte, "kommuner"))
-    assert "Kender ikke 'tilmelt' – mente du 'tilmeld'?" in text_of(
-        service.command(dorte, "tilmelt")
+    done(say(service, anna, "tilmeld Aarhus Kommune"), ResultKind.REGISTERED, municipality=AARHUS)
+    done(say(service, bo, "tilmeld århus"), ResultKind.REGISTERED, municipality=AARHUS)
+    refused(say(service, carl, "tilmeld 751 fast"), ErrorKind.FIXED_SEAT_TAKEN)
+    done(say(service, carl, "tilmeld aarhus"), ResultKind.REGISTERED, municipality=AARHUS)
+    assert holders(sessions, AARHUS) == {
+        ("fixed", 1): anna.user_id,
+        ("flexible", 1): bo.user_id,
+        ("flexible", 2): carl.user_id,
+    }
+    refused(say(service, dorte, "tilmeld Aarhus"), ErrorKind.MUNICIPALITY_FULL)
+    refused(say(service, anna, "tilmeld Odense"), ErrorKind.ALREADY_REGISTERED)
+    refused(
+        say(service, dorte, "tilmeld Silkebrog"),
+        ErrorKind.MUNICIPALITY_UNKNOWN,
+        query="Silkebrog",
+        suggestions=["Silkeborg"],
     )
+    refused(say(service, dorte, "tilmeld Christiansø"), ErrorKind.NOT_A_MUNICIPALITY)
+    refused(say(service, dorte, "tilmeld fast"), ErrorKind.MUNICIPALITY_MISSING)
+    assert count(sessions, Membership) == 1  # refused tries made no member
+    done(say(service, anna, "pladser"), ResultKind.SEATS, municipality=AARHUS)
+    done(say(service, anna, "pladser Odense"), ResultKind.SEATS, municipality=ODENSE)
+    refused(say(service, dorte, "pladser"), ErrorKind.NOT_REGISTERED)
+    done(say(service, dorte, "kommuner"), ResultKind.NETWORK)
+    unknown = say(service, dorte, "tilmelt")
+    done(unknown, ResultKind.UNKNOWN_COMMAND)
+    assert unknown.text == as_written(texts.unknown_command("tilmelt", "tilmeld"))
     for spelling in ("", "hjælp", "HJAELP", "help"):
-        assert "/klimanet tilmeld" in text_of(service.command(dorte, spelling))
+        help_text = say(service, dorte, spelling)
+        done(help_text, ResultKind.HELP)
+        assert help_text.sections == tuple(texts.help_text())
 
 
-def test_release_needs_confirmation(service: Klimanet) -> None:
+def test_release_needs_confirmation(service: Klimanet, sessions: SessionFactory) -> None:
     anna = actor(1, "Anna")
-    service.command(anna, "tilmeld Aarhus")
-    ask = service.command(anna, "afmeld")
-    assert isinstance(ask, Reply) and [b.action_id for b in ask.buttons] == [
-        "release_confirm",
-        "release_cancel",
-    ]
-    assert "Aarhus Kommune" in text_of(service.command(anna, "pladser"))  # nothing changed yet
-    assert "Du er afmeldt" in service.confirm_release(anna).text
+    say(service, anna, "tilmeld Aarhus")
+    ask = say(service, anna, "afmeld")
+    done(ask, ResultKind.RELEASE_ASKED)
+    assert [b.action_id for b in ask.buttons] == ["release_confirm", "release_cancel"]
+    assert holder(sessions, AARHUS, "fixed") == anna.user_id  # nothing changed yet
+    done(service.confirm_release(anna), ResultKind.RELEASED, municipality=AARHUS)
+    assert holder(sessions, AARHUS, "fixed") is None
     # A double click on the confirm button: a clear answer, no error.
-    assert "ingen plads" in service.confirm_release(anna).text
-    assert "ingen plads" in text_of(service.command(anna, "afmeld"))
+    refused(service.confirm_release(anna), ErrorKind.NOT_REGISTERED)
+    refused(say(service, anna, "afmeld"), ErrorKind.NOT_REGISTERED)
 
 
-def test_form_errors_point_at_the_field(service: Klimanet) -> None:
+def test_form_errors_point_at_the_field(service: Klimanet, sessions: SessionFactory) -> None:
     for n in (1, 2, 3):
         service.command(actor(n), "tilmeld Aarhus")
     full = service.submit_registration_form(actor(9), RegistrationForm(AARHUS, None))
-    assert not isinstance(full, Reply) and "alle tre pladser" in full.errors["municipality"]
+    # The same refusal as the one-line command, as plain text next to the municipality.
+    as_command = say(service, actor(9), "tilmeld Aarhus")
+    refused(as_command, ErrorKind.MUNICIPALITY_FULL)
+    assert full == FormErrors({"municipality": texts.plain(as_command.marked_text)})
     missing = service.submit_registration_form(actor(9), RegistrationForm(None, None))
-    assert not isinstance(missing, Reply) and "Vælg en kommune" in missing.errors["municipality"]
+    assert missing == FormErrors({"municipality": texts.form_municipality_required()})
     long_title = service.submit_registration_form(
         actor(9), RegistrationForm(ODENSE, None, "x" * 151)
     )
-    assert not isinstance(long_title, Reply) and "150" in long_title.errors["title"]
+    assert long_title == FormErrors(
+        {"title": form_error(ErrorKind.TEXT_TOO_LONG, field="titel", limit=150)}
+    )
     ok = service.submit_registration_form(
         actor(9), RegistrationForm(ODENSE, SeatKind.FLEXIBLE, "Klimachef", ["Affald", "affald "])
     )
-    assert isinstance(ok, Reply) and "fleksible plads 1" in ok.text and "Klimachef" in ok.text
+    assert isinstance(ok, Reply)
+    done(ok, ResultKind.REGISTERED, municipality=ODENSE)
+    assert holder(sessions, ODENSE, "flexible", 1) == actor(9).user_id
+    with sessions() as session:
+        person = session.scalars(select(Person).where(Person.user_id == actor(9).user_id)).one()
+        assert (person.title, person.themes) == ("Klimachef", ["Affald"])

@@ -13,12 +13,15 @@ every step it checks, with SQL on the real database:
    that meeting (holds no seat), an accepted one came from a holder when it was accepted, and a
    substitute at an upcoming meeting holds no seat of their own; one seat per person per meeting;
 4. every holder change is in the history: replaying the seat events gives every seat's holder;
-5. the database agrees with what people were told: a model fed only by the replies (and by the
-   offer messages the outbox sends) predicts every seat's holder and every substitute, an offer
-   is accepted only while its seats are as they were when offered, nobody loses a substitute's
-   place without a message, and a reply that is an error leaves the seats, offers, requests and
-   attendance untouched;
-6. every reply is a non-empty Danish sentence, never a traceback.
+5. the database agrees with what people were told: a model fed only by the replies' results
+   (what happened, and the offer, request or seat it happened to) and by the offer messages the
+   outbox sends predicts every seat's holder and every substitute, an offer is accepted only
+   while its seats are as they were when offered, nobody loses a substitute's place without a
+   message, and a refusal leaves the seats, offers, requests and attendance untouched;
+6. every reply carries a result and is a non-empty Danish sentence; where it names a seat, it
+   names the seat its result is about.
+
+The machine reads outcomes from ``Reply.result``, never from the wording.
 """
 
 from __future__ import annotations
@@ -48,32 +51,35 @@ from hypothesis.stateful import (
 )
 from sqlalchemy import Engine
 
+from bot import texts
 from bot.clock import FixedClock
 from bot.db import make_engine, make_session_factory, upgrade
+from bot.domain.errors import ErrorKind
 from bot.domain.municipalities import default_directory
 from bot.domain.registration import Actor
 from bot.models import SeatKind
 from bot.replies import (
     Action,
     Reply,
+    Result,
+    ResultKind,
 )
 from bot.service.klimanet import Klimanet, ServiceSettings
+from tests.support.actors import FACILITATOR, TEAM, mention
 
 START = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 MEETING = 'møde opret 15.10.2027 10:00-12:00 online "Møde"'  # #1, within a year of START
 MEETING_ID = 1
 OFFER_LIFETIME = timedelta(hours=72)
 
-TEAM = "T0001"
-FACILITATOR = Actor(TEAM, "UFACIL", "Facilitator")
-PEOPLE = [Actor(TEAM, f"U0P{n}", f"Person {n}") for n in range(6)]
+# Names without spaces: a mention's label is the first word of the name.
+PEOPLE = [Actor(TEAM, f"U0P{n}", f"Person{n}") for n in range(6)]
 MUNICIPALITIES = ("Aarhus", "Odense", "Vejle")
 
 FIXED, FLEXIBLE = SeatKind.FIXED.value, SeatKind.FLEXIBLE.value
 SeatKey = tuple[str, str, int]  # (municipality name, kind, slot)
 SEAT_ORDER: list[tuple[str, int]] = [(FIXED, 1), (FLEXIBLE, 1), (FLEXIBLE, 2)]
 SPEC_OF = {(FIXED, 1): "fast", (FLEXIBLE, 1): "fleksibel 1", (FLEXIBLE, 2): "fleksibel 2"}
-LABEL_RE = re.compile(r"(faste plads|fleksible plads [12])")
 DANISH = re.compile(
     r"[æøåÆØÅ]|\b(du|der|er|og|ikke|den|det|til|har|på|jeg|kan|af|med|plads|tilbuddet)\b",
     re.IGNORECASE,
@@ -112,7 +118,8 @@ def _template() -> Path:
         service = _service(engine, FixedClock(START))
         service.make_facilitator(FACILITATOR.user_id)
         created = service.command(FACILITATOR, MEETING)
-        assert isinstance(created, Reply) and "Mødet er oprettet" in created.text, created
+        assert isinstance(created, Reply), created
+        assert created.result == Result(ResultKind.MEETING_CREATED, ids={"meeting": MEETING_ID})
         engine.dispose()
         _workdir = workdir
     return _workdir / "template.db"
@@ -123,25 +130,28 @@ def stored(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def mention(n: int) -> str:
-    """A mention as Slack sends it in a slash command's text."""
-    return f"<@{PEOPLE[n].user_id}|person{n}>"
+def refused(reply: Reply) -> bool:
+    """Whether a rule said no. A reply that is neither a refusal nor the expected success fails
+    where the caller checks the result."""
+    assert reply.result is not None, reply
+    return reply.result.kind is ResultKind.REFUSED
 
 
-def label_key(section: str, municipality_name: str) -> SeatKey:
-    """The seat a reply speaks of: its first 'den faste plads' / 'den fleksible plads 2'."""
-    found = LABEL_RE.search(section)
+def assert_names_seat(section: str, key: SeatKey, *, municipality: bool = True) -> None:
+    """The reply speaks of the seat its result is about: the first seat it names is ``key``'s
+    (as ``bot.texts`` words it), and the only municipality it names is ``key``'s."""
+    labels = {
+        (kind, slot): texts.seat_label(SeatKind(kind), slot, definite=True)
+        for kind, slot in SEAT_ORDER
+    }
+    found = sorted(
+        (section.find(label), seat) for seat, label in labels.items() if label in section
+    )
     assert found, f"no seat named in {section!r}"
-    words = found.group(1)
-    if words == "faste plads":
-        return (municipality_name, FIXED, 1)
-    return (municipality_name, FLEXIBLE, int(words[-1]))
-
-
-def municipality_in(section: str) -> str:
-    named = [m for m in MUNICIPALITIES if f"*{m}" in section]
-    assert len(named) == 1, f"expected one municipality in {section!r}"
-    return named[0]
+    assert found[0][1] == key[1:], f"{section!r} names {found[0][1]} first, not {key}"
+    if municipality:
+        named = [m for m in MUNICIPALITIES if f"*{m}" in section]
+        assert named == [key[0]], f"{section!r} names {named}, not {key[0]}"
 
 
 @dataclass
@@ -219,9 +229,10 @@ class SeatMachine(RuleBasedStateMachine):
 
     def check_reply(self, reply: object) -> Reply:
         assert isinstance(reply, Reply), reply
+        assert reply.result is not None, f"a reply without a result: {reply.text!r}"
+        assert (reply.result.kind is ResultKind.REFUSED) == (reply.result.error is not None)
         body = reply.text
         assert body.strip(), "empty reply"
-        assert "Traceback" not in body and "Exception" not in body, body
         assert DANISH.search(body), f"not Danish: {body!r}"
         return reply
 
@@ -301,6 +312,10 @@ class SeatMachine(RuleBasedStateMachine):
         assert len(new) == 1, f"expected one new offer message, got {new}"
         self.seen_offer_messages.update(new)
         offer_id = int(new[0].split(":")[1])
+        # The reply's result names the offer whose consent message went out.
+        assert reply.result is not None, reply
+        if reply.result.kind is ResultKind.OFFER_SENT:
+            assert dict(reply.result.ids) == {"offer": offer_id}, (reply.result, offer_id)
         if reply.buttons:
             assert reply.buttons[0].action_id == Action.OFFER_WITHDRAW
             assert reply.buttons[0].value == str(offer_id), (reply.buttons, offer_id)
@@ -323,6 +338,25 @@ class SeatMachine(RuleBasedStateMachine):
             holders_when_offered=(None, None),
             expires_at=self.clock.now() + OFFER_LIFETIME,
         )
+
+    def code(self, name: str) -> int:
+        (code,) = self.rows("SELECT code FROM municipalities WHERE name = :name", name=name)[0]
+        return int(code)
+
+    def seat_key(self, seat_id: int) -> SeatKey:
+        (row,) = self.rows(
+            "SELECT m.name, s.kind, s.slot FROM seats s "
+            "JOIN municipalities m ON m.code = s.municipality_code WHERE s.id = :id",
+            id=seat_id,
+        )
+        return (row.name, row.kind, row.slot)
+
+    def offered_seat(self, offer_id: int, which: str = "") -> SeatKey:
+        """The seat an offer is about (``which="counter_"``: the one a swap gives back)."""
+        (row,) = self.rows(
+            f"SELECT {which}seat_id AS seat FROM seat_offers WHERE id = :id", id=offer_id
+        )
+        return self.seat_key(row.seat)
 
     def offer_db_status(self, offer_id: int) -> str | None:
         found = self.rows("SELECT status FROM seat_offers WHERE id = :id", id=offer_id)
@@ -405,21 +439,26 @@ class SeatMachine(RuleBasedStateMachine):
         before = self.snapshot()
         reply = self.say(actor, command)
         if expected is None:
-            assert "venter på godkendelse" not in reply.text, (reply.text, self.model.holders)
-            assert "Du er tilmeldt" not in reply.text, reply.text
+            assert refused(reply), (reply.result, reply.text, self.model.holders)
             self.assert_unchanged(before, reply)
             return None
-        first = reply.sections[0]
-        assert "venter på godkendelse" in first, first  # registration needs approval here
-        assert label_key(first, name) == expected, (first, expected)
-        self.model.holders[expected] = Holding(actor.user_id, "pending")
-        self.model.members.add(name)
+        # Registration needs approval here: the seat is held for them while it waits.
+        result = reply.result
+        assert result is not None and result.kind is ResultKind.REGISTRATION_PENDING, (
+            result,
+            reply.text,
+        )
         (request,) = self.rows(
-            "SELECT r.id, r.approver FROM seat_requests r "
+            "SELECT r.id, r.approver, r.seat_id FROM seat_requests r "
             "JOIN people p ON p.id = r.person_id "
             "WHERE p.user_id = :user AND r.status = 'pending'",
             user=actor.user_id,
         )
+        assert dict(result.ids) == {"municipality": self.code(name), "request": request.id}
+        assert self.seat_key(request.seat_id) == expected, (request, expected)
+        assert_names_seat(reply.sections[0], expected, municipality=False)
+        self.model.holders[expected] = Holding(actor.user_id, "pending")
+        self.model.members.add(name)
         assert request.approver == ("coordinator" if coordinator else "facilitator"), request
         return int(request.id)
 
@@ -478,12 +517,12 @@ class SeatMachine(RuleBasedStateMachine):
         reply = self.click(
             actor, Action.REQUEST_APPROVE if approve else Action.REQUEST_REJECT, str(request)
         )
-        decided = f"er {'godkendt' if approve else 'afvist'}" in reply.text
         if not (allowed and row.status == "pending"):
-            assert not decided, (reply.text, allowed, row.status)
+            assert refused(reply), (reply.result, reply.text, allowed, row.status)
             self.assert_unchanged(before, reply)
             return
-        assert decided, reply.text
+        decided = ResultKind.REQUEST_APPROVED if approve else ResultKind.REQUEST_REJECTED
+        assert reply.result == Result(decided, ids={"request": request}), reply.result
         held = self.model.holders.get(key)
         assert held is not None and held.user_id == row.user_id and held.status == "pending", (
             f"a pending request for {key} by {row.user_id}, but people were told {held}"
@@ -501,9 +540,10 @@ class SeatMachine(RuleBasedStateMachine):
         note(f"{actor.user_id}: /klimanet {command}")
         before = self.snapshot()
         reply = self.say(actor, command)
-        if "Jeg har spurgt" not in reply.text:
+        if refused(reply):
             self.assert_unchanged(before, reply)
             return reply, None
+        assert reply.result is not None and reply.result.kind is ResultKind.OFFER_SENT, reply
         offer = self.new_offer(actor.user_id, kind, reply)
         assert offer.target == PEOPLE[target].user_id
         # Only a holder (approved) offers, and never to someone who holds a seat.
@@ -526,11 +566,12 @@ class SeatMachine(RuleBasedStateMachine):
         who = self.actor(who, fitting, self.holders())
         to = self.actor(to, fitting, [n for n in self.seatless() if n != who])
         actor = PEOPLE[who]
-        command = f"overdrag {mention(to)}" + (f" {spec}" if spec else "")
+        command = f"overdrag {mention(PEOPLE[to])}" + (f" {spec}" if spec else "")
         reply, offer = self._offer(actor, command, "handover", to)
         if offer is None:
             return multiple()
-        offer.seat = label_key(reply.sections[0], municipality_in(reply.sections[0]))
+        offer.seat = self.offered_seat(offer.id)
+        assert_names_seat(reply.sections[0], offer.seat)
         own = self.model.seat_of(actor.user_id)
         if offer.seat != own:  # only the coordinator offers another seat, and only a free one
             assert own is not None and self.model.coordinator(own[0]) == actor.user_id
@@ -550,14 +591,18 @@ class SeatMachine(RuleBasedStateMachine):
         ]
         to = self.actor(to, fitting, colleagues)
         actor = PEOPLE[who]
-        reply, offer = self._offer(actor, f"byt {mention(to)}", "swap", to)
+        reply, offer = self._offer(actor, f"byt {mention(PEOPLE[to])}", "swap", to)
         if offer is None:
             return multiple()
         theirs = self.model.seat_of(offer.target)
         assert own is not None and theirs is not None and own[0] == theirs[0], (own, theirs)
         assert self.model.holders[theirs].status == "held", theirs
         offer.seat, offer.counter = own, theirs
-        assert label_key(reply.sections[0], own[0]) == own
+        assert (self.offered_seat(offer.id), self.offered_seat(offer.id, "counter_")) == (
+            own,
+            theirs,
+        )
+        assert_names_seat(reply.sections[0], own, municipality=False)
         offer.holders_when_offered = (actor.user_id, offer.target)
         self.model.offers[offer.id] = offer
         return offer.id
@@ -574,12 +619,13 @@ class SeatMachine(RuleBasedStateMachine):
         to = self.actor(to, fitting, self.free_to_substitute(who))
         actor = PEOPLE[who]
         was_substitute = self.model.substitute_seat(actor.user_id) is not None
-        command = f"vikar {MEETING_ID} {mention(to)}" + (f" {spec}" if spec else "")
+        command = f"vikar {MEETING_ID} {mention(PEOPLE[to])}" + (f" {spec}" if spec else "")
         reply, offer = self._offer(actor, command, "substitute", to)
         if offer is None:
             return multiple()
         assert not was_substitute, "a substitute sent a substitute (a chain)"
-        offer.seat = label_key(reply.sections[0], municipality_in(reply.sections[0]))
+        offer.seat = self.offered_seat(offer.id)
+        assert_names_seat(reply.sections[0], offer.seat)
         own = self.model.seat_of(actor.user_id)
         if offer.seat != own:  # only the coordinator sends someone on another (flexible) seat
             assert own is not None and self.model.coordinator(own[0]) == actor.user_id
@@ -598,13 +644,14 @@ class SeatMachine(RuleBasedStateMachine):
             to = self.actor(to, fitting, self.free_to_substitute(who))
         actor = PEOPLE[who]
         substitute_seat = self.model.substitute_seat(actor.user_id)
-        command = f"afbud {MEETING_ID}" + (f" {mention(to)}" if to is not None else "")
+        command = f"afbud {MEETING_ID}" + (f" {mention(PEOPLE[to])}" if to is not None else "")
         note(f"{actor.user_id}: /klimanet {command}")
         before = self.snapshot()
         reply = self.say(actor, command)
-        if "Dit afbud til" not in reply.text:
+        if refused(reply):
             self.assert_unchanged(before, reply)
             return multiple()
+        assert reply.result == Result(ResultKind.REGRETS_SAVED, ids={"meeting": MEETING_ID})
         if substitute_seat is not None:
             assert to is None, "a substitute passed the seat on (a chain)"
             self.model.substitutes[substitute_seat].status = "declined"
@@ -619,6 +666,7 @@ class SeatMachine(RuleBasedStateMachine):
         offer = self.new_offer(actor.user_id, "substitute", reply)
         own = self.model.seat_of(actor.user_id)
         assert own is not None and self.model.seat_of(offer.target) is None
+        assert self.offered_seat(offer.id) == own, (offer, own)
         offer.seat = own
         offer.holders_when_offered = (actor.user_id, None)
         self.model.offers[offer.id] = offer
@@ -671,22 +719,22 @@ class SeatMachine(RuleBasedStateMachine):
         (last_post,) = self.rows("SELECT coalesce(max(id), 0) FROM outbox")[0]
         reply = self.click(actor, action, str(offer_id))
         body = reply.sections[0]
-        success = {
-            Action.OFFER_ACCEPT: "Du har nu den" in body or "Du er vikar på" in body,
-            Action.OFFER_DECLINE: "Du har afvist tilbuddet" in body,
-            Action.OFFER_WITHDRAW: body.startswith("Tilbuddet til") and "trukket tilbage" in body,
-        }[action]
-        if not success:
+        if refused(reply):
             self.assert_unchanged(before, reply, settled_offer=offer_id)
             return
+        decided = {
+            Action.OFFER_ACCEPT: ResultKind.OFFER_ACCEPTED,
+            Action.OFFER_DECLINE: ResultKind.OFFER_DECLINED,
+            Action.OFFER_WITHDRAW: ResultKind.OFFER_WITHDRAWN,
+        }[action]
+        assert reply.result == Result(decided, ids={"offer": offer_id}), reply.result
         assert entitled, f"{user_id} decided an offer that was not theirs: {body!r}"
         assert was_pending and not known_closed, f"a closed offer was decided again: {body!r}"
         self.model.closed.add(offer_id)
         if action != Action.OFFER_ACCEPT:
             return
         m = self.model
-        named = label_key(body, municipality_in(body))
-        assert named == offer.seat, (body, offer)
+        assert_names_seat(body, offer.seat)
         if offer.kind == "substitute":
             # The one who sent the substitute holds a seat there, with the authority they had.
             own = m.seat_of(offer.offerer)
@@ -768,17 +816,20 @@ class SeatMachine(RuleBasedStateMachine):
         ask = self.say(actor, "afmeld")
         self.assert_unchanged(before, ask)  # asking changes nothing
         if own is None:
+            assert ask.result == Result.refused(ErrorKind.NOT_REGISTERED), ask.result
             assert not ask.buttons, ask
             return
+        assert ask.result == Result(ResultKind.RELEASE_ASKED), ask.result
         (confirm,) = [b for b in ask.buttons if b.action_id == Action.RELEASE_CONFIRM]
         reply = self.click(actor, confirm.action_id, confirm.value)
-        assert reply.sections[0].startswith("Du er afmeldt"), reply.text
-        assert label_key(reply.sections[0], own[0]) == own, (reply.text, own)
+        released = Result(ResultKind.RELEASED, ids={"municipality": self.code(own[0])})
+        assert reply.result == released, (reply.result, reply.text)
+        assert_names_seat(reply.sections[0], own, municipality=False)
         del self.model.holders[own]
         if double_click:
             before = self.snapshot()
             again = self.click(actor, confirm.action_id, confirm.value)
-            assert not again.sections[0].startswith("Du er afmeldt"), again.text
+            assert again.result == Result.refused(ErrorKind.NOT_REGISTERED), again.result
             self.assert_unchanged(before, again)
 
     @rule(
@@ -794,7 +845,7 @@ class SeatMachine(RuleBasedStateMachine):
         actor = FACILITATOR if as_facilitator else PEOPLE[someone]
         key: SeatKey = (name, seat[0], seat[1])
         command = f"admin plads {name} {SPEC_OF[seat]}"
-        command += (f" {mention(to)}" if to is not None else "") + " rettelse efter aftale"
+        command += (f" {mention(PEOPLE[to])}" if to is not None else "") + " rettelse efter aftale"
         target = PEOPLE[to].user_id if to is not None else None
         previous = self.model.holder(key)
         target_elsewhere = target is not None and (
@@ -803,17 +854,18 @@ class SeatMachine(RuleBasedStateMachine):
         note(f"{actor.user_id}: /klimanet {command}")
         before = self.snapshot()
         reply = self.say(actor, command)
-        done = "Det står i historikken" in reply.text
         if not as_facilitator or name not in self.model.members or target_elsewhere:
-            assert not done, reply.text
+            assert refused(reply), (reply.result, reply.text)
             self.assert_unchanged(before, reply)
             return
-        assert done, reply.text
+        kind = ResultKind.ADMIN_SEAT_FREED if target is None else ResultKind.ADMIN_SEAT_SET
+        result = reply.result
+        assert result is not None and result.kind is kind, (result, reply.text)
+        assert result.ids["municipality"] == self.code(name), result
+        assert self.seat_key(result.ids["seat"]) == key, (result, key)
         if target is None:
-            assert "er frigjort" in reply.text
             self.model.holders.pop(key, None)
         elif target != previous:
-            assert f"person{to} har nu den" in reply.text, reply.text
             self.model.holders[key] = Holding(target, "held")
         # Naming the one who already holds the seat changes nothing (see admin_set_seat).
 

@@ -7,14 +7,12 @@ import logging
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import func, select
 
 from bot import texts
 from bot.clock import FixedClock
-from bot.models import Seat
 from tests.support.fake_slack import TEAM_ID, FakeSlack
 from tests.support.fake_socket_mode import FakeSocketMode
-from tests.support.slackbot import SocketBot, running_socket_bot
+from tests.support.slackbot import SocketBot, running_socket_bot, seats_held
 from tests.support.socket_mode_driver import SocketModeDriver
 
 ANNA, BO = "U0ANNA", "U0BO"
@@ -43,11 +41,6 @@ def bot(
         yield bot
 
 
-def seats_held(bot: SocketBot) -> int:
-    with bot.runtime.core.sessions() as session:
-        return int(session.scalar(select(func.count()).where(Seat.holder_id.is_not(None))) or 0)
-
-
 def test_the_connection_is_opened_through_the_configured_api_url(bot: SocketBot) -> None:
     opened = bot.fake.calls("apps.connections.open")
     assert len(opened) == 1 and opened[0].ok
@@ -56,7 +49,7 @@ def test_the_connection_is_opened_through_the_configured_api_url(bot: SocketBot)
 
 def test_a_command_is_acked_and_answered(bot: SocketBot) -> None:
     answer = bot.command(ANNA, "tilmeld Aarhus")
-    assert "Du er tilmeldt" in answer.args["text"]
+    assert answer.ok and answer.args["response_type"] == "ephemeral"
     assert bot.socket_mode.acks(bot.driver.last_envelope_id) == [
         {"envelope_id": bot.driver.last_envelope_id}
     ]

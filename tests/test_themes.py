@@ -10,8 +10,6 @@ from sqlalchemy import select
 
 from bot.clock import FixedClock
 from bot.db import SessionFactory
-from bot.domain.municipalities import default_directory
-from bot.domain.registration import Actor
 from bot.domain.seats.attendance import expected_at
 from bot.domain.themes import network_themes
 from bot.models import Meeting, Network, NetworkTheme, Person
@@ -22,10 +20,13 @@ from bot.replies import (
     RegistrationField,
     RegistrationFormRequest,
     Reply,
+    ResultKind,
     as_written,
 )
-from bot.service.klimanet import Klimanet, RegistrationForm, ServiceSettings
+from bot.service.klimanet import Klimanet, RegistrationForm
 from handlers.slack.blocks import meeting_modal, registration_modal, reply_blocks
+from tests.support.actors import FACILITATOR, named
+from tests.support.service import done, new_service, say
 
 FORGED = "<!here> <https://evil.example|Affald>"
 HOSTILE = "<!channel> <https://evil.example/login|Klik her for at godkende>"
@@ -40,22 +41,14 @@ THEMES = (
     "Klimaplaner",
     "Mobilitet",
 )
-FACILITATOR = Actor("T0001", "UFACIL01", "Sara Røpke")
-ANNA = Actor("T0001", "U0ANNA", "Anna Jensen")
-BO = Actor("T0001", "U0BO", "Bo Hansen")
+ANNA = named("Anna Jensen")
+BO = named("Bo Hansen")
 CREATE = 'møde opret 25.06.2027 10:00-12:00 online "Opstartsmøde" tema=klimaplaner link=https://m.example/1'
 
 
 @pytest.fixture
 def klimanet(sessions: SessionFactory, clock: FixedClock) -> Klimanet:
-    service = Klimanet(
-        sessions,
-        default_directory(),
-        clock,
-        settings=ServiceSettings(channel="C0NET", registration="open"),
-    )
-    service.make_facilitator(FACILITATOR.user_id)
-    return service
+    return new_service(sessions, clock)
 
 
 def test_the_networks_themes_are_data_in_order(sessions: SessionFactory) -> None:
@@ -101,10 +94,11 @@ def test_a_forged_theme_is_refused_and_a_known_one_saved_as_the_list_spells_it(
     too_long = klimanet.submit_registration_form(ANNA, RegistrationForm(751, None, "", ["x" * 999]))
     assert isinstance(too_long, FormErrors)
     assert too_long.errors[RegistrationField.THEMES].startswith(f"'{'x' * 60}…' er ikke et af")
-    done = klimanet.submit_registration_form(
+    registered = klimanet.submit_registration_form(
         ANNA, RegistrationForm(751, None, "Klimachef", ["affald", " Klimaplaner ", "AFFALD"])
     )
-    assert isinstance(done, Reply) and "Du er tilmeldt" in done.text
+    assert isinstance(registered, Reply)
+    done(registered, ResultKind.REGISTERED, municipality=751)
     with sessions() as session:
         anna = session.scalars(select(Person).where(Person.user_id == ANNA.user_id)).one()
         assert anna.themes == ["Affald", "Klimaplaner"]
@@ -116,7 +110,8 @@ def test_an_existing_odd_fagomraade_stays_and_is_shown_escaped(
     say(klimanet, ANNA, "tilmeld Aarhus")
     say(klimanet, BO, "tilmeld Aarhus")
     say(klimanet, BO, "afmeld")
-    klimanet.confirm_release(BO)  # Bo is a past colleague of Aarhus with no seat now
+    # Bo is a past colleague of Aarhus with no seat now.
+    done(klimanet.confirm_release(BO), ResultKind.RELEASED, municipality=751)
     say(klimanet, FACILITATOR, CREATE)
     with sessions() as session:
         # A value saved before the list existed; the meeting is about the same.
@@ -139,9 +134,3 @@ def test_an_existing_odd_fagomraade_stays_and_is_shown_escaped(
         == f"Forslag ud fra fagområder: <@{BO.user_id}> ({ESCAPED}, Affald)"
     )
     assert reply.context is not None and HOSTILE in as_written(reply.context)
-
-
-def say(service: Klimanet, actor: Actor, text: str) -> str:
-    outcome = service.command(actor, text)
-    assert isinstance(outcome, Reply), outcome
-    return outcome.text

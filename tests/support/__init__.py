@@ -1,4 +1,15 @@
-"""Test support for Slack-level tests.
+"""Test support: what several test modules share.
+
+Service-level tests:
+
+- ``actors``: ``FACILITATOR``, named members, numbered people, and ``mention`` as Slack writes it.
+- ``service``: ``new_service``, ``say`` and ``click`` (a Reply with a result, always), and
+  ``done``, ``refused``, ``closed``, ``outcome`` and ``error_text`` to read what happened from
+  ``Reply.result`` instead of from Danish sentences.
+- ``seats``: what the database says about seats, offers, requests, attendance and history.
+- ``deliverybot``: the service plus delivery to the fake Slack, on a controlled clock.
+
+Slack-level tests:
 
 - ``payload_limits``: asserts that a message or view the bot emits obeys Slack's rules.
 - ``fake_slack``: a loopback fake of the Slack Web API (``FakeSlack``).

@@ -16,10 +16,11 @@ from bot.runtime import Core, build_core, build_delivery
 from handlers.slack.client import make_delivery_client
 from handlers.slack.notifier import SlackNotifier
 from jobs.delivery import Delivery, DeliveryConfig
+from tests.support.actors import FACILITATOR
 from tests.support.fake_slack import Call, FakeSlack
+from tests.support.service import say
 
 CHANNEL = "C0NET"
-FACILITATOR = Actor("T0001", "UFACIL01", "Sara Røpke")
 
 
 @dataclass
@@ -30,10 +31,8 @@ class DeliveryBot:
     clock: FixedClock
     settings: Settings
 
-    def say(self, actor: Actor, text: str) -> str:
-        outcome = self.core.service.command(actor, text)
-        assert isinstance(outcome, Reply), outcome
-        return outcome.text
+    def say(self, actor: Actor, text: str) -> Reply:
+        return say(self.core.service, actor, text)
 
     def at(self, when: datetime) -> None:
         """Move the clock to ``when`` and deliver what is due."""

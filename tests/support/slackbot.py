@@ -8,19 +8,50 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import func, select
+
+from bot import texts
 from bot.config import Settings
+from bot.domain.errors import DomainError, ErrorKind
+from bot.models import Seat
 from bot.ports import Clock
 from bot.runtime import HTTP_THREADS, SlackRuntime, build_slack, socket_mode_handler, wsgi_app
+from handlers.slack.blocks import mrkdwn
 from tests.support.fake_slack import Call, FakeSlack
 from tests.support.fake_socket_mode import FakeSocketMode
 from tests.support.http_server import serve_wsgi
+from tests.support.seats import holder
 from tests.support.slack_driver import SlackDriver
 from tests.support.socket_mode_driver import SocketModeDriver
 
+# What an answer says when the bot failed: "Noget gik galt (fejlkode KN-…)". Never expected.
+INTERNAL_ERRORS = ("Noget gik galt", "Traceback", "KN-")
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 APP_TOKEN = "xapp-1-A0KLIMA-1-test"
 ADMIN = "UADMIN01"
 CHANNEL = "C0NET"
+
+
+def buttons(message: dict[str, Any]) -> dict[str, str]:
+    """action_id -> value of a message's buttons."""
+    return {
+        e["action_id"]: e.get("value", "")
+        for b in message.get("blocks") or []
+        if b.get("type") == "actions"
+        for e in b["elements"]
+    }
+
+
+def seats_held(bot: SlackBot | SocketBot) -> int:
+    """How many seats have a holder (pending or held)."""
+    with bot.runtime.core.sessions() as session:
+        return int(session.scalar(select(func.count()).where(Seat.holder_id.is_not(None))) or 0)
+
+
+def slack_error(kind: ErrorKind, **params: Any) -> str:
+    """A refusal's sentence as Slack receives it (mrkdwn, user text escaped): what an answer
+    is when that rule said no with those parameters."""
+    return mrkdwn(texts.error(DomainError(kind, **params)))
 
 
 @dataclass
@@ -36,6 +67,47 @@ class SlackBot:
         response = self.driver.command(user_id, text, **kwargs)
         assert response.status_code == 200, response.text
         return self.fake.wait_for("response_url", count=before + 1)[before]
+
+    def say(self, user_id: str, text: str) -> str:
+        """``/klimanet text`` as ``user_id``: the answer's text, which is no internal error."""
+        answer = self.command(user_id, text)
+        assert answer.ok, answer
+        body = str(answer.args["text"])
+        assert not any(e in body for e in INTERNAL_ERRORS), body
+        return body
+
+    def click(
+        self,
+        user_id: str,
+        action_id: str,
+        message: dict[str, Any] | None,
+        channel: str,
+        *,
+        value: str | None = None,
+        **kwargs: Any,
+    ) -> Call:
+        """Click ``action_id`` on ``message`` (in ``channel``) and return the answer on the
+        response_url, which is no internal error. An ephemeral message (``None``: Slack sends
+        none with the click) needs the button's ``value``; a select (``block_id``) has none."""
+        if message is not None and value is None and "block_id" not in kwargs:
+            value = buttons(message)[action_id]
+        before = len(self.fake.calls("response_url"))
+        response = self.driver.block_action(
+            user_id, action_id, value, message=message, channel_id=channel, **kwargs
+        )
+        assert response.status_code == 200, response.text
+        answer = self.fake.wait_for("response_url", count=before + 1)[before]
+        assert answer.ok, answer
+        assert not any(e in str(answer.args["text"]) for e in INTERNAL_ERRORS), answer.args
+        return answer
+
+    def drain(self) -> None:
+        """Deliver what is due; nothing may fail."""
+        stats = self.runtime.delivery.drain()
+        assert stats.dead == 0 and stats.retried == 0, stats
+
+    def holder(self, code: int, kind: str, slot: int = 1) -> str | None:
+        return holder(self.runtime.core.sessions, code, kind, slot)
 
 
 @dataclass
