@@ -35,7 +35,7 @@ from bot.db import upgrade as upgrade_schema
 from bot.domain.municipalities import default_directory
 from bot.domain.schedule import parse_schedule
 from bot.models import Network, NetworkFacilitator
-from bot.ports import Clock, Notifier, ProfileLookup
+from bot.ports import Clock, HomePublisher, Notifier, ProfileLookup
 from bot.posts.outbox import Claimed
 from bot.posts.render import Rendered
 from bot.service.inbound import InboundMemory
@@ -53,6 +53,7 @@ from jobs.delivery import Delivery, DeliveryConfig
 if TYPE_CHECKING:
     from handlers.slack.common import Background
     from handlers.slack.forms import Forms
+    from handlers.slack.home import SlackHome
     from handlers.slack.socket_mode import OnceSocketModeHandler
 
 log = logging.getLogger(__name__)
@@ -91,6 +92,8 @@ def build_core(settings: Settings, clock: Clock, profiles: ProfileLookup | None 
         channel=settings.channel,
         registration=settings.registration,
         offer_lifetime=timedelta(hours=settings.offer_hours),
+        # Slack has an App Home to keep current; the console has none.
+        home_tab=settings.has_slack,
     )
     service = Klimanet(
         sessions,
@@ -110,6 +113,7 @@ def build_delivery(
     clock: Clock,
     *,
     on_sent: Callable[[Claimed, Rendered], None] | None = None,
+    home: HomePublisher | None = None,
 ) -> Delivery:
     return Delivery(
         core.sessions,
@@ -118,6 +122,7 @@ def build_delivery(
         settings.timezone,
         config=DeliveryConfig(catchup=settings.catchup, lease=settings.delivery_lease),
         on_sent=on_sent,
+        home=home,
     )
 
 
@@ -149,8 +154,10 @@ class SlackRuntime:
     memory: InboundMemory
     team_id: str
     signing_secret: str | None
+    home: SlackHome
 
     def close(self) -> None:
+        self.home.shutdown()
         self.forms.shutdown()
         self.background.shutdown()
         self.delivery.close()
@@ -176,6 +183,7 @@ def build_slack(settings: Settings, clock: Clock) -> SlackRuntime:
     from handlers.slack.common import Background
     from handlers.slack.edge import withhold_bodies_from_bolt_logs
     from handlers.slack.forms import Forms
+    from handlers.slack.home import SlackHome
 
     token, base_url = settings.slack_bot_token, settings.slack_api_base_url
     client = make_web_client(token, base_url)
@@ -199,8 +207,11 @@ def build_slack(settings: Settings, clock: Clock) -> SlackRuntime:
     notifier = SlackNotifier(client)
     background = Background(WORK_THREADS)
     forms = Forms(make_deadline_client(token, base_url, FORM_TIMEOUT), FORM_THREADS)
-    register_all(app, core.service, notifier, background, forms, memory=memory, home_team=team_id)
-    delivery = build_delivery(core, notifier, settings, clock)
+    home = SlackHome(client, core.service, background, forms)
+    register_all(
+        app, core.service, notifier, background, forms, home, memory=memory, home_team=team_id
+    )
+    delivery = build_delivery(core, notifier, settings, clock, home=home)
     return SlackRuntime(
         core,
         client,
@@ -211,6 +222,7 @@ def build_slack(settings: Settings, clock: Clock) -> SlackRuntime:
         memory,
         team_id,
         settings.slack_signing_secret,
+        home,
     )
 
 

@@ -25,7 +25,9 @@ from sqlalchemy.orm import Session
 from bot.db import SessionFactory, transaction
 from bot.domain.meetings import record_told
 from bot.models import NetworkFacilitator, OutboxStatus
-from bot.ports import Clock, DeliveryError, Notifier
+from bot.ports import Clock, DeliveryError, HomePublisher, Notifier
+from bot.posts.home import home_for_row
+from bot.posts.kinds import PostKind
 from bot.posts.outbox import (
     Claimed,
     Planned,
@@ -104,8 +106,10 @@ class Delivery:
         config: DeliveryConfig | None = None,
         owner: str | None = None,
         on_sent: Callable[[Claimed, Rendered], None] | None = None,
+        home: HomePublisher | None = None,
     ) -> None:
         self._sessions = sessions
+        self._home = home
         self._notifier = notifier
         self._clock = clock
         self._tz = tz
@@ -183,6 +187,9 @@ class Delivery:
                 expand_fanout(session, row, now)
                 mark_sent(session, row.id, self.owner, now)
             return
+        if row.kind == PostKind.HOME:
+            self._publish_home(row, stats)
+            return
         context = RenderContext(self._tz, self.config.catchup, now)
         with transaction(self._sessions) as session:
             rendered = render(session, row, context)
@@ -212,6 +219,27 @@ class Delivery:
             log.warning(
                 "lease on %s expired before it was marked sent: it may be sent twice", row.key
             )
+
+    def _publish_home(self, row: Claimed, stats: TickStats) -> None:
+        """A person's App Home, rendered now; a platform without one lets the row go."""
+        now = self._clock.now()
+        home = None
+        if self._home is not None:
+            with transaction(self._sessions) as session:
+                home = home_for_row(session, row, self._tz, now)
+        if self._home is None or home is None:
+            with transaction(self._sessions) as session:
+                finish(session, row.id, self.owner, now, OutboxStatus.CANCELLED, "no home tab")
+            stats.cancelled += 1
+            return
+        try:
+            self._home.publish_home(home)
+        except DeliveryError as error:
+            self._failed(row, error, stats)
+            return
+        with transaction(self._sessions) as session:
+            if mark_sent(session, row.id, self.owner, self._clock.now()):
+                stats.sent += 1
 
     def _send(self, row: Claimed, rendered: Rendered) -> Posted:
         if rendered.update_of is not None:
@@ -283,7 +311,9 @@ class Delivery:
                 },
             )
             for row in rows
-            if row.kind not in NOTICE_KINDS  # never a notice about a notice
+            # Never a notice about a notice; a Home that could not be refreshed is shown fresh
+            # the next time its person opens it.
+            if row.kind not in NOTICE_KINDS and row.kind != PostKind.HOME
             for user in facilitators
         ]
         enqueue(session, notices, now)

@@ -40,6 +40,8 @@ class PostKind(StrEnum):
     # To the facilitators, about posts that failed.
     DEAD_NOTICE = "dead_notice"
     MISSED_NOTICE = "missed_notice"
+    # A person's App Home, published again after their state changed (posts/home.py).
+    HOME = "home"
 
 
 # Notices about other posts; there is never a notice about one of these.
@@ -102,3 +104,9 @@ def admin_notice_key(seat_id: int, at: datetime, person_id: int) -> str:
 
 def facilitator_notice_key(kind: str, outbox_id: int, facilitator: str) -> str:
     return f"{kind}:outbox={outbox_id}:user={facilitator}"
+
+
+def home_key(target: str, due_at: datetime) -> str:
+    """One App Home refresh per person (``person=7``, or ``user=U…`` for a facilitator we have no
+    person for) per refresh window: every change within the window shares the one row."""
+    return f"{PostKind.HOME}:{target}:at={due_at.isoformat()}"
