@@ -12,7 +12,6 @@ from bot.texts.common import COMMAND, NETWORK_NAME, join_and
 from bot.texts.dates import LOCALE
 
 
-
 def in_dm(what: str) -> str:
     return f"{what} er sendt til dig som direkte besked fra Klimanet."
 
