@@ -453,25 +453,21 @@ def _member_rows(session: Session, network: Network) -> list[MemberExportRow]:
 def _attendance_rows(session: Session, network: Network, ctx: Context) -> list[AttendanceExportRow]:
     meetings = overview_meetings(session, network)
     seats = turnout(session, network, meetings)
-    people = {
-        p.id: p.name
-        for p in session.scalars(
-            select(Person).where(
-                Person.id.in_(
-                    {s.holder_id for s in seats if s.holder_id}
-                    | {s.substitute_id for s in seats if s.substitute_id}
-                )
-            )
-        )
+    wanted = {s.holder_id for s in seats if s.holder_id} | {
+        s.substitute_id for s in seats if s.substitute_id
     }
+    people = dict(
+        session.execute(select(Person.id, Person.name).where(Person.id.in_(wanted))).tuples().all()
+    )
     names = dict(session.execute(select(Municipality.code, Municipality.name)).tuples().all())
-    by_id = {m.id: m for m in meetings}
+    shown = {m.id: (texts.meeting_name(m), m.starts_at.astimezone(ctx.tz).date()) for m in meetings}
+    labels = {(kind, slot): _seat_name(kind, slot) for kind in SeatKind for slot in (1, 2)}
     return [
         AttendanceExportRow(
-            meeting=texts.meeting_name(by_id[s.meeting_id]),
-            day=by_id[s.meeting_id].starts_at.astimezone(ctx.tz).date(),
+            meeting=shown[s.meeting_id][0],
+            day=shown[s.meeting_id][1],
             municipality=names.get(s.municipality_code, str(s.municipality_code)),
-            seat=_seat_name(s.kind, s.slot),
+            seat=labels.get((s.kind, s.slot)) or _seat_name(s.kind, s.slot),
             holder=people.get(s.holder_id) if s.holder_id else None,
             substitute=people.get(s.substitute_id) if s.substitute_id else None,
             answer=AttendanceMark(s.answer.value),

@@ -105,7 +105,16 @@ def approved_holders_at(
     return result
 
 
-def _answer(row: Attendance | None) -> tuple[Answer, int | None]:
+@dataclass(frozen=True, slots=True)
+class _Row:
+    """An attendance row, as plain values (thousands of them: no ORM objects)."""
+
+    person_id: int
+    role: str
+    status: str
+
+
+def _answer(row: _Row | None) -> tuple[Answer, int | None]:
     """The seat's answer from its attendance row, and the substitute if one is on it."""
     if row is None:
         return Answer.NO_ANSWER, None
@@ -125,32 +134,47 @@ def turnout(session: Session, network: Network, meetings: Sequence[Meeting]) -> 
     if not meetings:
         return []
     seats = {
-        seat.id: seat for seat in session.scalars(select(Seat).where(Seat.network_id == network.id))
-    }
-    rows = {
-        (row.meeting_id, row.seat_id): row
-        for row in session.scalars(
-            select(Attendance).where(Attendance.meeting_id.in_([m.id for m in meetings]))
+        seat_id: (code, SeatKind(kind), slot)
+        for seat_id, code, kind, slot in session.execute(
+            select(Seat.id, Seat.municipality_code, Seat.kind, Seat.slot).where(
+                Seat.network_id == network.id
+            )
         )
     }
+    rows: dict[int, dict[int, _Row]] = {m.id: {} for m in meetings}
+    for meeting_id, seat_id, person_id, role, status in session.execute(
+        select(
+            Attendance.meeting_id,
+            Attendance.seat_id,
+            Attendance.person_id,
+            Attendance.role,
+            Attendance.status,
+        ).where(Attendance.meeting_id.in_(list(rows)))
+    ):
+        rows[meeting_id][seat_id] = _Row(person_id, role, status)
     holders_then = approved_holders_at(session, network, [m.starts_at for m in meetings])
     result: list[SeatTurnout] = []
     for meeting, holders in zip(meetings, holders_then, strict=True):
-        counted = set(holders) | {seat_id for (m, seat_id) in rows if m == meeting.id}
-        ordered = sorted(
-            (seats[seat_id] for seat_id in counted if seat_id in seats),
-            key=lambda s: (s.municipality_code, s.kind != SeatKind.FIXED.value, s.slot),
+        answered = rows[meeting.id]
+        counted = sorted(
+            (seat_id for seat_id in set(holders) | set(answered) if seat_id in seats),
+            key=lambda seat_id: (
+                seats[seat_id][0],
+                seats[seat_id][1] != SeatKind.FIXED,
+                seats[seat_id][2],
+            ),
         )
-        for seat in ordered:
-            answer, substitute = _answer(rows.get((meeting.id, seat.id)))
+        for seat_id in counted:
+            code, kind, slot = seats[seat_id]
+            answer, substitute = _answer(answered.get(seat_id))
             result.append(
                 SeatTurnout(
                     meeting_id=meeting.id,
-                    seat_id=seat.id,
-                    municipality_code=seat.municipality_code,
-                    kind=SeatKind(seat.kind),
-                    slot=seat.slot,
-                    holder_id=holders.get(seat.id),
+                    seat_id=seat_id,
+                    municipality_code=code,
+                    kind=kind,
+                    slot=slot,
+                    holder_id=holders.get(seat_id),
                     substitute_id=substitute,
                     answer=answer,
                 )
