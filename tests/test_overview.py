@@ -348,6 +348,18 @@ def test_export_members_as_xlsx(service: Klimanet, sessions: SessionFactory) -> 
     assert rows[3][2:4] == ("Fleksibel plads 2", None)  # a free seat is a row too
 
 
+def test_text_that_becomes_a_formula_once_cleaned_stays_text() -> None:
+    from bot.reports import MemberExportRow, export_members
+
+    sneaky = "\x01=1+1"  # a control character XML cannot hold, then a formula
+    row = MemberExportRow(
+        "Aarhus Kommune", "Region Midtjylland", "Fast plads", sneaky, sneaky, (), None
+    )
+    made = export_members([row], today=START.date())
+    sheet, rows = sheet_rows(made.content)
+    assert rows[1][3] == "=1+1" and sheet["D2"].data_type == "s" and sheet["D2"].quotePrefix
+
+
 def test_export_attendance_as_csv_and_history(
     service: Klimanet, sessions: SessionFactory, clock: FixedClock
 ) -> None:
