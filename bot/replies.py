@@ -66,11 +66,13 @@ def as_written(marked: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Attachment:
-    """A file that goes with a message (a meeting's calendar file)."""
+    """A file that goes with a message (a meeting's calendar file, KL's map)."""
 
     filename: str
     content: bytes
     title: str
+    # Marked text to send with the file where it lands (the map's counts by region).
+    comment: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -103,6 +103,9 @@ def test_overview_map_goes_to_the_facilitator_by_dm(bot: SlackBot, clock: FixedC
     assert upload.channel_id == f"D{ADMIN}"
     assert upload.filename == "klimanet-kort-2026-11-27.png"
     assert upload.title and "1 kommune · 1 af 3 pladser besat" in upload.title
+    # The counts by region go with it, as the message that introduces the file.
+    assert upload.initial_comment is not None
+    assert "Region Midtjylland: 1 kommune · 1 af 3 pladser besat" in upload.initial_comment
     image = Image.open(io.BytesIO(upload.content))
     assert image.format == "PNG" and 950 <= image.size[0] <= 1050
     layout = render_map([], as_of=clock.now().date())

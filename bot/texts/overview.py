@@ -47,11 +47,13 @@ def no_members() -> str:
 
 
 def map_reply(glance: Glance, day: date) -> list[str]:
-    sections = [f"*{NETWORK_NAME} · {long_date(day)}*\n{counts_line(glance)}"]
-    if glance.regions:
-        sections.append(region_lines(glance))
-    sections.append(in_dm("Kortet over Danmarks 98 kommuner"))
-    return sections
+    return [map_comment(glance, day), in_dm("Kortet over Danmarks 98 kommuner")]
+
+
+def map_comment(glance: Glance, day: date) -> str:
+    """What goes with the map in the facilitator's direct messages: the counts by region."""
+    counts = f"*{NETWORK_NAME} · {long_date(day)}*\n{counts_line(glance)}"
+    return f"{counts}\n{region_lines(glance)}" if glance.regions else counts
 
 
 def map_title(glance: Glance, day: date) -> str:

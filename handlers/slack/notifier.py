@@ -11,7 +11,7 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from bot.ports import DeliveryError
 from bot.replies import Attachment, Posted, Reply
-from handlers.slack.blocks import fallback_text, reply_blocks
+from handlers.slack.blocks import fallback_text, mrkdwn, reply_blocks
 
 T = TypeVar("T")
 
@@ -58,9 +58,22 @@ class SlackNotifier:
         )
 
     def send_file(self, user_id: str, attachment: Attachment) -> None:
-        """A file in the person's direct messages with the bot (e.g. ``/klimanet kalender``)."""
+        """A file in the person's direct messages with the bot (e.g. ``/klimanet kalender``),
+        with its comment as the message that introduces it."""
         channel = self._channel_for(user_id)
-        self.attach(Posted(channel, ""), attachment)
+        if attachment.comment is None:
+            self.attach(Posted(channel, ""), attachment)
+            return
+        comment = mrkdwn(attachment.comment)
+        _call(
+            lambda: self._client.files_upload_v2(
+                channel=channel,
+                content=attachment.content,
+                filename=attachment.filename,
+                title=attachment.title,
+                initial_comment=comment,
+            )
+        )
 
     def update(self, posted: Posted, reply: Reply) -> None:
         _call(
