@@ -294,6 +294,7 @@ class Overview:
                 f"klimanet-kort-{day.isoformat()}.png",
                 picture.png,
                 texts.map_title(at_a_glance, day),
+                comment=texts.map_comment(at_a_glance, day),
             ),
         )
 

@@ -32,7 +32,13 @@ from bot import texts
 from bot.domain.registration import Actor
 from bot.replies import Home, HomeAction, HomePicture, RegistrationFormRequest, Reply
 from bot.service.klimanet import Klimanet
-from handlers.slack.blocks import ShownPicture, home_view, registration_modal, result_modal
+from handlers.slack.blocks import (
+    ShownPicture,
+    home_view,
+    mrkdwn,
+    registration_modal,
+    result_modal,
+)
 from handlers.slack.common import Background, actor_from_body, actor_from_event
 from handlers.slack.forms import Forms, Modal
 from handlers.slack.notifier import _call as delivery_call
@@ -132,11 +138,13 @@ class SlackHome:
                 image = self._service.home_image(actor)
                 if image is None:
                     return
+                comment = image.file.comment
                 response = self._client.files_upload_v2(
                     channel=self._dm_channel(actor.user_id),
                     content=image.file.content,
                     filename=image.file.filename,
                     title=image.file.title,
+                    initial_comment=mrkdwn(comment) if comment else None,
                 )
                 uploaded = response.get("file") or {}
                 permalink = uploaded.get("permalink")
