@@ -479,6 +479,20 @@ def test_home_for_a_member_and_coordinator(
     assert stale.result is not None and stale.result.error is ErrorKind.OFFER_CLOSED
 
 
+def test_home_for_a_substitute_without_a_seat(service: Klimanet, sessions: SessionFactory) -> None:
+    say(service, ANNA, "tilmeld Aarhus")
+    say(service, FACILITATOR, f'møde opret {when(5)} online "Møde 1"')
+    say(service, ANNA, f"afbud 1 {mention(BO)}")
+    service.click(BO, Action.OFFER_ACCEPT, str(latest(sessions, SeatOffer)))
+    home = service.home(BO)
+    assert "#1 Møde 1" in home.text and "(som vikar)" in home.text
+    assert [a for a, _ in buttons(home) if a != HomeAction.REGISTER] == [
+        Action.ATTEND_YES,
+        Action.ATTEND_NO,
+    ]
+    checked(home)
+
+
 def test_home_for_a_pending_applicant_and_the_coordinator_who_approves(
     sessions: SessionFactory, clock: FixedClock
 ) -> None:

@@ -127,6 +127,7 @@ def build_home(session: Session, network: Network, user_id: str, ctx: HomeContex
                 )
             )
         if person is not None:
+            parts.extend(_substitute_parts(session, network, person, ctx))
             parts.extend(_waiting_parts(session, network, person, None, ctx, counts, quiet=True))
     else:
         assert person is not None
@@ -324,7 +325,9 @@ def _coming_meetings(
     )
 
 
-def _my_answer(session: Session, meeting: Meeting, person: Person, seat: Seat) -> tuple[str, bool]:
+def _my_answer(
+    session: Session, meeting: Meeting, person: Person, seat: Seat | None
+) -> tuple[str, bool]:
     """(expected | confirmed | declined, as a substitute?) for the person at the meeting."""
     mine = session.scalars(
         select(Attendance).where(
@@ -333,6 +336,8 @@ def _my_answer(session: Session, meeting: Meeting, person: Person, seat: Seat) -
     ).first()
     if mine is not None:
         return mine.status, mine.role == "substitute"
+    if seat is None:
+        return AttendanceStatus.EXPECTED.value, False
     on_my_seat = session.scalars(
         select(Attendance).where(Attendance.meeting_id == meeting.id, Attendance.seat_id == seat.id)
     ).first()
@@ -345,7 +350,7 @@ def _meeting_section(
     session: Session,
     meeting: Meeting,
     person: Person,
-    seat: Seat,
+    seat: Seat | None,
     approved: bool,
     ctx: HomeContext,
 ) -> HomeSection:
@@ -360,6 +365,30 @@ def _meeting_section(
             Button(texts.NO_BUTTON, Action.ATTEND_NO, str(meeting.id)),
         ),
     )
+
+
+def _substitute_parts(
+    session: Session, network: Network, person: Person, ctx: HomeContext
+) -> list[HomePart]:
+    """Coming meetings someone without a seat goes to as a substitute, with their Ja/Nej."""
+    meetings = [
+        m
+        for m in _coming_meetings(session, network, ctx.now, HOME_MEETINGS)
+        if session.scalars(
+            select(Attendance.id).where(
+                Attendance.meeting_id == m.id,
+                Attendance.person_id == person.id,
+                Attendance.role == "substitute",
+            )
+        ).first()
+        is not None
+    ]
+    if not meetings:
+        return []
+    return [
+        HomeHeader(texts.HOME_MEETINGS_HEADER),
+        *(_meeting_section(session, m, person, None, True, ctx) for m in meetings),
+    ]
 
 
 def _waiting_parts(
