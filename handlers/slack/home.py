@@ -41,7 +41,7 @@ from handlers.slack.blocks import (
 )
 from handlers.slack.common import Background, actor_from_body, actor_from_event
 from handlers.slack.forms import Forms, Modal
-from handlers.slack.notifier import _call as delivery_call
+from handlers.slack.notifier import delivery_call
 
 log = logging.getLogger("klimanet.home")
 

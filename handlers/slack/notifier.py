@@ -103,6 +103,9 @@ def _call(request: Callable[[], Any]) -> Any:
         raise DeliveryError(f"connection_error: {type(error).__name__}") from error
 
 
+# For other senders that delivery drives (the App Home publisher): the same translation.
+delivery_call = _call
+
 # Slack error codes that mean "try again later" rather than "this cannot work".
 TRANSIENT_ERRORS = {
     "ratelimited",
