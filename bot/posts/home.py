@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 
 from bot import texts
 from bot.db import SessionFactory
+from bot.domain import meetings as meeting_domain
 from bot.domain import registration as reg
 from bot.domain.errors import DomainError, ErrorKind
 from bot.domain.facilitators import facilitator_ids, is_facilitator
@@ -311,18 +312,9 @@ def _member_parts(
 def _coming_meetings(
     session: Session, network: Network, now: datetime, limit: int
 ) -> list[Meeting]:
-    return list(
-        session.scalars(
-            select(Meeting)
-            .where(
-                Meeting.network_id == network.id,
-                Meeting.ends_at > now,
-                Meeting.status != MeetingStatus.CANCELLED.value,
-            )
-            .order_by(Meeting.starts_at, Meeting.id)
-            .limit(limit)
-        )
-    )
+    """The next ``limit`` meetings that are not cancelled."""
+    coming = meeting_domain.upcoming(session, network, now)
+    return [m for m in coming if m.status != MeetingStatus.CANCELLED.value][:limit]
 
 
 def _my_answer(
