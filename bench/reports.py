@@ -7,6 +7,12 @@ then several times warm, without the cache; the table shows the median. Target: 
 export under 1.5 s warm. The RSS lines show what the first picture adds, and that importing the
 reports package beside the bot adds nothing at start.
 
+The second table goes through the service, as ``/klimanet overblik``, ``eksport`` and the App Home
+do: a SQLite database with the same network (98 members, 294 holders registered through the
+service, 26 meetings of which 24 are held, an answer for most seats at each), the queries, the
+records and the picture or file, with the cache cleared before every run. The App Home is timed
+from the service call to the Block Kit view Slack gets; target: under 300 ms.
+
     uv run python -m bench.reports
 
 It is a measurement, not a test: the exit status is 0 even when a target is missed.
@@ -20,13 +26,22 @@ import random
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from importlib.resources import files
 
+from sqlalchemy import select
+
 from bench.common import print_table, verdict
+from bot.clock import FixedClock
+from bot.db import make_engine, make_session_factory, transaction, upgrade
+from bot.domain.municipalities import default_directory
+from bot.domain.registration import Actor
+from bot.models import Attendance, Meeting, Seat
+from bot.replies import Reply
 from bot.reports import (
     REPORT_CACHE,
     AttendanceCell,
@@ -50,8 +65,11 @@ from bot.reports import (
     render_map,
     render_themes,
 )
+from bot.service.klimanet import Klimanet, RegistrationForm, ServiceSettings
+from handlers.slack.blocks import home_view
 
 TARGET_S = 1.5
+HOME_TARGET_S = 0.3
 WARM_RUNS = 5
 AS_OF = date(2026, 11, 27)
 THEMES = (
@@ -260,6 +278,7 @@ def main() -> None:
         ],
     )
     print(f"\ncached map (REPORT_CACHE hit): {hit * 1e6:.0f} µs")
+    through_the_service()
 
 
 def describe(result: object) -> str:
@@ -268,6 +287,106 @@ def describe(result: object) -> str:
     if isinstance(result, MapPicture | AttendancePicture | ThemesPicture):
         return f"{result.width}×{result.height} px, {len(result.png) / 1024:.0f} kB"
     raise TypeError(type(result).__name__)
+
+
+# -- through the service --------------------------------------------------------------------------
+
+FACILITATOR = Actor("T0001", "UFACIL01", "Sara Røpke")
+FIRST_MEETING = datetime(2020, 6, 25, 8, 0, tzinfo=UTC)
+
+
+def seed(path: str) -> tuple[Klimanet, FixedClock]:
+    """The full network in a SQLite file, built through the service as people would."""
+    rnd = random.Random(12)
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    sessions = make_session_factory(engine)
+    clock = FixedClock(FIRST_MEETING - timedelta(days=30))
+    service = Klimanet(
+        sessions,
+        default_directory(),
+        clock,
+        settings=ServiceSettings(channel="C0NET", registration="open", home_tab=True),
+    )
+    service.make_facilitator(FACILITATOR.user_id)
+    for m in default_directory().all():
+        for slot in range(3):
+            actor = Actor("T0001", f"U{m.code}{slot}", f"Person {m.code}-{slot}")
+            themes = tuple(rnd.sample(THEMES, rnd.randint(0, 3)))
+            form = RegistrationForm(m.code, None, "Klimamedarbejder", themes)
+            assert isinstance(service.submit_registration_form(actor, form), Reply)
+    for i in range(26):
+        day = (FIRST_MEETING + timedelta(days=91 * i)).strftime("%d.%m.%Y")
+        theme = THEMES[i % len(THEMES)]
+        text = f'møde opret {day} 10:00-12:00 online "Netværksmøde {i + 1}" tema="{theme}"'
+        assert isinstance(service.command(FACILITATOR, text), Reply)
+    with transaction(sessions) as session:
+        seats = list(session.scalars(select(Seat).where(Seat.holder_id.is_not(None))))
+        meetings = list(session.scalars(select(Meeting).order_by(Meeting.starts_at)))
+        for meeting in meetings[:24]:
+            for seat in seats:
+                status = rnd.choices(("confirmed", "declined", None), (6, 2, 3))[0]
+                if status is not None:
+                    session.add(
+                        Attendance(
+                            meeting_id=meeting.id,
+                            seat_id=seat.id,
+                            person_id=seat.holder_id,
+                            role="holder",
+                            status=status,
+                            updated_at=meeting.starts_at - timedelta(days=1),
+                        )
+                    )
+    clock.set(FIRST_MEETING + timedelta(days=91 * 23 + 7))  # after the 24th, before the 25th
+    return service, clock
+
+
+def through_the_service() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        started = time.perf_counter()
+        service, _ = seed(f"{folder}/bench.db")
+        print(f"\nseeded the network through the service in {time.perf_counter() - started:.1f} s")
+        rows = []
+        for text in (
+            "overblik kort",
+            "overblik deltagelse",
+            "overblik deltagelse 24",
+            "overblik temaer",
+            "eksport medlemmer",
+            "eksport deltagelse",
+            "eksport historik",
+            "eksport deltagelse csv",
+        ):
+
+            def command(text: str = text) -> Reply:
+                REPORT_CACHE.clear()
+                reply = service.command(FACILITATOR, text)
+                assert isinstance(reply, Reply) and reply.attachment is not None, text
+                return reply
+
+            first = command()
+            warm = statistics.median(timed(command) for _ in range(WARM_RUNS))
+            size = len(first.attachment.content) / 1024 if first.attachment else 0
+            rows.append([text, f"{warm:.3f}", f"{size:.0f} kB", verdict(warm < TARGET_S)])
+        for who, actor in (
+            ("App Home, facilitator", FACILITATOR),
+            ("App Home, coordinator", Actor("T0001", "U7510", "")),
+            ("App Home, member", Actor("T0001", "U7512", "")),
+            ("App Home, no seat", Actor("T0001", "UNEW", "")),
+        ):
+
+            def home(actor: Actor = actor) -> int:
+                return len(home_view(service.home(actor)).to_dict()["blocks"])
+
+            blocks = home()
+            warm = statistics.median(timed(home) for _ in range(WARM_RUNS * 2))
+            rows.append([who, f"{warm:.3f}", f"{blocks} blocks", verdict(warm < HOME_TARGET_S)])
+    print_table(
+        f"Through the service, from the database (median of {WARM_RUNS}, cache cleared; "
+        f"targets: {TARGET_S} s, App Home {HOME_TARGET_S} s)",
+        ["what", "warm s", "output", "verdict"],
+        rows,
+    )
 
 
 if __name__ == "__main__":

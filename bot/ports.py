@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from bot.replies import Attachment, Posted, Reply
+from bot.replies import Attachment, Home, Posted, Reply
 
 
 class Clock(Protocol):
@@ -88,3 +88,11 @@ class Notifier(Protocol):
 
     def update(self, posted: Posted, reply: Reply) -> None:
         """Replace an earlier post's content."""
+
+
+class HomePublisher(Protocol):
+    """A platform's home tab (Slack's App Home), published again when its person's state changed.
+    Raises ``DeliveryError`` as ``Notifier`` does."""
+
+    def publish_home(self, home: Home) -> None:
+        """Show ``home`` to ``home.user_id``."""

@@ -66,11 +66,13 @@ def as_written(marked: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Attachment:
-    """A file that goes with a message (a meeting's calendar file)."""
+    """A file that goes with a message (a meeting's calendar file, KL's map)."""
 
     filename: str
     content: bytes
     title: str
+    # Marked text to send with the file where it lands (the map's counts by region).
+    comment: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +120,11 @@ class ResultKind(StrEnum):
     HISTORY = "history"
     ADMIN_SEAT_SET = "admin_seat_set"
     ADMIN_SEAT_FREED = "admin_seat_freed"
+    OVERVIEW_MAP = "overview_map"  # ids: members, seats_filled, seats, pending
+    OVERVIEW_ATTENDANCE = "overview_attendance"  # ids: members, meetings, to_call
+    OVERVIEW_THEMES = "overview_themes"  # ids: members, themes
+    EXPORTED = "exported"  # ids: rows
+    HOME_LIST = "home_list"  # a whole list from an App Home "se alle" button
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,3 +267,77 @@ class Action(StrEnum):
     ATTEND_YES = "attend_yes"
     ATTEND_NO = "attend_no"
     PICK_SUBSTITUTE = "pick_substitute"
+    SEE_ALL = "see_all"  # App Home: the whole of a shortened list (value: a HomeList)
+
+
+class HomeAction(StrEnum):
+    """App Home buttons that are not answered with a message: the platform handles them."""
+
+    REGISTER = "home_register"  # opens the registration form, as ``/klimanet tilmeld`` does
+    OPEN_PICTURE = "home_open_picture"  # a link button to the map's file; nothing to answer
+
+
+class HomeList(StrEnum):
+    """The lists on App Home that a "se alle" button shows in full."""
+
+    REQUESTS = "requests"  # registrations waiting for the viewer's approval
+    OFFERS = "offers"  # offers waiting for the viewer's answer
+    ABSENT = "absent"  # member municipalities with nobody coming to the next meeting
+    DELIVERIES = "deliveries"  # posts that failed or were missed
+
+
+# -- the App Home tab -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class HomeHeader:
+    text: str  # plain text, no markup
+
+
+@dataclass(frozen=True, slots=True)
+class HomeSection:
+    """Marked text, with the buttons and pickers that act on it."""
+
+    text: str
+    buttons: tuple[Button, ...] = ()
+    picks: tuple[UserPick, ...] = ()
+    context: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HomePicture:
+    """A picture the service makes on request (the facilitators' map); ``key`` changes whenever
+    what it shows changes, so a platform that keeps an uploaded copy knows when to replace it."""
+
+    key: str
+    title: str
+    alt_text: str
+
+
+HomePart = HomeHeader | HomeSection | HomePicture
+
+
+@dataclass(frozen=True, slots=True)
+class Home:
+    """One person's App Home: what Klimanet is, and what is theirs to see and do, rendered from
+    current data. A platform without a home tab may ignore it."""
+
+    user_id: str
+    parts: tuple[HomePart, ...]
+    result: Result
+
+    @property
+    def text(self) -> str:
+        """Everything it says, as written (for tests and logs)."""
+        pieces: list[str] = []
+        for part in self.parts:
+            if isinstance(part, HomeHeader):
+                pieces.append(part.text)
+            elif isinstance(part, HomeSection):
+                pieces.extend([part.text, *(b.label for b in part.buttons)])
+                pieces.extend(p.label for p in part.picks)
+                if part.context:
+                    pieces.append(part.context)
+            else:
+                pieces.append(part.title)
+        return as_written("\n".join(pieces))

@@ -36,7 +36,7 @@ from bot.domain.schedule import parse_schedule
 from bot.metrics import Metrics
 from bot.models import Network, NetworkFacilitator
 from bot.ops import Health, health_response
-from bot.ports import Clock, Notifier, ProfileLookup
+from bot.ports import Clock, HomePublisher, Notifier, ProfileLookup
 from bot.posts.outbox import Claimed, wake_on_commit
 from bot.posts.render import Rendered
 from bot.service.inbound import InboundMemory
@@ -56,6 +56,7 @@ from jobs.scheduler import TICK_SECONDS
 if TYPE_CHECKING:
     from handlers.slack.common import Background
     from handlers.slack.forms import Forms
+    from handlers.slack.home import SlackHome
     from handlers.slack.socket_mode import OnceSocketModeHandler
 
 log = logging.getLogger(__name__)
@@ -101,6 +102,8 @@ def build_core(settings: Settings, clock: Clock, profiles: ProfileLookup | None 
         channel=settings.channel,
         registration=settings.registration,
         offer_lifetime=timedelta(hours=settings.offer_hours),
+        # Slack has an App Home to keep current; the console has none.
+        home_tab=settings.has_slack,
     )
     service = Klimanet(
         sessions,
@@ -121,6 +124,7 @@ def build_delivery(
     *,
     on_sent: Callable[[Claimed, Rendered], None] | None = None,
     metrics: Metrics | None = None,
+    home: HomePublisher | None = None,
 ) -> Delivery:
     return Delivery(
         core.sessions,
@@ -130,6 +134,7 @@ def build_delivery(
         config=DeliveryConfig(catchup=settings.catchup, lease=settings.delivery_lease),
         on_sent=on_sent,
         metrics=metrics,
+        home=home,
     )
 
 
@@ -170,6 +175,7 @@ class SlackRuntime:
     signing_secret: str | None
     metrics: Metrics
     loop: DeliveryLoop
+    home: SlackHome
 
     def stop_delivery(self, grace: float = SHUTDOWN_GRACE_S) -> None:
         """Stop claiming, finish the posts in flight (up to ``grace`` s), give the rest back."""
@@ -177,6 +183,7 @@ class SlackRuntime:
 
     def close(self) -> None:
         self.loop.stop(0)
+        self.home.shutdown()
         self.forms.shutdown()
         self.background.shutdown()
         self.delivery.close()
@@ -209,6 +216,7 @@ def build_slack(settings: Settings, clock: Clock) -> SlackRuntime:
     from handlers.slack.common import Background
     from handlers.slack.edge import withhold_bodies_from_bolt_logs
     from handlers.slack.forms import Forms
+    from handlers.slack.home import SlackHome
 
     token, base_url = settings.slack_bot_token, settings.slack_api_base_url
     client = make_web_client(token, base_url)
@@ -235,8 +243,11 @@ def build_slack(settings: Settings, clock: Clock) -> SlackRuntime:
     notifier = SlackNotifier(make_delivery_client(token, base_url, metrics.ratelimited))
     background = Background(WORK_THREADS)
     forms = Forms(make_deadline_client(token, base_url, FORM_TIMEOUT), FORM_THREADS)
-    register_all(app, core.service, notifier, background, forms, memory=memory, home_team=team_id)
-    delivery = build_delivery(core, notifier, settings, clock, metrics=metrics)
+    home = SlackHome(client, core.service, background, forms)
+    register_all(
+        app, core.service, notifier, background, forms, home, memory=memory, home_team=team_id
+    )
+    delivery = build_delivery(core, notifier, settings, clock, metrics=metrics, home=home)
     return SlackRuntime(
         core,
         client,
@@ -249,6 +260,7 @@ def build_slack(settings: Settings, clock: Clock) -> SlackRuntime:
         settings.slack_signing_secret,
         metrics,
         build_delivery_loop(core, delivery),
+        home,
     )
 
 

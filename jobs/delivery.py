@@ -33,8 +33,9 @@ from bot.domain.facilitators import facilitator_ids
 from bot.domain.meetings import record_told
 from bot.metrics import Metrics
 from bot.models import OutboxStatus
-from bot.ports import Clock, DeliveryError, LookupUnavailable, Notifier
+from bot.ports import Clock, DeliveryError, HomePublisher, LookupUnavailable, Notifier
 from bot.posts import notices
+from bot.posts.home_refresh import home_for_row
 from bot.posts.kinds import PostKind
 from bot.posts.outbox import (
     Claimed,
@@ -133,8 +134,10 @@ class Delivery:
         owner: str | None = None,
         on_sent: Callable[[Claimed, Rendered], None] | None = None,
         metrics: Metrics | None = None,
+        home: HomePublisher | None = None,
     ) -> None:
         self._sessions = sessions
+        self._home = home
         self._notifier = notifier
         self._clock = clock
         self._tz = tz
@@ -277,6 +280,9 @@ class Delivery:
                 expand_fanout(session, row, now)
                 mark_sent(session, row.id, self.owner, now)
             return
+        if row.kind == PostKind.HOME:
+            self._publish_home(row, stats)
+            return
         context = RenderContext(self._tz, self.config.catchup, now)
         with transaction(self._sessions) as session:
             rendered = render(session, row, context)
@@ -306,6 +312,27 @@ class Delivery:
         else:
             stats.lost_leases += 1
             log.warning("outbox row %s was taken over by another worker after it was sent", row.key)
+
+    def _publish_home(self, row: Claimed, stats: TickStats) -> None:
+        """A person's App Home, rendered now; a platform without one lets the row go."""
+        now = self._clock.now()
+        home = None
+        if self._home is not None:
+            with transaction(self._sessions) as session:
+                home = home_for_row(session, row, self._tz, now)
+        if self._home is None or home is None:
+            with transaction(self._sessions) as session:
+                finish(session, row.id, self.owner, now, OutboxStatus.CANCELLED, "no home tab")
+            stats.cancelled += 1
+            return
+        try:
+            self._home.publish_home(home)
+        except DeliveryError as error:
+            self._failed(row, error, stats)
+            return
+        with transaction(self._sessions) as session:
+            if mark_sent(session, row.id, self.owner, self._clock.now()):
+                stats.sent += 1
 
     def _send(self, row: Claimed, rendered: Rendered, stats: TickStats) -> Posted:
         if rendered.update_of is not None:  # replacing content is safe to repeat

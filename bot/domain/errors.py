@@ -39,6 +39,7 @@ class ErrorKind(StrEnum):
     TITLE_MISSING = "title_missing"
     FORMAT_MISSING = "format_missing"
     OPTION_UNKNOWN = "option_unknown"  # params: value, allowed
+    CHOICE_MISSING = "choice_missing"  # params: command, allowed (a word must follow)
     ITEM_UNKNOWN = "item_unknown"  # params: number, position
     NUMBER_INVALID = "number_invalid"  # params: value, field
     NEWS_MISSING = "news_missing"

@@ -41,6 +41,8 @@ class PostKind(StrEnum):
     DEAD_NOTICE = "dead_notice"
     MISSED_NOTICE = "missed_notice"
     LOOKUP_NOTICE = "lookup_notice"  # Klimanet cannot look its own posts up in the platform
+    # A person's App Home, published again after their state changed (posts/home.py).
+    HOME = "home"
 
 
 # Notices about other posts; there is never a notice about one of these.
@@ -110,3 +112,9 @@ def facilitator_notice_key(kind: str, outbox_id: int, facilitator: str) -> str:
 def lookup_notice_key(what: str, facilitator: str) -> str:
     """Once per missing permission (``what``) and facilitator."""
     return f"{PostKind.LOOKUP_NOTICE}:{what}:user={facilitator}"
+
+
+def home_key(target: str, due_at: datetime) -> str:
+    """One App Home refresh per person (``person=7``, or ``user=U…`` for a facilitator we have no
+    person for) per refresh window: every change within the window shares the one row."""
+    return f"{PostKind.HOME}:{target}:at={due_at.isoformat()}"

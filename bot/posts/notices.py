@@ -189,7 +189,9 @@ def facilitators_told(
             },
         )
         for row in rows
-        if row.kind not in kinds.FACILITATOR_NOTICES  # never a notice about a notice
+        # Never a notice about a notice; a Home that could not be refreshed is shown fresh the
+        # next time its person opens it.
+        if row.kind not in kinds.FACILITATOR_NOTICES and row.kind != PostKind.HOME
         for user in facilitators
     ]
     enqueue(session, notices, now)

@@ -44,7 +44,7 @@ from bot.replies import (
 )
 from bot.texts.dates import format_when
 
-__all__ = ["Rendered", "RenderContext", "announce_dm_reply", "render"]
+__all__ = ["Rendered", "RenderContext", "announce_dm_reply", "flexible_picks", "render"]
 
 # What a cancelled meeting still sends: the news that it is cancelled.
 CANCEL_KINDS = {PostKind.CANCELLED, PostKind.CANCELLED_DM}
@@ -272,9 +272,21 @@ def announce_dm_reply(
 ) -> Reply:
     """The coordinator's announcement: for each flexible seat, keep its holder or pick a colleague
     for this meeting; colleagues whose fagområder match the meeting's theme are suggested."""
+    picks, context = flexible_picks(session, meeting, coordinator.seat.municipality_code)
+    return Reply(
+        tuple(texts.announce_dm(meeting, coordinator.municipality, tz)),
+        picks=picks,
+        context=context,
+    )
+
+
+def flexible_picks(
+    session: Session, meeting: Meeting, code: int
+) -> tuple[tuple[UserPick, ...], str | None]:
+    """A colleague picker for each of the municipality's flexible seats at the meeting, and the
+    colleagues suggested for its theme: the announcement's and the coordinator's App Home."""
     network = session.get(Network, meeting.network_id)
     assert network is not None
-    code = coordinator.seat.municipality_code
     seats = session.scalars(
         select(Seat)
         .where(
@@ -297,12 +309,7 @@ def announce_dm_reply(
             )
         )
     suggestions = _suggestions(session, network, code, meeting)
-    context = texts.pick_suggestions(suggestions) if suggestions else None
-    return Reply(
-        tuple(texts.announce_dm(meeting, coordinator.municipality, tz)),
-        picks=tuple(picks),
-        context=context,
-    )
+    return tuple(picks), texts.pick_suggestions(suggestions) if suggestions else None
 
 
 def _suggestions(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from bot.reports import labels
 from bot.reports.figure import (
@@ -20,13 +21,22 @@ from bot.reports.figure import (
     TEXT,
     WIDTH_PX,
     PixelTransform,
-    axes_px,
     new_figure,
     pixel_transform,
     to_png,
 )
-from bot.reports.grid import ROW_PX, group_by_region
+from bot.reports.grid import (
+    GRID_LEFT_PX,
+    ROW_PX,
+    draw_cells,
+    draw_heading,
+    group_by_region,
+    label_rows,
+)
 from bot.reports.inputs import PRESENT_MARKS, AttendanceCell, AttendanceMark, MeetingColumn, Member
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 DEFAULT_HELD = 6
 DEFAULT_COMING = 2
@@ -46,7 +56,6 @@ SEPARATOR = "#555555"
 _HEADING_PX = 130.0  # title, subtitle, legend and the "afholdt"/"kommende" labels
 _TWO_LINE_HEAD_HEIGHT_PX, _TURNED_HEAD_HEIGHT_PX = 26.0, 72.0  # the dates above the columns
 _BOTTOM_PX = 24.0
-_GRID_LEFT_PX = 250.0
 _RIGHT_PX = 40.0
 _MAX_CELL_PX = 85.0
 _TWO_LINE_HEAD_PX = 52.0  # narrower columns get their dates turned on end
@@ -123,52 +132,16 @@ def render_attendance(
     marks = {(c.municipality_code, c.meeting_id): c.mark for c in cells}
 
     columns = max(len(shown), 1)
-    cell_px = min(_MAX_CELL_PX, (WIDTH_PX - _GRID_LEFT_PX - _RIGHT_PX) / columns)
-    grid_height = ROW_PX * len(grid_rows)
+    cell_px = min(_MAX_CELL_PX, (WIDTH_PX - GRID_LEFT_PX - _RIGHT_PX) / columns)
     two_lines = cell_px >= _TWO_LINE_HEAD_PX
     head_px = _TWO_LINE_HEAD_HEIGHT_PX if two_lines else _TURNED_HEAD_HEIGHT_PX
     top_px = _HEADING_PX + head_px
-    height = round(top_px + grid_height + _BOTTOM_PX)
+    height = round(top_px + ROW_PX * len(grid_rows) + _BOTTOM_PX)
 
     with RENDER_LOCK:
-        import numpy as np
-        from matplotlib.colors import to_rgb
-        from matplotlib.patches import Patch, Rectangle
-
-        white = to_rgb("#ffffff")
-        image = np.ones((len(grid_rows), columns, 3))
-        for j, row in enumerate(grid_rows):
-            for i, meeting in enumerate(shown):
-                if row.code is None:
-                    continue
-                mark = marks.get((row.code, meeting.meeting_id))
-                colour = NOT_EXPECTED_COLOUR if mark is None else ATTENDANCE_COLOURS[mark]
-                image[j, i] = to_rgb(colour)
-            if row.code is None:
-                image[j, :] = white
+        from matplotlib.patches import Patch
 
         figure = new_figure(WIDTH_PX, height)
-        figure.text(
-            20 / WIDTH_PX,
-            1 - 16 / height,
-            labels.attendance_title(as_of),
-            fontsize=15,
-            fontweight="bold",
-            color=TEXT,
-            family=FONT,
-            parse_math=False,
-            va="top",
-        )
-        figure.text(
-            20 / WIDTH_PX,
-            1 - 46 / height,
-            labels.attendance_subtitle(len(to_call), window),
-            fontsize=10.5,
-            color=ALERT,
-            family=FONT,
-            parse_math=False,
-            va="top",
-        )
         handles = [
             Patch(facecolor=ATTENDANCE_COLOURS[mark], label=text)
             for mark, text in labels.ATTENDANCE.items()
@@ -176,38 +149,22 @@ def render_attendance(
         handles.append(
             Patch(facecolor=NOT_EXPECTED_COLOUR, edgecolor="#cccccc", label=labels.NOT_EXPECTED)
         )
-        figure.legend(
-            handles=handles,
-            loc="upper left",
-            bbox_to_anchor=(14 / WIDTH_PX, 1 - 66 / height),
-            ncols=len(handles),
-            frameon=False,
-            prop={"family": FONT, "size": 10},
-            handlelength=1.4,
-            columnspacing=1.6,
+        draw_heading(
+            figure,
+            height,
+            labels.attendance_title(as_of),
+            labels.attendance_subtitle(len(to_call), window),
+            ALERT,
+            handles,
         )
 
-        axes = axes_px(figure, _GRID_LEFT_PX, top_px, cell_px * columns, grid_height)
-        axes.imshow(image, aspect="auto", interpolation="nearest")
-        axes.set_xlim(-0.5, columns - 0.5)
-        axes.set_ylim(len(grid_rows) - 0.5, -0.5)
-        axes.set_axis_off()
-        axes.vlines(
-            [i + 0.5 for i in range(columns - 1)],
-            -0.5,
-            len(grid_rows) - 0.5,
-            colors="white",
-            linewidths=2,
-        )
-        axes.hlines(
-            [j + 0.5 for j in range(len(grid_rows) - 1)],
-            -0.5,
-            columns - 0.5,
-            colors="white",
-            linewidths=1,
-        )
+        def colour_of(code: int, column: int) -> str:
+            if column >= len(shown):  # no meeting yet: one empty column
+                return "#ffffff"
+            mark = marks.get((code, shown[column].meeting_id))
+            return NOT_EXPECTED_COLOUR if mark is None else ATTENDANCE_COLOURS[mark]
 
-        per_px = 1 / cell_px  # data units per pixel along x
+        axes = draw_cells(figure, grid_rows, columns, colour_of, top_px=top_px, cell_px=cell_px)
         held_shown = sum(1 for m in shown if m.held)
         if 0 < held_shown < len(shown):
             axes.axvline(held_shown - 0.5, color=SEPARATOR, linewidth=1.5)
@@ -227,75 +184,18 @@ def render_attendance(
             )
         group_y = -0.5 - (head_px + 10) / ROW_PX
         if held_shown:
-            axes.text(
-                (held_shown - 1) / 2,
-                group_y,
-                labels.HELD,
-                ha="center",
-                va="bottom",
-                fontsize=9,
-                color=MUTED,
-                family=FONT,
-                parse_math=False,
-                style="italic",
-            )
+            _group_label(axes, (held_shown - 1) / 2, group_y, labels.HELD, "center")
         if held_shown < len(shown):
             # Right-aligned on the grid's edge when two narrow columns cannot hold the word.
             narrow = (len(shown) - held_shown) * cell_px < 80
-            axes.text(
+            _group_label(
+                axes,
                 len(shown) - 0.5 if narrow else (held_shown + len(shown) - 1) / 2,
                 group_y,
                 labels.COMING_MEETINGS,
-                ha="right" if narrow else "center",
-                va="bottom",
-                fontsize=9,
-                color=MUTED,
-                family=FONT,
-                parse_math=False,
-                style="italic",
+                "right" if narrow else "center",
             )
-
-        label_x = -0.5 - 14 * per_px
-        region_x = -0.5 - (_GRID_LEFT_PX - 20) * per_px
-        for j, row in enumerate(grid_rows):
-            if row.code is None:
-                axes.text(
-                    region_x,
-                    j,
-                    row.label,
-                    ha="left",
-                    va="center",
-                    fontsize=8.5,
-                    fontweight="bold",
-                    color=TEXT,
-                    family=FONT,
-                    parse_math=False,
-                )
-                continue
-            flagged = row.code in to_call
-            axes.text(
-                label_x,
-                j,
-                row.label,
-                ha="right",
-                va="center",
-                fontsize=8,
-                family=FONT,
-                parse_math=False,
-                color=ALERT if flagged else TEXT,
-                fontweight="bold" if flagged else "normal",
-            )
-            if flagged:
-                axes.add_patch(
-                    Rectangle(
-                        (-0.5 - 10 * per_px, j - 0.4),
-                        6 * per_px,
-                        0.8,
-                        facecolor=ALERT,
-                        edgecolor="none",
-                        clip_on=False,
-                    )
-                )
+        label_rows(axes, grid_rows, cell_px, flagged=to_call, flag_colour=ALERT)
         png = to_png(figure)
         grid = pixel_transform(axes, png.height)
 
@@ -310,4 +210,20 @@ def render_attendance(
         highlighted=tuple(code for code in member_rows if code in to_call),
         grid=grid,
         grid_rows=codes,
+    )
+
+
+def _group_label(axes: Axes, x: float, y: float, text: str, align: str) -> None:
+    """ "afholdt" / "kommende" above their group of columns."""
+    axes.text(
+        x,
+        y,
+        text,
+        ha=align,
+        va="bottom",
+        fontsize=9,
+        color=MUTED,
+        family=FONT,
+        parse_math=False,
+        style="italic",
     )

@@ -1,4 +1,5 @@
-"""Row layout shared by the heatmap and the themes matrix: members grouped by region, one row each.
+"""What the heatmap and the themes matrix share: members grouped by region, one row each, drawn as
+a grid of coloured cells under a title, a subtitle and a legend, with names on the left.
 
 Regions come in the order they first appear in the input, members within a region in input order:
 the caller already sorts municipalities (by region, then Danish alphabet) for its selects.
@@ -6,10 +7,20 @@ the caller already sorts municipalities (by region, then Danish alphabet) for it
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bot.reports.figure import FONT, TEXT, WIDTH_PX, axes_px
+
+if TYPE_CHECKING:
+    from matplotlib.artist import Artist
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 ROW_PX = 13.0  # 8-point names on 13-pixel rows: 98 members and 5 region heads stay legible
+GRID_LEFT_PX = 250.0  # room for the names left of the cells
+_LEFT_MARGIN_PX = 20.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,3 +45,135 @@ def group_by_region(members: Sequence[tuple[int, str, str]]) -> list[GridRow]:
         rows.append(GridRow(region, None))
         rows.extend(GridRow(name, code) for code, name in entries)
     return rows
+
+
+def draw_heading(
+    figure: Figure,
+    height: int,
+    title: str,
+    subtitle: str,
+    subtitle_colour: str,
+    legend: Sequence[Artist],
+) -> None:
+    """Title, subtitle and a one-line legend at the top of a grid picture."""
+    figure.text(
+        _LEFT_MARGIN_PX / WIDTH_PX,
+        1 - 16 / height,
+        title,
+        fontsize=15,
+        fontweight="bold",
+        color=TEXT,
+        family=FONT,
+        parse_math=False,
+        va="top",
+    )
+    figure.text(
+        _LEFT_MARGIN_PX / WIDTH_PX,
+        1 - 46 / height,
+        subtitle,
+        fontsize=10.5,
+        color=subtitle_colour,
+        family=FONT,
+        parse_math=False,
+        va="top",
+    )
+    figure.legend(
+        handles=legend,
+        loc="upper left",
+        bbox_to_anchor=(14 / WIDTH_PX, 1 - 66 / height),
+        ncols=len(legend),
+        frameon=False,
+        prop={"family": FONT, "size": 10},
+        handlelength=1.4,
+        columnspacing=1.6,
+    )
+
+
+def draw_cells(
+    figure: Figure,
+    rows: Sequence[GridRow],
+    columns: int,
+    colour_of: Callable[[int, int], str],
+    *,
+    top_px: float,
+    cell_px: float,
+) -> Axes:
+    """The grid: cell (column i, row j) coloured ``colour_of(code, i)``, region rows left white,
+    white lines between cells. Data point (i, j) is the centre of cell (i, j)."""
+    import numpy as np
+    from matplotlib.colors import to_rgb
+
+    image = np.ones((len(rows), columns, 3))
+    for j, row in enumerate(rows):
+        if row.code is not None:
+            for i in range(columns):
+                image[j, i] = to_rgb(colour_of(row.code, i))
+
+    axes = axes_px(figure, GRID_LEFT_PX, top_px, cell_px * columns, ROW_PX * len(rows))
+    axes.imshow(image, aspect="auto", interpolation="nearest")
+    axes.set_xlim(-0.5, columns - 0.5)
+    axes.set_ylim(len(rows) - 0.5, -0.5)
+    axes.set_axis_off()
+    axes.vlines(
+        [i + 0.5 for i in range(columns - 1)], -0.5, len(rows) - 0.5, colors="white", linewidths=2
+    )
+    axes.hlines(
+        [j + 0.5 for j in range(len(rows) - 1)], -0.5, columns - 0.5, colors="white", linewidths=1
+    )
+    return axes
+
+
+def label_rows(
+    axes: Axes,
+    rows: Sequence[GridRow],
+    cell_px: float,
+    *,
+    flagged: Collection[int] = (),
+    flag_colour: str = TEXT,
+) -> None:
+    """Region headings flush left, member names right-aligned against the cells; ``flagged``
+    members in bold ``flag_colour`` with a small bar before their cells."""
+    from matplotlib.patches import Rectangle
+
+    per_px = 1 / cell_px  # data units per pixel along x
+    label_x = -0.5 - 14 * per_px
+    region_x = -0.5 - (GRID_LEFT_PX - _LEFT_MARGIN_PX) * per_px
+    for j, row in enumerate(rows):
+        if row.code is None:
+            axes.text(
+                region_x,
+                j,
+                row.label,
+                ha="left",
+                va="center",
+                fontsize=8.5,
+                fontweight="bold",
+                color=TEXT,
+                family=FONT,
+                parse_math=False,
+            )
+            continue
+        flag = row.code in flagged
+        axes.text(
+            label_x,
+            j,
+            row.label,
+            ha="right",
+            va="center",
+            fontsize=8,
+            family=FONT,
+            parse_math=False,
+            color=flag_colour if flag else TEXT,
+            fontweight="bold" if flag else "normal",
+        )
+        if flag:
+            axes.add_patch(
+                Rectangle(
+                    (-0.5 - 10 * per_px, j - 0.4),
+                    6 * per_px,
+                    0.8,
+                    facecolor=flag_colour,
+                    edgecolor="none",
+                    clip_on=False,
+                )
+            )

@@ -20,12 +20,18 @@ from bot.reports.figure import (
     TEXT,
     WIDTH_PX,
     PixelTransform,
-    axes_px,
     new_figure,
     pixel_transform,
     to_png,
 )
-from bot.reports.grid import ROW_PX, group_by_region
+from bot.reports.grid import (
+    GRID_LEFT_PX,
+    ROW_PX,
+    draw_cells,
+    draw_heading,
+    group_by_region,
+    label_rows,
+)
 from bot.reports.inputs import ThemeRow
 
 # Near-white for none, then three steps of blue for one, two and three (or more) holders: the
@@ -36,7 +42,6 @@ FOCUS_EDGE = "#e08214"
 
 _TOP_PX = 210.0  # title, subtitle, legend, slanted theme names and the totals row
 _BOTTOM_PX = 24.0
-_GRID_LEFT_PX = 250.0
 _RIGHT_PX = 90.0  # room for the last slanted theme name
 _MAX_CELL_PX = 80.0
 _FOLDS = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa"})
@@ -91,83 +96,31 @@ def render_themes(
     )
     focused = {fold(t) for t in focus}
 
-    cell_px = min(_MAX_CELL_PX, (WIDTH_PX - _GRID_LEFT_PX - _RIGHT_PX) / len(themes))
-    grid_height = ROW_PX * len(grid_rows)
-    height = round(_TOP_PX + grid_height + _BOTTOM_PX)
+    cell_px = min(_MAX_CELL_PX, (WIDTH_PX - GRID_LEFT_PX - _RIGHT_PX) / len(themes))
+    height = round(_TOP_PX + ROW_PX * len(grid_rows) + _BOTTOM_PX)
 
     with RENDER_LOCK:
-        import numpy as np
-        from matplotlib.colors import to_rgb
         from matplotlib.patches import Patch, Rectangle
 
-        image = np.ones((len(grid_rows), len(themes), 3))
-        for j, row in enumerate(grid_rows):
-            if row.code is not None:
-                for i, count in enumerate(by_code[row.code]):
-                    image[j, i] = to_rgb(_colour(count))
-
         figure = new_figure(WIDTH_PX, height)
-        figure.text(
-            20 / WIDTH_PX,
-            1 - 16 / height,
-            labels.themes_title(as_of),
-            fontsize=15,
-            fontweight="bold",
-            color=TEXT,
-            family=FONT,
-            parse_math=False,
-            va="top",
-        )
         subtitle = labels.THEMES_SUBTITLE + (f"   {labels.THEMES_FOCUS}" if focused else "")
-        figure.text(
-            20 / WIDTH_PX,
-            1 - 46 / height,
-            subtitle,
-            fontsize=10.5,
-            color=MUTED,
-            family=FONT,
-            parse_math=False,
-            va="top",
-        )
         handles = [
             Patch(facecolor=colour, edgecolor="#cccccc", label=str(count) if count < 3 else "3+")
             for count, colour in enumerate(COUNT_COLOURS)
         ]
-        figure.legend(
-            handles=handles,
-            loc="upper left",
-            bbox_to_anchor=(14 / WIDTH_PX, 1 - 66 / height),
-            ncols=len(handles),
-            frameon=False,
-            prop={"family": FONT, "size": 10},
-            handlelength=1.4,
-            columnspacing=1.6,
+        draw_heading(figure, height, labels.themes_title(as_of), subtitle, MUTED, handles)
+        axes = draw_cells(
+            figure,
+            grid_rows,
+            len(themes),
+            lambda code, i: _colour(by_code[code][i]),
+            top_px=_TOP_PX,
+            cell_px=cell_px,
         )
 
-        axes = axes_px(figure, _GRID_LEFT_PX, _TOP_PX, cell_px * len(themes), grid_height)
-        axes.imshow(image, aspect="auto", interpolation="nearest")
-        axes.set_xlim(-0.5, len(themes) - 0.5)
-        axes.set_ylim(len(grid_rows) - 0.5, -0.5)
-        axes.set_axis_off()
-        axes.vlines(
-            [i + 0.5 for i in range(len(themes) - 1)],
-            -0.5,
-            len(grid_rows) - 0.5,
-            colors="white",
-            linewidths=2,
-        )
-        axes.hlines(
-            [j + 0.5 for j in range(len(grid_rows) - 1)],
-            -0.5,
-            len(themes) - 0.5,
-            colors="white",
-            linewidths=1,
-        )
-
-        per_px = 1 / cell_px
         total_y = -0.5 - 16 / ROW_PX
         axes.text(
-            -0.5 - 14 * per_px,
+            -0.5 - 14 / cell_px,
             total_y,
             labels.THEMES_TOTAL,
             ha="right",
@@ -219,35 +172,7 @@ def render_themes(
                         zorder=3,
                     )
                 )
-
-        label_x = -0.5 - 14 * per_px
-        region_x = -0.5 - (_GRID_LEFT_PX - 20) * per_px
-        for j, row in enumerate(grid_rows):
-            if row.code is None:
-                axes.text(
-                    region_x,
-                    j,
-                    row.label,
-                    ha="left",
-                    va="center",
-                    fontsize=8.5,
-                    fontweight="bold",
-                    color=TEXT,
-                    family=FONT,
-                    parse_math=False,
-                )
-                continue
-            axes.text(
-                label_x,
-                j,
-                row.label,
-                ha="right",
-                va="center",
-                fontsize=8,
-                color=TEXT,
-                family=FONT,
-                parse_math=False,
-            )
+        label_rows(axes, grid_rows, cell_px)
         png = to_png(figure)
         grid = pixel_transform(axes, png.height)
 

@@ -43,6 +43,8 @@ class ServiceSettings:
     # "approval": registrations wait for a facilitator or the coordinator; "open": for trials.
     registration: str = "approval"
     offer_lifetime: timedelta = timedelta(hours=72)
+    # The platform has an App Home to keep current (Slack): plan its republishing on changes.
+    home_tab: bool = False
 
 
 class Runner(Protocol):

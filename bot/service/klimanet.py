@@ -19,11 +19,12 @@ from bot.domain.municipalities import MunicipalityDirectory
 from bot.domain.registration import Actor
 from bot.models import NetworkFacilitator
 from bot.ports import Clock, ProfileLookup
-from bot.posts import planner
+from bot.posts import home_refresh, planner
 from bot.posts.outbox import next_due
 from bot.replies import (
     Action,
     FormErrors,
+    Home,
     Outcome,
     Reply,
     Result,
@@ -36,6 +37,7 @@ from bot.service.attendance import Attendance
 from bot.service.consent import Consent
 from bot.service.context import Context, People, ServiceSettings, TransactionRunner
 from bot.service.meetings import MeetingForm, Meetings
+from bot.service.overview import HomeImage, Overview
 from bot.service.parsing import Unknown, ascii_number, parse
 from bot.service.registration import Registration, RegistrationForm
 
@@ -45,7 +47,7 @@ Command = Callable[[Actor, str], Outcome]
 # A click: (who, the button's value or the select's block id, the user a select picked).
 Click = Callable[[Actor, str, str | None], Reply]
 
-__all__ = ["Klimanet", "MeetingForm", "RegistrationForm", "ServiceSettings"]
+__all__ = ["HomeImage", "Klimanet", "MeetingForm", "RegistrationForm", "ServiceSettings"]
 
 
 class Klimanet:
@@ -73,7 +75,11 @@ class Klimanet:
         self.consent = Consent(self._ctx, approvals)
         self.attendance = Attendance(self._ctx, self.consent)
         self.admin = Admin(self._ctx, approvals)
+        self.overview = Overview(self._ctx)
         self._approvals = approvals
+        if self._ctx.settings.home_tab:
+            # Changes that alter someone's App Home plan its republishing (posts/home_refresh.py).
+            home_refresh.watch(sessions, clock)
         # The subcommands of /klimanet, by their canonical (folded) name; see parsing.SUBCOMMANDS.
         self._commands: dict[str, Command] = {
             "tilmeld": self.registration.command,
@@ -95,6 +101,8 @@ class Klimanet:
             "deltagere": self.attendance.roster,
             "historik": self.admin.history,
             "admin": self.admin.command,
+            "overblik": self.overview.command,
+            "eksport": self.overview.export,
             "hjaelp": _help,
         }
         self._clicks: dict[str, Click] = {
@@ -108,6 +116,7 @@ class Klimanet:
             Action.ATTEND_YES: _by_id(lambda a, i: self.attendance.still_coming(a, True, i)),
             Action.ATTEND_NO: _by_id(lambda a, i: self.attendance.still_coming(a, False, i)),
             Action.PICK_SUBSTITUTE: self.consent.pick_substitute,
+            Action.SEE_ALL: self.overview.see_all,
         }
 
     @property
@@ -162,8 +171,17 @@ class Klimanet:
     def confirm_release(self, actor: Actor) -> Reply:
         return self.registration.confirm_release(actor)
 
-    def home(self, actor: Actor) -> Reply:
-        return self.registration.home(actor)
+    def home(self, actor: Actor) -> Home:
+        """The App Home tab of ``actor``, from current data."""
+        return self.overview.home(actor)
+
+    def home_image(self, actor: Actor) -> HomeImage | None:
+        """The picture on a facilitator's App Home (slow the first time: matplotlib)."""
+        return self.overview.home_image(actor)
+
+    def open_registration(self, actor: Actor) -> Outcome:
+        """The App Home's "Tilmeld" button: what ``/klimanet tilmeld`` answers."""
+        return self.command(actor, "tilmeld")
 
     # -- what runs on the clock -------------------------------------------------------------
 

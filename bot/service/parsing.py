@@ -32,6 +32,8 @@ SUBCOMMANDS: dict[str, tuple[str, ...]] = {
     "historik": ("historik", "historie"),
     "admin": ("admin",),
     "fortryd": ("fortryd",),
+    "overblik": ("overblik", "oversigt"),
+    "eksport": ("eksport", "export", "eksporter"),
 }
 
 # How each subcommand is shown to users (with the Danish letters).

@@ -1,5 +1,5 @@
 """Joining and leaving: ``tilmeld`` (one line or the form), ``pladser``, ``kommuner``, ``afmeld``
-and its confirm buttons, and the App Home."""
+and its confirm buttons."""
 
 from __future__ import annotations
 
@@ -204,14 +204,6 @@ class Registration:
             (texts.release_cancelled(),),
             replace_original=True,
             result=Result(ResultKind.RELEASE_KEPT),
-        )
-
-    def home(self, actor: reg.Actor) -> Reply:
-        """The App Home tab: my municipality's seats (or how to join) and the commands."""
-        mine = self._ctx.run(lambda s, n: reg.my_overview(s, n, actor))
-        first = texts.overview_text(mine) if mine else texts.home_not_registered()
-        return Reply(
-            (texts.home_title(), first, *texts.help_text()[1:]), result=Result(ResultKind.HOME)
         )
 
 

@@ -46,6 +46,13 @@ def _option_unknown(p: Params) -> str:
     return f"Kender ikke '{user_text(p.get('value', ''))}' til {command}. Brug {allowed}."
 
 
+def _choice_missing(p: Params) -> str:
+    allowed = list(p.get("allowed", []))
+    example = f"`{COMMAND} {p.get('command', '')} {allowed[0]}`" if allowed else ""
+    choices = join_or([f"'{a}'" for a in allowed])
+    return f"Skriv hvad du vil have: {choices} – fx {example}."
+
+
 def _item_unknown(p: Params) -> str:
     return (
         f"Møde #{p.get('number')} har intet punkt {p.get('position')}. "
@@ -205,6 +212,7 @@ _TEXTS: dict[ErrorKind, Callable[[Params], str]] = {
         f"Skriv om mødet er 'online' eller 'fysisk' – fx {_MEETING_EXAMPLE}."
     ),
     ErrorKind.OPTION_UNKNOWN: _option_unknown,
+    ErrorKind.CHOICE_MISSING: _choice_missing,
     ErrorKind.ITEM_UNKNOWN: _item_unknown,
     ErrorKind.NUMBER_INVALID: lambda p: (
         f"'{user_text(p.get('value', ''))}' er ikke et gyldigt tal for {p.get('field', 'tallet')}."

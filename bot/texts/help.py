@@ -55,6 +55,10 @@ FACILITATOR_HELP_LINES = (
         "Sæt nogen på en plads eller frigør den",
         'Aarhus fleksibel 2 @kollega "Har forladt kommunen"',
     ),
+    ("overblik", "Danmarkskort: medlemskommuner og besatte pladser (som direkte besked)", ""),
+    ("overblik deltagelse", "Hvem kom til de seneste møder – og hvem kommer (antal møder)", "8"),
+    ("overblik temaer", "Pladsholdernes fagområder over for netværkets temaer", ""),
+    ("eksport", "Medlemmer, deltagelse eller historik som Excel-fil (eller csv)", "medlemmer"),
 )
 
 

@@ -95,7 +95,7 @@ POST_KIND_LABELS = {
 }
 
 
-def _post_description(kind: str, recipient: str, meeting: Meeting | None) -> str:
+def post_description(kind: str, recipient: str, meeting: Meeting | None) -> str:
     what = POST_KIND_LABELS.get(kind, kind)
     about = f" for møde {meeting_name(meeting)}" if meeting else ""
     if not re.fullmatch(r"[CGUWD][A-Z0-9]+", recipient):
@@ -106,7 +106,7 @@ def _post_description(kind: str, recipient: str, meeting: Meeting | None) -> str
 
 def dead_notice(kind: str, recipient: str, meeting: Meeting | None, error: str) -> list[str]:
     return [
-        f":warning: Klimanet kunne ikke levere {_post_description(kind, recipient, meeting)}. "
+        f":warning: Klimanet kunne ikke levere {post_description(kind, recipient, meeting)}. "
         f"Slack svarede `{error}`.",
         "Tjek at kanalen findes, og at Klimanet er inviteret i den (`/invite @Klimanet`).",
     ]
@@ -121,7 +121,7 @@ def missed_notice(
     catchup_hours: float,
 ) -> list[str]:
     return [
-        f":warning: Klimanet var nede, da {_post_description(kind, recipient, meeting)} skulle "
+        f":warning: Klimanet var nede, da {post_description(kind, recipient, meeting)} skulle "
         f"sendes ({format_when(due_at, tz)}). Den er ikke sendt, fordi den var mere end "
         f"{catchup_hours:g} timer for sent på den."
     ]

@@ -6,9 +6,10 @@ from slack_bolt import App
 
 from bot.service.inbound import InboundMemory
 from bot.service.klimanet import Klimanet
-from handlers.slack import actions, commands, errors, home, middleware, views
+from handlers.slack import actions, commands, errors, middleware, views
 from handlers.slack.common import Background
 from handlers.slack.forms import Forms
+from handlers.slack.home import SlackHome
 from handlers.slack.notifier import SlackNotifier
 
 
@@ -18,6 +19,7 @@ def register_all(
     notifier: SlackNotifier,
     background: Background,
     forms: Forms,
+    home: SlackHome,
     *,
     memory: InboundMemory,
     home_team: str,
@@ -25,6 +27,6 @@ def register_all(
     middleware.register(app, memory, home_team, background)
     errors.register(app, background)
     commands.register(app, service, notifier, background, forms)
-    actions.register(app, service, background)
+    actions.register(app, service, background, forms, home)
     views.register(app, service)
-    home.register(app, service, background)
+    home.register(app)

@@ -15,9 +15,19 @@ from bot.service.klimanet import Klimanet
 from handlers.slack.blocks import reply_message
 from handlers.slack.client import respond
 from handlers.slack.common import Background, actor_from_body
+from handlers.slack.forms import Forms
+from handlers.slack.home import SlackHome
 
 
-def register(app: App, service: Klimanet, background: Background) -> None:
+def on_home(body: dict[str, Any]) -> bool:
+    """A click on the App Home: there is no message to answer in, only the view."""
+    view = body.get("view") or {}
+    return isinstance(view, dict) and view.get("type") == "home"
+
+
+def register(
+    app: App, service: Klimanet, background: Background, forms: Forms, home: SlackHome
+) -> None:
     @app.action(re.compile("^(" + "|".join(Action) + ")$"))
     def clicked(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
@@ -29,12 +39,15 @@ def register(app: App, service: Klimanet, background: Background) -> None:
             else action.get("value") or ""
         )
         url = body.get("response_url")
+        # On the Home the answer opens in a modal: its trigger_id's 3 s run from now.
+        modal = forms.modal(body) if on_home(body) else None
 
         def work() -> None:
-            reply = service.click(
-                actor_from_body(body), action_id, value, action.get("selected_user")
-            )
+            actor = actor_from_body(body)
+            reply = service.click(actor, action_id, value, action.get("selected_user"))
             if url:
                 respond(url, reply_message(reply))
+            elif modal is not None:
+                home.answered(actor, reply, modal)
 
-        background.run(action_id, url, work)
+        (forms if modal is not None else background).run(action_id, url, work)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -18,6 +20,8 @@ from slack_sdk.models.blocks import (
     ButtonElement,
     ContextBlock,
     DatePickerElement,
+    HeaderBlock,
+    ImageBlock,
     InputBlock,
     MarkdownTextObject,
     Option,
@@ -37,11 +41,17 @@ from bot import texts
 from bot.domain.municipalities import MunicipalityDirectory
 from bot.models import MeetingFormat, SeatKind
 from bot.replies import (
+    Button,
+    Home,
+    HomeAction,
+    HomeHeader,
+    HomePicture,
     MeetingField,
     MeetingFormRequest,
     RegistrationField,
     RegistrationFormRequest,
     Reply,
+    UserPick,
     as_written,
     spans,
 )
@@ -51,6 +61,10 @@ MAX_TEXT_OBJECT = 3000  # a context element, the text fallback we send
 MAX_BUTTON_TEXT = 75
 MAX_PLACEHOLDER = 150
 MAX_MESSAGE_BLOCKS = 50
+MAX_VIEW_BLOCKS = 100  # a modal or the Home tab
+MAX_HEADER = 150
+MAX_ALT_TEXT = 2000
+MAX_URL = 3000
 CALLBACK_REGISTER = "register"
 CALLBACK_MEETING = "meeting"
 # Every input block of our forms holds one element with this action id.
@@ -107,47 +121,111 @@ def _chunks(text: str, limit: int = MAX_SECTION_TEXT) -> list[str]:
     return chunks
 
 
-def reply_blocks(reply: Reply) -> list[Block]:
+def _text_blocks(marked: str) -> list[Block]:
     # Sections are rendered before they are split, so a split never falls inside a user span
     # and the limit counts the escaped text Slack receives.
-    blocks: list[Block] = [
-        SectionBlock(text=MarkdownTextObject(text=chunk))
-        for section in reply.sections
-        for chunk in _chunks(mrkdwn(section))
-    ]
-    for pick in reply.picks:
-        blocks.append(
-            SectionBlock(
-                block_id=pick.block_id,
-                text=MarkdownTextObject(text=_cut(mrkdwn(pick.label), MAX_SECTION_TEXT)),
-                accessory=UserSelectElement(
-                    action_id=pick.action_id,
-                    placeholder=plain_text(pick.placeholder)[:MAX_PLACEHOLDER],
-                ),
+    return [SectionBlock(text=MarkdownTextObject(text=chunk)) for chunk in _chunks(mrkdwn(marked))]
+
+
+def _pick_block(pick: UserPick) -> Block:
+    return SectionBlock(
+        block_id=pick.block_id,
+        text=MarkdownTextObject(text=_cut(mrkdwn(pick.label), MAX_SECTION_TEXT)),
+        accessory=UserSelectElement(
+            action_id=pick.action_id,
+            placeholder=plain_text(pick.placeholder)[:MAX_PLACEHOLDER],
+        ),
+    )
+
+
+def _buttons_block(buttons: Sequence[Button]) -> Block:
+    return ActionsBlock(
+        elements=[
+            ButtonElement(
+                text=plain_text(b.label)[:MAX_BUTTON_TEXT],
+                action_id=b.action_id,
+                value=b.value,
+                style=b.style,
             )
-        )
+            for b in buttons
+        ]
+    )
+
+
+def _context_block(marked: str) -> Block:
+    return ContextBlock(elements=[MarkdownTextObject(text=_cut(mrkdwn(marked), MAX_TEXT_OBJECT))])
+
+
+def _limited(blocks: list[Block], limit: int) -> list[Block]:
+    """Keep the head and say that the rest was cut rather than have Slack refuse it all."""
+    if len(blocks) <= limit:
+        return blocks
+    return [*blocks[: limit - 1], ContextBlock(elements=[MarkdownTextObject(text="…")])]
+
+
+def reply_blocks(reply: Reply) -> list[Block]:
+    blocks = [block for section in reply.sections for block in _text_blocks(section)]
+    blocks.extend(_pick_block(pick) for pick in reply.picks)
     if reply.buttons:
-        blocks.append(
-            ActionsBlock(
-                elements=[
-                    ButtonElement(
-                        text=plain_text(b.label)[:MAX_BUTTON_TEXT],
-                        action_id=b.action_id,
-                        value=b.value,
-                        style=b.style,
-                    )
-                    for b in reply.buttons
-                ]
-            )
-        )
+        blocks.append(_buttons_block(reply.buttons))
     if reply.context:
-        context = _cut(mrkdwn(reply.context), MAX_TEXT_OBJECT)
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=context)]))
-    if len(blocks) > MAX_MESSAGE_BLOCKS:
-        # Keep the head and say that the rest was cut rather than have Slack refuse the message.
-        blocks = blocks[: MAX_MESSAGE_BLOCKS - 1]
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text="…")]))
-    return blocks
+        blocks.append(_context_block(reply.context))
+    return _limited(blocks, MAX_MESSAGE_BLOCKS)
+
+
+@dataclass(frozen=True, slots=True)
+class ShownPicture:
+    """A picture uploaded to Slack for a Home: its file, and what the image shows. ``refused``:
+    Slack would not show it as an image block, so the Home links to it instead."""
+
+    key: str
+    file_id: str
+    title: str
+    permalink: str | None = None
+    refused: bool = False
+
+
+def _picture_blocks(picture: HomePicture, shown: ShownPicture | None) -> list[Block]:
+    if shown is None:
+        return [_context_block(texts.home_picture_pending())]
+    if not shown.refused:
+        return [
+            ImageBlock(
+                slack_file={"id": shown.file_id},
+                alt_text=plain_text(picture.alt_text)[:MAX_ALT_TEXT],
+                title=plain_text(shown.title)[:MAX_ALT_TEXT],
+            )
+        ]
+    if shown.permalink is None:
+        return [_context_block(texts.home_picture_link())]
+    return [
+        SectionBlock(
+            text=MarkdownTextObject(text=mrkdwn(shown.title)),
+            accessory=ButtonElement(
+                text=texts.OPEN_PICTURE_BUTTON,
+                action_id=HomeAction.OPEN_PICTURE,
+                url=shown.permalink[:MAX_URL],
+            ),
+        )
+    ]
+
+
+def home_view(home: Home, picture: ShownPicture | None = None) -> View:
+    """The App Home as a ``home`` view, within Slack's 100 blocks."""
+    blocks: list[Block] = []
+    for part in home.parts:
+        if isinstance(part, HomeHeader):
+            blocks.append(HeaderBlock(text=plain_text(part.text)[:MAX_HEADER]))
+        elif isinstance(part, HomePicture):
+            blocks.extend(_picture_blocks(part, picture))
+        else:
+            blocks.extend(_text_blocks(part.text))
+            blocks.extend(_pick_block(pick) for pick in part.picks)
+            if part.buttons:
+                blocks.append(_buttons_block(part.buttons))
+            if part.context:
+                blocks.append(_context_block(part.context))
+    return View(type="home", blocks=_limited(blocks, MAX_VIEW_BLOCKS))
 
 
 def fallback_text(reply: Reply) -> str:
@@ -275,7 +353,7 @@ def result_modal(title: str, reply: Reply) -> View:
         type="modal",
         title=title,
         close=texts.FORM_DONE,
-        blocks=reply_blocks(reply)[:100],
+        blocks=_limited(reply_blocks(reply), MAX_VIEW_BLOCKS),
     )
 
 

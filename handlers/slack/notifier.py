@@ -24,7 +24,7 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from bot.ports import DeliveryError, LookupUnavailable
 from bot.replies import Attachment, Posted, Reply
-from handlers.slack.blocks import fallback_text, reply_blocks
+from handlers.slack.blocks import fallback_text, mrkdwn, reply_blocks
 
 T = TypeVar("T")
 
@@ -151,9 +151,22 @@ class SlackNotifier:
         self.share(posted, self.upload(attachment), attachment.title)
 
     def send_file(self, user_id: str, attachment: Attachment) -> None:
-        """A file in the person's direct messages with the bot (e.g. ``/klimanet kalender``)."""
+        """A file in the person's direct messages with the bot (e.g. ``/klimanet kalender``),
+        with its comment as the message that introduces it."""
         channel = self._channel_for(user_id)
-        self.attach(Posted(channel, ""), attachment)
+        if attachment.comment is None:
+            self.attach(Posted(channel, ""), attachment)
+            return
+        comment = mrkdwn(attachment.comment)
+        _call(
+            lambda: self._client.files_upload_v2(
+                channel=channel,
+                content=attachment.content,
+                filename=attachment.filename,
+                title=attachment.title,
+                initial_comment=comment,
+            )
+        )
 
     def update(self, posted: Posted, reply: Reply) -> None:
         _call(
@@ -212,6 +225,9 @@ def _call(request: Callable[[], Any], *, effect: bool = False) -> Any:
         # Sent, but the answer was lost (RemoteDisconnected, reset, read timeout, garbled).
         raise DeliveryError(f"no_answer: {type(error).__name__}", fate_unknown=effect) from error
 
+
+# For other senders that delivery drives (the App Home publisher): the same translation.
+delivery_call = _call
 
 # Slack error codes that mean "try again later" rather than "this cannot work".
 TRANSIENT_ERRORS = {

@@ -206,12 +206,16 @@ class FakeSlack:
         self.rate_limit_per_channel: float | None = None
         # Seconds every Web API call takes before it is answered (in-flight work for crash tests).
         self.latency: float = 0.0
+        # Answer views that show an uploaded file in an image block (``slack_file``) with
+        # invalid_blocks, as Slack does when it cannot show the file (e.g. still processing).
+        self.refuse_slack_file_images = False
 
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
         self._calls: list[Call] = []
         self._invalid: list[InvalidPayload] = []
         self._uploads: list[Upload] = []
+        self._file_ids: set[str] = set()  # every file completed, kept through reset()
         self._stats: Counter[str] = Counter()
         self._faults: dict[str, list[_Fault]] = {}
         self._last_post_at: dict[str, float] = {}
@@ -756,12 +760,24 @@ class FakeSlack:
         problems = view_problems(view) if isinstance(view, dict) else ["view: is required"]
         if isinstance(view, dict) and view.get("type") != "home":
             problems.append("view.type: views.publish takes a home view")
+        if isinstance(view, dict):
+            problems.extend(self._unknown_files(view))
         if problems:
             return self._invalid_payload("views.publish", args, problems)
         assert isinstance(view, dict)
+        if self.refuse_slack_file_images and _slack_files(view):
+            return _error("invalid_blocks", detail="downloading image failed")
         stored = self._store_view(view, view_id=self._home_views.get(user_id))
         self._home_views[str(user_id)] = stored["id"]
         return _ok(view=stored)
+
+    def _unknown_files(self, view: dict[str, Any]) -> list[str]:
+        """An image block may show only a file that was uploaded (and is shared with the user)."""
+        return [
+            f"view.blocks: slack_file {file_id!r} was never uploaded"
+            for file_id in _slack_files(view)
+            if file_id not in self._file_ids
+        ]
 
     def _conversations_open(self, args: dict[str, Any]) -> _Reply:
         users = args.get("users") or ""
@@ -815,6 +831,7 @@ class FakeSlack:
                 thread_ts=args.get("thread_ts"),
             )
             self._uploads.append(upload)
+            self._file_ids.add(file_id)
             shared_in = [channel_id] if channel_id else list(channels)
             self._shared_files[file_id] = {
                 "id": file_id,
@@ -830,6 +847,10 @@ class FakeSlack:
                     "title": entry.get("title") or pending.filename,
                     "size": len(pending.content),
                     "channels": shared_in,
+                    "permalink": (
+                        f"https://{TEAM_DOMAIN}.slack.com/files/{BOT_USER_ID}/{file_id}/"
+                        f"{pending.filename}"
+                    ),
                 }
             )
         return _ok(files=completed)
@@ -936,6 +957,17 @@ class FakeSlack:
             return _error("invalid_blocks", status=400, detail="; ".join(problems))
         minted.uses += 1
         return _ok()
+
+
+def _slack_files(view: Mapping[str, Any]) -> list[str]:
+    """The file ids that a view's image blocks show."""
+    return [
+        str(block["slack_file"].get("id"))
+        for block in view.get("blocks") or []
+        if isinstance(block, Mapping)
+        and block.get("type") == "image"
+        and isinstance(block.get("slack_file"), Mapping)
+    ]
 
 
 def _parse_args(content_type: str, body: bytes, query: str) -> tuple[dict[str, Any], str]:

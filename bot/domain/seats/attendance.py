@@ -233,3 +233,25 @@ def expected_at(session: Session, network: Network, meeting: Meeting) -> list[Ex
         for seat, name, entry in _seat_attendance(session, network, meeting)
         if entry.attendee is not None and entry.status != AttendanceStatus.DECLINED.value
     ]
+
+
+def answer_of(
+    session: Session, meeting: Meeting, person: Person, seat: Seat | None
+) -> tuple[str, bool]:
+    """The person's answer for the meeting (expected | confirmed | declined) and whether they
+    come as a substitute; a holder whose seat a substitute fills counts as declined."""
+    mine = session.scalars(
+        select(Attendance).where(
+            Attendance.meeting_id == meeting.id, Attendance.person_id == person.id
+        )
+    ).first()
+    if mine is not None:
+        return mine.status, mine.role == "substitute"
+    if seat is None:
+        return AttendanceStatus.EXPECTED.value, False
+    on_my_seat = session.scalars(
+        select(Attendance).where(Attendance.meeting_id == meeting.id, Attendance.seat_id == seat.id)
+    ).first()
+    if on_my_seat is not None and on_my_seat.role == "substitute":
+        return AttendanceStatus.DECLINED.value, False  # a substitute comes in my place
+    return AttendanceStatus.EXPECTED.value, False

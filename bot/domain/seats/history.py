@@ -66,8 +66,9 @@ class HistoryLine:
 
 
 def history(
-    session: Session, network: Network, code: int | None, limit: int = 40
+    session: Session, network: Network, code: int | None, limit: int | None = 40
 ) -> list[HistoryLine]:
+    """The latest ``limit`` events (all of them with None, for the export), oldest first."""
     query = (
         select(SeatEvent, Municipality.name)
         .join(Municipality, Municipality.code == SeatEvent.municipality_code)

@@ -1,0 +1,188 @@
+"""Republishing the App Home: which people a committed change touches, and one coalesced outbox
+row per person, rendered when it is sent.
+
+**Republishing.** A change to seats, requests, offers, attendance or a meeting's time and place
+changes someone's Home. Rather than name the people at each of the many places that make such a
+change, ``watch`` asks the session what changed (seat history events, attendance rows, meetings)
+and, in the same transaction, plans one ``home`` outbox row per person affected and refresh
+window: a moved meeting touches some 300 people, and a burst of changes to one person within the
+window is one publish, rendered at send time from the data as it is then.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from itertools import chain
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import event, inspect, select
+from sqlalchemy.orm import Session
+
+from bot.db import SessionFactory
+from bot.domain.facilitators import facilitator_ids
+from bot.models import (
+    Attendance,
+    Meeting,
+    Network,
+    Person,
+    Seat,
+    SeatEvent,
+)
+from bot.ports import Clock
+from bot.posts import kinds
+from bot.posts.home import HomeContext, build_home
+from bot.posts.kinds import PostKind
+from bot.posts.outbox import Claimed, Planned, enqueue
+from bot.replies import (
+    Home,
+)
+
+# -- republishing ---------------------------------------------------------------------------------
+
+REFRESH_WINDOW = timedelta(seconds=10)
+
+
+def home_for_row(session: Session, row: Claimed, tz: ZoneInfo, now: datetime) -> Home | None:
+    """A planned refresh, rendered at send time (None: the network is gone)."""
+    network = session.get(Network, int(row.payload.get("network_id", 0)))
+    if network is None:
+        return None
+    return build_home(session, network, row.recipient, HomeContext(tz, now))
+
+
+def window_end(now: datetime) -> datetime:
+    """The end of the refresh window ``now`` falls in: the due time every change in it shares."""
+    step = REFRESH_WINDOW.total_seconds()
+    return datetime.fromtimestamp((math.floor(now.timestamp() / step) + 1) * step, UTC)
+
+
+def plan_refresh(
+    session: Session, network_id: int, recipients: Iterable[tuple[str, int | None]], now: datetime
+) -> int:
+    """A Home refresh for each (user id, person id) in the current window; returns how many were
+    new. Keys are inserted in order, so two transactions planning for the same people never
+    wait for each other in a circle."""
+    due = window_end(now)
+    rows = sorted(
+        (
+            Planned(
+                kinds.home_key(f"person={person_id}" if person_id else f"user={user_id}", due),
+                PostKind.HOME,
+                user_id,
+                due,
+                None,
+                {"network_id": network_id},
+                person_id=person_id,
+            )
+            for user_id, person_id in set(recipients)
+        ),
+        key=lambda planned: planned.key,
+    )
+    return enqueue(session, rows, now)
+
+
+_CHANGES = "klimanet.home_changes"
+_CLOCK = "klimanet.home_clock"
+# The meeting's attributes a Home shows; an agenda edit changes none of them.
+_MEETING_FIELDS = ("title", "themes", "starts_at", "ends_at", "format", "location", "status")
+
+
+@dataclass
+class _Changed:
+    everyone: set[int] = field(default_factory=set)  # networks whose meetings changed
+    municipalities: set[tuple[int, int]] = field(default_factory=set)  # (network, code)
+    seats: set[int] = field(default_factory=set)
+    people: set[int] = field(default_factory=set)
+
+
+def watch(sessions: SessionFactory, clock: Clock) -> None:
+    """Plan Home refreshes in every transaction of ``sessions`` that changes someone's Home."""
+    info = dict(sessions.kw.get("info") or {})
+    already = _CLOCK in info
+    info[_CLOCK] = clock
+    sessions.configure(info=info)
+    if not already:
+        event.listen(sessions, "after_flush", _collect)
+        event.listen(sessions, "before_commit", _plan)
+        event.listen(sessions, "after_soft_rollback", _forget)
+
+
+def _collect(session: Session, _context: Any) -> None:
+    changed: _Changed = session.info.setdefault(_CHANGES, _Changed())
+    for item in chain(session.new, session.dirty, session.deleted):
+        if isinstance(item, SeatEvent):
+            changed.municipalities.add((item.network_id, item.municipality_code))
+            changed.people.update(
+                p for p in (item.person_id, item.previous_person_id, item.actor_id) if p
+            )
+        elif isinstance(item, Attendance):
+            changed.seats.add(item.seat_id)
+            changed.people.add(item.person_id)
+        elif isinstance(item, Meeting) and (
+            item in session.new
+            or any(inspect(item).attrs[name].history.has_changes() for name in _MEETING_FIELDS)
+        ):
+            changed.everyone.add(item.network_id)
+
+
+def _forget(session: Session, _previous: Any) -> None:
+    session.info.pop(_CHANGES, None)
+
+
+def _plan(session: Session) -> None:
+    clock: Clock | None = session.info.get(_CLOCK)
+    if clock is None:
+        return
+    session.flush()  # what is still pending is a change too
+    changed: _Changed | None = session.info.pop(_CHANGES, None)
+    if changed is None:
+        return
+    for network_id, recipients in _recipients(session, changed).items():
+        plan_refresh(session, network_id, recipients, clock.now())
+
+
+def _recipients(session: Session, changed: _Changed) -> dict[int, set[tuple[str, int | None]]]:
+    """Who sees the changes, by network: the people named, the holders of the municipalities'
+    seats (everyone's for a meeting), and the facilitators."""
+    codes = set(changed.municipalities)
+    for seat_id in changed.seats:
+        seat = session.get(Seat, seat_id)
+        if seat is not None:
+            codes.add((seat.network_id, seat.municipality_code))
+    networks = {network for network, _ in codes} | changed.everyone
+    if not networks:
+        return {}
+    holders = select(Seat.network_id, Seat.holder_id).where(Seat.holder_id.is_not(None))
+    found: dict[int, set[int]] = {network: set() for network in networks}
+    for network_id, person_id in session.execute(
+        holders.where(Seat.network_id.in_(changed.everyone))
+    ):
+        found[network_id].add(person_id)
+    for network_id, code in codes:
+        for (person_id,) in session.execute(
+            select(Seat.holder_id).where(
+                Seat.network_id == network_id,
+                Seat.municipality_code == code,
+                Seat.holder_id.is_not(None),
+            )
+        ):
+            found[network_id].add(person_id)
+    people = changed.people | {p for ps in found.values() for p in ps}
+    user_of = dict(
+        session.execute(select(Person.id, Person.user_id).where(Person.id.in_(people)))
+        .tuples()
+        .all()
+    )
+    person_of = {user: person for person, user in user_of.items()}
+    result: dict[int, set[tuple[str, int | None]]] = {}
+    for network_id in sorted(networks):
+        # People named by a change are the network's own (there is one network in practice).
+        facilitators = facilitator_ids(session, network_id)
+        result[network_id] = {
+            (user_of[p], p) for p in found[network_id] | changed.people if p in user_of
+        } | {(user, person_of.get(user)) for user in facilitators}
+    return result
