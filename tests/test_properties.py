@@ -150,6 +150,12 @@ COMMAND_RESULTS: dict[str, set[ResultKind]] = {
     "historik": {ResultKind.HISTORY},
     "admin": {ResultKind.ADMIN_SEAT_SET, ResultKind.ADMIN_SEAT_FREED},
     "fortryd": {ResultKind.OFFERS_WITHDRAWN},
+    "overblik": {
+        ResultKind.OVERVIEW_MAP,
+        ResultKind.OVERVIEW_ATTENDANCE,
+        ResultKind.OVERVIEW_THEMES,
+    },
+    "eksport": {ResultKind.EXPORTED},
 }
 CLICK_RESULTS: dict[str, set[ResultKind]] = {
     Action.RELEASE_CONFIRM: {ResultKind.RELEASED},
@@ -162,6 +168,7 @@ CLICK_RESULTS: dict[str, set[ResultKind]] = {
     Action.ATTEND_YES: {ResultKind.ATTENDANCE_CONFIRMED},
     Action.ATTEND_NO: {ResultKind.REGRETS_SAVED},
     Action.PICK_SUBSTITUTE: {ResultKind.OFFER_SENT},
+    Action.SEE_ALL: {ResultKind.HOME_LIST, ResultKind.UNKNOWN_BUTTON},  # a list it does not know
 }
 
 
