@@ -54,3 +54,7 @@ class Notifier(Protocol):
 
     def update(self, posted: Posted, reply: Reply) -> None:
         """Replace an earlier post's content."""
+
+    def delete(self, posted: Posted) -> None:
+        """Delete an earlier post (a person's direct messages, when they are erased). A post
+        that is already gone counts as deleted."""

@@ -72,6 +72,13 @@ class SlackNotifier:
             )
         )
 
+    def delete(self, posted: Posted) -> None:
+        try:
+            _call(lambda: self._client.chat_delete(channel=posted.channel, ts=posted.ts))
+        except DeliveryError as error:
+            if error.reason != "message_not_found":  # already gone: what we wanted
+                raise
+
 
 def _call(request: Callable[[], Any]) -> Any:
     """Run a Web API call; translate its failure into what delivery needs to decide."""
