@@ -26,11 +26,11 @@ from bot.db import SessionFactory, transaction
 from bot.domain.meetings import record_told
 from bot.models import NetworkFacilitator, OutboxStatus
 from bot.ports import Clock, DeliveryError, Notifier
+from bot.posts.kinds import PostKind
+from bot.posts.notices import facilitators_told
 from bot.posts.outbox import (
     Claimed,
-    Planned,
     claim_due,
-    enqueue,
     finish,
     mark_missed,
     mark_sent,
@@ -42,8 +42,6 @@ from bot.posts.render import RenderContext, Rendered, render
 from bot.replies import Posted
 
 log = logging.getLogger(__name__)
-
-NOTICE_KINDS = {"dead_notice", "missed_notice"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,27 +261,9 @@ class Delivery:
     ) -> None:
         facilitators = list(
             session.scalars(
-                select(NetworkFacilitator.user_id).where(
-                    NetworkFacilitator.network_id == self._network_id
-                )
+                select(NetworkFacilitator.user_id)
+                .where(NetworkFacilitator.network_id == self._network_id)
+                .order_by(NetworkFacilitator.user_id)
             )
         )
-        notices = [
-            Planned(
-                f"{kind}:outbox={row.id}:user={user}",
-                kind,
-                user,
-                now,
-                row.meeting_id,
-                {
-                    "kind": row.kind,
-                    "recipient": row.recipient,
-                    "error": reason,
-                    "due_at": row.due_at.isoformat(),
-                },
-            )
-            for row in rows
-            if row.kind not in NOTICE_KINDS  # never a notice about a notice
-            for user in facilitators
-        ]
-        enqueue(session, notices, now)
+        facilitators_told(session, rows, facilitators, PostKind(kind), reason, now)

@@ -79,8 +79,15 @@ def refresh_key(of_key: str, status: str) -> str:
     return f"{PostKind.REFRESH}:{of_key}:{status}"
 
 
+def approver_tag(person_id: int | None, position: int) -> str:
+    """Who an approval request or a notice goes to, by internal id: the person, or (for a
+    facilitator Klimanet knows only by a configured chat id) their place in the list."""
+    return f"person={person_id}" if person_id is not None else f"facilitator={position}"
+
+
 def approval_key(request_id: int, approver: str) -> str:
-    return f"{PostKind.APPROVAL}:{request_id}:user={approver}"
+    """``approver``: an ``approver_tag``."""
+    return f"{PostKind.APPROVAL}:{request_id}:{approver}"
 
 
 def approval_prefix(request_id: int) -> str:
@@ -100,5 +107,6 @@ def admin_notice_key(seat_id: int, at: datetime, person_id: int) -> str:
     return f"admin:{seat_id}:{at.isoformat()}:person={person_id}"
 
 
-def facilitator_notice_key(kind: str, outbox_id: int, facilitator: str) -> str:
-    return f"{kind}:outbox={outbox_id}:user={facilitator}"
+def facilitator_notice_key(kind: str, outbox_id: int, position: int) -> str:
+    """A notice about an outbox row to the facilitator at ``position`` in the list."""
+    return f"{kind}:outbox={outbox_id}:facilitator={position}"

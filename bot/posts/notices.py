@@ -65,7 +65,7 @@ def approval_requested(
         session,
         [
             Planned(
-                kinds.approval_key(request_id, user_id),
+                kinds.approval_key(request_id, kinds.approver_tag(person_id, position)),
                 PostKind.APPROVAL,
                 user_id,
                 now,
@@ -73,7 +73,7 @@ def approval_requested(
                 {"request_id": request_id},
                 person_id=person_id,
             )
-            for user_id, person_id in approvers
+            for position, (user_id, person_id) in enumerate(approvers, 1)
         ],
         now,
     )
@@ -176,7 +176,7 @@ def facilitators_told(
     """Tell the facilitators which posts failed (``dead_notice``) or were missed."""
     notices = [
         Planned(
-            kinds.facilitator_notice_key(kind, row.id, user),
+            kinds.facilitator_notice_key(kind, row.id, position),
             kind,
             user,
             now,
@@ -190,7 +190,7 @@ def facilitators_told(
         )
         for row in rows
         if row.kind not in kinds.FACILITATOR_NOTICES  # never a notice about a notice
-        for user in facilitators
+        for position, user in enumerate(facilitators, 1)
     ]
     enqueue(session, notices, now)
 
