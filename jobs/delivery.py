@@ -38,6 +38,7 @@ from bot.posts.outbox import (
     save_progress,
 )
 from bot.posts.planner import FANOUT, expand_fanout
+from bot.posts.privacy import forget_delete_payload
 from bot.posts.render import RenderContext, Rendered, render
 from bot.replies import Posted
 
@@ -193,11 +194,19 @@ class Delivery:
         except DeliveryError as error:
             self._failed(row, error, stats)
             return
+        deleted = rendered.delete_of is not None
         with transaction(self._sessions) as session:
             sent_at = self._clock.now()
             held = mark_sent(
-                session, row.id, self.owner, sent_at, channel=posted.channel, ts=posted.ts
+                session,
+                row.id,
+                self.owner,
+                sent_at,
+                channel=None if deleted else posted.channel,
+                ts=None if deleted else posted.ts,
             )
+            if held and deleted:
+                forget_delete_payload(session, row.id)
             if held and row.meeting_id is not None and row.person_id is not None:
                 # The durable answer to "who was told about this meeting" (moves, cancellations).
                 record_told(session, row.meeting_id, row.person_id, row.kind, sent_at)
@@ -212,6 +221,10 @@ class Delivery:
             )
 
     def _send(self, row: Claimed, rendered: Rendered) -> Posted:
+        if rendered.delete_of is not None:
+            self._pacer.wait(rendered.delete_of.channel)
+            self._notifier.delete(rendered.delete_of)
+            return rendered.delete_of
         if rendered.update_of is not None:
             self._pacer.wait(rendered.update_of.channel)
             self._notifier.update(rendered.update_of, rendered.reply)

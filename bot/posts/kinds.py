@@ -37,6 +37,10 @@ class PostKind(StrEnum):
     APPROVAL_RESULT = "approval_result"
     REGRETS_NOTICE = "regrets_notice"
     ADMIN_NOTICE = "admin_notice"
+    # Data protection: a seat left free by an erasure or a deactivated account, and removing a
+    # direct message the bot sent someone who was erased.
+    SEAT_FREED = "seat_freed"
+    DELETE = "delete"
     # To the facilitators, about posts that failed.
     DEAD_NOTICE = "dead_notice"
     MISSED_NOTICE = "missed_notice"
@@ -110,3 +114,13 @@ def admin_notice_key(seat_id: int, at: datetime, person_id: int) -> str:
 def facilitator_notice_key(kind: str, outbox_id: int, position: int) -> str:
     """A notice about an outbox row to the facilitator at ``position`` in the list."""
     return f"{kind}:outbox={outbox_id}:facilitator={position}"
+
+
+def seat_freed_key(event_id: int, recipient: str) -> str:
+    """``recipient``: an ``approver_tag`` (the coordinator, or a facilitator by place)."""
+    return f"{PostKind.SEAT_FREED}:event={event_id}:{recipient}"
+
+
+def delete_key(outbox_id: int) -> str:
+    """Deleting the message the outbox row ``outbox_id`` posted."""
+    return f"{PostKind.DELETE}:outbox={outbox_id}"

@@ -37,10 +37,12 @@ def offer_made(session: Session, offer: SeatOffer, target: Person, now: datetime
     )
 
 
-def offer_decided(session: Session, offer: SeatOffer, now: datetime) -> None:
+def offer_decided(
+    session: Session, offer: SeatOffer, now: datetime, *, refresh: bool = True
+) -> None:
     """Update the consent request in place, and tell the offerer how it ended (unless they
-    withdrew it themselves)."""
-    rows = [_refresh(kinds.offer_key(offer.id), offer.status, now)]
+    withdrew it themselves). ``refresh=False``: the request's recipient is gone, leave it."""
+    rows = [_refresh(kinds.offer_key(offer.id), offer.status, now)] if refresh else []
     offerer = session.get(Person, offer.from_person_id)
     if offerer is not None and offer.status != OfferStatus.WITHDRAWN.value:
         rows.append(
