@@ -118,6 +118,12 @@ class ResultKind(StrEnum):
     HISTORY = "history"
     ADMIN_SEAT_SET = "admin_seat_set"
     ADMIN_SEAT_FREED = "admin_seat_freed"
+    PRIVACY_NOTICE = "privacy_notice"
+    MY_DATA = "my_data"  # ids: counts of what was found
+    NOTHING_HELD = "nothing_held"  # Klimanet holds nothing about the person
+    ERASE_ASKED = "erase_asked"
+    ERASED = "erased"  # ids: {"person": <the pseudonym's id>} when there was a person row
+    ERASE_KEPT = "erase_kept"
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,3 +266,5 @@ class Action(StrEnum):
     ATTEND_YES = "attend_yes"
     ATTEND_NO = "attend_no"
     PICK_SUBSTITUTE = "pick_substitute"
+    ERASE_CONFIRM = "erase_confirm"
+    ERASE_CANCEL = "erase_cancel"

@@ -43,6 +43,11 @@ class ServiceSettings:
     # "approval": registrations wait for a facilitator or the coordinator; "open": for trials.
     registration: str = "approval"
     offer_lifetime: timedelta = timedelta(hours=72)
+    # Data protection: how long personal data is kept, and what the privacy notice names.
+    retention: timedelta = timedelta(days=730)
+    controller: str | None = None
+    privacy_contact: str | None = None
+    legal_basis: str | None = None
 
 
 class Runner(Protocol):

@@ -18,7 +18,7 @@ from bot.domain.errors import DomainError
 from bot.domain.municipalities import MunicipalityDirectory
 from bot.domain.registration import Actor
 from bot.models import NetworkFacilitator
-from bot.ports import Clock, ProfileLookup
+from bot.ports import Clock, Forget, ProfileLookup
 from bot.posts import planner
 from bot.posts.outbox import next_due
 from bot.replies import (
@@ -37,6 +37,7 @@ from bot.service.consent import Consent
 from bot.service.context import Context, People, ServiceSettings, TransactionRunner
 from bot.service.meetings import MeetingForm, Meetings
 from bot.service.parsing import Unknown, ascii_number, parse
+from bot.service.privacy import Privacy, RetentionReport
 from bot.service.registration import Registration, RegistrationForm
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,7 @@ class Klimanet:
         network_slug: str = "klimanet",
         profiles: ProfileLookup | None = None,
         settings: ServiceSettings | None = None,
+        forget: Forget | None = None,
     ) -> None:
         self._ctx = Context(
             run=TransactionRunner(sessions, network_slug),
@@ -72,7 +74,8 @@ class Klimanet:
         self.agenda = Agenda(self._ctx)
         self.consent = Consent(self._ctx, approvals)
         self.attendance = Attendance(self._ctx, self.consent)
-        self.admin = Admin(self._ctx, approvals)
+        self.privacy = Privacy(self._ctx, approvals, sessions, forget)
+        self.admin = Admin(self._ctx, approvals, erase=self.privacy.admin_erase)
         self._approvals = approvals
         # The subcommands of /klimanet, by their canonical (folded) name; see parsing.SUBCOMMANDS.
         self._commands: dict[str, Command] = {
@@ -95,6 +98,9 @@ class Klimanet:
             "deltagere": self.attendance.roster,
             "historik": self.admin.history,
             "admin": self.admin.command,
+            "privatliv": self.privacy.notice,
+            "mine-data": self.privacy.my_data,
+            "slet-mig": self.privacy.ask_erase,
             "hjaelp": _help,
         }
         self._clicks: dict[str, Click] = {
@@ -108,6 +114,8 @@ class Klimanet:
             Action.ATTEND_YES: _by_id(lambda a, i: self.attendance.still_coming(a, True, i)),
             Action.ATTEND_NO: _by_id(lambda a, i: self.attendance.still_coming(a, False, i)),
             Action.PICK_SUBSTITUTE: self.consent.pick_substitute,
+            Action.ERASE_CONFIRM: lambda actor, _, __: self.privacy.confirm_erase(actor),
+            Action.ERASE_CANCEL: lambda _, __, ___: self.privacy.keep(),
         }
 
     @property
@@ -170,6 +178,14 @@ class Klimanet:
 
     def expire_offers(self) -> int:
         return self.consent.expire_offers()
+
+    def retention(self) -> RetentionReport:
+        """The daily data-protection job (``KLIMANET_RETENTION``)."""
+        return self.privacy.retention()
+
+    def user_deactivated(self, team_id: str, user_id: str) -> bool:
+        """The chat workspace deactivated an account (Slack: ``user_change``, ``deleted``)."""
+        return self.privacy.deactivated(team_id, user_id)
 
     def next_post_due(self, until: datetime) -> datetime | None:
         return self._ctx.run(lambda s, n: next_due(s, until))

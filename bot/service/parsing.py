@@ -32,6 +32,9 @@ SUBCOMMANDS: dict[str, tuple[str, ...]] = {
     "historik": ("historik", "historie"),
     "admin": ("admin",),
     "fortryd": ("fortryd",),
+    "privatliv": ("privatliv", "privatlivspolitik", "databeskyttelse", "privacy", "gdpr"),
+    "mine-data": ("mine-data", "minedata", "indsigt"),
+    "slet-mig": ("slet-mig", "sletmig", "slet"),
 }
 
 # How each subcommand is shown to users (with the Danish letters).
