@@ -105,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         slack.core.service.replan,
         settings.timezone,
         expire=slack.core.service.expire_offers,
+        retention=slack.core.service.retention,
     )
     try:
         if settings.socket_mode and not args.http:

@@ -29,6 +29,10 @@ class Profile:
 # user id -> the platform's profile, or None when it is not known (never raises for "unknown").
 ProfileLookup = Callable[[str], Profile | None]
 
+# Drop whatever an adapter keeps in memory about a chat account (cached profiles, the direct-
+# message channel): called with the user id after that person's data was erased.
+Forget = Callable[[str], None]
+
 
 class DeliveryError(Exception):
     """A post failed. ``retry_after``: the platform asked us to wait (rate limit);

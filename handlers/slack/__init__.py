@@ -6,10 +6,11 @@ from slack_bolt import App
 
 from bot.service.inbound import InboundMemory
 from bot.service.klimanet import Klimanet
-from handlers.slack import actions, commands, errors, home, middleware, views
+from handlers.slack import actions, commands, errors, home, middleware, users, views
 from handlers.slack.common import Background
 from handlers.slack.forms import Forms
 from handlers.slack.notifier import SlackNotifier
+from handlers.slack.profiles import SlackProfiles
 
 
 def register_all(
@@ -21,6 +22,7 @@ def register_all(
     *,
     memory: InboundMemory,
     home_team: str,
+    profiles: SlackProfiles | None = None,
 ) -> None:
     middleware.register(app, memory, home_team, background)
     errors.register(app, background)
@@ -28,3 +30,4 @@ def register_all(
     actions.register(app, service, background)
     views.register(app, service)
     home.register(app, service, background)
+    users.register(app, service, background, profiles)

@@ -35,6 +35,11 @@ class SlackNotifier:
             self._dm_channels[recipient] = channel
         return channel
 
+    def forget(self, user_id: str) -> None:
+        """Drop the remembered direct-message channel of an erased person."""
+        with self._lock:
+            self._dm_channels.pop(user_id, None)
+
     def post(self, recipient: str, reply: Reply) -> Posted:
         channel = self._channel_for(recipient)
         response = _call(

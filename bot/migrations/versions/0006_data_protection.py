@@ -141,9 +141,7 @@ def downgrade() -> None:
         )
     op.drop_table("erasures")
     if op.get_bind().dialect.name != "sqlite":
-        op.drop_constraint(
-            op.f("fk_people_history_alias_id_people"), "people", type_="foreignkey"
-        )
+        op.drop_constraint(op.f("fk_people_history_alias_id_people"), "people", type_="foreignkey")
     # SQLite (3.35+) drops a column whose only constraint is its own inline reference.
     op.drop_column("people", "history_alias_id")
     op.drop_column("people", "erased_at")
