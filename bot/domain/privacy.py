@@ -9,6 +9,7 @@ pseudonym without naming anyone, and nothing else needs to change.
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -252,21 +253,13 @@ def pseudonymise(
     actor: Person | None = None,
     reason: str = "",
 ) -> str:
-    """Replace the person by a pseudonym, in one place: the person row. Reasons in the history
-    about their seats are blanked (a facilitator may have named them), except the erasure's own
-    (given with the instruction not to name anyone). Returns the chat user id they had, for the
-    caller to remove from the rest (posts, caches)."""
+    """Replace the person by a pseudonym, in one place: the person row. History reasons about
+    their seats, and any that name them (their name, title or chat id), are blanked: a
+    facilitator may have written them; the erasure's own reason stays (it is given with the
+    instruction not to name anyone). Returns the chat user id they had, for the caller to
+    remove from the rest (posts, caches)."""
     user_id = person.user_id
-    session.execute(
-        update(SeatEvent)
-        .where(
-            or_(SeatEvent.person_id == person.id, SeatEvent.previous_person_id == person.id),
-            SeatEvent.action != SeatAction.ERASED.value,
-            SeatEvent.reason != "",
-        )
-        .values(reason="")
-        .execution_options(synchronize_session=False)
-    )
+    _blank_reasons(session, person)
     person.name = pseudonym_name(person.id)
     person.title = ""
     person.themes = []
@@ -286,6 +279,40 @@ def pseudonymise(
     )
     session.flush()
     return user_id
+
+
+def _naming(words: Iterable[str]) -> re.Pattern[str] | None:
+    """Whole-word matches of what names a person (a short word would match too much)."""
+    kept = sorted({w.strip() for w in words if len(w.strip()) >= 3}, key=len, reverse=True)
+    if not kept:
+        return None
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in kept) + r")(?!\w)")
+
+
+def _blank_reasons(session: Session, person: Person) -> None:
+    about = or_(SeatEvent.person_id == person.id, SeatEvent.previous_person_id == person.id)
+    words = (person.name, person.title, person.user_id)
+    naming = _naming(words)
+    mentions = [SeatEvent.reason.contains(w.strip()) for w in words if len(w.strip()) >= 3]
+    rows = session.execute(
+        select(SeatEvent.id, SeatEvent.reason, SeatEvent.action).where(
+            SeatEvent.reason != "", or_(about, *mentions)
+        )
+    ).all()
+    about_them = set(session.scalars(select(SeatEvent.id).where(about, SeatEvent.reason != "")))
+    blank = [
+        event_id
+        for event_id, reason, action in rows
+        if (event_id in about_them and action != SeatAction.ERASED.value)
+        or (naming is not None and naming.search(reason))
+    ]
+    if blank:
+        session.execute(
+            update(SeatEvent)
+            .where(SeatEvent.id.in_(blank))
+            .values(reason="")
+            .execution_options(synchronize_session=False)
+        )
 
 
 def forget_author(session: Session, user_id: str) -> None:
