@@ -526,3 +526,21 @@ def test_an_offer_to_someone_erased_becomes_void_and_the_offerer_is_told(world: 
     assert any("bortfaldet" in t and "Slettet bruger" in t for t in told), told
     assert world.recorder.updates == []  # their own consent request is deleted, not updated
     assert leftovers_of(world) == []
+
+
+def test_an_admin_removed_from_the_settings_is_no_longer_a_facilitator(
+    database_url: str, clock: FixedClock
+) -> None:
+    from bot.config import Settings
+    from bot.domain.facilitators import facilitator_ids
+    from bot.models import Network
+    from bot.runtime import build_core
+
+    for admins, expected in (({"UADMIN01", "UADMIN02"}, 2), ({"UADMIN01"}, 1)):
+        core = build_core(Settings(database_url=database_url, admins=frozenset(admins)), clock)
+        try:
+            with core.sessions() as session:
+                network = session.scalars(select(Network)).one()
+                assert facilitator_ids(session, network) == sorted(admins)[:expected]
+        finally:
+            core.engine.dispose()

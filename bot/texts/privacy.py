@@ -23,7 +23,7 @@ PRIVACY_HINT = f"Sådan behandler Klimanet dine oplysninger: `{COMMAND} privatli
 
 # For the App Home tab (wired by whoever builds it): one line under the commands.
 HOME_PRIVACY_LINE = (
-    f":lock: *Dine data:* se hvad Klimanet gemmer med `{COMMAND} mine-data`, slet det med "
+    f"*Dine data:* se hvad Klimanet gemmer med `{COMMAND} mine-data`, slet det med "
     f"`{COMMAND} slet-mig`, og læs hvordan og hvorfor med `{COMMAND} privatliv`."
 )
 
@@ -51,7 +51,7 @@ def privacy_notice(
     reach = f" Du kan kontakte den dataansvarlige på {contact}." if contact else ""
     kept = retention_words(retention)
     return [
-        f":lock: *Sådan behandler Klimanet dine oplysninger*\n*Dataansvarlig:* {who}.{reach}",
+        f"*Sådan behandler Klimanet dine oplysninger*\n*Dataansvarlig:* {who}.{reach}",
         f"*Formål:* at drive {NETWORK_NAME}: kommunernes pladser (én fast og to fleksible), "
         "tilmeldinger, overdragelser og vikarer, møder og dagsordener, og beskeder om dem.",
         "*Hvad vi gemmer, og hvor det kommer fra:*\n"
@@ -126,7 +126,7 @@ def my_data_summary(held: Held, tz: ZoneInfo, filename: str) -> list[str]:
             )
         )
     return [
-        ":page_facing_up: *Det har Klimanet om dig*\n" + "\n".join(lines),
+        "*Det har Klimanet om dig*\n" + "\n".join(lines),
         f"*Hvorfor:* for at drive {NETWORK_NAME} – pladser, møder og beskeder om dem.",
         f"Alle oplysningerne står i filen {filename}, som du får som direkte besked. "
         f"Læs mere med `{COMMAND} privatliv`, og slet dem med `{COMMAND} slet-mig`.",
@@ -195,7 +195,7 @@ def seat_freed(seat: str, municipality: str, action: str, gone: str | None) -> l
         else ""
     )
     return [
-        f":information_source: Den {seat} i *{municipality}* er ledig{why}. Kommunen kan "
+        f"Den {seat} i *{municipality}* er ledig{why}. Kommunen kan "
         f"besætte den igen med `{COMMAND} tilmeld {municipality}` eller en facilitator med "
         f"`{COMMAND} admin plads`."
     ]
