@@ -138,7 +138,8 @@ def flush_wal(sessions: SessionFactory, *, attempts: int = 50, pause: float = 0.
 
 
 def _vacuum(engine: Engine) -> None:
-    """Rewrite a SQLite file from its live rows (outside any transaction)."""
+    """Rewrite a SQLite file from its live rows (outside any transaction), then move the result
+    out of the write-ahead log, so neither file keeps the old pages."""
     connection = engine.raw_connection()
     try:
         cursor = connection.cursor()
@@ -146,6 +147,7 @@ def _vacuum(engine: Engine) -> None:
         cursor.close()
     finally:
         connection.close()
+    flush_wal(make_session_factory(engine))
 
 
 def _applied(connection: Any, config: Config, revision: str) -> bool:

@@ -285,6 +285,8 @@ def test_mine_data_is_a_json_file_and_a_danish_summary(world: World) -> None:
     assert data["waiting_posts"] == [
         {"kind": "approval", "due_at": "2026-12-18T08:00:00+00:00", "meeting_id": None}
     ]
+    sent = {p["kind"] for p in data["sent_posts"]}
+    assert {"approval", "announce_dm", "confirm_dm", "regrets_notice"} <= sent, sent
     # Nobody else's name is in it: Dorte is only "offered_to_you"'s other side.
     assert "Dorte" not in answer.attachment.content.decode("utf-8")
     summary = answer.text
@@ -544,3 +546,38 @@ def test_an_admin_removed_from_the_settings_is_no_longer_a_facilitator(
                 assert facilitator_ids(session, network) == sorted(admins)[:expected]
         finally:
             core.engine.dispose()
+
+
+def test_the_first_upgrade_to_secure_delete_vacuums_what_was_deleted_before(
+    tmp_path: Path,
+) -> None:
+    """A database from before 0006: rows deleted without secure_delete left their bytes in
+    free pages; the upgrade's one VACUUM overwrites them."""
+    import sqlite3
+
+    from bot.db import upgrade
+
+    path = tmp_path / "old.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine, "0004")
+    engine.dispose()
+    connection = sqlite3.connect(path)
+    connection.execute("PRAGMA secure_delete=OFF")
+    connection.execute("PRAGMA journal_mode=DELETE")
+    for n in range(200):  # enough rows that whole pages are freed
+        connection.execute(
+            "INSERT INTO people (team_id, user_id, name, title, themes, created_at) "
+            "VALUES ('T', ?, ?, '', '[]', '2026-01-01 00:00:00')",
+            (f"U{n:05d}", f"{SENTINEL_NAME} {n}"),
+        )
+    connection.commit()
+    connection.execute("DELETE FROM people")
+    connection.commit()
+    connection.close()
+    assert file_leftovers(path, {"Sentinelsen"}), "the deleted rows' bytes are still there"
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        upgrade(engine)
+        assert file_leftovers(path, {"Sentinelsen"}) == []
+    finally:
+        engine.dispose()

@@ -502,6 +502,7 @@ class Held:
     offers: list[dict[str, Any]]
     attendance: list[dict[str, Any]]
     waiting_posts: list[dict[str, Any]]
+    sent_posts: list[dict[str, Any]]
     told_about: list[dict[str, Any]]
     meetings_created: list[dict[str, Any]]
     news_written: list[dict[str, Any]]
@@ -509,7 +510,7 @@ class Held:
     @property
     def empty(self) -> bool:
         return self.person is None and not any(
-            (self.waiting_posts, self.meetings_created, self.news_written)
+            (self.waiting_posts, self.sent_posts, self.meetings_created, self.news_written)
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -522,6 +523,7 @@ class Held:
             "offers": self.offers,
             "attendance": self.attendance,
             "waiting_posts": self.waiting_posts,
+            "sent_posts": self.sent_posts,
             "told_about_meetings": self.told_about,
             "meetings_created": self.meetings_created,
             "news_written": self.news_written,
@@ -547,7 +549,8 @@ def held_about(session: Session, network: Network, person: Person | None, user_i
         requests=_requests(session, ids, names),
         offers=_offers(session, ids, names),
         attendance=_attendance(session, ids, names),
-        waiting_posts=_waiting(session, person, user_id),
+        waiting_posts=_posts(session, person, user_id, OutboxStatus.PENDING),
+        sent_posts=_posts(session, person, user_id, OutboxStatus.SENT),
         told_about=_told(session, ids),
         meetings_created=[
             {"number": m.number, "title": m.title, "created_at": _at(m.created_at)}
@@ -734,7 +737,11 @@ def _attendance(session: Session, ids: list[int], names: dict[int, str]) -> list
     ]
 
 
-def _waiting(session: Session, person: Person | None, user_id: str) -> list[dict[str, Any]]:
+def _posts(
+    session: Session, person: Person | None, user_id: str, status: OutboxStatus
+) -> list[dict[str, Any]]:
+    """Direct messages to them: waiting to be sent, or sent (the text is not kept; it is
+    rendered when sent)."""
     mine = [OutboxMessage.recipient == user_id] if user_id else []
     if person is not None:
         mine.append(OutboxMessage.person_id == person.id)
@@ -742,10 +749,12 @@ def _waiting(session: Session, person: Person | None, user_id: str) -> list[dict
         return []
     rows = session.scalars(
         select(OutboxMessage)
-        .where(OutboxMessage.status == OutboxStatus.PENDING.value, or_(*mine))
+        .where(OutboxMessage.status == status.value, or_(*mine))
         .order_by(OutboxMessage.due_at)
     ).all()
-    return [{"kind": r.kind, "due_at": _at(r.due_at), "meeting_id": r.meeting_id} for r in rows]
+    if status is OutboxStatus.PENDING:
+        return [{"kind": r.kind, "due_at": _at(r.due_at), "meeting_id": r.meeting_id} for r in rows]
+    return [{"kind": r.kind, "sent_at": _at(r.sent_at), "meeting_id": r.meeting_id} for r in rows]
 
 
 def _told(session: Session, ids: list[int]) -> list[dict[str, Any]]:

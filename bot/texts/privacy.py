@@ -112,6 +112,7 @@ def my_data_summary(held: Held, tz: ZoneInfo, filename: str) -> list[str]:
         _count(len(held.requests), "tilmelding", "tilmeldinger"),
         _count(len(held.offers), "tilbud", "tilbud"),
         _count(len(held.attendance), "svar om fremmøde", "svar om fremmøde"),
+        _count(len(held.sent_posts), "sendt besked", "sendte beskeder"),
         _count(len(held.waiting_posts), "besked, der venter", "beskeder, der venter"),
     ]
     lines.append("• " + join_and(counts))
