@@ -106,6 +106,14 @@ def insert_ignore(session: Session, table: Table, rows: Sequence[dict[str, Any]]
     return len(session.execute(statement, list(rows)).all())
 
 
+def try_job_lock(session: Session, key: int) -> bool:
+    """PostgreSQL: whether this transaction may run the job ``key`` (another replica running
+    it now holds the lock until its transaction ends). SQLite has one writer: always True."""
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    return bool(session.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": key}))
+
+
 def rows_affected(session: Session, statement: Executable) -> int:
     """Execute a conditional UPDATE/DELETE and say how many rows it changed."""
     result = session.execute(statement)

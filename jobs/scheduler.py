@@ -44,7 +44,7 @@ def start_scheduler(
         scheduler.add_job(expire, "interval", minutes=1, id="expire-offers")
     if retention is not None:
         # Data protection: forget idle people, old history names, old posts' contents. Every
-        # replica may run it: it is idempotent, and the second run finds nothing to do.
+        # replica may run it: an advisory lock lets one at a time, and a second finds nothing.
         scheduler.add_job(retention, "cron", id="retention", **RETENTION_AT)
     scheduler.start()
     log.info(

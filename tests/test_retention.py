@@ -167,6 +167,7 @@ def test_old_posts_keep_only_a_tombstone_and_are_never_planned_again(
             assert channel.recipient == "C0NET" and channel.message_ts is not None
             assert channel.payload == {}
             assert dm.key and dm.status == "sent" and dm.sent_at is not None
+        assert service.retention().posts == 0  # a tombstone is not made twice
         assert service.replan() == 0  # the keys are kept: nothing is planned twice
         with sessions() as session:
             assert session.scalar(select(func.count()).select_from(OutboxMessage)) == rows_before

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from bot import texts
-from bot.db import SessionFactory, flush_wal
+from bot.db import SessionFactory, flush_wal, try_job_lock
 from bot.domain import privacy as domain
 from bot.domain.errors import DomainError, ErrorKind
 from bot.domain.facilitators import facilitator_ids, is_facilitator, require_facilitator
@@ -46,6 +46,8 @@ log = logging.getLogger(__name__)
 
 # Sent posts keep their text and recipient this long, then only a tombstone.
 TOMBSTONE_AFTER = timedelta(days=30)
+# The advisory lock that keeps two replicas from running retention at once.
+RETENTION_LOCK = 4712
 
 
 @dataclass(frozen=True, slots=True)
@@ -337,6 +339,8 @@ class Privacy:
         older history name nobody, and keep only tombstones of finished posts."""
 
         def work(session: Session, network: Network) -> tuple[RetentionReport, list[str]]:
+            if not try_job_lock(session, RETENTION_LOCK):
+                return RetentionReport(), []  # another replica is at it
             now = self._ctx.now()
             cutoff = now - self._ctx.settings.retention
             idle = domain.idle_people(session, cutoff)
