@@ -116,6 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         slack.core.service.replan,
         settings.timezone,
         expire=slack.core.service.expire_offers,
+        retention=slack.core.service.retention,
     )
     slack.loop.start()
     ops_addr = settings.ops_addr

@@ -26,6 +26,10 @@ _ADDR = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$")
 _DURATION = re.compile(r"^(\d+)([dhms])$")
 _UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
 
+DEFAULT_RETENTION = timedelta(days=730)
+_RETENTION = re.compile(r"^(\d{1,5})([dy])$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
 _SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 
@@ -67,6 +71,10 @@ class Settings:
     offer_hours: int = 72
     # Where GET /metrics and GET /health listen (loopback by default); None: not at all.
     ops_addr: tuple[str, int] | None = ("127.0.0.1", 9102)
+    retention: timedelta = DEFAULT_RETENTION
+    controller: str | None = None
+    privacy_contact: str | None = None
+    legal_basis: str | None = None
 
     @property
     def has_slack(self) -> bool:
@@ -100,6 +108,10 @@ class Settings:
             registration=_registration(get),
             offer_hours=_offer_hours(get),
             ops_addr=_ops_addr(get),
+            retention=_retention(get),
+            controller=get("KLIMANET_CONTROLLER"),
+            privacy_contact=_privacy_contact(get),
+            legal_basis=get("KLIMANET_LEGAL_BASIS"),
         )
 
 
@@ -211,6 +223,28 @@ def _ops_addr(get: Getter) -> tuple[str, int] | None:
             f"KLIMANET_OPS_ADDR must be host:port like 127.0.0.1:9102, or off (got {raw!r})."
         )
     return address
+
+
+def _retention(get: Getter) -> timedelta:
+    """How long personal data is kept: days or years ('m' is minutes in the schedule, so a
+    month is not a unit here)."""
+    raw = (get("KLIMANET_RETENTION") or "2y").lower()
+    match = _RETENTION.match(raw)
+    if not match or int(match.group(1)) == 0:
+        raise ConfigError(
+            f"KLIMANET_RETENTION must be a number of days or years like 2y or 400d (got {raw!r})."
+        )
+    days = int(match.group(1)) * (365 if match.group(2) == "y" else 1)
+    return timedelta(days=days)
+
+
+def _privacy_contact(get: Getter) -> str | None:
+    contact = get("KLIMANET_PRIVACY_CONTACT")
+    if contact is not None and not _EMAIL.match(contact):
+        raise ConfigError(
+            f"KLIMANET_PRIVACY_CONTACT must be an e-mail address like dpo@kl.dk (got {contact!r})."
+        )
+    return contact
 
 
 def _normalise_database_url(url: str, base_dir: Path | None) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from importlib.resources import files
@@ -10,6 +11,8 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, Executable, Table, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
@@ -17,6 +20,10 @@ from sqlalchemy.orm import Session, sessionmaker
 log = logging.getLogger(__name__)
 
 SessionFactory = sessionmaker[Session]
+
+# The migration that introduced secure_delete: the first upgrade through it vacuums a SQLite file
+# once, so rows deleted before it (with their bytes still in free pages) are overwritten.
+SECURE_DELETE_REVISION = "0006"
 
 
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
@@ -26,6 +33,10 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     transaction starts with BEGIN IMMEDIATE so a reader never has to upgrade to a writer (the
     upgrade is what deadlocks with "database is locked"). PostgreSQL: a pool sized for the
     HTTP server's threads, pre-ping so a restarted server does not surface as an error.
+
+    Both: ``hide_parameters``, so a database error in a log line never carries the values of
+    the statement (names, titles, what someone typed). SQLite: ``secure_delete`` on every
+    connection, so deleted and overwritten content is zeroed in the file, not left in free space.
     """
     if url.startswith("sqlite"):
         is_memory = url in ("sqlite://", "sqlite:///:memory:")
@@ -36,6 +47,7 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
             connect_args={"check_same_thread": False, "timeout": 30},
             pool_size=pool_size,
             max_overflow=pool_size,
+            hide_parameters=True,
         )
 
         @event.listens_for(engine, "connect")
@@ -45,6 +57,7 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute("PRAGMA secure_delete=ON")
             if not is_memory:
                 cursor.execute("PRAGMA journal_mode=WAL")
                 cursor.execute("PRAGMA synchronous=NORMAL")
@@ -55,7 +68,13 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    return create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        hide_parameters=True,
+    )
 
 
 def make_session_factory(engine: Engine) -> SessionFactory:
@@ -87,10 +106,65 @@ def insert_ignore(session: Session, table: Table, rows: Sequence[dict[str, Any]]
     return len(session.execute(statement, list(rows)).all())
 
 
+def try_job_lock(session: Session, key: int) -> bool:
+    """PostgreSQL: whether this transaction may run the job ``key`` (another replica running
+    it now holds the lock until its transaction ends). SQLite has one writer: always True."""
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    return bool(session.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": key}))
+
+
 def rows_affected(session: Session, statement: Executable) -> int:
     """Execute a conditional UPDATE/DELETE and say how many rows it changed."""
     result = session.execute(statement)
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def flush_wal(sessions: SessionFactory, *, attempts: int = 50, pause: float = 0.1) -> bool:
+    """SQLite: copy the write-ahead log into the database file and truncate it to nothing, so
+    the bytes an erasure overwrote are gone from the WAL file too. Retried while a reader or
+    writer keeps it busy; True when it completed (always, on PostgreSQL)."""
+    engine = sessions.kw.get("bind")
+    if not isinstance(engine, Engine) or engine.dialect.name != "sqlite":
+        return True
+    connection = engine.raw_connection()
+    try:
+        for _ in range(attempts):
+            cursor = connection.cursor()
+            try:
+                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                row = cursor.fetchone()
+            finally:
+                cursor.close()
+            if row is None or not row[0]:  # (busy, log frames, checkpointed frames)
+                return True
+            time.sleep(pause)
+        log.warning("the WAL checkpoint stayed busy after %d attempts", attempts)
+        return False
+    finally:
+        connection.close()
+
+
+def _vacuum(engine: Engine) -> None:
+    """Rewrite a SQLite file from its live rows (outside any transaction), then move the result
+    out of the write-ahead log, so neither file keeps the old pages."""
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        cursor.execute("VACUUM")
+        cursor.close()
+    finally:
+        connection.close()
+    flush_wal(make_session_factory(engine))
+
+
+def _applied(connection: Any, config: Config, revision: str) -> bool:
+    """Whether ``revision`` is already part of the database's migrated history."""
+    script = ScriptDirectory.from_config(config)
+    for head in MigrationContext.configure(connection).get_current_heads():
+        if any(r.revision == revision for r in script.iterate_revisions(head, "base")):
+            return True
+    return False
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -102,6 +176,7 @@ def alembic_config(engine: Engine) -> Config:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Migrate the schema; safe to run on every start and from several replicas at once."""
+    vacuum = False
     with engine.connect() as connection:
         if engine.dialect.name == "postgresql":
             # Replicas starting together must not race each other's DDL.
@@ -110,11 +185,18 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         try:
             config = alembic_config(engine)
             config.attributes["connection"] = connection
+            had_history = bool(MigrationContext.configure(connection).get_current_heads())
+            before = _applied(connection, config, SECURE_DELETE_REVISION)
+            connection.commit()  # end the read, so Alembic runs (and commits) its own transaction
             command.upgrade(config, revision)
+            after = _applied(connection, config, SECURE_DELETE_REVISION)
+            vacuum = engine.dialect.name == "sqlite" and had_history and after and not before
         finally:
             if engine.dialect.name == "postgresql":
                 connection.execute(text("SELECT pg_advisory_unlock(4711)"))
                 connection.commit()
+    if vacuum:
+        _vacuum(engine)
 
 
 def database_answers(engine: Engine) -> bool:

@@ -29,6 +29,10 @@ class Profile:
 # user id -> the platform's profile, or None when it is not known (never raises for "unknown").
 ProfileLookup = Callable[[str], Profile | None]
 
+# Drop whatever an adapter keeps in memory about a chat account (cached profiles, the direct-
+# message channel): called with the user id after that person's data was erased.
+Forget = Callable[[str], None]
+
 
 class DeliveryError(Exception):
     """A call to the platform failed.
@@ -88,6 +92,10 @@ class Notifier(Protocol):
 
     def update(self, posted: Posted, reply: Reply) -> None:
         """Replace an earlier post's content."""
+
+    def delete(self, posted: Posted) -> None:
+        """Delete an earlier post (a person's direct messages, when they are erased). A post
+        that is already gone counts as deleted."""
 
 
 class HomePublisher(Protocol):

@@ -125,6 +125,12 @@ class ResultKind(StrEnum):
     OVERVIEW_THEMES = "overview_themes"  # ids: members, themes
     EXPORTED = "exported"  # ids: rows
     HOME_LIST = "home_list"  # a whole list from an App Home "se alle" button
+    PRIVACY_NOTICE = "privacy_notice"
+    MY_DATA = "my_data"  # ids: counts of what was found
+    NOTHING_HELD = "nothing_held"  # Klimanet holds nothing about the person
+    ERASE_ASKED = "erase_asked"
+    ERASED = "erased"  # ids: {"person": <the pseudonym's id>} when there was a person row
+    ERASE_KEPT = "erase_kept"
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,6 +274,8 @@ class Action(StrEnum):
     ATTEND_NO = "attend_no"
     PICK_SUBSTITUTE = "pick_substitute"
     SEE_ALL = "see_all"  # App Home: the whole of a shortened list (value: a HomeList)
+    ERASE_CONFIRM = "erase_confirm"
+    ERASE_CANCEL = "erase_cancel"
 
 
 class HomeAction(StrEnum):

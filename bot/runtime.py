@@ -18,7 +18,7 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, delete, select
 
 from bot.clock import OffsetClock, SystemClock
 from bot.config import Settings
@@ -36,7 +36,7 @@ from bot.domain.schedule import parse_schedule
 from bot.metrics import Metrics
 from bot.models import Network, NetworkFacilitator
 from bot.ops import Health, health_response
-from bot.ports import Clock, HomePublisher, Notifier, ProfileLookup
+from bot.ports import Clock, Forget, HomePublisher, Notifier, ProfileLookup
 from bot.posts.outbox import Claimed, wake_on_commit
 from bot.posts.render import Rendered
 from bot.service.inbound import InboundMemory
@@ -49,7 +49,7 @@ from handlers.slack.client import (
     make_web_client,
 )
 from handlers.slack.notifier import SlackNotifier
-from handlers.slack.profiles import slack_profiles
+from handlers.slack.profiles import SlackProfiles
 from jobs.delivery import Delivery, DeliveryConfig, DeliveryLoop
 from jobs.scheduler import TICK_SECONDS
 
@@ -90,8 +90,14 @@ class Core:
     service: Klimanet
 
 
-def build_core(settings: Settings, clock: Clock, profiles: ProfileLookup | None = None) -> Core:
-    """Engine, migrated schema, network settings and the service."""
+def build_core(
+    settings: Settings,
+    clock: Clock,
+    profiles: ProfileLookup | None = None,
+    forget: Forget | None = None,
+) -> Core:
+    """Engine, migrated schema, network settings and the service. ``forget``: what the chat
+    adapter drops from memory about a person who was erased."""
     engine = make_engine(settings.database_url, pool_size=HTTP_THREADS)
     upgrade_schema(engine)
     sessions = make_session_factory(engine)
@@ -104,6 +110,10 @@ def build_core(settings: Settings, clock: Clock, profiles: ProfileLookup | None 
         offer_lifetime=timedelta(hours=settings.offer_hours),
         # Slack has an App Home to keep current; the console has none.
         home_tab=settings.has_slack,
+        retention=settings.retention,
+        controller=settings.controller,
+        privacy_contact=settings.privacy_contact,
+        legal_basis=settings.legal_basis,
     )
     service = Klimanet(
         sessions,
@@ -112,6 +122,7 @@ def build_core(settings: Settings, clock: Clock, profiles: ProfileLookup | None 
         network_slug=NETWORK_SLUG,
         profiles=profiles,
         settings=service_settings,
+        forget=forget,
     )
     return Core(engine, sessions, service)
 
@@ -146,11 +157,18 @@ def build_delivery_loop(core: Core, delivery: Delivery) -> DeliveryLoop:
 
 
 def sync_network_settings(sessions: SessionFactory, settings: Settings) -> None:
-    """The configured channel and admins become the network's channel and facilitators."""
+    """The configured channel and admins become the network's channel and facilitators; an id
+    no longer in KLIMANET_ADMINS is no longer a facilitator (and no longer kept for it)."""
     with transaction(sessions) as session:
         network = session.scalars(select(Network).where(Network.slug == NETWORK_SLUG)).one()
         if settings.channel:
             network.channel_id = settings.channel
+        session.execute(
+            delete(NetworkFacilitator).where(
+                NetworkFacilitator.network_id == network.id,
+                NetworkFacilitator.user_id.not_in(sorted(settings.admins)),
+            )
+        )
         insert_ignore(
             session,
             NetworkFacilitator.__table__,  # type: ignore[arg-type]
@@ -180,6 +198,8 @@ class SlackRuntime:
     def stop_delivery(self, grace: float = SHUTDOWN_GRACE_S) -> None:
         """Stop claiming, finish the posts in flight (up to ``grace`` s), give the rest back."""
         self.loop.stop(grace)
+
+    profiles: SlackProfiles | None = None
 
     def close(self) -> None:
         self.loop.stop(0)
@@ -222,8 +242,14 @@ def build_slack(settings: Settings, clock: Clock) -> SlackRuntime:
     client = make_web_client(token, base_url)
     team_id = workspace_of(client)
     # users.info may run before a modal submission's ack: a short wait, then the request's name.
-    profiles = slack_profiles(make_deadline_client(token, base_url, PROFILE_TIMEOUT))
-    core = build_core(settings, clock, profiles=profiles)
+    profiles = SlackProfiles(make_deadline_client(token, base_url, PROFILE_TIMEOUT))
+    notifier = SlackNotifier(client)
+
+    def forget(user_id: str) -> None:
+        profiles.forget(user_id)
+        notifier.forget(user_id)
+
+    core = build_core(settings, clock, profiles=profiles, forget=forget)
     # The real clock, whatever the domain's: the memory must outlast Slack's signature window.
     memory = InboundMemory(core.sessions, SystemClock())
     withhold_bodies_from_bolt_logs()
@@ -245,7 +271,15 @@ def build_slack(settings: Settings, clock: Clock) -> SlackRuntime:
     forms = Forms(make_deadline_client(token, base_url, FORM_TIMEOUT), FORM_THREADS)
     home = SlackHome(client, core.service, background, forms)
     register_all(
-        app, core.service, notifier, background, forms, home, memory=memory, home_team=team_id
+        app,
+        core.service,
+        notifier,
+        background,
+        forms,
+        home,
+        memory=memory,
+        home_team=team_id,
+        profiles=profiles,
     )
     delivery = build_delivery(core, notifier, settings, clock, metrics=metrics, home=home)
     return SlackRuntime(
@@ -261,6 +295,7 @@ def build_slack(settings: Settings, clock: Clock) -> SlackRuntime:
         metrics,
         build_delivery_loop(core, delivery),
         home,
+        profiles,
     )
 
 
@@ -320,7 +355,11 @@ def run_console(settings: Settings, clock: OffsetClock, user_id: str, name: str)
     delivery = build_delivery(core, notifier, settings, clock)
     console.deliver_with(delivery.drain)
     scheduler = start_scheduler(
-        delivery.tick, core.service.replan, settings.timezone, expire=core.service.expire_offers
+        delivery.tick,
+        core.service.replan,
+        settings.timezone,
+        expire=core.service.expire_offers,
+        retention=core.service.retention,
     )
     try:
         return console.run()

@@ -50,6 +50,7 @@ from bot.posts.outbox import (
     save_progress,
 )
 from bot.posts.planner import FANOUT, expand_fanout
+from bot.posts.privacy import forget_delete_payload
 from bot.posts.render import RenderContext, Rendered, render
 from bot.replies import Posted
 
@@ -295,11 +296,19 @@ class Delivery:
         except DeliveryError as error:
             self._failed(row, error, stats)
             return
+        deleted = rendered.delete_of is not None
         with transaction(self._sessions) as session:
             sent_at = self._clock.now()
             held = mark_sent(
-                session, row.id, self.owner, sent_at, channel=posted.channel, ts=posted.ts
+                session,
+                row.id,
+                self.owner,
+                sent_at,
+                channel=None if deleted else posted.channel,
+                ts=None if deleted else posted.ts,
             )
+            if held and deleted:
+                forget_delete_payload(session, row.id)
             if held and row.meeting_id is not None and row.person_id is not None:
                 # The durable answer to "who was told about this meeting" (moves, cancellations).
                 record_told(session, row.meeting_id, row.person_id, row.kind, sent_at)
@@ -335,6 +344,10 @@ class Delivery:
                 stats.sent += 1
 
     def _send(self, row: Claimed, rendered: Rendered, stats: TickStats) -> Posted:
+        if rendered.delete_of is not None:  # deleting is safe to repeat: a gone post counts
+            self._pacer.wait(rendered.delete_of.channel)
+            self._notifier.delete(rendered.delete_of)
+            return rendered.delete_of
         if rendered.update_of is not None:  # replacing content is safe to repeat
             self._pacer.wait(rendered.update_of.channel)
             if self._stopping.is_set():

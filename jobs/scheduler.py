@@ -19,6 +19,8 @@ log = logging.getLogger(__name__)
 
 TICK_SECONDS = 2.0
 REPLAN_MINUTES = "*/15"
+# Retention runs once a day at night, local time (KLIMANET_RETENTION).
+RETENTION_AT = {"hour": 3, "minute": 30}
 
 
 def start_scheduler(
@@ -27,6 +29,7 @@ def start_scheduler(
     tz: ZoneInfo,
     *,
     expire: Callable[[], object] | None = None,
+    retention: Callable[[], object] | None = None,
     tick_seconds: float = TICK_SECONDS,
 ) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(
@@ -46,6 +49,10 @@ def start_scheduler(
     if expire is not None:
         # Offers that ran out: close them and update their messages.
         scheduler.add_job(expire, "interval", minutes=1, id="expire-offers")
+    if retention is not None:
+        # Data protection: forget idle people, old history names, old posts' contents. Every
+        # replica may run it: an advisory lock lets one at a time, and a second finds nothing.
+        scheduler.add_job(retention, "cron", id="retention", **RETENTION_AT)
     scheduler.start()
     log.info("scheduler started: re-plan at minutes %s", REPLAN_MINUTES)
     return scheduler

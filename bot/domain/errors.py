@@ -72,6 +72,8 @@ class ErrorKind(StrEnum):
     NOT_A_MEMBER = "not_a_member"  # params: municipality
     SUBSTITUTE_ELSEWHERE = "substitute_elsewhere"  # params: name, number (a coming meeting)
     SEAT_HAS_SUBSTITUTE = "seat_has_substitute"  # params: name, number
+    # Data protection
+    ERASE_FACILITATOR = "erase_facilitator"  # a configured facilitator cannot be erased
 
 
 class DomainError(Exception):

@@ -30,6 +30,10 @@ from bot.models.outbox import (
     OutboxMessage,
     OutboxStatus,
 )
+from bot.models.privacy import (
+    Erasure,
+    ErasureCause,
+)
 from bot.models.seats import (
     Attendance,
     AttendanceStatus,
@@ -77,4 +81,6 @@ __all__ = [
     "Attendance",
     "MeetingTold",
     "InboundSeen",
+    "ErasureCause",
+    "Erasure",
 ]

@@ -76,6 +76,10 @@ class NetworkTheme(Base):
 
 
 class Person(Base):
+    """A person as Klimanet knows them. Once erased (or forgotten by retention) the row is a
+    pseudonym: ``erased_at`` is set, the name reads "Slettet bruger <id>", and the team and user
+    ids no longer name a chat account, so the history keeps its shape without naming anyone."""
+
     __tablename__ = "people"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -85,6 +89,9 @@ class Person(Base):
     title: Mapped[str] = mapped_column(String(200), default="")
     themes: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The pseudonym that stands for this person in history older than the retention period.
+    history_alias_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
 
     __table_args__ = (UniqueConstraint("team_id", "user_id"),)
 

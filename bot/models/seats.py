@@ -45,6 +45,8 @@ class SeatAction(StrEnum):
     ADMIN_FREED = "admin_freed"
     SUBSTITUTE = "substitute"  # someone takes the seat for one meeting
     REGRETS = "regrets"  # afbud
+    ERASED = "erased"  # released because the holder's data was erased ("slettet efter anmodning")
+    DEACTIVATED = "deactivated"  # released because the workspace deactivated the holder
 
 
 class SeatStatus(StrEnum):
@@ -89,7 +91,9 @@ class Seat(Base):
 
 
 class SeatEvent(Base):
-    """Append-only history of every seat change (triggers in the migration refuse edits)."""
+    """Append-only history of every seat change. Triggers in the migrations refuse deletes, and
+    refuse updates except pseudonymisation's: pointing a row at a pseudonym (a person whose
+    ``erased_at`` is set) and blanking its ``reason``."""
 
     __tablename__ = "seat_events"
 

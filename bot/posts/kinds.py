@@ -37,6 +37,10 @@ class PostKind(StrEnum):
     APPROVAL_RESULT = "approval_result"
     REGRETS_NOTICE = "regrets_notice"
     ADMIN_NOTICE = "admin_notice"
+    # Data protection: a seat left free by an erasure or a deactivated account, and removing a
+    # direct message the bot sent someone who was erased.
+    SEAT_FREED = "seat_freed"
+    DELETE = "delete"
     # To the facilitators, about posts that failed.
     DEAD_NOTICE = "dead_notice"
     MISSED_NOTICE = "missed_notice"
@@ -84,8 +88,15 @@ def refresh_key(of_key: str, status: str) -> str:
     return f"{PostKind.REFRESH}:{of_key}:{status}"
 
 
+def approver_tag(person_id: int | None, position: int) -> str:
+    """Who an approval request or a notice goes to, by internal id: the person, or (for a
+    facilitator Klimanet knows only by a configured chat id) their place in the list."""
+    return f"person={person_id}" if person_id is not None else f"facilitator={position}"
+
+
 def approval_key(request_id: int, approver: str) -> str:
-    return f"{PostKind.APPROVAL}:{request_id}:user={approver}"
+    """``approver``: an ``approver_tag``."""
+    return f"{PostKind.APPROVAL}:{request_id}:{approver}"
 
 
 def approval_prefix(request_id: int) -> str:
@@ -105,13 +116,24 @@ def admin_notice_key(seat_id: int, at: datetime, person_id: int) -> str:
     return f"admin:{seat_id}:{at.isoformat()}:person={person_id}"
 
 
-def facilitator_notice_key(kind: str, outbox_id: int, facilitator: str) -> str:
-    return f"{kind}:outbox={outbox_id}:user={facilitator}"
+def facilitator_notice_key(kind: str, outbox_id: int, position: int) -> str:
+    """A notice about an outbox row to the facilitator at ``position`` in the list."""
+    return f"{kind}:outbox={outbox_id}:facilitator={position}"
 
 
-def lookup_notice_key(what: str, facilitator: str) -> str:
-    """Once per missing permission (``what``) and facilitator."""
-    return f"{PostKind.LOOKUP_NOTICE}:{what}:user={facilitator}"
+def seat_freed_key(event_id: int, recipient: str) -> str:
+    """``recipient``: an ``approver_tag`` (the coordinator, or a facilitator by place)."""
+    return f"{PostKind.SEAT_FREED}:event={event_id}:{recipient}"
+
+
+def delete_key(outbox_id: int) -> str:
+    """Deleting the message the outbox row ``outbox_id`` posted."""
+    return f"{PostKind.DELETE}:outbox={outbox_id}"
+
+
+def lookup_notice_key(what: str, position: int) -> str:
+    """Once per missing permission (``what``) and facilitator (by place in the list)."""
+    return f"{PostKind.LOOKUP_NOTICE}:{what}:facilitator={position}"
 
 
 def home_key(target: str, due_at: datetime) -> str:

@@ -37,10 +37,12 @@ def offer_made(session: Session, offer: SeatOffer, target: Person, now: datetime
     )
 
 
-def offer_decided(session: Session, offer: SeatOffer, now: datetime) -> None:
+def offer_decided(
+    session: Session, offer: SeatOffer, now: datetime, *, refresh: bool = True
+) -> None:
     """Update the consent request in place, and tell the offerer how it ended (unless they
-    withdrew it themselves)."""
-    rows = [_refresh(kinds.offer_key(offer.id), offer.status, now)]
+    withdrew it themselves). ``refresh=False``: the request's recipient is gone, leave it."""
+    rows = [_refresh(kinds.offer_key(offer.id), offer.status, now)] if refresh else []
     offerer = session.get(Person, offer.from_person_id)
     if offerer is not None and offer.status != OfferStatus.WITHDRAWN.value:
         rows.append(
@@ -65,7 +67,7 @@ def approval_requested(
         session,
         [
             Planned(
-                kinds.approval_key(request_id, user_id),
+                kinds.approval_key(request_id, kinds.approver_tag(person_id, position)),
                 PostKind.APPROVAL,
                 user_id,
                 now,
@@ -73,7 +75,7 @@ def approval_requested(
                 {"request_id": request_id},
                 person_id=person_id,
             )
-            for user_id, person_id in approvers
+            for position, (user_id, person_id) in enumerate(approvers, 1)
         ],
         now,
     )
@@ -176,7 +178,7 @@ def facilitators_told(
     """Tell the facilitators which posts failed (``dead_notice``) or were missed."""
     notices = [
         Planned(
-            kinds.facilitator_notice_key(kind, row.id, user),
+            kinds.facilitator_notice_key(kind, row.id, position),
             kind,
             user,
             now,
@@ -192,7 +194,7 @@ def facilitators_told(
         # Never a notice about a notice; a Home that could not be refreshed is shown fresh the
         # next time its person opens it.
         if row.kind not in kinds.FACILITATOR_NOTICES and row.kind != PostKind.HOME
-        for user in facilitators
+        for position, user in enumerate(facilitators, 1)
     ]
     enqueue(session, notices, now)
 
@@ -205,13 +207,13 @@ def lookup_unavailable(
         session,
         [
             Planned(
-                kinds.lookup_notice_key(what, user),
+                kinds.lookup_notice_key(what, position),
                 PostKind.LOOKUP_NOTICE,
                 user,
                 now,
                 payload={"needed": needed},
             )
-            for user in facilitators
+            for position, user in enumerate(facilitators, 1)
         ],
         now,
     )

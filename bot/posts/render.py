@@ -34,6 +34,7 @@ from bot.posts.calendar import ics_attachment
 from bot.posts.kinds import PostKind
 from bot.posts.outbox import Claimed, sent_message
 from bot.posts.render_consent import CONSENT_RENDERERS
+from bot.posts.render_privacy import PRIVACY_RENDERERS
 from bot.posts.rendering import RenderContext, Rendered
 from bot.replies import (
     Action,
@@ -264,6 +265,7 @@ _OTHER_POSTS: dict[str, OtherRenderer] = {
     PostKind.MISSED_NOTICE: _missed_notice,
     PostKind.LOOKUP_NOTICE: _lookup_notice,
     **CONSENT_RENDERERS,
+    **PRIVACY_RENDERERS,
 }
 
 

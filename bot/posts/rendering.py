@@ -1,5 +1,5 @@
-"""What rendering a post gives delivery: the message, a file to go with it, or the earlier
-message it replaces; and what rendering needs to know besides the database."""
+"""What rendering a post gives delivery: the message, a file to go with it, the earlier
+message it replaces or deletes; and what rendering needs to know besides the database."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ class Rendered:
     reply: Reply
     attachment: Attachment | None = None
     update_of: Posted | None = None
+    # Delete this earlier post instead of posting (``reply`` is not sent).
+    delete_of: Posted | None = None
 
 
 @dataclass(frozen=True, slots=True)

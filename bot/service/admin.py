@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy.orm import Session
 
 from bot import texts
@@ -20,19 +22,25 @@ from bot.service.parsing import mentions, seat_spec, tokens
 
 
 class Admin:
-    def __init__(self, ctx: Context, approvals: Approvals) -> None:
+    def __init__(
+        self, ctx: Context, approvals: Approvals, *, erase: Callable[[Actor, str], Reply]
+    ) -> None:
         self._ctx = ctx
         self._approvals = approvals
+        self._erase = erase
 
     def command(self, actor: Actor, args: str) -> Reply:
         """``admin plads <kommune> <plads> [@bruger] [begrundelse]``: put someone on a seat, or
-        (without ``@``) free it; the reason goes into the history."""
+        (without ``@``) free it; the reason goes into the history. ``admin slet @bruger
+        [begrundelse]``: erasure asked for another way."""
         words = tokens(args)
+        if words and words[0].casefold() == "slet":
+            return self._erase(actor, args.split(maxsplit=1)[1] if len(words) > 1 else "")
         if not words or words[0].casefold() != "plads":
             raise DomainError(
                 ErrorKind.OPTION_UNKNOWN,
                 value=words[0] if words else "",
-                allowed=["plads"],
+                allowed=["plads", "slet"],
                 command="admin",
             )
         found, rest = mentions(words[1:])

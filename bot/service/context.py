@@ -45,6 +45,11 @@ class ServiceSettings:
     offer_lifetime: timedelta = timedelta(hours=72)
     # The platform has an App Home to keep current (Slack): plan its republishing on changes.
     home_tab: bool = False
+    # Data protection: how long personal data is kept, and what the privacy notice names.
+    retention: timedelta = timedelta(days=730)
+    controller: str | None = None
+    privacy_contact: str | None = None
+    legal_basis: str | None = None
 
 
 class Runner(Protocol):

@@ -18,7 +18,7 @@ from bot.domain.errors import DomainError
 from bot.domain.municipalities import MunicipalityDirectory
 from bot.domain.registration import Actor
 from bot.models import NetworkFacilitator
-from bot.ports import Clock, ProfileLookup
+from bot.ports import Clock, Forget, ProfileLookup
 from bot.posts import home_refresh, planner
 from bot.posts.outbox import next_due
 from bot.replies import (
@@ -39,6 +39,7 @@ from bot.service.context import Context, People, ServiceSettings, TransactionRun
 from bot.service.meetings import MeetingForm, Meetings
 from bot.service.overview import HomeImage, Overview
 from bot.service.parsing import Unknown, ascii_number, parse
+from bot.service.privacy import Privacy, RetentionReport
 from bot.service.registration import Registration, RegistrationForm
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,7 @@ class Klimanet:
         network_slug: str = "klimanet",
         profiles: ProfileLookup | None = None,
         settings: ServiceSettings | None = None,
+        forget: Forget | None = None,
     ) -> None:
         self._ctx = Context(
             run=TransactionRunner(sessions, network_slug),
@@ -74,8 +76,9 @@ class Klimanet:
         self.agenda = Agenda(self._ctx)
         self.consent = Consent(self._ctx, approvals)
         self.attendance = Attendance(self._ctx, self.consent)
-        self.admin = Admin(self._ctx, approvals)
         self.overview = Overview(self._ctx)
+        self.privacy = Privacy(self._ctx, approvals, sessions, forget)
+        self.admin = Admin(self._ctx, approvals, erase=self.privacy.admin_erase)
         self._approvals = approvals
         if self._ctx.settings.home_tab:
             # Changes that alter someone's App Home plan its republishing (posts/home_refresh.py).
@@ -103,6 +106,9 @@ class Klimanet:
             "admin": self.admin.command,
             "overblik": self.overview.command,
             "eksport": self.overview.export,
+            "privatliv": self.privacy.notice,
+            "mine-data": self.privacy.my_data,
+            "slet-mig": self.privacy.ask_erase,
             "hjaelp": _help,
         }
         self._clicks: dict[str, Click] = {
@@ -117,6 +123,8 @@ class Klimanet:
             Action.ATTEND_NO: _by_id(lambda a, i: self.attendance.still_coming(a, False, i)),
             Action.PICK_SUBSTITUTE: self.consent.pick_substitute,
             Action.SEE_ALL: self.overview.see_all,
+            Action.ERASE_CONFIRM: lambda actor, _, __: self.privacy.confirm_erase(actor),
+            Action.ERASE_CANCEL: lambda _, __, ___: self.privacy.keep(),
         }
 
     @property
@@ -193,6 +201,14 @@ class Klimanet:
 
     def expire_offers(self) -> int:
         return self.consent.expire_offers()
+
+    def retention(self) -> RetentionReport:
+        """The daily data-protection job (``KLIMANET_RETENTION``)."""
+        return self.privacy.retention()
+
+    def user_deactivated(self, team_id: str, user_id: str) -> bool:
+        """The chat workspace deactivated an account (Slack: ``user_change``, ``deleted``)."""
+        return self.privacy.deactivated(team_id, user_id)
 
     def next_post_due(self, until: datetime) -> datetime | None:
         return self._ctx.run(lambda s, n: next_due(s, until))

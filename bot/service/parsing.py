@@ -34,6 +34,9 @@ SUBCOMMANDS: dict[str, tuple[str, ...]] = {
     "fortryd": ("fortryd",),
     "overblik": ("overblik", "oversigt"),
     "eksport": ("eksport", "export", "eksporter"),
+    "privatliv": ("privatliv", "privatlivspolitik", "databeskyttelse", "privacy", "gdpr"),
+    "mine-data": ("mine-data", "minedata", "indsigt"),
+    "slet-mig": ("slet-mig", "sletmig", "slet"),
 }
 
 # How each subcommand is shown to users (with the Danish letters).

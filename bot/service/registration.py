@@ -110,6 +110,7 @@ class Registration:
                     texts.registration_pending(result.seat, result.overview, result.approver),
                     texts.overview_text(result.overview),
                 ),
+                context=texts.PRIVACY_HINT,
                 result=Result(
                     ResultKind.REGISTRATION_PENDING, ids={**ids, "request": result.request_id or 0}
                 ),

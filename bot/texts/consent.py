@@ -236,11 +236,13 @@ HISTORY_ACTIONS = {
     "admin_freed": "frigjort af facilitator",
     "substitute": "vikar",
     "regrets": "afbud",
+    "erased": "slettet efter anmodning",
+    "deactivated": "frigjort, fordi brugeren er deaktiveret i Slack",
 }
 
 
 # History actions whose reason a facilitator wrote.
-FACILITATOR_ACTIONS = frozenset({"admin_set", "admin_freed"})
+FACILITATOR_ACTIONS = frozenset({"admin_set", "admin_freed", "erased"})
 
 
 def history_text(lines: Sequence[Any], tz: ZoneInfo, municipality: str | None) -> list[str]:

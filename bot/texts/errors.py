@@ -297,6 +297,11 @@ _TEXTS: dict[ErrorKind, Callable[[Params], str]] = {
     ),
     ErrorKind.TEXT_TOO_LONG: lambda p: f"Feltet '{p['field']}' må højst være {p['limit']} tegn.",
     ErrorKind.THEME_UNKNOWN: _theme_unknown,
+    ErrorKind.ERASE_FACILITATOR: lambda p: (
+        "En facilitator kan ikke slettes, så længe vedkommende står i KLIMANET_ADMINS: Klimanet "
+        "skal kende facilitatorens Slack-id for at give adgang. Bed driftsansvarlig fjerne "
+        "id'et fra listen og genstarte Klimanet – så kan sletningen gennemføres."
+    ),
 }
 
 

@@ -27,6 +27,9 @@ HELP_LINES = (
     ("deltagere", "Hvem kommer fra hvilken kommune", "12"),
     ("historik", "Hvem har haft hvilken plads hvornår – og hvorfor", "Aarhus"),
     ("fortryd", "Træk dine åbne tilbud tilbage", ""),
+    ("privatliv", "Sådan behandler Klimanet dine oplysninger", ""),
+    ("mine-data", "Få alt, hvad Klimanet har om dig, som en fil", ""),
+    ("slet-mig", "Slet dine oplysninger (du bliver bedt om at bekræfte)", ""),
     ("hjælp", "Denne oversigt", ""),
 )
 
@@ -59,6 +62,12 @@ FACILITATOR_HELP_LINES = (
     ("overblik deltagelse", "Hvem kom til de seneste møder – og hvem kommer (antal møder)", "8"),
     ("overblik temaer", "Pladsholdernes fagområder over for netværkets temaer", ""),
     ("eksport", "Medlemmer, deltagelse eller historik som Excel-fil (eller csv)", "medlemmer"),
+    (
+        "admin slet",
+        "Slet en persons oplysninger efter en anmodning til KL – nævn ikke personen i "
+        "begrundelsen, den gemmes",
+        "@bruger Anmodning pr. mail 3. marts",
+    ),
 )
 
 

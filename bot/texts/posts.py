@@ -67,7 +67,9 @@ def cancelled(meeting: Meeting, tz: ZoneInfo) -> list[str]:
 
 
 def news_post(text: str, author_user_id: str) -> list[str]:
-    return [f":newspaper: *Nyt fra KL*\n{text}", f"_– <@{author_user_id}>_"]
+    # A news item older than the retention period (or by an erased author) is KL's alone.
+    author = f"<@{author_user_id}>" if author_user_id else "KL"
+    return [f":newspaper: *Nyt fra KL*\n{text}", f"_– {author}_"]
 
 
 POST_KIND_LABELS = {
@@ -92,6 +94,8 @@ POST_KIND_LABELS = {
     "admin_notice": "beskeden om en ændret plads",
     "refresh": "opdateringen af en besked",
     "fanout": "de direkte beskeder",
+    "seat_freed": "beskeden om en ledig plads",
+    "delete": "sletningen af en besked til en slettet bruger",
 }
 
 

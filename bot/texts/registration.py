@@ -52,7 +52,8 @@ def registered(seat: SeatView, overview: SeatOverview, became_member: bool) -> s
 def registered_context() -> str:
     return (
         f"Se kommunens pladser med `{COMMAND} pladser`. Vil du give din plads fra dig, "
-        f"så skriv `{COMMAND} afmeld`."
+        f"så skriv `{COMMAND} afmeld`. Sådan behandler Klimanet dine oplysninger: "
+        f"`{COMMAND} privatliv`."
     )
 
 
@@ -117,7 +118,8 @@ FORM_CLOSE = "Annullér"
 
 FORM_INTRO = (
     f"*{NETWORK_NAME}*\nHver kommune har én fast plads og to fleksible pladser. Vælg din kommune "
-    "og hvilken plads, du vil have."
+    f"og hvilken plads, du vil have.\n_Sådan behandler Klimanet dine oplysninger: `{COMMAND} "
+    "privatliv`._"
 )
 
 

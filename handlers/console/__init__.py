@@ -152,6 +152,9 @@ class ConsoleNotifier:
             + "\n└─"
         )
 
+    def delete(self, posted: Posted) -> None:
+        self._say(f"\n✖ Klimanet sletter besked {posted.ts} i {posted.channel}")
+
 
 def _indent(text: str) -> str:
     return "\n".join("│ " + line for line in text.splitlines())

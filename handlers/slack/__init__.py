@@ -6,11 +6,12 @@ from slack_bolt import App
 
 from bot.service.inbound import InboundMemory
 from bot.service.klimanet import Klimanet
-from handlers.slack import actions, commands, errors, middleware, views
+from handlers.slack import actions, commands, errors, middleware, users, views
 from handlers.slack.common import Background
 from handlers.slack.forms import Forms
 from handlers.slack.home import SlackHome
 from handlers.slack.notifier import SlackNotifier
+from handlers.slack.profiles import SlackProfiles
 
 
 def register_all(
@@ -23,6 +24,7 @@ def register_all(
     *,
     memory: InboundMemory,
     home_team: str,
+    profiles: SlackProfiles | None = None,
 ) -> None:
     middleware.register(app, memory, home_team, background)
     errors.register(app, background)
@@ -30,3 +32,4 @@ def register_all(
     actions.register(app, service, background, forms, home)
     views.register(app, service)
     home.register(app)
+    users.register(app, service, background, profiles)

@@ -298,13 +298,16 @@ def event_problem(body: Mapping[str, Any]) -> str | None:
             ("team_id", str, True),
             ("event", dict, True),
             ("event.type", str, True),
-            ("event.user", str, False),
+            # A user id, or (``user_change``) the user object.
+            ("event.user", (str, dict), False),
             ("event.tab", str, False),
         )
     return None
 
 
-def _fields(body: Mapping[str, Any], *specs: tuple[str, type, bool]) -> str | None:
+def _fields(
+    body: Mapping[str, Any], *specs: tuple[str, type | tuple[type, ...], bool]
+) -> str | None:
     """Check (dotted path, type, required) triples; a present None counts as absent."""
     for path, kind, required in specs:
         value: Any = body
@@ -315,7 +318,8 @@ def _fields(body: Mapping[str, Any], *specs: tuple[str, type, bool]) -> str | No
                 return f"has no {path}"
             continue
         if not isinstance(value, kind):
-            return f"{path} is not {kind.__name__}"
+            names = kind if isinstance(kind, tuple) else (kind,)
+            return f"{path} is not {' or '.join(k.__name__ for k in names)}"
     return None
 
 

@@ -67,6 +67,11 @@ class SlackNotifier:
             self._dm_channels[recipient] = channel
         return channel
 
+    def forget(self, user_id: str) -> None:
+        """Drop the remembered direct-message channel of an erased person."""
+        with self._lock:
+            self._dm_channels.pop(user_id, None)
+
     def post(self, recipient: str, reply: Reply, *, post_id: int | None = None) -> Posted:
         channel = self._channel_for(recipient)
         extra: dict[str, Any] = {} if post_id is None else {"metadata": post_metadata(post_id)}
@@ -177,6 +182,13 @@ class SlackNotifier:
                 blocks=[b.to_dict() for b in reply_blocks(reply)],
             )
         )
+
+    def delete(self, posted: Posted) -> None:
+        try:
+            _call(lambda: self._client.chat_delete(channel=posted.channel, ts=posted.ts))
+        except DeliveryError as error:
+            if error.reason != "message_not_found":  # already gone: what we wanted
+                raise
 
 
 def _lookup(request: Callable[[], Any]) -> Any:

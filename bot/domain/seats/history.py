@@ -30,23 +30,23 @@ def record(
     actor: Person | None = None,
     reason: str = "",
     **details: object,
-) -> None:
-    session.add(
-        SeatEvent(
-            network_id=seat.network_id,
-            municipality_code=seat.municipality_code,
-            seat_id=seat.id,
-            kind=seat.kind,
-            slot=seat.slot,
-            action=action.value,
-            person_id=person.id if person else None,
-            previous_person_id=previous.id if previous else None,
-            actor_id=actor.id if actor else None,
-            reason=reason[:500],
-            created_at=now,
-            details=dict(details),
-        )
+) -> SeatEvent:
+    event = SeatEvent(
+        network_id=seat.network_id,
+        municipality_code=seat.municipality_code,
+        seat_id=seat.id,
+        kind=seat.kind,
+        slot=seat.slot,
+        action=action.value,
+        person_id=person.id if person else None,
+        previous_person_id=previous.id if previous else None,
+        actor_id=actor.id if actor else None,
+        reason=reason[:500],
+        created_at=now,
+        details=dict(details),
     )
+    session.add(event)
+    return event
 
 
 # -- history ------------------------------------------------------------------------------------

@@ -1,0 +1,28 @@
+"""What every part of data protection shares: the pseudonym's name, and finding a person."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.models import (
+    Person,
+)
+
+# What a pseudonym is called (the history and every message show it in place of a name).
+
+
+PSEUDONYM_NAME = "Slettet bruger {number}"
+
+
+def pseudonym_name(person_id: int) -> str:
+    return PSEUDONYM_NAME.format(number=person_id)
+
+
+def find_person(session: Session, team_id: str, user_id: str) -> Person | None:
+    """The person a chat account is, without creating one (looking must not store anything)."""
+    return session.scalars(
+        select(Person).where(
+            Person.team_id == team_id, Person.user_id == user_id, Person.erased_at.is_(None)
+        )
+    ).one_or_none()
