@@ -543,7 +543,7 @@ def test_an_admin_removed_from_the_settings_is_no_longer_a_facilitator(
         try:
             with core.sessions() as session:
                 network = session.scalars(select(Network)).one()
-                assert facilitator_ids(session, network) == sorted(admins)[:expected]
+                assert facilitator_ids(session, network.id) == sorted(admins)[:expected]
         finally:
             core.engine.dispose()
 

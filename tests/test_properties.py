@@ -156,6 +156,9 @@ COMMAND_RESULTS: dict[str, set[ResultKind]] = {
         ResultKind.OVERVIEW_THEMES,
     },
     "eksport": {ResultKind.EXPORTED},
+    "privatliv": {ResultKind.PRIVACY_NOTICE},
+    "mine-data": {ResultKind.MY_DATA, ResultKind.NOTHING_HELD},
+    "slet-mig": {ResultKind.ERASE_ASKED, ResultKind.NOTHING_HELD},
 }
 CLICK_RESULTS: dict[str, set[ResultKind]] = {
     Action.RELEASE_CONFIRM: {ResultKind.RELEASED},
@@ -169,6 +172,8 @@ CLICK_RESULTS: dict[str, set[ResultKind]] = {
     Action.ATTEND_NO: {ResultKind.REGRETS_SAVED},
     Action.PICK_SUBSTITUTE: {ResultKind.OFFER_SENT},
     Action.SEE_ALL: {ResultKind.HOME_LIST, ResultKind.UNKNOWN_BUTTON},  # a list it does not know
+    Action.ERASE_CONFIRM: {ResultKind.ERASED, ResultKind.NOTHING_HELD},
+    Action.ERASE_CANCEL: {ResultKind.ERASE_KEPT},
 }
 
 

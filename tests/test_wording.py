@@ -65,7 +65,8 @@ def test_registration(klimanet: Klimanet) -> None:
     )
     assert anna.context == (
         "Se kommunens pladser med `/klimanet pladser`. "
-        "Vil du give din plads fra dig, så skriv `/klimanet afmeld`."
+        "Vil du give din plads fra dig, så skriv `/klimanet afmeld`. "
+        "Sådan behandler Klimanet dine oplysninger: `/klimanet privatliv`."
     )
     # Only the first registration makes the municipality a member.
     assert first(say(klimanet, BO, "tilmeld århus")) == (

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -73,7 +74,7 @@ class Recorder:
     fail_first_post_to: str | None = None
     _channels: dict[str, str] = field(default_factory=dict)
 
-    def post(self, recipient: str, reply: Reply) -> Posted:
+    def post(self, recipient: str, reply: Reply, *, post_id: int | None = None) -> Posted:
         if recipient == self.fail_first_post_to:
             self.fail_first_post_to = None
             raise DeliveryError("account_inactive", permanent=True)
@@ -84,8 +85,17 @@ class Recorder:
         self.posts.append((recipient, posted, reply))
         return posted
 
-    def attach(self, posted: Posted, attachment: Attachment) -> None:
+    def find_post(self, recipient: str, post_id: int, since: datetime) -> Posted | None:
+        return None  # a recorder's post never has an unknown fate
+
+    def upload(self, attachment: Attachment) -> str:
+        return attachment.filename
+
+    def share(self, posted: Posted, file_id: str, title: str) -> None:
         pass
+
+    def find_share(self, posted: Posted, file_id: str) -> bool:
+        return False
 
     def update(self, posted: Posted, reply: Reply) -> None:
         self.updates.append((posted, reply))
