@@ -24,12 +24,14 @@ from sqlalchemy import Engine, select
 from bot.clock import OffsetClock, SystemClock
 from bot.config import Settings
 from bot.db import (
+    DatabaseUnavailable,
     SessionFactory,
     database_answers,
     insert_ignore,
     make_engine,
     make_session_factory,
     transaction,
+    wait_for_database,
 )
 from bot.db import upgrade as upgrade_schema
 from bot.domain.municipalities import default_directory
@@ -82,6 +84,11 @@ class Core:
 def build_core(settings: Settings, clock: Clock, profiles: ProfileLookup | None = None) -> Core:
     """Engine, migrated schema, network settings and the service."""
     engine = make_engine(settings.database_url, pool_size=HTTP_THREADS)
+    try:
+        wait_for_database(engine, settings.db_wait)
+    except DatabaseUnavailable:
+        engine.dispose()
+        raise
     upgrade_schema(engine)
     sessions = make_session_factory(engine)
     sync_network_settings(sessions, settings)
@@ -186,6 +193,7 @@ def build_slack(settings: Settings, clock: Clock) -> SlackRuntime:
     # The real clock, whatever the domain's: the memory must outlast Slack's signature window.
     memory = InboundMemory(core.sessions, SystemClock())
     withhold_bodies_from_bolt_logs()
+    _quiet_bolt_about_the_token()
     app = App(
         client=client,
         signing_secret=settings.slack_signing_secret,
@@ -212,6 +220,20 @@ def build_slack(settings: Settings, clock: Clock) -> SlackRuntime:
         team_id,
         settings.slack_signing_secret,
     )
+
+
+class _TokenWarningFilter(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment itself and then warns that the client we
+    hand it (built from the same token) wins: true, intended, and noise on every start."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+def _quiet_bolt_about_the_token() -> None:
+    bolt_logger = logging.getLogger(f"slack_bolt.{App.__name__}")
+    if not any(isinstance(f, _TokenWarningFilter) for f in bolt_logger.filters):
+        bolt_logger.addFilter(_TokenWarningFilter())
 
 
 def wsgi_app(slack: SlackRuntime, engine: Engine | None = None) -> WsgiApp:
