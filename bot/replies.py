@@ -134,6 +134,10 @@ class Result:
         return cls(ResultKind.REFUSED, error)
 
 
+# What a button may carry (Slack's limit); a value is never trusted, only read again.
+MAX_BUTTON_VALUE = 2000
+
+
 @dataclass(frozen=True, slots=True)
 class Button:
     label: str
@@ -260,3 +264,5 @@ class Action(StrEnum):
     ATTEND_YES = "attend_yes"
     ATTEND_NO = "attend_no"
     PICK_SUBSTITUTE = "pick_substitute"
+    # "Mente du …?": the value is the command completed with the municipality's code.
+    PICK_MUNICIPALITY = "pick_municipality"

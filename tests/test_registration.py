@@ -11,7 +11,7 @@ from bot.db import SessionFactory, transaction
 from bot.domain import registration as reg
 from bot.domain.errors import DomainError, ErrorKind
 from bot.models import Membership, Person, Seat, SeatEvent, SeatKind
-from bot.replies import Reply
+from bot.replies import Action, Reply, Result, ResultKind
 from bot.service.klimanet import Klimanet, RegistrationForm
 
 AARHUS = 751
@@ -230,3 +230,55 @@ def test_form_errors_point_at_the_field(service: Klimanet) -> None:
         actor(9), RegistrationForm(ODENSE, SeatKind.FLEXIBLE, "Klimachef", ["Affald", "affald "])
     )
     assert isinstance(ok, Reply) and "fleksible plads 1" in ok.text and "Klimachef" in ok.text
+
+
+# --- "Mente du …?" as choices ---------------------------------------------------------------
+
+
+def test_suggestions_are_buttons_that_complete_the_command(service: Klimanet) -> None:
+    anna = actor(1, "Anna")
+    answer = service.command(anna, "tilmeld Sonderbrog fleksibel")
+    assert isinstance(answer, Reply) and answer.result is not None
+    assert answer.result.error is ErrorKind.MUNICIPALITY_UNKNOWN
+    assert [b.label for b in answer.buttons][0] == "Sønderborg"
+    assert {b.action_id for b in answer.buttons} == {Action.PICK_MUNICIPALITY}
+    assert answer.buttons[0].value == "tilmeld 540 fleksibel"
+    # A click completes the original command: 'fleksibel' is kept.
+    clicked = service.click(anna, Action.PICK_MUNICIPALITY, answer.buttons[0].value)
+    assert clicked.result == Result(ResultKind.REGISTERED, ids={"municipality": 540})
+    assert "fleksible plads 1" in clicked.text and clicked.replace_original
+
+
+def test_ambiguous_names_offer_each_choice(service: Klimanet) -> None:
+    answer = service.command(actor(1), "pladser frederiks")
+    assert isinstance(answer, Reply)
+    assert [b.label for b in answer.buttons] == ["Frederiksberg", "Frederikshavn", "Frederikssund"]
+    clicked = service.click(actor(1), Action.PICK_MUNICIPALITY, answer.buttons[1].value)
+    assert clicked.result == Result(ResultKind.SEATS, ids={"municipality": 813})
+
+
+def test_admin_plads_suggestions_keep_the_seat_the_person_and_the_reason(
+    service: Klimanet,
+) -> None:
+    answer = service.command(actor(1), 'admin plads "Tarnbi" fast <@U0009> Ny kontaktperson')
+    assert isinstance(answer, Reply)
+    assert answer.buttons[0].value == 'admin plads "185" fast <@U0009> Ny kontaktperson'
+
+
+@pytest.mark.parametrize(
+    "forged",
+    ["møde aflys 1", "tilmeld", "afmeld", "x" * 5000, "", "kalender 1", "\x00tilmeld"],
+)
+def test_a_forged_choice_gets_a_danish_answer_and_does_nothing(
+    service: Klimanet, forged: str
+) -> None:
+    clicked = service.click(actor(1), Action.PICK_MUNICIPALITY, forged)
+    assert clicked.result == Result(ResultKind.UNKNOWN_BUTTON)
+    assert "knap" in clicked.text
+    assert count_members(service) == 0
+
+
+def count_members(service: Klimanet) -> int:
+    answer = service.command(actor(99), "kommuner")
+    assert isinstance(answer, Reply)
+    return 0 if "ingen medlemskommuner" in answer.text else 1

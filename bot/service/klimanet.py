@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 
 from bot import texts
 from bot.db import SessionFactory, insert_ignore
-from bot.domain.errors import DomainError
+from bot.domain.errors import DomainError, ErrorKind
 from bot.domain.municipalities import MunicipalityDirectory
 from bot.domain.registration import Actor
 from bot.models import NetworkFacilitator
@@ -22,7 +23,9 @@ from bot.ports import Clock, ProfileLookup
 from bot.posts import planner
 from bot.posts.outbox import next_due
 from bot.replies import (
+    MAX_BUTTON_VALUE,
     Action,
+    Button,
     FormErrors,
     Outcome,
     Reply,
@@ -36,7 +39,14 @@ from bot.service.attendance import Attendance
 from bot.service.consent import Consent
 from bot.service.context import Context, People, ServiceSettings, TransactionRunner
 from bot.service.meetings import MeetingForm, Meetings
-from bot.service.parsing import Unknown, ascii_number, parse
+from bot.service.parsing import (
+    NAMES_A_MUNICIPALITY,
+    Parsed,
+    Unknown,
+    ascii_number,
+    completed_command,
+    parse,
+)
 from bot.service.registration import Registration, RegistrationForm
 
 log = logging.getLogger(__name__)
@@ -108,6 +118,7 @@ class Klimanet:
             Action.ATTEND_YES: _by_id(lambda a, i: self.attendance.still_coming(a, True, i)),
             Action.ATTEND_NO: _by_id(lambda a, i: self.attendance.still_coming(a, False, i)),
             Action.PICK_SUBSTITUTE: self.consent.pick_substitute,
+            Action.PICK_MUNICIPALITY: lambda actor, value, _: self._picked(actor, value),
         }
 
     @property
@@ -131,7 +142,22 @@ class Klimanet:
         try:
             return self._commands[parsed.name](actor, parsed.args)
         except DomainError as err:
-            return Reply((texts.error(err),), result=Result.refused(err.kind))
+            return Reply(
+                (texts.error(err),),
+                buttons=_municipality_choices(parsed, err),
+                result=Result.refused(err.kind),
+            )
+
+    def _picked(self, actor: Actor, value: str) -> Reply:
+        """A "Mente du …?" choice: run the command it completes, as if typed. The value is
+        read like anything typed, and only commands that name a municipality are run."""
+        parsed = parse(value)
+        if not isinstance(parsed, Parsed) or parsed.name not in NAMES_A_MUNICIPALITY:
+            return Reply((texts.unknown_button(),), result=Result(ResultKind.UNKNOWN_BUTTON))
+        outcome = self.command(actor, value)
+        if not isinstance(outcome, Reply):  # a form: not what a choice of municipality asks
+            return Reply((texts.unknown_button(),), result=Result(ResultKind.UNKNOWN_BUTTON))
+        return replace(outcome, replace_original=True)
 
     def click(
         self, actor: Actor, action_id: str, value: str, selected_user: str | None = None
@@ -183,6 +209,19 @@ class Klimanet:
                 [{"network_id": n.id, "user_id": user_id}],
             )
         )
+
+
+def _municipality_choices(parsed: Parsed, err: DomainError) -> tuple[Button, ...]:
+    """ "Mente du …?" as buttons: each completes the command with one municipality's code."""
+    if err.kind not in (ErrorKind.MUNICIPALITY_UNKNOWN, ErrorKind.MUNICIPALITY_AMBIGUOUS):
+        return ()
+    names = err.params.get("suggestions") or err.params.get("choices") or []
+    buttons = []
+    for name, code in zip(names, err.params.get("codes") or [], strict=False):
+        value = completed_command(parsed.name, parsed.args, str(err.params.get("query", "")), code)
+        if value is not None and len(value) <= MAX_BUTTON_VALUE:
+            buttons.append(Button(name, Action.PICK_MUNICIPALITY, value))
+    return tuple(buttons)
 
 
 def _help(actor: Actor, args: str) -> Reply:

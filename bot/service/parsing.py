@@ -112,6 +112,18 @@ class Unknown:
     suggestion: str | None  # display name of the closest subcommand
 
 
+# Subcommands that name a municipality, whose "Mente du …?" answer offers the choices.
+NAMES_A_MUNICIPALITY = frozenset({"tilmeld", "pladser", "historik", "admin"})
+
+
+def completed_command(name: str, args: str, query: str, code: int) -> str | None:
+    """``name args`` with the municipality the user wrote (``query``) replaced by its code:
+    ``tilmeld Koege fleksibel`` → ``tilmeld 259 fleksibel``. None when it cannot be done."""
+    if name not in NAMES_A_MUNICIPALITY or not query or query not in args:
+        return None
+    return f"{name} {args.replace(query, str(code), 1)}"
+
+
 def display_name(name: str) -> str:
     return DISPLAY_NAMES.get(name, name)
 
