@@ -118,6 +118,7 @@ class ResultKind(StrEnum):
     HISTORY = "history"
     ADMIN_SEAT_SET = "admin_seat_set"
     ADMIN_SEAT_FREED = "admin_seat_freed"
+    WAITING = "waiting"  # ``afventer``: what waits for the person's answer
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +145,9 @@ class Button:
     action_id: str
     value: str
     style: Literal["primary", "danger"] | None = None
+    # The section (by index) the button belongs under, when a reply lists several things that
+    # each have their own buttons; None: below the whole message.
+    under: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,11 +9,12 @@ from sqlalchemy import func, select
 
 from bot.clock import FixedClock
 from bot.db import SessionFactory
+from bot.domain.errors import ErrorKind
 from bot.domain.municipalities import default_directory
 from bot.domain.registration import Actor
 from bot.models import Attendance, OutboxMessage, SeatEvent, SeatOffer, SeatRequest
 from bot.ports import Profile
-from bot.replies import Reply
+from bot.replies import Reply, Result, ResultKind
 from bot.service.klimanet import Klimanet, ServiceSettings
 
 FACILITATOR = Actor("T0001", "UFACIL01", "Sara Røpke")
@@ -222,3 +223,114 @@ def test_admin_sets_and_frees_seats(aarhus: Klimanet) -> None:
     assert "Begrundelse: Har forladt kommunen" in say(service, FACILITATOR, "historik Aarhus")
     assert "ikke medlem" in say(service, FACILITATOR, "admin plads Odense fast")
     assert "er ikke en plads" in say(service, FACILITATOR, "admin plads Aarhus midterste")
+
+
+# --- the approver registers, a waiting applicant, who decides, and what waits ----------------
+
+
+def result_of(service: Klimanet, actor: Actor, text: str) -> Result | None:
+    outcome = service.command(actor, text)
+    assert isinstance(outcome, Reply), outcome
+    return outcome.result
+
+
+def test_a_facilitator_who_registers_is_approved_at_once(
+    service: Klimanet, sessions: SessionFactory
+) -> None:
+    result = result_of(service, FACILITATOR, "tilmeld Aarhus")
+    assert result is not None and result.kind is ResultKind.REGISTERED
+    assert approvals_to(sessions) == []
+    assert "Fast plads: Sara Røpke\n" in say(service, FACILITATOR, "pladser") + "\n"
+    assert "tilmeldt – Sara Røpke" in say(service, FACILITATOR, "historik")
+
+
+def test_a_waiting_applicant_who_registers_again_is_told_it_waits_and_for_whom(
+    aarhus: Klimanet,
+) -> None:
+    service = aarhus
+    say(service, CARL, "tilmeld Aarhus")  # flexible 2, waits for Anna (the coordinator)
+    for again in ("tilmeld Aarhus", "tilmeld Odense", "tilmeld"):
+        answer = service.command(CARL, again)
+        assert isinstance(answer, Reply) and answer.result is not None
+        assert answer.result.error is ErrorKind.REGISTRATION_WAITING, again
+        assert "venter stadig på godkendelse fra Aarhus' kontaktperson, Anna" in answer.text
+        assert "allerede tilmeldt" not in answer.text
+    say(service, DORTE, "tilmeld Vejle")
+    waiting = say(service, DORTE, "tilmeld Vejle")
+    assert "venter stadig på godkendelse fra en facilitator fra KL" in waiting
+
+
+def test_first_registration_is_only_said_of_the_first(
+    service: Klimanet, sessions: SessionFactory
+) -> None:
+    say(service, ANNA, "tilmeld Vejle")  # Vejle's first: a facilitator decides
+    say(service, BO, "tilmeld Vejle")  # Anna waits, so nobody holds the fixed seat yet
+    waiting = say(service, FACILITATOR, "afventer")
+    anna, bo = waiting.split("\n\n")[1:3]
+    assert "Anna" in anna and "Det er Vejles første tilmelding" in anna
+    assert "Bo" in bo and "første" not in bo
+    assert "Vejle har ingen kontaktperson" in bo
+
+
+def test_meetings_say_that_a_waiting_seat_waits(service: Klimanet) -> None:
+    say(service, FACILITATOR, MEETING)
+    say(service, ANNA, "tilmeld Aarhus")
+    meetings = say(service, ANNA, "møder")
+    assert "Din plads: fast plads – din tilmelding venter stadig på godkendelse" in meetings
+    click(service, FACILITATOR, "request_approve", 1)
+    assert "Din plads: fast plads." in say(service, ANNA, "møder")
+
+
+def test_admin_plads_on_the_seat_someone_waits_for_approves_them(
+    aarhus: Klimanet, sessions: SessionFactory
+) -> None:
+    service = aarhus
+    say(service, CARL, "tilmeld Aarhus")  # flexible 2, waiting
+    request = latest(sessions, SeatRequest)
+    answer = service.command(
+        FACILITATOR, f"admin plads Aarhus fleksibel 2 {mention(CARL)} Aftalt med Anna"
+    )
+    assert isinstance(answer, Reply) and answer.result is not None
+    assert answer.result.kind is ResultKind.ADMIN_SEAT_SET
+    assert answer.result.ids["request"] == request
+    assert "tilmeldingen er nu godkendt" in answer.text
+    with sessions() as session:
+        assert session.get(SeatRequest, request).status == "approved"  # type: ignore[union-attr]
+        results = session.scalars(
+            select(OutboxMessage.recipient).where(OutboxMessage.kind == "approval_result")
+        ).all()
+    assert CARL.user_id in results
+    assert "(afventer godkendelse)" not in say(service, ANNA, "pladser")
+    history = say(service, ANNA, "historik")
+    assert "godkendt – Carl, af Sara Røpke. Begrundelse: Aftalt med Anna" in history
+    # Anna's stale button gets the clear answer.
+    assert "allerede godkendt" in click(service, ANNA, "request_approve", request)
+
+
+def test_afventer_lists_requests_and_offers_with_their_buttons(
+    aarhus: Klimanet, sessions: SessionFactory
+) -> None:
+    service = aarhus
+    assert say(service, ANNA, "afventer").startswith("Der venter ingen")
+    say(service, CARL, "tilmeld Aarhus")
+    request = latest(sessions, SeatRequest)
+    say(service, BO, f"byt {mention(ANNA)}")
+    offer = latest(sessions, SeatOffer)
+    answer = service.command(ANNA, "afventer")
+    assert isinstance(answer, Reply)
+    assert answer.result == Result(ResultKind.WAITING, ids={"requests": 1, "offers": 1})
+    assert "Carl* vil have den fleksible plads 2" in answer.marked_text.replace("\ue001", "")
+    assert [(b.action_id, b.value, b.under) for b in answer.buttons] == [
+        ("request_approve", str(request), 1),
+        ("request_reject", str(request), 1),
+        ("offer_accept", str(offer), 2),
+        ("offer_decline", str(offer), 2),
+    ]
+    # The same handlers answer them; a stale one gets the same clear answer.
+    assert "godkendt" in click(service, ANNA, "request_approve", request)
+    assert "allerede godkendt" in click(service, ANNA, "request_approve", request)
+    after = service.command(ANNA, "afventer")
+    assert isinstance(after, Reply) and after.result is not None
+    assert after.result.ids == {"requests": 0, "offers": 1}
+    # A facilitator sees what waits for a facilitator, not a coordinator's requests.
+    assert say(service, FACILITATOR, "afventer").startswith("Der venter ingen")

@@ -71,8 +71,7 @@ def test_console_approval_and_handover(tmp_path: Path) -> None:
     """The default: a registration waits for approval; consent buttons are numbered choices."""
     session = "\n".join(
         [
-            "tilmeld Aarhus",  # the first of Aarhus: a facilitator (the console user) approves
-            "1",
+            "tilmeld Aarhus",  # the console user is a facilitator, the approver: in at once
             "/som U0BO Bo",
             "tilmeld Aarhus fleksibel",  # later ones: Aarhus' coordinator (Anna again)
             "/som U0ANNA Anna",
@@ -87,9 +86,9 @@ def test_console_approval_and_handover(tmp_path: Path) -> None:
     result = run_klimanet(["console", "--as", "U0ANNA", "--navn", "Anna"], session, tmp_path)
     out = result.stdout
     assert result.returncode == 0, result.stderr
-    assert "venter på godkendelse fra en facilitator fra KL" in out
+    assert "Du er tilmeldt Kommunernes klimapolitiske netværk for Aarhus Kommune" in out
     assert "venter på godkendelse fra Aarhus' kontaktperson" in out
-    assert out.count("Din tilmelding er godkendt") == 2
+    assert out.count("Din tilmelding er godkendt") == 1
     assert "Anna vil overdrage den faste plads i Aarhus til dig" in out
     assert "Fast plads: Carl" in out and "Fleksibel plads 1: Bo" in out
     assert "Traceback" not in out + result.stderr

@@ -282,3 +282,37 @@ def count_members(service: Klimanet) -> int:
     answer = service.command(actor(99), "kommuner")
     assert isinstance(answer, Reply)
     return 0 if "ingen medlemskommuner" in answer.text else 1
+
+
+def test_kommuner_counts_municipalities_with_someone_on_a_seat(
+    service: Klimanet, sessions: SessionFactory, clock: FixedClock
+) -> None:
+    anna, bo = actor(1, "Anna"), actor(2, "Bo")
+    service.command(anna, "tilmeld Aarhus")
+    service.command(bo, "tilmeld Odense")
+    assert "2 kommuner · 2 af 6 pladser besat" in text_of(service.command(anna, "kommuner"))
+    service.confirm_release(bo)  # Odense's only member left
+    summary = text_of(service.command(anna, "kommuner"))
+    assert "1 kommune · 1 af 3 pladser besat" in summary and "Odense" not in summary
+    assert "97 af landets 98 kommuner har ingen på en plads i netværket" in summary
+    assert "er ikke med i netværket" in text_of(service.command(anna, "pladser Odense"))
+    # A registration that waits does not make a municipality a member; it is counted apart.
+    register_waiting(sessions, clock, actor(3, "Carl"), ODENSE)
+    with transaction(sessions) as session:
+        network = reg.get_network(session, "klimanet")
+        standing = reg.standings(session, network)
+        summary_now = reg.summary(session, network)
+    assert standing[ODENSE] == reg.Standing(ODENSE, held=0, pending=1)
+    assert not standing[ODENSE].represented and standing[AARHUS].represented
+    assert (summary_now.member_count, summary_now.without_anyone, summary_now.waiting) == (1, 97, 1)
+    assert "1 af dem har en tilmelding, der venter på godkendelse" in text_of(
+        service.command(anna, "kommuner")
+    )
+
+
+def register_waiting(
+    sessions: SessionFactory, clock: FixedClock, who: reg.Actor, code: int
+) -> reg.Registration:
+    with transaction(sessions) as session:
+        network = reg.get_network(session, "klimanet")
+        return reg.register(session, network, who, code, None, clock.now(), needs_approval=True)

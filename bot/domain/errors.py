@@ -13,6 +13,9 @@ class ErrorKind(StrEnum):
     NOT_A_MUNICIPALITY = "not_a_municipality"  # params: query, name
     SEAT_KIND_UNKNOWN = "seat_kind_unknown"  # params: value
     ALREADY_REGISTERED = "already_registered"  # params: municipality (SeatOverview), seat
+    # params: municipality (SeatOverview), seat, approver ("facilitator" | "coordinator"),
+    # coordinator (the coordinator's name, when they decide)
+    REGISTRATION_WAITING = "registration_waiting"
     FIXED_SEAT_TAKEN = "fixed_seat_taken"  # params: municipality (SeatOverview)
     FLEXIBLE_SEATS_TAKEN = "flexible_seats_taken"  # params: municipality (SeatOverview)
     MUNICIPALITY_FULL = "municipality_full"  # params: municipality (SeatOverview)

@@ -48,6 +48,7 @@ from bot.service.parsing import (
     parse,
 )
 from bot.service.registration import Registration, RegistrationForm
+from bot.service.waiting import Waiting
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +84,7 @@ class Klimanet:
         self.consent = Consent(self._ctx, approvals)
         self.attendance = Attendance(self._ctx, self.consent)
         self.admin = Admin(self._ctx, approvals)
+        self.waiting = Waiting(self._ctx)
         self._approvals = approvals
         # The subcommands of /klimanet, by their canonical (folded) name; see parsing.SUBCOMMANDS.
         self._commands: dict[str, Command] = {
@@ -105,6 +107,7 @@ class Klimanet:
             "deltagere": self.attendance.roster,
             "historik": self.admin.history,
             "admin": self.admin.command,
+            "afventer": self.waiting.command,
             "hjaelp": _help,
         }
         self._clicks: dict[str, Click] = {

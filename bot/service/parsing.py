@@ -32,6 +32,7 @@ SUBCOMMANDS: dict[str, tuple[str, ...]] = {
     "historik": ("historik", "historie"),
     "admin": ("admin",),
     "fortryd": ("fortryd",),
+    "afventer": ("afventer", "afvent", "venter"),
 }
 
 # How each subcommand is shown to users (with the Danish letters).

@@ -60,13 +60,19 @@ def seat_in(kind: SeatKind, slot: int, municipality: str, *, definite: bool = Tr
 
 
 def approval_request(
-    applicant: str, title: str, seat: str, municipality: str, first: bool, status: str
+    applicant: str, title: str, seat: str, municipality: str, reason: str, status: str
 ) -> list[str]:
+    """``reason`` says why a facilitator decides: "first" (the municipality's first
+    registration) or "no_coordinator" (nobody holds its fixed seat); "" for the coordinator."""
     title_text = f" ({user_text(title)})" if title else ""
-    first_text = (
-        f" Det er {genitive(municipality)} første tilmelding til netværket." if first else ""
-    )
-    head = f":raising_hand: *{user_text(applicant)}*{title_text} vil have den {seat} i *{municipality}*.{first_text}"
+    why = {
+        "first": f" Det er {genitive(municipality)} første tilmelding til netværket.",
+        "no_coordinator": (
+            f" {municipality} har ingen kontaktperson (holder af den faste plads) til at "
+            "godkende den."
+        ),
+    }.get(reason, "")
+    head = f":raising_hand: *{user_text(applicant)}*{title_text} vil have den {seat} i *{municipality}*.{why}"
     if status != "pending":
         return [head, f"Anmodningen er *{REQUEST_STATUS_LABELS.get(status, status)}*."]
     return [head, "Godkend eller afvis tilmeldingen:"]
@@ -240,7 +246,8 @@ HISTORY_ACTIONS = {
 
 
 # History actions whose reason a facilitator wrote.
-FACILITATOR_ACTIONS = frozenset({"admin_set", "admin_freed"})
+# An approval's reason comes only from ``admin plads`` (the buttons take none).
+FACILITATOR_ACTIONS = frozenset({"admin_set", "admin_freed", "approved"})
 
 
 def history_text(lines: Sequence[Any], tz: ZoneInfo, municipality: str | None) -> list[str]:
@@ -278,6 +285,14 @@ def admin_done(seat: str, municipality: str, target: str | None, previous: str |
     return f":white_check_mark: Den {seat} i *{municipality}* er frigjort{before}. Det står i historikken."
 
 
+def admin_approved(seat: str, municipality: str, target: str) -> str:
+    return (
+        f":white_check_mark: {user_text(target)} ventede på godkendelse til den {seat} i "
+        f"*{municipality}*: tilmeldingen er nu godkendt, og {user_text(target)} har fået besked. "
+        "Det står i historikken."
+    )
+
+
 def admin_notice(seat: str, municipality: str, gained: bool, reason: str) -> list[str]:
     why = f" Begrundelse: {reason}" if reason else ""
     if gained:
@@ -296,3 +311,15 @@ def pick_label(kind: SeatKind, slot: int, holder: str | None) -> str:
 def pick_suggestions(people: Sequence[tuple[str, str]]) -> str:
     names = ", ".join(f"<@{user}> ({user_text(themes)})" for user, themes in people)
     return f"Forslag ud fra fagområder: {names}"
+
+
+def nothing_waiting() -> str:
+    return "Der venter ingen tilmeldinger eller tilbud på dit svar lige nu."
+
+
+def waiting_head(count: int) -> str:
+    return f"*{'Én' if count == 1 else count} ting venter på dit svar:*"
+
+
+def waiting_more(count: int) -> str:
+    return f"… og {count} mere. Svar på dem ovenfor, og skriv `{COMMAND} afventer` igen."

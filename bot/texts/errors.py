@@ -135,6 +135,23 @@ def _already_registered(p: Params) -> str:
     )
 
 
+def _registration_waiting(p: Params) -> str:
+    seat: SeatView = p["seat"]
+    overview: SeatOverview = p["municipality"]
+    if p.get("approver") == "coordinator":
+        who = f"{genitive(overview.municipality_name)} kontaktperson"
+        if p.get("coordinator"):
+            who += f", {user_text(p['coordinator'])}"
+    else:
+        who = "en facilitator fra KL"
+    return (
+        f":hourglass_flowing_sand: Din tilmelding til den "
+        f"*{seat_label(seat.kind, seat.slot, definite=True)}* i *{overview.official_name}* "
+        f"venter stadig på godkendelse fra {who}. Du får besked, så snart den er afgjort. "
+        f"Vil du trække den tilbage, så skriv `{COMMAND} afmeld`."
+    )
+
+
 def _fixed_seat_taken(p: Params) -> str:
     overview = p["municipality"]
     fixed = next(s for s in overview.seats if s.kind is SeatKind.FIXED)
@@ -278,6 +295,7 @@ _TEXTS: dict[ErrorKind, Callable[[Params], str]] = {
     ErrorKind.NOT_A_MUNICIPALITY: _not_a_municipality,
     ErrorKind.SEAT_KIND_UNKNOWN: _seat_kind_unknown,
     ErrorKind.ALREADY_REGISTERED: _already_registered,
+    ErrorKind.REGISTRATION_WAITING: _registration_waiting,
     ErrorKind.FIXED_SEAT_TAKEN: _fixed_seat_taken,
     ErrorKind.FLEXIBLE_SEATS_TAKEN: _flexible_seats_taken,
     ErrorKind.MUNICIPALITY_FULL: lambda p: _full_text(p["municipality"]),

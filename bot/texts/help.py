@@ -27,6 +27,7 @@ HELP_LINES = (
     ("deltagere", "Hvem kommer fra hvilken kommune", "12"),
     ("historik", "Hvem har haft hvilken plads hvornår – og hvorfor", "Aarhus"),
     ("fortryd", "Træk dine åbne tilbud tilbage", ""),
+    ("afventer", "Tilmeldinger og tilbud, der venter på dit svar – med knapperne", ""),
     ("hjælp", "Denne oversigt", ""),
 )
 

@@ -136,11 +136,15 @@ def calendar_sent(meeting: Meeting) -> str:
 def meeting_list(meetings: Sequence[Meeting], tz: ZoneInfo, seat: SeatView | None) -> list[str]:
     if not meetings:
         return ["Der er ingen kommende møder i netværket endnu."]
-    your = (
-        f"Din plads: {seat_label(seat.kind, seat.slot)}."
-        if seat
-        else f"Du har ingen plads i netværket – tilmeld dig med `{COMMAND} tilmeld`."
-    )
+    if seat is None:
+        your = f"Du har ingen plads i netværket – tilmeld dig med `{COMMAND} tilmeld`."
+    elif seat.pending:
+        your = (
+            f"Din plads: {seat_label(seat.kind, seat.slot)} – din tilmelding venter stadig på "
+            "godkendelse, så du får ikke beskeder om møderne endnu."
+        )
+    else:
+        your = f"Din plads: {seat_label(seat.kind, seat.slot)}."
     sections = ["*Kommende møder*"]
     for meeting in meetings:
         sections.append(meeting_summary(meeting, tz))

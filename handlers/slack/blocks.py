@@ -37,6 +37,7 @@ from bot import texts
 from bot.domain.municipalities import MunicipalityDirectory
 from bot.models import MeetingFormat, SeatKind
 from bot.replies import (
+    Button,
     MeetingField,
     MeetingFormRequest,
     RegistrationField,
@@ -107,14 +108,42 @@ def _chunks(text: str, limit: int = MAX_SECTION_TEXT) -> list[str]:
     return chunks
 
 
+# Slack wants each action id once per block; a repeat (three "Mente du …?" choices) gets a
+# numbered suffix, which ``actions.py`` removes again.
+ACTION_SUFFIX = "#"
+
+
+def _actions(buttons: list[Button]) -> ActionsBlock:
+    seen: dict[str, int] = {}
+    elements = []
+    for b in buttons:
+        seen[b.action_id] = seen.get(b.action_id, 0) + 1
+        repeat = seen[b.action_id]
+        elements.append(
+            ButtonElement(
+                text=plain_text(b.label)[:MAX_BUTTON_TEXT],
+                action_id=b.action_id if repeat == 1 else f"{b.action_id}{ACTION_SUFFIX}{repeat}",
+                value=b.value,
+                style=b.style,
+            )
+        )
+    return ActionsBlock(elements=elements)
+
+
 def reply_blocks(reply: Reply) -> list[Block]:
     # Sections are rendered before they are split, so a split never falls inside a user span
-    # and the limit counts the escaped text Slack receives.
-    blocks: list[Block] = [
-        SectionBlock(text=MarkdownTextObject(text=chunk))
-        for section in reply.sections
-        for chunk in _chunks(mrkdwn(section))
-    ]
+    # and the limit counts the escaped text Slack receives. Buttons that belong under a
+    # section (``afventer`` lists several requests) follow it; the rest close the message.
+    blocks: list[Block] = []
+    placed: set[int] = set()
+    for index, section in enumerate(reply.sections):
+        blocks.extend(
+            SectionBlock(text=MarkdownTextObject(text=chunk)) for chunk in _chunks(mrkdwn(section))
+        )
+        under = [b for b in reply.buttons if b.under == index]
+        if under:
+            blocks.append(_actions(under))
+            placed.add(index)
     for pick in reply.picks:
         blocks.append(
             SectionBlock(
@@ -126,20 +155,9 @@ def reply_blocks(reply: Reply) -> list[Block]:
                 ),
             )
         )
-    if reply.buttons:
-        blocks.append(
-            ActionsBlock(
-                elements=[
-                    ButtonElement(
-                        text=plain_text(b.label)[:MAX_BUTTON_TEXT],
-                        action_id=b.action_id,
-                        value=b.value,
-                        style=b.style,
-                    )
-                    for b in reply.buttons
-                ]
-            )
-        )
+    rest = [b for b in reply.buttons if b.under not in placed]
+    if rest:
+        blocks.append(_actions(rest))
     if reply.context:
         context = _cut(mrkdwn(reply.context), MAX_TEXT_OBJECT)
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=context)]))

@@ -213,3 +213,21 @@ def open_offers_from(session: Session, network: Network, person: Person) -> list
             )
         )
     )
+
+
+def open_offers_to(
+    session: Session, network: Network, person: Person, now: datetime
+) -> list[SeatOffer]:
+    """Offers waiting for this person's answer (not yet expired), oldest first."""
+    return list(
+        session.scalars(
+            select(SeatOffer)
+            .where(
+                SeatOffer.network_id == network.id,
+                SeatOffer.to_person_id == person.id,
+                SeatOffer.status == OfferStatus.PENDING.value,
+                SeatOffer.expires_at > now,
+            )
+            .order_by(SeatOffer.id)
+        )
+    )
