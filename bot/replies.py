@@ -119,6 +119,8 @@ class ResultKind(StrEnum):
     ADMIN_SEAT_SET = "admin_seat_set"
     ADMIN_SEAT_FREED = "admin_seat_freed"
     WAITING = "waiting"  # ``afventer``: what waits for the person's answer
+    MEETING_WARNING = "meeting_warning"  # a weekend or a busy time: go ahead or drop it
+    MEETING_DROPPED = "meeting_dropped"
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,10 +227,15 @@ class MeetingFormRequest:
     start: str = ""
     end: str = ""
     format: str = "online"
-    location: str = ""
+    location: str = ""  # the address (physical and hybrid)
     themes: tuple[str, ...] = ()
     # The network's themes, in order: what the form offers as the meeting's theme.
     theme_options: tuple[str, ...] = ()
+    link: str = ""  # the video link (online and hybrid)
+    # Shown at the top when the form comes back with a warning it can be saved despite;
+    # ``go_ahead`` names that warning and comes back with the next submission.
+    warning: str = ""
+    go_ahead: str = ""
 
 
 Outcome = Reply | RegistrationFormRequest | MeetingFormRequest
@@ -252,7 +259,8 @@ class MeetingField(StrEnum):
     TIME = "meeting_time"
     END = "meeting_end"
     FORMAT = "meeting_format"
-    LOCATION = "meeting_location"
+    LOCATION = "meeting_location"  # the address
+    LINK = "meeting_link"
 
 
 class Action(StrEnum):
@@ -270,3 +278,6 @@ class Action(StrEnum):
     PICK_SUBSTITUTE = "pick_substitute"
     # "Mente du …?": the value is the command completed with the municipality's code.
     PICK_MUNICIPALITY = "pick_municipality"
+    # After a warning about a meeting's time: the value is the command, run anyway; or drop it.
+    MEETING_GO_AHEAD = "meeting_go_ahead"
+    MEETING_DROP = "meeting_drop"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -12,8 +13,10 @@ from bot.db import SessionFactory
 from bot.domain.errors import ErrorKind
 from bot.domain.municipalities import default_directory
 from bot.domain.registration import Actor
-from bot.models import Attendance, OutboxMessage, SeatEvent, SeatOffer, SeatRequest
+from bot.models import Attendance, Meeting, OutboxMessage, SeatEvent, SeatOffer, SeatRequest
 from bot.ports import Profile
+from bot.posts.outbox import Claimed
+from bot.posts.render import RenderContext, render
 from bot.replies import Reply, Result, ResultKind
 from bot.service.klimanet import Klimanet, ServiceSettings
 
@@ -168,7 +171,9 @@ def test_swap(aarhus: Klimanet, sessions: SessionFactory) -> None:
         assert session.scalar(select(func.count()).where(SeatEvent.action == "swapped")) == 2
 
 
-MEETING = 'møde opret 25.06.2027 10:00-12:00 online "Sommermøde" tema=Affald'
+MEETING = (
+    'møde opret 25.06.2027 10:00-12:00 online "Sommermøde" tema=Affald link=https://m.example/1'
+)
 
 
 def test_substitutes_regrets_and_roster(aarhus: Klimanet, sessions: SessionFactory) -> None:
@@ -334,3 +339,67 @@ def test_afventer_lists_requests_and_offers_with_their_buttons(
     assert after.result.ids == {"requests": 0, "offers": 1}
     # A facilitator sees what waits for a facilitator, not a coordinator's requests.
     assert say(service, FACILITATOR, "afventer").startswith("Der venter ingen")
+
+
+def test_a_substitute_offer_expires_no_later_than_the_meeting_starts(
+    aarhus: Klimanet, sessions: SessionFactory, clock: FixedClock
+) -> None:
+    service = aarhus
+    # Monday 30 November 2026 08:00, less than the 72 hours an offer lasts from now.
+    say(service, FACILITATOR, 'møde opret 30.11.2026 08:00-10:00 fysisk "Snart" sted=KL')
+    sent = say(service, ANNA, f"vikar 1 {mention(CARL)} fleksibel 2")
+    assert "gælder til mandag den 30. november 2026 kl. 08.00" in sent
+    with sessions() as session:
+        offer = session.scalars(select(SeatOffer)).one()
+        meeting_start = session.scalar(select(Meeting.starts_at))
+    assert offer.expires_at == meeting_start
+    clock.set(meeting_start)
+    assert service.expire_offers() == 1
+
+
+def rendered(sessions: SessionFactory, kind: str, recipient: str) -> list[str]:
+    """The texts the outbox rows of ``kind`` to ``recipient`` render to now."""
+    found = []
+    with sessions() as session:
+        rows = session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.kind == kind, OutboxMessage.recipient == recipient
+            )
+        ).all()
+        for row in rows:
+            claimed = Claimed(
+                row.id, row.key, row.kind, row.recipient, row.meeting_id, row.due_at,
+                row.attempts, row.payload, None, None, row.person_id,
+            )  # fmt: skip
+            context = RenderContext(ZoneInfo("Europe/Copenhagen"), timedelta(hours=6), row.due_at)
+            out = render(session, claimed, context)
+            if out is not None:
+                found.append(out.reply.text)
+    return found
+
+
+def test_after_a_swap_each_is_told_which_seat_they_now_hold(
+    aarhus: Klimanet, sessions: SessionFactory
+) -> None:
+    service = aarhus
+    say(service, BO, f"byt {mention(ANNA)}")  # Bo (flexible 1) offers Anna (fixed) a swap
+    accepted = click(service, ANNA, "offer_accept", latest(sessions, SeatOffer))
+    assert "Du har nu den fleksible plads 1 i *Aarhus*" in accepted
+    (to_bo,) = rendered(sessions, "offer_result", BO.user_id)
+    assert "du har nu den faste plads i *Aarhus*, og Anna har den fleksible plads 1" in to_bo
+
+
+def test_a_substitutes_yes_tells_the_offerer_it_is_for_that_one_meeting(
+    aarhus: Klimanet, sessions: SessionFactory
+) -> None:
+    service = aarhus
+    say(service, FACILITATOR, MEETING)
+    say(service, BO, f"afbud 1 {mention(CARL)}")  # Bo's own seat, for meeting #1
+    assert "Du er vikar" in click(service, CARL, "offer_accept", latest(sessions, SeatOffer))
+    (to_bo,) = rendered(sessions, "offer_result", BO.user_id)
+    assert "*Carl* har sagt ja til at være vikar på den fleksible plads 1 i *Aarhus*" in to_bo
+    assert "kun til #1 Sommermøde. Bagefter er pladsen din igen." in to_bo
+    say(service, ANNA, f"vikar 1 {mention(DORTE)} fleksibel 2")  # a free seat, by Anna
+    click(service, DORTE, "offer_accept", latest(sessions, SeatOffer))
+    (to_anna,) = rendered(sessions, "offer_result", ANNA.user_id)
+    assert "kun til #1 Sommermøde. Bagefter er pladsen ledig igen." in to_anna

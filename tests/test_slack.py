@@ -228,7 +228,7 @@ def test_facilitator_plans_a_meeting_in_the_modal(bot: SlackBot) -> None:
         "meeting_time": {"value": state_value_timepicker("10:00")},
         "meeting_end": {"value": state_value_timepicker("09:00")},
         "meeting_format": {"value": state_value_radio("online", "Online")},
-        "meeting_location": {"value": state_value_plain("https://m.example/2")},
+        "meeting_link": {"value": state_value_plain("https://m.example/2")},
     }
     refused_form = bot.driver.view_submission(ADMIN, view, values).json()
     assert refused_form["response_action"] == "errors"

@@ -41,9 +41,13 @@ class ErrorKind(StrEnum):
     NO_UPCOMING_MEETING = "no_upcoming_meeting"
     TITLE_MISSING = "title_missing"
     FORMAT_MISSING = "format_missing"
+    LINK_MISSING = "link_missing"  # params: format (online | hybrid)
+    LINK_INVALID = "link_invalid"  # params: value
+    ADDRESS_MISSING = "address_missing"  # a hybrid meeting's address
     OPTION_UNKNOWN = "option_unknown"  # params: value, allowed
     ITEM_UNKNOWN = "item_unknown"  # params: number, position
     NUMBER_INVALID = "number_invalid"  # params: value, field
+    QUOTE_UNCLOSED = "quote_unclosed"  # params: quote (the opening mark), value (what follows)
     NEWS_MISSING = "news_missing"
     NO_CHANNEL = "no_channel"
     # Seat changes with consent

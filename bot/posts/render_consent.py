@@ -92,9 +92,24 @@ def _offer_result(session: Session, row: Claimed, ctx: RenderContext) -> Rendere
     found = _offer(session, row)
     if found is None:
         return None
-    offer, _offerer, target, seat = found
+    offer, offerer, target, seat = found
     label, municipality = _seat_in(session, seat)
-    return _message(texts.offer_result_for_offerer(offer.status, target.name, label, municipality))
+    counter = session.get(Seat, offer.counter_seat_id) if offer.counter_seat_id else None
+    meeting = session.get(Meeting, offer.meeting_id) if offer.meeting_id else None
+    holder = session.get(Person, offer.seat_holder_id) if offer.seat_holder_id else None
+    return _message(
+        texts.offer_result_for_offerer(
+            offer.status,
+            target.name,
+            label,
+            municipality,
+            kind=offer.kind,
+            your_seat=_seat_in(session, counter)[0] if counter is not None else None,
+            meeting=texts.meeting_name(meeting) if meeting is not None else None,
+            holder=holder.name if holder is not None else None,
+            yours=holder is not None and holder.id == offerer.id,
+        )
+    )
 
 
 def _request(session: Session, row: Claimed) -> tuple[SeatRequest, Person, Seat] | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 
 from bot import texts
 from bot.db import SessionFactory, insert_ignore
@@ -27,6 +27,7 @@ from bot.replies import (
     Action,
     Button,
     FormErrors,
+    MeetingFormRequest,
     Outcome,
     Reply,
     Result,
@@ -108,7 +109,9 @@ class Klimanet:
             "historik": self.admin.history,
             "admin": self.admin.command,
             "afventer": self.waiting.command,
-            "hjaelp": _help,
+            "hjaelp": lambda actor, args: Reply(
+                tuple(texts.help_text(self._ctx.today())), result=Result(ResultKind.HELP)
+            ),
         }
         self._clicks: dict[str, Click] = {
             Action.RELEASE_CONFIRM: lambda actor, _, __: self.registration.confirm_release(actor),
@@ -122,6 +125,8 @@ class Klimanet:
             Action.ATTEND_NO: _by_id(lambda a, i: self.attendance.still_coming(a, False, i)),
             Action.PICK_SUBSTITUTE: self.consent.pick_substitute,
             Action.PICK_MUNICIPALITY: lambda actor, value, _: self._picked(actor, value),
+            Action.MEETING_GO_AHEAD: lambda actor, value, _: self._went_ahead(actor, value),
+            Action.MEETING_DROP: lambda _, value, __: self.meetings.drop(value),
         }
 
     @property
@@ -131,6 +136,10 @@ class Klimanet:
     @property
     def settings(self) -> ServiceSettings:
         return self._ctx.settings
+
+    def today(self) -> date:
+        """Today on the network's wall clock (the service's clock): for examples in forms."""
+        return self._ctx.today()
 
     # -- what people do ---------------------------------------------------------------------
 
@@ -146,7 +155,7 @@ class Klimanet:
             return self._commands[parsed.name](actor, parsed.args)
         except DomainError as err:
             return Reply(
-                (texts.error(err),),
+                (texts.error(err, self._ctx.today()),),
                 buttons=_municipality_choices(parsed, err),
                 result=Result.refused(err.kind),
             )
@@ -173,14 +182,21 @@ class Klimanet:
         try:
             return handler(actor, value, selected_user)
         except DomainError as err:
-            return Reply((texts.error(err),), result=Result.refused(err.kind))
+            return Reply((texts.error(err, self._ctx.today()),), result=Result.refused(err.kind))
+
+    def _went_ahead(self, actor: Actor, value: str) -> Reply:
+        """ "Opret/Flyt alligevel": the warned command, run without the warning."""
+        outcome = self.meetings.go_ahead(actor, value)
+        if not isinstance(outcome, Reply):
+            return Reply((texts.unknown_button(),), result=Result(ResultKind.UNKNOWN_BUTTON))
+        return replace(outcome, replace_original=True)
 
     def submit_registration_form(self, actor: Actor, form: RegistrationForm) -> Reply | FormErrors:
         return self.registration.submit_form(actor, form)
 
     def submit_meeting_form(
         self, actor: Actor, number: int | None, form: MeetingForm
-    ) -> Reply | FormErrors:
+    ) -> Reply | FormErrors | MeetingFormRequest:
         return self.meetings.submit_form(actor, number, form)
 
     def confirm_release(self, actor: Actor) -> Reply:
@@ -225,10 +241,6 @@ def _municipality_choices(parsed: Parsed, err: DomainError) -> tuple[Button, ...
         if value is not None and len(value) <= MAX_BUTTON_VALUE:
             buttons.append(Button(name, Action.PICK_MUNICIPALITY, value))
     return tuple(buttons)
-
-
-def _help(actor: Actor, args: str) -> Reply:
-    return Reply(tuple(texts.help_text()), result=Result(ResultKind.HELP))
 
 
 def _by_id(handler: Callable[[Actor, int], Reply]) -> Click:

@@ -133,7 +133,7 @@ class Registration:
         try:
             return self.register(actor, form)
         except DomainError as err:
-            return FormErrors({_form_field(err): texts.plain(texts.error(err))})
+            return FormErrors({_form_field(err): texts.plain(texts.error(err, self._ctx.today()))})
 
     def seats(self, actor: reg.Actor, args: str) -> Reply:
         """``pladser [kommune]``: a municipality's seats, one's own by default."""
@@ -188,7 +188,9 @@ class Registration:
             released = self._ctx.run(work)
         except DomainError as err:
             return Reply(
-                (texts.error(err),), replace_original=True, result=Result.refused(err.kind)
+                (texts.error(err, self._ctx.today()),),
+                replace_original=True,
+                result=Result.refused(err.kind),
             )
         return Reply(
             (
@@ -213,7 +215,8 @@ class Registration:
         mine = self._ctx.run(lambda s, n: reg.my_overview(s, n, actor))
         first = texts.overview_text(mine) if mine else texts.home_not_registered()
         return Reply(
-            (texts.home_title(), first, *texts.help_text()[1:]), result=Result(ResultKind.HOME)
+            (texts.home_title(), first, *texts.help_text(self._ctx.today())[1:]),
+            result=Result(ResultKind.HOME),
         )
 
 

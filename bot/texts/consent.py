@@ -129,7 +129,37 @@ def offer_sent(kind: str, target: str, seat: str, municipality: str, expires: st
     )
 
 
-def offer_result_for_offerer(status: str, target: str, seat: str, municipality: str) -> list[str]:
+def offer_result_for_offerer(
+    status: str,
+    target: str,
+    seat: str,
+    municipality: str,
+    *,
+    kind: str = "handover",
+    your_seat: str | None = None,
+    meeting: str | None = None,
+    holder: str | None = None,
+    yours: bool = False,
+) -> list[str]:
+    """How an offer ended, to the one who made it. A swap says which seat each now holds
+    (``your_seat``: the offerer's new one); a substitute's, that it is for ``meeting`` only
+    and whose the seat is afterwards (the offerer's own, ``holder``'s, or nobody's)."""
+    if status == "accepted" and kind == "swap" and your_seat:
+        return [
+            f":white_check_mark: *{user_text(target)}* har sagt ja til at bytte: du har nu den "
+            f"{your_seat} i *{municipality}*, og {user_text(target)} har den {seat}."
+        ]
+    if status == "accepted" and kind == "substitute" and meeting:
+        if yours:
+            after = "Bagefter er pladsen din igen."
+        elif holder:
+            after = f"Bagefter er pladsen {user_text(genitive(holder))} igen."
+        else:
+            after = "Bagefter er pladsen ledig igen."
+        return [
+            f":white_check_mark: *{user_text(target)}* har sagt ja til at være vikar på den "
+            f"{seat} i *{municipality}* – kun til {meeting}. {after}"
+        ]
     if status == "accepted":
         return [
             f":white_check_mark: *{user_text(target)}* har accepteret: den {seat} i *{municipality}* er skiftet."

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from bot.texts.common import COMMAND
+from bot.texts.dates import example_days, short_day
 
 OTHER_WORKSPACE = (
     "Klimanet betjener kun KL's Slack-arbejdsområde. Din forespørgsel kom fra et andet "
@@ -14,7 +17,9 @@ OTHER_WORKSPACE = (
 REGISTRATION_ONE_LINE = f"{COMMAND} tilmeld Aarhus"
 
 
-MEETING_ONE_LINE = f'{COMMAND} møde opret 25.06.2027 10:00-12:00 online "Titel"'
+def meeting_one_line(today: date) -> str:
+    day = short_day(example_days(today)[0])
+    return f'{COMMAND} møde opret {day} 10:00-12:00 online "Titel" link=https://…'
 
 
 def form_unavailable(one_line: str) -> str:

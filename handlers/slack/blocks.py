@@ -319,13 +319,7 @@ def form_values(view: dict[str, Any]) -> dict[str, Any]:
 
 def meeting_modal(request: MeetingFormRequest) -> View:
     formats = [
-        _option(
-            texts.FORMAT_LABELS[MeetingFormat.ONLINE.value].capitalize(), MeetingFormat.ONLINE.value
-        ),
-        _option(
-            texts.FORMAT_LABELS[MeetingFormat.PHYSICAL.value].capitalize(),
-            MeetingFormat.PHYSICAL.value,
-        ),
+        _option(texts.FORMAT_LABELS[fmt.value].capitalize(), fmt.value) for fmt in MeetingFormat
     ]
     editing = request.number is not None
     return View(
@@ -334,8 +328,13 @@ def meeting_modal(request: MeetingFormRequest) -> View:
         title=texts.MEETING_FORM_EDIT_TITLE if editing else texts.MEETING_FORM_TITLE,
         submit=texts.MEETING_FORM_SUBMIT,
         close=texts.FORM_CLOSE,
-        private_metadata=json.dumps({"number": request.number}),
+        private_metadata=json.dumps({"number": request.number, "go_ahead": request.go_ahead}),
         blocks=[
+            *(
+                [SectionBlock(text=MarkdownTextObject(text=_cut(mrkdwn(request.warning), 3000)))]
+                if request.warning
+                else []
+            ),
             InputBlock(
                 block_id=MeetingField.TITLE,
                 label=texts.MEETING_FORM_TITLE_FIELD,
@@ -384,6 +383,17 @@ def meeting_modal(request: MeetingFormRequest) -> View:
                     initial_option=next(
                         (o for o in formats if o.value == request.format), formats[0]
                     ),
+                ),
+            ),
+            InputBlock(
+                block_id=MeetingField.LINK,
+                label=texts.MEETING_FORM_LINK,
+                optional=True,
+                element=PlainTextInputElement(
+                    action_id=VALUE_ACTION,
+                    placeholder=texts.MEETING_FORM_LINK_PLACEHOLDER,
+                    max_length=500,
+                    initial_value=plain_text(request.link) or None,
                 ),
             ),
             InputBlock(

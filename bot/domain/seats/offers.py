@@ -96,7 +96,8 @@ def _open_offer(
         seat_holder_id=seat.holder_id,
         status=OfferStatus.PENDING.value,
         created_at=now,
-        expires_at=now + lifetime,
+        # An offer for one meeting means nothing once it has begun.
+        expires_at=min(now + lifetime, meeting.starts_at) if meeting else now + lifetime,
     )
     session.add(offer)
     session.flush()  # the partial unique indexes settle a concurrent duplicate here
