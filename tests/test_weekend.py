@@ -52,12 +52,12 @@ def test_what_moves_the_fixed_hour_posts_that_ask_nothing() -> None:
     for kind in (PostKind.REMINDER, PostKind.REMINDER_DM):
         moved = off_the_weekend(kind, SCHEDULE["reminder"], MONDAY, reminder, CPH)
         assert moved == local(2027, 3, 12, 9)
-    assert MOVES_OFF_THE_WEEKEND == {
+    assert {
         PostKind.ANNOUNCE,
         PostKind.AGENDA,
         PostKind.REMINDER,
         PostKind.REMINDER_DM,
-    }
+    } == MOVES_OFF_THE_WEEKEND
 
 
 @pytest.mark.parametrize(
