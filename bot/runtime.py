@@ -117,13 +117,19 @@ def build_delivery(
     clock: Clock,
     *,
     on_sent: Callable[[Claimed, Rendered], None] | None = None,
+    per_channel_interval: float | None = None,
 ) -> Delivery:
+    """``per_channel_interval``: seconds between posts to one channel (Slack's rate limit by
+    default; the console has none)."""
+    config = DeliveryConfig(catchup=settings.catchup, lease=settings.delivery_lease)
+    if per_channel_interval is not None:
+        config = replace(config, per_channel_interval=per_channel_interval)
     return Delivery(
         core.sessions,
         notifier,
         clock,
         settings.timezone,
-        config=DeliveryConfig(catchup=settings.catchup, lease=settings.delivery_lease),
+        config=config,
         on_sent=on_sent,
     )
 
@@ -278,16 +284,41 @@ def socket_mode_handler(slack: SlackRuntime, app_token: str) -> OnceSocketModeHa
 def run_console(settings: Settings, clock: OffsetClock, user_id: str, name: str) -> int:
     """The local console against the configured database, with scheduled posts printed as they
     fire; its first user is a facilitator."""
-    from handlers.console import CONSOLE_CHANNEL, Console, ConsoleNotifier, ConsoleUser
+    from handlers.console import (
+        CONSOLE_CHANNEL,
+        CONSOLE_TEAM,
+        Choices,
+        Console,
+        ConsoleNotifier,
+        ConsoleProfiles,
+        ConsoleUser,
+    )
     from jobs.scheduler import start_scheduler
 
     if settings.channel is None:
         settings = replace(settings, channel=CONSOLE_CHANNEL)
-    core = build_core(settings, clock)
+    profiles = ConsoleProfiles()
+    core = build_core(settings, clock, profiles=profiles)
+    profiles.remember(core.service.known_names(CONSOLE_TEAM))
     core.service.make_facilitator(user_id)
-    console = Console(core.service, ConsoleUser(user_id, name), sys.stdin, sys.stdout, clock=clock)
-    notifier = ConsoleNotifier(console.say, console.offer_buttons)
-    delivery = build_delivery(core, notifier, settings, clock)
+    choices = Choices()
+    console = Console(
+        core.service,
+        ConsoleUser(user_id, name),
+        sys.stdin,
+        sys.stdout,
+        clock=clock,
+        profiles=profiles,
+        choices=choices,
+    )
+    # No Slack, no rate limit: the console does not wait between posts to its channel.
+    delivery = build_delivery(
+        core,
+        ConsoleNotifier(console.say, choices, profiles),
+        settings,
+        clock,
+        per_channel_interval=0.0,
+    )
     console.deliver_with(delivery.drain)
     scheduler = start_scheduler(
         delivery.tick, core.service.replan, settings.timezone, expire=core.service.expire_offers

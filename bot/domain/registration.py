@@ -191,6 +191,17 @@ def upsert_person(
     return person
 
 
+def known_names(session: Session, team_id: str) -> dict[str, str]:
+    """The names stored for a team's people, by user id (placeholders left out)."""
+    return {
+        user_id: name
+        for user_id, name in session.execute(
+            select(Person.user_id, Person.name).where(Person.team_id == team_id)
+        )
+        if name and name != user_id
+    }
+
+
 def _find_person(session: Session, actor: Actor) -> Person | None:
     return session.scalars(
         select(Person).where(Person.team_id == actor.team_id, Person.user_id == actor.user_id)

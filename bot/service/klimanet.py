@@ -17,7 +17,7 @@ from bot import texts
 from bot.db import SessionFactory, insert_ignore
 from bot.domain.errors import DomainError, ErrorKind
 from bot.domain.municipalities import MunicipalityDirectory
-from bot.domain.registration import Actor
+from bot.domain.registration import Actor, known_names
 from bot.models import NetworkFacilitator
 from bot.ports import Clock, ProfileLookup
 from bot.posts import planner
@@ -218,6 +218,10 @@ class Klimanet:
 
     def next_post_due(self, until: datetime) -> datetime | None:
         return self._ctx.run(lambda s, n: next_due(s, until))
+
+    def known_names(self, team_id: str) -> dict[str, str]:
+        """The names people of a team were last known by (the console starts with them)."""
+        return self._ctx.run(lambda s, n: known_names(s, team_id))
 
     def make_facilitator(self, user_id: str) -> None:
         """The local console's user plans meetings too; Slack facilitators come from settings."""

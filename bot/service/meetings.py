@@ -97,7 +97,7 @@ class Meetings:
     def _schedule_lines(self, meeting: Meeting) -> str:
         """When each post goes out (the channel's, where there is one), as the planner has it."""
         now = self._ctx.now()
-        lines = []
+        lines: list[tuple[datetime, str]] = []
         for name, offset in self._ctx.settings.schedule.items():
             if name not in planner.SCHEDULED:
                 continue
@@ -108,8 +108,10 @@ class Meetings:
             assert kind is not None
             when = planner.going_out(kind, offset, meeting, self._ctx.tz, now)
             due = due_at(meeting.starts_at, offset, self._ctx.tz)
-            lines.append(texts.schedule_line(name, when or due, self._ctx.tz, skipped=when is None))
-        return "\n".join(lines)
+            line = texts.schedule_line(name, when or due, self._ctx.tz, skipped=when is None)
+            lines.append((when or due, line))
+        # In the order they go out: a post moved off a weekend may overtake another.
+        return "\n".join(line for _, line in sorted(lines, key=lambda pair: pair[0]))
 
     # -- everyone ---------------------------------------------------------------------------
 
