@@ -360,3 +360,30 @@ def test_the_readme_console_example_is_what_a_new_user_sees(tmp_path: Path) -> N
     for line in example.splitlines():  # lines cut short with … start as the real ones do
         if "…" in line and " > " not in line and line.strip() != "…":
             assert line.split("…", 1)[0].strip("│ ") in result.stdout, line
+
+
+def test_the_forms_offer_suggestions_ask_for_the_link_and_warn(tmp_path: Path) -> None:
+    out = console(
+        tmp_path,
+        "tilmeld",  # the registration form
+        "Sonderbrog",  # a typo: the suggestions as numbers
+        "1",
+        "3",
+        "",
+        "",
+        "møde opret",  # the meeting form, on a Sunday, hybrid
+        "Søndagsmøde",
+        "27.06.2027",
+        "10:00",
+        "12:00",
+        "hybrid",
+        "https://m.example/1",
+        "Weidekampsgade 10",
+        "",
+        "j",  # save despite the warning
+    )
+    assert "[1] Sønderborg" in out
+    assert "Sønderborg Kommune på den fleksible plads 1" in out
+    assert "Link (online og hybrid)" in out and "Adresse (fysisk og hybrid)" in out
+    assert "Bemærk, at det er en søndag" in out and "Gem alligevel? (j/n)" in out
+    assert "Hybrid – fysisk: Weidekampsgade 10 · online: https://m.example/1" in out

@@ -635,3 +635,38 @@ def test_an_expiry_found_by_a_click_is_in_the_history(bot: SlackBot, clock: Fixe
     clock.advance(timedelta(hours=73))
     assert "allerede udløbet" in click(bot, CARL, "offer_accept", offer, f"D{CARL}").args["text"]
     assert "tilbud udløbet" in say(bot, ANNA, "historik")
+
+
+def test_afventer_in_slack_puts_each_request_with_its_own_buttons(approval_bot: SlackBot) -> None:
+    """A DM gets buried; ``afventer`` brings what waits back, and the same handlers answer."""
+    bot = approval_bot
+    say(bot, ANNA, "tilmeld Aarhus")
+    say(bot, BO, "tilmeld Odense")
+    drain(bot)
+    answer = bot.command(ADMIN, "afventer")
+    blocks = answer.args["blocks"]
+    assert [b["type"] for b in blocks] == ["section", "section", "actions", "section", "actions"]
+    assert "Anna Jensen" in blocks[1]["text"]["text"] and "Bo Hansen" in blocks[3]["text"]["text"]
+    bo_approve = blocks[4]["elements"][0]
+    assert bo_approve["action_id"] == "request_approve"
+    approved = click(bot, ADMIN, "request_approve", None, f"D{ADMIN}", value=bo_approve["value"])
+    assert "Tilmeldingen fra Bo Hansen er godkendt" in approved.args["text"]
+    assert holder_of(bot, ODENSE, "fixed", 1) == BO
+    # The DM that asked first is updated too, and a second click is answered as stale.
+    drain(bot)
+    ask = dm(bot, ADMIN, "Bo Hansen")
+    assert "Anmodningen er *godkendt*" in updates_of(bot, ask)[-1].args["text"]
+    again = click(bot, ADMIN, "request_approve", None, f"D{ADMIN}", value=bo_approve["value"])
+    assert "allerede godkendt" in again.args["text"]
+
+
+def test_did_you_mean_buttons_in_slack_complete_the_command(bot: SlackBot) -> None:
+    answer = bot.command(ANNA, "tilmeld Sonderbrog fleksibel")
+    [actions] = [b for b in answer.args["blocks"] if b["type"] == "actions"]
+    ids = [e["action_id"] for e in actions["elements"]]
+    # Slack wants each action id once per block: the repeats are numbered.
+    assert ids == ["pick_municipality", "pick_municipality#2", "pick_municipality#3"]
+    second = actions["elements"][1]
+    assert second["text"]["text"] == "Skanderborg"
+    picked = click(bot, ANNA, second["action_id"], None, "C0NET", value=second["value"])
+    assert "*Skanderborg Kommune* på den *fleksible plads 1*" in picked.args["text"]
