@@ -283,7 +283,10 @@ def test_an_unclosed_quote_is_an_error_not_a_title_that_swallows_the_options(
         'møde opret 25.06.2027 10:00-12:00 online "Opstartsmøde tema=klimaplaner link=https://x.dk'
     )
     assert result(klimanet, FACILITATOR, text) == Result.refused(ErrorKind.QUOTE_UNCLOSED)
-    assert "anførselstegn er ikke lukket" in say(klimanet, FACILITATOR, text)
+    assert (
+        "Anførselstegnet foran 'Opstartsmøde tema=klimaplaner link=https://x.dk' er ikke lukket"
+        in say(klimanet, FACILITATOR, text)
+    )
     assert outbox(sessions) == []
     assert result(klimanet, FACILITATOR, "punkt tilføj 1 “Oplæg") == Result.refused(
         ErrorKind.QUOTE_UNCLOSED

@@ -67,9 +67,9 @@ def _option_unknown(p: Params) -> str:
 
 def _quote_unclosed(p: Params) -> str:
     value = p.get("value", "")
-    shown = f" efter {user_text(p.get('quote', ''))}{user_text(value)}…" if value else ""
+    where = f"foran '{user_text(value)}' " if value else ""
     return (
-        f"Et anførselstegn er ikke lukket{shown}. Sæt et anførselstegn efter titlen, så resten "
+        f"Anførselstegnet {where}er ikke lukket. Sæt et anførselstegn efter titlen, så resten "
         'ikke bliver en del af den, fx "Opstartsmøde" tema=klimaplaner.'
     )
 
