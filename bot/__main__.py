@@ -93,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     except DatabaseUnavailable as err:
         print(f"klimanet: database error: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C while starting or serving: a stop, not a crash
+        return 0
 
 
 def _dispatch(args: argparse.Namespace, settings: Settings, *, console: bool) -> int:
