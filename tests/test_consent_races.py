@@ -27,7 +27,7 @@ from bot.domain.municipalities import default_directory
 from bot.domain.registration import Actor
 from bot.domain.seats import admin as seats_admin
 from bot.domain.seats import answers as seat_answers
-from bot.domain.seats import offers as seat_offers
+from bot.domain.seats import approvals as seat_approvals
 from bot.models import (
     OfferStatus,
     OutboxMessage,
@@ -483,7 +483,7 @@ def lockstep(parties: int, *, at: str = "update") -> Iterator[None]:
             return rows_affected(session, statement)
 
         with pytest.MonkeyPatch.context() as patch:
-            for module in (seat_offers, seat_answers):
+            for module in (seat_answers, seat_approvals):
                 patch.setattr(module, "rows_affected", held_update)
             yield
     else:
