@@ -446,7 +446,7 @@ def create_meetings(the_scene: Scene, count: int) -> list[int]:
                 starts_at=local_to_utc(day, wall_time(10, 0), tz),
                 ends_at=local_to_utc(day, wall_time(12, 0), tz),
                 format=MeetingFormat.ONLINE,
-                location="https://meet.example/plan",
+                link="https://meet.example/plan",
             )
             ids.append(create_meeting(session, network, draft, FACILITATOR.user_id, now).id)
     return ids

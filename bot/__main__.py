@@ -27,7 +27,11 @@ DEFAULT_PORT = 3000
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="klimanet", description="Klimanet chat bot")
-    parser.add_argument("--log-level", default=os.environ.get("KLIMANET_LOG_LEVEL", "INFO"))
+    parser.add_argument(
+        "--log-level",
+        default=None,
+        help="DEBUG, INFO, WARNING or ERROR (default: KLIMANET_LOG_LEVEL, else INFO)",
+    )
     commands = parser.add_subparsers(dest="command")
 
     run = commands.add_parser(
@@ -44,7 +48,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     _console_args(run)
 
-    console = commands.add_parser("console", help="local terminal chat, no Slack needed")
+    console = commands.add_parser(
+        "console",
+        help="local terminal chat, no Slack needed (files such as .ics go to ./klimanet-filer/)",
+    )
     _console_args(console)
 
     db = commands.add_parser("db", help="database maintenance")
@@ -57,42 +64,76 @@ def _console_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--navn", default="Lokal bruger", help="display name")
 
 
-def main(argv: list[str] | None = None) -> int:
-    # .env first: it may set the log level and port the arguments default to.
-    load_dotenv(Path.cwd() / ".env")
-    args = _parser().parse_args(argv)
-    console = args.command == "console" or (
-        args.command in (None, "run")
-        and not os.environ.get("SLACK_BOT_TOKEN")
-        and not getattr(args, "http", False)
-    )
+def _configure_logging(level: str, *, console: bool) -> None:
+    # In the console the user reads the chat, not the logs: warnings and worse only.
+    if console and logging.getLevelName(level) < logging.WARNING:
+        level = "WARNING"
     logging.basicConfig(
-        # In the console the user reads the chat, not the logs.
-        level="WARNING" if console else args.log_level.upper(),
+        level=level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    # Alembic announces each of its plugins at INFO on every start; they say nothing to us.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+
+def main(argv: list[str] | None = None) -> int:
+    # .env first: it may set the log level and port the arguments default to.
+    load_dotenv(Path.cwd() / ".env")
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    env = dict(os.environ)
+    if args.log_level is not None:
+        env["KLIMANET_LOG_LEVEL"] = args.log_level
     try:
-        settings = Settings.from_env(os.environ, base_dir=Path.cwd())
+        settings = Settings.from_env(env, base_dir=Path.cwd())
     except ConfigError as err:
         print(f"klimanet: configuration error: {err}", file=sys.stderr)
         return 2
-    command = args.command or "run"
+    console = args.command == "console" or (
+        args.command == "run" and not settings.has_slack and not args.http
+    )
+    _configure_logging(settings.log_level, console=console)
+    from bot.db import DatabaseUnavailable
+
+    try:
+        return _dispatch(args, settings, console=console)
+    except DatabaseUnavailable as err:
+        print(f"klimanet: database error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:  # Ctrl-C while starting or serving: a stop, not a crash
+        return 0
+
+
+def _dispatch(args: argparse.Namespace, settings: Settings, *, console: bool) -> int:
     clock = OffsetClock()
 
     from bot import runtime  # after settings: composition happens only in the entry point
 
-    if command == "db":
-        from bot.db import make_engine, upgrade
+    if args.command == "db":
+        from bot.db import make_engine, upgrade, wait_for_database
 
-        upgrade(make_engine(settings.database_url))
+        engine = make_engine(settings.database_url)
+        try:
+            wait_for_database(engine, settings.db_wait)
+            upgrade(engine)
+        finally:
+            engine.dispose()
         print("database is up to date", file=sys.stderr)
         return 0
 
-    if command == "console" or (command == "run" and not settings.has_slack and not args.http):
-        if command == "run":
+    if console:
+        if args.command == "run":
             log.info("no SLACK_BOT_TOKEN: starting the local console instead of Slack")
         return runtime.run_console(settings, clock, args.user_id, args.navn)
+    return _run_slack(args, settings, clock)
+
+
+def _run_slack(args: argparse.Namespace, settings: Settings, clock: OffsetClock) -> int:
+    from bot import runtime
 
     if not settings.has_slack:
         print(

@@ -23,6 +23,9 @@ DEFAULT_CATCHUP = timedelta(hours=6)
 DEFAULT_LEASE = timedelta(seconds=20)
 DEFAULT_OPS_ADDR = "127.0.0.1:9102"
 _ADDR = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$")
+DEFAULT_LOG_LEVEL = "INFO"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+DEFAULT_DB_WAIT = timedelta(seconds=10)
 _DURATION = re.compile(r"^(\d+)([dhms])$")
 _UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
 
@@ -75,6 +78,9 @@ class Settings:
     controller: str | None = None
     privacy_contact: str | None = None
     legal_basis: str | None = None
+    log_level: str = DEFAULT_LOG_LEVEL
+    # How long the bot keeps trying to reach its database at start before it gives up.
+    db_wait: timedelta = DEFAULT_DB_WAIT
 
     @property
     def has_slack(self) -> bool:
@@ -112,6 +118,8 @@ class Settings:
             controller=get("KLIMANET_CONTROLLER"),
             privacy_contact=_privacy_contact(get),
             legal_basis=get("KLIMANET_LEGAL_BASIS"),
+            log_level=_log_level(get),
+            db_wait=_duration(get, "KLIMANET_DB_WAIT", "10s", "10s or 1m"),
         )
 
 
@@ -148,7 +156,30 @@ def _database_url(get: Getter, base_dir: Path | None) -> str:
             "DATABASE_URL must start with 'sqlite:///' or 'postgresql://' "
             f"(got {database_url.split('://')[0]!r})."
         )
-    return _normalise_database_url(database_url, base_dir)
+    url = _normalise_database_url(database_url, base_dir)
+    folder = sqlite_folder(url)
+    if folder is not None and not folder.is_dir():
+        raise ConfigError(
+            f"DATABASE_URL names a SQLite file in the folder {folder}, which does not exist."
+        )
+    return url
+
+
+def sqlite_folder(url: str) -> Path | None:
+    """The folder a SQLite file URL puts its database in (None: not a file, or not SQLite)."""
+    match = re.match(r"^sqlite(\+\w+)?:///([^?]*)", url)
+    if match is None or match.group(2) in ("", ":memory:"):
+        return None
+    return Path(match.group(2)).parent
+
+
+def _log_level(get: Getter) -> str:
+    level = (get("KLIMANET_LOG_LEVEL") or DEFAULT_LOG_LEVEL).upper()
+    if level not in LOG_LEVELS:
+        raise ConfigError(
+            f"KLIMANET_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)} (got {level!r})."
+        )
+    return level
 
 
 def _channel(get: Getter) -> str | None:

@@ -6,6 +6,7 @@ import logging
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import timedelta
 from importlib.resources import files
 from typing import Any
 
@@ -15,6 +16,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, Executable, Table, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
@@ -24,6 +26,9 @@ SessionFactory = sessionmaker[Session]
 # The migration that introduced secure_delete: the first upgrade through it vacuums a SQLite file
 # once, so rows deleted before it (with their bytes still in free pages) are overwritten.
 SECURE_DELETE_REVISION = "0006"
+# One connection attempt to PostgreSQL gives up after this many seconds (a host that drops
+# packets would otherwise hold the start for minutes).
+CONNECT_TIMEOUT_SECONDS = 5
 
 
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
@@ -74,7 +79,47 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
         max_overflow=pool_size,
         pool_pre_ping=True,
         hide_parameters=True,
+        connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS},
     )
+
+
+class DatabaseUnavailable(Exception):
+    """The database could not be reached at start; the message says where and for how long."""
+
+
+def wait_for_database(engine: Engine, patience: timedelta, *, sleep: float = 1.0) -> None:
+    """Connect once, retrying PostgreSQL for ``patience`` (it may be starting beside us).
+
+    Raises ``DatabaseUnavailable`` with one line that names the server (host and port) or the
+    SQLite file, how long it tried, and the driver's reason.
+    """
+    started = time.monotonic()
+    deadline = started + patience.total_seconds()
+    while True:
+        try:
+            with engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+            return
+        except DBAPIError as error:
+            if engine.dialect.name != "postgresql":
+                raise DatabaseUnavailable(
+                    f"cannot open the SQLite database {engine.url.database}: {_reason(error)}"
+                ) from None
+            now = time.monotonic()
+            if now >= deadline:
+                url = engine.url
+                raise DatabaseUnavailable(
+                    f"cannot reach PostgreSQL at {url.host or 'localhost'}:{url.port or 5432} "
+                    f"(tried for {max(1, round(now - started))} s): {_reason(error)}"
+                ) from None
+            log.info("database not reachable yet, retrying: %s", _reason(error))
+            time.sleep(min(sleep, deadline - now))
+
+
+def _reason(error: DBAPIError) -> str:
+    """The driver's own message, on one line."""
+    lines = [line.strip() for line in str(error.orig).splitlines() if line.strip()]
+    return lines[0] if lines else type(error.orig).__name__
 
 
 def make_session_factory(engine: Engine) -> SessionFactory:

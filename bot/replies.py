@@ -131,6 +131,9 @@ class ResultKind(StrEnum):
     ERASE_ASKED = "erase_asked"
     ERASED = "erased"  # ids: {"person": <the pseudonym's id>} when there was a person row
     ERASE_KEPT = "erase_kept"
+    WAITING = "waiting"  # ``afventer``: what waits for the person's answer
+    MEETING_WARNING = "meeting_warning"  # a weekend or a busy time: go ahead or drop it
+    MEETING_DROPPED = "meeting_dropped"
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,12 +150,19 @@ class Result:
         return cls(ResultKind.REFUSED, error)
 
 
+# What a button may carry (Slack's limit); a value is never trusted, only read again.
+MAX_BUTTON_VALUE = 2000
+
+
 @dataclass(frozen=True, slots=True)
 class Button:
     label: str
     action_id: str
     value: str
     style: Literal["primary", "danger"] | None = None
+    # The section (by index) the button belongs under, when a reply lists several things that
+    # each have their own buttons; None: below the whole message.
+    under: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,10 +240,15 @@ class MeetingFormRequest:
     start: str = ""
     end: str = ""
     format: str = "online"
-    location: str = ""
+    location: str = ""  # the address (physical and hybrid)
     themes: tuple[str, ...] = ()
     # The network's themes, in order: what the form offers as the meeting's theme.
     theme_options: tuple[str, ...] = ()
+    link: str = ""  # the video link (online and hybrid)
+    # Shown at the top when the form comes back with a warning it can be saved despite;
+    # ``go_ahead`` names that warning and comes back with the next submission.
+    warning: str = ""
+    go_ahead: str = ""
 
 
 Outcome = Reply | RegistrationFormRequest | MeetingFormRequest
@@ -257,7 +272,8 @@ class MeetingField(StrEnum):
     TIME = "meeting_time"
     END = "meeting_end"
     FORMAT = "meeting_format"
-    LOCATION = "meeting_location"
+    LOCATION = "meeting_location"  # the address
+    LINK = "meeting_link"
 
 
 class Action(StrEnum):
@@ -276,6 +292,11 @@ class Action(StrEnum):
     SEE_ALL = "see_all"  # App Home: the whole of a shortened list (value: a HomeList)
     ERASE_CONFIRM = "erase_confirm"
     ERASE_CANCEL = "erase_cancel"
+    # "Mente du …?": the value is the command completed with the municipality's code.
+    PICK_MUNICIPALITY = "pick_municipality"
+    # After a warning about a meeting's time: the value is the command, run anyway; or drop it.
+    MEETING_GO_AHEAD = "meeting_go_ahead"
+    MEETING_DROP = "meeting_drop"
 
 
 class HomeAction(StrEnum):

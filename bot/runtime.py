@@ -23,12 +23,14 @@ from sqlalchemy import Engine, delete, select
 from bot.clock import OffsetClock, SystemClock
 from bot.config import Settings
 from bot.db import (
+    DatabaseUnavailable,
     SessionFactory,
     database_answers,
     insert_ignore,
     make_engine,
     make_session_factory,
     transaction,
+    wait_for_database,
 )
 from bot.db import upgrade as upgrade_schema
 from bot.domain.municipalities import default_directory
@@ -99,6 +101,11 @@ def build_core(
     """Engine, migrated schema, network settings and the service. ``forget``: what the chat
     adapter drops from memory about a person who was erased."""
     engine = make_engine(settings.database_url, pool_size=HTTP_THREADS)
+    try:
+        wait_for_database(engine, settings.db_wait)
+    except DatabaseUnavailable:
+        engine.dispose()
+        raise
     upgrade_schema(engine)
     sessions = make_session_factory(engine)
     sync_network_settings(sessions, settings)
@@ -136,13 +143,19 @@ def build_delivery(
     on_sent: Callable[[Claimed, Rendered], None] | None = None,
     metrics: Metrics | None = None,
     home: HomePublisher | None = None,
+    per_channel_interval: float | None = None,
 ) -> Delivery:
+    """``per_channel_interval``: seconds between posts to one channel (Slack's rate limit by
+    default; the console has none)."""
+    config = DeliveryConfig(catchup=settings.catchup, lease=settings.delivery_lease)
+    if per_channel_interval is not None:
+        config = replace(config, per_channel_interval=per_channel_interval)
     return Delivery(
         core.sessions,
         notifier,
         clock,
         settings.timezone,
-        config=DeliveryConfig(catchup=settings.catchup, lease=settings.delivery_lease),
+        config=config,
         on_sent=on_sent,
         metrics=metrics,
         home=home,
@@ -253,6 +266,7 @@ def build_slack(settings: Settings, clock: Clock) -> SlackRuntime:
     # The real clock, whatever the domain's: the memory must outlast Slack's signature window.
     memory = InboundMemory(core.sessions, SystemClock())
     withhold_bodies_from_bolt_logs()
+    _quiet_bolt_about_the_token()
     app = App(
         client=client,
         signing_secret=settings.slack_signing_secret,
@@ -299,6 +313,20 @@ def build_slack(settings: Settings, clock: Clock) -> SlackRuntime:
     )
 
 
+class _TokenWarningFilter(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment itself and then warns that the client we
+    hand it (built from the same token) wins: true, intended, and noise on every start."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+def _quiet_bolt_about_the_token() -> None:
+    bolt_logger = logging.getLogger(f"slack_bolt.{App.__name__}")
+    if not any(isinstance(f, _TokenWarningFilter) for f in bolt_logger.filters):
+        bolt_logger.addFilter(_TokenWarningFilter())
+
+
 def wsgi_app(slack: SlackRuntime, engine: Engine | None = None) -> WsgiApp:
     """Slack's endpoint at POST /slack/events behind the edge, and a health check at GET /health
     (the same as on the ops port).
@@ -343,16 +371,41 @@ def socket_mode_handler(slack: SlackRuntime, app_token: str) -> OnceSocketModeHa
 def run_console(settings: Settings, clock: OffsetClock, user_id: str, name: str) -> int:
     """The local console against the configured database, with scheduled posts printed as they
     fire; its first user is a facilitator."""
-    from handlers.console import CONSOLE_CHANNEL, Console, ConsoleNotifier, ConsoleUser
+    from handlers.console import (
+        CONSOLE_CHANNEL,
+        CONSOLE_TEAM,
+        Choices,
+        Console,
+        ConsoleNotifier,
+        ConsoleProfiles,
+        ConsoleUser,
+    )
     from jobs.scheduler import start_scheduler
 
     if settings.channel is None:
         settings = replace(settings, channel=CONSOLE_CHANNEL)
-    core = build_core(settings, clock)
+    profiles = ConsoleProfiles()
+    core = build_core(settings, clock, profiles=profiles)
+    profiles.remember(core.service.known_names(CONSOLE_TEAM))
     core.service.make_facilitator(user_id)
-    console = Console(core.service, ConsoleUser(user_id, name), sys.stdin, sys.stdout, clock=clock)
-    notifier = ConsoleNotifier(console.say, console.offer_buttons)
-    delivery = build_delivery(core, notifier, settings, clock)
+    choices = Choices()
+    console = Console(
+        core.service,
+        ConsoleUser(user_id, name),
+        sys.stdin,
+        sys.stdout,
+        clock=clock,
+        profiles=profiles,
+        choices=choices,
+    )
+    # No Slack, no rate limit: the console does not wait between posts to its channel.
+    delivery = build_delivery(
+        core,
+        ConsoleNotifier(console.say, choices, profiles),
+        settings,
+        clock,
+        per_channel_interval=0.0,
+    )
     console.deliver_with(delivery.drain)
     scheduler = start_scheduler(
         delivery.tick,

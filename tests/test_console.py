@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import pty
 import select
 import subprocess
 import sys
+import termios
 import time
 from pathlib import Path
 
@@ -71,8 +73,7 @@ def test_console_approval_and_handover(tmp_path: Path) -> None:
     """The default: a registration waits for approval; consent buttons are numbered choices."""
     session = "\n".join(
         [
-            "tilmeld Aarhus",  # the first of Aarhus: a facilitator (the console user) approves
-            "1",
+            "tilmeld Aarhus",  # the console user is a facilitator, the approver: in at once
             "/som U0BO Bo",
             "tilmeld Aarhus fleksibel",  # later ones: Aarhus' coordinator (Anna again)
             "/som U0ANNA Anna",
@@ -87,9 +88,9 @@ def test_console_approval_and_handover(tmp_path: Path) -> None:
     result = run_klimanet(["console", "--as", "U0ANNA", "--navn", "Anna"], session, tmp_path)
     out = result.stdout
     assert result.returncode == 0, result.stderr
-    assert "venter på godkendelse fra en facilitator fra KL" in out
+    assert "Du er tilmeldt Kommunernes klimapolitiske netværk for Aarhus Kommune" in out
     assert "venter på godkendelse fra Aarhus' kontaktperson" in out
-    assert out.count("Din tilmelding er godkendt") == 2
+    assert out.count("Din tilmelding er godkendt") == 1
     assert "Anna vil overdrage den faste plads i Aarhus til dig" in out
     assert "Fast plads: Carl" in out and "Fleksibel plads 1: Bo" in out
     assert "Traceback" not in out + result.stderr
@@ -126,38 +127,102 @@ def test_console_time_travel_plays_out_a_meeting(tmp_path: Path) -> None:
     assert "var nede" not in out
 
 
-def test_console_in_a_pseudo_terminal(tmp_path: Path) -> None:
-    controller, terminal = pty.openpty()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "console", "--as", "U0ANNA", "--navn", "Anna"],
-        stdin=terminal,
-        stdout=terminal,
-        stderr=terminal,
-        cwd=tmp_path,
-        env={**BASE_ENV, "DATABASE_URL": f"sqlite:///{tmp_path / 'k.db'}"},
-    )
-    os.close(terminal)
-    seen = b""
+def _own_terminal() -> None:
+    """In the child: a session of its own with the pseudo-terminal as its controlling terminal,
+    so Ctrl-C is a SIGINT from the terminal, as at a real keyboard."""
+    os.setsid()
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
-    def read_until(marker: bytes, timeout: float = 30) -> None:
-        nonlocal seen
+
+class Pty:
+    """The console in a pseudo-terminal: what a person at a keyboard sees and types."""
+
+    def __init__(self, tmp_path: Path, *args: str) -> None:
+        self.controller, terminal = pty.openpty()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "console", "--as", "U0ANNA", "--navn", "Anna", *args],
+            stdin=terminal,
+            stdout=terminal,
+            stderr=terminal,
+            cwd=tmp_path,
+            preexec_fn=_own_terminal,  # only os calls, before exec
+            env={
+                **BASE_ENV,
+                "DATABASE_URL": f"sqlite:///{tmp_path / 'k.db'}",
+                "XDG_STATE_HOME": str(tmp_path / "state"),
+                "TERM": "xterm",
+            },
+        )
+        os.close(terminal)
+        self.seen = b""
+
+    def read_until(self, marker: bytes, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout
-        while marker not in seen:
-            assert time.monotonic() < deadline, seen.decode(errors="replace")
-            ready, _, _ = select.select([controller], [], [], 0.5)
+        while marker not in self.seen:
+            assert time.monotonic() < deadline, self.seen.decode(errors="replace")
+            ready, _, _ = select.select([self.controller], [], [], 0.5)
             if ready:
-                seen += os.read(controller, 4096)
+                try:
+                    self.seen += os.read(self.controller, 4096)
+                except OSError:  # the process ended
+                    break
+        assert marker in self.seen, self.seen.decode(errors="replace")
 
+    def type(self, keys: bytes) -> None:
+        os.write(self.controller, keys)
+
+    def close(self) -> None:
+        self.process.kill()
+        os.close(self.controller)
+
+
+def test_console_in_a_pseudo_terminal(tmp_path: Path) -> None:
+    console = Pty(tmp_path)
     try:
-        read_until(b"Anna > ")
-        os.write(controller, b"tilmeld Odense fleksibel\n")
-        read_until(b"fleksible plads 1")
-        os.write(controller, b"/afslut\n")
-        read_until(b"Farvel")
-        assert process.wait(timeout=10) == 0
+        console.read_until(b"Anna > ")
+        console.type(b"tilmeld Odense fleksibel\n")
+        console.read_until(b"fleksible plads 1")
+        console.type(b"/afslut\n")
+        console.read_until(b"Farvel")
+        assert console.process.wait(timeout=10) == 0
     finally:
-        process.kill()
-        os.close(controller)
+        console.close()
+
+
+@pytest.mark.parametrize("key", [b"\x03", b"\x04"], ids=["ctrl-c", "ctrl-d"])
+def test_ctrl_c_and_ctrl_d_say_goodbye_without_a_traceback(tmp_path: Path, key: bytes) -> None:
+    console = Pty(tmp_path)
+    try:
+        console.read_until(b"Anna > ")
+        console.type(key)
+        console.read_until(b"Farvel")
+        assert console.process.wait(timeout=10) == 0
+        console.read_until(b"Farvel", timeout=1)
+        assert b"Traceback" not in console.seen and b"KeyboardInterrupt" not in console.seen
+    finally:
+        console.close()
+
+
+def test_arrow_keys_edit_the_line_and_recall_the_history(tmp_path: Path) -> None:
+    console = Pty(tmp_path)
+    try:
+        console.read_until(b"Anna > ")
+        # "pladser Oense", four steps left (after the "O"), a "d": "pladser Odense".
+        console.type(b"pladser Oense" + b"\x1b[D" * 4 + b"d\n")
+        console.read_until(b"Odense Kommune er ikke med")
+        console.seen = console.seen.split(b"Odense Kommune er ikke med", 1)[1]
+        console.read_until(b"Anna > ")  # the next prompt, then arrow up: the command again
+        console.type(b"\x1b[A\n")
+        console.seen = b""
+        console.read_until(b"Odense Kommune er ikke med")
+        assert b"[A" not in console.seen and b"[D" not in console.seen
+        console.type(b"/afslut\n")
+        console.read_until(b"Farvel")
+        assert console.process.wait(timeout=10) == 0
+    finally:
+        console.close()
+    # The history is kept outside the repository, where the state of programs belongs.
+    assert "pladser Odense" in (tmp_path / "state" / "klimanet" / "history").read_text()
 
 
 @pytest.mark.parametrize(
@@ -178,3 +243,147 @@ def test_bad_setting_is_one_clear_line(tmp_path: Path, env: dict[str, str], name
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and names in lines[0], result.stderr
     assert "Traceback" not in result.stderr
+
+
+def console(tmp_path: Path, *lines: str, **env: str) -> str:
+    result = run_klimanet(
+        ["console", "--as", "U0ANNA", "--navn", "Anna"],
+        "\n".join([*lines, "/afslut"]),
+        tmp_path,
+        **env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    return result.stdout
+
+
+def test_every_open_choice_stays_answerable(tmp_path: Path) -> None:
+    out = console(
+        tmp_path,
+        "tilmeld Aarhus",  # Anna, a facilitator, is in at once: the coordinator
+        "/som U0BO Bo",
+        "tilmeld Aarhus",
+        "/som U0CARL Carl",
+        "tilmeld Aarhus",
+        "/som U0ANNA Anna",
+        "1",  # Godkend on the older request (Bo's), after Carl's arrived
+        "3",  # Godkend on Carl's
+        "1",  # again: a clear answer, not an unknown command
+        "pladser",
+    )
+    assert "[1] Godkend   [2] Afvis" in out and "[3] Godkend   [4] Afvis" in out
+    assert "Tilmeldingen fra Bo er godkendt" in out
+    assert "Tilmeldingen fra Carl er godkendt" in out
+    assert "Fleksibel plads 1: Bo\n" in out and "Fleksibel plads 2: Carl\n" in out
+    assert "(afventer godkendelse)" not in out.rsplit("Anna > pladser", 1)[1]
+
+
+def test_after_a_restart_waiting_requests_are_shown_and_answerable(tmp_path: Path) -> None:
+    console(tmp_path, "tilmeld Aarhus", "/som U0BO Bo", "tilmeld Aarhus fleksibel")
+    out = console(tmp_path, "1", "pladser")  # a new process on the same database
+    assert "Én ting venter på dit svar" in out and "Bo vil have den fleksible plads 1" in out
+    assert "Tilmeldingen fra Bo er godkendt" in out
+    assert "Fleksibel plads 1: Bo\n" in out
+
+
+def test_mentions_as_console_users_type_them(tmp_path: Path) -> None:
+    out = console(
+        tmp_path,
+        "tilmeld Aarhus",
+        "overdrag @U4",  # a short id, as '/som U4' allows
+        "fortryd",
+        "/som U0BO Bo Hansen",
+        "/som U0ANNA Anna",
+        "overdrag @bo",  # someone named in this session, by name
+        "overdrag @dorte",  # nobody by that name
+    )
+    assert "Jeg har spurgt Kollega U4, om de vil overtage" in out  # readable, not a raw id
+    assert "Jeg har spurgt Bo Hansen, om de vil overtage" in out
+    unresolved = out.split("overdrag @dorte", 1)[1]
+    assert "Jeg kan ikke finde '@dorte'" in unresolved and "@U456" in unresolved
+    assert "Slack" not in unresolved and "listen" not in unresolved
+
+
+def test_files_are_saved_in_their_own_folder(tmp_path: Path) -> None:
+    out = console(
+        tmp_path,
+        'møde opret 25.06.2027 10:00-12:00 online "Opstartsmøde" link=https://m.example/1',
+        "kalender 1",
+    )
+    saved = tmp_path / "klimanet-filer" / "klimanet-moede-1.ics"
+    assert f"Gemt som {saved}" in out
+    assert saved.read_bytes().startswith(b"BEGIN:VCALENDAR")
+    assert not list(tmp_path.glob("*.ics"))  # nothing in the working directory itself
+    gitignore = (Path(__file__).resolve().parent.parent / ".gitignore").read_text()
+    assert "/klimanet-filer/" in gitignore
+
+
+def test_the_console_does_not_pace_posts_like_slack(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Slack allows about a post per second per channel; the console has no such limit."""
+    import io
+
+    from bot import runtime
+    from bot.clock import OffsetClock
+    from bot.config import Settings
+
+    seen: dict[str, object] = {}
+    build = runtime.build_delivery
+
+    def recording(*args: object, **kwargs: object) -> object:
+        seen.update(kwargs)
+        return build(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(runtime, "build_delivery", recording)
+    monkeypatch.setattr(sys, "stdin", io.StringIO("/afslut\n"))
+    monkeypatch.setattr(sys, "stdout", io.StringIO())
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'k.db'}")
+    assert runtime.run_console(settings, OffsetClock(), "U0A", "A") == 0
+    assert seen["per_channel_interval"] == 0.0
+
+
+def test_the_readme_console_example_is_what_a_new_user_sees(tmp_path: Path) -> None:
+    """The README's example, typed as it stands, in the default (approval) mode."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    example = readme.split("```text\n$ make run\n", 1)[1].split("```", 1)[0]
+    typed = [line.split(" > ", 1)[1] for line in example.splitlines() if " > " in line]
+    shown = [
+        line.strip("│ ")
+        for line in example.splitlines()
+        if " > " not in line and line.strip("│ ") not in ("", "…", "└─") and "…" not in line
+    ]
+    result = run_klimanet(["run"], "\n".join([*typed, "/afslut"]), tmp_path)
+    assert result.returncode == 0, result.stderr
+    for line in shown:
+        assert line in result.stdout, line
+    for line in example.splitlines():  # lines cut short with … start as the real ones do
+        if "…" in line and " > " not in line and line.strip() != "…":
+            assert line.split("…", 1)[0].strip("│ ") in result.stdout, line
+
+
+def test_the_forms_offer_suggestions_ask_for_the_link_and_warn(tmp_path: Path) -> None:
+    out = console(
+        tmp_path,
+        "tilmeld",  # the registration form
+        "Sonderbrog",  # a typo: the suggestions as numbers
+        "1",
+        "3",
+        "",
+        "",
+        "møde opret",  # the meeting form, on a Sunday, hybrid
+        "Søndagsmøde",
+        "27.06.2027",
+        "10:00",
+        "12:00",
+        "hybrid",
+        "https://m.example/1",
+        "Weidekampsgade 10",
+        "",
+        "j",  # save despite the warning
+    )
+    assert "[1] Sønderborg" in out
+    assert "Sønderborg Kommune på den fleksible plads 1" in out
+    assert "Link (online og hybrid)" in out and "Adresse (fysisk og hybrid)" in out
+    assert "Bemærk, at det er en søndag" in out and "Gem alligevel? (j/n)" in out
+    assert "Hybrid – fysisk: Weidekampsgade 10 · online: https://m.example/1" in out

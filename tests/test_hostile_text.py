@@ -335,7 +335,7 @@ def play(run: Run, hostile: Hostile) -> None:
     run.say(ADMIN, "nyt Kort nyt")
     run.drain()
     run.drain()  # the facilitators' notice about the post that could not be delivered
-    run.say(ADMIN, 'møde opret 01.03.2027 10:00-12:00 online "Marts"')
+    run.say(ADMIN, 'møde opret 01.03.2027 10:00-12:00 online "Marts" link=https://m.example/1')
     run.at(MISSED_AT)
 
     # Giving a seat up, the App Home, and the buttons still on old messages.

@@ -36,3 +36,54 @@ def test_upgrade_is_idempotent(engine: Engine) -> None:
     upgrade(engine)  # the fixture's database is already at head: a second run changes nothing
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM municipalities")).scalar() == 98
+
+
+MEETING_ROW = text(
+    "INSERT INTO meetings (network_id, number, title, themes, starts_at, ends_at, format, "
+    "location, status, cancel_reason, sequence, agenda_revision, schedule_version, created_by, "
+    "created_at, updated_at) VALUES (1, :number, 'Møde', '[]', :starts, :ends, :format, "
+    ":location, 'planned', '', 0, 0, 0, 'U1', :starts, :starts)"
+)
+
+
+def _migrate(engine: Engine, revision: str, *, down: bool = False) -> None:
+    with engine.connect() as connection:
+        config = alembic_config(engine)
+        config.attributes["connection"] = connection
+        (command.downgrade if down else command.upgrade)(config, revision)
+        connection.commit()
+
+
+def test_0007_moves_an_online_meetings_link_to_its_own_column_and_back(engine: Engine) -> None:
+    times = {"starts": "2027-06-25 08:00:00+00:00", "ends": "2027-06-25 10:00:00+00:00"}
+    _migrate(engine, "0006", down=True)
+    with engine.begin() as connection:
+        connection.execute(
+            MEETING_ROW, {"number": 1, "format": "online", "location": "https://m.x/1", **times}
+        )
+        connection.execute(
+            MEETING_ROW, {"number": 2, "format": "physical", "location": "KL", **times}
+        )
+    _migrate(engine, "0007")
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT number, format, location, link FROM meetings ORDER BY number")
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        (1, "online", "", "https://m.x/1"),
+        (2, "physical", "KL", ""),
+    ]
+    with engine.begin() as connection:
+        connection.execute(
+            text("UPDATE meetings SET format = 'hybrid', link = 'https://m.x/2' WHERE number = 2")
+        )
+    _migrate(engine, "0006", down=True)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT number, format, location FROM meetings ORDER BY number")
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        (1, "online", "https://m.x/1"),
+        (2, "physical", "KL – https://m.x/2"),
+    ]
+    _migrate(engine, "head")

@@ -17,6 +17,7 @@ from bot.domain.municipalities import (
     danish_sort_key,
     default_directory,
     fold,
+    loose_fold,
 )
 
 DIRECTORY = default_directory()
@@ -212,6 +213,7 @@ def test_ambiguous_prefix_lists_the_choices() -> None:
     assert error.params == {
         "query": "frederiks",
         "choices": ["Frederiksberg", "Frederikshavn", "Frederikssund"],
+        "codes": [147, 813, 250],
     }
     assert _error("ha").params["choices"] == ["Haderslev", "Halsnæs"]
 
@@ -239,8 +241,8 @@ def test_short_unique_prefix_is_only_a_suggestion() -> None:
     ("text", "suggestion"),
     [
         ("Silkebrog", "Silkeborg"),
-        ("Arhus", "Aarhus"),
-        ("Kobenhavn", "København"),
+        ("Arhsu", "Aarhus"),
+        ("Kobenhvn", "København"),
         ("Odnese", "Odense"),
         ("Hundested", "Halsnæs"),
     ],
@@ -251,6 +253,45 @@ def test_near_miss_suggests(text: str, suggestion: str) -> None:
     assert error.params["query"] == text
     assert error.params["suggestions"][0] == suggestion
     assert len(error.params["suggestions"]) <= 3
+    # Each suggestion comes with its code, so an answer can offer it as a choice.
+    assert [DIRECTORY.name_of(c) for c in error.params["codes"]] == error.params["suggestions"]
+
+
+# --- names typed without a Danish keyboard ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("kobenhavn", "København"),
+        ("Koge", "Køge"),
+        ("sonderborg", "Sønderborg"),
+        ("Tarnby", "Tårnby"),
+        ("Hojetastrup", "Høje-Taastrup"),
+        ("hoje taastrup", "Høje-Taastrup"),
+        ("Nastved", "Næstved"),
+        ("Lyngby-Tarbak", "Lyngby-Taarbæk"),
+        ("Arhus", "Aarhus"),
+        ("Fano", "Fanø"),
+        ("Aero", "Ærø"),
+        ("Kobenhavns Kommune", "København"),
+        ("Faborg-Midtfyn", "Faaborg-Midtfyn"),
+    ],
+)
+def test_names_without_a_danish_keyboard_are_accepted_at_once(text: str, name: str) -> None:
+    assert _name(text) == name
+
+
+def test_the_loose_spelling_of_christiansoe_is_still_not_a_municipality() -> None:
+    assert _error("Christianso").kind is ErrorKind.NOT_A_MUNICIPALITY
+
+
+def test_folding_without_a_danish_keyboard_makes_no_two_names_collide() -> None:
+    keys = Counter(loose_fold(m.name) for m in DIRECTORY.all())
+    assert len(keys) == 98 and max(keys.values()) == 1
+    # Nor does a name's loose key equal another municipality's exact spelling or alias.
+    for m in DIRECTORY.all():
+        assert DIRECTORY.resolve(loose_fold(m.name)).code == m.code, m.name
 
 
 @pytest.mark.parametrize(

@@ -68,7 +68,7 @@ from bot.service.klimanet import Klimanet, ServiceSettings
 from tests.support.actors import FACILITATOR, TEAM, mention
 
 START = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
-MEETING = 'møde opret 15.10.2027 10:00-12:00 online "Møde"'  # #1, within a year of START
+MEETING = 'møde opret 15.10.2027 10:00-12:00 online "Møde" link=https://m.example/1'  # #1, within a year of START
 MEETING_ID = 1
 OFFER_LIFETIME = timedelta(hours=72)
 

@@ -234,7 +234,7 @@ def test_facilitator_plans_a_meeting_in_the_modal(bot: SlackBot) -> None:
         "meeting_time": {"value": state_value_timepicker("10:00")},
         "meeting_end": {"value": state_value_timepicker("09:00")},
         "meeting_format": {"value": state_value_radio("online", "Online")},
-        "meeting_location": {"value": state_value_plain("https://m.example/2")},
+        "meeting_link": {"value": state_value_plain("https://m.example/2")},
     }
     refused_form = bot.driver.view_submission(ADMIN, view, values).json()
     assert refused_form["response_action"] == "errors"
@@ -261,3 +261,29 @@ def test_facilitator_plans_a_meeting_in_the_modal(bot: SlackBot) -> None:
     upload = bot.fake.wait_for("files.completeUploadExternal")
     assert upload and bot.fake.uploads[0].channel_id == f"D{ANNA}"
     assert bot.fake.uploads[0].filename == "klimanet-moede-1.ics"
+
+
+def test_the_meeting_modal_warns_of_a_sunday_and_saves_when_sent_again(bot: SlackBot) -> None:
+    from tests.support.slack_driver import state_value_datepicker, state_value_timepicker
+    from tests.support.slackbot import ADMIN
+
+    assert bot.driver.command(ADMIN, "møde opret").status_code == 200
+    view = bot.fake.wait_for("views.open")[0].args["view"]
+    values = {
+        "meeting_title": {"value": state_value_plain("Søndagsmøde")},
+        "meeting_date": {"value": state_value_datepicker("2027-06-27")},
+        "meeting_time": {"value": state_value_timepicker("10:00")},
+        "meeting_end": {"value": state_value_timepicker("12:00")},
+        "meeting_format": {"value": state_value_radio("hybrid", "Hybrid")},
+        "meeting_link": {"value": state_value_plain("https://m.example/1")},
+        "meeting_location": {"value": state_value_plain("Weidekampsgade 10")},
+    }
+    warned = bot.driver.view_submission(ADMIN, view, values).json()
+    assert warned["response_action"] == "update"  # the form again, filled in, with the warning
+    shown = json.dumps(warned["view"], ensure_ascii=False)
+    assert "en søndag" in shown and "Send formularen igen" in shown
+    assert json.loads(warned["view"]["private_metadata"])["go_ahead"] == "weekend:6"
+    saved = bot.driver.view_submission(ADMIN, warned["view"], values).json()
+    assert saved["response_action"] == "update"
+    assert "#1 Søndagsmøde" in json.dumps(saved["view"], ensure_ascii=False)
+    assert "Hybrid – fysisk: Weidekampsgade 10" in bot.command(ANNA, "møder").args["text"]

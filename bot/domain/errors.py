@@ -13,6 +13,9 @@ class ErrorKind(StrEnum):
     NOT_A_MUNICIPALITY = "not_a_municipality"  # params: query, name
     SEAT_KIND_UNKNOWN = "seat_kind_unknown"  # params: value
     ALREADY_REGISTERED = "already_registered"  # params: municipality (SeatOverview), seat
+    # params: municipality (SeatOverview), seat, approver ("facilitator" | "coordinator"),
+    # coordinator (the coordinator's name, when they decide)
+    REGISTRATION_WAITING = "registration_waiting"
     FIXED_SEAT_TAKEN = "fixed_seat_taken"  # params: municipality (SeatOverview)
     FLEXIBLE_SEATS_TAKEN = "flexible_seats_taken"  # params: municipality (SeatOverview)
     MUNICIPALITY_FULL = "municipality_full"  # params: municipality (SeatOverview)
@@ -38,10 +41,14 @@ class ErrorKind(StrEnum):
     NO_UPCOMING_MEETING = "no_upcoming_meeting"
     TITLE_MISSING = "title_missing"
     FORMAT_MISSING = "format_missing"
+    LINK_MISSING = "link_missing"  # params: format (online | hybrid)
+    LINK_INVALID = "link_invalid"  # params: value
+    ADDRESS_MISSING = "address_missing"  # a hybrid meeting's address
     OPTION_UNKNOWN = "option_unknown"  # params: value, allowed
     CHOICE_MISSING = "choice_missing"  # params: command, allowed (a word must follow)
     ITEM_UNKNOWN = "item_unknown"  # params: number, position
     NUMBER_INVALID = "number_invalid"  # params: value, field
+    QUOTE_UNCLOSED = "quote_unclosed"  # params: quote (the opening mark), value (what follows)
     NEWS_MISSING = "news_missing"
     NO_CHANNEL = "no_channel"
     # Seat changes with consent

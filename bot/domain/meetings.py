@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -37,11 +39,28 @@ class MeetingDraft:
     starts_at: datetime
     ends_at: datetime
     format: MeetingFormat
-    location: str = ""
+    location: str = ""  # the address (physical and hybrid)
     themes: Sequence[str] = ()
+    link: str = ""  # the video link (online and hybrid)
 
 
-def _check_draft(draft: MeetingDraft, now: datetime) -> None:
+_LINK = re.compile(r"^https?://\S+$")
+
+
+def _check_place(draft: MeetingDraft) -> None:
+    """An online or hybrid meeting needs its link (the "starting now" post carries it), and a
+    hybrid one its address too."""
+    link = draft.link.strip()
+    if draft.format.has_link and not link:
+        raise DomainError(ErrorKind.LINK_MISSING, format=draft.format.value)
+    if link and not _LINK.match(link):
+        raise DomainError(ErrorKind.LINK_INVALID, value=link[:100])
+    if draft.format is MeetingFormat.HYBRID and not draft.location.strip():
+        raise DomainError(ErrorKind.ADDRESS_MISSING)
+
+
+def check_draft(draft: MeetingDraft, now: datetime) -> None:
+    """Everything a meeting needs before it is saved; raises ``DomainError``."""
     if not draft.title.strip():
         raise DomainError(ErrorKind.TITLE_MISSING)
     if len(draft.title) > MAX_TITLE:
@@ -50,6 +69,7 @@ def _check_draft(draft: MeetingDraft, now: datetime) -> None:
         raise DomainError(ErrorKind.TIME_RANGE_INVALID, value="")
     if draft.starts_at <= now:
         raise DomainError(ErrorKind.DATE_IN_PAST, value="")
+    _check_place(draft)
 
 
 def create_meeting(
@@ -60,7 +80,7 @@ def create_meeting(
     Two facilitators creating at once may pick the same number; the unique constraint refuses
     the second and the service's retry gives it the next one.
     """
-    _check_draft(draft, now)
+    check_draft(draft, now)
     number = (
         session.scalar(select(func.max(Meeting.number)).where(Meeting.network_id == network.id))
         or 0
@@ -73,7 +93,8 @@ def create_meeting(
         starts_at=draft.starts_at,
         ends_at=draft.ends_at,
         format=draft.format.value,
-        location=draft.location.strip(),
+        location=draft.location.strip() if draft.format.has_address else "",
+        link=draft.link.strip() if draft.format.has_link else "",
         status=MeetingStatus.PLANNED.value,
         cancel_reason="",
         sequence=0,
@@ -91,7 +112,51 @@ def create_meeting(
     return meeting
 
 
-def _live(meeting: Meeting, now: datetime) -> Meeting:
+@dataclass(frozen=True, slots=True)
+class Concern:
+    """Something a facilitator should see before a meeting is planned at a time: it falls on a
+    Saturday or Sunday (``weekday``: 5 or 6), or it overlaps another meeting (``number``)."""
+
+    kind: str  # "weekend" | "overlap"
+    weekday: int | None = None
+    number: int | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.weekday if self.number is None else self.number}"
+
+
+def concerns(
+    session: Session,
+    network: Network,
+    starts_at: datetime,
+    ends_at: datetime,
+    tz: ZoneInfo,
+    *,
+    meeting_id: int | None = None,
+) -> list[Concern]:
+    """What to warn about a meeting at this time (``meeting_id``: the one being moved)."""
+    found = []
+    weekday = starts_at.astimezone(tz).weekday()
+    if weekday >= 5:
+        found.append(Concern("weekend", weekday=weekday))
+    overlapping = session.scalars(
+        select(Meeting.number)
+        .where(
+            Meeting.network_id == network.id,
+            Meeting.status != MeetingStatus.CANCELLED.value,
+            Meeting.starts_at < ends_at,
+            Meeting.ends_at > starts_at,
+            *([Meeting.id != meeting_id] if meeting_id is not None else []),
+        )
+        .order_by(Meeting.number)
+    )
+    found.extend(Concern("overlap", number=number) for number in overlapping)
+    return found
+
+
+def ensure_live(meeting: Meeting, now: datetime) -> Meeting:
+    """A meeting that can still change: not cancelled, not over."""
     if meeting.status == MeetingStatus.CANCELLED.value:
         raise DomainError(ErrorKind.MEETING_CANCELLED, number=meeting.number)
     if meeting.ends_at <= now:
@@ -163,7 +228,7 @@ def _touch(meeting: Meeting, now: datetime, *, agenda: bool = False) -> None:
 def move_meeting(
     session: Session, meeting: Meeting, starts_at: datetime, ends_at: datetime, now: datetime
 ) -> Meeting:
-    _live(meeting, now)
+    ensure_live(meeting, now)
     if ends_at <= starts_at:
         raise DomainError(ErrorKind.TIME_RANGE_INVALID, value="")
     if starts_at <= now:
@@ -178,14 +243,15 @@ def move_meeting(
 
 def update_meeting(session: Session, meeting: Meeting, draft: MeetingDraft, now: datetime) -> bool:
     """Edit a meeting; True when its time changed (a move, with the notices that brings)."""
-    _live(meeting, now)
-    _check_draft(draft, now)
+    ensure_live(meeting, now)
+    check_draft(draft, now)
     moved = (meeting.starts_at, meeting.ends_at) != (draft.starts_at, draft.ends_at)
     meeting.title = " ".join(draft.title.split())
     meeting.themes = list(draft.themes)
     meeting.starts_at, meeting.ends_at = draft.starts_at, draft.ends_at
     meeting.format = draft.format.value
-    meeting.location = draft.location.strip()
+    meeting.location = draft.location.strip() if draft.format.has_address else ""
+    meeting.link = draft.link.strip() if draft.format.has_link else ""
     if moved:
         meeting.status = MeetingStatus.MOVED.value
         meeting.schedule_version += 1
@@ -195,7 +261,7 @@ def update_meeting(session: Session, meeting: Meeting, draft: MeetingDraft, now:
 
 
 def cancel_meeting(session: Session, meeting: Meeting, reason: str, now: datetime) -> Meeting:
-    _live(meeting, now)
+    ensure_live(meeting, now)
     meeting.status = MeetingStatus.CANCELLED.value
     meeting.cancel_reason = " ".join(reason.split())[:500]
     _touch(meeting, now)
@@ -220,6 +286,7 @@ def copy_meeting(
         format=MeetingFormat(source.format),
         location=source.location,
         themes=source.themes,
+        link=source.link,
     )
     meeting = create_meeting(session, network, draft, created_by, now)
     meeting.items = [
@@ -245,7 +312,7 @@ def add_item(
     minutes: int | None,
     now: datetime,
 ) -> AgendaItem:
-    _live(meeting, now)
+    ensure_live(meeting, now)
     title = " ".join(title.split())
     if not title:
         raise DomainError(ErrorKind.TITLE_MISSING)
@@ -282,7 +349,7 @@ def _renumber(meeting: Meeting, ordered: list[AgendaItem]) -> None:
 
 
 def remove_item(session: Session, meeting: Meeting, position: int, now: datetime) -> AgendaItem:
-    _live(meeting, now)
+    ensure_live(meeting, now)
     item = _item_at(meeting, position)
     _renumber(meeting, [i for i in meeting.items if i is not item])
     _touch(meeting, now, agenda=True)
@@ -293,7 +360,7 @@ def remove_item(session: Session, meeting: Meeting, position: int, now: datetime
 def move_item(
     session: Session, meeting: Meeting, position: int, new_position: int, now: datetime
 ) -> AgendaItem:
-    _live(meeting, now)
+    ensure_live(meeting, now)
     item = _item_at(meeting, position)
     if not 1 <= new_position <= len(meeting.items):
         raise DomainError(ErrorKind.ITEM_UNKNOWN, number=meeting.number, position=new_position)

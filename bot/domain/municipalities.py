@@ -3,7 +3,9 @@
 Users write "Århus", "Kbh", "hoeje-taastrup", "751" or "Københavns Kommune". Everything is folded
 to one canonical key (case, æ/ø/å versus ae/oe/aa, hyphens and spaces) before matching, so the
 rules below compare like with like. Resolution order: Christiansø, numeric code, exact key (also
-after dropping "kommune" and a genitive "s"), name prefix, then fuzzy suggestions.
+after dropping "kommune" and a genitive "s"), the same without a Danish keyboard ("kobenhavn",
+"Tarnby", "Hojetastrup": see ``loose_fold``) when it names exactly one municipality, name prefix,
+then fuzzy suggestions (with their codes, so an answer can offer them as choices).
 """
 
 from __future__ import annotations
@@ -51,6 +53,17 @@ def fold(text: str) -> str:
     key = unicodedata.normalize("NFKC", text).casefold().translate(_LETTER_FOLDS)
     key = _SEPARATORS.sub(" ", key).strip()
     return key.rstrip(". ")
+
+
+def loose_fold(text: str) -> str:
+    """The key of a name as typed without a Danish keyboard: ø as o, å as a, æ as ae or a, and
+    the old spellings oe, aa and ae the same way; spaces and hyphens do not count.
+
+    "Hojetastrup", "hoeje taastrup" and "Høje-Taastrup" share one key. A test keeps the 98 names'
+    keys apart from each other and from every other municipality's spellings.
+    """
+    key = fold(text).replace(" ", "")
+    return key.replace("aa", "a").replace("oe", "o").replace("ae", "a")
 
 
 def danish_sort_key(name: str) -> tuple[tuple[int, ...], str]:
@@ -126,6 +139,11 @@ class MunicipalityDirectory:
         # ("skjern", "taastrup"), never against old names: "frederiks" must not drag in
         # Halsnæs through "Frederiksværk-Hundested".
         self._name_keys = [(fold(m.name), _cut_points(m.name), m.code) for m in self._sorted]
+        # Spellings without a Danish keyboard: only a key that names one municipality counts.
+        loose: dict[str, set[int]] = {}
+        for key, code in self._exact.items():
+            loose.setdefault(loose_fold(key), set()).add(code)
+        self._loose = {key: codes.pop() for key, codes in loose.items() if len(codes) == 1}
         # Fuzzy choices leave out "kommune" so that word alone does not make names look alike.
         self._fuzzy: dict[str, int] = {}
         for key, code in self._exact.items():
@@ -188,30 +206,33 @@ class MunicipalityDirectory:
         key = fold(query)[:MAX_QUERY_CHARS]
         candidates = _exact_candidates(key)
 
-        if fold(CHRISTIANSOE_NAME) in candidates:
+        christiansoe = loose_fold(CHRISTIANSOE_NAME)
+        if any(loose_fold(candidate) == christiansoe for candidate in candidates):
             raise DomainError(ErrorKind.NOT_A_MUNICIPALITY, query=query, name=CHRISTIANSOE_NAME)
         if _ASCII_DIGITS.fullmatch(key):
             return self._resolve_code(query, key)
-        for candidate in candidates:
-            code = self._exact.get(candidate)
-            if code is not None:
-                return self._by_code[code]
+        for lookup, as_key in ((self._exact, str), (self._loose, loose_fold)):
+            for candidate in candidates:
+                code = lookup.get(as_key(candidate))
+                if code is not None:
+                    return self._by_code[code]
 
         stem = _without_kommune_suffix(key)
         if stem:
             prefixed = self._prefix_matches(stem)
             if len(prefixed) > 1:
-                choices = [m.name for m in prefixed[:MAX_CHOICES]]
-                raise DomainError(ErrorKind.MUNICIPALITY_AMBIGUOUS, query=query, choices=choices)
+                choices = prefixed[:MAX_CHOICES]
+                raise DomainError(
+                    ErrorKind.MUNICIPALITY_AMBIGUOUS,
+                    query=query,
+                    choices=[m.name for m in choices],
+                    codes=[m.code for m in choices],
+                )
             if len(prefixed) == 1:
                 if len(stem) >= MIN_UNIQUE_PREFIX:
                     return prefixed[0]
-                raise DomainError(
-                    ErrorKind.MUNICIPALITY_UNKNOWN, query=query, suggestions=[prefixed[0].name]
-                )
-        raise DomainError(
-            ErrorKind.MUNICIPALITY_UNKNOWN, query=query, suggestions=self._suggest(stem)
-        )
+                raise _unknown(query, prefixed)
+        raise _unknown(query, self._suggest(stem))
 
     def _resolve_code(self, query: str, digits: str) -> Municipality:
         significant = digits.lstrip("0")
@@ -221,7 +242,7 @@ class MunicipalityDirectory:
         municipality = self._by_code.get(code) if code is not None else None
         if municipality is None:
             # A wrong number says nothing about which municipality was meant.
-            raise DomainError(ErrorKind.MUNICIPALITY_UNKNOWN, query=query, suggestions=[])
+            raise _unknown(query, [])
         return municipality
 
     def _prefix_matches(self, stem: str) -> list[Municipality]:
@@ -236,7 +257,7 @@ class MunicipalityDirectory:
                 matches.append(self._by_code[code])
         return matches
 
-    def _suggest(self, stem: str) -> list[str]:
+    def _suggest(self, stem: str) -> list[Municipality]:
         if len(stem) < MIN_FUZZY_CHARS:
             return []
         scored = process.extract(
@@ -251,7 +272,17 @@ class MunicipalityDirectory:
             code = self._fuzzy[choice]
             best[code] = max(score, best.get(code, 0.0))
         ranked = sorted(best, key=lambda c: (-best[c], danish_sort_key(self._by_code[c].name)))
-        return [self._by_code[code].name for code in ranked[:MAX_SUGGESTIONS]]
+        return [self._by_code[code] for code in ranked[:MAX_SUGGESTIONS]]
+
+
+def _unknown(query: str, suggestions: Sequence[Municipality]) -> DomainError:
+    """No municipality by that name; the suggestions come with their codes."""
+    return DomainError(
+        ErrorKind.MUNICIPALITY_UNKNOWN,
+        query=query,
+        suggestions=[m.name for m in suggestions],
+        codes=[m.code for m in suggestions],
+    )
 
 
 def _read_csv(text: str) -> list[dict[str, str]]:

@@ -109,10 +109,12 @@ class RegionSummary:
 @dataclass(frozen=True, slots=True)
 class NetworkSummary:
     network_name: str
-    member_count: int
-    filled: int
+    member_count: int  # represented municipalities (see Standing.represented)
+    filled: int  # their seats with an approved holder
     seats: int
     regions: tuple[RegionSummary, ...]
+    without_anyone: int = 0  # municipalities of the country with nobody on a seat
+    waiting: int = 0  # of those, the ones whose registration waits for approval
 
 
 def get_network(session: Session, slug: str) -> Network:
@@ -189,6 +191,17 @@ def upsert_person(
     return person
 
 
+def known_names(session: Session, team_id: str) -> dict[str, str]:
+    """The names stored for a team's people, by user id (placeholders left out)."""
+    return {
+        user_id: name
+        for user_id, name in session.execute(
+            select(Person.user_id, Person.name).where(Person.team_id == team_id)
+        )
+        if name and name != user_id
+    }
+
+
 def _find_person(session: Session, actor: Actor) -> Person | None:
     return session.scalars(
         select(Person).where(Person.team_id == actor.team_id, Person.user_id == actor.user_id)
@@ -209,14 +222,6 @@ def overview(session: Session, network: Network, municipality_code: int) -> Seat
             )
         )
     }
-    is_member = session.scalar(
-        select(func.count())
-        .select_from(Membership)
-        .where(
-            Membership.network_id == network.id,
-            Membership.municipality_code == municipality_code,
-        )
-    )
     views = []
     for kind, slot in _slots(session, network):
         seat = seats.get((kind, slot))
@@ -233,9 +238,44 @@ def overview(session: Session, network: Network, municipality_code: int) -> Seat
         municipality_code=municipality.code,
         municipality_name=municipality.name,
         official_name=municipality.official_name,
-        is_member=bool(is_member),
+        # In the network: someone holds one of its seats, approved (see Standing.represented).
+        is_member=any(v.holder is not None and not v.pending for v in views),
         seats=tuple(views),
     )
+
+
+def refuse_a_second_seat(session: Session, network: Network, person: Person | None) -> None:
+    """One seat per person. Someone who has one is told which; someone whose registration still
+    waits is told that it waits, and for whom."""
+    existing = seat_of(session, network, person) if person is not None else None
+    if person is None or existing is None:
+        return
+    where = overview(session, network, existing.municipality_code)
+    seat = SeatView(SeatKind(existing.kind), existing.slot, None)
+    if existing.status != SeatStatus.PENDING.value:
+        raise DomainError(ErrorKind.ALREADY_REGISTERED, municipality=where, seat=seat)
+    approver = session.scalar(
+        select(SeatRequest.approver).where(
+            SeatRequest.seat_id == existing.id,
+            SeatRequest.person_id == person.id,
+            SeatRequest.status == RequestStatus.PENDING.value,
+        )
+    )
+    coordinator = coordinator_of(session, network, existing.municipality_code)
+    raise DomainError(
+        ErrorKind.REGISTRATION_WAITING,
+        municipality=where,
+        seat=seat,
+        approver=approver or "facilitator",
+        coordinator=coordinator.name
+        if coordinator is not None and approver == "coordinator"
+        else None,
+    )
+
+
+def refuse_if_registered(session: Session, network: Network, actor: Actor) -> None:
+    """``refuse_a_second_seat`` for someone who may not be known yet (the form's first step)."""
+    refuse_a_second_seat(session, network, _find_person(session, actor))
 
 
 def my_overview(session: Session, network: Network, actor: Actor) -> SeatOverview | None:
@@ -291,13 +331,7 @@ def register(
     if themes is not None:
         themes = known_themes(session, network, themes)
     person = upsert_person(session, actor, now, title=title, themes=themes)
-    existing = seat_of(session, network, person)
-    if existing is not None:
-        raise DomainError(
-            ErrorKind.ALREADY_REGISTERED,
-            municipality=overview(session, network, existing.municipality_code),
-            seat=SeatView(SeatKind(existing.kind), existing.slot, None),
-        )
+    refuse_a_second_seat(session, network, person)
     ensure_not_substitute(session, person, now)
     became_member = _ensure_membership(session, network, municipality_code, now)
 
@@ -417,38 +451,64 @@ def release(session: Session, network: Network, actor: Actor, now: datetime) -> 
     )
 
 
-def summary(session: Session, network: Network) -> NetworkSummary:
-    """Member municipalities by region with seats filled: the network at a glance."""
-    seats_per_member = len(_slots(session, network))
-    filled = func.count(Seat.holder_id)
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """How a municipality stands in the network: its seats with an approved holder, and those
+    whose registration still waits for approval."""
+
+    code: int
+    held: int
+    pending: int
+
+    @property
+    def represented(self) -> bool:
+        """The one definition of a municipality that is in the network (``kommuner``, KL's
+        overview): someone holds one of its seats, approved. A municipality whose members all
+        left, or whose only registration waits for approval, is not."""
+        return self.held > 0
+
+
+def standings(session: Session, network: Network) -> dict[int, Standing]:
+    """Every municipality with someone on a seat (approved or waiting), by code."""
     rows = session.execute(
-        select(
-            Municipality.code,
-            Municipality.name,
-            Municipality.region_code,
-            Municipality.region_name,
-            filled,
-        )
-        .join(Membership, Membership.municipality_code == Municipality.code)
-        .outerjoin(
-            Seat,
-            (Seat.network_id == Membership.network_id)
-            & (Seat.municipality_code == Membership.municipality_code),
-        )
-        .where(Membership.network_id == network.id)
-        .group_by(
-            Municipality.code, Municipality.name, Municipality.region_code, Municipality.region_name
-        )
-        .order_by(Municipality.region_code, Municipality.name)
+        select(Seat.municipality_code, Seat.status, func.count())
+        .where(Seat.network_id == network.id, Seat.holder_id.is_not(None))
+        .group_by(Seat.municipality_code, Seat.status)
     ).all()
+    counts: dict[int, dict[str, int]] = {}
+    for code, status, count in rows:
+        counts.setdefault(code, {})[status] = count
+    return {
+        code: Standing(code, by.get(SeatStatus.HELD.value, 0), by.get(SeatStatus.PENDING.value, 0))
+        for code, by in counts.items()
+    }
+
+
+def summary(session: Session, network: Network) -> NetworkSummary:
+    """The represented municipalities by region with their seats filled: the network at a
+    glance, and how many of the country's municipalities have nobody on a seat."""
+    seats_per_member = len(_slots(session, network))
+    standing = standings(session, network)
+    represented = [s for s in standing.values() if s.represented]
+    municipalities = {
+        m.code: m
+        for m in session.scalars(
+            select(Municipality).order_by(Municipality.region_code, Municipality.name)
+        )
+    }
     regions: dict[str, list[MemberCount]] = {}
-    for code, name, _region_code, region_name, count in rows:
-        regions.setdefault(region_name, []).append(MemberCount(code, name, count, seats_per_member))
-    total_filled = sum(m.filled for ms in regions.values() for m in ms)
+    for code, municipality in municipalities.items():
+        found = standing.get(code)
+        if found is not None and found.represented:
+            regions.setdefault(municipality.region_name, []).append(
+                MemberCount(code, municipality.name, found.held, seats_per_member)
+            )
     return NetworkSummary(
         network_name=network.name,
-        member_count=len(rows),
-        filled=total_filled,
-        seats=len(rows) * seats_per_member,
+        member_count=len(represented),
+        filled=sum(s.held for s in represented),
+        seats=len(represented) * seats_per_member,
         regions=tuple(RegionSummary(name, tuple(ms)) for name, ms in regions.items()),
+        without_anyone=len(municipalities) - len(represented),
+        waiting=sum(1 for s in standing.values() if not s.represented and s.pending),
     )

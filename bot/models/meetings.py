@@ -22,6 +22,15 @@ from bot.models.base import Base, UTCDateTime
 class MeetingFormat(StrEnum):
     ONLINE = "online"
     PHYSICAL = "physical"
+    HYBRID = "hybrid"  # both: an address and a link
+
+    @property
+    def has_link(self) -> bool:
+        return self is not MeetingFormat.PHYSICAL
+
+    @property
+    def has_address(self) -> bool:
+        return self is not MeetingFormat.ONLINE
 
 
 class MeetingStatus(StrEnum):
@@ -49,7 +58,10 @@ class Meeting(Base):
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
     format: Mapped[str] = mapped_column(String(16))
+    # The address (physical and hybrid meetings).
     location: Mapped[str] = mapped_column(String(500), default="")
+    # The video link (online and hybrid meetings).
+    link: Mapped[str] = mapped_column(String(500), default="")
     status: Mapped[str] = mapped_column(String(16), default=MeetingStatus.PLANNED.value)
     cancel_reason: Mapped[str] = mapped_column(Text, default="")
     # Raised on every change: the iCalendar SEQUENCE and the generation of schedule posts.
@@ -68,7 +80,7 @@ class Meeting(Base):
     __table_args__ = (
         UniqueConstraint("network_id", "number"),
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
-        CheckConstraint("format IN ('online', 'physical')", name="format"),
+        CheckConstraint("format IN ('online', 'physical', 'hybrid')", name="format"),
         CheckConstraint("status IN ('planned', 'moved', 'cancelled')", name="status"),
     )
 

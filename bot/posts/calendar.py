@@ -214,8 +214,9 @@ def ics_attachment(meeting: Meeting, tz: ZoneInfo, now: datetime) -> Attachment:
         description=as_written(texts.plain(texts.agenda_lines(meeting))),
         start_utc=meeting.starts_at,
         end_utc=meeting.ends_at,
-        location=meeting.location,
-        url=meeting.location if meeting.location.startswith("http") else None,
+        # Where to be: the address, or for an online meeting its link.
+        location=meeting.location or meeting.link,
+        url=meeting.link or None,
         cancelled=meeting.status == MeetingStatus.CANCELLED.value,
     )
     return Attachment(

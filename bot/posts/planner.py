@@ -32,6 +32,7 @@ from bot.models import (
 from bot.posts import kinds
 from bot.posts.kinds import PostKind
 from bot.posts.outbox import Claimed, Planned, enqueue, sent_message, sent_to_channel
+from bot.posts.weekend import off_the_weekend
 
 
 class Audience(StrEnum):
@@ -135,26 +136,41 @@ def plan_meeting(
         if name not in SCHEDULED:
             continue
         channel_kind, dm_kind = SCHEDULED[name]
-        if name == "starting" and meeting.format != MeetingFormat.ONLINE.value:
+        if name == "starting" and not MeetingFormat(meeting.format).has_link:
             continue
-        when = due_at(meeting.starts_at, offset, config.tz)
-        if when < now:
-            continue  # its time passed before the meeting was planned: skip, no burst
         payload = {"offset": name}
         if config.channel and channel_kind and channel_kind not in posted:
-            rows.append(
-                Planned(
-                    _key(channel_kind, meeting, "channel"),
-                    channel_kind,
-                    config.channel,
-                    when,
-                    meeting.id,
-                    payload,
+            when = going_out(channel_kind, offset, meeting, config.tz, now)
+            if when is not None:
+                rows.append(
+                    Planned(
+                        _key(channel_kind, meeting, "channel"),
+                        channel_kind,
+                        config.channel,
+                        when,
+                        meeting.id,
+                        payload,
+                    )
                 )
-            )
         if dm_kind and dm_kind not in posted:
-            rows.append(_fanout(_key(dm_kind, meeting, "fanout"), dm_kind, meeting, when, payload))
+            when = going_out(dm_kind, offset, meeting, config.tz, now)
+            if when is not None:
+                rows.append(
+                    _fanout(_key(dm_kind, meeting, "fanout"), dm_kind, meeting, when, payload)
+                )
     return enqueue(session, rows, now)
+
+
+def going_out(
+    kind: str, offset: Offset, meeting: Meeting, tz: ZoneInfo, now: datetime
+) -> datetime | None:
+    """When a scheduled post goes out: its due time, moved off a weekend (``bot.posts.weekend``).
+    None when its due time passed before the meeting was planned (skipped, never a burst); at
+    once when only the Friday it moved to has passed."""
+    due = due_at(meeting.starts_at, offset, tz)
+    if due < now:
+        return None
+    return max(off_the_weekend(kind, offset, meeting.starts_at, due, tz), now)
 
 
 def _fanout(
@@ -234,10 +250,13 @@ def notify_now(
     now: datetime,
     *,
     tag: str,
+    payload: dict[str, Any] | None = None,
 ) -> int:
     """Immediate notices of a change ("moved", "cancelled"), only to those already told about the
     meeting: the channel if a post about it went there, and by direct message the expected people
-    who were told (decided when the notice goes out). A meeting nobody heard of tells nobody."""
+    who were told (decided when the notice goes out). A meeting nobody heard of tells nobody.
+    ``payload``: what the notice needs beyond the meeting as it is now (a move's old time)."""
+    payload = payload or {}
     rows: list[Planned] = []
     if config.channel and sent_to_channel(session, meeting.id, CHANNEL_KINDS):
         rows.append(
@@ -247,6 +266,7 @@ def notify_now(
                 config.channel,
                 now,
                 meeting.id,
+                payload,
             )
         )
     rows.append(
@@ -255,10 +275,15 @@ def notify_now(
             NOTICE_DMS[kind],
             meeting,
             now,
-            {},
+            payload,
         )
     )
     return enqueue(session, rows, now)
+
+
+def moved_from(starts_at: datetime, ends_at: datetime) -> dict[str, Any]:
+    """The payload of a move's notices: the time the meeting had before."""
+    return {"was_starts_at": starts_at.isoformat(), "was_ends_at": ends_at.isoformat()}
 
 
 def agenda_changed(session: Session, meeting: Meeting, now: datetime) -> int:

@@ -168,7 +168,18 @@ def _starting(post: _MeetingPost) -> Rendered:
 
 
 def _moved(post: _MeetingPost) -> Rendered:
-    return Rendered(post.reply(texts.moved(post.meeting, post.ctx.tz)))
+    return Rendered(post.reply(texts.moved(post.meeting, post.ctx.tz, _time_before(post.row))))
+
+
+def _time_before(row: Claimed) -> tuple[datetime, datetime] | None:
+    """The time a moved meeting had, kept in the notice's payload when it was planned."""
+    starts, ends = row.payload.get("was_starts_at"), row.payload.get("was_ends_at")
+    if not isinstance(starts, str) or not isinstance(ends, str):
+        return None
+    try:
+        return datetime.fromisoformat(starts), datetime.fromisoformat(ends)
+    except ValueError:
+        return None
 
 
 def _cancelled(post: _MeetingPost) -> Rendered:

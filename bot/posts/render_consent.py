@@ -4,10 +4,12 @@ approval requests and their outcome, and notices to coordinators and holders."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from bot import texts
+from bot.domain.seats.approvals import why_a_facilitator_decides
 from bot.models import (
     Meeting,
     Municipality,
@@ -58,6 +60,13 @@ def _offer_request(session: Session, row: Claimed, ctx: RenderContext) -> Render
     if found is None:
         return None
     offer, offerer, _target, seat = found
+    return _message(*offer_request_message(session, offer, offerer, seat, ctx.tz))
+
+
+def offer_request_message(
+    session: Session, offer: SeatOffer, offerer: Person, seat: Seat, tz: ZoneInfo
+) -> tuple[list[str], tuple[Button, ...]]:
+    """A consent request's text, and Acceptér/Afvis while it is open (also for ``afventer``)."""
     label, municipality = _seat_in(session, seat)
     meeting = session.get(Meeting, offer.meeting_id) if offer.meeting_id else None
     sections = texts.offer_message(
@@ -66,7 +75,7 @@ def _offer_request(session: Session, row: Claimed, ctx: RenderContext) -> Render
         label,
         municipality,
         texts.meeting_name(meeting) if meeting else None,
-        format_when(offer.expires_at, ctx.tz),
+        format_when(offer.expires_at, tz),
         offer.status,
     )
     buttons: tuple[Button, ...] = ()
@@ -75,7 +84,7 @@ def _offer_request(session: Session, row: Claimed, ctx: RenderContext) -> Render
             Button(texts.ACCEPT_BUTTON, Action.OFFER_ACCEPT, str(offer.id), "primary"),
             Button(texts.DECLINE_BUTTON, Action.OFFER_DECLINE, str(offer.id)),
         )
-    return _message(sections, buttons)
+    return sections, buttons
 
 
 def _offer_result(session: Session, row: Claimed, ctx: RenderContext) -> Rendered | None:
@@ -83,9 +92,24 @@ def _offer_result(session: Session, row: Claimed, ctx: RenderContext) -> Rendere
     found = _offer(session, row)
     if found is None:
         return None
-    offer, _offerer, target, seat = found
+    offer, offerer, target, seat = found
     label, municipality = _seat_in(session, seat)
-    return _message(texts.offer_result_for_offerer(offer.status, target.name, label, municipality))
+    counter = session.get(Seat, offer.counter_seat_id) if offer.counter_seat_id else None
+    meeting = session.get(Meeting, offer.meeting_id) if offer.meeting_id else None
+    holder = session.get(Person, offer.seat_holder_id) if offer.seat_holder_id else None
+    return _message(
+        texts.offer_result_for_offerer(
+            offer.status,
+            target.name,
+            label,
+            municipality,
+            kind=offer.kind,
+            your_seat=_seat_in(session, counter)[0] if counter is not None else None,
+            meeting=texts.meeting_name(meeting) if meeting is not None else None,
+            holder=holder.name if holder is not None else None,
+            yours=holder is not None and holder.id == offerer.id,
+        )
+    )
 
 
 def _request(session: Session, row: Claimed) -> tuple[SeatRequest, Person, Seat] | None:
@@ -104,13 +128,20 @@ def _approval(session: Session, row: Claimed, ctx: RenderContext) -> Rendered | 
     if found is None:
         return None
     request, applicant, seat = found
+    return _message(*approval_message(session, request, applicant, seat))
+
+
+def approval_message(
+    session: Session, request: SeatRequest, applicant: Person, seat: Seat
+) -> tuple[list[str], tuple[Button, ...]]:
+    """An approval request's text, and Godkend/Afvis while it waits (also for ``afventer``)."""
     label, municipality = _seat_in(session, seat)
     sections = texts.approval_request(
         applicant.name,
         applicant.title,
         label,
         municipality,
-        request.approver == "facilitator",
+        why_a_facilitator_decides(session, request),
         request.status,
     )
     buttons: tuple[Button, ...] = ()
@@ -119,7 +150,7 @@ def _approval(session: Session, row: Claimed, ctx: RenderContext) -> Rendered | 
             Button(texts.APPROVE_BUTTON, Action.REQUEST_APPROVE, str(request.id), "primary"),
             Button(texts.REJECT_BUTTON, Action.REQUEST_REJECT, str(request.id), "danger"),
         )
-    return _message(sections, buttons)
+    return sections, buttons
 
 
 def _approval_result(session: Session, row: Claimed, ctx: RenderContext) -> Rendered | None:

@@ -13,7 +13,7 @@ from bot.domain.registration import Actor
 from bot.domain.seats.admin import admin_set_seat
 from bot.domain.seats.common import SeatRef, seat_of
 from bot.domain.seats.history import history
-from bot.models import Network, Person, SeatKind
+from bot.models import Network, Person, RequestStatus, SeatKind
 from bot.posts import notices
 from bot.replies import Reply, Result, ResultKind
 from bot.service.approvals import Approvals
@@ -61,9 +61,15 @@ class Admin:
             require_facilitator(session, network, actor.user_id)
             me = self._ctx.people.me(session, actor)
             target = self._ctx.people.upsert(session, named) if named else None
-            seat, previous = admin_set_seat(
+            change = admin_set_seat(
                 session, network, municipality.code, ref, target, reason, me, now
             )
+            seat, previous = change.seat, change.previous
+            if change.approved_request is not None and target is not None:
+                # The applicant hears the outcome; the approvers' requests show it.
+                notices.approval_decided(
+                    session, change.approved_request, RequestStatus.APPROVED.value, target, now
+                )
             self._approvals.coordinator_changed(session, network, municipality.code, now)
             changed = target is None or previous is None or target.id != previous.id
             told: list[tuple[Person, bool]] = [
@@ -73,6 +79,15 @@ class Admin:
             ]
             notices.seat_set_by_facilitator(session, seat, told, reason, now)
             label = texts.seat_label(SeatKind(seat.kind), seat.slot, definite=True)
+            ids = {"seat": seat.id, "municipality": municipality.code}
+            if change.approved_request is not None and target is not None:
+                return Reply(
+                    (texts.admin_approved(label, municipality.name, target.name),),
+                    result=Result(
+                        ResultKind.ADMIN_SEAT_SET,
+                        ids={**ids, "request": change.approved_request},
+                    ),
+                )
             return Reply(
                 (
                     texts.admin_done(
@@ -84,7 +99,7 @@ class Admin:
                 ),
                 result=Result(
                     ResultKind.ADMIN_SEAT_SET if target else ResultKind.ADMIN_SEAT_FREED,
-                    ids={"seat": seat.id, "municipality": municipality.code},
+                    ids=ids,
                 ),
             )
 

@@ -10,21 +10,25 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from dataclasses import replace
+from datetime import date, datetime
 
 from bot import texts
 from bot.db import SessionFactory, insert_ignore
-from bot.domain.errors import DomainError
+from bot.domain.errors import DomainError, ErrorKind
 from bot.domain.municipalities import MunicipalityDirectory
-from bot.domain.registration import Actor
+from bot.domain.registration import Actor, known_names
 from bot.models import NetworkFacilitator
 from bot.ports import Clock, Forget, ProfileLookup
 from bot.posts import home_refresh, planner
 from bot.posts.outbox import next_due
 from bot.replies import (
+    MAX_BUTTON_VALUE,
     Action,
+    Button,
     FormErrors,
     Home,
+    MeetingFormRequest,
     Outcome,
     Reply,
     Result,
@@ -38,9 +42,17 @@ from bot.service.consent import Consent
 from bot.service.context import Context, People, ServiceSettings, TransactionRunner
 from bot.service.meetings import MeetingForm, Meetings
 from bot.service.overview import HomeImage, Overview
-from bot.service.parsing import Unknown, ascii_number, parse
+from bot.service.parsing import (
+    NAMES_A_MUNICIPALITY,
+    Parsed,
+    Unknown,
+    ascii_number,
+    completed_command,
+    parse,
+)
 from bot.service.privacy import Privacy, RetentionReport
 from bot.service.registration import Registration, RegistrationForm
+from bot.service.waiting import Waiting
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +91,7 @@ class Klimanet:
         self.overview = Overview(self._ctx)
         self.privacy = Privacy(self._ctx, approvals, sessions, forget)
         self.admin = Admin(self._ctx, approvals, erase=self.privacy.admin_erase)
+        self.waiting = Waiting(self._ctx)
         self._approvals = approvals
         if self._ctx.settings.home_tab:
             # Changes that alter someone's App Home plan its republishing (posts/home_refresh.py).
@@ -109,7 +122,10 @@ class Klimanet:
             "privatliv": self.privacy.notice,
             "mine-data": self.privacy.my_data,
             "slet-mig": self.privacy.ask_erase,
-            "hjaelp": _help,
+            "afventer": self.waiting.command,
+            "hjaelp": lambda actor, args: Reply(
+                tuple(texts.help_text(self._ctx.today())), result=Result(ResultKind.HELP)
+            ),
         }
         self._clicks: dict[str, Click] = {
             Action.RELEASE_CONFIRM: lambda actor, _, __: self.registration.confirm_release(actor),
@@ -125,6 +141,9 @@ class Klimanet:
             Action.SEE_ALL: self.overview.see_all,
             Action.ERASE_CONFIRM: lambda actor, _, __: self.privacy.confirm_erase(actor),
             Action.ERASE_CANCEL: lambda _, __, ___: self.privacy.keep(),
+            Action.PICK_MUNICIPALITY: lambda actor, value, _: self._picked(actor, value),
+            Action.MEETING_GO_AHEAD: lambda actor, value, _: self._went_ahead(actor, value),
+            Action.MEETING_DROP: lambda _, value, __: self.meetings.drop(value),
         }
 
     @property
@@ -140,6 +159,10 @@ class Klimanet:
         """When and where a meeting's posts go (benchmarks and tests plan meetings directly)."""
         return self._ctx.plan
 
+    def today(self) -> date:
+        """Today on the network's wall clock (the service's clock): for examples in forms."""
+        return self._ctx.today()
+
     # -- what people do ---------------------------------------------------------------------
 
     def command(self, actor: Actor, text: str) -> Outcome:
@@ -153,7 +176,22 @@ class Klimanet:
         try:
             return self._commands[parsed.name](actor, parsed.args)
         except DomainError as err:
-            return Reply((texts.error(err),), result=Result.refused(err.kind))
+            return Reply(
+                (texts.error(err, self._ctx.today()),),
+                buttons=_municipality_choices(parsed, err),
+                result=Result.refused(err.kind),
+            )
+
+    def _picked(self, actor: Actor, value: str) -> Reply:
+        """A "Mente du …?" choice: run the command it completes, as if typed. The value is
+        read like anything typed, and only commands that name a municipality are run."""
+        parsed = parse(value)
+        if not isinstance(parsed, Parsed) or parsed.name not in NAMES_A_MUNICIPALITY:
+            return Reply((texts.unknown_button(),), result=Result(ResultKind.UNKNOWN_BUTTON))
+        outcome = self.command(actor, value)
+        if not isinstance(outcome, Reply):  # a form: not what a choice of municipality asks
+            return Reply((texts.unknown_button(),), result=Result(ResultKind.UNKNOWN_BUTTON))
+        return replace(outcome, replace_original=True)
 
     def click(
         self, actor: Actor, action_id: str, value: str, selected_user: str | None = None
@@ -166,14 +204,21 @@ class Klimanet:
         try:
             return handler(actor, value, selected_user)
         except DomainError as err:
-            return Reply((texts.error(err),), result=Result.refused(err.kind))
+            return Reply((texts.error(err, self._ctx.today()),), result=Result.refused(err.kind))
+
+    def _went_ahead(self, actor: Actor, value: str) -> Reply:
+        """ "Opret/Flyt alligevel": the warned command, run without the warning."""
+        outcome = self.meetings.go_ahead(actor, value)
+        if not isinstance(outcome, Reply):
+            return Reply((texts.unknown_button(),), result=Result(ResultKind.UNKNOWN_BUTTON))
+        return replace(outcome, replace_original=True)
 
     def submit_registration_form(self, actor: Actor, form: RegistrationForm) -> Reply | FormErrors:
         return self.registration.submit_form(actor, form)
 
     def submit_meeting_form(
         self, actor: Actor, number: int | None, form: MeetingForm
-    ) -> Reply | FormErrors:
+    ) -> Reply | FormErrors | MeetingFormRequest:
         return self.meetings.submit_form(actor, number, form)
 
     def confirm_release(self, actor: Actor) -> Reply:
@@ -213,6 +258,10 @@ class Klimanet:
     def next_post_due(self, until: datetime) -> datetime | None:
         return self._ctx.run(lambda s, n: next_due(s, until))
 
+    def known_names(self, team_id: str) -> dict[str, str]:
+        """The names people of a team were last known by (the console starts with them)."""
+        return self._ctx.run(lambda s, n: known_names(s, team_id))
+
     def make_facilitator(self, user_id: str) -> None:
         """The local console's user plans meetings too; Slack facilitators come from settings."""
         self._ctx.run(
@@ -224,8 +273,17 @@ class Klimanet:
         )
 
 
-def _help(actor: Actor, args: str) -> Reply:
-    return Reply(tuple(texts.help_text()), result=Result(ResultKind.HELP))
+def _municipality_choices(parsed: Parsed, err: DomainError) -> tuple[Button, ...]:
+    """ "Mente du …?" as buttons: each completes the command with one municipality's code."""
+    if err.kind not in (ErrorKind.MUNICIPALITY_UNKNOWN, ErrorKind.MUNICIPALITY_AMBIGUOUS):
+        return ()
+    names = err.params.get("suggestions") or err.params.get("choices") or []
+    buttons = []
+    for name, code in zip(names, err.params.get("codes") or [], strict=False):
+        value = completed_command(parsed.name, parsed.args, str(err.params.get("query", "")), code)
+        if value is not None and len(value) <= MAX_BUTTON_VALUE:
+            buttons.append(Button(name, Action.PICK_MUNICIPALITY, value))
+    return tuple(buttons)
 
 
 def _by_id(handler: Callable[[Actor, int], Reply]) -> Click:

@@ -1,4 +1,5 @@
-"""Parsing what people type after ``/klimanet``. Pure functions: no I/O, never raise."""
+"""Parsing what people type after ``/klimanet``. Pure functions: no I/O; the only exception is a
+``DomainError`` for text that cannot be read one way only (an unclosed quote)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
+from bot.domain.errors import DomainError, ErrorKind
 from bot.models import AgendaKind, MeetingFormat, SeatKind
 
 # Canonical subcommand -> every spelling we accept (folded: lower case, æ→ae, ø→oe, å→aa).
@@ -37,6 +39,7 @@ SUBCOMMANDS: dict[str, tuple[str, ...]] = {
     "privatliv": ("privatliv", "privatlivspolitik", "databeskyttelse", "privacy", "gdpr"),
     "mine-data": ("mine-data", "minedata", "indsigt"),
     "slet-mig": ("slet-mig", "sletmig", "slet"),
+    "afventer": ("afventer", "afvent", "venter"),
 }
 
 # How each subcommand is shown to users (with the Danish letters).
@@ -61,6 +64,11 @@ FORMAT_WORDS = {
     "fysisk": MeetingFormat.PHYSICAL,
     "fysiske": MeetingFormat.PHYSICAL,
     "fremmoede": MeetingFormat.PHYSICAL,
+    "hybrid": MeetingFormat.HYBRID,
+    "hybridt": MeetingFormat.HYBRID,
+    "hybridmoede": MeetingFormat.HYBRID,
+    # The values a form's choice sends.
+    **{fmt.value: fmt for fmt in MeetingFormat},
 }
 ITEM_KIND_WORDS = {
     "internt": AgendaKind.INTERNAL,
@@ -117,6 +125,18 @@ class Unknown:
     suggestion: str | None  # display name of the closest subcommand
 
 
+# Subcommands that name a municipality, whose "Mente du …?" answer offers the choices.
+NAMES_A_MUNICIPALITY = frozenset({"tilmeld", "pladser", "historik", "admin"})
+
+
+def completed_command(name: str, args: str, query: str, code: int) -> str | None:
+    """``name args`` with the municipality the user wrote (``query``) replaced by its code:
+    ``tilmeld Koege fleksibel`` → ``tilmeld 259 fleksibel``. None when it cannot be done."""
+    if name not in NAMES_A_MUNICIPALITY or not query or query not in args:
+        return None
+    return f"{name} {args.replace(query, str(code), 1)}"
+
+
 def display_name(name: str) -> str:
     return DISPLAY_NAMES.get(name, name)
 
@@ -165,12 +185,13 @@ _QUOTES = {'"': '"', "“": "”", "„": "“", "”": "”", "«": "»"}
 def tokens(text: str) -> list[str]:
     """Split on spaces, keeping "quoted text" (straight or typographic quotes) as one token.
 
-    ``key="a value"`` stays one token too (with its quotes removed). An unclosed quote runs to
-    the end of the text.
+    ``key="a value"`` stays one token too (with its quotes removed). An unclosed quote is an
+    error: read to the end, it would swallow the options after it into a title.
     """
     out: list[str] = []
     current = ""
     quote: str | None = None
+    opened = ""
     in_token = False
     for ch in clean(text):
         if quote is not None:
@@ -180,7 +201,7 @@ def tokens(text: str) -> list[str]:
                 current += ch
             continue
         if ch in _QUOTES:
-            quote = _QUOTES[ch]
+            quote, opened = _QUOTES[ch], ch
             in_token = True
             continue
         if ch == " ":
@@ -190,6 +211,8 @@ def tokens(text: str) -> list[str]:
             continue
         current += ch
         in_token = True
+    if quote is not None:
+        raise DomainError(ErrorKind.QUOTE_UNCLOSED, quote=opened, value=current[:60])
     if in_token:
         out.append(current)
     return out

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from bot import texts
 from bot.domain import registration as reg
 from bot.domain.errors import DomainError, ErrorKind
+from bot.domain.facilitators import is_facilitator
 from bot.domain.seats.common import seat_changed_hands
 from bot.domain.themes import network_themes
 from bot.models import Network, Seat, SeatKind
@@ -67,10 +68,7 @@ class Registration:
     def command(self, actor: reg.Actor, args: str) -> Outcome:
         """``tilmeld``: the form when nothing follows, else register at once."""
         if not args:
-            mine = self._ctx.run(lambda s, n: reg.my_overview(s, n, actor))
-            if mine is not None:
-                seat = _own_seat(mine, actor)
-                raise DomainError(ErrorKind.ALREADY_REGISTERED, municipality=mine, seat=seat)
+            self._ctx.run(lambda s, n: reg.refuse_if_registered(s, n, actor))
             return RegistrationFormRequest(theme_options=tuple(self._ctx.run(network_themes)))
         parsed = parse_register_args(args)
         municipality = self._ctx.directory.resolve(parsed.municipality)
@@ -85,6 +83,10 @@ class Registration:
 
         def work(session: Session, network: Network) -> reg.Registration:
             now = self._ctx.now()
+            # A facilitator is the approver: their own registration needs nobody's approval.
+            needs_approval = self._ctx.settings.registration == "approval" and not (
+                is_facilitator(session, network, actor.user_id)
+            )
             result = reg.register(
                 session,
                 network,
@@ -94,7 +96,7 @@ class Registration:
                 now,
                 title=form.title or None,
                 themes=form.themes or None,
-                needs_approval=self._ctx.settings.registration == "approval",
+                needs_approval=needs_approval,
             )
             if result.request_id is not None:
                 self._approvals.ask(session, network, result.request_id, now)
@@ -132,7 +134,7 @@ class Registration:
         try:
             return self.register(actor, form)
         except DomainError as err:
-            return FormErrors({_form_field(err): texts.plain(texts.error(err))})
+            return FormErrors({_form_field(err): texts.plain(texts.error(err, self._ctx.today()))})
 
     def seats(self, actor: reg.Actor, args: str) -> Reply:
         """``pladser [kommune]``: a municipality's seats, one's own by default."""
@@ -187,7 +189,9 @@ class Registration:
             released = self._ctx.run(work)
         except DomainError as err:
             return Reply(
-                (texts.error(err),), replace_original=True, result=Result.refused(err.kind)
+                (texts.error(err, self._ctx.today()),),
+                replace_original=True,
+                result=Result.refused(err.kind),
             )
         return Reply(
             (

@@ -60,13 +60,19 @@ def seat_in(kind: SeatKind, slot: int, municipality: str, *, definite: bool = Tr
 
 
 def approval_request(
-    applicant: str, title: str, seat: str, municipality: str, first: bool, status: str
+    applicant: str, title: str, seat: str, municipality: str, reason: str, status: str
 ) -> list[str]:
+    """``reason`` says why a facilitator decides: "first" (the municipality's first
+    registration) or "no_coordinator" (nobody holds its fixed seat); "" for the coordinator."""
     title_text = f" ({user_text(title)})" if title else ""
-    first_text = (
-        f" Det er {genitive(municipality)} første tilmelding til netværket." if first else ""
-    )
-    head = f":raising_hand: *{user_text(applicant)}*{title_text} vil have den {seat} i *{municipality}*.{first_text}"
+    why = {
+        "first": f" Det er {genitive(municipality)} første tilmelding til netværket.",
+        "no_coordinator": (
+            f" {municipality} har ingen kontaktperson (holder af den faste plads) til at "
+            "godkende den."
+        ),
+    }.get(reason, "")
+    head = f":raising_hand: *{user_text(applicant)}*{title_text} vil have den {seat} i *{municipality}*.{why}"
     if status != "pending":
         return [head, f"Anmodningen er *{REQUEST_STATUS_LABELS.get(status, status)}*."]
     return [head, "Godkend eller afvis tilmeldingen:"]
@@ -123,7 +129,37 @@ def offer_sent(kind: str, target: str, seat: str, municipality: str, expires: st
     )
 
 
-def offer_result_for_offerer(status: str, target: str, seat: str, municipality: str) -> list[str]:
+def offer_result_for_offerer(
+    status: str,
+    target: str,
+    seat: str,
+    municipality: str,
+    *,
+    kind: str = "handover",
+    your_seat: str | None = None,
+    meeting: str | None = None,
+    holder: str | None = None,
+    yours: bool = False,
+) -> list[str]:
+    """How an offer ended, to the one who made it. A swap says which seat each now holds
+    (``your_seat``: the offerer's new one); a substitute's, that it is for ``meeting`` only
+    and whose the seat is afterwards (the offerer's own, ``holder``'s, or nobody's)."""
+    if status == "accepted" and kind == "swap" and your_seat:
+        return [
+            f":white_check_mark: *{user_text(target)}* har sagt ja til at bytte: du har nu den "
+            f"{your_seat} i *{municipality}*, og {user_text(target)} har den {seat}."
+        ]
+    if status == "accepted" and kind == "substitute" and meeting:
+        if yours:
+            after = "Bagefter er pladsen din igen."
+        elif holder:
+            after = f"Bagefter er pladsen {user_text(genitive(holder))} igen."
+        else:
+            after = "Bagefter er pladsen ledig igen."
+        return [
+            f":white_check_mark: *{user_text(target)}* har sagt ja til at være vikar på den "
+            f"{seat} i *{municipality}* – kun til {meeting}. {after}"
+        ]
     if status == "accepted":
         return [
             f":white_check_mark: *{user_text(target)}* har accepteret: den {seat} i *{municipality}* er skiftet."
@@ -241,8 +277,9 @@ HISTORY_ACTIONS = {
 }
 
 
-# History actions whose reason a facilitator wrote.
-FACILITATOR_ACTIONS = frozenset({"admin_set", "admin_freed", "erased"})
+# Reasons a facilitator gave (an approval's comes only from ``admin plads``; the buttons take
+# none), and an erasure's: they speak for KL and are shown as markup.
+FACILITATOR_ACTIONS = frozenset({"admin_set", "admin_freed", "approved", "erased"})
 
 
 def history_text(lines: Sequence[Any], tz: ZoneInfo, municipality: str | None) -> list[str]:
@@ -280,6 +317,14 @@ def admin_done(seat: str, municipality: str, target: str | None, previous: str |
     return f":white_check_mark: Den {seat} i *{municipality}* er frigjort{before}. Det står i historikken."
 
 
+def admin_approved(seat: str, municipality: str, target: str) -> str:
+    return (
+        f":white_check_mark: {user_text(target)} ventede på godkendelse til den {seat} i "
+        f"*{municipality}*: tilmeldingen er nu godkendt, og {user_text(target)} har fået besked. "
+        "Det står i historikken."
+    )
+
+
 def admin_notice(seat: str, municipality: str, gained: bool, reason: str) -> list[str]:
     why = f" Begrundelse: {reason}" if reason else ""
     if gained:
@@ -298,3 +343,15 @@ def pick_label(kind: SeatKind, slot: int, holder: str | None) -> str:
 def pick_suggestions(people: Sequence[tuple[str, str]]) -> str:
     names = ", ".join(f"<@{user}> ({user_text(themes)})" for user, themes in people)
     return f"Forslag ud fra fagområder: {names}"
+
+
+def nothing_waiting() -> str:
+    return "Der venter ingen tilmeldinger eller tilbud på dit svar lige nu."
+
+
+def waiting_head(count: int) -> str:
+    return f"*{'Én' if count == 1 else count} ting venter på dit svar:*"
+
+
+def waiting_more(count: int) -> str:
+    return f"… og {count} mere. Svar på dem ovenfor, og skriv `{COMMAND} afventer` igen."

@@ -5,7 +5,7 @@ Input is an aware instant (stored in UTC); output is the wall clock of ``tz``.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
@@ -50,3 +50,20 @@ def format_span(start_utc: datetime, end_utc: datetime, tz: ZoneInfo) -> str:
     if start_utc.astimezone(tz).date() == end_utc.astimezone(tz).date():
         return f"{format_when(start_utc, tz)}\u2013{format_time(end_utc, tz)}"
     return f"{format_when(start_utc, tz)} \u2013 {format_when(end_utc, tz)}"
+
+
+THURSDAY = 3
+
+
+def example_days(today: date) -> tuple[date, date, date]:
+    """Dates for the examples in help and forms, computed so they have not passed: a Thursday at
+    least eight weeks ahead, the Friday after it (a move), and a Thursday a quarter later (a
+    copy). Weekdays, so an example never meets the weekend warning."""
+    day = today + timedelta(weeks=8)
+    day += timedelta(days=(THURSDAY - day.weekday()) % 7)
+    return day, day + timedelta(days=1), day + timedelta(weeks=13)
+
+
+def short_day(day: date) -> str:
+    """``25.06.2026`` for a calendar day."""
+    return day.strftime("%d.%m.%Y")

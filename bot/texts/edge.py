@@ -1,8 +1,12 @@
-"""What the edge says: another workspace, a form Slack could not open."""
+"""What the adapters say themselves: Slack's edge (another workspace, a form Slack could not
+open) and the local console (its own commands, choices, files and questions)."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from bot.texts.common import COMMAND
+from bot.texts.dates import example_days, short_day
 
 OTHER_WORKSPACE = (
     "Klimanet betjener kun KL's Slack-arbejdsområde. Din forespørgsel kom fra et andet "
@@ -14,7 +18,9 @@ OTHER_WORKSPACE = (
 REGISTRATION_ONE_LINE = f"{COMMAND} tilmeld Aarhus"
 
 
-MEETING_ONE_LINE = f'{COMMAND} møde opret 25.06.2027 10:00-12:00 online "Titel"'
+def meeting_one_line(today: date) -> str:
+    day = short_day(example_days(today)[0])
+    return f'{COMMAND} møde opret {day} 10:00-12:00 online "Titel" link=https://…'
 
 
 def form_unavailable(one_line: str) -> str:
@@ -23,3 +29,83 @@ def form_unavailable(one_line: str) -> str:
         ":warning: Formularen kunne ikke åbnes lige nu. "
         f"Prøv igen om lidt, eller skriv det hele på én linje, fx `{one_line}`."
     )
+
+
+# -- the local console ---------------------------------------------------------------------------
+
+
+def console_welcome(name: str, user_id: str) -> str:
+    return (
+        f"Klimanet – lokal konsol. Du er {name} ({user_id}) og facilitator.\n"
+        "Skriv kommandoer som i Slack, fx '/klimanet tilmeld Aarhus' eller bare 'tilmeld Aarhus'. "
+        "Knapper bliver til numre: skriv tallet. '/som U456 Navn' skifter bruger, '/tid +7d' "
+        "flytter tiden frem, '/afslut' lukker. Nævn en kollega med @ og bruger-id'et, fx @U456."
+    )
+
+
+CONSOLE_GOODBYE = "Farvel."
+
+
+CONSOLE_CHOOSE = "(skriv tallet)"
+
+
+def console_unknown_command(word: str) -> str:
+    return f"Kender ikke '{word}'. Skriv '/klimanet hjælp'."
+
+
+def console_no_choice(number: str) -> str:
+    return (
+        f"Der er intet valg nummer {number}. Skriv '{COMMAND} afventer' for at se, hvad der "
+        "venter på dit svar."
+    )
+
+
+CONSOLE_SWITCH_HELP = "Skriv '/som U456 Navn', fx '/som U456 Bo Hansen'."
+
+
+def console_switched(name: str, user_id: str) -> str:
+    return f"Du er nu {name} ({user_id})."
+
+
+CONSOLE_TIME_HELP = "Skriv fx '/tid +7d', '/tid +3h' eller '/tid +15m'."
+
+
+def console_time_now(when: str) -> str:
+    return f"Tiden er nu {when}. (Kun konsollens ur er flyttet; det gemmes ikke.)"
+
+
+def console_saved(path: str) -> str:
+    return f"📎 Gemt som {path}"
+
+
+def console_mention_unresolved(value: str) -> str:
+    return (
+        f"Jeg kan ikke finde '{value}'. I konsollen nævner du en kollega med @ og bruger-id'et, "
+        "fx @U456, eller med navnet på en, du har været med '/som U456 Navn'."
+    )
+
+
+def console_unknown_person(user_id: str) -> str:
+    """The name of someone mentioned by id whom nobody has named yet."""
+    return f"Kollega {user_id}"
+
+
+CONSOLE_CANCELLED = "Annulleret."
+
+
+CONSOLE_REGISTRATION_CANCELLED = "Tilmeldingen er annulleret."
+
+
+CONSOLE_ANSWER_KIND = "Svar 1, 2 eller 3."
+
+
+def console_pick_hint(label: str) -> str:
+    return f"{label} – send en kollega med {COMMAND} vikar <møde> @bruger"
+
+
+CONSOLE_SAVE_ANYWAY = "Gem alligevel? (j/n): "
+
+
+CONSOLE_FORM_MUNICIPALITY_SUGGESTIONS = (
+    "Skriv tallet for den kommune, du mente, eller et andet navn."
+)

@@ -3,21 +3,39 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from bot.domain.errors import DomainError, ErrorKind
 from bot.domain.registration import SeatOverview, SeatView
 from bot.models import SeatKind
 from bot.replies import user_text
-from bot.texts.common import COMMAND, genitive, holder_text, join_and, join_or, seat_label
+from bot.texts.common import (
+    COMMAND,
+    genitive,
+    holder_text,
+    join_and,
+    join_or,
+    literal,
+    seat_label,
+)
 from bot.texts.consent import OFFER_STATUS_LABELS, REQUEST_STATUS_LABELS
+from bot.texts.dates import example_days, short_day
 
 Params = dict[str, Any]
 
-# The example a facilitator can copy when a meeting command went wrong.
-_MEETING_EXAMPLE = (
-    f'`{COMMAND} møde opret 25.06.2026 10:00-12:00 online "Opstartsmøde" tema=klimaplaner`'
-)
+
+def meeting_example(today: date | None) -> str:
+    """The example a facilitator can copy when a meeting command went wrong, dated from today."""
+    day = short_day(example_days(today)[0]) if today is not None else literal("<dato>")
+    return (
+        f'`{COMMAND} møde opret {day} 10:00-12:00 online "Opstartsmøde" tema=klimaplaner '
+        "link=https://teams.microsoft.com/…`"
+    )
+
+
+def _date_example(today: date | None) -> str:
+    return short_day(example_days(today)[0]) if today is not None else "25.06"
 
 
 def _full_text(overview: SeatOverview) -> str:
@@ -36,7 +54,8 @@ def _meeting_ambiguous(p: Params) -> str:
 
 def _title_missing(p: Params) -> str:
     return (
-        f'Der mangler en titel. Sæt den i anførselstegn, fx "Opstartsmøde" – fx {_MEETING_EXAMPLE}.'
+        'Der mangler en titel. Sæt den i anførselstegn, fx "Opstartsmøde" – fx '
+        f"{meeting_example(p.get('today'))}."
     )
 
 
@@ -51,6 +70,15 @@ def _choice_missing(p: Params) -> str:
     example = f"`{COMMAND} {p.get('command', '')} {allowed[0]}`" if allowed else ""
     choices = join_or([f"'{a}'" for a in allowed])
     return f"Skriv hvad du vil have: {choices} – fx {example}."
+
+
+def _quote_unclosed(p: Params) -> str:
+    value = p.get("value", "")
+    where = f"foran '{user_text(value)}' " if value else ""
+    return (
+        f"Anførselstegnet {where}er ikke lukket. Sæt et anførselstegn efter titlen, så resten "
+        'ikke bliver en del af den, fx "Opstartsmøde" tema=klimaplaner.'
+    )
 
 
 def _item_unknown(p: Params) -> str:
@@ -142,6 +170,23 @@ def _already_registered(p: Params) -> str:
     )
 
 
+def _registration_waiting(p: Params) -> str:
+    seat: SeatView = p["seat"]
+    overview: SeatOverview = p["municipality"]
+    if p.get("approver") == "coordinator":
+        who = f"{genitive(overview.municipality_name)} kontaktperson"
+        if p.get("coordinator"):
+            who += f", {user_text(p['coordinator'])}"
+    else:
+        who = "en facilitator fra KL"
+    return (
+        f":hourglass_flowing_sand: Din tilmelding til den "
+        f"*{seat_label(seat.kind, seat.slot, definite=True)}* i *{overview.official_name}* "
+        f"venter stadig på godkendelse fra {who}. Du får besked, så snart den er afgjort. "
+        f"Vil du trække den tilbage, så skriv `{COMMAND} afmeld`."
+    )
+
+
 def _fixed_seat_taken(p: Params) -> str:
     overview = p["municipality"]
     fixed = next(s for s in overview.seats if s.kind is SeatKind.FIXED)
@@ -174,10 +219,12 @@ def _theme_unknown(p: Params) -> str:
 
 _TEXTS: dict[ErrorKind, Callable[[Params], str]] = {
     ErrorKind.DATE_MISSING: lambda p: (
-        f"Der mangler en dato. Skriv fx 25.06.2026, 25/6 eller 25. juni – fx {_MEETING_EXAMPLE}."
+        f"Der mangler en dato. Skriv fx {_date_example(p.get('today'))}, 25/6 eller 25. juni – "
+        f"fx {meeting_example(p.get('today'))}."
     ),
     ErrorKind.DATE_INVALID: lambda p: (
-        f"'{user_text(p.get('value', ''))}' kan jeg ikke læse som en dato. Skriv fx 25.06.2026, 25/6 eller 25. juni."
+        f"'{user_text(p.get('value', ''))}' kan jeg ikke læse som en dato. Skriv fx "
+        f"{_date_example(p.get('today'))}, 25/6 eller 25. juni."
     ),
     ErrorKind.DATE_IMPOSSIBLE: lambda p: (
         f"'{user_text(p.get('value', ''))}' findes ikke i kalenderen. Tjek dag og måned."
@@ -186,7 +233,8 @@ _TEXTS: dict[ErrorKind, Callable[[Params], str]] = {
         "Tidspunktet er allerede passeret. Vælg en dato og et tidspunkt ude i fremtiden."
     ),
     ErrorKind.TIME_MISSING: lambda p: (
-        f"Der mangler et tidspunkt. Skriv fx 10:00-12:00 eller kl. 10 – fx {_MEETING_EXAMPLE}."
+        "Der mangler et tidspunkt. Skriv fx 10:00-12:00 eller kl. 10 – fx "
+        f"{meeting_example(p.get('today'))}."
     ),
     ErrorKind.TIME_INVALID: lambda p: (
         f"'{user_text(p.get('value', ''))}' er ikke et klokkeslæt. Skriv fx 10:00, 10.00 eller kl. 10."
@@ -209,11 +257,24 @@ _TEXTS: dict[ErrorKind, Callable[[Params], str]] = {
     ErrorKind.NO_UPCOMING_MEETING: lambda p: "Der er ingen kommende møder.",
     ErrorKind.TITLE_MISSING: _title_missing,
     ErrorKind.FORMAT_MISSING: lambda p: (
-        f"Skriv om mødet er 'online' eller 'fysisk' – fx {_MEETING_EXAMPLE}."
+        "Skriv om mødet er 'online', 'fysisk' eller 'hybrid' – fx "
+        f"{meeting_example(p.get('today'))}."
+    ),
+    ErrorKind.LINK_MISSING: lambda p: (
+        f"Et {'hybridmøde' if p.get('format') == 'hybrid' else 'onlinemøde'} skal have et link, "
+        "så deltagerne kan komme med – skriv fx link=https://teams.microsoft.com/…"
+    ),
+    ErrorKind.LINK_INVALID: lambda p: (
+        f"'{user_text(p.get('value', ''))}' er ikke et link. Skriv hele adressen, der starter "
+        "med https://"
+    ),
+    ErrorKind.ADDRESS_MISSING: lambda p: (
+        'Et hybridmøde skal også have en adresse – skriv fx sted="Weidekampsgade 10, København S".'
     ),
     ErrorKind.OPTION_UNKNOWN: _option_unknown,
     ErrorKind.CHOICE_MISSING: _choice_missing,
     ErrorKind.ITEM_UNKNOWN: _item_unknown,
+    ErrorKind.QUOTE_UNCLOSED: _quote_unclosed,
     ErrorKind.NUMBER_INVALID: lambda p: (
         f"'{user_text(p.get('value', ''))}' er ikke et gyldigt tal for {p.get('field', 'tallet')}."
     ),
@@ -286,6 +347,7 @@ _TEXTS: dict[ErrorKind, Callable[[Params], str]] = {
     ErrorKind.NOT_A_MUNICIPALITY: _not_a_municipality,
     ErrorKind.SEAT_KIND_UNKNOWN: _seat_kind_unknown,
     ErrorKind.ALREADY_REGISTERED: _already_registered,
+    ErrorKind.REGISTRATION_WAITING: _registration_waiting,
     ErrorKind.FIXED_SEAT_TAKEN: _fixed_seat_taken,
     ErrorKind.FLEXIBLE_SEATS_TAKEN: _flexible_seats_taken,
     ErrorKind.MUNICIPALITY_FULL: lambda p: _full_text(p["municipality"]),
@@ -305,7 +367,8 @@ _TEXTS: dict[ErrorKind, Callable[[Params], str]] = {
 }
 
 
-def error(err: DomainError) -> str:
-    """The Danish sentence for a rule that said no."""
+def error(err: DomainError, today: date | None = None) -> str:
+    """The Danish sentence for a rule that said no. ``today`` dates the examples some of them
+    give (a date that has not passed)."""
     text = _TEXTS.get(err.kind)
-    return text(err.params) if text is not None else "Det kunne jeg ikke gøre."
+    return text({**err.params, "today": today}) if text is not None else "Det kunne jeg ikke gøre."

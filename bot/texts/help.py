@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from bot.replies import user_text
 from bot.texts.common import COMMAND, NETWORK_NAME
+from bot.texts.dates import example_days, short_day
 
 HELP_LINES = (
     ("tilmeld", "Tilmeld dig netværket (åbner en formular)", ""),
@@ -30,6 +33,7 @@ HELP_LINES = (
     ("privatliv", "Sådan behandler Klimanet dine oplysninger", ""),
     ("mine-data", "Få alt, hvad Klimanet har om dig, som en fil", ""),
     ("slet-mig", "Slet dine oplysninger (du bliver bedt om at bekræfte)", ""),
+    ("afventer", "Tilmeldinger og tilbud, der venter på dit svar – med knapperne", ""),
     ("hjælp", "Denne oversigt", ""),
 )
 
@@ -39,12 +43,17 @@ FACILITATOR_HELP_LINES = (
     (
         "møde opret",
         "… eller på én linje",
-        '25.06.2026 10:00-12:00 online "Opstartsmøde" tema=klimaplaner',
+        '{dag} 10:00-12:00 online "Opstartsmøde" tema=klimaplaner link=https://teams.microsoft.com/…',
     ),
-    ("møde flyt", "Flyt et møde", "12 26.06.2026 13:00-15:00"),
+    (
+        "møde opret",
+        "… fysisk eller hybrid",
+        '{dag} 10:00-13:00 hybrid "Temamøde" sted="Weidekampsgade 10" link=https://…',
+    ),
+    ("møde flyt", "Flyt et møde", "12 {flyttet} 13:00-15:00"),
     ("møde aflys", "Aflys et møde", "12 For få tilmeldte"),
     ("møde ret", "Ret et møde (formular)", "12"),
-    ("møde kopier", "Nyt møde med samme dagsorden", "12 24.09.2026"),
+    ("møde kopier", "Nyt møde med samme dagsorden", "12 {kopi}"),
     (
         "punkt tilføj",
         "Tilføj et punkt",
@@ -71,14 +80,17 @@ FACILITATOR_HELP_LINES = (
 )
 
 
-def help_text() -> list[str]:
+def help_text(today: date) -> list[str]:
+    """Every command with an example; the examples' dates are computed from ``today``."""
+    day, moved, copy = (short_day(d) for d in example_days(today))
     lines = [
         f"• `{COMMAND} {name}{' ' + example if example else ''}` – {what}"
         for name, what, example in HELP_LINES
     ]
     facilitator_lines = [
-        f"• `{COMMAND} {name}{' ' + example if example else ''}` – {what}"
+        f"• `{COMMAND} {name}{' ' + filled if filled else ''}` – {what}"
         for name, what, example in FACILITATOR_HELP_LINES
+        for filled in (example.format(dag=day, flyttet=moved, kopi=copy),)
     ]
     return [
         f"*{NETWORK_NAME}* – sådan bruger du `{COMMAND}`",

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
+from bot.domain.meetings import Concern
 from bot.domain.registration import SeatView
 from bot.models import AgendaKind, Meeting, MeetingFormat, MeetingStatus, NewsPost
-from bot.texts.common import COMMAND, literal, seat_label
+from bot.texts.common import COMMAND, join_and, literal, seat_label
 from bot.texts.dates import format_span, format_when
 
 AGENDA_KIND_LABELS = {
@@ -19,7 +20,11 @@ AGENDA_KIND_LABELS = {
 }
 
 
-FORMAT_LABELS = {MeetingFormat.ONLINE.value: "online", MeetingFormat.PHYSICAL.value: "fysisk"}
+FORMAT_LABELS = {
+    MeetingFormat.ONLINE.value: "online",
+    MeetingFormat.PHYSICAL.value: "fysisk",
+    MeetingFormat.HYBRID.value: "hybrid",
+}
 
 
 def meeting_name(meeting: Meeting) -> str:
@@ -27,12 +32,13 @@ def meeting_name(meeting: Meeting) -> str:
 
 
 def meeting_place(meeting: Meeting) -> str:
-    label = FORMAT_LABELS.get(meeting.format, meeting.format)
-    if not meeting.location:
-        return label.capitalize()
-    if meeting.format == MeetingFormat.ONLINE.value:
-        return f"Online: {meeting.location}"
-    return f"Fysisk: {meeting.location}"
+    """'Online: <link>', 'Fysisk: <adresse>', or for a hybrid meeting both."""
+    if meeting.format == MeetingFormat.HYBRID.value:
+        where = f"fysisk: {meeting.location}" if meeting.location else "fysisk"
+        return f"Hybrid – {where} · online: {meeting.link or 'link følger'}"
+    label = FORMAT_LABELS.get(meeting.format, meeting.format).capitalize()
+    place = meeting.link if meeting.format == MeetingFormat.ONLINE.value else meeting.location
+    return f"{label}: {place}" if place else label
 
 
 def meeting_status_tag(meeting: Meeting) -> str:
@@ -136,11 +142,15 @@ def calendar_sent(meeting: Meeting) -> str:
 def meeting_list(meetings: Sequence[Meeting], tz: ZoneInfo, seat: SeatView | None) -> list[str]:
     if not meetings:
         return ["Der er ingen kommende møder i netværket endnu."]
-    your = (
-        f"Din plads: {seat_label(seat.kind, seat.slot)}."
-        if seat
-        else f"Du har ingen plads i netværket – tilmeld dig med `{COMMAND} tilmeld`."
-    )
+    if seat is None:
+        your = f"Du har ingen plads i netværket – tilmeld dig med `{COMMAND} tilmeld`."
+    elif seat.pending:
+        your = (
+            f"Din plads: {seat_label(seat.kind, seat.slot)} – din tilmelding venter stadig på "
+            "godkendelse, så du får ikke beskeder om møderne endnu."
+        )
+    else:
+        your = f"Din plads: {seat_label(seat.kind, seat.slot)}."
     sections = ["*Kommende møder*"]
     for meeting in meetings:
         sections.append(meeting_summary(meeting, tz))
@@ -181,12 +191,57 @@ MEETING_FORM_END = "Slutter"
 MEETING_FORM_FORMAT = "Format"
 
 
-MEETING_FORM_LOCATION = "Link (online) eller adresse (fysisk)"
+MEETING_FORM_LOCATION = "Adresse (fysisk og hybrid)"
 
 
-MEETING_FORM_LOCATION_PLACEHOLDER = (
-    "fx https://teams.microsoft.com/… eller Weidekampsgade 10, København S"
-)
+MEETING_FORM_LOCATION_PLACEHOLDER = "fx Weidekampsgade 10, København S"
+
+
+MEETING_FORM_LINK = "Link (online og hybrid)"
+
+
+MEETING_FORM_LINK_PLACEHOLDER = "fx https://teams.microsoft.com/…"
 
 
 CALENDAR_IN_DM = "Kalenderfilen er sendt til dig som direkte besked fra Klimanet."
+
+
+GO_AHEAD_BUTTONS = {
+    "opret": "Opret alligevel",
+    "flyt": "Flyt alligevel",
+    "kopier": "Opret alligevel",
+}
+
+
+DROP_BUTTON = "Annullér"
+
+
+_WEEKDAYS = {5: "en lørdag", 6: "en søndag"}
+
+
+def meeting_concerns(
+    concerns: Sequence[Concern], action: str, when: str, *, form: bool = False
+) -> str:
+    """The warning before a meeting is planned at a weekend or a busy time."""
+    reasons = [
+        f"det er {_WEEKDAYS.get(c.weekday or 0, 'i weekenden')}"
+        if c.kind == "weekend"
+        else f"møde #{c.number} ligger samtidig"
+        for c in concerns
+    ]
+    verb = {
+        "flyt": "flytte mødet til",
+        "ret": "gemme mødet med tiden",
+        "kopier": "oprette kopien",
+    }.get(action, "oprette mødet")
+    how = (
+        "Send formularen igen for at gemme alligevel, eller ret tidspunktet."
+        if form
+        else "Gør det alligevel med knappen, eller skriv kommandoen igen med et andet tidspunkt."
+    )
+    return f":warning: Vil du {verb} {when}? Bemærk, at {join_and(reasons)}. {how}"
+
+
+def meeting_dropped(action: str) -> str:
+    what = "flyttet" if action == "flyt" else "oprettet"
+    return f"Godt – mødet er ikke {what}."

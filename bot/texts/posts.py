@@ -46,14 +46,22 @@ def reminder(
 
 
 def starting(meeting: Meeting, minutes: int) -> list[str]:
-    link = f"\nLink: {meeting.location}" if meeting.location else ""
+    link = (
+        f"\nLink: {meeting.link}"
+        if meeting.link
+        else "\nMødet har intet link i Klimanet – spørg mødelederen."
+    )
     return [f":arrow_forward: *Mødet starter om {minutes} minutter:* {meeting_name(meeting)}{link}"]
 
 
-def moved(meeting: Meeting, tz: ZoneInfo) -> list[str]:
+def moved(
+    meeting: Meeting, tz: ZoneInfo, was: tuple[datetime, datetime] | None = None
+) -> list[str]:
+    """``was``: the time the meeting had before (notices planned before it was kept have none)."""
+    before = f"fra {format_span(was[0], was[1], tz)} " if was is not None else ""
     return [
-        f":arrows_counterclockwise: *Mødet er flyttet:* {meeting_name(meeting)} er flyttet til "
-        f"{format_span(meeting.starts_at, meeting.ends_at, tz)}.",
+        f":arrows_counterclockwise: *Mødet er flyttet:* {meeting_name(meeting)} er flyttet "
+        f"{before}til {format_span(meeting.starts_at, meeting.ends_at, tz)}.",
         meeting_place(meeting),
     ]
 
@@ -61,8 +69,8 @@ def moved(meeting: Meeting, tz: ZoneInfo) -> list[str]:
 def cancelled(meeting: Meeting, tz: ZoneInfo) -> list[str]:
     reason = f"\nBegrundelse: {meeting.cancel_reason}" if meeting.cancel_reason else ""
     return [
-        f":x: *Mødet er aflyst:* {meeting_name(meeting)} {format_when(meeting.starts_at, tz)} "
-        f"er aflyst.{reason}"
+        f":x: *Mødet er aflyst:* {meeting_name(meeting)}, "
+        f"{format_when(meeting.starts_at, tz)}.{reason}"
     ]
 
 

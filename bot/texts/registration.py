@@ -25,9 +25,10 @@ def seat_lines(overview: SeatOverview) -> str:
 
 
 def overview_text(overview: SeatOverview) -> str:
-    if not overview.is_member:
+    if not overview.holders:
         return (
-            f"*{overview.official_name}* er ikke med i netværket endnu. Den første, der "
+            f"*{overview.official_name}* er ikke med i netværket: ingen derfra har en plads. "
+            "Den første, der "
             f"tilmelder sig, gør kommunen til medlem: `{COMMAND} tilmeld {overview.municipality_name}`"
         )
     filled = len(overview.holders)
@@ -91,8 +92,13 @@ def release_cancelled() -> str:
 
 def network_summary(summary: NetworkSummary) -> list[str]:
     if summary.member_count == 0:
+        waiting = (
+            f" ({summary.waiting} med en tilmelding, der venter på godkendelse)"
+            if summary.waiting
+            else ""
+        )
         return [
-            f"*{summary.network_name}* har ingen medlemskommuner endnu. "
+            f"*{summary.network_name}* har ingen medlemskommuner endnu{waiting}. "
             f"Bliv den første: `{COMMAND} tilmeld {literal('<kommune>')}`"
         ]
     head = (
@@ -104,7 +110,16 @@ def network_summary(summary: NetworkSummary) -> list[str]:
     for region in summary.regions:
         members = ", ".join(f"{m.name} {m.filled}/{m.seats}" for m in region.members)
         sections.append(f"*{region.name}* ({len(region.members)})\n{members}")
+    sections.append(_without_anyone(summary))
     return sections
+
+
+def _without_anyone(summary: NetworkSummary) -> str:
+    total = summary.member_count + summary.without_anyone
+    text = f"{summary.without_anyone} af landets {total} kommuner har ingen på en plads i netværket"
+    if summary.waiting:
+        text += f"; {summary.waiting} af dem har en tilmelding, der venter på godkendelse"
+    return f"_{text}._"
 
 
 FORM_TITLE = "Tilmeld dig netværket"  # ≤ 24 chars (Slack modal title)

@@ -12,7 +12,7 @@ from bot.replies import (
     Action,
 )
 from bot.service.klimanet import Klimanet
-from handlers.slack.blocks import reply_message
+from handlers.slack.blocks import ACTION_SUFFIX, reply_message
 from handlers.slack.client import respond
 from handlers.slack.common import Background, actor_from_body
 from handlers.slack.forms import Forms
@@ -28,10 +28,10 @@ def on_home(body: dict[str, Any]) -> bool:
 def register(
     app: App, service: Klimanet, background: Background, forms: Forms, home: SlackHome
 ) -> None:
-    @app.action(re.compile("^(" + "|".join(Action) + ")$"))
+    @app.action(re.compile("^(" + "|".join(Action) + ")(" + ACTION_SUFFIX + "[0-9]+)?$"))
     def clicked(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
-        action_id = str(action.get("action_id") or "")
+        action_id = str(action.get("action_id") or "").split(ACTION_SUFFIX, 1)[0]
         # A select carries what it is for in its block id; a button in its value.
         value = str(
             action.get("block_id")

@@ -138,18 +138,26 @@ def _pick_block(pick: UserPick) -> Block:
     )
 
 
+# Slack wants each action id once per block; a repeat (three "Mente du …?" choices) gets a
+# numbered suffix, which ``actions.py`` removes again.
+ACTION_SUFFIX = "#"
+
+
 def _buttons_block(buttons: Sequence[Button]) -> Block:
-    return ActionsBlock(
-        elements=[
+    seen: dict[str, int] = {}
+    elements = []
+    for b in buttons:
+        seen[b.action_id] = seen.get(b.action_id, 0) + 1
+        repeat = seen[b.action_id]
+        elements.append(
             ButtonElement(
                 text=plain_text(b.label)[:MAX_BUTTON_TEXT],
-                action_id=b.action_id,
+                action_id=b.action_id if repeat == 1 else f"{b.action_id}{ACTION_SUFFIX}{repeat}",
                 value=b.value,
                 style=b.style,
             )
-            for b in buttons
-        ]
-    )
+        )
+    return ActionsBlock(elements=elements)
 
 
 def _context_block(marked: str) -> Block:
@@ -164,10 +172,20 @@ def _limited(blocks: list[Block], limit: int) -> list[Block]:
 
 
 def reply_blocks(reply: Reply) -> list[Block]:
-    blocks = [block for section in reply.sections for block in _text_blocks(section)]
+    # Buttons that belong under a section (``afventer`` lists several requests) follow it; the
+    # rest close the message.
+    blocks: list[Block] = []
+    placed: set[int] = set()
+    for index, section in enumerate(reply.sections):
+        blocks.extend(_text_blocks(section))
+        under = [b for b in reply.buttons if b.under == index]
+        if under:
+            blocks.append(_buttons_block(under))
+            placed.add(index)
     blocks.extend(_pick_block(pick) for pick in reply.picks)
-    if reply.buttons:
-        blocks.append(_buttons_block(reply.buttons))
+    rest = [b for b in reply.buttons if b.under not in placed]
+    if rest:
+        blocks.append(_buttons_block(rest))
     if reply.context:
         blocks.append(_context_block(reply.context))
     return _limited(blocks, MAX_MESSAGE_BLOCKS)
@@ -379,13 +397,7 @@ def form_values(view: dict[str, Any]) -> dict[str, Any]:
 
 def meeting_modal(request: MeetingFormRequest) -> View:
     formats = [
-        _option(
-            texts.FORMAT_LABELS[MeetingFormat.ONLINE.value].capitalize(), MeetingFormat.ONLINE.value
-        ),
-        _option(
-            texts.FORMAT_LABELS[MeetingFormat.PHYSICAL.value].capitalize(),
-            MeetingFormat.PHYSICAL.value,
-        ),
+        _option(texts.FORMAT_LABELS[fmt.value].capitalize(), fmt.value) for fmt in MeetingFormat
     ]
     editing = request.number is not None
     return View(
@@ -394,8 +406,13 @@ def meeting_modal(request: MeetingFormRequest) -> View:
         title=texts.MEETING_FORM_EDIT_TITLE if editing else texts.MEETING_FORM_TITLE,
         submit=texts.MEETING_FORM_SUBMIT,
         close=texts.FORM_CLOSE,
-        private_metadata=json.dumps({"number": request.number}),
+        private_metadata=json.dumps({"number": request.number, "go_ahead": request.go_ahead}),
         blocks=[
+            *(
+                [SectionBlock(text=MarkdownTextObject(text=_cut(mrkdwn(request.warning), 3000)))]
+                if request.warning
+                else []
+            ),
             InputBlock(
                 block_id=MeetingField.TITLE,
                 label=texts.MEETING_FORM_TITLE_FIELD,
@@ -444,6 +461,17 @@ def meeting_modal(request: MeetingFormRequest) -> View:
                     initial_option=next(
                         (o for o in formats if o.value == request.format), formats[0]
                     ),
+                ),
+            ),
+            InputBlock(
+                block_id=MeetingField.LINK,
+                label=texts.MEETING_FORM_LINK,
+                optional=True,
+                element=PlainTextInputElement(
+                    action_id=VALUE_ACTION,
+                    placeholder=texts.MEETING_FORM_LINK_PLACEHOLDER,
+                    max_length=500,
+                    initial_value=plain_text(request.link) or None,
                 ),
             ),
             InputBlock(

@@ -32,7 +32,7 @@ def register(
             view = registration_modal(service.directory, outcome, metadata)
             modal.open(view, texts.REGISTRATION_ONE_LINE)
         elif isinstance(outcome, MeetingFormRequest):
-            modal.open(meeting_modal(outcome), texts.MEETING_ONE_LINE)
+            modal.open(meeting_modal(outcome), texts.meeting_one_line(service.today()))
         else:
             respond(command["response_url"], reply_message(outcome))
             if outcome.attachment is not None:

@@ -13,11 +13,18 @@ from bot.models import SeatKind
 from bot.replies import (
     FormErrors,
     MeetingField,
+    MeetingFormRequest,
     RegistrationField,
     Reply,
 )
 from bot.service.klimanet import Klimanet, MeetingForm, RegistrationForm
-from handlers.slack.blocks import CALLBACK_MEETING, CALLBACK_REGISTER, form_values, result_modal
+from handlers.slack.blocks import (
+    CALLBACK_MEETING,
+    CALLBACK_REGISTER,
+    form_values,
+    meeting_modal,
+    result_modal,
+)
 from handlers.slack.commands import metadata_of
 from handlers.slack.common import actor_from_body, log_failure
 
@@ -41,6 +48,7 @@ def registration_form(view: dict[str, Any]) -> RegistrationForm:
 
 def meeting_form(view: dict[str, Any]) -> MeetingForm:
     values = form_values(view)
+    go_ahead = metadata_of(view).get("go_ahead")
     return MeetingForm(
         title=values.get(MeetingField.TITLE) or "",
         date=values.get(MeetingField.DATE) or "",
@@ -49,18 +57,21 @@ def meeting_form(view: dict[str, Any]) -> MeetingForm:
         format=values.get(MeetingField.FORMAT) or "",
         location=values.get(MeetingField.LOCATION) or "",
         themes=tuple(t for t in values.get(MeetingField.THEMES) or [] if t),
+        link=values.get(MeetingField.LINK) or "",
+        go_ahead=go_ahead if isinstance(go_ahead, str) else "",
     )
 
 
 def answer_form(
     ack: Ack,
-    submit: Callable[[], Reply | FormErrors],
+    submit: Callable[[], Reply | FormErrors | MeetingFormRequest],
     *,
     where: str,
     error_field: str,
     done_title: str,
 ) -> None:
-    """Slack wants the form's answer in the ack: errors next to the fields, or the result."""
+    """Slack wants the form's answer in the ack: errors next to the fields, the form again with
+    a warning it can be saved despite, or the result."""
     try:
         result = submit()
     except Exception as error:  # noqa: BLE001 - show the reference in the modal, not a crash
@@ -69,6 +80,8 @@ def answer_form(
         return
     if isinstance(result, FormErrors):
         ack(response_action="errors", errors=result.errors)
+    elif isinstance(result, MeetingFormRequest):
+        ack(response_action="update", view=meeting_modal(result))
     else:
         ack(response_action="update", view=result_modal(done_title, result))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -32,6 +33,13 @@ from bot.models import (
 # -- facilitators -------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class AdminChange:
+    seat: Seat
+    previous: Person | None  # who held it before (the target themselves when approved)
+    approved_request: int | None = None  # the target's own waiting registration, now approved
+
+
 def admin_set_seat(
     session: Session,
     network: Network,
@@ -41,9 +49,9 @@ def admin_set_seat(
     reason: str,
     actor: Person,
     now: datetime,
-) -> tuple[Seat, Person | None]:
+) -> AdminChange:
     """A facilitator puts someone on a seat (or frees it), e.g. when someone left without
-    handing over. Returns the seat and whoever held it before."""
+    handing over. Putting someone on the seat their own registration waits for approves it."""
     joined = session.scalar(
         select(Membership.id).where(
             Membership.network_id == network.id, Membership.municipality_code == code
@@ -55,7 +63,9 @@ def admin_set_seat(
     session.refresh(seat)
     previous = holder_of(session, seat)
     if target is not None and previous is not None and previous.id == target.id:
-        return seat, previous
+        return AdminChange(
+            seat, previous, _approve_waiting(session, seat, target, reason, actor, now)
+        )
     if target is not None:
         ensure_not_substitute(session, target, now)
         ensure_seatless(session, network, target)
@@ -80,4 +90,30 @@ def admin_set_seat(
         actor=actor,
         reason=reason,
     )
-    return seat, previous
+    return AdminChange(seat, previous)
+
+
+def _approve_waiting(
+    session: Session, seat: Seat, target: Person, reason: str, actor: Person, now: datetime
+) -> int | None:
+    """The target already has the seat: if their registration waits, the facilitator's word
+    approves it (and the history says who did, and why). None when nothing waited."""
+    if seat.status != SeatStatus.PENDING.value:
+        return None
+    request_id = session.scalar(
+        select(SeatRequest.id).where(
+            SeatRequest.seat_id == seat.id,
+            SeatRequest.person_id == target.id,
+            SeatRequest.status == RequestStatus.PENDING.value,
+        )
+    )
+    session.execute(
+        update(SeatRequest)
+        .where(SeatRequest.seat_id == seat.id, SeatRequest.status == RequestStatus.PENDING.value)
+        .values(status=RequestStatus.APPROVED.value, decided_at=now, decided_by_id=actor.id)
+        .execution_options(synchronize_session=False)
+    )
+    seat.status = SeatStatus.HELD.value
+    session.flush()
+    record(session, seat, SeatAction.APPROVED, now, person=target, actor=actor, reason=reason)
+    return request_id

@@ -18,6 +18,7 @@ from bot.models import (
     RequestStatus,
     Seat,
     SeatAction,
+    SeatEvent,
     SeatRequest,
     SeatStatus,
 )
@@ -94,6 +95,51 @@ def decide_request(
     session.refresh(request)
     session.refresh(seat)
     return Decision(request, seat, applicant, approve)
+
+
+def why_a_facilitator_decides(session: Session, request: SeatRequest) -> str:
+    """ "first" when the registration made its municipality a member, "no_coordinator" when a
+    facilitator decides because nobody held the fixed seat, "" when the coordinator decides.
+    Read from the history, so every message about the request says the same."""
+    if request.approver != "facilitator":
+        return ""
+    events = session.scalars(
+        select(SeatEvent).where(
+            SeatEvent.seat_id == request.seat_id,
+            SeatEvent.person_id == request.person_id,
+            SeatEvent.action == SeatAction.REQUESTED.value,
+        )
+    )
+    for event in events:
+        if (event.details or {}).get("request_id") == request.id:
+            return "first" if (event.details or {}).get("became_member") else "no_coordinator"
+    return "no_coordinator"
+
+
+def requests_waiting_for(
+    session: Session, network: Network, person: Person, is_facilitator: bool
+) -> list[SeatRequest]:
+    """Registrations waiting for this person's decision, oldest first: those a facilitator
+    decides (for a facilitator), and those of the municipality whose fixed seat they hold."""
+    pending = list(
+        session.scalars(
+            select(SeatRequest)
+            .where(
+                SeatRequest.network_id == network.id,
+                SeatRequest.status == RequestStatus.PENDING.value,
+            )
+            .order_by(SeatRequest.id)
+        )
+    )
+    return [
+        request
+        for request in pending
+        if (request.approver == "facilitator" and is_facilitator)
+        or (
+            request.approver == "coordinator"
+            and may_approve(session, network, request, person, False)
+        )
+    ]
 
 
 def pending_coordinator_requests(session: Session, network: Network, code: int) -> list[int]:

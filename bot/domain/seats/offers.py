@@ -96,7 +96,8 @@ def _open_offer(
         seat_holder_id=seat.holder_id,
         status=OfferStatus.PENDING.value,
         created_at=now,
-        expires_at=now + lifetime,
+        # An offer for one meeting means nothing once it has begun.
+        expires_at=min(now + lifetime, meeting.starts_at) if meeting else now + lifetime,
     )
     session.add(offer)
     session.flush()  # the partial unique indexes settle a concurrent duplicate here
@@ -211,5 +212,23 @@ def open_offers_from(session: Session, network: Network, person: Person) -> list
                 SeatOffer.from_person_id == person.id,
                 SeatOffer.status == OfferStatus.PENDING.value,
             )
+        )
+    )
+
+
+def open_offers_to(
+    session: Session, network: Network, person: Person, now: datetime
+) -> list[SeatOffer]:
+    """Offers waiting for this person's answer (not yet expired), oldest first."""
+    return list(
+        session.scalars(
+            select(SeatOffer)
+            .where(
+                SeatOffer.network_id == network.id,
+                SeatOffer.to_person_id == person.id,
+                SeatOffer.status == OfferStatus.PENDING.value,
+                SeatOffer.expires_at > now,
+            )
+            .order_by(SeatOffer.id)
         )
     )

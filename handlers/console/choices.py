@@ -1,0 +1,66 @@
+"""Buttons as numbered choices: every open one stays answerable.
+
+Each person's choices get numbers that are never reused in a session, so an older message's
+buttons still work after a newer one arrived. A message updated in place (a request decided
+elsewhere) or replaced by the answer to a click loses its old choices. Nothing here is kept
+across a restart: ``afventer`` lists what still waits, with fresh numbers.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.replies import Button
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    action_id: str
+    value: str
+    message: str  # the message it was offered on
+
+
+class Choices:
+    def __init__(self) -> None:
+        self._open: dict[str, dict[int, Choice]] = {}
+        self._next: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def offer(self, user_id: str, message: str, buttons: Sequence[Button]) -> list[int]:
+        """Number the buttons of ``message`` for ``user_id`` (replacing that message's old
+        choices); returns the numbers, in the buttons' order."""
+        with self._lock:
+            mine = self._open.setdefault(user_id, {})
+            for number in [n for n, c in mine.items() if c.message == message]:
+                del mine[number]
+            numbers = []
+            for button in buttons:
+                number = self._next.get(user_id, 1)
+                self._next[user_id] = number + 1
+                mine[number] = Choice(button.action_id, button.value, message)
+                numbers.append(number)
+            return numbers
+
+    def take(self, user_id: str, text: str) -> Choice | None:
+        """The choice ``text`` names for ``user_id``, if it is an open one."""
+        if not (text.isascii() and text.isdigit()) or len(text) > 9:
+            return None
+        with self._lock:
+            return self._open.get(user_id, {}).get(int(text))
+
+    def close(self, user_id: str, message: str) -> None:
+        """The message's choices are answered (or the message replaced): they go."""
+        self.offer(user_id, message, ())
+
+    def close_everywhere(self, message: str) -> None:
+        """A message updated in place: its choices go, whoever they were for."""
+        with self._lock:
+            users = [
+                u
+                for u, mine in self._open.items()
+                if any(c.message == message for c in mine.values())
+            ]
+        for user_id in users:
+            self.close(user_id, message)

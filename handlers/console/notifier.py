@@ -1,0 +1,88 @@
+"""Scheduled posts, printed as they fire, so a user can watch a meeting's schedule play out.
+Buttons in a direct message become numbered choices for that person; files are saved."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from bot import texts
+from bot.replies import Attachment, Posted, Reply
+from handlers.console.choices import Choices
+from handlers.console.files import save
+from handlers.console.people import ConsoleProfiles, is_user_id
+from handlers.console.rendering import render
+
+
+def _indent(text: str) -> str:
+    return "\n".join("│ " + line for line in text.splitlines())
+
+
+class ConsoleNotifier:
+    def __init__(
+        self,
+        say: Callable[[str], None],
+        choices: Choices,
+        profiles: ConsoleProfiles,
+        *,
+        files_base: Path | None = None,
+    ) -> None:
+        self._say = say
+        self._choices = choices
+        self._profiles = profiles
+        self._files_base = files_base
+        self._ts = 0
+        self._files: list[Attachment] = []
+        self._lock = threading.Lock()
+
+    def _where(self, recipient: str) -> str:
+        if is_user_id(recipient):
+            return f"direkte besked til {self._profiles.name_of(recipient)} ({recipient})"
+        return f"#kanal {recipient}"
+
+    def _numbers(self, recipient: str, ts: str, reply: Reply) -> list[int]:
+        # Only a person can answer; a channel post's buttons (none today) are shown unnumbered.
+        if not is_user_id(recipient):
+            return []
+        return self._choices.offer(recipient, ts, reply.buttons)
+
+    def post(self, recipient: str, reply: Reply, *, post_id: int | None = None) -> Posted:
+        with self._lock:
+            self._ts += 1
+            ts = f"{self._ts}.000000"
+        numbers = self._numbers(recipient, ts, reply)
+        text = render(reply, numbers)
+        self._say(f"\n┌─ Klimanet → {self._where(recipient)}\n" + _indent(text) + "\n└─")
+        return Posted(recipient, ts)
+
+    def find_post(self, recipient: str, post_id: int, since: datetime) -> Posted | None:
+        return None  # a print cannot fail halfway: a console post's fate is never unknown
+
+    def upload(self, attachment: Attachment) -> str:
+        with self._lock:
+            self._files.append(attachment)
+            return str(len(self._files) - 1)
+
+    def share(self, posted: Posted, file_id: str, title: str) -> None:
+        with self._lock:
+            attachment = self._files[int(file_id)]
+        path = save(attachment, self._files_base)
+        self._say(f"   {texts.console_saved(str(path))} ({title})")
+
+    def find_share(self, posted: Posted, file_id: str) -> bool:
+        return False
+
+    def delete(self, posted: Posted) -> None:
+        self._choices.close_everywhere(posted.ts)
+        self._say(f"\n✖ Klimanet sletter besked {posted.ts} ({self._where(posted.channel)})")
+
+    def update(self, posted: Posted, reply: Reply) -> None:
+        self._choices.close_everywhere(posted.ts)
+        numbers = self._numbers(posted.channel, posted.ts, reply)
+        self._say(
+            f"\n┌─ Klimanet opdaterer besked {posted.ts} ({self._where(posted.channel)})\n"
+            + _indent(render(reply, numbers))
+            + "\n└─"
+        )
