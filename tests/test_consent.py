@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -10,13 +11,25 @@ from sqlalchemy import func, select
 from bot.clock import FixedClock
 from bot.db import SessionFactory
 from bot.domain.errors import ErrorKind
-from bot.models import Attendance, OutboxMessage, Person, Seat, SeatEvent, SeatOffer, SeatRequest
+from bot.domain.registration import Actor
+from bot.models import (
+    Attendance,
+    Meeting,
+    OutboxMessage,
+    Person,
+    Seat,
+    SeatEvent,
+    SeatOffer,
+    SeatRequest,
+)
 from bot.ports import Profile
-from bot.replies import ResultKind
+from bot.posts.outbox import Claimed
+from bot.posts.render import RenderContext, render
+from bot.replies import Reply, Result, ResultKind
 from bot.service.klimanet import Klimanet
 from tests.support.actors import FACILITATOR, mention, named
 from tests.support.seats import AARHUS, attendance, history, holder, holders, latest, offer_status
-from tests.support.service import click, closed, done, new_service, refused, say
+from tests.support.service import click, clicked, closed, done, new_service, refused, said, say
 
 ANNA, BO, CARL, DORTE, EVA = (named(name) for name in ("Anna", "Bo", "Carl", "Dorte", "Eva"))
 PROFILES = {a.user_id: Profile(a.name) for a in (ANNA, BO, CARL, DORTE, EVA)}
@@ -173,7 +186,9 @@ def test_swap(aarhus: Klimanet, sessions: SessionFactory) -> None:
         assert session.scalar(select(func.count()).where(SeatEvent.action == "swapped")) == 2
 
 
-MEETING = 'møde opret 25.06.2027 10:00-12:00 online "Sommermøde" tema=Affald'
+MEETING = (
+    'møde opret 25.06.2027 10:00-12:00 online "Sommermøde" tema=Affald link=https://m.example/1'
+)
 
 
 def test_substitutes_regrets_and_roster(aarhus: Klimanet, sessions: SessionFactory) -> None:
@@ -243,3 +258,178 @@ def test_admin_sets_and_frees_seats(aarhus: Klimanet, sessions: SessionFactory) 
     ]
     refused(say(service, FACILITATOR, "admin plads Odense fast"), ErrorKind.NOT_A_MEMBER)
     refused(say(service, FACILITATOR, "admin plads Aarhus midterste"), ErrorKind.SEAT_SPEC_INVALID)
+
+
+# --- the approver registers, a waiting applicant, who decides, and what waits ----------------
+
+
+def result_of(service: Klimanet, actor: Actor, text: str) -> Result | None:
+    outcome = service.command(actor, text)
+    assert isinstance(outcome, Reply), outcome
+    return outcome.result
+
+
+def test_a_facilitator_who_registers_is_approved_at_once(
+    service: Klimanet, sessions: SessionFactory
+) -> None:
+    result = result_of(service, FACILITATOR, "tilmeld Aarhus")
+    assert result is not None and result.kind is ResultKind.REGISTERED
+    assert approvals_to(sessions) == []
+    assert "Fast plads: Sara Røpke\n" in said(service, FACILITATOR, "pladser") + "\n"
+    assert "tilmeldt – Sara Røpke" in said(service, FACILITATOR, "historik")
+
+
+def test_a_waiting_applicant_who_registers_again_is_told_it_waits_and_for_whom(
+    aarhus: Klimanet,
+) -> None:
+    service = aarhus
+    say(service, CARL, "tilmeld Aarhus")  # flexible 2, waits for Anna (the coordinator)
+    for again in ("tilmeld Aarhus", "tilmeld Odense", "tilmeld"):
+        answer = service.command(CARL, again)
+        assert isinstance(answer, Reply) and answer.result is not None
+        assert answer.result.error is ErrorKind.REGISTRATION_WAITING, again
+        assert "venter stadig på godkendelse fra Aarhus' kontaktperson, Anna" in answer.text
+        assert "allerede tilmeldt" not in answer.text
+    say(service, DORTE, "tilmeld Vejle")
+    waiting = said(service, DORTE, "tilmeld Vejle")
+    assert "venter stadig på godkendelse fra en facilitator fra KL" in waiting
+
+
+def test_first_registration_is_only_said_of_the_first(
+    service: Klimanet, sessions: SessionFactory
+) -> None:
+    say(service, ANNA, "tilmeld Vejle")  # Vejle's first: a facilitator decides
+    say(service, BO, "tilmeld Vejle")  # Anna waits, so nobody holds the fixed seat yet
+    waiting = said(service, FACILITATOR, "afventer")
+    anna, bo = waiting.split("\n\n")[1:3]
+    assert "Anna" in anna and "Det er Vejles første tilmelding" in anna
+    assert "Bo" in bo and "første" not in bo
+    assert "Vejle har ingen kontaktperson" in bo
+
+
+def test_meetings_say_that_a_waiting_seat_waits(service: Klimanet) -> None:
+    say(service, FACILITATOR, MEETING)
+    say(service, ANNA, "tilmeld Aarhus")
+    meetings = said(service, ANNA, "møder")
+    assert "Din plads: fast plads – din tilmelding venter stadig på godkendelse" in meetings
+    click(service, FACILITATOR, "request_approve", 1)
+    assert "Din plads: fast plads." in said(service, ANNA, "møder")
+
+
+def test_admin_plads_on_the_seat_someone_waits_for_approves_them(
+    aarhus: Klimanet, sessions: SessionFactory
+) -> None:
+    service = aarhus
+    say(service, CARL, "tilmeld Aarhus")  # flexible 2, waiting
+    request = latest(sessions, SeatRequest)
+    answer = service.command(
+        FACILITATOR, f"admin plads Aarhus fleksibel 2 {mention(CARL)} Aftalt med Anna"
+    )
+    assert isinstance(answer, Reply) and answer.result is not None
+    assert answer.result.kind is ResultKind.ADMIN_SEAT_SET
+    assert answer.result.ids["request"] == request
+    assert "tilmeldingen er nu godkendt" in answer.text
+    with sessions() as session:
+        assert session.get(SeatRequest, request).status == "approved"  # type: ignore[union-attr]
+        results = session.scalars(
+            select(OutboxMessage.recipient).where(OutboxMessage.kind == "approval_result")
+        ).all()
+    assert CARL.user_id in results
+    assert "(afventer godkendelse)" not in said(service, ANNA, "pladser")
+    history = said(service, ANNA, "historik")
+    assert "godkendt – Carl, af Sara Røpke. Begrundelse: Aftalt med Anna" in history
+    # Anna's stale button gets the clear answer.
+    assert "allerede godkendt" in clicked(service, ANNA, "request_approve", request)
+
+
+def test_afventer_lists_requests_and_offers_with_their_buttons(
+    aarhus: Klimanet, sessions: SessionFactory
+) -> None:
+    service = aarhus
+    assert said(service, ANNA, "afventer").startswith("Der venter ingen")
+    say(service, CARL, "tilmeld Aarhus")
+    request = latest(sessions, SeatRequest)
+    say(service, BO, f"byt {mention(ANNA)}")
+    offer = latest(sessions, SeatOffer)
+    answer = service.command(ANNA, "afventer")
+    assert isinstance(answer, Reply)
+    assert answer.result == Result(ResultKind.WAITING, ids={"requests": 1, "offers": 1})
+    assert "Carl* vil have den fleksible plads 2" in answer.marked_text.replace("\ue001", "")
+    assert [(b.action_id, b.value, b.under) for b in answer.buttons] == [
+        ("request_approve", str(request), 1),
+        ("request_reject", str(request), 1),
+        ("offer_accept", str(offer), 2),
+        ("offer_decline", str(offer), 2),
+    ]
+    # The same handlers answer them; a stale one gets the same clear answer.
+    assert "godkendt" in clicked(service, ANNA, "request_approve", request)
+    assert "allerede godkendt" in clicked(service, ANNA, "request_approve", request)
+    after = service.command(ANNA, "afventer")
+    assert isinstance(after, Reply) and after.result is not None
+    assert after.result.ids == {"requests": 0, "offers": 1}
+    # A facilitator sees what waits for a facilitator, not a coordinator's requests.
+    assert said(service, FACILITATOR, "afventer").startswith("Der venter ingen")
+
+
+def test_a_substitute_offer_expires_no_later_than_the_meeting_starts(
+    aarhus: Klimanet, sessions: SessionFactory, clock: FixedClock
+) -> None:
+    service = aarhus
+    # Monday 30 November 2026 08:00, less than the 72 hours an offer lasts from now.
+    say(service, FACILITATOR, 'møde opret 30.11.2026 08:00-10:00 fysisk "Snart" sted=KL')
+    sent = said(service, ANNA, f"vikar 1 {mention(CARL)} fleksibel 2")
+    assert "gælder til mandag den 30. november 2026 kl. 08.00" in sent
+    with sessions() as session:
+        offer = session.scalars(select(SeatOffer)).one()
+        meeting_start = session.scalar(select(Meeting.starts_at))
+    assert offer.expires_at == meeting_start
+    clock.set(meeting_start)
+    assert service.expire_offers() == 1
+
+
+def rendered(sessions: SessionFactory, kind: str, recipient: str) -> list[str]:
+    """The texts the outbox rows of ``kind`` to ``recipient`` render to now."""
+    found = []
+    with sessions() as session:
+        rows = session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.kind == kind, OutboxMessage.recipient == recipient
+            )
+        ).all()
+        for row in rows:
+            claimed = Claimed(
+                row.id, row.key, row.kind, row.recipient, row.meeting_id, row.due_at,
+                row.attempts, row.payload, None, None, row.person_id,
+            )  # fmt: skip
+            context = RenderContext(ZoneInfo("Europe/Copenhagen"), timedelta(hours=6), row.due_at)
+            out = render(session, claimed, context)
+            if out is not None:
+                found.append(out.reply.text)
+    return found
+
+
+def test_after_a_swap_each_is_told_which_seat_they_now_hold(
+    aarhus: Klimanet, sessions: SessionFactory
+) -> None:
+    service = aarhus
+    say(service, BO, f"byt {mention(ANNA)}")  # Bo (flexible 1) offers Anna (fixed) a swap
+    accepted = clicked(service, ANNA, "offer_accept", latest(sessions, SeatOffer))
+    assert "Du har nu den fleksible plads 1 i *Aarhus*" in accepted
+    (to_bo,) = rendered(sessions, "offer_result", BO.user_id)
+    assert "du har nu den faste plads i *Aarhus*, og Anna har den fleksible plads 1" in to_bo
+
+
+def test_a_substitutes_yes_tells_the_offerer_it_is_for_that_one_meeting(
+    aarhus: Klimanet, sessions: SessionFactory
+) -> None:
+    service = aarhus
+    say(service, FACILITATOR, MEETING)
+    say(service, BO, f"afbud 1 {mention(CARL)}")  # Bo's own seat, for meeting #1
+    assert "Du er vikar" in clicked(service, CARL, "offer_accept", latest(sessions, SeatOffer))
+    (to_bo,) = rendered(sessions, "offer_result", BO.user_id)
+    assert "*Carl* har sagt ja til at være vikar på den fleksible plads 1 i *Aarhus*" in to_bo
+    assert "kun til #1 Sommermøde. Bagefter er pladsen din igen." in to_bo
+    say(service, ANNA, f"vikar 1 {mention(DORTE)} fleksibel 2")  # a free seat, by Anna
+    click(service, DORTE, "offer_accept", latest(sessions, SeatOffer))
+    (to_anna,) = rendered(sessions, "offer_result", ANNA.user_id)
+    assert "kun til #1 Sommermøde. Bagefter er pladsen ledig igen." in to_anna

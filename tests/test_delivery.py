@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from bot.clock import FixedClock
 from bot.domain.municipalities import default_directory
 from bot.models import Meeting, OutboxMessage, Seat
-from bot.replies import ResultKind
+from bot.replies import Action, Reply, ResultKind
 from jobs.delivery import Delivery
 from tests.support.actors import FACILITATOR, named, person
 from tests.support.deliverybot import CHANNEL, DeliveryBot, delivery_bot, new_delivery
@@ -75,7 +75,15 @@ def test_a_meeting_plays_out(bot: DeliveryBot) -> None:
     )
     assert agenda_ts is not None
 
-    bot.at(utc(2027, 3, 13, 8, 0))  # confirm=2d@09:00: "Kommer du stadig?" to everyone expected
+    # reminder=1d@09:00 falls on Sunday 14 March: it goes out on Friday 12 March instead.
+    bot.at(utc(2027, 3, 12, 7, 59))
+    assert not any("Påmindelse" in str(c.args["text"]) for c in bot.posts())
+    bot.at(utc(2027, 3, 12, 8, 0))
+    assert any("Påmindelse" in str(c.args["text"]) for c in bot.posts())
+    # confirm=2d@09:00 asks on Saturday 13 March: an interactive message keeps its day.
+    bot.at(utc(2027, 3, 13, 7, 59))
+    assert not any("Kommer du stadig?" in str(c.args["text"]) for c in bot.posts())
+    bot.at(utc(2027, 3, 13, 8, 0))
     asked = [c for c in bot.posts() if "Kommer du stadig?" in str(c.args["text"])]
     assert sorted(c.args["channel"] for c in asked) == ["DU0ANNA", "DU0BO", "DU0CARL"]
     assert [
@@ -85,7 +93,6 @@ def test_a_meeting_plays_out(bot: DeliveryBot) -> None:
         for e in b["elements"]
     ] == ["attend_yes", "attend_no"]
 
-    bot.at(utc(2027, 3, 14, 8, 0))  # 1d@09:00
     reminders = [c for c in bot.posts() if "Påmindelse" in str(c.args["text"])]
     assert sorted(c.args["channel"] for c in reminders) == [CHANNEL, "DU0ANNA", "DU0BO", "DU0CARL"]
     uploads = bot.fake.uploads
@@ -122,10 +129,16 @@ def test_a_moved_meeting_moves_its_posts(bot: DeliveryBot) -> None:
     moved = [c for c in bot.posts()[before:] if "Mødet er flyttet" in str(c.args["text"])]
     # Only those already told: Bo has not heard of the meeting yet, so no notice of a move.
     assert sorted(c.args["channel"] for c in moved) == [CHANNEL, "DU0ANNA", "DU0CARL"]
-    assert "mandag den 22. marts 2027 kl. 13.00–15.00" in str(moved[0].args["text"])
-    bot.at(utc(2027, 3, 14, 8, 0))  # the old reminder time: nothing
+    # The notice gives the old time and the new one, in the channel and by DM.
+    for notice in moved:
+        assert (
+            "er flyttet fra mandag den 15. marts 2027 kl. 10.00–12.00 til "
+            "mandag den 22. marts 2027 kl. 13.00–15.00" in str(notice.args["text"])
+        )
+    bot.at(utc(2027, 3, 12, 8, 0))  # the old reminder time (off the weekend): nothing
     assert not any("Påmindelse" in t for t in bot.texts())
-    bot.at(utc(2027, 3, 21, 8, 0))  # the new one: 21 March 09:00 CET, to everyone expected
+    # The new one: due Sunday 21 March, so Friday 19 March 09:00 CET, to everyone expected.
+    bot.at(utc(2027, 3, 19, 8, 0))
     assert sum("Påmindelse" in t for t in bot.texts()) == 4
     assert not any("Nyt møde" in t for t in bot.texts()[before:])  # announced once, not again
 
@@ -161,13 +174,42 @@ def test_a_meeting_cancelled_before_anything_was_posted_sends_nothing(bot: Deliv
 
 
 @pytest.mark.parametrize(
-    ("day", "reminder_utc"),
+    ("day", "agenda_utc"),
     [
-        ("29.03.2027", utc(2027, 3, 28, 7, 0)),  # summer time began that Sunday: 09:00 CEST
-        ("01.11.2027", utc(2027, 10, 31, 8, 0)),  # winter time began that Sunday: 09:00 CET
+        # Sunday meetings a week after the DST Sundays: their posts keep their weekend days, so
+        # the agenda (7d@09:00) goes out at 09:00 on the DST Sunday itself.
+        ("04.04.2027", utc(2027, 3, 28, 7, 0)),  # summer time began that Sunday: 09:00 CEST
+        ("07.11.2027", utc(2027, 10, 31, 8, 0)),  # winter time began that Sunday: 09:00 CET
     ],
 )
-def test_reminders_at_nine_copenhagen_time_across_dst(
+def test_posts_at_nine_copenhagen_time_on_both_dst_sundays(
+    bot: DeliveryBot, day: str, agenda_utc: datetime
+) -> None:
+    warned = bot.core.service.command(FACILITATOR, f'møde opret {day} 10:00-12:00 fysisk "Søndag"')
+    assert isinstance(warned, Reply) and warned.result is not None
+    assert warned.result.kind is ResultKind.MEETING_WARNING  # a Sunday: the facilitator goes on
+    bot.core.service.click(FACILITATOR, Action.MEETING_GO_AHEAD, warned.buttons[0].value)
+    with bot.core.sessions() as session:
+        due = session.scalars(
+            select(OutboxMessage.due_at).where(OutboxMessage.key.like("agenda:%"))
+        ).one()
+    assert due == agenda_utc
+    bot.at(agenda_utc - timedelta(minutes=1))
+    assert not any("Dagsorden for møde" in t for t in bot.texts())
+    bot.at(agenda_utc)
+    assert sum("Dagsorden for møde" in t for t in bot.texts(CHANNEL)) == 1
+
+
+@pytest.mark.parametrize(
+    ("day", "reminder_utc"),
+    [
+        # Monday meetings after the DST Sundays: the reminder due on the Sunday (1d@09:00)
+        # moves to the Friday before, 09:00 local on either side of the change.
+        ("29.03.2027", utc(2027, 3, 26, 8, 0)),  # Friday 26 March: still winter time (CET)
+        ("01.11.2027", utc(2027, 10, 29, 7, 0)),  # Friday 29 October: still summer time (CEST)
+    ],
+)
+def test_a_reminder_due_on_a_dst_sunday_moves_to_friday_at_nine(
     bot: DeliveryBot, day: str, reminder_utc: datetime
 ) -> None:
     bot.say(FACILITATOR, f'møde opret {day} 10:00-12:00 fysisk "Mandagsmøde"')
@@ -186,10 +228,10 @@ def test_two_workers_post_each_message_once(bot: DeliveryBot, fake: FakeSlack) -
     municipalities = default_directory().all()
     for n in range(40):
         bot.say(person(1000 + n), f"tilmeld {municipalities[n // 3].code}")
-    # Two days ahead: only the reminders are still to come, and they are due together.
-    bot.say(FACILITATOR, 'møde opret 29.11.2026 10:00-12:00 fysisk "Snart"')
+    # Monday, three days ahead: the reminder due on Sunday moves to Friday (today), whose 09:00
+    # has passed, so the reminders are due at once, together; the rest is still to come.
+    bot.say(FACILITATOR, 'møde opret 30.11.2026 10:00-12:00 fysisk "Snart"')
     workers = [bot.delivery, new_delivery(bot.core, fake, bot.settings, bot.clock)]
-    bot.clock.set(utc(2026, 11, 28, 8, 0))
     start = threading.Barrier(2)
 
     def work(delivery: Delivery) -> None:

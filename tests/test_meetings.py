@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,12 +13,13 @@ from bot import texts
 from bot.clock import FixedClock
 from bot.db import SessionFactory
 from bot.domain.errors import ErrorKind
+from bot.domain.registration import Actor
 from bot.models import AgendaItem, Meeting, NewsPost, OutboxMessage, OutboxStatus
-from bot.replies import FormErrors, MeetingFormRequest, Reply, ResultKind
+from bot.replies import Action, FormErrors, MeetingFormRequest, Reply, Result, ResultKind
 from bot.service.klimanet import Klimanet
 from bot.service.meetings import MeetingForm
 from tests.support.actors import FACILITATOR, named
-from tests.support.service import done, form_error, new_service, refused, say
+from tests.support.service import done, form_error, new_service, refused, said, say
 
 MEMBER = named("Anna Jensen")
 CREATE = 'møde opret 25.06.2027 10:00-12:00 online "Opstartsmøde" tema=klimaplaner link=https://m.example/1'
@@ -65,7 +67,7 @@ def test_create_one_line_plans_the_schedule(klimanet: Klimanet, sessions: Sessio
     with sessions() as session:
         stored = session.scalars(select(Meeting)).one()
         assert [i.title for i in stored.items] == ["Nyt fra KL"]
-        assert stored.themes == ["klimaplaner"] and stored.location == "https://m.example/1"
+        assert stored.themes == ["klimaplaner"] and stored.link == "https://m.example/1"
     # The direct messages are one fan-out row each until due; the key says which messages.
     assert sorted(row.key.split(":")[0] for row in outbox(sessions) if row.kind == "fanout") == [
         "announce_dm",
@@ -109,7 +111,11 @@ def test_posts_already_past_are_skipped(
     klimanet: Klimanet, sessions: SessionFactory, clock: FixedClock
 ) -> None:
     # 27 Nov 2026 09:00 UTC now; a meeting on 3 Dec: the 14-day announcement is already past.
-    created = say(klimanet, FACILITATOR, 'møde opret 03.12.2026 10:00-12:00 online "Snart"')
+    created = say(
+        klimanet,
+        FACILITATOR,
+        'møde opret 03.12.2026 10:00-12:00 online "Snart" link=https://m.example/1',
+    )
     done(created, ResultKind.MEETING_CREATED, meeting=1)
     assert "announce" not in {row.kind for row in outbox(sessions)}
     assert {row.key.split(":")[0] for row in outbox(sessions)} == {
@@ -151,10 +157,10 @@ def test_agenda_items(klimanet: Klimanet, sessions: SessionFactory) -> None:
 def test_move_cancel_copy_and_news(klimanet: Klimanet, sessions: SessionFactory) -> None:
     say(klimanet, MEMBER, "tilmeld Aarhus")
     say(klimanet, FACILITATOR, CREATE)
-    moved = say(klimanet, FACILITATOR, "møde flyt 1 26.06.2027 13:00-15:00")
+    moved = say(klimanet, FACILITATOR, "møde flyt 1 28.06.2027 13:00-15:00")
     done(moved, ResultKind.MEETING_MOVED, meeting=1)
     first = meeting(sessions, 1)
-    assert (first.starts_at, first.ends_at) == (local(2027, 6, 26, 13), local(2027, 6, 26, 15))
+    assert (first.starts_at, first.ends_at) == (local(2027, 6, 28, 13), local(2027, 6, 28, 15))
     rows = outbox(sessions)
     # Nothing about the meeting went out yet, so no notice in the channel; the direct messages
     # are one fan-out row, addressed when it is due to the people who were told (none here).
@@ -188,15 +194,15 @@ def test_move_cancel_copy_and_news(klimanet: Klimanet, sessions: SessionFactory)
     # but not the news, which is the network's and not the meeting's.
     assert {(r.kind, r.payload.get("kind")) for r in pending} == {("fanout", "cancelled_dm")}
     assert [r.status for r in outbox(sessions) if r.kind == "news"] == ["pending"]
-    again = say(klimanet, FACILITATOR, "møde flyt 1 27.06.2027 10:00-12:00")
+    again = say(klimanet, FACILITATOR, "møde flyt 1 29.06.2027 10:00-12:00")
     refused(again, ErrorKind.MEETING_CANCELLED, number=1)
-    assert meeting(sessions, 1).starts_at == local(2027, 6, 26, 13)
+    assert meeting(sessions, 1).starts_at == local(2027, 6, 28, 13)
 
 
 def test_forms(klimanet: Klimanet, sessions: SessionFactory) -> None:
     assert isinstance(klimanet.command(FACILITATOR, "møde opret"), MeetingFormRequest)
     form = MeetingForm(
-        "Temamøde om affald", "2027-03-01", "10:00", "12:00", "online", "https://x", ["Affald"]
+        "Temamøde om affald", "2027-03-01", "10:00", "12:00", "online", "", ["Affald"], "https://x"
     )
     created = klimanet.meetings.submit_form(FACILITATOR, None, form)
     assert isinstance(created, Reply)
@@ -223,7 +229,7 @@ def test_forms(klimanet: Klimanet, sessions: SessionFactory) -> None:
 FACILITATOR_COMMANDS = [
     "møde opret",
     CREATE,
-    "møde flyt 1 26.06.2027 10:00",
+    "møde flyt 1 28.06.2027 10:00",
     "møde aflys 1",
     "møde ret 1",
     "møde kopier 1 01.07.2027",
@@ -255,7 +261,7 @@ BAD_INPUT: dict[str, tuple[ErrorKind, dict[str, object]]] = {
             "command": "møde",
         },
     ),
-    'møde opret 31.06.2027 10:00-12:00 online "X"': (
+    'møde opret 31.06.2027 10:00-12:00 online "X" link=https://m.example/1': (
         ErrorKind.DATE_IMPOSSIBLE,
         {"value": "31.06.2027"},
     ),
@@ -265,15 +271,21 @@ BAD_INPUT: dict[str, tuple[ErrorKind, dict[str, object]]] = {
         ErrorKind.TIME_RANGE_INVALID,
         {"value": "12:00-10:00"},
     ),
-    'møde opret 01.01.2020 10:00-12:00 online "X"': (ErrorKind.DATE_IN_PAST, {}),
+    'møde opret 01.01.2020 10:00-12:00 online "X" link=https://m.example/1': (
+        ErrorKind.DATE_IN_PAST,
+        {},
+    ),
     'møde opret 25.06.2027 10:00-12:00 "X"': (ErrorKind.FORMAT_MISSING, {}),
-    "møde opret 25.06.2027 10:00-12:00 online": (ErrorKind.TITLE_MISSING, {}),
+    "møde opret 25.06.2027 10:00-12:00 online link=https://m.example/1": (
+        ErrorKind.TITLE_MISSING,
+        {},
+    ),
     'møde opret 25.06.2027 25:00-26:00 online "X"': (
         ErrorKind.TIME_INVALID,
         {"value": "25:00-26:00"},
     ),
     "møde flyt": (ErrorKind.MEETING_MISSING, {}),
-    "møde flyt 99 26.06.2027 10:00": (ErrorKind.MEETING_UNKNOWN, {"ref": "#99"}),
+    "møde flyt 99 28.06.2027 10:00": (ErrorKind.MEETING_UNKNOWN, {"ref": "#99"}),
     "møde flyt 1 26.06.2020 10:00": (ErrorKind.DATE_IN_PAST, {}),
     "møde flyt 1 30.02.2027 10:00": (ErrorKind.DATE_IMPOSSIBLE, {"value": "30.02.2027"}),
     "møde aflys xyz": (ErrorKind.MEETING_UNKNOWN, {"ref": "xyz"}),
@@ -332,3 +344,219 @@ def test_calendar_on_demand(klimanet: Klimanet) -> None:
     assert outcome.attachment is not None
     assert outcome.attachment.filename == "klimanet-moede-1.ics"
     assert b"BEGIN:VEVENT" in outcome.attachment.content
+
+
+# --- input that trips people up: quotes, formats, links ---------------------------------------
+
+
+def result(service: Klimanet, actor: Actor, text: str) -> Result:
+    outcome = service.command(actor, text)
+    assert isinstance(outcome, Reply) and outcome.result is not None, outcome
+    return outcome.result
+
+
+def test_an_unclosed_quote_is_an_error_not_a_title_that_swallows_the_options(
+    klimanet: Klimanet, sessions: SessionFactory
+) -> None:
+    text = (
+        'møde opret 25.06.2027 10:00-12:00 online "Opstartsmøde tema=klimaplaner link=https://x.dk'
+    )
+    assert result(klimanet, FACILITATOR, text) == Result.refused(ErrorKind.QUOTE_UNCLOSED)
+    assert (
+        "Anførselstegnet foran 'Opstartsmøde tema=klimaplaner link=https://x.dk' er ikke lukket"
+        in said(klimanet, FACILITATOR, text)
+    )
+    assert outbox(sessions) == []
+    assert result(klimanet, FACILITATOR, "punkt tilføj 1 “Oplæg") == Result.refused(
+        ErrorKind.QUOTE_UNCLOSED
+    )
+
+
+def test_hybrid_has_a_link_and_an_address(klimanet: Klimanet, sessions: SessionFactory) -> None:
+    created = said(
+        klimanet,
+        FACILITATOR,
+        'møde opret 25.06.2027 10:00-13:00 hybrid "Temamøde" sted="Weidekampsgade 10" '
+        "link=https://m.example/h",
+    )
+    assert "Hybrid – fysisk: Weidekampsgade 10 · online: https://m.example/h" in created
+    with sessions() as session:
+        meeting = session.scalars(select(Meeting)).one()
+    assert (meeting.format, meeting.location, meeting.link) == (
+        "hybrid",
+        "Weidekampsgade 10",
+        "https://m.example/h",
+    )
+    # Online participants get the "starting now" post with the link.
+    assert "starting" in {row.key.split(":")[0] for row in outbox(sessions)}
+    calendar = klimanet.command(MEMBER, "kalender 1")
+    assert isinstance(calendar, Reply) and calendar.attachment is not None
+    ics = calendar.attachment.content.decode()
+    assert "LOCATION:Weidekampsgade 10" in ics and "URL:https://m.example/h" in ics
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ('møde opret 25.06.2027 10:00-12:00 online "Uden link"', ErrorKind.LINK_MISSING),
+        ('møde opret 25.06.2027 10:00-12:00 hybrid "Uden link" sted=KL', ErrorKind.LINK_MISSING),
+        (
+            'møde opret 25.06.2027 10:00-12:00 hybrid "Uden adresse" link=https://m.example/1',
+            ErrorKind.ADDRESS_MISSING,
+        ),
+        ('møde opret 25.06.2027 10:00-12:00 online "X" link=teams møde', ErrorKind.LINK_INVALID),
+    ],
+)
+def test_a_meeting_without_the_place_its_format_needs_is_refused(
+    klimanet: Klimanet, sessions: SessionFactory, text: str, error: ErrorKind
+) -> None:
+    assert result(klimanet, FACILITATOR, text) == Result.refused(error)
+    assert outbox(sessions) == []
+
+
+def test_the_form_asks_for_the_link_and_never_guesses_a_format(klimanet: Klimanet) -> None:
+    no_link = klimanet.meetings.submit_form(
+        FACILITATOR, None, MeetingForm("X", "2027-03-01", "10:00", "12:00", "online")
+    )
+    assert isinstance(no_link, FormErrors) and "skal have et link" in no_link.errors["meeting_link"]
+    hybrid = klimanet.meetings.submit_form(
+        FACILITATOR,
+        None,
+        MeetingForm("X", "2027-03-01", "10:00", "12:00", "hybrid", "KL", link="https://m.x/1"),
+    )
+    assert isinstance(hybrid, Reply) and "Hybrid – fysisk: KL" in hybrid.text
+    physical = klimanet.meetings.submit_form(
+        FACILITATOR, None, MeetingForm("Y", "2027-03-02", "10:00", "12:00", "physical", "KL")
+    )
+    assert isinstance(physical, Reply) and "Fysisk: KL" in physical.text
+    unknown = klimanet.meetings.submit_form(
+        FACILITATOR, None, MeetingForm("Z", "2027-03-03", "10:00", "12:00", "hybridish")
+    )
+    assert isinstance(unknown, FormErrors) and "hybrid" in unknown.errors["meeting_format"]
+
+
+# --- warnings: a weekend, another meeting at the same time -----------------------------------
+
+
+def test_a_weekend_meeting_is_a_warning_the_facilitator_can_go_past(
+    klimanet: Klimanet, sessions: SessionFactory
+) -> None:
+    text = 'møde opret 26.06.2027 10:00-12:00 fysisk "Lørdagsmøde"'
+    warned = klimanet.command(FACILITATOR, text)
+    assert isinstance(warned, Reply) and warned.result == Result(
+        ResultKind.MEETING_WARNING, ids={"weekday": 5}
+    )
+    assert "Bemærk, at det er en lørdag" in warned.text
+    assert outbox(sessions) == []  # nothing is planned yet
+    go, drop = warned.buttons
+    assert (go.action_id, go.value) == (Action.MEETING_GO_AHEAD, text.removeprefix("møde "))
+    assert klimanet.click(FACILITATOR, drop.action_id, drop.value).result == Result(
+        ResultKind.MEETING_DROPPED
+    )
+    # A member cannot use the button: it is read like the command typed.
+    assert klimanet.click(MEMBER, go.action_id, go.value).result == Result.refused(
+        ErrorKind.NOT_FACILITATOR
+    )
+    created = klimanet.click(FACILITATOR, go.action_id, go.value)
+    assert created.result == Result(ResultKind.MEETING_CREATED, ids={"meeting": 1})
+    assert created.replace_original
+
+
+def test_a_meeting_at_the_same_time_as_another_is_a_warning(klimanet: Klimanet) -> None:
+    say(klimanet, FACILITATOR, CREATE)
+    same = klimanet.command(FACILITATOR, CREATE.replace("Opstartsmøde", "Dobbelt"))
+    assert isinstance(same, Reply) and same.result == Result(
+        ResultKind.MEETING_WARNING, ids={"overlap": 1}
+    )
+    assert "møde #1 ligger samtidig" in same.text
+    # Moving a meeting onto a Sunday warns too; moving it within its own time does not.
+    assert result(klimanet, FACILITATOR, "møde flyt 1 27.06.2027 10:00-12:00") == Result(
+        ResultKind.MEETING_WARNING, ids={"weekday": 6}
+    )
+    assert result(klimanet, FACILITATOR, "møde flyt 1 25.06.2027 11:00-12:00").kind is (
+        ResultKind.MEETING_MOVED
+    )
+    assert result(klimanet, FACILITATOR, "møde kopier 1 26.06.2027").kind is (
+        ResultKind.MEETING_WARNING
+    )
+
+
+@pytest.mark.parametrize("forged", ["aflys 1", "ret 1", "opret", "x" * 3000, "", "\x00flyt"])
+def test_a_forged_go_ahead_does_nothing(klimanet: Klimanet, forged: str) -> None:
+    say(klimanet, FACILITATOR, CREATE)
+    answer = klimanet.click(FACILITATOR, Action.MEETING_GO_AHEAD, forged)
+    assert answer.result is not None and answer.result.kind in (
+        ResultKind.UNKNOWN_BUTTON,
+        ResultKind.REFUSED,
+    )
+    assert "AFLYST" not in said(klimanet, MEMBER, "møder")
+
+
+def test_the_form_warns_and_saves_when_sent_again(klimanet: Klimanet) -> None:
+    form = MeetingForm(
+        "Søndagsmøde", "2027-06-27", "10:00", "12:00", "online", link="https://m.example/1"
+    )
+    warned = klimanet.meetings.submit_form(FACILITATOR, None, form)
+    assert isinstance(warned, MeetingFormRequest)
+    assert "en søndag" in warned.warning and warned.go_ahead == "weekend:6"
+    assert (warned.title, warned.start, warned.link) == ("Søndagsmøde", "10:00", form.link)
+    saved = klimanet.meetings.submit_form(
+        FACILITATOR, None, replace(form, go_ahead=warned.go_ahead)
+    )
+    assert isinstance(saved, Reply) and saved.result is not None
+    assert saved.result.kind is ResultKind.MEETING_CREATED
+    # Editing a weekend meeting without changing its time warns of nothing.
+    retitled = replace(form, title="Søndagsmøde (ny titel)")
+    assert isinstance(klimanet.meetings.submit_form(FACILITATOR, 1, retitled), Reply)
+
+
+def test_the_planned_times_shown_are_the_ones_the_posts_go_out_at(klimanet: Klimanet) -> None:
+    # Monday 28 June 2027: the reminder due on Sunday goes out on Friday.
+    created = said(klimanet, FACILITATOR, CREATE.replace("25.06.2027", "28.06.2027"))
+    assert "Påmindelse: fredag den 25. juni 2027 kl. 09.00" in created
+    assert "Kommer du stadig?: lørdag den 26. juni 2027 kl. 09.00" in created
+
+
+def test_a_post_whose_friday_has_passed_goes_out_at_once(
+    klimanet: Klimanet, sessions: SessionFactory, clock: FixedClock
+) -> None:
+    # Now: Friday 27 November 2026, 10:00. A meeting on Monday 30 November: its reminder is
+    # due Sunday 09:00, moved to Friday 09:00, which has passed: it goes out at once.
+    say(klimanet, FACILITATOR, 'møde opret 30.11.2026 10:00-12:00 fysisk "Mandag"')
+    due = {row.key.split(":")[0]: row.due_at for row in outbox(sessions)}
+    assert due["reminder"] == clock.now()
+    assert due["confirm_dm"] == datetime(2026, 11, 28, 8, 0, tzinfo=UTC)  # Saturday: stays
+
+
+# --- texts -------------------------------------------------------------------------------------
+
+
+def test_the_cancel_notice_does_not_repeat_itself(
+    klimanet: Klimanet, sessions: SessionFactory
+) -> None:
+    say(klimanet, FACILITATOR, CREATE)
+    say(klimanet, FACILITATOR, "møde aflys 1 For få tilmeldte")
+    with sessions() as session:
+        meeting = session.scalars(select(Meeting)).one()
+        text = "\n".join(texts.cancelled(meeting, ZoneInfo("Europe/Copenhagen")))
+    assert text.count("aflyst") == 1
+    assert "#1 Opstartsmøde, fredag den 25. juni 2027 kl. 10.00." in text
+
+
+def test_help_examples_are_dated_from_today(klimanet: Klimanet, clock: FixedClock) -> None:
+    first = said(klimanet, MEMBER, "hjælp")
+    assert "28.01.2027 10:00-12:00 online" in first  # a Thursday at least eight weeks ahead
+    assert "møde kopier 12 29.04.2027" in first and "møde flyt 12 29.01.2027" in first
+    clock.advance(timedelta(days=365))
+    assert "27.01.2028 10:00-12:00 online" in said(klimanet, MEMBER, "hjælp")
+    missing = said(klimanet, FACILITATOR, 'møde opret online "X"')
+    assert "27.01.2028 10:00-12:00 online" in missing and "link=https://" in missing
+
+
+def test_the_dated_examples_themselves_work(klimanet: Klimanet) -> None:
+    help_text = said(klimanet, FACILITATOR, "hjælp")
+    example = next(
+        line for line in help_text.splitlines() if "møde opret" in line and "online" in line
+    )
+    command = example.split("`")[1].removeprefix("/klimanet ")
+    assert result(klimanet, FACILITATOR, command).kind is ResultKind.MEETING_CREATED

@@ -96,14 +96,18 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Klimanet]:
     engine = make_engine(f"sqlite:///{path}")
     upgrade(engine)
     service = new_service(make_session_factory(engine), FixedClock(START))
-    say(service, FACILITATOR, 'møde opret 25.06.2027 10:00-12:00 online "Temamøde"')
+    say(
+        service,
+        FACILITATOR,
+        'møde opret 25.06.2027 10:00-12:00 online "Temamøde" link=https://m.example/1',
+    )
     yield service
     engine.dispose()
 
 
 COMMANDS = [
-    "møde opret {d} 10:00-12:00 online Titel",
-    "møde opret {d} 23:00 online Titel",
+    "møde opret {d} 10:00-12:00 online Titel link=https://m.example/1",
+    "møde opret {d} 23:00 online Titel link=https://m.example/1",
     "møde flyt 1 {d} 23:30",
     "møde kopier 1 {d}",
     "dagsorden {d}",
@@ -195,7 +199,9 @@ def test_a_huge_meeting_id_in_a_select_gets_a_danish_answer(service: Klimanet, n
     max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 def test_a_huge_meeting_number_from_a_form_is_unknown(service: Klimanet, number: int) -> None:
-    form = MeetingForm("Titel", "2027-06-25", "10:00", "12:00", "online")
+    form = MeetingForm(
+        "Titel", "2027-06-25", "10:00", "12:00", "online", link="https://m.example/1"
+    )
     result = service.submit_meeting_form(FACILITATOR, number, form)
     assert isinstance(result, FormErrors)
     [(field, error)] = result.errors.items()
@@ -205,7 +211,7 @@ def test_a_huge_meeting_number_from_a_form_is_unknown(service: Klimanet, number:
 
 @pytest.mark.parametrize("when", ["0001-01-01", "9999-12-31"])
 def test_an_extreme_date_from_the_date_picker_is_a_form_error(service: Klimanet, when: str) -> None:
-    form = MeetingForm("Titel", when, "23:00", "", "online")
+    form = MeetingForm("Titel", when, "23:00", "", "online", link="https://m.example/1")
     result = service.submit_meeting_form(FACILITATOR, None, form)
     assert isinstance(result, FormErrors)
     assert list(result.errors) == ["meeting_date"]
@@ -231,6 +237,7 @@ def test_a_forged_private_metadata_number_is_answered_in_the_modal(bot: SlackBot
         "meeting_time": {"value": state_value_timepicker("10:00")},
         "meeting_end": {"value": state_value_timepicker("12:00")},
         "meeting_format": {"value": state_value_radio("online", "Online")},
+        "meeting_link": {"value": state_value_plain("https://m.example/1")},
     }
     answer = bot.driver.view_submission(ADMIN, view, values).json()
     assert answer["response_action"] == "errors"
@@ -258,9 +265,11 @@ def test_a_huge_municipality_code_in_the_form_is_answered(bot: SlackBot) -> None
 
 
 def test_year_one_and_year_9999_in_a_slash_command(bot: SlackBot) -> None:
-    past = bot.command(ADMIN, 'møde opret 01.01.0001 10:00-12:00 online "Titel"')
+    past = bot.command(
+        ADMIN, 'møde opret 01.01.0001 10:00-12:00 online "Titel" link=https://m.example/1'
+    )
     assert past.args["text"] == PAST
-    far = bot.command(ADMIN, 'møde opret 31.12.9999 23:00 online "Titel"')
+    far = bot.command(ADMIN, 'møde opret 31.12.9999 23:00 online "Titel" link=https://m.example/1')
     assert far.args["text"] == error_text(ErrorKind.DATE_IMPOSSIBLE, value="31.12.9999")
     huge_number = bot.command(ADMIN, f"dagsorden {2**70}")
     assert huge_number.args["text"] == error_text(ErrorKind.MEETING_UNKNOWN, ref=str(2**70))

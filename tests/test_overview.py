@@ -431,7 +431,9 @@ def test_home_for_someone_without_a_seat(service: Klimanet) -> None:
     assert home.result.kind is ResultKind.HOME and home.result.ids["member"] == 0
     assert "Kommunernes klimapolitiske netværk" in home.text and "én fast plads" in home.text
     assert buttons(home) == [(HomeAction.REGISTER, "register")]
-    assert "Sådan behandler Klimanet dine data: `/klimanet privatliv`" in home.text
+    # Where to see, erase and read about one's data, on the tab itself.
+    for command in ("mine-data", "slet-mig", "privatliv"):
+        assert f"`/klimanet {command}`" in home.text
     checked(home)
     assert not any(isinstance(p, HomePicture) for p in home.parts)
 

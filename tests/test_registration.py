@@ -9,10 +9,11 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from bot import texts
 from bot.clock import FixedClock
 from bot.db import SessionFactory, transaction
+from bot.domain import membership
 from bot.domain import registration as reg
 from bot.domain.errors import DomainError, ErrorKind
 from bot.models import Membership, Person, Seat, SeatEvent, SeatKind
-from bot.replies import FormErrors, Reply, ResultKind, as_written
+from bot.replies import Action, FormErrors, Reply, Result, ResultKind, as_written
 from bot.service.klimanet import Klimanet, RegistrationForm
 from tests.support.seats import holder, holders
 from tests.support.service import done, form_error, refused, say
@@ -172,7 +173,7 @@ def test_summary_counts_members_and_seats(sessions: SessionFactory, clock: Fixed
     ]
 
 
-def test_service_answers(service: Klimanet, sessions: SessionFactory) -> None:
+def test_service_answers(service: Klimanet, sessions: SessionFactory, clock: FixedClock) -> None:
     anna, bo, carl, dorte = actor(1, "Anna"), actor(2, "Bo"), actor(3, "Carl"), actor(4, "Dorte")
     done(say(service, anna, "tilmeld Aarhus Kommune"), ResultKind.REGISTERED, municipality=AARHUS)
     done(say(service, bo, "tilmeld århus"), ResultKind.REGISTERED, municipality=AARHUS)
@@ -204,7 +205,7 @@ def test_service_answers(service: Klimanet, sessions: SessionFactory) -> None:
     for spelling in ("", "hjælp", "HJAELP", "help"):
         help_text = say(service, dorte, spelling)
         done(help_text, ResultKind.HELP)
-        assert help_text.sections == tuple(texts.help_text())
+        assert help_text.sections == tuple(texts.help_text(clock.now().date()))
 
 
 def test_release_needs_confirmation(service: Klimanet, sessions: SessionFactory) -> None:
@@ -230,6 +231,7 @@ def test_form_errors_point_at_the_field(service: Klimanet, sessions: SessionFact
     refused(as_command, ErrorKind.MUNICIPALITY_FULL)
     assert full == FormErrors({"municipality": texts.plain(as_command.marked_text)})
     missing = service.submit_registration_form(actor(9), RegistrationForm(None, None))
+
     assert missing == FormErrors({"municipality": texts.form_municipality_required()})
     long_title = service.submit_registration_form(
         actor(9), RegistrationForm(ODENSE, None, "x" * 151)
@@ -246,3 +248,95 @@ def test_form_errors_point_at_the_field(service: Klimanet, sessions: SessionFact
     with sessions() as session:
         person = session.scalars(select(Person).where(Person.user_id == actor(9).user_id)).one()
         assert (person.title, person.themes) == ("Klimachef", ["Affald"])
+
+
+# --- "Mente du …?" as choices ---------------------------------------------------------------
+
+
+def test_suggestions_are_buttons_that_complete_the_command(service: Klimanet) -> None:
+    anna = actor(1, "Anna")
+    answer = service.command(anna, "tilmeld Sonderbrog fleksibel")
+    assert isinstance(answer, Reply) and answer.result is not None
+    assert answer.result.error is ErrorKind.MUNICIPALITY_UNKNOWN
+    assert [b.label for b in answer.buttons][0] == "Sønderborg"
+    assert {b.action_id for b in answer.buttons} == {Action.PICK_MUNICIPALITY}
+    assert answer.buttons[0].value == "tilmeld 540 fleksibel"
+    # A click completes the original command: 'fleksibel' is kept.
+    clicked = service.click(anna, Action.PICK_MUNICIPALITY, answer.buttons[0].value)
+    assert clicked.result == Result(ResultKind.REGISTERED, ids={"municipality": 540})
+    assert "fleksible plads 1" in clicked.text and clicked.replace_original
+
+
+def test_ambiguous_names_offer_each_choice(service: Klimanet) -> None:
+    answer = service.command(actor(1), "pladser frederiks")
+    assert isinstance(answer, Reply)
+    assert [b.label for b in answer.buttons] == ["Frederiksberg", "Frederikshavn", "Frederikssund"]
+    clicked = service.click(actor(1), Action.PICK_MUNICIPALITY, answer.buttons[1].value)
+    assert clicked.result == Result(ResultKind.SEATS, ids={"municipality": 813})
+
+
+def test_admin_plads_suggestions_keep_the_seat_the_person_and_the_reason(
+    service: Klimanet,
+) -> None:
+    answer = service.command(actor(1), 'admin plads "Tarnbi" fast <@U0009> Ny kontaktperson')
+    assert isinstance(answer, Reply)
+    assert answer.buttons[0].value == 'admin plads "185" fast <@U0009> Ny kontaktperson'
+
+
+@pytest.mark.parametrize(
+    "forged",
+    ["møde aflys 1", "tilmeld", "afmeld", "x" * 5000, "", "kalender 1", "\x00tilmeld"],
+)
+def test_a_forged_choice_gets_a_danish_answer_and_does_nothing(
+    service: Klimanet, forged: str
+) -> None:
+    clicked = service.click(actor(1), Action.PICK_MUNICIPALITY, forged)
+    assert clicked.result == Result(ResultKind.UNKNOWN_BUTTON)
+    assert "knap" in clicked.text
+    assert count_members(service) == 0
+
+
+def count_members(service: Klimanet) -> int:
+    answer = service.command(actor(99), "kommuner")
+    assert isinstance(answer, Reply)
+    return 0 if "ingen medlemskommuner" in answer.text else 1
+
+
+def test_kommuner_counts_municipalities_with_someone_on_a_seat(
+    service: Klimanet, sessions: SessionFactory, clock: FixedClock
+) -> None:
+    anna, bo = actor(1, "Anna"), actor(2, "Bo")
+    service.command(anna, "tilmeld Aarhus")
+    service.command(bo, "tilmeld Odense")
+    assert "2 kommuner · 2 af 6 pladser besat" in text_of(service.command(anna, "kommuner"))
+    service.confirm_release(bo)  # Odense's only member left
+    summary = text_of(service.command(anna, "kommuner"))
+    assert "1 kommune · 1 af 3 pladser besat" in summary and "Odense" not in summary
+    assert "97 af landets 98 kommuner har ingen på en plads i netværket" in summary
+    assert "er ikke med i netværket" in text_of(service.command(anna, "pladser Odense"))
+    # A registration that waits does not make a municipality a member; it is counted apart.
+    register_waiting(sessions, clock, actor(3, "Carl"), ODENSE)
+    with transaction(sessions) as session:
+        network = reg.get_network(session, "klimanet")
+        standing = {s.code: s for s in membership.standings(session, network)}
+        summary_now = reg.summary(session, network)
+    assert (standing[ODENSE].filled, standing[ODENSE].pending) == (0, 1)
+    assert standing[ODENSE].only_pending and not standing[ODENSE].is_member
+    assert standing[AARHUS].is_member
+    assert (summary_now.member_count, summary_now.without_anyone, summary_now.waiting) == (1, 97, 1)
+    assert "1 af dem har en tilmelding, der venter på godkendelse" in text_of(
+        service.command(anna, "kommuner")
+    )
+
+
+def register_waiting(
+    sessions: SessionFactory, clock: FixedClock, who: reg.Actor, code: int
+) -> reg.Registration:
+    with transaction(sessions) as session:
+        network = reg.get_network(session, "klimanet")
+        return reg.register(session, network, who, code, None, clock.now(), needs_approval=True)
+
+
+def text_of(outcome: object) -> str:
+    assert isinstance(outcome, Reply), outcome
+    return outcome.text

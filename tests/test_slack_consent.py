@@ -600,3 +600,38 @@ def test_an_expiry_found_by_a_click_is_in_the_history(bot: SlackBot, clock: Fixe
     assert late.args["text"] == slack_error(ErrorKind.OFFER_CLOSED, status="expired")
     bot.say(ANNA, "historik")
     assert [e.action for e in history(bot.runtime.core.sessions, AARHUS)][-1] == "expired"
+
+
+def test_afventer_in_slack_puts_each_request_with_its_own_buttons(approval_bot: SlackBot) -> None:
+    """A DM gets buried; ``afventer`` brings what waits back, and the same handlers answer."""
+    bot = approval_bot
+    bot.say(ANNA, "tilmeld Aarhus")
+    bot.say(BO, "tilmeld Odense")
+    bot.drain()
+    answer = bot.command(ADMIN, "afventer")
+    blocks = answer.args["blocks"]
+    assert [b["type"] for b in blocks] == ["section", "section", "actions", "section", "actions"]
+    assert "Anna Jensen" in blocks[1]["text"]["text"] and "Bo Hansen" in blocks[3]["text"]["text"]
+    bo_approve = blocks[4]["elements"][0]
+    assert bo_approve["action_id"] == "request_approve"
+    approved = bot.click(ADMIN, "request_approve", None, f"D{ADMIN}", value=bo_approve["value"])
+    assert "Tilmeldingen fra Bo Hansen er godkendt" in approved.args["text"]
+    assert bot.holder(ODENSE, "fixed") == BO
+    # The DM that asked first is updated too, and a second click is answered as stale.
+    bot.drain()
+    ask = dm(bot, ADMIN, "Bo Hansen")
+    assert "Anmodningen er *godkendt*" in updates_of(bot, ask)[-1].args["text"]
+    again = bot.click(ADMIN, "request_approve", None, f"D{ADMIN}", value=bo_approve["value"])
+    assert "allerede godkendt" in again.args["text"]
+
+
+def test_did_you_mean_buttons_in_slack_complete_the_command(bot: SlackBot) -> None:
+    answer = bot.command(ANNA, "tilmeld Sonderbrog fleksibel")
+    [actions] = [b for b in answer.args["blocks"] if b["type"] == "actions"]
+    ids = [e["action_id"] for e in actions["elements"]]
+    # Slack wants each action id once per block: the repeats are numbered.
+    assert ids == ["pick_municipality", "pick_municipality#2", "pick_municipality#3"]
+    second = actions["elements"][1]
+    assert second["text"]["text"] == "Skanderborg"
+    picked = bot.click(ANNA, second["action_id"], None, "C0NET", value=second["value"])
+    assert "*Skanderborg Kommune* på den *fleksible plads 1*" in picked.args["text"]

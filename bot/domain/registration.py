@@ -12,10 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.db import insert_ignore, rows_affected
+from bot.domain import membership
 from bot.domain.errors import DomainError, ErrorKind
 from bot.domain.seats.common import coordinator_of, ensure_not_substitute, seat_of
 from bot.domain.seats.history import record
@@ -109,7 +110,7 @@ class RegionSummary:
 @dataclass(frozen=True, slots=True)
 class NetworkSummary:
     network_name: str
-    member_count: int  # represented municipalities (see Standing.represented)
+    member_count: int  # member municipalities (see bot.domain.membership)
     filled: int  # their seats with an approved holder
     seats: int
     regions: tuple[RegionSummary, ...]
@@ -238,7 +239,7 @@ def overview(session: Session, network: Network, municipality_code: int) -> Seat
         municipality_code=municipality.code,
         municipality_name=municipality.name,
         official_name=municipality.official_name,
-        # In the network: someone holds one of its seats, approved (see Standing.represented).
+        # In the network: someone holds one of its seats, approved (bot.domain.membership).
         is_member=any(v.holder is not None and not v.pending for v in views),
         seats=tuple(views),
     )
@@ -451,64 +452,23 @@ def release(session: Session, network: Network, actor: Actor, now: datetime) -> 
     )
 
 
-@dataclass(frozen=True, slots=True)
-class Standing:
-    """How a municipality stands in the network: its seats with an approved holder, and those
-    whose registration still waits for approval."""
-
-    code: int
-    held: int
-    pending: int
-
-    @property
-    def represented(self) -> bool:
-        """The one definition of a municipality that is in the network (``kommuner``, KL's
-        overview): someone holds one of its seats, approved. A municipality whose members all
-        left, or whose only registration waits for approval, is not."""
-        return self.held > 0
-
-
-def standings(session: Session, network: Network) -> dict[int, Standing]:
-    """Every municipality with someone on a seat (approved or waiting), by code."""
-    rows = session.execute(
-        select(Seat.municipality_code, Seat.status, func.count())
-        .where(Seat.network_id == network.id, Seat.holder_id.is_not(None))
-        .group_by(Seat.municipality_code, Seat.status)
-    ).all()
-    counts: dict[int, dict[str, int]] = {}
-    for code, status, count in rows:
-        counts.setdefault(code, {})[status] = count
-    return {
-        code: Standing(code, by.get(SeatStatus.HELD.value, 0), by.get(SeatStatus.PENDING.value, 0))
-        for code, by in counts.items()
-    }
-
-
 def summary(session: Session, network: Network) -> NetworkSummary:
-    """The represented municipalities by region with their seats filled: the network at a
-    glance, and how many of the country's municipalities have nobody on a seat."""
-    seats_per_member = len(_slots(session, network))
-    standing = standings(session, network)
-    represented = [s for s in standing.values() if s.represented]
-    municipalities = {
-        m.code: m
-        for m in session.scalars(
-            select(Municipality).order_by(Municipality.region_code, Municipality.name)
-        )
-    }
+    """The member municipalities by region with their seats filled: the network at a glance,
+    and how many of the country's municipalities have nobody on a seat. Members are counted as
+    every view counts them (``bot.domain.membership``)."""
+    found = membership.standings(session, network)
+    members = [s for s in found if s.is_member]
     regions: dict[str, list[MemberCount]] = {}
-    for code, municipality in municipalities.items():
-        found = standing.get(code)
-        if found is not None and found.represented:
-            regions.setdefault(municipality.region_name, []).append(
-                MemberCount(code, municipality.name, found.held, seats_per_member)
-            )
+    for standing in members:
+        regions.setdefault(standing.region, []).append(
+            MemberCount(standing.code, standing.name, standing.filled, standing.seats)
+        )
     return NetworkSummary(
         network_name=network.name,
-        member_count=len(represented),
-        filled=sum(s.held for s in represented),
-        seats=len(represented) * seats_per_member,
+        member_count=len(members),
+        filled=sum(s.filled for s in members),
+        seats=sum(s.seats for s in members),
         regions=tuple(RegionSummary(name, tuple(ms)) for name, ms in regions.items()),
-        without_anyone=len(municipalities) - len(represented),
-        waiting=sum(1 for s in standing.values() if not s.represented and s.pending),
+        without_anyone=len(found) - len(members),
+        waiting=sum(1 for s in found if s.only_pending),
     )

@@ -10,6 +10,7 @@ from babel.dates import format_date
 from bot.domain.membership import Glance
 from bot.texts.common import COMMAND, NETWORK_NAME, join_and
 from bot.texts.dates import LOCALE
+from bot.texts.privacy import HOME_PRIVACY_LINE
 
 
 def in_dm(what: str) -> str:
@@ -150,7 +151,6 @@ REGISTER_BUTTON = "Tilmeld"
 SEE_ALL_BUTTON = "Se alle"
 OPEN_PICTURE_BUTTON = "Åbn kortet"
 HOME_ANSWER_TITLE = "Klimanet"  # ≤ 24 chars: the modal that answers a click on App Home
-PRIVACY_LINE = f"Sådan behandler Klimanet dine data: `{COMMAND} privatliv`"
 
 
 def home_about() -> str:
@@ -170,7 +170,7 @@ def home_join() -> str:
 
 
 def home_footer() -> str:
-    return f"Alle kommandoer: `{COMMAND} hjælp`\n{PRIVACY_LINE}"
+    return f"Alle kommandoer: `{COMMAND} hjælp`\n{HOME_PRIVACY_LINE}"
 
 
 def home_seat(seat: str, municipality: str, coordinator: bool) -> str:

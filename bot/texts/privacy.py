@@ -21,7 +21,7 @@ DEFAULT_LEGAL_BASIS = (
 
 PRIVACY_HINT = f"Sådan behandler Klimanet dine oplysninger: `{COMMAND} privatliv`."
 
-# For the App Home tab (wired by whoever builds it): one line under the commands.
+# For the App Home tab: one line under the commands.
 HOME_PRIVACY_LINE = (
     f"*Dine data:* se hvad Klimanet gemmer med `{COMMAND} mine-data`, slet det med "
     f"`{COMMAND} slet-mig`, og læs hvordan og hvorfor med `{COMMAND} privatliv`."

@@ -69,6 +69,16 @@ def click(
     return checked(service.click(actor, action, str(value), selected_user))
 
 
+def said(service: Klimanet, actor: Actor, text: str) -> str:
+    """The text of ``say``: for features whose Danish answer is the behaviour under test."""
+    return say(service, actor, text).text
+
+
+def clicked(service: Klimanet, actor: Actor, action: str, value: int | str) -> str:
+    """The text of ``click``."""
+    return click(service, actor, action, value).text
+
+
 def error_text(kind: ErrorKind, **params: Any) -> str:
     """The sentence a refusal of ``kind`` with ``params`` reads, as written."""
     return as_written(texts.error(DomainError(kind, **params)))
