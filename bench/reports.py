@@ -41,7 +41,7 @@ from bot.db import make_engine, make_session_factory, transaction, upgrade
 from bot.domain.municipalities import default_directory
 from bot.domain.registration import Actor
 from bot.models import Attendance, Meeting, Seat
-from bot.replies import Reply
+from bot.replies import Reply, ResultKind
 from bot.reports import (
     REPORT_CACHE,
     AttendanceCell,
@@ -318,8 +318,13 @@ def seed(path: str) -> tuple[Klimanet, FixedClock]:
     for i in range(26):
         day = (FIRST_MEETING + timedelta(days=91 * i)).strftime("%d.%m.%Y")
         theme = THEMES[i % len(THEMES)]
-        text = f'møde opret {day} 10:00-12:00 online "Netværksmøde {i + 1}" tema="{theme}"'
-        assert isinstance(service.command(FACILITATOR, text), Reply)
+        text = (
+            f'møde opret {day} 10:00-12:00 online "Netværksmøde {i + 1}" tema="{theme}" '
+            "link=https://meet.example/net"
+        )
+        created = service.command(FACILITATOR, text)  # 13 weeks apart: always the same weekday
+        assert isinstance(created, Reply) and created.result is not None, created
+        assert created.result.kind is ResultKind.MEETING_CREATED, created.text
     with transaction(sessions) as session:
         seats = list(session.scalars(select(Seat).where(Seat.holder_id.is_not(None))))
         meetings = list(session.scalars(select(Meeting).order_by(Meeting.starts_at)))

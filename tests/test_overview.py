@@ -42,6 +42,7 @@ from handlers.slack.blocks import ShownPicture, home_view
 from jobs.delivery import Delivery
 from tests.conftest import START
 from tests.support.payload_limits import view_problems
+from tests.support.service import arrange
 from tests.test_reports import INSIDE, pixel, rgb
 
 FACILITATOR = Actor("T0001", "UFACIL01", "Sara Røpke")
@@ -52,6 +53,7 @@ ANNA, BO, CARL, DORTE, EVA, FRIDA = (
 PEOPLE = (ANNA, BO, CARL, DORTE, EVA, FRIDA)
 PROFILES = {a.user_id: Profile(f"{a.name} Jensen", title="Klimakoordinator") for a in PEOPLE}
 AARHUS, ODENSE, HERNING, SILKEBORG = 751, 461, 657, 740
+ONLINE = "online link=https://teams.microsoft.com/l/klimanet"
 
 
 def make_service(
@@ -104,7 +106,9 @@ def history_of_meetings(service: Klimanet, sessions: SessionFactory, clock: Fixe
     say(service, CARL, "tilmeld Aarhus")
     say(service, DORTE, "tilmeld Odense")
     for number, days in enumerate((2, 9, 30, 60), start=1):
-        say(service, FACILITATOR, f'møde opret {when(days)} online "Møde {number}" tema=Affald')
+        arrange(
+            service, FACILITATOR, f'møde opret {when(days)} {ONLINE} "Møde {number}" tema=Affald'
+        )
     assert "noteret" in say(service, ANNA, "deltager 1").text
     say(service, DORTE, "afbud 1")
     clock.set(START + timedelta(days=3))
@@ -280,7 +284,7 @@ def test_overview_themes_counts_expertise_for_the_next_meeting(
         (DORTE, ODENSE, ("Klimaplaner",)),
     ):
         service.submit_registration_form(actor, RegistrationForm(code, None, "", themes))
-    say(service, FACILITATOR, f'møde opret {when(5)} online "Affaldsmødet" tema=Affald')
+    arrange(service, FACILITATOR, f'møde opret {when(5)} {ONLINE} "Affaldsmødet" tema=Affald')
     answer = say(service, FACILITATOR, "overblik temaer")
     assert answer.result is not None and answer.result.kind is ResultKind.OVERVIEW_THEMES
     assert dict(answer.result.ids) == {"members": 2, "themes": 8}
@@ -444,7 +448,9 @@ def test_home_for_a_member_and_coordinator(
     say(service, ANNA, "tilmeld Aarhus")
     say(service, BO, "tilmeld Aarhus")
     for number, days in enumerate((2, 9, 30, 60), start=1):
-        say(service, FACILITATOR, f'møde opret {when(days)} online "Møde {number}" tema=Affald')
+        arrange(
+            service, FACILITATOR, f'møde opret {when(days)} {ONLINE} "Møde {number}" tema=Affald'
+        )
     say(service, BO, "deltager 1")
     say(service, ANNA, f"overdrag {mention(CARL)}")  # Carl has an offer waiting
 
@@ -484,7 +490,7 @@ def test_home_for_a_member_and_coordinator(
 
 def test_home_for_a_substitute_without_a_seat(service: Klimanet, sessions: SessionFactory) -> None:
     say(service, ANNA, "tilmeld Aarhus")
-    say(service, FACILITATOR, f'møde opret {when(5)} online "Møde 1"')
+    arrange(service, FACILITATOR, f'møde opret {when(5)} {ONLINE} "Møde 1"')
     say(service, ANNA, f"afbud 1 {mention(BO)}")
     service.click(BO, Action.OFFER_ACCEPT, str(latest(sessions, SeatOffer)))
     home = service.home(BO)
@@ -502,7 +508,7 @@ def test_home_for_a_pending_applicant_and_the_coordinator_who_approves(
     service = make_service(sessions, clock, registration="approval")
     say(service, ANNA, "tilmeld Aarhus")
     service.click(FACILITATOR, Action.REQUEST_APPROVE, str(latest(sessions, SeatRequest)))
-    say(service, FACILITATOR, f'møde opret {when(5)} online "Møde 1"')
+    arrange(service, FACILITATOR, f'møde opret {when(5)} {ONLINE} "Møde 1"')
     for actor in (BO, CARL):
         say(service, actor, "tilmeld Aarhus")
 
@@ -601,7 +607,9 @@ def test_the_fullest_home_stays_within_slacks_limits(
     say(service, ANNA, "tilmeld Aarhus")
     service.click(FACILITATOR, Action.REQUEST_APPROVE, str(latest(sessions, SeatRequest)))
     for days in (2, 9, 30):
-        say(service, FACILITATOR, f'møde opret {when(days)} online "Et møde med en lang titel"')
+        arrange(
+            service, FACILITATOR, f'møde opret {when(days)} {ONLINE} "Et møde med en lang titel"'
+        )
     say(service, BO, "tilmeld Aarhus")
     say(service, CARL, "tilmeld Aarhus")
     for index, municipality in enumerate(default_directory().all()[:20]):
@@ -642,7 +650,7 @@ def test_changes_plan_one_home_refresh_per_person_and_window(
         [ANNA.user_id, BO.user_id, FACILITATOR.user_id]
     )
     clock.advance(timedelta(seconds=11))
-    say(service, FACILITATOR, f'møde opret {when(5)} online "Møde 1"')  # everyone's Home
+    arrange(service, FACILITATOR, f'møde opret {when(5)} {ONLINE} "Møde 1"')  # everyone's Home
     later = [r for r in home_rows(sessions) if r.due_at == window_end(clock.now())]
     assert {r.recipient for r in later} == {ANNA.user_id, BO.user_id, FACILITATOR.user_id}
     clock.advance(timedelta(seconds=11))
@@ -710,7 +718,7 @@ def test_a_meeting_move_refreshes_everyones_home_once(
 ) -> None:
     for index, municipality in enumerate(default_directory().all()[:12]):
         say(service, Actor("T0001", f"U3{index:04d}", f"P {index}"), f"tilmeld {municipality.code}")
-    say(service, FACILITATOR, f'møde opret {when(5)} online "Møde 1"')
+    arrange(service, FACILITATOR, f'møde opret {when(5)} {ONLINE} "Møde 1"')
     clock.advance(timedelta(seconds=30))
     before = len(home_rows(sessions))
     say(service, FACILITATOR, f"møde flyt 1 {when(6)}")

@@ -43,7 +43,9 @@ PEOPLE = [Actor(TEAM, "USNTL7QX", "Zørbløk Sentinelsen", "Titelsentinelqx")] +
 PROFILES = {p.user_id: Profile(p.name, p.title) for p in PEOPLE}
 # Mostly one municipality: four people on its three seats meet each other often.
 MUNICIPALITIES = ("Aarhus", "Aarhus", "Aarhus", "Odense")
-MEETING = 'møde opret 15.01.2027 10:00-12:00 online "Møde"'
+MEETING = (
+    'møde opret 15.01.2027 10:00-12:00 online "Møde" link=https://teams.microsoft.com/l/klimanet'
+)
 
 _template: Path | None = None
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -118,7 +119,12 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Klimanet:
         service.make_facilitator(f"U{user:04d}")
     # A meeting, and people with seats (U0002 and U0003 are the mentions in WORDS), so that
     # offers, regrets and rosters can happen as well as be refused.
-    service.command(person(1), 'møde opret 25.06.2027 10:00-12:00 online "Titel"')
+    created = service.command(
+        person(1),
+        'møde opret 25.06.2027 10:00-12:00 online "Titel" link=https://teams.microsoft.com/l/k',
+    )
+    assert isinstance(created, Reply) and created.result is not None, created
+    assert created.result.kind is ResultKind.MEETING_CREATED, created.text
     for user, municipality in ((2, "Aarhus"), (3, "Aarhus"), (4, "Odense"), (5, "Aarhus")):
         pending = service.command(person(user), f"tilmeld {municipality}")
         assert isinstance(pending, Reply) and pending.result is not None, pending
@@ -135,7 +141,12 @@ COMMAND_RESULTS: dict[str, set[ResultKind]] = {
     "afmeld": {ResultKind.RELEASE_ASKED},
     "kommuner": {ResultKind.NETWORK},
     "hjaelp": {ResultKind.HELP},
-    "moede": {ResultKind.MEETING_CREATED, ResultKind.MEETING_MOVED, ResultKind.MEETING_CANCELLED},
+    "moede": {
+        ResultKind.MEETING_CREATED,
+        ResultKind.MEETING_MOVED,
+        ResultKind.MEETING_CANCELLED,
+        ResultKind.MEETING_WARNING,  # a Saturday, a Sunday or a busy time: go ahead or drop it
+    },
     "moeder": {ResultKind.MEETINGS},
     "dagsorden": {ResultKind.AGENDA},
     "kalender": {ResultKind.CALENDAR},
@@ -159,6 +170,7 @@ COMMAND_RESULTS: dict[str, set[ResultKind]] = {
     "privatliv": {ResultKind.PRIVACY_NOTICE},
     "mine-data": {ResultKind.MY_DATA, ResultKind.NOTHING_HELD},
     "slet-mig": {ResultKind.ERASE_ASKED, ResultKind.NOTHING_HELD},
+    "afventer": {ResultKind.WAITING},
 }
 CLICK_RESULTS: dict[str, set[ResultKind]] = {
     Action.RELEASE_CONFIRM: {ResultKind.RELEASED},
@@ -174,6 +186,21 @@ CLICK_RESULTS: dict[str, set[ResultKind]] = {
     Action.SEE_ALL: {ResultKind.HOME_LIST, ResultKind.UNKNOWN_BUTTON},  # a list it does not know
     Action.ERASE_CONFIRM: {ResultKind.ERASED, ResultKind.NOTHING_HELD},
     Action.ERASE_CANCEL: {ResultKind.ERASE_KEPT},
+    # "Mente du …?": the command it completes, if the value is one that names a municipality.
+    Action.PICK_MUNICIPALITY: {
+        *COMMAND_RESULTS["tilmeld"],
+        *COMMAND_RESULTS["pladser"],
+        *COMMAND_RESULTS["historik"],
+        *COMMAND_RESULTS["admin"],
+        ResultKind.UNKNOWN_BUTTON,
+    },
+    # "Opret/Flyt alligevel" runs the warned command; "Annullér" drops it.
+    Action.MEETING_GO_AHEAD: {
+        ResultKind.MEETING_CREATED,
+        ResultKind.MEETING_MOVED,
+        ResultKind.UNKNOWN_BUTTON,
+    },
+    Action.MEETING_DROP: {ResultKind.MEETING_DROPPED},
 }
 
 
@@ -194,9 +221,9 @@ def shown_errors() -> Iterator[list[DomainError]]:
     shown: list[DomainError] = []
     render = texts.error
 
-    def recording(err: DomainError) -> str:
+    def recording(err: DomainError, today: date | None = None) -> str:
         shown.append(err)
-        return render(err)
+        return render(err, today)
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(texts, "error", recording)
@@ -250,8 +277,11 @@ def assert_result_fits(reply: Reply, possible: set[ResultKind], shown: list[Doma
 @example(text='punkt tilføj 1 "Oplæg" type=eksternt', user=1)
 @example(text="nyt Nyt fra KL", user=1)
 @example(text="admin plads Aarhus fleksibel 2 <@U0011|elleve> rettelse", user=1)
-@example(text='møde opret 25.06.2027 13:00-15:00 online "Andet"', user=1)
-@example(text="møde flyt 2 26.06.2027 13:00-15:00", user=1)
+@example(
+    text='møde opret 25.06.2027 13:00-15:00 online "Andet" link=https://teams.microsoft.com/l/klimanet',
+    user=1,
+)
+@example(text="møde flyt 2 28.06.2027 13:00-15:00", user=1)
 @example(text="møde aflys 2", user=1)
 @example(text="tilmelt", user=9)
 @settings(
@@ -351,6 +381,10 @@ def test_any_meeting_form_gets_errors_or_a_reply_that_says_what_happened(
     if isinstance(answer, FormErrors):
         assert answer.errors and all(e.strip() for e in answer.errors.values()), answer
         event("form errors")
+        return
+    if isinstance(answer, MeetingFormRequest):  # the form again, with a warning to save despite
+        assert answer.warning.strip() and answer.go_ahead, answer
+        event("form warning")
         return
     assert_result_fits(answer, {ResultKind.MEETING_CREATED, ResultKind.MEETING_UPDATED}, shown)
 

@@ -141,7 +141,11 @@ def test_old_posts_keep_only_a_tombstone_and_are_never_planned_again(
     delivery = Delivery(sessions, recorder, clock, service.settings.tz, config=FAST)
     try:
         say(service, BO, "tilmeld Aarhus")
-        say(service, FACILITATOR, 'møde opret 05.03.2027 10:00-12:00 online "Forårsmøde"')
+        say(
+            service,
+            FACILITATOR,
+            'møde opret 05.03.2027 10:00-12:00 online "Forårsmøde" link=https://teams.microsoft.com/l/klimanet',
+        )
         clock.set(datetime(2027, 1, 4, 8, 0, tzinfo=UTC))  # 60 days before, 09:00 local
         delivery.drain()
         assert [r for r, _, _ in recorder.posts] == ["C0NET", BO.user_id]
@@ -180,7 +184,11 @@ def test_old_meetings_and_news_stop_naming_their_author(
     sessions: SessionFactory, clock: FixedClock
 ) -> None:
     service = new_service(sessions, clock)
-    say(service, FACILITATOR, 'møde opret 05.03.2027 10:00-12:00 online "Forårsmøde"')
+    say(
+        service,
+        FACILITATOR,
+        'møde opret 05.03.2027 10:00-12:00 online "Forårsmøde" link=https://teams.microsoft.com/l/klimanet',
+    )
     say(service, FACILITATOR, "nyt Klimaudspillet er ude")
     clock.advance(TWO_YEARS + timedelta(days=1))
     assert service.retention().authors == 2

@@ -116,7 +116,10 @@ def test_overview_map_goes_to_the_facilitator_by_dm(bot: SlackBot, clock: FixedC
 def test_heatmap_themes_and_exports_go_by_dm(bot: SlackBot) -> None:
     bot.command(ANNA, "tilmeld Aarhus")
     bot.command(BO, "tilmeld Odense")
-    bot.command(ADMIN, 'møde opret 01.12.2026 10:00-12:00 online "Decembermødet" tema=Affald')
+    bot.command(
+        ADMIN,
+        'møde opret 01.12.2026 10:00-12:00 online "Decembermødet" tema=Affald link=https://teams.microsoft.com/l/klimanet',
+    )
     answers = {
         text: bot.command(ADMIN, text).args["text"]
         for text in (
@@ -240,7 +243,10 @@ def test_changes_republish_the_homes_through_the_outbox(bot: SlackBot, clock: Fi
     assert "2 af 3 pladser besat" in str(published(bot, ADMIN)[0].args["view"])
 
     clock.advance(timedelta(minutes=1))
-    bot.command(ADMIN, 'møde opret 01.12.2026 10:00-12:00 online "Decembermødet"')
+    bot.command(
+        ADMIN,
+        'møde opret 01.12.2026 10:00-12:00 online "Decembermødet" link=https://teams.microsoft.com/l/klimanet',
+    )
     clock.set(window_end(clock.now()))
     bot.runtime.delivery.drain()
     assert "Decembermødet" in str(published(bot, BO, 2)[1].args["view"])

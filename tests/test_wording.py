@@ -113,7 +113,7 @@ def test_seats_network_help_and_unknown_words(klimanet: Klimanet) -> None:
         "• Fleksibel plads 2: _ledig_"
     )
     assert say(klimanet, ANNA, "pladser Odense").text == (
-        "*Odense Kommune* er ikke med i netværket endnu. Den første, der tilmelder sig, gør "
+        "*Odense Kommune* er ikke med i netværket: ingen derfra har en plads. Den første, der tilmelder sig, gør "
         "kommunen til medlem: `/klimanet tilmeld Odense`"
     )
     assert say(klimanet, DORTE, "pladser").text == (
@@ -123,6 +123,7 @@ def test_seats_network_help_and_unknown_words(klimanet: Klimanet) -> None:
     assert sections(say(klimanet, DORTE, "kommuner")) == (
         "*Kommunernes klimapolitiske netværk*\n1 kommune · 2 af 3 pladser besat",
         "*Region Midtjylland* (1)\nAarhus 2/3",
+        "_97 af landets 98 kommuner har ingen på en plads i netværket._",
     )
     help_text = say(klimanet, DORTE, "hjælp")
     assert first(help_text) == (
@@ -311,14 +312,19 @@ def test_meetings(klimanet: Klimanet) -> None:
     assert "\nTorsdag den 1. juli 2027 kl. 13.00–16.00\nFysisk: Weidekampsgade 10\n" in (
         physical.text
     )
-    soon = say(klimanet, FACILITATOR, 'møde opret 03.12.2026 10:00-12:00 online "Snart"')
+    soon = say(
+        klimanet,
+        FACILITATOR,
+        'møde opret 03.12.2026 10:00-12:00 online "Snart" link=https://teams.microsoft.com/l/klimanet',
+    )
     assert (
         "• Annoncering: _springes over – tidspunktet (torsdag den 19. november 2026 kl. 09.00) "
         "er passeret_" in soon.text
     )
     assert say(klimanet, ANNA, "møder").text == (
         "*Kommende møder*\n\n"
-        "*#3 Snart*\nTorsdag den 3. december 2026 kl. 10.00–12.00\nOnline\n\n"
+        "*#3 Snart*\nTorsdag den 3. december 2026 kl. 10.00–12.00\n"
+        "Online: https://teams.microsoft.com/l/klimanet\n\n"
         "*#1 Opstartsmøde*\nFredag den 25. juni 2027 kl. 10.00–12.00\n"
         "Online: https://m.example/1\nTema: klimaplaner\n\n"
         "*#2 Sommermøde*\nTorsdag den 1. juli 2027 kl. 13.00–16.00\n"
@@ -341,8 +347,8 @@ def test_meetings(klimanet: Klimanet) -> None:
     assert say(klimanet, ANNA, "kalender 1").text == (
         "Her er kalenderfilen for #1 Opstartsmøde. Åbn den for at lægge mødet i din kalender."
     )
-    assert first(say(klimanet, FACILITATOR, "møde flyt 1 26.06.2027 13:00-15:00")) == (
-        ":white_check_mark: #1 Opstartsmøde er flyttet til lørdag den 26. juni 2027 kl. "
+    assert first(say(klimanet, FACILITATOR, "møde flyt 1 28.06.2027 13:00-15:00")) == (
+        ":white_check_mark: #1 Opstartsmøde er flyttet til mandag den 28. juni 2027 kl. "
         "13.00–15.00. Alle, der har hørt om mødet, får besked nu, og påmindelserne følger med.\n"
         "*Planlagte opslag:*"
     )
@@ -370,7 +376,8 @@ def test_meeting_input_errors(klimanet: Klimanet) -> None:
         ),
         'møde opret 25.06.2027 online "X"': (
             "Der mangler et tidspunkt. Skriv fx 10:00-12:00 eller kl. 10 – fx `/klimanet møde "
-            'opret 25.06.2026 10:00-12:00 online "Opstartsmøde" tema=klimaplaner`.'
+            'opret 28.01.2027 10:00-12:00 online "Opstartsmøde" tema=klimaplaner '
+            "link=https://teams.microsoft.com/…`."
         ),
         'punkt tilføj 1 "X" min=tyve': "'tyve' er ikke et gyldigt tal for min.",
         "punkt fjern 1 9": "Møde #1 har intet punkt 9. Se dagsordenen med `/klimanet dagsorden 1`.",
@@ -469,7 +476,11 @@ def test_form_errors(klimanet: Klimanet) -> None:
 
 
 def test_meeting_edited_in_the_form(klimanet: Klimanet) -> None:
-    say(klimanet, FACILITATOR, 'møde opret 25.06.2027 10:00-12:00 online "Opstartsmøde"')
+    say(
+        klimanet,
+        FACILITATOR,
+        'møde opret 25.06.2027 10:00-12:00 online "Opstartsmøde" link=https://m.example/1',
+    )
     form = MeetingForm(
         "Opstartsmøde", "2027-06-25", "10:00", "12:30", "fysisk", "Weidekampsgade 10"
     )

@@ -126,7 +126,7 @@ def plant_reminder(database_url: str, holders: int, due_in: float) -> Planted:
                 starts_at=starts,
                 ends_at=starts + timedelta(hours=2),
                 format=MeetingFormat.ONLINE,
-                location="https://meet.example/kaos",
+                link="https://meet.example/kaos",
             )
             meeting = create_meeting(session, network, draft, FACILITATOR, now)
             plan_meeting(session, network, meeting, core.service.plan_config, now)

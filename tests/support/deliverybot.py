@@ -18,7 +18,7 @@ from handlers.slack.notifier import SlackNotifier
 from jobs.delivery import Delivery, DeliveryConfig
 from tests.support.actors import FACILITATOR
 from tests.support.fake_slack import Call, FakeSlack
-from tests.support.service import say
+from tests.support.service import arrange, say
 
 CHANNEL = "C0NET"
 
@@ -33,6 +33,10 @@ class DeliveryBot:
 
     def say(self, actor: Actor, text: str) -> Reply:
         return say(self.core.service, actor, text)
+
+    def arrange(self, actor: Actor, text: str) -> Reply:
+        """``møde opret|flyt …``, going ahead past a weekend or busy-time warning."""
+        return arrange(self.core.service, actor, text)
 
     def at(self, when: datetime) -> None:
         """Move the clock to ``when`` and deliver what is due."""

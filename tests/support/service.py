@@ -21,7 +21,7 @@ from bot.domain.errors import DomainError, ErrorKind
 from bot.domain.municipalities import default_directory
 from bot.domain.registration import Actor
 from bot.ports import ProfileLookup
-from bot.replies import Reply, Result, ResultKind, as_written
+from bot.replies import Action, Reply, Result, ResultKind, as_written
 from bot.service.klimanet import Klimanet, ServiceSettings
 from tests.support.actors import FACILITATOR
 
@@ -126,3 +126,15 @@ def is_closed(reply: Reply, status: str, *, offer: bool = True) -> bool:
 def closed(reply: Reply, status: str, *, offer: bool = True) -> None:
     """Assert ``is_closed``."""
     assert is_closed(reply, status, offer=offer), (reply.result, reply.text)
+
+
+def arrange(service: Klimanet, actor: Actor, text: str) -> Reply:
+    """``/klimanet møde opret|flyt …`` as a facilitator who means it: a weekend or a busy time
+    only warns (``MEETING_WARNING``), so the facilitator clicks "Opret alligevel" / "Flyt
+    alligevel". Tests that are about the warning itself say the command with ``say``."""
+    reply = say(service, actor, text)
+    if reply.result is not None and reply.result.kind is ResultKind.MEETING_WARNING:
+        go_ahead = reply.buttons[0]
+        assert go_ahead.action_id == Action.MEETING_GO_AHEAD, reply.buttons
+        reply = click(service, actor, go_ahead.action_id, go_ahead.value)
+    return reply
