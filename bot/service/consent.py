@@ -81,7 +81,8 @@ class Consent:
             ref = SeatRef(spec[0], spec[1] or 1) if spec is not None else None
             if ref is None and not _holds_flexible(session, network, me):
                 ref = _free_flexible_for(session, network, me, meeting)
-            return self._offer_substitute(session, network, me, target, meeting, ref)
+            offer = self.offer_substitute(session, network, me, target, meeting, ref)
+            return self._answer_to_offerer(session, offer, target)
 
         return self._ctx.run(work)
 
@@ -98,7 +99,8 @@ class Consent:
             meeting = self._ctx.meeting_by_id(session, network, meeting_id)
             me, target = self._me_and(session, actor, target_actor)
             ref = SeatRef(SeatKind.FLEXIBLE, slot)
-            return self._offer_substitute(session, network, me, target, meeting, ref)
+            offer = self.offer_substitute(session, network, me, target, meeting, ref)
+            return self._answer_to_offerer(session, offer, target)
 
         return self._ctx.run(work)
 
@@ -111,24 +113,13 @@ class Consent:
         meeting: Meeting,
         ref: SeatRef | None,
     ) -> SeatOffer:
-        """A substitute offer from within another command (``afbud <møde> @vikar``)."""
+        """A substitute offer, sent to the target: ``vikar``, the colleague picker, and from within
+        another command (``afbud <møde> @vikar``)."""
         offer = offers.offer_substitute(
             session, network, me, target, meeting, ref, self._ctx.now(), self._lifetime
         )
         notices.offer_made(session, offer, target, self._ctx.now())
         return offer
-
-    def _offer_substitute(
-        self,
-        session: Session,
-        network: Network,
-        me: Person,
-        target: Person,
-        meeting: Meeting,
-        ref: SeatRef | None,
-    ) -> Reply:
-        offer = self.offer_substitute(session, network, me, target, meeting, ref)
-        return self._answer_to_offerer(session, offer, target)
 
     def _sent(self, session: Session, offer: SeatOffer, target: Person) -> Reply:
         notices.offer_made(session, offer, target, self._ctx.now())
