@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import Session
 
+from bot.domain.seats.approvals import pending_coordinator_requests
 from bot.domain.seats.common import seat_changed_hands, seat_of
 from bot.domain.seats.history import record
 from bot.models import (
@@ -172,18 +173,7 @@ def _cancel_requests(
 def _hand_to_facilitators(session: Session, network: Network, code: int) -> tuple[int, ...]:
     """Registrations that waited for the municipality's coordinator, who is gone: a
     facilitator decides them now."""
-    ids = tuple(
-        session.scalars(
-            select(SeatRequest.id)
-            .join(Seat, Seat.id == SeatRequest.seat_id)
-            .where(
-                SeatRequest.network_id == network.id,
-                SeatRequest.status == RequestStatus.PENDING.value,
-                SeatRequest.approver == "coordinator",
-                Seat.municipality_code == code,
-            )
-        )
-    )
+    ids = tuple(pending_coordinator_requests(session, network, code))
     if ids:
         session.execute(
             update(SeatRequest)
