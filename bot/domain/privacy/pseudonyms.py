@@ -48,16 +48,7 @@ def pseudonymise(
     person.user_id = f"~{person.id}"  # no chat id starts with "~": it can never match one
     person.erased_at = now
     forget_author(session, user_id)
-    session.add(
-        Erasure(
-            network_id=network.id,
-            person_id=person.id,
-            cause=cause.value,
-            actor_id=actor.id if actor else None,
-            reason=reason[:500],
-            erased_at=now,
-        )
-    )
+    record_erasure(session, network, now, cause, person=person, actor=actor, reason=reason)
     session.flush()
     return user_id
 
@@ -132,14 +123,16 @@ def record_erasure(
     now: datetime,
     cause: ErasureCause,
     *,
+    person: Person | None = None,
     actor: Person | None = None,
     reason: str = "",
 ) -> None:
-    """An erasure of someone Klimanet held no person row for (only posts or authorship)."""
+    """The record that an erasure took place: of ``person``'s row, or (None) of someone Klimanet
+    held no person row for (only posts or authorship)."""
     session.add(
         Erasure(
             network_id=network.id,
-            person_id=None,
+            person_id=person.id if person else None,
             cause=cause.value,
             actor_id=actor.id if actor else None,
             reason=reason[:500],
