@@ -13,6 +13,7 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Unpack
 
 from sqlalchemy.orm import Session
 
@@ -224,16 +225,17 @@ class Privacy:
             if is_facilitator(session, network, user_id):
                 raise DomainError(ErrorKind.ERASE_FACILITATOR)
             actor = self._ctx.people.me(session, by) if by is not None else None
+            why = domain.Why(actor=actor, reason=reason)
             person = domain.find_person(session, team_id, user_id)
             if person is None:
                 if not _held_without_person(session, user_id):
                     return None
                 domain.forget_author(session, user_id)
                 posts.forget_recipient(session, None, user_id, {user_id: ""}, now)
-                domain.record_erasure(session, network, now, cause, actor=actor, reason=reason)
+                domain.record_erasure(session, network, now, cause, **why)
                 return Erased(None, "", user_id)
-            self.leave(session, network, person, now, SeatAction.ERASED, actor=actor, reason=reason)
-            self.pseudonymise(session, network, person, now, cause, actor=actor, reason=reason)
+            self.leave(session, network, person, now, SeatAction.ERASED, **why)
+            self.pseudonymise(session, network, person, now, cause, **why)
             return Erased(person.id, person.name, user_id)
 
         erased = self._ctx.run(work)
@@ -258,14 +260,12 @@ class Privacy:
         person: Person,
         now: datetime,
         action: SeatAction,
-        *,
-        actor: Person | None = None,
-        reason: str = "",
+        **why: Unpack[domain.Why],
     ) -> domain.Vacated:
         """The person leaves at once; the coordinator and the facilitators hear that the seat
         is free, the messages of void offers and cancelled registrations are updated, and a
         coordinator's waiting registrations go to the facilitators."""
-        vacated = domain.vacate(session, network, person, now, action, actor=actor, reason=reason)
+        vacated = domain.vacate(session, network, person, now, action, **why)
         if vacated.event_id is not None and vacated.was_held:
             assert vacated.municipality_code is not None
             coordinator = coordinator_of(session, network, vacated.municipality_code)
@@ -297,18 +297,14 @@ class Privacy:
         person: Person,
         now: datetime,
         cause: ErasureCause,
-        *,
-        actor: Person | None = None,
-        reason: str = "",
+        **why: Unpack[domain.Why],
     ) -> str:
         """The person becomes a pseudonym, and the outbox forgets them; returns their former
         chat user id (for the caches, after the transaction)."""
         words = {person.user_id: "", person.name: domain.pseudonym_name(person.id)}
         if person.title:
             words[person.title] = ""
-        user_id = domain.pseudonymise(
-            session, network, person, now, cause, actor=actor, reason=reason
-        )
+        user_id = domain.pseudonymise(session, network, person, now, cause, **why)
         posts.forget_recipient(session, person.id, user_id, words, now)
         return user_id
 

@@ -10,7 +10,7 @@ pseudonym without naming anyone, and nothing else needs to change.
 from __future__ import annotations
 
 from bot.domain.privacy.access import Held, held_about
-from bot.domain.privacy.common import PSEUDONYM_NAME, find_person, pseudonym_name
+from bot.domain.privacy.common import PSEUDONYM_NAME, Why, find_person, pseudonym_name
 from bot.domain.privacy.leaving import Vacated, vacate
 from bot.domain.privacy.pseudonyms import authored_by, forget_author, pseudonymise, record_erasure
 from bot.domain.privacy.retention import age_history, forget_old_authors, idle_people
@@ -19,6 +19,7 @@ __all__ = [
     "PSEUDONYM_NAME",
     "pseudonym_name",
     "find_person",
+    "Why",
     "Vacated",
     "vacate",
     "pseudonymise",
