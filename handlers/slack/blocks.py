@@ -267,6 +267,29 @@ def _option(text: str, value: str) -> Option:
     return Option(text=PlainTextObject(text=plain_text(text)[:75]), value=value)
 
 
+def _text_input(
+    block_id: str,
+    label: str,
+    placeholder: str,
+    max_length: int,
+    value: str,
+    *,
+    optional: bool | None = None,
+) -> InputBlock:
+    """A one-line text field of our forms, holding ``value`` when there is one."""
+    return InputBlock(
+        block_id=block_id,
+        label=label,
+        optional=optional,
+        element=PlainTextInputElement(
+            action_id=VALUE_ACTION,
+            placeholder=placeholder,
+            max_length=max_length,
+            initial_value=plain_text(value) or None,
+        ),
+    )
+
+
 def _themes_input(
     block_id: str, label: str, hint: str | None, themes: tuple[str, ...], chosen: tuple[str, ...]
 ) -> list[Block]:
@@ -343,16 +366,13 @@ def registration_modal(
                     action_id=VALUE_ACTION, options=kinds, initial_option=initial_kind
                 ),
             ),
-            InputBlock(
-                block_id=RegistrationField.TITLE,
-                label=texts.FORM_TITLE_FIELD,
+            _text_input(
+                RegistrationField.TITLE,
+                texts.FORM_TITLE_FIELD,
+                texts.FORM_TITLE_PLACEHOLDER,
+                150,
+                request.title,
                 optional=True,
-                element=PlainTextInputElement(
-                    action_id=VALUE_ACTION,
-                    placeholder=texts.FORM_TITLE_PLACEHOLDER,
-                    max_length=150,
-                    initial_value=plain_text(request.title) or None,
-                ),
             ),
             *_themes_input(
                 RegistrationField.THEMES,
@@ -413,15 +433,12 @@ def meeting_modal(request: MeetingFormRequest) -> View:
                 if request.warning
                 else []
             ),
-            InputBlock(
-                block_id=MeetingField.TITLE,
-                label=texts.MEETING_FORM_TITLE_FIELD,
-                element=PlainTextInputElement(
-                    action_id=VALUE_ACTION,
-                    placeholder=texts.MEETING_FORM_TITLE_PLACEHOLDER,
-                    max_length=200,
-                    initial_value=plain_text(request.title) or None,
-                ),
+            _text_input(
+                MeetingField.TITLE,
+                texts.MEETING_FORM_TITLE_FIELD,
+                texts.MEETING_FORM_TITLE_PLACEHOLDER,
+                200,
+                request.title,
             ),
             *_themes_input(
                 MeetingField.THEMES,
@@ -463,27 +480,21 @@ def meeting_modal(request: MeetingFormRequest) -> View:
                     ),
                 ),
             ),
-            InputBlock(
-                block_id=MeetingField.LINK,
-                label=texts.MEETING_FORM_LINK,
+            _text_input(
+                MeetingField.LINK,
+                texts.MEETING_FORM_LINK,
+                texts.MEETING_FORM_LINK_PLACEHOLDER,
+                500,
+                request.link,
                 optional=True,
-                element=PlainTextInputElement(
-                    action_id=VALUE_ACTION,
-                    placeholder=texts.MEETING_FORM_LINK_PLACEHOLDER,
-                    max_length=500,
-                    initial_value=plain_text(request.link) or None,
-                ),
             ),
-            InputBlock(
-                block_id=MeetingField.LOCATION,
-                label=texts.MEETING_FORM_LOCATION,
+            _text_input(
+                MeetingField.LOCATION,
+                texts.MEETING_FORM_LOCATION,
+                texts.MEETING_FORM_LOCATION_PLACEHOLDER,
+                500,
+                request.location,
                 optional=True,
-                element=PlainTextInputElement(
-                    action_id=VALUE_ACTION,
-                    placeholder=texts.MEETING_FORM_LOCATION_PLACEHOLDER,
-                    max_length=500,
-                    initial_value=plain_text(request.location) or None,
-                ),
             ),
         ],
     )

@@ -46,7 +46,25 @@ def make_web_client(token: str | None, base_url: str) -> WebClient:
     )
 
 
-class BeforeSendRetryHandler(RetryHandler):
+class _ByOutcome(RetryHandler):
+    """slack_sdk's hook, once for the handlers below: each decides by the answer and the error
+    alone (neither the attempt nor the request matters to any) and says its rule in ``_retries``."""
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        return self._retries(response, error)
+
+    def _retries(self, response: HttpResponse | None, error: Exception | None) -> bool:
+        raise NotImplementedError
+
+
+class BeforeSendRetryHandler(_ByOutcome):
     """Retries a request only when it never reached Slack.
 
     urllib wraps in ``URLError`` exactly the errors of connecting and of sending the request
@@ -55,18 +73,11 @@ class BeforeSendRetryHandler(RetryHandler):
     Slack may have acted on the request, so delivery decides (it looks for the post first).
     """
 
-    def _can_retry(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> bool:
+    def _retries(self, response: HttpResponse | None, error: Exception | None) -> bool:
         return response is None and isinstance(error, URLError) and not isinstance(error, HTTPError)
 
 
-class ShortRateLimitRetryHandler(RateLimitErrorRetryHandler):
+class ShortRateLimitRetryHandler(_ByOutcome, RateLimitErrorRetryHandler):
     """Waits out a 429 inside the call only when Slack asks for a short wait; a longer one goes
     back to delivery, which reschedules the post and frees the worker (and its lease)."""
 
@@ -74,14 +85,7 @@ class ShortRateLimitRetryHandler(RateLimitErrorRetryHandler):
         super().__init__(max_retry_count=max_retry_count)
         self._max_wait = max_wait
 
-    def _can_retry(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> bool:
+    def _retries(self, response: HttpResponse | None, error: Exception | None) -> bool:
         if response is None or response.status_code != 429:
             return False
         values = {k.lower(): v for k, v in response.headers.items()}.get("retry-after") or ["1"]
@@ -92,21 +96,14 @@ class ShortRateLimitRetryHandler(RateLimitErrorRetryHandler):
             return False
 
 
-class RateLimitCounter(RetryHandler):
+class RateLimitCounter(_ByOutcome):
     """Retries nothing; counts every 429 the client sees (first in the list, so it sees all)."""
 
     def __init__(self, on_ratelimited: Callable[[], None]) -> None:
         super().__init__(max_retry_count=1_000_000)
         self._on_ratelimited = on_ratelimited
 
-    def _can_retry(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> bool:
+    def _retries(self, response: HttpResponse | None, error: Exception | None) -> bool:
         if response is not None and response.status_code == 429:
             self._on_ratelimited()
         return False
