@@ -136,7 +136,7 @@ def live_a_little(world: World) -> None:
     assert admin.result is not None and admin.result.kind is ResultKind.ADMIN_SEAT_SET
     world.deliver()
     world.deliver(datetime(2026, 12, 7, 8, 0, tzinfo=UTC))  # the announcement to the coordinator
-    world.deliver(datetime(2026, 12, 19, 8, 0, tzinfo=UTC))  # "Kommer du stadig?"
+    world.deliver(datetime(2026, 12, 18, 8, 0, tzinfo=UTC))  # "Kommer du stadig?"
     meeting_id = 1
     assert (
         world.click(SENTINEL, Action.ATTEND_YES, meeting_id).result.kind
@@ -169,7 +169,7 @@ def test_after_slet_mig_the_sentinels_are_nowhere(world: World) -> None:
     dms = world.recorder.to(SENTINEL_ID)
     done = erase(world)
     assert done.result is not None and done.result.kind is ResultKind.ERASED
-    assert done.replace_original and "slettet lørdag den 19. december 2026" in done.text
+    assert done.replace_original and "slettet fredag den 18. december 2026" in done.text
     assert leftovers_of(world) == []
     # Their direct messages were deleted in the chat, and the adapter forgot them.
     assert set(world.recorder.deleted) == set(dms)
@@ -263,7 +263,7 @@ def test_mine_data_is_a_json_file_and_a_danish_summary(world: World) -> None:
     answer = world.say(SENTINEL, "mine-data")
     assert answer.result is not None and answer.result.kind is ResultKind.MY_DATA
     assert answer.attachment is not None
-    assert answer.attachment.filename == "klimanet-mine-data-2026-12-19.json"
+    assert answer.attachment.filename == "klimanet-mine-data-2026-12-18.json"
     data = json.loads(answer.attachment.content.decode("utf-8"))
     assert data["person"] == {
         "slack_team_id": TEAM,
@@ -283,7 +283,7 @@ def test_mine_data_is_a_json_file_and_a_danish_summary(world: World) -> None:
     assert [(a["role"], a["status"]) for a in data["attendance"]] == [("holder", "confirmed")]
     assert any(r["your_part"] == "decided" for r in data["requests"]) is False
     assert data["waiting_posts"] == [
-        {"kind": "approval", "due_at": "2026-12-19T08:00:00+00:00", "meeting_id": None}
+        {"kind": "approval", "due_at": "2026-12-18T08:00:00+00:00", "meeting_id": None}
     ]
     sent = {p["kind"] for p in data["sent_posts"]}
     assert {"approval", "announce_dm", "confirm_dm", "regrets_notice"} <= sent, sent

@@ -46,7 +46,7 @@ def test_a_weekend_due_time_moves_to_the_friday_before_at_the_same_time(
     assert shifted.astimezone(CPH).time() == due.astimezone(CPH).time()
 
 
-def test_what_moves_the_fixed_hour_posts_that_ask_nothing() -> None:
+def test_what_moves_every_post_of_a_fixed_hour_offset() -> None:
     reminder = due_at(MONDAY, SCHEDULE["reminder"], CPH)
     assert reminder == local(2027, 3, 14, 9)  # the due time itself is kept as it is
     for kind in (PostKind.REMINDER, PostKind.REMINDER_DM):
@@ -54,24 +54,40 @@ def test_what_moves_the_fixed_hour_posts_that_ask_nothing() -> None:
         assert moved == local(2027, 3, 12, 9)
     assert {
         PostKind.ANNOUNCE,
+        PostKind.ANNOUNCE_DM,
         PostKind.AGENDA,
+        PostKind.CONFIRM_DM,
         PostKind.REMINDER,
         PostKind.REMINDER_DM,
     } == MOVES_OFF_THE_WEEKEND
 
 
 @pytest.mark.parametrize(
-    ("kind", "offset"),
+    ("kind", "spec", "moved"),
     [
-        (PostKind.CONFIRM_DM, "confirm"),  # "Kommer du stadig?": interactive
-        (PostKind.ANNOUNCE_DM, "announce"),  # the coordinators' question: interactive
-        (PostKind.STARTING, "starting"),  # minutes, not a fixed hour
+        # "Kommer du stadig?" two days before a Monday falls on Saturday: Friday, with the
+        # reminder, so the question does not come after it.
+        (PostKind.CONFIRM_DM, "confirm=2d@09:00", local(2027, 3, 12, 9)),
+        # The coordinators' question goes with the announcement (here 15 days before: a Sunday).
+        (PostKind.ANNOUNCE_DM, "announce=15d@09:00", local(2027, 2, 26, 9)),
+        (PostKind.ANNOUNCE, "announce=15d@09:00", local(2027, 2, 26, 9)),
+        (PostKind.AGENDA, "agenda=8d@09:00", local(2027, 3, 5, 9)),
     ],
 )
-def test_what_never_moves(kind: PostKind, offset: str) -> None:
-    start = local(2027, 3, 16, 10)  # Tuesday: confirm (2d) on Sunday
-    due = due_at(start, SCHEDULE[offset], CPH)
-    assert off_the_weekend(kind, SCHEDULE[offset], start, due, CPH) == due
+def test_the_questions_and_channel_posts_move_with_their_offset(
+    kind: PostKind, spec: str, moved: datetime
+) -> None:
+    (offset,) = parse_schedule(spec).values()
+    due = due_at(MONDAY, offset, CPH)
+    assert due.astimezone(CPH).weekday() >= 5
+    assert off_the_weekend(kind, offset, MONDAY, due, CPH) == moved
+
+
+def test_starting_is_counted_in_time_and_never_moves() -> None:
+    (offset,) = parse_schedule("starting=2d").values()  # no @HH:MM, however long
+    due = due_at(MONDAY, offset, CPH)
+    assert due.astimezone(CPH).weekday() == 5
+    assert off_the_weekend(PostKind.STARTING, offset, MONDAY, due, CPH) == due
 
 
 def test_notices_of_a_change_never_move() -> None:

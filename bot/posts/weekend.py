@@ -1,12 +1,13 @@
 """Posts at a fixed hour stay off Saturdays and Sundays: a step after the due time is computed.
 
 ``due_at`` (``bot.domain.schedule``) says when a post falls due on the Copenhagen wall clock, and
-stays as it is. This step moves a fixed-hour post (``@HH:MM``: the announcement, the agenda, the
-reminder) that falls on a Saturday or Sunday to the Friday before, at the same time. What never
-moves: the interactive direct messages (the coordinators' question about the flexible seats,
-"Kommer du stadig?"), whose timing is part of the question; posts counted in minutes or hours
-(``starting``); notices of a change, which go out at once; and every post for a meeting that is
-itself on a weekend, whose people are expected to be around then.
+stays as it is. This step moves every post of a fixed-hour offset (``@HH:MM``: the announcement
+and the coordinators' question that goes with it, the agenda, "Kommer du stadig?", the reminder
+and its direct message) that falls on a Saturday or Sunday to the Friday before, at the same time,
+so the question two days before a Monday meeting comes before the reminder, not after it. What
+never moves: posts counted in minutes or hours (``starting``); notices of a change, and the
+consent and approval messages, which go out at once; and every post for a meeting that is itself
+on a weekend, whose people are expected to be around then.
 """
 
 from __future__ import annotations
@@ -20,10 +21,16 @@ from bot.posts.kinds import PostKind
 
 FRIDAY = 4
 
-# Fixed-hour posts that may move: channel posts, and the reminder's direct message (which asks
-# nothing). The interactive direct messages keep their day.
+# The scheduled posts: the only ones an ``@HH:MM`` offset times, in the channel or by DM.
 MOVES_OFF_THE_WEEKEND = frozenset(
-    {PostKind.ANNOUNCE, PostKind.AGENDA, PostKind.REMINDER, PostKind.REMINDER_DM}
+    {
+        PostKind.ANNOUNCE,
+        PostKind.ANNOUNCE_DM,
+        PostKind.AGENDA,
+        PostKind.CONFIRM_DM,
+        PostKind.REMINDER,
+        PostKind.REMINDER_DM,
+    }
 )
 
 
