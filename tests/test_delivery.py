@@ -122,7 +122,16 @@ def test_a_moved_meeting_moves_its_posts(bot: DeliveryBot) -> None:
     bot.at(utc(2027, 3, 1, 8, 0))  # the announcement: the channel, and Anna and Carl by DM
     bot.at(utc(2027, 3, 2, 12, 0))
     before = len(bot.posts())
-    bot.say(FACILITATOR, "møde flyt 1 22.03.2027 13:00-15:00")
+    answer = bot.say(FACILITATOR, "møde flyt 1 22.03.2027 13:00-15:00")
+    # The facilitator sees that the announcement went out already (it is not posted again),
+    # and when the rest now go out.
+    assert answer.sections[1].splitlines() == [
+        "• Annoncering: _sendt mandag den 1. marts 2027 kl. 09.00_",
+        "• Dagsorden: mandag den 15. marts 2027 kl. 09.00",
+        "• Kommer du stadig?: fredag den 19. marts 2027 kl. 09.00",
+        "• Påmindelse: fredag den 19. marts 2027 kl. 09.00",
+        "• Mødet starter: mandag den 22. marts 2027 kl. 12.45",
+    ]
     bot.delivery.drain()
     moved = [c for c in bot.posts()[before:] if "Mødet er flyttet" in str(c.args["text"])]
     # Only those already told: Bo has not heard of the meeting yet, so no notice of a move.

@@ -113,15 +113,61 @@ def _key(kind: str, meeting: Meeting, target: str) -> str:
     return kinds.meeting_key(kind, meeting.id, meeting.schedule_version, target)
 
 
-def _already_posted(session: Session, meeting: Meeting) -> set[str]:
-    """Kinds of this meeting's posts already sent (a fan-out row counts for its DMs)."""
-    keys = session.scalars(
-        select(OutboxMessage.key).where(
+def _posted_once(session: Session, meeting: Meeting) -> dict[str, datetime]:
+    """The once-per-meeting kinds of this meeting's posts already sent, with when (a fan-out row
+    counts for its DMs): a moved meeting does not post them again."""
+    rows = session.execute(
+        select(OutboxMessage.key, OutboxMessage.sent_at, OutboxMessage.due_at).where(
             OutboxMessage.meeting_id == meeting.id,
             OutboxMessage.status == OutboxStatus.SENT.value,
         )
     )
-    return {key.split(":", 1)[0] for key in keys} & ONCE_PER_MEETING
+    posted: dict[str, datetime] = {}
+    for key, sent_at, due in rows:
+        kind = key.split(":", 1)[0]
+        if kind in ONCE_PER_MEETING:
+            when = sent_at or due
+            posted[kind] = min(posted.get(kind, when), when)
+    return posted
+
+
+def _already_posted(session: Session, meeting: Meeting) -> set[str]:
+    return set(_posted_once(session, meeting))
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedTime:
+    """When one scheduled post of a meeting goes out, as ``plan_meeting`` has it."""
+
+    name: str  # the schedule's name for it: "announce", "reminder", …
+    when: datetime
+    state: str  # "planned", "skipped" (its time passed before the meeting was planned), "sent"
+
+
+def planned_times(
+    session: Session, meeting: Meeting, config: PlanConfig, now: datetime
+) -> list[PlannedTime]:
+    """Each scheduled post of the meeting (the channel's, where there is one) in the order they
+    go out: a post moved off a weekend may overtake another."""
+    posted = _posted_once(session, meeting)
+    times: list[PlannedTime] = []
+    for name, offset in config.schedule.items():
+        if name not in SCHEDULED:
+            continue
+        if name == "starting" and not MeetingFormat(meeting.format).has_link:
+            continue
+        channel_kind, dm_kind = SCHEDULED[name]
+        kind = channel_kind or dm_kind
+        assert kind is not None
+        if kind in posted:
+            times.append(PlannedTime(name, posted[kind], "sent"))
+            continue
+        when = going_out(kind, offset, meeting, config.tz, now)
+        if when is None:
+            times.append(PlannedTime(name, due_at(meeting.starts_at, offset, config.tz), "skipped"))
+        else:
+            times.append(PlannedTime(name, when, "planned"))
+    return sorted(times, key=lambda t: t.when)
 
 
 def plan_meeting(

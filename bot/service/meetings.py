@@ -18,10 +18,9 @@ from bot.domain import registration as reg
 from bot.domain.errors import DomainError, ErrorKind
 from bot.domain.facilitators import require_facilitator
 from bot.domain.registration import Actor
-from bot.domain.schedule import due_at
 from bot.domain.themes import network_themes
 from bot.domain.timeparse import find_date_and_times, local_to_utc, parse_date, parse_time
-from bot.models import Meeting, MeetingFormat, Network
+from bot.models import Meeting, Network
 from bot.posts import planner
 from bot.posts.calendar import ics_attachment
 from bot.posts.kinds import PostKind
@@ -94,24 +93,10 @@ class Meetings:
             raise DomainError(ErrorKind.DATE_IN_PAST, value=raw)
         return starts, ends
 
-    def _schedule_lines(self, meeting: Meeting) -> str:
-        """When each post goes out (the channel's, where there is one), as the planner has it."""
-        now = self._ctx.now()
-        lines: list[tuple[datetime, str]] = []
-        for name, offset in self._ctx.settings.schedule.items():
-            if name not in planner.SCHEDULED:
-                continue
-            if name == "starting" and not MeetingFormat(meeting.format).has_link:
-                continue
-            channel_kind, dm_kind = planner.SCHEDULED[name]
-            kind = channel_kind or dm_kind
-            assert kind is not None
-            when = planner.going_out(kind, offset, meeting, self._ctx.tz, now)
-            due = due_at(meeting.starts_at, offset, self._ctx.tz)
-            line = texts.schedule_line(name, when or due, self._ctx.tz, skipped=when is None)
-            lines.append((when or due, line))
-        # In the order they go out: a post moved off a weekend may overtake another.
-        return "\n".join(line for _, line in sorted(lines, key=lambda pair: pair[0]))
+    def _schedule_lines(self, session: Session, meeting: Meeting) -> str:
+        """When each post goes out, as the planner has it (sent, skipped or still to come)."""
+        times = planner.planned_times(session, meeting, self._ctx.plan, self._ctx.now())
+        return "\n".join(texts.schedule_line(t.name, t.when, self._ctx.tz, t.state) for t in times)
 
     # -- everyone ---------------------------------------------------------------------------
 
@@ -284,7 +269,10 @@ class Meetings:
             meeting = meeting_domain.create_meeting(session, network, draft, actor.user_id, now)
             planner.plan_meeting(session, network, meeting, self._ctx.plan, now)
             return Reply(
-                (texts.meeting_created(meeting, self._ctx.tz), self._schedule_lines(meeting)),
+                (
+                    texts.meeting_created(meeting, self._ctx.tz),
+                    self._schedule_lines(session, meeting),
+                ),
                 result=Result(ResultKind.MEETING_CREATED, ids={"meeting": meeting.number}),
             )
 
@@ -448,7 +436,10 @@ class Meetings:
             meeting_domain.move_meeting(session, meeting, starts, ends, now)
             self._after_change(session, network, meeting, now, moved_from=was)
             return Reply(
-                (texts.meeting_moved_reply(meeting, self._ctx.tz), self._schedule_lines(meeting)),
+                (
+                    texts.meeting_moved_reply(meeting, self._ctx.tz),
+                    self._schedule_lines(session, meeting),
+                ),
                 result=Result(ResultKind.MEETING_MOVED, ids={"meeting": meeting.number}),
             )
 
@@ -492,7 +483,10 @@ class Meetings:
             )
             planner.plan_meeting(session, network, meeting, self._ctx.plan, now)
             return Reply(
-                (texts.meeting_created(meeting, self._ctx.tz), self._schedule_lines(meeting)),
+                (
+                    texts.meeting_created(meeting, self._ctx.tz),
+                    self._schedule_lines(session, meeting),
+                ),
                 result=Result(ResultKind.MEETING_CREATED, ids={"meeting": meeting.number}),
             )
 

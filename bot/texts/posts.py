@@ -148,10 +148,13 @@ SCHEDULE_LABELS = {
 }
 
 
-def schedule_line(name: str, when: datetime, tz: ZoneInfo, *, skipped: bool) -> str:
+def schedule_line(name: str, when: datetime, tz: ZoneInfo, state: str = "planned") -> str:
+    """One line of a meeting's planned posts; ``state`` as ``planner.PlannedTime`` has it."""
     label = SCHEDULE_LABELS.get(name, name)
-    if skipped:
+    if state == "skipped":
         return f"• {label}: _springes over – tidspunktet ({format_when(when, tz)}) er passeret_"
+    if state == "sent":
+        return f"• {label}: _sendt {format_when(when, tz)}_"
     return f"• {label}: {format_when(when, tz)}"
 
 
