@@ -6,6 +6,7 @@ import fcntl
 import os
 import pty
 import select
+import signal
 import subprocess
 import sys
 import termios
@@ -134,10 +135,16 @@ def _own_terminal() -> None:
     fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
 
+def _own_terminal_sigint_ignored() -> None:
+    """The same, started as a script's background job starts a program: SIGINT ignored."""
+    _own_terminal()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 class Pty:
     """The console in a pseudo-terminal: what a person at a keyboard sees and types."""
 
-    def __init__(self, tmp_path: Path, *args: str) -> None:
+    def __init__(self, tmp_path: Path, *args: str, sigint_ignored: bool = False) -> None:
         self.controller, terminal = pty.openpty()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "bot", "console", "--as", "U0ANNA", "--navn", "Anna", *args],
@@ -145,7 +152,8 @@ class Pty:
             stdout=terminal,
             stderr=terminal,
             cwd=tmp_path,
-            preexec_fn=_own_terminal,  # only os calls, before exec
+            # only os and signal calls, before exec
+            preexec_fn=_own_terminal_sigint_ignored if sigint_ignored else _own_terminal,
             env={
                 **BASE_ENV,
                 "DATABASE_URL": f"sqlite:///{tmp_path / 'k.db'}",
@@ -189,9 +197,15 @@ def test_console_in_a_pseudo_terminal(tmp_path: Path) -> None:
         console.close()
 
 
-@pytest.mark.parametrize("key", [b"\x03", b"\x04"], ids=["ctrl-c", "ctrl-d"])
-def test_ctrl_c_and_ctrl_d_say_goodbye_without_a_traceback(tmp_path: Path, key: bytes) -> None:
-    console = Pty(tmp_path)
+@pytest.mark.parametrize(
+    ("key", "sigint_ignored"),
+    [(b"\x03", False), (b"\x04", False), (b"\x03", True)],
+    ids=["ctrl-c", "ctrl-d", "ctrl-c-started-with-sigint-ignored"],
+)
+def test_ctrl_c_and_ctrl_d_say_goodbye_without_a_traceback(
+    tmp_path: Path, key: bytes, sigint_ignored: bool
+) -> None:
+    console = Pty(tmp_path, sigint_ignored=sigint_ignored)
     try:
         console.read_until(b"Anna > ")
         console.type(key)

@@ -109,6 +109,15 @@ class Terminal:
         self._interrupts = _Interrupts() if self._signals is not None else None
         interactive = stdin is sys.stdin and stdout is sys.stdout and stdin.isatty()
         self._readline = _readline() if interactive else None
+        # A process started from a script's background job inherits SIGINT ignored, and Python
+        # then leaves it so: at a terminal of its own, Ctrl-C must still end the console.
+        self._ignored_sigint = (
+            interactive
+            and self._signals is not None
+            and signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+        )
+        if self._ignored_sigint:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
         self._prompt: str | None = None  # what input() is waiting at
         if self._readline is not None:
             self._readline.set_history_length(HISTORY_LENGTH)
@@ -175,6 +184,9 @@ class Terminal:
         if self._signals is not None:
             signal.pthread_sigmask(signal.SIG_SETMASK, self._signals)
             self._signals = None
+        if self._ignored_sigint:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            self._ignored_sigint = False
         if self._readline is None:
             return
         try:
