@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
@@ -141,7 +141,9 @@ class PlannedTime:
 
     name: str  # the schedule's name for it: "announce", "reminder", …
     when: datetime
-    state: str  # "planned", "skipped" (its time passed before the meeting was planned), "sent"
+    # "skipped": its time had passed before the meeting was planned; "sent": a once-per-meeting
+    # post that went out already (``when`` is when), and a moved meeting does not post it again.
+    state: Literal["planned", "skipped", "sent"]
 
 
 def planned_times(
