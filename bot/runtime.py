@@ -256,7 +256,9 @@ def build_slack(settings: Settings, clock: Clock) -> SlackRuntime:
     team_id = workspace_of(client)
     # users.info may run before a modal submission's ack: a short wait, then the request's name.
     profiles = SlackProfiles(make_deadline_client(token, base_url, PROFILE_TIMEOUT))
-    notifier = SlackNotifier(client)
+    metrics = Metrics()
+    # Posts go through a client that never repeats a call Slack may have acted on.
+    notifier = SlackNotifier(make_delivery_client(token, base_url, metrics.ratelimited))
 
     def forget(user_id: str) -> None:
         profiles.forget(user_id)
@@ -277,10 +279,7 @@ def build_slack(settings: Settings, clock: Clock) -> SlackRuntime:
             max_workers=LISTENER_THREADS, thread_name_prefix="listener"
         ),
     )
-    metrics = Metrics()
     metrics.watch_outbox(core.sessions, clock)
-    # Posts go through a client that never repeats a call Slack may have acted on.
-    notifier = SlackNotifier(make_delivery_client(token, base_url, metrics.ratelimited))
     background = Background(WORK_THREADS)
     forms = Forms(make_deadline_client(token, base_url, FORM_TIMEOUT), FORM_THREADS)
     home = SlackHome(client, core.service, background, forms)
