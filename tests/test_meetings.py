@@ -15,7 +15,15 @@ from bot.db import SessionFactory
 from bot.domain.errors import ErrorKind
 from bot.domain.registration import Actor
 from bot.models import AgendaItem, Meeting, NewsPost, OutboxMessage, OutboxStatus
-from bot.replies import Action, FormErrors, MeetingFormRequest, Reply, Result, ResultKind
+from bot.replies import (
+    MAX_BUTTON_VALUE,
+    Action,
+    FormErrors,
+    MeetingFormRequest,
+    Reply,
+    Result,
+    ResultKind,
+)
 from bot.service.klimanet import Klimanet
 from bot.service.meetings import MeetingForm
 from tests.support.actors import FACILITATOR, named
@@ -460,6 +468,26 @@ def test_a_weekend_meeting_is_a_warning_the_facilitator_can_go_past(
     created = klimanet.click(FACILITATOR, go.action_id, go.value)
     assert created.result == Result(ResultKind.MEETING_CREATED, ids={"meeting": 1})
     assert created.replace_original
+
+
+def test_a_warned_command_too_long_for_a_button_points_to_the_form(
+    klimanet: Klimanet, sessions: SessionFactory
+) -> None:
+    # A valid hybrid meeting on a Saturday whose line (long title, address, link and themes)
+    # does not fit in a button's value: no go-ahead button, and the text names the way on.
+    themes = ",".join(f"Tema nummer {i} om noget langt" for i in range(40))
+    text = (
+        f'møde opret 26.06.2027 10:00-12:00 hybrid "{"T" * 190}" sted="{"Vej " * 110}" '
+        f'link=https://teams.microsoft.com/l/{"x" * 450} tema="{themes}"'
+    )
+    assert len(text) > MAX_BUTTON_VALUE
+    warned = klimanet.command(FACILITATOR, text)
+    assert isinstance(warned, Reply) and warned.result == Result(
+        ResultKind.MEETING_WARNING, ids={"weekday": 5}
+    )
+    assert [b.action_id for b in warned.buttons] == [Action.MEETING_DROP]
+    assert "med knappen" not in warned.text and "`/klimanet møde opret`" in warned.text
+    assert outbox(sessions) == []
 
 
 def test_a_meeting_at_the_same_time_as_another_is_a_warning(klimanet: Klimanet) -> None:

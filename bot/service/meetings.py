@@ -200,14 +200,16 @@ class Meetings:
         """The warning before a meeting is planned at a Saturday, a Sunday or a busy time, with
         a button that goes ahead (the command, as typed) and one that drops it."""
         value = f"{action} {rest}"
+        fits = len(value) <= MAX_BUTTON_VALUE
         buttons = []
-        if len(value) <= MAX_BUTTON_VALUE:
+        if fits:
             buttons.append(
                 Button(texts.GO_AHEAD_BUTTONS[action], Action.MEETING_GO_AHEAD, value, "primary")
             )
         buttons.append(Button(texts.DROP_BUTTON, Action.MEETING_DROP, action))
+        when = format_span(span[0], span[1], self._ctx.tz)
         return Reply(
-            (texts.meeting_concerns(found, action, format_span(span[0], span[1], self._ctx.tz)),),
+            (texts.meeting_concerns(found, action, when, button=fits),),
             buttons=tuple(buttons),
             result=Result(
                 ResultKind.MEETING_WARNING,

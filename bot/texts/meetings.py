@@ -220,9 +220,10 @@ _WEEKDAYS = {5: "en lørdag", 6: "en søndag"}
 
 
 def meeting_concerns(
-    concerns: Sequence[Concern], action: str, when: str, *, form: bool = False
+    concerns: Sequence[Concern], action: str, when: str, *, form: bool = False, button: bool = True
 ) -> str:
-    """The warning before a meeting is planned at a weekend or a busy time."""
+    """The warning before a meeting is planned at a weekend or a busy time; ``button``: whether
+    the command fitted in a button that goes ahead (else the form is the way on)."""
     reasons = [
         f"det er {_WEEKDAYS.get(c.weekday or 0, 'i weekenden')}"
         if c.kind == "weekend"
@@ -234,11 +235,16 @@ def meeting_concerns(
         "ret": "gemme mødet med tiden",
         "kopier": "oprette kopien",
     }.get(action, "oprette mødet")
-    how = (
-        "Send formularen igen for at gemme alligevel, eller ret tidspunktet."
-        if form
-        else "Gør det alligevel med knappen, eller skriv kommandoen igen med et andet tidspunkt."
-    )
+    if form:
+        how = "Send formularen igen for at gemme alligevel, eller ret tidspunktet."
+    elif button:
+        how = "Gør det alligevel med knappen, eller skriv kommandoen igen med et andet tidspunkt."
+    else:
+        how = (
+            "Kommandoen er for lang til en knap, så brug formularen for at gøre det alligevel: "
+            "`/klimanet møde opret` (eller `/klimanet møde ret <nr>` for et møde, der findes). "
+            "Eller skriv kommandoen igen med et andet tidspunkt."
+        )
     return f":warning: Vil du {verb} {when}? Bemærk, at {join_and(reasons)}. {how}"
 
 
