@@ -35,6 +35,12 @@ START = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 TEMPLATE_DB = "klimanet_template"
 
 
+def template_db_name() -> str:
+    """One template database per pytest-xdist worker: workers create and drop their own."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    return f"{TEMPLATE_DB}_{worker}"
+
+
 def postgres_admin_url() -> str:
     url = os.environ.get("KLIMANET_TEST_POSTGRES_URL")
     if url:
@@ -63,11 +69,12 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def postgres_template() -> Iterator[str]:
     admin_url = postgres_admin_url()
+    template = template_db_name()
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {TEMPLATE_DB}"))
-        connection.execute(text(f"CREATE DATABASE {TEMPLATE_DB}"))
-    engine = make_engine(_url_for(admin_url, TEMPLATE_DB))
+        connection.execute(text(f"DROP DATABASE IF EXISTS {template}"))
+        connection.execute(text(f"CREATE DATABASE {template}"))
+    engine = make_engine(_url_for(admin_url, template))
     upgrade(engine)
     engine.dispose()
     yield admin_url
@@ -85,7 +92,7 @@ def new_database_url(kind: str, request: pytest.FixtureRequest, tmp_path: Path) 
     name = f"test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(text(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE_DB}"))
+        connection.execute(text(f"CREATE DATABASE {name} TEMPLATE {template_db_name()}"))
     try:
         yield _url_for(admin_url, name)
     finally:
