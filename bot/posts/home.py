@@ -31,7 +31,7 @@ from bot.domain import registration as reg
 from bot.domain.errors import DomainError, ErrorKind
 from bot.domain.facilitators import is_facilitator
 from bot.domain.membership import Standing, glance, standings
-from bot.domain.seats.attendance import answer_of, expected_at, roster
+from bot.domain.seats.attendance import answer_of, expected_at, roster, substitution_of
 from bot.domain.seats.common import seat_of
 from bot.models import (
     Attendance,
@@ -308,8 +308,10 @@ def _meeting_section(
     if not approved:
         return HomeSection(text)
     status, substitute = answer_of(session, meeting, person, seat)
+    found = substitution_of(session, meeting, person)
+    note = "\n" + texts.substitution_note(*found) if found is not None else ""
     return HomeSection(
-        text + texts.home_meeting_answer(status, substitute),
+        text + texts.home_meeting_answer(status, substitute) + note,
         buttons=(
             Button(texts.YES_BUTTON, Action.ATTEND_YES, str(meeting.id), "primary"),
             Button(texts.NO_BUTTON, Action.ATTEND_NO, str(meeting.id)),
