@@ -218,9 +218,9 @@ def _substitute_notice(session: Session, row: Claimed, ctx: RenderContext) -> Re
         return None
     _offer_row, _offerer, target, seat = found
     label, municipality = _seat_in(session, seat)
-    return _message(
-        texts.substitute_notice(target.name, label, municipality, texts.meeting_name(meeting))
-    )
+    name = texts.meeting_name(meeting)
+    when = format_when(meeting.starts_at, ctx.tz)
+    return _message(texts.substitute_notice(target.name, label, municipality, name, when))
 
 
 def _admin_notice(session: Session, row: Claimed, ctx: RenderContext) -> Rendered | None:

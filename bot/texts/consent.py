@@ -427,11 +427,13 @@ def coming_from(municipality: str, lines: Sequence[str]) -> str:
     return f"*Hvem kommer fra {municipality} lige nu*\n" + "\n".join(lines)
 
 
-def substitute_notice(substitute: str, seat: str, municipality: str, meeting: str) -> list[str]:
+def substitute_notice(
+    substitute: str, seat: str, municipality: str, meeting: str, when: str
+) -> list[str]:
     """To the holder whose seat a substitute fills for one meeting (someone else sent them)."""
     return [
         f"*{user_text(substitute)}* tager din plads (den {seat} i *{municipality}*) til mødet "
-        f"{meeting}. Pladsen er din igen efter mødet."
+        f"{meeting} {when}. Pladsen er din igen efter mødet."
     ]
 
 
