@@ -669,3 +669,41 @@ def test_did_you_mean_buttons_in_slack_complete_the_command(bot: SlackBot) -> No
     assert second["text"]["text"] == "Skanderborg"
     picked = bot.click(ANNA, second["action_id"], None, "C0NET", value=second["value"])
     assert "*Skanderborg Kommune* på den *fleksible plads 1*" in picked.args["text"]
+
+
+def test_vikar_asks_which_seat_when_several_sent_regrets(bot: SlackBot) -> None:
+    """Bo (flexible 1) and Carl (flexible 2) both send regrets: ``vikar`` never guesses; the
+    seat chosen by button is the one the substitute takes, and its holder is told."""
+    bot.say(ANNA, "tilmeld Aarhus")
+    bot.say(BO, "tilmeld Aarhus")
+    bot.say(CARL, "tilmeld Aarhus")
+    create_meeting(bot)
+    bot.say(BO, "afbud 1")
+    bot.say(CARL, "afbud 1")
+    answer = bot.command(ANNA, f"vikar 1 {ref(DORTE)}")
+    assert "Flere fra *Aarhus* har meldt afbud til #1 Vintermøde" in answer.args["text"]
+    choices = [
+        e for b in answer.args["blocks"] if b.get("type") == "actions" for e in b["elements"]
+    ]
+    assert [e["text"]["text"] for e in choices] == [
+        "Fast plads",
+        "Fleksibel plads 1",
+        "Fleksibel plads 2",
+    ]
+    assert all(e["action_id"].startswith("substitute_seat") for e in choices)
+    assert seated(bot) == {
+        (AARHUS, "flexible", 1): (BO, "holder", "declined"),
+        (AARHUS, "flexible", 2): (CARL, "holder", "declined"),
+    }
+    carls = choices[2]
+    sent = bot.click(ANNA, carls["action_id"], None, f"D{ANNA}", value=carls["value"])
+    assert (
+        "fleksible plads 2 i *Aarhus* til #1 Vintermøde i stedet for Carl Nielsen"
+        in (sent.args["text"])
+    )
+    bot.click(DORTE, "offer_accept", offer_dm(bot, DORTE), f"D{DORTE}")
+    assert seated(bot)[(AARHUS, "flexible", 2)] == (DORTE, "substitute", "confirmed")
+    assert seated(bot)[(AARHUS, "flexible", 1)] == (BO, "holder", "declined")
+    bot.drain()
+    assert "*Dorte Lund* tager din plads" in dm(bot, CARL, "tager din plads")["text"]
+    assert not [t for t in dms(bot, BO) if "tager din plads" in t]

@@ -329,7 +329,7 @@ def test_meetings(klimanet: Klimanet) -> None:
         "Online: https://m.example/1\nTema: klimaplaner\n\n"
         "*#2 Sommermøde*\nTorsdag den 1. juli 2027 kl. 13.00–16.00\n"
         "Fysisk: Weidekampsgade 10\n\n"
-        "Din plads: fast plads. Se en dagsorden med `/klimanet dagsorden <nr>`."
+        "Din plads: fast plads. Se en dagsorden med `/klimanet dagsorden 3`."
     )
     added = say(
         klimanet,

@@ -52,7 +52,7 @@ from bot.models import (
     SeatStatus,
 )
 from bot.posts.kinds import FACILITATOR_NOTICES, PostKind
-from bot.posts.render import flexible_picks
+from bot.posts.render import coming_section, flexible_picks
 from bot.replies import (
     Action,
     Button,
@@ -275,16 +275,18 @@ def _member_parts(
         _waiting_parts(session, network, person, seat if coordinator else None, ctx, counts)
     )
     if coordinator and meetings:
+        # Who comes as it stands (substitutes in, regrets out), and a picker per open seat.
         picks, suggestions = flexible_picks(session, meetings[0], seat.municipality_code)
-        if picks:
-            parts.append(HomeHeader(texts.HOME_PICKS_HEADER))
-            parts.append(
-                HomeSection(
-                    texts.home_picks_intro(texts.meeting_name(meetings[0])),
-                    picks=picks,
-                    context=suggestions,
-                )
+        coming = coming_section(session, meetings[0], seat.municipality_code)
+        intro = texts.home_picks_intro(texts.meeting_name(meetings[0])) if picks else ""
+        parts.append(HomeHeader(texts.HOME_PICKS_HEADER))
+        parts.append(
+            HomeSection(
+                f"{coming}\n\n{intro}".strip(),
+                picks=picks,
+                context=suggestions if picks else None,
             )
+        )
     return parts
 
 

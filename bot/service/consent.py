@@ -124,7 +124,11 @@ class Consent:
                 label = texts.seat_choice_button(kind, seat.slot)
                 buttons.append(Button(label, Action.SUBSTITUTE_SEAT, value))
         text = texts.which_seat_for_substitute(
-            target.name, texts.meeting_name(meeting), self._ctx.directory.name_of(code), lines
+            target.name,
+            texts.meeting_name(meeting),
+            self._ctx.directory.name_of(code),
+            lines,
+            regrets=sum(1 for e in entries.values() if sent_regrets(e)),
         )
         return Reply(
             (text,),

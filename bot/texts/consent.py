@@ -378,7 +378,9 @@ def seat_choice_line(
     """One seat a substitute may take, in the "which seat?" question after ``vikar``."""
     label = seat_label_capitalised(kind, slot)
     if own:
-        return f"• {label}: din egen" + (" (du har meldt afbud)" if regrets else "")
+        return f"• {label}: din egen" + (
+            " (du har meldt afbud)" if regrets else " (hvis du ikke selv kan komme)"
+        )
     if attendee is None:
         return f"• {label}: ledig"
     return f"• {label}: {user_text(attendee)} har meldt afbud"
@@ -389,12 +391,17 @@ def seat_choice_button(kind: SeatKind, slot: int) -> str:
 
 
 def which_seat_for_substitute(
-    target: str, meeting: str, municipality: str, lines: Sequence[str]
+    target: str, meeting: str, municipality: str, lines: Sequence[str], *, regrets: int
 ) -> str:
+    """``regrets``: how many seats of the municipality sent regrets (never exactly one)."""
+    why = (
+        f"Flere fra *{municipality}* har meldt afbud til {meeting}."
+        if regrets
+        else f"Ingen fra *{municipality}* har meldt afbud til {meeting}."
+    )
     return (
-        f"Hvilken plads i *{municipality}* skal *{user_text(target)}* tage til {meeting}? "
-        "En vikar tager pladsen for en, der har meldt afbud, eller en ledig fleksibel plads:\n"
-        + "\n".join(lines)
+        f"{why} Hvilken plads skal *{user_text(target)}* tage? En vikar tager pladsen for en, "
+        "der har meldt afbud, eller en ledig fleksibel plads:\n" + "\n".join(lines)
     )
 
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.meetings import Concern
 from bot.domain.registration import SeatView
 from bot.models import AgendaKind, Meeting, MeetingFormat, MeetingStatus, NewsPost
-from bot.texts.common import COMMAND, join_and, literal, seat_label
+from bot.texts.common import COMMAND, join_and, seat_label
 from bot.texts.dates import format_span, format_when
 
 AGENDA_KIND_LABELS = {
@@ -161,7 +161,7 @@ def meeting_list(
     for meeting in meetings:
         note = (notes or {}).get(meeting.id)
         sections.append(meeting_summary(meeting, tz) + (f"\n{note}" if note else ""))
-    sections.append(f"{your} Se en dagsorden med `{COMMAND} dagsorden {literal('<nr>')}`.")
+    sections.append(f"{your} Se en dagsorden med `{COMMAND} dagsorden {meetings[0].number}`.")
     return sections
 
 
