@@ -327,3 +327,19 @@ def test_every_post_kind_renders_without_a_placeholder_left(
     # The coordinator's notice names the seat to send a colleague to.
     assert any("vikar 1 @kollega fleksibel 2" in t for t in delivered[PostKind.REGRETS_NOTICE])
     assert any("tager din plads" in t for t in delivered[PostKind.SUBSTITUTE_NOTICE])
+
+
+def test_a_coordinator_whose_seat_a_substitute_fills_is_still_asked_whom_to_send(
+    aarhus: Klimanet, sessions: SessionFactory
+) -> None:
+    service = aarhus
+    say(service, ANNA, f"afbud 1 {mention(EVA)}")
+    click(service, EVA, "offer_accept", latest(sessions, SeatOffer))
+    with sessions() as session:
+        network = session.scalars(select(Network)).one()
+        meeting = session.scalars(select(Meeting)).one()
+        (anna,) = planner.audience(session, network, meeting, planner.Audience.COORDINATORS)
+        assert anna.person.user_id == ANNA.user_id
+        text = announce_dm_reply(session, meeting, anna, TZ).text
+    assert "Du har selv meldt afbud" not in text  # Eva already takes her place
+    assert "Fast plads: Eva Holm (vikar for Anna Jensen) – bekræftet" in text

@@ -290,11 +290,17 @@ def announce_dm_reply(
     colleagues whose fagområder match the meeting's theme are suggested."""
     code = coordinator.seat.municipality_code
     picks, context = flexible_picks(session, meeting, code)
+    network = session.get(Network, meeting.network_id)
+    assert network is not None
+    own = next(
+        e for s, e in seats_at(session, network, meeting, code) if s.id == coordinator.seat.id
+    )
     sections = texts.announce_dm(
         meeting,
         coordinator.municipality,
         tz,
-        regrets=coordinator.status == AttendanceStatus.DECLINED.value,
+        # Their own seat still needs someone (a substitute on it already answers that).
+        regrets=coordinator.status == AttendanceStatus.DECLINED.value and is_open(own),
         open_seats=bool(picks),
     )
     sections.append(coming_section(session, meeting, code))

@@ -137,7 +137,8 @@ class Consent:
         )
 
     def pick_substitute(self, actor: Actor, block_id: str, user_id: str | None) -> Reply:
-        """The announcement's colleague picker: send them on a flexible seat for the meeting."""
+        """The colleague picker (announcement, regrets notice, Home): send them on a flexible
+        seat for the meeting; refused if its holder comes."""
         parts = block_id.split(":")
         meeting_id = ascii_number(parts[1], digits=9) if len(parts) == 3 else None
         if meeting_id is None or parts[2] not in ("1", "2") or not user_id:
