@@ -134,6 +134,8 @@ class ResultKind(StrEnum):
     WAITING = "waiting"  # ``afventer``: what waits for the person's answer
     MEETING_WARNING = "meeting_warning"  # a weekend or a busy time: go ahead or drop it
     MEETING_DROPPED = "meeting_dropped"
+    # ``vikar`` without a seat when not exactly one seat sent regrets: which seat? (buttons)
+    SUBSTITUTE_SEAT_ASKED = "substitute_seat_asked"  # ids: meeting (its number)
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +175,9 @@ class UserPick:
     action_id: str
     block_id: str
     placeholder: str
+    # The command that does the same when typed, with the person left to fill in (``vikar 4
+    # @kollega fleksibel 2``): where a platform has no picker, it says this instead.
+    command: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,6 +302,8 @@ class Action(StrEnum):
     # After a warning about a meeting's time: the value is the command, run anyway; or drop it.
     MEETING_GO_AHEAD = "meeting_go_ahead"
     MEETING_DROP = "meeting_drop"
+    # "Which seat?" after ``vikar``: the value is the command completed with the seat.
+    SUBSTITUTE_SEAT = "substitute_seat"
 
 
 class HomeAction(StrEnum):

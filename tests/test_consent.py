@@ -208,10 +208,11 @@ def test_substitutes_regrets_and_roster(aarhus: Klimanet, sessions: SessionFacto
     done(click(service, DORTE, "offer_accept", offer), ResultKind.OFFER_ACCEPTED, offer=offer)
     done(say(service, DORTE, "deltager 1"), ResultKind.ATTENDANCE_CONFIRMED, meeting=1)
     done(say(service, ANNA, "deltagere 1"), ResultKind.ROSTER, meeting=1)
-    # Anna has no row: she is expected by default and has not confirmed.
+    # Anna has no row: she is expected by default and has not confirmed. Carl said yes to the
+    # offer, which is saying he comes.
     assert attendance(sessions, 1) == {
         (AARHUS, "flexible", 1): (DORTE.user_id, "substitute", "confirmed"),
-        (AARHUS, "flexible", 2): (CARL.user_id, "substitute", "expected"),
+        (AARHUS, "flexible", 2): (CARL.user_id, "substitute", "confirmed"),
     }
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(Attendance)) == 2

@@ -280,7 +280,9 @@ def play(run: Run, hostile: Hostile) -> None:
         anna.themes = [hostile.theme, "Affald"]
         session.commit()
 
-    # The announcement: the coordinator (Eva now) picks the colleague without a profile.
+    # The announcement: Carl cannot come, and the coordinator (Eva now) picks the colleague
+    # without a profile for his seat (a seat whose holder comes has no picker).
+    run.say(CARL, "afbud 1")
     run.at(ANNOUNCE_AT)
     announce = run.newest_dm(EVA, "pick_substitute")
     block_id = next(
@@ -305,7 +307,8 @@ def play(run: Run, hostile: Hostile) -> None:
     run.say(ADMIN, f"nyt Ny vejledning: <{NEWS_LINK}>")
     run.drain()
     run.at(CONFIRM_AT)
-    run.click(NOPRO, "attend_no", run.newest_dm(NOPRO, "attend_no"))
+    # The substitute said yes to the offer and is not asked again; they send regrets instead.
+    run.say(NOPRO, "afbud 1")
     run.click(EVA, "attend_yes", run.newest_dm(EVA, "attend_yes"))
     run.drain()
     run.say(EVA, f"afbud 1 <@{ANNA}|anna>")  # regrets, naming a substitute

@@ -463,9 +463,14 @@ def test_home_for_a_member_and_coordinator(
         b for b in buttons(coordinator) if b[0] in (Action.ATTEND_YES, Action.ATTEND_NO)
     ]
     assert len(meeting_buttons) == 6
+    # Bo comes (he confirmed): only flexible seat 2, which nobody holds, has a picker.
     picks = [p for part in coordinator.parts if isinstance(part, HomeSection) for p in part.picks]
-    assert [p.action_id for p in picks] == [Action.PICK_SUBSTITUTE] * 2
-    assert picks[0].block_id.startswith("pick:")
+    assert [p.action_id for p in picks] == [Action.PICK_SUBSTITUTE]
+    assert picks[0].block_id.endswith(":2")
+    coming = text.split("Hvem kommer fra Aarhus lige nu")[1].splitlines()
+    assert any(
+        r.startswith("• Fleksibel plads 1: Bo") and r.endswith("– bekræftet") for r in coming
+    )
     checked(coordinator)
 
     member = service.home(BO)

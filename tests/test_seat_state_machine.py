@@ -175,7 +175,7 @@ class Holding:
 @dataclass
 class Substitute:
     user_id: str
-    status: str  # expected | declined
+    status: str  # confirmed (accepting the offer says they come) | declined
 
 
 @dataclass
@@ -543,6 +543,14 @@ class SeatMachine(RuleBasedStateMachine):
         if refused(reply):
             self.assert_unchanged(before, reply)
             return reply, None
+        if reply.result is not None and reply.result.kind is ResultKind.SUBSTITUTE_SEAT_ASKED:
+            # ``vikar`` without a seat, when not exactly one seat sent regrets: only the
+            # coordinator is asked which seat, and nothing changes until they choose.
+            own = self.model.seat_of(actor.user_id)
+            assert kind == "substitute" and own is not None, reply
+            assert self.model.coordinator(own[0]) == actor.user_id, reply
+            self.assert_unchanged(before, reply)
+            return reply, None
         assert reply.result is not None and reply.result.kind is ResultKind.OFFER_SENT, reply
         offer = self.new_offer(actor.user_id, kind, reply)
         assert offer.target == PEOPLE[target].user_id
@@ -630,6 +638,15 @@ class SeatMachine(RuleBasedStateMachine):
         if offer.seat != own:  # only the coordinator sends someone on another (flexible) seat
             assert own is not None and self.model.coordinator(own[0]) == actor.user_id
             assert offer.seat[1] == FLEXIBLE and offer.seat[0] == own[0], offer
+            # …and only where nobody comes: no holder, or the one who would come sent regrets.
+            comes = self.rows(
+                "SELECT s.id FROM seats s WHERE s.id = :seat AND s.holder_id IS NOT NULL "
+                "AND s.status = 'held' AND NOT EXISTS (SELECT 1 FROM attendance a "
+                "WHERE a.seat_id = s.id AND a.meeting_id = :meeting AND a.status = 'declined')",
+                seat=self.rows("SELECT seat_id FROM seat_offers WHERE id = :id", id=offer.id)[0][0],
+                meeting=MEETING_ID,
+            )
+            assert not comes, f"a substitute was offered the seat of someone who comes: {offer}"
         offer.holders_when_offered = (self.model.holder(offer.seat), None)
         self.model.offers[offer.id] = offer
         return offer.id
@@ -757,7 +774,8 @@ class SeatMachine(RuleBasedStateMachine):
                     f"meeting #{MEETING_ID}; accepting offer #{offer_id} put {offer.target} there "
                     "instead, and nobody told them"
                 )
-            m.substitutes[offer.seat] = Substitute(offer.target, "expected")
+            # Saying yes to the offer is saying "I come".
+            m.substitutes[offer.seat] = Substitute(offer.target, "confirmed")
             return
         # A handover or swap applies only to the seats as they were when offered.
         now = (m.holder(offer.seat), m.holder(offer.counter))

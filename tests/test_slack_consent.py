@@ -354,16 +354,27 @@ def test_substitutes_regrets_and_the_roster(bot: SlackBot) -> None:
     bot.say(GITTE, "tilmeld Odense")
     create_meeting(bot)
 
-    # The coordinator sends a colleague on flexible seat 2 for meeting #1.
+    # The coordinator sends a colleague on flexible seat 2 for meeting #1, once Carl, who
+    # holds it, has sent regrets: never in the place of someone who comes.
     not_coordinator = bot.say(BO, f"vikar 1 {ref(DORTE)} fleksibel 2")
     assert not_coordinator == slack_error(ErrorKind.NOT_COORDINATOR, municipality="Aarhus")
+    carl_comes = bot.say(ANNA, f"vikar 1 {ref(DORTE)} fleksibel 2")
+    assert carl_comes == slack_error(
+        ErrorKind.HOLDER_COMING, name="Carl Nielsen", seat_kind="flexible", slot=2, number=1
+    )
+    assert "afbud 1" in carl_comes
+    bot.say(CARL, "afbud 1")
     bot.say(ANNA, f"vikar 1 {ref(DORTE)} fleksibel 2")
     offer = offer_dm(bot, DORTE)
     assert "som vikar på den fleksible plads 2 i *Aarhus* til #1 Vintermøde" in offer["text"]
     accepted = bot.click(DORTE, "offer_accept", offer, f"D{DORTE}")
     assert accepted.args.get("replace_original") is True
-    assert seated(bot)[(AARHUS, "flexible", 2)] == (DORTE, "substitute", "expected")
+    assert seated(bot)[(AARHUS, "flexible", 2)] == (DORTE, "substitute", "confirmed")
     bot.drain()
+    # Carl is told who takes his seat, and for which meeting.
+    told = dm(bot, CARL, "tager din plads")["text"]
+    assert "*Dorte Lund* tager din plads (den fleksible plads 2 i *Aarhus*)" in told
+    assert "#1 Vintermøde" in told
     assert "Tilbuddet er *accepteret*" in updates_of(bot, offer)[-1].args["text"]
     assert bot.holder(AARHUS, "flexible", 2) == CARL  # a substitute, not a handover
 
@@ -390,15 +401,15 @@ def test_substitutes_regrets_and_the_roster(bot: SlackBot) -> None:
     # Odense's only holder sends regrets: nobody comes from Odense.
     bot.say(GITTE, "afbud 1")
     assert seated(bot) == {
-        (AARHUS, "fixed", 1): (EVA, "substitute", "expected"),
+        (AARHUS, "fixed", 1): (EVA, "substitute", "confirmed"),
         (AARHUS, "flexible", 1): (BO, "holder", "confirmed"),
-        (AARHUS, "flexible", 2): (DORTE, "substitute", "expected"),
+        (AARHUS, "flexible", 2): (DORTE, "substitute", "confirmed"),
         (ODENSE, "fixed", 1): (GITTE, "holder", "declined"),
     }
     # What the roster makes of it, as people read it: who comes, and who nobody comes from.
     roster = bot.say(FRODE, "deltagere 1").lower()
     assert "*deltagere i #1 vintermøde*" in roster
-    assert "fast plads: eva holm (vikar) – ikke bekræftet" in roster
+    assert "fast plads: eva holm (vikar) – bekræftet" in roster
     assert "fast plads: gitte krogh – afbud" in roster
     assert "ingen kommer fra: odense" in roster
     assert "aarhus" not in roster.split("ingen kommer fra:")[1]
@@ -467,8 +478,10 @@ def test_announcement_pick_and_the_still_coming_round(bot: SlackBot, clock: Fixe
         if b.get("accessory", {}).get("type") == "users_select"
         and b["accessory"]["action_id"] == "pick_substitute"
     ]
-    assert [b["block_id"] for b in picks] == [f"pick:{meeting.id}:1", f"pick:{meeting.id}:2"]
-    assert "Bo Hansen" in picks[0]["text"]["text"] and "ledig" in picks[1]["text"]["text"]
+    # Only the seat nobody fills has a picker: Bo comes, so nobody is sent in his place.
+    assert [b["block_id"] for b in picks] == [f"pick:{meeting.id}:2"]
+    assert "ledig" in picks[0]["text"]["text"]
+    assert "Fleksibel plads 1: Bo Hansen – ikke bekræftet" in announce["text"]
     assert dms(bot, BO) == []  # the announcement DM is for the coordinator
 
     picked = bot.click(
@@ -495,8 +508,10 @@ def test_announcement_pick_and_the_still_coming_round(bot: SlackBot, clock: Fixe
     assert not [t for t in dms(bot, BO) if "Kommer du stadig?" in t]
     set_clock(clock, CONFIRM_AT)
     bot.drain()
-    for user_id in (ANNA, BO, DORTE):
+    for user_id in (ANNA, BO):
         assert "Kommer du stadig?" in dm(bot, user_id, "Kommer du stadig?")["text"]
+    # Dorte said yes to the offer: she is not asked again whether she comes.
+    assert not [t for t in dms(bot, DORTE) if "Kommer du stadig?" in t]
     ask = dm(bot, BO, "Kommer du stadig?")
     assert list(buttons(ask)) == ["attend_yes", "attend_no"]
 
@@ -506,6 +521,7 @@ def test_announcement_pick_and_the_still_coming_round(bot: SlackBot, clock: Fixe
     notice = dm(bot, ANNA, "har meldt afbud")
     assert "*Bo Hansen* har meldt afbud til #1 Vintermøde" in notice["text"]
     assert "Vil du sende en kollega i stedet" in notice["text"]
+    assert "vikar 1 @kollega fleksibel 1" in notice["text"]  # the seat Bo left, filled in
     with bot.runtime.core.sessions() as session:
         row = session.scalars(
             select(Attendance)
@@ -514,12 +530,30 @@ def test_announcement_pick_and_the_still_coming_round(bot: SlackBot, clock: Fixe
         ).one()
         assert (row.role, row.status) == ("holder", "declined")
 
-    yes = bot.click(DORTE, "attend_yes", dm(bot, DORTE, "Kommer du stadig?"), f"D{DORTE}")
-    assert yes.args.get("replace_original") is True
+    # The notice's picker sends a colleague to Bo's seat, not to another.
+    picked = bot.click(
+        ANNA,
+        "pick_substitute",
+        notice,
+        f"D{ANNA}",
+        block_id=f"pick:{meeting.id}:1",
+        action_type="users_select",
+        selected_user=EVA,
+    )
+    assert (
+        "den fleksible plads 1 i *Aarhus* til #1 Vintermøde i stedet for Bo Hansen"
+        in (picked.args["text"])
+    )
+    bot.click(EVA, "offer_accept", offer_dm(bot, EVA), f"D{EVA}")
     assert seated(bot) == {
-        (AARHUS, "flexible", 1): (BO, "holder", "declined"),
+        (AARHUS, "flexible", 1): (EVA, "substitute", "confirmed"),
         (AARHUS, "flexible", 2): (DORTE, "substitute", "confirmed"),
     }
+    bot.drain()
+    assert "*Eva Holm* tager din plads" in dm(bot, BO, "tager din plads")["text"]
+    # Each one's meetings say it: Bo that Eva takes his place, Eva whose place she takes.
+    assert "Eva Holm er vikar på din plads" in bot.say(BO, "møder")
+    assert "Du er vikar for Bo Hansen på den fleksible plads 1 i Aarhus" in bot.say(EVA, "møder")
 
 
 # -- mentions -----------------------------------------------------------------------------------
@@ -635,3 +669,41 @@ def test_did_you_mean_buttons_in_slack_complete_the_command(bot: SlackBot) -> No
     assert second["text"]["text"] == "Skanderborg"
     picked = bot.click(ANNA, second["action_id"], None, "C0NET", value=second["value"])
     assert "*Skanderborg Kommune* på den *fleksible plads 1*" in picked.args["text"]
+
+
+def test_vikar_asks_which_seat_when_several_sent_regrets(bot: SlackBot) -> None:
+    """Bo (flexible 1) and Carl (flexible 2) both send regrets: ``vikar`` never guesses; the
+    seat chosen by button is the one the substitute takes, and its holder is told."""
+    bot.say(ANNA, "tilmeld Aarhus")
+    bot.say(BO, "tilmeld Aarhus")
+    bot.say(CARL, "tilmeld Aarhus")
+    create_meeting(bot)
+    bot.say(BO, "afbud 1")
+    bot.say(CARL, "afbud 1")
+    answer = bot.command(ANNA, f"vikar 1 {ref(DORTE)}")
+    assert "Flere fra *Aarhus* har meldt afbud til #1 Vintermøde" in answer.args["text"]
+    choices = [
+        e for b in answer.args["blocks"] if b.get("type") == "actions" for e in b["elements"]
+    ]
+    assert [e["text"]["text"] for e in choices] == [
+        "Fast plads",
+        "Fleksibel plads 1",
+        "Fleksibel plads 2",
+    ]
+    assert all(e["action_id"].startswith("substitute_seat") for e in choices)
+    assert seated(bot) == {
+        (AARHUS, "flexible", 1): (BO, "holder", "declined"),
+        (AARHUS, "flexible", 2): (CARL, "holder", "declined"),
+    }
+    carls = choices[2]
+    sent = bot.click(ANNA, carls["action_id"], None, f"D{ANNA}", value=carls["value"])
+    assert (
+        "fleksible plads 2 i *Aarhus* til #1 Vintermøde i stedet for Carl Nielsen"
+        in (sent.args["text"])
+    )
+    bot.click(DORTE, "offer_accept", offer_dm(bot, DORTE), f"D{DORTE}")
+    assert seated(bot)[(AARHUS, "flexible", 2)] == (DORTE, "substitute", "confirmed")
+    assert seated(bot)[(AARHUS, "flexible", 1)] == (BO, "holder", "declined")
+    bot.drain()
+    assert "*Dorte Lund* tager din plads" in dm(bot, CARL, "tager din plads")["text"]
+    assert not [t for t in dms(bot, BO) if "tager din plads" in t]

@@ -79,6 +79,10 @@ class ErrorKind(StrEnum):
     NOT_A_MEMBER = "not_a_member"  # params: municipality
     SUBSTITUTE_ELSEWHERE = "substitute_elsewhere"  # params: name, number (a coming meeting)
     SEAT_HAS_SUBSTITUTE = "seat_has_substitute"  # params: name, number
+    # A substitute only takes a seat nobody fills: its holder comes (params: name, seat_kind, slot,
+    # number), or no seat of the municipality is open (params: municipality, number).
+    HOLDER_COMING = "holder_coming"
+    NO_SEAT_OPEN = "no_seat_open"
     # Data protection
     ERASE_FACILITATOR = "erase_facilitator"  # a configured facilitator cannot be erased
 

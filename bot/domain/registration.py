@@ -203,6 +203,11 @@ def known_names(session: Session, team_id: str) -> dict[str, str]:
     }
 
 
+def find_person(session: Session, actor: Actor) -> Person | None:
+    """The person behind ``actor``, if Klimanet knows them."""
+    return _find_person(session, actor)
+
+
 def _find_person(session: Session, actor: Actor) -> Person | None:
     return session.scalars(
         select(Person).where(Person.team_id == actor.team_id, Person.user_id == actor.user_id)

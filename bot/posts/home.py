@@ -31,7 +31,7 @@ from bot.domain import registration as reg
 from bot.domain.errors import DomainError, ErrorKind
 from bot.domain.facilitators import is_facilitator
 from bot.domain.membership import Standing, glance, standings
-from bot.domain.seats.attendance import answer_of, expected_at, roster
+from bot.domain.seats.attendance import answer_of, expected_at, roster, substitution_of
 from bot.domain.seats.common import seat_of
 from bot.models import (
     Attendance,
@@ -52,7 +52,7 @@ from bot.models import (
     SeatStatus,
 )
 from bot.posts.kinds import FACILITATOR_NOTICES, PostKind
-from bot.posts.render import flexible_picks
+from bot.posts.render import coming_section, flexible_picks
 from bot.replies import (
     Action,
     Button,
@@ -275,16 +275,18 @@ def _member_parts(
         _waiting_parts(session, network, person, seat if coordinator else None, ctx, counts)
     )
     if coordinator and meetings:
+        # Who comes as it stands (substitutes in, regrets out), and a picker per open seat.
         picks, suggestions = flexible_picks(session, meetings[0], seat.municipality_code)
-        if picks:
-            parts.append(HomeHeader(texts.HOME_PICKS_HEADER))
-            parts.append(
-                HomeSection(
-                    texts.home_picks_intro(texts.meeting_name(meetings[0])),
-                    picks=picks,
-                    context=suggestions,
-                )
+        coming = coming_section(session, meetings[0], seat.municipality_code)
+        intro = texts.home_picks_intro(texts.meeting_name(meetings[0])) if picks else ""
+        parts.append(HomeHeader(texts.HOME_PICKS_HEADER))
+        parts.append(
+            HomeSection(
+                f"{coming}\n\n{intro}".strip(),
+                picks=picks,
+                context=suggestions if picks else None,
             )
+        )
     return parts
 
 
@@ -308,8 +310,10 @@ def _meeting_section(
     if not approved:
         return HomeSection(text)
     status, substitute = answer_of(session, meeting, person, seat)
+    found = substitution_of(session, meeting, person)
+    note = "\n" + texts.substitution_note(*found) if found is not None else ""
     return HomeSection(
-        text + texts.home_meeting_answer(status, substitute),
+        text + texts.home_meeting_answer(status, substitute) + note,
         buttons=(
             Button(texts.YES_BUTTON, Action.ATTEND_YES, str(meeting.id), "primary"),
             Button(texts.NO_BUTTON, Action.ATTEND_NO, str(meeting.id)),

@@ -37,6 +37,7 @@ class PostKind(StrEnum):
     APPROVAL_RESULT = "approval_result"
     REGRETS_NOTICE = "regrets_notice"
     ADMIN_NOTICE = "admin_notice"
+    SUBSTITUTE_NOTICE = "substitute_notice"  # to a holder whose seat a substitute takes
     # Data protection: a seat left free by an erasure or a deactivated account, and removing a
     # direct message the bot sent someone who was erased.
     SEAT_FREED = "seat_freed"
@@ -110,6 +111,10 @@ def approval_result_key(request_id: int) -> str:
 
 def regrets_key(meeting_id: int, seat_id: int, person_id: int) -> str:
     return f"regrets:{meeting_id}:{seat_id}:{person_id}"
+
+
+def substitute_notice_key(offer_id: int) -> str:
+    return f"{PostKind.SUBSTITUTE_NOTICE}:offer={offer_id}"
 
 
 def admin_notice_key(seat_id: int, at: datetime, person_id: int) -> str:

@@ -132,6 +132,25 @@ def regrets_noticed(
     )
 
 
+def substitute_taken(session: Session, offer: SeatOffer, holder: Person, now: datetime) -> None:
+    """Tell the holder that a substitute someone else sent takes their seat at a meeting."""
+    enqueue(
+        session,
+        [
+            Planned(
+                kinds.substitute_notice_key(offer.id),
+                PostKind.SUBSTITUTE_NOTICE,
+                holder.user_id,
+                now,
+                offer.meeting_id,
+                {"offer_id": offer.id},
+                person_id=holder.id,
+            )
+        ],
+        now,
+    )
+
+
 def seat_set_by_facilitator(
     session: Session,
     seat: Seat,

@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session
 
 from bot.domain import meetings as meeting_domain
 from bot.domain.schedule import Offset, due_at
-from bot.domain.seats.attendance import Expected, expected_at
+from bot.domain.seats.attendance import Expected, coordinators_at, expected_at
 from bot.models import (
+    AttendanceStatus,
     Meeting,
     MeetingFormat,
     MeetingStatus,
@@ -40,7 +41,10 @@ class Audience(StrEnum):
     "who is expected" (``expected_at``) at the moment it is sent."""
 
     EXPECTED = "expected"
-    COORDINATORS = "coordinators"  # the expected holders of a fixed seat
+    # Those expected who have not said yes yet ("Kommer du stadig?"): a confirmation counts.
+    UNCONFIRMED = "unconfirmed"
+    # The holders of a fixed seat, also one who sent regrets: they still decide whom to send.
+    COORDINATORS = "coordinators"
     TOLD = "told"  # the expected who were already told about the meeting
 
 
@@ -55,7 +59,7 @@ SCHEDULED: dict[str, tuple[PostKind | None, PostKind | None]] = {
 }
 DM_AUDIENCE: dict[str, Audience] = {
     PostKind.ANNOUNCE_DM: Audience.COORDINATORS,
-    PostKind.CONFIRM_DM: Audience.EXPECTED,
+    PostKind.CONFIRM_DM: Audience.UNCONFIRMED,
     PostKind.REMINDER_DM: Audience.EXPECTED,
     PostKind.MOVED_DM: Audience.TOLD,
     PostKind.CANCELLED_DM: Audience.TOLD,
@@ -88,9 +92,11 @@ def audience(
     session: Session, network: Network, meeting: Meeting, which: Audience
 ) -> list[Expected]:
     """The people a direct message of the given audience goes to now."""
-    expected = expected_at(session, network, meeting)
     if which is Audience.COORDINATORS:
-        return [e for e in expected if e.is_coordinator]
+        return coordinators_at(session, network, meeting)
+    expected = expected_at(session, network, meeting)
+    if which is Audience.UNCONFIRMED:
+        return [e for e in expected if e.status != AttendanceStatus.CONFIRMED.value]
     if which is Audience.TOLD:
         told = meeting_domain.told_people(session, meeting)
         return [e for e in expected if e.person.id in told]

@@ -17,10 +17,12 @@ from sqlalchemy.orm import Session
 
 from bot import texts
 from bot.domain import meetings as meeting_domain
-from bot.domain.seats.attendance import Expected
+from bot.domain.seats.attendance import Expected, is_open, seats_at
 from bot.models import (
+    AttendanceStatus,
     Meeting,
     MeetingStatus,
+    Municipality,
     Network,
     NewsPost,
     OutboxMessage,
@@ -283,42 +285,74 @@ _OTHER_POSTS: dict[str, OtherRenderer] = {
 def announce_dm_reply(
     session: Session, meeting: Meeting, coordinator: Expected, tz: ZoneInfo
 ) -> Reply:
-    """The coordinator's announcement: for each flexible seat, keep its holder or pick a colleague
-    for this meeting; colleagues whose fagområder match the meeting's theme are suggested."""
-    picks, context = flexible_picks(session, meeting, coordinator.seat.municipality_code)
-    return Reply(
-        tuple(texts.announce_dm(meeting, coordinator.municipality, tz)),
-        picks=picks,
-        context=context,
+    """The coordinator's announcement: who comes from the municipality as it stands now
+    (substitutes in, regrets out), and a colleague picker for each flexible seat nobody fills;
+    colleagues whose fagområder match the meeting's theme are suggested."""
+    code = coordinator.seat.municipality_code
+    picks, context = flexible_picks(session, meeting, code)
+    network = session.get(Network, meeting.network_id)
+    assert network is not None
+    own = next(
+        e for s, e in seats_at(session, network, meeting, code) if s.id == coordinator.seat.id
     )
+    sections = texts.announce_dm(
+        meeting,
+        coordinator.municipality,
+        tz,
+        # Their own seat still needs someone (a substitute on it already answers that).
+        regrets=coordinator.status == AttendanceStatus.DECLINED.value and is_open(own),
+        open_seats=bool(picks),
+    )
+    sections.append(coming_section(session, meeting, code))
+    return Reply(tuple(sections), picks=picks, context=context)
+
+
+def coming_section(session: Session, meeting: Meeting, code: int) -> str:
+    """Who fills each of the municipality's seats at the meeting, as it stands now."""
+    network = session.get(Network, meeting.network_id)
+    assert network is not None
+    lines = []
+    name = ""
+    for seat, entry in seats_at(session, network, meeting, code):
+        holder = session.get(Person, seat.holder_id) if seat.holder_id else None
+        substitute = entry.role == "substitute"
+        lines.append(
+            texts.coming_line(
+                SeatKind(seat.kind),
+                seat.slot,
+                entry.attendee.name if entry.attendee is not None else None,
+                entry.status,
+                substitute_for=holder.name if substitute and holder is not None else None,
+                substitute=substitute,
+            )
+        )
+        municipality = session.get(Municipality, seat.municipality_code)
+        name = municipality.name if municipality is not None else name
+    return texts.coming_from(name, lines)
 
 
 def flexible_picks(
     session: Session, meeting: Meeting, code: int
 ) -> tuple[tuple[UserPick, ...], str | None]:
-    """A colleague picker for each of the municipality's flexible seats at the meeting, and the
-    colleagues suggested for its theme: the announcement's and the coordinator's App Home."""
+    """A colleague picker for each of the municipality's flexible seats that nobody fills at the
+    meeting (vacant, or its holder sent regrets), and the colleagues suggested for its theme:
+    the announcement's and the coordinator's App Home. A seat whose holder comes has none: a
+    substitute never takes the seat of someone who comes."""
     network = session.get(Network, meeting.network_id)
     assert network is not None
-    seats = session.scalars(
-        select(Seat)
-        .where(
-            Seat.network_id == network.id,
-            Seat.municipality_code == code,
-            Seat.kind == SeatKind.FLEXIBLE.value,
-        )
-        .order_by(Seat.slot)
-    ).all()
     picks = []
-    for seat in seats:
-        holder = session.get(Person, seat.holder_id) if seat.holder_id else None
-        label = texts.pick_label(SeatKind(seat.kind), seat.slot, holder.name if holder else None)
+    for seat, entry in seats_at(session, network, meeting, code):
+        if seat.kind != SeatKind.FLEXIBLE.value or not is_open(entry):
+            continue
+        who = entry.attendee.name if entry.attendee is not None else None
+        label = texts.pick_label(SeatKind(seat.kind), seat.slot, who, regrets=who is not None)
         picks.append(
             UserPick(
                 label,
                 Action.PICK_SUBSTITUTE,
                 f"pick:{meeting.id}:{seat.slot}",
                 texts.PICK_PLACEHOLDER,
+                f"vikar {meeting.number} @kollega fleksibel {seat.slot}",
             )
         )
     suggestions = _suggestions(session, network, code, meeting)

@@ -10,9 +10,11 @@ from sqlalchemy.orm import Session
 
 from bot import texts
 from bot.domain.seats.approvals import why_a_facilitator_decides
+from bot.domain.seats.attendance import is_open, seats_at
 from bot.models import (
     Meeting,
     Municipality,
+    Network,
     OfferStatus,
     Person,
     RequestStatus,
@@ -28,6 +30,7 @@ from bot.replies import (
     Action,
     Button,
     Reply,
+    UserPick,
 )
 from bot.texts.dates import format_when
 
@@ -166,17 +169,58 @@ def _approval_result(session: Session, row: Claimed, ctx: RenderContext) -> Rend
 
 
 def _regrets_notice(session: Session, row: Claimed, ctx: RenderContext) -> Rendered | None:
-    """To the coordinator: someone sent regrets; send a colleague?"""
+    """To the coordinator: someone sent regrets; send a colleague to that seat? Only while the
+    seat is still open when it is sent (not if they came back, or a substitute took it)."""
     meeting = session.get(Meeting, row.meeting_id) if row.meeting_id else None
     seat = session.get(Seat, int(row.payload.get("seat_id", 0)))
-    if meeting is None or seat is None:
+    network = session.get(Network, meeting.network_id) if meeting is not None else None
+    if meeting is None or seat is None or network is None:
+        return None
+    entry = next(
+        (
+            e
+            for s, e in seats_at(session, network, meeting, seat.municipality_code)
+            if s.id == seat.id
+        ),
+        None,
+    )
+    if entry is None or not is_open(entry):
         return None
     label, municipality = _seat_in(session, seat)
     absent = session.get(Person, int(row.payload.get("person_id", 0)))
     name = absent.name if absent else str(row.payload.get("person", ""))
-    return _message(
-        texts.regrets_notice(name, label, municipality, texts.meeting_name(meeting), meeting.number)
+    flexible = seat.kind == SeatKind.FLEXIBLE.value
+    words = f"fleksibel {seat.slot}" if flexible else "fast"
+    picks = (
+        (
+            UserPick(
+                texts.pick_label(SeatKind(seat.kind), seat.slot, name, regrets=True),
+                Action.PICK_SUBSTITUTE,
+                f"pick:{meeting.id}:{seat.slot}",
+                texts.PICK_PLACEHOLDER,
+                f"vikar {meeting.number} @kollega {words}",
+            ),
+        )
+        if flexible
+        else ()
     )
+    sections = texts.regrets_notice(
+        name, label, municipality, texts.meeting_name(meeting), meeting.number, words
+    )
+    return Rendered(Reply(tuple(sections), picks=picks))
+
+
+def _substitute_notice(session: Session, row: Claimed, ctx: RenderContext) -> Rendered | None:
+    """To the holder whose seat a substitute takes at a meeting (sent by someone else)."""
+    found = _offer(session, row)
+    meeting = session.get(Meeting, row.meeting_id) if row.meeting_id else None
+    if found is None or meeting is None or found[0].status != OfferStatus.ACCEPTED.value:
+        return None
+    _offer_row, _offerer, target, seat = found
+    label, municipality = _seat_in(session, seat)
+    name = texts.meeting_name(meeting)
+    when = format_when(meeting.starts_at, ctx.tz)
+    return _message(texts.substitute_notice(target.name, label, municipality, name, when))
 
 
 def _admin_notice(session: Session, row: Claimed, ctx: RenderContext) -> Rendered | None:
@@ -197,4 +241,5 @@ CONSENT_RENDERERS: dict[str, Callable[[Session, Claimed, RenderContext], Rendere
     PostKind.APPROVAL_RESULT: _approval_result,
     PostKind.REGRETS_NOTICE: _regrets_notice,
     PostKind.ADMIN_NOTICE: _admin_notice,
+    PostKind.SUBSTITUTE_NOTICE: _substitute_notice,
 }

@@ -7,19 +7,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import texts
 from bot.domain.errors import DomainError, ErrorKind
 from bot.domain.registration import Actor
 from bot.domain.seats import answers, offers
-from bot.domain.seats.attendance import attendance_of
-from bot.domain.seats.common import SeatRef, held_seat, seat_of
+from bot.domain.seats.attendance import seats_at, sent_regrets
+from bot.domain.seats.common import SeatRef
 from bot.domain.seats.history import record
 from bot.models import Meeting, Network, OfferStatus, Person, Seat, SeatAction, SeatKind, SeatOffer
 from bot.posts import notices
-from bot.replies import Action, Button, Reply, Result, ResultKind
+from bot.replies import MAX_BUTTON_VALUE, Action, Button, Reply, Result, ResultKind
 from bot.service.approvals import Approvals
 from bot.service.context import Context
 from bot.service.parsing import Mention, ascii_number, mentions, seat_spec, tokens
@@ -67,27 +66,79 @@ class Consent:
         return self._ctx.run(work)
 
     def substitute(self, actor: Actor, args: str) -> Reply:
-        """``vikar <møde> @kollega [fleksibel N]``."""
+        """``vikar <møde> @kollega [fast|fleksibel N]``: without a seat named, the seat whose
+        holder sent regrets; when that is not one seat, the seats to choose from, as buttons."""
         found, rest = mentions(tokens(args))
         ref_word = rest[0] if rest else ""
-        target_actor = self._ctx.people.mentioned(
-            actor, found[0] if found else None, f"vikar {ref_word or '<møde>'}"
-        )
+        if not ref_word:
+            raise DomainError(ErrorKind.MEETING_MISSING)
+        mention = found[0] if found else None
+        target_actor = self._ctx.people.mentioned(actor, mention, f"vikar {ref_word}")
         spec = seat_spec(rest[1:])
+        if spec is not None and spec[1] is None:
+            raise DomainError(ErrorKind.SEAT_SPEC_INVALID, value="fleksibel")
 
         def work(session: Session, network: Network) -> Reply:
             meeting = self._ctx.meeting(session, network, ref_word)
             me, target = self._me_and(session, actor, target_actor)
-            ref = SeatRef(spec[0], spec[1] or 1) if spec is not None else None
-            if ref is None and not _holds_flexible(session, network, me):
-                ref = _free_flexible_for(session, network, me, meeting)
+            if spec is not None:
+                ref = SeatRef(spec[0], spec[1] or 1)
+            else:
+                chosen = offers.seat_for_substitute(session, network, me, meeting)
+                if isinstance(chosen, list):
+                    assert mention is not None
+                    return self._which_seat(session, network, meeting, me, target, mention, chosen)
+                ref = SeatRef(SeatKind(chosen.kind), chosen.slot)
             offer = self.offer_substitute(session, network, me, target, meeting, ref)
             return self._answer_to_offerer(session, offer, target)
 
         return self._ctx.run(work)
 
+    def _which_seat(
+        self,
+        session: Session,
+        network: Network,
+        meeting: Meeting,
+        me: Person,
+        target: Person,
+        mention: Mention,
+        seats: list[Seat],
+    ) -> Reply:
+        """Several seats (or none) sent regrets: ask which one, one button per open seat, each
+        the command completed with its seat (read again like typed text when clicked)."""
+        code = seats[0].municipality_code
+        entries = {s.id: e for s, e in seats_at(session, network, meeting, code)}
+        lines, buttons = [], []
+        for seat in seats:
+            entry = entries[seat.id]
+            kind = SeatKind(seat.kind)
+            holder = entry.attendee.name if entry.attendee is not None else None
+            lines.append(
+                texts.seat_choice_line(
+                    kind, seat.slot, holder, sent_regrets(entry), own=seat.holder_id == me.id
+                )
+            )
+            words = "fast" if kind is SeatKind.FIXED else f"fleksibel {seat.slot}"
+            value = f"vikar {meeting.number} {mention.text} {words}"
+            if len(value) <= MAX_BUTTON_VALUE:
+                label = texts.seat_choice_button(kind, seat.slot)
+                buttons.append(Button(label, Action.SUBSTITUTE_SEAT, value))
+        text = texts.which_seat_for_substitute(
+            target.name,
+            texts.meeting_name(meeting),
+            self._ctx.directory.name_of(code),
+            lines,
+            regrets=sum(1 for e in entries.values() if sent_regrets(e)),
+        )
+        return Reply(
+            (text,),
+            buttons=tuple(buttons),
+            result=Result(ResultKind.SUBSTITUTE_SEAT_ASKED, ids={"meeting": meeting.number}),
+        )
+
     def pick_substitute(self, actor: Actor, block_id: str, user_id: str | None) -> Reply:
-        """The announcement's colleague picker: send them on a flexible seat for the meeting."""
+        """The colleague picker (announcement, regrets notice, Home): send them on a flexible
+        seat for the meeting; refused if its holder comes."""
         parts = block_id.split(":")
         meeting_id = ascii_number(parts[1], digits=9) if len(parts) == 3 else None
         if meeting_id is None or parts[2] not in ("1", "2") or not user_id:
@@ -128,12 +179,21 @@ class Consent:
     def _answer_to_offerer(self, session: Session, offer: SeatOffer, target: Person) -> Reply:
         seat = session.get(Seat, offer.seat_id)
         assert seat is not None
+        meeting = session.get(Meeting, offer.meeting_id) if offer.meeting_id else None
+        holder = session.get(Person, seat.holder_id) if seat.holder_id else None
+        instead_of = (
+            holder.name
+            if meeting is not None and holder is not None and holder.id != offer.from_person_id
+            else None
+        )
         text = texts.offer_sent(
             offer.kind,
             target.name,
             seat_words(seat),
             self._ctx.directory.name_of(seat.municipality_code),
             self._ctx.when(offer.expires_at),
+            texts.meeting_name(meeting) if meeting is not None else None,
+            instead_of,
         )
         return Reply(
             (text,),
@@ -159,6 +219,13 @@ class Consent:
                 session, network, offer_id, self._ctx.people.me(session, actor), now
             )
             notices.offer_decided(session, outcome.offer, now)
+            holder = session.get(Person, outcome.seat.holder_id) if outcome.seat.holder_id else None
+            if (
+                outcome.meeting is not None
+                and holder is not None
+                and holder.id != outcome.offerer.id
+            ):
+                notices.substitute_taken(session, outcome.offer, holder, now)
             code = outcome.seat.municipality_code
             self._approvals.coordinator_changed(session, network, code, now)
             meeting = texts.meeting_name(outcome.meeting) if outcome.meeting else None
@@ -285,28 +352,3 @@ class Consent:
             return len(expired)
 
         return self._ctx.run(work)
-
-
-def _holds_flexible(session: Session, network: Network, me: Person) -> bool:
-    """A flexible holder naming a substitute means their own seat."""
-    own = seat_of(session, network, me)
-    return own is not None and own.kind == SeatKind.FLEXIBLE.value
-
-
-def _free_flexible_for(session: Session, network: Network, me: Person, meeting: Meeting) -> SeatRef:
-    """The coordinator without a seat named: the first flexible seat without a substitute."""
-    own = held_seat(session, network, me)
-    for slot in (1, 2):
-        seat = session.scalars(
-            select(Seat).where(
-                Seat.network_id == network.id,
-                Seat.municipality_code == own.municipality_code,
-                Seat.kind == SeatKind.FLEXIBLE.value,
-                Seat.slot == slot,
-            )
-        ).one_or_none()
-        if seat is not None:
-            row = attendance_of(session, meeting, seat)
-            if row is None or row.role != "substitute":
-                return SeatRef(SeatKind.FLEXIBLE, slot)
-    return SeatRef(SeatKind.FLEXIBLE, 1)

@@ -144,6 +144,7 @@ class Klimanet:
             Action.PICK_MUNICIPALITY: lambda actor, value, _: self._picked(actor, value),
             Action.MEETING_GO_AHEAD: lambda actor, value, _: self._went_ahead(actor, value),
             Action.MEETING_DROP: lambda _, value, __: self.meetings.drop(value),
+            Action.SUBSTITUTE_SEAT: lambda actor, value, _: self._seat_chosen(actor, value),
         }
 
     @property
@@ -190,6 +191,17 @@ class Klimanet:
             return Reply((texts.unknown_button(),), result=Result(ResultKind.UNKNOWN_BUTTON))
         outcome = self.command(actor, value)
         if not isinstance(outcome, Reply):  # a form: not what a choice of municipality asks
+            return Reply((texts.unknown_button(),), result=Result(ResultKind.UNKNOWN_BUTTON))
+        return replace(outcome, replace_original=True)
+
+    def _seat_chosen(self, actor: Actor, value: str) -> Reply:
+        """A seat chosen for a substitute: the ``vikar`` command it completes, run as if typed
+        (the value is read like anything typed, and only ``vikar`` is run this way)."""
+        parsed = parse(value)
+        if not isinstance(parsed, Parsed) or parsed.name != "vikar":
+            return Reply((texts.unknown_button(),), result=Result(ResultKind.UNKNOWN_BUTTON))
+        outcome = self.command(actor, value)
+        if not isinstance(outcome, Reply):
             return Reply((texts.unknown_button(),), result=Result(ResultKind.UNKNOWN_BUTTON))
         return replace(outcome, replace_original=True)
 

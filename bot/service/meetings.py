@@ -18,6 +18,7 @@ from bot.domain import registration as reg
 from bot.domain.errors import DomainError, ErrorKind
 from bot.domain.facilitators import require_facilitator
 from bot.domain.registration import Actor
+from bot.domain.seats.attendance import substitution_of
 from bot.domain.themes import network_themes
 from bot.domain.timeparse import find_date_and_times, local_to_utc, parse_date, parse_time
 from bot.models import Meeting, Network
@@ -114,7 +115,11 @@ class Meetings:
                 else None
             )
             return Reply(
-                tuple(texts.meeting_list(meetings, self._ctx.tz, seat)),
+                tuple(
+                    texts.meeting_list(
+                        meetings, self._ctx.tz, seat, _notes(session, meetings, actor)
+                    )
+                ),
                 result=Result(ResultKind.MEETINGS),
             )
 
@@ -493,3 +498,16 @@ class Meetings:
             )
 
         return self._ctx.run(work)
+
+
+def _notes(session: Session, meetings: Sequence[Meeting], actor: Actor) -> dict[int, str]:
+    """Under each meeting where the reader is a substitute, or has one on their seat: whose."""
+    person = reg.find_person(session, actor)
+    if person is None:
+        return {}
+    notes = {}
+    for meeting in meetings:
+        found = substitution_of(session, meeting, person)
+        if found is not None:
+            notes[meeting.id] = texts.substitution_note(*found)
+    return notes

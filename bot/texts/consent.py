@@ -120,12 +120,23 @@ def offer_message(
     return [head, f"Tilbuddet er *{OFFER_STATUS_LABELS.get(status, status)}*."]
 
 
-def offer_sent(kind: str, target: str, seat: str, municipality: str, expires: str) -> str:
+def offer_sent(
+    kind: str,
+    target: str,
+    seat: str,
+    municipality: str,
+    expires: str,
+    meeting: str | None = None,
+    instead_of: str | None = None,
+) -> str:
+    """To the one who made an offer; a substitute's names the meeting, and whose place it is."""
     what = {"handover": "overtage", "swap": "bytte til", "substitute": "tage"}.get(kind, "tage")
+    when = f" til {meeting}" if meeting else ""
+    instead = f" i stedet for {user_text(instead_of)}" if instead_of else ""
     return (
-        f"Jeg har spurgt *{user_text(target)}*, om de vil {what} den {seat} i *{municipality}*. Tilbuddet "
-        f"gælder til {expires}; du får besked, når de har svaret. Fortryd med knappen eller "
-        f"`{COMMAND} fortryd`."
+        f"Jeg har spurgt *{user_text(target)}*, om de vil {what} den {seat} i *{municipality}*"
+        f"{when}{instead}. Tilbuddet gælder til {expires}; du får besked, når de har svaret. "
+        f"Fortryd med knappen eller `{COMMAND} fortryd`."
     )
 
 
@@ -199,11 +210,13 @@ def regrets_saved(meeting: str, substitute_asked: str | None) -> str:
 
 
 def regrets_notice(
-    person: str, seat: str, municipality: str, meeting: str, number: int
+    person: str, seat: str, municipality: str, meeting: str, number: int, seat_words: str
 ) -> list[str]:
+    """``seat_words``: the seat as typed after ``vikar`` (``fleksibel 2``)."""
     return [
         f"*{user_text(person)}* har meldt afbud til {meeting} på den {seat} i *{municipality}*.",
-        f"Vil du sende en kollega i stedet, så skriv `{COMMAND} vikar {number} @kollega`.",
+        "Vil du sende en kollega i stedet, så vælg en nedenfor eller skriv "
+        f"`{COMMAND} vikar {number} @kollega {seat_words}`.",
     ]
 
 
@@ -335,8 +348,10 @@ def admin_notice(seat: str, municipality: str, gained: bool, reason: str) -> lis
 PICK_PLACEHOLDER = "Send en kollega"
 
 
-def pick_label(kind: SeatKind, slot: int, holder: str | None) -> str:
+def pick_label(kind: SeatKind, slot: int, holder: str | None, *, regrets: bool = False) -> str:
     """The label of a flexible seat's colleague picker in the coordinator's announcement."""
+    if holder and regrets:
+        return f"{seat_label_capitalised(kind, slot)}: {user_text(holder)} har meldt afbud"
     return f"{seat_label_capitalised(kind, slot)}: " + (user_text(holder) if holder else "ledig")
 
 
@@ -355,3 +370,86 @@ def waiting_head(count: int) -> str:
 
 def waiting_more(count: int) -> str:
     return f"… og {count} mere. Svar på dem ovenfor, og skriv `{COMMAND} afventer` igen."
+
+
+def seat_choice_line(
+    kind: SeatKind, slot: int, attendee: str | None, regrets: bool, *, own: bool
+) -> str:
+    """One seat a substitute may take, in the "which seat?" question after ``vikar``."""
+    label = seat_label_capitalised(kind, slot)
+    if own:
+        return f"• {label}: din egen" + (
+            " (du har meldt afbud)" if regrets else " (hvis du ikke selv kan komme)"
+        )
+    if attendee is None:
+        return f"• {label}: ledig"
+    return f"• {label}: {user_text(attendee)} har meldt afbud"
+
+
+def seat_choice_button(kind: SeatKind, slot: int) -> str:
+    return seat_label_capitalised(kind, slot)
+
+
+def which_seat_for_substitute(
+    target: str, meeting: str, municipality: str, lines: Sequence[str], *, regrets: int
+) -> str:
+    """``regrets``: how many seats of the municipality sent regrets (never exactly one)."""
+    why = (
+        f"Flere fra *{municipality}* har meldt afbud til {meeting}."
+        if regrets
+        else f"Ingen fra *{municipality}* har meldt afbud til {meeting}."
+    )
+    return (
+        f"{why} Hvilken plads skal *{user_text(target)}* tage? En vikar tager pladsen for en, "
+        "der har meldt afbud, eller en ledig fleksibel plads:\n" + "\n".join(lines)
+    )
+
+
+COMING_STATUS = {"confirmed": "bekræftet", "expected": "ikke bekræftet"}
+
+
+def coming_line(
+    kind: SeatKind,
+    slot: int,
+    attendee: str | None,
+    status: str,
+    *,
+    substitute_for: str | None = None,
+    substitute: bool = False,
+) -> str:
+    """Who fills a seat at a meeting as it stands: substitutes in, regrets out."""
+    label = seat_label_capitalised(kind, slot)
+    if attendee is None:
+        return f"• {label}: ingen (ledig)"
+    if status == "declined":
+        return f"• {label}: ingen – {user_text(attendee)} har meldt afbud"
+    answer = COMING_STATUS.get(status, status)
+    if substitute:
+        instead = f" for {user_text(substitute_for)}" if substitute_for else ""
+        return f"• {label}: {user_text(attendee)} (vikar{instead}) – {answer}"
+    return f"• {label}: {user_text(attendee)} – {answer}"
+
+
+def coming_from(municipality: str, lines: Sequence[str]) -> str:
+    return f"*Hvem kommer fra {municipality} lige nu*\n" + "\n".join(lines)
+
+
+def substitute_notice(
+    substitute: str, seat: str, municipality: str, meeting: str, when: str
+) -> list[str]:
+    """To the holder whose seat a substitute fills for one meeting (someone else sent them)."""
+    return [
+        f"*{user_text(substitute)}* tager din plads (den {seat} i *{municipality}*) til mødet "
+        f"{meeting} {when}. Pladsen er din igen efter mødet."
+    ]
+
+
+def substitution_note(substitution: Any, is_substitute: bool) -> str:
+    """Under a meeting in ``møder`` and on Home: the substitute goes in whose place, or the
+    holder's seat is filled by whom (a ``Substitution`` of bot.domain.seats.attendance)."""
+    seat = seat_label(SeatKind(substitution.seat.kind), substitution.seat.slot, definite=True)
+    if is_substitute:
+        holder = substitution.holder
+        instead = f" for {user_text(holder.name)}" if holder is not None else ""
+        return f"_Du er vikar{instead} på den {seat} i {substitution.municipality} til dette møde._"
+    return f"_{user_text(substitution.substitute.name)} er vikar på din plads til dette møde._"

@@ -99,8 +99,9 @@ CONSOLE_REGISTRATION_CANCELLED = "Tilmeldingen er annulleret."
 CONSOLE_ANSWER_KIND = "Svar 1, 2 eller 3."
 
 
-def console_pick_hint(label: str) -> str:
-    return f"{label} – send en kollega med {COMMAND} vikar <møde> @bruger"
+def console_pick_hint(label: str, command: str) -> str:
+    """A colleague picker in the console, which has none: the command that does the same."""
+    return f"{label} – send en kollega med {COMMAND} {command}"
 
 
 CONSOLE_SAVE_ANYWAY = "Gem alligevel? (j/n): "

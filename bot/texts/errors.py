@@ -121,6 +121,26 @@ def _seat_has_substitute(p: Params) -> str:
     )
 
 
+def _holder_coming(p: Params) -> str:
+    seat = seat_label(
+        SeatKind(p.get("seat_kind", "flexible")), int(p.get("slot", 1)), definite=True
+    )
+    number = p.get("number")
+    return (
+        f"{user_text(p.get('name'))} har ikke meldt afbud til møde #{number} og kommer på den "
+        f"{seat}. En vikar kan kun tage pladsen for en, der har meldt afbud – kan "
+        f"{user_text(p.get('name'))} ikke komme, så bed om et afbud (`{COMMAND} afbud {number}`), "
+        "og send så vikaren."
+    )
+
+
+def _no_seat_open(p: Params) -> str:
+    return (
+        f"Alle pladser i {p.get('municipality')} er besat til møde #{p.get('number')}, og ingen "
+        "har meldt afbud. En vikar kan kun tage pladsen for en, der har meldt afbud."
+    )
+
+
 def _substitute_elsewhere(p: Params) -> str:
     return (
         f"{user_text(p.get('name'))} er vikar til møde #{p.get('number')} og kan ikke også have en plads "
@@ -338,6 +358,8 @@ _TEXTS: dict[ErrorKind, Callable[[Params], str]] = {
     ),
     ErrorKind.SEAT_HAS_SUBSTITUTE: _seat_has_substitute,
     ErrorKind.SUBSTITUTE_ELSEWHERE: _substitute_elsewhere,
+    ErrorKind.HOLDER_COMING: _holder_coming,
+    ErrorKind.NO_SEAT_OPEN: _no_seat_open,
     ErrorKind.NOT_A_MEMBER: lambda p: f"{p.get('municipality')} er ikke medlem af netværket.",
     ErrorKind.MUNICIPALITY_MISSING: lambda p: (
         f"Hvilken kommune? Skriv fx `{COMMAND} tilmeld Aarhus` eller `{COMMAND} tilmeld 751`."

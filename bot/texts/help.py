@@ -22,8 +22,8 @@ HELP_LINES = (
     ("byt", "Byt plads med en kollega i din kommune", "@kollega"),
     (
         "vikar",
-        "Send en kollega på en fleksibel plads til ét møde (kontaktpersonen)",
-        "12 @kollega fleksibel 2",
+        "Send en kollega til ét møde på pladsen for en, der har meldt afbud (kontaktpersonen)",
+        "12 @kollega",
     ),
     ("afbud", "Meld afbud til et møde – evt. med en stedfortræder", "12 @kollega"),
     ("deltager", "Bekræft at du kommer til et møde", "12"),

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 from bot.domain.meetings import Concern
 from bot.domain.registration import SeatView
 from bot.models import AgendaKind, Meeting, MeetingFormat, MeetingStatus, NewsPost
-from bot.texts.common import COMMAND, join_and, literal, seat_label
+from bot.texts.common import COMMAND, join_and, seat_label
 from bot.texts.dates import format_span, format_when
 
 AGENDA_KIND_LABELS = {
@@ -139,7 +139,13 @@ def calendar_sent(meeting: Meeting) -> str:
     return f"Her er kalenderfilen for {meeting_name(meeting)}. Åbn den for at lægge mødet i din kalender."
 
 
-def meeting_list(meetings: Sequence[Meeting], tz: ZoneInfo, seat: SeatView | None) -> list[str]:
+def meeting_list(
+    meetings: Sequence[Meeting],
+    tz: ZoneInfo,
+    seat: SeatView | None,
+    notes: Mapping[int, str] | None = None,
+) -> list[str]:
+    """``notes``: a line under a meeting (by id) that concerns the reader, e.g. a substitute."""
     if not meetings:
         return ["Der er ingen kommende møder i netværket endnu."]
     if seat is None:
@@ -153,8 +159,9 @@ def meeting_list(meetings: Sequence[Meeting], tz: ZoneInfo, seat: SeatView | Non
         your = f"Din plads: {seat_label(seat.kind, seat.slot)}."
     sections = ["*Kommende møder*"]
     for meeting in meetings:
-        sections.append(meeting_summary(meeting, tz))
-    sections.append(f"{your} Se en dagsorden med `{COMMAND} dagsorden {literal('<nr>')}`.")
+        note = (notes or {}).get(meeting.id)
+        sections.append(meeting_summary(meeting, tz) + (f"\n{note}" if note else ""))
+    sections.append(f"{your} Se en dagsorden med `{COMMAND} dagsorden {meetings[0].number}`.")
     return sections
 
 

@@ -143,7 +143,7 @@ HOME_NETWORK_HEADER = "Netværket"
 HOME_SEAT_HEADER = "Din plads"
 HOME_MEETINGS_HEADER = "Kommende møder"
 HOME_WAITING_HEADER = "Venter på dig"
-HOME_PICKS_HEADER = "Fleksible pladser til næste møde"
+HOME_PICKS_HEADER = "Hvem kommer til næste møde"
 HOME_REQUESTS_HEADER = "Tilmeldinger der venter på godkendelse"
 HOME_NEXT_MEETING_HEADER = "Næste møde"
 HOME_DELIVERIES_HEADER = "Beskeder der ikke blev sendt"
@@ -209,8 +209,8 @@ def home_nothing_waiting() -> str:
 
 def home_picks_intro(meeting: str) -> str:
     return (
-        f"Send en kollega på en af kommunens fleksible pladser til *{meeting}* – eller lad "
-        "pladsholderen komme:"
+        f"Send en kollega til *{meeting}* på en plads, som ingen udfylder (ledig, eller "
+        "pladsholderen har meldt afbud):"
     )
 
 

@@ -21,14 +21,35 @@ def announcement(meeting: Meeting, news: Sequence[NewsPost], tz: ZoneInfo) -> li
     ]
 
 
-def announce_dm(meeting: Meeting, municipality: str, tz: ZoneInfo) -> list[str]:
+def announce_dm(
+    meeting: Meeting,
+    municipality: str,
+    tz: ZoneInfo,
+    *,
+    regrets: bool = False,
+    open_seats: bool = False,
+) -> list[str]:
+    """To each coordinator, also one who sent regrets: they still decide whom to send.
+    ``open_seats``: a flexible seat nobody fills has a colleague picker below."""
     theme = f" om *{', '.join(meeting.themes)}*" if meeting.themes else ""
+    number = meeting.number
+    own = (
+        " Du har selv meldt afbud – send en kollega på din plads med "
+        f"`{COMMAND} vikar {number} @kollega fast`."
+        if regrets
+        else ""
+    )
+    picks = (
+        " Vælg en kollega nedenfor til en ledig plads eller en plads, hvor pladsholderen har "
+        f"meldt afbud (eller skriv `{COMMAND} vikar {number} @kollega`)."
+        if open_seats
+        else ""
+    )
     return [
         f"Netværket mødes {format_when(meeting.starts_at, tz)}{theme}: *{meeting_name(meeting)}*.",
-        f"Som holder af den faste plads er du {genitive(municipality)} kontaktperson. Hvem sender "
-        f"{municipality} på de fleksible pladser til dette møde? Pladsholderne deltager, medmindre "
-        "du vælger en kollega nedenfor (eller skriver "
-        f"`{COMMAND} vikar {meeting.number} @kollega fleksibel 1`).",
+        f"Som holder af den faste plads er du {genitive(municipality)} kontaktperson.{own} "
+        "Pladsholderne deltager; melder en af dem afbud, får du besked og kan sende en kollega "
+        f"i stedet.{picks}",
     ]
 
 
@@ -100,6 +121,7 @@ POST_KIND_LABELS = {
     "approval_result": "svaret på en tilmelding",
     "regrets_notice": "beskeden om et afbud",
     "admin_notice": "beskeden om en ændret plads",
+    "substitute_notice": "beskeden om en vikar på en plads",
     "refresh": "opdateringen af en besked",
     "fanout": "de direkte beskeder",
     "seat_freed": "beskeden om en ledig plads",

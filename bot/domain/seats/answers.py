@@ -15,7 +15,11 @@ from sqlalchemy.orm import Session
 
 from bot.db import rows_affected
 from bot.domain.errors import DomainError, ErrorKind
-from bot.domain.seats.attendance import attendance_of, refuse_if_substituted
+from bot.domain.seats.attendance import (
+    attendance_of,
+    refuse_if_holder_comes,
+    refuse_if_substituted,
+)
 from bot.domain.seats.common import (
     ensure_not_substitute,
     is_coordinator,
@@ -219,6 +223,11 @@ def _apply_substitute(session: Session, network: Network, o: OfferOutcome, now: 
             municipality=municipality_of(session, o.seat.municipality_code).name,
         )
     refuse_if_substituted(session, o.meeting, o.seat)
+    if o.offer.seat_holder_id != o.offerer.id:
+        try:  # the holder took their regrets back since: the seat is theirs at the meeting
+            refuse_if_holder_comes(session, network, o.meeting, o.seat)
+        except DomainError as err:
+            raise DomainError(ErrorKind.OFFER_CLOSED, status=OfferStatus.VOID.value) from err
     existing = attendance_of(session, o.meeting, o.seat)
     if existing is not None:
         session.delete(existing)
@@ -229,7 +238,8 @@ def _apply_substitute(session: Session, network: Network, o: OfferOutcome, now: 
             seat_id=o.seat.id,
             person_id=o.target.id,
             role="substitute",
-            status=AttendanceStatus.EXPECTED.value,
+            # Saying yes to the offer is saying "I come": they are not asked again.
+            status=AttendanceStatus.CONFIRMED.value,
             updated_at=now,
         )
     )

@@ -152,7 +152,7 @@ class Expected:
     seat: Seat
     municipality: str
     role: str  # "holder" | "substitute"
-    status: str  # expected | confirmed
+    status: str  # expected | confirmed (declined only for a coordinator: ``coordinators_at``)
 
     @property
     def is_coordinator(self) -> bool:
@@ -233,6 +233,104 @@ def expected_at(session: Session, network: Network, meeting: Meeting) -> list[Ex
         for seat, name, entry in _seat_attendance(session, network, meeting)
         if entry.attendee is not None and entry.status != AttendanceStatus.DECLINED.value
     ]
+
+
+def seats_at(
+    session: Session, network: Network, meeting: Meeting, code: int
+) -> list[tuple[Seat, RosterSeat]]:
+    """The municipality's seats with who fills each at the meeting (fixed first)."""
+    return [
+        (seat, entry)
+        for seat, _name, entry in _seat_attendance(session, network, meeting)
+        if seat.municipality_code == code
+    ]
+
+
+def sent_regrets(entry: RosterSeat) -> bool:
+    """The one who would fill the seat (its holder, or a substitute) said they will not come."""
+    return entry.attendee is not None and entry.status == AttendanceStatus.DECLINED.value
+
+
+def is_open(entry: RosterSeat) -> bool:
+    """Nobody fills the seat at the meeting: nobody holds it, or whoever would sent regrets.
+    Only an open seat may take a substitute (besides one its own holder names)."""
+    return entry.attendee is None or sent_regrets(entry)
+
+
+def refuse_if_holder_comes(
+    session: Session, network: Network, meeting: Meeting, seat: Seat
+) -> None:
+    """A substitute never takes the seat of someone who comes: they would be replaced unasked."""
+    entry = next(
+        (
+            e
+            for s, e in seats_at(session, network, meeting, seat.municipality_code)
+            if s.id == seat.id
+        ),
+        None,
+    )
+    if entry is not None and entry.role == "holder" and not sent_regrets(entry):
+        assert entry.attendee is not None
+        raise DomainError(
+            ErrorKind.HOLDER_COMING,
+            name=entry.attendee.name,
+            seat_kind=seat.kind,
+            slot=seat.slot,
+            number=meeting.number,
+        )
+
+
+def coordinators_at(session: Session, network: Network, meeting: Meeting) -> list[Expected]:
+    """The municipalities' coordinators (approved holders of a fixed seat) at a meeting, with
+    their answer: one who sent regrets (or whose seat a substitute fills) is still the one to
+    send someone else, so their municipality is not left without anybody to ask."""
+    result = []
+    for seat, name, entry in _seat_attendance(session, network, meeting):
+        if seat.kind != SeatKind.FIXED.value or seat.status != SeatStatus.HELD.value:
+            continue
+        holder = session.get(Person, seat.holder_id) if seat.holder_id else None
+        if holder is None:
+            continue
+        own_answer = entry.role == "holder" and entry.attendee is not None
+        status = entry.status if own_answer else AttendanceStatus.DECLINED.value
+        result.append(Expected(holder, seat, name, "holder", status))
+    return result
+
+
+@dataclass(frozen=True, slots=True)
+class Substitution:
+    """A substitute on someone's seat at a meeting, as seen by one of the two."""
+
+    seat: Seat
+    municipality: str
+    substitute: Person
+    holder: Person | None  # None: the seat has no holder (a vacant flexible seat)
+
+
+def substitution_of(
+    session: Session, meeting: Meeting, person: Person
+) -> tuple[Substitution, bool] | None:
+    """The substitution the person is part of at the meeting, and whether they are the
+    substitute (else the holder whose seat the substitute fills); None when there is none."""
+    rows = session.scalars(
+        select(Attendance).where(
+            Attendance.meeting_id == meeting.id,
+            Attendance.role == "substitute",
+            Attendance.status != AttendanceStatus.DECLINED.value,
+        )
+    )
+    for row in rows:
+        seat = session.get(Seat, row.seat_id)
+        substitute = session.get(Person, row.person_id)
+        if seat is None or substitute is None:
+            continue
+        if row.person_id != person.id and seat.holder_id != person.id:
+            continue
+        holder = session.get(Person, seat.holder_id) if seat.holder_id else None
+        municipality = session.get(Municipality, seat.municipality_code)
+        name = municipality.name if municipality is not None else ""
+        return Substitution(seat, name, substitute, holder), row.person_id == person.id
+    return None
 
 
 def answer_of(

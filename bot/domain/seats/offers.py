@@ -15,7 +15,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.domain.errors import DomainError, ErrorKind
-from bot.domain.seats.attendance import refuse_if_substituted, substitute_row_of
+from bot.domain.seats.attendance import (
+    is_open,
+    refuse_if_holder_comes,
+    refuse_if_substituted,
+    seats_at,
+    sent_regrets,
+    substitute_row_of,
+)
 from bot.domain.seats.common import (
     SeatRef,
     ensure_seatless,
@@ -178,8 +185,9 @@ def offer_substitute(
     now: datetime,
     lifetime: timedelta,
 ) -> SeatOffer:
-    """Someone takes a seat for one meeting: sent by the coordinator (flexible seats) or named
-    by the holder who cannot come. A substitute cannot pass the seat on (no chains)."""
+    """Someone takes a seat for one meeting: named by the holder who cannot come, or sent by the
+    coordinator on a flexible seat nobody fills (vacant, or its holder sent regrets); never on
+    the seat of someone who comes. A substitute cannot pass the seat on (no chains)."""
     live_meeting(meeting, now)
     if substitute_row_of(session, meeting, actor) is not None:
         raise DomainError(ErrorKind.SUBSTITUTE_CHAIN)
@@ -199,9 +207,40 @@ def offer_substitute(
     if substitute_row_of(session, meeting, target) is not None:
         raise DomainError(ErrorKind.ALREADY_ATTENDING, name=target.name)
     refuse_if_substituted(session, meeting, seat)
+    if seat.id != own.id:
+        refuse_if_holder_comes(session, network, meeting, seat)
     return _open_offer(
         session, network, OfferKind.SUBSTITUTE, seat, actor, target, now, lifetime, meeting=meeting
     )
+
+
+def seat_for_substitute(
+    session: Session, network: Network, actor: Person, meeting: Meeting
+) -> Seat | list[Seat]:
+    """The seat a substitute named without one goes to, or the seats to choose from; never a
+    guess. A holder who is not the coordinator means their own seat. For the coordinator: the
+    one seat of the municipality whose holder (or substitute) sent regrets; when none or several
+    did, the open flexible seats and their own seat, to choose from."""
+    own = held_seat(session, network, actor)
+    if not is_coordinator(session, network, actor, own.municipality_code):
+        return own
+    entries = seats_at(session, network, meeting, own.municipality_code)
+    regrets = [seat for seat, entry in entries if sent_regrets(entry)]
+    if len(regrets) == 1:
+        return regrets[0]
+    choices = [
+        seat
+        for seat, entry in entries
+        if (seat.kind == SeatKind.FLEXIBLE.value and is_open(entry))
+        or (seat.id == own.id and entry.role == "holder")
+    ]
+    if not choices:
+        raise DomainError(
+            ErrorKind.NO_SEAT_OPEN,
+            municipality=municipality_of(session, own.municipality_code).name,
+            number=meeting.number,
+        )
+    return choices
 
 
 def open_offers_from(session: Session, network: Network, person: Person) -> list[SeatOffer]:
