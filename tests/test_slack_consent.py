@@ -625,6 +625,32 @@ def test_afventer_in_slack_puts_each_request_with_its_own_buttons(approval_bot: 
     assert "allerede godkendt" in again.args["text"]
 
 
+def test_answering_one_afventer_item_in_slack_keeps_the_others_buttons(
+    approval_bot: SlackBot,
+) -> None:
+    """The answer to one item comes below the list instead of replacing it: the other items'
+    buttons stay, and answer what they say whichever was answered first."""
+    bot = approval_bot
+    bot.say(ANNA, "tilmeld Aarhus")
+    bot.say(BO, "tilmeld Odense")
+    bot.drain()
+    blocks = bot.command(ADMIN, "afventer").args["blocks"]
+    actions = [b for b in blocks if b["type"] == "actions"]
+    assert [a["block_id"] for a in actions] == ["item-1", "item-2"]
+    bo_approve = actions[1]["elements"][0]
+    approved = bot.click(
+        ADMIN, "request_approve", None, f"D{ADMIN}", value=bo_approve["value"], block_id="item-2"
+    )
+    assert "Tilmeldingen fra Bo Hansen er godkendt" in approved.args["text"]
+    assert approved.args.get("replace_original") is not True  # the list stays
+    anna_approve = actions[0]["elements"][0]
+    later = bot.click(
+        ADMIN, "request_approve", None, f"D{ADMIN}", value=anna_approve["value"], block_id="item-1"
+    )
+    assert "Tilmeldingen fra Anna Jensen er godkendt" in later.args["text"]
+    assert bot.holder(ODENSE, "fixed") == BO and bot.holder(AARHUS, "fixed") == ANNA
+
+
 def test_did_you_mean_buttons_in_slack_complete_the_command(bot: SlackBot) -> None:
     answer = bot.command(ANNA, "tilmeld Sonderbrog fleksibel")
     [actions] = [b for b in answer.args["blocks"] if b["type"] == "actions"]
