@@ -48,6 +48,7 @@ from bot.texts.consent import (
     approval_result,
     confirmed_attendance,
     decided_request,
+    history_event,
     history_text,
     nothing_waiting,
     offer_accepted_for_target,
@@ -482,4 +483,5 @@ __all__ = [
     "privacy_notice",
     "retention_words",
     "seat_freed",
+    "history_event",
 ]

@@ -67,9 +67,7 @@ class Choices:
         with self._lock:
             mine = self._open.get(user_id, {})
             for number in [
-                n
-                for n, c in mine.items()
-                if c.message == choice.message and c.item == choice.item
+                n for n, c in mine.items() if c.message == choice.message and c.item == choice.item
             ]:
                 del mine[number]
 
