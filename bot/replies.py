@@ -132,6 +132,7 @@ class ResultKind(StrEnum):
     ERASED = "erased"  # ids: {"person": <the pseudonym's id>} when there was a person row
     ERASE_KEPT = "erase_kept"
     WAITING = "waiting"  # ``afventer``: what waits for the person's answer
+    FIXED_SEAT_TAKEN = "fixed_seat_taken"  # ids: seat (the fixed seat), left (their old seat)
     MEETING_WARNING = "meeting_warning"  # a weekend or a busy time: go ahead or drop it
     MEETING_DROPPED = "meeting_dropped"
 
@@ -297,6 +298,8 @@ class Action(StrEnum):
     # After a warning about a meeting's time: the value is the command, run anyway; or drop it.
     MEETING_GO_AHEAD = "meeting_go_ahead"
     MEETING_DROP = "meeting_drop"
+    # A municipality lost its coordinator: a holder of another seat takes the fixed seat.
+    TAKE_FIXED_SEAT = "take_fixed_seat"
 
 
 class HomeAction(StrEnum):

@@ -79,6 +79,10 @@ class ErrorKind(StrEnum):
     NOT_A_MEMBER = "not_a_member"  # params: municipality
     SUBSTITUTE_ELSEWHERE = "substitute_elsewhere"  # params: name, number (a coming meeting)
     SEAT_HAS_SUBSTITUTE = "seat_has_substitute"  # params: name, number
+    # A municipality that lost its coordinator: taking the free fixed seat
+    FIXED_SEAT_CLAIMED = "fixed_seat_claimed"  # params: name (who took it first), municipality
+    FIXED_SEAT_YOURS = "fixed_seat_yours"  # params: municipality
+    NOT_AN_HEIR = "not_an_heir"  # params: municipality
     # Data protection
     ERASE_FACILITATOR = "erase_facilitator"  # a configured facilitator cannot be erased
 

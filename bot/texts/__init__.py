@@ -257,6 +257,15 @@ from bot.texts.registration import (
     seat_lines,
     seats_not_registered,
 )
+from bot.texts.succession import (
+    TAKE_FIXED_SEAT_BUTTON,
+    fixed_seat_heirs,
+    fixed_seat_offer,
+    fixed_seat_taken_by,
+    fixed_seat_taken_by_you,
+    leaving_coordinator,
+    took_fixed_seat,
+)
 
 __all__ = [
     "lookup_unavailable_notice",
@@ -484,4 +493,11 @@ __all__ = [
     "retention_words",
     "seat_freed",
     "history_event",
+    "TAKE_FIXED_SEAT_BUTTON",
+    "fixed_seat_heirs",
+    "fixed_seat_offer",
+    "fixed_seat_taken_by",
+    "fixed_seat_taken_by_you",
+    "leaving_coordinator",
+    "took_fixed_seat",
 ]

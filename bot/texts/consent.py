@@ -276,6 +276,8 @@ HISTORY_ACTIONS = {
     "regrets": "afbud",
     "erased": "slettet efter anmodning",
     "deactivated": "frigjort, fordi brugeren er deaktiveret i Slack",
+    "took_over": "overtaget som kontaktperson",
+    "left_for_fixed": "forladt for den faste plads",
 }
 
 
