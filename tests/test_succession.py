@@ -20,15 +20,17 @@ from bot.db import SessionFactory
 from bot.domain.errors import ErrorKind
 from bot.domain.registration import Actor
 from bot.models import OutboxMessage, Seat
+from bot.ports import Profile
 from bot.replies import Action, Button, Reply, ResultKind
 from bot.service.klimanet import Klimanet
 from jobs.delivery import Delivery, DeliveryConfig
-from tests.support.actors import FACILITATOR, named
+from tests.support.actors import FACILITATOR, mention, named
 from tests.support.privacy import Recorder
 from tests.support.seats import AARHUS, history, holder, holders
 from tests.support.service import checked, click, done, error_text, new_service, refused, say
 
 ANNA, BO, CARL, DORTE = (named(name) for name in ("Anna", "Bo", "Carl", "Dorte"))
+PROFILES = {a.user_id: Profile(a.name) for a in (ANNA, BO, CARL, DORTE)}
 ODENSE = 461
 
 
@@ -54,7 +56,8 @@ class World:
 
 @pytest.fixture
 def world(sessions: SessionFactory, clock: FixedClock) -> Iterator[World]:
-    service = new_service(sessions, clock)  # open registration: the first is the coordinator
+    # Open registration: the first is the coordinator.
+    service = new_service(sessions, clock, profiles=PROFILES.get)
     recorder = Recorder()
     delivery = Delivery(
         sessions,
@@ -288,3 +291,33 @@ def test_two_accepts_at_once_cannot_both_win(world: World) -> None:
     assert sum(1 for h in seats.values() if h is not None) == 2  # the winner's old seat is free
     took = [e for e in history(world.sessions, AARHUS) if e.action == "took_over"]
     assert len(took) == 1
+
+
+def test_a_facilitator_can_make_one_of_the_holders_the_coordinator(world: World) -> None:
+    """``admin plads Aarhus fast @Bo``: Bo, on a flexible seat, is moved to the free fixed
+    seat (his own is free), and Carl's offer shows the seat is taken."""
+    afmeld(world, ANNA)
+    world.deliver()
+    answer = say(world.service, FACILITATOR, f"admin plads Aarhus fast {mention(BO)} Aftalt")
+    done(answer, ResultKind.ADMIN_SEAT_SET, municipality=AARHUS)
+    assert "Den fleksible plads 1, som Bo havde, er nu ledig." in answer.text
+    assert holders(world.sessions, AARHUS) == {
+        ("fixed", 1): BO.user_id,
+        ("flexible", 1): None,
+        ("flexible", 2): CARL.user_id,
+    }
+    world.deliver()
+    updated = [reply.text for _, reply in world.recorder.updates]
+    assert any("er overtaget af Bo" in text for text in updated), updated
+    late = click(world.service, CARL, Action.TAKE_FIXED_SEAT, world.take_button(CARL.user_id).value)
+    refused(late, ErrorKind.FIXED_SEAT_CLAIMED, name="Bo", municipality="Aarhus")
+    actions = [(e.kind, e.slot, e.action) for e in history(world.sessions, AARHUS)][-2:]
+    assert actions == [("flexible", 1, "left_for_fixed"), ("fixed", 1, "admin_set")]
+    # Someone of another municipality still cannot be put on a seat while holding one.
+    say(world.service, DORTE, "tilmeld Odense")
+    refused(
+        say(world.service, FACILITATOR, f"admin plads Aarhus fleksibel 1 {mention(DORTE)}"),
+        ErrorKind.TARGET_HAS_SEAT,
+        name="Dorte",
+        municipality="Odense",
+    )

@@ -259,6 +259,7 @@ from bot.texts.registration import (
 )
 from bot.texts.succession import (
     TAKE_FIXED_SEAT_BUTTON,
+    admin_left_for_fixed,
     fixed_seat_heirs,
     fixed_seat_offer,
     fixed_seat_taken_by,
@@ -500,4 +501,5 @@ __all__ = [
     "fixed_seat_taken_by_you",
     "leaving_coordinator",
     "took_fixed_seat",
+    "admin_left_for_fixed",
 ]

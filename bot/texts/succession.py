@@ -61,3 +61,8 @@ def leaving_coordinator() -> str:
         "Kommunens øvrige pladsholdere får tilbudt at overtage den faste plads, og KL's "
         "facilitatorer får besked."
     )
+
+
+def admin_left_for_fixed(name: str, left_seat: str) -> str:
+    """After ``admin plads … fast @x`` for one of the municipality's own holders."""
+    return f"Den {left_seat}, som {user_text(name)} havde, er nu ledig."
