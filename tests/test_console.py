@@ -426,3 +426,33 @@ def test_afventer_numbers_stay_valid_whichever_is_answered_first(tmp_path: Path)
     assert "Der er intet valg nummer 7" in after.split("Anna > 5", 1)[0].split("Anna > 7", 1)[1]
     assert "Tilmeldingen fra Bo er godkendt" in after.split("Anna > 5", 1)[1]
     assert "Fleksibel plads 1: Bo\n" in out and "Fleksibel plads 2: Carl\n" in out
+
+
+def test_a_coordinator_leaves_and_a_colleague_takes_the_fixed_seat(tmp_path: Path) -> None:
+    out = console(
+        tmp_path,
+        "tilmeld Aarhus",  # Anna, a facilitator, is in at once: the coordinator
+        "/som U0BO Bo",
+        "tilmeld Aarhus",
+        "/som U0CARL Carl",
+        "tilmeld Aarhus",
+        "/som U0ANNA Anna",
+        "5",  # approve Bo
+        "7",  # approve Carl
+        "afmeld",
+        "9",  # Ja, afmeld mig
+        "/som U0BO Bo",  # the offer waits for Bo: [1] in the message, [2] in the list
+        "2",
+        "/som U0CARL Carl",
+        "1",  # Carl's offer was updated in place: that number is gone
+        "pladser",
+    )
+    left = out.split("Anna > 9", 1)[1]
+    assert "Kommunens øvrige pladsholdere får tilbudt at overtage den faste plads" in left
+    assert left.count("Aarhus har ikke længere en kontaktperson") >= 2  # Bo and Carl
+    assert "Kommunens øvrige pladsholdere (Bo og Carl) har fået tilbudt" in left
+    taken = left.split("Bo > 2", 1)[1]
+    assert "Du har nu den faste plads i Aarhus og er kommunens kontaktperson" in taken
+    assert "Den faste plads i Aarhus er overtaget af Bo" in taken
+    assert "Der er intet valg nummer 1" in taken.split("Carl > 1", 1)[1]
+    assert "Fast plads: Bo\n" in out and "Fleksibel plads 1: ledig\n" in out

@@ -661,3 +661,25 @@ def test_did_you_mean_buttons_in_slack_complete_the_command(bot: SlackBot) -> No
     assert second["text"]["text"] == "Skanderborg"
     picked = bot.click(ANNA, second["action_id"], None, "C0NET", value=second["value"])
     assert "*Skanderborg Kommune* på den *fleksible plads 1*" in picked.args["text"]
+
+
+def test_in_slack_a_colleague_takes_the_fixed_seat_the_coordinator_left(bot: SlackBot) -> None:
+    for user in (ANNA, BO, CARL):
+        bot.say(user, "tilmeld Aarhus")
+    bot.command(ANNA, "afmeld")
+    bot.click(ANNA, "release_confirm", None, f"D{ANNA}", value="release")
+    bot.drain()
+    to_bo = dm(bot, BO, "ikke længere en kontaktperson")
+    to_carl = dm(bot, CARL, "ikke længere en kontaktperson")
+    assert list(buttons(to_bo)) == ["take_fixed_seat"]
+    taken = bot.click(BO, "take_fixed_seat", to_bo, f"D{BO}")
+    assert "Du har nu den faste plads i *Aarhus*" in taken.args["text"]
+    assert taken.args.get("replace_original") is True
+    assert bot.holder(AARHUS, "fixed") == BO and bot.holder(AARHUS, "flexible") is None
+    bot.drain()
+    assert "er overtaget af Bo Hansen" in updates_of(bot, to_carl)[-1].args["text"]
+    late = bot.click(CARL, "take_fixed_seat", to_carl, f"D{CARL}")
+    assert late.args["text"] == slack_error(
+        ErrorKind.FIXED_SEAT_CLAIMED, name="Bo Hansen", municipality="Aarhus"
+    )
+    assert bot.holder(AARHUS, "flexible", 2) == CARL

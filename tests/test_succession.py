@@ -321,3 +321,19 @@ def test_a_facilitator_can_make_one_of_the_holders_the_coordinator(world: World)
         name="Dorte",
         municipality="Odense",
     )
+
+
+def test_afventer_lists_the_offer_until_someone_takes_it(world: World) -> None:
+    afmeld(world, ANNA)
+    world.deliver()
+    listed = say(world.service, BO, "afventer")
+    done(listed, ResultKind.WAITING, requests=0, offers=1)
+    assert "*Aarhus* har ikke længere en kontaktperson" in listed.text
+    [button] = listed.buttons
+    assert (button.action_id, button.value) == (
+        Action.TAKE_FIXED_SEAT,
+        world.take_button(BO.user_id).value,
+    )
+    click(world.service, CARL, Action.TAKE_FIXED_SEAT, button.value)
+    done(say(world.service, BO, "afventer"), ResultKind.WAITING, requests=0, offers=0)
+    done(say(world.service, CARL, "afventer"), ResultKind.WAITING, requests=0, offers=0)

@@ -77,6 +77,45 @@ def fixed_seat_taken(session: Session, seat: Seat, event_id: int, now: datetime)
     )
 
 
+def open_offers(session: Session, network: Network, heir: Person) -> list[Reply]:
+    """The offers of a free fixed seat made to ``heir`` that they can still accept (for
+    ``afventer``: a direct message gets buried)."""
+    keys = session.scalars(
+        select(OutboxMessage.key).where(
+            OutboxMessage.kind == PostKind.FIXED_SEAT_OFFER.value,
+            OutboxMessage.person_id == heir.id,
+        )
+    ).all()
+    seat_ids = sorted({int(key.split(":")[1].removeprefix("seat=")) for key in keys})
+    found = []
+    for seat_id in seat_ids:
+        seat = session.get(Seat, seat_id)
+        offer = offer_message(session, seat, heir) if seat is not None else None
+        if offer is not None and seat is not None and seat.network_id == network.id:
+            found.append(offer)
+    return found
+
+
+def offer_message(session: Session, seat: Seat, heir: Person) -> Reply | None:
+    """The offer of the free fixed seat to ``heir``, with its button; None when it is taken
+    or they no longer hold a seat of the municipality."""
+    if seat.holder_id is not None or seat.kind != SeatKind.FIXED.value:
+        return None
+    network = session.get(Network, seat.network_id)
+    own = seat_of(session, network, heir) if network is not None else None
+    if own is None or own.municipality_code != seat.municipality_code:
+        return None
+    municipality = session.get(Municipality, seat.municipality_code)
+    assert municipality is not None
+    own_label = texts.seat_label(SeatKind(own.kind), own.slot, definite=True)
+    return Reply(
+        tuple(texts.fixed_seat_offer(municipality.name, own_label)),
+        buttons=(
+            Button(texts.TAKE_FIXED_SEAT_BUTTON, Action.TAKE_FIXED_SEAT, str(seat.id), "primary"),
+        ),
+    )
+
+
 def _fixed_seat_offer(session: Session, row: Claimed, ctx: RenderContext) -> Rendered | None:
     """The offer while the seat is free; who took it once someone did."""
     seat = session.get(Seat, int(row.payload.get("seat_id", 0)))
@@ -86,24 +125,9 @@ def _fixed_seat_offer(session: Session, row: Claimed, ctx: RenderContext) -> Ren
     municipality = session.get(Municipality, seat.municipality_code)
     assert municipality is not None
     if seat.holder_id is None:
-        network = session.get(Network, seat.network_id)
-        own = seat_of(session, network, heir) if network is not None else None
-        if own is None or own.municipality_code != seat.municipality_code:
-            return None  # no longer one of the municipality's holders: nothing to offer
-        own_label = texts.seat_label(SeatKind(own.kind), own.slot, definite=True)
-        return Rendered(
-            Reply(
-                tuple(texts.fixed_seat_offer(municipality.name, own_label)),
-                buttons=(
-                    Button(
-                        texts.TAKE_FIXED_SEAT_BUTTON,
-                        Action.TAKE_FIXED_SEAT,
-                        str(seat.id),
-                        "primary",
-                    ),
-                ),
-            )
-        )
+        offer = offer_message(session, seat, heir)
+        # None: no longer one of the municipality's holders, nothing to offer.
+        return Rendered(offer) if offer is not None else None
     holder = session.get(Person, seat.holder_id)
     if holder is None or holder.id == heir.id:
         return Rendered(Reply((texts.fixed_seat_taken_by_you(municipality.name),)))
