@@ -132,6 +132,7 @@ class ResultKind(StrEnum):
     ERASED = "erased"  # ids: {"person": <the pseudonym's id>} when there was a person row
     ERASE_KEPT = "erase_kept"
     WAITING = "waiting"  # ``afventer``: what waits for the person's answer
+    FIXED_SEAT_TAKEN = "fixed_seat_taken"  # ids: seat (the fixed seat), left (their old seat)
     MEETING_WARNING = "meeting_warning"  # a weekend or a busy time: go ahead or drop it
     MEETING_DROPPED = "meeting_dropped"
     # ``vikar`` without a seat when not exactly one seat sent regrets: which seat? (buttons)
@@ -304,6 +305,8 @@ class Action(StrEnum):
     MEETING_DROP = "meeting_drop"
     # "Which seat?" after ``vikar``: the value is the command completed with the seat.
     SUBSTITUTE_SEAT = "substitute_seat"
+    # A municipality lost its coordinator: a holder of another seat takes the fixed seat.
+    TAKE_FIXED_SEAT = "take_fixed_seat"
 
 
 class HomeAction(StrEnum):

@@ -434,3 +434,24 @@ def test_a_substitutes_yes_tells_the_offerer_it_is_for_that_one_meeting(
     click(service, DORTE, "offer_accept", latest(sessions, SeatOffer))
     (to_anna,) = rendered(sessions, "offer_result", ANNA.user_id)
     assert "kun til #1 Sommermøde. Bagefter er pladsen ledig igen." in to_anna
+
+
+def test_a_rejected_applicant_is_never_a_seat_former_holder(
+    aarhus: Klimanet, sessions: SessionFactory
+) -> None:
+    """Turned down, Carl never held the seat: the history and its export name him as the one
+    the refusal is about, not as who had the seat before; the next holder has no "før"."""
+    service = aarhus
+    request = done(say(service, CARL, "tilmeld Aarhus"), ResultKind.REGISTRATION_PENDING)["request"]
+    done(click(service, ANNA, "request_reject", request), ResultKind.REQUEST_REJECTED)
+    second = done(say(service, DORTE, "tilmeld Aarhus"), ResultKind.REGISTRATION_PENDING)
+    done(click(service, ANNA, "request_approve", second["request"]), ResultKind.REQUEST_APPROVED)
+    shown = said(service, ANNA, "historik")
+    assert "afvist – Carl, af Anna" in shown
+    assert "(før: Carl)" not in shown
+    export = say(service, FACILITATOR, "eksport historik csv")
+    assert export.attachment is not None
+    rows = export.attachment.content.decode("utf-8-sig").splitlines()
+    rejected = [r.split(";") for r in rows if ";afvist;" in r]
+    assert len(rejected) == 1 and rejected[0][4:6] == ["Carl", ""], rejected
+    assert not any(r.split(";")[5] == "Carl" for r in rows[1:])

@@ -395,7 +395,18 @@ def test_export_attendance_as_csv_and_history(
     assert history.attachment is not None and history.attachment.filename.endswith(".xlsx")
     _, events = sheet_rows(history.attachment.content)
     assert events[0][:4] == ("Tidspunkt", "Kommune", "Plads", "Hændelse")
-    assert {row[3] for row in events[1:]} >= {"tilmeldt", "afbud", "vikar", "afmeldt"}
+    # Regrets and substitutes name the meeting they were for (meetings 1 and 2: 29 Nov, 6 Dec).
+    assert {row[3] for row in events[1:]} >= {
+        "tilmeldt",
+        "afbud til mødet 29. november 2026",
+        "afbud til mødet 6. december 2026",
+        "vikar til mødet 6. december 2026",
+        "afmeldt",
+    }
+    assert not any(row[3] == "afbud" for row in events[1:])
+    shown = say(service, FACILITATOR, "historik Odense").text
+    assert "afbud til mødet 29. november 2026 – Dorte" in shown, shown
+    assert "vikar til mødet 6. december 2026 – Bo" in shown, shown
     assert history.result is not None and history.result.ids["rows"] == len(events) - 1
 
 

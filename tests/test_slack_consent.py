@@ -659,6 +659,32 @@ def test_afventer_in_slack_puts_each_request_with_its_own_buttons(approval_bot: 
     assert "allerede godkendt" in again.args["text"]
 
 
+def test_answering_one_afventer_item_in_slack_keeps_the_others_buttons(
+    approval_bot: SlackBot,
+) -> None:
+    """The answer to one item comes below the list instead of replacing it: the other items'
+    buttons stay, and answer what they say whichever was answered first."""
+    bot = approval_bot
+    bot.say(ANNA, "tilmeld Aarhus")
+    bot.say(BO, "tilmeld Odense")
+    bot.drain()
+    blocks = bot.command(ADMIN, "afventer").args["blocks"]
+    actions = [b for b in blocks if b["type"] == "actions"]
+    assert [a["block_id"] for a in actions] == ["item-1", "item-2"]
+    bo_approve = actions[1]["elements"][0]
+    approved = bot.click(
+        ADMIN, "request_approve", None, f"D{ADMIN}", value=bo_approve["value"], block_id="item-2"
+    )
+    assert "Tilmeldingen fra Bo Hansen er godkendt" in approved.args["text"]
+    assert approved.args.get("replace_original") is not True  # the list stays
+    anna_approve = actions[0]["elements"][0]
+    later = bot.click(
+        ADMIN, "request_approve", None, f"D{ADMIN}", value=anna_approve["value"], block_id="item-1"
+    )
+    assert "Tilmeldingen fra Anna Jensen er godkendt" in later.args["text"]
+    assert bot.holder(ODENSE, "fixed") == BO and bot.holder(AARHUS, "fixed") == ANNA
+
+
 def test_did_you_mean_buttons_in_slack_complete_the_command(bot: SlackBot) -> None:
     answer = bot.command(ANNA, "tilmeld Sonderbrog fleksibel")
     [actions] = [b for b in answer.args["blocks"] if b["type"] == "actions"]
@@ -707,3 +733,25 @@ def test_vikar_asks_which_seat_when_several_sent_regrets(bot: SlackBot) -> None:
     bot.drain()
     assert "*Dorte Lund* tager din plads" in dm(bot, CARL, "tager din plads")["text"]
     assert not [t for t in dms(bot, BO) if "tager din plads" in t]
+
+
+def test_in_slack_a_colleague_takes_the_fixed_seat_the_coordinator_left(bot: SlackBot) -> None:
+    for user in (ANNA, BO, CARL):
+        bot.say(user, "tilmeld Aarhus")
+    bot.command(ANNA, "afmeld")
+    bot.click(ANNA, "release_confirm", None, f"D{ANNA}", value="release")
+    bot.drain()
+    to_bo = dm(bot, BO, "ikke længere en kontaktperson")
+    to_carl = dm(bot, CARL, "ikke længere en kontaktperson")
+    assert list(buttons(to_bo)) == ["take_fixed_seat"]
+    taken = bot.click(BO, "take_fixed_seat", to_bo, f"D{BO}")
+    assert "Du har nu den faste plads i *Aarhus*" in taken.args["text"]
+    assert taken.args.get("replace_original") is True
+    assert bot.holder(AARHUS, "fixed") == BO and bot.holder(AARHUS, "flexible") is None
+    bot.drain()
+    assert "er overtaget af Bo Hansen" in updates_of(bot, to_carl)[-1].args["text"]
+    late = bot.click(CARL, "take_fixed_seat", to_carl, f"D{CARL}")
+    assert late.args["text"] == slack_error(
+        ErrorKind.FIXED_SEAT_CLAIMED, name="Bo Hansen", municipality="Aarhus"
+    )
+    assert bot.holder(AARHUS, "flexible", 2) == CARL

@@ -83,6 +83,10 @@ class ErrorKind(StrEnum):
     # number), or no seat of the municipality is open (params: municipality, number).
     HOLDER_COMING = "holder_coming"
     NO_SEAT_OPEN = "no_seat_open"
+    # A municipality that lost its coordinator: taking the free fixed seat
+    FIXED_SEAT_CLAIMED = "fixed_seat_claimed"  # params: name (who took it first), municipality
+    FIXED_SEAT_YOURS = "fixed_seat_yours"  # params: municipality
+    NOT_AN_HEIR = "not_an_heir"  # params: municipality
     # Data protection
     ERASE_FACILITATOR = "erase_facilitator"  # a configured facilitator cannot be erased
 

@@ -420,6 +420,8 @@ class Release:
     overview: SeatOverview
     seat_id: int
     person_id: int  # who gave the seat up
+    event_id: int = 0  # the history event of giving it up
+    was_held: bool = True  # an approved seat, not a registration that still waited
 
 
 def release(session: Session, network: Network, actor: Actor, now: datetime) -> Release:
@@ -428,6 +430,7 @@ def release(session: Session, network: Network, actor: Actor, now: datetime) -> 
     seat = seat_of(session, network, person) if person else None
     if person is None or seat is None:
         raise DomainError(ErrorKind.NOT_REGISTERED)
+    was_held = seat.status == SeatStatus.HELD.value
     freed = rows_affected(
         session,
         update(Seat)
@@ -444,14 +447,19 @@ def release(session: Session, network: Network, actor: Actor, now: datetime) -> 
         .values(status=RequestStatus.CANCELLED.value, decided_at=now)
         .execution_options(synchronize_session=False)
     )
-    record(session, seat, SeatAction.RELEASED, now, previous=person, actor=person)
+    event = record(session, seat, SeatAction.RELEASED, now, previous=person, actor=person)
     session.flush()
     session.expire_all()
     return Release(
         seat_id=seat.id,
         person_id=person.id,
+        event_id=event.id,
+        was_held=was_held,
         seat=SeatView(
-            SeatKind(seat.kind), seat.slot, Holder(person.user_id, person.name, person.title)
+            SeatKind(seat.kind),
+            seat.slot,
+            Holder(person.user_id, person.name, person.title),
+            pending=not was_held,
         ),
         overview=overview(session, network, seat.municipality_code),
     )

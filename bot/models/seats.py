@@ -47,6 +47,8 @@ class SeatAction(StrEnum):
     REGRETS = "regrets"  # afbud
     ERASED = "erased"  # released because the holder's data was erased ("slettet efter anmodning")
     DEACTIVATED = "deactivated"  # released because the workspace deactivated the holder
+    TOOK_OVER = "took_over"  # a holder of another seat took the free fixed seat (coordinator)
+    LEFT_FOR_FIXED = "left_for_fixed"  # their own seat, left free when they took the fixed one
 
 
 class SeatStatus(StrEnum):

@@ -41,6 +41,8 @@ class PostKind(StrEnum):
     # Data protection: a seat left free by an erasure or a deactivated account, and removing a
     # direct message the bot sent someone who was erased.
     SEAT_FREED = "seat_freed"
+    # A municipality lost its coordinator: its other holders are offered the fixed seat.
+    FIXED_SEAT_OFFER = "fixed_seat_offer"
     DELETE = "delete"
     # To the facilitators, about posts that failed.
     DEAD_NOTICE = "dead_notice"
@@ -129,6 +131,16 @@ def facilitator_notice_key(kind: str, outbox_id: int, position: int) -> str:
 def seat_freed_key(event_id: int, recipient: str) -> str:
     """``recipient``: an ``approver_tag`` (the coordinator, or a facilitator by place)."""
     return f"{PostKind.SEAT_FREED}:event={event_id}:{recipient}"
+
+
+def fixed_seat_offer_prefix(seat_id: int) -> str:
+    """Every offer of the free fixed seat ``seat_id`` starts with this."""
+    return f"{PostKind.FIXED_SEAT_OFFER}:seat={seat_id}:"
+
+
+def fixed_seat_offer_key(seat_id: int, event_id: int, person_id: int) -> str:
+    """The offer to ``person_id`` of the fixed seat freed by the history event ``event_id``."""
+    return f"{fixed_seat_offer_prefix(seat_id)}event={event_id}:person={person_id}"
 
 
 def delete_key(outbox_id: int) -> str:

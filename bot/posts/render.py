@@ -38,6 +38,7 @@ from bot.posts.outbox import Claimed, sent_message
 from bot.posts.render_consent import CONSENT_RENDERERS
 from bot.posts.render_privacy import PRIVACY_RENDERERS
 from bot.posts.rendering import RenderContext, Rendered
+from bot.posts.succession import SUCCESSION_RENDERERS
 from bot.replies import (
     Action,
     Button,
@@ -279,6 +280,7 @@ _OTHER_POSTS: dict[str, OtherRenderer] = {
     PostKind.LOOKUP_NOTICE: _lookup_notice,
     **CONSENT_RENDERERS,
     **PRIVACY_RENDERERS,
+    **SUCCESSION_RENDERERS,
 }
 
 

@@ -7,7 +7,8 @@ from collections.abc import Callable
 from sqlalchemy.orm import Session
 
 from bot import texts
-from bot.models import Municipality, Person, Seat, SeatAction, SeatEvent, SeatKind
+from bot.domain.seats.succession import heirs
+from bot.models import Municipality, Network, Person, Seat, SeatAction, SeatEvent, SeatKind
 from bot.posts.kinds import PostKind
 from bot.posts.outbox import Claimed
 from bot.posts.rendering import RenderContext, Rendered
@@ -27,7 +28,13 @@ def _seat_freed(session: Session, row: Claimed, ctx: RenderContext) -> Rendered 
     if event.action == SeatAction.DEACTIVATED.value and event.previous_person_id is not None:
         person = session.get(Person, event.previous_person_id)
         gone = person.name if person is not None else None
-    return Rendered(Reply(tuple(texts.seat_freed(label, municipality.name, event.action, gone))))
+    sections = texts.seat_freed(label, municipality.name, event.action, gone)
+    network = session.get(Network, seat.network_id)
+    if seat.kind == SeatKind.FIXED.value and network is not None:
+        # The coordinator left: say whether the municipality's other holders were offered it.
+        names = [p.name for p in heirs(session, network, seat.municipality_code)]
+        sections = [*sections, texts.fixed_seat_heirs(names)]
+    return Rendered(Reply(tuple(sections)))
 
 
 def _delete(session: Session, row: Claimed, ctx: RenderContext) -> Rendered | None:

@@ -15,6 +15,7 @@ from bot.domain.seats.common import SeatRef, seat_of
 from bot.domain.seats.history import history
 from bot.models import Network, Person, RequestStatus, SeatKind
 from bot.posts import notices
+from bot.posts import succession as succession_posts
 from bot.replies import Reply, Result, ResultKind
 from bot.service.approvals import Approvals
 from bot.service.context import Context
@@ -71,6 +72,9 @@ class Admin:
                     session, change.approved_request, RequestStatus.APPROVED.value, target, now
                 )
             self._approvals.coordinator_changed(session, network, municipality.code, now)
+            if target is not None and seat.kind == SeatKind.FIXED.value and change.event_id:
+                # Whoever was offered the free fixed seat sees it is taken.
+                succession_posts.fixed_seat_taken(session, seat, change.event_id, now)
             changed = target is None or previous is None or target.id != previous.id
             told: list[tuple[Person, bool]] = [
                 (person, gained)
@@ -88,15 +92,18 @@ class Admin:
                         ids={**ids, "request": change.approved_request},
                     ),
                 )
+            done = texts.admin_done(
+                label,
+                municipality.name,
+                target.name if target else None,
+                previous.name if previous else None,
+            )
+            if change.left is not None and target is not None:
+                left = texts.seat_label(SeatKind(change.left.kind), change.left.slot, definite=True)
+                done = f"{done} {texts.admin_left_for_fixed(target.name, left)}"
+                ids["left"] = change.left.id
             return Reply(
-                (
-                    texts.admin_done(
-                        label,
-                        municipality.name,
-                        target.name if target else None,
-                        previous.name if previous else None,
-                    ),
-                ),
+                (done,),
                 result=Result(
                     ResultKind.ADMIN_SEAT_SET if target else ResultKind.ADMIN_SEAT_FREED,
                     ids=ids,

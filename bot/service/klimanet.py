@@ -52,6 +52,7 @@ from bot.service.parsing import (
 )
 from bot.service.privacy import Privacy, RetentionReport
 from bot.service.registration import Registration, RegistrationForm
+from bot.service.succession import Succession
 from bot.service.waiting import Waiting
 
 log = logging.getLogger(__name__)
@@ -83,13 +84,14 @@ class Klimanet:
             people=People(profiles, clock),
         )
         approvals = Approvals(self._ctx)
-        self.registration = Registration(self._ctx, approvals)
+        self.succession = Succession(self._ctx, approvals)
+        self.registration = Registration(self._ctx, approvals, self.succession)
         self.meetings = Meetings(self._ctx)
         self.agenda = Agenda(self._ctx)
         self.consent = Consent(self._ctx, approvals)
         self.attendance = Attendance(self._ctx, self.consent)
         self.overview = Overview(self._ctx)
-        self.privacy = Privacy(self._ctx, approvals, sessions, forget)
+        self.privacy = Privacy(self._ctx, approvals, sessions, forget, self.succession)
         self.admin = Admin(self._ctx, approvals, erase=self.privacy.admin_erase)
         self.waiting = Waiting(self._ctx)
         self._approvals = approvals
@@ -145,6 +147,7 @@ class Klimanet:
             Action.MEETING_GO_AHEAD: lambda actor, value, _: self._went_ahead(actor, value),
             Action.MEETING_DROP: lambda _, value, __: self.meetings.drop(value),
             Action.SUBSTITUTE_SEAT: lambda actor, value, _: self._seat_chosen(actor, value),
+            Action.TAKE_FIXED_SEAT: _by_id(self.succession.take),
         }
 
     @property

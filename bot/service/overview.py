@@ -258,7 +258,7 @@ class Overview:
             )
             made, rows = export_attendance(seat_rows, today=day, fmt=fmt), len(seat_rows)
         else:
-            events = self._facilitator_run(actor, history_export_rows)
+            events = self._facilitator_run(actor, lambda s, n: history_export_rows(s, n, tz))
             made, rows = export_history(events, today=day, fmt=fmt, tz=tz), len(events)
         return Reply(
             (texts.exported(made.filename, rows),),

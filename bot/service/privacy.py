@@ -33,6 +33,7 @@ from bot.models import (
     SeatAction,
     SeatKind,
     SeatOffer,
+    SeatStatus,
 )
 from bot.ports import Forget
 from bot.posts import notices
@@ -42,6 +43,7 @@ from bot.reports import REPORT_CACHE
 from bot.service.approvals import Approvals
 from bot.service.context import Context
 from bot.service.parsing import mentions, tokens
+from bot.service.succession import Succession
 
 log = logging.getLogger(__name__)
 
@@ -73,9 +75,11 @@ class Privacy:
         approvals: Approvals,
         sessions: SessionFactory,
         forget: Forget | None = None,
+        succession: Succession | None = None,
     ) -> None:
         self._ctx = ctx
         self._approvals = approvals
+        self._succession = succession or Succession(ctx, approvals)
         self._sessions = sessions
         self._forget = forget
 
@@ -136,23 +140,25 @@ class Privacy:
     def ask_erase(self, actor: Actor, args: str) -> Reply:
         """``slet-mig``: asks first, with a button that confirms."""
 
-        def work(session: Session, network: Network) -> tuple[bool, str | None]:
+        def work(session: Session, network: Network) -> tuple[bool, str | None, bool]:
             if is_facilitator(session, network, actor.user_id):
                 raise DomainError(ErrorKind.ERASE_FACILITATOR)
             person = domain.find_person(session, actor.team_id, actor.user_id)
             if person is None:
-                return _held_without_person(session, actor.user_id), None
+                return _held_without_person(session, actor.user_id), None, False
             seat = seat_of(session, network, person)
             if seat is None:
-                return True, None
+                return True, None, False
             label = texts.seat_label(SeatKind(seat.kind), seat.slot, definite=True)
-            return True, f"{label} i {self._ctx.directory.name_of(seat.municipality_code)}"
+            coordinator = seat.kind == SeatKind.FIXED.value and seat.status == SeatStatus.HELD
+            name = self._ctx.directory.name_of(seat.municipality_code)
+            return True, f"{label} i {name}", coordinator
 
-        anything, seat = self._ctx.run(work)
+        anything, seat, coordinator = self._ctx.run(work)
         if not anything:
             return Reply((texts.nothing_to_erase(),), result=Result(ResultKind.NOTHING_HELD))
         return Reply(
-            (texts.confirm_erase(seat),),
+            (texts.confirm_erase(seat, coordinator),),
             buttons=(
                 Button(texts.ERASE_BUTTON, Action.ERASE_CONFIRM, "erase", "danger"),
                 Button(texts.KEEP_BUTTON, Action.ERASE_CANCEL, "keep"),
@@ -271,6 +277,10 @@ class Privacy:
             coordinator = coordinator_of(session, network, vacated.municipality_code)
             facilitators = facilitator_ids(session, network.id)
             posts.seat_freed(session, vacated.event_id, coordinator, facilitators, now)
+            if vacated.was_coordinator and vacated.seat_id is not None:
+                self._succession.coordinator_left(
+                    session, network, vacated.seat_id, vacated.event_id, now
+                )
         for offer_id in vacated.offers:
             offer = session.get(SeatOffer, offer_id)
             assert offer is not None

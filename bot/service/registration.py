@@ -11,10 +11,11 @@ from sqlalchemy.orm import Session
 from bot import texts
 from bot.domain import registration as reg
 from bot.domain.errors import DomainError, ErrorKind
-from bot.domain.facilitators import is_facilitator
+from bot.domain.facilitators import facilitator_ids, is_facilitator
 from bot.domain.seats.common import seat_changed_hands
 from bot.domain.themes import network_themes
 from bot.models import Network, Seat, SeatKind
+from bot.posts import privacy as privacy_posts
 from bot.replies import (
     Action,
     Button,
@@ -29,6 +30,7 @@ from bot.replies import (
 from bot.service.approvals import Approvals
 from bot.service.context import Context
 from bot.service.parsing import parse_register_args
+from bot.service.succession import Succession
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,9 +63,10 @@ def _form_field(err: DomainError) -> str:
 
 
 class Registration:
-    def __init__(self, ctx: Context, approvals: Approvals) -> None:
+    def __init__(self, ctx: Context, approvals: Approvals, succession: Succession) -> None:
         self._ctx = ctx
         self._approvals = approvals
+        self._succession = succession
 
     def command(self, actor: reg.Actor, args: str) -> Outcome:
         """``tilmeld``: the form when nothing follows, else register at once."""
@@ -183,6 +186,11 @@ class Registration:
             # Offers about the seat (including the leaver's own) are void now.
             seat_changed_hands(session, seat, now, released.person_id)
             self._approvals.coordinator_changed(session, network, seat.municipality_code, now)
+            if released.was_held and seat.kind == SeatKind.FIXED.value:
+                # The coordinator left: the others are offered the seat, KL is told.
+                self._succession.coordinator_left(session, network, seat.id, released.event_id, now)
+                facilitators = facilitator_ids(session, network.id)
+                privacy_posts.seat_freed(session, released.event_id, None, facilitators, now)
             return released
 
         try:

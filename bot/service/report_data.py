@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -211,13 +212,13 @@ def attendance_export_rows(
     ]
 
 
-def history_export_rows(session: Session, network: Network) -> list[HistoryExportRow]:
+def history_export_rows(session: Session, network: Network, tz: ZoneInfo) -> list[HistoryExportRow]:
     return [
         HistoryExportRow(
             at=line.at,
             municipality=line.municipality,
             seat=texts.seat_label_capitalised(line.kind, line.slot),
-            event=texts.HISTORY_ACTIONS.get(line.action, line.action),
+            event=texts.history_event(line.action, line.meeting_at, tz),
             person=line.person,
             before=line.previous,
             by_whom=line.actor,

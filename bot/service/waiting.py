@@ -15,6 +15,7 @@ from bot.domain.seats.approvals import requests_waiting_for
 from bot.domain.seats.offers import open_offers_to
 from bot.models import Network, Person, Seat
 from bot.posts.render_consent import approval_message, offer_request_message
+from bot.posts.succession import open_offers as fixed_seat_offers
 from bot.replies import Button, Reply, Result, ResultKind
 from bot.service.context import Context
 
@@ -33,6 +34,10 @@ class Waiting:
             items = [
                 *self._requests(session, network, me, facilitator),
                 *self._offers(session, network, me),
+                *(
+                    ("\n".join(offer.sections), offer.buttons, "offer")
+                    for offer in fixed_seat_offers(session, network, me)
+                ),
             ]
             requests = sum(1 for _, _, kind in items if kind == "request")
             result = Result(

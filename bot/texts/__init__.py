@@ -51,6 +51,7 @@ from bot.texts.consent import (
     coming_line,
     confirmed_attendance,
     decided_request,
+    history_event,
     history_text,
     nothing_waiting,
     offer_accepted_for_target,
@@ -263,6 +264,16 @@ from bot.texts.registration import (
     released,
     seat_lines,
     seats_not_registered,
+)
+from bot.texts.succession import (
+    TAKE_FIXED_SEAT_BUTTON,
+    admin_left_for_fixed,
+    fixed_seat_heirs,
+    fixed_seat_offer,
+    fixed_seat_taken_by,
+    fixed_seat_taken_by_you,
+    leaving_coordinator,
+    took_fixed_seat,
 )
 
 __all__ = [
@@ -498,4 +509,13 @@ __all__ = [
     "coming_from",
     "substitute_notice",
     "substitution_note",
+    "history_event",
+    "TAKE_FIXED_SEAT_BUTTON",
+    "fixed_seat_heirs",
+    "fixed_seat_offer",
+    "fixed_seat_taken_by",
+    "fixed_seat_taken_by_you",
+    "leaving_coordinator",
+    "took_fixed_seat",
+    "admin_left_for_fixed",
 ]

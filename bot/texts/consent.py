@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,6 +16,7 @@ from bot.texts.common import (
     seat_label,
     seat_label_capitalised,
 )
+from bot.texts.dates import format_day_month
 
 ACCEPT_BUTTON = "Acceptér"
 
@@ -287,7 +289,18 @@ HISTORY_ACTIONS = {
     "regrets": "afbud",
     "erased": "slettet efter anmodning",
     "deactivated": "frigjort, fordi brugeren er deaktiveret i Slack",
+    "took_over": "overtaget som kontaktperson",
+    "left_for_fixed": "forladt for den faste plads",
 }
+
+
+def history_event(action: str, meeting_at: datetime | None, tz: ZoneInfo) -> str:
+    """The Danish word for a seat event, with the meeting it was about (regrets, a
+    substitute): ``afbud til mødet 14. januar 2027``."""
+    word = HISTORY_ACTIONS.get(action, action)
+    if meeting_at is None:
+        return word
+    return f"{word} til mødet {format_day_month(meeting_at, tz)}"
 
 
 # Reasons a facilitator gave (an approval's comes only from ``admin plads``; the buttons take
@@ -303,7 +316,7 @@ def history_text(lines: Sequence[Any], tz: ZoneInfo, municipality: str | None) -
         who = line.person or line.previous or ""
         parts = [
             f"{format_short_datetime(line.at, tz)} · {line.municipality}, {seat_label(line.kind, line.slot)}: "
-            f"{HISTORY_ACTIONS.get(line.action, line.action)}"
+            f"{history_event(line.action, line.meeting_at, tz)}"
         ]
         if who:
             parts.append(f" – {user_text(who)}")

@@ -40,6 +40,11 @@ def format_short_date(at_utc: datetime, tz: ZoneInfo) -> str:
     return _format(at_utc, tz, _SHORT_DATE)
 
 
+def format_day_month(at_utc: datetime, tz: ZoneInfo) -> str:
+    """``14. januar 2027``"""
+    return _format(at_utc, tz, "d. MMMM y")
+
+
 def format_time(at_utc: datetime, tz: ZoneInfo) -> str:
     """``10.00``"""
     return _format(at_utc, tz, _TIME)

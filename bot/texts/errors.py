@@ -381,6 +381,17 @@ _TEXTS: dict[ErrorKind, Callable[[Params], str]] = {
     ),
     ErrorKind.TEXT_TOO_LONG: lambda p: f"Feltet '{p['field']}' må højst være {p['limit']} tegn.",
     ErrorKind.THEME_UNKNOWN: _theme_unknown,
+    ErrorKind.FIXED_SEAT_CLAIMED: lambda p: (
+        f"{user_text(p['name']) if p.get('name') else 'En anden'} nåede at overtage den faste plads i "
+        f"*{p.get('municipality')}* før dig, så du beholder din egen plads."
+    ),
+    ErrorKind.FIXED_SEAT_YOURS: lambda p: (
+        f"Du har allerede den faste plads i *{p.get('municipality')}* og er kommunens kontaktperson."
+    ),
+    ErrorKind.NOT_AN_HEIR: lambda p: (
+        f"Kun dem, der har en plads i *{p.get('municipality')}*, kan overtage kommunens faste "
+        "plads. Tal med en facilitator."
+    ),
     ErrorKind.ERASE_FACILITATOR: lambda p: (
         "En facilitator kan ikke slettes, så længe vedkommende står i KLIMANET_ADMINS: Klimanet "
         "skal kende facilitatorens Slack-id for at give adgang. Bed driftsansvarlig fjerne "

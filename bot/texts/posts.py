@@ -125,6 +125,7 @@ POST_KIND_LABELS = {
     "refresh": "opdateringen af en besked",
     "fanout": "de direkte beskeder",
     "seat_freed": "beskeden om en ledig plads",
+    "fixed_seat_offer": "tilbuddet om at overtage den faste plads",
     "delete": "sletningen af en besked til en slettet bruger",
 }
 

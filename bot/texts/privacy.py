@@ -12,6 +12,7 @@ from bot.models import SeatKind
 from bot.replies import user_text
 from bot.texts.common import COMMAND, NETWORK_NAME, join_and, seat_label
 from bot.texts.dates import format_date
+from bot.texts.succession import leaving_coordinator
 
 # The legal basis when the operator has not configured one (KLIMANET_LEGAL_BASIS).
 DEFAULT_LEGAL_BASIS = (
@@ -146,12 +147,14 @@ def my_data_file_description(at: datetime, tz: ZoneInfo) -> str:
     return f"Alt, hvad Klimanet ({NETWORK_NAME}) har om dig, {format_date(at, tz)}. Tider er i UTC."
 
 
-def confirm_erase(seat: str | None) -> str:
+def confirm_erase(seat: str | None, coordinator: bool = False) -> str:
     lost = (
         f" Din {seat} bliver ledig, og kontaktpersonen og KL's facilitatorer får besked."
         if seat
         else ""
     )
+    if seat and coordinator:  # they are the contact person: never promise them a message
+        lost = f" Din {seat} bliver ledig. {leaving_coordinator()}"
     return (
         ":warning: Vil du have slettet dine oplysninger i Klimanet? Dit navn, din titel, dine "
         "fagområder og dit Slack-id fjernes, dine åbne tilbud og tilmeldinger bortfalder, og "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.domain.registration import NetworkSummary, SeatOverview, SeatView
+from bot.models import SeatKind
 from bot.texts.common import (
     COMMAND,
     NETWORK_NAME,
@@ -12,6 +13,7 @@ from bot.texts.common import (
     seat_label,
     seat_label_capitalised,
 )
+from bot.texts.succession import leaving_coordinator
 
 
 def seat_lines(overview: SeatOverview) -> str:
@@ -69,7 +71,13 @@ def confirm_release(seat: SeatView, overview: SeatOverview) -> str:
     return (
         f"Vil du afmelde dig og give din *{seat_label(seat.kind, seat.slot, definite=True)}* i "
         f"*{overview.official_name}* fri? Historikken gemmer, at du har haft pladsen."
+        + (f" {leaving_coordinator()}" if _coordinator(seat) else "")
     )
+
+
+def _coordinator(seat: SeatView) -> bool:
+    """The seat of the municipality's contact person (approved, not a waiting registration)."""
+    return seat.kind is SeatKind.FIXED and not seat.pending
 
 
 RELEASE_BUTTON = "Ja, afmeld mig"
@@ -82,7 +90,7 @@ def released(seat: SeatView, overview: SeatOverview) -> str:
     return (
         f"Du er afmeldt. Den *{seat_label(seat.kind, seat.slot, definite=True)}* i "
         f"*{overview.official_name}* "
-        "er nu ledig."
+        "er nu ledig." + (f" {leaving_coordinator()}" if _coordinator(seat) else "")
     )
 
 

@@ -2,8 +2,10 @@
 
 Each person's choices get numbers that are never reused in a session, so an older message's
 buttons still work after a newer one arrived. A message updated in place (a request decided
-elsewhere) or replaced by the answer to a click loses its old choices. Nothing here is kept
-across a restart: ``afventer`` lists what still waits, with fresh numbers.
+elsewhere) or replaced by the answer to a click loses its old choices; in a message that lists
+several things with their own buttons (``afventer``), the answer to one of them closes only that
+one's choices, so every other number shown stays valid. Nothing here is kept across a restart:
+``afventer`` lists what still waits, with fresh numbers.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ class Choice:
     action_id: str
     value: str
     message: str  # the message it was offered on
+    item: int | None = None  # the section of that message it answers (``Button.under``)
 
 
 class Choices:
@@ -39,7 +42,7 @@ class Choices:
             for button in buttons:
                 number = self._next.get(user_id, 1)
                 self._next[user_id] = number + 1
-                mine[number] = Choice(button.action_id, button.value, message)
+                mine[number] = Choice(button.action_id, button.value, message, button.under)
                 numbers.append(number)
             return numbers
 
@@ -53,6 +56,20 @@ class Choices:
     def close(self, user_id: str, message: str) -> None:
         """The message's choices are answered (or the message replaced): they go."""
         self.offer(user_id, message, ())
+
+    def answered(self, user_id: str, choice: Choice) -> None:
+        """``choice`` was answered and its message replaced by the answer: its choices go. In a
+        list of things with their own buttons only that thing's choices go; the others' numbers
+        stay valid until they are answered in turn."""
+        if choice.item is None:
+            self.close(user_id, choice.message)
+            return
+        with self._lock:
+            mine = self._open.get(user_id, {})
+            for number in [
+                n for n, c in mine.items() if c.message == choice.message and c.item == choice.item
+            ]:
+                del mine[number]
 
     def close_everywhere(self, message: str) -> None:
         """A message updated in place: its choices go, whoever they were for."""

@@ -118,8 +118,8 @@ class Console:
 
     def _click(self, choice: Choice) -> None:
         reply = self.service.click(self.actor(), choice.action_id, choice.value)
-        if reply.replace_original:  # the message it answered is done with
-            self.choices.close(self._user.user_id, choice.message)
+        if reply.replace_original:  # what it answered is done with
+            self.choices.answered(self._user.user_id, choice)
         self.show(reply)
 
     def show(self, reply: Reply) -> None:

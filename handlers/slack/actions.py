@@ -4,6 +4,7 @@ in the service's transaction, so stale and double clicks get a clear answer."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -12,7 +13,7 @@ from bot.replies import (
     Action,
 )
 from bot.service.klimanet import Klimanet
-from handlers.slack.blocks import ACTION_SUFFIX, reply_message
+from handlers.slack.blocks import ACTION_SUFFIX, answers_an_item, reply_message
 from handlers.slack.client import respond
 from handlers.slack.common import Background, actor_from_body
 from handlers.slack.forms import Forms
@@ -45,6 +46,10 @@ def register(
         def work() -> None:
             actor = actor_from_body(body)
             reply = service.click(actor, action_id, value, action.get("selected_user"))
+            if answers_an_item(action.get("block_id")):
+                # One of several things in the message: the answer comes below it, and the
+                # others keep their buttons (a second click on this one is answered as stale).
+                reply = replace(reply, replace_original=False)
             if url:
                 respond(url, reply_message(reply))
             elif modal is not None:

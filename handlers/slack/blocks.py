@@ -143,7 +143,17 @@ def _pick_block(pick: UserPick) -> Block:
 ACTION_SUFFIX = "#"
 
 
-def _buttons_block(buttons: Sequence[Button]) -> Block:
+# The actions block of one thing in a list of several (``afventer``): an answer to it must not
+# replace the whole message, or the other things' buttons would go with it.
+ITEM_BLOCK_PREFIX = "item-"
+
+
+def answers_an_item(block_id: object) -> bool:
+    """Whether a click came from one thing in a list of several (see ``ITEM_BLOCK_PREFIX``)."""
+    return isinstance(block_id, str) and block_id.startswith(ITEM_BLOCK_PREFIX)
+
+
+def _buttons_block(buttons: Sequence[Button], block_id: str | None = None) -> Block:
     seen: dict[str, int] = {}
     elements = []
     for b in buttons:
@@ -157,7 +167,7 @@ def _buttons_block(buttons: Sequence[Button]) -> Block:
                 style=b.style,
             )
         )
-    return ActionsBlock(elements=elements)
+    return ActionsBlock(elements=elements, block_id=block_id)
 
 
 def _context_block(marked: str) -> Block:
@@ -180,7 +190,7 @@ def reply_blocks(reply: Reply) -> list[Block]:
         blocks.extend(_text_blocks(section))
         under = [b for b in reply.buttons if b.under == index]
         if under:
-            blocks.append(_buttons_block(under))
+            blocks.append(_buttons_block(under, f"{ITEM_BLOCK_PREFIX}{index}"))
             placed.add(index)
     blocks.extend(_pick_block(pick) for pick in reply.picks)
     rest = [b for b in reply.buttons if b.under not in placed]

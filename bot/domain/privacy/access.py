@@ -38,6 +38,7 @@ _GAINS = {
     SeatAction.HANDED_OVER.value,
     SeatAction.SWAPPED.value,
     SeatAction.ADMIN_SET.value,
+    SeatAction.TOOK_OVER.value,
 }
 
 

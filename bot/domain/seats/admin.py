@@ -17,6 +17,7 @@ from bot.domain.seats.common import (
     municipality_of,
     seat_at,
     seat_changed_hands,
+    seat_of,
 )
 from bot.domain.seats.history import record
 from bot.models import (
@@ -26,6 +27,7 @@ from bot.models import (
     RequestStatus,
     Seat,
     SeatAction,
+    SeatKind,
     SeatRequest,
     SeatStatus,
 )
@@ -38,6 +40,8 @@ class AdminChange:
     seat: Seat
     previous: Person | None  # who held it before (the target themselves when approved)
     approved_request: int | None = None  # the target's own waiting registration, now approved
+    left: Seat | None = None  # the target's own seat of the municipality, left for the fixed one
+    event_id: int | None = None  # the history event of the change
 
 
 def admin_set_seat(
@@ -66,9 +70,12 @@ def admin_set_seat(
         return AdminChange(
             seat, previous, _approve_waiting(session, seat, target, reason, actor, now)
         )
+    left = None
     if target is not None:
         ensure_not_substitute(session, target, now)
-        ensure_seatless(session, network, target)
+        left = _leave_for_fixed(session, network, seat, target, actor, reason, now)
+        if left is None:
+            ensure_seatless(session, network, target)
     session.execute(
         update(SeatRequest)
         .where(SeatRequest.seat_id == seat.id, SeatRequest.status == RequestStatus.PENDING.value)
@@ -80,7 +87,7 @@ def admin_set_seat(
     seat.held_since = now if target else None
     seat.status = SeatStatus.HELD.value
     session.flush()
-    record(
+    event = record(
         session,
         seat,
         SeatAction.ADMIN_SET if target else SeatAction.ADMIN_FREED,
@@ -90,7 +97,43 @@ def admin_set_seat(
         actor=actor,
         reason=reason,
     )
-    return AdminChange(seat, previous)
+    session.flush()
+    return AdminChange(seat, previous, left=left, event_id=event.id)
+
+
+def _leave_for_fixed(
+    session: Session,
+    network: Network,
+    seat: Seat,
+    target: Person,
+    actor: Person,
+    reason: str,
+    now: datetime,
+) -> Seat | None:
+    """A facilitator makes a holder of one of the municipality's other seats its coordinator
+    (as they could take a free fixed seat themselves): their own seat is let go first, one
+    seat per person. None when that is not the case (the usual rules apply)."""
+    own = seat_of(session, network, target)
+    if (
+        own is None
+        or seat.kind != SeatKind.FIXED.value
+        or own.kind == SeatKind.FIXED.value
+        or own.municipality_code != seat.municipality_code
+        or own.status != SeatStatus.HELD.value
+    ):
+        return None
+    session.execute(
+        update(Seat)
+        .where(Seat.id == own.id, Seat.holder_id == target.id)
+        .values(holder_id=None, held_since=None)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(own)
+    seat_changed_hands(session, own, now, target.id)
+    record(
+        session, own, SeatAction.LEFT_FOR_FIXED, now, previous=target, actor=actor, reason=reason
+    )
+    return own
 
 
 def _approve_waiting(

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.models import (
+    Meeting,
     Municipality,
     Network,
     Person,
@@ -63,6 +64,13 @@ class HistoryLine:
     previous: str | None
     actor: str | None
     reason: str
+    # When the event is about one meeting (regrets, a substitute): when that meeting starts.
+    meeting_at: datetime | None = None
+
+
+# An applicant turned down never held the seat: the history names them as the one the event is
+# about, never as the seat's former holder.
+_NEVER_HELD = frozenset({SeatAction.REJECTED.value})
 
 
 def history(
@@ -80,17 +88,38 @@ def history(
         query = query.where(SeatEvent.municipality_code == code)
     events = session.execute(query).all()
     people = {p.id: p.name for p in session.scalars(select(Person))}
-    return [
-        HistoryLine(
-            at=event.created_at,
-            municipality=name,
-            kind=SeatKind(event.kind),
-            slot=event.slot,
-            action=event.action,
-            person=people.get(event.person_id) if event.person_id else None,
-            previous=people.get(event.previous_person_id) if event.previous_person_id else None,
-            actor=people.get(event.actor_id) if event.actor_id else None,
-            reason=event.reason,
+    meeting_ids = {m for event, _ in events if (m := _meeting_of(event)) is not None}
+    starts: dict[int, datetime] = {}
+    if meeting_ids:
+        found = session.execute(
+            select(Meeting.id, Meeting.starts_at).where(Meeting.id.in_(meeting_ids))
         )
-        for event, name in reversed(events)
-    ]
+        starts = {meeting_id: at for meeting_id, at in found.tuples()}
+    lines = []
+    for event, name in reversed(events):
+        person = people.get(event.person_id) if event.person_id else None
+        previous = people.get(event.previous_person_id) if event.previous_person_id else None
+        if event.action in _NEVER_HELD:
+            person, previous = person or previous, None
+        meeting = _meeting_of(event)
+        lines.append(
+            HistoryLine(
+                at=event.created_at,
+                municipality=name,
+                kind=SeatKind(event.kind),
+                slot=event.slot,
+                action=event.action,
+                person=person,
+                previous=previous,
+                actor=people.get(event.actor_id) if event.actor_id else None,
+                reason=event.reason,
+                meeting_at=starts.get(meeting) if meeting is not None else None,
+            )
+        )
+    return lines
+
+
+def _meeting_of(event: SeatEvent) -> int | None:
+    """The meeting an event is about (regrets, a substitute), from its details."""
+    value = (event.details or {}).get("meeting_id")
+    return value if isinstance(value, int) else None

@@ -38,10 +38,19 @@ _APPROVED_HOLDER = frozenset(
         SeatAction.HANDED_OVER,
         SeatAction.SWAPPED,
         SeatAction.ADMIN_SET,
+        SeatAction.TOOK_OVER,
     }
 )
 _NO_APPROVED_HOLDER = frozenset(
-    {SeatAction.REQUESTED, SeatAction.REJECTED, SeatAction.RELEASED, SeatAction.ADMIN_FREED}
+    {
+        SeatAction.REQUESTED,
+        SeatAction.REJECTED,
+        SeatAction.RELEASED,
+        SeatAction.ADMIN_FREED,
+        SeatAction.LEFT_FOR_FIXED,
+        SeatAction.ERASED,
+        SeatAction.DEACTIVATED,
+    }
 )
 
 
