@@ -115,23 +115,27 @@ def test_physical_meeting_has_no_starting_post(
     done(say(klimanet, MEMBER, "møder"), ResultKind.MEETINGS)
 
 
-def test_posts_already_past_are_skipped(
+def test_posts_already_past_go_out_at_once(
     klimanet: Klimanet, sessions: SessionFactory, clock: FixedClock
 ) -> None:
-    # 27 Nov 2026 09:00 UTC now; a meeting on 3 Dec: the 14-day announcement is already past.
+    # 27 Nov 2026 09:00 UTC now; a meeting on 3 Dec: the 14-day announcement and the 7-day
+    # agenda are already past: they go out at once, in the schedule's order.
     created = say(
         klimanet,
         FACILITATOR,
         'møde opret 03.12.2026 10:00-12:00 online "Snart" link=https://m.example/1',
     )
     done(created, ResultKind.MEETING_CREATED, meeting=1)
-    assert "announce" not in {row.kind for row in outbox(sessions)}
-    assert {row.key.split(":")[0] for row in outbox(sessions)} == {
-        "reminder",
-        "starting",
-        "confirm_dm",
-        "reminder_dm",
+    due = {row.key.split(":")[0]: row.due_at for row in outbox(sessions)}
+    assert {name for name, at in due.items() if at == clock.now()} == {
+        "announce",
+        "announce_dm",
+        "agenda",
     }
+    assert due["confirm_dm"] == local(2026, 12, 1, 9) and due["reminder"] == local(2026, 12, 2, 9)
+    at_once = [r.key.split(":")[0] for r in outbox(sessions) if r.due_at == clock.now()]
+    assert at_once == ["announce", "announce_dm", "agenda"]  # delivered in id order
+    assert "Annoncering: _sendes nu" in created.text
 
 
 def test_agenda_items(klimanet: Klimanet, sessions: SessionFactory) -> None:
@@ -551,12 +555,13 @@ def test_a_post_whose_friday_has_passed_goes_out_at_once(
     # Now: Friday 27 November 2026, 10:00. A meeting on Monday 30 November: its reminder is
     # due Sunday 09:00 and "Kommer du stadig?" Saturday 09:00, both moved to Friday 09:00, which
     # has passed: they go out at once. The announcement (Monday 16 November) had passed before
-    # the meeting was created: skipped, never a burst.
-    say(klimanet, FACILITATOR, 'møde opret 30.11.2026 10:00-12:00 fysisk "Mandag"')
+    # the meeting was created: at once too, and first.
+    say(klimanet, FACILITATOR, 'møde opret 30.11.2026 10:00-12:00 fysisk "Mandag" sted=KL')
     due = {row.key.split(":")[0]: row.due_at for row in outbox(sessions)}
     assert due["reminder"] == clock.now() == datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
     assert due["confirm_dm"] == clock.now()
-    assert "announce" not in due and "announce_dm" not in due
+    assert due["announce"] == due["announce_dm"] == clock.now()
+    assert [r.key.split(":")[0] for r in outbox(sessions)][:2] == ["announce", "announce_dm"]
 
 
 # --- texts -------------------------------------------------------------------------------------

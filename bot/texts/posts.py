@@ -153,6 +153,8 @@ def schedule_line(name: str, when: datetime, tz: ZoneInfo, state: str = "planned
     label = SCHEDULE_LABELS.get(name, name)
     if state == "skipped":
         return f"• {label}: _springes over – tidspunktet ({format_when(when, tz)}) er passeret_"
+    if state == "now":
+        return f"• {label}: _sendes nu – tidspunktet er allerede passeret_"
     if state == "sent":
         return f"• {label}: _sendt {format_when(when, tz)}_"
     return f"• {label}: {format_when(when, tz)}"
