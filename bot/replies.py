@@ -134,6 +134,9 @@ class ResultKind(StrEnum):
     WAITING = "waiting"  # ``afventer``: what waits for the person's answer
     MEETING_WARNING = "meeting_warning"  # a weekend or a busy time: go ahead or drop it
     MEETING_DROPPED = "meeting_dropped"
+    # ``møde aflys``: the question first (ids: meeting, told, channel), or kept after all.
+    MEETING_CANCEL_ASKED = "meeting_cancel_asked"
+    MEETING_KEPT = "meeting_kept"
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,6 +300,9 @@ class Action(StrEnum):
     # After a warning about a meeting's time: the value is the command, run anyway; or drop it.
     MEETING_GO_AHEAD = "meeting_go_ahead"
     MEETING_DROP = "meeting_drop"
+    # The question before a meeting is cancelled: the value is "<nr> [reason]"; or keep it.
+    MEETING_CANCEL = "meeting_cancel"
+    MEETING_KEEP = "meeting_keep"
 
 
 class HomeAction(StrEnum):

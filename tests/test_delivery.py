@@ -163,7 +163,7 @@ def test_a_cancelled_meeting_says_so_and_stops(bot: DeliveryBot) -> None:
     bot.say(FACILITATOR, CREATE)
     bot.at(utc(2027, 3, 1, 8, 0))  # announced: the channel, Anna and Carl
     before = len(bot.posts())
-    bot.say(FACILITATOR, "møde aflys 1 For få tilmeldte")
+    bot.say(FACILITATOR, "møde aflys 1 bekræft For få tilmeldte")
     bot.delivery.drain()
     cancelled = [c for c in bot.posts() if "Mødet er aflyst" in str(c.args["text"])]
     assert sorted(c.args["channel"] for c in cancelled) == [CHANNEL, "DU0ANNA", "DU0CARL"]
@@ -174,7 +174,7 @@ def test_a_cancelled_meeting_says_so_and_stops(bot: DeliveryBot) -> None:
 
 def test_a_meeting_cancelled_before_anything_was_posted_sends_nothing(bot: DeliveryBot) -> None:
     bot.say(FACILITATOR, CREATE)
-    bot.say(FACILITATOR, "møde aflys 1 For få tilmeldte")
+    bot.say(FACILITATOR, "møde aflys 1 bekræft For få tilmeldte")
     bot.delivery.drain()  # the notices of the cancellation are due at once: to nobody
     bot.at(utc(2027, 3, 16, 0, 0))
     assert bot.posts() == []

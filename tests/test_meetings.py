@@ -195,7 +195,7 @@ def test_move_cancel_copy_and_news(klimanet: Klimanet, sessions: SessionFactory)
         # Gathered under "Nyt fra KL" on the next meeting's agenda.
         assert saved is not None and saved.meeting_id == first.id
         assert saved.text == "Regeringens klimaudspil er ude"
-    cancelled = say(klimanet, FACILITATOR, "møde aflys 1 For få tilmeldte")
+    cancelled = say(klimanet, FACILITATOR, "møde aflys 1 bekræft For få tilmeldte")
     done(cancelled, ResultKind.MEETING_CANCELLED, meeting=1)
     assert meeting(sessions, 1).status == "cancelled"
     done(say(klimanet, MEMBER, "møder"), ResultKind.MEETINGS)
@@ -571,7 +571,7 @@ def test_the_cancel_notice_does_not_repeat_itself(
     klimanet: Klimanet, sessions: SessionFactory
 ) -> None:
     say(klimanet, FACILITATOR, CREATE)
-    say(klimanet, FACILITATOR, "møde aflys 1 For få tilmeldte")
+    say(klimanet, FACILITATOR, "møde aflys 1 bekræft For få tilmeldte")
     with sessions() as session:
         meeting = session.scalars(select(Meeting)).one()
         text = "\n".join(texts.cancelled(meeting, ZoneInfo("Europe/Copenhagen")))

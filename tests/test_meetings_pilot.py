@@ -12,10 +12,11 @@ import pytest
 from sqlalchemy import select
 
 from bot.clock import FixedClock
+from bot.domain.errors import ErrorKind
 from bot.domain.schedule import parse_schedule
 from bot.models import Meeting, OutboxMessage
 from bot.posts import planner
-from bot.replies import ResultKind
+from bot.replies import Action, Result, ResultKind
 from tests.support.actors import FACILITATOR, named
 from tests.support.deliverybot import CHANNEL, DeliveryBot, delivery_bot
 from tests.support.fake_slack import FakeSlack
@@ -98,3 +99,97 @@ def test_only_a_started_meetings_posts_are_skipped() -> None:
     assert planner.going_out("announce", schedule["announce"], meeting, CPH, early) == local(
         2027, 3, 1, 9
     )
+
+
+# --- C12: ``møde aflys`` asks first ----------------------------------------------------------
+
+
+def test_cancelling_asks_first_and_says_who_will_be_told(bot: DeliveryBot) -> None:
+    service = bot.core.service
+    bot.arrange(FACILITATOR, 'møde opret 25.06.2027 10:00-12:00 fysisk "Sommermøde" sted=KL')
+    bot.arrange(FACILITATOR, 'møde opret 24.09.2027 10:00-12:00 fysisk "Efterår" sted=KL')
+    bot.at(local(2027, 6, 11, 9))  # meeting 1 announced: Anna (the coordinator) was told
+    asked = bot.say(FACILITATOR, "møde aflys 1 For få tilmeldte")
+    assert asked.result == Result(
+        ResultKind.MEETING_CANCEL_ASKED, ids={"meeting": 1, "told": 1, "channel": 1}
+    )
+    assert "#1 Sommermøde" in asked.text and "25. juni 2027" in asked.text
+    assert "Kanalen og 1 person" in asked.text
+    assert meeting_status(bot, 1) == "planned"  # nothing happened yet
+    go, keep = asked.buttons
+    assert (go.action_id, go.value) == (Action.MEETING_CANCEL, "1 For få tilmeldte")
+    kept = service.click(FACILITATOR, keep.action_id, keep.value)
+    assert kept.result == Result(ResultKind.MEETING_KEPT) and kept.replace_original
+    assert meeting_status(bot, 1) == "planned"
+    # A member cannot use the button: it is read like the command typed.
+    assert service.click(ANNA, go.action_id, go.value).result == Result.refused(
+        ErrorKind.NOT_FACILITATOR
+    )
+    done_ = service.click(FACILITATOR, go.action_id, go.value)
+    assert done_.result == Result(ResultKind.MEETING_CANCELLED, ids={"meeting": 1})
+    assert done_.replace_original
+    with bot.core.sessions() as session:
+        cancelled = session.scalars(select(Meeting).where(Meeting.number == 1)).one()
+        assert (cancelled.status, cancelled.cancel_reason) == ("cancelled", "For få tilmeldte")
+    again = service.click(FACILITATOR, go.action_id, go.value)  # a second click
+    assert again.result == Result.refused(ErrorKind.MEETING_CANCELLED)
+    bot.delivery.drain()
+    assert any("aflyst" in t for t in dms_to(bot, ANNA))
+    # Nobody heard of meeting 2: the question says so, and ``bekræft`` cancels at once.
+    quiet = bot.say(FACILITATOR, "møde aflys 2")
+    assert quiet.result == Result(
+        ResultKind.MEETING_CANCEL_ASKED, ids={"meeting": 2, "told": 0, "channel": 0}
+    )
+    assert "Ingen har hørt om mødet endnu" in quiet.text
+    at_once = bot.say(FACILITATOR, "møde aflys 2 bekræft")
+    assert at_once.result == Result(ResultKind.MEETING_CANCELLED, ids={"meeting": 2})
+    assert meeting_status(bot, 2) == "cancelled"
+    # A forged value does nothing.
+    for forged in ("x", "", "2; drop", "99999999999 x"):
+        answer = service.click(FACILITATOR, Action.MEETING_CANCEL, forged)
+        assert answer.result is not None and answer.result.kind in (
+            ResultKind.UNKNOWN_BUTTON,
+            ResultKind.REFUSED,
+        )
+
+
+def meeting_status(bot: DeliveryBot, number: int) -> str:
+    with bot.core.sessions() as session:
+        return session.scalars(select(Meeting.status).where(Meeting.number == number)).one()
+
+
+# --- C16: ``møder`` shows what people were told; ``møder 99`` and ``kommuner X`` ---------------
+
+
+def test_moeder_hides_what_nobody_heard_of_and_marks_only_real_moves(bot: DeliveryBot) -> None:
+    for title, day in (("Et", "25.06.2027"), ("To", "24.09.2027"), ("Tre", "26.11.2027")):
+        bot.arrange(FACILITATOR, f'møde opret {day} 10:00-12:00 fysisk "{title}" sted=KL')
+    # Nobody heard of meeting 2 when it moved, nor of meeting 3 when it was cancelled.
+    bot.arrange(FACILITATOR, "møde flyt 2 23.09.2027 10:00")
+    bot.say(FACILITATOR, "møde aflys 3 bekræft")
+    listed = bot.say(ANNA, "møder")
+    assert "#2 To*\n" in listed.text and "flyttet" not in listed.text
+    assert "#3 Tre" not in listed.text
+    # Meeting 1 is announced (Anna told), then moved and cancelled: both show.
+    bot.at(local(2027, 6, 11, 9))
+    bot.arrange(FACILITATOR, "møde flyt 1 28.06.2027 10:00")
+    assert "#1 Et* – _flyttet_" in bot.say(ANNA, "møder").text
+    bot.say(FACILITATOR, "møde aflys 1 bekræft")
+    assert "#1 Et* – *AFLYST*" in bot.say(ANNA, "møder").text
+
+
+def test_moeder_and_kommuner_answer_their_argument(bot: DeliveryBot) -> None:
+    bot.arrange(FACILITATOR, 'møde opret 25.06.2027 10:00-12:00 fysisk "Et" sted=KL')
+    bot.arrange(FACILITATOR, 'møde opret 24.09.2027 10:00-12:00 fysisk "To" sted=KL')
+    one = bot.say(ANNA, "møder 2")
+    assert one.result == Result(ResultKind.MEETINGS, ids={"meeting": 2})
+    assert "#2 To" in one.text and "#1 Et" not in one.text
+    assert bot.say(ANNA, "møder 99").result == Result.refused(ErrorKind.MEETING_UNKNOWN)
+    aarhus = bot.say(ANNA, "kommuner Aarhus")
+    assert aarhus.result == Result(ResultKind.SEATS, ids={"municipality": 751})
+    assert "Anna Jensen" in aarhus.text
+    cph = bot.say(ANNA, "kommuner Kobenhavn")
+    assert cph.result == Result(ResultKind.SEATS, ids={"municipality": 101})
+    assert bot.say(ANNA, "kommuner").result == Result(ResultKind.NETWORK)
+    assert bot.say(ANNA, "kommuner Atlantis").result is not None
+    assert bot.say(ANNA, "kommuner Atlantis").result.kind is ResultKind.REFUSED  # type: ignore[union-attr]

@@ -139,13 +139,14 @@ COMMAND_RESULTS: dict[str, set[ResultKind]] = {
     "tilmeld": {ResultKind.REGISTERED, ResultKind.REGISTRATION_PENDING},
     "pladser": {ResultKind.SEATS},
     "afmeld": {ResultKind.RELEASE_ASKED},
-    "kommuner": {ResultKind.NETWORK},
+    "kommuner": {ResultKind.NETWORK, ResultKind.SEATS},  # ``kommuner <kommune>``: its seats
     "hjaelp": {ResultKind.HELP},
     "moede": {
         ResultKind.MEETING_CREATED,
         ResultKind.MEETING_MOVED,
         ResultKind.MEETING_CANCELLED,
         ResultKind.MEETING_WARNING,  # a Saturday, a Sunday or a busy time: go ahead or drop it
+        ResultKind.MEETING_CANCEL_ASKED,  # ``møde aflys`` asks first
     },
     "moeder": {ResultKind.MEETINGS},
     "dagsorden": {ResultKind.AGENDA},
@@ -201,6 +202,9 @@ CLICK_RESULTS: dict[str, set[ResultKind]] = {
         ResultKind.UNKNOWN_BUTTON,
     },
     Action.MEETING_DROP: {ResultKind.MEETING_DROPPED},
+    # The question before a cancellation: cancel (read like typed text), or keep the meeting.
+    Action.MEETING_CANCEL: {ResultKind.MEETING_CANCELLED, ResultKind.UNKNOWN_BUTTON},
+    Action.MEETING_KEEP: {ResultKind.MEETING_KEPT},
 }
 
 

@@ -177,7 +177,7 @@ def test_every_post_reaches_exactly_the_expected(
 
         # Cancelled: the channel, and everyone told who is still expected.
         mark = len(fake.calls("chat.postMessage", ok=True))
-        say(service, FACILITATOR, "møde aflys 1 Sygdom")
+        say(service, FACILITATOR, "møde aflys 1 bekræft Sygdom")
         delivery.drain()
         assert channel_posts("Mødet er aflyst") == 1
         assert dms("Mødet er aflyst", mark) == reminded
@@ -390,7 +390,7 @@ def test_recipients_follow_the_state_at_send_time(
         told = told_from_outbox(sessions)
         expected = expected_from_tables(sessions)
         mark = len(recorder.posts)
-        say(service, FACILITATOR, "møde aflys 1")
+        say(service, FACILITATOR, "møde aflys 1 bekræft")
         delivery.drain()
         cancelled = {r for r, _ in recorder.posts[mark:] if r.startswith("U")}
         assert cancelled == expected & told

@@ -353,7 +353,7 @@ def test_meetings(klimanet: Klimanet) -> None:
         ":white_check_mark: Nyheden bliver sendt til kanalen og samlet under «Nyt fra KL» på "
         "dagsordenen for #3 Snart."
     )
-    assert say(klimanet, FACILITATOR, "møde aflys 2 For få tilmeldte").text == (
+    assert say(klimanet, FACILITATOR, "møde aflys 2 bekræft For få tilmeldte").text == (
         ":white_check_mark: #2 Sommermøde torsdag den 1. juli 2027 kl. 13.00 er aflyst. "
         "Planlagte opslag er stoppet, og alle, der har hørt om mødet, får besked."
     )

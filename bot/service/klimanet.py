@@ -144,6 +144,10 @@ class Klimanet:
             Action.PICK_MUNICIPALITY: lambda actor, value, _: self._picked(actor, value),
             Action.MEETING_GO_AHEAD: lambda actor, value, _: self._went_ahead(actor, value),
             Action.MEETING_DROP: lambda _, value, __: self.meetings.drop(value),
+            Action.MEETING_CANCEL: lambda actor, value, _: self.meetings.confirm_cancel(
+                actor, value
+            ),
+            Action.MEETING_KEEP: lambda _, value, __: self.meetings.keep(value),
         }
 
     @property

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy.orm import Session
@@ -20,10 +20,11 @@ from bot.domain.facilitators import require_facilitator
 from bot.domain.registration import Actor
 from bot.domain.themes import network_themes
 from bot.domain.timeparse import find_date_and_times, local_to_utc, parse_date, parse_time
-from bot.models import Meeting, Network
+from bot.models import Meeting, MeetingStatus, Network
 from bot.posts import planner
 from bot.posts.calendar import ics_attachment
 from bot.posts.kinds import PostKind
+from bot.posts.outbox import sent_to_channel
 from bot.replies import (
     MAX_BUTTON_VALUE,
     Action,
@@ -37,7 +38,15 @@ from bot.replies import (
     ResultKind,
 )
 from bot.service.context import Context
-from bot.service.parsing import FORMAT_WORDS, MEETING_ACTIONS, fold, options, sub_action, tokens
+from bot.service.parsing import (
+    FORMAT_WORDS,
+    MEETING_ACTIONS,
+    ascii_number,
+    fold,
+    options,
+    sub_action,
+    tokens,
+)
 from bot.texts.dates import format_span
 
 DEFAULT_LENGTH = timedelta(hours=2)
@@ -72,6 +81,9 @@ class MeetingForm:
     go_ahead: str = ""
 
 
+# ``møde aflys <nr> bekræft``: the word that says the facilitator has seen the question.
+CONFIRM_WORDS = frozenset({"bekraeft", "bekraft", "bekreft"})
+
 # The commands that warn before they plan a meeting at a weekend or busy time.
 WARNED_ACTIONS = ("opret", "flyt", "kopier")
 
@@ -101,10 +113,19 @@ class Meetings:
     # -- everyone ---------------------------------------------------------------------------
 
     def list_meetings(self, actor: Actor, args: str) -> Reply:
-        """``møder``: the coming meetings, with one's own seat."""
+        """``møder``: the coming meetings, with one's own seat; ``møder <møde>``: that one.
+        A cancelled meeting nobody heard of is left out: to everyone it never was."""
 
         def work(session: Session, network: Network) -> Reply:
-            meetings = meeting_domain.upcoming(session, network, self._ctx.now())
+            if args.strip():
+                meeting = self._ctx.meeting(session, network, args)
+                meetings = [meeting]
+            else:
+                meetings = [
+                    m
+                    for m in meeting_domain.upcoming(session, network, self._ctx.now())
+                    if m.status != MeetingStatus.CANCELLED.value or told_anyone(session, m)
+                ]
             mine = reg.my_overview(session, network, actor)
             seat = (
                 next(
@@ -114,8 +135,11 @@ class Meetings:
                 else None
             )
             return Reply(
-                tuple(texts.meeting_list(meetings, self._ctx.tz, seat)),
-                result=Result(ResultKind.MEETINGS),
+                tuple(texts.meeting_list(meetings, self._ctx.tz, seat, one=bool(args.strip()))),
+                result=Result(
+                    ResultKind.MEETINGS,
+                    ids={"meeting": meetings[0].number} if args.strip() else {},
+                ),
             )
 
         return self._ctx.run(work)
@@ -401,6 +425,9 @@ class Meetings:
     ) -> None:
         """``moved_from``: the meeting's time before, when the change moved it."""
         if moved_from is not None:
+            if not told_anyone(session, meeting):
+                # Nobody knew the old time: to everyone, this is simply the meeting's time.
+                meeting.status = MeetingStatus.PLANNED.value
             planner.cancel_stale(session, meeting)
             planner.notify_now(
                 session,
@@ -448,11 +475,18 @@ class Meetings:
         return self._ctx.run(work)
 
     def cancel(self, actor: Actor, rest: str) -> Reply:
-        ref, _, reason = rest.partition(" ")
+        """``møde aflys <møde> [bekræft] [begrundelse]``: asks first (the meeting, its time and
+        how many will be told), with a button that confirms; ``bekræft`` cancels at once."""
+        ref, _, tail = rest.partition(" ")
+        first, _, after = tail.strip().partition(" ")
+        confirmed = fold(first) in CONFIRM_WORDS
+        reason = after.strip() if confirmed else tail.strip()
 
         def work(session: Session, network: Network) -> Reply:
             now = self._ctx.now()
             meeting = self._ctx.meeting(session, network, ref)
+            if not confirmed:
+                return self._ask_cancel(session, network, meeting, reason)
             meeting_domain.cancel_meeting(session, meeting, reason, now)
             planner.cancel_all(session, meeting)
             planner.notify_now(
@@ -464,6 +498,57 @@ class Meetings:
             )
 
         return self._ctx.run(work)
+
+    def _ask_cancel(
+        self, session: Session, network: Network, meeting: Meeting, reason: str
+    ) -> Reply:
+        """The question before a cancellation, like ``afmeld`` and ``slet-mig`` ask theirs."""
+        meeting_domain.ensure_live(meeting, self._ctx.now())
+        told = len(planner.audience(session, network, meeting, planner.Audience.TOLD))
+        channel = bool(self._ctx.plan.channel) and sent_to_channel(
+            session, meeting.id, planner.CHANNEL_KINDS
+        )
+        value = f"{meeting.number} {reason}".strip()
+        buttons = [Button(texts.KEEP_MEETING_BUTTON, Action.MEETING_KEEP, str(meeting.number))]
+        if len(value) <= MAX_BUTTON_VALUE:
+            buttons.insert(
+                0, Button(texts.CANCEL_MEETING_BUTTON, Action.MEETING_CANCEL, value, "danger")
+            )
+        return Reply(
+            (texts.confirm_cancel_meeting(meeting, self._ctx.tz, told, channel=channel),),
+            buttons=tuple(buttons),
+            result=Result(
+                ResultKind.MEETING_CANCEL_ASKED,
+                ids={"meeting": meeting.number, "told": told, "channel": int(channel)},
+            ),
+        )
+
+    def confirm_cancel(self, actor: Actor, value: str) -> Reply:
+        """ "Ja, aflys mødet": the value (number and reason) is read like typed text, so only a
+        facilitator can cancel this way, and a second click finds the meeting cancelled."""
+        number, _, reason = value.partition(" ")
+        if ascii_number(number, digits=9) is None:
+            return Reply((texts.unknown_button(),), result=Result(ResultKind.UNKNOWN_BUTTON))
+        try:
+            outcome = self._command(
+                actor, f"aflys {number} bekræft {reason}".strip(), go_ahead=False
+            )
+        except DomainError as err:
+            return Reply(
+                (texts.error(err, self._ctx.today()),),
+                replace_original=True,
+                result=Result.refused(err.kind),
+            )
+        assert isinstance(outcome, Reply)
+        return replace(outcome, replace_original=True)
+
+    def keep(self, number: str) -> Reply:
+        """ "Nej, behold mødet": nothing was done, and the message says so."""
+        return Reply(
+            (texts.meeting_kept(),),
+            replace_original=True,
+            result=Result(ResultKind.MEETING_KEPT),
+        )
 
     def copy(self, actor: Actor, rest: str, *, go_ahead: bool = False) -> Reply:
         ref, _, when = rest.partition(" ")
@@ -493,3 +578,11 @@ class Meetings:
             )
 
         return self._ctx.run(work)
+
+
+def told_anyone(session: Session, meeting: Meeting) -> bool:
+    """Whether anyone heard of the meeting: a direct message about it (``meeting_told``) or a
+    post in the channel."""
+    return bool(meeting_domain.told_people(session, meeting)) or sent_to_channel(
+        session, meeting.id, planner.CHANNEL_KINDS
+    )

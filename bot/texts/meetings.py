@@ -139,7 +139,10 @@ def calendar_sent(meeting: Meeting) -> str:
     return f"Her er kalenderfilen for {meeting_name(meeting)}. Åbn den for at lægge mødet i din kalender."
 
 
-def meeting_list(meetings: Sequence[Meeting], tz: ZoneInfo, seat: SeatView | None) -> list[str]:
+def meeting_list(
+    meetings: Sequence[Meeting], tz: ZoneInfo, seat: SeatView | None, *, one: bool = False
+) -> list[str]:
+    """``møder``; ``one``: the one meeting ``møder <nr>`` asked for."""
     if not meetings:
         return ["Der er ingen kommende møder i netværket endnu."]
     if seat is None:
@@ -151,7 +154,7 @@ def meeting_list(meetings: Sequence[Meeting], tz: ZoneInfo, seat: SeatView | Non
         )
     else:
         your = f"Din plads: {seat_label(seat.kind, seat.slot)}."
-    sections = ["*Kommende møder*"]
+    sections = [] if one else ["*Kommende møder*"]
     for meeting in meetings:
         sections.append(meeting_summary(meeting, tz))
     sections.append(f"{your} Se en dagsorden med `{COMMAND} dagsorden {literal('<nr>')}`.")
@@ -251,3 +254,32 @@ def meeting_concerns(
 def meeting_dropped(action: str) -> str:
     what = "flyttet" if action == "flyt" else "oprettet"
     return f"Godt – mødet er ikke {what}."
+
+
+CANCEL_MEETING_BUTTON = "Ja, aflys mødet"
+
+
+KEEP_MEETING_BUTTON = "Nej, behold mødet"
+
+
+def confirm_cancel_meeting(meeting: Meeting, tz: ZoneInfo, told: int, *, channel: bool) -> str:
+    """The question before ``møde aflys``: which meeting, when, and who will be told."""
+    people = f"{told} {'person' if told == 1 else 'personer'}, der har hørt om mødet,"
+    if told and channel:
+        who = f"Kanalen og {people} får besked om aflysningen."
+    elif told:
+        who = f"{people[0].upper()}{people[1:]} får besked om aflysningen."
+    elif channel:
+        who = "Kanalen får besked om aflysningen; ingen har fået mødet som direkte besked endnu."
+    else:
+        who = "Ingen har hørt om mødet endnu, så ingen får besked."
+    return (
+        f":warning: Vil du aflyse *{meeting_name(meeting)}* "
+        f"{format_span(meeting.starts_at, meeting.ends_at, tz)}? {who} Planlagte opslag "
+        "stoppes, og det kan ikke fortrydes. Du kan også skrive "
+        f"`{COMMAND} møde aflys {meeting.number} bekræft {literal('[begrundelse]')}`."
+    )
+
+
+def meeting_kept() -> str:
+    return "Godt – mødet er ikke aflyst."
