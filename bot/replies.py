@@ -137,6 +137,8 @@ class ResultKind(StrEnum):
     # ``møde aflys``: the question first (ids: meeting, told, channel), or kept after all.
     MEETING_CANCEL_ASKED = "meeting_cancel_asked"
     MEETING_KEPT = "meeting_kept"
+    # ``møde send``: announced without its link or address (ids: meeting, released).
+    MEETING_SENT_WITHOUT_PLACE = "meeting_sent_without_place"
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,6 +305,8 @@ class Action(StrEnum):
     # The question before a meeting is cancelled: the value is "<nr> [reason]"; or keep it.
     MEETING_CANCEL = "meeting_cancel"
     MEETING_KEEP = "meeting_keep"
+    # A meeting whose link or address is missing: announce it without (value: its number).
+    MEETING_SEND = "meeting_send"
 
 
 class HomeAction(StrEnum):

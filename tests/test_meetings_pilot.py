@@ -5,7 +5,7 @@ were told. Played out against the fake Slack on both engines where posts are inv
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -193,3 +193,120 @@ def test_moeder_and_kommuner_answer_their_argument(bot: DeliveryBot) -> None:
     assert bot.say(ANNA, "kommuner").result == Result(ResultKind.NETWORK)
     assert bot.say(ANNA, "kommuner Atlantis").result is not None
     assert bot.say(ANNA, "kommuner Atlantis").result.kind is ResultKind.REFUSED  # type: ignore[union-attr]
+
+
+# --- C10: a meeting without its link or address yet ----------------------------------------
+
+
+def test_an_online_meeting_waits_for_its_link_and_goes_out_when_it_comes(bot: DeliveryBot) -> None:
+    created = bot.say(FACILITATOR, 'møde opret 25.06.2027 10:00-12:00 online "Uden link endnu"')
+    done(created, ResultKind.MEETING_CREATED, meeting=1)
+    assert "Mødet mangler et link" in created.text
+    assert "onsdag den 9. juni 2027 kl. 09.00" in created.text  # when the reminder comes
+    # The one reminder, two days before the announcement.
+    bot.at(local(2027, 6, 9, 9))
+    reminders = dms_to(bot, FACILITATOR)
+    assert len(reminders) == 1 and "mangler stadig et link" in reminders[0]
+    reminder_post = bot.posts(f"D{FACILITATOR.user_id}")[0]
+    assert "Send uden link" in str(reminder_post.args.get("blocks"))
+    assert bot.texts(CHANNEL) == []
+    # The announcement's time: nothing goes out, and the facilitator is told once.
+    bot.at(local(2027, 6, 11, 9))
+    assert bot.texts(CHANNEL) == [] and dms_to(bot, ANNA) == []
+    told = dms_to(bot, FACILITATOR)
+    assert len(told) == 2 and "venter" in told[1]
+    assert {r.status for r in rows(bot) if r.key.startswith("announce")} == {"pending"}
+    for hours in (1, 2, 5, 30):  # still waiting, and told only once
+        bot.at(local(2027, 6, 11, 9) + timedelta(hours=hours))
+    assert bot.texts(CHANNEL) == [] and len(dms_to(bot, FACILITATOR)) == 2
+    assert {r.status for r in rows(bot) if r.key.startswith("announce")} == {"pending"}
+    # The link comes: the announcement goes out at once, with the link, and then the agenda's
+    # time comes as usual.
+    fixed = bot.say(FACILITATOR, "møde ret 1 link=https://m.example/1")
+    done(fixed, ResultKind.MEETING_UPDATED, meeting=1)
+    assert "sendes nu" in fixed.text
+    bot.delivery.drain()
+    channel = bot.texts(CHANNEL)
+    assert len(channel) == 1 and "Nyt møde" in channel[0] and "https://m.example/1" in channel[0]
+    assert any("kontaktperson" in t for t in dms_to(bot, ANNA))
+    bot.at(local(2027, 6, 18, 9))
+    assert len(bot.texts(CHANNEL)) == 2 and "Dagsorden for møde #1" in bot.texts(CHANNEL)[1]
+    assert len(dms_to(bot, FACILITATOR)) == 2  # nothing more to the facilitator
+
+
+def test_the_facilitator_can_go_ahead_without_the_address(bot: DeliveryBot) -> None:
+    bot.say(FACILITATOR, 'møde opret 25.06.2027 10:00-12:00 fysisk "Uden adresse"')
+    bot.at(local(2027, 6, 11, 9))
+    assert bot.texts(CHANNEL) == []
+    waiting = bot.posts(f"D{FACILITATOR.user_id}")[-1]
+    assert "Send uden adresse" in str(waiting.args.get("blocks"))
+    # A member cannot press the facilitator's button; the facilitator can.
+    service = bot.core.service
+    assert service.click(ANNA, Action.MEETING_SEND, "1").result == Result.refused(
+        ErrorKind.NOT_FACILITATOR
+    )
+    sent = service.click(FACILITATOR, Action.MEETING_SEND, "1")
+    assert sent.result == Result(
+        ResultKind.MEETING_SENT_WITHOUT_PLACE, ids={"meeting": 1, "released": 2}
+    )
+    bot.delivery.drain()
+    assert len(bot.texts(CHANNEL)) == 1 and "Nyt møde" in bot.texts(CHANNEL)[0]
+    assert any("kontaktperson" in t for t in dms_to(bot, ANNA))
+    # Going ahead again changes nothing; a meeting that lacks nothing says so.
+    again = bot.say(FACILITATOR, "møde send 1")
+    assert again.result == Result(
+        ResultKind.MEETING_SENT_WITHOUT_PLACE, ids={"meeting": 1, "released": 0}
+    )
+    bot.say(FACILITATOR, 'møde opret 24.09.2027 10:00-12:00 fysisk "Med adresse" sted=KL')
+    complete = bot.say(FACILITATOR, "møde send 2")
+    assert "mangler hverken" in complete.text
+    with bot.core.sessions() as session:
+        second = session.scalars(select(Meeting).where(Meeting.number == 2)).one()
+        assert second.send_without_place is False
+
+
+def test_posts_still_waiting_when_the_meeting_starts_are_dropped(bot: DeliveryBot) -> None:
+    bot.say(FACILITATOR, 'møde opret 25.06.2027 10:00-12:00 hybrid "Temamøde" sted=KL')
+    for due in (local(2027, 6, 11, 9), local(2027, 6, 18, 9), local(2027, 6, 24, 9)):
+        bot.at(due)
+    bot.at(local(2027, 6, 25, 9, 50))
+    assert bot.texts(CHANNEL) == [] and dms_to(bot, ANNA) == dms_to(bot, BO) == []
+    bot.at(local(2027, 6, 25, 10))
+    assert bot.texts(CHANNEL) == []  # never an announcement of a meeting that has begun
+    left = {r.status for r in rows(bot) if r.meeting_id is not None and r.kind != "place_waiting"}
+    assert "pending" not in left
+    assert len([t for t in dms_to(bot, FACILITATOR) if "venter" in t]) == 1
+
+
+def test_a_meeting_created_late_without_its_link_waits_too(bot: DeliveryBot) -> None:
+    created = bot.arrange(FACILITATOR, 'møde opret 03.12.2026 10:00-12:00 online "Snart"')
+    assert "påmindelse" not in created.text  # too late for a reminder: it waits at once
+    bot.delivery.drain()
+    assert bot.texts(CHANNEL) == []
+    assert [t for t in dms_to(bot, FACILITATOR) if "venter" in t]
+    bot.say(FACILITATOR, "møde ret 1 link=https://m.example/1")
+    bot.delivery.drain()
+    channel = bot.texts(CHANNEL)
+    assert "Nyt møde" in channel[0] and "Dagsorden for møde #1" in channel[1]
+
+
+def test_the_quick_edit_takes_only_the_place(bot: DeliveryBot) -> None:
+    bot.say(FACILITATOR, 'møde opret 25.06.2027 10:00-12:00 hybrid "Temamøde"')
+    refused = bot.say(FACILITATOR, "møde ret 1 titel=Andet")
+    assert refused.result == Result.refused(ErrorKind.OPTION_UNKNOWN)
+    bad = bot.say(FACILITATOR, "møde ret 1 link=teams")
+    assert bad.result == Result.refused(ErrorKind.LINK_INVALID)
+    assert bot.say(ANNA, "møde ret 1 link=https://m.example/1").result == Result.refused(
+        ErrorKind.NOT_FACILITATOR
+    )
+    half = bot.say(FACILITATOR, 'møde ret 1 sted="Weidekampsgade 10"')
+    assert "Mødet mangler et link" in half.text
+    whole = bot.say(FACILITATOR, "møde ret 1 link=https://m.example/1")
+    assert "mangler" not in whole.text
+    with bot.core.sessions() as session:
+        hybrid = session.scalars(select(Meeting)).one()
+        assert (hybrid.title, hybrid.location, hybrid.link) == (
+            "Temamøde",
+            "Weidekampsgade 10",
+            "https://m.example/1",
+        )

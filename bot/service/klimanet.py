@@ -148,6 +148,7 @@ class Klimanet:
                 actor, value
             ),
             Action.MEETING_KEEP: lambda _, value, __: self.meetings.keep(value),
+            Action.MEETING_SEND: lambda actor, value, _: self.meetings.send_button(actor, value),
         }
 
     @property

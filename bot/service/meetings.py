@@ -20,8 +20,8 @@ from bot.domain.facilitators import require_facilitator
 from bot.domain.registration import Actor
 from bot.domain.themes import network_themes
 from bot.domain.timeparse import find_date_and_times, local_to_utc, parse_date, parse_time
-from bot.models import Meeting, MeetingStatus, Network
-from bot.posts import planner
+from bot.models import Meeting, MeetingFormat, MeetingStatus, Network
+from bot.posts import place, planner
 from bot.posts.calendar import ics_attachment
 from bot.posts.kinds import PostKind
 from bot.posts.outbox import sent_to_channel
@@ -191,14 +191,15 @@ class Meetings:
             "opret": lambda a, r: self.create(a, r, go_ahead=go_ahead),
             "flyt": lambda a, r: self.move(a, r, go_ahead=go_ahead),
             "aflys": self.cancel,
-            "ret": self.edit_form,
+            "ret": self.edit,
+            "send": self.send_without_place,
             "kopier": lambda a, r: self.copy(a, r, go_ahead=go_ahead),
         }
         if action is None:
             raise DomainError(
                 ErrorKind.OPTION_UNKNOWN,
                 value=word or "",
-                allowed=["opret", "flyt", "aflys", "ret", "kopier"],
+                allowed=["opret", "flyt", "aflys", "ret", "kopier", "send"],
                 command="møde",
             )
         return actions[action](actor, rest)
@@ -293,16 +294,30 @@ class Meetings:
         def work(session: Session, network: Network) -> Reply:
             now = self._ctx.now()
             meeting = meeting_domain.create_meeting(session, network, draft, actor.user_id, now)
-            planner.plan_meeting(session, network, meeting, self._ctx.plan, now)
-            return Reply(
-                (
-                    texts.meeting_created(meeting, self._ctx.tz),
-                    self._schedule_lines(session, meeting),
-                ),
-                result=Result(ResultKind.MEETING_CREATED, ids={"meeting": meeting.number}),
-            )
+            return self._created(session, network, meeting, now)
 
         return self._ctx.run(work)
+
+    def _created(
+        self, session: Session, network: Network, meeting: Meeting, now: datetime
+    ) -> Reply:
+        """Plan a new meeting's posts; the answer lists them, and warns of a missing place."""
+        planner.plan_meeting(session, network, meeting, self._ctx.plan, now)
+        sections = [texts.meeting_created(meeting, self._ctx.tz)]
+        sections.append(self._schedule_lines(session, meeting))
+        sections.extend(self._place_warning(session, meeting, now))
+        return Reply(
+            tuple(sections),
+            result=Result(ResultKind.MEETING_CREATED, ids={"meeting": meeting.number}),
+        )
+
+    def _place_warning(self, session: Session, meeting: Meeting, now: datetime) -> list[str]:
+        """Plan the reminder of a missing link or address, and say so (nothing if none is)."""
+        if not meeting_domain.waits_for_place(meeting):
+            return []
+        reminder = place.plan_reminder(session, meeting, self._ctx.plan, now)
+        missing = meeting_domain.missing_place(meeting)
+        return [texts.place_missing(meeting, missing, reminder, self._ctx.tz)]
 
     def submit_form(
         self, actor: Actor, number: int | None, form: MeetingForm
@@ -378,6 +393,73 @@ class Meetings:
             form.title, starts, ends, fmt, form.location, list(form.themes), form.link
         )
 
+    def edit(self, actor: Actor, rest: str) -> Reply | MeetingFormRequest:
+        """``møde ret <møde>``: the form; ``møde ret <møde> link=… sted=…``: just the place."""
+        ref, _, tail = rest.partition(" ")
+        if not tail.strip():
+            return self.edit_form(actor, rest)
+        found, words = options(tokens(tail), {"link", "sted", "adresse"})
+        if words or not found:
+            raise DomainError(
+                ErrorKind.OPTION_UNKNOWN,
+                value=(words[0] if words else tail.strip())[:40],
+                allowed=["link=…", "sted=…"],
+                command="møde ret",
+            )
+
+        def work(session: Session, network: Network) -> tuple[int, meeting_domain.MeetingDraft]:
+            meeting = self._ctx.meeting(session, network, ref)
+            return meeting.number, meeting_domain.MeetingDraft(
+                title=meeting.title,
+                starts_at=meeting.starts_at,
+                ends_at=meeting.ends_at,
+                format=MeetingFormat(meeting.format),
+                location=found.get("sted", found.get("adresse", meeting.location)),
+                themes=list(meeting.themes),
+                link=found.get("link", meeting.link),
+            )
+
+        number, draft = self._ctx.run(work)
+        return self._edit(actor, number, draft)
+
+    def send_without_place(self, actor: Actor, rest: str) -> Reply:
+        """``møde send <møde>``: go ahead without the missing link or address; the posts that
+        waited for it go out now, the others at their time."""
+
+        def work(session: Session, network: Network) -> Reply:
+            now = self._ctx.now()
+            meeting = self._ctx.meeting(session, network, rest.split(" ")[0] if rest else "")
+            meeting_domain.ensure_live(meeting, now)
+            missing = meeting_domain.missing_place(meeting)
+            if not missing:
+                return Reply(
+                    (texts.place_complete(meeting),),
+                    result=Result(
+                        ResultKind.MEETING_SENT_WITHOUT_PLACE,
+                        ids={"meeting": meeting.number, "released": 0},
+                    ),
+                )
+            meeting_domain.send_without_place(session, meeting, now)
+            released = place.release(session, meeting, now)
+            return Reply(
+                (texts.sent_without_place(meeting, missing, released),),
+                result=Result(
+                    ResultKind.MEETING_SENT_WITHOUT_PLACE,
+                    ids={"meeting": meeting.number, "released": released},
+                ),
+            )
+
+        return self._ctx.run(work)
+
+    def send_button(self, actor: Actor, value: str) -> Reply:
+        """The "Send uden link" button on the facilitator's reminder: ``møde send <nr>``."""
+        number = ascii_number(value, digits=9)
+        if number is None:
+            return Reply((texts.unknown_button(),), result=Result(ResultKind.UNKNOWN_BUTTON))
+        outcome = self._command(actor, f"send {number}", go_ahead=False)
+        assert isinstance(outcome, Reply)
+        return outcome
+
     def edit_form(self, actor: Actor, ref: str) -> MeetingFormRequest:
         """``møde ret <møde>``: the form, filled in."""
 
@@ -406,9 +488,15 @@ class Meetings:
             meeting = meeting_domain.get_meeting(session, network, number)
             was = (meeting.starts_at, meeting.ends_at)
             moved = meeting_domain.update_meeting(session, meeting, draft, now)
-            self._after_change(session, network, meeting, now, moved_from=was if moved else None)
+            released = self._after_change(
+                session, network, meeting, now, moved_from=was if moved else None
+            )
+            sections = [texts.meeting_updated(meeting, self._ctx.tz, moved=moved)]
+            if released:
+                sections.append(texts.place_released(released))
+            sections.extend(self._place_warning(session, meeting, now))
             return Reply(
-                (texts.meeting_updated(meeting, self._ctx.tz, moved=moved),),
+                tuple(sections),
                 result=Result(ResultKind.MEETING_UPDATED, ids={"meeting": meeting.number}),
             )
 
@@ -422,8 +510,9 @@ class Meetings:
         now: datetime,
         *,
         moved_from: tuple[datetime, datetime] | None,
-    ) -> None:
-        """``moved_from``: the meeting's time before, when the change moved it."""
+    ) -> int:
+        """``moved_from``: the meeting's time before, when the change moved it. Returns how
+        many posts that waited for the meeting's link or address now go out."""
         if moved_from is not None:
             if not told_anyone(session, meeting):
                 # Nobody knew the old time: to everyone, this is simply the meeting's time.
@@ -440,7 +529,9 @@ class Meetings:
                 payload=planner.moved_from(*moved_from),
             )
             planner.plan_meeting(session, network, meeting, self._ctx.plan, now)
+            place.plan_reminder(session, meeting, self._ctx.plan, now)
         planner.agenda_changed(session, meeting, now)
+        return place.release(session, meeting, now)
 
     def move(self, actor: Actor, rest: str, *, go_ahead: bool = False) -> Reply:
         ref, _, when = rest.partition(" ")
@@ -568,14 +659,7 @@ class Meetings:
             meeting = meeting_domain.copy_meeting(
                 session, network, source, starts, starts + length, actor.user_id, now
             )
-            planner.plan_meeting(session, network, meeting, self._ctx.plan, now)
-            return Reply(
-                (
-                    texts.meeting_created(meeting, self._ctx.tz),
-                    self._schedule_lines(session, meeting),
-                ),
-                result=Result(ResultKind.MEETING_CREATED, ids={"meeting": meeting.number}),
-            )
+            return self._created(session, network, meeting, now)
 
         return self._ctx.run(work)
 

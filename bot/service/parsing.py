@@ -51,6 +51,7 @@ MEETING_ACTIONS = {
     "aflys": ("aflys",),
     "ret": ("ret", "rediger"),
     "kopier": ("kopier", "kopi"),
+    "send": ("send",),
 }
 ITEM_ACTIONS = {
     "tilfoej": ("tilfoej", "tilfoj", "tilføj"),

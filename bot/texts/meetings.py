@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.domain.meetings import Concern
@@ -283,3 +284,82 @@ def confirm_cancel_meeting(meeting: Meeting, tz: ZoneInfo, told: int, *, channel
 
 def meeting_kept() -> str:
     return "Godt – mødet er ikke aflyst."
+
+
+_MISSING = {"link": "et link", "address": "en adresse"}
+
+
+def _missing(missing: Sequence[str]) -> str:
+    """``et link``, ``en adresse``, ``både et link og en adresse``."""
+    words = [_MISSING.get(m, m) for m in missing]
+    return f"både {words[0]} og {words[1]}" if len(words) > 1 else words[0]
+
+
+def _how_to_add(meeting: Meeting, missing: Sequence[str]) -> str:
+    parts = " ".join(
+        literal("link=https://…") if m == "link" else literal('sted="adresse"') for m in missing
+    )
+    return (
+        f"`{COMMAND} møde ret {meeting.number} {parts}`, eller gå videre uden med "
+        f"`{COMMAND} møde send {meeting.number}`"
+    )
+
+
+def place_missing(
+    meeting: Meeting, missing: Sequence[str], reminder: datetime | None, tz: ZoneInfo
+) -> str:
+    """The warning in the answer when a meeting is saved without its link or address."""
+    remind = (
+        f" Du får en påmindelse {format_when(reminder, tz)}, hvis det stadig mangler."
+        if reminder
+        else ""
+    )
+    return (
+        f":warning: Mødet mangler {_missing(missing)}. Annonceringen og de andre opslag om mødet "
+        f"venter, til det er der: tilføj det med {_how_to_add(meeting, missing)}.{remind}"
+    )
+
+
+def place_reminder(
+    meeting: Meeting, missing: Sequence[str], announce: datetime | None, tz: ZoneInfo
+) -> str:
+    """The one reminder, two days before the announcement, to the facilitator."""
+    when = f" skal ud {format_when(announce, tz)}, men" if announce else ""
+    return (
+        f":warning: Annonceringen af *{meeting_name(meeting)}*{when} mødet mangler stadig "
+        f"{_missing(missing)}. Tilføj det med {_how_to_add(meeting, missing)}."
+    )
+
+
+def place_waiting(meeting: Meeting, missing: Sequence[str], tz: ZoneInfo) -> str:
+    """To the facilitator, once: the meeting's posts are due and wait for the place."""
+    return (
+        f":hourglass: Annonceringen af *{meeting_name(meeting)}* "
+        f"({format_when(meeting.starts_at, tz)}) venter: mødet mangler {_missing(missing)}. "
+        f"Den går ud, så snart du tilføjer det med {_how_to_add(meeting, missing)}."
+    )
+
+
+def send_without_button(missing: Sequence[str]) -> str:
+    return "Send uden " + " og ".join("link" if m == "link" else "adresse" for m in missing)
+
+
+def sent_without_place(meeting: Meeting, missing: Sequence[str], released: int) -> str:
+    """``møde send``: the meeting's posts go out without the missing place."""
+    now = " De ventende opslag sendes nu." if released else " Opslagene går ud som planlagt."
+    return (
+        f":white_check_mark: *{meeting_name(meeting)}* annonceres uden {_missing(missing)}."
+        f"{now} Tilføj det senere med `{COMMAND} møde ret {meeting.number}`."
+    )
+
+
+def place_complete(meeting: Meeting) -> str:
+    """``møde send`` for a meeting that lacks nothing."""
+    return (
+        f"*{meeting_name(meeting)}* mangler hverken link eller adresse; opslagene går ud som "
+        "planlagt."
+    )
+
+
+def place_released(released: int) -> str:
+    return f"De {released} opslag, der ventede på stedet eller linket, sendes nu."
