@@ -442,7 +442,9 @@ def test_a_link_that_is_not_one_is_still_refused(
     assert outbox(sessions) == []
 
 
-def test_the_form_takes_a_meeting_without_its_link_and_never_guesses_a_format(klimanet: Klimanet) -> None:
+def test_the_form_takes_a_meeting_without_its_link_and_never_guesses_a_format(
+    klimanet: Klimanet,
+) -> None:
     no_link = klimanet.meetings.submit_form(
         FACILITATOR, None, MeetingForm("X", "2027-02-26", "10:00", "12:00", "online")
     )

@@ -224,7 +224,7 @@ def test_an_online_meeting_waits_for_its_link_and_goes_out_when_it_comes(bot: De
     # time comes as usual.
     fixed = bot.say(FACILITATOR, "møde ret 1 link=https://m.example/1")
     done(fixed, ResultKind.MEETING_UPDATED, meeting=1)
-    assert "sendes nu" in fixed.text
+    assert "2 opslag, der ventede på mødets link eller adresse, sendes nu" in fixed.text
     bot.delivery.drain()
     channel = bot.texts(CHANNEL)
     assert len(channel) == 1 and "Nyt møde" in channel[0] and "https://m.example/1" in channel[0]

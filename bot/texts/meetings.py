@@ -35,11 +35,12 @@ def meeting_name(meeting: Meeting) -> str:
 def meeting_place(meeting: Meeting) -> str:
     """'Online: <link>', 'Fysisk: <adresse>', or for a hybrid meeting both."""
     if meeting.format == MeetingFormat.HYBRID.value:
-        where = f"fysisk: {meeting.location}" if meeting.location else "fysisk"
-        return f"Hybrid – {where} · online: {meeting.link or 'link følger'}"
+        where = meeting.location or "adresse følger"
+        return f"Hybrid – fysisk: {where} · online: {meeting.link or 'link følger'}"
     label = FORMAT_LABELS.get(meeting.format, meeting.format).capitalize()
-    place = meeting.link if meeting.format == MeetingFormat.ONLINE.value else meeting.location
-    return f"{label}: {place}" if place else label
+    if meeting.format == MeetingFormat.ONLINE.value:
+        return f"{label}: {meeting.link or 'link følger'}"
+    return f"{label}: {meeting.location or 'adresse følger'}"
 
 
 def meeting_status_tag(meeting: Meeting) -> str:
@@ -287,6 +288,7 @@ def meeting_kept() -> str:
 
 
 _MISSING = {"link": "et link", "address": "en adresse"}
+_THE = {"link": "linket", "address": "adressen"}
 
 
 def _missing(missing: Sequence[str]) -> str:
@@ -295,12 +297,17 @@ def _missing(missing: Sequence[str]) -> str:
     return f"både {words[0]} og {words[1]}" if len(words) > 1 else words[0]
 
 
+def _the(missing: Sequence[str]) -> str:
+    """``linket``, ``adressen``, ``linket og adressen``."""
+    return " og ".join(_THE.get(m, m) for m in missing)
+
+
 def _how_to_add(meeting: Meeting, missing: Sequence[str]) -> str:
     parts = " ".join(
         literal("link=https://…") if m == "link" else literal('sted="adresse"') for m in missing
     )
     return (
-        f"`{COMMAND} møde ret {meeting.number} {parts}`, eller gå videre uden med "
+        f"`{COMMAND} møde ret {meeting.number} {parts}`, eller send uden med "
         f"`{COMMAND} møde send {meeting.number}`"
     )
 
@@ -310,13 +317,14 @@ def place_missing(
 ) -> str:
     """The warning in the answer when a meeting is saved without its link or address."""
     remind = (
-        f" Du får en påmindelse {format_when(reminder, tz)}, hvis det stadig mangler."
+        f" Du får en påmindelse {format_when(reminder, tz)}, hvis {_the(missing)} stadig mangler."
         if reminder
         else ""
     )
     return (
         f":warning: Mødet mangler {_missing(missing)}. Annonceringen og de andre opslag om mødet "
-        f"venter, til det er der: tilføj det med {_how_to_add(meeting, missing)}.{remind}"
+        f"venter, indtil {_the(missing)} er tilføjet: skriv {_how_to_add(meeting, missing)}."
+        f"{remind}"
     )
 
 
@@ -327,16 +335,16 @@ def place_reminder(
     when = f" skal ud {format_when(announce, tz)}, men" if announce else ""
     return (
         f":warning: Annonceringen af *{meeting_name(meeting)}*{when} mødet mangler stadig "
-        f"{_missing(missing)}. Tilføj det med {_how_to_add(meeting, missing)}."
+        f"{_missing(missing)}. Tilføj {_the(missing)} med {_how_to_add(meeting, missing)}."
     )
 
 
 def place_waiting(meeting: Meeting, missing: Sequence[str], tz: ZoneInfo) -> str:
     """To the facilitator, once: the meeting's posts are due and wait for the place."""
     return (
-        f":hourglass: Annonceringen af *{meeting_name(meeting)}* "
+        f":hourglass_flowing_sand: Annonceringen af *{meeting_name(meeting)}* "
         f"({format_when(meeting.starts_at, tz)}) venter: mødet mangler {_missing(missing)}. "
-        f"Den går ud, så snart du tilføjer det med {_how_to_add(meeting, missing)}."
+        f"Den går ud, så snart du tilføjer {_the(missing)} med {_how_to_add(meeting, missing)}."
     )
 
 
@@ -349,7 +357,7 @@ def sent_without_place(meeting: Meeting, missing: Sequence[str], released: int) 
     now = " De ventende opslag sendes nu." if released else " Opslagene går ud som planlagt."
     return (
         f":white_check_mark: *{meeting_name(meeting)}* annonceres uden {_missing(missing)}."
-        f"{now} Tilføj det senere med `{COMMAND} møde ret {meeting.number}`."
+        f"{now} Tilføj {_the(missing)} senere med `{COMMAND} møde ret {meeting.number}`."
     )
 
 
@@ -362,4 +370,4 @@ def place_complete(meeting: Meeting) -> str:
 
 
 def place_released(released: int) -> str:
-    return f"De {released} opslag, der ventede på stedet eller linket, sendes nu."
+    return f"{released} opslag, der ventede på mødets link eller adresse, sendes nu."
