@@ -192,7 +192,9 @@ def test_a_meeting_cancelled_before_anything_was_posted_sends_nothing(bot: Deliv
 def test_posts_at_nine_copenhagen_time_on_both_dst_sundays(
     bot: DeliveryBot, day: str, agenda_utc: datetime
 ) -> None:
-    warned = bot.core.service.command(FACILITATOR, f'møde opret {day} 10:00-12:00 fysisk "Søndag"')
+    warned = bot.core.service.command(
+        FACILITATOR, f'møde opret {day} 10:00-12:00 fysisk "Søndag" sted=KL'
+    )
     assert isinstance(warned, Reply) and warned.result is not None
     assert warned.result.kind is ResultKind.MEETING_WARNING  # a Sunday: the facilitator goes on
     bot.core.service.click(FACILITATOR, Action.MEETING_GO_AHEAD, warned.buttons[0].value)
@@ -219,7 +221,7 @@ def test_posts_at_nine_copenhagen_time_on_both_dst_sundays(
 def test_a_reminder_due_on_a_dst_sunday_moves_to_friday_at_nine(
     bot: DeliveryBot, day: str, reminder_utc: datetime
 ) -> None:
-    bot.say(FACILITATOR, f'møde opret {day} 10:00-12:00 fysisk "Mandagsmøde"')
+    bot.say(FACILITATOR, f'møde opret {day} 10:00-12:00 fysisk "Mandagsmøde" sted=KL')
     with bot.core.sessions() as session:
         due = session.scalars(
             select(OutboxMessage.due_at).where(OutboxMessage.key.like("reminder:%"))
@@ -237,7 +239,7 @@ def test_two_workers_post_each_message_once(bot: DeliveryBot, fake: FakeSlack) -
         bot.say(person(1000 + n), f"tilmeld {municipalities[n // 3].code}")
     # Monday, three days ahead: the reminder due on Sunday moves to Friday (today), whose 09:00
     # has passed, so the reminders are due at once, together; the rest is still to come.
-    bot.say(FACILITATOR, 'møde opret 30.11.2026 10:00-12:00 fysisk "Snart"')
+    bot.say(FACILITATOR, 'møde opret 30.11.2026 10:00-12:00 fysisk "Snart" sted=KL')
     workers = [bot.delivery, new_delivery(bot.core, fake, bot.settings, bot.clock)]
     start = threading.Barrier(2)
 

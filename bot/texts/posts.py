@@ -104,6 +104,8 @@ POST_KIND_LABELS = {
     "fanout": "de direkte beskeder",
     "seat_freed": "beskeden om en ledig plads",
     "delete": "sletningen af en besked til en slettet bruger",
+    "place_reminder": "påmindelsen om mødets manglende link eller adresse",
+    "place_waiting": "beskeden om, at annonceringen venter på link eller adresse",
 }
 
 
