@@ -359,7 +359,7 @@ def test_recipients_follow_the_state_at_send_time(
     )
     try:
         # A Thursday, so that every post falls on a weekday (none moves off a weekend).
-        say(service, FACILITATOR, 'møde opret 18.03.2027 10:00-12:00 fysisk "Forårsmøde"')
+        say(service, FACILITATOR, 'møde opret 18.03.2027 10:00-12:00 fysisk "Forårsmøde" sted=KL')
 
         def phase(ops: list[tuple[str, str, object]], at: datetime) -> set[str]:
             """Apply ``ops`` shortly before ``at``, then deliver what falls due at ``at``;
