@@ -21,6 +21,7 @@ from tests.support.actors import FACILITATOR, named
 from tests.support.deliverybot import CHANNEL, DeliveryBot, delivery_bot
 from tests.support.fake_slack import FakeSlack
 from tests.support.service import done
+from tests.support.slackbot import ADMIN, running_bot
 
 CPH = ZoneInfo("Europe/Copenhagen")
 ANNA, BO = named("Anna Jensen"), named("Bo Hansen")
@@ -310,3 +311,25 @@ def test_the_quick_edit_takes_only_the_place(bot: DeliveryBot) -> None:
             "Weidekampsgade 10",
             "https://m.example/1",
         )
+
+
+# --- in Slack: the buttons of the question and of the facilitator's notice --------------------
+
+
+def test_in_slack_cancelling_asks_and_the_button_cancels(
+    database_url: str, clock: FixedClock
+) -> None:
+    with FakeSlack() as fake:
+        fake.add_user("U0ANNA", "Anna Jensen")
+        with running_bot(database_url, fake, clock) as slack:
+            slack.say(ADMIN, 'møde opret 25.06.2027 10:00-12:00 online "Sommermøde"')
+            ask = slack.command(ADMIN, "møde aflys 1 For få tilmeldte")
+            assert "Vil du aflyse *#1 Sommermøde*" in str(ask.args["text"])
+            message = {"ts": "1700000000.000001", "text": ask.args["text"]}
+            message["blocks"] = ask.args["blocks"]
+            answer = slack.click(ADMIN, Action.MEETING_CANCEL, message, "C0NET")
+            assert answer.args.get("replace_original") is True
+            assert "er aflyst" in str(answer.args["text"])
+            with slack.runtime.core.sessions() as session:
+                assert session.scalars(select(Meeting.status)).one() == "cancelled"
+        fake.assert_no_invalid_payloads()
