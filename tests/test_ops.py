@@ -93,7 +93,7 @@ def test_metrics_count_posts_429s_lookups_and_the_outbox(
     fake.fail_next("chat.postMessage", "kept_server_error")  # looked up and found next time
     bot.delivery.drain()
     bot.say(
-        FACILITATOR, 'møde opret 03.12.2026 10:00-12:00 fysisk "Senere" sted=KL'
+        FACILITATOR, 'møde opret 03.06.2027 10:00-12:00 fysisk "Senere" sted=KL'
     )  # pending, not due
     app = ops_app(lambda: Health(True, 0.0), metrics)
     status, headers, body = get(app, "/metrics")
