@@ -137,6 +137,11 @@ class ResultKind(StrEnum):
     MEETING_DROPPED = "meeting_dropped"
     # ``vikar`` without a seat when not exactly one seat sent regrets: which seat? (buttons)
     SUBSTITUTE_SEAT_ASKED = "substitute_seat_asked"  # ids: meeting (its number)
+    # ``møde aflys``: the question first (ids: meeting, told, channel), or kept after all.
+    MEETING_CANCEL_ASKED = "meeting_cancel_asked"
+    MEETING_KEPT = "meeting_kept"
+    # ``møde send``: announced without its link or address (ids: meeting, released).
+    MEETING_SENT_WITHOUT_PLACE = "meeting_sent_without_place"
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,6 +312,11 @@ class Action(StrEnum):
     SUBSTITUTE_SEAT = "substitute_seat"
     # A municipality lost its coordinator: a holder of another seat takes the fixed seat.
     TAKE_FIXED_SEAT = "take_fixed_seat"
+    # The question before a meeting is cancelled: the value is "<nr> [reason]"; or keep it.
+    MEETING_CANCEL = "meeting_cancel"
+    MEETING_KEEP = "meeting_keep"
+    # A meeting whose link or address is missing: announce it without (value: its number).
+    MEETING_SEND = "meeting_send"
 
 
 class HomeAction(StrEnum):

@@ -34,7 +34,7 @@ from bot.domain.meetings import record_told
 from bot.metrics import Metrics
 from bot.models import OutboxStatus
 from bot.ports import Clock, DeliveryError, HomePublisher, LookupUnavailable, Notifier
-from bot.posts import notices
+from bot.posts import notices, place
 from bot.posts.home_refresh import home_for_row
 from bot.posts.kinds import PostKind
 from bot.posts.outbox import (
@@ -87,6 +87,7 @@ class TickStats:
     cancelled: int = 0
     missed: int = 0
     lost_leases: int = 0
+    waiting: int = 0  # posts of a meeting that wait for its link or address
     lookups: int = 0
     found: int = 0
     released: int = 0
@@ -278,6 +279,8 @@ class Delivery:
         now = self._clock.now()
         if row.kind == FANOUT:
             with transaction(self._sessions) as session:
+                if self._waits(session, row, now, stats):
+                    return
                 expand_fanout(session, row, now)
                 mark_sent(session, row.id, self.owner, now)
             return
@@ -286,6 +289,8 @@ class Delivery:
             return
         context = RenderContext(self._tz, self.config.catchup, now)
         with transaction(self._sessions) as session:
+            if self._waits(session, row, now, stats):
+                return
             rendered = render(session, row, context)
             if rendered is None:
                 finish(session, row.id, self.owner, now, OutboxStatus.CANCELLED, "no longer wanted")
@@ -321,6 +326,22 @@ class Delivery:
         else:
             stats.lost_leases += 1
             log.warning("outbox row %s was taken over by another worker after it was sent", row.key)
+
+    def _waits(self, session: Session, row: Claimed, now: datetime, stats: TickStats) -> bool:
+        """A meeting's post that waits for its link or address (``bot.posts.place``): it stays
+        pending and is looked at again later, or is dropped once the meeting has started."""
+        wait = place.waiting(session, row, now)
+        if wait is None:
+            return False
+        if wait.until is None:
+            finish(session, row.id, self.owner, now, OutboxStatus.CANCELLED, "started, no place")
+            stats.cancelled += 1
+        else:
+            reschedule(
+                session, row.id, self.owner, now, wait.until, place.WAITING, count_attempt=False
+            )
+            stats.waiting += 1
+        return True
 
     def _publish_home(self, row: Claimed, stats: TickStats) -> None:
         """A person's App Home, rendered now; a platform without one lets the row go."""

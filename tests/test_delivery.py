@@ -163,7 +163,7 @@ def test_a_cancelled_meeting_says_so_and_stops(bot: DeliveryBot) -> None:
     bot.say(FACILITATOR, CREATE)
     bot.at(utc(2027, 3, 1, 8, 0))  # announced: the channel, Anna and Carl
     before = len(bot.posts())
-    bot.say(FACILITATOR, "møde aflys 1 For få tilmeldte")
+    bot.say(FACILITATOR, "møde aflys 1 bekræft For få tilmeldte")
     bot.delivery.drain()
     cancelled = [c for c in bot.posts() if "Mødet er aflyst" in str(c.args["text"])]
     assert sorted(c.args["channel"] for c in cancelled) == [CHANNEL, "DU0ANNA", "DU0CARL"]
@@ -174,7 +174,7 @@ def test_a_cancelled_meeting_says_so_and_stops(bot: DeliveryBot) -> None:
 
 def test_a_meeting_cancelled_before_anything_was_posted_sends_nothing(bot: DeliveryBot) -> None:
     bot.say(FACILITATOR, CREATE)
-    bot.say(FACILITATOR, "møde aflys 1 For få tilmeldte")
+    bot.say(FACILITATOR, "møde aflys 1 bekræft For få tilmeldte")
     bot.delivery.drain()  # the notices of the cancellation are due at once: to nobody
     bot.at(utc(2027, 3, 16, 0, 0))
     assert bot.posts() == []
@@ -192,7 +192,9 @@ def test_a_meeting_cancelled_before_anything_was_posted_sends_nothing(bot: Deliv
 def test_posts_at_nine_copenhagen_time_on_both_dst_sundays(
     bot: DeliveryBot, day: str, agenda_utc: datetime
 ) -> None:
-    warned = bot.core.service.command(FACILITATOR, f'møde opret {day} 10:00-12:00 fysisk "Søndag"')
+    warned = bot.core.service.command(
+        FACILITATOR, f'møde opret {day} 10:00-12:00 fysisk "Søndag" sted=KL'
+    )
     assert isinstance(warned, Reply) and warned.result is not None
     assert warned.result.kind is ResultKind.MEETING_WARNING  # a Sunday: the facilitator goes on
     bot.core.service.click(FACILITATOR, Action.MEETING_GO_AHEAD, warned.buttons[0].value)
@@ -219,7 +221,7 @@ def test_posts_at_nine_copenhagen_time_on_both_dst_sundays(
 def test_a_reminder_due_on_a_dst_sunday_moves_to_friday_at_nine(
     bot: DeliveryBot, day: str, reminder_utc: datetime
 ) -> None:
-    bot.say(FACILITATOR, f'møde opret {day} 10:00-12:00 fysisk "Mandagsmøde"')
+    bot.say(FACILITATOR, f'møde opret {day} 10:00-12:00 fysisk "Mandagsmøde" sted=KL')
     with bot.core.sessions() as session:
         due = session.scalars(
             select(OutboxMessage.due_at).where(OutboxMessage.key.like("reminder:%"))
@@ -237,7 +239,7 @@ def test_two_workers_post_each_message_once(bot: DeliveryBot, fake: FakeSlack) -
         bot.say(person(1000 + n), f"tilmeld {municipalities[n // 3].code}")
     # Monday, three days ahead: the reminder due on Sunday moves to Friday (today), whose 09:00
     # has passed, so the reminders are due at once, together; the rest is still to come.
-    bot.say(FACILITATOR, 'møde opret 30.11.2026 10:00-12:00 fysisk "Snart"')
+    bot.say(FACILITATOR, 'møde opret 30.11.2026 10:00-12:00 fysisk "Snart" sted=KL')
     workers = [bot.delivery, new_delivery(bot.core, fake, bot.settings, bot.clock)]
     start = threading.Barrier(2)
 

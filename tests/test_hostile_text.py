@@ -332,7 +332,7 @@ def play(run: Run, hostile: Hostile) -> None:
     run.at(SECOND_ANNOUNCED_AT)  # a move or cancellation reaches only those told of the meeting
     run.say(ADMIN, "møde flyt 2 11.02.2027 10:00-12:00")
     run.drain()
-    run.say(ADMIN, "møde aflys 2 For få tilmeldte")
+    run.say(ADMIN, "møde aflys 2 bekræft For få tilmeldte")
     run.drain()
     run.fake.fail_next("chat.postMessage", "channel_not_found")
     run.say(ADMIN, "nyt Kort nyt")

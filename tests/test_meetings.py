@@ -115,23 +115,27 @@ def test_physical_meeting_has_no_starting_post(
     done(say(klimanet, MEMBER, "møder"), ResultKind.MEETINGS)
 
 
-def test_posts_already_past_are_skipped(
+def test_posts_already_past_go_out_at_once(
     klimanet: Klimanet, sessions: SessionFactory, clock: FixedClock
 ) -> None:
-    # 27 Nov 2026 09:00 UTC now; a meeting on 3 Dec: the 14-day announcement is already past.
+    # 27 Nov 2026 09:00 UTC now; a meeting on 3 Dec: the 14-day announcement and the 7-day
+    # agenda are already past: they go out at once, in the schedule's order.
     created = say(
         klimanet,
         FACILITATOR,
         'møde opret 03.12.2026 10:00-12:00 online "Snart" link=https://m.example/1',
     )
     done(created, ResultKind.MEETING_CREATED, meeting=1)
-    assert "announce" not in {row.kind for row in outbox(sessions)}
-    assert {row.key.split(":")[0] for row in outbox(sessions)} == {
-        "reminder",
-        "starting",
-        "confirm_dm",
-        "reminder_dm",
+    due = {row.key.split(":")[0]: row.due_at for row in outbox(sessions)}
+    assert {name for name, at in due.items() if at == clock.now()} == {
+        "announce",
+        "announce_dm",
+        "agenda",
     }
+    assert due["confirm_dm"] == local(2026, 12, 1, 9) and due["reminder"] == local(2026, 12, 2, 9)
+    at_once = [r.key.split(":")[0] for r in outbox(sessions) if r.due_at == clock.now()]
+    assert at_once == ["announce", "announce_dm", "agenda"]  # delivered in id order
+    assert "Annoncering: _sendes nu" in created.text
 
 
 def test_agenda_items(klimanet: Klimanet, sessions: SessionFactory) -> None:
@@ -191,7 +195,7 @@ def test_move_cancel_copy_and_news(klimanet: Klimanet, sessions: SessionFactory)
         # Gathered under "Nyt fra KL" on the next meeting's agenda.
         assert saved is not None and saved.meeting_id == first.id
         assert saved.text == "Regeringens klimaudspil er ude"
-    cancelled = say(klimanet, FACILITATOR, "møde aflys 1 For få tilmeldte")
+    cancelled = say(klimanet, FACILITATOR, "møde aflys 1 bekræft For få tilmeldte")
     done(cancelled, ResultKind.MEETING_CANCELLED, meeting=1)
     assert meeting(sessions, 1).status == "cancelled"
     done(say(klimanet, MEMBER, "møder"), ResultKind.MEETINGS)
@@ -265,7 +269,7 @@ BAD_INPUT: dict[str, tuple[ErrorKind, dict[str, object]]] = {
         ErrorKind.OPTION_UNKNOWN,
         {
             "value": "fjern",
-            "allowed": ["opret", "flyt", "aflys", "ret", "kopier"],
+            "allowed": ["opret", "flyt", "aflys", "ret", "kopier", "send"],
             "command": "møde",
         },
     ),
@@ -404,29 +408,48 @@ def test_hybrid_has_a_link_and_an_address(klimanet: Klimanet, sessions: SessionF
 
 
 @pytest.mark.parametrize(
-    ("text", "error"),
+    ("text", "missing"),
     [
-        ('møde opret 25.06.2027 10:00-12:00 online "Uden link"', ErrorKind.LINK_MISSING),
-        ('møde opret 25.06.2027 10:00-12:00 hybrid "Uden link" sted=KL', ErrorKind.LINK_MISSING),
+        ('møde opret 25.06.2027 10:00-12:00 online "Uden link"', "et link"),
+        ('møde opret 25.06.2027 10:00-12:00 hybrid "Uden link" sted=KL', "et link"),
         (
             'møde opret 25.06.2027 10:00-12:00 hybrid "Uden adresse" link=https://m.example/1',
-            ErrorKind.ADDRESS_MISSING,
+            "en adresse",
         ),
-        ('møde opret 25.06.2027 10:00-12:00 online "X" link=teams møde', ErrorKind.LINK_INVALID),
+        ('møde opret 25.06.2027 10:00-12:00 hybrid "Uden noget"', "både et link og en adresse"),
+        ('møde opret 25.06.2027 10:00-12:00 fysisk "Uden adresse"', "en adresse"),
     ],
 )
-def test_a_meeting_without_the_place_its_format_needs_is_refused(
-    klimanet: Klimanet, sessions: SessionFactory, text: str, error: ErrorKind
+def test_a_meeting_without_its_place_yet_is_created_with_a_warning(
+    klimanet: Klimanet, sessions: SessionFactory, text: str, missing: str
 ) -> None:
-    assert result(klimanet, FACILITATOR, text) == Result.refused(error)
+    created = say(klimanet, FACILITATOR, text)
+    done(created, ResultKind.MEETING_CREATED, meeting=1)
+    assert f"Mødet mangler {missing}" in created.text
+    assert "møde send 1" in created.text  # the way to go ahead without it
+    # The reminder two days before the announcement (11 June 2027, 09:00): 9 June, 09:00.
+    reminders = [r for r in outbox(sessions) if r.kind == "place_reminder"]
+    assert [(r.recipient, r.due_at) for r in reminders] == [
+        (FACILITATOR.user_id, local(2027, 6, 9, 9))
+    ]
+
+
+def test_a_link_that_is_not_one_is_still_refused(
+    klimanet: Klimanet, sessions: SessionFactory
+) -> None:
+    text = 'møde opret 25.06.2027 10:00-12:00 online "X" link=teams møde'
+    assert result(klimanet, FACILITATOR, text) == Result.refused(ErrorKind.LINK_INVALID)
     assert outbox(sessions) == []
 
 
-def test_the_form_asks_for_the_link_and_never_guesses_a_format(klimanet: Klimanet) -> None:
+def test_the_form_takes_a_meeting_without_its_link_and_never_guesses_a_format(
+    klimanet: Klimanet,
+) -> None:
     no_link = klimanet.meetings.submit_form(
-        FACILITATOR, None, MeetingForm("X", "2027-03-01", "10:00", "12:00", "online")
+        FACILITATOR, None, MeetingForm("X", "2027-02-26", "10:00", "12:00", "online")
     )
-    assert isinstance(no_link, FormErrors) and "skal have et link" in no_link.errors["meeting_link"]
+    # A link may come later: the meeting is saved, with the warning.
+    assert isinstance(no_link, Reply) and "Mødet mangler et link" in no_link.text
     hybrid = klimanet.meetings.submit_form(
         FACILITATOR,
         None,
@@ -551,12 +574,13 @@ def test_a_post_whose_friday_has_passed_goes_out_at_once(
     # Now: Friday 27 November 2026, 10:00. A meeting on Monday 30 November: its reminder is
     # due Sunday 09:00 and "Kommer du stadig?" Saturday 09:00, both moved to Friday 09:00, which
     # has passed: they go out at once. The announcement (Monday 16 November) had passed before
-    # the meeting was created: skipped, never a burst.
-    say(klimanet, FACILITATOR, 'møde opret 30.11.2026 10:00-12:00 fysisk "Mandag"')
+    # the meeting was created: at once too, and first.
+    say(klimanet, FACILITATOR, 'møde opret 30.11.2026 10:00-12:00 fysisk "Mandag" sted=KL')
     due = {row.key.split(":")[0]: row.due_at for row in outbox(sessions)}
     assert due["reminder"] == clock.now() == datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
     assert due["confirm_dm"] == clock.now()
-    assert "announce" not in due and "announce_dm" not in due
+    assert due["announce"] == due["announce_dm"] == clock.now()
+    assert [r.key.split(":")[0] for r in outbox(sessions)][:2] == ["announce", "announce_dm"]
 
 
 # --- texts -------------------------------------------------------------------------------------
@@ -566,7 +590,7 @@ def test_the_cancel_notice_does_not_repeat_itself(
     klimanet: Klimanet, sessions: SessionFactory
 ) -> None:
     say(klimanet, FACILITATOR, CREATE)
-    say(klimanet, FACILITATOR, "møde aflys 1 For få tilmeldte")
+    say(klimanet, FACILITATOR, "møde aflys 1 bekræft For få tilmeldte")
     with sessions() as session:
         meeting = session.scalars(select(Meeting)).one()
         text = "\n".join(texts.cancelled(meeting, ZoneInfo("Europe/Copenhagen")))

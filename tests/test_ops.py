@@ -92,7 +92,9 @@ def test_metrics_count_posts_429s_lookups_and_the_outbox(
     fake.fail_next("chat.postMessage", "ratelimited", retry_after=1)  # waited out by the client
     fake.fail_next("chat.postMessage", "kept_server_error")  # looked up and found next time
     bot.delivery.drain()
-    bot.say(FACILITATOR, 'møde opret 03.12.2026 10:00-12:00 fysisk "Senere"')  # pending, not due
+    bot.say(
+        FACILITATOR, 'møde opret 03.06.2027 10:00-12:00 fysisk "Senere" sted=KL'
+    )  # pending, not due
     app = ops_app(lambda: Health(True, 0.0), metrics)
     status, headers, body = get(app, "/metrics")
     assert status == "200 OK" and headers["Content-Type"].startswith("text/plain; version=0.0.4")

@@ -741,7 +741,7 @@ def test_a_meeting_move_refreshes_everyones_home_once(
     moved = home_rows(sessions)[before:]
     assert len(moved) == len({r.recipient for r in moved}) == 12 + 1
     # Cancelling it in the same window adds nothing: the refreshes are already planned.
-    say(service, FACILITATOR, "møde aflys 1")
+    say(service, FACILITATOR, "møde aflys 1 bekræft")
     assert len(home_rows(sessions)) == before + 13
     assert all(r.due_at.tzinfo is not None for r in moved)
     assert window_end(datetime(2026, 11, 27, 9, 0, 3, tzinfo=UTC)) == datetime(

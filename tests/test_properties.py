@@ -73,6 +73,9 @@ WORDS = [
         "møder",
         "dagsorden",
         "kalender",
+        "send",
+        "bekræft",
+        "link=https://m.example/1",
     ],
     *[
         "overdrag",
@@ -139,13 +142,16 @@ COMMAND_RESULTS: dict[str, set[ResultKind]] = {
     "tilmeld": {ResultKind.REGISTERED, ResultKind.REGISTRATION_PENDING},
     "pladser": {ResultKind.SEATS},
     "afmeld": {ResultKind.RELEASE_ASKED},
-    "kommuner": {ResultKind.NETWORK},
+    "kommuner": {ResultKind.NETWORK, ResultKind.SEATS},  # ``kommuner <kommune>``: its seats
     "hjaelp": {ResultKind.HELP},
     "moede": {
         ResultKind.MEETING_CREATED,
         ResultKind.MEETING_MOVED,
         ResultKind.MEETING_CANCELLED,
         ResultKind.MEETING_WARNING,  # a Saturday, a Sunday or a busy time: go ahead or drop it
+        ResultKind.MEETING_CANCEL_ASKED,  # ``møde aflys`` asks first
+        ResultKind.MEETING_UPDATED,  # ``møde ret <nr> link=…``
+        ResultKind.MEETING_SENT_WITHOUT_PLACE,  # ``møde send <nr>``
     },
     "moeder": {ResultKind.MEETINGS},
     "dagsorden": {ResultKind.AGENDA},
@@ -201,6 +207,10 @@ CLICK_RESULTS: dict[str, set[ResultKind]] = {
         ResultKind.UNKNOWN_BUTTON,
     },
     Action.MEETING_DROP: {ResultKind.MEETING_DROPPED},
+    # The question before a cancellation: cancel (read like typed text), or keep the meeting.
+    Action.MEETING_CANCEL: {ResultKind.MEETING_CANCELLED, ResultKind.UNKNOWN_BUTTON},
+    Action.MEETING_KEEP: {ResultKind.MEETING_KEPT},
+    Action.MEETING_SEND: {ResultKind.MEETING_SENT_WITHOUT_PLACE, ResultKind.UNKNOWN_BUTTON},
 }
 
 
@@ -283,6 +293,9 @@ def assert_result_fits(reply: Reply, possible: set[ResultKind], shown: list[Doma
 )
 @example(text="møde flyt 2 28.06.2027 13:00-15:00", user=1)
 @example(text="møde aflys 2", user=1)
+@example(text="møde aflys 2 bekræft", user=1)
+@example(text="møde send 2", user=1)
+@example(text="møde ret 2 link=https://m.example/1", user=1)
 @example(text="tilmelt", user=9)
 @settings(
     max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]

@@ -180,7 +180,7 @@ def test_every_post_reaches_exactly_the_expected(
 
         # Cancelled: the channel, and everyone told who is still expected.
         mark = len(fake.calls("chat.postMessage", ok=True))
-        say(service, FACILITATOR, "møde aflys 1 Sygdom")
+        say(service, FACILITATOR, "møde aflys 1 bekræft Sygdom")
         delivery.drain()
         assert channel_posts("Mødet er aflyst") == 1
         assert dms("Mødet er aflyst", mark) == reminded
@@ -372,7 +372,7 @@ def test_recipients_follow_the_state_at_send_time(
     )
     try:
         # A Thursday, so that every post falls on a weekday (none moves off a weekend).
-        say(service, FACILITATOR, 'møde opret 18.03.2027 10:00-12:00 fysisk "Forårsmøde"')
+        say(service, FACILITATOR, 'møde opret 18.03.2027 10:00-12:00 fysisk "Forårsmøde" sted=KL')
 
         def phase(ops: list[tuple[str, str, object]], at: datetime) -> set[str]:
             """Apply ``ops`` shortly before ``at``, then deliver what falls due at ``at``;
@@ -402,7 +402,7 @@ def test_recipients_follow_the_state_at_send_time(
         told = told_from_outbox(sessions)
         expected = expected_from_tables(sessions)
         mark = len(recorder.posts)
-        say(service, FACILITATOR, "møde aflys 1")
+        say(service, FACILITATOR, "møde aflys 1 bekræft")
         delivery.drain()
         cancelled = {r for r, _ in recorder.posts[mark:] if r.startswith("U")}
         assert cancelled == expected & told

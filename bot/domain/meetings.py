@@ -48,15 +48,36 @@ _LINK = re.compile(r"^https?://\S+$")
 
 
 def _check_place(draft: MeetingDraft) -> None:
-    """An online or hybrid meeting needs its link (the "starting now" post carries it), and a
-    hybrid one its address too."""
+    """A link given must be one. A missing link or address is not an error: KL often plans a
+    meeting before either exists, and its posts wait for them (``missing_place``)."""
     link = draft.link.strip()
-    if draft.format.has_link and not link:
-        raise DomainError(ErrorKind.LINK_MISSING, format=draft.format.value)
     if link and not _LINK.match(link):
         raise DomainError(ErrorKind.LINK_INVALID, value=link[:100])
-    if draft.format is MeetingFormat.HYBRID and not draft.location.strip():
-        raise DomainError(ErrorKind.ADDRESS_MISSING)
+
+
+def missing_place(meeting: Meeting) -> list[str]:
+    """What of its place the meeting's format needs and it lacks: ``"link"``, ``"address"``."""
+    fmt = MeetingFormat(meeting.format)
+    missing = []
+    if fmt.has_link and not meeting.link.strip():
+        missing.append("link")
+    if fmt.has_address and not meeting.location.strip():
+        missing.append("address")
+    return missing
+
+
+def waits_for_place(meeting: Meeting) -> bool:
+    """Whether the meeting's posts wait: its place is missing, and the facilitator has not said
+    to go ahead without it (``send_without_place``)."""
+    return bool(missing_place(meeting)) and not meeting.send_without_place
+
+
+def send_without_place(session: Session, meeting: Meeting, now: datetime) -> None:
+    """The facilitator's go-ahead: announce the meeting without the missing link or address."""
+    ensure_live(meeting, now)
+    meeting.send_without_place = True
+    meeting.updated_at = now
+    session.flush()
 
 
 def check_draft(draft: MeetingDraft, now: datetime) -> None:
@@ -95,6 +116,7 @@ def create_meeting(
         format=draft.format.value,
         location=draft.location.strip() if draft.format.has_address else "",
         link=draft.link.strip() if draft.format.has_link else "",
+        send_without_place=False,
         status=MeetingStatus.PLANNED.value,
         cancel_reason="",
         sequence=0,

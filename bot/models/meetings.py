@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     ForeignKey,
     Integer,
@@ -62,6 +63,9 @@ class Meeting(Base):
     location: Mapped[str] = mapped_column(String(500), default="")
     # The video link (online and hybrid meetings).
     link: Mapped[str] = mapped_column(String(500), default="")
+    # The facilitator said to announce the meeting without its link or address (``møde send``);
+    # until then its posts wait for the place (``bot.posts.place``).
+    send_without_place: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(16), default=MeetingStatus.PLANNED.value)
     cancel_reason: Mapped[str] = mapped_column(Text, default="")
     # Raised on every change: the iCalendar SEQUENCE and the generation of schedule posts.

@@ -26,6 +26,10 @@ class PostKind(StrEnum):
     CANCELLED = "cancelled"
     CANCELLED_DM = "cancelled_dm"
     NEWS = "news"  # "Nyt fra KL" to the channel
+    # To the facilitator who created a meeting whose link or address is missing: a reminder two
+    # days before the announcement, and word (once) when its posts wait for the place.
+    PLACE_REMINDER = "place_reminder"
+    PLACE_WAITING = "place_waiting"
     # One row standing for many direct messages until it is due (planner.expand_fanout).
     FANOUT = "fanout"
     # Re-render an earlier post from the current state and update it in place.

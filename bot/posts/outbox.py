@@ -107,6 +107,11 @@ def enqueue(session: Session, rows: Iterable[Planned], now: datetime) -> int:
     return inserted
 
 
+def mark_due_now(session: Session) -> None:
+    """This transaction made rows due now (not by planning them): wake delivery on commit."""
+    session.info[_DUE_NOW] = True
+
+
 def wake_on_commit(sessions: SessionFactory, wake: Callable[[], None]) -> None:
     """Call ``wake`` after every commit of a session from ``sessions`` that planned rows due
     now, so the replica that made them delivers them at once instead of at its next tick."""

@@ -2,8 +2,9 @@
 
 The schedule is data (``KLIMANET_SCHEDULE``): offsets from the meeting's start, so a moved
 meeting moves its posts. Keys carry the meeting's ``schedule_version``; a move raises it, cancels
-the stale pending rows and plans new ones. Posts whose time has already passed are skipped, never
-sent in a burst. Planning is idempotent: run it as often as you like.
+the stale pending rows and plans new ones. A post whose time passed before the meeting was planned
+(a meeting created or moved late) goes out at once, in the schedule's order; only the posts of a
+meeting that has started are skipped. Planning is idempotent: run it as often as you like.
 """
 
 from __future__ import annotations
@@ -147,9 +148,10 @@ class PlannedTime:
 
     name: str  # the schedule's name for it: "announce", "reminder", …
     when: datetime
-    # "skipped": its time had passed before the meeting was planned; "sent": a once-per-meeting
-    # post that went out already (``when`` is when), and a moved meeting does not post it again.
-    state: Literal["planned", "skipped", "sent"]
+    # "now": its time had passed before the meeting was planned, so it goes out at once;
+    # "skipped": the meeting has started; "sent": a once-per-meeting post that went out already
+    # (``when`` is when), and a moved meeting does not post it again.
+    state: Literal["planned", "now", "skipped", "sent"]
 
 
 def planned_times(
@@ -174,7 +176,7 @@ def planned_times(
         if when is None:
             times.append(PlannedTime(name, due_at(meeting.starts_at, offset, config.tz), "skipped"))
         else:
-            times.append(PlannedTime(name, when, "planned"))
+            times.append(PlannedTime(name, when, "now" if when <= now else "planned"))
     return sorted(times, key=lambda t: t.when)
 
 
@@ -219,11 +221,11 @@ def going_out(
     kind: str, offset: Offset, meeting: Meeting, tz: ZoneInfo, now: datetime
 ) -> datetime | None:
     """When a scheduled post goes out: its due time, moved off a weekend (``bot.posts.weekend``).
-    None when its due time passed before the meeting was planned (skipped, never a burst); at
-    once when only the Friday it moved to has passed."""
-    due = due_at(meeting.starts_at, offset, tz)
-    if due < now:
+    At once when that time has passed (the meeting was created or moved after it: people must
+    still hear of it); None only when the meeting has started, when the post says nothing new."""
+    if meeting.starts_at <= now:
         return None
+    due = due_at(meeting.starts_at, offset, tz)
     return max(off_the_weekend(kind, offset, meeting.starts_at, due, tz), now)
 
 

@@ -189,6 +189,40 @@ def _cancelled(post: _MeetingPost) -> Rendered:
     return Rendered(post.reply(texts.cancelled(post.meeting, post.ctx.tz)))
 
 
+def _place_button(meeting: Meeting, missing: list[str]) -> Button:
+    return Button(texts.send_without_button(missing), Action.MEETING_SEND, str(meeting.number))
+
+
+def _place_reminder(post: _MeetingPost) -> Rendered | None:
+    """Two days before the announcement, if the place is still missing (``bot.posts.place``)."""
+    meeting = post.meeting
+    if not meeting_domain.waits_for_place(meeting):
+        return None
+    missing = meeting_domain.missing_place(meeting)
+    announce = post.row.payload.get("announce_at")
+    at = datetime.fromisoformat(announce) if isinstance(announce, str) else None
+    return Rendered(
+        Reply(
+            (texts.place_reminder(meeting, missing, at, post.ctx.tz),),
+            buttons=(_place_button(meeting, missing),),
+        )
+    )
+
+
+def _place_waiting(post: _MeetingPost) -> Rendered | None:
+    """The meeting's posts are due and wait for the place: told once."""
+    meeting = post.meeting
+    if not meeting_domain.waits_for_place(meeting):
+        return None
+    missing = meeting_domain.missing_place(meeting)
+    return Rendered(
+        Reply(
+            (texts.place_waiting(meeting, missing, post.ctx.tz),),
+            buttons=(_place_button(meeting, missing),),
+        )
+    )
+
+
 def _to_those_told(notice: MeetingRenderer) -> MeetingRenderer:
     """A notice of a change by direct message: only while its person is still one to tell."""
     return lambda post: notice(post) if post.addressee() is not None else None
@@ -207,6 +241,8 @@ _MEETING_POSTS: dict[str, MeetingRenderer] = {
     PostKind.MOVED_DM: _to_those_told(_moved),
     PostKind.CANCELLED: _cancelled,
     PostKind.CANCELLED_DM: _to_those_told(_cancelled),
+    PostKind.PLACE_REMINDER: _place_reminder,
+    PostKind.PLACE_WAITING: _place_waiting,
 }
 
 

@@ -148,6 +148,11 @@ class Klimanet:
             Action.MEETING_DROP: lambda _, value, __: self.meetings.drop(value),
             Action.SUBSTITUTE_SEAT: lambda actor, value, _: self._seat_chosen(actor, value),
             Action.TAKE_FIXED_SEAT: _by_id(self.succession.take),
+            Action.MEETING_CANCEL: lambda actor, value, _: self.meetings.confirm_cancel(
+                actor, value
+            ),
+            Action.MEETING_KEEP: lambda _, value, __: self.meetings.keep(value),
+            Action.MEETING_SEND: lambda actor, value, _: self.meetings.send_button(actor, value),
         }
 
     @property

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy.orm import Session
@@ -21,10 +21,11 @@ from bot.domain.registration import Actor
 from bot.domain.seats.attendance import substitution_of
 from bot.domain.themes import network_themes
 from bot.domain.timeparse import find_date_and_times, local_to_utc, parse_date, parse_time
-from bot.models import Meeting, Network
-from bot.posts import planner
+from bot.models import Meeting, MeetingFormat, MeetingStatus, Network
+from bot.posts import place, planner
 from bot.posts.calendar import ics_attachment
 from bot.posts.kinds import PostKind
+from bot.posts.outbox import sent_to_channel
 from bot.replies import (
     MAX_BUTTON_VALUE,
     Action,
@@ -38,7 +39,15 @@ from bot.replies import (
     ResultKind,
 )
 from bot.service.context import Context
-from bot.service.parsing import FORMAT_WORDS, MEETING_ACTIONS, fold, options, sub_action, tokens
+from bot.service.parsing import (
+    FORMAT_WORDS,
+    MEETING_ACTIONS,
+    ascii_number,
+    fold,
+    options,
+    sub_action,
+    tokens,
+)
 from bot.texts.dates import format_span
 
 DEFAULT_LENGTH = timedelta(hours=2)
@@ -73,6 +82,9 @@ class MeetingForm:
     go_ahead: str = ""
 
 
+# ``møde aflys <nr> bekræft``: the word that says the facilitator has seen the question.
+CONFIRM_WORDS = frozenset({"bekraeft", "bekraft", "bekreft"})
+
 # The commands that warn before they plan a meeting at a weekend or busy time.
 WARNED_ACTIONS = ("opret", "flyt", "kopier")
 
@@ -102,10 +114,19 @@ class Meetings:
     # -- everyone ---------------------------------------------------------------------------
 
     def list_meetings(self, actor: Actor, args: str) -> Reply:
-        """``møder``: the coming meetings, with one's own seat."""
+        """``møder``: the coming meetings, with one's own seat; ``møder <møde>``: that one.
+        A cancelled meeting nobody heard of is left out: to everyone it never was."""
 
         def work(session: Session, network: Network) -> Reply:
-            meetings = meeting_domain.upcoming(session, network, self._ctx.now())
+            if args.strip():
+                meeting = self._ctx.meeting(session, network, args)
+                meetings = [meeting]
+            else:
+                meetings = [
+                    m
+                    for m in meeting_domain.upcoming(session, network, self._ctx.now())
+                    if m.status != MeetingStatus.CANCELLED.value or told_anyone(session, m)
+                ]
             mine = reg.my_overview(session, network, actor)
             seat = (
                 next(
@@ -117,10 +138,17 @@ class Meetings:
             return Reply(
                 tuple(
                     texts.meeting_list(
-                        meetings, self._ctx.tz, seat, _notes(session, meetings, actor)
+                        meetings,
+                        self._ctx.tz,
+                        seat,
+                        _notes(session, meetings, actor),
+                        one=bool(args.strip()),
                     )
                 ),
-                result=Result(ResultKind.MEETINGS),
+                result=Result(
+                    ResultKind.MEETINGS,
+                    ids={"meeting": meetings[0].number} if args.strip() else {},
+                ),
             )
 
         return self._ctx.run(work)
@@ -172,14 +200,15 @@ class Meetings:
             "opret": lambda a, r: self.create(a, r, go_ahead=go_ahead),
             "flyt": lambda a, r: self.move(a, r, go_ahead=go_ahead),
             "aflys": self.cancel,
-            "ret": self.edit_form,
+            "ret": self.edit,
+            "send": self.send_without_place,
             "kopier": lambda a, r: self.copy(a, r, go_ahead=go_ahead),
         }
         if action is None:
             raise DomainError(
                 ErrorKind.OPTION_UNKNOWN,
                 value=word or "",
-                allowed=["opret", "flyt", "aflys", "ret", "kopier"],
+                allowed=["opret", "flyt", "aflys", "ret", "kopier", "send"],
                 command="møde",
             )
         return actions[action](actor, rest)
@@ -274,16 +303,30 @@ class Meetings:
         def work(session: Session, network: Network) -> Reply:
             now = self._ctx.now()
             meeting = meeting_domain.create_meeting(session, network, draft, actor.user_id, now)
-            planner.plan_meeting(session, network, meeting, self._ctx.plan, now)
-            return Reply(
-                (
-                    texts.meeting_created(meeting, self._ctx.tz),
-                    self._schedule_lines(session, meeting),
-                ),
-                result=Result(ResultKind.MEETING_CREATED, ids={"meeting": meeting.number}),
-            )
+            return self._created(session, network, meeting, now)
 
         return self._ctx.run(work)
+
+    def _created(
+        self, session: Session, network: Network, meeting: Meeting, now: datetime
+    ) -> Reply:
+        """Plan a new meeting's posts; the answer lists them, and warns of a missing place."""
+        planner.plan_meeting(session, network, meeting, self._ctx.plan, now)
+        sections = [texts.meeting_created(meeting, self._ctx.tz)]
+        sections.append(self._schedule_lines(session, meeting))
+        sections.extend(self._place_warning(session, meeting, now))
+        return Reply(
+            tuple(sections),
+            result=Result(ResultKind.MEETING_CREATED, ids={"meeting": meeting.number}),
+        )
+
+    def _place_warning(self, session: Session, meeting: Meeting, now: datetime) -> list[str]:
+        """Plan the reminder of a missing link or address, and say so (nothing if none is)."""
+        if not meeting_domain.waits_for_place(meeting):
+            return []
+        reminder = place.plan_reminder(session, meeting, self._ctx.plan, now)
+        missing = meeting_domain.missing_place(meeting)
+        return [texts.place_missing(meeting, missing, reminder, self._ctx.tz)]
 
     def submit_form(
         self, actor: Actor, number: int | None, form: MeetingForm
@@ -359,6 +402,73 @@ class Meetings:
             form.title, starts, ends, fmt, form.location, list(form.themes), form.link
         )
 
+    def edit(self, actor: Actor, rest: str) -> Reply | MeetingFormRequest:
+        """``møde ret <møde>``: the form; ``møde ret <møde> link=… sted=…``: just the place."""
+        ref, _, tail = rest.partition(" ")
+        if not tail.strip():
+            return self.edit_form(actor, rest)
+        found, words = options(tokens(tail), {"link", "sted", "adresse"})
+        if words or not found:
+            raise DomainError(
+                ErrorKind.OPTION_UNKNOWN,
+                value=(words[0] if words else tail.strip())[:40],
+                allowed=["link=…", "sted=…"],
+                command="møde ret",
+            )
+
+        def work(session: Session, network: Network) -> tuple[int, meeting_domain.MeetingDraft]:
+            meeting = self._ctx.meeting(session, network, ref)
+            return meeting.number, meeting_domain.MeetingDraft(
+                title=meeting.title,
+                starts_at=meeting.starts_at,
+                ends_at=meeting.ends_at,
+                format=MeetingFormat(meeting.format),
+                location=found.get("sted", found.get("adresse", meeting.location)),
+                themes=list(meeting.themes),
+                link=found.get("link", meeting.link),
+            )
+
+        number, draft = self._ctx.run(work)
+        return self._edit(actor, number, draft)
+
+    def send_without_place(self, actor: Actor, rest: str) -> Reply:
+        """``møde send <møde>``: go ahead without the missing link or address; the posts that
+        waited for it go out now, the others at their time."""
+
+        def work(session: Session, network: Network) -> Reply:
+            now = self._ctx.now()
+            meeting = self._ctx.meeting(session, network, rest.split(" ")[0] if rest else "")
+            meeting_domain.ensure_live(meeting, now)
+            missing = meeting_domain.missing_place(meeting)
+            if not missing:
+                return Reply(
+                    (texts.place_complete(meeting),),
+                    result=Result(
+                        ResultKind.MEETING_SENT_WITHOUT_PLACE,
+                        ids={"meeting": meeting.number, "released": 0},
+                    ),
+                )
+            meeting_domain.send_without_place(session, meeting, now)
+            released = place.release(session, meeting, now)
+            return Reply(
+                (texts.sent_without_place(meeting, missing, released),),
+                result=Result(
+                    ResultKind.MEETING_SENT_WITHOUT_PLACE,
+                    ids={"meeting": meeting.number, "released": released},
+                ),
+            )
+
+        return self._ctx.run(work)
+
+    def send_button(self, actor: Actor, value: str) -> Reply:
+        """The "Send uden link" button on the facilitator's reminder: ``møde send <nr>``."""
+        number = ascii_number(value, digits=9)
+        if number is None:
+            return Reply((texts.unknown_button(),), result=Result(ResultKind.UNKNOWN_BUTTON))
+        outcome = self._command(actor, f"send {number}", go_ahead=False)
+        assert isinstance(outcome, Reply)
+        return outcome
+
     def edit_form(self, actor: Actor, ref: str) -> MeetingFormRequest:
         """``møde ret <møde>``: the form, filled in."""
 
@@ -387,9 +497,15 @@ class Meetings:
             meeting = meeting_domain.get_meeting(session, network, number)
             was = (meeting.starts_at, meeting.ends_at)
             moved = meeting_domain.update_meeting(session, meeting, draft, now)
-            self._after_change(session, network, meeting, now, moved_from=was if moved else None)
+            released = self._after_change(
+                session, network, meeting, now, moved_from=was if moved else None
+            )
+            sections = [texts.meeting_updated(meeting, self._ctx.tz, moved=moved)]
+            if released:
+                sections.append(texts.place_released(released))
+            sections.extend(self._place_warning(session, meeting, now))
             return Reply(
-                (texts.meeting_updated(meeting, self._ctx.tz, moved=moved),),
+                tuple(sections),
                 result=Result(ResultKind.MEETING_UPDATED, ids={"meeting": meeting.number}),
             )
 
@@ -403,9 +519,13 @@ class Meetings:
         now: datetime,
         *,
         moved_from: tuple[datetime, datetime] | None,
-    ) -> None:
-        """``moved_from``: the meeting's time before, when the change moved it."""
+    ) -> int:
+        """``moved_from``: the meeting's time before, when the change moved it. Returns how
+        many posts that waited for the meeting's link or address now go out."""
         if moved_from is not None:
+            if not told_anyone(session, meeting):
+                # Nobody knew the old time: to everyone, this is simply the meeting's time.
+                meeting.status = MeetingStatus.PLANNED.value
             planner.cancel_stale(session, meeting)
             planner.notify_now(
                 session,
@@ -418,7 +538,9 @@ class Meetings:
                 payload=planner.moved_from(*moved_from),
             )
             planner.plan_meeting(session, network, meeting, self._ctx.plan, now)
+            place.plan_reminder(session, meeting, self._ctx.plan, now)
         planner.agenda_changed(session, meeting, now)
+        return place.release(session, meeting, now)
 
     def move(self, actor: Actor, rest: str, *, go_ahead: bool = False) -> Reply:
         ref, _, when = rest.partition(" ")
@@ -453,11 +575,18 @@ class Meetings:
         return self._ctx.run(work)
 
     def cancel(self, actor: Actor, rest: str) -> Reply:
-        ref, _, reason = rest.partition(" ")
+        """``møde aflys <møde> [bekræft] [begrundelse]``: asks first (the meeting, its time and
+        how many will be told), with a button that confirms; ``bekræft`` cancels at once."""
+        ref, _, tail = rest.partition(" ")
+        first, _, after = tail.strip().partition(" ")
+        confirmed = fold(first) in CONFIRM_WORDS
+        reason = after.strip() if confirmed else tail.strip()
 
         def work(session: Session, network: Network) -> Reply:
             now = self._ctx.now()
             meeting = self._ctx.meeting(session, network, ref)
+            if not confirmed:
+                return self._ask_cancel(session, network, meeting, reason)
             meeting_domain.cancel_meeting(session, meeting, reason, now)
             planner.cancel_all(session, meeting)
             planner.notify_now(
@@ -469,6 +598,57 @@ class Meetings:
             )
 
         return self._ctx.run(work)
+
+    def _ask_cancel(
+        self, session: Session, network: Network, meeting: Meeting, reason: str
+    ) -> Reply:
+        """The question before a cancellation, like ``afmeld`` and ``slet-mig`` ask theirs."""
+        meeting_domain.ensure_live(meeting, self._ctx.now())
+        told = len(planner.audience(session, network, meeting, planner.Audience.TOLD))
+        channel = bool(self._ctx.plan.channel) and sent_to_channel(
+            session, meeting.id, planner.CHANNEL_KINDS
+        )
+        value = f"{meeting.number} {reason}".strip()
+        buttons = [Button(texts.KEEP_MEETING_BUTTON, Action.MEETING_KEEP, str(meeting.number))]
+        if len(value) <= MAX_BUTTON_VALUE:
+            buttons.insert(
+                0, Button(texts.CANCEL_MEETING_BUTTON, Action.MEETING_CANCEL, value, "danger")
+            )
+        return Reply(
+            (texts.confirm_cancel_meeting(meeting, self._ctx.tz, told, channel=channel),),
+            buttons=tuple(buttons),
+            result=Result(
+                ResultKind.MEETING_CANCEL_ASKED,
+                ids={"meeting": meeting.number, "told": told, "channel": int(channel)},
+            ),
+        )
+
+    def confirm_cancel(self, actor: Actor, value: str) -> Reply:
+        """ "Ja, aflys mødet": the value (number and reason) is read like typed text, so only a
+        facilitator can cancel this way, and a second click finds the meeting cancelled."""
+        number, _, reason = value.partition(" ")
+        if ascii_number(number, digits=9) is None:
+            return Reply((texts.unknown_button(),), result=Result(ResultKind.UNKNOWN_BUTTON))
+        try:
+            outcome = self._command(
+                actor, f"aflys {number} bekræft {reason}".strip(), go_ahead=False
+            )
+        except DomainError as err:
+            return Reply(
+                (texts.error(err, self._ctx.today()),),
+                replace_original=True,
+                result=Result.refused(err.kind),
+            )
+        assert isinstance(outcome, Reply)
+        return replace(outcome, replace_original=True)
+
+    def keep(self, number: str) -> Reply:
+        """ "Nej, behold mødet": nothing was done, and the message says so."""
+        return Reply(
+            (texts.meeting_kept(),),
+            replace_original=True,
+            result=Result(ResultKind.MEETING_KEPT),
+        )
 
     def copy(self, actor: Actor, rest: str, *, go_ahead: bool = False) -> Reply:
         ref, _, when = rest.partition(" ")
@@ -488,14 +668,7 @@ class Meetings:
             meeting = meeting_domain.copy_meeting(
                 session, network, source, starts, starts + length, actor.user_id, now
             )
-            planner.plan_meeting(session, network, meeting, self._ctx.plan, now)
-            return Reply(
-                (
-                    texts.meeting_created(meeting, self._ctx.tz),
-                    self._schedule_lines(session, meeting),
-                ),
-                result=Result(ResultKind.MEETING_CREATED, ids={"meeting": meeting.number}),
-            )
+            return self._created(session, network, meeting, now)
 
         return self._ctx.run(work)
 
@@ -511,3 +684,11 @@ def _notes(session: Session, meetings: Sequence[Meeting], actor: Actor) -> dict[
         if found is not None:
             notes[meeting.id] = texts.substitution_note(*found)
     return notes
+
+
+def told_anyone(session: Session, meeting: Meeting) -> bool:
+    """Whether anyone heard of the meeting: a direct message about it (``meeting_told``) or a
+    post in the channel."""
+    return bool(meeting_domain.told_people(session, meeting)) or sent_to_channel(
+        session, meeting.id, planner.CHANNEL_KINDS
+    )

@@ -51,6 +51,7 @@ MEETING_ACTIONS = {
     "aflys": ("aflys",),
     "ret": ("ret", "rediger"),
     "kopier": ("kopier", "kopi"),
+    "send": ("send",),
 }
 ITEM_ACTIONS = {
     "tilfoej": ("tilfoej", "tilfoj", "tilføj"),
@@ -126,7 +127,7 @@ class Unknown:
 
 
 # Subcommands that name a municipality, whose "Mente du …?" answer offers the choices.
-NAMES_A_MUNICIPALITY = frozenset({"tilmeld", "pladser", "historik", "admin"})
+NAMES_A_MUNICIPALITY = frozenset({"tilmeld", "pladser", "historik", "admin", "kommuner"})
 
 
 def completed_command(name: str, args: str, query: str, code: int) -> str | None:

@@ -157,7 +157,10 @@ class Registration:
         )
 
     def network(self, actor: reg.Actor, args: str) -> Reply:
-        """``kommuner``: the network at a glance."""
+        """``kommuner``: the network at a glance; ``kommuner <kommune>``: that municipality's
+        seats, as ``pladser <kommune>`` shows them."""
+        if args.strip():
+            return self.seats(actor, args)
         summary = self._ctx.run(reg.summary)
         return Reply(tuple(texts.network_summary(summary)), result=Result(ResultKind.NETWORK))
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.domain.meetings import Concern
 from bot.domain.registration import SeatView
 from bot.models import AgendaKind, Meeting, MeetingFormat, MeetingStatus, NewsPost
-from bot.texts.common import COMMAND, join_and, seat_label
+from bot.texts.common import COMMAND, join_and, literal, seat_label
 from bot.texts.dates import format_span, format_when
 
 AGENDA_KIND_LABELS = {
@@ -34,11 +35,12 @@ def meeting_name(meeting: Meeting) -> str:
 def meeting_place(meeting: Meeting) -> str:
     """'Online: <link>', 'Fysisk: <adresse>', or for a hybrid meeting both."""
     if meeting.format == MeetingFormat.HYBRID.value:
-        where = f"fysisk: {meeting.location}" if meeting.location else "fysisk"
-        return f"Hybrid – {where} · online: {meeting.link or 'link følger'}"
+        where = meeting.location or "adresse følger"
+        return f"Hybrid – fysisk: {where} · online: {meeting.link or 'link følger'}"
     label = FORMAT_LABELS.get(meeting.format, meeting.format).capitalize()
-    place = meeting.link if meeting.format == MeetingFormat.ONLINE.value else meeting.location
-    return f"{label}: {place}" if place else label
+    if meeting.format == MeetingFormat.ONLINE.value:
+        return f"{label}: {meeting.link or 'link følger'}"
+    return f"{label}: {meeting.location or 'adresse følger'}"
 
 
 def meeting_status_tag(meeting: Meeting) -> str:
@@ -144,8 +146,11 @@ def meeting_list(
     tz: ZoneInfo,
     seat: SeatView | None,
     notes: Mapping[int, str] | None = None,
+    *,
+    one: bool = False,
 ) -> list[str]:
-    """``notes``: a line under a meeting (by id) that concerns the reader, e.g. a substitute."""
+    """``notes``: a line under a meeting (by id) that concerns the reader, e.g. a substitute;
+    ``one``: the one meeting ``møder <nr>`` asked for."""
     if not meetings:
         return ["Der er ingen kommende møder i netværket endnu."]
     if seat is None:
@@ -157,7 +162,7 @@ def meeting_list(
         )
     else:
         your = f"Din plads: {seat_label(seat.kind, seat.slot)}."
-    sections = ["*Kommende møder*"]
+    sections = [] if one else ["*Kommende møder*"]
     for meeting in meetings:
         note = (notes or {}).get(meeting.id)
         sections.append(meeting_summary(meeting, tz) + (f"\n{note}" if note else ""))
@@ -258,3 +263,118 @@ def meeting_concerns(
 def meeting_dropped(action: str) -> str:
     what = "flyttet" if action == "flyt" else "oprettet"
     return f"Godt – mødet er ikke {what}."
+
+
+CANCEL_MEETING_BUTTON = "Ja, aflys mødet"
+
+
+KEEP_MEETING_BUTTON = "Nej, behold mødet"
+
+
+def confirm_cancel_meeting(meeting: Meeting, tz: ZoneInfo, told: int, *, channel: bool) -> str:
+    """The question before ``møde aflys``: which meeting, when, and who will be told."""
+    people = f"{told} {'person' if told == 1 else 'personer'}, der har hørt om mødet,"
+    if told and channel:
+        who = f"Kanalen og {people} får besked om aflysningen."
+    elif told:
+        who = f"{people[0].upper()}{people[1:]} får besked om aflysningen."
+    elif channel:
+        who = "Kanalen får besked om aflysningen; ingen har fået mødet som direkte besked endnu."
+    else:
+        who = "Ingen har hørt om mødet endnu, så ingen får besked."
+    return (
+        f":warning: Vil du aflyse *{meeting_name(meeting)}* "
+        f"{format_span(meeting.starts_at, meeting.ends_at, tz)}? {who} Planlagte opslag "
+        "stoppes, og det kan ikke fortrydes. Du kan også skrive "
+        f"`{COMMAND} møde aflys {meeting.number} bekræft {literal('[begrundelse]')}`."
+    )
+
+
+def meeting_kept() -> str:
+    return "Godt – mødet er ikke aflyst."
+
+
+_MISSING = {"link": "et link", "address": "en adresse"}
+_THE = {"link": "linket", "address": "adressen"}
+
+
+def _missing(missing: Sequence[str]) -> str:
+    """``et link``, ``en adresse``, ``både et link og en adresse``."""
+    words = [_MISSING.get(m, m) for m in missing]
+    return f"både {words[0]} og {words[1]}" if len(words) > 1 else words[0]
+
+
+def _the(missing: Sequence[str]) -> str:
+    """``linket``, ``adressen``, ``linket og adressen``."""
+    return " og ".join(_THE.get(m, m) for m in missing)
+
+
+def _how_to_add(meeting: Meeting, missing: Sequence[str]) -> str:
+    parts = " ".join(
+        literal("link=https://…") if m == "link" else literal('sted="adresse"') for m in missing
+    )
+    return (
+        f"`{COMMAND} møde ret {meeting.number} {parts}`, eller send uden med "
+        f"`{COMMAND} møde send {meeting.number}`"
+    )
+
+
+def place_missing(
+    meeting: Meeting, missing: Sequence[str], reminder: datetime | None, tz: ZoneInfo
+) -> str:
+    """The warning in the answer when a meeting is saved without its link or address."""
+    remind = (
+        f" Du får en påmindelse {format_when(reminder, tz)}, hvis {_the(missing)} stadig mangler."
+        if reminder
+        else ""
+    )
+    return (
+        f":warning: Mødet mangler {_missing(missing)}. Annonceringen og de andre opslag om mødet "
+        f"venter, indtil {_the(missing)} er tilføjet: skriv {_how_to_add(meeting, missing)}."
+        f"{remind}"
+    )
+
+
+def place_reminder(
+    meeting: Meeting, missing: Sequence[str], announce: datetime | None, tz: ZoneInfo
+) -> str:
+    """The one reminder, two days before the announcement, to the facilitator."""
+    when = f" skal ud {format_when(announce, tz)}, men" if announce else ""
+    return (
+        f":warning: Annonceringen af *{meeting_name(meeting)}*{when} mødet mangler stadig "
+        f"{_missing(missing)}. Tilføj {_the(missing)} med {_how_to_add(meeting, missing)}."
+    )
+
+
+def place_waiting(meeting: Meeting, missing: Sequence[str], tz: ZoneInfo) -> str:
+    """To the facilitator, once: the meeting's posts are due and wait for the place."""
+    return (
+        f":hourglass_flowing_sand: Annonceringen af *{meeting_name(meeting)}* "
+        f"({format_when(meeting.starts_at, tz)}) venter: mødet mangler {_missing(missing)}. "
+        f"Den går ud, så snart du tilføjer {_the(missing)} med {_how_to_add(meeting, missing)}."
+    )
+
+
+def send_without_button(missing: Sequence[str]) -> str:
+    return "Send uden " + " og ".join("link" if m == "link" else "adresse" for m in missing)
+
+
+def sent_without_place(meeting: Meeting, missing: Sequence[str], released: int) -> str:
+    """``møde send``: the meeting's posts go out without the missing place."""
+    now = " De ventende opslag sendes nu." if released else " Opslagene går ud som planlagt."
+    return (
+        f":white_check_mark: *{meeting_name(meeting)}* annonceres uden {_missing(missing)}."
+        f"{now} Tilføj {_the(missing)} senere med `{COMMAND} møde ret {meeting.number}`."
+    )
+
+
+def place_complete(meeting: Meeting) -> str:
+    """``møde send`` for a meeting that lacks nothing."""
+    return (
+        f"*{meeting_name(meeting)}* mangler hverken link eller adresse; opslagene går ud som "
+        "planlagt."
+    )
+
+
+def place_released(released: int) -> str:
+    return f"{released} opslag, der ventede på mødets link eller adresse, sendes nu."

@@ -127,6 +127,8 @@ POST_KIND_LABELS = {
     "seat_freed": "beskeden om en ledig plads",
     "fixed_seat_offer": "tilbuddet om at overtage den faste plads",
     "delete": "sletningen af en besked til en slettet bruger",
+    "place_reminder": "påmindelsen om mødets manglende link eller adresse",
+    "place_waiting": "beskeden om, at annonceringen venter på link eller adresse",
 }
 
 
@@ -176,6 +178,8 @@ def schedule_line(name: str, when: datetime, tz: ZoneInfo, state: str = "planned
     label = SCHEDULE_LABELS.get(name, name)
     if state == "skipped":
         return f"• {label}: _springes over – tidspunktet ({format_when(when, tz)}) er passeret_"
+    if state == "now":
+        return f"• {label}: _sendes nu – tidspunktet er allerede passeret_"
     if state == "sent":
         return f"• {label}: _sendt {format_when(when, tz)}_"
     return f"• {label}: {format_when(when, tz)}"
