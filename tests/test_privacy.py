@@ -529,6 +529,42 @@ def test_an_offer_to_someone_erased_becomes_void_and_the_offerer_is_told(world: 
     assert leftovers_of(world) == []
 
 
+def test_the_privacy_notice_without_controller_or_contact_names_no_setting_and_points_to_kl(
+    sessions: SessionFactory, clock: FixedClock
+) -> None:
+    service = Klimanet(sessions, default_directory(), clock, settings=ServiceSettings())
+    answer = service.command(BO, "privatliv")
+    assert isinstance(answer, Reply) and answer.result is not None
+    assert answer.result.kind is ResultKind.PRIVACY_NOTICE
+    notice = answer.text
+    assert "KLIMANET" not in notice and "_" not in notice.replace("`", ""), notice
+    assert "kontakt KL" in notice
+    assert "*Dataansvarlig:* KL" in notice
+
+
+def test_a_missing_controller_or_contact_is_one_start_up_warning_each_for_the_operator(
+    database_url: str, clock: FixedClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    from bot.config import Settings
+    from bot.runtime import build_core
+
+    cases = (
+        (Settings(database_url=database_url), {"KLIMANET_CONTROLLER", "KLIMANET_PRIVACY_CONTACT"}),
+        (Settings(database_url=database_url, controller="KL"), {"KLIMANET_PRIVACY_CONTACT"}),
+        (Settings(database_url=database_url, controller="KL", privacy_contact="dpo@kl.dk"), set()),
+    )
+    for settings, expected in cases:
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="bot.runtime"):
+            core = build_core(settings, clock)
+        core.engine.dispose()
+        warned = [r.getMessage() for r in caplog.records if r.name == "bot.runtime"]
+        assert {w.split(" ", 1)[0] for w in warned} == expected, warned
+        assert len(warned) == len(expected)
+
+
 def test_an_admin_removed_from_the_settings_is_no_longer_a_facilitator(
     database_url: str, clock: FixedClock
 ) -> None:

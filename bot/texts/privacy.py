@@ -47,8 +47,14 @@ def privacy_notice(
 ) -> list[str]:
     """The privacy notice (``/klimanet privatliv``): who, why, what, where from, on which
     basis, for how long, and the person's rights."""
-    who = controller or "den organisation, der driver Klimanet (ikke angivet: KLIMANET_CONTROLLER)"
-    reach = f" Du kan kontakte den dataansvarlige på {contact}." if contact else ""
+    # A setting the operator left out is their start-up warning (bot.config.missing_privacy),
+    # never a setting's name here: the person is pointed to KL in general terms instead.
+    who = controller or "KL, som driver netværket"
+    reach = (
+        f" Du kan kontakte den dataansvarlige på {contact}."
+        if contact
+        else " Har du spørgsmål om dine oplysninger, så kontakt KL."
+    )
     kept = retention_words(retention)
     return [
         f"*Sådan behandler Klimanet dine oplysninger*\n*Dataansvarlig:* {who}.{reach}",
@@ -69,8 +75,9 @@ def privacy_notice(
         "indsigelse.\n"
         f"• `{COMMAND} mine-data` sender dig alt, hvad Klimanet har om dig, som en fil;\n"
         f"• `{COMMAND} slet-mig` sletter dine oplysninger (din plads bliver ledig);\n"
-        "• dit navn kommer fra din Slack-profil og rettes dér; andet retter den "
-        f"dataansvarlige{' (' + contact + ')' if contact else ''} eller en facilitator.",
+        "• dit navn kommer fra din Slack-profil og rettes dér; andet retter "
+        + (f"den dataansvarlige ({contact})" if contact else "KL")
+        + " eller en facilitator.",
         "*Klage:* Du kan klage til Datatilsynet, Carl Jacobsens Vej 35, 2500 Valby, "
         "www.datatilsynet.dk.",
     ]
