@@ -262,9 +262,10 @@ def test_mine_data_is_a_json_file_and_a_danish_summary(world: World) -> None:
     assert world.say(CARL, "tilmeld Aarhus").result.kind is ResultKind.REGISTRATION_PENDING  # type: ignore[union-attr]
     answer = world.say(SENTINEL, "mine-data")
     assert answer.result is not None and answer.result.kind is ResultKind.MY_DATA
-    assert answer.attachment is not None
-    assert answer.attachment.filename == "klimanet-mine-data-2026-12-18.json"
-    data = json.loads(answer.attachment.content.decode("utf-8"))
+    readable, machine = answer.files
+    assert readable.filename == "klimanet-mine-data-2026-12-18.txt"
+    assert machine.filename == "klimanet-mine-data-2026-12-18.json"
+    data = json.loads(machine.content.decode("utf-8"))
     assert data["person"] == {
         "slack_team_id": TEAM,
         "slack_user_id": SENTINEL_ID,
@@ -288,7 +289,20 @@ def test_mine_data_is_a_json_file_and_a_danish_summary(world: World) -> None:
     sent = {p["kind"] for p in data["sent_posts"]}
     assert {"approval", "announce_dm", "confirm_dm", "regrets_notice"} <= sent, sent
     # Nobody else's name is in it: Dorte is only "offered_to_you"'s other side.
-    assert "Dorte" not in answer.attachment.content.decode("utf-8")
+    assert "Dorte" not in machine.content.decode("utf-8")
+    assert "Dorte" not in readable.content.decode("utf-8")
+    # The same, for people: Danish keys and values, Danish local time with the zone named.
+    document = readable.content.decode("utf-8")
+    assert document.startswith("Dine data i Klimanet")
+    assert "Alle tider er dansk tid (Europe/Copenhagen)" in document
+    assert "klimanet-mine-data-2026-12-18.json" in document.split("\n\n")[1]  # at the top
+    assert f"Navn: {SENTINEL_NAME}" in document and "Fagområder: Affald" in document
+    assert "Kendt af Klimanet siden: fredag den 27. november 2026 kl. 10.00 (CET)" in document
+    assert "Plads: fast plads i Aarhus" in document and "Status: besat (godkendt)" in document
+    assert "Hændelse: anmodet om plads" in document and "Slags: overdragelse" in document
+    assert "Svar: bekræftet" in document and "Mødet begynder: mandag den 21. december" in document
+    for machine_word in ("slack_user_id", "known_since", "fixed", "held", "handover", "+00:00"):
+        assert machine_word not in document, machine_word
     summary = answer.text
     assert f"dit navn *{SENTINEL_NAME}* ({SENTINEL_TITLE})" in summary
     assert "siden fredag den 27. november 2026" in summary

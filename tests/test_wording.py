@@ -62,6 +62,8 @@ def test_registration(klimanet: Klimanet) -> None:
         "• Fast plads: Anna Jensen\n"
         "• Fleksibel plads 1: _ledig_\n"
         "• Fleksibel plads 2: _ledig_",
+        "Hvilke fagområder arbejder du med? Vælg dem med knappen eller fx "
+        "`/klimanet fagområder affald klimatilpasning` – så kan KL se, hvem der kan hvad.",
     )
     assert anna.context == (
         "Se kommunens pladser med `/klimanet pladser`. "
@@ -174,6 +176,8 @@ def test_approvals(approvals: Klimanet) -> None:
         "• Fast plads: Anna Jensen _(afventer godkendelse)_\n"
         "• Fleksibel plads 1: _ledig_\n"
         "• Fleksibel plads 2: _ledig_",
+        "Hvilke fagområder arbejder du med? Vælg dem med knappen eller fx "
+        "`/klimanet fagområder affald klimatilpasning` – så kan KL se, hvem der kan hvad.",
     )
     request = done(anna, ResultKind.REGISTRATION_PENDING)["request"]
     assert click(approvals, BO, "request_approve", request).text == (

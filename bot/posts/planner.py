@@ -19,6 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.domain import meetings as meeting_domain
+from bot.domain.facilitators import facilitator_ids
 from bot.domain.schedule import Offset, due_at
 from bot.domain.seats.attendance import Expected, expected_at
 from bot.models import (
@@ -90,7 +91,10 @@ def audience(
     """The people a direct message of the given audience goes to now."""
     expected = expected_at(session, network, meeting)
     if which is Audience.COORDINATORS:
-        return [e for e in expected if e.is_coordinator]
+        # KL's facilitators get the facilitators' messages, never a municipality's: not even
+        # one who still holds a fixed seat from before facilitators took none.
+        kl = set(facilitator_ids(session, network.id))
+        return [e for e in expected if e.is_coordinator and e.person.user_id not in kl]
     if which is Audience.TOLD:
         told = meeting_domain.told_people(session, meeting)
         return [e for e in expected if e.person.id in told]

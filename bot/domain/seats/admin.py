@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.domain.errors import DomainError, ErrorKind
+from bot.domain.facilitators import refuse_a_seat
 from bot.domain.seats.common import (
     SeatRef,
     ensure_not_substitute,
@@ -67,6 +68,7 @@ def admin_set_seat(
             seat, previous, _approve_waiting(session, seat, target, reason, actor, now)
         )
     if target is not None:
+        refuse_a_seat(session, network, target.user_id, target.name)
         ensure_not_substitute(session, target, now)
         ensure_seatless(session, network, target)
     session.execute(

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.domain.errors import DomainError, ErrorKind
+from bot.domain.facilitators import refuse_a_seat
 from bot.domain.seats.attendance import refuse_if_substituted, substitute_row_of
 from bot.domain.seats.common import (
     SeatRef,
@@ -47,6 +48,7 @@ from bot.models import (
 def _check_target(session: Session, network: Network, actor: Person, target: Person) -> None:
     if target.id == actor.id:
         raise DomainError(ErrorKind.SELF_TARGET)
+    refuse_a_seat(session, network, target.user_id, target.name)
     ensure_seatless(session, network, target)
 
 
