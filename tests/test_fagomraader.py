@@ -195,3 +195,14 @@ def test_in_slack_the_button_opens_the_form_and_the_form_saves(bot: SlackBot) ->
     again = bot.fake.wait_for("views.open", count=2)[1].args["view"]
     [block] = [b for b in again["blocks"] if b.get("block_id") == "themes"]
     assert [o["value"] for o in block["element"]["initial_options"]] == ["Affald", "Mobilitet"]
+
+
+def test_a_meetings_theme_comes_from_the_list_too(klimanet: Klimanet) -> None:
+    line = 'møde opret 24.06.2027 10:00-12:00 online "Sommermøde" {} link=https://m.example/1'
+    wrong = say(klimanet, FACILITATOR, line.format("tema=madspild"))
+    refused(wrong, ErrorKind.THEME_UNKNOWN)
+    assert "'madspild'" in wrong.text and "Cirkulær økonomi" in wrong.text
+    created = say(klimanet, FACILITATOR, line.format('tema="grønne indkøb, co2 regnskaber"'))
+    done(created, ResultKind.MEETING_CREATED)
+    edit = klimanet.command(FACILITATOR, "møde ret 1")
+    assert getattr(edit, "themes", None) == ("Grønne indkøb", "CO2-regnskaber")
