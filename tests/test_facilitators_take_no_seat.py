@@ -29,6 +29,7 @@ from tests.support.deliverybot import CHANNEL, new_delivery
 from tests.support.fake_slack import FakeSlack
 from tests.support.seats import pending_request_of
 from tests.support.service import click, done, new_service, refused, say
+from tests.support.slackbot import ADMIN, running_bot
 
 ANNA = named("Anna Holm")
 BO = named("Bo Hansen")
@@ -177,3 +178,15 @@ def test_facilitators_get_facilitator_dms_never_coordinator_dms_and_keep_the_rol
     finally:
         delivery.close()
         core.engine.dispose()
+
+
+def test_in_slack_a_facilitators_tilmeld_explains_and_opens_no_form(
+    database_url: str, fake: FakeSlack, clock: FixedClock
+) -> None:
+    with running_bot(database_url, fake, clock, registration="approval") as bot:
+        for text in ("tilmeld Aarhus", "tilmeld"):
+            answer = bot.say(ADMIN, text)
+            assert "KL faciliterer netværket uden en plads i en kommune" in answer, answer
+        assert bot.fake.calls("views.open") == []
+        assert "KL er ikke en kommune" in bot.say(ADMIN, "pladser KL")
+        assert seats_held(bot.runtime.core.sessions) == 0
