@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -33,6 +34,7 @@ from tests.support.fake_slack import FakeSlack
 from tests.support.service import done, new_service, refused, say
 from tests.support.slack_driver import state_value_multi_static
 from tests.support.slackbot import SlackBot, running_bot
+from tests.test_console import console
 from tests.test_themes import THEMES
 
 ANNA = named("Anna Jensen")
@@ -206,3 +208,29 @@ def test_a_meetings_theme_comes_from_the_list_too(klimanet: Klimanet) -> None:
     done(created, ResultKind.MEETING_CREATED)
     edit = klimanet.command(FACILITATOR, "møde ret 1")
     assert getattr(edit, "themes", None) == ("Grønne indkøb", "CO2-regnskaber")
+
+
+def test_in_the_console_the_button_asks_and_a_wrong_answer_is_asked_again(
+    tmp_path: Path,
+) -> None:
+    out = console(
+        tmp_path,
+        "/som U0BO Bo",
+        "tilmeld",  # the registration form: its themes question refuses what is not listed
+        "Odense",
+        "1",
+        "",
+        "9, madspild",
+        "1, 3",
+        "/som U0CARL Carl",
+        "tilmeld Vejle",
+        "1",  # "Vælg fagområder" on the answer: the form as a question
+        "9",
+        "affald, gronne indkob",
+        "fagområder",
+        KLIMANET_REGISTRATION="open",
+    )
+    assert out.count("Netværkets fagområder er: Affald, Grønne indkøb") == 2
+    assert "Dine fagområder: Affald og Klimatilpasning. Ret dem med" in out  # Bo, via the form
+    assert "Dine fagområder er gemt: Affald og Grønne indkøb." in out  # Carl, via the button
+    assert "Dine fagområder: Affald og Grønne indkøb." in out.rsplit("Carl > fagområder", 1)[1]

@@ -148,12 +148,17 @@ def pick_themes(
         return list(chosen)
     numbered = "  ".join(f"[{i}] {t}" for i, t in enumerate(options, 1))
     now = f" [{', '.join(chosen)}]" if chosen else ""
-    answer = console.ask(f"{question}{now} – numre adskilt af komma, valgfri:\n{numbered}\n")
-    if answer is None:
-        return None
-    if not answer.strip():
-        return list(chosen)
-    return [options[int(n) - 1] for n in re.findall(r"\d+", answer) if 1 <= int(n) <= len(options)]
+    while True:
+        answer = console.ask(f"{question}{now} – numre adskilt af komma, valgfri:\n{numbered}\n")
+        if answer is None:
+            return None
+        if not answer.strip():
+            return list(chosen)
+        numbers = [int(n) for n in re.findall(r"\d+", answer)]
+        # Only the list's numbers: anything else is refused with the list, never dropped.
+        if re.fullmatch(r"[\d\s,;]+", answer) and all(1 <= n <= len(options) for n in numbers):
+            return [options[n - 1] for n in numbers]
+        console.say(texts.plain(texts.themes_list_text(options)))
 
 
 def _format(console: Console, default: str) -> MeetingFormat | None:
