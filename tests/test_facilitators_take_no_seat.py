@@ -139,6 +139,12 @@ def test_facilitators_get_facilitator_dms_never_coordinator_dms_and_keep_the_rol
         say(service, named("Frank Dahl"), "tilmeld Vejle")
         delivery.drain()
         assert dms("Frank Dahl", mark) == sorted([ANNA.user_id, FACILITATOR.user_id])
+        # Aarhus' fixed seat is Anna's, but she is asked as a facilitator, not as its coordinator.
+        mark = len(fake.calls("chat.postMessage", ok=True))
+        pending = say(service, BO, "tilmeld Aarhus")
+        assert "venter på godkendelse fra en facilitator fra KL" in pending.text
+        delivery.drain()
+        assert dms("Bo Hansen", mark) == sorted([ANNA.user_id, FACILITATOR.user_id])
 
         say(
             service,

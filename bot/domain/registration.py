@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from bot.db import insert_ignore, rows_affected
 from bot.domain import membership
 from bot.domain.errors import DomainError, ErrorKind
-from bot.domain.facilitators import refuse_a_seat
+from bot.domain.facilitators import is_facilitator, refuse_a_seat
 from bot.domain.seats.common import coordinator_of, ensure_not_substitute, seat_of
 from bot.domain.seats.history import record
 from bot.domain.themes import MAX_THEME_LENGTH, known_themes
@@ -384,6 +384,12 @@ def register(
             request_id, approver = None, None
             if needs_approval:
                 coordinator = coordinator_of(session, network, municipality_code)
+                # A facilitator who still holds a fixed seat from before is asked as one of the
+                # facilitators, never as the municipality's coordinator.
+                if coordinator is not None and is_facilitator(
+                    session, network, coordinator.user_id
+                ):
+                    coordinator = None
                 approver = "coordinator" if coordinator and not became_member else "facilitator"
                 request = SeatRequest(
                     network_id=network.id,
