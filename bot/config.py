@@ -289,3 +289,20 @@ def _normalise_database_url(url: str, base_dir: Path | None) -> str:
         if relative and relative != ":memory:":
             return "sqlite:///" + str((base_dir / relative).resolve())
     return url
+
+
+def missing_privacy(settings: Settings) -> list[str]:
+    """What the operator should set for the privacy notice, in English: logged once at start.
+    Users never see a setting's name; their notice points to KL in general terms instead."""
+    missing = []
+    if settings.controller is None:
+        missing.append(
+            "KLIMANET_CONTROLLER is not set: the privacy notice (privatliv) names no data "
+            "controller and tells people to contact KL"
+        )
+    if settings.privacy_contact is None:
+        missing.append(
+            "KLIMANET_PRIVACY_CONTACT is not set: the privacy notice (privatliv) gives no "
+            "contact address and tells people to contact KL"
+        )
+    return missing

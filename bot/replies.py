@@ -142,6 +142,8 @@ class ResultKind(StrEnum):
     MEETING_KEPT = "meeting_kept"
     # ``møde send``: announced without its link or address (ids: meeting, released).
     MEETING_SENT_WITHOUT_PLACE = "meeting_sent_without_place"
+    THEMES_SHOWN = "themes_shown"  # ``fagområder``: the person's and the network's; ids: themes
+    THEMES_SET = "themes_set"  # the person's fagområder saved; ids: themes (how many now)
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,8 +200,16 @@ class Reply:
     # A file for the person (e.g. a meeting's calendar file), delivered beside the answer.
     attachment: Attachment | None = None
     picks: tuple[UserPick, ...] = ()
+    # More files after ``attachment``, in order (``mine-data``: the Danish document, then JSON).
+    more_files: tuple[Attachment, ...] = ()
     # What happened, in a form tests and adapters read; posts carry none.
     result: Result | None = None
+
+    @property
+    def files(self) -> tuple[Attachment, ...]:
+        """Every file for the person, in the order they are delivered."""
+        first = (self.attachment,) if self.attachment is not None else ()
+        return first + self.more_files
 
     @property
     def marked_text(self) -> str:
@@ -260,6 +270,14 @@ class MeetingFormRequest:
     # ``go_ahead`` names that warning and comes back with the next submission.
     warning: str = ""
     go_ahead: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ThemesFormRequest:
+    """Open the form for one's fagområder: the network's list, the person's own checked."""
+
+    themes: tuple[str, ...] = ()
+    theme_options: tuple[str, ...] = ()
 
 
 Outcome = Reply | RegistrationFormRequest | MeetingFormRequest
@@ -324,6 +342,9 @@ class HomeAction(StrEnum):
 
     REGISTER = "home_register"  # opens the registration form, as ``/klimanet tilmeld`` does
     OPEN_PICTURE = "home_open_picture"  # a link button to the map's file; nothing to answer
+    # Opens the form for one's fagområder (Slack: a modal; the console: a question). Also on
+    # the answers to ``fagområder`` and ``tilmeld``.
+    THEMES = "home_themes"
 
 
 class HomeList(StrEnum):

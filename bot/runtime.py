@@ -21,7 +21,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine, delete, select
 
 from bot.clock import OffsetClock, SystemClock
-from bot.config import Settings
+from bot.config import Settings, missing_privacy
 from bot.db import (
     DatabaseUnavailable,
     SessionFactory,
@@ -109,6 +109,8 @@ def build_core(
     upgrade_schema(engine)
     sessions = make_session_factory(engine)
     sync_network_settings(sessions, settings)
+    for warning in missing_privacy(settings):
+        log.warning(warning)
     service_settings = ServiceSettings(
         tz=settings.timezone,
         schedule=parse_schedule(settings.schedule),

@@ -270,14 +270,14 @@ def result_of(service: Klimanet, actor: Actor, text: str) -> Result | None:
     return outcome.result
 
 
-def test_a_facilitator_who_registers_is_approved_at_once(
+def test_a_facilitator_takes_no_seat_so_nothing_waits_for_approval(
     service: Klimanet, sessions: SessionFactory
 ) -> None:
+    """KL facilitates without a municipal seat (issue 15, point 8): no seat, no request."""
     result = result_of(service, FACILITATOR, "tilmeld Aarhus")
-    assert result is not None and result.kind is ResultKind.REGISTERED
+    assert result is not None and result.error is ErrorKind.FACILITATOR_NO_SEAT
     assert approvals_to(sessions) == []
-    assert "Fast plads: Sara Røpke\n" in said(service, FACILITATOR, "pladser") + "\n"
-    assert "tilmeldt – Sara Røpke" in said(service, FACILITATOR, "historik")
+    assert "er ikke med i netværket" in said(service, FACILITATOR, "pladser Aarhus")
 
 
 def test_a_waiting_applicant_who_registers_again_is_told_it_waits_and_for_whom(

@@ -37,6 +37,8 @@ def run_klimanet(
 def test_run_without_slack_starts_the_console_and_registers(tmp_path: Path) -> None:
     session = "\n".join(
         [
+            "tilmeld Aarhus",  # the console's first user facilitates for KL: no seat for them
+            "/som U0ANNA Anna Jensen",
             "/klimanet tilmeld Aarhus",
             "/som U0BO Bo Hansen",
             "tilmeld",  # the form as questions
@@ -46,18 +48,19 @@ def test_run_without_slack_starts_the_console_and_registers(tmp_path: Path) -> N
             "1, 7",
             "pladser",
             "afmeld",
-            "1",
+            "2",  # [1] is "Vælg fagområder" on the registration's answer
             "/afslut",
         ]
     )
     result = run_klimanet(
-        ["run", "--as", "U0ANNA", "--navn", "Anna Jensen"],
+        ["run", "--as", "U0KL", "--navn", "Karin Kl"],
         session,
         tmp_path,
         KLIMANET_REGISTRATION="open",
     )
     out = result.stdout
     assert result.returncode == 0, result.stderr
+    assert "KL faciliterer netværket uden en plads i en kommune" in out
     assert (
         "Du er tilmeldt Kommunernes klimapolitiske netværk for Aarhus Kommune på den faste plads"
         in out
@@ -74,11 +77,14 @@ def test_console_approval_and_handover(tmp_path: Path) -> None:
     """The default: a registration waits for approval; consent buttons are numbered choices."""
     session = "\n".join(
         [
-            "tilmeld Aarhus",  # the console user is a facilitator, the approver: in at once
-            "/som U0BO Bo",
-            "tilmeld Aarhus fleksibel",  # later ones: Aarhus' coordinator (Anna again)
             "/som U0ANNA Anna",
+            "tilmeld Aarhus",  # the first one waits for the console user, a facilitator
+            "/som U0KL Karin",
             "1",
+            "/som U0BO Bo",
+            "tilmeld Aarhus fleksibel",  # later ones: Aarhus' coordinator (Anna)
+            "/som U0ANNA Anna",
+            "2",  # [1] is "Vælg fagområder" on her own registration's answer
             "overdrag @U0CARL",
             "/som U0CARL Carl",
             "1",
@@ -86,12 +92,12 @@ def test_console_approval_and_handover(tmp_path: Path) -> None:
             "/afslut",
         ]
     )
-    result = run_klimanet(["console", "--as", "U0ANNA", "--navn", "Anna"], session, tmp_path)
+    result = run_klimanet(["console", "--as", "U0KL", "--navn", "Karin"], session, tmp_path)
     out = result.stdout
     assert result.returncode == 0, result.stderr
-    assert "Du er tilmeldt Kommunernes klimapolitiske netværk for Aarhus Kommune" in out
+    assert "venter på godkendelse fra en facilitator fra KL" in out
     assert "venter på godkendelse fra Aarhus' kontaktperson" in out
-    assert out.count("Din tilmelding er godkendt") == 1
+    assert out.count("Din tilmelding er godkendt") == 2
     assert "Anna vil overdrage den faste plads i Aarhus til dig" in out
     assert "Fast plads: Carl" in out and "Fleksibel plads 1: Bo" in out
     assert "Traceback" not in out + result.stderr
@@ -100,7 +106,9 @@ def test_console_approval_and_handover(tmp_path: Path) -> None:
 def test_console_time_travel_plays_out_a_meeting(tmp_path: Path) -> None:
     session = "\n".join(
         [
+            "/som U0BO Bo",
             "tilmeld Aarhus",
+            "/som U0ANNA Anna",
             'møde opret 25.06.2027 10:00-12:00 online "Opstartsmøde" link=https://m.example/1',
             "/tid +400d",
             "/afslut",
@@ -188,6 +196,8 @@ def test_console_in_a_pseudo_terminal(tmp_path: Path) -> None:
     console = Pty(tmp_path)
     try:
         console.read_until(b"Anna > ")
+        console.type(b"/som U0BO Bo\n")
+        console.read_until(b"Bo > ")
         console.type(b"tilmeld Odense fleksibel\n")
         console.read_until(b"fleksible plads 1")
         console.type(b"/afslut\n")
@@ -274,27 +284,30 @@ def console(tmp_path: Path, *lines: str, **env: str) -> str:
 def test_every_open_choice_stays_answerable(tmp_path: Path) -> None:
     out = console(
         tmp_path,
-        "tilmeld Aarhus",  # Anna, a facilitator, is in at once: the coordinator
+        "/som U0DORTE Dorte",
+        "tilmeld Aarhus",  # waits for Anna, a facilitator; then Dorte is the coordinator
+        "/som U0ANNA Anna",
+        "1",
         "/som U0BO Bo",
         "tilmeld Aarhus",
         "/som U0CARL Carl",
         "tilmeld Aarhus",
-        "/som U0ANNA Anna",
-        "1",  # Godkend on the older request (Bo's), after Carl's arrived
-        "3",  # Godkend on Carl's
-        "1",  # again: a clear answer, not an unknown command
+        "/som U0DORTE Dorte",
+        "2",  # Godkend on the older request (Bo's), after Carl's arrived ([1]: her fagområder)
+        "4",  # Godkend on Carl's
+        "2",  # again: a clear answer, not an unknown command
         "pladser",
     )
-    assert "[1] Godkend   [2] Afvis" in out and "[3] Godkend   [4] Afvis" in out
+    assert "[2] Godkend   [3] Afvis" in out and "[4] Godkend   [5] Afvis" in out
     assert "Tilmeldingen fra Bo er godkendt" in out
     assert "Tilmeldingen fra Carl er godkendt" in out
     assert "Fleksibel plads 1: Bo\n" in out and "Fleksibel plads 2: Carl\n" in out
-    assert "(afventer godkendelse)" not in out.rsplit("Anna > pladser", 1)[1]
+    assert "(afventer godkendelse)" not in out.rsplit("Dorte > pladser", 1)[1]
 
 
 def test_after_a_restart_waiting_requests_are_shown_and_answerable(tmp_path: Path) -> None:
-    console(tmp_path, "tilmeld Aarhus", "/som U0BO Bo", "tilmeld Aarhus fleksibel")
-    out = console(tmp_path, "1", "pladser")  # a new process on the same database
+    console(tmp_path, "/som U0BO Bo", "tilmeld Aarhus fleksibel")
+    out = console(tmp_path, "1", "pladser Aarhus")  # a new process on the same database
     assert "Én ting venter på dit svar" in out and "Bo vil have den fleksible plads 1" in out
     assert "Tilmeldingen fra Bo er godkendt" in out
     assert "Fleksibel plads 1: Bo\n" in out
@@ -303,13 +316,15 @@ def test_after_a_restart_waiting_requests_are_shown_and_answerable(tmp_path: Pat
 def test_mentions_as_console_users_type_them(tmp_path: Path) -> None:
     out = console(
         tmp_path,
+        "/som U0EVA Eva",
         "tilmeld Aarhus",
         "overdrag @U4",  # a short id, as '/som U4' allows
         "fortryd",
         "/som U0BO Bo Hansen",
-        "/som U0ANNA Anna",
+        "/som U0EVA Eva",
         "overdrag @bo",  # someone named in this session, by name
         "overdrag @dorte",  # nobody by that name
+        KLIMANET_REGISTRATION="open",
     )
     assert "Jeg har spurgt Kollega U4, om de vil overtage" in out  # readable, not a raw id
     assert "Jeg har spurgt Bo Hansen, om de vil overtage" in out
@@ -379,12 +394,14 @@ def test_the_readme_console_example_is_what_a_new_user_sees(tmp_path: Path) -> N
 def test_the_forms_offer_suggestions_ask_for_the_link_and_warn(tmp_path: Path) -> None:
     out = console(
         tmp_path,
+        "/som U0BO Bo",
         "tilmeld",  # the registration form
         "Sonderbrog",  # a typo: the suggestions as numbers
         "1",
         "3",
         "",
         "",
+        "/som U0ANNA Anna",
         "møde opret",  # the meeting form, on a Sunday, hybrid
         "Søndagsmøde",
         "27.06.2027",
@@ -395,6 +412,7 @@ def test_the_forms_offer_suggestions_ask_for_the_link_and_warn(tmp_path: Path) -
         "Weidekampsgade 10",
         "",
         "j",  # save despite the warning
+        KLIMANET_REGISTRATION="open",
     )
     assert "[1] Sønderborg" in out
     assert "Sønderborg Kommune på den fleksible plads 1" in out

@@ -75,7 +75,7 @@ def test_create_one_line_plans_the_schedule(klimanet: Klimanet, sessions: Sessio
     with sessions() as session:
         stored = session.scalars(select(Meeting)).one()
         assert [i.title for i in stored.items] == ["Nyt fra KL"]
-        assert stored.themes == ["klimaplaner"] and stored.link == "https://m.example/1"
+        assert stored.themes == ["Klimaplaner"] and stored.link == "https://m.example/1"
     # The direct messages are one fan-out row each until due; the key says which messages.
     assert sorted(row.key.split(":")[0] for row in outbox(sessions) if row.kind == "fanout") == [
         "announce_dm",

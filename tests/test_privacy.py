@@ -262,9 +262,10 @@ def test_mine_data_is_a_json_file_and_a_danish_summary(world: World) -> None:
     assert world.say(CARL, "tilmeld Aarhus").result.kind is ResultKind.REGISTRATION_PENDING  # type: ignore[union-attr]
     answer = world.say(SENTINEL, "mine-data")
     assert answer.result is not None and answer.result.kind is ResultKind.MY_DATA
-    assert answer.attachment is not None
-    assert answer.attachment.filename == "klimanet-mine-data-2026-12-18.json"
-    data = json.loads(answer.attachment.content.decode("utf-8"))
+    readable, machine = answer.files
+    assert readable.filename == "klimanet-mine-data-2026-12-18.txt"
+    assert machine.filename == "klimanet-mine-data-2026-12-18.json"
+    data = json.loads(machine.content.decode("utf-8"))
     assert data["person"] == {
         "slack_team_id": TEAM,
         "slack_user_id": SENTINEL_ID,
@@ -288,7 +289,20 @@ def test_mine_data_is_a_json_file_and_a_danish_summary(world: World) -> None:
     sent = {p["kind"] for p in data["sent_posts"]}
     assert {"approval", "announce_dm", "confirm_dm", "regrets_notice"} <= sent, sent
     # Nobody else's name is in it: Dorte is only "offered_to_you"'s other side.
-    assert "Dorte" not in answer.attachment.content.decode("utf-8")
+    assert "Dorte" not in machine.content.decode("utf-8")
+    assert "Dorte" not in readable.content.decode("utf-8")
+    # The same, for people: Danish keys and values, Danish local time with the zone named.
+    document = readable.content.decode("utf-8")
+    assert document.startswith("Dine data i Klimanet")
+    assert "Alle tider er dansk tid (Europe/Copenhagen)" in document
+    assert "klimanet-mine-data-2026-12-18.json" in document.split("\n\n")[1]  # at the top
+    assert f"Navn: {SENTINEL_NAME}" in document and "Fagområder: Affald" in document
+    assert "Kendt af Klimanet siden: fredag den 27. november 2026 kl. 10.00 (CET)" in document
+    assert "Plads: fast plads i Aarhus" in document and "Status: besat (godkendt)" in document
+    assert "Hændelse: anmodet om plads" in document and "Slags: overdragelse" in document
+    assert "Svar: bekræftet" in document and "Mødet begynder: mandag den 21. december" in document
+    for machine_word in ("slack_user_id", "known_since", "fixed", "held", "handover", "+00:00"):
+        assert machine_word not in document, machine_word
     summary = answer.text
     assert f"dit navn *{SENTINEL_NAME}* ({SENTINEL_TITLE})" in summary
     assert "siden fredag den 27. november 2026" in summary
@@ -527,6 +541,42 @@ def test_an_offer_to_someone_erased_becomes_void_and_the_offerer_is_told(world: 
     assert any("bortfaldet" in t and "Slettet bruger" in t for t in told), told
     assert world.recorder.updates == []  # their own consent request is deleted, not updated
     assert leftovers_of(world) == []
+
+
+def test_the_privacy_notice_without_controller_or_contact_names_no_setting_and_points_to_kl(
+    sessions: SessionFactory, clock: FixedClock
+) -> None:
+    service = Klimanet(sessions, default_directory(), clock, settings=ServiceSettings())
+    answer = service.command(BO, "privatliv")
+    assert isinstance(answer, Reply) and answer.result is not None
+    assert answer.result.kind is ResultKind.PRIVACY_NOTICE
+    notice = answer.text
+    assert "KLIMANET" not in notice and "_" not in notice.replace("`", ""), notice
+    assert "kontakt KL" in notice
+    assert "*Dataansvarlig:* KL" in notice
+
+
+def test_a_missing_controller_or_contact_is_one_start_up_warning_each_for_the_operator(
+    database_url: str, clock: FixedClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    from bot.config import Settings
+    from bot.runtime import build_core
+
+    cases = (
+        (Settings(database_url=database_url), {"KLIMANET_CONTROLLER", "KLIMANET_PRIVACY_CONTACT"}),
+        (Settings(database_url=database_url, controller="KL"), {"KLIMANET_PRIVACY_CONTACT"}),
+        (Settings(database_url=database_url, controller="KL", privacy_contact="dpo@kl.dk"), set()),
+    )
+    for settings, expected in cases:
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="bot.runtime"):
+            core = build_core(settings, clock)
+        core.engine.dispose()
+        warned = [r.getMessage() for r in caplog.records if r.name == "bot.runtime"]
+        assert {w.split(" ", 1)[0] for w in warned} == expected, warned
+        assert len(warned) == len(expected)
 
 
 def test_an_admin_removed_from_the_settings_is_no_longer_a_facilitator(

@@ -177,6 +177,7 @@ COMMAND_RESULTS: dict[str, set[ResultKind]] = {
     "mine-data": {ResultKind.MY_DATA, ResultKind.NOTHING_HELD},
     "slet-mig": {ResultKind.ERASE_ASKED, ResultKind.NOTHING_HELD},
     "afventer": {ResultKind.WAITING},
+    "fagomraader": {ResultKind.THEMES_SHOWN, ResultKind.THEMES_SET},
 }
 CLICK_RESULTS: dict[str, set[ResultKind]] = {
     Action.RELEASE_CONFIRM: {ResultKind.RELEASED},

@@ -63,9 +63,11 @@ def test_mine_data_uploads_the_file_to_the_persons_dm(bot: SlackBot) -> None:
     bot.command(ANNA, "tilmeld Aarhus")
     answer = bot.command(ANNA, "mine-data")
     assert "Det har Klimanet om dig" in answer.args["text"]
-    upload = bot.fake.wait_for("files.completeUploadExternal")[0]
-    assert upload.args["channel_id"] == f"D{ANNA}"
-    (stored,) = bot.fake.uploads
+    uploads = bot.fake.wait_for("files.completeUploadExternal", count=2)
+    assert [u.args["channel_id"] for u in uploads] == [f"D{ANNA}", f"D{ANNA}"]
+    readable, stored = bot.fake.uploads
+    assert readable.filename.endswith(".txt") and stored.filename.endswith(".json")
+    assert "Navn: Anna Jensen" in readable.content.decode("utf-8")
     data = json.loads(stored.content)
     assert data["person"]["name"] == "Anna Jensen"
     assert data["person"]["slack_user_id"] == ANNA

@@ -62,6 +62,8 @@ def test_registration(klimanet: Klimanet) -> None:
         "• Fast plads: Anna Jensen\n"
         "• Fleksibel plads 1: _ledig_\n"
         "• Fleksibel plads 2: _ledig_",
+        "Hvilke fagområder arbejder du med? Vælg dem med knappen eller fx "
+        "`/klimanet fagområder affald klimatilpasning` – så kan KL se, hvem der kan hvad.",
     )
     assert anna.context == (
         "Se kommunens pladser med `/klimanet pladser`. "
@@ -174,6 +176,8 @@ def test_approvals(approvals: Klimanet) -> None:
         "• Fast plads: Anna Jensen _(afventer godkendelse)_\n"
         "• Fleksibel plads 1: _ledig_\n"
         "• Fleksibel plads 2: _ledig_",
+        "Hvilke fagområder arbejder du med? Vælg dem med knappen eller fx "
+        "`/klimanet fagområder affald klimatilpasning` – så kan KL se, hvem der kan hvad.",
     )
     request = done(anna, ResultKind.REGISTRATION_PENDING)["request"]
     assert click(approvals, BO, "request_approve", request).text == (
@@ -294,7 +298,7 @@ def test_meetings(klimanet: Klimanet) -> None:
         "*#1 Opstartsmøde*\n"
         "Fredag den 25. juni 2027 kl. 10.00–12.00\n"
         "Online: https://m.example/1\n"
-        "Tema: klimaplaner\n"
+        "Tema: Klimaplaner\n"
         "Dagsordenen har punktet «Nyt fra KL». Tilføj oplæg med `/klimanet punkt tilføj 1 "
         '"titel" type=eksternt ved="navn, organisation" min=20`.\n'
         "*Planlagte opslag:*\n\n"
@@ -323,7 +327,7 @@ def test_meetings(klimanet: Klimanet) -> None:
         "*#3 Snart*\nTorsdag den 3. december 2026 kl. 10.00–12.00\n"
         "Online: https://teams.microsoft.com/l/klimanet\n\n"
         "*#1 Opstartsmøde*\nFredag den 25. juni 2027 kl. 10.00–12.00\n"
-        "Online: https://m.example/1\nTema: klimaplaner\n\n"
+        "Online: https://m.example/1\nTema: Klimaplaner\n\n"
         "*#2 Sommermøde*\nTorsdag den 1. juli 2027 kl. 13.00–16.00\n"
         "Fysisk: Weidekampsgade 10\n\n"
         "Din plads: fast plads. Se en dagsorden med `/klimanet dagsorden 3`."

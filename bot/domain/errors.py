@@ -89,6 +89,10 @@ class ErrorKind(StrEnum):
     NOT_AN_HEIR = "not_an_heir"  # params: municipality
     # Data protection
     ERASE_FACILITATOR = "erase_facilitator"  # a configured facilitator cannot be erased
+    # KL facilitates without a municipal seat
+    FACILITATOR_NO_SEAT = "facilitator_no_seat"  # the actor is a facilitator: no seat for them
+    TARGET_IS_FACILITATOR = "target_is_facilitator"  # params: name
+    KL_NOT_A_MUNICIPALITY = "kl_not_a_municipality"  # params: query
 
 
 class DomainError(Exception):

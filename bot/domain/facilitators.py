@@ -35,3 +35,16 @@ def facilitator_ids(session: Session, network_id: int) -> list[str]:
             .order_by(NetworkFacilitator.user_id)
         )
     )
+
+
+def refuse_a_seat(
+    session: Session, network: Network, user_id: str, name: str | None = None
+) -> None:
+    """KL facilitates the network without a municipal seat: a facilitator is never given one
+    (registration, a handover or substitute offer, ``admin plads``). ``name`` is given when the
+    facilitator is someone else than the one acting."""
+    if not is_facilitator(session, network, user_id):
+        return
+    if name is None:
+        raise DomainError(ErrorKind.FACILITATOR_NO_SEAT)
+    raise DomainError(ErrorKind.TARGET_IS_FACILITATOR, name=name)

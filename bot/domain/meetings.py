@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.db import insert_ignore
 from bot.domain.errors import DomainError, ErrorKind
+from bot.domain.themes import known_themes
 from bot.models import (
     AgendaItem,
     AgendaKind,
@@ -102,6 +103,7 @@ def create_meeting(
     the second and the service's retry gives it the next one.
     """
     check_draft(draft, now)
+    themes = known_themes(session, network, draft.themes)  # the network's list only
     number = (
         session.scalar(select(func.max(Meeting.number)).where(Meeting.network_id == network.id))
         or 0
@@ -110,7 +112,7 @@ def create_meeting(
         network_id=network.id,
         number=number,
         title=" ".join(draft.title.split()),
-        themes=list(draft.themes),
+        themes=themes,
         starts_at=draft.starts_at,
         ends_at=draft.ends_at,
         format=draft.format.value,
@@ -267,9 +269,12 @@ def update_meeting(session: Session, meeting: Meeting, draft: MeetingDraft, now:
     """Edit a meeting; True when its time changed (a move, with the notices that brings)."""
     ensure_live(meeting, now)
     check_draft(draft, now)
+    network = session.get(Network, meeting.network_id)
+    assert network is not None  # a meeting's network outlives it
+    themes = known_themes(session, network, draft.themes)  # the network's list only
     moved = (meeting.starts_at, meeting.ends_at) != (draft.starts_at, draft.ends_at)
     meeting.title = " ".join(draft.title.split())
-    meeting.themes = list(draft.themes)
+    meeting.themes = themes
     meeting.starts_at, meeting.ends_at = draft.starts_at, draft.ends_at
     meeting.format = draft.format.value
     meeting.location = draft.location.strip() if draft.format.has_address else ""

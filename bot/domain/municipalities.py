@@ -44,6 +44,10 @@ _ASCII_DIGITS = re.compile(r"[0-9]+")
 # Longest first, so "regionskommune" is not left behind as "regions".
 _KOMMUNE_SUFFIXES = (" regionskommune", " kommune")
 
+# KL (Local Government Denmark) runs the network but is no municipality: naming it gets an
+# answer that says so, never a guess at a municipality whose name looks alike.
+_KL_KEYS = frozenset({"kl", "kommunernes landsforening", "local government denmark"})
+
 # Danish alphabet: æ, ø, å come after z (and the German/Swedish ä, ö sort with æ, ø).
 _DANISH_LAST = {"æ": 0x7B, "ä": 0x7B, "ø": 0x7C, "ö": 0x7C, "å": 0x7D}
 
@@ -204,6 +208,8 @@ class MunicipalityDirectory:
         if not query:
             raise DomainError(ErrorKind.MUNICIPALITY_MISSING)
         key = fold(query)[:MAX_QUERY_CHARS]
+        if key in _KL_KEYS:
+            raise DomainError(ErrorKind.KL_NOT_A_MUNICIPALITY, query=query)
         candidates = _exact_candidates(key)
 
         christiansoe = loose_fold(CHRISTIANSOE_NAME)

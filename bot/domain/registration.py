@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from bot.db import insert_ignore, rows_affected
 from bot.domain import membership
 from bot.domain.errors import DomainError, ErrorKind
+from bot.domain.facilitators import is_facilitator, refuse_a_seat
 from bot.domain.seats.common import coordinator_of, ensure_not_substitute, seat_of
 from bot.domain.seats.history import record
 from bot.domain.themes import MAX_THEME_LENGTH, known_themes
@@ -192,6 +193,27 @@ def upsert_person(
     return person
 
 
+def themes_of(session: Session, actor: Actor) -> list[str]:
+    """The person's fagområder as saved (none for someone Klimanet does not know)."""
+    person = _find_person(session, actor)
+    return list(person.themes) if person is not None else []
+
+
+def person_id_of(session: Session, actor: Actor) -> int | None:
+    person = _find_person(session, actor)
+    return person.id if person is not None else None
+
+
+def set_themes(
+    session: Session, network: Network, actor: Actor, submitted: Sequence[str], now: datetime
+) -> list[str]:
+    """The person sets their fagområder (an empty list clears them). Only the network's themes
+    are accepted; a value that is not one raises ``DomainError``, and nothing is saved."""
+    themes = known_themes(session, network, submitted)
+    person = upsert_person(session, actor, now, themes=themes, update_name=False)
+    return list(person.themes)
+
+
 def known_names(session: Session, team_id: str) -> dict[str, str]:
     """The names stored for a team's people, by user id (placeholders left out)."""
     return {
@@ -280,7 +302,9 @@ def refuse_a_second_seat(session: Session, network: Network, person: Person | No
 
 
 def refuse_if_registered(session: Session, network: Network, actor: Actor) -> None:
-    """``refuse_a_second_seat`` for someone who may not be known yet (the form's first step)."""
+    """``refuse_a_second_seat`` for someone who may not be known yet (the form's first step);
+    a facilitator is told that KL takes no seat."""
+    refuse_a_seat(session, network, actor.user_id)
     refuse_a_second_seat(session, network, _find_person(session, actor))
 
 
@@ -334,6 +358,7 @@ def register(
         raise DomainError(
             ErrorKind.MUNICIPALITY_UNKNOWN, query=str(municipality_code), suggestions=[]
         )
+    refuse_a_seat(session, network, actor.user_id)
     if themes is not None:
         themes = known_themes(session, network, themes)
     person = upsert_person(session, actor, now, title=title, themes=themes)
@@ -364,6 +389,12 @@ def register(
             request_id, approver = None, None
             if needs_approval:
                 coordinator = coordinator_of(session, network, municipality_code)
+                # A facilitator who still holds a fixed seat from before is asked as one of the
+                # facilitators, never as the municipality's coordinator.
+                if coordinator is not None and is_facilitator(
+                    session, network, coordinator.user_id
+                ):
+                    coordinator = None
                 approver = "coordinator" if coordinator and not became_member else "facilitator"
                 request = SeatRequest(
                     network_id=network.id,

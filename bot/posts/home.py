@@ -265,6 +265,11 @@ def _member_parts(
     parts: list[HomePart] = [
         HomeHeader(texts.HOME_SEAT_HEADER),
         HomeSection(f"{intro}\n\n{texts.overview_text(overview)}"),
+        # One's fagområder, changed here as well as with ``fagområder`` (the form opens).
+        HomeSection(
+            texts.home_themes(person.themes),
+            buttons=(Button(texts.THEMES_BUTTON, HomeAction.THEMES, "themes"),),
+        ),
         HomeHeader(texts.HOME_MEETINGS_HEADER),
     ]
     meetings = _coming_meetings(session, network, ctx.now, HOME_MEETINGS)

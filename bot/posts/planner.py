@@ -20,6 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.domain import meetings as meeting_domain
+from bot.domain.facilitators import facilitator_ids
 from bot.domain.schedule import Offset, due_at
 from bot.domain.seats.attendance import Expected, coordinators_at, expected_at
 from bot.models import (
@@ -94,7 +95,10 @@ def audience(
 ) -> list[Expected]:
     """The people a direct message of the given audience goes to now."""
     if which is Audience.COORDINATORS:
-        return coordinators_at(session, network, meeting)
+        # KL's facilitators get the facilitators' messages, never a municipality's: not even
+        # one who still holds a fixed seat from before facilitators took none.
+        kl = set(facilitator_ids(session, network.id))
+        return [e for e in coordinators_at(session, network, meeting) if e.person.user_id not in kl]
     expected = expected_at(session, network, meeting)
     if which is Audience.UNCONFIRMED:
         return [e for e in expected if e.status != AttendanceStatus.CONFIRMED.value]

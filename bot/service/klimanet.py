@@ -9,7 +9,7 @@ result. The work itself is done by one module per area; this facade routes to th
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 
@@ -33,6 +33,7 @@ from bot.replies import (
     Reply,
     Result,
     ResultKind,
+    ThemesFormRequest,
 )
 from bot.service.admin import Admin
 from bot.service.agenda import Agenda
@@ -53,6 +54,7 @@ from bot.service.parsing import (
 from bot.service.privacy import Privacy, RetentionReport
 from bot.service.registration import Registration, RegistrationForm
 from bot.service.succession import Succession
+from bot.service.themes import Themes
 from bot.service.waiting import Waiting
 
 log = logging.getLogger(__name__)
@@ -94,6 +96,7 @@ class Klimanet:
         self.privacy = Privacy(self._ctx, approvals, sessions, forget, self.succession)
         self.admin = Admin(self._ctx, approvals, erase=self.privacy.admin_erase)
         self.waiting = Waiting(self._ctx)
+        self.themes = Themes(self._ctx)
         self._approvals = approvals
         if self._ctx.settings.home_tab:
             # Changes that alter someone's App Home plan its republishing (posts/home_refresh.py).
@@ -125,6 +128,7 @@ class Klimanet:
             "mine-data": self.privacy.my_data,
             "slet-mig": self.privacy.ask_erase,
             "afventer": self.waiting.command,
+            "fagomraader": self.themes.command,
             "hjaelp": lambda actor, args: Reply(
                 tuple(texts.help_text(self._ctx.today())), result=Result(ResultKind.HELP)
             ),
@@ -235,6 +239,13 @@ class Klimanet:
 
     def submit_registration_form(self, actor: Actor, form: RegistrationForm) -> Reply | FormErrors:
         return self.registration.submit_form(actor, form)
+
+    def themes_form(self, actor: Actor) -> ThemesFormRequest:
+        """The "Vælg fagområder" button: the form for one's fagområder."""
+        return self.themes.form(actor)
+
+    def submit_themes_form(self, actor: Actor, themes: Sequence[str]) -> Reply | FormErrors:
+        return self.themes.submit_form(actor, themes)
 
     def submit_meeting_form(
         self, actor: Actor, number: int | None, form: MeetingForm

@@ -63,6 +63,7 @@ _FORM_FIELD_OF_ERROR = {
     ErrorKind.LINK_MISSING: MeetingField.LINK,
     ErrorKind.LINK_INVALID: MeetingField.LINK,
     ErrorKind.ADDRESS_MISSING: MeetingField.LOCATION,
+    ErrorKind.THEME_UNKNOWN: MeetingField.THEMES,
 }
 
 

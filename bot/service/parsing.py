@@ -40,10 +40,16 @@ SUBCOMMANDS: dict[str, tuple[str, ...]] = {
     "mine-data": ("mine-data", "minedata", "indsigt"),
     "slet-mig": ("slet-mig", "sletmig", "slet"),
     "afventer": ("afventer", "afvent", "venter"),
+    "fagomraader": ("fagomraader", "fagomrader", "fagomraade", "fagomrade"),
 }
 
 # How each subcommand is shown to users (with the Danish letters).
-DISPLAY_NAMES = {"hjaelp": "hjælp", "moede": "møde", "moeder": "møder"}
+DISPLAY_NAMES = {
+    "hjaelp": "hjælp",
+    "moede": "møde",
+    "moeder": "møder",
+    "fagomraader": "fagområder",
+}
 
 MEETING_ACTIONS = {
     "opret": ("opret", "ny"),

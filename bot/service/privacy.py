@@ -113,17 +113,22 @@ class Privacy:
         if held.empty:
             return Reply((texts.my_data_nothing(),), result=Result(ResultKind.NOTHING_HELD))
         now = self._ctx.now()
-        filename = f"klimanet-mine-data-{self._ctx.today().isoformat()}.json"
+        # Two files with one content: a document in Danish for the person, and the same as JSON
+        # (English keys, UTC) for machines and for taking the data elsewhere.
+        stem = f"klimanet-mine-data-{self._ctx.today().isoformat()}"
+        filename, json_filename = f"{stem}.txt", f"{stem}.json"
         document = {
             "description": texts.my_data_file_description(now, self._ctx.tz),
             "generated_at": now.isoformat(),
             **held.as_dict(),
         }
         content = json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
+        readable = texts.my_data_document(held, now, self._ctx.tz, json_filename)
         log.info("personal data sent to %s on request", actor.user_id)
         return Reply(
-            tuple(texts.my_data_summary(held, self._ctx.tz, filename)),
-            attachment=Attachment(filename, content, texts.MY_DATA_FILE_TITLE),
+            tuple(texts.my_data_summary(held, self._ctx.tz, filename, json_filename)),
+            attachment=Attachment(filename, readable.encode("utf-8"), texts.MY_DATA_FILE_TITLE),
+            more_files=(Attachment(json_filename, content, texts.MY_DATA_JSON_TITLE),),
             result=Result(
                 ResultKind.MY_DATA,
                 ids={

@@ -31,6 +31,7 @@ from bot.service.approvals import Approvals
 from bot.service.context import Context
 from bot.service.parsing import parse_register_args
 from bot.service.succession import Succession
+from bot.service.themes import themes_button
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +85,7 @@ class Registration:
         actor = self._ctx.people.with_profile(actor)
         code = form.municipality_code
 
-        def work(session: Session, network: Network) -> reg.Registration:
+        def work(session: Session, network: Network) -> tuple[reg.Registration, list[str]]:
             now = self._ctx.now()
             # A facilitator is the approver: their own registration needs nobody's approval.
             needs_approval = self._ctx.settings.registration == "approval" and not (
@@ -105,16 +106,20 @@ class Registration:
                 self._approvals.ask(session, network, result.request_id, now)
             # No re-planning here: who gets a meeting's direct messages is decided when they
             # are due, so a new seat holder is included without touching the outbox now.
-            return result
+            return result, reg.themes_of(session, actor)
 
-        result = self._ctx.run(work)
+        result, themes = self._ctx.run(work)
         ids = {"municipality": result.overview.municipality_code}
+        # The fagområder are offered at once, so the themes overview has something to show.
+        offer = texts.themes_offer(themes)
         if result.approver is not None:
             return Reply(
                 (
                     texts.registration_pending(result.seat, result.overview, result.approver),
                     texts.overview_text(result.overview),
+                    offer,
                 ),
+                buttons=(themes_button(),),
                 context=texts.PRIVACY_HINT,
                 result=Result(
                     ResultKind.REGISTRATION_PENDING, ids={**ids, "request": result.request_id or 0}
@@ -124,7 +129,9 @@ class Registration:
             (
                 texts.registered(result.seat, result.overview, result.became_member),
                 texts.overview_text(result.overview),
+                offer,
             ),
+            buttons=(themes_button(),),
             context=texts.registered_context(),
             result=Result(ResultKind.REGISTERED, ids=ids),
         )

@@ -231,10 +231,9 @@ def _flexible_seats_taken(p: Params) -> str:
 
 
 def _theme_unknown(p: Params) -> str:
-    return (
-        f"'{user_text(p.get('value', ''))}' er ikke et af netværkets fagområder. "
-        "Vælg fagområderne fra listen."
-    )
+    options = p.get("themes") or []
+    which = f"Vælg blandt: {', '.join(options)}." if options else "Vælg fagområderne fra listen."
+    return f"'{user_text(p.get('value', ''))}' er ikke et af netværkets fagområder. {which}"
 
 
 _TEXTS: dict[ErrorKind, Callable[[Params], str]] = {
@@ -396,6 +395,21 @@ _TEXTS: dict[ErrorKind, Callable[[Params], str]] = {
         "En facilitator kan ikke slettes, så længe vedkommende står i KLIMANET_ADMINS: Klimanet "
         "skal kende facilitatorens Slack-id for at give adgang. Bed driftsansvarlig fjerne "
         "id'et fra listen og genstarte Klimanet – så kan sletningen gennemføres."
+    ),
+    ErrorKind.FACILITATOR_NO_SEAT: lambda p: (
+        "Du er facilitator for KL, og KL faciliterer netværket uden en plads i en kommune – "
+        "så du skal ikke tilmelde dig. Som facilitator får du beskederne til facilitatorerne "
+        "(tilmeldinger til godkendelse, møder og fejl), planlægger møder og ser alle kommuner "
+        f"med `{COMMAND} kommuner`. Har du en plads fra før, kan du give den op med "
+        f"`{COMMAND} afmeld` – du er stadig facilitator bagefter."
+    ),
+    ErrorKind.TARGET_IS_FACILITATOR: lambda p: (
+        f"{user_text(p.get('name', ''))} er facilitator for KL og kan ikke få en plads i en "
+        "kommune: KL faciliterer netværket uden kommunal plads. Vælg en kollega fra kommunen."
+    ),
+    ErrorKind.KL_NOT_A_MUNICIPALITY: lambda p: (
+        "KL er ikke en kommune: KL faciliterer netværket uden egen plads og tæller ikke med "
+        "som medlemskommune. Skriv en kommunes navn eller kommunekode, fx 'Aarhus' eller '751'."
     ),
 }
 

@@ -15,6 +15,8 @@ HELP_LINES = (
     ("pladser", "Din kommunes pladser – eller en anden kommunes", "Odense"),
     ("kommuner", "Netværket: medlemskommuner og besatte pladser – eller én kommune", ""),
     ("afmeld", "Giv din plads fri (du bliver bedt om at bekræfte)", ""),
+    ("fagområder", "Dine fagområder og netværkets liste (med en knap til at vælge)", ""),
+    ("fagområder", "Sæt dine fagområder ('ingen' fjerner dem)", "affald klimatilpasning"),
     ("møder", "Kommende møder: dato, format, tema og din plads – eller ét møde", ""),
     ("dagsorden", "Dagsordenen for næste møde – eller et bestemt møde", "12"),
     ("kalender", "Kalenderfil (.ics) for næste møde – eller et bestemt møde", "12"),

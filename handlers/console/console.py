@@ -17,7 +17,7 @@ from bot.clock import OffsetClock
 from bot.config import parse_duration
 from bot.domain.errors import ErrorKind
 from bot.domain.registration import Actor
-from bot.replies import MeetingFormRequest, RegistrationFormRequest, Reply
+from bot.replies import HomeAction, MeetingFormRequest, RegistrationFormRequest, Reply
 from bot.service.klimanet import Klimanet
 from bot.texts.dates import format_when
 from handlers.console import forms
@@ -117,6 +117,9 @@ class Console:
             self.show(outcome)
 
     def _click(self, choice: Choice) -> None:
+        if choice.action_id == HomeAction.THEMES:  # a form, asked as a question
+            forms.themes_form(self, self.service.themes_form(self.actor()))
+            return
         reply = self.service.click(self.actor(), choice.action_id, choice.value)
         if reply.replace_original:  # what it answered is done with
             self.choices.answered(self._user.user_id, choice)
@@ -128,8 +131,8 @@ class Console:
             self._user.user_id, f"svar-{next(self._replies)}", reply.buttons
         )
         self.say(render(reply, numbers))
-        if reply.attachment is not None:
-            self.say(texts.console_saved(str(save(reply.attachment, self._files_base))))
+        for attachment in reply.files:
+            self.say(texts.console_saved(str(save(attachment, self._files_base))))
 
     def _show_waiting(self) -> None:
         """What waits for this user's answer (after a restart, or a switch of user)."""

@@ -11,7 +11,13 @@ from bot import texts
 from bot.domain.errors import DomainError, ErrorKind
 from bot.domain.registration import Actor
 from bot.models import MeetingFormat, SeatKind
-from bot.replies import FormErrors, MeetingFormRequest, RegistrationFormRequest, Reply
+from bot.replies import (
+    FormErrors,
+    MeetingFormRequest,
+    RegistrationFormRequest,
+    Reply,
+    ThemesFormRequest,
+)
 from bot.service.klimanet import Klimanet, MeetingForm, RegistrationForm
 from bot.service.parsing import FORMAT_WORDS, fold
 from bot.texts.dates import example_days, short_day
@@ -94,6 +100,45 @@ def registration_form(console: Console, request: RegistrationFormRequest) -> Non
         console.show(result)
 
 
+def themes_form(console: Console, request: ThemesFormRequest) -> None:
+    """One's fagområder as a question: the numbers, or the names as in ``fagområder``; "ingen"
+    clears them, an empty answer keeps them. A wrong answer is asked again, with the list."""
+    console.say(texts.plain(texts.THEMES_FORM_INTRO))
+    numbered = "  ".join(f"[{i}] {t}" for i, t in enumerate(request.theme_options, 1))
+    now = f" [{', '.join(request.themes)}]" if request.themes else ""
+    while True:
+        answer = console.ask(
+            f"{texts.THEMES_FORM_FIELD}{now} – numre eller navne, 'ingen' fjerner dem, "
+            f"tom = behold:\n{numbered}\n"
+        )
+        if answer is None:
+            return
+        if not answer.strip():
+            console.say(texts.CONSOLE_CANCELLED)
+            return
+        numbers = re.findall(r"\d+", answer)
+        if numbers and re.fullmatch(r"[\d\s,;]+", answer):
+            if all(1 <= int(n) <= len(request.theme_options) for n in numbers):
+                result = console.service.submit_themes_form(
+                    console.actor(), [request.theme_options[int(n) - 1] for n in numbers]
+                )
+            else:
+                console.say(texts.plain(texts.themes_list_text(request.theme_options)))
+                continue
+        else:  # names, read as the command reads them
+            reply = console.service.command(console.actor(), f"fagområder {answer}")
+            result = reply if isinstance(reply, Reply) else FormErrors({})
+        if isinstance(result, FormErrors):
+            for message in result.errors.values():
+                console.say(message)
+            continue
+        if result.result is not None and result.result.error is not None:
+            console.show(result)  # refused: the list is in the answer; ask again
+            continue
+        console.show(result)
+        return
+
+
 def pick_themes(
     console: Console, question: str, options: tuple[str, ...], chosen: tuple[str, ...]
 ) -> list[str] | None:
@@ -103,12 +148,17 @@ def pick_themes(
         return list(chosen)
     numbered = "  ".join(f"[{i}] {t}" for i, t in enumerate(options, 1))
     now = f" [{', '.join(chosen)}]" if chosen else ""
-    answer = console.ask(f"{question}{now} – numre adskilt af komma, valgfri:\n{numbered}\n")
-    if answer is None:
-        return None
-    if not answer.strip():
-        return list(chosen)
-    return [options[int(n) - 1] for n in re.findall(r"\d+", answer) if 1 <= int(n) <= len(options)]
+    while True:
+        answer = console.ask(f"{question}{now} – numre adskilt af komma, valgfri:\n{numbered}\n")
+        if answer is None:
+            return None
+        if not answer.strip():
+            return list(chosen)
+        numbers = [int(n) for n in re.findall(r"\d+", answer)]
+        # Only the list's numbers: anything else is refused with the list, never dropped.
+        if re.fullmatch(r"[\d\s,;]+", answer) and all(1 <= n <= len(options) for n in numbers):
+            return [options[n - 1] for n in numbers]
+        console.say(texts.plain(texts.themes_list_text(options)))
 
 
 def _format(console: Console, default: str) -> MeetingFormat | None:

@@ -51,6 +51,7 @@ from bot.replies import (
     RegistrationField,
     RegistrationFormRequest,
     Reply,
+    ThemesFormRequest,
     UserPick,
     as_written,
     spans,
@@ -67,6 +68,7 @@ MAX_ALT_TEXT = 2000
 MAX_URL = 3000
 CALLBACK_REGISTER = "register"
 CALLBACK_MEETING = "meeting"
+CALLBACK_THEMES = "themes"
 # Every input block of our forms holds one element with this action id.
 VALUE_ACTION = "value"
 KIND_AUTO = "auto"
@@ -388,6 +390,27 @@ def registration_modal(
                 RegistrationField.THEMES,
                 texts.FORM_THEMES,
                 texts.FORM_THEMES_HINT,
+                request.theme_options,
+                request.themes,
+            ),
+        ],
+    )
+
+
+def themes_modal(request: ThemesFormRequest) -> View:
+    """One's fagområder: the network's list, one's own checked; none checked clears them."""
+    return View(
+        type="modal",
+        callback_id=CALLBACK_THEMES,
+        title=texts.THEMES_FORM_TITLE,
+        submit=texts.THEMES_FORM_SUBMIT,
+        close=texts.FORM_CLOSE,
+        blocks=[
+            SectionBlock(text=MarkdownTextObject(text=texts.THEMES_FORM_INTRO)),
+            *_themes_input(
+                RegistrationField.THEMES,
+                texts.THEMES_FORM_FIELD,
+                None,
                 request.theme_options,
                 request.themes,
             ),

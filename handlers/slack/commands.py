@@ -35,8 +35,8 @@ def register(
             modal.open(meeting_modal(outcome), texts.meeting_one_line(service.today()))
         else:
             respond(command["response_url"], reply_message(outcome))
-            if outcome.attachment is not None:
-                notifier.send_file(command["user_id"], outcome.attachment)
+            for attachment in outcome.files:
+                notifier.send_file(command["user_id"], attachment)
 
     @app.command(COMMAND)
     def klimanet(ack: Ack, command: dict[str, Any]) -> None:

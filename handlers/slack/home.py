@@ -38,6 +38,7 @@ from handlers.slack.blocks import (
     mrkdwn,
     registration_modal,
     result_modal,
+    themes_modal,
 )
 from handlers.slack.common import Background, actor_from_body, actor_from_event
 from handlers.slack.forms import Forms, Modal
@@ -82,6 +83,14 @@ class SlackHome:
             modal = self._forms.modal(body)  # the trigger_id's 3 s run from now
             actor = actor_from_body(body)
             self._forms.run(HomeAction.REGISTER, None, lambda: self._open_form(actor, modal))
+
+        @app.action(HomeAction.THEMES)
+        def themes_clicked(ack: Ack, body: dict[str, Any]) -> None:
+            # On the Home, on the answer to ``fagområder`` and on ``tilmeld``'s confirmation.
+            ack()
+            modal = self._forms.modal(body)  # the trigger_id's 3 s run from now
+            actor = actor_from_body(body)
+            self._forms.run(HomeAction.THEMES, None, lambda: self._open_themes(actor, modal))
 
         @app.action(HomeAction.OPEN_PICTURE)
         def picture_opened(ack: Ack) -> None:
@@ -180,6 +189,9 @@ class SlackHome:
             modal.open(view, texts.REGISTRATION_ONE_LINE)
         elif isinstance(outcome, Reply):  # already registered, or a refusal: say so
             modal.open(result_modal(texts.HOME_ANSWER_TITLE, outcome), texts.REGISTRATION_ONE_LINE)
+
+    def _open_themes(self, actor: Actor, modal: Modal) -> None:
+        modal.open(themes_modal(self._service.themes_form(actor)), texts.THEMES_ONE_LINE)
 
 
 def _picture_of(home: Home) -> HomePicture | None:

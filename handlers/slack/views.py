@@ -21,6 +21,7 @@ from bot.service.klimanet import Klimanet, MeetingForm, RegistrationForm
 from handlers.slack.blocks import (
     CALLBACK_MEETING,
     CALLBACK_REGISTER,
+    CALLBACK_THEMES,
     form_values,
     meeting_modal,
     result_modal,
@@ -44,6 +45,10 @@ def registration_form(view: dict[str, Any]) -> RegistrationForm:
         title=values.get(RegistrationField.TITLE) or "",
         themes=tuple(t for t in values.get(RegistrationField.THEMES) or [] if t),
     )
+
+
+def chosen_themes(view: dict[str, Any]) -> tuple[str, ...]:
+    return tuple(t for t in form_values(view).get(RegistrationField.THEMES) or [] if t)
 
 
 def meeting_form(view: dict[str, Any]) -> MeetingForm:
@@ -97,6 +102,16 @@ def register(app: App, service: Klimanet) -> None:
             where="registration form",
             error_field=RegistrationField.MUNICIPALITY,
             done_title=texts.FORM_RESULT_TITLE,
+        )
+
+    @app.view(CALLBACK_THEMES)
+    def submit_themes(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        answer_form(
+            ack,
+            lambda: service.submit_themes_form(actor_from_body(body), chosen_themes(view)),
+            where="themes form",
+            error_field=RegistrationField.THEMES,
+            done_title=texts.THEMES_FORM_DONE_TITLE,
         )
 
     @app.view(CALLBACK_MEETING)

@@ -257,6 +257,8 @@ def _offers(session: Session, ids: list[int], names: dict[int, str]) -> list[dic
     return [
         {
             **_seat(seat.kind, seat.slot, seat.municipality_code, names),
+            # "kind" is the offer's (handover, swap, substitute); the seat's is kept beside it.
+            "seat_kind": seat.kind,
             "kind": offer.kind,
             "your_part": "offered" if offer.from_person_id in ids else "offered_to_you",
             "status": offer.status,

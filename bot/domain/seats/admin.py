@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.domain.errors import DomainError, ErrorKind
+from bot.domain.facilitators import refuse_a_seat
 from bot.domain.seats.common import (
     SeatRef,
     ensure_not_substitute,
@@ -72,6 +73,7 @@ def admin_set_seat(
         )
     left = None
     if target is not None:
+        refuse_a_seat(session, network, target.user_id, target.name)
         ensure_not_substitute(session, target, now)
         left = _leave_for_fixed(session, network, seat, target, actor, reason, now)
         if left is None:

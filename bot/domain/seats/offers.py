@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.domain.errors import DomainError, ErrorKind
+from bot.domain.facilitators import refuse_a_seat
 from bot.domain.seats.attendance import (
     is_open,
     refuse_if_holder_comes,
@@ -54,6 +55,7 @@ from bot.models import (
 def _check_target(session: Session, network: Network, actor: Person, target: Person) -> None:
     if target.id == actor.id:
         raise DomainError(ErrorKind.SELF_TARGET)
+    refuse_a_seat(session, network, target.user_id, target.name)
     ensure_seatless(session, network, target)
 
 
