@@ -32,6 +32,8 @@ from tests.support.service import done, form_error, new_service, refused, said, 
 MEMBER = named("Anna Jensen")
 CREATE = 'møde opret 25.06.2027 10:00-12:00 online "Opstartsmøde" tema=klimaplaner link=https://m.example/1'
 CPH = ZoneInfo("Europe/Copenhagen")
+# What an unknown meeting reference lists to pick from, once CREATE has run.
+KNOWN = ["#1 Opstartsmøde (fredag den 25. juni 2027 kl. 10.00)"]
 
 
 def local(*args: int) -> datetime:
@@ -293,10 +295,10 @@ BAD_INPUT: dict[str, tuple[ErrorKind, dict[str, object]]] = {
         {"value": "25:00-26:00"},
     ),
     "møde flyt": (ErrorKind.MEETING_MISSING, {}),
-    "møde flyt 99 28.06.2027 10:00": (ErrorKind.MEETING_UNKNOWN, {"ref": "#99"}),
+    "møde flyt 99 28.06.2027 10:00": (ErrorKind.MEETING_UNKNOWN, {"ref": "#99", "known": KNOWN}),
     "møde flyt 1 26.06.2020 10:00": (ErrorKind.DATE_IN_PAST, {}),
     "møde flyt 1 30.02.2027 10:00": (ErrorKind.DATE_IMPOSSIBLE, {"value": "30.02.2027"}),
-    "møde aflys xyz": (ErrorKind.MEETING_UNKNOWN, {"ref": "xyz"}),
+    "møde aflys xyz": (ErrorKind.MEETING_UNKNOWN, {"ref": "xyz", "known": KNOWN}),
     "møde kopier 1": (ErrorKind.DATE_MISSING, {}),
     "punkt": (ErrorKind.OPTION_UNKNOWN, {}),
     "punkt tilføj": (ErrorKind.MEETING_MISSING, {}),
@@ -342,7 +344,7 @@ def test_everyone_commands_without_meetings(klimanet: Klimanet) -> None:
             assert answer.sections == tuple(texts.meeting_list([], CPH, None))
         else:
             refused(answer, ErrorKind.NO_UPCOMING_MEETING)
-    refused(say(klimanet, MEMBER, "dagsorden 7"), ErrorKind.MEETING_UNKNOWN, ref="#7")
+    refused(say(klimanet, MEMBER, "dagsorden 7"), ErrorKind.MEETING_UNKNOWN, ref="#7", known=[])
 
 
 def test_calendar_on_demand(klimanet: Klimanet) -> None:

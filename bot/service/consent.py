@@ -22,7 +22,14 @@ from bot.posts import notices
 from bot.replies import Action, Button, Reply, Result, ResultKind
 from bot.service.approvals import Approvals
 from bot.service.context import Context
-from bot.service.parsing import Mention, ascii_number, mentions, seat_spec, tokens
+from bot.service.parsing import (
+    Mention,
+    ascii_number,
+    meeting_ref_words,
+    mentions,
+    seat_spec,
+    tokens,
+)
 
 
 def seat_words(seat: Seat) -> str:
@@ -69,11 +76,12 @@ class Consent:
     def substitute(self, actor: Actor, args: str) -> Reply:
         """``vikar <møde> @kollega [fleksibel N]``."""
         found, rest = mentions(tokens(args))
-        ref_word = rest[0] if rest else ""
+        ref_count = meeting_ref_words(rest, today=self._ctx.today())
+        ref_word = " ".join(rest[:ref_count])
         target_actor = self._ctx.people.mentioned(
             actor, found[0] if found else None, f"vikar {ref_word or '<møde>'}"
         )
-        spec = seat_spec(rest[1:])
+        spec = seat_spec(rest[ref_count:])
 
         def work(session: Session, network: Network) -> Reply:
             meeting = self._ctx.meeting(session, network, ref_word)

@@ -37,7 +37,14 @@ from bot.replies import (
     ResultKind,
 )
 from bot.service.context import Context
-from bot.service.parsing import FORMAT_WORDS, MEETING_ACTIONS, fold, options, sub_action, tokens
+from bot.service.parsing import (
+    FORMAT_WORDS,
+    MEETING_ACTIONS,
+    fold,
+    meeting_line,
+    split_meeting_ref,
+    sub_action,
+)
 from bot.texts.dates import format_span
 
 DEFAULT_LENGTH = timedelta(hours=2)
@@ -243,10 +250,8 @@ class Meetings:
 
     def _draft_from_line(self, text: str) -> meeting_domain.MeetingDraft:
         day, start, end, rest = find_date_and_times(text, today=self._ctx.today())
-        words = tokens(rest)
-        opts, words = options(words, {"tema", "temaer", "link", "sted", "adresse"})
-        formats = [FORMAT_WORDS[fold(w)] for w in words if fold(w) in FORMAT_WORDS]
-        words = [w for w in words if fold(w) not in FORMAT_WORDS]
+        line = meeting_line(rest)
+        opts, formats = line.options, line.formats
         if not formats:
             raise DomainError(ErrorKind.FORMAT_MISSING)
         starts, ends = self._span(day, start, end, text)
@@ -256,7 +261,7 @@ class Meetings:
             if t.strip()
         ]
         return meeting_domain.MeetingDraft(
-            title=" ".join(words),
+            title=line.title,
             starts_at=starts,
             ends_at=ends,
             format=formats[0],
@@ -358,7 +363,9 @@ class Meetings:
         """``møde ret <møde>``: the form, filled in."""
 
         def work(session: Session, network: Network) -> MeetingFormRequest:
-            meeting = self._ctx.meeting(session, network, ref.split(" ")[0] if ref else "")
+            meeting = self._ctx.meeting(
+                session, network, split_meeting_ref(ref, today=self._ctx.today())[0]
+            )
             local_start = meeting.starts_at.astimezone(self._ctx.tz)
             local_end = meeting.ends_at.astimezone(self._ctx.tz)
             return MeetingFormRequest(
@@ -416,7 +423,7 @@ class Meetings:
         planner.agenda_changed(session, meeting, now)
 
     def move(self, actor: Actor, rest: str, *, go_ahead: bool = False) -> Reply:
-        ref, _, when = rest.partition(" ")
+        ref, when = split_meeting_ref(rest, today=self._ctx.today())
         if not ref:
             raise DomainError(ErrorKind.MEETING_MISSING)
 
@@ -448,7 +455,7 @@ class Meetings:
         return self._ctx.run(work)
 
     def cancel(self, actor: Actor, rest: str) -> Reply:
-        ref, _, reason = rest.partition(" ")
+        ref, reason = split_meeting_ref(rest, today=self._ctx.today())
 
         def work(session: Session, network: Network) -> Reply:
             now = self._ctx.now()
@@ -466,7 +473,7 @@ class Meetings:
         return self._ctx.run(work)
 
     def copy(self, actor: Actor, rest: str, *, go_ahead: bool = False) -> Reply:
-        ref, _, when = rest.partition(" ")
+        ref, when = split_meeting_ref(rest, today=self._ctx.today())
 
         def work(session: Session, network: Network) -> Reply:
             now = self._ctx.now()

@@ -48,8 +48,26 @@ def _full_text(overview: SeatOverview) -> str:
 
 
 def _meeting_ambiguous(p: Params) -> str:
-    numbers = join_or([f"#{n}" for n in p.get("numbers", [])])
-    return f"Der er flere møder {user_text(p.get('ref', ''))}: {numbers}. Skriv mødets nummer."
+    choices = p.get("choices") or [f"#{n}" for n in p.get("numbers", [])]
+    lines = "\n".join(f"• {c}" for c in choices)
+    return (
+        f"Der er flere møder {user_text(p.get('ref', ''))}. Hvilket mener du? Skriv mødets "
+        f"nummer i stedet for datoen:\n{lines}"
+    )
+
+
+def _meeting_unknown(p: Params) -> str:
+    known = p.get("known")
+    text = f"Jeg kan ikke finde møde '{user_text(p.get('ref', ''))}'."
+    if known is None:  # asked by an id no one typed (a button): no list to pick from
+        return f"{text} Se de kommende møder med `{COMMAND} møder`."
+    if not known:
+        return f"{text} Der er ingen kommende møder."
+    lines = "\n".join(f"• {k}" for k in known)
+    return (
+        f"{text} Skriv mødets nummer, dato (fx 14. januar) eller 'næste møde'. "
+        f"De kommende møder:\n{lines}"
+    )
 
 
 def _title_missing(p: Params) -> str:
@@ -248,9 +266,7 @@ _TEXTS: dict[ErrorKind, Callable[[Params], str]] = {
     ErrorKind.MEETING_MISSING: lambda p: (
         f"Hvilket møde? Skriv mødets nummer (fx 12) eller dato – se dem med `{COMMAND} møder`."
     ),
-    ErrorKind.MEETING_UNKNOWN: lambda p: (
-        f"Jeg kan ikke finde møde '{user_text(p.get('ref', ''))}'. Se de kommende møder med `{COMMAND} møder`."
-    ),
+    ErrorKind.MEETING_UNKNOWN: _meeting_unknown,
     ErrorKind.MEETING_AMBIGUOUS: _meeting_ambiguous,
     ErrorKind.MEETING_CANCELLED: lambda p: f"Møde #{p.get('number')} er aflyst og kan ikke ændres.",
     ErrorKind.MEETING_OVER: lambda p: f"Møde #{p.get('number')} er overstået og kan ikke ændres.",

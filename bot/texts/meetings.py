@@ -31,6 +31,12 @@ def meeting_name(meeting: Meeting) -> str:
     return f"#{meeting.number} {meeting.title}"
 
 
+def meeting_choice(meeting: Meeting, tz: ZoneInfo) -> str:
+    """A meeting to pick from when a reference named none or several: ``#3 Titel (torsdag den
+    14. januar 2027 kl. 10.00)``."""
+    return f"{meeting_name(meeting)} ({format_when(meeting.starts_at, tz)})"
+
+
 def meeting_place(meeting: Meeting) -> str:
     """'Online: <link>', 'Fysisk: <adresse>', or for a hybrid meeting both."""
     if meeting.format == MeetingFormat.HYBRID.value:
