@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import example, given
@@ -16,10 +19,13 @@ from sqlalchemy import select
 from bot.clock import FixedClock
 from bot.db import SessionFactory
 from bot.domain.errors import DomainError, ErrorKind
+from bot.domain.meetings import check_draft
+from bot.domain.municipalities import default_directory
 from bot.domain.timeparse import find_date_and_times, parse_date
 from bot.models import Meeting, MeetingFormat
-from bot.replies import MeetingFormRequest, ResultKind
+from bot.replies import MeetingField, MeetingFormRequest, ResultKind
 from bot.service.klimanet import Klimanet
+from bot.service.meeting_form import MeetingForm, read_form
 from bot.service.parsing import (
     clean,
     is_next_meeting,
@@ -27,6 +33,7 @@ from bot.service.parsing import (
     meeting_ref_words,
     split_meeting_ref,
 )
+from tests.conftest import START
 from tests.support.actors import FACILITATOR, mention, named
 from tests.support.service import done, new_service, refused, say
 
@@ -286,3 +293,84 @@ def test_a_quoted_title_survives_the_date_and_time(title: str, parts: list[str],
         raise AssertionError(f"{words}: {err.kind}") from err
     assert (day, start.hour, end and end.hour) == (date(2027, 6, 25), 10, 12)
     assert meeting_line(rest).title == clean(title).strip()
+
+
+# -- 13: the meeting form, field by field ----------------------------------------------------
+
+GOOD_FORM = MeetingForm(
+    "Temamøde", "2027-03-01", "10:00", "12:00", "hybrid", "Rådhuset", (), "https://m.example/1"
+)
+
+
+def no_database() -> Klimanet:
+    """A service whose every transaction fails: what may run in a modal's ack."""
+
+    def refuse() -> Any:
+        raise AssertionError("the form's check used the database")
+
+    return Klimanet(refuse, default_directory(), FixedClock(START))  # type: ignore[arg-type]
+
+
+def test_the_form_check_needs_no_database() -> None:
+    service = no_database()
+    assert service.check_meeting_form(GOOD_FORM).errors == {}
+    bad = replace(GOOD_FORM, date="31.02.2027", start="25:00", format="tv")
+    assert set(service.check_meeting_form(bad).errors) == {
+        MeetingField.DATE,
+        MeetingField.TIME,
+        MeetingField.FORMAT,
+    }
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "kind"),
+    [
+        ({"title": " "}, MeetingField.TITLE, ErrorKind.TITLE_MISSING),
+        ({"title": "x" * 201}, MeetingField.TITLE, ErrorKind.TEXT_TOO_LONG),
+        ({"date": ""}, MeetingField.DATE, ErrorKind.DATE_MISSING),
+        ({"date": "i går"}, MeetingField.DATE, ErrorKind.DATE_INVALID),
+        ({"date": "2026-11-26"}, MeetingField.DATE, ErrorKind.DATE_IN_PAST),
+        ({"date": "i dag", "start": "08:00"}, MeetingField.TIME, ErrorKind.DATE_IN_PAST),
+        ({"start": "kl. 25"}, MeetingField.TIME, ErrorKind.TIME_INVALID),
+        ({"end": "09:00"}, MeetingField.END, ErrorKind.TIME_RANGE_INVALID),
+        ({"format": ""}, MeetingField.FORMAT, ErrorKind.FORMAT_MISSING),
+        ({"link": "teams"}, MeetingField.LINK, ErrorKind.LINK_INVALID),
+        ({"location": " "}, MeetingField.LOCATION, ErrorKind.ADDRESS_MISSING),
+    ],
+)
+def test_each_field_is_checked_on_its_own(
+    changes: dict[str, str], field: MeetingField, kind: ErrorKind
+) -> None:
+    # START is 09:00 UTC (10:00 in Copenhagen): 08:00 today has passed.
+    reading = read_form(
+        replace(GOOD_FORM, **changes), today=TODAY, now=START, tz=ZoneInfo("Europe/Copenhagen")
+    )
+    assert {f: e.kind for f, e in reading.problems.items()} == {field: kind}
+    assert reading.draft is None
+
+
+@given(
+    st.sampled_from(["", " ", "x" * 201, "Temamøde"]),
+    st.sampled_from(["", "31.02.2027", "2020-01-01", "2027-03-01", "1. marts"]),
+    st.sampled_from(["", "25:00", "10:00", "kl. 9"]),
+    st.sampled_from(["", "09:00", "12:00"]),
+    st.sampled_from(["", "tv", "online", "fysisk", "hybrid"]),
+    st.sampled_from(["", "teams", "https://m.example/1"]),
+    st.sampled_from(["", "Rådhuset"]),
+)
+def test_the_form_is_saved_exactly_when_no_field_has_a_problem(
+    title: str, day: str, start: str, end: str, fmt: str, link: str, location: str
+) -> None:
+    form = MeetingForm(title, day, start, end, fmt, location, (), link)
+    reading = read_form(form, today=TODAY, now=START, tz=ZoneInfo("Europe/Copenhagen"))
+    # Every problem names a field of the form, and a form with none is a meeting the domain
+    # accepts: the form's check and the meeting's rules never disagree.
+    assert set(reading.problems) <= set(MeetingField)
+    if reading.draft is not None:
+        check_draft(reading.draft, START)
+    else:
+        assert reading.problems
+    if not title.strip():
+        assert reading.problems[MeetingField.TITLE].kind is ErrorKind.TITLE_MISSING
+    if fmt == "tv" or not fmt:
+        assert MeetingField.FORMAT in reading.problems

@@ -222,11 +222,16 @@ def test_forms(klimanet: Klimanet, sessions: SessionFactory) -> None:
     assert isinstance(edit, MeetingFormRequest) and edit.number == 1 and edit.start == "10:00"
     bad_end = MeetingForm("X", "2027-03-01", "12:00", "10:00", "online")
     errors = klimanet.meetings.submit_form(FACILITATOR, 1, bad_end)
+    # Every bad field at once, next to the field to change: the end, and the missing link.
     assert errors == FormErrors(
-        {"meeting_time": form_error(ErrorKind.TIME_RANGE_INVALID, value="2027-03-01 12:00-10:00")}
+        {
+            "meeting_end": "Mødet skal slutte efter, det starter.",
+            "meeting_link": "Et onlinemøde skal have et link, så deltagerne kan komme med – fx "
+            "https://teams.microsoft.com/…",
+        }
     )
     past = klimanet.meetings.submit_form(
-        FACILITATOR, None, MeetingForm("X", "2020-03-01", "10:00", "12:00", "online")
+        FACILITATOR, None, MeetingForm("X", "2020-03-01", "10:00", "12:00", "fysisk")
     )
     assert past == FormErrors(
         {"meeting_date": form_error(ErrorKind.DATE_IN_PAST, value="2020-03-01")}

@@ -221,6 +221,11 @@ class Klimanet:
     ) -> Reply | FormErrors | MeetingFormRequest:
         return self.meetings.submit_form(actor, number, form)
 
+    def check_meeting_form(self, form: MeetingForm) -> FormErrors:
+        """The meeting form's problems, every field at once, without touching the database (a
+        modal's ack; the console after each answer). Empty when there are none."""
+        return self.meetings.check_form(form)
+
     def confirm_release(self, actor: Actor) -> Reply:
         return self.registration.confirm_release(actor)
 

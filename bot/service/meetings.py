@@ -6,8 +6,7 @@ meeting never exists without its schedule (or the other way round).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy.orm import Session
@@ -19,7 +18,7 @@ from bot.domain.errors import DomainError, ErrorKind
 from bot.domain.facilitators import require_facilitator
 from bot.domain.registration import Actor
 from bot.domain.themes import network_themes
-from bot.domain.timeparse import find_date_and_times, local_to_utc, parse_date, parse_time
+from bot.domain.timeparse import find_date_and_times, local_to_utc, parse_date
 from bot.models import Meeting, Network
 from bot.posts import planner
 from bot.posts.calendar import ics_attachment
@@ -37,10 +36,10 @@ from bot.replies import (
     ResultKind,
 )
 from bot.service.context import Context
+from bot.service.meeting_form import FormReading, field_of, read_form
+from bot.service.meeting_form import MeetingForm as MeetingForm  # where the form was defined
 from bot.service.parsing import (
-    FORMAT_WORDS,
     MEETING_ACTIONS,
-    fold,
     meeting_line,
     split_meeting_ref,
     sub_action,
@@ -48,36 +47,6 @@ from bot.service.parsing import (
 from bot.texts.dates import format_span
 
 DEFAULT_LENGTH = timedelta(hours=2)
-
-# Which field of the meeting form an error belongs next to (the date field otherwise).
-_FORM_FIELD_OF_ERROR = {
-    ErrorKind.TITLE_MISSING: MeetingField.TITLE,
-    ErrorKind.TEXT_TOO_LONG: MeetingField.TITLE,
-    ErrorKind.TIME_INVALID: MeetingField.TIME,
-    ErrorKind.TIME_MISSING: MeetingField.TIME,
-    ErrorKind.TIME_RANGE_INVALID: MeetingField.TIME,
-    ErrorKind.FORMAT_MISSING: MeetingField.FORMAT,
-    ErrorKind.LINK_MISSING: MeetingField.LINK,
-    ErrorKind.LINK_INVALID: MeetingField.LINK,
-    ErrorKind.ADDRESS_MISSING: MeetingField.LOCATION,
-}
-
-
-@dataclass(frozen=True, slots=True)
-class MeetingForm:
-    """What a facilitator filled in on the meeting form (raw, as typed or picked)."""
-
-    title: str
-    date: str
-    start: str
-    end: str
-    format: str
-    location: str = ""  # the address (physical and hybrid)
-    themes: Sequence[str] = ()
-    link: str = ""  # the video link (online and hybrid)
-    # What the facilitator was warned of and saved anyway (``MeetingFormRequest.go_ahead``).
-    go_ahead: str = ""
-
 
 # The commands that warn before they plan a meeting at a weekend or busy time.
 WARNED_ACTIONS = ("opret", "flyt", "kopier")
@@ -285,16 +254,30 @@ class Meetings:
 
         return self._ctx.run(work)
 
+    def check_form(self, form: MeetingForm) -> FormErrors:
+        """The form's problems, every field at once, without the database: what a form shows
+        before anything is saved (empty when there are none)."""
+        reading = self._read_form(form)
+        return self._form_errors(reading.problems)
+
+    def _read_form(self, form: MeetingForm) -> FormReading:
+        return read_form(form, today=self._ctx.today(), now=self._ctx.now(), tz=self._ctx.tz)
+
+    def _form_errors(self, problems: dict[MeetingField, DomainError]) -> FormErrors:
+        today = self._ctx.today()
+        return FormErrors(
+            {field: texts.form_field_error(err, today) for field, err in problems.items()}
+        )
+
     def submit_form(
         self, actor: Actor, number: int | None, form: MeetingForm
     ) -> Reply | FormErrors | MeetingFormRequest:
         """The form's answer: the result, errors next to the fields, or the form again with a
         warning (a Saturday, a Sunday, another meeting at that time) to save anyway."""
-        try:
-            draft = self._draft_from_form(form)
-        except DomainError as err:
-            field = _FORM_FIELD_OF_ERROR.get(err.kind, MeetingField.DATE)
-            return FormErrors({field: texts.plain(texts.error(err, self._ctx.today()))})
+        reading = self._read_form(form)
+        if reading.draft is None:
+            return self._form_errors(reading.problems)
+        draft = reading.draft
         try:
             self._ctx.run(lambda s, n: require_facilitator(s, n, actor.user_id))
             warned = self._form_warning(number, form, draft)
@@ -304,8 +287,7 @@ class Meetings:
                 return self._create(actor, draft)
             return self._edit(actor, number, draft)
         except DomainError as err:
-            field = _FORM_FIELD_OF_ERROR.get(err.kind, MeetingField.TITLE)
-            return FormErrors({field: texts.plain(texts.error(err, self._ctx.today()))})
+            return self._form_errors({field_of(err, MeetingField.TITLE): err})
 
     def _form_warning(
         self, number: int | None, form: MeetingForm, draft: meeting_domain.MeetingDraft
@@ -343,20 +325,6 @@ class Meetings:
                 found, "ret" if number else "opret", format_span(*span, self._ctx.tz), form=True
             ),
             go_ahead=key,
-        )
-
-    def _draft_from_form(self, form: MeetingForm) -> meeting_domain.MeetingDraft:
-        day = parse_date(form.date, today=self._ctx.today())
-        start = parse_time(form.start)
-        end = parse_time(form.end) if form.end.strip() else None
-        if not form.title.strip():
-            raise DomainError(ErrorKind.TITLE_MISSING)
-        starts, ends = self._span(day, start, end, f"{form.date} {form.start}-{form.end}")
-        fmt = FORMAT_WORDS.get(fold(form.format.strip()))
-        if fmt is None:  # never a silent default: "hybrid" once became online that way
-            raise DomainError(ErrorKind.FORMAT_MISSING)
-        return meeting_domain.MeetingDraft(
-            form.title, starts, ends, fmt, form.location, list(form.themes), form.link
         )
 
     def edit_form(self, actor: Actor, ref: str) -> MeetingFormRequest:

@@ -95,6 +95,7 @@ from bot.texts.edge import (
 )
 from bot.texts.errors import (
     error,
+    form_field_error,
 )
 from bot.texts.help import (
     FACILITATOR_HELP_LINES,
@@ -112,11 +113,14 @@ from bot.texts.meetings import (
     MEETING_FORM_DONE_TITLE,
     MEETING_FORM_EDIT_TITLE,
     MEETING_FORM_END,
+    MEETING_FORM_FIELD_LABELS,
     MEETING_FORM_FORMAT,
     MEETING_FORM_LINK,
     MEETING_FORM_LINK_PLACEHOLDER,
     MEETING_FORM_LOCATION,
     MEETING_FORM_LOCATION_PLACEHOLDER,
+    MEETING_FORM_NOT_SAVED,
+    MEETING_FORM_SAVING,
     MEETING_FORM_START,
     MEETING_FORM_SUBMIT,
     MEETING_FORM_THEMES,
@@ -127,6 +131,7 @@ from bot.texts.meetings import (
     agenda_post,
     calendar_sent,
     meeting_cancelled_reply,
+    meeting_choice,
     meeting_concerns,
     meeting_created,
     meeting_dropped,
@@ -482,4 +487,9 @@ __all__ = [
     "privacy_notice",
     "retention_words",
     "seat_freed",
+    "form_field_error",
+    "meeting_choice",
+    "MEETING_FORM_SAVING",
+    "MEETING_FORM_FIELD_LABELS",
+    "MEETING_FORM_NOT_SAVED",
 ]

@@ -17,6 +17,7 @@ from bot.texts.common import (
     join_and,
     join_or,
     literal,
+    plain,
     seat_label,
 )
 from bot.texts.consent import OFFER_STATUS_LABELS, REQUEST_STATUS_LABELS
@@ -388,3 +389,32 @@ def error(err: DomainError, today: date | None = None) -> str:
     give (a date that has not passed)."""
     text = _TEXTS.get(err.kind)
     return text({**err.params, "today": today}) if text is not None else "Det kunne jeg ikke gøre."
+
+
+# The meeting form's own words for problems whose command text explains ``key=value`` syntax or
+# quotes: next to a field, the field is what to change.
+_FORM_TEXTS: dict[ErrorKind, Callable[[Params], str]] = {
+    ErrorKind.TITLE_MISSING: lambda p: "Skriv mødets titel.",
+    ErrorKind.FORMAT_MISSING: lambda p: "Vælg om mødet er online, fysisk eller hybrid.",
+    ErrorKind.LINK_MISSING: lambda p: (
+        f"Et {'hybridmøde' if p.get('format') == 'hybrid' else 'onlinemøde'} skal have et link, "
+        "så deltagerne kan komme med – fx https://teams.microsoft.com/…"
+    ),
+    ErrorKind.ADDRESS_MISSING: lambda p: (
+        "Et hybridmøde skal også have en adresse – fx Weidekampsgade 10, København S."
+    ),
+    ErrorKind.DATE_MISSING: lambda p: (
+        f"Skriv mødets dato, fx {_date_example(p.get('today'))}, 25/6 eller 25. juni."
+    ),
+    ErrorKind.TIME_MISSING: lambda p: "Skriv et klokkeslæt, fx 10:00.",
+    ErrorKind.TIME_RANGE_INVALID: lambda p: "Mødet skal slutte efter, det starter.",
+    ErrorKind.TEXT_TOO_LONG: lambda p: f"Højst {p.get('limit')} tegn.",
+}
+
+
+def form_field_error(err: DomainError, today: date | None = None) -> str:
+    """The plain sentence shown next to a form's field (or after its label in the console)."""
+    text = _FORM_TEXTS.get(err.kind)
+    if text is None:
+        return plain(error(err, today))
+    return plain(text({**err.params, "today": today}))
