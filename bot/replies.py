@@ -297,6 +297,8 @@ class Action(StrEnum):
     # After a warning about a meeting's time: the value is the command, run anyway; or drop it.
     MEETING_GO_AHEAD = "meeting_go_ahead"
     MEETING_DROP = "meeting_drop"
+    # Two meetings on the date given: the value is the command with the meeting's number.
+    PICK_MEETING = "pick_meeting"
 
 
 class HomeAction(StrEnum):

@@ -23,7 +23,7 @@ from bot.domain.meetings import check_draft
 from bot.domain.municipalities import default_directory
 from bot.domain.timeparse import find_date_and_times, parse_date
 from bot.models import Meeting, MeetingFormat
-from bot.replies import MeetingField, MeetingFormRequest, ResultKind
+from bot.replies import Action, MeetingField, MeetingFormRequest, ResultKind
 from bot.service.klimanet import Klimanet
 from bot.service.meeting_form import MeetingForm, read_form
 from bot.service.parsing import (
@@ -35,7 +35,7 @@ from bot.service.parsing import (
 )
 from tests.conftest import START
 from tests.support.actors import FACILITATOR, mention, named
-from tests.support.service import done, new_service, refused, say
+from tests.support.service import click, done, new_service, refused, say
 
 ANNA = named("Anna Jensen")
 BO = named("Bo Hansen")
@@ -108,9 +108,24 @@ def test_a_substitute_for_a_meeting_named_by_its_date(klimanet: Klimanet) -> Non
 
 @pytest.mark.parametrize("ref", ["14. januar", "14 jan", "14/1"])
 def test_two_meetings_that_day_ask_which(klimanet: Klimanet, ref: str) -> None:
-    answer = say(klimanet, ANNA, f"afbud {ref}")
+    answer = say(klimanet, ANNA, f"afbud {ref} {mention(BO)}")
     refused(answer, ErrorKind.MEETING_AMBIGUOUS, ref=ref, numbers=[1, 2], choices=KNOWN[:2])
     assert "#1 Januarmøde" in answer.text and "#2 Eftermiddag" in answer.text
+    # A button per meeting: the command again, naming the meeting by its number.
+    assert [(b.label, b.action_id, b.value) for b in answer.buttons] == [
+        (KNOWN[0], Action.PICK_MEETING, f"afbud 1 {mention(BO)}"),
+        (KNOWN[1], Action.PICK_MEETING, f"afbud 2 {mention(BO)}"),
+    ]
+    picked = click(klimanet, ANNA, Action.PICK_MEETING, answer.buttons[1].value)
+    done(picked, ResultKind.REGRETS_SAVED, meeting=2)
+    assert "Jeg har spurgt bo" in picked.text
+
+
+def test_a_meeting_button_runs_only_commands_that_name_a_meeting(klimanet: Klimanet) -> None:
+    for forged in ("afmeld", "slet-mig", "tilmeld Odense", "hjælp"):
+        answer = click(klimanet, ANNA, Action.PICK_MEETING, forged)
+        done(answer, ResultKind.UNKNOWN_BUTTON)
+    done(say(klimanet, ANNA, "pladser"), ResultKind.SEATS)  # Anna is still registered
 
 
 @pytest.mark.parametrize("ref", ["3. marts", "99", "xyz"])

@@ -140,6 +140,20 @@ def completed_command(name: str, args: str, query: str, code: int) -> str | None
     return f"{name} {args.replace(query, str(code), 1)}"
 
 
+# Subcommands that name a meeting, whose "which one?" answer offers the meetings of that day.
+NAMES_A_MEETING = frozenset(
+    {"afbud", "deltager", "deltagere", "vikar", "dagsorden", "kalender", "moede", "punkt"}
+)
+
+
+def meeting_completed(name: str, args: str, ref: str, number: int) -> str | None:
+    """``name args`` with the meeting the user named by its date (``ref``) named by its number:
+    ``afbud 14. januar`` → ``afbud 2``. None when it cannot be done."""
+    if name not in NAMES_A_MEETING or not ref or ref not in args:
+        return None
+    return f"{name} {args.replace(ref, str(number), 1)}"
+
+
 def display_name(name: str) -> str:
     return DISPLAY_NAMES.get(name, name)
 

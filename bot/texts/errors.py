@@ -52,8 +52,8 @@ def _meeting_ambiguous(p: Params) -> str:
     choices = p.get("choices") or [f"#{n}" for n in p.get("numbers", [])]
     lines = "\n".join(f"• {c}" for c in choices)
     return (
-        f"Der er flere møder {user_text(p.get('ref', ''))}. Hvilket mener du? Skriv mødets "
-        f"nummer i stedet for datoen:\n{lines}"
+        f"Der er flere møder {user_text(p.get('ref', ''))}. Hvilket mener du? Vælg det, eller "
+        f"skriv mødets nummer i stedet for datoen:\n{lines}"
     )
 
 
