@@ -350,7 +350,6 @@ def test_the_form_check_needs_no_database() -> None:
         ({"end": "09:00"}, MeetingField.END, ErrorKind.TIME_RANGE_INVALID),
         ({"format": ""}, MeetingField.FORMAT, ErrorKind.FORMAT_MISSING),
         ({"link": "teams"}, MeetingField.LINK, ErrorKind.LINK_INVALID),
-        ({"location": " "}, MeetingField.LOCATION, ErrorKind.ADDRESS_MISSING),
     ],
 )
 def test_each_field_is_checked_on_its_own(

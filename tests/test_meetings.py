@@ -220,14 +220,14 @@ def test_forms(klimanet: Klimanet, sessions: SessionFactory) -> None:
     assert meeting(sessions, 1).title == "Temamøde om affald"
     edit = klimanet.command(FACILITATOR, "møde ret 1")
     assert isinstance(edit, MeetingFormRequest) and edit.number == 1 and edit.start == "10:00"
-    bad_end = MeetingForm("X", "2027-03-01", "12:00", "10:00", "online")
+    bad_end = MeetingForm("", "2027-03-01", "12:00", "10:00", "online", link="teams")
     errors = klimanet.meetings.submit_form(FACILITATOR, 1, bad_end)
-    # Every bad field at once, next to the field to change: the end, and the missing link.
+    # Every bad field at once, next to the field to change.
     assert errors == FormErrors(
         {
+            "meeting_title": "Skriv mødets titel.",
             "meeting_end": "Mødet skal slutte efter, det starter.",
-            "meeting_link": "Et onlinemøde skal have et link, så deltagerne kan komme med – fx "
-            "https://teams.microsoft.com/…",
+            "meeting_link": form_error(ErrorKind.LINK_INVALID, value="teams"),
         }
     )
     past = klimanet.meetings.submit_form(

@@ -476,13 +476,12 @@ def test_form_errors(klimanet: Klimanet) -> None:
     # Next to the field, in the form's words: no one-line example to copy.
     assert bad_end == FormErrors({"meeting_end": "Mødet skal slutte efter, det starter."})
     untitled = klimanet.submit_meeting_form(
-        FACILITATOR, None, MeetingForm(" ", "2027-03-01", "10:00", "", "online")
+        FACILITATOR, None, MeetingForm(" ", "2027-03-01", "10:00", "", "")
     )
     assert untitled == FormErrors(
         {
             "meeting_title": "Skriv mødets titel.",
-            "meeting_link": "Et onlinemøde skal have et link, så deltagerne kan komme med – fx "
-            "https://teams.microsoft.com/…",
+            "meeting_format": "Vælg om mødet er online, fysisk eller hybrid.",
         }
     )
 
