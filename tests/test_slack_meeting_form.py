@@ -115,3 +115,25 @@ def test_a_refusal_only_the_database_knows_replaces_the_saving_modal(bot: SlackB
     updated = json.dumps(bot.fake.wait_for("views.update")[0].args["view"], ensure_ascii=False)
     assert "Mødet er ikke gemt" in updated and "Jeg kan ikke finde møde '#7'" in updated
     assert meetings(bot) == 0
+
+
+def test_a_meeting_named_by_its_date_in_slack(bot: SlackBot) -> None:
+    """``afbud 14. januar`` through Slack: two meetings that day ask which, with buttons."""
+    for command in (
+        'møde opret 14.01.2027 10:00-12:00 online "Januarmøde" link=https://m.example/1',
+        'møde opret 14.01.2027 13:00-15:00 fysisk "Eftermiddag" sted="Weidekampsgade 10"',
+    ):
+        assert "Mødet er oprettet" in bot.say(ADMIN, command)
+    bot.say("U0ANNA", "tilmeld Aarhus")
+    asked = bot.command("U0ANNA", "afbud 14 jan").args
+    assert "Der er flere møder 14 jan" in asked["text"]
+    values = {
+        element["value"]
+        for block in asked["blocks"]
+        for element in block.get("elements", [])
+        if element.get("action_id", "").startswith("pick_meeting")
+    }
+    assert values == {"afbud 1", "afbud 2"}
+    answer = bot.click("U0ANNA", "pick_meeting", None, "C0NET", value="afbud 2")
+    assert "Dit afbud til #2 Eftermiddag er noteret" in answer.args["text"]
+    assert "Dit afbud til #1 Januarmøde" in bot.say("U0ANNA", "afbud næste møde")
