@@ -335,6 +335,8 @@ class Action(StrEnum):
     MEETING_KEEP = "meeting_keep"
     # A meeting whose link or address is missing: announce it without (value: its number).
     MEETING_SEND = "meeting_send"
+    # Two meetings on the date given: the value is the command with the meeting's number.
+    PICK_MEETING = "pick_meeting"
 
 
 class HomeAction(StrEnum):

@@ -225,7 +225,9 @@ def test_coordinator_is_told_of_regrets(aarhus: Klimanet, sessions: SessionFacto
     service = aarhus
     say(service, FACILITATOR, MEETING)
     unknown = say(service, BO, "afbud 26.06.2027")
-    refused(unknown, ErrorKind.MEETING_UNKNOWN, ref="26.06.2027")
+    # An unknown date lists the meetings there are.
+    known = ["#1 Sommermøde (fredag den 25. juni 2027 kl. 10.00)"]
+    refused(unknown, ErrorKind.MEETING_UNKNOWN, ref="26.06.2027", known=known)
     # A meeting by its date works as well as by number.
     done(say(service, BO, "afbud 25.06.2027"), ResultKind.REGRETS_SAVED, meeting=1)
     with sessions() as session:

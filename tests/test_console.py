@@ -474,3 +474,60 @@ def test_a_coordinator_leaves_and_a_colleague_takes_the_fixed_seat(tmp_path: Pat
     assert "Den faste plads i Aarhus er overtaget af Bo" in taken
     assert "Der er intet valg nummer 1" in taken.split("Carl > 1", 1)[1]
     assert "Fast plads: Bo\n" in out and "Fleksibel plads 1: ledig\n" in out
+
+
+def test_the_meeting_form_asks_a_bad_answer_again_at_once(tmp_path: Path) -> None:
+    out = console(
+        tmp_path,
+        "møde opret",
+        "Opstartsmøde",
+        "31.02.2027",  # no such day: the date is asked again, now
+        "14.01.2027",
+        "25:00",  # no such time
+        "10:00",
+        "09:00",  # ends before it starts
+        "12:00",
+        "tv",  # no such format
+        "hybrid",
+        "ftp://m.example/1",  # not a link
+        "https://m.example/1",
+        "Rådhuset",
+        "",
+        "møder",
+    )
+    questions = out.split("Dato (fx")
+    # The date's error comes right after the date, before the next question is asked.
+    assert "Dato: '31.02.2027' findes ikke i kalenderen" in questions[1]
+    assert "Starter" not in questions[1]
+    for said in (
+        "Starter: '25:00' er ikke et klokkeslæt",
+        "Slutter: Mødet skal slutte efter, det starter.",
+        "Format: Vælg om mødet er online, fysisk eller hybrid.",
+        "Link: 'ftp://m.example/1' er ikke et link",
+    ):
+        assert said in out, said
+    # Errors speak of the form's fields, never of the one-line command's syntax.
+    assert "link=" not in out and "møde opret 0" not in out
+    # Nothing typed was lost: the meeting has every answer.
+    assert "#1 Opstartsmøde" in out
+    assert "Torsdag den 14. januar 2027 kl. 10.00–12.00" in out
+    assert "Hybrid – fysisk: Rådhuset · online: https://m.example/1" in out
+
+
+def test_the_registration_form_asks_a_refused_seat_again(tmp_path: Path) -> None:
+    out = console(
+        tmp_path,
+        "tilmeld Aarhus",  # Anna takes the fixed seat
+        "/som U0BO Bo",
+        "tilmeld",
+        "Aarhus",
+        "2",  # the fixed seat: taken
+        "Klimachef",
+        "",
+        "3",  # asked again at once: a flexible seat; the title stays
+        "pladser",
+        KLIMANET_REGISTRATION="open",
+    )
+    assert "Plads: Den faste plads i Aarhus Kommune er besat af Anna." in out
+    assert "på den fleksible plads 1" in out
+    assert "Fleksibel plads 1: Bo (Klimachef)" in out

@@ -32,6 +32,8 @@ from tests.support.service import done, form_error, new_service, refused, said, 
 MEMBER = named("Anna Jensen")
 CREATE = 'møde opret 25.06.2027 10:00-12:00 online "Opstartsmøde" tema=klimaplaner link=https://m.example/1'
 CPH = ZoneInfo("Europe/Copenhagen")
+# What an unknown meeting reference lists to pick from, once CREATE has run.
+KNOWN = ["#1 Opstartsmøde (fredag den 25. juni 2027 kl. 10.00)"]
 
 
 def local(*args: int) -> datetime:
@@ -222,13 +224,18 @@ def test_forms(klimanet: Klimanet, sessions: SessionFactory) -> None:
     assert meeting(sessions, 1).title == "Temamøde om affald"
     edit = klimanet.command(FACILITATOR, "møde ret 1")
     assert isinstance(edit, MeetingFormRequest) and edit.number == 1 and edit.start == "10:00"
-    bad_end = MeetingForm("X", "2027-03-01", "12:00", "10:00", "online")
+    bad_end = MeetingForm("", "2027-03-01", "12:00", "10:00", "online", link="teams")
     errors = klimanet.meetings.submit_form(FACILITATOR, 1, bad_end)
+    # Every bad field at once, next to the field to change.
     assert errors == FormErrors(
-        {"meeting_time": form_error(ErrorKind.TIME_RANGE_INVALID, value="2027-03-01 12:00-10:00")}
+        {
+            "meeting_title": "Skriv mødets titel.",
+            "meeting_end": "Mødet skal slutte efter, det starter.",
+            "meeting_link": form_error(ErrorKind.LINK_INVALID, value="teams"),
+        }
     )
     past = klimanet.meetings.submit_form(
-        FACILITATOR, None, MeetingForm("X", "2020-03-01", "10:00", "12:00", "online")
+        FACILITATOR, None, MeetingForm("X", "2020-03-01", "10:00", "12:00", "fysisk")
     )
     assert past == FormErrors(
         {"meeting_date": form_error(ErrorKind.DATE_IN_PAST, value="2020-03-01")}
@@ -297,10 +304,10 @@ BAD_INPUT: dict[str, tuple[ErrorKind, dict[str, object]]] = {
         {"value": "25:00-26:00"},
     ),
     "møde flyt": (ErrorKind.MEETING_MISSING, {}),
-    "møde flyt 99 28.06.2027 10:00": (ErrorKind.MEETING_UNKNOWN, {"ref": "#99"}),
+    "møde flyt 99 28.06.2027 10:00": (ErrorKind.MEETING_UNKNOWN, {"ref": "#99", "known": KNOWN}),
     "møde flyt 1 26.06.2020 10:00": (ErrorKind.DATE_IN_PAST, {}),
     "møde flyt 1 30.02.2027 10:00": (ErrorKind.DATE_IMPOSSIBLE, {"value": "30.02.2027"}),
-    "møde aflys xyz": (ErrorKind.MEETING_UNKNOWN, {"ref": "xyz"}),
+    "møde aflys xyz": (ErrorKind.MEETING_UNKNOWN, {"ref": "xyz", "known": KNOWN}),
     "møde kopier 1": (ErrorKind.DATE_MISSING, {}),
     "punkt": (ErrorKind.OPTION_UNKNOWN, {}),
     "punkt tilføj": (ErrorKind.MEETING_MISSING, {}),
@@ -346,7 +353,7 @@ def test_everyone_commands_without_meetings(klimanet: Klimanet) -> None:
             assert answer.sections == tuple(texts.meeting_list([], CPH, None))
         else:
             refused(answer, ErrorKind.NO_UPCOMING_MEETING)
-    refused(say(klimanet, MEMBER, "dagsorden 7"), ErrorKind.MEETING_UNKNOWN, ref="#7")
+    refused(say(klimanet, MEMBER, "dagsorden 7"), ErrorKind.MEETING_UNKNOWN, ref="#7", known=[])
 
 
 def test_calendar_on_demand(klimanet: Klimanet) -> None:

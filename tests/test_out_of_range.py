@@ -240,11 +240,15 @@ def test_a_forged_private_metadata_number_is_answered_in_the_modal(bot: SlackBot
         "meeting_link": {"value": state_value_plain("https://m.example/1")},
     }
     answer = bot.driver.view_submission(ADMIN, view, values).json()
-    assert answer["response_action"] == "errors"
+    # The fields are fine: the ack says "saving", and the modal then says what went wrong.
+    assert answer["response_action"] == "update"
     number = str(2**64 + 1)[:12]  # the form reads a meeting number of at most 12 digits
-    assert answer["errors"] == {
-        "meeting_title": form_error(ErrorKind.MEETING_UNKNOWN, ref=f"#{number}")
-    }
+    # (The fake cannot match the forged view to the one it opened, so Slack would refuse the
+    # update here; what matters is what the bot says.)
+    shown = bot.fake.wait_for("views.update")[0].args["view"]
+    assert form_error(ErrorKind.MEETING_UNKNOWN, ref=f"#{number}") in json.dumps(
+        shown, ensure_ascii=False
+    )
 
 
 def test_a_huge_municipality_code_in_the_form_is_answered(bot: SlackBot) -> None:
@@ -272,4 +276,6 @@ def test_year_one_and_year_9999_in_a_slash_command(bot: SlackBot) -> None:
     far = bot.command(ADMIN, 'møde opret 31.12.9999 23:00 online "Titel" link=https://m.example/1')
     assert far.args["text"] == error_text(ErrorKind.DATE_IMPOSSIBLE, value="31.12.9999")
     huge_number = bot.command(ADMIN, f"dagsorden {2**70}")
-    assert huge_number.args["text"] == error_text(ErrorKind.MEETING_UNKNOWN, ref=str(2**70))
+    assert huge_number.args["text"] == error_text(
+        ErrorKind.MEETING_UNKNOWN, ref=str(2**70), known=[]
+    )

@@ -382,7 +382,10 @@ def test_meeting_input_errors(klimanet: Klimanet) -> None:
         'punkt tilføj 1 "X" min=tyve': "'tyve' er ikke et gyldigt tal for min.",
         "punkt fjern 1 9": "Møde #1 har intet punkt 9. Se dagsordenen med `/klimanet dagsorden 1`.",
         "nyt " + "x" * 3000: "Feltet 'nyhed' må højst være 2800 tegn.",
-        "dagsorden 7": "Jeg kan ikke finde møde '#7'. Se de kommende møder med `/klimanet møder`.",
+        "dagsorden 7": (
+            "Jeg kan ikke finde møde '#7'. Skriv mødets nummer, dato (fx 14. januar) eller "
+            "'næste møde'. De kommende møder:\n• #1 Opstartsmøde (fredag den 25. juni 2027 kl. 10.00)"
+        ),
     }
     for command, sentence in answers.items():
         assert say(klimanet, FACILITATOR, command).text == sentence, command
@@ -469,10 +472,18 @@ def test_form_errors(klimanet: Klimanet) -> None:
     long_title = klimanet.submit_registration_form(EVA, RegistrationForm(461, None, "x" * 151))
     assert long_title == FormErrors({"title": "Feltet 'titel' må højst være 150 tegn."})
     bad_end = klimanet.submit_meeting_form(
-        FACILITATOR, None, MeetingForm("X", "2027-03-01", "12:00", "10:00", "online")
+        FACILITATOR, None, MeetingForm("X", "2027-03-01", "12:00", "10:00", "fysisk")
     )
-    assert bad_end == FormErrors(
-        {"meeting_time": "Mødet skal slutte efter, det starter. Skriv fx 10:00-12:00."}
+    # Next to the field, in the form's words: no one-line example to copy.
+    assert bad_end == FormErrors({"meeting_end": "Mødet skal slutte efter, det starter."})
+    untitled = klimanet.submit_meeting_form(
+        FACILITATOR, None, MeetingForm(" ", "2027-03-01", "10:00", "", "")
+    )
+    assert untitled == FormErrors(
+        {
+            "meeting_title": "Skriv mødets titel.",
+            "meeting_format": "Vælg om mødet er online, fysisk eller hybrid.",
+        }
     )
 
 

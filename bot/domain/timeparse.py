@@ -8,6 +8,7 @@ no other exception escapes for any ``str``.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -175,6 +176,16 @@ def parse_date(text: str, *, today: date) -> date:
     if isinstance(outcome, ErrorKind):
         raise DomainError(outcome, value=text.strip())
     return outcome
+
+
+def date_words(words: Sequence[str], *, today: date) -> int:
+    """How many of the leading ``words`` are written as a date (``14. januar``, ``14 jan``,
+    ``14/1``, ``torsdag den 14. januar 2027``): the longest reading wins; 0 when none does. A
+    date-shaped impossible date (``31. juni``) counts, so its error names all of it."""
+    for stop in range(min(len(words), _MAX_DATE_TOKENS), 0, -1):
+        if _read_date(_normalize(" ".join(words[:stop])).rstrip(",;"), today) is not None:
+            return stop
+    return 0
 
 
 def ensure_future(d: datetime, now: datetime, value: str) -> None:

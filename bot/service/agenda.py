@@ -20,11 +20,13 @@ from bot.service.parsing import (
     ITEM_ACTIONS,
     ITEM_KIND_WORDS,
     ascii_number,
+    bare_prefix,
     fold,
+    meeting_ref_words,
     options,
     sub_action,
-    tokens,
 )
+from bot.service.parsing import words as written_words
 
 
 class Agenda:
@@ -35,7 +37,8 @@ class Agenda:
         """``punkt tilføj|fjern|flyt <møde> …``."""
         action, word, rest = sub_action(args, ITEM_ACTIONS)
         self._ctx.run(lambda s, n: require_facilitator(s, n, actor.user_id))
-        words = tokens(rest)
+        written = written_words(rest)
+        words = [w.text for w in written]
         if action is None:
             raise DomainError(
                 ErrorKind.OPTION_UNKNOWN,
@@ -45,7 +48,9 @@ class Agenda:
             )
         if not words:
             raise DomainError(ErrorKind.MEETING_MISSING)
-        ref, words = words[0], words[1:]
+        # A quoted title is never read as part of the date ("14" "Maj" is meeting 14).
+        count = meeting_ref_words(bare_prefix(written), today=self._ctx.today()) or 1
+        ref, words = " ".join(words[:count]), words[count:]
 
         def work(session: Session, network: Network) -> Reply:
             now = self._ctx.now()

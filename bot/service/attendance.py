@@ -16,7 +16,7 @@ from bot.posts import notices
 from bot.replies import Reply, Result, ResultKind
 from bot.service.consent import Consent
 from bot.service.context import Context
-from bot.service.parsing import mentions, tokens
+from bot.service.parsing import meeting_ref_words, mentions, tokens
 
 
 class Attendance:
@@ -28,7 +28,7 @@ class Attendance:
         """``afbud <møde> [@vikar]``: the seat stays the holder's; the coordinator is asked for
         a substitute unless one is named (who must accept)."""
         found, rest = mentions(tokens(args))
-        ref_word = rest[0] if rest else ""
+        ref_word = " ".join(rest[: meeting_ref_words(rest, today=self._ctx.today())])
         named = self._ctx.people.mentioned(actor, found[0], "afbud") if found else None
 
         def work(session: Session, network: Network) -> Reply:
@@ -54,7 +54,8 @@ class Attendance:
 
     def attend(self, actor: Actor, args: str) -> Reply:
         """``deltager <møde>``."""
-        ref_word = (tokens(args) or [""])[0]
+        words = tokens(args)
+        ref_word = " ".join(words[: meeting_ref_words(words, today=self._ctx.today())])
 
         def work(session: Session, network: Network) -> Reply:
             meeting = self._ctx.meeting(session, network, ref_word)
@@ -69,7 +70,8 @@ class Attendance:
 
     def roster(self, actor: Actor, args: str) -> Reply:
         """``deltagere [møde]``: who comes from which municipality."""
-        ref_word = (tokens(args) or [""])[0]
+        words = tokens(args)
+        ref_word = " ".join(words[: meeting_ref_words(words, today=self._ctx.today())])
 
         def work(session: Session, network: Network) -> Reply:
             meeting = self._ctx.meeting_or_next(session, network, ref_word)

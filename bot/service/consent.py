@@ -21,7 +21,14 @@ from bot.posts import notices
 from bot.replies import MAX_BUTTON_VALUE, Action, Button, Reply, Result, ResultKind
 from bot.service.approvals import Approvals
 from bot.service.context import Context
-from bot.service.parsing import Mention, ascii_number, mentions, seat_spec, tokens
+from bot.service.parsing import (
+    Mention,
+    ascii_number,
+    meeting_ref_words,
+    mentions,
+    seat_spec,
+    tokens,
+)
 
 
 def seat_words(seat: Seat) -> str:
@@ -69,12 +76,13 @@ class Consent:
         """``vikar <møde> @kollega [fast|fleksibel N]``: without a seat named, the seat whose
         holder sent regrets; when that is not one seat, the seats to choose from, as buttons."""
         found, rest = mentions(tokens(args))
-        ref_word = rest[0] if rest else ""
+        ref_count = meeting_ref_words(rest, today=self._ctx.today())
+        ref_word = " ".join(rest[:ref_count])
         if not ref_word:
             raise DomainError(ErrorKind.MEETING_MISSING)
         mention = found[0] if found else None
         target_actor = self._ctx.people.mentioned(actor, mention, f"vikar {ref_word}")
-        spec = seat_spec(rest[1:])
+        spec = seat_spec(rest[ref_count:])
         if spec is not None and spec[1] is None:
             raise DomainError(ErrorKind.SEAT_SPEC_INVALID, value="fleksibel")
 

@@ -20,17 +20,21 @@ from bot.domain.municipalities import MunicipalityDirectory
 from bot.domain.registration import Actor, get_network, upsert_person
 from bot.domain.schedule import DEFAULT_SCHEDULE, Offset, parse_schedule
 from bot.domain.timeparse import local_to_utc, parse_date
-from bot.models import Meeting, Network, Person
+from bot.models import Meeting, MeetingStatus, Network, Person
 from bot.ports import Clock, Profile, ProfileLookup
 from bot.posts.planner import PlanConfig
-from bot.service.parsing import Mention, ascii_number
+from bot.service.parsing import Mention, ascii_number, is_next_meeting
 from bot.texts.dates import format_when
+from bot.texts.meetings import meeting_choice
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
 TRANSACTION_ATTEMPTS = 4
+
+# How many coming meetings an unknown meeting reference lists to pick from.
+KNOWN_MEETINGS = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,26 +158,54 @@ class Context:
         return format_when(at, self.tz)
 
     def meeting(self, session: Session, network: Network, ref: str) -> Meeting:
-        """A meeting by number (``12``, ``#12``) or date (``25.06.2027``)."""
-        ref = ref.strip()
+        """A meeting by number (``12``, ``#12``), date as people write it (``25.06.2027``,
+        ``14. januar``, ``14 jan``, ``14/1``) or ``næste møde``. The one place a meeting's
+        reference is read: every command that names a meeting comes here."""
+        ref = " ".join(ref.split())
         if not ref:
             raise DomainError(ErrorKind.MEETING_MISSING)
         number = ascii_number(ref.lstrip("#"), digits=6)
         if number is not None:
-            return meeting_domain.get_meeting(session, network, number)
+            try:
+                return meeting_domain.get_meeting(session, network, number)
+            except DomainError as err:
+                if err.kind is not ErrorKind.MEETING_UNKNOWN:
+                    raise
+                raise self._unknown(session, network, str(err.params.get("ref", ref))) from None
+        if is_next_meeting(ref):
+            found_next = meeting_domain.next_meeting(session, network, self.now())
+            if found_next is None:
+                raise DomainError(ErrorKind.NO_UPCOMING_MEETING)
+            return found_next
         try:
             day = parse_date(ref, today=self.today())
         except DomainError:
-            raise DomainError(ErrorKind.MEETING_UNKNOWN, ref=ref) from None
+            raise self._unknown(session, network, ref) from None
         start = local_to_utc(day, time(0), self.tz)
         found = meeting_domain.meetings_on(session, network, start, start + timedelta(days=1))
         if not found:
-            raise DomainError(ErrorKind.MEETING_UNKNOWN, ref=ref)
+            raise self._unknown(session, network, ref)
         if len(found) > 1:
             raise DomainError(
-                ErrorKind.MEETING_AMBIGUOUS, ref=ref, numbers=[m.number for m in found]
+                ErrorKind.MEETING_AMBIGUOUS,
+                ref=ref,
+                numbers=[m.number for m in found],
+                choices=[meeting_choice(m, self.tz) for m in found],
             )
         return found[0]
+
+    def _unknown(self, session: Session, network: Network, ref: str) -> DomainError:
+        """MEETING_UNKNOWN, with the coming meetings to pick from."""
+        coming = meeting_domain.upcoming(session, network, self.now(), limit=KNOWN_MEETINGS)
+        return DomainError(
+            ErrorKind.MEETING_UNKNOWN,
+            ref=ref,
+            known=[
+                meeting_choice(m, self.tz)
+                for m in coming
+                if m.status != MeetingStatus.CANCELLED.value
+            ],
+        )
 
     def meeting_or_next(self, session: Session, network: Network, ref: str) -> Meeting:
         """The meeting ``ref`` names, or the next one when no reference is given."""

@@ -44,11 +44,13 @@ from bot.service.context import Context, People, ServiceSettings, TransactionRun
 from bot.service.meetings import MeetingForm, Meetings
 from bot.service.overview import HomeImage, Overview
 from bot.service.parsing import (
+    NAMES_A_MEETING,
     NAMES_A_MUNICIPALITY,
     Parsed,
     Unknown,
     ascii_number,
     completed_command,
+    meeting_completed,
     parse,
 )
 from bot.service.privacy import Privacy, RetentionReport
@@ -157,6 +159,9 @@ class Klimanet:
             ),
             Action.MEETING_KEEP: lambda _, value, __: self.meetings.keep(value),
             Action.MEETING_SEND: lambda actor, value, _: self.meetings.send_button(actor, value),
+            Action.PICK_MEETING: lambda actor, value, _: self._picked(
+                actor, value, NAMES_A_MEETING
+            ),
         }
 
     @property
@@ -191,15 +196,17 @@ class Klimanet:
         except DomainError as err:
             return Reply(
                 (texts.error(err, self._ctx.today()),),
-                buttons=_municipality_choices(parsed, err),
+                buttons=_municipality_choices(parsed, err) or _meeting_choices(parsed, err),
                 result=Result.refused(err.kind),
             )
 
-    def _picked(self, actor: Actor, value: str) -> Reply:
-        """A "Mente du …?" choice: run the command it completes, as if typed. The value is
-        read like anything typed, and only commands that name a municipality are run."""
+    def _picked(
+        self, actor: Actor, value: str, names: frozenset[str] = NAMES_A_MUNICIPALITY
+    ) -> Reply:
+        """A "Mente du …?" (or "which meeting?") choice: run the command it completes, as if
+        typed. The value is read like anything typed, and only commands of ``names`` are run."""
         parsed = parse(value)
-        if not isinstance(parsed, Parsed) or parsed.name not in NAMES_A_MUNICIPALITY:
+        if not isinstance(parsed, Parsed) or parsed.name not in names:
             return Reply((texts.unknown_button(),), result=Result(ResultKind.UNKNOWN_BUTTON))
         outcome = self.command(actor, value)
         if not isinstance(outcome, Reply):  # a form: not what a choice of municipality asks
@@ -251,6 +258,11 @@ class Klimanet:
         self, actor: Actor, number: int | None, form: MeetingForm
     ) -> Reply | FormErrors | MeetingFormRequest:
         return self.meetings.submit_form(actor, number, form)
+
+    def check_meeting_form(self, form: MeetingForm) -> FormErrors:
+        """The meeting form's problems, every field at once, without touching the database (a
+        modal's ack; the console after each answer). Empty when there are none."""
+        return self.meetings.check_form(form)
 
     def confirm_release(self, actor: Actor) -> Reply:
         return self.registration.confirm_release(actor)
@@ -314,6 +326,24 @@ def _municipality_choices(parsed: Parsed, err: DomainError) -> tuple[Button, ...
         value = completed_command(parsed.name, parsed.args, str(err.params.get("query", "")), code)
         if value is not None and len(value) <= MAX_BUTTON_VALUE:
             buttons.append(Button(name, Action.PICK_MUNICIPALITY, value))
+    return tuple(buttons)
+
+
+# Slack's limit for a button's text (the renderer cuts too; the date at the end matters least).
+BUTTON_LABEL_LIMIT = 75
+
+
+def _meeting_choices(parsed: Parsed, err: DomainError) -> tuple[Button, ...]:
+    """Two meetings on the date given: a button for each, completing the command with its
+    number."""
+    if err.kind is not ErrorKind.MEETING_AMBIGUOUS:
+        return ()
+    buttons = []
+    choices = err.params.get("choices") or []
+    for label, number in zip(choices, err.params.get("numbers") or [], strict=False):
+        value = meeting_completed(parsed.name, parsed.args, str(err.params.get("ref", "")), number)
+        if value is not None and len(value) <= MAX_BUTTON_VALUE:
+            buttons.append(Button(label[:BUTTON_LABEL_LIMIT], Action.PICK_MEETING, value))
     return tuple(buttons)
 
 

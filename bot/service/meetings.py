@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy.orm import Session
@@ -20,7 +20,7 @@ from bot.domain.facilitators import require_facilitator
 from bot.domain.registration import Actor
 from bot.domain.seats.attendance import substitution_of
 from bot.domain.themes import network_themes
-from bot.domain.timeparse import find_date_and_times, local_to_utc, parse_date, parse_time
+from bot.domain.timeparse import find_date_and_times, local_to_utc, parse_date
 from bot.models import Meeting, MeetingFormat, MeetingStatus, Network
 from bot.posts import place, planner
 from bot.posts.calendar import ics_attachment
@@ -39,49 +39,21 @@ from bot.replies import (
     ResultKind,
 )
 from bot.service.context import Context
+from bot.service.meeting_form import FormReading, field_of, read_form
+from bot.service.meeting_form import MeetingForm as MeetingForm  # where the form was defined
 from bot.service.parsing import (
-    FORMAT_WORDS,
     MEETING_ACTIONS,
     ascii_number,
     fold,
+    meeting_line,
     options,
+    split_meeting_ref,
     sub_action,
     tokens,
 )
 from bot.texts.dates import format_span
 
 DEFAULT_LENGTH = timedelta(hours=2)
-
-# Which field of the meeting form an error belongs next to (the date field otherwise).
-_FORM_FIELD_OF_ERROR = {
-    ErrorKind.TITLE_MISSING: MeetingField.TITLE,
-    ErrorKind.TEXT_TOO_LONG: MeetingField.TITLE,
-    ErrorKind.TIME_INVALID: MeetingField.TIME,
-    ErrorKind.TIME_MISSING: MeetingField.TIME,
-    ErrorKind.TIME_RANGE_INVALID: MeetingField.TIME,
-    ErrorKind.FORMAT_MISSING: MeetingField.FORMAT,
-    ErrorKind.LINK_MISSING: MeetingField.LINK,
-    ErrorKind.LINK_INVALID: MeetingField.LINK,
-    ErrorKind.ADDRESS_MISSING: MeetingField.LOCATION,
-    ErrorKind.THEME_UNKNOWN: MeetingField.THEMES,
-}
-
-
-@dataclass(frozen=True, slots=True)
-class MeetingForm:
-    """What a facilitator filled in on the meeting form (raw, as typed or picked)."""
-
-    title: str
-    date: str
-    start: str
-    end: str
-    format: str
-    location: str = ""  # the address (physical and hybrid)
-    themes: Sequence[str] = ()
-    link: str = ""  # the video link (online and hybrid)
-    # What the facilitator was warned of and saved anyway (``MeetingFormRequest.go_ahead``).
-    go_ahead: str = ""
-
 
 # ``møde aflys <nr> bekræft``: the word that says the facilitator has seen the question.
 CONFIRM_WORDS = frozenset({"bekraeft", "bekraft", "bekreft"})
@@ -278,10 +250,8 @@ class Meetings:
 
     def _draft_from_line(self, text: str) -> meeting_domain.MeetingDraft:
         day, start, end, rest = find_date_and_times(text, today=self._ctx.today())
-        words = tokens(rest)
-        opts, words = options(words, {"tema", "temaer", "link", "sted", "adresse"})
-        formats = [FORMAT_WORDS[fold(w)] for w in words if fold(w) in FORMAT_WORDS]
-        words = [w for w in words if fold(w) not in FORMAT_WORDS]
+        line = meeting_line(rest)
+        opts, formats = line.options, line.formats
         if not formats:
             raise DomainError(ErrorKind.FORMAT_MISSING)
         starts, ends = self._span(day, start, end, text)
@@ -291,7 +261,7 @@ class Meetings:
             if t.strip()
         ]
         return meeting_domain.MeetingDraft(
-            title=" ".join(words),
+            title=line.title,
             starts_at=starts,
             ends_at=ends,
             format=formats[0],
@@ -329,16 +299,30 @@ class Meetings:
         missing = meeting_domain.missing_place(meeting)
         return [texts.place_missing(meeting, missing, reminder, self._ctx.tz)]
 
+    def check_form(self, form: MeetingForm) -> FormErrors:
+        """The form's problems, every field at once, without the database: what a form shows
+        before anything is saved (empty when there are none)."""
+        reading = self._read_form(form)
+        return self._form_errors(reading.problems)
+
+    def _read_form(self, form: MeetingForm) -> FormReading:
+        return read_form(form, today=self._ctx.today(), now=self._ctx.now(), tz=self._ctx.tz)
+
+    def _form_errors(self, problems: dict[MeetingField, DomainError]) -> FormErrors:
+        today = self._ctx.today()
+        return FormErrors(
+            {field: texts.form_field_error(err, today) for field, err in problems.items()}
+        )
+
     def submit_form(
         self, actor: Actor, number: int | None, form: MeetingForm
     ) -> Reply | FormErrors | MeetingFormRequest:
         """The form's answer: the result, errors next to the fields, or the form again with a
         warning (a Saturday, a Sunday, another meeting at that time) to save anyway."""
-        try:
-            draft = self._draft_from_form(form)
-        except DomainError as err:
-            field = _FORM_FIELD_OF_ERROR.get(err.kind, MeetingField.DATE)
-            return FormErrors({field: texts.plain(texts.error(err, self._ctx.today()))})
+        reading = self._read_form(form)
+        if reading.draft is None:
+            return self._form_errors(reading.problems)
+        draft = reading.draft
         try:
             self._ctx.run(lambda s, n: require_facilitator(s, n, actor.user_id))
             warned = self._form_warning(number, form, draft)
@@ -348,8 +332,7 @@ class Meetings:
                 return self._create(actor, draft)
             return self._edit(actor, number, draft)
         except DomainError as err:
-            field = _FORM_FIELD_OF_ERROR.get(err.kind, MeetingField.TITLE)
-            return FormErrors({field: texts.plain(texts.error(err, self._ctx.today()))})
+            return self._form_errors({field_of(err, MeetingField.TITLE): err})
 
     def _form_warning(
         self, number: int | None, form: MeetingForm, draft: meeting_domain.MeetingDraft
@@ -389,23 +372,9 @@ class Meetings:
             go_ahead=key,
         )
 
-    def _draft_from_form(self, form: MeetingForm) -> meeting_domain.MeetingDraft:
-        day = parse_date(form.date, today=self._ctx.today())
-        start = parse_time(form.start)
-        end = parse_time(form.end) if form.end.strip() else None
-        if not form.title.strip():
-            raise DomainError(ErrorKind.TITLE_MISSING)
-        starts, ends = self._span(day, start, end, f"{form.date} {form.start}-{form.end}")
-        fmt = FORMAT_WORDS.get(fold(form.format.strip()))
-        if fmt is None:  # never a silent default: "hybrid" once became online that way
-            raise DomainError(ErrorKind.FORMAT_MISSING)
-        return meeting_domain.MeetingDraft(
-            form.title, starts, ends, fmt, form.location, list(form.themes), form.link
-        )
-
     def edit(self, actor: Actor, rest: str) -> Reply | MeetingFormRequest:
         """``møde ret <møde>``: the form; ``møde ret <møde> link=… sted=…``: just the place."""
-        ref, _, tail = rest.partition(" ")
+        ref, tail = split_meeting_ref(rest, today=self._ctx.today())
         if not tail.strip():
             return self.edit_form(actor, rest)
         found, words = options(tokens(tail), {"link", "sted", "adresse"})
@@ -438,7 +407,8 @@ class Meetings:
 
         def work(session: Session, network: Network) -> Reply:
             now = self._ctx.now()
-            meeting = self._ctx.meeting(session, network, rest.split(" ")[0] if rest else "")
+            ref, _ = split_meeting_ref(rest, today=self._ctx.today())
+            meeting = self._ctx.meeting(session, network, ref)
             meeting_domain.ensure_live(meeting, now)
             missing = meeting_domain.missing_place(meeting)
             if not missing:
@@ -474,7 +444,9 @@ class Meetings:
         """``møde ret <møde>``: the form, filled in."""
 
         def work(session: Session, network: Network) -> MeetingFormRequest:
-            meeting = self._ctx.meeting(session, network, ref.split(" ")[0] if ref else "")
+            meeting = self._ctx.meeting(
+                session, network, split_meeting_ref(ref, today=self._ctx.today())[0]
+            )
             local_start = meeting.starts_at.astimezone(self._ctx.tz)
             local_end = meeting.ends_at.astimezone(self._ctx.tz)
             return MeetingFormRequest(
@@ -544,7 +516,7 @@ class Meetings:
         return place.release(session, meeting, now)
 
     def move(self, actor: Actor, rest: str, *, go_ahead: bool = False) -> Reply:
-        ref, _, when = rest.partition(" ")
+        ref, when = split_meeting_ref(rest, today=self._ctx.today())
         if not ref:
             raise DomainError(ErrorKind.MEETING_MISSING)
 
@@ -578,7 +550,7 @@ class Meetings:
     def cancel(self, actor: Actor, rest: str) -> Reply:
         """``møde aflys <møde> [bekræft] [begrundelse]``: asks first (the meeting, its time and
         how many will be told), with a button that confirms; ``bekræft`` cancels at once."""
-        ref, _, tail = rest.partition(" ")
+        ref, tail = split_meeting_ref(rest, today=self._ctx.today())
         first, _, after = tail.strip().partition(" ")
         confirmed = fold(first) in CONFIRM_WORDS
         reason = after.strip() if confirmed else tail.strip()
@@ -652,7 +624,7 @@ class Meetings:
         )
 
     def copy(self, actor: Actor, rest: str, *, go_ahead: bool = False) -> Reply:
-        ref, _, when = rest.partition(" ")
+        ref, when = split_meeting_ref(rest, today=self._ctx.today())
 
         def work(session: Session, network: Network) -> Reply:
             now = self._ctx.now()

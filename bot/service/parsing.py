@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from rapidfuzz import fuzz, process
 
 from bot.domain.errors import DomainError, ErrorKind
+from bot.domain.timeparse import date_words
 from bot.models import AgendaKind, MeetingFormat, SeatKind
 
 # Canonical subcommand -> every spelling we accept (folded: lower case, æ→ae, ø→oe, å→aa).
@@ -144,6 +147,20 @@ def completed_command(name: str, args: str, query: str, code: int) -> str | None
     return f"{name} {args.replace(query, str(code), 1)}"
 
 
+# Subcommands that name a meeting, whose "which one?" answer offers the meetings of that day.
+NAMES_A_MEETING = frozenset(
+    {"afbud", "deltager", "deltagere", "vikar", "dagsorden", "kalender", "moede", "punkt"}
+)
+
+
+def meeting_completed(name: str, args: str, ref: str, number: int) -> str | None:
+    """``name args`` with the meeting the user named by its date (``ref``) named by its number:
+    ``afbud 14. januar`` → ``afbud 2``. None when it cannot be done."""
+    if name not in NAMES_A_MEETING or not ref or ref not in args:
+        return None
+    return f"{name} {args.replace(ref, str(number), 1)}"
+
+
 def display_name(name: str) -> str:
     return DISPLAY_NAMES.get(name, name)
 
@@ -189,17 +206,28 @@ def parse_register_args(args: str) -> RegisterArgs:
 _QUOTES = {'"': '"', "“": "”", "„": "“", "”": "”", "«": "»"}
 
 
-def tokens(text: str) -> list[str]:
-    """Split on spaces, keeping "quoted text" (straight or typographic quotes) as one token.
+@dataclass(frozen=True, slots=True)
+class Word:
+    """One word of a command, and whether it was written in quotes (then it is text, never an
+    option, a format or a date, whatever it says)."""
 
-    ``key="a value"`` stays one token too (with its quotes removed). An unclosed quote is an
-    error: read to the end, it would swallow the options after it into a title.
+    text: str
+    quoted: bool
+
+
+def words(text: str) -> list[Word]:
+    """Split on spaces, keeping "quoted text" (straight or typographic quotes) as one word.
+
+    ``key="a value"`` stays one word too (with its quotes removed; it is not ``quoted``: its key
+    was written bare). An unclosed quote is an error: read to the end, it would swallow the
+    options after it into a title.
     """
-    out: list[str] = []
+    out: list[Word] = []
     current = ""
     quote: str | None = None
     opened = ""
     in_token = False
+    starts_quoted = False
     for ch in clean(text):
         if quote is not None:
             if ch == quote:
@@ -209,20 +237,36 @@ def tokens(text: str) -> list[str]:
             continue
         if ch in _QUOTES:
             quote, opened = _QUOTES[ch], ch
+            starts_quoted = starts_quoted or not in_token
             in_token = True
             continue
         if ch == " ":
             if in_token:
-                out.append(current)
-            current, in_token = "", False
+                out.append(Word(current, starts_quoted))
+            current, in_token, starts_quoted = "", False, False
             continue
         current += ch
         in_token = True
     if quote is not None:
         raise DomainError(ErrorKind.QUOTE_UNCLOSED, quote=opened, value=current[:60])
     if in_token:
-        out.append(current)
+        out.append(Word(current, starts_quoted))
     return out
+
+
+def bare_prefix(written: Sequence[Word]) -> list[str]:
+    """The leading words written without quotes (a quoted word ends it)."""
+    out: list[str] = []
+    for word in written:
+        if word.quoted:
+            break
+        out.append(word.text)
+    return out
+
+
+def tokens(text: str) -> list[str]:
+    """The words of ``text`` (see ``words``), as plain strings."""
+    return [word.text for word in words(text)]
 
 
 def sub_action(args: str, actions: dict[str, tuple[str, ...]]) -> tuple[str | None, str, str]:
@@ -248,6 +292,39 @@ def options(words: list[str], known: set[str]) -> tuple[dict[str, str], list[str
     return found, rest
 
 
+# The ``key=value`` options of ``møde opret`` (folded keys).
+MEETING_OPTIONS = frozenset({"tema", "temaer", "link", "sted", "adresse"})
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingLine:
+    """``møde opret`` after its date and time: the title, the formats named, the options."""
+
+    title: str
+    formats: tuple[MeetingFormat, ...]
+    options: dict[str, str]
+
+
+def meeting_line(text: str) -> MeetingLine:
+    """Read the words in any order. A quoted word is title text whatever it says ("Hybridmøde",
+    "Tema=affald"); a bare word is an option (``link=…``), a format (``online``) or title."""
+    found: dict[str, str] = {}
+    formats: list[MeetingFormat] = []
+    title: list[str] = []
+    for word in words(text):
+        key, sep, value = word.text.partition("=")
+        fmt = FORMAT_WORDS.get(fold(word.text))
+        if word.quoted:
+            title.append(word.text)
+        elif sep and fold(key) in MEETING_OPTIONS:
+            found[fold(key)] = value.strip()
+        elif fmt is not None:
+            formats.append(fmt)
+        else:
+            title.append(word.text)
+    return MeetingLine(" ".join(title).strip(), tuple(formats), found)
+
+
 def opens_form(text: str) -> bool:
     """Whether ``/klimanet <text>`` answers with a form (a modal needs its trigger_id at once)."""
     parsed = parse(text)
@@ -259,6 +336,40 @@ def opens_form(text: str) -> bool:
         action, _, rest = sub_action(parsed.args, MEETING_ACTIONS)
         return action == "ret" or (action == "opret" and not rest)
     return False
+
+
+# "næste møde" (and "næste" alone) where a meeting is named: the next one not cancelled.
+NEXT_MEETING = "naeste"
+_MEETING_WORDS = frozenset({"moede", "mode", "moedet", "modet"})
+
+
+def meeting_ref_words(words: Sequence[str], *, today: date) -> int:
+    """How many leading ``words`` name a meeting: ``næste møde`` (2), a date as people write it
+    (``14. januar``, ``14 jan``: the longest reading), else the first word (a number, or what
+    the error will quote). 0 only for no words."""
+    if not words:
+        return 0
+    if fold(words[0]) == NEXT_MEETING:
+        return 2 if len(words) > 1 and fold(words[1]) in _MEETING_WORDS else 1
+    return date_words(words, today=today) or 1
+
+
+def split_meeting_ref(text: str, *, today: date) -> tuple[str, str]:
+    """``møde flyt 14. januar 10:00`` style text: (the meeting's reference, the rest as typed)."""
+    parts = text.split()
+    count = meeting_ref_words(parts, today=today)
+    rest = text.strip()
+    for _ in range(count):  # drop the reference's words, keep the rest's spacing and quotes
+        rest = rest.split(None, 1)[1] if len(rest.split(None, 1)) > 1 else ""
+    return " ".join(parts[:count]), rest.strip()
+
+
+def is_next_meeting(ref: str) -> bool:
+    """Whether ``ref`` is ``næste`` / ``næste møde`` (any spelling)."""
+    parts = [fold(p) for p in ref.split()]
+    return parts[:1] == [NEXT_MEETING] and (
+        len(parts) == 1 or (len(parts) == 2 and parts[1] in _MEETING_WORDS)
+    )
 
 
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")

@@ -104,6 +104,7 @@ from bot.texts.edge import (
 )
 from bot.texts.errors import (
     error,
+    form_field_error,
 )
 from bot.texts.help import (
     FACILITATOR_HELP_LINES,
@@ -123,11 +124,14 @@ from bot.texts.meetings import (
     MEETING_FORM_DONE_TITLE,
     MEETING_FORM_EDIT_TITLE,
     MEETING_FORM_END,
+    MEETING_FORM_FIELD_LABELS,
     MEETING_FORM_FORMAT,
     MEETING_FORM_LINK,
     MEETING_FORM_LINK_PLACEHOLDER,
     MEETING_FORM_LOCATION,
     MEETING_FORM_LOCATION_PLACEHOLDER,
+    MEETING_FORM_NOT_SAVED,
+    MEETING_FORM_SAVING,
     MEETING_FORM_START,
     MEETING_FORM_SUBMIT,
     MEETING_FORM_THEMES,
@@ -139,6 +143,7 @@ from bot.texts.meetings import (
     calendar_sent,
     confirm_cancel_meeting,
     meeting_cancelled_reply,
+    meeting_choice,
     meeting_concerns,
     meeting_created,
     meeting_dropped,
@@ -572,4 +577,9 @@ __all__ = [
     "themes_shown",
     "MY_DATA_JSON_TITLE",
     "my_data_document",
+    "form_field_error",
+    "meeting_choice",
+    "MEETING_FORM_SAVING",
+    "MEETING_FORM_FIELD_LABELS",
+    "MEETING_FORM_NOT_SAVED",
 ]

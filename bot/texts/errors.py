@@ -17,6 +17,7 @@ from bot.texts.common import (
     join_and,
     join_or,
     literal,
+    plain,
     seat_label,
 )
 from bot.texts.consent import OFFER_STATUS_LABELS, REQUEST_STATUS_LABELS
@@ -48,8 +49,26 @@ def _full_text(overview: SeatOverview) -> str:
 
 
 def _meeting_ambiguous(p: Params) -> str:
-    numbers = join_or([f"#{n}" for n in p.get("numbers", [])])
-    return f"Der er flere møder {user_text(p.get('ref', ''))}: {numbers}. Skriv mødets nummer."
+    choices = p.get("choices") or [f"#{n}" for n in p.get("numbers", [])]
+    lines = "\n".join(f"• {c}" for c in choices)
+    return (
+        f"Der er flere møder {user_text(p.get('ref', ''))}. Hvilket mener du? Vælg det, eller "
+        f"skriv mødets nummer i stedet for datoen:\n{lines}"
+    )
+
+
+def _meeting_unknown(p: Params) -> str:
+    known = p.get("known")
+    text = f"Jeg kan ikke finde møde '{user_text(p.get('ref', ''))}'."
+    if known is None:  # asked by an id no one typed (a button): no list to pick from
+        return f"{text} Se de kommende møder med `{COMMAND} møder`."
+    if not known:
+        return f"{text} Der er ingen kommende møder."
+    lines = "\n".join(f"• {k}" for k in known)
+    return (
+        f"{text} Skriv mødets nummer, dato (fx 14. januar) eller 'næste møde'. "
+        f"De kommende møder:\n{lines}"
+    )
 
 
 def _title_missing(p: Params) -> str:
@@ -267,9 +286,7 @@ _TEXTS: dict[ErrorKind, Callable[[Params], str]] = {
     ErrorKind.MEETING_MISSING: lambda p: (
         f"Hvilket møde? Skriv mødets nummer (fx 12) eller dato – se dem med `{COMMAND} møder`."
     ),
-    ErrorKind.MEETING_UNKNOWN: lambda p: (
-        f"Jeg kan ikke finde møde '{user_text(p.get('ref', ''))}'. Se de kommende møder med `{COMMAND} møder`."
-    ),
+    ErrorKind.MEETING_UNKNOWN: _meeting_unknown,
     ErrorKind.MEETING_AMBIGUOUS: _meeting_ambiguous,
     ErrorKind.MEETING_CANCELLED: lambda p: f"Møde #{p.get('number')} er aflyst og kan ikke ændres.",
     ErrorKind.MEETING_OVER: lambda p: f"Møde #{p.get('number')} er overstået og kan ikke ændres.",
@@ -419,3 +436,32 @@ def error(err: DomainError, today: date | None = None) -> str:
     give (a date that has not passed)."""
     text = _TEXTS.get(err.kind)
     return text({**err.params, "today": today}) if text is not None else "Det kunne jeg ikke gøre."
+
+
+# The meeting form's own words for problems whose command text explains ``key=value`` syntax or
+# quotes: next to a field, the field is what to change.
+_FORM_TEXTS: dict[ErrorKind, Callable[[Params], str]] = {
+    ErrorKind.TITLE_MISSING: lambda p: "Skriv mødets titel.",
+    ErrorKind.FORMAT_MISSING: lambda p: "Vælg om mødet er online, fysisk eller hybrid.",
+    ErrorKind.LINK_MISSING: lambda p: (
+        f"Et {'hybridmøde' if p.get('format') == 'hybrid' else 'onlinemøde'} skal have et link, "
+        "så deltagerne kan komme med – fx https://teams.microsoft.com/…"
+    ),
+    ErrorKind.ADDRESS_MISSING: lambda p: (
+        "Et hybridmøde skal også have en adresse – fx Weidekampsgade 10, København S."
+    ),
+    ErrorKind.DATE_MISSING: lambda p: (
+        f"Skriv mødets dato, fx {_date_example(p.get('today'))}, 25/6 eller 25. juni."
+    ),
+    ErrorKind.TIME_MISSING: lambda p: "Skriv et klokkeslæt, fx 10:00.",
+    ErrorKind.TIME_RANGE_INVALID: lambda p: "Mødet skal slutte efter, det starter.",
+    ErrorKind.TEXT_TOO_LONG: lambda p: f"Højst {p.get('limit')} tegn.",
+}
+
+
+def form_field_error(err: DomainError, today: date | None = None) -> str:
+    """The plain sentence shown next to a form's field (or after its label in the console)."""
+    text = _FORM_TEXTS.get(err.kind)
+    if text is None:
+        return plain(error(err, today))
+    return plain(text({**err.params, "today": today}))

@@ -32,6 +32,12 @@ def meeting_name(meeting: Meeting) -> str:
     return f"#{meeting.number} {meeting.title}"
 
 
+def meeting_choice(meeting: Meeting, tz: ZoneInfo) -> str:
+    """A meeting to pick from when a reference named none or several: ``#3 Titel (torsdag den
+    14. januar 2027 kl. 10.00)``."""
+    return f"{meeting_name(meeting)} ({format_when(meeting.starts_at, tz)})"
+
+
 def meeting_place(meeting: Meeting) -> str:
     """'Online: <link>', 'Fysisk: <adresse>', or for a hybrid meeting both."""
     if meeting.format == MeetingFormat.HYBRID.value:
@@ -213,6 +219,25 @@ MEETING_FORM_LINK = "Link (online og hybrid)"
 
 
 MEETING_FORM_LINK_PLACEHOLDER = "fx https://teams.microsoft.com/…"
+
+
+MEETING_FORM_SAVING = "Gemmer mødet …"
+
+
+MEETING_FORM_NOT_SAVED = "Mødet er ikke gemt"
+
+
+# The meeting form's fields by name, for an answer that says which one is wrong ("Dato: …").
+MEETING_FORM_FIELD_LABELS = {
+    "meeting_title": MEETING_FORM_TITLE_FIELD,
+    "meeting_date": MEETING_FORM_DATE,
+    "meeting_time": MEETING_FORM_START,
+    "meeting_end": MEETING_FORM_END,
+    "meeting_format": MEETING_FORM_FORMAT,
+    "meeting_location": "Adresse",
+    "meeting_link": "Link",
+    "meeting_themes": MEETING_FORM_THEMES,
+}
 
 
 CALENDAR_IN_DM = "Kalenderfilen er sendt til dig som direkte besked fra Klimanet."

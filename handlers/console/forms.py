@@ -8,12 +8,14 @@ from dataclasses import replace
 from typing import Protocol
 
 from bot import texts
-from bot.domain.errors import DomainError, ErrorKind
+from bot.domain.errors import DomainError
 from bot.domain.registration import Actor
-from bot.models import MeetingFormat, SeatKind
+from bot.models import SeatKind
 from bot.replies import (
     FormErrors,
+    MeetingField,
     MeetingFormRequest,
+    RegistrationField,
     RegistrationFormRequest,
     Reply,
     ThemesFormRequest,
@@ -75,6 +77,37 @@ def _kind(console: Console) -> SeatKind | None | bool:
         console.say(texts.CONSOLE_ANSWER_KIND)
 
 
+def _ask_title(console: Console) -> str | None:
+    return console.ask(f"{texts.FORM_TITLE_FIELD} ({texts.FORM_TITLE_PLACEHOLDER}, valgfri): ")
+
+
+def _reasked(
+    console: Console, form: RegistrationForm, request: RegistrationFormRequest, field: str
+) -> RegistrationForm | None:
+    """The form with one field asked again (the others kept as answered); None: input ended."""
+    if field == RegistrationField.KIND:
+        kind = _kind(console)
+        if kind is False:
+            return None
+        return replace(form, kind=kind if isinstance(kind, SeatKind) else None)
+    if field == RegistrationField.TITLE:
+        title = _ask_title(console)
+        return None if title is None else replace(form, title=title)
+    if field == RegistrationField.THEMES:
+        themes = pick_themes(console, texts.FORM_THEMES, request.theme_options, ())
+        return None if themes is None else replace(form, themes=tuple(themes))
+    code = _municipality(console)
+    return None if code is None else replace(form, municipality_code=code)
+
+
+_REGISTRATION_LABELS: dict[str, str] = {
+    RegistrationField.MUNICIPALITY: texts.FORM_MUNICIPALITY,
+    RegistrationField.KIND: texts.FORM_KIND,
+    RegistrationField.TITLE: texts.FORM_TITLE_FIELD,
+    RegistrationField.THEMES: texts.FORM_THEMES,
+}
+
+
 def registration_form(console: Console, request: RegistrationFormRequest) -> None:
     console.say(texts.plain(texts.FORM_INTRO))
     code = _municipality(console)
@@ -83,21 +116,25 @@ def registration_form(console: Console, request: RegistrationFormRequest) -> Non
     kind = _kind(console)
     if kind is False:
         return
-    title = console.ask(f"{texts.FORM_TITLE_FIELD} ({texts.FORM_TITLE_PLACEHOLDER}, valgfri): ")
+    title = _ask_title(console)
     if title is None:
         return
     themes = pick_themes(console, texts.FORM_THEMES, request.theme_options, ())
     if themes is None:
         return
-    result = console.service.submit_registration_form(
-        console.actor(),
-        RegistrationForm(code, kind if isinstance(kind, SeatKind) else None, title, themes),
+    form: RegistrationForm | None = RegistrationForm(
+        code, kind if isinstance(kind, SeatKind) else None, title, themes
     )
-    if isinstance(result, FormErrors):
-        for message in result.errors.values():
-            console.say(message)
-    else:
-        console.show(result)
+    while form is not None:
+        result = console.service.submit_registration_form(console.actor(), form)
+        if not isinstance(result, FormErrors):
+            console.show(result)
+            return
+        # A field the database refused (a seat just taken, a title too long): that field is
+        # asked again, and everything else answered stays.
+        field, message = next(iter(result.errors.items()))
+        console.say(f"{_REGISTRATION_LABELS.get(field, texts.FORM_MUNICIPALITY)}: {message}")
+        form = _reasked(console, form, request, field)
 
 
 def themes_form(console: Console, request: ThemesFormRequest) -> None:
@@ -161,66 +198,77 @@ def pick_themes(
         console.say(texts.plain(texts.themes_list_text(options)))
 
 
-def _format(console: Console, default: str) -> MeetingFormat | None:
-    label = texts.FORMAT_LABELS.get(default, "")
+def _ask_field(
+    console: Console, form: MeetingForm, field: MeetingField, question: str, default: str
+) -> MeetingForm | None:
+    """One field of the meeting form, asked again at once until the service finds no problem
+    with it (the same check as the modal's); the other answers are kept. None: input ended."""
     while True:
-        answer = console.ask(
-            f"{texts.MEETING_FORM_FORMAT}: online, fysisk eller hybrid"
-            f"{f' [{label}]' if label else ''}: "
-        )
-        if answer is None:
-            return None
-        found = FORMAT_WORDS.get(fold(answer or label))
-        if found is not None:
-            return found
-        console.say(texts.error(DomainError(ErrorKind.FORMAT_MISSING), console.service.today()))
-
-
-def _place(console: Console, wanted: bool, question: str, default: str) -> str | None:
-    """The link or the address, asked only when the format has it; None when input ended."""
-    if not wanted:
-        return ""
-    answer = console.ask(f"{question}{f' [{default}]' if default else ''}: ")
-    return None if answer is None else answer or default
-
-
-def _answers(console: Console, request: MeetingFormRequest) -> MeetingForm | None:
-    """The meeting's fields as questions; None when cancelled or the input ended."""
-    title = console.ask(f"Titel{f' [{request.title}]' if request.title else ''} (tom = annullér): ")
-    if title is None or not (title or request.title):
-        console.say(texts.CONSOLE_CANCELLED)
-        return None
-    example = short_day(example_days(console.service.today())[0])
-    answers = []
-    for question, default in (
-        (f"Dato (fx {example})", request.date.strftime("%d.%m.%Y") if request.date else ""),
-        ("Start (fx 10:00)", request.start),
-        ("Slut (fx 12:00)", request.end),
-    ):
         answer = console.ask(f"{question}{f' [{default}]' if default else ''}: ")
         if answer is None:
             return None
-        answers.append(answer or default)
-    fmt = _format(console, request.format)
-    if fmt is None:
+        candidate = replace(form, **{_FORM_ATTRIBUTES[field]: answer.strip() or default})
+        message = console.service.check_meeting_form(candidate).errors.get(field)
+        if message is None:
+            return candidate
+        console.say(f"{texts.MEETING_FORM_FIELD_LABELS[field]}: {message}")
+
+
+# The attribute of ``MeetingForm`` each asked field fills.
+_FORM_ATTRIBUTES = {
+    MeetingField.TITLE: "title",
+    MeetingField.DATE: "date",
+    MeetingField.TIME: "start",
+    MeetingField.END: "end",
+    MeetingField.FORMAT: "format",
+    MeetingField.LINK: "link",
+    MeetingField.LOCATION: "location",
+}
+
+
+def _questions(
+    console: Console, request: MeetingFormRequest
+) -> list[tuple[MeetingField, str, str]]:
+    """(field, question, default) in the form's order, after the title."""
+    example = short_day(example_days(console.service.today())[0])
+    label = texts.FORMAT_LABELS.get(request.format, "")
+    return [
+        (
+            MeetingField.DATE,
+            f"{texts.MEETING_FORM_DATE} (fx {example})",
+            request.date.strftime("%d.%m.%Y") if request.date else "",
+        ),
+        (MeetingField.TIME, f"{texts.MEETING_FORM_START} (fx 10:00)", request.start),
+        (MeetingField.END, f"{texts.MEETING_FORM_END} (fx 12:00)", request.end),
+        (MeetingField.FORMAT, f"{texts.MEETING_FORM_FORMAT}: online, fysisk eller hybrid", label),
+        (MeetingField.LINK, texts.MEETING_FORM_LINK, request.link),
+        (MeetingField.LOCATION, texts.MEETING_FORM_LOCATION, request.location),
+    ]
+
+
+def _answers(console: Console, request: MeetingFormRequest) -> MeetingForm | None:
+    """The meeting's fields as questions, each checked as it is answered; None when cancelled
+    or the input ended."""
+    title = console.ask(f"Titel{f' [{request.title}]' if request.title else ''} (tom = annullér): ")
+    if title is None or not (title.strip() or request.title):
+        console.say(texts.CONSOLE_CANCELLED)
         return None
-    link = _place(console, fmt.has_link, texts.MEETING_FORM_LINK, request.link)
-    location = _place(console, fmt.has_address, texts.MEETING_FORM_LOCATION, request.location)
-    if link is None or location is None:
-        return None
+    form = MeetingForm(title=title.strip() or request.title, date="", start="", end="", format="")
+    for field, question, default in _questions(console, request):
+        fmt = FORMAT_WORDS.get(fold(form.format))
+        if field is MeetingField.LINK and not (fmt is not None and fmt.has_link):
+            continue  # the link or the address is asked only when the format has it
+        if field is MeetingField.LOCATION and not (fmt is not None and fmt.has_address):
+            continue
+        answered = _ask_field(console, form, field, question, default)
+        if answered is None:
+            return None
+        form = answered
     themes = pick_themes(console, texts.MEETING_FORM_THEMES, request.theme_options, request.themes)
     if themes is None:
         return None
-    return MeetingForm(
-        title=title or request.title,
-        date=answers[0],
-        start=answers[1],
-        end=answers[2],
-        format=fmt.value,
-        location=location,
-        themes=themes,
-        link=link,
-    )
+    fmt = FORMAT_WORDS.get(fold(form.format))
+    return replace(form, themes=themes, format=fmt.value if fmt is not None else form.format)
 
 
 def meeting_form(console: Console, request: MeetingFormRequest) -> None:
@@ -229,9 +277,9 @@ def meeting_form(console: Console, request: MeetingFormRequest) -> None:
         return
     while True:
         result = console.service.submit_meeting_form(console.actor(), request.number, form)
-        if isinstance(result, FormErrors):
-            for message in result.errors.values():
-                console.say(message)
+        if isinstance(result, FormErrors):  # what only the database knows (who may plan, …)
+            for field, message in result.errors.items():
+                console.say(f"{texts.MEETING_FORM_FIELD_LABELS.get(field, '')}: {message}")
             return
         if isinstance(result, Reply):
             console.show(result)

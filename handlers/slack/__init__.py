@@ -30,6 +30,6 @@ def register_all(
     errors.register(app, background)
     commands.register(app, service, notifier, background, forms)
     actions.register(app, service, background, forms, home)
-    views.register(app, service)
+    views.register(app, service, background)
     home.register(app)
     users.register(app, service, background, profiles)

@@ -428,6 +428,16 @@ def result_modal(title: str, reply: Reply) -> View:
     )
 
 
+def saving_modal(title: str, text: str) -> View:
+    """The modal while a submitted form is saved after the ack (then updated with the result)."""
+    return View(
+        type="modal",
+        title=title,
+        close=texts.FORM_DONE,
+        blocks=[SectionBlock(text=PlainTextObject(text=text))],
+    )
+
+
 def form_values(view: dict[str, Any]) -> dict[str, Any]:
     """The submitted values by field id: a select's value, a text, or a list of values."""
     values: dict[str, Any] = {}

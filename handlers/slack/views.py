@@ -1,5 +1,9 @@
-"""Modal submissions. Slack wants validation errors in the ack itself, so here the domain call
-comes before ``ack()``; it is one short transaction, far inside Slack's 3 seconds."""
+"""Modal submissions. Slack wants validation errors in the ack itself.
+
+The meeting form's fields are checked in the ack without the database (every bad field at
+once, next to it); a form that passes is acknowledged with "Gemmer mødet …" and saved after the
+ack, and the modal is then updated with the result or a warning to save it anyway. The
+registration form's domain call still comes before ``ack()``: one short transaction."""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App
+from slack_sdk import WebClient
 
 from bot import texts
 from bot.models import SeatKind
@@ -25,9 +30,10 @@ from handlers.slack.blocks import (
     form_values,
     meeting_modal,
     result_modal,
+    saving_modal,
 )
 from handlers.slack.commands import metadata_of
-from handlers.slack.common import actor_from_body, log_failure
+from handlers.slack.common import Background, actor_from_body, log_failure
 
 SEAT_KINDS = {kind.value for kind in SeatKind}
 
@@ -91,7 +97,7 @@ def answer_form(
         ack(response_action="update", view=result_modal(done_title, result))
 
 
-def register(app: App, service: Klimanet) -> None:
+def register(app: App, service: Klimanet, background: Background) -> None:
     @app.view(CALLBACK_REGISTER)
     def submit_registration(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         answer_form(
@@ -115,16 +121,58 @@ def register(app: App, service: Klimanet) -> None:
         )
 
     @app.view(CALLBACK_MEETING)
-    def submit_meeting(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    def submit_meeting(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+    ) -> None:
         number = metadata_of(view).get("number")
-        answer_form(
-            ack,
-            lambda: service.submit_meeting_form(
-                actor_from_body(body),
-                number if isinstance(number, int) and not isinstance(number, bool) else None,
-                meeting_form(view),
+        number = number if isinstance(number, int) and not isinstance(number, bool) else None
+        form = meeting_form(view)
+        try:
+            problems = service.check_meeting_form(form)  # no database: fit for the ack
+        except Exception as error:  # noqa: BLE001 - show the reference in the modal, not a crash
+            reference = log_failure(error, "meeting form")
+            ack(
+                response_action="errors",
+                errors={MeetingField.TITLE: texts.internal_error(reference)},
+            )
+            return
+        if problems.errors:
+            ack(response_action="errors", errors=problems.errors)
+            return
+        ack(
+            response_action="update",
+            view=saving_modal(
+                texts.MEETING_FORM_EDIT_TITLE if number is not None else texts.MEETING_FORM_TITLE,
+                texts.MEETING_FORM_SAVING,
             ),
-            where="meeting form",
-            error_field=MeetingField.TITLE,
-            done_title=texts.MEETING_FORM_DONE_TITLE,
         )
+        actor = actor_from_body(body)
+        view_id = str(view.get("id") or "")
+        background.run(
+            "meeting form",
+            None,
+            lambda: _save_meeting(
+                client, view_id, lambda: service.submit_meeting_form(actor, number, form)
+            ),
+        )
+
+
+def _save_meeting(
+    client: WebClient,
+    view_id: str,
+    submit: Callable[[], Reply | FormErrors | MeetingFormRequest],
+) -> None:
+    """After the ack: save, then turn the "saving" modal into the answer."""
+    try:
+        result = submit()
+    except Exception as error:  # noqa: BLE001 - the reference in the modal, the traceback logged
+        reference = log_failure(error, "meeting form")
+        result = FormErrors({MeetingField.TITLE: texts.internal_error(reference)})
+    if isinstance(result, MeetingFormRequest):
+        shown = meeting_modal(result)  # the form again, filled in, with the warning
+    elif isinstance(result, FormErrors):  # what only the database knows (who may plan, …)
+        refusal = Reply(tuple(result.errors.values()))
+        shown = result_modal(texts.MEETING_FORM_NOT_SAVED, refusal)
+    else:
+        shown = result_modal(texts.MEETING_FORM_DONE_TITLE, result)
+    client.views_update(view_id=view_id, view=shown)
