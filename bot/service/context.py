@@ -23,6 +23,7 @@ from bot.domain.timeparse import local_to_utc, parse_date
 from bot.models import Meeting, Network, Person
 from bot.ports import Clock, Profile, ProfileLookup
 from bot.posts.planner import PlanConfig
+from bot.service import inbound
 from bot.service.parsing import Mention, ascii_number
 from bot.texts.dates import format_when
 
@@ -64,11 +65,24 @@ class TransactionRunner:
         self._slug = network_slug
 
     def __call__(self, work: Callable[[Session, Network], T]) -> T:
-        """Run ``work`` in one transaction; retry when a concurrent writer won a unique key."""
+        """Run ``work`` in one transaction; retry when a concurrent writer won a unique key.
+
+        When the thread acts on an inbound request (``bot.service.inbound.Once``), its key is
+        remembered in the same transaction, first: a replay is refused here (``AlreadyActedOn``)
+        with nothing written, and a rolled-back action leaves no key behind.
+        """
+        once = inbound.acting()
+        if once is not None:
+            once.memory.purge_if_due()
         for attempt in range(1, TRANSACTION_ATTEMPTS + 1):
             try:
                 with transaction(self._sessions) as session:
-                    return work(session, get_network(session, self._slug))
+                    if once is not None:
+                        once.remember(session)
+                    result = work(session, get_network(session, self._slug))
+                if once is not None:
+                    once.remembered = True
+                return result
             except (IntegrityError, OperationalError):
                 # The retry re-reads and sees the winner's row, so it ends in a clear answer.
                 if attempt == TRANSACTION_ATTEMPTS:

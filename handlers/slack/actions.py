@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 
 from bot.replies import (
     Action,
@@ -14,7 +14,7 @@ from bot.replies import (
 from bot.service.klimanet import Klimanet
 from handlers.slack.blocks import ACTION_SUFFIX, reply_message
 from handlers.slack.client import respond
-from handlers.slack.common import Background, actor_from_body
+from handlers.slack.common import Background, actor_from_body, once_in
 from handlers.slack.forms import Forms
 from handlers.slack.home import SlackHome
 
@@ -29,7 +29,9 @@ def register(
     app: App, service: Klimanet, background: Background, forms: Forms, home: SlackHome
 ) -> None:
     @app.action(re.compile("^(" + "|".join(Action) + ")(" + ACTION_SUFFIX + "[0-9]+)?$"))
-    def clicked(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+    def clicked(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext
+    ) -> None:
         ack()
         action_id = str(action.get("action_id") or "").split(ACTION_SUFFIX, 1)[0]
         # A select carries what it is for in its block id; a button in its value.
@@ -50,4 +52,4 @@ def register(
             elif modal is not None:
                 home.answered(actor, reply, modal)
 
-        (forms if modal is not None else background).run(action_id, url, work)
+        (forms if modal is not None else background).run(action_id, url, work, once_in(context))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 
 from bot import texts
 from bot.models import SeatKind
@@ -17,6 +17,7 @@ from bot.replies import (
     RegistrationField,
     Reply,
 )
+from bot.service.inbound import Once
 from bot.service.klimanet import Klimanet, MeetingForm, RegistrationForm
 from handlers.slack.blocks import (
     CALLBACK_MEETING,
@@ -26,7 +27,7 @@ from handlers.slack.blocks import (
     result_modal,
 )
 from handlers.slack.commands import metadata_of
-from handlers.slack.common import actor_from_body, log_failure
+from handlers.slack.common import acting_once, actor_from_body, log_failure, once_in
 
 SEAT_KINDS = {kind.value for kind in SeatKind}
 
@@ -65,6 +66,7 @@ def meeting_form(view: dict[str, Any]) -> MeetingForm:
 def answer_form(
     ack: Ack,
     submit: Callable[[], Reply | FormErrors | MeetingFormRequest],
+    once: Once | None,
     *,
     where: str,
     error_field: str,
@@ -73,12 +75,14 @@ def answer_form(
     """Slack wants the form's answer in the ack: errors next to the fields, the form again with
     a warning it can be saved despite, or the result."""
     try:
-        result = submit()
+        result = acting_once(once, submit)
     except Exception as error:  # noqa: BLE001 - show the reference in the modal, not a crash
         reference = log_failure(error, where)
         ack(response_action="errors", errors={error_field: texts.internal_error(reference)})
         return
-    if isinstance(result, FormErrors):
+    if result is None:
+        ack()  # a replayed submission: the first one was answered
+    elif isinstance(result, FormErrors):
         ack(response_action="errors", errors=result.errors)
     elif isinstance(result, MeetingFormRequest):
         ack(response_action="update", view=meeting_modal(result))
@@ -88,19 +92,24 @@ def answer_form(
 
 def register(app: App, service: Klimanet) -> None:
     @app.view(CALLBACK_REGISTER)
-    def submit_registration(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    def submit_registration(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
+    ) -> None:
         answer_form(
             ack,
             lambda: service.submit_registration_form(
                 actor_from_body(body), registration_form(view)
             ),
+            once_in(context),
             where="registration form",
             error_field=RegistrationField.MUNICIPALITY,
             done_title=texts.FORM_RESULT_TITLE,
         )
 
     @app.view(CALLBACK_MEETING)
-    def submit_meeting(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    def submit_meeting(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
+    ) -> None:
         number = metadata_of(view).get("number")
         answer_form(
             ack,
@@ -109,6 +118,7 @@ def register(app: App, service: Klimanet) -> None:
                 number if isinstance(number, int) and not isinstance(number, bool) else None,
                 meeting_form(view),
             ),
+            once_in(context),
             where="meeting form",
             error_field=MeetingField.TITLE,
             done_title=texts.MEETING_FORM_DONE_TITLE,
