@@ -7,11 +7,13 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
+from time import monotonic
 from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from bot.db import SessionFactory, transaction
 from bot.domain import meetings as meeting_domain
@@ -59,10 +61,28 @@ class Runner(Protocol):
     def __call__(self, work: Callable[[Session, Network], T]) -> T: ...
 
 
+# The network's row changes only when a replica starts (its channel); other replicas see such a
+# change within this long, and every transaction in between saves a read.
+NETWORK_CACHE_SECONDS = 60.0
+
+
 class TransactionRunner:
     def __init__(self, sessions: SessionFactory, network_slug: str) -> None:
         self._sessions = sessions
         self._slug = network_slug
+        self._network: tuple[Network, float] | None = None
+
+    def _network_in(self, session: Session) -> Network:
+        """The network, attached to ``session``: from a recent read without SQL, else read."""
+        cached = self._network
+        if cached is not None and monotonic() - cached[1] < NETWORK_CACHE_SECONDS:
+            return session.merge(cached[0], load=False)
+        network = get_network(session, self._slug)
+        columns = {c.key: getattr(network, c.key) for c in sa_inspect(Network).column_attrs}
+        copy = Network(**columns)
+        make_transient_to_detached(copy)
+        self._network = (copy, monotonic())
+        return network
 
     def __call__(self, work: Callable[[Session, Network], T]) -> T:
         """Run ``work`` in one transaction; retry when a concurrent writer won a unique key.
@@ -79,7 +99,7 @@ class TransactionRunner:
                 with transaction(self._sessions) as session:
                     if once is not None:
                         once.remember(session)
-                    result = work(session, get_network(session, self._slug))
+                    result = work(session, self._network_in(session))
                 if once is not None:
                     once.remembered = True
                 return result
