@@ -15,11 +15,10 @@ from datetime import datetime
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Connection, Engine, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from bot.db import insert_ignore, rows_affected
+from bot.db import insert_ignore, insert_ignoring, rows_affected
 from bot.domain import membership
 from bot.domain.errors import DomainError, ErrorKind
 from bot.domain.seats.common import coordinator_of, ensure_not_substitute, seat_of
@@ -357,11 +356,10 @@ def _join(
         {"network_id": network.id, "municipality_code": code, "kind": kind.value, "slot": slot}
         for kind, slot in slots
     ]
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     # ORM objects straight from RETURNING: a new member's seats need no second read.
     created = list(
         session.scalars(
-            dialect.insert(Seat).values(rows).on_conflict_do_nothing().returning(Seat),
+            insert_ignoring(session, Seat).values(rows).returning(Seat),
             execution_options={"populate_existing": True},
         )
     )
@@ -390,8 +388,7 @@ def _person_for_registration(
         "themes": _clean_themes(themes) if themes is not None else [],
         "created_at": now,
     }
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(Person).values(values).on_conflict_do_nothing().returning(Person)
+    statement = insert_ignoring(session, Person).values(values).returning(Person)
     person = session.scalars(statement, execution_options={"populate_existing": True}).first()
     if person is not None:
         return person, True
