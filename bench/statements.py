@@ -142,7 +142,8 @@ def measure(workdir: Path, burst: Sequence[tuple[str, str]]) -> Figures:
         for number, (user_id, text) in enumerate(burst):
             with memory.once(f"sig:v0=bench{number}"):
                 reply = service.command(Actor(TEAM, user_id, f"Person {number}"), text)
-            if isinstance(reply, Reply) and reply.result.kind is ResultKind.REGISTERED:
+            result = reply.result if isinstance(reply, Reply) else None
+            if result is not None and result.kind is ResultKind.REGISTERED:
                 registered += 1
         wall = time.perf_counter() - started
     finally:
