@@ -308,6 +308,9 @@ def test_two_replicas_act_on_one_signed_request_once(
             assert list(pool.map(send, [one, two])) == [200, 200]
         fake.wait_for("response_url", count=1)
         wait_for_message(caplog, REPLAYED)
+        # The loser was refused in its acting transaction: one answer, one news post.
+        assert caplog.messages.count(REPLAYED) == 1
+        assert len(fake.calls("response_url")) == 1
 
         # Slack retries an event with a new timestamp (so a new signature) and the same event_id;
         # the retry lands on the other replica.

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, event, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -363,8 +363,25 @@ def _join(
             execution_options={"populate_existing": True},
         )
     )
-    _fixed(session).seated.add((network.id, code))
+    # Known to exist for later registrations once this transaction has committed (until then
+    # another transaction would not see them).
+    session.info.setdefault(_SEATED, set()).add((network.id, code))
     return joined > 0, created if len(created) == len(slots) else None
+
+
+_SEATED = "klimanet.seated"
+
+
+@event.listens_for(Session, "after_commit")
+def _seats_committed(session: Session) -> None:
+    seated = session.info.pop(_SEATED, None)
+    if seated:
+        _fixed(session).seated.update(seated)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _seats_rolled_back(session: Session, _previous: object) -> None:
+    session.info.pop(_SEATED, None)
 
 
 def _person_for_registration(
