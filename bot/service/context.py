@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import Session, lazyload, make_transient_to_detached
 
 from bot.db import SessionFactory, transaction
 from bot.domain import meetings as meeting_domain
@@ -222,7 +222,8 @@ class Context:
 
     def meeting_by_id(self, session: Session, network: Network, meeting_id: int) -> Meeting:
         """A meeting a button names by its internal id."""
-        meeting = session.get(Meeting, meeting_id)
+        # The agenda loads when something reads it, not with every click that names a meeting.
+        meeting = session.get(Meeting, meeting_id, options=[lazyload(Meeting.items)])
         if meeting is None or meeting.network_id != network.id:
             raise DomainError(ErrorKind.MEETING_UNKNOWN, ref=str(meeting_id))
         return meeting
