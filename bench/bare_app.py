@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 import sys
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -39,6 +40,11 @@ def build_app(base_url: str, signing_secret: str) -> App:
 
     @app.command(COMMAND)
     def klimanet(ack: Ack) -> None:
+        ack()
+
+    # The second burst: "Ja"/"Nej" on "Kommer du stadig?".
+    @app.action(re.compile("^attend_(yes|no)$"))
+    def still_coming(ack: Ack) -> None:
         ack()
 
     return app

@@ -18,6 +18,8 @@ from sqlalchemy import Engine, Executable, Table, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.dml import Insert as StandardInsert
+from sqlalchemy.sql.visitors import InternalTraversal
 
 log = logging.getLogger(__name__)
 
@@ -141,14 +143,54 @@ def insert_ignore(session: Session, table: Table, rows: Sequence[dict[str, Any]]
     """
     if not rows:
         return 0
-    dialect = session.get_bind().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
     key = next(iter(table.primary_key.columns))
     # One statement executed for many parameter sets: compiled once and cached, and batched by
     # SQLAlchemy's insertmanyvalues. RETURNING yields exactly the inserted rows; rowcount is not
     # reliable across drivers for ON CONFLICT DO NOTHING.
-    statement = module.insert(table).on_conflict_do_nothing().returning(key)
+    statement = insert_ignoring(session, table).returning(key)
     return len(session.execute(statement, list(rows)).all())
+
+
+def _cached_insert_ignore(dml: Any) -> type[Any]:
+    """The dialect's INSERT … ON CONFLICT DO NOTHING as a statement SQLAlchemy can cache.
+
+    SQLAlchemy 2.0 compiles a dialect ``insert()`` with ``on_conflict_…`` anew on every execution
+    (its classes opt out of the compiled cache, as their conflict clauses take arguments the cache
+    key does not cover). Ours takes none: DO NOTHING, always. Compiling took longer than running
+    the statement, five times per registration in a burst.
+    """
+
+    class DoNothing(dml.OnConflictDoNothing):  # type: ignore[misc]
+        inherit_cache = True
+        _traverse_internals: list[Any] = []  # no arguments: the class is the whole key
+
+        def __init__(self) -> None:
+            super().__init__()
+
+    class InsertIgnore(dml.Insert):  # type: ignore[misc]
+        inherit_cache = True
+        _traverse_internals = StandardInsert._traverse_internals + [
+            ("_post_values_clause", InternalTraversal.dp_clauseelement)
+        ]
+
+        def __init__(self, target: Any) -> None:
+            super().__init__(target)
+            self._post_values_clause = DoNothing()
+
+    return InsertIgnore
+
+
+_INSERT_IGNORE = {
+    "sqlite": _cached_insert_ignore(sqlite.dml),
+    "postgresql": _cached_insert_ignore(postgresql.dml),
+}
+
+
+def insert_ignoring(session: Session, target: Any) -> Any:
+    """``INSERT INTO target … ON CONFLICT DO NOTHING`` for the session's engine (a table or an
+    ORM entity; ``.values()`` and ``.returning()`` as usual), compiled once and cached."""
+    dialect = session.get_bind().dialect.name
+    return _INSERT_IGNORE["postgresql" if dialect == "postgresql" else "sqlite"](target)
 
 
 def try_job_lock(session: Session, key: int) -> bool:

@@ -350,7 +350,6 @@ def wsgi_app(slack: SlackRuntime, engine: Engine | None = None) -> WsgiApp:
     return SlackEdge(
         application,
         signing_secret=slack.signing_secret,
-        memory=slack.memory,
         max_body=MAX_BODY_BYTES,
     )
 
@@ -363,7 +362,6 @@ def socket_mode_handler(slack: SlackRuntime, app_token: str) -> OnceSocketModeHa
     return OnceSocketModeHandler(
         slack.app,
         app_token,
-        slack.memory,
         web_client=slack.client,
         ping_interval=SOCKET_PING_INTERVAL_S,
     )

@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from bot.clock import FixedClock
-from bot.db import SessionFactory, make_engine, make_session_factory
+from bot.db import SessionFactory, make_engine, make_session_factory, transaction
 from bot.models import InboundSeen
-from bot.service.inbound import InboundMemory
+from bot.service.inbound import AlreadyActedOn, InboundMemory
 from tests.conftest import START
 
 
@@ -120,3 +120,49 @@ def test_replicas_racing_on_one_key_have_one_winner(replicas: list[InboundMemory
         with ThreadPoolExecutor(len(replicas) * 2) as pool:
             results = list(pool.map(claim, [m for m in replicas for _ in (1, 2)]))
         assert sorted(results) == [False] * (len(results) - 1) + [True]
+
+
+# -- remembered in the transaction that acts --------------------------------------------------
+
+
+def test_a_key_is_remembered_with_the_action_and_a_replay_writes_nothing(
+    memory: InboundMemory, sessions: SessionFactory
+) -> None:
+    from sqlalchemy import insert
+
+    def act(once_key: str) -> None:
+        with transaction(sessions) as session:
+            memory.once(once_key).remember(session)
+            # The action's own write (any row would do; this table needs no other rows).
+            session.execute(insert(InboundSeen).values(key="effect:" + once_key, seen_at=START))
+
+    act("sig:one")
+    with pytest.raises(AlreadyActedOn):
+        act("sig:one")
+    assert rows(sessions) == 2  # the key and its effect, once
+
+
+def test_a_rolled_back_action_leaves_no_key(
+    memory: InboundMemory, sessions: SessionFactory
+) -> None:
+    with pytest.raises(RuntimeError), transaction(sessions) as session:
+        memory.once("sig:two").remember(session)
+        raise RuntimeError("the action failed")
+    assert rows(sessions) == 0
+    assert memory.first_time("sig:two")
+
+
+def test_the_runner_remembers_a_request_once_across_its_transactions(
+    memory: InboundMemory, sessions: SessionFactory
+) -> None:
+    from bot.service.context import TransactionRunner
+
+    run = TransactionRunner(sessions, "klimanet")
+    with memory.once("sig:three"):
+        run(lambda s, n: None)
+        run(lambda s, n: None)  # a second transaction of the same call: no second insert
+    assert rows(sessions) == 1
+    with pytest.raises(AlreadyActedOn), memory.once("sig:three"):
+        run(lambda s, n: None)
+    run(lambda s, n: None)  # outside a request: nothing remembered
+    assert rows(sessions) == 1

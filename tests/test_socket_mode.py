@@ -12,6 +12,7 @@ from bot import texts
 from bot.clock import FixedClock
 from tests.support.fake_slack import TEAM_ID, FakeSlack
 from tests.support.fake_socket_mode import FakeSocketMode
+from tests.support.logs import wait_for_message
 from tests.support.slackbot import SocketBot, running_socket_bot, seats_held
 from tests.support.socket_mode_driver import SocketModeDriver
 
@@ -64,7 +65,7 @@ def test_a_redelivered_envelope_is_acked_and_not_acted_on_again(
     envelope_id = bot.driver.last_envelope_id
     ack = bot.driver.redeliver()
     assert ack.envelope_id == envelope_id and ack.json() == {}
-    assert "ignored a redelivered Socket Mode envelope" in caplog.messages
+    wait_for_message(caplog, "ignored a redelivered Socket Mode envelope")
     # A later command is acted on; by then the redelivery would have been too.
     bot.command(BO, "hjælp")
     assert len(bot.fake.calls("response_url")) == 2
@@ -80,7 +81,7 @@ def test_an_event_retried_in_a_new_envelope_is_processed_once(
     first = bot.driver.event(event, event_id="Ev0SOCKET")
     retry = bot.driver.event(event, event_id="Ev0SOCKET", retry_num=1)
     assert first.envelope_id != retry.envelope_id
-    assert "ignored a repeated event" in caplog.messages
+    wait_for_message(caplog, "ignored a repeated event")
     bot.driver.event(event, event_id="Ev0SOCKET2")
     bot.fake.wait_for("views.publish", count=2)
     assert len(bot.fake.calls("views.publish")) == 2

@@ -8,14 +8,17 @@ PostgreSQL, and nothing here checks first and writes later.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, Engine, event, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
-from bot.db import insert_ignore, rows_affected
+from bot.db import insert_ignore, insert_ignoring, rows_affected
 from bot.domain import membership
 from bot.domain.errors import DomainError, ErrorKind
 from bot.domain.facilitators import is_facilitator, refuse_a_seat
@@ -126,16 +129,57 @@ def get_network(session: Session, slug: str) -> Network:
     return network
 
 
+@dataclass
+class _Fixed:
+    """What never changes while the bot runs, read once per database (engine): the
+    municipalities (seeded by a migration), each network's seat rule (``network_seat_slots``,
+    written by migrations only), and the (network, municipality) pairs whose seats exist
+    (seats are created with the membership and never deleted). A registration in a burst then
+    reads none of it again."""
+
+    municipalities: dict[int, tuple[str, str]] | None = None
+    slots: dict[int, list[tuple[SeatKind, int]]] = field(default_factory=dict)
+    seated: set[tuple[int, int]] = field(default_factory=set)
+
+
+_FIXED: WeakKeyDictionary[Engine, _Fixed] = WeakKeyDictionary()
+_FIXED_LOCK = threading.Lock()
+
+
+def _fixed(session: Session) -> _Fixed:
+    bind = session.get_bind()
+    engine = bind.engine if isinstance(bind, Connection) else bind
+    with _FIXED_LOCK:
+        return _FIXED.setdefault(engine, _Fixed())
+
+
+def _municipality(session: Session, code: int) -> tuple[str, str] | None:
+    """(name, official name) of the municipality ``code``, or None when there is none."""
+    fixed = _fixed(session)
+    if fixed.municipalities is None:
+        rows = session.execute(
+            select(Municipality.code, Municipality.name, Municipality.official_name)
+        )
+        fixed.municipalities = {c: (name, official) for c, name, official in rows}
+    return fixed.municipalities.get(code)
+
+
 def _slots(session: Session, network: Network) -> list[tuple[SeatKind, int]]:
+    fixed = _fixed(session)
+    cached = fixed.slots.get(network.id)
+    if cached is not None:
+        return cached
     rows = session.execute(
         select(NetworkSeatSlot.kind, NetworkSeatSlot.slot).where(
             NetworkSeatSlot.network_id == network.id
         )
     ).all()
     # Fixed before flexible, then by slot: the order seats are offered and shown in.
-    return sorted(
+    slots = sorted(
         ((SeatKind(k), s) for k, s in rows), key=lambda ks: (ks[0] != SeatKind.FIXED, ks[1])
     )
+    fixed.slots[network.id] = slots
+    return slots
 
 
 def _clean_themes(themes: Sequence[str]) -> list[str]:
@@ -237,19 +281,24 @@ def _find_person(session: Session, actor: Actor) -> Person | None:
 
 
 def overview(session: Session, network: Network, municipality_code: int) -> SeatOverview:
-    municipality = session.get(Municipality, municipality_code)
+    seats = session.scalars(
+        select(Seat).where(
+            Seat.network_id == network.id, Seat.municipality_code == municipality_code
+        )
+    )
+    return _overview_of(session, network, municipality_code, seats)
+
+
+def _overview_of(
+    session: Session, network: Network, municipality_code: int, loaded: Iterable[Seat]
+) -> SeatOverview:
+    """The overview from the municipality's seats as loaded (with their holders)."""
+    municipality = _municipality(session, municipality_code)
     if municipality is None:
         raise DomainError(
             ErrorKind.MUNICIPALITY_UNKNOWN, query=str(municipality_code), suggestions=[]
         )
-    seats = {
-        (SeatKind(s.kind), s.slot): s
-        for s in session.scalars(
-            select(Seat).where(
-                Seat.network_id == network.id, Seat.municipality_code == municipality_code
-            )
-        )
-    }
+    seats = {(SeatKind(s.kind), s.slot): s for s in loaded}
     views = []
     for kind, slot in _slots(session, network):
         seat = seats.get((kind, slot))
@@ -263,9 +312,9 @@ def overview(session: Session, network: Network, municipality_code: int) -> Seat
             )
         )
     return SeatOverview(
-        municipality_code=municipality.code,
-        municipality_name=municipality.name,
-        official_name=municipality.official_name,
+        municipality_code=municipality_code,
+        municipality_name=municipality[0],
+        official_name=municipality[1],
         # In the network: someone holds one of its seats, approved (bot.domain.membership).
         is_member=any(v.holder is not None and not v.pending for v in views),
         seats=tuple(views),
@@ -317,20 +366,85 @@ def my_overview(session: Session, network: Network, actor: Actor) -> SeatOvervie
 
 def _ensure_membership(session: Session, network: Network, code: int, now: datetime) -> bool:
     """Make the municipality a member with all its (vacant) seats. True if it just joined."""
+    joined, _ = _join(session, network, code, now)
+    return joined
+
+
+def _join(
+    session: Session, network: Network, code: int, now: datetime
+) -> tuple[bool, list[Seat] | None]:
+    """``_ensure_membership``, and the seats it created when it created them all (else None:
+    they existed, or some did). True if the municipality just joined."""
     joined = insert_ignore(
         session,
         Membership.__table__,  # type: ignore[arg-type]
         [{"network_id": network.id, "municipality_code": code, "joined_at": now}],
     )
-    insert_ignore(
-        session,
-        Seat.__table__,  # type: ignore[arg-type]
-        [
-            {"network_id": network.id, "municipality_code": code, "kind": kind.value, "slot": slot}
-            for kind, slot in _slots(session, network)
-        ],
+    slots = _slots(session, network)
+    rows = [
+        {"network_id": network.id, "municipality_code": code, "kind": kind.value, "slot": slot}
+        for kind, slot in slots
+    ]
+    # ORM objects straight from RETURNING: a new member's seats need no second read.
+    created = list(
+        session.scalars(
+            insert_ignoring(session, Seat).values(rows).returning(Seat),
+            execution_options={"populate_existing": True},
+        )
     )
-    return joined > 0
+    # Known to exist for later registrations once this transaction has committed (until then
+    # another transaction would not see them).
+    session.info.setdefault(_SEATED, set()).add((network.id, code))
+    return joined > 0, created if len(created) == len(slots) else None
+
+
+_SEATED = "klimanet.seated"
+
+
+@event.listens_for(Session, "after_commit")
+def _seats_committed(session: Session) -> None:
+    seated = session.info.pop(_SEATED, None)
+    if seated:
+        _fixed(session).seated.update(seated)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _seats_rolled_back(session: Session, _previous: object) -> None:
+    session.info.pop(_SEATED, None)
+
+
+def _person_for_registration(
+    session: Session,
+    actor: Actor,
+    now: datetime,
+    title: str | None,
+    themes: Sequence[str] | None,
+) -> tuple[Person, bool]:
+    """``upsert_person`` in one statement for someone new (the common case in a burst), and
+    whether they are new: someone new holds no seat and substitutes at no meeting."""
+    if title is not None:
+        title = " ".join(title.split())
+        if len(title) > MAX_TITLE:
+            raise DomainError(ErrorKind.TEXT_TOO_LONG, field="titel", limit=MAX_TITLE)
+    values = {
+        "team_id": actor.team_id,
+        "user_id": actor.user_id,
+        "name": (actor.name or actor.user_id)[:MAX_PROFILE_TEXT],
+        "title": title if title is not None else actor.title[:MAX_PROFILE_TEXT],
+        "themes": _clean_themes(themes) if themes is not None else [],
+        "created_at": now,
+    }
+    statement = insert_ignoring(session, Person).values(values).returning(Person)
+    person = session.scalars(statement, execution_options={"populate_existing": True}).first()
+    if person is not None:
+        return person, True
+    return upsert_person(session, actor, now, title=title, themes=themes), False
+
+
+def _free_seats(seats: Sequence[Seat], kind: SeatKind | None) -> list[Seat]:
+    """The seats a registration may take, in the order they are offered: fixed first, by slot."""
+    free = [s for s in seats if s.holder_id is None and (kind is None or s.kind == kind.value)]
+    return sorted(free, key=lambda s: (s.kind != SeatKind.FIXED.value, s.slot))
 
 
 def register(
@@ -353,31 +467,38 @@ def register(
     Raises ``DomainError`` when the person already holds a seat in the network or no fitting seat
     is free. Runs inside the caller's transaction; on a lost race for the last seat the conditional
     UPDATE simply matches no row and the next candidate is tried.
+
+    A burst registers hundreds at once, so this reads little: what never changes is cached
+    (``_Fixed``), someone new needs no check for a seat they hold, a new member's seats come
+    back from their INSERT, and the answer is built from the seats already loaded.
     """
-    if session.get(Municipality, municipality_code) is None:
+    if _municipality(session, municipality_code) is None:
         raise DomainError(
             ErrorKind.MUNICIPALITY_UNKNOWN, query=str(municipality_code), suggestions=[]
         )
     refuse_a_seat(session, network, actor.user_id)
     if themes is not None:
         themes = known_themes(session, network, themes)
-    person = upsert_person(session, actor, now, title=title, themes=themes)
-    refuse_a_second_seat(session, network, person)
-    ensure_not_substitute(session, person, now)
-    became_member = _ensure_membership(session, network, municipality_code, now)
-
-    candidates = session.scalars(
-        select(Seat)
-        .where(
-            Seat.network_id == network.id,
-            Seat.municipality_code == municipality_code,
-            Seat.holder_id.is_(None),
-            *([Seat.kind == kind.value] if kind is not None else []),
+    person, new = _person_for_registration(session, actor, now, title, themes)
+    if not new:
+        refuse_a_second_seat(session, network, person)
+        ensure_not_substitute(session, person, now)
+    seats: list[Seat] | None = None
+    became_member = False
+    if (network.id, municipality_code) not in _fixed(session).seated:
+        became_member, seats = _join(session, network, municipality_code, now)
+    if seats is None:
+        seats = list(
+            session.scalars(
+                select(Seat).where(
+                    Seat.network_id == network.id, Seat.municipality_code == municipality_code
+                ),
+                execution_options={"populate_existing": True},
+            )
         )
-        .order_by(Seat.kind != SeatKind.FIXED.value, Seat.slot)
-    ).all()
     status = SeatStatus.PENDING if needs_approval else SeatStatus.HELD
-    for seat in candidates:
+    lost = False
+    for seat in _free_seats(seats, kind):
         claimed = rows_affected(
             session,
             update(Seat)
@@ -385,50 +506,58 @@ def register(
             .values(holder_id=person.id, held_since=now, status=status.value)
             .execution_options(synchronize_session=False),
         )
-        if claimed:
-            request_id, approver = None, None
-            if needs_approval:
-                coordinator = coordinator_of(session, network, municipality_code)
-                # A facilitator who still holds a fixed seat from before is asked as one of the
-                # facilitators, never as the municipality's coordinator.
-                if coordinator is not None and is_facilitator(
-                    session, network, coordinator.user_id
-                ):
-                    coordinator = None
-                approver = "coordinator" if coordinator and not became_member else "facilitator"
-                request = SeatRequest(
-                    network_id=network.id,
-                    seat_id=seat.id,
-                    person_id=person.id,
-                    approver=approver,
-                    status=RequestStatus.PENDING.value,
-                    created_at=now,
-                )
-                session.add(request)
-                session.flush()
-                request_id = request.id
-            record(
-                session,
-                seat,
-                SeatAction.REQUESTED if needs_approval else SeatAction.REGISTERED,
-                now,
-                person=person,
-                actor=person,
-                became_member=became_member,
-                request_id=request_id,
+        if not claimed:
+            lost = True  # someone else's transaction took it: what we loaded is stale
+            continue
+        request_id, approver = None, None
+        if needs_approval:
+            coordinator = coordinator_of(session, network, municipality_code)
+            # A facilitator who still holds a fixed seat from before is asked as one of the
+            # facilitators, never as the municipality's coordinator.
+            if coordinator is not None and is_facilitator(session, network, coordinator.user_id):
+                coordinator = None
+            approver = "coordinator" if coordinator and not became_member else "facilitator"
+            request = SeatRequest(
+                network_id=network.id,
+                seat_id=seat.id,
+                person_id=person.id,
+                approver=approver,
+                status=RequestStatus.PENDING.value,
+                created_at=now,
             )
+            session.add(request)
             session.flush()
+            request_id = request.id
+        record(
+            session,
+            seat,
+            SeatAction.REQUESTED if needs_approval else SeatAction.REGISTERED,
+            now,
+            person=person,
+            actor=person,
+            became_member=became_member,
+            request_id=request_id,
+        )
+        session.flush()
+        if lost or needs_approval:
             session.expire_all()
             result = overview(session, network, municipality_code)
-            return Registration(
-                seat=next(
-                    s for s in result.seats if (s.kind, s.slot) == (SeatKind(seat.kind), seat.slot)
-                ),
-                overview=result,
-                became_member=became_member,
-                request_id=request_id,
-                approver=approver,
-            )
+        else:
+            # What the conditional UPDATE wrote, without reading it back.
+            set_committed_value(seat, "holder_id", person.id)
+            set_committed_value(seat, "holder", person)
+            set_committed_value(seat, "held_since", now)
+            set_committed_value(seat, "status", status.value)
+            result = _overview_of(session, network, municipality_code, seats)
+        return Registration(
+            seat=next(
+                s for s in result.seats if (s.kind, s.slot) == (SeatKind(seat.kind), seat.slot)
+            ),
+            overview=result,
+            became_member=became_member,
+            request_id=request_id,
+            approver=approver,
+        )
 
     session.expire_all()
     current = overview(session, network, municipality_code)

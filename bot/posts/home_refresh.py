@@ -19,15 +19,15 @@ from itertools import chain
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import event, inspect, select
+from sqlalchemy import ColumnElement, Integer, and_, event, inspect, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from bot.db import SessionFactory
-from bot.domain.facilitators import facilitator_ids
 from bot.models import (
     Attendance,
     Meeting,
     Network,
+    NetworkFacilitator,
     Person,
     Seat,
     SeatEvent,
@@ -156,33 +156,47 @@ def _recipients(session: Session, changed: _Changed) -> dict[int, set[tuple[str,
     networks = {network for network, _ in codes} | changed.everyone
     if not networks:
         return {}
-    holders = select(Seat.network_id, Seat.holder_id).where(Seat.holder_id.is_not(None))
-    found: dict[int, set[int]] = {network: set() for network in networks}
-    for network_id, person_id in session.execute(
-        holders.where(Seat.network_id.in_(changed.everyone))
-    ):
-        found[network_id].add(person_id)
-    for network_id, code in codes:
-        for (person_id,) in session.execute(
-            select(Seat.holder_id).where(
-                Seat.network_id == network_id,
-                Seat.municipality_code == code,
-                Seat.holder_id.is_not(None),
-            )
-        ):
-            found[network_id].add(person_id)
-    people = changed.people | {p for ps in found.values() for p in ps}
-    user_of = dict(
-        session.execute(select(Person.id, Person.user_id).where(Person.id.in_(people)))
-        .tuples()
-        .all()
+    # One read for everyone to tell: the holders of the changed municipalities' seats (all
+    # seats of a network whose meetings changed), the people named, and the facilitators
+    # (without a person id: see below). A registration in a burst pays for one statement here.
+    held = Seat.holder_id.is_not(None)
+    where: list[ColumnElement[bool]] = (
+        [Seat.network_id.in_(sorted(changed.everyone))] if changed.everyone else []
     )
+    where += [
+        and_(Seat.network_id == network_id, Seat.municipality_code == code)
+        for network_id, code in sorted(codes)
+    ]
+    holders = (
+        select(Seat.network_id, Person.id, Person.user_id)
+        .join(Person, Person.id == Seat.holder_id)
+        .where(held, or_(*where))
+    )
+    facilitators = select(
+        NetworkFacilitator.network_id, literal(None, Integer), NetworkFacilitator.user_id
+    ).where(NetworkFacilitator.network_id.in_(sorted(networks)))
+    parts = [holders, facilitators]
+    if changed.people:
+        parts.append(
+            select(literal(None, Integer), Person.id, Person.user_id).where(
+                Person.id.in_(sorted(changed.people))
+            )
+        )
+    found: dict[int, set[int]] = {network: set() for network in networks}
+    user_of: dict[int, str] = {}
+    facilitator_users: dict[int, list[str]] = {network: [] for network in networks}
+    for network_id, person_id, user_id in session.execute(union_all(*parts)):
+        if person_id is None:
+            facilitator_users[network_id].append(user_id)
+            continue
+        user_of[person_id] = user_id
+        if network_id is not None:
+            found[network_id].add(person_id)
     person_of = {user: person for person, user in user_of.items()}
     result: dict[int, set[tuple[str, int | None]]] = {}
     for network_id in sorted(networks):
         # People named by a change are the network's own (there is one network in practice).
-        facilitators = facilitator_ids(session, network_id)
         result[network_id] = {
             (user_of[p], p) for p in found[network_id] | changed.people if p in user_of
-        } | {(user, person_of.get(user)) for user in facilitators}
+        } | {(user, person_of.get(user)) for user in facilitator_users[network_id]}
     return result

@@ -7,11 +7,13 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
+from time import monotonic
 from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload, make_transient_to_detached
 
 from bot.db import SessionFactory, transaction
 from bot.domain import meetings as meeting_domain
@@ -23,6 +25,7 @@ from bot.domain.timeparse import local_to_utc, parse_date
 from bot.models import Meeting, MeetingStatus, Network, Person
 from bot.ports import Clock, Profile, ProfileLookup
 from bot.posts.planner import PlanConfig
+from bot.service import inbound
 from bot.service.parsing import Mention, ascii_number, is_next_meeting
 from bot.texts.dates import format_when
 from bot.texts.meetings import meeting_choice
@@ -62,17 +65,48 @@ class Runner(Protocol):
     def __call__(self, work: Callable[[Session, Network], T]) -> T: ...
 
 
+# The network's row changes only when a replica starts (its channel); other replicas see such a
+# change within this long, and every transaction in between saves a read.
+NETWORK_CACHE_SECONDS = 60.0
+
+
 class TransactionRunner:
     def __init__(self, sessions: SessionFactory, network_slug: str) -> None:
         self._sessions = sessions
         self._slug = network_slug
+        self._network: tuple[Network, float] | None = None
+
+    def _network_in(self, session: Session) -> Network:
+        """The network, attached to ``session``: from a recent read without SQL, else read."""
+        cached = self._network
+        if cached is not None and monotonic() - cached[1] < NETWORK_CACHE_SECONDS:
+            return session.merge(cached[0], load=False)
+        network = get_network(session, self._slug)
+        columns = {c.key: getattr(network, c.key) for c in sa_inspect(Network).column_attrs}
+        copy = Network(**columns)
+        make_transient_to_detached(copy)
+        self._network = (copy, monotonic())
+        return network
 
     def __call__(self, work: Callable[[Session, Network], T]) -> T:
-        """Run ``work`` in one transaction; retry when a concurrent writer won a unique key."""
+        """Run ``work`` in one transaction; retry when a concurrent writer won a unique key.
+
+        When the thread acts on an inbound request (``bot.service.inbound.Once``), its key is
+        remembered in the same transaction, first: a replay is refused here (``AlreadyActedOn``)
+        with nothing written, and a rolled-back action leaves no key behind.
+        """
+        once = inbound.acting()
+        if once is not None:
+            once.memory.purge_if_due()
         for attempt in range(1, TRANSACTION_ATTEMPTS + 1):
             try:
                 with transaction(self._sessions) as session:
-                    return work(session, get_network(session, self._slug))
+                    if once is not None:
+                        once.remember(session)
+                    result = work(session, self._network_in(session))
+                if once is not None:
+                    once.remembered = True
+                return result
             except (IntegrityError, OperationalError):
                 # The retry re-reads and sees the winner's row, so it ends in a clear answer.
                 if attempt == TRANSACTION_ATTEMPTS:
@@ -220,7 +254,8 @@ class Context:
 
     def meeting_by_id(self, session: Session, network: Network, meeting_id: int) -> Meeting:
         """A meeting a button names by its internal id."""
-        meeting = session.get(Meeting, meeting_id)
+        # The agenda loads when something reads it, not with every click that names a meeting.
+        meeting = session.get(Meeting, meeting_id, options=[lazyload(Meeting.items)])
         if meeting is None or meeting.network_id != network.id:
             raise DomainError(ErrorKind.MEETING_UNKNOWN, ref=str(meeting_id))
         return meeting

@@ -7,7 +7,7 @@ import re
 from dataclasses import replace
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 
 from bot.replies import (
     Action,
@@ -15,7 +15,7 @@ from bot.replies import (
 from bot.service.klimanet import Klimanet
 from handlers.slack.blocks import ACTION_SUFFIX, answers_an_item, reply_message
 from handlers.slack.client import respond
-from handlers.slack.common import Background, actor_from_body
+from handlers.slack.common import Background, actor_from_body, once_in
 from handlers.slack.forms import Forms
 from handlers.slack.home import SlackHome
 
@@ -30,7 +30,9 @@ def register(
     app: App, service: Klimanet, background: Background, forms: Forms, home: SlackHome
 ) -> None:
     @app.action(re.compile("^(" + "|".join(Action) + ")(" + ACTION_SUFFIX + "[0-9]+)?$"))
-    def clicked(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+    def clicked(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext
+    ) -> None:
         ack()
         action_id = str(action.get("action_id") or "").split(ACTION_SUFFIX, 1)[0]
         # A select carries what it is for in its block id; a button in its value.
@@ -55,4 +57,4 @@ def register(
             elif modal is not None:
                 home.answered(actor, reply, modal)
 
-        (forms if modal is not None else background).run(action_id, url, work)
+        (forms if modal is not None else background).run(action_id, url, work, once_in(context))

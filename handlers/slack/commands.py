@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 
 from bot import texts
 from bot.replies import MeetingFormRequest, Outcome, RegistrationFormRequest
@@ -13,7 +13,7 @@ from bot.service.klimanet import Klimanet
 from bot.service.parsing import opens_form
 from handlers.slack.blocks import meeting_modal, registration_modal, reply_message
 from handlers.slack.client import respond
-from handlers.slack.common import Background, actor_from_command
+from handlers.slack.common import Background, actor_from_command, once_in
 from handlers.slack.forms import Forms, Modal
 from handlers.slack.notifier import SlackNotifier
 from handlers.slack.text import decode_command_text
@@ -39,12 +39,13 @@ def register(
                 notifier.send_file(command["user_id"], attachment)
 
     @app.command(COMMAND)
-    def klimanet(ack: Ack, command: dict[str, Any]) -> None:
+    def klimanet(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
         ack()
         modal = forms.modal(command)  # the trigger_id's 3 s run from now
         # A form must not queue behind other work, and no Slack call runs on this thread.
         pool = forms if opens_form(command.get("text") or "") else background
-        pool.run(COMMAND, command.get("response_url"), lambda: answer(command, modal))
+        work = lambda: answer(command, modal)  # noqa: E731
+        pool.run(COMMAND, command.get("response_url"), work, once_in(context))
 
 
 def metadata_of(view: dict[str, Any]) -> dict[str, Any]:

@@ -6,13 +6,44 @@ import logging
 import secrets
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, TypeVar
 
 from bot import texts
 from bot.domain.registration import Actor
+from bot.service.inbound import AlreadyActedOn, Once
 from handlers.slack.client import respond
 
+T = TypeVar("T")
+
 log = logging.getLogger("klimanet.handlers")
+edge_log = logging.getLogger("klimanet.edge")
+
+# Where the middleware leaves a request's ``Once`` in Bolt's context.
+ONCE = "klimanet_once"
+# What a refused repeat is, by the kind of key that caught it.
+_REPEATS = {
+    "sig": "ignored a replayed request (its signature was already seen)",
+    "event": "ignored a repeated event",
+    "envelope": "ignored a redelivered Socket Mode envelope",
+}
+
+
+def once_in(context: Mapping[str, Any]) -> Once | None:
+    """The request's ``Once`` (see middleware.py), or None."""
+    once = context.get(ONCE)
+    return once if isinstance(once, Once) else None
+
+
+def acting_once(once: Once | None, work: Callable[[], T]) -> T | None:
+    """Run ``work`` as the request ``once`` names: None (nothing done) when it is a repeat."""
+    if once is None:
+        return work()
+    try:
+        with once:
+            return work()
+    except AlreadyActedOn as repeat:
+        edge_log.info(_REPEATS.get(repeat.key.split(":", 1)[0], "ignored a repeated request"))
+        return None
 
 
 def actor_from_command(command: Mapping[str, Any]) -> Actor:
@@ -65,10 +96,18 @@ class Background:
     def __init__(self, workers: int, name: str = "work") -> None:
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix=name)
 
-    def run(self, where: str, response_url: str | None, work: Callable[[], None]) -> None:
+    def run(
+        self,
+        where: str,
+        response_url: str | None,
+        work: Callable[[], None],
+        once: Once | None = None,
+    ) -> None:
+        """Run ``work`` on the pool; with ``once``, as that request (a repeat does nothing)."""
+
         def guarded() -> None:
             try:
-                work()
+                acting_once(once, work)
             except Exception as error:  # noqa: BLE001 - a reference for the user, a traceback in the log
                 reference = log_failure(error, where)
                 if response_url:

@@ -1,9 +1,12 @@
 """The HTTP edge: what a request must pass before Bolt sees it.
 
 In order: the body is at most 1 MB (413); the signature and timestamp are Slack's (401); the
-signature was not seen before within Slack's 5-minute window (else 200, not acted on again); the
 payload has the shape Slack sends (400). Each refusal is one log line without the body: Bolt's own
 path for a bad signature logs the whole body at INFO, which let anyone fill the disk.
+
+A replay (the same signed bytes again) passes the edge: nothing here touches the database, so an
+ack never waits for a worker's write lock. It is refused where it would do harm, in the
+transaction that would act on it (``middleware.py`` hands the signature to the work as its key).
 """
 
 from __future__ import annotations
@@ -11,14 +14,11 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
 from slack_bolt.request.internals import parse_body
 from slack_sdk.signature import SignatureVerifier
-
-from bot.service.inbound import InboundMemory
 
 log = logging.getLogger("klimanet.edge")
 
@@ -54,13 +54,11 @@ class SlackEdge:
         inner: WsgiApp,
         *,
         signing_secret: str,
-        memory: InboundMemory,
         path: str = SLACK_PATH,
         max_body: int = MAX_BODY_BYTES,
         verifier: SignatureVerifier | None = None,
     ) -> None:
         self._inner = inner
-        self._memory = memory
         self._path = path
         self._max_body = max_body
         self._verifier = verifier or SignatureVerifier(signing_secret)
@@ -93,16 +91,6 @@ class SlackEdge:
         if text is None:
             log.warning("refused a request with an invalid or expired signature")
             return _answer(start_response, "401 Unauthorized")
-        signature = str(environ.get("HTTP_X_SLACK_SIGNATURE"))
-        signed_at = datetime.fromtimestamp(int(environ["HTTP_X_SLACK_REQUEST_TIMESTAMP"]), UTC)
-        try:
-            first = self._memory.first_time("sig:" + signature, valid_from=signed_at)
-        except Exception as error:  # noqa: BLE001 - the database is down: Slack will retry
-            log.error("could not check the request against replays (%s)", type(error).__name__)
-            return _answer(start_response, "503 Service Unavailable")
-        if not first:
-            log.info("ignored a replayed request (its signature was already seen)")
-            return _answer(start_response, "200 OK")
         problem = http_payload_problem(text, content_type)
         if problem is not None:
             log.warning("refused a malformed Slack request: %s", problem)

@@ -19,6 +19,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.models.views import View
 
 from bot import texts
+from bot.service.inbound import Once
 from handlers.slack.client import respond
 from handlers.slack.common import Background
 
@@ -74,8 +75,14 @@ class Forms:
             time.monotonic() + self._budget,
         )
 
-    def run(self, where: str, response_url: str | None, work: Callable[[], None]) -> None:
-        self._pool.run(where, response_url, work)
+    def run(
+        self,
+        where: str,
+        response_url: str | None,
+        work: Callable[[], None],
+        once: Once | None = None,
+    ) -> None:
+        self._pool.run(where, response_url, work, once)
 
     def shutdown(self) -> None:
         self._pool.shutdown()

@@ -24,7 +24,7 @@ import threading
 from dataclasses import replace
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -40,7 +40,7 @@ from handlers.slack.blocks import (
     result_modal,
     themes_modal,
 )
-from handlers.slack.common import Background, actor_from_body, actor_from_event
+from handlers.slack.common import Background, actor_from_body, actor_from_event, once_in
 from handlers.slack.forms import Forms, Modal
 from handlers.slack.notifier import delivery_call
 
@@ -70,19 +70,21 @@ class SlackHome:
 
     def register(self, app: App) -> None:
         @app.event("app_home_opened")
-        def home_opened(event: dict[str, Any], body: dict[str, Any]) -> None:
+        def home_opened(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
             if event.get("tab") != "home":
                 return
             actor = actor_from_event(event, body)
             # views.publish waits for Slack: not on a listener thread.
-            self._pool.run("app_home_opened", None, lambda: self.show(actor, new_picture=True))
+            work = lambda: self.show(actor, new_picture=True)  # noqa: E731
+            self._pool.run("app_home_opened", None, work, once_in(context))
 
         @app.action(HomeAction.REGISTER)
-        def register_clicked(ack: Ack, body: dict[str, Any]) -> None:
+        def register_clicked(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
             ack()
             modal = self._forms.modal(body)  # the trigger_id's 3 s run from now
             actor = actor_from_body(body)
-            self._forms.run(HomeAction.REGISTER, None, lambda: self._open_form(actor, modal))
+            work = lambda: self._open_form(actor, modal)  # noqa: E731
+            self._forms.run(HomeAction.REGISTER, None, work, once_in(context))
 
         @app.action(HomeAction.THEMES)
         def themes_clicked(ack: Ack, body: dict[str, Any]) -> None:

@@ -1,23 +1,55 @@
-"""Global middleware: one workspace, and each event processed once (in HTTP and Socket Mode)."""
+"""Global middleware: one workspace, and each request acted on once (in HTTP and Socket Mode).
+
+Acting once costs the ack nothing: the middleware only names the request's key (its signature,
+its Socket Mode envelope, or its event id) and hands it to the work in Bolt's context; the work's
+own transaction remembers it (``bot.service.inbound.Once``).
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 
 from bot import texts
-from bot.service.inbound import InboundMemory
+from bot.service.inbound import InboundMemory, Once
 from handlers.slack.client import respond
-from handlers.slack.common import Background
+from handlers.slack.common import ONCE, Background
 from handlers.slack.edge import INTERACTION_TYPES
 
 log = logging.getLogger("klimanet.edge")
 
 # What comes from a person or their workspace: a command (which has no "type"), these.
 INBOUND_TYPES = INTERACTION_TYPES | {"event_callback"}
+# Socket Mode has no signature: the envelope id (which a redelivery repeats) stands in for it.
+ENVELOPE_HEADER = "x-klimanet-envelope-id"
+
+
+def _header(request: BoltRequest, name: str) -> str | None:
+    values = request.headers.get(name) or []
+    value = values[0] if values else None
+    return value if isinstance(value, str) and value else None
+
+
+def once_of(memory: InboundMemory, request: BoltRequest, body: Mapping[str, Any]) -> Once | None:
+    """The key this request is acted on under, or None when it has none."""
+    # Slack retries an event with a new signature (and envelope) and the same event id.
+    event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+    if isinstance(event_id, str) and event_id:
+        return memory.once(f"event:{event_id}")
+    signature = _header(request, "x-slack-signature")
+    timestamp = _header(request, "x-slack-request-timestamp")
+    if signature is not None and timestamp is not None and timestamp.isdigit():
+        # The edge checked both; the timestamp may lie ahead of our clock (see Once).
+        signed_at = datetime.fromtimestamp(int(timestamp), UTC)
+        return memory.once("sig:" + signature, valid_from=signed_at)
+    envelope = _header(request, ENVELOPE_HEADER)
+    if envelope is not None:
+        return memory.once("envelope:" + envelope)
+    return None
 
 
 def teams_of(body: Mapping[str, Any]) -> set[str]:
@@ -82,13 +114,12 @@ def register(app: App, memory: InboundMemory, home_team: str, background: Backgr
         return refusal(body, background)
 
     @app.middleware
-    def once_per_event(
-        body: dict[str, Any], next: Callable[[], BoltResponse]
+    def acted_on_once(
+        request: BoltRequest,
+        body: dict[str, Any],
+        context: BoltContext,
+        next: Callable[[], BoltResponse],
     ) -> BoltResponse | None:
-        # Slack retries an event it thinks we missed; the first delivery was (or is being)
-        # processed, by this replica or another.
-        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id and not memory.first_time(f"event:{event_id}"):
-            log.info("ignored a repeated event")
-            return BoltResponse(status=200, body="")
+        # No database here: the key goes with the work, whose transaction remembers it.
+        context[ONCE] = once_of(memory, request, body)
         return next()

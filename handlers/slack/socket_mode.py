@@ -1,22 +1,26 @@
 """Socket Mode: Slack redelivers an envelope it thinks we did not ack; it is acted on once.
 
-The memory is the database's (``InboundMemory``), so a redelivery to another replica's
-connection is recognised too. Payloads get the same shape checks as in HTTP mode.
+The envelope id goes to Bolt as a header; the middleware makes it the request's key, which the
+transaction acting on the request remembers in the database (``bot.service.inbound.Once``), so a
+redelivery to another replica's connection is refused too, and the ack waits for no database.
+Payloads get the same shape checks as in HTTP mode.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import BoltRequest
 from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_bolt.adapter.socket_mode.internals import build_headers, send_response
 from slack_sdk.socket_mode.builtin import SocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 
-from bot.service.inbound import InboundMemory
 from handlers.slack.edge import command_problem, event_problem, interaction_problem
+from handlers.slack.middleware import ENVELOPE_HEADER
 
 log = logging.getLogger("klimanet.edge")
 
@@ -35,23 +39,15 @@ def envelope_problem(request: SocketModeRequest) -> str | None:
 
 
 class OnceSocketModeHandler(SocketModeHandler):
-    def __init__(self, app: App, app_token: str, memory: InboundMemory, **kwargs: Any) -> None:
-        super().__init__(app, app_token, **kwargs)
-        self._memory = memory
-
     def handle(self, client: SocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
-        try:
-            first = self._memory.first_time(f"envelope:{req.envelope_id}")
-        except Exception as error:  # noqa: BLE001 - no ack: Slack delivers the envelope again
-            log.error("could not check the envelope against replays (%s)", type(error).__name__)
-            return
-        if not first:
-            log.info("ignored a redelivered Socket Mode envelope")
-            client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
-            return
+        started = time.time()
         problem = envelope_problem(req)
         if problem is not None:
             log.warning("refused a malformed Socket Mode envelope: %s", problem)
             client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
             return
-        super().handle(client, req)
+        # Bolt's own run_bolt_app, with the envelope id beside the retry headers it mirrors.
+        headers: dict[str, Any] = dict(build_headers(req) or {})
+        headers[ENVELOPE_HEADER] = str(req.envelope_id)
+        request = BoltRequest(mode="socket_mode", body=req.payload, headers=headers)
+        send_response(client, req, self.app.dispatch(request), started)

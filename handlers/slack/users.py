@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext
 
 from bot.service.klimanet import Klimanet
-from handlers.slack.common import Background
+from handlers.slack.common import Background, once_in
 from handlers.slack.profiles import SlackProfiles
 
 
@@ -17,7 +17,7 @@ def register(
     app: App, service: Klimanet, background: Background, profiles: SlackProfiles | None
 ) -> None:
     @app.event("user_change")
-    def user_changed(event: dict[str, Any], body: dict[str, Any]) -> None:
+    def user_changed(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
         user = event.get("user")
         if not isinstance(user, dict) or not user.get("id"):
             return
@@ -27,7 +27,8 @@ def register(
         if user.get("deleted") is not True:
             return
         team_id = str(user.get("team_id") or body.get("team_id") or "")
-        background.run("user_change", None, lambda: _deactivated(service, team_id, user_id))
+        work = lambda: _deactivated(service, team_id, user_id)  # noqa: E731
+        background.run("user_change", None, work, once_in(context))
 
 
 def _deactivated(service: Klimanet, team_id: str, user_id: str) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot import texts
@@ -22,6 +22,7 @@ from bot.replies import (
     RegistrationField,
     Reply,
 )
+from bot.service.inbound import Once
 from bot.service.klimanet import Klimanet, MeetingForm, RegistrationForm
 from handlers.slack.blocks import (
     CALLBACK_MEETING,
@@ -33,7 +34,13 @@ from handlers.slack.blocks import (
     saving_modal,
 )
 from handlers.slack.commands import metadata_of
-from handlers.slack.common import Background, actor_from_body, log_failure
+from handlers.slack.common import (
+    Background,
+    acting_once,
+    actor_from_body,
+    log_failure,
+    once_in,
+)
 
 SEAT_KINDS = {kind.value for kind in SeatKind}
 
@@ -76,6 +83,7 @@ def meeting_form(view: dict[str, Any]) -> MeetingForm:
 def answer_form(
     ack: Ack,
     submit: Callable[[], Reply | FormErrors | MeetingFormRequest],
+    once: Once | None,
     *,
     where: str,
     error_field: str,
@@ -84,12 +92,14 @@ def answer_form(
     """Slack wants the form's answer in the ack: errors next to the fields, the form again with
     a warning it can be saved despite, or the result."""
     try:
-        result = submit()
+        result = acting_once(once, submit)
     except Exception as error:  # noqa: BLE001 - show the reference in the modal, not a crash
         reference = log_failure(error, where)
         ack(response_action="errors", errors={error_field: texts.internal_error(reference)})
         return
-    if isinstance(result, FormErrors):
+    if result is None:
+        ack()  # a replayed submission: the first one was answered
+    elif isinstance(result, FormErrors):
         ack(response_action="errors", errors=result.errors)
     elif isinstance(result, MeetingFormRequest):
         ack(response_action="update", view=meeting_modal(result))
@@ -99,22 +109,28 @@ def answer_form(
 
 def register(app: App, service: Klimanet, background: Background) -> None:
     @app.view(CALLBACK_REGISTER)
-    def submit_registration(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    def submit_registration(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
+    ) -> None:
         answer_form(
             ack,
             lambda: service.submit_registration_form(
                 actor_from_body(body), registration_form(view)
             ),
+            once_in(context),
             where="registration form",
             error_field=RegistrationField.MUNICIPALITY,
             done_title=texts.FORM_RESULT_TITLE,
         )
 
     @app.view(CALLBACK_THEMES)
-    def submit_themes(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    def submit_themes(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
+    ) -> None:
         answer_form(
             ack,
             lambda: service.submit_themes_form(actor_from_body(body), chosen_themes(view)),
+            once_in(context),
             where="themes form",
             error_field=RegistrationField.THEMES,
             done_title=texts.THEMES_FORM_DONE_TITLE,
@@ -122,7 +138,11 @@ def register(app: App, service: Klimanet, background: Background) -> None:
 
     @app.view(CALLBACK_MEETING)
     def submit_meeting(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+        ack: Ack,
+        body: dict[str, Any],
+        view: dict[str, Any],
+        client: WebClient,
+        context: BoltContext,
     ) -> None:
         number = metadata_of(view).get("number")
         number = number if isinstance(number, int) and not isinstance(number, bool) else None
@@ -154,6 +174,7 @@ def register(app: App, service: Klimanet, background: Background) -> None:
             lambda: _save_meeting(
                 client, view_id, lambda: service.submit_meeting_form(actor, number, form)
             ),
+            once_in(context),
         )
 
 

@@ -1,0 +1,148 @@
+"""The ack path touches no database: a request is acknowledged without a statement on the threads
+that ack it, and while another connection holds the database's write lock; the replay memory
+lives in the transaction that acts, and refuses a replay on another replica once acted on."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+from sqlalchemy import event, func, select, text
+
+from bot.clock import FixedClock
+from bot.db import make_engine
+from bot.models import InboundSeen, NewsPost, Seat
+from tests.support.fake_slack import FakeSlack
+from tests.support.logs import wait_for_message
+from tests.support.slackbot import ADMIN, SlackBot, running_bot
+
+ANNA, BO = "U0ANNA", "U0BO"
+# The threads that take a request off the wire and run Bolt's listeners up to ack(): waitress's
+# workers and Bolt's listener pool (bot.runtime names it "listener").
+ACK_THREADS = ("waitress", "listener")
+REPLAYED = "ignored a replayed request (its signature was already seen)"
+# Far above a loaded CI machine's ack, far below SQLite's 30 s busy timeout.
+FAST_ACK_S = 2.0
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeSlack]:
+    with FakeSlack() as fake:
+        fake.add_user(ANNA, "Anna Jensen", title="Klimakoordinator")
+        fake.add_user(BO, "Bo Hansen")
+        yield fake
+        fake.assert_no_invalid_payloads()
+
+
+@pytest.fixture
+def bot(database_url: str, fake: FakeSlack, clock: FixedClock) -> Iterator[SlackBot]:
+    with running_bot(database_url, fake, clock) as bot:
+        yield bot
+
+
+def count(bot: SlackBot, model: Any, *where: Any) -> int:
+    with bot.runtime.core.sessions() as session:
+        return int(session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+
+
+def test_no_statement_runs_on_the_threads_that_ack(bot: SlackBot) -> None:
+    threads: list[str] = []
+
+    def record(*_: object) -> None:
+        threads.append(threading.current_thread().name)
+
+    engine = bot.runtime.core.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        bot.command(ANNA, "tilmeld Aarhus")  # a command that writes
+        ask = bot.command(ANNA, "afmeld")  # one that reads, and a click that writes
+        message = {
+            "ts": "1700000000.000001",
+            "text": ask.args["text"],
+            "blocks": ask.args["blocks"],
+        }
+        bot.click(ANNA, "release_confirm", message, "C0NET")
+        home = {"type": "app_home_opened", "user": ANNA, "channel": "D0ANNA", "tab": "home"}
+        assert bot.driver.event(home, event_id="Ev0ACKPATH").status_code == 200
+        bot.fake.wait_for("views.publish")
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    on_ack_threads = [name for name in threads if name.startswith(ACK_THREADS)]
+    assert threads, "the hook saw no statement at all"
+    assert on_ack_threads == []
+    assert count(bot, Seat, Seat.holder_id.is_not(None)) == 0  # the click was acted on
+
+
+def _hold_the_write_lock(database_url: str) -> Iterator[None]:
+    """Another connection that holds what every worker's write waits for."""
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            if engine.dialect.name == "postgresql":
+                connection.execute(text("LOCK TABLE inbound_seen IN ACCESS EXCLUSIVE MODE"))
+            # SQLite: the engine began this transaction with BEGIN IMMEDIATE, the write lock.
+            connection.execute(text("SELECT count(*) FROM inbound_seen"))
+            yield
+            connection.rollback()
+    finally:
+        engine.dispose()
+
+
+def test_acks_return_while_another_connection_holds_the_write_lock(
+    bot: SlackBot, database_url: str
+) -> None:
+    bot.command(ADMIN, "hjælp")  # connections and caches warm
+    locker = _hold_the_write_lock(database_url)
+    next(locker)
+    try:
+        acks: list[float] = []
+        for user in (ANNA, BO, ADMIN):
+            started = time.monotonic()
+            response = bot.driver.command(user, "tilmeld Aarhus fleksibel")
+            acks.append(time.monotonic() - started)
+            assert response.status_code == 200
+        assert max(acks) < FAST_ACK_S, acks
+        time.sleep(0.3)
+        assert len(bot.fake.calls("response_url")) == 1  # the work waits for the lock
+    finally:
+        next(locker, None)
+    answers = bot.fake.wait_for("response_url", count=4)
+    assert sum("Du er tilmeldt" in str(a.args.get("text")) for a in answers[1:]) == 2
+    assert count(bot, Seat, Seat.holder_id.is_not(None)) == 2  # two flexible seats
+
+
+def test_a_replay_to_another_replica_after_the_first_acted_is_refused(
+    database_url: str, fake: FakeSlack, clock: FixedClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO")
+    with (
+        running_bot(database_url, fake, clock) as one,
+        running_bot(database_url, fake, clock) as two,
+    ):
+        first = one.driver.command(ADMIN, "nyt Regeringens klimaplan er ude")
+        assert first.status_code == 200
+        fake.wait_for("response_url", count=1)
+        assert count(one, NewsPost) == 1
+        # The captured request, bytes and signature, sent to the other replica's URL.
+        replay = first.request.copy()
+        replay.prepare_url(two.driver.url, None)
+        assert requests.Session().send(replay, timeout=10).status_code == 200
+        wait_for_message(caplog, REPLAYED)
+        # A later request to that replica is acted on, so the replay would have been by now.
+        two.command(BO, "hjælp")
+        assert count(two, NewsPost) == 1
+        assert len(fake.calls("response_url")) == 2
+
+
+def test_a_request_whose_action_failed_is_not_remembered(bot: SlackBot) -> None:
+    bot.command(ANNA, "tilmeld Aarhus")
+    assert count(bot, InboundSeen) == 1
+    # Refused by the domain inside the acting transaction: rolled back, its key with it.
+    again = bot.command(ANNA, "tilmeld Aarhus")
+    assert "allerede tilmeldt" in str(again.args["text"])
+    assert count(bot, InboundSeen) == 1
+    assert count(bot, Seat, Seat.holder_id.is_not(None)) == 1
