@@ -12,6 +12,12 @@ and places, reasons for a cancellation or an ``admin plads``) speak for KL and s
 
 from __future__ import annotations
 
+from bot.texts.calendar import (
+    CALENDAR_AGENDA_HEADER,
+    calendar_description,
+    calendar_location,
+    calendar_title,
+)
 from bot.texts.common import (
     COMMAND,
     NETWORK_NAME,
@@ -482,4 +488,8 @@ __all__ = [
     "privacy_notice",
     "retention_words",
     "seat_freed",
+    "CALENDAR_AGENDA_HEADER",
+    "calendar_description",
+    "calendar_location",
+    "calendar_title",
 ]
