@@ -48,8 +48,8 @@ from bot.reports import (
 from bot.reports.attendance import ATTENDANCE_COLOURS, NOT_EXPECTED_COLOUR
 from bot.reports.denmark_map import MAP_COLOURS
 from bot.reports.figure import ALERT
-from bot.reports.grid import ROW_PX
-from bot.reports.themes import COUNT_COLOURS
+from bot.reports.grid import LEFT_MARGIN_PX, REGION_BAND, ROW_PX
+from bot.reports.themes import COUNT_COLOURS, ThemesPicture, _colour
 
 AS_OF = date(2026, 11, 27)
 THEMES = (
@@ -362,6 +362,59 @@ def test_heatmap_height_is_sized_by_its_rows() -> None:
     assert small.height < 600
 
 
+def test_heatmap_uses_the_full_width() -> None:
+    members = all_members()
+    for held, coming in ((10, 2), (2, 1), (24, 2)):
+        columns = meetings(held=held, coming=coming)
+        picture = render_attendance(
+            members, columns, attendance_cells(members, columns), as_of=AS_OF, held_count=held
+        )
+        shown = len(picture.meetings)
+        row = picture.grid_rows.index(ODENSE)
+        left = picture.grid.to_pixel(-0.5, row)[0]
+        right = picture.grid.to_pixel(shown - 0.5, row)[0]
+        assert right >= picture.width - 25, (held, coming, right)
+        assert right - left >= 0.8 * picture.width, (held, coming, left, right)
+        # Read off the pixels: Odense's row is coloured from the cells' start to the right edge.
+        _, y = picture.cell_pixel(ODENSE, picture.meetings[0].meeting_id)
+        image = Image.open(io.BytesIO(picture.png)).convert("RGB")
+        coloured = [x for x in range(picture.width) if image.getpixel((x, y)) != (255, 255, 255)]
+        assert coloured[-1] >= picture.width - 25
+        assert sum(1 for x in coloured if x >= left) >= 0.75 * picture.width
+
+
+def test_heatmap_region_headings_sit_on_their_rows() -> None:
+    members = all_members()
+    columns = meetings(held=10, coming=2)
+    picture = render_attendance(members, columns, attendance_cells(members, columns), as_of=AS_OF)
+    image = Image.open(io.BytesIO(picture.png)).convert("RGB")
+    band = rgb(REGION_BAND)
+    heads = [j for j, code in enumerate(picture.grid_rows) if code is None]
+    assert len(heads) == 5
+    left = picture.grid.to_pixel(-0.5, 0)[0]
+    for j in heads:
+        x, centre = picture.grid.to_pixel(0, j)
+        # The region's row is a band across the cells and the names' column ...
+        assert image.getpixel((x, centre)) == band
+        assert image.getpixel((LEFT_MARGIN_PX - 2, centre)) == band
+        line = [image.getpixel((x, centre)) for x in range(round(LEFT_MARGIN_PX) - 2, left)]
+        assert (255, 255, 255) not in line  # band or heading, all the way to the cells
+        across = [image.getpixel((x, centre)) for x in range(picture.width)]
+        assert across.count(band) >= 0.6 * picture.width
+        # ... and its heading is written on it: the ink of "Region" is centred on the row.
+        rows = [
+            y
+            for y in range(centre - 7, centre + 8)
+            for x in range(round(LEFT_MARGIN_PX), round(LEFT_MARGIN_PX) + 45)
+            if sum(image.getpixel((x, y))) < 300  # type: ignore[arg-type]
+        ]
+        assert rows, j
+        assert abs((min(rows) + max(rows)) / 2 - centre) <= 2.5, (j, min(rows), max(rows), centre)
+        # The row above a heading is a member's (or the column heads), never the band.
+        if j > 0:
+            assert image.getpixel(picture.grid.to_pixel(0, j - 1)) != band
+
+
 # --- the themes matrix ---------------------------------------------------------------------------
 
 
@@ -399,11 +452,54 @@ def test_themes_matrix_counts_holders_per_theme_for_98_members() -> None:
     }
     assert picture.totals[THEMES.index("Affald")] == 98
     assert picture.totals[THEMES.index("Klimatilpasning")] == 1
-    assert pixel(picture.png, picture.cell_pixel(AARHUS, "Klimatilpasning")) == rgb(
-        COUNT_COLOURS[2]
-    )
-    assert pixel(picture.png, picture.cell_pixel(AARHUS, "Mobilitet")) == rgb(COUNT_COLOURS[0])
-    assert pixel(picture.png, picture.cell_pixel(ODENSE, "Affald")) == rgb(COUNT_COLOURS[1])
+    # The colour beside the number, which sits in the middle of the cell.
+    assert pixel(picture.png, beside(picture, AARHUS, "Klimatilpasning")) == rgb(COUNT_COLOURS[2])
+    assert pixel(picture.png, beside(picture, AARHUS, "Mobilitet")) == rgb(COUNT_COLOURS[0])
+    assert pixel(picture.png, beside(picture, ODENSE, "Affald")) == rgb(COUNT_COLOURS[1])
+
+
+def beside(picture: ThemesPicture, code: int, theme: str) -> tuple[int, int]:
+    x, y = picture.cell_pixel(code, theme)
+    return x - round(picture.grid.matrix[0] * 0.35), y
+
+
+def ink(png: bytes, box: tuple[int, int, int, int], background: tuple[int, int, int]) -> set[Any]:
+    """Pixels in (left, top, right, bottom) that differ clearly from the background, as offsets
+    from the top-left of their own bounding box (so equal glyphs give equal sets)."""
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    left, top, right, bottom = box
+    found = []
+    for x in range(left, right):
+        for y in range(top, bottom):
+            r, g, b = image.getpixel((x, y))  # type: ignore[misc]
+            if abs(r - background[0]) + abs(g - background[1]) + abs(b - background[2]) > 90:
+                found.append((x, y))
+    if not found:
+        return set()
+    x0, y0 = min(x for x, _ in found), min(y for _, y in found)
+    return {(x - x0, y - y0) for x, y in found}
+
+
+def test_themes_cells_show_the_number_the_caption_promises() -> None:
+    assert "Tallet i feltet er antallet af pladsholdere" in labels.THEMES_SUBTITLE
+    picture = render_themes(theme_rows(), THEMES, as_of=AS_OF)
+    half_w = round(picture.grid.matrix[0] * 0.3)
+
+    def digits(code: int, theme: str) -> set[Any]:
+        x, y = picture.cell_pixel(code, theme)
+        count = picture.counts[picture.rows.index(code)][THEMES.index(theme)]
+        return ink(picture.png, (x - half_w, y - 5, x + half_w, y + 6), rgb(_colour(count)))
+
+    assert digits(AARHUS, "Mobilitet") == set()  # an empty cell: nobody
+    one = digits(AARHUS, "Affald")
+    assert len(one) > 5
+    assert digits(ODENSE, "Affald") == one  # the same digit in the same column: the same glyph
+    two = digits(AARHUS, "Klimatilpasning")
+    assert len(two) > 5 and two != one
+    # Every cell with holders has its number; cells without have none.
+    for code in (ODENSE, HERNING, SILKEBORG, BORNHOLM):
+        assert len(digits(code, "Affald")) > 5, code
+        assert digits(code, "Mobilitet") == set(), code
 
 
 # --- exports -------------------------------------------------------------------------------------
