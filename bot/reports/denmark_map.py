@@ -31,7 +31,9 @@ from bot.reports.figure import (
     PixelTransform,
     axes_px,
     new_figure,
+    outlines_at,
     pixel_transform,
+    text_outline,
     to_png,
 )
 from bot.reports.inputs import MapState, MunicipalityState
@@ -99,6 +101,7 @@ class _Geometry:
     main_limits: tuple[float, float, float, float]  # x0, x1, y0, y1 without Bornholm
     inset_limits: tuple[float, float, float, float]
     capital: frozenset[int]  # the municipalities wholly inside the enlarged area
+    near_capital: frozenset[int]  # those with some part in it: the ones the enlargement draws
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,12 +217,22 @@ def _geometry() -> _Geometry:
         and y0 <= path.get_extents().y0
         and path.get_extents().y1 <= y1
     )
+    near_capital = frozenset(
+        code
+        for code, path in paths.items()
+        if code != BORNHOLM_CODE
+        and path.get_extents().x1 > x0
+        and path.get_extents().x0 < x1
+        and path.get_extents().y1 > y0
+        and path.get_extents().y0 < y1
+    )
     return _Geometry(
         paths=paths,
         names=names,
         main_limits=main_limits,
         inset_limits=_same_scale(_limits([paths[BORNHOLM_CODE]]), main_limits),
         capital=capital,
+        near_capital=near_capital,
     )
 
 
@@ -287,19 +300,10 @@ def _label_layout() -> tuple[tuple[PlacedLabel, ...], tuple[PlacedLabel, ...]]:
         measure=measure,
         keep_free=[(x0, y0, x1, y1)],  # the frame of the enlarged area
     )
-    in_capital = [
-        c
-        for c, path in geometry.paths.items()
-        if c != BORNHOLM_CODE
-        and path.get_extents().x1 > x0
-        and path.get_extents().x0 < x1
-        and path.get_extents().y1 > y0
-        and path.get_extents().y0 < y1
-    ]
     capital = place_labels(
         geometry.paths,
         geometry.names,
-        in_capital,
+        geometry.near_capital,
         limits=(x0, x1, y0, y1),
         px_per_unit=_CAPITAL_WIDTH / (x1 - x0),
         sizes=_CAPITAL_LABEL_SIZES,
@@ -311,21 +315,18 @@ def _label_layout() -> tuple[tuple[PlacedLabel, ...], tuple[PlacedLabel, ...]]:
 def _write_labels(
     axes: Axes, placed: Sequence[PlacedLabel], states: Mapping[int, MapState]
 ) -> None:
-    for label in placed:
-        dark = states[label.code] is MapState.FULL
-        axes.text(
-            label.x,
-            label.y,
-            label.text,
-            ha="center",
-            va="center",
-            multialignment="center",
-            fontsize=label.size,
-            color=LABEL_ON_DARK if dark else TEXT,
-            family=FONT,
-            parse_math=False,
-            clip_on=True,
-        )
+    """The names, white on dark blue and dark elsewhere, as one collection of outlines."""
+    outlines_at(
+        axes,
+        [_outline(label.text, label.size) for label in placed],
+        [(label.x, label.y) for label in placed],
+        [LABEL_ON_DARK if states[label.code] is MapState.FULL else TEXT for label in placed],
+    )
+
+
+@functools.cache
+def _outline(text: str, points: float) -> Path:
+    return text_outline(text, points)
 
 
 def _boxes(placed: Sequence[PlacedLabel], panel: str, transform: PixelTransform) -> list[MapLabel]:
@@ -444,7 +445,7 @@ def render_map(states: Sequence[MunicipalityState], *, as_of: date) -> MapPictur
 
         capital = axes_px(figure, *_capital_box())
         _frame(capital, (x0, x1, y0, y1), visible=True)
-        _draw(capital, {c: p for c, p in geometry.paths.items() if c != BORNHOLM_CODE}, colours)
+        _draw(capital, {c: geometry.paths[c] for c in geometry.near_capital}, colours)
         _write_labels(capital, capital_names, state_of)
         capital.set_title(
             labels.CAPITAL_AREA, fontsize=10, color=MUTED, family=FONT, parse_math=False, pad=4
