@@ -3,13 +3,28 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from icalendar import Calendar, Event, TimezoneDaylight, TimezoneStandard
 
-from bot.posts.calendar import PRODID, CalendarEvent, meeting_ics, vtimezone
+from bot.clock import FixedClock
+from bot.models import AgendaItem, AgendaKind, Meeting, MeetingFormat, MeetingStatus, NewsPost
+from bot.posts.calendar import PRODID, CalendarEvent, ics_attachment, meeting_ics, vtimezone
+from bot.replies import ResultKind
+from tests.support.actors import FACILITATOR, named
+from tests.support.deliverybot import DeliveryBot, delivery_bot
+from tests.support.fake_slack import FakeSlack
+from tests.support.service import done
+
+ANNA = named("Anna Jensen")
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
 
 CPH = ZoneInfo("Europe/Copenhagen")
 NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
@@ -41,11 +56,14 @@ def onset_and_offsets(
     return observance.DTSTART, observance.TZOFFSETFROM, observance.TZOFFSETTO
 
 
-def test_request() -> None:
+def test_published_event_to_add_not_an_invitation_to_answer() -> None:
     calendar, event = parse(meeting_ics(MEETING, CPH, now=NOW))
     assert calendar.prodid == PRODID == "-//KL//Klimanet//DA"
     assert calendar.version == "2.0"
-    assert calendar.method == "REQUEST"
+    assert calendar.method == "PUBLISH"
+    # No organizer to reply to and nobody asked to RSVP: clients offer "add", not "accept".
+    assert "ORGANIZER" not in event and "ATTENDEE" not in event
+    assert b"RSVP" not in meeting_ics(MEETING, CPH, now=NOW)
     assert event.uid == "meeting-42@klimanet.kl.dk"
     assert event.sequence == 0
     assert event.status == "CONFIRMED"
@@ -54,7 +72,6 @@ def test_request() -> None:
     assert event.description == DESCRIPTION
     assert event.location == "KL, Weidekampsgade 10, 2300 København S"
     assert event.url == "https://example.org/klimanet/meetings/42"
-    assert event["ORGANIZER"].params["CN"] == "KL"
 
 
 def test_times_are_local_with_a_tzid() -> None:
@@ -83,7 +100,7 @@ def test_winter_meeting_is_at_ten_local_too() -> None:
 def test_cancellation() -> None:
     cancelled = dataclasses.replace(MEETING, sequence=3, cancelled=True)
     calendar, event = parse(meeting_ics(cancelled, CPH, now=NOW))
-    assert calendar.method == "CANCEL"
+    assert calendar.method == "PUBLISH"  # the same published event, now cancelled
     assert event.status == "CANCELLED"
     assert event.uid == MEETING.uid  # the same event, so clients remove it
     assert event.sequence == 3
@@ -170,3 +187,163 @@ def test_event_checks_itself() -> None:
         dataclasses.replace(MEETING, sequence=-1)
     with pytest.raises(ValueError):
         meeting_ics(MEETING, CPH, now=datetime(2026, 5, 1, 12, 0))
+
+
+# --- a meeting's file, from the meeting as it is stored -----------------------------------------
+
+LINK = "https://m.example/klimanet"
+ADDRESS = "KL, Weidekampsgade 10, 2300 København S"
+
+
+def stored_meeting(format_: str, *, location: str = "", link: str = "") -> Meeting:
+    starts = datetime(2027, 6, 24, 8, 0, tzinfo=UTC)
+    return Meeting(
+        id=7,
+        network_id=1,
+        number=3,
+        title="Temamøde om affald",
+        themes=["affald"],
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=2),
+        format=format_,
+        location=location,
+        link=link,
+        status=MeetingStatus.PLANNED.value,
+        cancel_reason="",
+        sequence=2,
+        items=[
+            AgendaItem(position=1, title="Velkomst", kind=AgendaKind.INTERNAL.value, presenter=""),
+            AgendaItem(
+                position=2,
+                title="Affaldssortering i praksis",
+                kind=AgendaKind.EXTERNAL.value,
+                presenter="Bo Hansen, Aarhus",
+                minutes=20,
+            ),
+            AgendaItem(position=3, title="Nyt fra KL", kind=AgendaKind.NEWS.value, presenter=""),
+        ],
+    )
+
+
+def event_of(meeting: Meeting, news: list[NewsPost] | None = None) -> Event:
+    attachment = ics_attachment(meeting, CPH, NOW, news or [])
+    calendar, event = parse(attachment.content)
+    assert calendar.method == "PUBLISH"
+    assert "ORGANIZER" not in event and "ATTENDEE" not in event
+    return event
+
+
+def test_an_online_meeting_has_its_link_as_location_and_in_the_description() -> None:
+    event = event_of(stored_meeting(MeetingFormat.ONLINE.value, link=LINK))
+    assert event.location == LINK
+    assert event.url == LINK
+    assert f"Deltag online: {LINK}" in event.description.splitlines()
+    assert "Sted:" not in event.description
+
+
+def test_a_physical_meeting_has_its_address_and_no_link() -> None:
+    event = event_of(stored_meeting(MeetingFormat.PHYSICAL.value, location=ADDRESS))
+    assert event.location == ADDRESS
+    assert "URL" not in event
+    assert f"Sted: {ADDRESS}" in event.description.splitlines()
+    assert "online" not in event.description.casefold()
+
+
+def test_a_hybrid_meeting_has_the_address_and_the_link() -> None:
+    event = event_of(stored_meeting(MeetingFormat.HYBRID.value, location=ADDRESS, link=LINK))
+    assert ADDRESS in event.location and LINK in event.location
+    assert event.url == LINK
+    lines = event.description.splitlines()
+    assert f"Sted: {ADDRESS}" in lines and f"Deltag online: {LINK}" in lines
+
+
+def test_the_description_has_the_agenda_with_nyt_fra_kl_and_its_news() -> None:
+    news = [NewsPost(text="Regeringens  klimaudspil\ner ude", author_user_id="U0KL")]
+    event = event_of(stored_meeting(MeetingFormat.ONLINE.value, link=LINK), news)
+    lines = event.description.splitlines()
+    agenda = lines[lines.index("Dagsorden:") + 1 :]
+    assert agenda == [
+        "1. Internt oplæg: Velkomst",
+        "2. Eksternt oplæg: Affaldssortering i praksis – ved Bo Hansen, Aarhus (20 min.)",
+        "3. Nyt fra KL",
+        "    • Regeringens klimaudspil er ude",
+    ]
+    # Plain text: no chat markup and no emoji codes in a calendar.
+    assert not any(mark in event.description for mark in ("*", "`", ":newspaper:", "<http"))
+
+
+def test_a_meeting_without_its_place_yet_leaves_it_out() -> None:
+    event = event_of(stored_meeting(MeetingFormat.HYBRID.value, location=ADDRESS))
+    assert event.location == ADDRESS
+    assert "URL" not in event and "Deltag online" not in event.description
+    event = event_of(stored_meeting(MeetingFormat.ONLINE.value))
+    assert "LOCATION" not in event and "URL" not in event
+
+
+def test_a_cancelled_meeting_is_the_same_event_cancelled() -> None:
+    meeting = stored_meeting(MeetingFormat.ONLINE.value, link=LINK)
+    before = event_of(meeting)
+    meeting.status = MeetingStatus.CANCELLED.value
+    meeting.cancel_reason, meeting.sequence = "For få tilmeldte", 3
+    after = event_of(meeting)
+    assert after.uid == before.uid
+    assert after.sequence > before.sequence
+    assert (before.status, after.status) == ("CONFIRMED", "CANCELLED")
+    assert after.summary.startswith("AFLYST: ")
+    assert after.description.splitlines()[0] == "Mødet er aflyst: For få tilmeldte"
+
+
+# --- played out: the file people add, and the updates a move and a cancellation bring ----------
+
+CREATE = (
+    'møde opret 15.03.2027 10:00-12:00 hybrid "Opstartsmøde" sted="Weidekampsgade 10" '
+    "link=https://m.example/1"
+)
+
+
+@pytest.fixture
+def bot(database_url: str, fake: FakeSlack, clock: FixedClock) -> Iterator[DeliveryBot]:
+    with delivery_bot(database_url, fake, clock) as bot:
+        bot.say(ANNA, "tilmeld Aarhus")
+        yield bot
+
+
+def on_demand(bot: DeliveryBot) -> Event:
+    reply = bot.say(ANNA, "kalender 1")
+    assert reply.attachment is not None and reply.attachment.filename == "klimanet-moede-1.ics"
+    return parse(reply.attachment.content)[1]
+
+
+def uploaded(fake: FakeSlack, start: int) -> list[Event]:
+    return [parse(upload.content)[1] for upload in fake.uploads[start:]]
+
+
+def test_moving_and_cancelling_update_the_entry_people_added(
+    bot: DeliveryBot, fake: FakeSlack
+) -> None:
+    done(bot.say(FACILITATOR, CREATE), ResultKind.MEETING_CREATED, meeting=1)
+    done(bot.say(FACILITATOR, "nyt Regeringens klimaudspil er ude"), ResultKind.NEWS_SAVED)
+    added = on_demand(bot)
+    assert "Weidekampsgade 10" in added.location and "https://m.example/1" in added.location
+    lines = added.description.splitlines()
+    assert "Nyt fra KL" in " ".join(lines[lines.index("Dagsorden:") :])
+    assert "    • Regeringens klimaudspil er ude" in lines
+    assert added.status == "CONFIRMED"
+
+    bot.at(utc(2027, 3, 1, 8, 0))  # announced: Anna has heard of the meeting
+    seen = len(fake.uploads)
+    bot.say(FACILITATOR, "møde flyt 1 22.03.2027 13:00-15:00")
+    bot.delivery.drain()
+    (moved,) = uploaded(fake, seen)  # the notice of the move to Anna brings the new file
+    assert moved.uid == added.uid and moved.sequence > added.sequence
+    assert moved.start == datetime(2027, 3, 22, 12, 0, tzinfo=UTC)  # 13.00 CET
+    assert moved.status == "CONFIRMED"
+    assert on_demand(bot).sequence == moved.sequence
+
+    seen = len(fake.uploads)
+    bot.say(FACILITATOR, "møde aflys 1 For få tilmeldte")
+    bot.delivery.drain()
+    (cancelled,) = uploaded(fake, seen)
+    assert cancelled.uid == added.uid and cancelled.sequence > moved.sequence
+    assert cancelled.status == "CANCELLED"
+    assert on_demand(bot).status == "CANCELLED"

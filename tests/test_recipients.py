@@ -155,6 +155,10 @@ def test_every_post_reaches_exactly_the_expected(
         # Gitte never heard of it.
         assert channel_posts("Mødet er flyttet") == 1
         assert dms("Mødet er flyttet", mark) == ["U0ANNA", "U0EVA", "U0JENS", "U0LARS"]
+        # Each DM of the move brings the updated calendar file (the same event, moved).
+        uploads = sorted(u.channel_id[1:] for u in fake.uploads)
+        assert uploads == ["U0ANNA", "U0EVA", "U0JENS", "U0LARS"]
+        files_before = len(fake.uploads)
 
         # After the move: Carl names Dorte, Jens hands over to Kirsten, Lars gives up his seat.
         say(service, A["Carl"], f"afbud 1 {mention(A['Dorte'])}")
@@ -176,7 +180,9 @@ def test_every_post_reaches_exactly_the_expected(
         assert channel_posts("Påmindelse") == 1
         reminded = [e for e in expected if e != "U0EVA"]
         assert dms("Påmindelse", mark) == reminded
-        assert sorted(u.channel_id[1:] for u in fake.uploads) == reminded  # the .ics files
+        # The .ics files with the reminders.
+        assert sorted(u.channel_id[1:] for u in fake.uploads[files_before:]) == reminded
+        files_before = len(fake.uploads)
 
         # Cancelled: the channel, and everyone told who is still expected.
         mark = len(fake.calls("chat.postMessage", ok=True))
@@ -184,6 +190,8 @@ def test_every_post_reaches_exactly_the_expected(
         delivery.drain()
         assert channel_posts("Mødet er aflyst") == 1
         assert dms("Mødet er aflyst", mark) == reminded
+        # And with the cancellation, the file that marks the event cancelled.
+        assert sorted(u.channel_id[1:] for u in fake.uploads[files_before:]) == reminded
         # Frank (pending) never got a direct message; Ida (declined) only the request itself.
         got = [str(c.args["channel"])[1:] for c in fake.calls("chat.postMessage", ok=True)]
         assert "U0FRANK" not in got

@@ -46,10 +46,10 @@ from bot.reports import (
     select_meetings,
 )
 from bot.reports.attendance import ATTENDANCE_COLOURS, NOT_EXPECTED_COLOUR
-from bot.reports.denmark_map import MAP_COLOURS
-from bot.reports.figure import ALERT
-from bot.reports.grid import ROW_PX
-from bot.reports.themes import COUNT_COLOURS
+from bot.reports.denmark_map import CAPITAL_LON_LAT, MAP_COLOURS, MapPicture
+from bot.reports.figure import ALERT, PixelTransform
+from bot.reports.grid import LEFT_MARGIN_PX, REGION_BAND, ROW_PX
+from bot.reports.themes import COUNT_COLOURS, ThemesPicture, _colour
 
 AS_OF = date(2026, 11, 27)
 THEMES = (
@@ -244,6 +244,133 @@ def _projected(lon: float, lat: float) -> tuple[float, float]:
     return project(lon, lat)
 
 
+def mixed_states() -> list[MunicipalityState]:
+    """Every third municipality a member with all seats, every third with seats to fill."""
+    rows = kommuner()
+    result = []
+    for index, row in enumerate(rows):
+        if index % 3 == 2:
+            continue
+        state = MapState.FULL if index % 3 == 0 else MapState.FREE_SEATS
+        result.append(
+            MunicipalityState(int(row["code"]), row["name"], row["region_name"], state, 3, 3)
+        )
+    return result
+
+
+def boxes_overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def drawn_box(picture: MapPicture, transform: PixelTransform) -> tuple[int, int, int, int]:
+    """An inset's frame in pixels, from the limits its transform draws."""
+    if transform is picture.capital:
+        lon0, lon1, lat0, lat1 = CAPITAL_LON_LAT
+        (x0, y0), (x1, y1) = _projected(lon0, lat0), _projected(lon1, lat1)
+    else:
+        raise AssertionError("only the enlargement is asked for")
+    left, bottom = transform.to_pixel(x0, y0)
+    right, top = transform.to_pixel(x1, y1)
+    return left, top, right, bottom
+
+
+def main_map_vertices(picture: MapPicture) -> list[tuple[int, int]]:
+    """Every outline point of the main map, in PNG pixels."""
+    return [
+        picture.main.to_pixel(*_projected(lon, lat))
+        for code, polygons in geometry().items()
+        if code != BORNHOLM
+        for polygon in polygons
+        for ring in polygon
+        for lon, lat in ring
+    ]
+
+
+def test_map_names_municipalities_where_they_fit_and_skips_the_rest() -> None:
+    picture = render_map(mixed_states(), as_of=AS_OF)
+    colours = {s.code: MAP_COLOURS[s.state] for s in mixed_states()}
+    image = Image.open(io.BytesIO(picture.png)).convert("RGB")
+    names = {int(r["code"]): r["name"] for r in kommuner()}
+    main = [label for label in picture.labels if label.panel == "main"]
+    capital = [label for label in picture.labels if label.panel == "capital"]
+    assert len(main) >= 30 and len(capital) >= 12
+    assert len(picture.labels) < 98 + len(capital)  # some do not fit, and are left out
+    labelled = {label.code for label in main}
+    assert {HERNING, SILKEBORG, ODENSE} <= labelled  # large ones are named on the main map
+    assert {KOEBENHAVN, FREDERIKSBERG}.isdisjoint(labelled)  # too small there: in the inset
+    assert KOEBENHAVN in {label.code for label in capital}
+
+    for index, label in enumerate(picture.labels):
+        assert label.text.replace("\n", "") in (names[label.code], names[label.code] + " ")
+        left, top, right, bottom = label.box
+        assert 0 <= left < right <= picture.width and 0 <= top < bottom <= picture.height
+        # No two names overlap, and none covers the counts and the legend.
+        for other in picture.labels[index + 1 :]:
+            assert not boxes_overlap(label.box, other.box), (label, other)
+        assert not boxes_overlap(label.box, picture.legend_box), label
+        # The name is written (ink unlike its municipality's colour) inside its municipality:
+        # just outside its box (within its margin), every corner has the municipality's colour.
+        fill = rgb(colours.get(label.code, MAP_COLOURS[MapState.NOT_MEMBER]))
+        text = ink(picture.png, (left, top, right, bottom), fill)
+        assert len(text) >= 10, label
+        corners = ((left - 2, top - 2), (right + 1, top - 2), (left - 2, bottom + 1))
+        for corner in (*corners, (right + 1, bottom + 1)):
+            near = image.getpixel(corner)  # antialiasing may tint it, a border would not be near
+            assert sum(abs(a - b) for a, b in zip(near, fill, strict=True)) <= 60, (label, corner)  # type: ignore[arg-type]
+
+
+def test_greater_copenhagen_is_enlarged_in_the_sea() -> None:
+    states_ = states(m101=(MapState.FULL, 3, 3), m147=(MapState.PENDING, 0, 0))
+    picture = render_map(states_, as_of=AS_OF)
+    assert picture.capital is not None
+    # At least four times the main map's scale.
+    assert picture.capital.matrix[0] >= 4 * picture.main.matrix[0]
+    # Frederiksberg, a speck on the main map, is drawn in the enlargement in its colour.
+    at = picture.capital_pixel_at(*INSIDE[FREDERIKSBERG])
+    assert pixel(picture.png, at) == rgb(MAP_COLOURS[MapState.PENDING])
+    left, top, right, bottom = drawn_box(picture, picture.capital)
+    assert left <= at[0] <= right and top <= at[1] <= bottom
+    assert right - left >= 350 and bottom - top >= 300
+    # The enlargement is drawn (mostly land, not background) ...
+    image = Image.open(io.BytesIO(picture.png)).convert("RGB")
+    inside = [
+        image.getpixel((x, y))
+        for x in range(left + 2, right - 2, 4)
+        for y in range(top + 2, bottom - 2, 4)
+    ]
+    assert sum(1 for p in inside if p != (255, 255, 255)) >= 0.6 * len(inside)
+    assert rgb(MAP_COLOURS[MapState.FULL]) in inside  # København
+    # ... over the sea: no point of the main map lies under it.
+    for x, y in main_map_vertices(picture):
+        assert not (left <= x <= right and top <= y <= bottom), (x, y)
+
+
+def test_the_counts_and_the_legend_use_the_sea() -> None:
+    picture = render_map(
+        states(
+            m751=(MapState.FULL, 3, 3),
+            m461=(MapState.FREE_SEATS, 1, 3),
+            m657=(MapState.PENDING, 0, 0),
+        ),
+        as_of=AS_OF,
+    )
+    left, top, right, bottom = picture.legend_box
+    assert picture.width / 2 < left < right <= picture.width
+    assert picture.height / 3 < top < bottom < picture.height * 0.85
+    for x, y in main_map_vertices(picture):
+        assert not (left <= x <= right and top <= y <= bottom), (x, y)
+    assert not boxes_overlap(picture.legend_box, drawn_box(picture, picture.capital))
+    image = Image.open(io.BytesIO(picture.png)).convert("RGB")
+    block = {image.getpixel((x, y)) for x in range(left, right) for y in range(top, bottom)}
+    assert {rgb(colour) for colour in MAP_COLOURS.values()} <= block  # the four colours
+    assert len(ink(picture.png, picture.legend_box, (255, 255, 255))) > 500  # and their words
+    assert labels.map_count_lines(2, 4, 6, 1) == [
+        "2 kommuner",
+        "4 af 6 pladser besat",
+        "1 ventende tilmelding",
+    ]
+
+
 def test_map_refuses_a_code_that_is_not_a_municipality() -> None:
     christiansoe = MunicipalityState(411, "Christiansø", "", MapState.FULL, 3, 3)
     with pytest.raises(ValueError, match="411"):
@@ -362,6 +489,59 @@ def test_heatmap_height_is_sized_by_its_rows() -> None:
     assert small.height < 600
 
 
+def test_heatmap_uses_the_full_width() -> None:
+    members = all_members()
+    for held, coming in ((10, 2), (2, 1), (24, 2)):
+        columns = meetings(held=held, coming=coming)
+        picture = render_attendance(
+            members, columns, attendance_cells(members, columns), as_of=AS_OF, held_count=held
+        )
+        shown = len(picture.meetings)
+        row = picture.grid_rows.index(ODENSE)
+        left = picture.grid.to_pixel(-0.5, row)[0]
+        right = picture.grid.to_pixel(shown - 0.5, row)[0]
+        assert right >= picture.width - 25, (held, coming, right)
+        assert right - left >= 0.8 * picture.width, (held, coming, left, right)
+        # Read off the pixels: Odense's row is coloured from the cells' start to the right edge.
+        _, y = picture.cell_pixel(ODENSE, picture.meetings[0].meeting_id)
+        image = Image.open(io.BytesIO(picture.png)).convert("RGB")
+        coloured = [x for x in range(picture.width) if image.getpixel((x, y)) != (255, 255, 255)]
+        assert coloured[-1] >= picture.width - 25
+        assert sum(1 for x in coloured if x >= left) >= 0.75 * picture.width
+
+
+def test_heatmap_region_headings_sit_on_their_rows() -> None:
+    members = all_members()
+    columns = meetings(held=10, coming=2)
+    picture = render_attendance(members, columns, attendance_cells(members, columns), as_of=AS_OF)
+    image = Image.open(io.BytesIO(picture.png)).convert("RGB")
+    band = rgb(REGION_BAND)
+    heads = [j for j, code in enumerate(picture.grid_rows) if code is None]
+    assert len(heads) == 5
+    left = picture.grid.to_pixel(-0.5, 0)[0]
+    for j in heads:
+        x, centre = picture.grid.to_pixel(0, j)
+        # The region's row is a band across the cells and the names' column ...
+        assert image.getpixel((x, centre)) == band
+        assert image.getpixel((LEFT_MARGIN_PX - 2, centre)) == band
+        line = [image.getpixel((x, centre)) for x in range(round(LEFT_MARGIN_PX) - 2, left)]
+        assert (255, 255, 255) not in line  # band or heading, all the way to the cells
+        across = [image.getpixel((x, centre)) for x in range(picture.width)]
+        assert across.count(band) >= 0.6 * picture.width
+        # ... and its heading is written on it: the ink of "Region" is centred on the row.
+        rows = [
+            y
+            for y in range(centre - 7, centre + 8)
+            for x in range(round(LEFT_MARGIN_PX), round(LEFT_MARGIN_PX) + 45)
+            if sum(image.getpixel((x, y))) < 300  # type: ignore[arg-type]
+        ]
+        assert rows, j
+        assert abs((min(rows) + max(rows)) / 2 - centre) <= 2.5, (j, min(rows), max(rows), centre)
+        # The row above a heading is a member's (or the column heads), never the band.
+        if j > 0:
+            assert image.getpixel(picture.grid.to_pixel(0, j - 1)) != band
+
+
 # --- the themes matrix ---------------------------------------------------------------------------
 
 
@@ -399,11 +579,54 @@ def test_themes_matrix_counts_holders_per_theme_for_98_members() -> None:
     }
     assert picture.totals[THEMES.index("Affald")] == 98
     assert picture.totals[THEMES.index("Klimatilpasning")] == 1
-    assert pixel(picture.png, picture.cell_pixel(AARHUS, "Klimatilpasning")) == rgb(
-        COUNT_COLOURS[2]
-    )
-    assert pixel(picture.png, picture.cell_pixel(AARHUS, "Mobilitet")) == rgb(COUNT_COLOURS[0])
-    assert pixel(picture.png, picture.cell_pixel(ODENSE, "Affald")) == rgb(COUNT_COLOURS[1])
+    # The colour beside the number, which sits in the middle of the cell.
+    assert pixel(picture.png, beside(picture, AARHUS, "Klimatilpasning")) == rgb(COUNT_COLOURS[2])
+    assert pixel(picture.png, beside(picture, AARHUS, "Mobilitet")) == rgb(COUNT_COLOURS[0])
+    assert pixel(picture.png, beside(picture, ODENSE, "Affald")) == rgb(COUNT_COLOURS[1])
+
+
+def beside(picture: ThemesPicture, code: int, theme: str) -> tuple[int, int]:
+    x, y = picture.cell_pixel(code, theme)
+    return x - round(picture.grid.matrix[0] * 0.35), y
+
+
+def ink(png: bytes, box: tuple[int, int, int, int], background: tuple[int, int, int]) -> set[Any]:
+    """Pixels in (left, top, right, bottom) that differ clearly from the background, as offsets
+    from the top-left of their own bounding box (so equal glyphs give equal sets)."""
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    left, top, right, bottom = box
+    found = []
+    for x in range(left, right):
+        for y in range(top, bottom):
+            r, g, b = image.getpixel((x, y))  # type: ignore[misc]
+            if abs(r - background[0]) + abs(g - background[1]) + abs(b - background[2]) > 90:
+                found.append((x, y))
+    if not found:
+        return set()
+    x0, y0 = min(x for x, _ in found), min(y for _, y in found)
+    return {(x - x0, y - y0) for x, y in found}
+
+
+def test_themes_cells_show_the_number_the_caption_promises() -> None:
+    assert "Tallet i feltet er antallet af pladsholdere" in labels.THEMES_SUBTITLE
+    picture = render_themes(theme_rows(), THEMES, as_of=AS_OF)
+    half_w = round(picture.grid.matrix[0] * 0.3)
+
+    def digits(code: int, theme: str) -> set[Any]:
+        x, y = picture.cell_pixel(code, theme)
+        count = picture.counts[picture.rows.index(code)][THEMES.index(theme)]
+        return ink(picture.png, (x - half_w, y - 5, x + half_w, y + 6), rgb(_colour(count)))
+
+    assert digits(AARHUS, "Mobilitet") == set()  # an empty cell: nobody
+    one = digits(AARHUS, "Affald")
+    assert len(one) > 5
+    assert digits(ODENSE, "Affald") == one  # the same digit in the same column: the same glyph
+    two = digits(AARHUS, "Klimatilpasning")
+    assert len(two) > 5 and two != one
+    # Every cell with holders has its number; cells without have none.
+    for code in (ODENSE, HERNING, SILKEBORG, BORNHOLM):
+        assert len(digits(code, "Affald")) > 5, code
+        assert digits(code, "Mobilitet") == set(), code
 
 
 # --- exports -------------------------------------------------------------------------------------

@@ -1,27 +1,31 @@
 """iCalendar (.ics) files for meetings, so members can put them in their own calendar.
 
-One file per meeting and version: a stable UID and a growing SEQUENCE let calendar clients
-update a moved meeting in place, and METHOD:CANCEL with STATUS:CANCELLED removes it.
+The file is something to add, not an invitation to answer: METHOD:PUBLISH, with no ORGANIZER and
+no ATTENDEE, so no client offers "Accept/Decline" or sends a reply to an address nobody reads
+(RFC 5546 lists ORGANIZER for PUBLISH, but the clients that import files take it without, and a
+made-up one is what made them ask for replies). Answers to KL go through the bot. One file per
+meeting and version: a stable UID and a growing SEQUENCE let calendar clients update a moved
+meeting in place, and STATUS:CANCELLED under the same UID marks it cancelled (METHOD:CANCEL is an
+organizer's message to attendees, which this file has neither of).
 Times are written as local wall-clock times with a TZID and a matching VTIMEZONE, which is
 what Outlook and Google Calendar import most reliably.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vCalAddress
+from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
 
 from bot import texts
-from bot.models import Meeting, MeetingStatus
+from bot.models import Meeting, MeetingStatus, NewsPost
 from bot.replies import Attachment, as_written
 
 PRODID = "-//KL//Klimanet//DA"
-# CalendarEvent names the organizer but carries no address, and ORGANIZER must be a URI.
-# ".invalid" is reserved (RFC 2606), so no client can ever deliver mail to it.
-ORGANIZER_ADDRESS = "mailto:noreply@klimanet.invalid"
+METHOD = "PUBLISH"
 
 _WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
@@ -37,7 +41,6 @@ class CalendarEvent:
     location: str
     url: str | None
     cancelled: bool
-    organizer_name: str = "KL"
 
     def __post_init__(self) -> None:
         if not self.uid.strip():
@@ -52,13 +55,13 @@ class CalendarEvent:
 
 
 def meeting_ics(event: CalendarEvent, tz: ZoneInfo, *, now: datetime) -> bytes:
-    """The .ics bytes (UTF-8, CRLF) of one meeting: a request, or a cancellation."""
+    """The .ics bytes (UTF-8, CRLF) of one meeting, as it stands now (cancelled or not)."""
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("meeting_ics needs an aware 'now'")
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
-    calendar.add("method", "CANCEL" if event.cancelled else "REQUEST")
+    calendar.add("method", METHOD)
     calendar.add_component(vtimezone(tz, event.start_utc, event.end_utc))
 
     vevent = Event()
@@ -75,7 +78,6 @@ def meeting_ics(event: CalendarEvent, tz: ZoneInfo, *, now: datetime) -> bytes:
     if event.url:
         vevent.add("url", event.url)
     vevent.add("status", "CANCELLED" if event.cancelled else "CONFIRMED")
-    vevent.add("organizer", vCalAddress(ORGANIZER_ADDRESS, params={"CN": event.organizer_name}))
     calendar.add_component(vevent)
     ics: bytes = calendar.to_ical()
     return ics
@@ -205,17 +207,20 @@ def vtimezone(tz: ZoneInfo, first: datetime, last: datetime) -> Timezone:
     return component
 
 
-def ics_attachment(meeting: Meeting, tz: ZoneInfo, now: datetime) -> Attachment:
+def ics_attachment(
+    meeting: Meeting, tz: ZoneInfo, now: datetime, news: Sequence[NewsPost] = ()
+) -> Attachment:
     """The meeting's calendar file, as it is now (a cancelled meeting's cancels the event)."""
     event = CalendarEvent(
         uid=f"klimanet-meeting-{meeting.network_id}-{meeting.id}@klimanet.kl.dk",
         sequence=meeting.sequence,
-        title=f"{texts.NETWORK_NAME}: {meeting.title}",
-        description=as_written(texts.plain(texts.agenda_lines(meeting))),
+        title=as_written(texts.calendar_title(meeting)),
+        description=as_written(texts.calendar_description(meeting, news)),
         start_utc=meeting.starts_at,
         end_utc=meeting.ends_at,
-        # Where to be: the address, or for an online meeting its link.
-        location=meeting.location or meeting.link,
+        # Where to be: the address, the link, or both for a hybrid meeting. The link stays in
+        # LOCATION too, where Outlook and Google offer to open it.
+        location=as_written(texts.calendar_location(meeting)),
         url=meeting.link or None,
         cancelled=meeting.status == MeetingStatus.CANCELLED.value,
     )

@@ -8,7 +8,7 @@ one renderer, found in a table.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -161,7 +161,7 @@ def _reminder_dm(post: _MeetingPost) -> Rendered | None:
         return None
     return Rendered(
         post.reply(texts.reminder(post.meeting, post.news, post.ctx.tz, direct=True)),
-        attachment=ics_attachment(post.meeting, post.ctx.tz, post.ctx.now),
+        attachment=ics_attachment(post.meeting, post.ctx.tz, post.ctx.now, post.news),
     )
 
 
@@ -223,6 +223,20 @@ def _place_waiting(post: _MeetingPost) -> Rendered | None:
     )
 
 
+def _with_calendar(notice: MeetingRenderer) -> MeetingRenderer:
+    """A notice of a change by direct message brings the calendar file as it is now: the same
+    UID with a higher SEQUENCE, so the entry a member added moves or shows as cancelled."""
+
+    def render(post: _MeetingPost) -> Rendered | None:
+        rendered = notice(post)
+        if rendered is None:
+            return None
+        calendar = ics_attachment(post.meeting, post.ctx.tz, post.ctx.now, post.news)
+        return replace(rendered, attachment=calendar)
+
+    return render
+
+
 def _to_those_told(notice: MeetingRenderer) -> MeetingRenderer:
     """A notice of a change by direct message: only while its person is still one to tell."""
     return lambda post: notice(post) if post.addressee() is not None else None
@@ -238,9 +252,9 @@ _MEETING_POSTS: dict[str, MeetingRenderer] = {
     PostKind.REMINDER_DM: _reminder_dm,
     PostKind.STARTING: _starting,
     PostKind.MOVED: _moved,
-    PostKind.MOVED_DM: _to_those_told(_moved),
+    PostKind.MOVED_DM: _to_those_told(_with_calendar(_moved)),
     PostKind.CANCELLED: _cancelled,
-    PostKind.CANCELLED_DM: _to_those_told(_cancelled),
+    PostKind.CANCELLED_DM: _to_those_told(_with_calendar(_cancelled)),
     PostKind.PLACE_REMINDER: _place_reminder,
     PostKind.PLACE_WAITING: _place_waiting,
 }

@@ -26,10 +26,10 @@ from bot.reports.figure import (
     to_png,
 )
 from bot.reports.grid import (
-    GRID_LEFT_PX,
     ROW_PX,
     draw_cells,
     draw_heading,
+    grid_left_px,
     group_by_region,
     label_rows,
 )
@@ -56,9 +56,10 @@ SEPARATOR = "#555555"
 _HEADING_PX = 130.0  # title, subtitle, legend and the "afholdt"/"kommende" labels
 _TWO_LINE_HEAD_HEIGHT_PX, _TURNED_HEAD_HEIGHT_PX = 26.0, 72.0  # the dates above the columns
 _BOTTOM_PX = 24.0
-_RIGHT_PX = 40.0
-_MAX_CELL_PX = 85.0
+_RIGHT_PX = 20.0
 _TWO_LINE_HEAD_PX = 52.0  # narrower columns get their dates turned on end
+# Names at 8 points leave the grid at least this much; the widest Danish name needs far less.
+_MIN_LEFT_PX, _MAX_LEFT_PX = 120.0, 250.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,8 +133,9 @@ def render_attendance(
     marks = {(c.municipality_code, c.meeting_id): c.mark for c in cells}
 
     columns = max(len(shown), 1)
-    cell_px = min(_MAX_CELL_PX, (WIDTH_PX - GRID_LEFT_PX - _RIGHT_PX) / columns)
-    two_lines = cell_px >= _TWO_LINE_HEAD_PX
+    # The narrowest the cells can be (the name column at its widest) decides how the dates fit,
+    # and so the height; the cells then take all the width the names leave.
+    two_lines = (WIDTH_PX - _MAX_LEFT_PX - _RIGHT_PX) / columns >= _TWO_LINE_HEAD_PX
     head_px = _TWO_LINE_HEAD_HEIGHT_PX if two_lines else _TURNED_HEAD_HEIGHT_PX
     top_px = _HEADING_PX + head_px
     height = round(top_px + ROW_PX * len(grid_rows) + _BOTTOM_PX)
@@ -142,6 +144,8 @@ def render_attendance(
         from matplotlib.patches import Patch
 
         figure = new_figure(WIDTH_PX, height)
+        left_px = min(_MAX_LEFT_PX, max(_MIN_LEFT_PX, grid_left_px(figure, grid_rows)))
+        cell_px = (WIDTH_PX - left_px - _RIGHT_PX) / columns
         handles = [
             Patch(facecolor=ATTENDANCE_COLOURS[mark], label=text)
             for mark, text in labels.ATTENDANCE.items()
@@ -164,7 +168,9 @@ def render_attendance(
             mark = marks.get((code, shown[column].meeting_id))
             return NOT_EXPECTED_COLOUR if mark is None else ATTENDANCE_COLOURS[mark]
 
-        axes = draw_cells(figure, grid_rows, columns, colour_of, top_px=top_px, cell_px=cell_px)
+        axes = draw_cells(
+            figure, grid_rows, columns, colour_of, top_px=top_px, left_px=left_px, cell_px=cell_px
+        )
         held_shown = sum(1 for m in shown if m.held)
         if 0 < held_shown < len(shown):
             axes.axvline(held_shown - 0.5, color=SEPARATOR, linewidth=1.5)
@@ -195,7 +201,7 @@ def render_attendance(
                 labels.COMING_MEETINGS,
                 "right" if narrow else "center",
             )
-        label_rows(axes, grid_rows, cell_px, flagged=to_call, flag_colour=ALERT)
+        label_rows(axes, grid_rows, left_px, cell_px, flagged=to_call, flag_colour=ALERT)
         png = to_png(figure)
         grid = pixel_transform(axes, png.height)
 

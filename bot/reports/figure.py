@@ -9,12 +9,14 @@ from __future__ import annotations
 import io
 import math
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+    from matplotlib.path import Path
 
 DPI = 100
 WIDTH_PX = 1000
@@ -89,3 +91,58 @@ def to_png(figure: Figure) -> Png:
 def pixel_transform(axes: Axes, image_height: int) -> PixelTransform:
     a, c, e, b, d, f = (float(v) for v in axes.transData.get_affine().get_matrix()[:2].ravel())
     return PixelTransform((a, b, c, d, e, f), image_height)
+
+
+def text_outline(text: str, points: float, *, bold: bool = False) -> Path:
+    """A text's glyph outlines in pixels, centred on (0, 0); lines centred under each other.
+
+    Many short texts (the numbers in the themes cells, the map's names) drawn as one collection of
+    outlines cost one draw; as separate texts each pays matplotlib's text layout.
+    """
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.path import Path
+    from matplotlib.textpath import TextPath
+    from matplotlib.transforms import Affine2D
+
+    font = FontProperties(family=FONT, weight="bold" if bold else "normal")
+    size_px = points * DPI / 72
+    line_px = size_px * 1.2 * 1.17  # matplotlib's spacing: 1.2 lines of DejaVu's height
+    lines = []
+    for index, line in enumerate(text.split("\n")):
+        outline = TextPath((0, 0), line, size=size_px, prop=font)
+        extent = outline.get_extents()
+        shift = Affine2D().translate(-(extent.x0 + extent.x1) / 2, -index * line_px)
+        lines.append(outline.transformed(shift))
+    whole = Path.make_compound_path(*lines)
+    extent = whole.get_extents()
+    # Whole pixels, so equal texts in equal places give equal pixels.
+    centre = Affine2D().translate(
+        -round((extent.x0 + extent.x1) / 2), -round((extent.y0 + extent.y1) / 2)
+    )
+    return whole.transformed(centre)
+
+
+def outlines_at(
+    axes: Axes,
+    outlines: Sequence[Path],
+    at: Sequence[tuple[float, float]],
+    colours: Sequence[str],
+) -> None:
+    """Outlines (from ``text_outline``) centred on data points of ``axes``, as one collection."""
+    from matplotlib.collections import PathCollection
+    from matplotlib.transforms import IdentityTransform
+
+    if not outlines:
+        return
+    axes.add_collection(
+        PathCollection(
+            list(outlines),
+            offsets=list(at),
+            offset_transform=axes.transData,
+            transform=IdentityTransform(),  # the outlines are in pixels already
+            facecolors=list(colours),
+            edgecolors="none",
+            zorder=3,
+        ),
+        autolim=False,
+    )

@@ -7,6 +7,7 @@ the caller already sorts municipalities (by region, then Danish alphabet) for it
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -19,8 +20,12 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 ROW_PX = 13.0  # 8-point names on 13-pixel rows: 98 members and 5 region heads stay legible
-GRID_LEFT_PX = 250.0  # room for the names left of the cells
-_LEFT_MARGIN_PX = 20.0
+LEFT_MARGIN_PX = 20.0
+_NAME_GAP_PX = 16.0  # between a name and the cells: room for the red mark of a member to call
+# A region's row is a band across the names and the cells, its name on it: the heading sits on
+# the row it heads, and the members under it read as its group.
+REGION_BAND = "#e3e9f0"
+_NAME_SIZE, _REGION_SIZE = 8.0, 8.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +52,25 @@ def group_by_region(members: Sequence[tuple[int, str, str]]) -> list[GridRow]:
     return rows
 
 
+def grid_left_px(figure: Figure, rows: Sequence[GridRow], also: Sequence[str] = ()) -> float:
+    """Where the cells begin: right of the widest member name (measured as drawn, in bold, as a
+    flagged name is) and of the ``also`` labels beside the grid, so the cells get the rest."""
+    from matplotlib.font_manager import FontProperties
+
+    renderer = figure.canvas.get_renderer()  # type: ignore[attr-defined]
+    name_font = FontProperties(family=FONT, size=_NAME_SIZE, weight="bold")
+    other_font = FontProperties(family=FONT, size=_REGION_SIZE, weight="bold")
+    widths = [
+        renderer.get_text_width_height_descent(row.label, name_font, ismath=False)[0]
+        for row in rows
+        if row.code is not None
+    ]
+    widths += [
+        renderer.get_text_width_height_descent(text, other_font, ismath=False)[0] for text in also
+    ]
+    return math.ceil(LEFT_MARGIN_PX + max(widths, default=0.0) + _NAME_GAP_PX)
+
+
 def draw_heading(
     figure: Figure,
     height: int,
@@ -57,7 +81,7 @@ def draw_heading(
 ) -> None:
     """Title, subtitle and a one-line legend at the top of a grid picture."""
     figure.text(
-        _LEFT_MARGIN_PX / WIDTH_PX,
+        LEFT_MARGIN_PX / WIDTH_PX,
         1 - 16 / height,
         title,
         fontsize=15,
@@ -68,7 +92,7 @@ def draw_heading(
         va="top",
     )
     figure.text(
-        _LEFT_MARGIN_PX / WIDTH_PX,
+        LEFT_MARGIN_PX / WIDTH_PX,
         1 - 46 / height,
         subtitle,
         fontsize=10.5,
@@ -96,20 +120,21 @@ def draw_cells(
     colour_of: Callable[[int, int], str],
     *,
     top_px: float,
+    left_px: float,
     cell_px: float,
 ) -> Axes:
-    """The grid: cell (column i, row j) coloured ``colour_of(code, i)``, region rows left white,
+    """The grid: cell (column i, row j) coloured ``colour_of(code, i)``, region rows a band,
     white lines between cells. Data point (i, j) is the centre of cell (i, j)."""
     import numpy as np
     from matplotlib.colors import to_rgb
 
     image = np.ones((len(rows), columns, 3))
+    band = to_rgb(REGION_BAND)
     for j, row in enumerate(rows):
-        if row.code is not None:
-            for i in range(columns):
-                image[j, i] = to_rgb(colour_of(row.code, i))
+        for i in range(columns):
+            image[j, i] = band if row.code is None else to_rgb(colour_of(row.code, i))
 
-    axes = axes_px(figure, GRID_LEFT_PX, top_px, cell_px * columns, ROW_PX * len(rows))
+    axes = axes_px(figure, left_px, top_px, cell_px * columns, ROW_PX * len(rows))
     axes.imshow(image, aspect="auto", interpolation="nearest")
     axes.set_xlim(-0.5, columns - 0.5)
     axes.set_ylim(len(rows) - 0.5, -0.5)
@@ -123,30 +148,46 @@ def draw_cells(
     return axes
 
 
+def region_band_x(left_px: float, cell_px: float) -> float:
+    """The band's left end (and its heading's start) in the grid's data units."""
+    return -0.5 - (left_px - LEFT_MARGIN_PX + 4) / cell_px
+
+
 def label_rows(
     axes: Axes,
     rows: Sequence[GridRow],
+    left_px: float,
     cell_px: float,
     *,
     flagged: Collection[int] = (),
     flag_colour: str = TEXT,
 ) -> None:
-    """Region headings flush left, member names right-aligned against the cells; ``flagged``
+    """Region headings on their band, member names right-aligned against the cells; ``flagged``
     members in bold ``flag_colour`` with a small bar before their cells."""
     from matplotlib.patches import Rectangle
 
     per_px = 1 / cell_px  # data units per pixel along x
     label_x = -0.5 - 14 * per_px
-    region_x = -0.5 - (GRID_LEFT_PX - _LEFT_MARGIN_PX) * per_px
+    band_x = region_band_x(left_px, cell_px)
     for j, row in enumerate(rows):
         if row.code is None:
+            axes.add_patch(
+                Rectangle(
+                    (band_x, j - 0.5),
+                    -0.5 - band_x,
+                    1,
+                    facecolor=REGION_BAND,
+                    edgecolor="none",
+                    clip_on=False,
+                )
+            )
             axes.text(
-                region_x,
+                band_x + 4 * per_px,
                 j,
                 row.label,
                 ha="left",
-                va="center",
-                fontsize=8.5,
+                va="center_baseline",
+                fontsize=_REGION_SIZE,
                 fontweight="bold",
                 color=TEXT,
                 family=FONT,
@@ -159,8 +200,8 @@ def label_rows(
             j,
             row.label,
             ha="right",
-            va="center",
-            fontsize=8,
+            va="center_baseline",
+            fontsize=_NAME_SIZE,
             family=FONT,
             parse_math=False,
             color=flag_colour if flag else TEXT,

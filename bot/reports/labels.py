@@ -16,6 +16,7 @@ MAP_STATES: dict[MapState, str] = {
     MapState.NOT_MEMBER: "Ikke medlem",
 }
 BORNHOLM = "Bornholm"
+CAPITAL_AREA = "Hovedstadsområdet"
 
 ATTENDANCE: dict[AttendanceMark, str] = {
     AttendanceMark.COMING: "kommer",
@@ -97,6 +98,11 @@ def map_counts(members: int, held: int, total: int, pending: int) -> str:
     return " · ".join(parts)
 
 
+def map_count_lines(members: int, held: int, total: int, pending: int) -> list[str]:
+    """The counts beside the legend, one a line: ``34 kommuner``, ``71 af 102 pladser besat``."""
+    return map_counts(members, held, total, pending).split(" · ")
+
+
 def map_title(day: date) -> str:
     return f"{NETWORK} · {long_date(day)}"
 
@@ -117,6 +123,8 @@ def themes_title(day: date) -> str:
     return f"Pladsholdernes fagområder og netværkets temaer · {long_date(day)}"
 
 
-THEMES_SUBTITLE = "Tallet er antallet af pladsholdere i kommunen med fagområdet."
+THEMES_SUBTITLE = (
+    "Tallet i feltet er antallet af pladsholdere i kommunen med fagområdet (tomt felt: ingen)."
+)
 THEMES_TOTAL = "Kommuner med fagområdet"
 THEMES_FOCUS = "▲ tema på det kommende møde"

@@ -8,9 +8,10 @@ Fagområder match themes regardless of case, spacing and æ/ae, ø/oe, å/aa spe
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from bot.reports import labels
 from bot.reports.figure import (
@@ -21,29 +22,39 @@ from bot.reports.figure import (
     WIDTH_PX,
     PixelTransform,
     new_figure,
+    outlines_at,
     pixel_transform,
+    text_outline,
     to_png,
 )
 from bot.reports.grid import (
-    GRID_LEFT_PX,
     ROW_PX,
+    GridRow,
     draw_cells,
     draw_heading,
+    grid_left_px,
     group_by_region,
     label_rows,
 )
 from bot.reports.inputs import ThemeRow
 
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.path import Path
+
 # Near-white for none, then three steps of blue for one, two and three (or more) holders: the
-# steps differ in lightness, so they read without colour vision too. No number in each cell: some
-# 800 text draws would double the time of the picture for what the legend already says.
+# steps differ in lightness, so they read without colour vision too. Each cell with holders also
+# shows their number, as the subtitle says; an empty cell means none.
 COUNT_COLOURS = ("#f3f3f3", "#c6dbef", "#6baed6", "#2171b5")
+COUNT_TEXT = ("#222222", "#222222", "#ffffff", "#ffffff")  # readable on each step
 FOCUS_EDGE = "#e08214"
+_COUNT_POINTS = 7.5
 
 _TOP_PX = 210.0  # title, subtitle, legend, slanted theme names and the totals row
 _BOTTOM_PX = 24.0
 _RIGHT_PX = 90.0  # room for the last slanted theme name
-_MAX_CELL_PX = 80.0
+_MAX_CELL_PX = 100.0
+_MIN_LEFT_PX, _MAX_LEFT_PX = 120.0, 250.0
 _FOLDS = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa"})
 
 
@@ -96,13 +107,16 @@ def render_themes(
     )
     focused = {fold(t) for t in focus}
 
-    cell_px = min(_MAX_CELL_PX, (WIDTH_PX - GRID_LEFT_PX - _RIGHT_PX) / len(themes))
     height = round(_TOP_PX + ROW_PX * len(grid_rows) + _BOTTOM_PX)
 
     with RENDER_LOCK:
         from matplotlib.patches import Patch, Rectangle
 
         figure = new_figure(WIDTH_PX, height)
+        left_px = min(
+            _MAX_LEFT_PX, max(_MIN_LEFT_PX, grid_left_px(figure, grid_rows, (labels.THEMES_TOTAL,)))
+        )
+        cell_px = min(_MAX_CELL_PX, (WIDTH_PX - left_px - _RIGHT_PX) / len(themes))
         subtitle = labels.THEMES_SUBTITLE + (f"   {labels.THEMES_FOCUS}" if focused else "")
         handles = [
             Patch(facecolor=colour, edgecolor="#cccccc", label=str(count) if count < 3 else "3+")
@@ -115,8 +129,10 @@ def render_themes(
             len(themes),
             lambda code, i: _colour(by_code[code][i]),
             top_px=_TOP_PX,
+            left_px=left_px,
             cell_px=cell_px,
         )
+        _draw_counts(axes, grid_rows, by_code)
 
         total_y = -0.5 - 16 / ROW_PX
         axes.text(
@@ -172,7 +188,7 @@ def render_themes(
                         zorder=3,
                     )
                 )
-        label_rows(axes, grid_rows, cell_px)
+        label_rows(axes, grid_rows, left_px, cell_px)
         png = to_png(figure)
         grid = pixel_transform(axes, png.height)
 
@@ -187,3 +203,23 @@ def render_themes(
         grid=grid,
         grid_rows=tuple(row.code for row in grid_rows),
     )
+
+
+def _draw_counts(
+    axes: Axes, grid_rows: Sequence[GridRow], by_code: Mapping[int, tuple[int, ...]]
+) -> None:
+    """The number of holders in each cell that has any (the subtitle's promise), as one
+    collection of outlines: some 400 separate texts would double the time of the picture."""
+    glyphs: dict[int, Path] = {}
+    outlines, at, colours = [], [], []
+    for j, row in enumerate(grid_rows):
+        if row.code is None:
+            continue
+        for i, count in enumerate(by_code[row.code]):
+            if count:
+                if count not in glyphs:
+                    glyphs[count] = text_outline(str(count), _COUNT_POINTS, bold=True)
+                outlines.append(glyphs[count])
+                at.append((float(i), float(j)))
+                colours.append(COUNT_TEXT[min(count, len(COUNT_TEXT) - 1)])
+    outlines_at(axes, outlines, at, colours)

@@ -144,9 +144,10 @@ class Meetings:
 
         def work(session: Session, network: Network) -> Reply:
             meeting = self._ctx.meeting_or_next(session, network, ref)
+            news = meeting_domain.news_for(session, meeting)
             return Reply(
                 (texts.calendar_sent(meeting),),
-                attachment=ics_attachment(meeting, self._ctx.tz, self._ctx.now()),
+                attachment=ics_attachment(meeting, self._ctx.tz, self._ctx.now(), news),
                 result=Result(ResultKind.CALENDAR, ids={"meeting": meeting.number}),
             )
 

@@ -12,6 +12,12 @@ and places, reasons for a cancellation or an ``admin plads``) speak for KL and s
 
 from __future__ import annotations
 
+from bot.texts.calendar import (
+    CALENDAR_AGENDA_HEADER,
+    calendar_description,
+    calendar_location,
+    calendar_title,
+)
 from bot.texts.common import (
     COMMAND,
     NETWORK_NAME,
@@ -582,4 +588,8 @@ __all__ = [
     "MEETING_FORM_SAVING",
     "MEETING_FORM_FIELD_LABELS",
     "MEETING_FORM_NOT_SAVED",
+    "CALENDAR_AGENDA_HEADER",
+    "calendar_description",
+    "calendar_location",
+    "calendar_title",
 ]
