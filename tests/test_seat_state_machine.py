@@ -866,8 +866,17 @@ class SeatMachine(RuleBasedStateMachine):
         command += (f" {mention(PEOPLE[to])}" if to is not None else "") + " rettelse efter aftale"
         target = PEOPLE[to].user_id if to is not None else None
         previous = self.model.holder(key)
+        own = self.model.seat_of(target) if target is not None else None
+        # One of the municipality's own holders (approved) is moved to its fixed seat.
+        moved = (
+            own is not None
+            and own != key
+            and seat[0] == FIXED
+            and own[0] == name
+            and self.model.holders[own].status == "held"
+        )
         target_elsewhere = target is not None and (
-            self.model.seat_of(target) not in (None, key) or self.substitute_now(target)
+            (own not in (None, key) and not moved) or self.substitute_now(target)
         )
         note(f"{actor.user_id}: /klimanet {command}")
         before = self.snapshot()
@@ -884,8 +893,14 @@ class SeatMachine(RuleBasedStateMachine):
         if target is None:
             self.model.holders.pop(key, None)
         elif target != previous:
+            if moved:
+                assert own is not None
+                self.model.holders.pop(own)
             self.model.holders[key] = Holding(target, "held")
-        # Naming the one who already holds the seat changes nothing (see admin_set_seat).
+        elif self.model.holders[key].status == "pending":
+            # Naming the one whose registration waits for the seat approves it.
+            self.model.holders[key] = Holding(target, "held")
+        # Naming the one who already holds the seat changes nothing else (see admin_set_seat).
 
     # -- invariants -------------------------------------------------------------------------
 
@@ -956,11 +971,14 @@ class SeatMachine(RuleBasedStateMachine):
             elif action == "approved":
                 assert before == person_id, f"{where}: approves {person_id}, holder {before}"
                 status[seat_id] = "held"
-            elif action in ("rejected", "released", "admin_freed"):
+            elif action in ("rejected", "released", "admin_freed", "left_for_fixed"):
                 assert before == previous_id, f"{where}: frees {previous_id}, holder {before}"
                 holder[seat_id], status[seat_id] = None, "held"
             elif action in ("handed_over", "swapped", "admin_set"):
                 assert before == previous_id, f"{where}: replaces {previous_id}, holder {before}"
+                holder[seat_id], status[seat_id] = person_id, "held"
+            elif action == "took_over":  # a free fixed seat, taken by one of its holders
+                assert before is None, f"{where}: the seat was not free"
                 holder[seat_id], status[seat_id] = person_id, "held"
         for seat_id, holder_id, seat_status in self.rows("SELECT id, holder_id, status FROM seats"):
             replayed = (holder.get(seat_id), status.get(seat_id, "held"))

@@ -152,10 +152,10 @@ class Privacy:
             if person is None:
                 return _held_without_person(session, actor.user_id), None, False
             seat = seat_of(session, network, person)
-            if seat is None:
-                return True, None, False
+            if seat is None or seat.status != SeatStatus.HELD.value:
+                return True, None, False  # a waiting registration just lapses: nobody is told
             label = texts.seat_label(SeatKind(seat.kind), seat.slot, definite=True)
-            coordinator = seat.kind == SeatKind.FIXED.value and seat.status == SeatStatus.HELD
+            coordinator = seat.kind == SeatKind.FIXED.value
             name = self._ctx.directory.name_of(seat.municipality_code)
             return True, f"{label} i {name}", coordinator
 
