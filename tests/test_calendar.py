@@ -341,7 +341,7 @@ def test_moving_and_cancelling_update_the_entry_people_added(
     assert on_demand(bot).sequence == moved.sequence
 
     seen = len(fake.uploads)
-    bot.say(FACILITATOR, "møde aflys 1 For få tilmeldte")
+    bot.say(FACILITATOR, "møde aflys 1 bekræft For få tilmeldte")
     bot.delivery.drain()
     (cancelled,) = uploaded(fake, seen)
     assert cancelled.uid == added.uid and cancelled.sequence > moved.sequence

@@ -426,53 +426,59 @@ def test_afventer_numbers_stay_valid_whichever_is_answered_first(tmp_path: Path)
     (before, the answer replaced the whole list and took the other items' numbers with it)."""
     out = console(
         tmp_path,
-        "tilmeld Aarhus",  # Anna, a facilitator, is in at once: the coordinator
+        "/som U0DORTE Dorte",
+        "tilmeld Aarhus",  # waits for Anna, a facilitator; then Dorte is the coordinator
+        "/som U0ANNA Anna",
+        "1",
         "/som U0BO Bo",
         "tilmeld Aarhus",
         "/som U0CARL Carl",
         "tilmeld Aarhus",
-        "/som U0ANNA Anna",  # the switch shows what waits: [5]/[6] Bo, [7]/[8] Carl
-        "7",  # Godkend Carl's, the second item, first
-        "7",  # again: that item is answered, its number is gone
-        "5",  # the first item's number still holds
+        "/som U0DORTE Dorte",  # the switch shows what waits: [6]/[7] Bo, [8]/[9] Carl
+        "8",  # Godkend Carl's, the second item, first
+        "8",  # again: that item is answered, its number is gone
+        "6",  # the first item's number still holds
         "pladser",
     )
-    listed = out.rsplit("Du er nu Anna", 1)[1]
-    assert "[5] Godkend   [6] Afvis" in listed and "[7] Godkend   [8] Afvis" in listed
-    after = listed.split("Anna > 7", 1)[1]
+    listed = out.rsplit("Du er nu Dorte", 1)[1]
+    assert "[6] Godkend   [7] Afvis" in listed and "[8] Godkend   [9] Afvis" in listed
+    after = listed.split("Dorte > 8", 1)[1]
     assert "Tilmeldingen fra Carl er godkendt" in after
-    assert "Der er intet valg nummer 7" in after.split("Anna > 5", 1)[0].split("Anna > 7", 1)[1]
-    assert "Tilmeldingen fra Bo er godkendt" in after.split("Anna > 5", 1)[1]
+    assert "Der er intet valg nummer 8" in after.split("Dorte > 6", 1)[0].split("Dorte > 8", 1)[1]
+    assert "Tilmeldingen fra Bo er godkendt" in after.split("Dorte > 6", 1)[1]
     assert "Fleksibel plads 1: Bo\n" in out and "Fleksibel plads 2: Carl\n" in out
 
 
 def test_a_coordinator_leaves_and_a_colleague_takes_the_fixed_seat(tmp_path: Path) -> None:
     out = console(
         tmp_path,
-        "tilmeld Aarhus",  # Anna, a facilitator, is in at once: the coordinator
+        "/som U0DORTE Dorte",
+        "tilmeld Aarhus",  # waits for Anna, a facilitator; then Dorte is the coordinator
+        "/som U0ANNA Anna",
+        "1",
         "/som U0BO Bo",
         "tilmeld Aarhus",
         "/som U0CARL Carl",
         "tilmeld Aarhus",
-        "/som U0ANNA Anna",
-        "5",  # approve Bo
-        "7",  # approve Carl
+        "/som U0DORTE Dorte",
+        "6",  # approve Bo
+        "8",  # approve Carl
         "afmeld",
-        "9",  # Ja, afmeld mig
-        "/som U0BO Bo",  # the offer waits for Bo: [1] in the message, [2] in the list
-        "2",
+        "10",  # Ja, afmeld mig
+        "/som U0BO Bo",  # the offer waits for Bo: [2] in the message, [3] in the list
+        "3",
         "/som U0CARL Carl",
-        "1",  # Carl's offer was updated in place: that number is gone
+        "2",  # Carl's offer was updated in place: that number is gone
         "pladser",
     )
-    left = out.split("Anna > 9", 1)[1]
+    left = out.split("Dorte > 10", 1)[1]
     assert "Kommunens øvrige pladsholdere får tilbudt at overtage den faste plads" in left
     assert left.count("Aarhus har ikke længere en kontaktperson") >= 2  # Bo and Carl
     assert "Kommunens øvrige pladsholdere (Bo og Carl) har fået tilbudt" in left
-    taken = left.split("Bo > 2", 1)[1]
+    taken = left.split("Bo > 3", 1)[1]
     assert "Du har nu den faste plads i Aarhus og er kommunens kontaktperson" in taken
     assert "Den faste plads i Aarhus er overtaget af Bo" in taken
-    assert "Der er intet valg nummer 1" in taken.split("Carl > 1", 1)[1]
+    assert "Der er intet valg nummer 2" in taken.split("Carl > 2", 1)[1]
     assert "Fast plads: Bo\n" in out and "Fleksibel plads 1: ledig\n" in out
 
 
@@ -517,7 +523,8 @@ def test_the_meeting_form_asks_a_bad_answer_again_at_once(tmp_path: Path) -> Non
 def test_the_registration_form_asks_a_refused_seat_again(tmp_path: Path) -> None:
     out = console(
         tmp_path,
-        "tilmeld Aarhus",  # Anna takes the fixed seat
+        "/som U0DORTE Dorte",
+        "tilmeld Aarhus",  # Dorte takes the fixed seat
         "/som U0BO Bo",
         "tilmeld",
         "Aarhus",
@@ -528,6 +535,6 @@ def test_the_registration_form_asks_a_refused_seat_again(tmp_path: Path) -> None
         "pladser",
         KLIMANET_REGISTRATION="open",
     )
-    assert "Plads: Den faste plads i Aarhus Kommune er besat af Anna." in out
+    assert "Plads: Den faste plads i Aarhus Kommune er besat af Dorte." in out
     assert "på den fleksible plads 1" in out
     assert "Fleksibel plads 1: Bo (Klimachef)" in out

@@ -22,7 +22,9 @@ def saved(tmp_path: Path, pattern: str) -> Path:
 def test_overview_and_exports_are_saved_in_the_console(tmp_path: Path) -> None:
     session = "\n".join(
         [
+            "/som U0BO Bo Hansen",  # KL's facilitator takes no seat: Bo registers
             "tilmeld Aarhus",
+            "/som U0SARA Sara Røpke",
             "/klimanet overblik",
             "overblik deltagelse",
             "overblik temaer",

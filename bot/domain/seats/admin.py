@@ -114,10 +114,12 @@ def _leave_for_fixed(
 ) -> Seat | None:
     """A facilitator makes a holder of one of the municipality's other seats its coordinator
     (as they could take a free fixed seat themselves): their own seat is let go first, one
-    seat per person. None when that is not the case (the usual rules apply)."""
+    seat per person. None when that is not the case (the usual rules apply): only a free fixed
+    seat is filled this way, never one whose coordinator is still there."""
     own = seat_of(session, network, target)
     if (
         own is None
+        or seat.holder_id is not None
         or seat.kind != SeatKind.FIXED.value
         or own.kind == SeatKind.FIXED.value
         or own.municipality_code != seat.municipality_code
