@@ -90,7 +90,9 @@ def test_the_next_meeting_by_name(klimanet: Klimanet, ref: str) -> None:
 
 
 def test_the_next_meeting_skips_a_cancelled_one(klimanet: Klimanet) -> None:
-    done(say(klimanet, FACILITATOR, "møde aflys 1 bekræft"), ResultKind.MEETING_CANCELLED, meeting=1)
+    done(
+        say(klimanet, FACILITATOR, "møde aflys 1 bekræft"), ResultKind.MEETING_CANCELLED, meeting=1
+    )
     done(say(klimanet, ANNA, "deltager næste møde"), ResultKind.ATTENDANCE_CONFIRMED, meeting=2)
 
 
