@@ -14,7 +14,7 @@ from bot.domain.errors import DomainError, ErrorKind
 from bot.domain.registration import Actor
 from bot.domain.seats import answers, offers
 from bot.domain.seats.attendance import seats_at, sent_regrets
-from bot.domain.seats.common import SeatRef
+from bot.domain.seats.common import SeatRef, live_meeting
 from bot.domain.seats.history import record
 from bot.models import Meeting, Network, OfferStatus, Person, Seat, SeatAction, SeatKind, SeatOffer
 from bot.posts import notices
@@ -88,6 +88,7 @@ class Consent:
 
         def work(session: Session, network: Network) -> Reply:
             meeting = self._ctx.meeting(session, network, ref_word)
+            live_meeting(meeting, self._ctx.now())  # never a seat question for a past meeting
             me, target = self._me_and(session, actor, target_actor)
             if spec is not None:
                 ref = SeatRef(spec[0], spec[1] or 1)

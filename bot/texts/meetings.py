@@ -159,7 +159,10 @@ def meeting_list(
     ``one``: the one meeting ``møder <nr>`` asked for."""
     if not meetings:
         return ["Der er ingen kommende møder i netværket endnu."]
-    if seat is None:
+    if seat is None and notes:
+        # A substitute without a seat of their own: the note under the meeting says where.
+        your = "Du har ingen fast eller fleksibel plads selv."
+    elif seat is None:
         your = f"Du har ingen plads i netværket – tilmeld dig med `{COMMAND} tilmeld`."
     elif seat.pending:
         your = (
