@@ -867,10 +867,12 @@ class SeatMachine(RuleBasedStateMachine):
         target = PEOPLE[to].user_id if to is not None else None
         previous = self.model.holder(key)
         own = self.model.seat_of(target) if target is not None else None
-        # One of the municipality's own holders (approved) is moved to its fixed seat.
+        # One of the municipality's own holders (approved) is moved to its fixed seat, when
+        # that seat is free (a coordinator still there is never pushed off this way).
         moved = (
             own is not None
             and own != key
+            and previous is None
             and seat[0] == FIXED
             and own[0] == name
             and self.model.holders[own].status == "held"
