@@ -536,6 +536,9 @@ class Burst:
     bare_row: Row
     answers: Answers
     bot_http_failures: Counter[str]
+    # The bot's other Web API calls (not answers) from the burst's start to its last answer:
+    # work that competes with the acks and answers for the same CPUs (App Home refreshes, DMs).
+    alongside: Counter[str] = field(default_factory=Counter)
 
 
 @dataclass
@@ -578,6 +581,16 @@ def create_meeting_now(database_url: str) -> int:
             return create_meeting(session, network, draft, FACILITATOR_ID, now).id
     finally:
         engine.dispose()
+
+
+def calls_alongside(fake: FakeSlack, result: BurstResult, answers: Answers) -> Counter[str]:
+    """The Web API calls the bot made while this burst was being acked and answered."""
+    end = result.started_at + (answers.last_answer_s or result.wall_s)
+    return Counter(
+        call.method
+        for call in fake.calls()
+        if call.method != "response_url" and result.started_at <= call.at <= end
+    )
 
 
 def burst_figures(
@@ -650,6 +663,7 @@ def run_section(
                 bot.memory(),
                 bare_commands,
             )
+            registrations.alongside = calls_alongside(fake, result, answers)
             clicks = click_requests(burst, create_meeting_now(database_url))
             result = measure(bot, fake, clicks, answers=True, warm=False)
             answers = collect_answers(fake, result, CLICK_MARKS)
@@ -662,6 +676,7 @@ def run_section(
                 bot.memory(),
                 bare_clicks,
             )
+            still_coming.alongside = calls_alongside(fake, result, answers)
         method_counts = Counter(call.method for call in fake.calls())
         fake_stats = fake.stats
         invalid = fake.invalid_payloads
@@ -694,6 +709,7 @@ def report_burst(section: Section, burst: Burst, expected: int) -> bool:
         f"p50 {answers.p(50):.2f} s, p99 {answers.p(99):.2f} s (sent → answered); "
         f"last {last} after the burst started"
     )
+    print(f"  meanwhile, Web API:  {dict(sorted(burst.alongside.items())) or 'none'}")
     http_errors = sum(burst.bot_http_failures.values())
     print(f"  HTTP errors:         bot {http_errors}, bare {bare.errors}")
     reasons = answers.failures + burst.bot_http_failures

@@ -1,8 +1,10 @@
-"""What one registration costs the database: statements and time, single-threaded, on SQLite.
+"""What one registration and one "Kommer du stadig?" answer cost the database: statements and
+time, single-threaded, on SQLite.
 
 The registration burst's 294 ``tilmeld`` commands, one after the other, through the service as
 the Slack runtime builds it (App Home refreshes planned), each under its request's replay key
-(``bot.service.inbound.Once``) as the Slack handlers run it. An SQLAlchemy event hook counts
+(``bot.service.inbound.Once``) as the Slack handlers run it; then a meeting, and the same people's
+Ja/Nej clicks (two in three Ja) as the click burst sends them. An SQLAlchemy event hook counts
 every statement the driver executes and times it; the commit is timed too. Transaction control
 (BEGIN IMMEDIATE, COMMIT) is counted apart from the statements.
 
@@ -18,7 +20,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -40,14 +42,18 @@ TEAM = "T0BENCH"
 PURPOSES = {
     ("INSERT", "inbound_seen"): "the request's replay key, in the acting transaction",
     ("INSERT", "people"): "the person (new: their row comes back from RETURNING)",
-    ("SELECT", "people"): "a known person (only when not new)",
+    ("SELECT", "people"): "a known person (clicks: the one answering; Nej: the coordinator)",
+    ("SELECT", "network_facilitators"): "is the registrant one of KL's facilitators (no seat)",
+    ("SELECT", "meetings"): "the meeting the button names (cancelled or past is refused)",
+    ("SELECT", "attendance"): "the answer so far: a substitute's row, else the seat's",
+    ("INSERT", "attendance"): "the answer (UPDATE when answering again)",
     ("INSERT", "memberships"): "the municipality joins (its first registration in this process)",
     ("INSERT", "seats"): "a new member's seats (come back from RETURNING)",
-    ("SELECT", "seats"): "the municipality's seats and holders (the answer is built from them)",
+    ("SELECT", "seats"): "the municipality's seats (registration); the seat held (click)",
     ("UPDATE", "seats"): "the claim: a conditional UPDATE … WHERE holder_id IS NULL",
-    ("INSERT", "seat_events"): "the seat history (append-only)",
+    ("INSERT", "seat_events"): "the seat history (append-only; Nej: the regrets)",
     ("SELECT", "seats+people"): "App Home refresh: who sees the change (one UNION read)",
-    ("INSERT", "outbox"): "App Home refresh: one coalesced outbox row per person",
+    ("INSERT", "outbox"): "App Home refresh: one coalesced row per person (Nej: + coordinator DM)",
     ("SELECT", "networks"): "the network row (cached 60 s per process)",
     ("SELECT", "municipalities"): "the municipalities (read once per process)",
     ("SELECT", "network_seat_slots"): "the seat rule (read once per process)",
@@ -108,13 +114,14 @@ class Tally:
 
 @dataclass(frozen=True)
 class Figures:
-    registrations: int
-    registered: int
+    registrations: int  # or clicks
+    registered: int  # or answered as expected
     statements: float  # per registration, transaction control apart
     control: float
     db_ms: float  # statements + BEGIN + COMMIT, per registration
     wall_ms: float  # the whole service call, per registration
     by_kind: list[tuple[tuple[str, str], float]]
+    clicks: Figures | None = None  # the "Kommer du stadig?" answers after the registrations
 
 
 def requests_in_burst_order() -> list[tuple[str, str]]:
@@ -146,12 +153,45 @@ def measure(workdir: Path, burst: Sequence[tuple[str, str]]) -> Figures:
             if result is not None and result.kind is ResultKind.REGISTERED:
                 registered += 1
         wall = time.perf_counter() - started
+        registrations = figures(tally, len(burst), registered, wall)
+        clicks = measure_clicks(service, memory, engine, sessions, burst)
     finally:
         engine.dispose()
-    n = len(burst)
+    return replace(registrations, clicks=clicks)
+
+
+def measure_clicks(
+    service: Klimanet,
+    memory: InboundMemory,
+    engine: Engine,
+    sessions: Any,
+    burst: Sequence[tuple[str, str]],
+) -> Figures:
+    """The same people answer "Kommer du stadig?" (as the click burst: two in three Ja)."""
+    from bench.registration_burst import create_meeting_now
+
+    meeting_id = create_meeting_now(str(engine.url))
+    tally = Tally()
+    tally.watch(engine)
+    event.listen(sessions, "after_commit", lambda _session: tally.committed())
+    answered = 0
+    started = time.perf_counter()
+    for number, (user_id, _text) in enumerate(burst):
+        action = "attend_no" if number % 3 == 2 else "attend_yes"
+        with memory.once(f"sig:v0=click{number}"):
+            reply = service.click(Actor(TEAM, user_id, f"Person {number}"), action, str(meeting_id))
+        if reply.result is not None and reply.result.kind in CLICK_ANSWERS:
+            answered += 1
+    return figures(tally, len(burst), answered, time.perf_counter() - started)
+
+
+CLICK_ANSWERS = (ResultKind.ATTENDANCE_CONFIRMED, ResultKind.REGRETS_SAVED)
+
+
+def figures(tally: Tally, n: int, succeeded: int, wall: float) -> Figures:
     return Figures(
         registrations=n,
-        registered=registered,
+        registered=succeeded,
         statements=sum(tally.statements.values()) / n,
         control=sum(tally.control.values()) / n,
         db_ms=(tally.statement_s + tally.control_s) * 1000 / n,
@@ -160,18 +200,19 @@ def measure(workdir: Path, burst: Sequence[tuple[str, str]]) -> Figures:
     )
 
 
-def report(figures: Figures) -> bool:
+def report(figures: Figures, what: str = "registration") -> bool:
+    done = "registered" if what == "registration" else "answered"
     print(
-        f"\n== statements per registration (single-threaded, SQLite; "
-        f"{figures.registrations} registrations, {figures.registered} registered) =="
+        f"\n== statements per {what} (single-threaded, SQLite; "
+        f"{figures.registrations} {what}s, {figures.registered} {done}) =="
     )
-    print(f"  {'per registration':<8}  statement")
+    print(f"  {'per ' + what:<8}  statement")
     for (verb, table), count in figures.by_kind:
         purpose = PURPOSES.get((verb, table), "")
         print(f"  {count:>8.2f}  {verb} {table:<18} {purpose}")
     print(f"  {figures.control:>8.2f}  BEGIN IMMEDIATE + COMMIT (transaction control)")
     print(
-        f"  statements: {figures.statements:.2f} per registration (+ {figures.control:.2f} "
+        f"  statements: {figures.statements:.2f} per {what} (+ {figures.control:.2f} "
         f"transaction control); database time {figures.db_ms:.2f} ms; whole call "
         f"{figures.wall_ms:.2f} ms"
     )
@@ -180,17 +221,20 @@ def report(figures: Figures) -> bool:
     print("  targets:")
     print(
         f"    {'PASS' if passed_statements else 'FAIL':<4}  ≤ {TARGET_STATEMENTS:g} statements "
-        f"per registration ({figures.statements:.2f})"
+        f"per {what} ({figures.statements:.2f})"
     )
     print(
         f"    {'PASS' if passed_time else 'FAIL':<4}  ≤ {TARGET_DB_MS:g} ms database time "
-        f"per registration ({figures.db_ms:.2f} ms)"
+        f"per {what} ({figures.db_ms:.2f} ms)"
     )
     print(
         f"    {'PASS' if figures.registered == figures.registrations else 'FAIL':<4}  every one "
-        f"registered ({figures.registered} of {figures.registrations})"
+        f"{done} ({figures.registered} of {figures.registrations})"
     )
-    return passed_statements and passed_time
+    passed = passed_statements and passed_time
+    if figures.clicks is not None:
+        passed &= report(figures.clicks, "click")
+    return passed
 
 
 def run() -> Figures:

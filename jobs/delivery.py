@@ -61,6 +61,10 @@ CLOCK_SKEW = timedelta(minutes=1)
 # A call that got no answer (timeout, dropped connection) may still be under way on the
 # platform's side: look for its post only after it has surely landed.
 NO_ANSWER_SETTLE_S = 10.0
+# Rendering a Home is CPU work under the GIL, and a burst's refreshes fall due in one window:
+# rendered by every delivery thread at once they slowed the acks and the answers people wait
+# for, and no Home came sooner. One at a time; posts (which mostly wait for Slack) are not limited.
+HOME_RENDERS = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +154,7 @@ class Delivery:
         # Waiting for a channel's turn ends early when the worker stops.
         self._pacer = _Pacer(self.config.per_channel_interval, sleep=self._stopping.wait)
         self._pool = ThreadPoolExecutor(self.config.workers, thread_name_prefix="delivery")
+        self._home_renders = threading.BoundedSemaphore(HOME_RENDERS)
         self._on_sent = on_sent
         self._metrics = metrics
         self._tick_lock = threading.Lock()
@@ -348,7 +353,7 @@ class Delivery:
         now = self._clock.now()
         home = None
         if self._home is not None:
-            with transaction(self._sessions) as session:
+            with self._home_renders, transaction(self._sessions) as session:
                 home = home_for_row(session, row, self._tz, now)
         if self._home is None or home is None:
             with transaction(self._sessions) as session:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -14,8 +15,11 @@ import requests
 from sqlalchemy import event, func, select, text
 
 from bot.clock import FixedClock
-from bot.db import make_engine
-from bot.models import InboundSeen, NewsPost, Seat
+from bot.db import make_engine, transaction
+from bot.domain.meetings import MeetingDraft, create_meeting
+from bot.domain.registration import get_network
+from bot.models import Attendance, InboundSeen, MeetingFormat, NewsPost, OutboxMessage, Seat
+from bot.posts.kinds import PostKind
 from tests.support.fake_slack import FakeSlack
 from tests.support.logs import wait_for_message
 from tests.support.slackbot import ADMIN, SlackBot, running_bot
@@ -146,3 +150,60 @@ def test_a_request_whose_action_failed_is_not_remembered(bot: SlackBot) -> None:
     assert "allerede tilmeldt" in str(again.args["text"])
     assert count(bot, InboundSeen) == 1
     assert count(bot, Seat, Seat.holder_id.is_not(None)) == 1
+
+
+def _meeting_in_two_weeks(bot: SlackBot, clock: FixedClock) -> int:
+    with transaction(bot.runtime.core.sessions) as session:
+        network = get_network(session, "klimanet")
+        starts = clock.now() + timedelta(days=14)
+        draft = MeetingDraft(
+            title="Netværksmøde",
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=2),
+            format=MeetingFormat.ONLINE,
+            link="https://meet.example/1",
+        )
+        return create_meeting(session, network, draft, ADMIN, clock.now()).id
+
+
+def _homes_due_after(bot: SlackBot, moment: datetime) -> set[str]:
+    with bot.runtime.core.sessions() as session:
+        rows = session.scalars(
+            select(OutboxMessage.recipient).where(
+                OutboxMessage.kind == PostKind.HOME, OutboxMessage.due_at > moment
+            )
+        )
+        return set(rows)
+
+
+@pytest.mark.parametrize("answer", ["attend_yes", "attend_no"])
+def test_a_still_coming_click_is_acked_without_sql_and_refreshes_the_municipalitys_homes(
+    bot: SlackBot, clock: FixedClock, answer: str
+) -> None:
+    """The click burst's answer: nothing on the ack threads; the answer, and the Homes of the
+    municipality's seat holders (and the facilitators) planned, as for any attendance change."""
+    bot.command(ANNA, "tilmeld Aarhus")
+    bot.command(BO, "tilmeld Aarhus")
+    meeting_id = _meeting_in_two_weeks(bot, clock)
+    clock.advance(timedelta(minutes=1))  # past the registrations' refresh window
+    before = clock.now()
+    threads: list[str] = []
+    engine = bot.runtime.core.engine
+    record = lambda *_: threads.append(threading.current_thread().name)  # noqa: E731
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        answers = len(bot.fake.calls("response_url"))
+        assert bot.driver.block_action(BO, answer, str(meeting_id)).status_code == 200
+        reply = bot.fake.wait_for("response_url", count=answers + 1)[answers]
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert threads, "the hook saw no statement at all"
+    assert [name for name in threads if name.startswith(ACK_THREADS)] == []
+    expected = "Tak, vi ses" if answer == "attend_yes" else "dit afbud er noteret"
+    assert expected in str(reply.args["text"])
+    assert {ANNA, BO, ADMIN} <= _homes_due_after(bot, before)
+    with bot.runtime.core.sessions() as session:
+        status = session.scalar(
+            select(Attendance.status).where(Attendance.meeting_id == meeting_id)
+        )
+    assert status == ("confirmed" if answer == "attend_yes" else "declined")

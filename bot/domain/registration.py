@@ -95,6 +95,7 @@ class Registration:
     became_member: bool
     request_id: int | None = None  # set when the registration awaits approval
     approver: str | None = None  # "facilitator" | "coordinator"
+    themes: tuple[str, ...] = ()  # the person's fagområder as saved (no second read for them)
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,23 +207,27 @@ def upsert_person(
 ) -> Person:
     """The person for ``actor``, created if new. ``update_name=False`` keeps a known name (a
     slash command's ``user_name`` is a handle, not the name the profile gave us)."""
-    insert_ignore(
-        session,
-        Person.__table__,  # type: ignore[arg-type]
-        [
-            {
-                "team_id": actor.team_id,
-                "user_id": actor.user_id,
-                "name": (actor.name or actor.user_id)[:MAX_PROFILE_TEXT],
-                "title": actor.title[:MAX_PROFILE_TEXT],
-                "themes": [],
-                "created_at": now,
-            }
-        ],
-    )
-    person = session.scalars(
-        select(Person).where(Person.team_id == actor.team_id, Person.user_id == actor.user_id)
-    ).one()
+    # Someone known (every click, most commands) costs one read; the insert only when not found.
+    person = _find_person(session, actor)
+    if person is None:
+        insert_ignore(
+            session,
+            Person.__table__,  # type: ignore[arg-type]
+            [
+                {
+                    "team_id": actor.team_id,
+                    "user_id": actor.user_id,
+                    "name": (actor.name or actor.user_id)[:MAX_PROFILE_TEXT],
+                    "title": actor.title[:MAX_PROFILE_TEXT],
+                    "themes": [],
+                    "created_at": now,
+                }
+            ],
+        )
+        # Ours, or a concurrent transaction's that won the unique key.
+        person = session.scalars(
+            select(Person).where(Person.team_id == actor.team_id, Person.user_id == actor.user_id)
+        ).one()
     placeholder = person.name == person.user_id  # created before we knew their name
     name = actor.name[:MAX_PROFILE_TEXT]
     if (update_name or placeholder) and name and person.name != name:
@@ -480,6 +485,7 @@ def register(
     if themes is not None:
         themes = known_themes(session, network, themes)
     person, new = _person_for_registration(session, actor, now, title, themes)
+    saved_themes = tuple(person.themes)
     if not new:
         refuse_a_second_seat(session, network, person)
         ensure_not_substitute(session, person, now)
@@ -557,6 +563,7 @@ def register(
             became_member=became_member,
             request_id=request_id,
             approver=approver,
+            themes=saved_themes,
         )
 
     session.expire_all()

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Integer, and_, event, inspect, literal, or_, select, union_all
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from bot.db import SessionFactory
 from bot.models import (
@@ -120,7 +121,13 @@ def _collect(session: Session, _context: Any) -> None:
                 p for p in (item.person_id, item.previous_person_id, item.actor_id) if p
             )
         elif isinstance(item, Attendance):
-            changed.seats.add(item.seat_id)
+            # The seat is usually loaded (the answer read it) and alive now; by the commit the
+            # caller may have let go of it, and the identity map with it (a second read).
+            seat = session.identity_map.get(identity_key(Seat, item.seat_id))
+            if isinstance(seat, Seat):
+                changed.municipalities.add((seat.network_id, seat.municipality_code))
+            else:
+                changed.seats.add(item.seat_id)
             changed.people.add(item.person_id)
         elif isinstance(item, Meeting) and (
             item in session.new

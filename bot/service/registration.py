@@ -106,7 +106,7 @@ class Registration:
                 self._approvals.ask(session, network, result.request_id, now)
             # No re-planning here: who gets a meeting's direct messages is decided when they
             # are due, so a new seat holder is included without touching the outbox now.
-            return result, reg.themes_of(session, actor)
+            return result, list(result.themes)
 
         result, themes = self._ctx.run(work)
         ids = {"municipality": result.overview.municipality_code}

@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from bot.domain.errors import DomainError, ErrorKind
-from bot.domain.seats.common import coordinator_of, held_seat, live_meeting
+from bot.domain.seats.common import coordinator_of, live_meeting, seat_of
 from bot.domain.seats.history import record
 from bot.models import (
     Attendance,
@@ -96,14 +96,28 @@ def _answer(
     """Record the actor's answer for the meeting, as its substitute or as the seat's holder.
     Returns the seat and whether they answered as a substitute."""
     live_meeting(meeting, now)
-    row = substitute_row_of(session, meeting, actor)
+    # Two reads: the seat the actor holds (if any), then in one the meeting's rows that are
+    # theirs or that seat's (a substitute's row, else the seat's own row).
+    own = seat_of(session, network, actor)
+    mine = Attendance.person_id == actor.id
+    rows = list(
+        session.scalars(
+            select(Attendance).where(
+                Attendance.meeting_id == meeting.id,
+                or_(mine, Attendance.seat_id == own.id) if own is not None else mine,
+            )
+        )
+    )
+    row = next((r for r in rows if r.person_id == actor.id and r.role == "substitute"), None)
     if row is not None:
         seat = session.get(Seat, row.seat_id)
         assert seat is not None
         was_substitute = True
     else:
-        seat = held_seat(session, network, actor)
-        row = attendance_of(session, meeting, seat)
+        if own is None or own.status != SeatStatus.HELD.value:
+            raise DomainError(ErrorKind.NOT_HOLDER)
+        seat = own
+        row = next((r for r in rows if r.seat_id == seat.id), None)
         # A substitute has the seat; a holder may only take it back by saying yes after the
         # substitute sent regrets.
         reclaim = status is AttendanceStatus.CONFIRMED
@@ -160,19 +174,17 @@ class Expected:
 
 
 def _seat_attendance(
-    session: Session, network: Network, meeting: Meeting
+    session: Session, network: Network, meeting: Meeting, code: int | None = None
 ) -> list[tuple[Seat, str, RosterSeat]]:
-    """Every member seat with who fills it at the meeting, by municipality name and seat.
+    """Every member seat with who fills it at the meeting, by municipality name and seat
+    (``code``: only that municipality's seats).
 
     A seat's attendance row (regrets, a confirmation, a substitute) says who fills it; without
     one, an approved holder is expected. A pending applicant fills nothing: they have not been
     let in yet. A holder's row left from an earlier holder is ignored.
     """
-    rows = {
-        a.seat_id: a
-        for a in session.scalars(select(Attendance).where(Attendance.meeting_id == meeting.id))
-    }
-    seats = session.execute(
+    attendance_rows = select(Attendance).where(Attendance.meeting_id == meeting.id)
+    seat_rows = (
         select(Seat, Municipality.name)
         .join(Municipality, Municipality.code == Seat.municipality_code)
         .join(
@@ -184,7 +196,16 @@ def _seat_attendance(
         )
         .where(Seat.network_id == network.id)
         .order_by(Municipality.name, Seat.kind != SeatKind.FIXED.value, Seat.slot)
-    ).all()
+    )
+    if code is not None:
+        # One municipality (a Home, a substitute's seat): not the whole network's seats, which
+        # a refresh of every member's Home would otherwise read once per member.
+        attendance_rows = attendance_rows.join(Seat, Seat.id == Attendance.seat_id).where(
+            Seat.municipality_code == code
+        )
+        seat_rows = seat_rows.where(Seat.municipality_code == code)
+    rows = {a.seat_id: a for a in session.scalars(attendance_rows)}
+    seats = session.execute(seat_rows).all()
     wanted = {r.person_id for r in rows.values()} | {s.holder_id for s, _ in seats if s.holder_id}
     people = (
         {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(wanted)))}
@@ -240,9 +261,7 @@ def seats_at(
 ) -> list[tuple[Seat, RosterSeat]]:
     """The municipality's seats with who fills each at the meeting (fixed first)."""
     return [
-        (seat, entry)
-        for seat, _name, entry in _seat_attendance(session, network, meeting)
-        if seat.municipality_code == code
+        (seat, entry) for seat, _name, entry in _seat_attendance(session, network, meeting, code)
     ]
 
 
