@@ -13,9 +13,10 @@ setup:
 run: setup
 	$(UV) run klimanet run
 
-## Set up and run the whole test suite on SQLite and on a throwaway PostgreSQL server.
+## Set up and run the whole test suite on SQLite and on a throwaway PostgreSQL server,
+## spread over the machine's cores (pytest-xdist; each worker has its own template database).
 test: setup
-	bash tests/with_postgres.sh $(UV) run pytest
+	bash tests/with_postgres.sh $(UV) run pytest -n auto
 
 ## Lint: ruff (with complexity at most 15), the format check, mypy strict on bot/, handlers/
 ## and jobs/, and the import-linter contracts that hold the layers ([tool.importlinter]).
