@@ -21,13 +21,13 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 from waitress import create_server  # type: ignore[import-untyped]
 
-from bot.__main__ import run_until_terminated
+from bot.serving import run_until_terminated
 
 BOT_TOKEN = "xoxb-bench"
 COMMAND = "/klimanet"
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/health"
-# bot.runtime.HTTP_THREADS; the benchmark passes the bot's value. Not imported here, so the
+# handlers.slack.app.HTTP_THREADS; the benchmark passes the bot's value. Not imported here, so the
 # baseline's memory holds Bolt and waitress only, none of the bot's modules.
 DEFAULT_THREADS = 32
 

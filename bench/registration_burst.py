@@ -45,7 +45,7 @@ from sqlalchemy import create_engine, text
 
 from bench.common import postgres_database, verdict
 from bot.domain.municipalities import default_directory
-from bot.runtime import HTTP_THREADS
+from handlers.slack.app import HTTP_THREADS
 from tests.support.fake_slack import FakeSlack, InvalidPayload
 from tests.support.slack_driver import SlackDriver
 

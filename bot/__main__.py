@@ -1,28 +1,23 @@
-"""Entry point: ``klimanet run | console | db upgrade`` (also ``python -m bot …``)."""
+"""Entry point: ``klimanet run | console | db upgrade`` (also ``python -m bot …``).
+
+Reads the settings and the command line, then lets the composition root (``bot.runtime``) pick
+the platform (the first configured one; ``console`` asks for the console) and run it."""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import os
-import signal
 import sys
-import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from dotenv import load_dotenv
 
 from bot.clock import OffsetClock
 from bot.config import ConfigError, Settings
-
-if TYPE_CHECKING:
-    from bot.ops import OpsServer
-    from bot.runtime import SlackRuntime
+from bot.platform import AnyPlatformKind, PlatformUnavailable, RunOptions
 
 log = logging.getLogger("klimanet")
-
-DEFAULT_PORT = 3000
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -38,8 +33,8 @@ def _parser() -> argparse.ArgumentParser:
         "run", help="run the bot (Socket Mode, HTTP mode, or the local console without Slack)"
     )
     run.add_argument("--http", action="store_true", help="Slack's HTTP mode on POST /slack/events")
-    run.add_argument("--host", default="0.0.0.0")
-    run.add_argument("--port", type=int, default=int(os.environ.get("PORT", DEFAULT_PORT)))
+    run.add_argument("--host", default=RunOptions.host)
+    run.add_argument("--port", type=int, default=int(os.environ.get("PORT", RunOptions.port)))
     run.add_argument(
         "--health-port",
         type=int,
@@ -60,8 +55,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _console_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--as", dest="user_id", default="U0LOCAL", help="Slack-style user id")
-    parser.add_argument("--navn", default="Lokal bruger", help="display name")
+    parser.add_argument(
+        "--as", dest="user_id", default=RunOptions.user_id, help="Slack-style user id"
+    )
+    parser.add_argument("--navn", default=RunOptions.name, help="display name")
 
 
 def _configure_logging(level: str, *, console: bool) -> None:
@@ -88,19 +85,28 @@ def main(argv: list[str] | None = None) -> int:
     env = dict(os.environ)
     if args.log_level is not None:
         env["KLIMANET_LOG_LEVEL"] = args.log_level
+    from bot import runtime  # composition happens only in the entry point
+
     try:
         settings = Settings.from_env(env, base_dir=Path.cwd())
+        # Each platform reads and checks its own settings, whichever one runs.
+        configured = runtime.platform_settings(env)
+        kind = None
+        if args.command != "db":
+            wanted = "console" if args.command == "console" else None
+            kind = runtime.choose(configured, wanted=wanted, http=getattr(args, "http", False))
     except ConfigError as err:
         print(f"klimanet: configuration error: {err}", file=sys.stderr)
         return 2
-    console = args.command == "console" or (
-        args.command == "run" and not settings.has_slack and not args.http
-    )
-    _configure_logging(settings.log_level, console=console)
+    _configure_logging(settings.log_level, console=kind is not None and kind.name == "console")
     from bot.db import DatabaseUnavailable
 
     try:
-        return _dispatch(args, settings, console=console)
+        if kind is None:
+            return _upgrade(settings)
+        if args.command == "run" and kind.name == "console":
+            log.info("no platform configured: starting the local console")
+        return _run(kind, settings, configured.get(kind.name), args)
     except DatabaseUnavailable as err:
         print(f"klimanet: database error: {err}", file=sys.stderr)
         return 2
@@ -108,152 +114,39 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
 
-def _dispatch(args: argparse.Namespace, settings: Settings, *, console: bool) -> int:
-    clock = OffsetClock()
+def _upgrade(settings: Settings) -> int:
+    from bot.db import make_engine, upgrade, wait_for_database
 
-    from bot import runtime  # after settings: composition happens only in the entry point
-
-    if args.command == "db":
-        from bot.db import make_engine, upgrade, wait_for_database
-
-        engine = make_engine(settings.database_url)
-        try:
-            wait_for_database(engine, settings.db_wait)
-            upgrade(engine)
-        finally:
-            engine.dispose()
-        print("database is up to date", file=sys.stderr)
-        return 0
-
-    if console:
-        if args.command == "run":
-            log.info("no SLACK_BOT_TOKEN: starting the local console instead of Slack")
-        return runtime.run_console(settings, clock, args.user_id, args.navn)
-    return _run_slack(args, settings, clock)
-
-
-def _run_slack(args: argparse.Namespace, settings: Settings, clock: OffsetClock) -> int:
-    from bot import runtime
-
-    if not settings.has_slack:
-        print(
-            "klimanet: configuration error: SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are needed "
-            "for --http",
-            file=sys.stderr,
-        )
-        return 2
-    if (args.http or not settings.socket_mode) and not settings.slack_signing_secret:
-        print("klimanet: configuration error: SLACK_SIGNING_SECRET is missing", file=sys.stderr)
-        return 2
+    engine = make_engine(settings.database_url)
     try:
-        slack = runtime.build_slack(settings, clock)
-    except runtime.SlackUnavailable as err:
-        print(f"klimanet: Slack refused to start the bot: {err}", file=sys.stderr)
-        return 2
-    from jobs.scheduler import start_scheduler
-
-    scheduler = start_scheduler(
-        None,  # delivery runs on its own loop, woken at once by commands that plan posts
-        slack.core.service.replan,
-        settings.timezone,
-        expire=slack.core.service.expire_offers,
-        retention=slack.core.service.retention,
-    )
-    slack.loop.start()
-    ops_addr = settings.ops_addr
-    if args.health_port is not None:
-        ops_addr = (ops_addr[0] if ops_addr else "127.0.0.1", args.health_port)
-    try:
-        if settings.socket_mode and not args.http:
-            assert settings.slack_app_token is not None  # socket_mode says so
-            return run_socket_mode(slack, settings.slack_app_token, ops_addr)
-        ops = start_ops(slack, ops_addr, lambda: None)
-        try:
-            return serve_http(runtime.wsgi_app(slack), args.host, args.port)
-        finally:
-            if ops is not None:
-                ops.close()
+        wait_for_database(engine, settings.db_wait)
+        upgrade(engine)
     finally:
-        # Inbound has stopped: finish the posts in flight, give the rest to the other replicas.
-        slack.stop_delivery()
-        scheduler.shutdown(wait=False)
-        slack.close()
-
-
-def start_ops(
-    slack: SlackRuntime, addr: tuple[str, int] | None, socket_connected: Any
-) -> OpsServer | None:
-    """GET /health and /metrics on their own (loopback by default) port. A port that cannot be
-    bound is logged, not fatal: the bot's work is Slack's, and the missing health answer shows."""
-    if addr is None:
-        return None
-    from bot.ops import OpsServer, ops_app
-
-    app = ops_app(lambda: slack.health(socket_connected()), slack.metrics)
-    try:
-        server = OpsServer(app, addr[0], addr[1]).start()
-    except OSError as error:
-        log.error("cannot serve /health and /metrics on %s:%s: %s", addr[0], addr[1], error)
-        return None
-    log.info("GET /health and /metrics on http://%s:%s", addr[0], server.port)
-    return server
-
-
-def run_socket_mode(slack: SlackRuntime, app_token: str, ops_addr: tuple[str, int] | None) -> int:
-    from bot import runtime
-
-    log.info("starting in Socket Mode")
-    handler = runtime.socket_mode_handler(slack, app_token)
-    stopping = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stopping.set())
-    handler.connect()  # type: ignore[no-untyped-call]
-    ops = start_ops(slack, ops_addr, handler.client.is_connected)
-    try:
-        while not stopping.wait(1.0):
-            pass
-        log.info("stopping: closing the Socket Mode connection")
-    finally:
-        # Slack sends the envelopes to the other replicas' connections from now on.
-        handler.close()  # type: ignore[no-untyped-call]
-        if ops is not None:
-            ops.close()
+        engine.dispose()
+    print("database is up to date", file=sys.stderr)
     return 0
 
 
-def http_server(application: object, host: str, port: int) -> Any:
-    """Waitress: a production WSGI server with a thread pool (Bolt's dev server is not).
+def _run(kind: AnyPlatformKind, settings: Settings, own: object, args: argparse.Namespace) -> int:
+    from bot.runtime import build_platform
 
-    It refuses bodies over the edge's limit itself, so it never buffers more than that.
-    """
-    from waitress import create_server  # type: ignore[import-untyped]
-
-    from bot.runtime import HTTP_THREADS, MAX_BODY_BYTES
-
-    return create_server(
-        application,
-        host=host,
-        port=port,
-        threads=HTTP_THREADS,
-        max_request_body_size=MAX_BODY_BYTES,
+    options = RunOptions(
+        http=getattr(args, "http", False),
+        host=getattr(args, "host", RunOptions.host),
+        port=getattr(args, "port", RunOptions.port),
+        health_port=getattr(args, "health_port", None),
+        user_id=args.user_id,
+        name=args.navn,
     )
-
-
-def serve_http(application: object, host: str, port: int) -> int:
-    log.info("listening on http://%s:%s (POST /slack/events, GET /health)", host, port)
-    return run_until_terminated(http_server(application, host, port))
-
-
-def run_until_terminated(server: Any) -> int:
-    """Serve until SIGTERM (or Ctrl-C): SIGTERM closes the server, and ``run()`` returns."""
-    signal.signal(signal.SIGTERM, lambda *_: server.close())
     try:
-        server.run()
-    except (KeyboardInterrupt, OSError):
-        pass
-    finally:
-        server.close()
-    return 0
+        platform = build_platform(kind, settings, own, OffsetClock(), options)
+    except ConfigError as err:
+        print(f"klimanet: configuration error: {err}", file=sys.stderr)
+        return 2
+    except PlatformUnavailable as err:
+        print(f"klimanet: {err}", file=sys.stderr)
+        return 2
+    return platform.run()
 
 
 if __name__ == "__main__":

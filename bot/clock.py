@@ -1,4 +1,5 @@
-"""Clocks (``bot.ports.Clock``): production reads the system clock; tests and the console move time."""
+"""Clocks (``bot.ports.Clock``): the bot runs on an ``OffsetClock`` (system time, moved only by the
+console's ``/tid``); tests use fixed clocks; ``SystemClock`` is for what must not move."""
 
 from __future__ import annotations
 

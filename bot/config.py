@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain.schedule import DEFAULT_SCHEDULE, parse_schedule
 
-DEFAULT_SLACK_API_BASE_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///klimanet.db"
 DEFAULT_TIMEZONE = "Europe/Copenhagen"
 DEFAULT_SCHEDULE_SPEC = DEFAULT_SCHEDULE
@@ -59,10 +58,8 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class Settings:
-    slack_bot_token: str | None = None
-    slack_signing_secret: str | None = None
-    slack_app_token: str | None = None
-    slack_api_base_url: str = DEFAULT_SLACK_API_BASE_URL
+    """The core's settings; each platform reads its own (``bot.platform.PlatformKind``)."""
+
     database_url: str = DEFAULT_DATABASE_URL
     channel: str | None = None
     admins: frozenset[str] = field(default_factory=frozenset)
@@ -73,7 +70,9 @@ class Settings:
     registration: str = "approval"
     offer_hours: int = 72
     # Where GET /metrics and GET /health listen (loopback by default); None: not at all.
-    ops_addr: tuple[str, int] | None = ("127.0.0.1", 9102)
+    ops_addr: tuple[str, int] | None = field(
+        default_factory=lambda: parse_address(DEFAULT_OPS_ADDR)
+    )
     retention: timedelta = DEFAULT_RETENTION
     controller: str | None = None
     privacy_contact: str | None = None
@@ -81,14 +80,6 @@ class Settings:
     log_level: str = DEFAULT_LOG_LEVEL
     # How long the bot keeps trying to reach its database at start before it gives up.
     db_wait: timedelta = DEFAULT_DB_WAIT
-
-    @property
-    def has_slack(self) -> bool:
-        return bool(self.slack_bot_token)
-
-    @property
-    def socket_mode(self) -> bool:
-        return bool(self.slack_bot_token and self.slack_app_token)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], *, base_dir: Path | None = None) -> Settings:
@@ -98,12 +89,7 @@ class Settings:
             value = env.get(name, "").strip()
             return value or None
 
-        bot_token, app_token, signing_secret = _slack_tokens(get)
         return cls(
-            slack_bot_token=bot_token,
-            slack_signing_secret=signing_secret,
-            slack_app_token=app_token,
-            slack_api_base_url=_api_base_url(get),
             database_url=_database_url(get, base_dir),
             channel=_channel(get),
             admins=_admins(get),
@@ -124,29 +110,6 @@ class Settings:
 
 
 Getter = Callable[[str], str | None]
-
-
-def _slack_tokens(get: Getter) -> tuple[str | None, str | None, str | None]:
-    bot_token = get("SLACK_BOT_TOKEN")
-    if bot_token is not None and not bot_token.startswith("xoxb-"):
-        raise ConfigError("SLACK_BOT_TOKEN must be a bot token starting with 'xoxb-'.")
-    app_token = get("SLACK_APP_TOKEN")
-    if app_token is not None and not app_token.startswith("xapp-"):
-        raise ConfigError("SLACK_APP_TOKEN must be an app-level token starting with 'xapp-'.")
-    signing_secret = get("SLACK_SIGNING_SECRET")
-    if bot_token and not app_token and not signing_secret:
-        raise ConfigError(
-            "SLACK_SIGNING_SECRET is missing: HTTP mode needs it (or set SLACK_APP_TOKEN "
-            "for Socket Mode)."
-        )
-    return bot_token, app_token, signing_secret
-
-
-def _api_base_url(get: Getter) -> str:
-    base_url = get("SLACK_API_BASE_URL") or DEFAULT_SLACK_API_BASE_URL
-    if not re.match(r"^https?://[^\s/]+", base_url):
-        raise ConfigError(f"SLACK_API_BASE_URL is not an http(s) URL: {base_url!r}")
-    return base_url if base_url.endswith("/") else base_url + "/"
 
 
 def _database_url(get: Getter, base_dir: Path | None) -> str:

@@ -367,8 +367,13 @@ def test_the_console_does_not_pace_posts_like_slack(
     monkeypatch.setattr(runtime, "build_delivery", recording)
     monkeypatch.setattr(sys, "stdin", io.StringIO("/afslut\n"))
     monkeypatch.setattr(sys, "stdout", io.StringIO())
+    from bot.platform import RunOptions
+
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'k.db'}")
-    assert runtime.run_console(settings, OffsetClock(), "U0A", "A") == 0
+    console = runtime.choose(runtime.platform_settings({}), wanted=None, http=False)
+    assert console.name == "console"  # no credentials: the console is picked
+    options = RunOptions(user_id="U0A", name="A")
+    assert runtime.build_platform(console, settings, True, OffsetClock(), options).run() == 0
     assert seen["per_channel_interval"] == 0.0
 
 

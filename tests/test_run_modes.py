@@ -15,8 +15,8 @@ from pathlib import Path
 
 import requests
 
-from bot.__main__ import http_server
-from bot.runtime import MAX_BODY_BYTES
+from handlers.slack.app import http_server
+from handlers.slack.edge import MAX_BODY_BYTES
 from tests.support.fake_slack import FakeSlack
 from tests.support.fake_socket_mode import FakeSocketMode
 from tests.support.slack_driver import SlackDriver

@@ -16,8 +16,8 @@ from sqlalchemy import select
 from bot.clock import FixedClock
 from bot.domain.errors import ErrorKind
 from bot.models import Meeting
-from bot.runtime import wsgi_app
 from bot.service.context import TransactionRunner
+from handlers.slack.app import wsgi_app
 from tests.support.fake_slack import FakeSlack
 from tests.support.http_server import serve_wsgi
 from tests.support.slack_driver import (

@@ -50,7 +50,7 @@ CONSOLE_CHOOSE = "(skriv tallet)"
 
 
 def console_unknown_command(word: str) -> str:
-    return f"Kender ikke '{word}'. Skriv '/klimanet hjælp'."
+    return f"Kender ikke '{word}'. Skriv '{COMMAND} hjælp'."
 
 
 def console_no_choice(number: str) -> str:
@@ -110,3 +110,36 @@ CONSOLE_SAVE_ANYWAY = "Gem alligevel? (j/n): "
 CONSOLE_FORM_MUNICIPALITY_SUGGESTIONS = (
     "Skriv tallet for den kommune, du mente, eller et andet navn."
 )
+
+
+def console_to_person(name: str, user_id: str) -> str:
+    """Where a printed post went: a person's direct messages."""
+    return f"direkte besked til {name} ({user_id})"
+
+
+def console_to_channel(channel: str) -> str:
+    return f"#kanal {channel}"
+
+
+def console_post_header(where: str) -> str:
+    return f"Klimanet → {where}"
+
+
+def console_deleting(ts: str, where: str) -> str:
+    return f"Klimanet sletter besked {ts} ({where})"
+
+
+def console_updating(ts: str, where: str) -> str:
+    return f"Klimanet opdaterer besked {ts} ({where})"
+
+
+def console_themes_question(field: str, now: str, numbered: str) -> str:
+    return f"{field}{now} – numre eller navne, 'ingen' fjerner dem, tom = behold:\n{numbered}\n"
+
+
+def console_pick_question(question: str, now: str, numbered: str) -> str:
+    return f"{question}{now} – numre adskilt af komma, valgfri:\n{numbered}\n"
+
+
+# The console's user when ``--navn`` names none.
+CONSOLE_DEFAULT_NAME = "Lokal bruger"

@@ -19,6 +19,7 @@ from bot.domain.errors import ErrorKind
 from bot.domain.registration import Actor
 from bot.replies import HomeAction, MeetingFormRequest, RegistrationFormRequest, Reply
 from bot.service.klimanet import Klimanet
+from bot.texts.common import COMMAND
 from bot.texts.dates import format_when
 from handlers.console import forms
 from handlers.console.choices import Choice, Choices
@@ -99,10 +100,10 @@ class Console:
             self._switch_user(line)
         elif line.startswith("/tid"):
             self._move_time(line)
-        elif line.startswith("/") and not line.startswith("/klimanet"):
+        elif line.startswith("/") and not line.startswith(COMMAND):
             self.say(texts.console_unknown_command(line.split()[0]))
         else:
-            self._command(line.removeprefix("/klimanet"))
+            self._command(line.removeprefix(COMMAND))
 
     def _command(self, line: str) -> None:
         outcome = self.service.command(self.actor(), self.profiles.mentions(line))

@@ -23,6 +23,7 @@ from bot.replies import (
 from bot.service.klimanet import Klimanet, MeetingForm, RegistrationForm
 from bot.service.parsing import FORMAT_WORDS, fold
 from bot.texts.dates import example_days, short_day
+from bot.texts.edge import console_pick_question, console_themes_question
 
 
 class Console(Protocol):
@@ -144,10 +145,7 @@ def themes_form(console: Console, request: ThemesFormRequest) -> None:
     numbered = "  ".join(f"[{i}] {t}" for i, t in enumerate(request.theme_options, 1))
     now = f" [{', '.join(request.themes)}]" if request.themes else ""
     while True:
-        answer = console.ask(
-            f"{texts.THEMES_FORM_FIELD}{now} – numre eller navne, 'ingen' fjerner dem, "
-            f"tom = behold:\n{numbered}\n"
-        )
+        answer = console.ask(console_themes_question(texts.THEMES_FORM_FIELD, now, numbered))
         if answer is None:
             return
         if not answer.strip():
@@ -186,7 +184,7 @@ def pick_themes(
     numbered = "  ".join(f"[{i}] {t}" for i, t in enumerate(options, 1))
     now = f" [{', '.join(chosen)}]" if chosen else ""
     while True:
-        answer = console.ask(f"{question}{now} – numre adskilt af komma, valgfri:\n{numbered}\n")
+        answer = console.ask(console_pick_question(question, now, numbered))
         if answer is None:
             return None
         if not answer.strip():

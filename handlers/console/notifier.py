@@ -10,6 +10,13 @@ from pathlib import Path
 
 from bot import texts
 from bot.replies import Attachment, Posted, Reply
+from bot.texts.edge import (
+    console_deleting,
+    console_post_header,
+    console_to_channel,
+    console_to_person,
+    console_updating,
+)
 from handlers.console.choices import Choices
 from handlers.console.files import save
 from handlers.console.people import ConsoleProfiles, is_user_id
@@ -39,8 +46,8 @@ class ConsoleNotifier:
 
     def _where(self, recipient: str) -> str:
         if is_user_id(recipient):
-            return f"direkte besked til {self._profiles.name_of(recipient)} ({recipient})"
-        return f"#kanal {recipient}"
+            return console_to_person(self._profiles.name_of(recipient), recipient)
+        return console_to_channel(recipient)
 
     def _numbers(self, recipient: str, ts: str, reply: Reply) -> list[int]:
         # Only a person can answer; a channel post's buttons (none today) are shown unnumbered.
@@ -54,7 +61,7 @@ class ConsoleNotifier:
             ts = f"{self._ts}.000000"
         numbers = self._numbers(recipient, ts, reply)
         text = render(reply, numbers)
-        self._say(f"\n┌─ Klimanet → {self._where(recipient)}\n" + _indent(text) + "\n└─")
+        self._say(f"\n┌─ {console_post_header(self._where(recipient))}\n" + _indent(text) + "\n└─")
         return Posted(recipient, ts)
 
     def find_post(self, recipient: str, post_id: int, since: datetime) -> Posted | None:
@@ -76,13 +83,13 @@ class ConsoleNotifier:
 
     def delete(self, posted: Posted) -> None:
         self._choices.close_everywhere(posted.ts)
-        self._say(f"\n✖ Klimanet sletter besked {posted.ts} ({self._where(posted.channel)})")
+        self._say("\n✖ " + console_deleting(posted.ts, self._where(posted.channel)))
 
     def update(self, posted: Posted, reply: Reply) -> None:
         self._choices.close_everywhere(posted.ts)
         numbers = self._numbers(posted.channel, posted.ts, reply)
         self._say(
-            f"\n┌─ Klimanet opdaterer besked {posted.ts} ({self._where(posted.channel)})\n"
+            f"\n┌─ {console_updating(posted.ts, self._where(posted.channel))}\n"
             + _indent(render(reply, numbers))
             + "\n└─"
         )

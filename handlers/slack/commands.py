@@ -11,14 +11,13 @@ from bot import texts
 from bot.replies import MeetingFormRequest, Outcome, RegistrationFormRequest
 from bot.service.klimanet import Klimanet
 from bot.service.parsing import opens_form
+from bot.texts.common import COMMAND
 from handlers.slack.blocks import meeting_modal, registration_modal, reply_message
 from handlers.slack.client import respond
 from handlers.slack.common import Background, actor_from_command, once_in
 from handlers.slack.forms import Forms, Modal
 from handlers.slack.notifier import SlackNotifier
 from handlers.slack.text import decode_command_text
-
-COMMAND = "/klimanet"
 
 
 def register(

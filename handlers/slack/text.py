@@ -24,7 +24,7 @@ def _unescape(text: str) -> str:
 
 def decode_command_text(text: str) -> str:
     """A slash command's text as the person typed it: a bare link becomes its URL, mentions
-    (which ``bot.commands.mentions`` reads) and labelled links stay Slack tokens, and the
+    (which ``bot.service.parsing.mentions`` reads) and labelled links stay Slack tokens, and the
     escaped ``&``, ``<`` and ``>`` become the characters again (in a mention's name too)."""
     out: list[str] = []
     position = 0

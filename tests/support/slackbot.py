@@ -15,8 +15,16 @@ from bot.config import Settings
 from bot.domain.errors import DomainError, ErrorKind
 from bot.models import Seat
 from bot.ports import Clock
-from bot.runtime import HTTP_THREADS, SlackRuntime, build_slack, socket_mode_handler, wsgi_app
+from bot.runtime import CoreAssembly
+from handlers.slack.app import (
+    HTTP_THREADS,
+    SlackRuntime,
+    build_slack,
+    socket_mode_handler,
+    wsgi_app,
+)
 from handlers.slack.blocks import mrkdwn
+from handlers.slack.settings import SlackSettings
 from tests.support.fake_slack import Call, FakeSlack
 from tests.support.fake_socket_mode import FakeSocketMode
 from tests.support.http_server import serve_wsgi
@@ -123,18 +131,21 @@ class SocketBot:
         return self.fake.wait_for("response_url", count=before + 1)[before]
 
 
-def bot_settings(
-    database_url: str, fake: FakeSlack, *, registration: str = "open", app_token: str | None = None
-) -> Settings:
+def bot_settings(database_url: str, *, registration: str = "open") -> Settings:
     return Settings(
-        slack_bot_token="xoxb-test-token",
-        slack_signing_secret=None if app_token else SIGNING_SECRET,
-        slack_app_token=app_token,
-        slack_api_base_url=fake.base_url,
         database_url=database_url,
         channel=CHANNEL,
         admins=frozenset({ADMIN}),
         registration=registration,
+    )
+
+
+def slack_settings(fake: FakeSlack, *, app_token: str | None = None) -> SlackSettings:
+    return SlackSettings(
+        bot_token="xoxb-test-token",
+        signing_secret=None if app_token else SIGNING_SECRET,
+        app_token=app_token,
+        api_base_url=fake.base_url,
     )
 
 
@@ -143,7 +154,8 @@ def running_bot(
     database_url: str, fake: FakeSlack, clock: Clock, *, registration: str = "open"
 ) -> Iterator[SlackBot]:
     fake.clock = lambda: clock.now().timestamp()
-    runtime = build_slack(bot_settings(database_url, fake, registration=registration), clock)
+    assembly = CoreAssembly(bot_settings(database_url, registration=registration), clock)
+    runtime = build_slack(slack_settings(fake), assembly)
     try:
         with serve_wsgi(wsgi_app(runtime), threads=HTTP_THREADS) as base:
             driver = SlackDriver(base + "/slack/events", SIGNING_SECRET, fake)
@@ -163,9 +175,9 @@ def running_socket_bot(
     registration: str = "open",
 ) -> Iterator[SocketBot]:
     """The bot connected to ``socket_mode`` (attached to ``fake``) as ``klimanet run`` does."""
-    settings = bot_settings(database_url, fake, registration=registration, app_token=APP_TOKEN)
+    assembly = CoreAssembly(bot_settings(database_url, registration=registration), clock)
     fake.clock = lambda: clock.now().timestamp()
-    runtime = build_slack(settings, clock)
+    runtime = build_slack(slack_settings(fake, app_token=APP_TOKEN), assembly)
     handler = socket_mode_handler(runtime, APP_TOKEN)
     try:
         handler.connect()  # type: ignore[no-untyped-call]
