@@ -13,6 +13,7 @@ from bot import texts
 from bot.domain.errors import DomainError, ErrorKind
 from bot.domain.membership import Standing, members
 from bot.domain.seats.history import history
+from bot.domain.seats.rule import seat_slots
 from bot.domain.seats.turnout import (
     SeatTurnout,
     municipality_answer,
@@ -197,7 +198,7 @@ def attendance_export_rows(
     )
     names = dict(session.execute(select(Municipality.code, Municipality.name)).tuples().all())
     shown = {m.id: (texts.meeting_name(m), m.starts_at.astimezone(ctx.tz).date()) for m in meetings}
-    labels = {(kind, slot): seat_name(kind, slot) for kind in SeatKind for slot in (1, 2)}
+    labels = {(k.value, slot): seat_name(k.value, slot) for k, slot in seat_slots(session, network)}
     return [
         AttendanceExportRow(
             meeting=shown[s.meeting_id][0],

@@ -32,6 +32,7 @@ from bot.texts.common import (
     plain,
     seat_label,
     seat_label_capitalised,
+    seat_typed,
     unknown_button,
 )
 from bot.texts.consent import (
@@ -592,4 +593,5 @@ __all__ = [
     "calendar_description",
     "calendar_location",
     "calendar_title",
+    "seat_typed",
 ]
