@@ -15,6 +15,7 @@ from __future__ import annotations
 from bot.texts.calendar import (
     CALENDAR_AGENDA_HEADER,
     calendar_description,
+    calendar_file_title,
     calendar_location,
     calendar_title,
 )
@@ -594,4 +595,5 @@ __all__ = [
     "calendar_location",
     "calendar_title",
     "seat_typed",
+    "calendar_file_title",
 ]
