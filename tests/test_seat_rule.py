@@ -22,7 +22,7 @@ from bot.replies import Reply, ResultKind
 from bot.service.klimanet import Klimanet
 from tests.support.actors import FACILITATOR, mention, named
 from tests.support.seats import AARHUS, attendance, holder, holders, latest
-from tests.support.service import arrange, click, done, new_service, refused, say
+from tests.support.service import arrange, click, done, error_text, new_service, refused, say
 
 ANNA, BO, CARL, DORTE, EVA = (named(name) for name in ("Anna", "Bo", "Carl", "Dorte", "Eva"))
 PROFILES = {a.user_id: Profile(a.name) for a in (ANNA, BO, CARL, DORTE, EVA)}
@@ -176,3 +176,23 @@ def test_a_rule_with_one_flexible_seat_needs_no_number(
     assert offer == latest(sessions, SeatOffer)
     done(click(service, CARL, "offer_accept", offer), ResultKind.OFFER_ACCEPTED, offer=offer)
     assert holder(sessions, AARHUS, "flexible", 1) == CARL.user_id
+
+
+def test_the_flexible_seats_taken_are_counted_from_the_rule(
+    sessions: SessionFactory, clock: FixedClock
+) -> None:
+    service = with_rule(sessions, clock, flexible=3)
+    for who in (BO, CARL, DORTE):
+        done(say(service, who, "tilmeld Aarhus fleksibel"), ResultKind.REGISTERED)
+    taken = say(service, EVA, "tilmeld Aarhus fleksibel")
+    assert taken.result is not None and taken.result.error is ErrorKind.FLEXIBLE_SEATS_TAKEN
+    assert taken.text.startswith("Alle tre fleksible pladser i *Aarhus Kommune* er besat")
+    assert holder(sessions, AARHUS, "fixed") is None
+    done(say(service, EVA, "tilmeld Aarhus fast"), ResultKind.REGISTERED)
+
+
+def test_substitutes_are_told_the_flexible_seats_the_rule_has() -> None:
+    assert error_text(ErrorKind.NOT_FLEXIBLE, seats=(1, 2, 3)) == (
+        "Vikarer sendes på de fleksible pladser. "
+        "Skriv 'fleksibel 1', 'fleksibel 2' eller 'fleksibel 3'."
+    )
