@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect, text
+from sqlalchemy.exc import IntegrityError
 
 from bot.db import alembic_config, upgrade
 from bot.models import Base
@@ -15,6 +17,11 @@ def test_schema_matches_the_models(engine: Engine) -> None:
     with engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert differences == []
+    # SQLite rebuilt ``networks`` with its foreign keys off: they are on again afterwards.
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        connection.execute(
+            text("INSERT INTO network_seat_slots (network_id, kind, slot) VALUES (99, 'fixed', 1)")
+        )
 
 
 def test_downgrade_to_base_and_up_again(engine: Engine) -> None:
@@ -27,9 +34,13 @@ def test_downgrade_to_base_and_up_again(engine: Engine) -> None:
     upgrade(engine)
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM municipalities")).scalar() == 98
-        assert connection.execute(
-            text("SELECT fixed_seats, flexible_seats FROM networks")
-        ).one() == (1, 2)
+        rule = connection.execute(
+            text("SELECT kind, slot FROM network_seat_slots ORDER BY kind, slot")
+        ).all()
+    assert [tuple(r) for r in rule] == [("fixed", 1), ("flexible", 1), ("flexible", 2)]
+    assert {c["name"] for c in inspect(engine).get_columns("networks")}.isdisjoint(
+        {"fixed_seats", "flexible_seats"}
+    )
 
 
 def test_upgrade_is_idempotent(engine: Engine) -> None:
@@ -87,3 +98,31 @@ def test_0007_moves_an_online_meetings_link_to_its_own_column_and_back(engine: E
         (2, "physical", "KL – https://m.x/2"),
     ]
     _migrate(engine, "head")
+
+
+def test_0009_drops_the_seat_counts_and_the_downgrade_counts_them_from_the_rule(
+    engine: Engine,
+) -> None:
+    """The seat rule lives in the slots table only; going back writes the counts the rule has
+    (here a network with three flexible seats), and coming up again drops them."""
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO network_seat_slots (network_id, kind, slot) VALUES (1, 'flexible', 3)"
+            )
+        )
+    _migrate(engine, "0008_meet", down=True)
+    with engine.connect() as connection:
+        counts = connection.execute(text("SELECT fixed_seats, flexible_seats FROM networks")).one()
+    assert tuple(counts) == (1, 3)
+    _migrate(engine, "head")
+    columns = {c["name"] for c in inspect(engine).get_columns("networks")}
+    assert "fixed_seats" not in columns and "flexible_seats" not in columns
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert differences == []
+    # SQLite rebuilt ``networks`` with its foreign keys off: they are on again afterwards.
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        connection.execute(
+            text("INSERT INTO network_seat_slots (network_id, kind, slot) VALUES (99, 'fixed', 1)")
+        )

@@ -37,7 +37,6 @@ from bot.reports import (
     export_attendance,
     export_history,
     export_members,
-    labels,
     members_to_call,
     municipality_codes,
     render_attendance,
@@ -50,6 +49,7 @@ from bot.reports.denmark_map import CAPITAL_LON_LAT, MAP_COLOURS, MapPicture
 from bot.reports.figure import ALERT, PixelTransform
 from bot.reports.grid import LEFT_MARGIN_PX, REGION_BAND, ROW_PX
 from bot.reports.themes import COUNT_COLOURS, ThemesPicture, _colour
+from bot.texts import reports as labels
 
 AS_OF = date(2026, 11, 27)
 THEMES = (

@@ -59,7 +59,9 @@ class ErrorKind(StrEnum):
     TARGET_GONE = "target_gone"  # params: name (left the workspace)
     NOT_HOLDER = "not_holder"
     NOT_COORDINATOR = "not_coordinator"  # params: municipality
-    SEAT_SPEC_INVALID = "seat_spec_invalid"  # params: value
+    SEAT_SPEC_INVALID = (
+        "seat_spec_invalid"  # params: value (or seat_kind, seat_slot), seats (the rule)
+    )
     SEAT_NOT_OURS = "seat_not_ours"  # params: seat, holder
     NOT_SAME_MUNICIPALITY = "not_same_municipality"  # params: name
     OFFER_PENDING_TO_TARGET = "offer_pending_to_target"  # params: name
@@ -69,7 +71,7 @@ class ErrorKind(StrEnum):
     OFFER_CLOSED = "offer_closed"  # params: status
     NO_OPEN_OFFERS = "no_open_offers"
     YOU_HAVE_A_SEAT = "you_have_a_seat"  # params: municipality
-    NOT_FLEXIBLE = "not_flexible"
+    NOT_FLEXIBLE = "not_flexible"  # params: seats (the rule's flexible slots)
     SUBSTITUTE_CHAIN = "substitute_chain"
     ALREADY_ATTENDING = "already_attending"  # params: name
     NOT_ATTENDING = "not_attending"

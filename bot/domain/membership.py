@@ -15,7 +15,8 @@ from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
 from bot.domain.municipalities import danish_sort_key
-from bot.models import Municipality, Network, NetworkSeatSlot, Seat, SeatStatus
+from bot.domain.seats.rule import seat_slots
+from bot.models import Municipality, Network, Seat, SeatStatus
 
 
 def filled_seat() -> ColumnElement[bool]:
@@ -33,7 +34,7 @@ class Standing:
     region: str
     filled: int  # seats with an approved holder
     pending: int  # seats taken by a registration waiting for approval
-    seats: int  # the seats a member has (the network's rule: 1 fixed + 2 flexible)
+    seats: int  # the seats a member has (the network's rule: its slots)
 
     @property
     def is_member(self) -> bool:
@@ -65,14 +66,7 @@ class Glance:
 
 
 def seats_per_member(session: Session, network: Network) -> int:
-    return int(
-        session.scalar(
-            select(func.count())
-            .select_from(NetworkSeatSlot)
-            .where(NetworkSeatSlot.network_id == network.id)
-        )
-        or 0
-    )
+    return len(seat_slots(session, network))
 
 
 def standings(session: Session, network: Network) -> list[Standing]:

@@ -1,4 +1,5 @@
-"""Registration and seats: the rule "one fixed and two flexible seats per municipality".
+"""Registration and seats: the network's seat rule (one fixed and two flexible seats per
+municipality for KL's network; the rule itself lives in `bot.domain.seats.rule`).
 
 The rule is held by the database (see ``bot.models.Seat``): seats exist only on the slots of the
 network's rule, and a person holds at most one seat per network. Claiming a seat is a conditional
@@ -24,12 +25,12 @@ from bot.domain.errors import DomainError, ErrorKind
 from bot.domain.facilitators import is_facilitator, refuse_a_seat
 from bot.domain.seats.common import coordinator_of, ensure_not_substitute, seat_of
 from bot.domain.seats.history import record
+from bot.domain.seats.rule import seat_slots
 from bot.domain.themes import MAX_THEME_LENGTH, known_themes
 from bot.models import (
     Membership,
     Municipality,
     Network,
-    NetworkSeatSlot,
     Person,
     RequestStatus,
     Seat,
@@ -133,13 +134,11 @@ def get_network(session: Session, slug: str) -> Network:
 @dataclass
 class _Fixed:
     """What never changes while the bot runs, read once per database (engine): the
-    municipalities (seeded by a migration), each network's seat rule (``network_seat_slots``,
-    written by migrations only), and the (network, municipality) pairs whose seats exist
+    municipalities (seeded by a migration) and the (network, municipality) pairs whose seats exist
     (seats are created with the membership and never deleted). A registration in a burst then
     reads none of it again."""
 
     municipalities: dict[int, tuple[str, str]] | None = None
-    slots: dict[int, list[tuple[SeatKind, int]]] = field(default_factory=dict)
     seated: set[tuple[int, int]] = field(default_factory=set)
 
 
@@ -163,24 +162,6 @@ def _municipality(session: Session, code: int) -> tuple[str, str] | None:
         )
         fixed.municipalities = {c: (name, official) for c, name, official in rows}
     return fixed.municipalities.get(code)
-
-
-def _slots(session: Session, network: Network) -> list[tuple[SeatKind, int]]:
-    fixed = _fixed(session)
-    cached = fixed.slots.get(network.id)
-    if cached is not None:
-        return cached
-    rows = session.execute(
-        select(NetworkSeatSlot.kind, NetworkSeatSlot.slot).where(
-            NetworkSeatSlot.network_id == network.id
-        )
-    ).all()
-    # Fixed before flexible, then by slot: the order seats are offered and shown in.
-    slots = sorted(
-        ((SeatKind(k), s) for k, s in rows), key=lambda ks: (ks[0] != SeatKind.FIXED, ks[1])
-    )
-    fixed.slots[network.id] = slots
-    return slots
 
 
 def _clean_themes(themes: Sequence[str]) -> list[str]:
@@ -305,7 +286,7 @@ def _overview_of(
         )
     seats = {(SeatKind(s.kind), s.slot): s for s in loaded}
     views = []
-    for kind, slot in _slots(session, network):
+    for kind, slot in seat_slots(session, network):
         seat = seats.get((kind, slot))
         holder = seat.holder if seat is not None else None
         views.append(
@@ -385,7 +366,7 @@ def _join(
         Membership.__table__,  # type: ignore[arg-type]
         [{"network_id": network.id, "municipality_code": code, "joined_at": now}],
     )
-    slots = _slots(session, network)
+    slots = seat_slots(session, network)
     rows = [
         {"network_id": network.id, "municipality_code": code, "kind": kind.value, "slot": slot}
         for kind, slot in slots

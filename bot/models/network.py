@@ -28,19 +28,15 @@ class Municipality(Base):
 
 
 class Network(Base):
+    """A network. Its seat rule is its rows in ``network_seat_slots`` (``bot.domain.seats.rule``)."""
+
     __tablename__ = "networks"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    fixed_seats: Mapped[int] = mapped_column(Integer)
-    flexible_seats: Mapped[int] = mapped_column(Integer)
     channel_id: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-    __table_args__ = (
-        CheckConstraint("fixed_seats >= 0 AND flexible_seats >= 0", name="seat_counts"),
-    )
 
 
 class NetworkSeatSlot(Base):

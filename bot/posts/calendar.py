@@ -227,5 +227,5 @@ def ics_attachment(
     return Attachment(
         filename=f"klimanet-moede-{meeting.number}.ics",
         content=meeting_ics(event, tz, now=now),
-        title=f"Møde #{meeting.number} – kalenderfil",
+        title=texts.calendar_file_title(meeting.number),
     )

@@ -404,7 +404,7 @@ def flexible_picks(
                 Action.PICK_SUBSTITUTE,
                 f"pick:{meeting.id}:{seat.slot}",
                 texts.PICK_PLACEHOLDER,
-                f"vikar {meeting.number} @kollega fleksibel {seat.slot}",
+                f"vikar {meeting.number} @kollega {texts.seat_typed(SeatKind.FLEXIBLE, seat.slot)}",
             )
         )
     suggestions = _suggestions(session, network, code, meeting)

@@ -190,7 +190,7 @@ def _regrets_notice(session: Session, row: Claimed, ctx: RenderContext) -> Rende
     absent = session.get(Person, int(row.payload.get("person_id", 0)))
     name = absent.name if absent else str(row.payload.get("person", ""))
     flexible = seat.kind == SeatKind.FLEXIBLE.value
-    words = f"fleksibel {seat.slot}" if flexible else "fast"
+    words = texts.seat_typed(SeatKind(seat.kind), seat.slot)
     picks = (
         (
             UserPick(

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from bot.reports import labels
 from bot.reports.figure import (
     ALERT,
     FONT,
@@ -34,6 +33,7 @@ from bot.reports.grid import (
     label_rows,
 )
 from bot.reports.inputs import PRESENT_MARKS, AttendanceCell, AttendanceMark, MeetingColumn, Member
+from bot.texts import reports as labels
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -147,8 +147,8 @@ def render_attendance(
         left_px = min(_MAX_LEFT_PX, max(_MIN_LEFT_PX, grid_left_px(figure, grid_rows)))
         cell_px = (WIDTH_PX - left_px - _RIGHT_PX) / columns
         handles = [
-            Patch(facecolor=ATTENDANCE_COLOURS[mark], label=text)
-            for mark, text in labels.ATTENDANCE.items()
+            Patch(facecolor=ATTENDANCE_COLOURS[mark], label=labels.ATTENDANCE[mark])
+            for mark in AttendanceMark
         ]
         handles.append(
             Patch(facecolor=NOT_EXPECTED_COLOUR, edgecolor="#cccccc", label=labels.NOT_EXPECTED)

@@ -21,7 +21,6 @@ from datetime import date
 from importlib.resources import files
 from typing import TYPE_CHECKING, Any
 
-from bot.reports import labels
 from bot.reports.figure import (
     FONT,
     MUTED,
@@ -38,6 +37,7 @@ from bot.reports.figure import (
 )
 from bot.reports.inputs import MapState, MunicipalityState
 from bot.reports.map_labels import PlacedLabel, place_labels
+from bot.texts import reports as labels
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -363,7 +363,8 @@ def _draw_legend(
         )
         y += 26 if index == 0 else 20
     y += 14
-    for state, text in labels.MAP_STATES.items():
+    for state in MapState:  # the legend's order
+        text = labels.MAP_STATES[state]
         figure.add_artist(
             Rectangle(
                 at(_LEGEND_LEFT, y + 14),

@@ -22,8 +22,8 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
-from bot.reports import labels
 from bot.reports.inputs import AttendanceExportRow, HistoryExportRow, MemberExportRow
+from bot.texts import reports as labels
 
 if TYPE_CHECKING:
     from openpyxl.cell import Cell

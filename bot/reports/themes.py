@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from bot.reports import labels
 from bot.reports.figure import (
     FONT,
     MUTED,
@@ -37,6 +36,7 @@ from bot.reports.grid import (
     label_rows,
 )
 from bot.reports.inputs import ThemeRow
+from bot.texts import reports as labels
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

@@ -11,8 +11,9 @@ from bot.domain.errors import DomainError, ErrorKind
 from bot.domain.facilitators import require_facilitator
 from bot.domain.registration import Actor
 from bot.domain.seats.admin import admin_set_seat
-from bot.domain.seats.common import SeatRef, seat_of
+from bot.domain.seats.common import seat_of, seat_ref
 from bot.domain.seats.history import history
+from bot.domain.seats.rule import seat_slots
 from bot.models import Network, Person, RequestStatus, SeatKind
 from bot.posts import notices
 from bot.posts import succession as succession_posts
@@ -46,20 +47,27 @@ class Admin:
             )
         found, rest = mentions(words[1:])
         spec_index = next((i for i, w in enumerate(rest) if seat_spec([w])), None)
-        if spec_index is None:
-            raise DomainError(ErrorKind.SEAT_SPEC_INVALID, value=" ".join(rest))
-        municipality = self._ctx.directory.resolve(" ".join(rest[:spec_index]))
-        spec = seat_spec(rest[spec_index:])
-        assert spec is not None
-        if spec[1] is None:
-            raise DomainError(ErrorKind.SEAT_SPEC_INVALID, value=rest[spec_index])
-        ref = SeatRef(spec[0], spec[1])
-        reason = " ".join(rest[spec_index + (2 if spec[0] is SeatKind.FLEXIBLE else 1) :])
+        spec = seat_spec(rest[spec_index:]) if spec_index is not None else None
+        municipality = (
+            self._ctx.directory.resolve(" ".join(rest[:spec_index]))
+            if spec_index is not None
+            else None
+        )
+        reason = (
+            " ".join(rest[spec_index + spec.length :]) if spec_index is not None and spec else ""
+        )
         named = self._ctx.people.mentioned(actor, found[0], "admin plads") if found else None
 
         def work(session: Session, network: Network) -> Reply:
             now = self._ctx.now()
             require_facilitator(session, network, actor.user_id)
+            if spec is None or municipality is None:  # no seat named: the rule's seats to name
+                raise DomainError(
+                    ErrorKind.SEAT_SPEC_INVALID,
+                    value=" ".join(rest),
+                    seats=list(seat_slots(session, network)),
+                )
+            ref = seat_ref(session, network, spec.kind, spec.slot, spec.typed)
             me = self._ctx.people.me(session, actor)
             target = self._ctx.people.upsert(session, named) if named else None
             change = admin_set_seat(

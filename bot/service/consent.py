@@ -14,7 +14,7 @@ from bot.domain.errors import DomainError, ErrorKind
 from bot.domain.registration import Actor
 from bot.domain.seats import answers, offers
 from bot.domain.seats.attendance import seats_at, sent_regrets
-from bot.domain.seats.common import SeatRef, live_meeting
+from bot.domain.seats.common import SeatRef, live_meeting, seat_ref
 from bot.domain.seats.history import record
 from bot.models import Meeting, Network, OfferStatus, Person, Seat, SeatAction, SeatKind, SeatOffer
 from bot.posts import notices
@@ -23,12 +23,20 @@ from bot.service.approvals import Approvals
 from bot.service.context import Context
 from bot.service.parsing import (
     Mention,
+    SeatSpec,
     ascii_number,
     meeting_ref_words,
     mentions,
     seat_spec,
     tokens,
 )
+
+
+def _named_seat(session: Session, network: Network, spec: SeatSpec | None) -> SeatRef | None:
+    """The seat a command named, by the network's rule (None: it named none)."""
+    if spec is None:
+        return None
+    return seat_ref(session, network, spec.kind, spec.slot, spec.typed)
 
 
 def seat_words(seat: Seat) -> str:
@@ -47,12 +55,10 @@ class Consent:
         found, rest = mentions(tokens(args))
         target_actor = self._ctx.people.mentioned(actor, found[0] if found else None, "overdrag")
         spec = seat_spec(rest)
-        if spec is not None and spec[1] is None:
-            raise DomainError(ErrorKind.SEAT_SPEC_INVALID, value="fleksibel")
 
         def work(session: Session, network: Network) -> Reply:
+            ref = _named_seat(session, network, spec)
             me, target = self._me_and(session, actor, target_actor)
-            ref = SeatRef(spec[0], spec[1] or 1) if spec is not None else None
             offer = offers.offer_handover(
                 session, network, me, target, ref, self._ctx.now(), self._lifetime
             )
@@ -83,15 +89,14 @@ class Consent:
         mention = found[0] if found else None
         target_actor = self._ctx.people.mentioned(actor, mention, f"vikar {ref_word}")
         spec = seat_spec(rest[ref_count:])
-        if spec is not None and spec[1] is None:
-            raise DomainError(ErrorKind.SEAT_SPEC_INVALID, value="fleksibel")
 
         def work(session: Session, network: Network) -> Reply:
+            named = _named_seat(session, network, spec)
             meeting = self._ctx.meeting(session, network, ref_word)
             live_meeting(meeting, self._ctx.now())  # never a seat question for a past meeting
             me, target = self._me_and(session, actor, target_actor)
-            if spec is not None:
-                ref = SeatRef(spec[0], spec[1] or 1)
+            if named is not None:
+                ref = named
             else:
                 chosen = offers.seat_for_substitute(session, network, me, meeting)
                 if isinstance(chosen, list):
@@ -127,8 +132,7 @@ class Consent:
                     kind, seat.slot, holder, sent_regrets(entry), own=seat.holder_id == me.id
                 )
             )
-            words = "fast" if kind is SeatKind.FIXED else f"fleksibel {seat.slot}"
-            value = f"vikar {meeting.number} {mention.text} {words}"
+            value = f"vikar {meeting.number} {mention.text} {texts.seat_typed(kind, seat.slot)}"
             if len(value) <= MAX_BUTTON_VALUE:
                 label = texts.seat_choice_button(kind, seat.slot)
                 buttons.append(Button(label, Action.SUBSTITUTE_SEAT, value))
@@ -150,15 +154,19 @@ class Consent:
         seat for the meeting; refused if its holder comes."""
         parts = block_id.split(":")
         meeting_id = ascii_number(parts[1], digits=9) if len(parts) == 3 else None
-        if meeting_id is None or parts[2] not in ("1", "2") or not user_id:
+        slot = ascii_number(parts[2], digits=3) if len(parts) == 3 else None
+        if meeting_id is None or slot is None or not user_id:
             raise DomainError(ErrorKind.SEAT_SPEC_INVALID, value=block_id)
         target_actor = self._ctx.people.mentioned(actor, Mention(user_id, f"<@{user_id}>"), "vikar")
-        slot = int(parts[2])
 
         def work(session: Session, network: Network) -> Reply:
             meeting = self._ctx.meeting_by_id(session, network, meeting_id)
+            # A flexible seat of the network's rule (a picker from before a change of the rule
+            # names one it no longer has).
+            ref = seat_ref(
+                session, network, SeatKind.FLEXIBLE, slot, texts.seat_typed(SeatKind.FLEXIBLE, slot)
+            )
             me, target = self._me_and(session, actor, target_actor)
-            ref = SeatRef(SeatKind.FLEXIBLE, slot)
             offer = self.offer_substitute(session, network, me, target, meeting, ref)
             return self._answer_to_offerer(session, offer, target)
 

@@ -396,14 +396,25 @@ def mentions(words: list[str]) -> tuple[list[Mention], list[str]]:
     return found, rest
 
 
-def seat_spec(words: list[str]) -> tuple[SeatKind, int | None] | None:
+@dataclass(frozen=True, slots=True)
+class SeatSpec:
+    """A seat as a member named it: which one it is, the network's rule says
+    (``bot.domain.seats.common.seat_ref``)."""
+
+    kind: SeatKind
+    slot: int | None  # None: the kind without a number ('fleksibel')
+    typed: str  # the words as written, for the answer when the rule has no such seat
+    length: int  # how many words it took
+
+
+def seat_spec(words: list[str]) -> SeatSpec | None:
     """'fast' / 'fleksibel 2' / 'fleks' in ``words``; None when no seat is named."""
     for i, word in enumerate(words):
         kind = SEAT_KIND_WORDS.get(fold(word))
         if kind is None:
             continue
-        if kind is SeatKind.FIXED:
-            return kind, 1
         following = words[i + 1] if i + 1 < len(words) else ""
-        return kind, int(following) if following in ("1", "2") else None
+        slot = ascii_number(following, digits=3)
+        length = 1 if slot is None else 2
+        return SeatSpec(kind, slot, " ".join(words[i : i + length]), length)
     return None

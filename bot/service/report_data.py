@@ -13,6 +13,7 @@ from bot import texts
 from bot.domain.errors import DomainError, ErrorKind
 from bot.domain.membership import Standing, members
 from bot.domain.seats.history import history
+from bot.domain.seats.rule import seat_slots
 from bot.domain.seats.turnout import (
     SeatTurnout,
     municipality_answer,
@@ -35,6 +36,7 @@ from bot.reports import (
 from bot.reports.attendance import DEFAULT_HELD
 from bot.service.context import Context
 from bot.service.parsing import ascii_number, fold, tokens
+from bot.texts import reports as report_texts
 
 FORMATS: tuple[ExportFormat, ...] = ("xlsx", "csv")
 MAX_HELD = 24  # columns of the heatmap that stay readable 1,000 px wide
@@ -83,7 +85,9 @@ def meeting_count(args: str) -> int:
         return DEFAULT_HELD
     count = ascii_number(word, digits=3)
     if count is None or not 1 <= count <= MAX_HELD:
-        raise DomainError(ErrorKind.NUMBER_INVALID, value=word, field=f"antal møder (1–{MAX_HELD})")
+        raise DomainError(
+            ErrorKind.NUMBER_INVALID, value=word, field=report_texts.meeting_count_field(MAX_HELD)
+        )
     return count
 
 
@@ -173,8 +177,9 @@ def member_export_rows(session: Session, network: Network) -> list[MemberExportR
                 MemberExportRow(
                     municipality=official.get(standing.code, standing.name),
                     region=standing.region,
-                    seat=seat_name(seat.kind, seat.slot)
-                    + (" – afventer godkendelse" if waiting else ""),
+                    seat=report_texts.seat_waiting(seat_name(seat.kind, seat.slot))
+                    if waiting
+                    else seat_name(seat.kind, seat.slot),
                     holder=holder.name if holder else None,
                     title=(holder.title or None) if holder else None,
                     fagomraader=tuple(holder.themes or ()) if holder else (),
@@ -197,7 +202,7 @@ def attendance_export_rows(
     )
     names = dict(session.execute(select(Municipality.code, Municipality.name)).tuples().all())
     shown = {m.id: (texts.meeting_name(m), m.starts_at.astimezone(ctx.tz).date()) for m in meetings}
-    labels = {(kind, slot): seat_name(kind, slot) for kind in SeatKind for slot in (1, 2)}
+    labels = {(k.value, slot): seat_name(k.value, slot) for k, slot in seat_slots(session, network)}
     return [
         AttendanceExportRow(
             meeting=shown[s.meeting_id][0],

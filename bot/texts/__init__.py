@@ -15,6 +15,7 @@ from __future__ import annotations
 from bot.texts.calendar import (
     CALENDAR_AGENDA_HEADER,
     calendar_description,
+    calendar_file_title,
     calendar_location,
     calendar_title,
 )
@@ -32,6 +33,7 @@ from bot.texts.common import (
     plain,
     seat_label,
     seat_label_capitalised,
+    seat_typed,
     unknown_button,
 )
 from bot.texts.consent import (
@@ -592,4 +594,6 @@ __all__ = [
     "calendar_description",
     "calendar_location",
     "calendar_title",
+    "seat_typed",
+    "calendar_file_title",
 ]

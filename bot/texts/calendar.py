@@ -28,6 +28,11 @@ def calendar_title(meeting: Meeting) -> str:
     return f"{cancelled}{NETWORK_NAME}: {meeting.title}"
 
 
+def calendar_file_title(number: int) -> str:
+    """What the chat shows above the meeting's calendar file."""
+    return f"Møde #{number} – kalenderfil"
+
+
 def calendar_location(meeting: Meeting) -> str:
     """The address, the link, or for a hybrid meeting both: what a calendar shows as "where"."""
     address = meeting.location.strip() if _has_address(meeting) else ""

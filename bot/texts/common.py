@@ -29,6 +29,26 @@ def seat_label_capitalised(kind: SeatKind, slot: int) -> str:
     return label[0].upper() + label[1:]
 
 
+def seat_typed(kind: SeatKind, slot: int, *, numbered: bool = False) -> str:
+    """The seat as a command names it: 'fast' / 'fleksibel 2' (``numbered``: 'fast 2', for a
+    rule with more than one fixed seat)."""
+    if kind is SeatKind.FIXED:
+        return f"fast {slot}" if numbered else "fast"
+    return f"fleksibel {slot}"
+
+
+def seats_typed(seats: Sequence[tuple[SeatKind, int]]) -> list[str]:
+    """Every seat of a rule as a command names it, quoted: "'fast', 'fleksibel 1', …"."""
+    fixed = sum(1 for kind, _ in seats if kind is SeatKind.FIXED)
+    return [f"'{seat_typed(kind, slot, numbered=fixed > 1)}'" for kind, slot in seats]
+
+
+def count_word(count: int) -> str:
+    """A small count as a word ('tre'), a larger one in digits."""
+    words = ("ingen", "én", "to", "tre", "fire", "fem", "seks", "syv", "otte", "ni", "ti")
+    return words[count] if 0 <= count < len(words) else str(count)
+
+
 def literal(text: str) -> str:
     """The bot's own text that must be shown exactly as written, never read as markup (a
     placeholder such as ``<kommune>``)."""

@@ -12,6 +12,7 @@ from bot.models import SeatKind
 from bot.replies import user_text
 from bot.texts.common import (
     COMMAND,
+    count_word,
     genitive,
     holder_text,
     join_and,
@@ -19,6 +20,8 @@ from bot.texts.common import (
     literal,
     plain,
     seat_label,
+    seat_typed,
+    seats_typed,
 )
 from bot.texts.consent import OFFER_STATUS_LABELS, REQUEST_STATUS_LABELS
 from bot.texts.dates import example_days, short_day
@@ -42,7 +45,8 @@ def _date_example(today: date | None) -> str:
 def _full_text(overview: SeatOverview) -> str:
     names = join_and([f"{holder_text(h)}" for h in overview.holders])
     return (
-        f"*{overview.official_name}* har allerede alle tre pladser besat: {names}. "
+        f"*{overview.official_name}* har allerede alle {count_word(len(overview.seats))} pladser "
+        f"besat: {names}. "
         "En plads kan kun skifte hænder, når pladsholderen afmelder sig "
         f"(`{COMMAND} afmeld`) – tal med en af dem."
     )
@@ -130,7 +134,25 @@ def _not_same_municipality(p: Params) -> str:
 
 
 def _not_flexible(p: Params) -> str:
-    return "Vikarer sendes på de fleksible pladser. Skriv 'fleksibel 1' eller 'fleksibel 2'."
+    """``seats``: the flexible slots of the network's rule."""
+    slots = p.get("seats") or ()
+    typed = join_or([f"'{seat_typed(SeatKind.FLEXIBLE, slot)}'" for slot in slots])
+    return "Vikarer sendes på de fleksible pladser." + (f" Skriv {typed}." if typed else "")
+
+
+def _seat_spec_invalid(p: Params) -> str:
+    """``seats``: the (kind, slot) seats of the network's rule, when known; the seat as typed
+    is ``value``, or ``seat_kind`` and ``seat_slot``."""
+    value = p.get("value")
+    if value is None:
+        value = seat_typed(p["seat_kind"], p["seat_slot"], numbered=True)
+    seats = p.get("seats")
+    how = (
+        f"Skriv {join_or(seats_typed(seats))}."
+        if seats
+        else "Skriv 'fast' eller 'fleksibel' og pladsens nummer."
+    )
+    return f"'{user_text(value)}' er ikke en plads. {how}"
 
 
 def _seat_has_substitute(p: Params) -> str:
@@ -242,8 +264,16 @@ def _flexible_seats_taken(p: Params) -> str:
     names = join_and(
         [holder_text(s.holder) for s in overview.seats if s.kind is SeatKind.FLEXIBLE and s.holder]
     )
+    count = sum(1 for s in overview.seats if s.kind is SeatKind.FLEXIBLE)
+    which = (
+        "Begge fleksible pladser"
+        if count == 2
+        else "Den fleksible plads"
+        if count == 1
+        else f"Alle {count_word(count)} fleksible pladser"
+    )
     return (
-        f"Begge fleksible pladser i *{overview.official_name}* er besat ({names}). "
+        f"{which} i *{overview.official_name}* er besat ({names}). "
         "Den faste plads er ledig – tag den med "
         f"`{COMMAND} tilmeld {overview.municipality_name} fast`."
     )
@@ -333,9 +363,7 @@ _TEXTS: dict[ErrorKind, Callable[[Params], str]] = {
     ErrorKind.NOT_COORDINATOR: lambda p: (
         f"Det kan kun {genitive(p.get('municipality', 'kommunen'))} kontaktperson (holderen af den faste plads)."
     ),
-    ErrorKind.SEAT_SPEC_INVALID: lambda p: (
-        f"'{user_text(p.get('value', ''))}' er ikke en plads. Skriv 'fast', 'fleksibel 1' eller 'fleksibel 2'."
-    ),
+    ErrorKind.SEAT_SPEC_INVALID: _seat_spec_invalid,
     ErrorKind.SEAT_NOT_OURS: lambda p: (
         f"Den plads har {user_text(p.get('holder'))}. Kun pladsholderen selv kan overdrage den."
     ),

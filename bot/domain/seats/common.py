@@ -10,6 +10,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.domain.errors import DomainError, ErrorKind
+from bot.domain.seats.rule import seat_slots, slots_of
 from bot.models import (
     Attendance,
     Meeting,
@@ -29,6 +30,21 @@ from bot.models import (
 class SeatRef:
     kind: SeatKind
     slot: int
+
+
+def seat_ref(
+    session: Session, network: Network, kind: SeatKind, slot: int | None, typed: str
+) -> SeatRef:
+    """The seat of the network's rule that a member named (``typed``): a kind with one slot
+    needs no number; a slot the rule does not have is refused, naming the seats it has."""
+    slots = slots_of(session, network, kind)
+    if slot is None and len(slots) == 1:
+        return SeatRef(kind, slots[0])
+    if slot is not None and slot in slots:
+        return SeatRef(kind, slot)
+    raise DomainError(
+        ErrorKind.SEAT_SPEC_INVALID, value=typed, seats=list(seat_slots(session, network))
+    )
 
 
 def seat_of(session: Session, network: Network, person: Person) -> Seat | None:
@@ -79,7 +95,12 @@ def seat_at(
         query = query.with_for_update(of=Seat)
     seat = session.scalars(query).one_or_none()
     if seat is None:
-        raise DomainError(ErrorKind.SEAT_SPEC_INVALID, value=f"{ref.kind.value} {ref.slot}")
+        raise DomainError(
+            ErrorKind.SEAT_SPEC_INVALID,
+            seat_kind=ref.kind,
+            seat_slot=ref.slot,
+            seats=list(seat_slots(session, network)),
+        )
     return seat
 
 

@@ -36,6 +36,7 @@ from bot.domain.seats.common import (
     seat_of,
 )
 from bot.domain.seats.history import record
+from bot.domain.seats.rule import slots_of
 from bot.models import (
     Meeting,
     Network,
@@ -203,7 +204,9 @@ def offer_substitute(
                 municipality=municipality_of(session, own.municipality_code).name,
             )
         if ref.kind is not SeatKind.FLEXIBLE:
-            raise DomainError(ErrorKind.NOT_FLEXIBLE)
+            raise DomainError(
+                ErrorKind.NOT_FLEXIBLE, seats=slots_of(session, network, SeatKind.FLEXIBLE)
+            )
         seat = seat_at(session, network, own.municipality_code, ref)
     _check_target(session, network, actor, target)
     if substitute_row_of(session, meeting, target) is not None:

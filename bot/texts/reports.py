@@ -1,28 +1,31 @@
-"""Every Danish word the pictures and files show, in one place (phase 2 may move it to texts/)."""
+"""Every Danish word KL's pictures and files show (``bot.reports`` draws them).
+
+The legends are keyed by the values of ``bot.reports.inputs.MapState`` and ``AttendanceMark``
+(string enums, so either indexes them), in the order the legends list them: texts stay a leaf
+that ``bot.reports`` uses, not the other way round."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from bot.reports.inputs import AttendanceMark, MapState
+from bot.texts.common import NETWORK_NAME
 
-NETWORK = "Kommunernes klimapolitiske netværk"
 DAGI_SOURCE = "Indeholder data fra Styrelsen for Dataforsyning og Infrastruktur, DAGI (2014)"
 
-MAP_STATES: dict[MapState, str] = {
-    MapState.FULL: "Medlem, alle pladser besat",
-    MapState.FREE_SEATS: "Medlem, ledige pladser",
-    MapState.PENDING: "Kun ventende tilmelding",
-    MapState.NOT_MEMBER: "Ikke medlem",
+MAP_STATES: dict[str, str] = {
+    "full": "Medlem, alle pladser besat",
+    "free_seats": "Medlem, ledige pladser",
+    "pending": "Kun ventende tilmelding",
+    "not_member": "Ikke medlem",
 }
 BORNHOLM = "Bornholm"
 CAPITAL_AREA = "Hovedstadsområdet"
 
-ATTENDANCE: dict[AttendanceMark, str] = {
-    AttendanceMark.COMING: "kommer",
-    AttendanceMark.SUBSTITUTE: "vikar",
-    AttendanceMark.REGRETS: "afbud",
-    AttendanceMark.NO_ANSWER: "intet svar",
+ATTENDANCE: dict[str, str] = {
+    "coming": "kommer",
+    "substitute": "vikar",
+    "regrets": "afbud",
+    "no_answer": "intet svar",
 }
 NOT_EXPECTED = "ikke medlem"
 HELD = "afholdt"
@@ -104,7 +107,7 @@ def map_count_lines(members: int, held: int, total: int, pending: int) -> list[s
 
 
 def map_title(day: date) -> str:
-    return f"{NETWORK} · {long_date(day)}"
+    return f"{NETWORK_NAME} · {long_date(day)}"
 
 
 def attendance_title(day: date) -> str:
@@ -128,3 +131,13 @@ THEMES_SUBTITLE = (
 )
 THEMES_TOTAL = "Kommuner med fagområdet"
 THEMES_FOCUS = "▲ tema på det kommende møde"
+
+
+def meeting_count_field(most: int) -> str:
+    """The field named when ``overblik deltagelse <antal>`` is not a count it can draw."""
+    return f"antal møder (1–{most})"
+
+
+def seat_waiting(seat: str) -> str:
+    """``eksport medlemmer``: a seat whose holder waits for approval."""
+    return f"{seat} – afventer godkendelse"
