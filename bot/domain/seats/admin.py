@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.domain.errors import DomainError, ErrorKind
@@ -24,11 +24,13 @@ from bot.domain.seats.history import record
 from bot.models import (
     Membership,
     Network,
+    OfferStatus,
     Person,
     RequestStatus,
     Seat,
     SeatAction,
     SeatKind,
+    SeatOffer,
     SeatRequest,
     SeatStatus,
 )
@@ -64,6 +66,19 @@ def admin_set_seat(
     )
     if joined is None:
         raise DomainError(ErrorKind.NOT_A_MEMBER, municipality=municipality_of(session, code).name)
+    # PostgreSQL: the open offers about the seat are locked before the seat itself, the order
+    # an accept takes them in (its offer, then the seat), so a correction racing an accept
+    # makes one wait for the other instead of deadlocking and having one of them retried.
+    found = seat_at(session, network, code, ref)
+    session.execute(
+        select(SeatOffer.id)
+        .where(
+            or_(SeatOffer.seat_id == found.id, SeatOffer.counter_seat_id == found.id),
+            SeatOffer.status == OfferStatus.PENDING.value,
+        )
+        .order_by(SeatOffer.id)
+        .with_for_update()
+    )
     seat = seat_at(session, network, code, ref, lock=True)
     session.refresh(seat)
     previous = holder_of(session, seat)
