@@ -30,7 +30,7 @@ from bot.models import (
     Seat,
     SeatRequest,
 )
-from bot.replies import Attachment, Posted, Reply, ResultKind
+from bot.replies import Action, Attachment, Posted, Reply, ResultKind
 from bot.runtime import build_core
 from bot.service.klimanet import Klimanet, ServiceSettings
 from jobs.delivery import Delivery, DeliveryConfig
@@ -38,7 +38,7 @@ from tests.support.actors import FACILITATOR, mention, named
 from tests.support.deliverybot import CHANNEL, new_delivery
 from tests.support.fake_slack import FakeSlack
 from tests.support.seats import pending_offer_to, pending_request_of
-from tests.support.service import click, done, say
+from tests.support.service import click, done, network_id, say
 
 PEOPLE = {
     name: named(name)
@@ -165,7 +165,7 @@ def test_every_post_reaches_exactly_the_expected(
         accept(A["Dorte"])
         say(service, A["Jens"], f"overdrag {mention(A['Kirsten'])}")
         accept(A["Kirsten"])
-        service.confirm_release(A["Lars"])
+        service.click(A["Lars"], Action.RELEASE_CONFIRM, "release")
         expected = ["U0ANNA", "U0DORTE", "U0EVA", "U0GITTE", "U0KIRSTEN"]
 
         mark = len(fake.calls("chat.postMessage", ok=True))
@@ -324,7 +324,7 @@ def apply(service: Klimanet, sessions: SessionFactory, op: tuple[str, str, objec
             if pending is not None:
                 service.click(FACILITATOR, "request_approve", str(pending))
         case "release":
-            service.confirm_release(actor)
+            service.click(actor, Action.RELEASE_CONFIRM, "release")
         case "regrets":
             service.command(actor, "afbud 1")
         case "confirm":
@@ -376,6 +376,7 @@ def test_recipients_follow_the_state_at_send_time(
         recorder,
         clock,
         ServiceSettings().tz,
+        network_id=network_id(sessions),
         config=DeliveryConfig(workers=1, per_channel_interval=0),
     )
     try:

@@ -66,6 +66,7 @@ def new_delivery(
             notifier,
             clock,
             settings.timezone,
+            network_id=core.network_id,
             config=DeliveryConfig(**{"catchup": settings.catchup, **config}),
         )
     return delivery
