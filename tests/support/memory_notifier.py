@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from bot.ports import Clock, DeliveryError, LookupUnavailable
@@ -158,8 +158,10 @@ class MemoryNotifier:
             message = self._messages.get((posted.channel, posted.ts))
             if message is None:
                 raise DeliveryError("message_not_found", permanent=True)
-            message.reply = reply
-            message.updated += 1
+            # A new object: ``sent`` keeps the message as it was posted.
+            self._messages[(posted.channel, posted.ts)] = replace(
+                message, reply=reply, updated=message.updated + 1
+            )
         if fault is not None:
             raise fault.error
 
@@ -189,7 +191,7 @@ class MemoryNotifier:
         return sorted(found, key=lambda m: float(m.ts))
 
     def sent(self, recipient: str | None = None) -> list[Message]:
-        """Every message posted (deleted ones too), in order."""
+        """Every message posted (deleted ones too), in order, as it was posted."""
         with self._lock:
             return [m for m in self.posts if recipient is None or m.recipient == recipient]
 
