@@ -157,9 +157,7 @@ def memory_delivery(
 
 
 @contextmanager
-def memory_delivery_bot(
-    database_url: str, clock: FixedClock, **config: Any
-) -> Iterator[MemoryBot]:
+def memory_delivery_bot(database_url: str, clock: FixedClock, **config: Any) -> Iterator[MemoryBot]:
     settings = delivery_settings(database_url)
     core = build_core(settings, clock)
     notifier = MemoryNotifier(clock=clock)
