@@ -31,6 +31,7 @@ class Core:
     engine: Engine
     sessions: SessionFactory
     service: Klimanet
+    network_id: int  # the network this process runs (its facilitators hear of failed posts)
 
 
 class PlatformUnavailable(Exception):

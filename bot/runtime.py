@@ -72,7 +72,7 @@ def build_core(
         raise
     upgrade_schema(engine)
     sessions = make_session_factory(engine)
-    sync_network_settings(sessions, settings)
+    network_id = sync_network_settings(sessions, settings)
     for warning in missing_privacy(settings):
         log.warning(warning)
     service_settings = ServiceSettings(
@@ -96,7 +96,7 @@ def build_core(
         settings=service_settings,
         forget=forget,
     )
-    return Core(engine, sessions, service)
+    return Core(engine, sessions, service, network_id)
 
 
 def build_delivery(
@@ -120,6 +120,7 @@ def build_delivery(
         notifier,
         clock,
         settings.timezone,
+        network_id=core.network_id,
         config=config,
         on_sent=on_sent,
         metrics=metrics,
@@ -134,9 +135,10 @@ def build_delivery_loop(core: Core, delivery: Delivery) -> DeliveryLoop:
     return loop
 
 
-def sync_network_settings(sessions: SessionFactory, settings: Settings) -> None:
+def sync_network_settings(sessions: SessionFactory, settings: Settings) -> int:
     """The configured channel and admins become the network's channel and facilitators; an id
-    no longer in KLIMANET_ADMINS is no longer a facilitator (and no longer kept for it)."""
+    no longer in KLIMANET_ADMINS is no longer a facilitator (and no longer kept for it).
+    Returns the network's id."""
     with transaction(sessions) as session:
         network = session.scalars(select(Network).where(Network.slug == NETWORK_SLUG)).one()
         if settings.channel:
@@ -152,6 +154,7 @@ def sync_network_settings(sessions: SessionFactory, settings: Settings) -> None:
             NetworkFacilitator.__table__,  # type: ignore[arg-type]
             [{"network_id": network.id, "user_id": admin} for admin in sorted(settings.admins)],
         )
+        return network.id
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -135,7 +135,7 @@ class Delivery:
         clock: Clock,
         tz: ZoneInfo,
         *,
-        network_id: int = 1,
+        network_id: int,  # whose facilitators are told of dead and missed posts
         config: DeliveryConfig | None = None,
         owner: str | None = None,
         on_sent: Callable[[Claimed, Rendered], None] | None = None,
@@ -396,7 +396,8 @@ class Delivery:
                 progress = {**row.payload, "posted": {"channel": posted.channel, "ts": posted.ts}}
                 if not save_progress(session, row.id, self.owner, self._clock.now(), progress):
                     raise _Overtaken
-            row = _with_payload(row, progress)
+            # The step's answer arrived: no attempt is outstanding any more (as in the row).
+            row = replace(row, payload=progress, attempted_at=None)
         if rendered.attachment is None:
             return posted
         earlier = row.payload.get("file")
@@ -513,23 +514,6 @@ class Delivery:
     ) -> None:
         facilitators = facilitator_ids(session, self._network_id)
         notices.facilitators_told(session, rows, facilitators, kind, reason, now)
-
-
-def _with_payload(row: Claimed, payload: dict[str, Any]) -> Claimed:
-    return Claimed(
-        row.id,
-        row.key,
-        row.kind,
-        row.recipient,
-        row.meeting_id,
-        row.due_at,
-        row.attempts,
-        payload,
-        row.message_channel,
-        row.message_ts,
-        row.person_id,
-        None,
-    )
 
 
 def _still_unknown(error: DeliveryError) -> DeliveryError:

@@ -15,8 +15,7 @@ from bot.models import AgendaItem, AgendaKind, Meeting, MeetingFormat, MeetingSt
 from bot.posts.calendar import PRODID, CalendarEvent, ics_attachment, meeting_ics, vtimezone
 from bot.replies import ResultKind
 from tests.support.actors import FACILITATOR, named
-from tests.support.deliverybot import DeliveryBot, delivery_bot
-from tests.support.fake_slack import FakeSlack
+from tests.support.deliverybot import MemoryBot, memory_delivery_bot
 from tests.support.service import done
 
 ANNA = named("Anna Jensen")
@@ -302,25 +301,24 @@ CREATE = (
 
 
 @pytest.fixture
-def bot(database_url: str, fake: FakeSlack, clock: FixedClock) -> Iterator[DeliveryBot]:
-    with delivery_bot(database_url, fake, clock) as bot:
+def bot(database_url: str, clock: FixedClock) -> Iterator[MemoryBot]:
+    with memory_delivery_bot(database_url, clock) as bot:
         bot.say(ANNA, "tilmeld Aarhus")
         yield bot
 
 
-def on_demand(bot: DeliveryBot) -> Event:
+def on_demand(bot: MemoryBot) -> Event:
     reply = bot.say(ANNA, "kalender 1")
     assert reply.attachment is not None and reply.attachment.filename == "klimanet-moede-1.ics"
     return parse(reply.attachment.content)[1]
 
 
-def uploaded(fake: FakeSlack, start: int) -> list[Event]:
-    return [parse(upload.content)[1] for upload in fake.uploads[start:]]
+def uploaded(bot: MemoryBot, start: int) -> list[Event]:
+    """The calendar files shared since the ``start``-th."""
+    return [parse(s.attachment.content)[1] for s in bot.notifier.shared()[start:]]
 
 
-def test_moving_and_cancelling_update_the_entry_people_added(
-    bot: DeliveryBot, fake: FakeSlack
-) -> None:
+def test_moving_and_cancelling_update_the_entry_people_added(bot: MemoryBot) -> None:
     done(bot.say(FACILITATOR, CREATE), ResultKind.MEETING_CREATED, meeting=1)
     done(bot.say(FACILITATOR, "nyt Regeringens klimaudspil er ude"), ResultKind.NEWS_SAVED)
     added = on_demand(bot)
@@ -331,19 +329,19 @@ def test_moving_and_cancelling_update_the_entry_people_added(
     assert added.status == "CONFIRMED"
 
     bot.at(utc(2027, 3, 1, 8, 0))  # announced: Anna has heard of the meeting
-    seen = len(fake.uploads)
+    seen = len(bot.notifier.shared())
     bot.say(FACILITATOR, "møde flyt 1 22.03.2027 13:00-15:00")
     bot.delivery.drain()
-    (moved,) = uploaded(fake, seen)  # the notice of the move to Anna brings the new file
+    (moved,) = uploaded(bot, seen)  # the notice of the move to Anna brings the new file
     assert moved.uid == added.uid and moved.sequence > added.sequence
     assert moved.start == datetime(2027, 3, 22, 12, 0, tzinfo=UTC)  # 13.00 CET
     assert moved.status == "CONFIRMED"
     assert on_demand(bot).sequence == moved.sequence
 
-    seen = len(fake.uploads)
+    seen = len(bot.notifier.shared())
     bot.say(FACILITATOR, "møde aflys 1 bekræft For få tilmeldte")
     bot.delivery.drain()
-    (cancelled,) = uploaded(fake, seen)
+    (cancelled,) = uploaded(bot, seen)
     assert cancelled.uid == added.uid and cancelled.sequence > moved.sequence
     assert cancelled.status == "CANCELLED"
     assert on_demand(bot).status == "CANCELLED"

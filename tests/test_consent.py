@@ -400,10 +400,7 @@ def rendered(sessions: SessionFactory, kind: str, recipient: str) -> list[str]:
             )
         ).all()
         for row in rows:
-            claimed = Claimed(
-                row.id, row.key, row.kind, row.recipient, row.meeting_id, row.due_at,
-                row.attempts, row.payload, None, None, row.person_id,
-            )  # fmt: skip
+            claimed = Claimed.as_first_post(row)
             context = RenderContext(ZoneInfo("Europe/Copenhagen"), timedelta(hours=6), row.due_at)
             out = render(session, claimed, context)
             if out is not None:

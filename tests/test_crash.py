@@ -42,6 +42,7 @@ from tests.support.chaos import (
     wait_until_done,
 )
 from tests.support.fake_slack import FakeSlack
+from tests.support.service import network_id
 
 POSTS = 40
 
@@ -81,11 +82,13 @@ def pending(database_url: str) -> int:
 def _drain_in_process(database_url: str, base_url: str, start: BarrierType) -> int:
     engine = make_engine(database_url)
     notifier = SlackNotifier(make_delivery_client("xoxb-test", base_url))
+    sessions = make_session_factory(engine)
     delivery = Delivery(
-        make_session_factory(engine),
+        sessions,
         notifier,
         SystemClock(),
         Settings().timezone,
+        network_id=network_id(sessions),
         config=DeliveryConfig(batch=10),
     )
     start.wait(60)  # both workers are up before either claims anything

@@ -1,5 +1,10 @@
-"""Scheduled posts end to end: planned in the outbox, delivered to the fake Slack Web API on a
-controlled clock, rendered from current data, exactly once."""
+"""Scheduled posts end to end: planned in the outbox, delivered on a controlled clock, rendered
+from current data, exactly once.
+
+Delivery itself is under test here, not a platform: the posts go to the in-memory recording
+notifier, and read as the core wrote them. What Slack sees of them (blocks, metadata, the
+client's handling of 429s and 5xx) is tested in ``test_exactly_once``, ``test_slack`` and the
+adapter contract (``test_adapter_contract``)."""
 
 from __future__ import annotations
 
@@ -15,11 +20,11 @@ from sqlalchemy import func, select
 from bot.clock import FixedClock
 from bot.domain.municipalities import default_directory
 from bot.models import Meeting, OutboxMessage, Seat
+from bot.ports import DeliveryError
 from bot.replies import Action, Reply, ResultKind
 from jobs.delivery import Delivery
 from tests.support.actors import FACILITATOR, named, person
-from tests.support.deliverybot import CHANNEL, DeliveryBot, delivery_bot, new_delivery
-from tests.support.fake_slack import FakeSlack
+from tests.support.deliverybot import CHANNEL, MemoryBot, memory_delivery_bot
 from tests.support.service import done
 
 ANNA, BO, CARL = named("Anna Jensen"), named("Bo Hansen"), named("Carl Nielsen")
@@ -29,9 +34,13 @@ def utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=UTC)
 
 
+ANNA_DM, BO_DM, CARL_DM = ANNA.user_id, BO.user_id, CARL.user_id
+FACILITATOR_DM = FACILITATOR.user_id
+
+
 @pytest.fixture
-def bot(database_url: str, fake: FakeSlack, clock: FixedClock) -> Iterator[DeliveryBot]:
-    with delivery_bot(database_url, fake, clock) as bot:
+def bot(database_url: str, clock: FixedClock) -> Iterator[MemoryBot]:
+    with memory_delivery_bot(database_url, clock) as bot:
         bot.say(ANNA, "tilmeld Aarhus")
         bot.say(BO, "tilmeld Aarhus")
         bot.say(CARL, "tilmeld Odense")
@@ -41,16 +50,16 @@ def bot(database_url: str, fake: FakeSlack, clock: FixedClock) -> Iterator[Deliv
 CREATE = 'møde opret 15.03.2027 10:00-12:00 online "Opstartsmøde" tema=klimaplaner link=https://m.example/1'
 
 
-def test_a_meeting_plays_out(bot: DeliveryBot) -> None:
+def test_a_meeting_plays_out(bot: MemoryBot) -> None:
     done(bot.say(FACILITATOR, CREATE), ResultKind.MEETING_CREATED, meeting=1)
     # 14d@09:00 before 15 March 2027 10:00 CET: 1 March 09:00 CET = 08:00 UTC.
     bot.at(utc(2027, 3, 1, 7, 59))
     assert bot.posts() == []
     bot.at(utc(2027, 3, 1, 8, 0))
     assert len(bot.posts(CHANNEL)) == 1 and "Nyt møde" in bot.texts(CHANNEL)[0]
-    dms = [c for c in bot.posts() if c.args["channel"] != CHANNEL]
-    assert sorted(c.args["channel"] for c in dms) == ["DU0ANNA", "DU0CARL"]  # the fixed seats
-    assert "Aarhus' kontaktperson" in str(dms[0].args["text"]) + str(dms[1].args["text"])
+    dms = [m for m in bot.posts() if m.recipient != CHANNEL]
+    assert sorted(m.recipient for m in dms) == [ANNA_DM, CARL_DM]  # the fixed seats
+    assert "Aarhus' kontaktperson" in dms[0].text + dms[1].text
 
     bot.say(
         FACILITATOR,
@@ -58,44 +67,33 @@ def test_a_meeting_plays_out(bot: DeliveryBot) -> None:
     )
     bot.at(utc(2027, 3, 8, 8, 0))
     agenda = bot.posts(CHANNEL)[-1]
-    assert "Dagsorden for møde #1 Opstartsmøde" in agenda.args["text"]
-    assert "Klimaplaner i praksis" in agenda.args["text"]
+    assert "Dagsorden for møde #1 Opstartsmøde" in agenda.text
+    assert "Klimaplaner i praksis" in agenda.text
 
     # An agenda change after posting updates that very message, marked as updated.
     bot.say(FACILITATOR, 'punkt tilføj 1 "Drøftelse af fælles mål" type=drøftelse')
     bot.delivery.drain()
-    updates = bot.fake.calls("chat.update", ok=True)
-    assert len(updates) == 1
-    posted = bot.fake.calls("chat.postMessage", ok=True)
-    agenda_ts = next(c for c in posted if "Dagsorden for møde" in str(c.args["text"]))
-    assert updates[0].args["ts"] == bot.fake.messages(CHANNEL)[1]["ts"]
-    assert (
-        "(opdateret)" in updates[0].args["text"]
-        and "Drøftelse af fælles mål" in updates[0].args["text"]
-    )
-    assert agenda_ts is not None
+    assert bot.notifier.count("update", ok=True) == 1
+    updated = bot.notifier.messages(CHANNEL)[1]
+    assert (updated.ts, updated.updated) == (agenda.ts, 1)
+    assert "(opdateret)" in updated.text and "Drøftelse af fælles mål" in updated.text
 
     # reminder=1d@09:00 falls on Sunday 14 March and confirm=2d@09:00 on Saturday 13 March:
     # both go out on Friday 12 March at 09:00 instead.
     bot.at(utc(2027, 3, 12, 7, 59))
-    assert not any("Påmindelse" in str(c.args["text"]) for c in bot.posts())
-    assert not any("Kommer du stadig?" in str(c.args["text"]) for c in bot.posts())
+    assert not any("Påmindelse" in t for t in bot.texts())
+    assert not any("Kommer du stadig?" in t for t in bot.texts())
     bot.at(utc(2027, 3, 12, 8, 0))
-    assert any("Påmindelse" in str(c.args["text"]) for c in bot.posts())
-    asked = [c for c in bot.posts() if "Kommer du stadig?" in str(c.args["text"])]
-    assert sorted(c.args["channel"] for c in asked) == ["DU0ANNA", "DU0BO", "DU0CARL"]
-    assert [
-        e["action_id"]
-        for b in asked[0].args["blocks"]
-        if b["type"] == "actions"
-        for e in b["elements"]
-    ] == ["attend_yes", "attend_no"]
+    assert any("Påmindelse" in t for t in bot.texts())
+    asked = [m for m in bot.posts() if "Kommer du stadig?" in m.text]
+    assert sorted(m.recipient for m in asked) == [ANNA_DM, BO_DM, CARL_DM]
+    assert [b.action_id for b in asked[0].reply.buttons] == ["attend_yes", "attend_no"]
 
-    reminders = [c for c in bot.posts() if "Påmindelse" in str(c.args["text"])]
-    assert sorted(c.args["channel"] for c in reminders) == [CHANNEL, "DU0ANNA", "DU0BO", "DU0CARL"]
-    uploads = bot.fake.uploads
-    assert sorted(u.channel_id for u in uploads) == ["DU0ANNA", "DU0BO", "DU0CARL"]
-    calendar = icalendar.Calendar.from_ical(uploads[0].content)
+    reminders = [m for m in bot.posts() if "Påmindelse" in m.text]
+    assert sorted(m.recipient for m in reminders) == [CHANNEL, ANNA_DM, BO_DM, CARL_DM]
+    uploads = bot.notifier.shared()
+    assert sorted(u.channel for u in uploads) == [ANNA_DM, BO_DM, CARL_DM]
+    calendar = icalendar.Calendar.from_ical(uploads[0].attachment.content)
     event = next(c for c in calendar.walk("VEVENT"))
     with bot.core.sessions() as session:
         meeting = session.scalars(select(Meeting)).one()
@@ -117,7 +115,7 @@ def test_a_meeting_plays_out(bot: DeliveryBot) -> None:
     assert len(bot.posts()) == total == 1 + 2 + 1 + 3 + 4 + 1
 
 
-def test_a_moved_meeting_moves_its_posts(bot: DeliveryBot) -> None:
+def test_a_moved_meeting_moves_its_posts(bot: MemoryBot) -> None:
     bot.say(FACILITATOR, CREATE)
     bot.at(utc(2027, 3, 1, 8, 0))  # the announcement: the channel, and Anna and Carl by DM
     bot.at(utc(2027, 3, 2, 12, 0))
@@ -133,14 +131,14 @@ def test_a_moved_meeting_moves_its_posts(bot: DeliveryBot) -> None:
         "• Mødet starter: mandag den 22. marts 2027 kl. 12.45",
     ]
     bot.delivery.drain()
-    moved = [c for c in bot.posts()[before:] if "Mødet er flyttet" in str(c.args["text"])]
+    moved = [m for m in bot.posts()[before:] if "Mødet er flyttet" in m.text]
     # Only those already told: Bo has not heard of the meeting yet, so no notice of a move.
-    assert sorted(c.args["channel"] for c in moved) == [CHANNEL, "DU0ANNA", "DU0CARL"]
+    assert sorted(m.recipient for m in moved) == [CHANNEL, ANNA_DM, CARL_DM]
     # The notice gives the old time and the new one, in the channel and by DM.
     for notice in moved:
         assert (
             "er flyttet fra mandag den 15. marts 2027 kl. 10.00–12.00 til "
-            "mandag den 22. marts 2027 kl. 13.00–15.00" in str(notice.args["text"])
+            "mandag den 22. marts 2027 kl. 13.00–15.00" in notice.text
         )
     bot.at(utc(2027, 3, 12, 8, 0))  # the old reminder time (off the weekend): nothing
     assert not any("Påmindelse" in t for t in bot.texts())
@@ -150,7 +148,7 @@ def test_a_moved_meeting_moves_its_posts(bot: DeliveryBot) -> None:
     assert not any("Nyt møde" in t for t in bot.texts()[before:])  # announced once, not again
 
 
-def test_a_move_before_anything_was_posted_tells_nobody(bot: DeliveryBot) -> None:
+def test_a_move_before_anything_was_posted_tells_nobody(bot: MemoryBot) -> None:
     bot.say(FACILITATOR, CREATE)
     bot.say(FACILITATOR, "møde flyt 1 22.03.2027 13:00-15:00")
     bot.delivery.drain()
@@ -159,20 +157,20 @@ def test_a_move_before_anything_was_posted_tells_nobody(bot: DeliveryBot) -> Non
     assert any("Nyt møde" in t for t in bot.texts(CHANNEL))
 
 
-def test_a_cancelled_meeting_says_so_and_stops(bot: DeliveryBot) -> None:
+def test_a_cancelled_meeting_says_so_and_stops(bot: MemoryBot) -> None:
     bot.say(FACILITATOR, CREATE)
     bot.at(utc(2027, 3, 1, 8, 0))  # announced: the channel, Anna and Carl
     before = len(bot.posts())
     bot.say(FACILITATOR, "møde aflys 1 bekræft For få tilmeldte")
     bot.delivery.drain()
-    cancelled = [c for c in bot.posts() if "Mødet er aflyst" in str(c.args["text"])]
-    assert sorted(c.args["channel"] for c in cancelled) == [CHANNEL, "DU0ANNA", "DU0CARL"]
-    assert "For få tilmeldte" in str(cancelled[0].args["text"])
+    cancelled = [m for m in bot.posts() if "Mødet er aflyst" in m.text]
+    assert sorted(m.recipient for m in cancelled) == [CHANNEL, ANNA_DM, CARL_DM]
+    assert "For få tilmeldte" in cancelled[0].text
     bot.at(utc(2027, 3, 16, 0, 0))
     assert len(bot.posts()) == before + 3
 
 
-def test_a_meeting_cancelled_before_anything_was_posted_sends_nothing(bot: DeliveryBot) -> None:
+def test_a_meeting_cancelled_before_anything_was_posted_sends_nothing(bot: MemoryBot) -> None:
     bot.say(FACILITATOR, CREATE)
     bot.say(FACILITATOR, "møde aflys 1 bekræft For få tilmeldte")
     bot.delivery.drain()  # the notices of the cancellation are due at once: to nobody
@@ -190,7 +188,7 @@ def test_a_meeting_cancelled_before_anything_was_posted_sends_nothing(bot: Deliv
     ],
 )
 def test_posts_at_nine_copenhagen_time_on_both_dst_sundays(
-    bot: DeliveryBot, day: str, agenda_utc: datetime
+    bot: MemoryBot, day: str, agenda_utc: datetime
 ) -> None:
     warned = bot.core.service.command(
         FACILITATOR, f'møde opret {day} 10:00-12:00 fysisk "Søndag" sted=KL'
@@ -219,7 +217,7 @@ def test_posts_at_nine_copenhagen_time_on_both_dst_sundays(
     ],
 )
 def test_a_reminder_due_on_a_dst_sunday_moves_to_friday_at_nine(
-    bot: DeliveryBot, day: str, reminder_utc: datetime
+    bot: MemoryBot, day: str, reminder_utc: datetime
 ) -> None:
     bot.say(FACILITATOR, f'møde opret {day} 10:00-12:00 fysisk "Mandagsmøde" sted=KL')
     with bot.core.sessions() as session:
@@ -233,14 +231,14 @@ def test_a_reminder_due_on_a_dst_sunday_moves_to_friday_at_nine(
     assert sum("Påmindelse" in t for t in bot.texts()) == 4
 
 
-def test_two_workers_post_each_message_once(bot: DeliveryBot, fake: FakeSlack) -> None:
+def test_two_workers_post_each_message_once(bot: MemoryBot) -> None:
     municipalities = default_directory().all()
     for n in range(40):
         bot.say(person(1000 + n), f"tilmeld {municipalities[n // 3].code}")
     # Monday, three days ahead: the reminder due on Sunday moves to Friday (today), whose 09:00
     # has passed, so the reminders are due at once, together; the rest is still to come.
     bot.say(FACILITATOR, 'møde opret 30.11.2026 10:00-12:00 fysisk "Snart" sted=KL')
-    workers = [bot.delivery, new_delivery(bot.core, fake, bot.settings, bot.clock)]
+    workers = [bot.delivery, bot.new_delivery()]
     start = threading.Barrier(2)
 
     def work(delivery: Delivery) -> None:
@@ -253,53 +251,59 @@ def test_two_workers_post_each_message_once(bot: DeliveryBot, fake: FakeSlack) -
     for t in threads:
         t.join()
     workers[1].close()
-    counts = Counter((c.args["channel"], str(c.args["text"])) for c in bot.posts())
+    counts = Counter((m.recipient, m.text) for m in bot.posts())
     with bot.core.sessions() as session:
         holders = session.scalar(select(func.count()).where(Seat.holder_id.is_not(None)))
     assert sum("Påmindelse" in text for _, text in counts) == 1 + holders
     assert counts and max(counts.values()) == 1, [k for k, v in counts.items() if v > 1]
 
 
-def test_faults_are_retried_or_dead_and_nothing_is_lost(bot: DeliveryBot, fake: FakeSlack) -> None:
+def test_faults_are_retried_or_dead_and_nothing_is_lost(bot: MemoryBot) -> None:
     bot.say(FACILITATOR, "nyt Første nyhed")
-    fake.fail_next("chat.postMessage", "ratelimited", retry_after=1)
-    bot.delivery.drain()  # the client's rate-limit handler waits Retry-After and retries
+    bot.notifier.fail_next("post", DeliveryError("ratelimited", retry_after=30))
+    stats = bot.delivery.drain()
+    assert stats.retried == 1 and not any("Første nyhed" in t for t in bot.texts())
+    bot.at(bot.clock.now() + timedelta(seconds=29))  # Retry-After is honoured
+    assert not any("Første nyhed" in t for t in bot.texts())
+    bot.at(bot.clock.now() + timedelta(seconds=1))
     assert sum("Første nyhed" in t for t in bot.texts(CHANNEL)) == 1
-    assert fake.stats["ratelimited"] == 1
+    with bot.core.sessions() as session:
+        first = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "news")).one()
+    assert first.attempts == 1  # waiting out a rate limit is no failed attempt
 
     bot.say(FACILITATOR, "nyt Anden nyhed")
-    fake.fail_next("chat.postMessage", "server_error")  # not retried blindly by the client
+    bot.notifier.fail_next("post", DeliveryError("http_500", fate_unknown=True))
     stats = bot.delivery.drain()
     assert stats.retried == 1 and not any("Anden nyhed" in t for t in bot.texts())
-    assert len(fake.calls("chat.postMessage")) == 3  # 429, its retry, the 500
     bot.at(bot.clock.now() + timedelta(seconds=5))  # past the backoff: looked up, then posted
     assert sum("Anden nyhed" in t for t in bot.texts()) == 1
-    assert len(fake.calls("conversations.history")) == 1
+    assert bot.notifier.count("find_post") == 1
 
     bot.say(FACILITATOR, "nyt Tredje nyhed")
-    fake.fail_next("chat.postMessage", "channel_not_found")
+    bot.notifier.fail_next("post", DeliveryError("channel_not_found", permanent=True))
     stats = bot.delivery.drain()
     assert stats.dead == 1
-    notices = [c for c in bot.posts() if c.args["channel"] == "DUFACIL01"]
-    assert len(notices) == 1 and "channel_not_found" in str(notices[0].args["text"])
-    assert "nyheden fra KL" in str(notices[0].args["text"])
+    notices = bot.posts(FACILITATOR_DM)
+    assert len(notices) == 1 and "channel_not_found" in notices[0].text
+    assert "nyheden fra KL" in notices[0].text
+    assert bot.notifier.count("post", ok=False) == 3  # each fault once: nothing retried blindly
     with bot.core.sessions() as session:
         statuses = dict(session.execute(select(OutboxMessage.key, OutboxMessage.status)).all())
     assert [v for k, v in statuses.items() if k.startswith("news:")] == ["sent", "sent", "dead"]
 
 
-def test_five_failed_attempts_make_a_row_dead(bot: DeliveryBot, fake: FakeSlack) -> None:
+def test_five_failed_attempts_make_a_row_dead(bot: MemoryBot) -> None:
     bot.say(FACILITATOR, "nyt Nyhed der ikke kan sendes")
-    fake.fail_next("chat.postMessage", "server_error", times=5)
+    bot.notifier.fail_next("post", DeliveryError("http_500", fate_unknown=True), times=5)
     for _ in range(5):
         bot.at(bot.clock.now() + timedelta(minutes=10))
     with bot.core.sessions() as session:
         row = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "news")).one()
     assert (row.status, row.attempts) == ("dead", 5)
-    assert any("http_500" in t for t in bot.texts("DUFACIL01"))
+    assert any("http_500" in t for t in bot.texts(FACILITATOR_DM))
 
 
-def test_catch_up_after_downtime(bot: DeliveryBot) -> None:
+def test_catch_up_after_downtime(bot: MemoryBot) -> None:
     bot.say(FACILITATOR, CREATE)
     # Down from before the announcement until 5 h after it: still sent (< 6 h late).
     bot.at(utc(2027, 3, 1, 13, 0))
@@ -307,5 +311,5 @@ def test_catch_up_after_downtime(bot: DeliveryBot) -> None:
     # Down across the agenda time for 7 h: missed, and the facilitator is told.
     bot.at(utc(2027, 3, 8, 15, 0))
     assert not any("Dagsorden for møde" in t for t in bot.texts(CHANNEL))
-    notice = bot.texts("DUFACIL01")
+    notice = bot.texts(FACILITATOR_DM)
     assert len(notice) == 1 and "dagsordenen for møde #1" in notice[0] and "6 timer" in notice[0]

@@ -25,8 +25,9 @@ from bot.replies import Action, FormErrors, RegistrationField, Reply, ResultKind
 from bot.runtime import build_core
 from bot.service.klimanet import RegistrationForm
 from tests.support.actors import FACILITATOR, mention, named
-from tests.support.deliverybot import CHANNEL, new_delivery
+from tests.support.deliverybot import CHANNEL, memory_delivery
 from tests.support.fake_slack import FakeSlack
+from tests.support.memory_notifier import MemoryNotifier
 from tests.support.seats import pending_request_of
 from tests.support.service import click, done, new_service, refused, say
 from tests.support.slackbot import ADMIN, running_bot
@@ -100,7 +101,7 @@ def test_kl_is_no_municipality_wherever_one_is_named(
 
 
 def test_facilitators_get_facilitator_dms_never_coordinator_dms_and_keep_the_role_seatless(
-    database_url: str, fake: FakeSlack, clock: FixedClock
+    database_url: str, clock: FixedClock
 ) -> None:
     settings = Settings(
         database_url=database_url,
@@ -109,15 +110,16 @@ def test_facilitators_get_facilitator_dms_never_coordinator_dms_and_keep_the_rol
         registration="approval",
     )
     core = build_core(settings, clock)
-    delivery = new_delivery(core, fake, settings, clock)
+    notifier = MemoryNotifier(clock=clock)
+    delivery = memory_delivery(core, notifier, settings, clock)
     service, sessions = core.service, core.sessions
     try:
 
         def dms(marker: str, since: int = 0) -> list[str]:
             return sorted(
-                str(c.args["channel"])[1:]
-                for c in fake.calls("chat.postMessage", ok=True)[since:]
-                if str(c.args["channel"]).startswith("D") and marker in str(c.args["text"])
+                m.recipient
+                for m in notifier.sent()[since:]
+                if m.recipient != CHANNEL and marker in m.text
             )
 
         def approve(actor: object) -> None:
@@ -135,12 +137,12 @@ def test_facilitators_get_facilitator_dms_never_coordinator_dms_and_keep_the_rol
         service.make_facilitator(ANNA.user_id)
 
         # A registration waiting for a facilitator: a facilitator's DM, to both of them.
-        mark = len(fake.calls("chat.postMessage", ok=True))
+        mark = len(notifier.sent())
         say(service, named("Frank Dahl"), "tilmeld Vejle")
         delivery.drain()
         assert dms("Frank Dahl", mark) == sorted([ANNA.user_id, FACILITATOR.user_id])
         # Aarhus' fixed seat is Anna's, but she is asked as a facilitator, not as its coordinator.
-        mark = len(fake.calls("chat.postMessage", ok=True))
+        mark = len(notifier.sent())
         pending = say(service, BO, "tilmeld Aarhus")
         assert "venter på godkendelse fra en facilitator fra KL" in pending.text
         delivery.drain()
@@ -158,7 +160,7 @@ def test_facilitators_get_facilitator_dms_never_coordinator_dms_and_keep_the_rol
                 session, network, meeting, planner.Audience.COORDINATORS
             )
             assert [e.person.user_id for e in coordinators] == [EVA.user_id]
-        mark = len(fake.calls("chat.postMessage", ok=True))
+        mark = len(notifier.sent())
         clock.set(datetime(2027, 3, 1, 8, 0, tzinfo=UTC))
         delivery.drain()
         # The announcement's "who do you send?" goes to Odense's coordinator, not to Anna.

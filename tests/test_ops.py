@@ -84,7 +84,12 @@ def test_metrics_count_posts_429s_lookups_and_the_outbox(
     notifier = SlackNotifier(make_delivery_client("xoxb-test", fake.base_url, metrics.ratelimited))
     bot.delivery.close()
     bot.delivery = Delivery(
-        bot.core.sessions, notifier, clock, bot.settings.timezone, metrics=metrics
+        bot.core.sessions,
+        notifier,
+        clock,
+        bot.settings.timezone,
+        network_id=bot.core.network_id,
+        metrics=metrics,
     )
     bot.say(Actor("T0001", "U0ANNA", "Anna Jensen"), "tilmeld Aarhus")
     bot.say(FACILITATOR, "nyt Første nyhed")

@@ -42,7 +42,7 @@ from handlers.slack.blocks import ShownPicture, home_view
 from jobs.delivery import Delivery
 from tests.conftest import START
 from tests.support.payload_limits import view_problems
-from tests.support.service import arrange
+from tests.support.service import arrange, network_id
 from tests.test_reports import INSIDE, pixel, rgb
 
 FACILITATOR = Actor("T0001", "UFACIL01", "Sara Røpke")
@@ -120,7 +120,7 @@ def history_of_meetings(service: Klimanet, sessions: SessionFactory, clock: Fixe
     assert accepted.result is not None and accepted.result.kind is ResultKind.OFFER_ACCEPTED
     clock.set(START + timedelta(days=10))
     say(service, CARL, "afmeld")
-    service.confirm_release(CARL)
+    service.click(CARL, Action.RELEASE_CONFIRM, "release")
 
 
 # -- one definition of "member municipality" ------------------------------------------------------
@@ -227,7 +227,7 @@ def test_overview_map_colours_follow_the_data(service: Klimanet, clock: FixedClo
 
     say(service, EVA, "tilmeld Herning")
     say(service, ANNA, "afmeld")
-    service.confirm_release(ANNA)
+    service.click(ANNA, Action.RELEASE_CONFIRM, "release")
     changed = say(service, FACILITATOR, "overblik").attachment
     assert changed is not None
     assert pixel(changed.content, layout.pixel_at(*INSIDE[AARHUS])) == rgb(
@@ -710,8 +710,17 @@ def test_delivery_publishes_homes_rendered_at_send_time(
     service: Klimanet, sessions: SessionFactory, clock: FixedClock
 ) -> None:
     homes = RecordingHomes()
-    delivery = Delivery(sessions, QuietNotifier(), clock, service.settings.tz, home=homes)
-    without = Delivery(sessions, QuietNotifier(), clock, service.settings.tz)
+    delivery = Delivery(
+        sessions,
+        QuietNotifier(),
+        clock,
+        service.settings.tz,
+        network_id=network_id(sessions),
+        home=homes,
+    )
+    without = Delivery(
+        sessions, QuietNotifier(), clock, service.settings.tz, network_id=network_id(sessions)
+    )
     try:
         say(service, ANNA, "tilmeld Aarhus")
         say(service, BO, "tilmeld Aarhus")  # within the window: after Anna's registration

@@ -45,6 +45,7 @@ from tests.support.privacy import (
     file_leftovers,
     leftovers,
 )
+from tests.support.service import network_id
 
 FACILITATOR = Actor(TEAM, "UFACIL01", "Sara Røpke")
 BO, DORTE, EVA, CARL = (
@@ -103,7 +104,9 @@ def world(sessions: SessionFactory, clock: FixedClock) -> Iterator[World]:
     forgotten: list[str] = []
     recorder = Recorder()
     service = new_service(sessions, clock, forgotten)
-    delivery = Delivery(sessions, recorder, clock, service.settings.tz, config=FAST)
+    delivery = Delivery(
+        sessions, recorder, clock, service.settings.tz, network_id=network_id(sessions), config=FAST
+    )
     try:
         yield World(service, delivery, recorder, clock, sessions, forgotten)
     finally:
@@ -475,7 +478,9 @@ def test_sqlite_files_keep_no_bytes_of_an_erased_person(sqlite_file: Path) -> No
     forgotten: list[str] = []
     recorder = Recorder()
     service = new_service(sessions, clock, forgotten)
-    delivery = Delivery(sessions, recorder, clock, service.settings.tz, config=FAST)
+    delivery = Delivery(
+        sessions, recorder, clock, service.settings.tz, network_id=network_id(sessions), config=FAST
+    )
     try:
         world = World(service, delivery, recorder, clock, sessions, forgotten)
         live_a_little(world)

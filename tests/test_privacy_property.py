@@ -30,6 +30,7 @@ from bot.replies import Action, Reply
 from bot.service.klimanet import Klimanet, ServiceSettings
 from jobs.delivery import Delivery, DeliveryConfig
 from tests.support.privacy import Recorder, leftovers, sentinel_forms
+from tests.support.service import network_id
 
 # No pause between posts to one channel: these tests are not about Slack's rate limit.
 FAST = DeliveryConfig(per_channel_interval=0)
@@ -112,7 +113,12 @@ class Run:
         )
         self.recorder = Recorder()
         self.delivery = Delivery(
-            sessions, self.recorder, self.clock, self.service.settings.tz, config=FAST
+            sessions,
+            self.recorder,
+            self.clock,
+            self.service.settings.tz,
+            network_id=network_id(sessions),
+            config=FAST,
         )
         self.say(FACILITATOR, MEETING)
 

@@ -1,7 +1,8 @@
 """Who gets which post about a meeting: one definition ("who is expected"), decided when a post
 is sent, and moves and cancellations only to those already told.
 
-The first test plays every combination out against the fake Slack on both engines. The property
+The first test plays every combination out on both engines, delivered to the in-memory
+recording notifier (this is about addressing, not about a platform). The property
 drives random seat and attendance histories and checks each post's recipients against a formula
 written here from the raw tables, independently of the code under test.
 """
@@ -30,15 +31,15 @@ from bot.models import (
     Seat,
     SeatRequest,
 )
-from bot.replies import Attachment, Posted, Reply, ResultKind
+from bot.replies import Action, ResultKind
 from bot.runtime import build_core
 from bot.service.klimanet import Klimanet, ServiceSettings
 from jobs.delivery import Delivery, DeliveryConfig
 from tests.support.actors import FACILITATOR, mention, named
-from tests.support.deliverybot import CHANNEL, new_delivery
-from tests.support.fake_slack import FakeSlack
+from tests.support.deliverybot import CHANNEL, memory_delivery
+from tests.support.memory_notifier import MemoryNotifier
 from tests.support.seats import pending_offer_to, pending_request_of
-from tests.support.service import click, done, say
+from tests.support.service import click, done, network_id, say
 
 PEOPLE = {
     name: named(name)
@@ -67,12 +68,10 @@ def utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=UTC)
 
 
-# -- every combination, against the fake Slack, on both engines ---------------------------------
+# -- every combination, on both engines ----------------------------------------------------------
 
 
-def test_every_post_reaches_exactly_the_expected(
-    database_url: str, fake: FakeSlack, clock: FixedClock
-) -> None:
+def test_every_post_reaches_exactly_the_expected(database_url: str, clock: FixedClock) -> None:
     settings = Settings(
         database_url=database_url,
         channel=CHANNEL,
@@ -80,7 +79,8 @@ def test_every_post_reaches_exactly_the_expected(
         registration="approval",
     )
     core = build_core(settings, clock)
-    delivery = new_delivery(core, fake, settings, clock)
+    notifier = MemoryNotifier(clock=clock)
+    delivery = memory_delivery(core, notifier, settings, clock)
     service, sessions = core.service, core.sessions
     try:
 
@@ -104,17 +104,17 @@ def test_every_post_reaches_exactly_the_expected(
         def dms(marker: str, since: int = 0) -> list[str]:
             """Who got a direct message containing ``marker`` (user ids, sorted)."""
             return sorted(
-                str(c.args["channel"])[1:]
-                for c in fake.calls("chat.postMessage", ok=True)[since:]
-                if str(c.args["channel"]).startswith("D") and marker in str(c.args["text"])
+                m.recipient
+                for m in notifier.sent()[since:]
+                if m.recipient != CHANNEL and marker in m.text
             )
 
         def channel_posts(marker: str) -> int:
-            return sum(
-                marker in str(c.args["text"])
-                for c in fake.calls("chat.postMessage", ok=True)
-                if c.args["channel"] == CHANNEL
-            )
+            return sum(marker in text for text in notifier.texts(CHANNEL))
+
+        def files(since: int = 0) -> list[str]:
+            """Who got a file (user ids, sorted)."""
+            return sorted(s.channel for s in notifier.shared()[since:])
 
         # Aarhus: Anna coordinates; Bo sends regrets; Carl names Dorte, who accepts.
         # Odense: Eva coordinates; Frank stays pending; Gitte is approved late.
@@ -141,14 +141,14 @@ def test_every_post_reaches_exactly_the_expected(
 
         # Announcement: the channel, and every coordinator (Hans too, who sent regrets: he
         # still decides whom Vejle sends).
-        mark = len(fake.calls("chat.postMessage", ok=True))
+        mark = len(notifier.sent())
         at(utc(2027, 3, 1, 8, 0))
         assert channel_posts("Nyt møde") == 1
         assert dms("kontaktperson", mark) == ["U0ANNA", "U0EVA", "U0HANS", "U0JENS", "U0LARS"]
 
         # Gitte is approved after the announcement; the meeting moves a day later.
         approve(A["Gitte"])
-        mark = len(fake.calls("chat.postMessage", ok=True))
+        mark = len(notifier.sent())
         say(service, FACILITATOR, "møde flyt 1 16.03.2027 10:00-12:00")
         delivery.drain()
         # Only those told and expected: the channel and four coordinators (Hans sent regrets);
@@ -156,44 +156,43 @@ def test_every_post_reaches_exactly_the_expected(
         assert channel_posts("Mødet er flyttet") == 1
         assert dms("Mødet er flyttet", mark) == ["U0ANNA", "U0EVA", "U0JENS", "U0LARS"]
         # Each DM of the move brings the updated calendar file (the same event, moved).
-        uploads = sorted(u.channel_id[1:] for u in fake.uploads)
-        assert uploads == ["U0ANNA", "U0EVA", "U0JENS", "U0LARS"]
-        files_before = len(fake.uploads)
+        assert files() == ["U0ANNA", "U0EVA", "U0JENS", "U0LARS"]
+        files_before = len(notifier.shared())
 
         # After the move: Carl names Dorte, Jens hands over to Kirsten, Lars gives up his seat.
         say(service, A["Carl"], f"afbud 1 {mention(A['Dorte'])}")
         accept(A["Dorte"])
         say(service, A["Jens"], f"overdrag {mention(A['Kirsten'])}")
         accept(A["Kirsten"])
-        service.confirm_release(A["Lars"])
+        service.click(A["Lars"], Action.RELEASE_CONFIRM, "release")
         expected = ["U0ANNA", "U0DORTE", "U0EVA", "U0GITTE", "U0KIRSTEN"]
 
-        mark = len(fake.calls("chat.postMessage", ok=True))
+        mark = len(notifier.sent())
         at(utc(2027, 3, 12, 8, 0))  # confirm=2d@09:00 before 16 March: a Sunday, so Friday
         # Dorte said yes to the offer: she is not asked again whether she comes.
         assert dms("Kommer du stadig?", mark) == [e for e in expected if e != "U0DORTE"]
         # Eva sends regrets an hour before the reminder: it is respected.
         at(utc(2027, 3, 15, 7, 0))
         say(service, A["Eva"], "afbud 1")
-        mark = len(fake.calls("chat.postMessage", ok=True))
+        mark = len(notifier.sent())
         at(utc(2027, 3, 15, 8, 0))  # reminder=1d@09:00
         assert channel_posts("Påmindelse") == 1
         reminded = [e for e in expected if e != "U0EVA"]
         assert dms("Påmindelse", mark) == reminded
         # The .ics files with the reminders.
-        assert sorted(u.channel_id[1:] for u in fake.uploads[files_before:]) == reminded
-        files_before = len(fake.uploads)
+        assert files(files_before) == reminded
+        files_before = len(notifier.shared())
 
         # Cancelled: the channel, and everyone told who is still expected.
-        mark = len(fake.calls("chat.postMessage", ok=True))
+        mark = len(notifier.sent())
         say(service, FACILITATOR, "møde aflys 1 bekræft Sygdom")
         delivery.drain()
         assert channel_posts("Mødet er aflyst") == 1
         assert dms("Mødet er aflyst", mark) == reminded
         # And with the cancellation, the file that marks the event cancelled.
-        assert sorted(u.channel_id[1:] for u in fake.uploads[files_before:]) == reminded
+        assert files(files_before) == reminded
         # Frank (pending) never got a direct message; Ida (declined) only the request itself.
-        got = [str(c.args["channel"])[1:] for c in fake.calls("chat.postMessage", ok=True)]
+        got = [m.recipient for m in notifier.sent()]
         assert "U0FRANK" not in got
         assert got.count("U0IDA") == 1 and dms("vikar", 0).count("U0IDA") == 1
     finally:
@@ -202,36 +201,6 @@ def test_every_post_reaches_exactly_the_expected(
 
 
 # -- the property: random histories, recipients from the raw tables ------------------------------
-
-
-class Recorder:
-    """A notifier that records who got which direct message (the property is about addressing,
-    not about Slack; the test above covers Slack)."""
-
-    def __init__(self) -> None:
-        self.posts: list[tuple[str, Reply]] = []
-
-    def post(self, recipient: str, reply: Reply, *, post_id: int | None = None) -> Posted:
-        self.posts.append((recipient, reply))
-        return Posted(recipient, f"{len(self.posts)}.0")
-
-    def find_post(self, recipient: str, post_id: int, since: datetime) -> Posted | None:
-        return None
-
-    def upload(self, attachment: Attachment) -> str:
-        return attachment.filename
-
-    def share(self, posted: Posted, file_id: str, title: str) -> None:
-        pass
-
-    def find_share(self, posted: Posted, file_id: str) -> bool:
-        return False
-
-    def update(self, posted: Posted, reply: Reply) -> None:
-        pass
-
-    def delete(self, posted: Posted) -> None:
-        pass
 
 
 def expected_from_tables(sessions: SessionFactory) -> set[str]:
@@ -324,7 +293,7 @@ def apply(service: Klimanet, sessions: SessionFactory, op: tuple[str, str, objec
             if pending is not None:
                 service.click(FACILITATOR, "request_approve", str(pending))
         case "release":
-            service.confirm_release(actor)
+            service.click(actor, Action.RELEASE_CONFIRM, "release")
         case "regrets":
             service.command(actor, "afbud 1")
         case "confirm":
@@ -370,12 +339,13 @@ def test_recipients_follow_the_state_at_send_time(
         settings=ServiceSettings(channel=CHANNEL, registration="approval"),
     )
     service.make_facilitator(FACILITATOR.user_id)
-    recorder = Recorder()
+    recorder = MemoryNotifier()
     delivery = Delivery(
         sessions,
         recorder,
         clock,
         ServiceSettings().tz,
+        network_id=network_id(sessions),
         config=DeliveryConfig(workers=1, per_channel_interval=0),
     )
     try:
@@ -389,10 +359,10 @@ def test_recipients_follow_the_state_at_send_time(
             for op in ops:
                 apply(service, sessions, op)
             delivery.drain()
-            mark = len(recorder.posts)
+            mark = len(recorder.sent())
             clock.set(at)
             delivery.drain()
-            return {r for r, _ in recorder.posts[mark:] if r.startswith("U")}
+            return {m.recipient for m in recorder.sent()[mark:] if m.recipient != CHANNEL}
 
         announced = phase(before, utc(2027, 3, 4, 8, 0))
         assert announced == coordinators_from_tables(sessions)
@@ -409,12 +379,12 @@ def test_recipients_follow_the_state_at_send_time(
         delivery.drain()
         told = told_from_outbox(sessions)
         expected = expected_from_tables(sessions)
-        mark = len(recorder.posts)
+        mark = len(recorder.sent())
         say(service, FACILITATOR, "møde aflys 1 bekræft")
         delivery.drain()
-        cancelled = {r for r, _ in recorder.posts[mark:] if r.startswith("U")}
+        cancelled = {m.recipient for m in recorder.sent()[mark:] if m.recipient != CHANNEL}
         assert cancelled == expected & told
-        assert CHANNEL in {r for r, _ in recorder.posts[mark:]}  # the channel was told
+        assert CHANNEL in {m.recipient for m in recorder.sent()[mark:]}  # the channel was told
     finally:
         delivery.close()
         engine.dispose()

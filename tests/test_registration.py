@@ -215,10 +215,14 @@ def test_release_needs_confirmation(service: Klimanet, sessions: SessionFactory)
     done(ask, ResultKind.RELEASE_ASKED)
     assert [b.action_id for b in ask.buttons] == ["release_confirm", "release_cancel"]
     assert holder(sessions, AARHUS, "fixed") == anna.user_id  # nothing changed yet
-    done(service.confirm_release(anna), ResultKind.RELEASED, municipality=AARHUS)
+    done(
+        service.click(anna, Action.RELEASE_CONFIRM, "release"),
+        ResultKind.RELEASED,
+        municipality=AARHUS,
+    )
     assert holder(sessions, AARHUS, "fixed") is None
     # A double click on the confirm button: a clear answer, no error.
-    refused(service.confirm_release(anna), ErrorKind.NOT_REGISTERED)
+    refused(service.click(anna, Action.RELEASE_CONFIRM, "release"), ErrorKind.NOT_REGISTERED)
     refused(say(service, anna, "afmeld"), ErrorKind.NOT_REGISTERED)
 
 
@@ -309,7 +313,7 @@ def test_kommuner_counts_municipalities_with_someone_on_a_seat(
     service.command(anna, "tilmeld Aarhus")
     service.command(bo, "tilmeld Odense")
     assert "2 kommuner · 2 af 6 pladser besat" in text_of(service.command(anna, "kommuner"))
-    service.confirm_release(bo)  # Odense's only member left
+    service.click(bo, Action.RELEASE_CONFIRM, "release")  # Odense's only member left
     summary = text_of(service.command(anna, "kommuner"))
     assert "1 kommune · 1 af 3 pladser besat" in summary and "Odense" not in summary
     assert "97 af landets 98 kommuner har ingen på en plads i netværket" in summary

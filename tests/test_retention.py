@@ -22,6 +22,7 @@ from bot.replies import Action, Reply
 from bot.service.klimanet import Klimanet, ServiceSettings
 from jobs.delivery import Delivery, DeliveryConfig
 from tests.support.privacy import Recorder
+from tests.support.service import network_id
 
 # No pause between posts to one channel: these tests are not about Slack's rate limit.
 FAST = DeliveryConfig(per_channel_interval=0)
@@ -138,7 +139,9 @@ def test_old_posts_keep_only_a_tombstone_and_are_never_planned_again(
     schedule = parse_schedule("announce=60d@09:00,reminder=1d@09:00")
     service = new_service(sessions, clock, schedule=schedule)
     recorder = Recorder()
-    delivery = Delivery(sessions, recorder, clock, service.settings.tz, config=FAST)
+    delivery = Delivery(
+        sessions, recorder, clock, service.settings.tz, network_id=network_id(sessions), config=FAST
+    )
     try:
         say(service, BO, "tilmeld Aarhus")
         say(

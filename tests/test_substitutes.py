@@ -31,7 +31,7 @@ from bot.service.klimanet import Klimanet
 from jobs.delivery import Delivery, DeliveryConfig
 from tests.support.actors import FACILITATOR, mention, named
 from tests.support.seats import AARHUS, attendance, latest, pending_offer_to, pending_request_of
-from tests.support.service import click, done, new_service, refused, said, say
+from tests.support.service import click, done, network_id, new_service, refused, said, say
 
 ANNA, BO, CARL, DORTE, EVA, FRANK, GITTE = (
     named(n) for n in ("Anna Jensen", "Bo Hansen", "Carl Nielsen", "Dorte Lund", "Eva Holm",
@@ -237,7 +237,7 @@ def delivered(sessions: SessionFactory, clock: FixedClock) -> Iterator[dict[str,
             f"{p.label} {p.placeholder} {p.command}" for p in rendered.reply.picks))  # fmt: skip
 
     delivery = Delivery(
-        sessions, Recorder(), clock, ZoneInfo("Europe/Copenhagen"),
+        sessions, Recorder(), clock, ZoneInfo("Europe/Copenhagen"), network_id=network_id(sessions),
         config=DeliveryConfig(workers=1, per_channel_interval=0), on_sent=on_sent,
     )  # fmt: skip
     try:
@@ -297,8 +297,7 @@ def _season(
         now = clock.now()
         row = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "agenda")).first()
         assert row is not None
-        claimed = Claimed(row.id, row.key, row.kind, row.recipient, row.meeting_id, row.due_at,
-                          row.attempts, row.payload, None, None, row.person_id)  # fmt: skip
+        claimed = Claimed.as_first_post(row)
         notices.facilitators_told(
             session, [claimed], [FACILITATOR.user_id], PostKind.DEAD_NOTICE, "not_in_channel", now
         )

@@ -27,7 +27,16 @@ from jobs.delivery import Delivery, DeliveryConfig
 from tests.support.actors import FACILITATOR, mention, named
 from tests.support.privacy import Recorder
 from tests.support.seats import AARHUS, history, holder, holders
-from tests.support.service import checked, click, done, error_text, new_service, refused, say
+from tests.support.service import (
+    checked,
+    click,
+    done,
+    error_text,
+    network_id,
+    new_service,
+    refused,
+    say,
+)
 
 ANNA, BO, CARL, DORTE = (named(name) for name in ("Anna", "Bo", "Carl", "Dorte"))
 PROFILES = {a.user_id: Profile(a.name) for a in (ANNA, BO, CARL, DORTE)}
@@ -64,6 +73,7 @@ def world(sessions: SessionFactory, clock: FixedClock) -> Iterator[World]:
         recorder,
         clock,
         service.settings.tz,
+        network_id=network_id(sessions),
         config=DeliveryConfig(per_channel_interval=0),
     )
     for actor in (ANNA, BO, CARL):
@@ -177,6 +187,7 @@ def test_without_other_holders_only_the_facilitators_are_told(
         recorder,
         clock,
         service.settings.tz,
+        network_id=network_id(sessions),
         config=DeliveryConfig(per_channel_interval=0),
     )
     try:

@@ -15,6 +15,7 @@ from bot.domain.themes import network_themes
 from bot.models import Meeting, Network, NetworkTheme, Person
 from bot.posts.render import announce_dm_reply
 from bot.replies import (
+    Action,
     FormErrors,
     MeetingFormRequest,
     RegistrationField,
@@ -111,7 +112,9 @@ def test_an_existing_odd_fagomraade_stays_and_is_shown_escaped(
     say(klimanet, BO, "tilmeld Aarhus")
     say(klimanet, BO, "afmeld")
     # Bo is a past colleague of Aarhus with no seat now.
-    done(klimanet.confirm_release(BO), ResultKind.RELEASED, municipality=751)
+    done(
+        klimanet.click(BO, Action.RELEASE_CONFIRM, "release"), ResultKind.RELEASED, municipality=751
+    )
     say(klimanet, FACILITATOR, CREATE)
     with sessions() as session:
         # A value saved before the list existed; the meeting is about the same.

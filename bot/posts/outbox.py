@@ -20,11 +20,11 @@ session, and ``wake_on_commit`` calls the delivery loop's wake hook once that co
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, event, func, or_, select, true, update
+from sqlalchemy import and_, event, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.db import SessionFactory, insert_ignore, rows_affected
@@ -62,22 +62,27 @@ class Claimed:
     # When the last call that posts was made, if its answer never arrived (the fate is unknown).
     attempted_at: datetime | None = None
 
+    @classmethod
+    def as_first_post(cls, message: OutboxMessage) -> Claimed:
+        """A row as delivery would see it on its first claim: not posted anywhere yet and no
+        attempt outstanding (rendering a sent post again, from current data)."""
+        return cls(
+            id=message.id,
+            key=message.key,
+            kind=message.kind,
+            recipient=message.recipient,
+            meeting_id=message.meeting_id,
+            due_at=message.due_at,
+            attempts=message.attempts,
+            payload=message.payload,
+            message_channel=None,
+            message_ts=None,
+            person_id=message.person_id,
+        )
 
-# The columns of a Claimed, in its field order, for UPDATE … RETURNING.
-_CLAIMED_COLUMNS = (
-    OutboxMessage.id,
-    OutboxMessage.key,
-    OutboxMessage.kind,
-    OutboxMessage.recipient,
-    OutboxMessage.meeting_id,
-    OutboxMessage.due_at,
-    OutboxMessage.attempts,
-    OutboxMessage.payload,
-    OutboxMessage.message_channel,
-    OutboxMessage.message_ts,
-    OutboxMessage.person_id,
-    OutboxMessage.attempted_at,
-)
+
+# The columns of a Claimed (its fields by name), for UPDATE … RETURNING.
+_CLAIMED_COLUMNS = tuple(getattr(OutboxMessage, f.name) for f in fields(Claimed))
 
 
 def enqueue(session: Session, rows: Iterable[Planned], now: datetime) -> int:
@@ -127,23 +132,6 @@ def wake_on_commit(sessions: SessionFactory, wake: Callable[[], None]) -> None:
     event.listen(sessions, "after_soft_rollback", lambda session, _: after_rollback(session))
 
 
-def cancel_pending(
-    session: Session, *, meeting_id: int, except_keys: Sequence[str] = (), reason: str = ""
-) -> int:
-    """Cancel a meeting's pending posts (it moved or was cancelled); returns how many."""
-    return rows_affected(
-        session,
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.meeting_id == meeting_id,
-            OutboxMessage.status == PENDING,
-            OutboxMessage.key.not_in(list(except_keys)) if except_keys else true(),
-        )
-        .values(status=OutboxStatus.CANCELLED.value, last_error=reason)
-        .execution_options(synchronize_session=False),
-    )
-
-
 def claim_due(
     session: Session, owner: str, now: datetime, lease: timedelta, limit: int
 ) -> list[Claimed]:
@@ -169,7 +157,7 @@ def claim_due(
         .returning(*_CLAIMED_COLUMNS)
         .execution_options(synchronize_session=False)
     ).all()
-    claimed = [Claimed(*row) for row in rows]
+    claimed = [Claimed(**row._asdict()) for row in rows]
     return sorted(claimed, key=lambda c: (c.due_at, c.id))
 
 
@@ -332,7 +320,7 @@ def mark_missed(session: Session, now: datetime, catchup: timedelta) -> list[Cla
         .returning(*_CLAIMED_COLUMNS)
         .execution_options(synchronize_session=False)
     ).all()
-    return [Claimed(*row) for row in rows]
+    return [Claimed(**row._asdict()) for row in rows]
 
 
 def sent_message(session: Session, key: str) -> tuple[str, str] | None:

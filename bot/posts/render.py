@@ -270,19 +270,7 @@ def _refresh(session: Session, row: Claimed, ctx: RenderContext) -> Rendered | N
     where = sent_message(session, key)
     if original is None or where is None:
         return None
-    as_new = Claimed(
-        original.id,
-        original.key,
-        original.kind,
-        original.recipient,
-        original.meeting_id,
-        original.due_at,
-        original.attempts,
-        original.payload,
-        None,
-        None,
-        original.person_id,
-    )
+    as_new = Claimed.as_first_post(original)
     rendered = render(session, as_new, ctx)
     if rendered is None:
         return None

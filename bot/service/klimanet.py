@@ -264,9 +264,6 @@ class Klimanet:
         modal's ack; the console after each answer). Empty when there are none."""
         return self.meetings.check_form(form)
 
-    def confirm_release(self, actor: Actor) -> Reply:
-        return self.registration.confirm_release(actor)
-
     def home(self, actor: Actor) -> Home:
         """The App Home tab of ``actor``, from current data."""
         return self.overview.home(actor)

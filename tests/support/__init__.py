@@ -7,7 +7,10 @@ Service-level tests:
   ``done``, ``refused``, ``closed``, ``outcome`` and ``error_text`` to read what happened from
   ``Reply.result`` instead of from Danish sentences.
 - ``seats``: what the database says about seats, offers, requests, attendance and history.
-- ``deliverybot``: the service plus delivery to the fake Slack, on a controlled clock.
+- ``deliverybot``: the service plus delivery, on a controlled clock: to the in-memory recording
+  notifier (``memory_delivery_bot``) or to the fake Slack (``delivery_bot``).
+- ``memory_notifier``: ``MemoryNotifier``, the recording in-memory ``bot.ports.Notifier`` (with
+  injected faults) for delivery tests that do not test a chat platform.
 
 Slack-level tests:
 

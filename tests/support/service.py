@@ -19,7 +19,7 @@ from bot.clock import FixedClock
 from bot.db import SessionFactory
 from bot.domain.errors import DomainError, ErrorKind
 from bot.domain.municipalities import default_directory
-from bot.domain.registration import Actor
+from bot.domain.registration import Actor, get_network
 from bot.ports import ProfileLookup
 from bot.replies import Action, Reply, Result, ResultKind, as_written
 from bot.service.klimanet import Klimanet, ServiceSettings
@@ -138,3 +138,9 @@ def arrange(service: Klimanet, actor: Actor, text: str) -> Reply:
         assert go_ahead.action_id == Action.MEETING_GO_AHEAD, reply.buttons
         reply = click(service, actor, go_ahead.action_id, go_ahead.value)
     return reply
+
+
+def network_id(sessions: SessionFactory) -> int:
+    """The id of the network the migrations create (delivery tells its facilitators)."""
+    with sessions() as session:
+        return get_network(session, "klimanet").id
