@@ -45,6 +45,7 @@ from tests.support.privacy import (
     file_leftovers,
     leftovers,
 )
+from tests.support.seats import pending_request_of
 from tests.support.service import network_id
 
 FACILITATOR = Actor(TEAM, "UFACIL01", "Sara Røpke")
@@ -635,3 +636,16 @@ def test_the_first_upgrade_to_secure_delete_vacuums_what_was_deleted_before(
         assert file_leftovers(path, {"Sentinelsen"}) == []
     finally:
         engine.dispose()
+
+
+def test_mine_data_never_calls_a_turned_down_applicant_a_former_holder(world: World) -> None:
+    answer = world.say(CARL, "tilmeld Odense")  # Odense's first: a facilitator decides
+    assert answer.result is not None and answer.result.kind is ResultKind.REGISTRATION_PENDING
+    request = pending_request_of(world.sessions, CARL)
+    rejected = world.click(FACILITATOR, Action.REQUEST_REJECT, request)
+    assert rejected.result is not None and rejected.result.kind is ResultKind.REQUEST_REJECTED
+    data = json.loads(world.say(CARL, "mine-data").files[1].content.decode("utf-8"))
+    assert data["past_seats"] == []  # the seat was never Carl's
+    parts = {h["action"]: h["your_part"] for h in data["history"]}
+    assert parts["rejected"] == ["subject"], data["history"]
+    assert parts["requested"] == ["subject", "actor"], data["history"]

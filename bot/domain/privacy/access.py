@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from bot.domain.seats.history import NEVER_HELD
 from bot.models import (
     Attendance,
     Meeting,
@@ -186,6 +187,9 @@ def _past_seats(
     periods: list[dict[str, Any]] = []
     open_since: dict[int, SeatEvent] = {}
     for event in _events(session, network, ids):
+        if event.action in NEVER_HELD and event.previous_person_id in ids:
+            open_since.pop(event.seat_id, None)  # turned down: the seat was never theirs
+            continue
         if event.previous_person_id in ids and event.seat_id in open_since:
             start = open_since.pop(event.seat_id)
             periods.append(
@@ -206,15 +210,20 @@ def _history(
     """Their history rows, with their part in each; other people in them are left out."""
     out = []
     for event in _events(session, network, ids):
-        roles = [
-            role
-            for role, ref in (
-                ("subject", event.person_id),
-                ("previous_holder", event.previous_person_id),
-                ("actor", event.actor_id),
+        # A turned-down applicant is stored as the event's previous person: the event is about
+        # them, and they never held the seat.
+        previous_role = "subject" if event.action in NEVER_HELD else "previous_holder"
+        roles = list(
+            dict.fromkeys(
+                role
+                for role, ref in (
+                    ("subject", event.person_id),
+                    (previous_role, event.previous_person_id),
+                    ("actor", event.actor_id),
+                )
+                if ref in ids
             )
-            if ref in ids
-        ]
+        )
         out.append(
             {
                 "at": _at(event.created_at),

@@ -70,7 +70,7 @@ class HistoryLine:
 
 # An applicant turned down never held the seat: the history names them as the one the event is
 # about, never as the seat's former holder.
-_NEVER_HELD = frozenset({SeatAction.REJECTED.value})
+NEVER_HELD = frozenset({SeatAction.REJECTED.value})
 
 
 def history(
@@ -99,7 +99,7 @@ def history(
     for event, name in reversed(events):
         person = people.get(event.person_id) if event.person_id else None
         previous = people.get(event.previous_person_id) if event.previous_person_id else None
-        if event.action in _NEVER_HELD:
+        if event.action in NEVER_HELD:
             person, previous = person or previous, None
         meeting = _meeting_of(event)
         lines.append(
