@@ -26,11 +26,12 @@ from tests.support.service import arrange, say
 CHANNEL = "C0NET"
 
 
-@dataclass
-class DeliveryBot:
+@dataclass(kw_only=True)
+class OnTheClock:
+    """The service and its delivery on a test clock: what every delivery bot can do."""
+
     core: Core
     delivery: Delivery
-    fake: FakeSlack
     clock: FixedClock
     settings: Settings
 
@@ -45,6 +46,11 @@ class DeliveryBot:
         """Move the clock to ``when`` and deliver what is due."""
         self.clock.set(when)
         self.delivery.drain()
+
+
+@dataclass(kw_only=True)
+class DeliveryBot(OnTheClock):
+    fake: FakeSlack
 
     def posts(self, channel: str | None = None) -> list[Call]:
         return [
@@ -93,34 +99,18 @@ def delivery_bot(
     fake.clock = lambda: clock.now().timestamp()
     delivery = new_delivery(core, fake, settings, clock, **config)
     try:
-        yield DeliveryBot(core, delivery, fake, clock, settings)
+        yield DeliveryBot(core=core, delivery=delivery, fake=fake, clock=clock, settings=settings)
     finally:
         delivery.close()
         core.engine.dispose()
 
 
-@dataclass
-class MemoryBot:
+@dataclass(kw_only=True)
+class MemoryBot(OnTheClock):
     """The service plus delivery to a ``MemoryNotifier``: posts are read as the core wrote them
     (recipient, ``Reply``), with no platform in between."""
 
-    core: Core
-    delivery: Delivery
     notifier: MemoryNotifier
-    clock: FixedClock
-    settings: Settings
-
-    def say(self, actor: Actor, text: str) -> Reply:
-        return say(self.core.service, actor, text)
-
-    def arrange(self, actor: Actor, text: str) -> Reply:
-        """``møde opret|flyt …``, going ahead past a weekend or busy-time warning."""
-        return arrange(self.core.service, actor, text)
-
-    def at(self, when: datetime) -> None:
-        """Move the clock to ``when`` and deliver what is due."""
-        self.clock.set(when)
-        self.delivery.drain()
 
     def posts(self, recipient: str | None = None) -> list[Message]:
         """Every message posted (to ``recipient``), in order."""
@@ -163,7 +153,9 @@ def memory_delivery_bot(database_url: str, clock: FixedClock, **config: Any) -> 
     notifier = MemoryNotifier(clock=clock)
     delivery = memory_delivery(core, notifier, settings, clock, **config)
     try:
-        yield MemoryBot(core, delivery, notifier, clock, settings)
+        yield MemoryBot(
+            core=core, delivery=delivery, notifier=notifier, clock=clock, settings=settings
+        )
     finally:
         delivery.close()
         core.engine.dispose()
