@@ -26,7 +26,7 @@ from bot.config import Settings
 from bot.db import make_engine, make_session_factory, transaction
 from bot.domain import meetings as dm
 from bot.domain.registration import get_network
-from bot.models import OutboxMessage
+from bot.models import AddressedTo, OutboxMessage
 from bot.posts.outbox import Planned, enqueue
 from bot.runtime import build_core
 from handlers.slack.client import make_delivery_client
@@ -58,7 +58,13 @@ def plant_due_posts(database_url: str, count: int) -> None:
             post = dm.add_news(session, network, f"Nyhed nummer {n}", "UFACIL01", now)
             rows.append(
                 Planned(
-                    f"news:{post.id}:crash", "news", f"C{n:04d}X", now, None, {"news_id": post.id}
+                    f"news:{post.id}:crash",
+                    "news",
+                    f"C{n:04d}X",
+                    now,
+                    None,
+                    {"news_id": post.id},
+                    addressed_to=AddressedTo.PLACE,
                 )
             )
         enqueue(session, rows, now)

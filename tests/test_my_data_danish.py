@@ -18,8 +18,9 @@ def held() -> Held:
     seat = {"municipality": "Aarhus", "kind": "flexible", "slot": 2}
     return Held(
         person={
-            "slack_team_id": "T0001",
-            "slack_user_id": "U0ANNA",
+            "platform": "slack",
+            "workspace": "T0001",
+            "account": "U0ANNA",
             "name": "Anna Jensen",
             "title": "",
             "themes": ["Affald", "Mobilitet"],

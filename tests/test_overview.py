@@ -586,6 +586,7 @@ def test_home_lists_are_cut_with_see_all(sessions: SessionFactory, clock: FixedC
                     key=f"news:{index}:channel",
                     kind="news",
                     recipient="C0NET",
+                    addressed_to="place",
                     due_at=clock.now() - timedelta(hours=index + 1),
                     status=OutboxStatus.DEAD.value,
                     attempts=5,

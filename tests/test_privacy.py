@@ -271,8 +271,9 @@ def test_mine_data_is_a_json_file_and_a_danish_summary(world: World) -> None:
     assert machine.filename == "klimanet-mine-data-2026-12-18.json"
     data = json.loads(machine.content.decode("utf-8"))
     assert data["person"] == {
-        "slack_team_id": TEAM,
-        "slack_user_id": SENTINEL_ID,
+        "platform": SENTINEL.platform,
+        "workspace": TEAM,
+        "account": SENTINEL_ID,
         "name": SENTINEL_NAME,
         "title": SENTINEL_TITLE,
         "themes": ["Affald"],
@@ -305,7 +306,7 @@ def test_mine_data_is_a_json_file_and_a_danish_summary(world: World) -> None:
     assert "Plads: fast plads i Aarhus" in document and "Status: besat (godkendt)" in document
     assert "Hændelse: anmodet om plads" in document and "Slags: overdragelse" in document
     assert "Svar: bekræftet" in document and "Mødet begynder: mandag den 21. december" in document
-    for machine_word in ("slack_user_id", "known_since", "fixed", "held", "handover", "+00:00"):
+    for machine_word in ("account", "known_since", "fixed", "held", "handover", "+00:00"):
         assert machine_word not in document, machine_word
     summary = answer.text
     assert f"dit navn *{SENTINEL_NAME}* ({SENTINEL_TITLE})" in summary
@@ -329,7 +330,7 @@ def test_admin_slet_records_the_reason_and_is_for_facilitators(world: World) -> 
         assert erasure.cause == "facilitator"
         assert erasure.reason == "Anmodning pr. mail 3. marts"
         facilitator = session.get(Person, erasure.actor_id)
-        assert facilitator is not None and facilitator.user_id == FACILITATOR.user_id
+        assert facilitator is not None and facilitator.account == FACILITATOR.user_id
         event = session.scalars(select(SeatEvent).where(SeatEvent.action == "erased")).one()
         assert event.reason == "Anmodning pr. mail 3. marts"
     history = world.say(FACILITATOR, "historik Aarhus").text
@@ -359,7 +360,7 @@ def test_a_former_facilitator_without_a_person_row_is_erased_from_meetings_and_p
     world.say(former, "nyt Klimaudspillet er ude")
     with sessions.begin() as session:
         session.execute(text("DELETE FROM network_facilitators WHERE user_id = 'UFORMER1'"))
-        session.execute(text("DELETE FROM people WHERE user_id = 'UFORMER1'"))
+        session.execute(text("DELETE FROM people WHERE account = 'UFORMER1'"))
     held = world.say(former, "mine-data")
     assert held.result is not None and held.result.kind is ResultKind.MY_DATA
     assert held.attachment is not None and b"Klimaudspillet" in held.attachment.content

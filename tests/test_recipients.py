@@ -209,7 +209,7 @@ def expected_from_tables(sessions: SessionFactory) -> set[str]:
     with sessions() as session:
         rows = list(session.scalars(select(Attendance)))
         seats = list(session.scalars(select(Seat)))
-        ids = {p.id: p.user_id for p in session.scalars(select(Person))}
+        ids = {p.id: p.account for p in session.scalars(select(Person))}
     users = {ids[r.person_id] for r in rows if r.role == "substitute" and r.status != "declined"}
     for seat in seats:
         if seat.holder_id is None or seat.status != "held":
@@ -239,7 +239,7 @@ def coordinators_from_tables(sessions: SessionFactory) -> set[str]:
 def confirmed_from_tables(sessions: SessionFactory) -> set[str]:
     """Who said yes for meeting 1 (``deltager``, "Ja", or accepting a substitute's offer)."""
     with sessions() as session:
-        ids = {p.id: p.user_id for p in session.scalars(select(Person))}
+        ids = {p.id: p.account for p in session.scalars(select(Person))}
         return {
             ids[r.person_id] for r in session.scalars(select(Attendance)) if r.status == "confirmed"
         }

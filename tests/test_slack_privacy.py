@@ -51,7 +51,7 @@ def holder_of(bot: SlackBot, kind: str, slot: int) -> str | None:
     with bot.runtime.core.sessions() as session:
         seat = session.scalars(select(Seat).where(Seat.kind == kind, Seat.slot == slot)).one()
         holder = session.get(Person, seat.holder_id) if seat.holder_id else None
-        return holder.user_id if holder else None
+        return holder.account if holder else None
 
 
 def dms_to(fake: FakeSlack, user_id: str) -> list[tuple[str, str]]:
@@ -70,7 +70,8 @@ def test_mine_data_uploads_the_file_to_the_persons_dm(bot: SlackBot) -> None:
     assert "Navn: Anna Jensen" in readable.content.decode("utf-8")
     data = json.loads(stored.content)
     assert data["person"]["name"] == "Anna Jensen"
-    assert data["person"]["slack_user_id"] == ANNA
+    assert data["person"]["account"] == ANNA
+    assert data["person"]["platform"] == "slack"
 
 
 def test_slet_mig_deletes_the_dms_and_forgets_the_profile(bot: SlackBot) -> None:

@@ -110,7 +110,7 @@ LEAVING: dict[str, Callable[[World], object]] = {
         w.service.click(ANNA, Action.ERASE_CONFIRM, "erase"),
     ),
     "admin slet": lambda w: say(w.service, FACILITATOR, f"admin slet <@{ANNA.user_id}>"),
-    "deactivated": lambda w: w.service.privacy.deactivated(ANNA.team_id, ANNA.user_id),
+    "deactivated": lambda w: w.service.privacy.deactivated(ANNA),
 }
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Connection, Engine, event, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, event, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -49,12 +49,15 @@ MAX_THEMES = 10
 
 @dataclass(frozen=True, slots=True)
 class Actor:
-    """Who is acting, as the chat platform identifies them."""
+    """Who is acting, as the chat platform identifies them: the person ``(platform, workspace,
+    account)`` is ``(platform, team_id, user_id)``. The adapter names its platform (its
+    ``PlatformKind`` name); the core never reads the shape of the ids."""
 
     team_id: str
     user_id: str
     name: str
     title: str = ""
+    platform: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +199,7 @@ def upsert_person(
             Person.__table__,  # type: ignore[arg-type]
             [
                 {
+                    "platform": actor.platform,
                     "workspace": actor.team_id,
                     "account": actor.user_id,
                     "name": (actor.name or actor.user_id)[:MAX_PROFILE_TEXT],
@@ -206,9 +210,7 @@ def upsert_person(
             ],
         )
         # Ours, or a concurrent transaction's that won the unique key.
-        person = session.scalars(
-            select(Person).where(Person.workspace == actor.team_id, Person.account == actor.user_id)
-        ).one()
+        person = session.scalars(select(Person).where(*_key(actor))).one()
     placeholder = person.name == person.account  # created before we knew their name
     name = actor.name[:MAX_PROFILE_TEXT]
     if (update_name or placeholder) and name and person.name != name:
@@ -244,12 +246,14 @@ def set_themes(
     return list(person.themes)
 
 
-def known_names(session: Session, team_id: str) -> dict[str, str]:
-    """The names stored for a team's people, by user id (placeholders left out)."""
+def known_names(session: Session, platform: str, workspace: str) -> dict[str, str]:
+    """The names stored for a workspace's people, by account (placeholders left out)."""
     return {
         user_id: name
         for user_id, name in session.execute(
-            select(Person.account, Person.name).where(Person.workspace == team_id)
+            select(Person.account, Person.name).where(
+                Person.platform == platform, Person.workspace == workspace
+            )
         )
         if name and name != user_id
     }
@@ -261,9 +265,16 @@ def find_person(session: Session, actor: Actor) -> Person | None:
 
 
 def _find_person(session: Session, actor: Actor) -> Person | None:
-    return session.scalars(
-        select(Person).where(Person.workspace == actor.team_id, Person.account == actor.user_id)
-    ).one_or_none()
+    return session.scalars(select(Person).where(*_key(actor))).one_or_none()
+
+
+def _key(actor: Actor) -> tuple[ColumnElement[bool], ...]:
+    """The person's key: ``(platform, workspace, account)``."""
+    return (
+        Person.platform == actor.platform,
+        Person.workspace == actor.team_id,
+        Person.account == actor.user_id,
+    )
 
 
 def overview(session: Session, network: Network, municipality_code: int) -> SeatOverview:
@@ -413,6 +424,7 @@ def _person_for_registration(
         if len(title) > MAX_TITLE:
             raise DomainError(ErrorKind.TEXT_TOO_LONG, field="titel", limit=MAX_TITLE)
     values = {
+        "platform": actor.platform,
         "workspace": actor.team_id,
         "account": actor.user_id,
         "name": (actor.name or actor.user_id)[:MAX_PROFILE_TEXT],

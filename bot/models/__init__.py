@@ -26,6 +26,7 @@ from bot.models.network import (
     Person,
 )
 from bot.models.outbox import (
+    AddressedTo,
     InboundSeen,
     OutboxMessage,
     OutboxStatus,
@@ -72,6 +73,7 @@ __all__ = [
     "NewsPost",
     "OutboxStatus",
     "OutboxMessage",
+    "AddressedTo",
     "RequestStatus",
     "SeatRequest",
     "OfferKind",

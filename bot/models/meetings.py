@@ -73,7 +73,7 @@ class Meeting(Base):
     agenda_revision: Mapped[int] = mapped_column(Integer, default=0)
     # Raised only when the time changes: scheduled posts of an older version are stale.
     schedule_version: Mapped[int] = mapped_column(Integer, default=0)
-    created_by: Mapped[str] = mapped_column(String(32), default="")
+    created_by: Mapped[str] = mapped_column(String(255), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -116,7 +116,7 @@ class NewsPost(Base):
     network_id: Mapped[int] = mapped_column(ForeignKey("networks.id"))
     meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"))
     text: Mapped[str] = mapped_column(Text)
-    author_user_id: Mapped[str] = mapped_column(String(32))
+    author_user_id: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

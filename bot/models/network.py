@@ -35,7 +35,7 @@ class Network(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    channel_id: Mapped[str | None] = mapped_column(String(32))
+    channel_id: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -55,7 +55,7 @@ class NetworkFacilitator(Base):
     __tablename__ = "network_facilitators"
 
     network_id: Mapped[int] = mapped_column(ForeignKey("networks.id"), primary_key=True)
-    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(255), primary_key=True)
 
 
 class NetworkTheme(Base):
@@ -73,14 +73,19 @@ class NetworkTheme(Base):
 
 class Person(Base):
     """A person as Klimanet knows them. Once erased (or forgotten by retention) the row is a
-    pseudonym: ``erased_at`` is set, the name reads "Slettet bruger <id>", and the team and user
-    ids no longer name a chat account, so the history keeps its shape without naming anyone."""
+    pseudonym: ``erased_at`` is set, the name reads "Slettet bruger <id>", and the workspace and
+    account no longer name a chat account, so the history keeps its shape without naming anyone.
+
+    A person is keyed by where their chat account lives: ``(platform, workspace, account)``, e.g.
+    ``("slack", team id, user id)``, ``("console", "local", …)``, ``("teams", tenant id, Entra
+    object id)``. The core never reads the shape of these ids."""
 
     __tablename__ = "people"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    team_id: Mapped[str] = mapped_column(String(32))
-    user_id: Mapped[str] = mapped_column(String(32))
+    platform: Mapped[str] = mapped_column(String(32))
+    workspace: Mapped[str] = mapped_column(String(255))
+    account: Mapped[str] = mapped_column(String(255))
     name: Mapped[str] = mapped_column(String(200))
     title: Mapped[str] = mapped_column(String(200), default="")
     themes: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -89,7 +94,7 @@ class Person(Base):
     # The pseudonym that stands for this person in history older than the retention period.
     history_alias_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
 
-    __table_args__ = (UniqueConstraint("team_id", "user_id"),)
+    __table_args__ = (UniqueConstraint("platform", "workspace", "account"),)
 
 
 class Membership(Base):

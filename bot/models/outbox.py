@@ -28,6 +28,14 @@ class OutboxStatus(StrEnum):
     CANCELLED = "cancelled"  # no longer wanted (meeting cancelled or moved, recipient left)
 
 
+class AddressedTo(StrEnum):
+    """Whom a post is addressed to, said when it is planned: the adapter resolves where that is
+    on its platform, and nothing reads it from the shape of the recipient's id."""
+
+    PERSON = "person"  # a direct message to a chat account
+    PLACE = "place"  # the network's channel
+
+
 class OutboxMessage(Base):
     """One post that must happen: planned once (unique key), delivered once (lease)."""
 
@@ -37,8 +45,10 @@ class OutboxMessage(Base):
     key: Mapped[str] = mapped_column(String(200), unique=True)
     kind: Mapped[str] = mapped_column(String(32))
     meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"))
-    # A channel id (C…) or a user id (U…, a direct message).
-    recipient: Mapped[str] = mapped_column(String(32))
+    # The chat id of the place (the network's channel) or of the person (a direct message);
+    # ``addressed_to`` says which. "-" once forgotten, or for rows that post nothing themselves.
+    recipient: Mapped[str] = mapped_column(String(255))
+    addressed_to: Mapped[str] = mapped_column(String(8))
     # The person a direct message is for (internal id): who was told what stays answerable.
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -49,8 +59,8 @@ class OutboxMessage(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Where the post landed, so a later change can update it in place (chat.update).
-    message_channel: Mapped[str | None] = mapped_column(String(32))
-    message_ts: Mapped[str | None] = mapped_column(String(32))
+    message_channel: Mapped[str | None] = mapped_column(String(255))
+    message_ts: Mapped[str | None] = mapped_column(String(255))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # Set just before a call that posts (or shares a file), cleared when the platform answers.
@@ -62,6 +72,7 @@ class OutboxMessage(Base):
         CheckConstraint(
             "status IN ('pending', 'sent', 'dead', 'missed', 'cancelled')", name="status"
         ),
+        CheckConstraint("addressed_to IN ('person', 'place')", name="addressed_to"),
         # The tick's only query when nothing is due: pending rows by due time.
         Index("ix_outbox_status_due", "status", "due_at"),
         Index("ix_outbox_meeting", "meeting_id"),

@@ -34,6 +34,7 @@ from bot.domain.membership import Standing, glance, standings
 from bot.domain.seats.attendance import answer_of, expected_at, roster, substitution_of
 from bot.domain.seats.common import seat_of
 from bot.models import (
+    AddressedTo,
     Attendance,
     AttendanceStatus,
     Meeting,
@@ -234,7 +235,9 @@ def _deliveries(session: Session, ctx: HomeContext, limit: int | None) -> tuple[
     return [
         texts.delivery_line(
             texts.format_short_datetime(row.due_at, ctx.tz),
-            texts.post_description(row.kind, row.recipient, meeting),
+            texts.post_description(
+                row.kind, row.recipient, row.addressed_to == AddressedTo.PLACE.value, meeting
+            ),
             row.last_error,
             row.status == OutboxStatus.MISSED.value,
         )

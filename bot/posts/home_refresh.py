@@ -25,6 +25,7 @@ from sqlalchemy.orm.util import identity_key
 
 from bot.db import SessionFactory
 from bot.models import (
+    AddressedTo,
     Attendance,
     Meeting,
     Network,
@@ -78,6 +79,7 @@ def plan_refresh(
                 None,
                 {"network_id": network_id},
                 person_id=person_id,
+                addressed_to=AddressedTo.PERSON,
             )
             for user_id, person_id in set(recipients)
         ),

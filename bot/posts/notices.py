@@ -11,7 +11,15 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.models import OfferStatus, OutboxMessage, OutboxStatus, Person, Seat, SeatOffer
+from bot.models import (
+    AddressedTo,
+    OfferStatus,
+    OutboxMessage,
+    OutboxStatus,
+    Person,
+    Seat,
+    SeatOffer,
+)
 from bot.posts import kinds
 from bot.posts.kinds import PostKind
 from bot.posts.outbox import Claimed, Planned, enqueue
@@ -31,6 +39,7 @@ def offer_made(session: Session, offer: SeatOffer, target: Person, now: datetime
                 offer.meeting_id,
                 {"offer_id": offer.id},
                 person_id=target.id,
+                addressed_to=AddressedTo.PERSON,
             )
         ],
         now,
@@ -54,6 +63,7 @@ def offer_decided(
                 None,
                 {"offer_id": offer.id},
                 person_id=offerer.id,
+                addressed_to=AddressedTo.PERSON,
             )
         )
     enqueue(session, rows, now)
@@ -74,6 +84,7 @@ def approval_requested(
                 None,
                 {"request_id": request_id},
                 person_id=person_id,
+                addressed_to=AddressedTo.PERSON,
             )
             for position, (user_id, person_id) in enumerate(approvers, 1)
         ],
@@ -101,6 +112,7 @@ def approval_decided(
             None,
             {"request_id": request_id},
             person_id=applicant.id,
+            addressed_to=AddressedTo.PERSON,
         )
     )
     enqueue(session, rows, now)
@@ -126,6 +138,7 @@ def regrets_noticed(
                 meeting_id,
                 {"person_id": absent.id, "seat_id": seat.id},
                 person_id=coordinator.id,
+                addressed_to=AddressedTo.PERSON,
             )
         ],
         now,
@@ -145,6 +158,7 @@ def substitute_taken(session: Session, offer: SeatOffer, holder: Person, now: da
                 offer.meeting_id,
                 {"offer_id": offer.id},
                 person_id=holder.id,
+                addressed_to=AddressedTo.PERSON,
             )
         ],
         now,
@@ -170,6 +184,7 @@ def seat_set_by_facilitator(
                 None,
                 {"seat_id": seat.id, "gained": gained, "reason": reason},
                 person_id=person.id,
+                addressed_to=AddressedTo.PERSON,
             )
             for person, gained in changes
         ],
@@ -181,7 +196,17 @@ def news_posted(session: Session, news_id: int, channel: str, now: datetime) -> 
     # The network's news, not a meeting's: cancelling the meeting must not swallow it.
     enqueue(
         session,
-        [Planned(kinds.news_key(news_id), PostKind.NEWS, channel, now, None, {"news_id": news_id})],
+        [
+            Planned(
+                kinds.news_key(news_id),
+                PostKind.NEWS,
+                channel,
+                now,
+                None,
+                {"news_id": news_id},
+                addressed_to=AddressedTo.PLACE,
+            )
+        ],
         now,
     )
 
@@ -205,9 +230,11 @@ def facilitators_told(
             {
                 "kind": row.kind,
                 "recipient": row.recipient,
+                "addressed_to": row.addressed_to,
                 "error": reason,
                 "due_at": row.due_at.isoformat(),
             },
+            addressed_to=AddressedTo.PERSON,
         )
         for row in rows
         # Never a notice about a notice; a Home that could not be refreshed is shown fresh the
@@ -231,6 +258,7 @@ def lookup_unavailable(
                 user,
                 now,
                 payload={"needed": needed},
+                addressed_to=AddressedTo.PERSON,
             )
             for position, user in enumerate(facilitators, 1)
         ],
@@ -240,5 +268,11 @@ def lookup_unavailable(
 
 def _refresh(of_key: str, status: str, now: datetime) -> Planned:
     return Planned(
-        kinds.refresh_key(of_key, status), PostKind.REFRESH, "-", now, None, {"key": of_key}
+        kinds.refresh_key(of_key, status),
+        PostKind.REFRESH,
+        "-",
+        now,
+        None,
+        {"key": of_key},
+        addressed_to=AddressedTo.PERSON,
     )

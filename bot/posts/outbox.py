@@ -28,7 +28,7 @@ from sqlalchemy import and_, event, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.db import SessionFactory, insert_ignore, rows_affected
-from bot.models import OutboxMessage, OutboxStatus
+from bot.models import AddressedTo, OutboxMessage, OutboxStatus
 
 PENDING = OutboxStatus.PENDING.value
 # session.info key: this transaction planned rows that are due now.
@@ -44,6 +44,9 @@ class Planned:
     meeting_id: int | None = None
     payload: dict[str, Any] = field(default_factory=dict)
     person_id: int | None = None  # a direct message's person (internal id)
+    # To a person (a direct message) or to a place (the network's channel): always said by who
+    # plans the post, never read from the recipient's id.
+    addressed_to: AddressedTo = field(kw_only=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +64,12 @@ class Claimed:
     person_id: int | None = None
     # When the last call that posts was made, if its answer never arrived (the fate is unknown).
     attempted_at: datetime | None = None
+    addressed_to: str = AddressedTo.PERSON.value  # the row's column; always read with the row
+
+    @property
+    def to_place(self) -> bool:
+        """Addressed to a place (the network's channel), not to a person."""
+        return self.addressed_to == AddressedTo.PLACE.value
 
     @classmethod
     def as_first_post(cls, message: OutboxMessage) -> Claimed:
@@ -78,6 +87,7 @@ class Claimed:
             message_channel=None,
             message_ts=None,
             person_id=message.person_id,
+            addressed_to=message.addressed_to,
         )
 
 
@@ -93,6 +103,7 @@ def enqueue(session: Session, rows: Iterable[Planned], now: datetime) -> int:
             "key": row.key,
             "kind": row.kind,
             "recipient": row.recipient,
+            "addressed_to": row.addressed_to.value,
             "due_at": row.due_at,
             "meeting_id": row.meeting_id,
             "person_id": row.person_id,

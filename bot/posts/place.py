@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain import meetings as meeting_domain
 from bot.domain.timeparse import local_to_utc
-from bot.models import Meeting, MeetingStatus, OutboxMessage, OutboxStatus
+from bot.models import AddressedTo, Meeting, MeetingStatus, OutboxMessage, OutboxStatus
 from bot.posts import kinds, planner
 from bot.posts.kinds import PostKind
 from bot.posts.outbox import Claimed, Planned, enqueue, mark_due_now
@@ -73,6 +73,7 @@ def _tell_once(session: Session, meeting: Meeting, now: datetime) -> None:
                 meeting.created_by,
                 now,
                 meeting.id,
+                addressed_to=AddressedTo.PERSON,
             )
         ],
         now,
@@ -129,7 +130,17 @@ def plan_reminder(
     payload = {"announce_at": announce.isoformat()} if announce else {}
     enqueue(
         session,
-        [Planned(key, PostKind.PLACE_REMINDER, meeting.created_by, at, meeting.id, payload)],
+        [
+            Planned(
+                key,
+                PostKind.PLACE_REMINDER,
+                meeting.created_by,
+                at,
+                meeting.id,
+                payload,
+                addressed_to=AddressedTo.PERSON,
+            )
+        ],
         now,
     )
     return at

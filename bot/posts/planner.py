@@ -24,6 +24,7 @@ from bot.domain.facilitators import facilitator_ids
 from bot.domain.schedule import Offset, due_at
 from bot.domain.seats.attendance import Expected, coordinators_at, expected_at
 from bot.models import (
+    AddressedTo,
     AttendanceStatus,
     Meeting,
     MeetingFormat,
@@ -210,6 +211,7 @@ def plan_meeting(
                         when,
                         meeting.id,
                         payload,
+                        addressed_to=AddressedTo.PLACE,
                     )
                 )
         if dm_kind and dm_kind not in posted:
@@ -238,7 +240,15 @@ def _fanout(
 ) -> Planned:
     """One row for all the direct messages of a kind: who gets them is decided when it is due,
     from the state as it is then (see expand_fanout)."""
-    return Planned(key, FANOUT, "-", when, meeting.id, {**payload, "kind": dm_kind})
+    return Planned(
+        key,
+        FANOUT,
+        "-",
+        when,
+        meeting.id,
+        {**payload, "kind": dm_kind},
+        addressed_to=AddressedTo.PERSON,
+    )
 
 
 def expand_fanout(session: Session, row: Claimed, now: datetime) -> int:
@@ -264,6 +274,7 @@ def expand_fanout(session: Session, row: Claimed, now: datetime) -> int:
                 meeting.id,
                 row.payload,
                 person_id=e.person.id,
+                addressed_to=AddressedTo.PERSON,
             )
             for e in recipients
         ],
@@ -327,6 +338,7 @@ def notify_now(
                 now,
                 meeting.id,
                 payload,
+                addressed_to=AddressedTo.PLACE,
             )
         )
     rows.append(
@@ -363,7 +375,17 @@ def agenda_changed(session: Session, meeting: Meeting, now: datetime) -> int:
     key = kinds.agenda_update_key(meeting.id, meeting.agenda_revision)
     return enqueue(
         session,
-        [Planned(key, PostKind.AGENDA_UPDATE, "-", now, meeting.id, {"agenda_key": posted})],
+        [
+            Planned(
+                key,
+                PostKind.AGENDA_UPDATE,
+                "-",
+                now,
+                meeting.id,
+                {"agenda_key": posted},
+                addressed_to=AddressedTo.PLACE,
+            )
+        ],
         now,
     )
 

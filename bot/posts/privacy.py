@@ -19,7 +19,7 @@ from sqlalchemy import ColumnElement, String, cast, false, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.db import rows_affected
-from bot.models import OutboxMessage, OutboxStatus, Person
+from bot.models import AddressedTo, OutboxMessage, OutboxStatus, Person
 from bot.posts import kinds
 from bot.posts.kinds import PostKind
 from bot.posts.outbox import Planned, enqueue
@@ -28,12 +28,12 @@ PENDING = OutboxStatus.PENDING.value
 EMPTY_PAYLOAD = "{}"
 
 
-def _is_direct(recipient: str) -> bool:
-    return recipient[:1] in ("U", "W")
+def _is_direct(row: OutboxMessage) -> bool:
+    """A direct message to a person, as the row says (never read from the recipient's id)."""
+    return row.addressed_to == AddressedTo.PERSON.value
 
 
-def _is_channel(column: Any) -> ColumnElement[bool]:
-    return or_(column.like("C%"), column.like("G%"))
+_TO_PLACE = OutboxMessage.addressed_to == AddressedTo.PLACE.value
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +66,7 @@ def forget_recipient(
             row.status, row.last_error = OutboxStatus.CANCELLED.value, "recipient erased"
             row.lease_owner, row.lease_until = None, None
             cancelled += 1
-        if row.message_channel and row.message_ts and _is_direct(row.recipient):
+        if row.message_channel and row.message_ts and _is_direct(row):
             places.add((row.message_channel, row.message_ts))
             deletes.append(
                 Planned(
@@ -76,9 +76,10 @@ def forget_recipient(
                     now,
                     None,
                     {"channel": row.message_channel, "ts": row.message_ts},
+                    addressed_to=AddressedTo.PERSON,
                 )
             )
-        if _is_direct(row.recipient) or row.recipient == user_id:
+        if _is_direct(row) or row.recipient == user_id:
             row.recipient = "-"
             row.message_channel, row.message_ts = None, None
     session.flush()
@@ -160,6 +161,7 @@ def seat_freed(
                 None,
                 {"event_id": event_id},
                 person_id=coordinator.id,
+                addressed_to=AddressedTo.PERSON,
             )
         )
     for position, user in enumerate(facilitators, 1):
@@ -173,6 +175,7 @@ def seat_freed(
                 now,
                 None,
                 {"event_id": event_id},
+                addressed_to=AddressedTo.PERSON,
             )
         )
     enqueue(session, rows, now)
@@ -189,7 +192,7 @@ def tombstone(session: Session, cutoff: datetime) -> int:
     channels = rows_affected(
         session,
         update(OutboxMessage)
-        .where(*finished, _is_channel(OutboxMessage.recipient), has_text)
+        .where(*finished, _TO_PLACE, has_text)
         .values(payload={}, last_error="")
         .execution_options(synchronize_session=False),
     )
@@ -198,7 +201,7 @@ def tombstone(session: Session, cutoff: datetime) -> int:
         update(OutboxMessage)
         .where(
             *finished,
-            ~_is_channel(OutboxMessage.recipient),
+            ~_TO_PLACE,
             or_(
                 has_text,
                 OutboxMessage.recipient != "-",

@@ -19,6 +19,7 @@ from bot import texts
 from bot.domain import meetings as meeting_domain
 from bot.domain.seats.attendance import Expected, is_open, seats_at
 from bot.models import (
+    AddressedTo,
     AttendanceStatus,
     Meeting,
     MeetingStatus,
@@ -65,7 +66,7 @@ class _MeetingPost:
     news: list[NewsPost]
 
     def reply(self, sections: list[str]) -> Reply:
-        return Reply(tuple(sections), public=self.row.recipient[:1] in ("C", "G"))
+        return Reply(tuple(sections), public=self.row.to_place)
 
     def addressee(self) -> Expected | None:
         """The recipient of a direct message about the meeting, if they still are one now."""
@@ -284,25 +285,26 @@ def _news(session: Session, row: Claimed, ctx: RenderContext) -> Rendered | None
     return Rendered(Reply(tuple(texts.news_post(post.text, post.author_user_id)), public=True))
 
 
-def _notice_about(session: Session, row: Claimed) -> tuple[str, str, Meeting | None]:
-    """(kind, recipient, meeting) of the post a facilitators' notice is about."""
+def _notice_about(session: Session, row: Claimed) -> tuple[str, str, bool, Meeting | None]:
+    """(kind, recipient, whether it went to the place, meeting) of the post a facilitators'
+    notice is about."""
     meeting = session.get(Meeting, row.meeting_id) if row.meeting_id is not None else None
-    return str(row.payload.get("kind")), str(row.payload.get("recipient")), meeting
+    to_place = row.payload.get("addressed_to") == AddressedTo.PLACE.value
+    return str(row.payload.get("kind")), str(row.payload.get("recipient")), to_place, meeting
 
 
 def _dead_notice(session: Session, row: Claimed, ctx: RenderContext) -> Rendered:
-    kind, recipient, meeting = _notice_about(session, row)
+    kind, recipient, to_place, meeting = _notice_about(session, row)
     error = str(row.payload.get("error"))
-    return Rendered(Reply(tuple(texts.dead_notice(kind, recipient, meeting, error))))
+    return Rendered(Reply(tuple(texts.dead_notice(kind, recipient, to_place, meeting, error))))
 
 
 def _missed_notice(session: Session, row: Claimed, ctx: RenderContext) -> Rendered:
-    kind, recipient, meeting = _notice_about(session, row)
+    kind, recipient, to_place, meeting = _notice_about(session, row)
     due_at = datetime.fromisoformat(str(row.payload.get("due_at")))
     hours = ctx.catchup.total_seconds() / 3600
-    return Rendered(
-        Reply(tuple(texts.missed_notice(kind, recipient, meeting, due_at, ctx.tz, hours)))
-    )
+    lines = texts.missed_notice(kind, recipient, to_place, meeting, due_at, ctx.tz, hours)
+    return Rendered(Reply(tuple(lines)))
 
 
 def _lookup_notice(session: Session, row: Claimed, ctx: RenderContext) -> Rendered:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from bot import texts
 from bot.domain.seats.common import seat_of
 from bot.models import (
+    AddressedTo,
     Municipality,
     Network,
     OutboxMessage,
@@ -43,6 +44,7 @@ def fixed_seat_offered(
                 None,
                 {"seat_id": seat.id},
                 person_id=heir.id,
+                addressed_to=AddressedTo.PERSON,
             )
             for heir in heirs
         ],
@@ -70,6 +72,7 @@ def fixed_seat_taken(session: Session, seat: Seat, event_id: int, now: datetime)
                 now,
                 None,
                 {"key": key},
+                addressed_to=AddressedTo.PERSON,
             )
             for key in sent
         ],

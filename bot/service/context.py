@@ -144,7 +144,7 @@ class People:
         profile = self.profile(actor.user_id)
         now = self._clock.now()
         if profile is not None and profile.name:
-            return upsert_person(session, Actor(actor.team_id, actor.user_id, profile.name), now)
+            return upsert_person(session, replace(actor, name=profile.name, title=""), now)
         return upsert_person(session, actor, now, update_name=False)
 
     def mentioned(self, actor: Actor, mention: Mention | None, command: str) -> Actor:
@@ -160,7 +160,8 @@ class People:
             raise DomainError(ErrorKind.TARGET_GONE, name=name)
         if not name and "|" in mention.text:  # the platform gave us the name it showed
             name = mention.text.split("|", 1)[1].rstrip(">")
-        return Actor(actor.team_id, mention.user_id, name)
+        # The person mentioned is on the same platform and workspace as who mentioned them.
+        return replace(actor, user_id=mention.user_id, name=name, title="")
 
     def upsert(self, session: Session, actor: Actor) -> Person:
         return upsert_person(session, actor, self._clock.now())

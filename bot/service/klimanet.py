@@ -291,16 +291,16 @@ class Klimanet:
         """The daily data-protection job (``KLIMANET_RETENTION``)."""
         return self.privacy.retention()
 
-    def user_deactivated(self, team_id: str, user_id: str) -> bool:
+    def user_deactivated(self, whom: Actor) -> bool:
         """The chat workspace deactivated an account (Slack: ``user_change``, ``deleted``)."""
-        return self.privacy.deactivated(team_id, user_id)
+        return self.privacy.deactivated(whom)
 
     def next_post_due(self, until: datetime) -> datetime | None:
         return self._ctx.run(lambda s, n: next_due(s, until))
 
-    def known_names(self, team_id: str) -> dict[str, str]:
+    def known_names(self, platform: str, workspace: str) -> dict[str, str]:
         """The names people of a team were last known by (the console starts with them)."""
-        return self._ctx.run(lambda s, n: known_names(s, team_id))
+        return self._ctx.run(lambda s, n: known_names(s, platform, workspace))
 
     def make_facilitator(self, user_id: str) -> None:
         """The local console's user plans meetings too; Slack facilitators come from settings."""

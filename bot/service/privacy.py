@@ -106,7 +106,7 @@ class Privacy:
         """``mine-data``: everything held about the person, as a JSON file and a summary."""
 
         def work(session: Session, network: Network) -> domain.Held:
-            person = domain.find_person(session, actor.team_id, actor.user_id)
+            person = domain.find_person(session, actor.platform, actor.team_id, actor.user_id)
             return domain.held_about(session, network, person, actor.user_id)
 
         held = self._ctx.run(work)
@@ -148,7 +148,7 @@ class Privacy:
         def work(session: Session, network: Network) -> tuple[bool, str | None, bool]:
             if is_facilitator(session, network, actor.user_id):
                 raise DomainError(ErrorKind.ERASE_FACILITATOR)
-            person = domain.find_person(session, actor.team_id, actor.user_id)
+            person = domain.find_person(session, actor.platform, actor.team_id, actor.user_id)
             if person is None:
                 return _held_without_person(session, actor.user_id), None, False
             seat = seat_of(session, network, person)
@@ -174,7 +174,7 @@ class Privacy:
     def confirm_erase(self, actor: Actor) -> Reply:
         """The "Ja, slet mine data" button. A second click finds nothing and says so."""
         try:
-            erased = self._erase(actor.team_id, actor.user_id, ErasureCause.REQUEST)
+            erased = self._erase(actor, ErasureCause.REQUEST)
         except DomainError as err:
             return Reply(
                 (texts.error(err),), replace_original=True, result=Result.refused(err.kind)
@@ -206,8 +206,7 @@ class Privacy:
             raise DomainError(ErrorKind.MENTION_UNRESOLVED, value=found[0].text)
         self._ctx.run(lambda s, n: require_facilitator(s, n, actor.user_id))
         erased = self._erase(
-            actor.team_id,
-            found[0].user_id,
+            Actor(actor.team_id, found[0].user_id, "", platform=actor.platform),
             ErasureCause.FACILITATOR,
             by=actor,
             reason=" ".join(rest),
@@ -221,8 +220,7 @@ class Privacy:
 
     def _erase(
         self,
-        team_id: str,
-        user_id: str,
+        whom: Actor,
         cause: ErasureCause,
         *,
         by: Actor | None = None,
@@ -231,13 +229,15 @@ class Privacy:
         """Everything, in one transaction; then what lives outside the database: the adapter's
         caches, the report cache, and (SQLite) the write-ahead log."""
 
+        user_id = whom.user_id
+
         def work(session: Session, network: Network) -> Erased | None:
             now = self._ctx.now()
             if is_facilitator(session, network, user_id):
                 raise DomainError(ErrorKind.ERASE_FACILITATOR)
             actor = self._ctx.people.me(session, by) if by is not None else None
             why = domain.Why(actor=actor, reason=reason)
-            person = domain.find_person(session, team_id, user_id)
+            person = domain.find_person(session, whom.platform, whom.team_id, user_id)
             if person is None:
                 if not _held_without_person(session, user_id):
                     return None
@@ -325,12 +325,14 @@ class Privacy:
 
     # -- a chat account the workspace deactivated ----------------------------------------------
 
-    def deactivated(self, team_id: str, user_id: str) -> bool:
+    def deactivated(self, whom: Actor) -> bool:
         """The workspace deactivated the account: the seat is released and who needs to know is
         told; the data then follows the retention rule. True if Klimanet knew the person."""
 
+        user_id = whom.user_id
+
         def work(session: Session, network: Network) -> bool:
-            person = domain.find_person(session, team_id, user_id)
+            person = domain.find_person(session, whom.platform, whom.team_id, user_id)
             if person is None:
                 return False
             now = self._ctx.now()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -132,19 +131,23 @@ POST_KIND_LABELS = {
 }
 
 
-def post_description(kind: str, recipient: str, meeting: Meeting | None) -> str:
+def post_description(kind: str, recipient: str, to_place: bool, meeting: Meeting | None) -> str:
+    """``to_place``: the post went to the network's channel, not to a person (the outbox row
+    says which; the recipient's id is never read for it)."""
     what = POST_KIND_LABELS.get(kind, kind)
     about = f" for møde {meeting_name(meeting)}" if meeting else ""
-    if not re.fullmatch(r"[CGUWD][A-Z0-9]+", recipient):
+    if not recipient or recipient == "-":
         return f"{what}{about}"  # e.g. an update in place, which has no recipient of its own
-    to = f"<#{recipient}>" if recipient[:1] in "CG" else f"<@{recipient}>"
+    to = f"<#{recipient}>" if to_place else f"<@{recipient}>"
     return f"{what}{about} til {to}"
 
 
-def dead_notice(kind: str, recipient: str, meeting: Meeting | None, error: str) -> list[str]:
+def dead_notice(
+    kind: str, recipient: str, to_place: bool, meeting: Meeting | None, error: str
+) -> list[str]:
+    about = post_description(kind, recipient, to_place, meeting)
     return [
-        f":warning: Klimanet kunne ikke levere {post_description(kind, recipient, meeting)}. "
-        f"Slack svarede `{error}`.",
+        f":warning: Klimanet kunne ikke levere {about}. Slack svarede `{error}`.",
         "Tjek at kanalen findes, og at Klimanet er inviteret i den (`/invite @Klimanet`).",
     ]
 
@@ -152,13 +155,15 @@ def dead_notice(kind: str, recipient: str, meeting: Meeting | None, error: str) 
 def missed_notice(
     kind: str,
     recipient: str,
+    to_place: bool,
     meeting: Meeting | None,
     due_at: datetime,
     tz: ZoneInfo,
     catchup_hours: float,
 ) -> list[str]:
+    about = post_description(kind, recipient, to_place, meeting)
     return [
-        f":warning: Klimanet var nede, da {post_description(kind, recipient, meeting)} skulle "
+        f":warning: Klimanet var nede, da {about} skulle "
         f"sendes ({format_when(due_at, tz)}). Den er ikke sendt, fordi den var mere end "
         f"{catchup_hours:g} timer for sent på den."
     ]

@@ -103,7 +103,7 @@ def my_data_summary(held: Held, tz: ZoneInfo, filename: str, json_filename: str)
         person = held.person
         title = f" ({user_text(person['title'])})" if person["title"] else ""
         lines.append(
-            f"• fra din Slack-profil: dit Slack-id `{person['slack_user_id']}`, dit navn "
+            f"• fra din Slack-profil: dit Slack-id `{person['account']}`, dit navn "
             f"*{user_text(person['name'])}*{title} – siden {_since(person['known_since'], tz)}"
         )
         if person["themes"]:
@@ -220,8 +220,8 @@ def _document_parts(held: Held, tz: ZoneInfo) -> list[str]:
     about = (
         _entry(
             [
-                ("Slack-arbejdsområde", person["slack_team_id"]),
-                ("Slack-id", person["slack_user_id"]),
+                ("Slack-arbejdsområde", person["workspace"]),
+                ("Slack-id", person["account"]),
                 ("Navn", person["name"]),
                 ("Titel", person["title"] or "ingen"),
                 ("Fagområder", ", ".join(person["themes"]) or "ingen"),

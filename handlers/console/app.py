@@ -18,7 +18,7 @@ from bot.platform import Assembly, PlatformKind, RunOptions
 from handlers.console.choices import Choices
 from handlers.console.console import Console
 from handlers.console.notifier import ConsoleNotifier
-from handlers.console.people import CONSOLE_TEAM, ConsoleProfiles, ConsoleUser
+from handlers.console.people import CONSOLE_TEAM, PLATFORM, ConsoleProfiles, ConsoleUser
 
 # The network's channel in the console when KLIMANET_CHANNEL is not set.
 CONSOLE_CHANNEL = "CKONSOL"
@@ -33,7 +33,7 @@ class ConsolePlatform:
         profiles = ConsoleProfiles()
         self.core = assembly.core(profiles=profiles, default_channel=CONSOLE_CHANNEL)
         service = self.core.service
-        profiles.remember(service.known_names(CONSOLE_TEAM))
+        profiles.remember(service.known_names(PLATFORM, CONSOLE_TEAM))
         service.make_facilitator(options.user_id)
         choices = Choices()
         # /tid moves the clock: the console's clock is the one the core was built with.
@@ -84,4 +84,4 @@ def _build(settings: bool, assembly: Assembly, options: RunOptions) -> ConsolePl
     return ConsolePlatform(assembly, options)
 
 
-CONSOLE: PlatformKind[bool] = PlatformKind(name="console", read_settings=_settings, build=_build)
+CONSOLE: PlatformKind[bool] = PlatformKind(name=PLATFORM, read_settings=_settings, build=_build)

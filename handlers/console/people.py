@@ -13,6 +13,8 @@ from bot.domain.registration import Actor
 from bot.ports import Profile
 
 CONSOLE_TEAM = "console"
+# The console's PlatformKind name: its people are ("console", CONSOLE_TEAM, their id).
+PLATFORM = "console"
 # What ``/som`` accepts and what a mention may name: a Slack-style user id.
 USER_ID = r"[UW][A-Z0-9]+"
 _USER_ID = re.compile(rf"^{USER_ID}$")
@@ -30,7 +32,7 @@ class ConsoleUser:
     name: str
 
     def actor(self) -> Actor:
-        return Actor(team_id=CONSOLE_TEAM, user_id=self.user_id, name=self.name)
+        return Actor(team_id=CONSOLE_TEAM, user_id=self.user_id, name=self.name, platform=PLATFORM)
 
 
 class ConsoleProfiles:

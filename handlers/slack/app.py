@@ -43,7 +43,7 @@ from handlers.slack.client import (
     make_delivery_client,
     make_web_client,
 )
-from handlers.slack.common import Background
+from handlers.slack.common import PLATFORM, Background
 from handlers.slack.edge import MAX_BODY_BYTES, SlackEdge, withhold_bodies_from_bolt_logs
 from handlers.slack.forms import Forms
 from handlers.slack.home import SlackHome
@@ -343,7 +343,7 @@ def _build(settings: SlackSettings, assembly: Assembly, options: RunOptions) -> 
 
 
 SLACK: PlatformKind[SlackSettings] = PlatformKind(
-    name="slack",
+    name=PLATFORM,
     read_settings=SlackSettings.from_env,
     build=_build,
     http_needs="SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET",

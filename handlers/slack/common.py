@@ -15,6 +15,9 @@ from handlers.slack.client import respond
 
 T = TypeVar("T")
 
+# This platform's name (its PlatformKind's): the people it brings are ("slack", team id, user id).
+PLATFORM = "slack"
+
 log = logging.getLogger("klimanet.handlers")
 edge_log = logging.getLogger("klimanet.edge")
 
@@ -51,6 +54,7 @@ def actor_from_command(command: Mapping[str, Any]) -> Actor:
         team_id=str(command.get("team_id") or ""),
         user_id=str(command.get("user_id") or ""),
         name=str(command.get("user_name") or command.get("user_id") or ""),
+        platform=PLATFORM,
     )
 
 
@@ -61,6 +65,7 @@ def actor_from_body(body: Mapping[str, Any]) -> Actor:
         team_id=str(user.get("team_id") or team.get("id") or ""),
         user_id=str(user.get("id") or ""),
         name=str(user.get("name") or user.get("username") or user.get("id") or ""),
+        platform=PLATFORM,
     )
 
 
@@ -82,7 +87,9 @@ def internal_error_message(reference: str) -> dict[str, Any]:
 
 def actor_from_event(event: Mapping[str, Any], body: Mapping[str, Any]) -> Actor:
     user_id = str(event.get("user") or "")
-    return Actor(team_id=str(body.get("team_id") or ""), user_id=user_id, name=user_id)
+    return Actor(
+        team_id=str(body.get("team_id") or ""), user_id=user_id, name=user_id, platform=PLATFORM
+    )
 
 
 class Background:

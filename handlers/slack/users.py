@@ -8,8 +8,9 @@ from typing import Any
 
 from slack_bolt import App, BoltContext
 
+from bot.domain.registration import Actor
 from bot.service.klimanet import Klimanet
-from handlers.slack.common import Background, once_in
+from handlers.slack.common import PLATFORM, Background, once_in
 from handlers.slack.profiles import SlackProfiles
 
 
@@ -32,4 +33,4 @@ def register(
 
 
 def _deactivated(service: Klimanet, team_id: str, user_id: str) -> None:
-    service.user_deactivated(team_id, user_id)
+    service.user_deactivated(Actor(team_id, user_id, user_id, platform=PLATFORM))

@@ -6,18 +6,19 @@ from __future__ import annotations
 from bot.domain.registration import Actor
 
 TEAM = "T0001"
-FACILITATOR = Actor(TEAM, "UFACIL01", "Sara Røpke")
+PLATFORM = "slack"  # the people these tests bring are Slack-shaped
+FACILITATOR = Actor(TEAM, "UFACIL01", "Sara Røpke", platform=PLATFORM)
 
 
 def named(name: str) -> Actor:
     """A member whose user id follows from the first name: ``named("Anna Jensen")`` is
     ``U0ANNA``."""
-    return Actor(TEAM, f"U0{name.split()[0].upper()}", name)
+    return Actor(TEAM, f"U0{name.split()[0].upper()}", name, platform=PLATFORM)
 
 
 def person(n: int) -> Actor:
     """One of many anonymous people (``U0001`` "Person 1"), for races and properties."""
-    return Actor(TEAM, f"U{n:04d}", f"Person {n}")
+    return Actor(TEAM, f"U{n:04d}", f"Person {n}", platform=PLATFORM)
 
 
 def mention(actor: Actor) -> str:

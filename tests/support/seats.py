@@ -103,7 +103,7 @@ def history(sessions: SessionFactory, code: int) -> list[Event]:
                 SeatEvent.kind,
                 SeatEvent.slot,
                 person.account,
-                previous.user_id,
+                previous.account,
                 SeatEvent.reason,
             )
             .outerjoin(person, person.id == SeatEvent.person_id)

@@ -128,8 +128,10 @@ def _person(person: Person | None) -> dict[str, Any] | None:
     if person is None:
         return None
     return {
-        "slack_team_id": person.workspace,
-        "slack_user_id": person.account,
+        # Where the chat account lives, named the same on every platform.
+        "platform": person.platform,
+        "workspace": person.workspace,
+        "account": person.account,
         "name": person.name,
         "title": person.title,
         "themes": list(person.themes),

@@ -22,11 +22,14 @@ def pseudonym_name(person_id: int) -> str:
     return PSEUDONYM_NAME.format(number=person_id)
 
 
-def find_person(session: Session, team_id: str, user_id: str) -> Person | None:
+def find_person(session: Session, platform: str, workspace: str, account: str) -> Person | None:
     """The person a chat account is, without creating one (looking must not store anything)."""
     return session.scalars(
         select(Person).where(
-            Person.workspace == team_id, Person.account == user_id, Person.erased_at.is_(None)
+            Person.platform == platform,
+            Person.workspace == workspace,
+            Person.account == account,
+            Person.erased_at.is_(None),
         )
     ).one_or_none()
 

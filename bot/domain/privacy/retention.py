@@ -107,6 +107,7 @@ def _alias(session: Session, person_id: int, now: datetime, aliases: dict[int, i
     assert person is not None
     if person.history_alias_id is None:
         alias = Person(
+            platform=person.platform,
             workspace="",
             account="~" + secrets.token_hex(8),
             name="",

@@ -142,6 +142,12 @@ def downgrade() -> None:
     op.drop_table("erasures")
     if op.get_bind().dialect.name != "sqlite":
         op.drop_constraint(op.f("fk_people_history_alias_id_people"), "people", type_="foreignkey")
-    # SQLite (3.35+) drops a column whose only constraint is its own inline reference.
-    op.drop_column("people", "history_alias_id")
-    op.drop_column("people", "erased_at")
+        op.drop_column("people", "history_alias_id")
+        op.drop_column("people", "erased_at")
+    else:
+        # A later rebuild of ``people`` (0010) wrote the reference as a table constraint, which
+        # SQLite's DROP COLUMN refuses: rebuild the table without the columns (no trigger names
+        # ``people`` any more at this point).
+        with op.batch_alter_table("people", schema=None) as batch_op:
+            batch_op.drop_column("history_alias_id")
+            batch_op.drop_column("erased_at")
