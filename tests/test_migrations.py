@@ -126,3 +126,93 @@ def test_0009_drops_the_seat_counts_and_the_downgrade_counts_them_from_the_rule(
         connection.execute(
             text("INSERT INTO network_seat_slots (network_id, kind, slot) VALUES (99, 'fixed', 1)")
         )
+
+
+PERSON_ROW = text(
+    "INSERT INTO people (team_id, user_id, name, title, themes, created_at) "
+    "VALUES ('T0001', :user, :name, '', '[]', '2027-01-01 08:00:00+00:00')"
+)
+OUTBOX_ROW = text(
+    "INSERT INTO outbox (key, kind, recipient, due_at, status, attempts, last_error, payload, "
+    "created_at) VALUES (:key, :kind, :recipient, '2027-01-01 08:00:00+00:00', 'sent', 1, '', "
+    "'{}', '2027-01-01 08:00:00+00:00')"
+)
+OLD_POSTS = {
+    "announce:meeting=1:channel": ("announce", "C0NET"),
+    "news:1:channel": ("news", "G0PRIVATE"),
+    "agenda_update:meeting=1:rev=1:channel": ("agenda_update", "-"),
+    "reminder_dm:meeting=1:person=1": ("reminder_dm", "U0ANNA"),
+    "approval:request=1:approver=1": ("approval", "W0ENTERPRISE"),
+    "reminder_dm:meeting=1:fanout": ("fanout", "-"),
+}
+
+
+def test_0010_keys_people_by_platform_and_addresses_every_post(engine: Engine) -> None:
+    """Today's people become Slack's, keyed (platform, workspace, account); every outbox row
+    says whether it went to a person or a place (read from Slack's id shapes this once); chat
+    ids take 255 characters; and the downgrade gives the old columns their values back."""
+    _migrate(engine, "0009_seatrule", down=True)
+    with engine.begin() as connection:
+        connection.execute(PERSON_ROW, {"user": "U0ANNA", "name": "Anna"})
+        connection.execute(PERSON_ROW, {"user": "U0BO", "name": "Bo"})
+        for key, (kind, recipient) in OLD_POSTS.items():
+            connection.execute(OUTBOX_ROW, {"key": key, "kind": kind, "recipient": recipient})
+    _migrate(engine, "head")
+    with engine.connect() as connection:
+        people = connection.execute(
+            text("SELECT platform, workspace, account, name FROM people ORDER BY id")
+        ).all()
+        addressed = dict(connection.execute(text("SELECT key, addressed_to FROM outbox")).all())
+    assert [tuple(p) for p in people] == [
+        ("slack", "T0001", "U0ANNA", "Anna"),
+        ("slack", "T0001", "U0BO", "Bo"),
+    ]
+    assert addressed == {
+        "announce:meeting=1:channel": "place",
+        "news:1:channel": "place",
+        "agenda_update:meeting=1:rev=1:channel": "place",
+        "reminder_dm:meeting=1:person=1": "person",
+        "approval:request=1:approver=1": "person",
+        "reminder_dm:meeting=1:fanout": "person",
+    }
+    long_id = "19:" + "x" * 197
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE networks SET channel_id = :id"), {"id": long_id})
+        # The same account on another platform is another person; on the same one, refused.
+        connection.execute(
+            text(
+                "INSERT INTO people (platform, workspace, account, name, title, themes, "
+                "created_at) VALUES ('teams', 'T0001', 'U0ANNA', 'Anna T', '', '[]', "
+                "'2027-01-01 08:00:00+00:00')"
+            )
+        )
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO people (platform, workspace, account, name, title, themes, "
+                "created_at) VALUES ('slack', 'T0001', 'U0BO', 'Bo again', '', '[]', "
+                "'2027-01-01 08:00:00+00:00')"
+            )
+        )
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        connection.execute(text("UPDATE outbox SET addressed_to = 'channel'"))
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM people WHERE platform = 'teams'"))
+        # An id that does not fit the old columns must go before the downgrade can narrow them.
+        connection.execute(text("UPDATE networks SET channel_id = 'C0NET'"))
+
+    _migrate(engine, "0009_seatrule", down=True)
+    columns = {c["name"] for c in inspect(engine).get_columns("people")}
+    assert {"team_id", "user_id"} <= columns and not {"platform", "workspace", "account"} & columns
+    assert "addressed_to" not in {c["name"] for c in inspect(engine).get_columns("outbox")}
+    with engine.connect() as connection:
+        back = connection.execute(text("SELECT team_id, user_id FROM people ORDER BY id")).all()
+        recipients = dict(connection.execute(text("SELECT key, recipient FROM outbox")).all())
+    assert [tuple(p) for p in back] == [("T0001", "U0ANNA"), ("T0001", "U0BO")]
+    assert recipients == {key: recipient for key, (_, recipient) in OLD_POSTS.items()}
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        connection.execute(PERSON_ROW, {"user": "U0BO", "name": "Bo again"})
+    _migrate(engine, "head")
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert differences == []
