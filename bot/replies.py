@@ -144,6 +144,13 @@ class ResultKind(StrEnum):
     MEETING_SENT_WITHOUT_PLACE = "meeting_sent_without_place"
     THEMES_SHOWN = "themes_shown"  # ``fagområder``: the person's and the network's; ids: themes
     THEMES_SET = "themes_set"  # the person's fagområder saved; ids: themes (how many now)
+    # Polls: opened (ids: poll, its number), a vote (ids: poll, municipality, changed 0/1),
+    # closed early or extended (ids: poll), the list (ids: polls).
+    POLL_OPENED = "poll_opened"
+    POLL_VOTED = "poll_voted"
+    POLL_CLOSED = "poll_closed"
+    POLL_EXTENDED = "poll_extended"
+    POLLS = "polls"
 
 
 @dataclass(frozen=True, slots=True)
@@ -337,6 +344,10 @@ class Action(StrEnum):
     MEETING_SEND = "meeting_send"
     # Two meetings on the date given: the value is the command with the meeting's number.
     PICK_MEETING = "pick_meeting"
+    # A poll's option (value "<poll id>:<option id>"): vote for it; on a multiple-choice
+    # poll's answer, take it out of the municipality's vote again.
+    POLL_VOTE = "poll_vote"
+    POLL_UNVOTE = "poll_unvote"
 
 
 class HomeAction(StrEnum):

@@ -30,6 +30,12 @@ from bot.models.outbox import (
     OutboxMessage,
     OutboxStatus,
 )
+from bot.models.polls import (
+    Poll,
+    PollBallot,
+    PollChoice,
+    PollOption,
+)
 from bot.models.privacy import (
     Erasure,
     ErasureCause,
@@ -83,4 +89,8 @@ __all__ = [
     "InboundSeen",
     "ErasureCause",
     "Erasure",
+    "Poll",
+    "PollOption",
+    "PollBallot",
+    "PollChoice",
 ]

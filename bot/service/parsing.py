@@ -44,6 +44,8 @@ SUBCOMMANDS: dict[str, tuple[str, ...]] = {
     "slet-mig": ("slet-mig", "sletmig", "slet"),
     "afventer": ("afventer", "afvent", "venter"),
     "fagomraader": ("fagomraader", "fagomrader", "fagomraade", "fagomrade"),
+    "afstemning": ("afstemning", "afstem", "poll"),
+    "afstemninger": ("afstemninger",),
 }
 
 # How each subcommand is shown to users (with the Danish letters).
