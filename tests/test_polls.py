@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -19,6 +20,7 @@ from bot.replies import Action, Reply, ResultKind
 from tests.support.actors import FACILITATOR, named
 from tests.support.deliverybot import CHANNEL, MemoryBot, memory_delivery_bot
 from tests.support.service import click, done, new_service, refused, say
+from tests.test_console import console
 
 ANNA = named("Anna Holm")  # Aarhus, fixed seat (coordinator)
 BO = named("Bo Ravn")  # Aarhus, flexible seat
@@ -380,3 +382,25 @@ def test_two_holders_of_one_municipality_voting_at_once_leave_one_vote(bot: Memo
         assert sorted(a.result.kind for a in answers if a.result) == [ResultKind.POLL_VOTED] * 2
         found = ballots(bot)
         assert len(found) == 1 and len(found[0][2]) == 1, found
+
+
+def test_the_console_plays_a_poll_from_opening_to_result(tmp_path: Path) -> None:
+    out = console(
+        tmp_path,
+        "/som U0DORTE Dorte",
+        "tilmeld Aarhus",
+        "/som U0ANNA Anna",
+        "1",  # Godkend Dorte's registration
+        'afstemning opret "Hvilket tema?" "Klimatilpasning" "Affald" luk i morgen 12:00',
+        "100",  # Anna is a facilitator without a seat: told why
+        "/som U0DORTE Dorte",
+        "101",  # the channel post's second button: Affald, for Aarhus
+        "afstemninger",
+        "/tid +2d",
+    )
+    assert "[100] Klimatilpasning   [101] Affald" in out
+    assert "Du er facilitator for KL og har ingen plads i en kommune" in out
+    assert "Aarhus' stemme i afstemning 1 er nu: Affald." in out
+    assert "1 af 1 kommuner har stemt" in out.split("Dorte > afstemninger", 1)[0]
+    result = out.split("Resultat af afstemning 1", 1)[1]
+    assert "Klimatilpasning: 0 kommuner" in result and "Affald: 1 kommune" in result

@@ -12,7 +12,7 @@ WIDTH_PX = 1000
 ROW_PX = 56
 TOP_PX = 90
 BOTTOM_PX = 40
-LABEL_PX = 330
+LABEL_PX = 390
 
 
 def render_poll_chart(title: str, subtitle: str, counts: Sequence[tuple[str, int]]) -> Png:
@@ -24,7 +24,7 @@ def render_poll_chart(title: str, subtitle: str, counts: Sequence[tuple[str, int
         figure.text(
             0.02,
             1 - 30 / height,
-            title,
+            _short(title, 70),
             fontsize=15,
             fontweight="bold",
             color=TEXT,
@@ -68,5 +68,5 @@ def render_poll_chart(title: str, subtitle: str, counts: Sequence[tuple[str, int
         return to_png(figure)
 
 
-def _short(label: str, limit: int = 40) -> str:
+def _short(label: str, limit: int = 38) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"
