@@ -4,10 +4,12 @@ coordinators' one reminder, the result once with its chart, and the hostile case
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -16,7 +18,10 @@ from bot.clock import FixedClock
 from bot.db import SessionFactory
 from bot.domain.errors import ErrorKind
 from bot.models import OutboxMessage, Person, PollBallot, PollChoice, PollOption, Seat, SeatStatus
-from bot.replies import Action, Reply, ResultKind
+from bot.posts.kinds import PostKind
+from bot.posts.polls import reminder_due
+from bot.replies import Action, Reply, ResultKind, as_written
+from bot.texts import polls as poll_texts
 from tests.support.actors import FACILITATOR, named
 from tests.support.deliverybot import CHANNEL, MemoryBot, memory_delivery_bot
 from tests.support.service import click, done, new_service, refused, say
@@ -404,3 +409,99 @@ def test_the_console_plays_a_poll_from_opening_to_result(tmp_path: Path) -> None
     assert "1 af 1 kommuner har stemt" in out.split("Dorte > afstemninger", 1)[0]
     result = out.split("Resultat af afstemning 1", 1)[1]
     assert "Klimatilpasning: 0 kommuner" in result and "Affald: 1 kommune" in result
+
+
+@pytest.mark.parametrize(
+    ("closes", "due"),
+    [
+        # Summer time begins on Sunday 28 March 2027: 12.00 the day before is 23 hours earlier.
+        (datetime(2027, 3, 28, 10, 0, tzinfo=UTC), datetime(2027, 3, 27, 11, 0, tzinfo=UTC)),
+        # It ends on Sunday 31 October 2027: 12.00 the day before is 25 hours earlier.
+        (datetime(2027, 10, 31, 11, 0, tzinfo=UTC), datetime(2027, 10, 30, 10, 0, tzinfo=UTC)),
+        (CLOSES, CLOSES - timedelta(days=1)),
+    ],
+)
+def test_the_reminder_is_due_the_day_before_at_the_same_hour(
+    closes: datetime, due: datetime
+) -> None:
+    assert reminder_due(closes, ZoneInfo("Europe/Copenhagen")) == due
+
+
+def test_every_poll_post_reaches_exactly_its_recipients(bot: MemoryBot) -> None:
+    """Members of three municipalities, one of them only waiting for approval (Dorte), one
+    erased after the poll opened (Carl), someone without a seat (Eva) and the facilitator: the
+    channel gets the poll, its updates and the result; the reminder goes to the coordinators of
+    member municipalities that have not voted; the notice of a change to the other holders of
+    that municipality; nobody else gets anything."""
+    with bot.core.sessions.begin() as session:
+        seat = session.scalars(
+            select(Seat)
+            .join(Person, Person.id == Seat.holder_id)
+            .where(Person.user_id == DORTE.user_id)
+        ).one()
+        seat.status = SeatStatus.PENDING.value
+    open_poll(bot)
+    say(bot.core.service, CARL, "slet-mig")
+    done(click(bot.core.service, CARL, Action.ERASE_CONFIRM, "erase"), ResultKind.ERASED)
+    done(vote(bot, BO, 1), ResultKind.POLL_VOTED)
+    done(vote(bot, ANNA, 2), ResultKind.POLL_VOTED)
+    refused(vote(bot, DORTE, 1), ErrorKind.POLL_NOT_A_VOTER, why="pending")
+    refused(vote(bot, EVA, 1), ErrorKind.POLL_NOT_A_VOTER, why="no_seat")
+    bot.delivery.drain()
+    bot.at(CLOSES - timedelta(days=1))
+    bot.at(CLOSES)
+    poll_kinds = [PostKind.POLL, PostKind.POLL_RESULT, PostKind.POLL_REMINDER_DM]
+    with bot.core.sessions() as session:
+        got = sorted(
+            session.execute(
+                select(OutboxMessage.kind, OutboxMessage.recipient).where(
+                    OutboxMessage.kind.in_([*poll_kinds, PostKind.POLL_CHANGED_DM]),
+                    OutboxMessage.status == "sent",
+                )
+            ).all()
+        )
+    assert got == sorted(
+        [
+            (PostKind.POLL, CHANNEL),
+            (PostKind.POLL_RESULT, CHANNEL),
+            (PostKind.POLL_CHANGED_DM, BO.user_id),
+        ]
+    )
+    assert len(bot.notifier.sent(BO.user_id)) == 1  # Anna changed Aarhus' vote
+    channel = [m.text for m in bot.notifier.sent(CHANNEL)]
+    assert len([t for t in channel if t.startswith("Afstemning 1:")]) == 1
+    assert len([t for t in channel if t.startswith("Resultat af afstemning 1")]) == 1
+    assert "1 af 1 kommuner har stemt" in channel[-1]
+
+
+def test_the_polls_texts_carry_no_slack_markup() -> None:
+    when = datetime(2026, 12, 4, 11, 0, tzinfo=UTC)
+    tz = ZoneInfo("Europe/Copenhagen")
+    written = [
+        *poll_texts.poll_post(
+            1, "Q?", ["A", "B"], when, tz, multiple=True, voted=1, members=2, closed=False
+        ),
+        *poll_texts.poll_result(1, "Q?", [("A", 1), ("B", 0)], 1, 2),
+        *poll_texts.reminder(1, "Q?", when, tz, "Aarhus"),
+        *poll_texts.vote_changed(1, "Q?", "Bo", "Aarhus", ["A"]),
+        poll_texts.vote_saved(1, "Aarhus", ["A"], multiple=True, changed=True),
+        *poll_texts.polls_list([(1, "Q?", when, True, 1, 2)], tz),
+        *(
+            text(
+                {
+                    "why": why,
+                    "number": 1,
+                    "closed_at": when,
+                    "ref": "7",
+                    "value": "x",
+                    "low": 2,
+                    "high": 10,
+                }
+            )
+            for why in ("no_seat", "pending", "facilitator")
+            for text in poll_texts.ERROR_TEXTS.values()
+        ),
+    ]
+    for text in written:
+        plain = as_written(text)
+        assert "*" not in plain and "<@" not in plain and not re.search(r":[a-z_]+:", plain), plain
