@@ -298,6 +298,10 @@ def vote_value(bot: MemoryBot, who: object, poll: int) -> Reply:
 
 def test_an_extension_moves_the_reminder_and_the_result(bot: MemoryBot) -> None:
     number = open_poll(bot)
+    refused(
+        bot.say(FACILITATOR, f"afstemning forlæng {number} 3/12 12:00"), ErrorKind.POLL_NOT_LATER
+    )
+    refused(bot.say(ANNA, f"afstemning forlæng {number} 8/12 12:00"), ErrorKind.NOT_FACILITATOR)
     done(bot.say(FACILITATOR, f"afstemning forlæng {number} 8/12 12:00"), ResultKind.POLL_EXTENDED)
     new_close = datetime(2026, 12, 8, 11, 0, tzinfo=UTC)
     bot.at(CLOSES + timedelta(hours=1))

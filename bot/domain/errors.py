@@ -106,6 +106,7 @@ class ErrorKind(StrEnum):
     POLL_OPTIONS_SAME = "poll_options_same"  # params: value (two options read the same)
     POLL_CLOSING_MISSING = "poll_closing_missing"
     POLL_WORD_UNKNOWN = "poll_word_unknown"  # params: value (a bare word in ``afstemning opret``)
+    POLL_NOT_LATER = "poll_not_later"  # params: number, closes_at (an extension must be later)
 
 
 class DomainError(Exception):

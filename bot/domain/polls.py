@@ -149,7 +149,7 @@ def extend(poll: Poll, closes_at: datetime, now: datetime) -> None:
     """``afstemning forlæng``: a later closing time for a poll that is still open."""
     ensure_open(poll, now)
     if closes_at <= poll.closes_at:
-        raise DomainError(ErrorKind.DATE_IN_PAST, value="")
+        raise DomainError(ErrorKind.POLL_NOT_LATER, number=poll.number, closes_at=poll.closes_at)
     poll.closes_at = closes_at
     poll.version += 1
 

@@ -49,6 +49,8 @@ class Polls:
                 allowed=["opret", "luk", "forlæng"],
                 command="afstemning",
             )
+        # A member who types a facilitator's subcommand hears that first, not how to write it.
+        self._ctx.run(lambda s, n: require_facilitator(s, n, actor.user_id))
         if action == "opret":
             return self._open(actor, rest)
         number, _, when = rest.strip().partition(" ")

@@ -175,12 +175,24 @@ def _closed(p: dict[str, Any]) -> str:
     return f"Afstemning {p.get('number')} er lukket (den lukkede{when}), så du kan ikke stemme længere."
 
 
+def _not_later(p: dict[str, Any]) -> str:
+    closes_at = p.get("closes_at")
+    tz = ZoneInfo("Europe/Copenhagen")
+    when = f" {format_when(closes_at, tz)}" if isinstance(closes_at, datetime) else ""
+    number = p.get("number")
+    return (
+        f"Afstemning {number} lukker allerede{when}. En forlængelse skal lukke senere; "
+        f"vil du lukke den før tid, så skriv {COMMAND} afstemning luk {number}."
+    )
+
+
 ERROR_TEXTS: dict[ErrorKind, Callable[[dict[str, Any]], str]] = {
     ErrorKind.POLL_UNKNOWN: lambda p: (
         f"Jeg kender ingen afstemning {user_text(p.get('ref', ''))}. Se dem med "
         f"{COMMAND} afstemninger."
     ),
     ErrorKind.POLL_CLOSED: _closed,
+    ErrorKind.POLL_NOT_LATER: _not_later,
     ErrorKind.POLL_OPTION_UNKNOWN: lambda p: (
         "Den svarmulighed findes ikke i afstemningen. Brug knapperne under afstemningen."
     ),
