@@ -287,7 +287,24 @@ class ThemesFormRequest:
     theme_options: tuple[str, ...] = ()
 
 
-Outcome = Reply | RegistrationFormRequest | MeetingFormRequest
+@dataclass(frozen=True, slots=True)
+class PollFormRequest:
+    """Open the poll form (``afstemning opret`` without more): the same fields as the command."""
+
+    today: date | None = None  # the first day the closing date may be
+
+
+class PollField(StrEnum):
+    """Field ids of the poll form."""
+
+    QUESTION = "poll_question"
+    OPTIONS = "poll_options"  # one option per line
+    DATE = "poll_date"
+    TIME = "poll_time"
+    MULTIPLE = "poll_multiple"
+
+
+Outcome = Reply | RegistrationFormRequest | MeetingFormRequest | PollFormRequest
 
 
 class RegistrationField(StrEnum):

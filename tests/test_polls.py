@@ -509,3 +509,27 @@ def test_the_polls_texts_carry_no_slack_markup() -> None:
     for text in written:
         plain = as_written(text)
         assert "*" not in plain and "<@" not in plain and not re.search(r":[a-z_]+:", plain), plain
+
+
+def test_the_console_form_asks_again_what_it_refused(tmp_path: Path) -> None:
+    out = console(
+        tmp_path,
+        "/som U0DORTE Dorte",
+        "tilmeld Aarhus",
+        "/som U0ANNA Anna",
+        "1",
+        "afstemning opret",
+        "Hvilket tema?",
+        "Klimatilpasning",
+        "",  # one option only
+        "i morgen 12:00",
+        "ja",
+        "Klimatilpasning",  # asked again: the options only
+        "Affald",
+        "",
+    )
+    assert "mellem 2 og 10 svarmuligheder" in out
+    assert out.count("Hvornår lukker afstemningen?") == 1
+    assert "Afstemning 1 er oprettet" in out
+    assert "[100] Klimatilpasning   [101] Affald" in out
+    assert "kan vælge flere svar" in out

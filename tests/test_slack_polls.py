@@ -4,6 +4,7 @@ with chat.update, and a replayed click acting once."""
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -13,9 +14,15 @@ import requests
 from sqlalchemy import select
 
 from bot.clock import FixedClock
-from bot.models import PollBallot
+from bot.models import Poll, PollBallot
 from tests.support.fake_slack import FakeSlack
 from tests.support.logs import wait_for_message
+from tests.support.slack_driver import (
+    state_value_checkboxes,
+    state_value_datepicker,
+    state_value_plain,
+    state_value_timepicker,
+)
 from tests.support.slackbot import ADMIN, CHANNEL, SlackBot, buttons, running_bot
 
 ANNA, BO, EVA = "U0ANNA", "U0BO", "U0EVA"
@@ -89,3 +96,38 @@ def test_a_poll_in_slack(bot: SlackBot, caplog: pytest.LogCaptureFixture) -> Non
     # Someone without a seat is told why.
     refused = bot.click(EVA, "poll_vote", updated, CHANNEL)
     assert "Du har ingen plads i netværket" in str(refused.args["text"])
+
+
+def test_the_poll_form_in_slack(bot: SlackBot) -> None:
+    bot.say(ANNA, "tilmeld Aarhus fast")
+    assert bot.driver.command(ADMIN, "afstemning opret").status_code == 200
+    view = dict(bot.fake.wait_for("views.open")[0].args["view"])
+    assert view["callback_id"] == "poll"
+    good = {
+        "poll_question": {"value": state_value_plain("Hvilket tema?")},
+        "poll_options": {"value": state_value_plain("Klimatilpasning\nAffald\n\nMobilitet")},
+        "poll_date": {"value": state_value_datepicker("2026-12-04")},
+        "poll_time": {"value": state_value_timepicker("12:00")},
+        "poll_multiple": {"value": state_value_checkboxes([("multiple", "Flere svar")])},
+    }
+    # One option only, a closing time passed: each refusal next to its field.
+    bad = {
+        **good,
+        "poll_options": {"value": state_value_plain("Klimatilpasning")},
+    }
+    answer = bot.driver.view_submission(ADMIN, view, bad).json()
+    assert answer["response_action"] == "errors" and list(answer["errors"]) == ["poll_options"]
+    past = {**good, "poll_date": {"value": state_value_datepicker("2026-11-01")}}
+    answer = bot.driver.view_submission(ADMIN, view, past).json()
+    assert answer["response_action"] == "errors" and list(answer["errors"]) == ["poll_date"]
+
+    answer = bot.driver.view_submission(ADMIN, view, good).json()
+    assert answer["response_action"] == "update"
+    assert "Afstemning 1 er oprettet" in json.dumps(answer["view"], ensure_ascii=False)
+    bot.drain()
+    message = poll_message(bot)
+    assert list(buttons(message)) == ["poll_vote", "poll_vote#2", "poll_vote#3"]
+    assert "kan vælge flere svar" in str(message["text"])
+    with bot.runtime.core.sessions() as session:
+        poll = session.scalars(select(Poll)).one()
+        assert poll.multiple and poll.closes_at == CLOSES

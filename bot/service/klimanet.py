@@ -54,7 +54,7 @@ from bot.service.parsing import (
     meeting_completed,
     parse,
 )
-from bot.service.polls import Polls
+from bot.service.polls import PollForm, Polls
 from bot.service.privacy import Privacy, RetentionReport
 from bot.service.registration import Registration, RegistrationForm
 from bot.service.succession import Succession
@@ -67,7 +67,14 @@ Command = Callable[[Actor, str], Outcome]
 # A click: (who, the button's value or the select's block id, the user a select picked).
 Click = Callable[[Actor, str, str | None], Reply]
 
-__all__ = ["HomeImage", "Klimanet", "MeetingForm", "RegistrationForm", "ServiceSettings"]
+__all__ = [
+    "HomeImage",
+    "Klimanet",
+    "MeetingForm",
+    "PollForm",
+    "RegistrationForm",
+    "ServiceSettings",
+]
 
 
 class Klimanet:
@@ -267,6 +274,9 @@ class Klimanet:
 
     def submit_themes_form(self, actor: Actor, themes: Sequence[str]) -> Reply | FormErrors:
         return self.themes.submit_form(actor, themes)
+
+    def submit_poll_form(self, actor: Actor, form: PollForm) -> Reply | FormErrors:
+        return self.polls.submit_form(actor, form)
 
     def submit_meeting_form(
         self, actor: Actor, number: int | None, form: MeetingForm

@@ -4,10 +4,12 @@ planned in it (``bot.posts.polls``)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from bot import texts
 from bot.domain import polls as poll_domain
 from bot.domain.errors import DomainError, ErrorKind
 from bot.domain.facilitators import require_facilitator
@@ -15,7 +17,18 @@ from bot.domain.registration import Actor
 from bot.domain.timeparse import ensure_future, find_date_and_times, local_to_utc
 from bot.models import Network, Poll
 from bot.posts import polls as poll_posts
-from bot.replies import Action, Attachment, Button, Reply, Result, ResultKind
+from bot.replies import (
+    Action,
+    Attachment,
+    Button,
+    FormErrors,
+    Outcome,
+    PollField,
+    PollFormRequest,
+    Reply,
+    Result,
+    ResultKind,
+)
 from bot.reports.export import ExportFile, export_poll
 from bot.service.context import Context
 from bot.service.parsing import Word, ascii_number, fold, sub_action, words
@@ -30,6 +43,29 @@ POLL_ACTIONS = {
 MULTIPLE_WORDS = frozenset({"flere", "flervalg", "flervalgs"})
 CLOSING_WORD = "luk"
 
+# Which field of the form a refusal belongs next to (the rest: the question's).
+_FIELD_OF = {
+    ErrorKind.POLL_OPTIONS_COUNT: PollField.OPTIONS,
+    ErrorKind.POLL_OPTIONS_SAME: PollField.OPTIONS,
+    ErrorKind.DATE_MISSING: PollField.DATE,
+    ErrorKind.DATE_INVALID: PollField.DATE,
+    ErrorKind.DATE_IMPOSSIBLE: PollField.DATE,
+    ErrorKind.DATE_IN_PAST: PollField.DATE,
+    ErrorKind.POLL_CLOSING_MISSING: PollField.DATE,
+    ErrorKind.TIME_MISSING: PollField.TIME,
+    ErrorKind.TIME_INVALID: PollField.TIME,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PollForm:
+    """What the poll form holds: the closing time as written (Slack: its date and time)."""
+
+    question: str
+    options: tuple[str, ...]
+    closing: str
+    multiple: bool = False
+
 
 class Polls:
     def __init__(self, ctx: Context) -> None:
@@ -37,7 +73,7 @@ class Polls:
 
     # -- commands ----------------------------------------------------------------------------
 
-    def command(self, actor: Actor, args: str) -> Reply:
+    def command(self, actor: Actor, args: str) -> Outcome:
         """``afstemning opret|luk|forlæng …``; bare ``afstemning`` lists them."""
         action, word, rest = sub_action(args, POLL_ACTIONS)
         if action is None and not word:
@@ -51,6 +87,8 @@ class Polls:
             )
         # A member who types a facilitator's subcommand hears that first, not how to write it.
         self._ctx.run(lambda s, n: require_facilitator(s, n, actor.user_id))
+        if action == "opret" and not rest:
+            return PollFormRequest(self._ctx.today())
         if action == "opret":
             return self._open(actor, rest)
         number, _, when = rest.strip().partition(" ")
@@ -58,8 +96,28 @@ class Polls:
             return self._close(actor, number)
         return self._extend(actor, number, when)
 
+    def submit_form(self, actor: Actor, form: PollForm) -> Reply | FormErrors:
+        """The poll form: the same rules as the command; a refusal next to its field."""
+        try:
+            closes_at = self._closing([Word(w, False) for w in form.closing.split()])
+            draft = poll_domain.PollDraft(
+                form.question.strip(),
+                tuple(o.strip() for o in form.options if o.strip()),
+                closes_at,
+                form.multiple,
+            )
+            poll_domain.check_draft(draft)
+            return self._opened(actor, draft)
+        except DomainError as err:
+            field = _FIELD_OF.get(err.kind, PollField.QUESTION)
+            if err.kind is ErrorKind.TEXT_TOO_LONG and err.params.get("field") == "svarmulighed":
+                field = PollField.OPTIONS
+            return FormErrors({field: texts.plain(texts.error(err, self._ctx.today()))})
+
     def _open(self, actor: Actor, rest: str) -> Reply:
-        draft = self._draft(rest)
+        return self._opened(actor, self._draft(rest))
+
+    def _opened(self, actor: Actor, draft: poll_domain.PollDraft) -> Reply:
 
         def work(session: Session, network: Network) -> Reply:
             require_facilitator(session, network, actor.user_id)

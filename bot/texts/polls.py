@@ -217,3 +217,24 @@ ERROR_TEXTS: dict[ErrorKind, Callable[[dict[str, Any]], str]] = {
         "svarmuligheder i anførselstegn, flere for flere valg, og luk 15/9 12:00."
     ),
 }
+
+
+# -- the poll form (Slack's modal titles at most 24 characters) -----------------------------------
+FORM_TITLE = "Ny afstemning"
+FORM_SUBMIT = "Opret"
+FORM_DONE_TITLE = "Afstemning oprettet"
+FORM_QUESTION = "Spørgsmål"
+FORM_QUESTION_PLACEHOLDER = "Hvilket tema til efterårsmødet?"
+FORM_OPTIONS = "Svarmuligheder (2-10, én pr. linje)"
+FORM_OPTIONS_PLACEHOLDER = "Klimatilpasning\nAffald"
+FORM_DATE = "Lukker dato"
+FORM_TIME = "Lukker kl."
+FORM_MULTIPLE = "Flere svar"
+FORM_MULTIPLE_OPTION = "Kommunerne kan vælge flere svar"
+FORM_CLOSING = "Hvornår lukker afstemningen? (fx 15/9 12:00)"
+FORM_MULTIPLE_QUESTION = "Må kommunerne vælge flere svar? (ja/nej)"
+FORM_OPTION_QUESTION = "Svarmulighed {number} (tom linje når du er færdig)"
+
+
+def form_one_line() -> str:
+    return f'{COMMAND} afstemning opret "Spørgsmål?" "Svar 1" "Svar 2" luk 15/9 12:00'
