@@ -52,7 +52,9 @@ def poll_message(bot: SlackBot) -> dict[str, object]:
     return found
 
 
-def test_a_poll_in_slack(bot: SlackBot, caplog: pytest.LogCaptureFixture) -> None:
+def test_a_poll_in_slack(
+    bot: SlackBot, clock: FixedClock, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.INFO)
     bot.say(ANNA, "tilmeld Aarhus fast")
     bot.say(BO, "tilmeld Aarhus fleksibel")
@@ -96,6 +98,15 @@ def test_a_poll_in_slack(bot: SlackBot, caplog: pytest.LogCaptureFixture) -> Non
     # Someone without a seat is told why.
     refused = bot.click(EVA, "poll_vote", updated, CHANNEL)
     assert "Du har ingen plads i netværket" in str(refused.args["text"])
+
+    # At closing: the result in the channel, and its bar chart shared there.
+    clock.set(CLOSES)
+    bot.drain()
+    results = [m for m in bot.fake.messages(CHANNEL) if "Resultat" in str(m.get("text"))]
+    assert len(results) == 1 and "Klimatilpasning: 1 kommune" in str(results[0]["text"])
+    [chart] = [u for u in bot.fake.uploads if u.filename == "klimanet-afstemning-1.png"]
+    assert chart.channel_id == CHANNEL and chart.content.startswith(b"\x89PNG")
+    assert "actions" not in {b["type"] for b in poll_message(bot)["blocks"]}
 
 
 def test_the_poll_form_in_slack(bot: SlackBot) -> None:
