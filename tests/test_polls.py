@@ -238,7 +238,7 @@ def test_erasure_keeps_the_vote_without_the_person(bot: MemoryBot) -> None:
     number = open_poll(bot)
     done(vote(bot, ANNA, 1), ResultKind.POLL_VOTED)
     with bot.core.sessions() as session:
-        anna_id = session.scalars(select(Person.id).where(Person.user_id == ANNA.user_id)).one()
+        anna_id = session.scalars(select(Person.id).where(Person.account == ANNA.user_id)).one()
     assert ballots(bot) == [(751, anna_id, ballots(bot)[0][2])]
     say(bot.core.service, ANNA, "slet-mig")
     done(click(bot.core.service, ANNA, Action.ERASE_CONFIRM, "erase"), ResultKind.ERASED)
@@ -441,7 +441,7 @@ def test_every_poll_post_reaches_exactly_its_recipients(bot: MemoryBot) -> None:
         seat = session.scalars(
             select(Seat)
             .join(Person, Person.id == Seat.holder_id)
-            .where(Person.user_id == DORTE.user_id)
+            .where(Person.account == DORTE.user_id)
         ).one()
         seat.status = SeatStatus.PENDING.value
     open_poll(bot)

@@ -162,7 +162,7 @@ def voting_municipality(session: Session, network: Network, person: Person) -> i
         return seat.municipality_code
     if seat is not None:
         raise DomainError(ErrorKind.POLL_NOT_A_VOTER, why="pending")
-    if is_facilitator(session, network, person.user_id):
+    if is_facilitator(session, network, person.account):
         raise DomainError(ErrorKind.POLL_NOT_A_VOTER, why="facilitator")
     raise DomainError(ErrorKind.POLL_NOT_A_VOTER, why="no_seat")
 

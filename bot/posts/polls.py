@@ -134,7 +134,7 @@ def voted(
                 Planned(
                     kinds.poll_changed_key(cast.ballot_id, cast.revision, holder.id),
                     PostKind.POLL_CHANGED_DM,
-                    holder.user_id,
+                    holder.account,
                     now,
                     None,
                     {
@@ -165,7 +165,7 @@ def expand_reminders(session: Session, row: Claimed, now: datetime) -> int:
             Planned(
                 kinds.poll_reminder_key(poll.id, person.id),
                 PostKind.POLL_REMINDER_DM,
-                person.user_id,
+                person.account,
                 row.due_at,
                 None,
                 {"poll_id": poll.id, "code": code},
