@@ -144,6 +144,13 @@ class ResultKind(StrEnum):
     MEETING_SENT_WITHOUT_PLACE = "meeting_sent_without_place"
     THEMES_SHOWN = "themes_shown"  # ``fagområder``: the person's and the network's; ids: themes
     THEMES_SET = "themes_set"  # the person's fagområder saved; ids: themes (how many now)
+    # Polls: opened (ids: poll, its number), a vote (ids: poll, municipality, changed 0/1),
+    # closed early or extended (ids: poll), the list (ids: polls).
+    POLL_OPENED = "poll_opened"
+    POLL_VOTED = "poll_voted"
+    POLL_CLOSED = "poll_closed"
+    POLL_EXTENDED = "poll_extended"
+    POLLS = "polls"
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,7 +287,24 @@ class ThemesFormRequest:
     theme_options: tuple[str, ...] = ()
 
 
-Outcome = Reply | RegistrationFormRequest | MeetingFormRequest
+@dataclass(frozen=True, slots=True)
+class PollFormRequest:
+    """Open the poll form (``afstemning opret`` without more): the same fields as the command."""
+
+    today: date | None = None  # the first day the closing date may be
+
+
+class PollField(StrEnum):
+    """Field ids of the poll form."""
+
+    QUESTION = "poll_question"
+    OPTIONS = "poll_options"  # one option per line
+    DATE = "poll_date"
+    TIME = "poll_time"
+    MULTIPLE = "poll_multiple"
+
+
+Outcome = Reply | RegistrationFormRequest | MeetingFormRequest | PollFormRequest
 
 
 class RegistrationField(StrEnum):
@@ -337,6 +361,10 @@ class Action(StrEnum):
     MEETING_SEND = "meeting_send"
     # Two meetings on the date given: the value is the command with the meeting's number.
     PICK_MEETING = "pick_meeting"
+    # A poll's option (value "<poll id>:<option id>"): vote for it; on a multiple-choice
+    # poll's answer, take it out of the municipality's vote again.
+    POLL_VOTE = "poll_vote"
+    POLL_UNVOTE = "poll_unvote"
 
 
 class HomeAction(StrEnum):

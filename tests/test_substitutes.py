@@ -281,6 +281,12 @@ def _season(
     delivery.drain()
     click(service, EVA, "offer_decline", pending_offer_to(sessions, EVA))
     say(service, FACILITATOR, f"admin plads Odense fast {mention(FRANK)} Ny kontaktperson")
+    # A poll: Carl casts Aarhus' vote, Anna changes it (Carl is told), Odense's coordinator is
+    # reminded the day before, and the result comes at closing.
+    say(service, FACILITATOR, 'afstemning opret "Tema?" "Affald" "Mobilitet" luk 10.12.2026 12:00')
+    delivery.drain()
+    click(service, CARL, "poll_vote", "1:1")
+    click(service, ANNA, "poll_vote", "1:2")
     until(datetime(2026, 12, 31, 8, 0, tzinfo=UTC))  # the announcement of #1 (14 days before)
     say(service, FACILITATOR, "møde flyt 1 14.01.2027 11:00-13:00")
     until(datetime(2027, 1, 7, 9, 0, tzinfo=UTC))  # the agenda (7 days before)

@@ -95,6 +95,18 @@ class ErrorKind(StrEnum):
     FACILITATOR_NO_SEAT = "facilitator_no_seat"  # the actor is a facilitator: no seat for them
     TARGET_IS_FACILITATOR = "target_is_facilitator"  # params: name
     KL_NOT_A_MUNICIPALITY = "kl_not_a_municipality"  # params: query
+    # Polls (afstemning)
+    POLL_UNKNOWN = "poll_unknown"  # params: ref
+    POLL_CLOSED = "poll_closed"  # params: number, closed_at (aware UTC)
+    POLL_OPTION_UNKNOWN = "poll_option_unknown"  # a button names no option of its poll
+    # params: why ("no_seat" | "pending" | "facilitator")
+    POLL_NOT_A_VOTER = "poll_not_a_voter"
+    POLL_QUESTION_MISSING = "poll_question_missing"
+    POLL_OPTIONS_COUNT = "poll_options_count"  # params: count, low, high
+    POLL_OPTIONS_SAME = "poll_options_same"  # params: value (two options read the same)
+    POLL_CLOSING_MISSING = "poll_closing_missing"
+    POLL_WORD_UNKNOWN = "poll_word_unknown"  # params: value (a bare word in ``afstemning opret``)
+    POLL_NOT_LATER = "poll_not_later"  # params: number, closes_at (an extension must be later)
 
 
 class DomainError(Exception):

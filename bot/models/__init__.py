@@ -31,6 +31,12 @@ from bot.models.outbox import (
     OutboxMessage,
     OutboxStatus,
 )
+from bot.models.polls import (
+    Poll,
+    PollBallot,
+    PollChoice,
+    PollOption,
+)
 from bot.models.privacy import (
     Erasure,
     ErasureCause,
@@ -85,4 +91,8 @@ __all__ = [
     "InboundSeen",
     "ErasureCause",
     "Erasure",
+    "Poll",
+    "PollOption",
+    "PollBallot",
+    "PollChoice",
 ]

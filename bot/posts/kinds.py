@@ -54,6 +54,13 @@ class PostKind(StrEnum):
     LOOKUP_NOTICE = "lookup_notice"  # Klimanet cannot look its own posts up in the platform
     # A person's App Home, published again after their state changed (posts/home.py).
     HOME = "home"
+    # Polls (afstemning): the poll in the channel (its turnout updated in place by REFRESH),
+    # the coordinators' reminder 24 hours before closing, the result, and the notice to a
+    # municipality's holders that another holder changed its vote.
+    POLL = "poll"
+    POLL_REMINDER_DM = "poll_reminder_dm"
+    POLL_RESULT = "poll_result"
+    POLL_CHANGED_DM = "poll_changed_dm"
 
 
 # Notices about other posts; there is never a notice about one of these.
@@ -161,3 +168,27 @@ def home_key(target: str, due_at: datetime) -> str:
     """One App Home refresh per person (``person=7``, or ``user=U…`` for a facilitator we have no
     person for) per refresh window: every change within the window shares the one row."""
     return f"{PostKind.HOME}:{target}:at={due_at.isoformat()}"
+
+
+def poll_key(poll_id: int) -> str:
+    """The poll's post in the channel (updated in place as municipalities vote)."""
+    return f"{PostKind.POLL}:poll={poll_id}:channel"
+
+
+def poll_reminder_fanout_key(poll_id: int, version: int) -> str:
+    """The reminder planned for one closing time; a new closing time plans a new one."""
+    return f"{PostKind.POLL_REMINDER_DM}:poll={poll_id}:v={version}:fanout"
+
+
+def poll_reminder_key(poll_id: int, person_id: int) -> str:
+    """One reminder per coordinator and poll, whatever the closing time became."""
+    return f"{PostKind.POLL_REMINDER_DM}:poll={poll_id}:person={person_id}"
+
+
+def poll_result_key(poll_id: int) -> str:
+    """The result, once per poll: an extension moves this row, never plans a second."""
+    return f"{PostKind.POLL_RESULT}:poll={poll_id}:channel"
+
+
+def poll_changed_key(ballot_id: int, revision: int, person_id: int) -> str:
+    return f"{PostKind.POLL_CHANGED_DM}:ballot={ballot_id}:rev={revision}:person={person_id}"

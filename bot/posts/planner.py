@@ -34,6 +34,7 @@ from bot.models import (
     OutboxStatus,
 )
 from bot.posts import kinds
+from bot.posts import polls as poll_posts
 from bot.posts.kinds import PostKind
 from bot.posts.outbox import Claimed, Planned, enqueue, sent_message, sent_to_channel
 from bot.posts.weekend import off_the_weekend
@@ -254,6 +255,8 @@ def _fanout(
 def expand_fanout(session: Session, row: Claimed, now: datetime) -> int:
     """Turn a due fan-out row into one direct message per current recipient (insert-or-ignore,
     so expanding twice after a crash creates nothing twice). Returns how many were new."""
+    if "poll_id" in row.payload:  # a poll's reminder to the coordinators (posts/polls.py)
+        return poll_posts.expand_reminders(session, row, now)
     meeting = session.get(Meeting, row.meeting_id) if row.meeting_id is not None else None
     network = session.get(Network, meeting.network_id) if meeting is not None else None
     dm_kind = str(row.payload["kind"])

@@ -50,6 +50,7 @@ class ExportKind(StrEnum):
     MEMBERS = "medlemmer"
     ATTENDANCE = "deltagelse"
     HISTORY = "historik"
+    POLL = "afstemning"
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,3 +279,24 @@ def export_history(
 ) -> ExportFile:
     """``eksport historik``: the seat history, oldest first as given."""
     return _export(_history(rows, tz), fmt, today)
+
+
+def export_poll(
+    rows: Sequence[tuple[str, str, datetime, str]],
+    headers: tuple[str, ...],
+    *,
+    today: date,
+    fmt: ExportFormat = "xlsx",
+    tz: ZoneInfo = COPENHAGEN,
+) -> ExportFile:
+    """``eksport afstemning <nr>``: one row per municipality that voted (municipality, its
+    choices, when, by whom; the voter empty after an erasure)."""
+    table = _Table(
+        ExportKind.POLL,
+        headers,
+        [
+            (municipality, chosen, _local(at, tz), voter or None)
+            for municipality, chosen, at, voter in rows
+        ],
+    )
+    return _export(table, fmt, today)

@@ -50,9 +50,11 @@ from bot.service.parsing import (
     Unknown,
     ascii_number,
     completed_command,
+    fold,
     meeting_completed,
     parse,
 )
+from bot.service.polls import PollForm, Polls
 from bot.service.privacy import Privacy, RetentionReport
 from bot.service.registration import Registration, RegistrationForm
 from bot.service.succession import Succession
@@ -65,7 +67,14 @@ Command = Callable[[Actor, str], Outcome]
 # A click: (who, the button's value or the select's block id, the user a select picked).
 Click = Callable[[Actor, str, str | None], Reply]
 
-__all__ = ["HomeImage", "Klimanet", "MeetingForm", "RegistrationForm", "ServiceSettings"]
+__all__ = [
+    "HomeImage",
+    "Klimanet",
+    "MeetingForm",
+    "PollForm",
+    "RegistrationForm",
+    "ServiceSettings",
+]
 
 
 class Klimanet:
@@ -99,6 +108,7 @@ class Klimanet:
         self.admin = Admin(self._ctx, approvals, erase=self.privacy.admin_erase)
         self.waiting = Waiting(self._ctx)
         self.themes = Themes(self._ctx)
+        self.polls = Polls(self._ctx)
         self._approvals = approvals
         if self._ctx.settings.home_tab:
             # Changes that alter someone's App Home plan its republishing (posts/home_refresh.py).
@@ -125,12 +135,14 @@ class Klimanet:
             "historik": self.admin.history,
             "admin": self.admin.command,
             "overblik": self.overview.command,
-            "eksport": self.overview.export,
+            "eksport": self._export,
             "privatliv": self.privacy.notice,
             "mine-data": self.privacy.my_data,
             "slet-mig": self.privacy.ask_erase,
             "afventer": self.waiting.command,
             "fagomraader": self.themes.command,
+            "afstemning": self.polls.command,
+            "afstemninger": self.polls.list_polls,
             "hjaelp": lambda actor, args: Reply(
                 tuple(texts.help_text(self._ctx.today())), result=Result(ResultKind.HELP)
             ),
@@ -162,6 +174,8 @@ class Klimanet:
             Action.PICK_MEETING: lambda actor, value, _: self._picked(
                 actor, value, NAMES_A_MEETING
             ),
+            Action.POLL_VOTE: lambda actor, value, _: self.polls.vote(actor, value),
+            Action.POLL_UNVOTE: lambda actor, value, _: self.polls.vote(actor, value, remove=True),
         }
 
     @property
@@ -237,6 +251,13 @@ class Klimanet:
         except DomainError as err:
             return Reply((texts.error(err, self._ctx.today()),), result=Result.refused(err.kind))
 
+    def _export(self, actor: Actor, args: str) -> Reply:
+        """``eksport afstemning <nr>`` is a poll's; every other export is the overview's."""
+        word, _, rest = args.strip().partition(" ")
+        if fold(word) in ("afstemning", "afstemningen"):
+            return self.polls.export(actor, rest)
+        return self.overview.export(actor, args)
+
     def _went_ahead(self, actor: Actor, value: str) -> Reply:
         """ "Opret/Flyt alligevel": the warned command, run without the warning."""
         outcome = self.meetings.go_ahead(actor, value)
@@ -253,6 +274,9 @@ class Klimanet:
 
     def submit_themes_form(self, actor: Actor, themes: Sequence[str]) -> Reply | FormErrors:
         return self.themes.submit_form(actor, themes)
+
+    def submit_poll_form(self, actor: Actor, form: PollForm) -> Reply | FormErrors:
+        return self.polls.submit_form(actor, form)
 
     def submit_meeting_form(
         self, actor: Actor, number: int | None, form: MeetingForm

@@ -44,6 +44,8 @@ SUBCOMMANDS: dict[str, tuple[str, ...]] = {
     "slet-mig": ("slet-mig", "sletmig", "slet"),
     "afventer": ("afventer", "afvent", "venter"),
     "fagomraader": ("fagomraader", "fagomrader", "fagomraade", "fagomrade"),
+    "afstemning": ("afstemning", "afstem", "poll"),
+    "afstemninger": ("afstemninger",),
 }
 
 # How each subcommand is shown to users (with the Danish letters).
@@ -335,6 +337,9 @@ def opens_form(text: str) -> bool:
     if parsed.name == "moede":
         action, _, rest = sub_action(parsed.args, MEETING_ACTIONS)
         return action == "ret" or (action == "opret" and not rest)
+    if parsed.name == "afstemning":  # ``afstemning opret`` alone: the poll form
+        action, _, rest = sub_action(parsed.args, {"opret": ("opret", "ny")})
+        return action == "opret" and not rest
     return False
 
 

@@ -36,6 +36,7 @@ HELP_LINES = (
     ("mine-data", "Få alt, hvad Klimanet har om dig, som en fil", ""),
     ("slet-mig", "Slet dine oplysninger (du bliver bedt om at bekræfte)", ""),
     ("afventer", "Tilmeldinger og tilbud, der venter på dit svar – med knapperne", ""),
+    ("afstemninger", "Netværkets afstemninger, og hvor mange kommuner der har stemt", ""),
     ("hjælp", "Denne oversigt", ""),
 )
 
@@ -81,6 +82,14 @@ FACILITATOR_HELP_LINES = (
         "begrundelsen, den gemmes",
         "@bruger Anmodning pr. mail 3. marts",
     ),
+    (
+        "afstemning opret",
+        "Afstemning med én stemme pr. medlemskommune (skriv flere for flere svar)",
+        '"Hvilket tema til efterårsmødet?" "Klimatilpasning" "Affald" luk {dag} 12:00',
+    ),
+    ("afstemning luk", "Luk en afstemning nu; resultatet sendes til kanalen", "3"),
+    ("afstemning forlæng", "Flyt en afstemnings lukketid senere", "3 {flyttet} 12:00"),
+    ("eksport afstemning", "Hvilken kommune stemte hvad, som Excel-fil (eller csv)", "3"),
 )
 
 

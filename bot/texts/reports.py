@@ -59,7 +59,12 @@ HISTORY_HEADERS = (
     "Udført af",
     "Begrundelse",
 )
-SHEET_TITLES = {"medlemmer": "Medlemmer", "deltagelse": "Deltagelse", "historik": "Historik"}
+SHEET_TITLES = {
+    "medlemmer": "Medlemmer",
+    "deltagelse": "Deltagelse",
+    "historik": "Historik",
+    "afstemning": "Afstemning",
+}
 
 _MONTHS = (
     "januar",

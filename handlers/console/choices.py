@@ -25,6 +25,12 @@ class Choice:
     item: int | None = None  # the section of that message it answers (``Button.under``)
 
 
+# A channel post's buttons are for whoever acts (a vote in a poll): one set of choices that
+# every person of the console can take, numbered from here so they never clash with a person's.
+IN_THE_CHANNEL = "#kanal"
+CHANNEL_NUMBERS_FROM = 100
+
+
 class Choices:
     def __init__(self) -> None:
         self._open: dict[str, dict[int, Choice]] = {}
@@ -40,7 +46,8 @@ class Choices:
                 del mine[number]
             numbers = []
             for button in buttons:
-                number = self._next.get(user_id, 1)
+                first = CHANNEL_NUMBERS_FROM if user_id == IN_THE_CHANNEL else 1
+                number = self._next.get(user_id, first)
                 self._next[user_id] = number + 1
                 mine[number] = Choice(button.action_id, button.value, message, button.under)
                 numbers.append(number)
@@ -51,7 +58,8 @@ class Choices:
         if not (text.isascii() and text.isdigit()) or len(text) > 9:
             return None
         with self._lock:
-            return self._open.get(user_id, {}).get(int(text))
+            mine = self._open.get(user_id, {}).get(int(text))
+            return mine or self._open.get(IN_THE_CHANNEL, {}).get(int(text))
 
     def close(self, user_id: str, message: str) -> None:
         """The message's choices are answered (or the message replaced): they go."""

@@ -17,7 +17,13 @@ from bot.clock import OffsetClock
 from bot.config import parse_duration
 from bot.domain.errors import ErrorKind
 from bot.domain.registration import Actor
-from bot.replies import HomeAction, MeetingFormRequest, RegistrationFormRequest, Reply
+from bot.replies import (
+    HomeAction,
+    MeetingFormRequest,
+    PollFormRequest,
+    RegistrationFormRequest,
+    Reply,
+)
 from bot.service.klimanet import Klimanet
 from bot.texts.common import COMMAND
 from bot.texts.dates import format_when
@@ -25,6 +31,7 @@ from handlers.console import forms
 from handlers.console.choices import Choice, Choices
 from handlers.console.files import save
 from handlers.console.people import ConsoleProfiles, ConsoleUser, first_plain_mention, is_user_id
+from handlers.console.poll_form import poll_form
 from handlers.console.rendering import render
 from handlers.console.terminal import Terminal
 
@@ -111,6 +118,8 @@ class Console:
             forms.registration_form(self, outcome)
         elif isinstance(outcome, MeetingFormRequest):
             forms.meeting_form(self, outcome)
+        elif isinstance(outcome, PollFormRequest):
+            poll_form(self, outcome)
         elif outcome.result is not None and outcome.result.error is ErrorKind.MENTION_UNRESOLVED:
             # Slack's answer tells people to pick from its list; the console has none.
             self.say(texts.console_mention_unresolved(first_plain_mention(line)))

@@ -17,7 +17,7 @@ from bot.texts.edge import (
     console_to_person,
     console_updating,
 )
-from handlers.console.choices import Choices
+from handlers.console.choices import IN_THE_CHANNEL, Choices
 from handlers.console.files import save
 from handlers.console.people import ConsoleProfiles, is_user_id
 from handlers.console.rendering import render
@@ -50,10 +50,9 @@ class ConsoleNotifier:
         return console_to_channel(recipient)
 
     def _numbers(self, recipient: str, ts: str, reply: Reply) -> list[int]:
-        # Only a person can answer; a channel post's buttons (none today) are shown unnumbered.
-        if not is_user_id(recipient):
-            return []
-        return self._choices.offer(recipient, ts, reply.buttons)
+        # A channel post's buttons (a poll's options) are for whoever acts in the console.
+        owner = recipient if is_user_id(recipient) else IN_THE_CHANNEL
+        return self._choices.offer(owner, ts, reply.buttons)
 
     def post(self, recipient: str, reply: Reply, *, post_id: int | None = None) -> Posted:
         with self._lock:

@@ -6,7 +6,7 @@ from slack_bolt import App
 
 from bot.service.inbound import InboundMemory
 from bot.service.klimanet import Klimanet
-from handlers.slack import actions, commands, errors, middleware, users, views
+from handlers.slack import actions, commands, errors, middleware, poll_form, users, views
 from handlers.slack.common import Background
 from handlers.slack.forms import Forms
 from handlers.slack.home import SlackHome
@@ -31,5 +31,6 @@ def register_all(
     commands.register(app, service, notifier, background, forms)
     actions.register(app, service, background, forms, home)
     views.register(app, service, background)
+    poll_form.register(app, service)
     home.register(app)
     users.register(app, service, background, profiles)

@@ -8,15 +8,17 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 
 from bot import texts
-from bot.replies import MeetingFormRequest, Outcome, RegistrationFormRequest
+from bot.replies import MeetingFormRequest, Outcome, PollFormRequest, RegistrationFormRequest
 from bot.service.klimanet import Klimanet
 from bot.service.parsing import opens_form
+from bot.texts import polls as poll_texts
 from bot.texts.common import COMMAND
 from handlers.slack.blocks import meeting_modal, registration_modal, reply_message
 from handlers.slack.client import respond
 from handlers.slack.common import Background, actor_from_command, once_in
 from handlers.slack.forms import Forms, Modal
 from handlers.slack.notifier import SlackNotifier
+from handlers.slack.poll_modal import poll_modal
 from handlers.slack.text import decode_command_text
 
 
@@ -32,6 +34,8 @@ def register(
             modal.open(view, texts.REGISTRATION_ONE_LINE)
         elif isinstance(outcome, MeetingFormRequest):
             modal.open(meeting_modal(outcome), texts.meeting_one_line(service.today()))
+        elif isinstance(outcome, PollFormRequest):
+            modal.open(poll_modal(outcome), poll_texts.form_one_line())
         else:
             respond(command["response_url"], reply_message(outcome))
             for attachment in outcome.files:

@@ -19,6 +19,7 @@ from bot.models import (
     Network,
     NewsPost,
     Person,
+    PollBallot,
     SeatAction,
     SeatEvent,
 )
@@ -48,6 +49,13 @@ def pseudonymise(
     person.account = f"~{person.id}"  # no chat id starts with "~": it can never match one
     person.erased_at = now
     forget_author(session, user_id)
+    # A poll keeps the municipality's vote, not who cast it.
+    session.execute(
+        update(PollBallot)
+        .where(PollBallot.voter_person_id == person.id)
+        .values(voter_person_id=None)
+        .execution_options(synchronize_session=False)
+    )
     record_erasure(session, network, now, cause, person=person, actor=actor, reason=reason)
     session.flush()
     return user_id
