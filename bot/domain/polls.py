@@ -288,7 +288,7 @@ def coordinators_not_voted(
         .order_by(Seat.municipality_code)
     ).all()
     kl = set(facilitator_ids(session, network.id))
-    return [(p, code) for p, code in rows if code not in voted and p.user_id not in kl]
+    return [(p, code) for p, code in rows if code not in voted and p.account not in kl]
 
 
 def voted_codes(session: Session, poll: Poll) -> set[int]:
