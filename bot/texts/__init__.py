@@ -301,6 +301,13 @@ from bot.texts.succession import (
     leaving_coordinator,
     took_fixed_seat,
 )
+from bot.texts.teams import (
+    TEAMS_CALENDAR_BUTTON,
+    TEAMS_CUT_SHORT,
+    TEAMS_FILE_BUTTON,
+    teams_file_text,
+    teams_pick_hint,
+)
 from bot.texts.themes import (
     THEMES_BUTTON,
     THEMES_EXAMPLE,
@@ -596,4 +603,9 @@ __all__ = [
     "calendar_title",
     "seat_typed",
     "calendar_file_title",
+    "TEAMS_CALENDAR_BUTTON",
+    "TEAMS_CUT_SHORT",
+    "TEAMS_FILE_BUTTON",
+    "teams_file_text",
+    "teams_pick_hint",
 ]
