@@ -42,12 +42,12 @@ from handlers.console.notifier import ConsoleNotifier
 from handlers.console.people import ConsoleProfiles
 from handlers.slack.client import DELIVERY_MAX_RATE_WAIT, make_delivery_client
 from handlers.slack.notifier import SlackNotifier
-from tests.support.fake_slack import FakeSlack
 from handlers.teams.connector import Connector, no_token
 from handlers.teams.files import FileStore
 from handlers.teams.notifier import TeamsNotifier
 from tests.conftest import new_database_url
 from tests.support.fake_bot_connector import FakeBotConnector, Member
+from tests.support.fake_slack import FakeSlack
 from tests.support.memory_notifier import MemoryNotifier
 
 PLACE = "C0NET"  # the network's channel
