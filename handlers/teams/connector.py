@@ -112,6 +112,9 @@ class RateLimiter:
 
     windows: tuple[tuple[int, float], ...]
     clock: Callable[[], float] = time.monotonic
+    # Requests do not arrive as evenly as they leave: a little room so Teams never counts one
+    # more in a window than the limit.
+    margin: float = 0.05
     _calls: dict[str, deque[float]] = field(default_factory=lambda: defaultdict(deque))
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -127,9 +130,9 @@ class RateLimiter:
             while moved:  # a later slot for one window may need checking against the others
                 moved = False
                 for limit, seconds in self.windows:
-                    recent = [t for t in calls if t > at - seconds]  # reservations too
-                    if len(recent) >= limit and recent[-limit] + seconds > at:
-                        at, moved = recent[-limit] + seconds, True
+                    recent = [t for t in calls if t > at - seconds - self.margin]
+                    if len(recent) >= limit and recent[-limit] + seconds + self.margin > at:
+                        at, moved = recent[-limit] + seconds + self.margin, True
             calls.append(at)
             # The reservation keeps the deque in time order for the next caller.
             if len(calls) > 1 and calls[-2] > at:

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 # Teams refuses a message over about 100 KB; the bot promises to stay under 80 KB.
 TEAMS_MAX_BYTES = 100_000
@@ -100,6 +100,8 @@ class Member:
 @dataclass
 class FakeBotConnector:
     tenant: str = "tenant-kl"
+    app_password: str = "secret"
+    token_requests: list[dict[str, str]] = field(default_factory=list)
     calls: list[ConnectorCall] = field(default_factory=list)
     invalid: list[str] = field(default_factory=list)
     over_limit: dict[str, int] = field(default_factory=lambda: defaultdict(int))
@@ -125,7 +127,9 @@ class FakeBotConnector:
         """A person in the roster; ``installed``: whether the bot may open a chat with them."""
         with self._lock:
             self._members[member.id] = member
-            if not installed:
+            if installed:
+                self._blocked.discard(member.id)
+            else:
                 self._blocked.add(member.id)
 
     def fail_next(
@@ -229,8 +233,12 @@ class FakeBotConnector:
     def _handle(self, request: BaseHTTPRequestHandler, method: str) -> None:
         length = int(request.headers.get("Content-Length") or 0)
         raw = request.rfile.read(length) if length else b""
+        path = urlsplit(request.path).path
+        if method == "POST" and path.endswith("/oauth2/v2.0/token"):
+            self._token(request, raw)
+            return
         body = json.loads(raw) if raw else {}
-        match = _PATH.match(urlsplit(request.path).path)
+        match = _PATH.match(path)
         if match is None:
             self._answer(request, 404, {"error": {"code": "NotFound", "message": request.path}})
             return
@@ -350,6 +358,17 @@ class FakeBotConnector:
             "userPrincipalName": member.email,
             "tenantId": member.tenant or self.tenant,
         }
+
+    def _token(self, request: BaseHTTPRequestHandler, raw: bytes) -> None:
+        """Entra's token endpoint (client credentials): a token for the right secret only."""
+        form = dict(parse_qsl(raw.decode()))
+        with self._lock:
+            self.token_requests.append(form)
+        if form.get("client_secret") != self.app_password:
+            self._answer(request, 401, {"error": "invalid_client"})
+            return
+        token = f"token-{len(self.token_requests)}"
+        self._answer(request, 200, {"access_token": token, "expires_in": 3600})
 
     @staticmethod
     def _answer(
