@@ -129,11 +129,7 @@ def activity(reply: Reply, *, without_buttons: bool = False) -> dict[str, Any]:
         bare = Reply(reply.sections, context=reply.context)
         found = _card_activity(card(bare))
     else:
-        found = {
-            "type": "message",
-            "textFormat": "markdown",
-            "text": teams_markdown(reply.marked_text),
-        }
+        found = _text_activity(reply)
     return fit(found, reply)
 
 
@@ -150,28 +146,36 @@ def size_of(found: dict[str, Any]) -> int:
 
 
 def fit(found: dict[str, Any], reply: Reply) -> dict[str, Any]:
-    """Under 80 KB: sections are dropped from the end, and a last line says the message was
-    cut short (the buttons stay: they act on what the reply is about)."""
-    sections = list(reply.sections)
-    while size_of(found) > MAX_ACTIVITY_BYTES and sections:
-        sections.pop()
+    """Under 80 KB: sections are dropped from the end (as few as will do), and a last line says
+    the message was cut short; the buttons stay (they act on what the reply is about)."""
+    if size_of(found) <= MAX_ACTIVITY_BYTES:
+        return found
+
+    def shortened(kept: int) -> dict[str, Any]:
         shorter = Reply(
-            (*sections, texts.TEAMS_CUT_SHORT),
-            buttons=tuple(b for b in reply.buttons if b.under is None or b.under < len(sections)),
+            (*reply.sections[:kept], texts.TEAMS_CUT_SHORT),
+            buttons=tuple(b for b in reply.buttons if b.under is None or b.under < kept),
             context=reply.context,
         )
-        found = (
-            _card_activity(card(shorter))
-            if has_card(reply)
-            else {
-                "type": "message",
-                "textFormat": "markdown",
-                "text": teams_markdown(shorter.marked_text),
-            }
-        )
+        if has_card(reply):
+            return _card_activity(card(shorter))
+        return _text_activity(shorter)
+
+    low, high = 0, len(reply.sections) - 1  # the most sections that fit lies in [low, high]
+    while low < high:
+        middle = (low + high + 1) // 2
+        if size_of(shortened(middle)) <= MAX_ACTIVITY_BYTES:
+            low = middle
+        else:
+            high = middle - 1
+    found = shortened(low)
     if size_of(found) > MAX_ACTIVITY_BYTES:  # one section alone too long: its start only
         return _truncate_text(found)
     return found
+
+
+def _text_activity(reply: Reply) -> dict[str, Any]:
+    return {"type": "message", "textFormat": "markdown", "text": teams_markdown(reply.marked_text)}
 
 
 def _truncate_text(found: dict[str, Any]) -> dict[str, Any]:
