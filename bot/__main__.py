@@ -34,7 +34,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--http", action="store_true", help="Slack's HTTP mode on POST /slack/events")
     run.add_argument("--host", default=RunOptions.host)
-    run.add_argument("--port", type=int, default=int(os.environ.get("PORT", RunOptions.port)))
+    # Default: PORT, else the platform's own (Slack 3000, Teams 3978).
+    run.add_argument("--port", type=int, default=None)
     run.add_argument(
         "--health-port",
         type=int,
@@ -127,13 +128,19 @@ def _upgrade(settings: Settings) -> int:
     return 0
 
 
+def _port(given: int | None, kind: AnyPlatformKind) -> int:
+    if given is not None:
+        return given
+    return int(os.environ.get("PORT") or kind.default_port)
+
+
 def _run(kind: AnyPlatformKind, settings: Settings, own: object, args: argparse.Namespace) -> int:
     from bot.runtime import build_platform
 
     options = RunOptions(
         http=getattr(args, "http", False),
         host=getattr(args, "host", RunOptions.host),
-        port=getattr(args, "port", RunOptions.port),
+        port=_port(getattr(args, "port", None), kind),
         health_port=getattr(args, "health_port", None),
         user_id=args.user_id,
         name=args.navn,

@@ -37,6 +37,7 @@ from bot.posts.render import Rendered
 from bot.service.klimanet import Klimanet, ServiceSettings
 from handlers.console.app import CONSOLE
 from handlers.slack.app import SLACK
+from handlers.teams.app import TEAMS
 from jobs.delivery import Delivery, DeliveryConfig, DeliveryLoop
 from jobs.scheduler import TICK_SECONDS, start_scheduler
 
@@ -50,7 +51,7 @@ POOL_SIZE = 32
 
 # The platforms, in the order they are tried: the first whose credentials are set is run. The
 # console needs none, so it is last. A new platform is one more line here.
-PLATFORMS: tuple[AnyPlatformKind, ...] = (SLACK, CONSOLE)
+PLATFORMS: tuple[AnyPlatformKind, ...] = (SLACK, TEAMS, CONSOLE)
 
 
 def build_core(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bot.config import ConfigError
@@ -69,3 +71,36 @@ def test_without_insecure_local_every_address_may_be_bound() -> None:
     assert settings is not None
     settings.check_bind("0.0.0.0")
     assert not is_loopback("0.0.0.0") and is_loopback("127.0.0.1")
+
+
+def test_a_teams_app_id_picks_teams_on_port_3978() -> None:
+    from bot import runtime
+    from bot.__main__ import _port
+
+    configured = runtime.platform_settings({**FULL})
+    kind = runtime.choose(configured, wanted=None, http=False)
+    assert kind.name == "teams" and runtime.choose(configured, wanted=None, http=True) is kind
+    assert _port(None, kind) == 3978 and _port(8080, kind) == 8080
+    slack = runtime.choose(
+        runtime.platform_settings({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}),
+        wanted=None,
+        http=False,
+    )
+    assert _port(None, slack) == 3000  # Slack's default is unchanged
+    without = runtime.platform_settings({})
+    assert runtime.choose(without, wanted=None, http=False).name == "console"
+
+
+def test_insecure_local_on_a_public_address_stops_with_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.__main__ import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TEAMS_APP_ID", APP)
+    monkeypatch.setenv("TEAMS_INSECURE_LOCAL", "true")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'k.db'}")
+    assert main(["run", "--host", "0.0.0.0"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "TEAMS_INSECURE_LOCAL" in err and "\n" not in err and "Traceback" not in err
+    assert not (tmp_path / "k.db").exists()  # refused before anything was built

@@ -125,7 +125,7 @@ def activity(reply: Reply, *, without_buttons: bool = False) -> dict[str, Any]:
     twice)."""
     if has_card(reply) and not without_buttons:
         found = _card_activity(card(reply))
-    elif has_card(reply):
+    elif without_buttons:  # a card stays a card
         bare = Reply(reply.sections, context=reply.context)
         found = _card_activity(card(bare))
     else:
