@@ -50,6 +50,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     _console_args(console)
 
+    package = commands.add_parser(
+        "teams-pakke", help="write the Teams app package (manifest and icons) to upload"
+    )
+    package.add_argument("--ud", default="klimanet-teams.zip", help="the zip file to write")
+
     db = commands.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"])
     return parser
@@ -88,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
         env["KLIMANET_LOG_LEVEL"] = args.log_level
     from bot import runtime  # composition happens only in the entry point
 
+    if args.command == "teams-pakke":
+        return _teams_package(env, Path(args.ud))
     try:
         settings = Settings.from_env(env, base_dir=Path.cwd())
         # Each platform reads and checks its own settings, whichever one runs.
@@ -113,6 +120,19 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:  # Ctrl-C while starting or serving: a stop, not a crash
         return 0
+
+
+def _teams_package(env: dict[str, str], path: Path) -> int:
+    from bot import runtime
+
+    try:
+        content = runtime.teams_package(env)
+    except ConfigError as err:
+        print(f"klimanet: configuration error: {err}", file=sys.stderr)
+        return 2
+    path.write_bytes(content)
+    print(f"wrote the Teams app package to {path}", file=sys.stderr)
+    return 0
 
 
 def _upgrade(settings: Settings) -> int:

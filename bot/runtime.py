@@ -38,6 +38,8 @@ from bot.service.klimanet import Klimanet, ServiceSettings
 from handlers.console.app import CONSOLE
 from handlers.slack.app import SLACK
 from handlers.teams.app import TEAMS
+from handlers.teams.app_package import package as teams_app_package
+from handlers.teams.settings import TeamsSettings
 from jobs.delivery import Delivery, DeliveryConfig, DeliveryLoop
 from jobs.scheduler import TICK_SECONDS, start_scheduler
 
@@ -243,3 +245,12 @@ def build_platform(
     options: RunOptions,
 ) -> Platform:
     return kind.build(own, CoreAssembly(settings, clock), options)
+
+
+def teams_package(env: Mapping[str, str]) -> bytes:
+    """``klimanet teams-pakke``: the Teams app package from the Teams settings (``ConfigError``
+    when they are missing or wrong)."""
+    settings = TeamsSettings.from_env(env)
+    if settings is None:
+        raise ConfigError("TEAMS_APP_ID is missing: the package names the bot by its app id.")
+    return teams_app_package(settings)

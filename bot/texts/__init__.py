@@ -302,9 +302,16 @@ from bot.texts.succession import (
     took_fixed_seat,
 )
 from bot.texts.teams import (
+    TEAMS_APP_FULL_DESCRIPTION,
+    TEAMS_APP_FULL_NAME,
+    TEAMS_APP_SHORT_DESCRIPTION,
+    TEAMS_APP_SHORT_NAME,
     TEAMS_CALENDAR_BUTTON,
     TEAMS_CUT_SHORT,
+    TEAMS_DEVELOPER,
     TEAMS_FILE_BUTTON,
+    TEAMS_PERSONAL_COMMANDS,
+    TEAMS_TEAM_COMMANDS,
     teams_file_text,
     teams_pick_hint,
 )
@@ -608,4 +615,11 @@ __all__ = [
     "TEAMS_FILE_BUTTON",
     "teams_file_text",
     "teams_pick_hint",
+    "TEAMS_APP_FULL_DESCRIPTION",
+    "TEAMS_APP_FULL_NAME",
+    "TEAMS_APP_SHORT_DESCRIPTION",
+    "TEAMS_APP_SHORT_NAME",
+    "TEAMS_DEVELOPER",
+    "TEAMS_PERSONAL_COMMANDS",
+    "TEAMS_TEAM_COMMANDS",
 ]

@@ -19,3 +19,35 @@ def teams_file_text(title: str) -> str:
 
 TEAMS_FILE_BUTTON = "Hent filen"
 TEAMS_CALENDAR_BUTTON = "Tilføj til kalender"
+
+
+# The Teams app package: names, descriptions and the command menu (Teams shows them as written).
+TEAMS_APP_SHORT_NAME = "Klimanet"
+TEAMS_APP_FULL_NAME = "Kommunernes klimapolitiske netværk"
+TEAMS_APP_SHORT_DESCRIPTION = "Pladser, møder og dagsordener i KL's klimapolitiske netværk"
+TEAMS_APP_FULL_DESCRIPTION = (
+    "Klimanet holder styr på Kommunernes klimapolitiske netværk: hver medlemskommune har én "
+    "fast og to fleksible pladser. Tilmeld dig, se din kommunes pladser, overdrag en plads til "
+    "en kollega, meld afbud eller send en vikar, og få dagsordener og påmindelser til møderne. "
+    "Skriv hjælp til Klimanet for at se alle kommandoer."
+)
+TEAMS_DEVELOPER = "KL"
+# (title, description) per command, in the order the menu shows them.
+TEAMS_PERSONAL_COMMANDS = (
+    ("tilmeld", "Tilmeld dig netværket, fx: tilmeld Aarhus"),
+    ("pladser", "Din kommunes pladser – eller en anden kommunes"),
+    ("møder", "Kommende møder med dato, format og tema"),
+    ("dagsorden", "Dagsordenen for næste møde"),
+    ("afbud", "Meld afbud til et møde, fx: afbud 12"),
+    ("overdrag", "Giv din plads til en kollega, fx: overdrag @kollega"),
+    ("afventer", "Det, der venter på dit svar"),
+    ("mine-data", "Få alt, hvad Klimanet har om dig"),
+    ("privatliv", "Sådan behandler Klimanet dine oplysninger"),
+    ("hjælp", "Alle kommandoer med eksempler"),
+)
+TEAMS_TEAM_COMMANDS = (
+    ("møder", "Kommende møder i netværket"),
+    ("kommuner", "Medlemskommuner og besatte pladser"),
+    ("dagsorden", "Dagsordenen for næste møde"),
+    ("hjælp", "Alle kommandoer med eksempler"),
+)
