@@ -33,6 +33,7 @@ TENANT = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
 BOT = f"28:{APP}"
 ANNA = Member("29:anna", "0b0b0b0b-0000-0000-0000-00000000anna", "Anna Jensen")
 BO = Member("29:bo", "0b0b0b0b-0000-0000-0000-000000000bo0", "Bo Hansen")
+SARA = Member("29:sara", "0b0b0b0b-0000-0000-0000-0000000facil", "Sara Røpke")  # facilitator
 CHANNEL = "19:net@thread.tacv2"
 PERSONAL = "a:personal-anna"
 NOW = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
@@ -123,6 +124,7 @@ def _bot(database_url: str, settings: TeamsSettings) -> Iterator[Bot]:
         fake.add_channel(CHANNEL)
         fake.add_member(ANNA)
         fake.add_member(BO)
+        fake.add_member(SARA)
         runtime = TeamsRuntime(settings, CoreAssembly(core_settings, FixedClock(NOW)))
         try:
             for url in _serve(runtime.web_app()):
@@ -210,6 +212,42 @@ def test_the_same_activity_twice_is_acted_on_once(bot: Bot) -> None:
     assert bot.send(activity).status_code == 200  # Teams' retry, or a replay
     time.sleep(0.5)
     assert len(bot.fake.activities(PERSONAL)) == 1
+
+
+def test_a_facilitator_makes_a_channel_the_networks_and_posts_go_there(bot: Bot) -> None:
+    at = "<at>Klimanet</at>"
+    mention = {"type": "mention", "text": at, "mentioned": {"id": BOT, "name": "Klimanet"}}
+    thread = f"{CHANNEL};messageid=1700000000000"
+
+    def kanal(sender: Member) -> dict[str, Any]:
+        return bot.message(
+            f"{at} kanal", sender=sender, conversation=thread, kind="channel", entities=[mention]
+        )
+
+    bot.send(kanal(ANNA))  # not a facilitator: refused, in her own chat
+    bot.wait_for(lambda: bot.fake.conversation_of(ANNA.id) is not None, "Anna's chat")
+    chat = bot.fake.conversation_of(ANNA.id)
+    assert chat is not None
+    bot.wait_for(lambda: bool(bot.fake.activities(chat)), "the refusal")
+    assert "facilitatorer" in texts_in(bot, chat)[0]
+    assert bot.runtime.memory.recall(OwnerKind.PLACE, "KANAL") is None
+    bot.send(kanal(SARA))
+    bot.wait_for(lambda: bool(bot.fake.activities(CHANNEL)), "the confirmation")
+    assert bot.runtime.memory.recall(OwnerKind.PLACE, "KANAL") == {
+        "conversation": CHANNEL,
+        "service_url": bot.fake.service_url,
+        "tenant": TENANT,
+    }
+    assert "netværkets kanal" in texts_in(bot, CHANNEL)[0]
+    # The network's posts now go there, through the outbox.
+    bot.fake.add_channel("a:personal-sara")
+    news = bot.message(
+        'nyhed "Ny vejledning om klimaplaner"', sender=SARA, conversation="a:personal-sara"
+    )
+    bot.send(news)
+    bot.wait_for(lambda: bool(bot.fake.activities("a:personal-sara")), "Sara's answer")
+    bot.runtime.delivery.drain()
+    assert any("Ny vejledning om klimaplaner" in t for t in texts_in(bot, CHANNEL)[1:])
 
 
 # -- cards ----------------------------------------------------------------------------------------

@@ -51,3 +51,13 @@ TEAMS_TEAM_COMMANDS = (
     ("dagsorden", "Dagsordenen for næste møde"),
     ("hjælp", "Alle kommandoer med eksempler"),
 )
+
+
+TEAMS_CHANNEL_SET = (
+    "Denne kanal er nu netværkets kanal. Her kommer indkaldelser, dagsordener, påmindelser og "
+    "nyheder fra Klimanet."
+)
+TEAMS_CHANNEL_REFUSED = "Kun netværkets facilitatorer kan gøre en kanal til netværkets kanal."
+TEAMS_CHANNEL_NOT_HERE = (
+    "Skriv @Klimanet kanal i den kanal i teamet, der skal være netværkets kanal."
+)

@@ -36,6 +36,8 @@ from handlers.teams.settings import DEFAULT_TEAMS_PORT, TeamsSettings
 log = logging.getLogger("klimanet")
 
 PLATFORM = "teams"
+# What the core calls the network's channel when KLIMANET_CHANNEL does not name one.
+TEAMS_CHANNEL_KEY = "teams-netvaerkskanal"
 MESSAGES_PATH = "/api/messages"
 # Teams' activities are small; a card submit with a form is a few KB.
 MAX_BODY_BYTES = 256 * 1024
@@ -75,7 +77,8 @@ class TeamsRuntime:
             if "notifier" in holder:
                 holder["notifier"].forget(user_id)
 
-        self.core: Core = assembly.core(forget=forget)
+        # The network's channel is a key of the adapter memory: `@Klimanet kanal` fills it.
+        self.core: Core = assembly.core(forget=forget, default_channel=TEAMS_CHANNEL_KEY)
         self.memory = AdapterMemory(self.core.sessions, PLATFORM, SystemClock().now)
         self.notifier = TeamsNotifier(self.memory, connector, self.files, app_id=settings.app_id)
         holder["notifier"] = self.notifier
@@ -90,6 +93,7 @@ class TeamsRuntime:
             self.memory,
             InboundMemory(self.core.sessions, SystemClock()),
             Roster(connector),
+            channel_key=self.core.service.settings.channel,
         )
         self.work = ThreadPoolExecutor(WORK_THREADS, thread_name_prefix="teams-work")
 

@@ -26,6 +26,7 @@ from typing import Any
 
 from microsoft_agents.hosting.core.connector.client import ConnectorClient
 
+from bot import texts
 from bot.adapter_memory import AdapterMemory
 from bot.domain.registration import Actor
 from bot.models import OwnerKind
@@ -100,6 +101,10 @@ def read_activity(activity: dict[str, Any]) -> Incoming | None:
     return Incoming(**common, line=line, mentions=mentions)
 
 
+def _is_channel_command(line: str | None) -> bool:
+    return line is not None and line.strip().lower() == "kanal"
+
+
 def command_line(activity: dict[str, Any]) -> tuple[str, tuple[Mention, ...]]:
     """The message's text without the bot's mention and a leading ``/klimanet``, and the other
     people it mentions (one per member id, in order)."""
@@ -153,7 +158,10 @@ class TeamsInbound:
         memory: AdapterMemory,
         inbound: InboundMemory,
         roster: Roster,
+        *,
+        channel_key: str | None = None,
     ) -> None:
+        self._channel_key = channel_key
         self._service = service
         self._notifier = notifier
         self._memory = memory
@@ -164,6 +172,9 @@ class TeamsInbound:
         self._remember(incoming)
         if incoming.installed:
             self._notifier.reachable(incoming.actor.user_id)
+            return
+        if _is_channel_command(incoming.line):
+            self._set_channel(incoming)
             return
         try:
             with self._inbound.once(incoming.key) as once:
@@ -178,6 +189,31 @@ class TeamsInbound:
             return
         if answer is not None:
             self._answer(incoming, answer)
+
+    def _set_channel(self, incoming: Incoming) -> None:
+        """``@Klimanet kanal`` in a channel: a facilitator makes it the network's channel (its
+        conversation reference is kept as the network's place); anyone else is refused."""
+        if not self._inbound.first_time(incoming.key):
+            return
+        if incoming.personal or self._channel_key is None:
+            answer = Reply((texts.TEAMS_CHANNEL_NOT_HERE,))
+        elif not self._service.is_facilitator(incoming.actor.user_id):
+            answer = Reply((texts.TEAMS_CHANNEL_REFUSED,))
+        else:
+            # A reply thread's id names its channel first: posts go to the channel itself.
+            channel = incoming.conversation.split(";", 1)[0]
+            reference = {
+                "conversation": channel,
+                "service_url": incoming.service_url,
+                "tenant": incoming.tenant,
+            }
+            self._memory.remember(OwnerKind.PLACE, self._channel_key, reference)
+            try:
+                self._notifier.post(self._channel_key, Reply((texts.TEAMS_CHANNEL_SET,)))
+            except DeliveryError as error:
+                log.warning("could not confirm the network's channel: %s", error.reason)
+            return
+        self._answer(incoming, answer)
 
     def _act(self, incoming: Incoming) -> Reply | None:
         if incoming.action is not None:
