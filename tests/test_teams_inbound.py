@@ -20,10 +20,11 @@ from aiohttp import web
 from bot.clock import FixedClock
 from bot.config import Settings
 from bot.models import OwnerKind
-from bot.replies import Action
+from bot.replies import Action, Attachment
 from bot.runtime import CoreAssembly
 from handlers.teams.app import MESSAGES_PATH, TeamsRuntime
 from handlers.teams.cards import ACTION_KEY, VALUE_KEY
+from handlers.teams.files import FileStore
 from handlers.teams.inbound import Incoming, command_line, read_activity
 from handlers.teams.settings import TeamsSettings
 from tests.support.fake_bot_connector import FakeBotConnector, Member
@@ -321,3 +322,33 @@ def test_activities_that_ask_nothing_are_ignored() -> None:
     assert read_activity({"type": "typing", "from": {"aadObjectId": "x"}}) is None
     no_person = {"type": "message", "from": {"id": "28:other-bot"}, "conversation": {"id": "c"}}
     assert read_activity({**no_person, "serviceUrl": "https://x"}) is None
+
+
+# -- file links -----------------------------------------------------------------------------------
+
+
+def test_a_shared_file_is_served_by_its_signed_link_only(bot: Bot) -> None:
+    store = bot.runtime.files
+    file_id = store.keep(Attachment("moede-1.ics", b"BEGIN:VCALENDAR\r\n", "Møde 1"))
+    link = store.link(file_id)
+    local = bot.url + link.removeprefix(store.public_url)
+    answer = requests.get(local, timeout=10)
+    assert answer.status_code == 200 and answer.content == b"BEGIN:VCALENDAR\r\n"
+    assert answer.headers["Content-Type"].startswith("text/calendar")
+    for wrong in (
+        local.replace("sig=", "sig=0"),  # tampered
+        local.replace(file_id, "0" * 32),  # guessed
+        bot.url + "/api/filer/" + file_id,  # unsigned
+    ):
+        assert requests.get(wrong, timeout=10).status_code == 404
+
+
+def test_a_link_expires() -> None:
+    now = [1000.0]
+    store = FileStore(b"secret", "https://bot.example", clock=lambda: now[0], lifetime=60)
+    link = store.link(store.keep(Attachment("a.xlsx", b"x", "Eksport")))
+    assert store.open(link) is not None
+    now[0] += 61
+    assert store.open(link) is None
+    other = FileStore(b"other", "https://bot.example", clock=lambda: 1000.0)
+    assert other.open(link) is None  # another secret: not ours
