@@ -251,6 +251,29 @@ def test_a_facilitator_makes_a_channel_the_networks_and_posts_go_there(bot: Bot)
     assert any("Ny vejledning om klimaplaner" in t for t in texts_in(bot, CHANNEL)[1:])
 
 
+def test_installing_the_app_makes_a_person_reachable_and_welcomes_them(bot: Bot) -> None:
+    bot.runtime.memory.remember(
+        OwnerKind.PERSON,
+        ANNA.object_id,
+        {
+            "member": ANNA.id,
+            "service_url": bot.fake.service_url,
+            "tenant": TENANT,
+            "unreachable": True,
+        },
+    )
+    installed = bot.message("", activity_id="install-1")
+    installed.update(type="installationUpdate", action="add")
+    assert bot.send(installed).status_code == 200
+    bot.wait_for(lambda: bool(bot.fake.activities(PERSONAL)), "the welcome")
+    assert "tilmeld" in texts_in(bot, PERSONAL)[0]
+    person = bot.runtime.memory.recall(OwnerKind.PERSON, ANNA.object_id)
+    assert person is not None and "unreachable" not in person
+    bot.send(installed)  # Teams' retry: no second welcome
+    time.sleep(0.5)
+    assert len(bot.fake.activities(PERSONAL)) == 1
+
+
 # -- cards ----------------------------------------------------------------------------------------
 
 

@@ -172,6 +172,8 @@ class TeamsInbound:
         self._remember(incoming)
         if incoming.installed:
             self._notifier.reachable(incoming.actor.user_id)
+            if incoming.personal and self._inbound.first_time(incoming.key):
+                self._welcome(incoming)
             return
         if _is_channel_command(incoming.line):
             self._set_channel(incoming)
@@ -189,6 +191,13 @@ class TeamsInbound:
             return
         if answer is not None:
             self._answer(incoming, answer)
+
+    def _welcome(self, incoming: Incoming) -> None:
+        """The app was installed in the person's own chat: what they can write (the same help
+        as ``hjælp``; their Home by role comes later)."""
+        welcome = self._service.command(incoming.actor, "hjælp")
+        if isinstance(welcome, Reply):
+            self._answer(incoming, welcome)
 
     def _set_channel(self, incoming: Incoming) -> None:
         """``@Klimanet kanal`` in a channel: a facilitator makes it the network's channel (its
