@@ -191,6 +191,12 @@ def test_a_message_in_the_personal_chat_is_a_command_answered_there(bot: Bot) ->
     }
 
 
+def test_a_command_that_opens_a_form_in_slack_says_the_one_line_way(bot: Bot) -> None:
+    bot.send(bot.message("tilmeld"))
+    bot.wait_for(lambda: bool(bot.fake.activities(PERSONAL)), "the answer")
+    assert "tilmeld Aarhus" in texts_in(bot, PERSONAL)[0]
+
+
 def test_a_mention_of_the_bot_in_the_channel_is_answered_in_the_personal_chat(bot: Bot) -> None:
     at = "<at>Klimanet</at>"
     mention = {"type": "mention", "text": at, "mentioned": {"id": BOT, "name": "Klimanet"}}

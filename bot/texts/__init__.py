@@ -313,9 +313,12 @@ from bot.texts.teams import (
     TEAMS_CUT_SHORT,
     TEAMS_DEVELOPER,
     TEAMS_FILE_BUTTON,
+    TEAMS_MEETING_EXAMPLE,
     TEAMS_PERSONAL_COMMANDS,
+    TEAMS_REGISTRATION_EXAMPLE,
     TEAMS_TEAM_COMMANDS,
     teams_file_text,
+    teams_form_on_one_line,
     teams_pick_hint,
 )
 from bot.texts.themes import (
@@ -628,4 +631,7 @@ __all__ = [
     "TEAMS_CHANNEL_NOT_HERE",
     "TEAMS_CHANNEL_REFUSED",
     "TEAMS_CHANNEL_SET",
+    "TEAMS_MEETING_EXAMPLE",
+    "TEAMS_REGISTRATION_EXAMPLE",
+    "teams_form_on_one_line",
 ]

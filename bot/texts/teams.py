@@ -61,3 +61,12 @@ TEAMS_CHANNEL_REFUSED = "Kun netværkets facilitatorer kan gøre en kanal til ne
 TEAMS_CHANNEL_NOT_HERE = (
     "Skriv @Klimanet kanal i den kanal i teamet, der skal være netværkets kanal."
 )
+
+
+def teams_form_on_one_line(example: str) -> str:
+    """Teams has no form for this yet: the same thing as one line to Klimanet."""
+    return f"I Teams skriver du det hele på én linje til Klimanet, fx: {example}"
+
+
+TEAMS_REGISTRATION_EXAMPLE = "tilmeld Aarhus"
+TEAMS_MEETING_EXAMPLE = 'møde opret 25.06.2027 10:00-12:00 online "Titel" link=https://…'

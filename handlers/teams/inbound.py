@@ -31,7 +31,7 @@ from bot.adapter_memory import AdapterMemory
 from bot.domain.registration import Actor
 from bot.models import OwnerKind
 from bot.ports import DeliveryError
-from bot.replies import Posted, Reply
+from bot.replies import Posted, RegistrationFormRequest, Reply
 from bot.service.inbound import AlreadyActedOn, InboundMemory
 from bot.service.klimanet import Klimanet
 from handlers.teams.cards import ACTION_KEY, VALUE_KEY
@@ -231,9 +231,15 @@ class TeamsInbound:
         if incoming.line is None:
             return None
         outcome = self._service.command(incoming.actor, self._with_names(incoming))
-        # Forms (registration, meetings) become Adaptive Card forms later; until then the
-        # service's own one-line hint in the request's reply stands for them.
-        return outcome if isinstance(outcome, Reply) else None
+        if isinstance(outcome, Reply):
+            return outcome
+        # Forms (registration, meetings) are not Adaptive Card forms yet: the one-line command.
+        example = (
+            texts.TEAMS_REGISTRATION_EXAMPLE
+            if isinstance(outcome, RegistrationFormRequest)
+            else texts.TEAMS_MEETING_EXAMPLE
+        )
+        return Reply((texts.teams_form_on_one_line(example),))
 
     def _with_names(self, incoming: Incoming) -> str:
         line = incoming.line or ""
