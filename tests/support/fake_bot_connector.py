@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import random
 import re
 import threading
 import time
@@ -115,6 +116,8 @@ class FakeBotConnector:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ids: Any = field(default_factory=lambda: itertools.count(1))
     _server: ThreadingHTTPServer | None = None
+    # Random faults on sends (``chaos``): the share answered 429, and answered 500 after posting.
+    _chaos: tuple[float, float, random.Random] | None = None
 
     # -- setting the scene -------------------------------------------------------------------
 
@@ -148,6 +151,12 @@ class FakeBotConnector:
             self._faults[op] += [
                 _Fault(status, code or f"http_{status}", retry_after, kept)
             ] * times
+
+    def chaos(self, *, ratelimited: float, lost_answer: float, seed: int = 1) -> None:
+        """From now on, a share of sends is answered 429 (Retry-After 1) and a share is posted
+        but answered 500 (its fate unknown to the bot)."""
+        with self._lock:
+            self._chaos = (ratelimited, lost_answer, random.Random(seed))
 
     # -- reading what happened ---------------------------------------------------------------
 
@@ -268,6 +277,13 @@ class FakeBotConnector:
     ) -> tuple[int, dict[str, Any], dict[str, str]]:
         queue = self._faults.get(op)
         fault = queue.pop(0) if queue else None
+        if fault is None and op == "send" and self._chaos is not None:
+            limited, lost, draw = self._chaos
+            roll = draw.random()
+            if roll < limited:
+                fault = _Fault(429, "ratelimited", 1, kept=False)
+            elif roll < limited + lost:
+                fault = _Fault(500, "http_500", None, kept=True)
         if fault is not None and not fault.kept:
             return _error(fault)
         if op in ("send", "reply", "update"):
