@@ -34,7 +34,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--http", action="store_true", help="Slack's HTTP mode on POST /slack/events")
     run.add_argument("--host", default=RunOptions.host)
-    run.add_argument("--port", type=int, default=int(os.environ.get("PORT", RunOptions.port)))
+    # Default: PORT, else the platform's own (Slack 3000, Teams 3978).
+    run.add_argument("--port", type=int, default=None)
     run.add_argument(
         "--health-port",
         type=int,
@@ -48,6 +49,11 @@ def _parser() -> argparse.ArgumentParser:
         help="local terminal chat, no Slack needed (files such as .ics go to ./klimanet-filer/)",
     )
     _console_args(console)
+
+    package = commands.add_parser(
+        "teams-pakke", help="write the Teams app package (manifest and icons) to upload"
+    )
+    package.add_argument("--ud", default="klimanet-teams.zip", help="the zip file to write")
 
     db = commands.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"])
@@ -87,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
         env["KLIMANET_LOG_LEVEL"] = args.log_level
     from bot import runtime  # composition happens only in the entry point
 
+    if args.command == "teams-pakke":
+        return _teams_package(env, Path(args.ud))
     try:
         settings = Settings.from_env(env, base_dir=Path.cwd())
         # Each platform reads and checks its own settings, whichever one runs.
@@ -114,6 +122,19 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
 
+def _teams_package(env: dict[str, str], path: Path) -> int:
+    from bot import runtime
+
+    try:
+        content = runtime.teams_package(env)
+    except ConfigError as err:
+        print(f"klimanet: configuration error: {err}", file=sys.stderr)
+        return 2
+    path.write_bytes(content)
+    print(f"wrote the Teams app package to {path}", file=sys.stderr)
+    return 0
+
+
 def _upgrade(settings: Settings) -> int:
     from bot.db import make_engine, upgrade, wait_for_database
 
@@ -127,13 +148,19 @@ def _upgrade(settings: Settings) -> int:
     return 0
 
 
+def _port(given: int | None, kind: AnyPlatformKind) -> int:
+    if given is not None:
+        return given
+    return int(os.environ.get("PORT") or kind.default_port)
+
+
 def _run(kind: AnyPlatformKind, settings: Settings, own: object, args: argparse.Namespace) -> int:
     from bot.runtime import build_platform
 
     options = RunOptions(
         http=getattr(args, "http", False),
         host=getattr(args, "host", RunOptions.host),
-        port=getattr(args, "port", RunOptions.port),
+        port=_port(getattr(args, "port", None), kind),
         health_port=getattr(args, "health_port", None),
         user_id=args.user_id,
         name=args.navn,

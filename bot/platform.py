@@ -1,7 +1,7 @@
 """Where a chat platform plugs in: what a platform adapter implements, and what the composition
 root (``bot.runtime``) lends it to assemble itself.
 
-A platform (Slack, the console, later Teams) lives in its own folder under ``handlers/`` and
+A platform (Slack, Teams, the console) lives in its own folder under ``handlers/`` and
 exports one ``PlatformKind``: how it reads and checks its own settings from the environment, and
 how it builds itself (its app, server, notifier, profiles) around the core that ``Assembly``
 builds. ``bot.runtime.PLATFORMS`` lists the kinds; adding a platform is one line there.
@@ -150,6 +150,8 @@ class PlatformKind(Generic[S]):
     build: Callable[[S, Assembly, RunOptions], Platform]
     # What ``run --http`` needs when this platform is not configured ("" : it serves no HTTP).
     http_needs: str = ""
+    # The port it serves on when neither ``--port`` nor ``PORT`` says (Teams: 3978).
+    default_port: int = RunOptions.port
 
 
 AnyPlatformKind = PlatformKind[Any]

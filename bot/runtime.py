@@ -37,6 +37,9 @@ from bot.posts.render import Rendered
 from bot.service.klimanet import Klimanet, ServiceSettings
 from handlers.console.app import CONSOLE
 from handlers.slack.app import SLACK
+from handlers.teams.app import TEAMS
+from handlers.teams.app_package import package as teams_app_package
+from handlers.teams.settings import TeamsSettings
 from jobs.delivery import Delivery, DeliveryConfig, DeliveryLoop
 from jobs.scheduler import TICK_SECONDS, start_scheduler
 
@@ -50,7 +53,7 @@ POOL_SIZE = 32
 
 # The platforms, in the order they are tried: the first whose credentials are set is run. The
 # console needs none, so it is last. A new platform is one more line here.
-PLATFORMS: tuple[AnyPlatformKind, ...] = (SLACK, CONSOLE)
+PLATFORMS: tuple[AnyPlatformKind, ...] = (SLACK, TEAMS, CONSOLE)
 
 
 def build_core(
@@ -242,3 +245,12 @@ def build_platform(
     options: RunOptions,
 ) -> Platform:
     return kind.build(own, CoreAssembly(settings, clock), options)
+
+
+def teams_package(env: Mapping[str, str]) -> bytes:
+    """``klimanet teams-pakke``: the Teams app package from the Teams settings (``ConfigError``
+    when they are missing or wrong)."""
+    settings = TeamsSettings.from_env(env)
+    if settings is None:
+        raise ConfigError("TEAMS_APP_ID is missing: the package names the bot by its app id.")
+    return teams_app_package(settings)

@@ -13,6 +13,9 @@ a platform cannot do is declared per adapter, and the declared behaviour is asse
   the console has no rate limit (a hundred posts in a row all print).
 - permanent failure: Slack's and the memory notifier's raise ``DeliveryError(permanent=True)``
   after one call, never repeated; the console's prints cannot fail.
+- Teams (the real Agents SDK against the fake Bot Connector, its memory on SQLite and
+  PostgreSQL) cannot be asked whether a post exists: its lookups say "not there", and a post
+  whose answer was lost is sent again (at least once). A file is a card with a signed link.
 """
 
 from __future__ import annotations
@@ -27,6 +30,10 @@ from typing import Protocol
 
 import pytest
 
+from bot.adapter_memory import AdapterMemory
+from bot.clock import FixedClock
+from bot.db import make_engine, make_session_factory
+from bot.models import OwnerKind
 from bot.ports import DeliveryError, Notifier
 from bot.replies import Attachment, Posted, Reply
 from handlers.console.choices import Choices
@@ -35,6 +42,11 @@ from handlers.console.notifier import ConsoleNotifier
 from handlers.console.people import ConsoleProfiles
 from handlers.slack.client import DELIVERY_MAX_RATE_WAIT, make_delivery_client
 from handlers.slack.notifier import SlackNotifier
+from handlers.teams.connector import Connector, no_token
+from handlers.teams.files import FileStore
+from handlers.teams.notifier import TeamsNotifier
+from tests.conftest import new_database_url
+from tests.support.fake_bot_connector import FakeBotConnector, Member
 from tests.support.fake_slack import FakeSlack
 from tests.support.memory_notifier import MemoryNotifier
 
@@ -81,11 +93,16 @@ class Adapter(Protocol):
     def refuse_next(self) -> None:
         """The next post is refused for good (the channel does not exist)."""
 
+    @property
+    def refused_reason(self) -> str:
+        """The reason a refused post names."""
+
 
 @dataclass
 class SlackAdapter:
     fake: FakeSlack
     name: str = "slack"
+    refused_reason: str = "channel_not_found"
     finds_lost_posts: bool = True
     rate_limited: bool = True
     can_fail: bool = True
@@ -125,6 +142,7 @@ class SlackAdapter:
 class MemoryAdapter:
     memory: MemoryNotifier = field(default_factory=MemoryNotifier)
     name: str = "memory"
+    refused_reason: str = "channel_not_found"
     finds_lost_posts: bool = True
     rate_limited: bool = True
     can_fail: bool = True
@@ -169,6 +187,7 @@ _SAVED = re.compile(r"^ +📎 Gemt som (?P<path>.+) \((?P<title>[^()]*)\)$")
 class ConsoleAdapter:
     files_base: Path
     name: str = "console"
+    refused_reason: str = ""
     finds_lost_posts: bool = False
     rate_limited: bool = False
     can_fail: bool = False
@@ -223,14 +242,112 @@ class ConsoleAdapter:
         raise AssertionError("a console print cannot be refused")
 
 
+TEAMS_APP = "11111111-2222-3333-4444-555555555555"
+ANNA = Member("29:anna", "aad-anna", "Anna Jensen")
+
+
+@dataclass
+class TeamsAdapter:
+    fake: FakeBotConnector
+    memory: AdapterMemory
+    name: str = "teams"
+    finds_lost_posts: bool = False  # declared: Teams cannot be asked; sent again instead
+    rate_limited: bool = True
+    can_fail: bool = True
+    refused_reason: str = "not_found"
+    notifier: Notifier = field(init=False)
+
+    def __post_init__(self) -> None:
+        url = self.fake.service_url
+        self.fake.add_channel("19:net@thread.tacv2")
+        self.fake.add_member(ANNA)
+        self.memory.remember(
+            OwnerKind.PLACE,
+            PLACE,
+            {"conversation": "19:net@thread.tacv2", "service_url": url, "tenant": "t"},
+        )
+        # A channel the bot was removed from: Teams answers 404.
+        self.memory.remember(
+            OwnerKind.PLACE,
+            "C0GONE",
+            {"conversation": "19:gone@thread.tacv2", "service_url": url, "tenant": "t"},
+        )
+        self.memory.remember(
+            OwnerKind.PERSON, PERSON, {"member": ANNA.id, "service_url": url, "tenant": "t"}
+        )
+        self.store = FileStore(b"secret", "https://bot.example")
+        self.teams = TeamsNotifier(self.memory, Connector(no_token), self.store, app_id=TEAMS_APP)
+        self.notifier = self.teams
+
+    def _conversation(self, posted: Posted) -> str:
+        reference = self.memory.recall(OwnerKind.PLACE, posted.channel)
+        assert reference is not None, posted
+        return str(reference["conversation"])
+
+    def text_of(self, posted: Posted) -> str | None:
+        found = self.fake.find(self._conversation(posted), posted.ts)
+        return None if found is None else found.text
+
+    def reached(self, posted: Posted) -> str:
+        conversation = self._conversation(posted)
+        if conversation == self.fake.conversation_of(ANNA.id):
+            return PERSON
+        return PLACE if conversation == "19:net@thread.tacv2" else conversation
+
+    def files(self) -> list[tuple[str, bytes]]:
+        found = []
+        for sent in self.fake.activities():
+            for card in sent.cards:
+                for action in card.get("actions", []):
+                    if action["type"] == "Action.OpenUrl":
+                        kept = self.store.open(action["url"])
+                        assert kept is not None, action["url"]
+                        found.append((kept.title, kept.content))
+        return found
+
+    def post_calls(self) -> int:
+        return self.fake.count("send")
+
+    def lose_next_answer(self) -> None:
+        self.fake.fail_next("send", 500, kept=True)
+
+    lose_next_share_answer = lose_next_answer
+
+    def rate_limit_next(self, seconds: int) -> None:
+        self.fake.fail_next("send", 429, retry_after=seconds)
+
+    def refuse_next(self) -> None:
+        pass  # the fake does not know the conversation: 404
+
+
 def _body(printed: str) -> str:
     lines = printed.strip("\n").splitlines()[1:-1]  # between the header and the closing line
     return "\n".join(line.removeprefix("│ ") for line in lines)
 
 
-@pytest.fixture(params=["slack", "console", "memory"])
+@pytest.fixture(
+    params=[
+        "slack",
+        "console",
+        "memory",
+        "teams-sqlite",
+        pytest.param("teams-postgres", marks=pytest.mark.postgres),
+    ]
+)
 def adapter(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Adapter]:
-    if request.param == "slack":
+    if request.param.startswith("teams"):
+        for url in new_database_url(request.param.removeprefix("teams-"), request, tmp_path):
+            engine = make_engine(url)
+            memory = AdapterMemory(make_session_factory(engine), "teams", FixedClock(NOW).now)
+            with FakeBotConnector() as fake:
+                teams = TeamsAdapter(fake, memory)
+                try:
+                    yield teams
+                finally:
+                    teams.teams.close()
+                    engine.dispose()
+                fake.assert_no_invalid_activities()
+    elif request.param == "slack":
         with FakeSlack() as fake:
             fake.clock = lambda: NOW.timestamp()
             yield SlackAdapter(fake)
@@ -384,5 +501,5 @@ def test_a_permanent_failure_is_raised_once_and_not_retried(adapter: Adapter) ->
     with pytest.raises(DeliveryError) as refused:
         adapter.notifier.post("C0GONE", message("Nyhed"), post_id=1)
     assert refused.value.permanent and not refused.value.fate_unknown
-    assert refused.value.retry_after is None and refused.value.reason == "channel_not_found"
+    assert refused.value.retry_after is None and refused.value.reason == adapter.refused_reason
     assert adapter.post_calls() == 1  # not repeated by the adapter

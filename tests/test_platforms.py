@@ -24,7 +24,7 @@ SLACK_ENV = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}
 
 def test_the_table_lists_each_platform_once_and_the_console_last() -> None:
     names = [kind.name for kind in runtime.PLATFORMS]
-    assert names == ["slack", "console"]
+    assert names == ["slack", "teams", "console"]
     assert len(set(names)) == len(names)
 
 
@@ -40,7 +40,9 @@ def test_slack_credentials_pick_slack_and_none_pick_the_console() -> None:
 
 
 def test_http_without_an_http_platform_names_what_is_missing() -> None:
-    with pytest.raises(ConfigError, match="SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET"):
+    with pytest.raises(
+        ConfigError, match="SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET or TEAMS_APP_ID"
+    ):
         runtime.choose(runtime.platform_settings({}), wanted=None, http=True)
 
 

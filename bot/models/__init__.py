@@ -3,6 +3,10 @@ migrations; every table is imported here so ``Base.metadata`` knows them all."""
 
 from __future__ import annotations
 
+from bot.models.adapters import (
+    AdapterRef,
+    OwnerKind,
+)
 from bot.models.base import (
     Base,
     UTCDateTime,
@@ -95,4 +99,6 @@ __all__ = [
     "PollOption",
     "PollBallot",
     "PollChoice",
+    "AdapterRef",
+    "OwnerKind",
 ]

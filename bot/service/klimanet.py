@@ -16,6 +16,7 @@ from datetime import date, datetime
 from bot import texts
 from bot.db import SessionFactory, insert_ignore
 from bot.domain.errors import DomainError, ErrorKind
+from bot.domain.facilitators import is_facilitator
 from bot.domain.municipalities import MunicipalityDirectory
 from bot.domain.registration import Actor, known_names
 from bot.models import NetworkFacilitator
@@ -325,6 +326,11 @@ class Klimanet:
     def known_names(self, platform: str, workspace: str) -> dict[str, str]:
         """The names people of a team were last known by (the console starts with them)."""
         return self._ctx.run(lambda s, n: known_names(s, platform, workspace))
+
+    def is_facilitator(self, user_id: str) -> bool:
+        """Whether the person runs the network (for an adapter's own command, such as making a
+        Teams channel the network's)."""
+        return bool(self._ctx.run(lambda s, n: is_facilitator(s, n, user_id)))
 
     def make_facilitator(self, user_id: str) -> None:
         """The local console's user plans meetings too; Slack facilitators come from settings."""

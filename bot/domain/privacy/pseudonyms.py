@@ -7,17 +7,19 @@ import re
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 # What a pseudonym is called (the history and every message show it in place of a name).
 from bot.domain.privacy.common import pseudonym_name
 from bot.models import (
+    AdapterRef,
     Erasure,
     ErasureCause,
     Meeting,
     Network,
     NewsPost,
+    OwnerKind,
     Person,
     PollBallot,
     SeatAction,
@@ -56,6 +58,7 @@ def pseudonymise(
         .values(voter_person_id=None)
         .execution_options(synchronize_session=False)
     )
+    forget_adapter_refs(session, user_id)
     record_erasure(session, network, now, cause, person=person, actor=actor, reason=reason)
     session.flush()
     return user_id
@@ -111,6 +114,18 @@ def forget_author(session: Session, user_id: str) -> None:
         .where(NewsPost.author_user_id == user_id)
         .values(author_user_id="")
         .execution_options(synchronize_session=False)
+    )
+
+
+def forget_adapter_refs(session: Session, user_id: str) -> None:
+    """What chat adapters remembered about the person (a Teams conversation reference names
+    their account and tenant) goes with them, in the erasure's own transaction."""
+    if not user_id:
+        return
+    session.execute(
+        delete(AdapterRef).where(
+            AdapterRef.owner_kind == OwnerKind.PERSON.value, AdapterRef.owner_key == user_id
+        )
     )
 
 

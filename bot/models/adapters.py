@@ -1,0 +1,39 @@
+"""What a chat adapter must remember between requests and restarts (a Teams conversation
+reference: conversation id, service URL, tenant), opaque to the core."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.models.base import Base, UTCDateTime
+
+
+class OwnerKind(StrEnum):
+    PERSON = "person"  # a person's direct conversation (forgotten when they are erased)
+    PLACE = "place"  # a channel the bot posts to
+
+
+class AdapterRef(Base):
+    """One remembered reference per (platform, owner). ``owner_key`` is the id the core hands the
+    adapter for that person or place; ``reference`` is the adapter's own JSON, never read by the
+    core."""
+
+    __tablename__ = "adapter_refs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    owner_kind: Mapped[str] = mapped_column(String(8))
+    owner_key: Mapped[str] = mapped_column(String(255))
+    reference: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        UniqueConstraint("platform", "owner_kind", "owner_key"),
+        CheckConstraint("owner_kind IN ('person', 'place')", name="owner_kind"),
+    )

@@ -1,0 +1,383 @@
+"""Teams' inbound side: ``POST /api/messages`` behind the SDK's JWT check, messages as the same
+commands as Slack's ``/klimanet``, mentions from the entities, card submits as Slack's button
+clicks with the clicked card updated in place, and replays refused."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import jwt
+import pytest
+import requests
+from aiohttp import web
+
+from bot.clock import FixedClock
+from bot.config import Settings
+from bot.models import OwnerKind
+from bot.replies import Action, Attachment
+from bot.runtime import CoreAssembly
+from handlers.teams.app import MESSAGES_PATH, TeamsRuntime
+from handlers.teams.cards import ACTION_KEY, VALUE_KEY
+from handlers.teams.files import FileStore
+from handlers.teams.inbound import Incoming, command_line, read_activity
+from handlers.teams.settings import TeamsSettings
+from tests.support.fake_bot_connector import FakeBotConnector, Member
+
+APP = "11111111-2222-3333-4444-555555555555"
+TENANT = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+BOT = f"28:{APP}"
+ANNA = Member("29:anna", "0b0b0b0b-0000-0000-0000-00000000anna", "Anna Jensen")
+BO = Member("29:bo", "0b0b0b0b-0000-0000-0000-000000000bo0", "Bo Hansen")
+SARA = Member("29:sara", "0b0b0b0b-0000-0000-0000-0000000facil", "Sara Røpke")  # facilitator
+CHANNEL = "19:net@thread.tacv2"
+PERSONAL = "a:personal-anna"
+NOW = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+
+
+@dataclass
+class Bot:
+    fake: FakeBotConnector
+    runtime: TeamsRuntime
+    url: str
+    ids: Iterator[int]
+
+    def send(self, activity: dict[str, Any], token: str | None = None) -> requests.Response:
+        headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
+        return requests.post(self.url + MESSAGES_PATH, json=activity, headers=headers, timeout=10)
+
+    def message(
+        self,
+        text: str,
+        *,
+        sender: Member = ANNA,
+        conversation: str = PERSONAL,
+        kind: str = "personal",
+        entities: list[dict[str, Any]] | None = None,
+        value: dict[str, str] | None = None,
+        reply_to: str | None = None,
+        activity_id: str | None = None,
+    ) -> dict[str, Any]:
+        activity: dict[str, Any] = {
+            "type": "message",
+            "id": activity_id or f"act-{next(self.ids)}",
+            "text": text,
+            "serviceUrl": self.fake.service_url,
+            "channelId": "msteams",
+            "from": {"id": sender.id, "name": sender.name, "aadObjectId": sender.object_id},
+            "recipient": {"id": BOT, "name": "Klimanet"},
+            "conversation": {"id": conversation, "conversationType": kind, "tenantId": TENANT},
+            "channelData": {"tenant": {"id": TENANT}},
+            "entities": entities or [],
+        }
+        if value is not None:
+            activity["value"] = value
+        if reply_to is not None:
+            activity["replyToId"] = reply_to
+        return activity
+
+    def wait_for(self, condition: Callable[[], bool], what: str) -> None:
+        deadline = time.monotonic() + 10
+        while not condition():
+            assert time.monotonic() < deadline, f"timed out waiting for {what}"
+            time.sleep(0.02)
+
+
+def _serve(app: web.Application) -> Iterator[str]:
+    loop = asyncio.new_event_loop()
+    runner = web.AppRunner(app)
+    loop.run_until_complete(runner.setup())
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    loop.run_until_complete(site.start())
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        loop.close()
+
+
+# Until issue 17's schema change (chat ids as String(255)) is merged, PostgreSQL refuses an
+# Entra object id (36 characters) in the String(32) chat-id columns; SQLite does not check.
+WIDE_IDS_PENDING = "chat-id columns are String(32) until the 'address' migration widens them"
+
+
+def _bot(database_url: str, settings: TeamsSettings) -> Iterator[Bot]:
+    if database_url.startswith("postgresql"):
+        pytest.skip(WIDE_IDS_PENDING)
+    core_settings = Settings(
+        database_url=database_url,
+        channel="KANAL",
+        admins=frozenset({"0b0b0b0b-0000-0000-0000-0000000facil"}),
+        registration="open",
+    )
+    with FakeBotConnector(tenant=TENANT) as fake:
+        fake.add_channel(PERSONAL)
+        fake.add_channel(CHANNEL)
+        fake.add_member(ANNA)
+        fake.add_member(BO)
+        fake.add_member(SARA)
+        runtime = TeamsRuntime(settings, CoreAssembly(core_settings, FixedClock(NOW)))
+        try:
+            for url in _serve(runtime.web_app()):
+                yield Bot(fake, runtime, url, iter(range(1, 10_000)))
+        finally:
+            runtime.close()
+        fake.assert_no_invalid_activities()
+
+
+@pytest.fixture
+def bot(database_url: str) -> Iterator[Bot]:
+    settings = TeamsSettings(APP, None, None, "http://127.0.0.1", insecure_local=True)
+    yield from _bot(database_url, settings)
+
+
+@pytest.fixture
+def secure_bot(database_url: str) -> Iterator[Bot]:
+    settings = TeamsSettings(APP, "secret", TENANT, "https://bot.example")
+    yield from _bot(database_url, settings)
+
+
+def texts_in(bot: Bot, conversation: str) -> list[str]:
+    found = []
+    for sent in bot.fake.activities(conversation):
+        found.append(
+            sent.text or " ".join(b.get("text", "") for c in sent.cards for b in c["body"])
+        )
+    return found
+
+
+# -- authentication -------------------------------------------------------------------------------
+
+
+def test_without_a_valid_token_the_bot_answers_401_and_does_nothing(secure_bot: Bot) -> None:
+    forged = jwt.encode({"aud": APP, "iss": "https://api.botframework.com"}, "k" * 32)
+    for token in (None, "abc.def.ghi", forged):
+        answer = secure_bot.send(secure_bot.message("tilmeld Aarhus"), token)
+        assert answer.status_code == 401, token
+    time.sleep(0.3)
+    assert secure_bot.fake.calls == []
+    assert secure_bot.runtime.memory.recall(OwnerKind.PERSON, ANNA.object_id) is None
+
+
+def test_insecure_local_accepts_no_token_but_still_refuses_a_forged_one(bot: Bot) -> None:
+    assert bot.send(bot.message("hjælp"), "abc.def.ghi").status_code == 401
+    assert bot.send(bot.message("hjælp")).status_code == 200
+
+
+# -- commands -------------------------------------------------------------------------------------
+
+
+def test_a_message_in_the_personal_chat_is_a_command_answered_there(bot: Bot) -> None:
+    assert bot.send(bot.message("tilmeld Aarhus")).status_code == 200
+    bot.wait_for(lambda: bool(bot.fake.activities(PERSONAL)), "the answer")
+    (answer,) = texts_in(bot, PERSONAL)
+    assert "Aarhus" in answer
+    person = bot.runtime.memory.recall(OwnerKind.PERSON, ANNA.object_id)
+    assert person == {
+        "member": ANNA.id,
+        "service_url": bot.fake.service_url,
+        "tenant": TENANT,
+        "conversation": PERSONAL,
+    }
+
+
+def test_a_command_that_opens_a_form_in_slack_says_the_one_line_way(bot: Bot) -> None:
+    bot.send(bot.message("tilmeld"))
+    bot.wait_for(lambda: bool(bot.fake.activities(PERSONAL)), "the answer")
+    assert "tilmeld Aarhus" in texts_in(bot, PERSONAL)[0]
+
+
+def test_a_mention_of_the_bot_in_the_channel_is_answered_in_the_personal_chat(bot: Bot) -> None:
+    at = "<at>Klimanet</at>"
+    mention = {"type": "mention", "text": at, "mentioned": {"id": BOT, "name": "Klimanet"}}
+    activity = bot.message(
+        f"{at} /klimanet tilmeld Odense", conversation=CHANNEL, kind="channel", entities=[mention]
+    )
+    assert bot.send(activity).status_code == 200
+    bot.wait_for(lambda: bot.fake.conversation_of(ANNA.id) is not None, "a 1:1 chat")
+    chat = bot.fake.conversation_of(ANNA.id)
+    assert chat is not None
+    bot.wait_for(lambda: bool(bot.fake.activities(chat)), "the answer")
+    assert "Odense" in texts_in(bot, chat)[0]
+    assert bot.fake.activities(CHANNEL) == []  # the channel is not filled with answers
+
+
+def test_the_same_activity_twice_is_acted_on_once(bot: Bot) -> None:
+    activity = bot.message("tilmeld Aarhus", activity_id="act-same")
+    assert bot.send(activity).status_code == 200
+    bot.wait_for(lambda: bool(bot.fake.activities(PERSONAL)), "the answer")
+    assert bot.send(activity).status_code == 200  # Teams' retry, or a replay
+    time.sleep(0.5)
+    assert len(bot.fake.activities(PERSONAL)) == 1
+
+
+def test_a_facilitator_makes_a_channel_the_networks_and_posts_go_there(bot: Bot) -> None:
+    at = "<at>Klimanet</at>"
+    mention = {"type": "mention", "text": at, "mentioned": {"id": BOT, "name": "Klimanet"}}
+    thread = f"{CHANNEL};messageid=1700000000000"
+
+    def kanal(sender: Member) -> dict[str, Any]:
+        return bot.message(
+            f"{at} kanal", sender=sender, conversation=thread, kind="channel", entities=[mention]
+        )
+
+    bot.send(kanal(ANNA))  # not a facilitator: refused, in her own chat
+    bot.wait_for(lambda: bot.fake.conversation_of(ANNA.id) is not None, "Anna's chat")
+    chat = bot.fake.conversation_of(ANNA.id)
+    assert chat is not None
+    bot.wait_for(lambda: bool(bot.fake.activities(chat)), "the refusal")
+    assert "facilitatorer" in texts_in(bot, chat)[0]
+    assert bot.runtime.memory.recall(OwnerKind.PLACE, "KANAL") is None
+    bot.send(kanal(SARA))
+    bot.wait_for(lambda: bool(bot.fake.activities(CHANNEL)), "the confirmation")
+    assert bot.runtime.memory.recall(OwnerKind.PLACE, "KANAL") == {
+        "conversation": CHANNEL,
+        "service_url": bot.fake.service_url,
+        "tenant": TENANT,
+    }
+    assert "netværkets kanal" in texts_in(bot, CHANNEL)[0]
+    # The network's posts now go there, through the outbox.
+    bot.fake.add_channel("a:personal-sara")
+    news = bot.message(
+        'nyhed "Ny vejledning om klimaplaner"', sender=SARA, conversation="a:personal-sara"
+    )
+    bot.send(news)
+    bot.wait_for(lambda: bool(bot.fake.activities("a:personal-sara")), "Sara's answer")
+    bot.runtime.delivery.drain()
+    assert any("Ny vejledning om klimaplaner" in t for t in texts_in(bot, CHANNEL)[1:])
+
+
+def test_installing_the_app_makes_a_person_reachable_and_welcomes_them(bot: Bot) -> None:
+    bot.runtime.memory.remember(
+        OwnerKind.PERSON,
+        ANNA.object_id,
+        {
+            "member": ANNA.id,
+            "service_url": bot.fake.service_url,
+            "tenant": TENANT,
+            "unreachable": True,
+        },
+    )
+    installed = bot.message("", activity_id="install-1")
+    installed.update(type="installationUpdate", action="add")
+    assert bot.send(installed).status_code == 200
+    bot.wait_for(lambda: bool(bot.fake.activities(PERSONAL)), "the welcome")
+    assert "tilmeld" in texts_in(bot, PERSONAL)[0]
+    person = bot.runtime.memory.recall(OwnerKind.PERSON, ANNA.object_id)
+    assert person is not None and "unreachable" not in person
+    bot.send(installed)  # Teams' retry: no second welcome
+    time.sleep(0.5)
+    assert len(bot.fake.activities(PERSONAL)) == 1
+
+
+# -- cards ----------------------------------------------------------------------------------------
+
+
+def test_a_card_submit_is_slacks_click_and_the_card_loses_its_buttons(bot: Bot) -> None:
+    bot.send(bot.message("tilmeld Aarhus"))
+    bot.wait_for(lambda: len(bot.fake.activities(PERSONAL)) == 1, "registered")
+    bot.send(bot.message("slet-mig"))
+    bot.wait_for(lambda: len(bot.fake.activities(PERSONAL)) == 2, "the question")
+    question = bot.fake.activities(PERSONAL)[1]
+    (card,) = question.cards
+    buttons = {a["data"][ACTION_KEY]: a["data"] for a in card["actions"]}
+    assert set(buttons) == {Action.ERASE_CONFIRM, Action.ERASE_CANCEL}
+    keep = buttons[Action.ERASE_CANCEL]
+    click = bot.message("", value=keep, reply_to=question.id)
+    assert bot.send(click).status_code == 200
+    bot.wait_for(lambda: bot.fake.find(PERSONAL, question.id).updated == 1, "the update")  # type: ignore[union-attr]
+    updated = bot.fake.find(PERSONAL, question.id)
+    assert updated is not None and updated.cards and "actions" not in updated.cards[0]
+    assert len(bot.fake.activities(PERSONAL)) == 2  # answered in place, nothing new
+    # The person is still there: the click kept their data.
+    assert bot.runtime.memory.recall(OwnerKind.PERSON, ANNA.object_id) is not None
+    # A replayed click is refused: the card is not updated again.
+    assert bot.send(click).status_code == 200
+    time.sleep(0.5)
+    assert bot.fake.find(PERSONAL, question.id).updated == 1  # type: ignore[union-attr]
+    assert {VALUE_KEY, ACTION_KEY} <= set(keep)
+
+
+# -- reading activities ---------------------------------------------------------------------------
+
+
+def test_mentions_come_from_the_entities_and_a_split_name_is_one_person() -> None:
+    activity = {
+        "text": "<at>Klimanet</at> overdrag <at>Bo</at> <at>Hansen</at> fast",
+        "recipient": {"id": BOT},
+        "entities": [
+            {"type": "mention", "text": "<at>Klimanet</at>", "mentioned": {"id": BOT}},
+            {"type": "mention", "text": "<at>Bo</at>", "mentioned": {"id": BO.id}},
+            {"type": "mention", "text": "<at>Hansen</at>", "mentioned": {"id": BO.id}},
+            {"type": "clientInfo", "locale": "da-DK"},
+        ],
+    }
+    line, mentions = command_line(activity)
+    assert line == "overdrag <at>Bo</at> <at>Hansen</at> fast"
+    assert [(m.member_id, m.texts) for m in mentions] == [
+        (BO.id, ("<at>Bo</at>", "<at>Hansen</at>"))
+    ]
+    # An <at> tag without an entity is text, not a mention.
+    line, mentions = command_line({"text": "overdrag <at>Eve</at>", "recipient": {"id": BOT}})
+    assert mentions == ()
+
+
+def test_a_mentioned_person_is_named_as_the_roster_knows_them(bot: Bot) -> None:
+    activity = bot.message(
+        "overdrag <at>Bo</at> <at>H.</at> fast",
+        entities=[
+            {"type": "mention", "text": "<at>Bo</at>", "mentioned": {"id": BO.id}},
+            {"type": "mention", "text": "<at>H.</at>", "mentioned": {"id": BO.id}},
+        ],
+    )
+    incoming = read_activity(activity)
+    assert isinstance(incoming, Incoming)
+    line = bot.runtime.inbound._with_names(incoming)
+    assert line == "overdrag @Bo Hansen fast"
+    assert bot.fake.count("member") == 1
+
+
+def test_activities_that_ask_nothing_are_ignored() -> None:
+    assert read_activity({"type": "typing", "from": {"aadObjectId": "x"}}) is None
+    no_person = {"type": "message", "from": {"id": "28:other-bot"}, "conversation": {"id": "c"}}
+    assert read_activity({**no_person, "serviceUrl": "https://x"}) is None
+
+
+# -- file links -----------------------------------------------------------------------------------
+
+
+def test_a_shared_file_is_served_by_its_signed_link_only(bot: Bot) -> None:
+    store = bot.runtime.files
+    file_id = store.keep(Attachment("moede-1.ics", b"BEGIN:VCALENDAR\r\n", "Møde 1"))
+    link = store.link(file_id)
+    local = bot.url + link.removeprefix(store.public_url)
+    answer = requests.get(local, timeout=10)
+    assert answer.status_code == 200 and answer.content == b"BEGIN:VCALENDAR\r\n"
+    assert answer.headers["Content-Type"].startswith("text/calendar")
+    for wrong in (
+        local.replace("sig=", "sig=0"),  # tampered
+        local.replace(file_id, "0" * 32),  # guessed
+        bot.url + "/api/filer/" + file_id,  # unsigned
+    ):
+        assert requests.get(wrong, timeout=10).status_code == 404
+
+
+def test_a_link_expires() -> None:
+    now = [1000.0]
+    store = FileStore(b"secret", "https://bot.example", clock=lambda: now[0], lifetime=60)
+    link = store.link(store.keep(Attachment("a.xlsx", b"x", "Eksport")))
+    assert store.open(link) is not None
+    now[0] += 61
+    assert store.open(link) is None
+    other = FileStore(b"other", "https://bot.example", clock=lambda: 1000.0)
+    assert other.open(link) is None  # another secret: not ours
