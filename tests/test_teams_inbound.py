@@ -106,14 +106,7 @@ def _serve(app: web.Application) -> Iterator[str]:
         loop.close()
 
 
-# Until issue 17's schema change (chat ids as String(255)) is merged, PostgreSQL refuses an
-# Entra object id (36 characters) in the String(32) chat-id columns; SQLite does not check.
-WIDE_IDS_PENDING = "chat-id columns are String(32) until the 'address' migration widens them"
-
-
 def _bot(database_url: str, settings: TeamsSettings) -> Iterator[Bot]:
-    if database_url.startswith("postgresql"):
-        pytest.skip(WIDE_IDS_PENDING)
     core_settings = Settings(
         database_url=database_url,
         channel="KANAL",
