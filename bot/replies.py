@@ -144,6 +144,11 @@ class ResultKind(StrEnum):
     MEETING_SENT_WITHOUT_PLACE = "meeting_sent_without_place"
     THEMES_SHOWN = "themes_shown"  # ``fagområder``: the person's and the network's; ids: themes
     THEMES_SET = "themes_set"  # the person's fagområder saved; ids: themes (how many now)
+    # ``kalender abonner [netværk]`` / ``kalender nulstil``: ids: subscription (its row id)
+    FEED_SUBSCRIBED = "feed_subscribed"
+    FEED_EXISTS = "feed_exists"  # a live link exists; it cannot be shown again (only its hash)
+    FEED_RESET = "feed_reset"  # ids: links (how many new links)
+    FEED_UNAVAILABLE = "feed_unavailable"  # no public URL, or this platform answers no HTTP
 
 
 @dataclass(frozen=True, slots=True)

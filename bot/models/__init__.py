@@ -48,6 +48,10 @@ from bot.models.seats import (
     SeatRequest,
     SeatStatus,
 )
+from bot.models.subscriptions import (
+    CalendarSubscription,
+    FeedScope,
+)
 
 __all__ = [
     "UTCDateTime",
@@ -83,4 +87,6 @@ __all__ = [
     "InboundSeen",
     "ErasureCause",
     "Erasure",
+    "FeedScope",
+    "CalendarSubscription",
 ]

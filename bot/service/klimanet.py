@@ -41,6 +41,7 @@ from bot.service.approvals import Approvals
 from bot.service.attendance import Attendance
 from bot.service.consent import Consent
 from bot.service.context import Context, People, ServiceSettings, TransactionRunner
+from bot.service.feeds import FeedAnswer, Feeds
 from bot.service.meetings import MeetingForm, Meetings
 from bot.service.overview import HomeImage, Overview
 from bot.service.parsing import (
@@ -50,6 +51,7 @@ from bot.service.parsing import (
     Unknown,
     ascii_number,
     completed_command,
+    fold,
     meeting_completed,
     parse,
 )
@@ -99,6 +101,7 @@ class Klimanet:
         self.admin = Admin(self._ctx, approvals, erase=self.privacy.admin_erase)
         self.waiting = Waiting(self._ctx)
         self.themes = Themes(self._ctx)
+        self.feeds = Feeds(self._ctx)
         self._approvals = approvals
         if self._ctx.settings.home_tab:
             # Changes that alter someone's App Home plan its republishing (posts/home_refresh.py).
@@ -112,7 +115,7 @@ class Klimanet:
             "moede": self.meetings.command,
             "moeder": self.meetings.list_meetings,
             "dagsorden": self.meetings.agenda,
-            "kalender": self.meetings.calendar,
+            "kalender": self._calendar,
             "punkt": self.agenda.item_command,
             "nyt": self.agenda.news,
             "overdrag": self.consent.handover,
@@ -199,6 +202,25 @@ class Klimanet:
                 buttons=_municipality_choices(parsed, err) or _meeting_choices(parsed, err),
                 result=Result.refused(err.kind),
             )
+
+    def _calendar(self, actor: Actor, args: str) -> Outcome:
+        """``kalender [møde]`` (a meeting's file), ``kalender abonner [netværk]`` and
+        ``kalender nulstil`` (subscription links)."""
+        word, _, rest = args.strip().partition(" ")
+        action = fold(word)
+        if action in ("abonner", "abonnér", "abonnement"):
+            return self.feeds.subscribe(actor, rest)
+        if action == "nulstil":
+            return self.feeds.reset(actor, rest)
+        return self.meetings.calendar(actor, args)
+
+    def calendar_feed(
+        self, secret: str, *, if_none_match: str | None = None, if_modified_since: str | None = None
+    ) -> FeedAnswer:
+        """``GET /kalender/<secret>.ics``: what the HTTP endpoint answers (200, 304 or 404)."""
+        return self.feeds.feed(
+            secret, if_none_match=if_none_match, if_modified_since=if_modified_since
+        )
 
     def _picked(
         self, actor: Actor, value: str, names: frozenset[str] = NAMES_A_MUNICIPALITY

@@ -291,6 +291,15 @@ from bot.texts.registration import (
     seat_lines,
     seats_not_registered,
 )
+from bot.texts.subscriptions import (
+    FEED_NAME_NETWORK,
+    FEED_NAME_PERSONAL,
+    FEED_NO_HTTP,
+    FEED_NO_PUBLIC_URL,
+    feed_exists,
+    feed_reset,
+    feed_subscribed,
+)
 from bot.texts.succession import (
     TAKE_FIXED_SEAT_BUTTON,
     admin_left_for_fixed,
@@ -596,4 +605,11 @@ __all__ = [
     "calendar_title",
     "seat_typed",
     "calendar_file_title",
+    "FEED_NAME_NETWORK",
+    "FEED_NAME_PERSONAL",
+    "FEED_NO_HTTP",
+    "FEED_NO_PUBLIC_URL",
+    "feed_exists",
+    "feed_reset",
+    "feed_subscribed",
 ]
