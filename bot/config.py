@@ -84,8 +84,9 @@ class Settings:
     # Where Klimanet answers HTTP from outside (https, no trailing slash): calendar feed links
     # are built on it. None: no links are handed out.
     public_url: str | None = None
-    # KL's weekly digest to the facilitators (KLIMANET_DIGEST); None: off.
-    digest: DigestTime | None = field(default_factory=lambda: parse_digest(DEFAULT_DIGEST))
+    # KL's weekly digest to the facilitators (KLIMANET_DIGEST, "man@08:00" unless set); None:
+    # off, also for Settings built in code (benchmarks, tests) unless they ask for one.
+    digest: DigestTime | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], *, base_dir: Path | None = None) -> Settings:

@@ -101,6 +101,8 @@ def build_core(
         settings=service_settings,
         forget=forget,
     )
+    # The next weekly digest is planned at start, not only at the first re-plan.
+    service.plan_digest()
     return Core(engine, sessions, service, network_id)
 
 

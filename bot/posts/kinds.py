@@ -54,6 +54,8 @@ class PostKind(StrEnum):
     LOOKUP_NOTICE = "lookup_notice"  # Klimanet cannot look its own posts up in the platform
     # A person's App Home, published again after their state changed (posts/home.py).
     HOME = "home"
+    # KL's weekly digest to each facilitator (posts/digest.py).
+    DIGEST = "digest"
 
 
 # Notices about other posts; there is never a notice about one of these.
@@ -161,3 +163,13 @@ def home_key(target: str, due_at: datetime) -> str:
     """One App Home refresh per person (``person=7``, or ``user=U…`` for a facilitator we have no
     person for) per refresh window: every change within the window shares the one row."""
     return f"{PostKind.HOME}:{target}:at={due_at.isoformat()}"
+
+
+def digest_fanout_key(week: str) -> str:
+    """The one row that stands for a week's digests until it is due: ``week`` like 2026-W50."""
+    return f"{PostKind.DIGEST}:week={week}:fanout"
+
+
+def digest_key(week: str, recipient: str) -> str:
+    """One facilitator's digest of the week; ``recipient``: an ``approver_tag``."""
+    return f"{PostKind.DIGEST}:week={week}:{recipient}"

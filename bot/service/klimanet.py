@@ -20,7 +20,7 @@ from bot.domain.municipalities import MunicipalityDirectory
 from bot.domain.registration import Actor, known_names
 from bot.models import NetworkFacilitator
 from bot.ports import Clock, Forget, ProfileLookup
-from bot.posts import home_refresh, planner
+from bot.posts import digest, home_refresh, planner
 from bot.posts.outbox import next_due
 from bot.replies import (
     MAX_BUTTON_VALUE,
@@ -301,9 +301,19 @@ class Klimanet:
     # -- what runs on the clock -------------------------------------------------------------
 
     def replan(self) -> int:
-        """Plan every upcoming meeting's posts again (idempotent): the scheduler's safety net."""
-        return self._ctx.run(
+        """Plan every upcoming meeting's posts again (idempotent): the scheduler's safety net;
+        and the next weekly digest."""
+        planned = self._ctx.run(
             lambda s, n: planner.plan_upcoming(s, n, self._ctx.plan, self._ctx.now())
+        )
+        return planned + self.plan_digest()
+
+    def plan_digest(self) -> int:
+        """Plan KL's next weekly digest (``KLIMANET_DIGEST``), idempotent: at start and with
+        every re-plan. Returns how many rows were new."""
+        settings = self._ctx.settings
+        return self._ctx.run(
+            lambda s, n: digest.plan(s, n, settings.digest, settings.tz, self._ctx.now())
         )
 
     def expire_offers(self) -> int:
