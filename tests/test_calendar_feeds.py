@@ -7,11 +7,13 @@ import io
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
 
 import pytest
+import requests
 from icalendar import Calendar
 from sqlalchemy import Engine, event, select
 
@@ -22,10 +24,15 @@ from bot.domain.municipalities import default_directory
 from bot.domain.subscriptions import hash_secret
 from bot.models import CalendarSubscription, Person
 from bot.replies import Action, ResultKind
+from bot.runtime import CoreAssembly
 from bot.service.klimanet import Klimanet, ServiceSettings
 from handlers.calendar_feed import feed_app
+from handlers.slack.app import build_slack, wsgi_app
 from tests.support.actors import FACILITATOR, named
+from tests.support.http_server import serve_wsgi
 from tests.support.service import done, say
+from tests.support.slack_driver import SlackDriver
+from tests.support.slackbot import SIGNING_SECRET, SlackBot, bot_settings, slack_settings
 
 BASE = "https://klimanet.example.dk"
 ANNA = named("Anna Jensen")
@@ -305,3 +312,58 @@ def test_public_url_setting() -> None:
     for wrong in ("http://klimanet.kl.dk", "klimanet.kl.dk", "https://kl.dk/?a=1", "ftp://kl.dk"):
         with pytest.raises(ConfigError, match="KLIMANET_PUBLIC_URL"):
             Settings.from_env({"KLIMANET_PUBLIC_URL": wrong})
+
+
+# --- in Slack: the command in HTTP mode, and the feed on the same server -----------------------
+
+
+@contextmanager
+def slack_http_bot(database_url: str, fake: Any, clock: FixedClock) -> Iterator[SlackBot]:
+    fake.clock = lambda: clock.now().timestamp()
+    settings = replace(bot_settings(database_url), public_url=BASE)
+    runtime = build_slack(slack_settings(fake), CoreAssembly(settings, clock))
+    try:
+        with serve_wsgi(wsgi_app(runtime), threads=4) as base:
+            driver = SlackDriver(base + "/slack/events", SIGNING_SECRET, fake)
+            with driver:
+                yield SlackBot(base, driver, fake, runtime)
+    finally:
+        runtime.close()
+
+
+def test_slack_http_mode_hands_out_the_link_and_serves_the_feed(
+    database_url: str, fake: Any, clock: FixedClock
+) -> None:
+    with slack_http_bot(database_url, fake, clock) as bot:
+        bot.say("U0ANNA", "tilmeld Aarhus")
+        answer = bot.say("U0ANNA", "kalender abonner")
+        match = LINK.search(answer)
+        assert match is not None, answer
+        # No signature: a calendar client signs nothing, and the edge lets the feed's path by.
+        got = requests.get(f"{bot.url}/kalender/{match.group(2)}.ics", timeout=5)
+        assert got.status_code == 200 and got.content.startswith(b"BEGIN:VCALENDAR")
+        assert got.headers["Content-Type"].startswith("text/calendar")
+        again = requests.get(
+            f"{bot.url}/kalender/{match.group(2)}.ics",
+            headers={"If-None-Match": got.headers["ETag"]},
+            timeout=5,
+        )
+        assert again.status_code == 304
+        assert requests.get(f"{bot.url}/kalender/{'B' * 43}.ics", timeout=5).status_code == 404
+
+
+def test_slack_socket_mode_says_what_to_set(
+    database_url: str, fake: Any, clock: FixedClock
+) -> None:
+    settings = replace(bot_settings(database_url), public_url=BASE)
+    runtime = build_slack(
+        slack_settings(fake, app_token="xapp-1-test"),
+        CoreAssembly(settings, clock),
+        serves_http=False,
+    )
+    try:
+        reply = runtime.core.service.command(ANNA, "kalender abonner")
+        assert reply.result is not None and reply.result.kind is ResultKind.FEED_UNAVAILABLE
+        assert "Socket Mode" in reply.text and "KLIMANET_PUBLIC_URL" in reply.text
+    finally:
+        runtime.close()
