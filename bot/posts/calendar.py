@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -105,11 +106,20 @@ def feed_ics(events: Sequence[CalendarEvent], tz: ZoneInfo, *, name: str, stamp:
     if events:
         first = min(event.start_utc for event in events)
         last = max(event.end_utc for event in events)
-        calendar.add_component(vtimezone(tz, first, last))
+        calendar.add_component(_feed_vtimezone(tz, first.astimezone(UTC).year, last.year))
     for event in events:
         calendar.add_component(_vevent(event, tz, stamp))
     ics: bytes = calendar.to_ical()
     return ics
+
+
+@lru_cache(maxsize=32)
+def _feed_vtimezone(tz: ZoneInfo, first_year: int, last_year: int) -> Timezone:
+    """A feed's VTIMEZONE, computed once per span of years: it depends on nothing else, and
+    finding the zone's changes to the second is most of a feed's cost. Serialised, never changed
+    after it is built, so calendars may share it."""
+    start = datetime(first_year, 7, 1, tzinfo=UTC)
+    return vtimezone(tz, start, datetime(last_year, 7, 1, tzinfo=UTC))
 
 
 # --- VTIMEZONE ---------------------------------------------------------------------------------

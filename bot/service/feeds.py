@@ -29,6 +29,7 @@ from bot.models import (
     Meeting,
     Network,
     NewsPost,
+    Seat,
     SeatEvent,
 )
 from bot.posts.calendar import feed_ics, meeting_event
@@ -152,53 +153,79 @@ class Feeds:
     def feed(
         self, secret: str, *, if_none_match: str | None = None, if_modified_since: str | None = None
     ) -> FeedAnswer:
-        """The calendar a secret opens, as it is now; 304 when the client has it already."""
+        """The calendar a secret opens, as it is now; 304 when the client has it already. The
+        validators come from a few small reads (the meetings' versions and the latest answer,
+        seat change and news), so a poll of an unchanged feed builds nothing."""
 
         def work(session: Session, network: Network) -> FeedAnswer:
             subscription = subscriptions.find(session, secret)
             if subscription is None or subscription.network_id != network.id:
                 return NOT_FOUND
-            return self._answer(session, network, subscription)
+            meetings = _window(session, network, self._ctx.now())
+            etag, stamp = _validators(session, network, subscription, meetings)
+            if _not_modified(etag, stamp, if_none_match, if_modified_since):
+                return FeedAnswer(304, etag=etag, last_modified=stamp)
+            body = self._calendar(session, network, subscription, meetings, stamp)
+            return FeedAnswer(200, body, etag, stamp)
 
-        answer = self._ctx.run(work)
-        if answer.status != 200:
-            return answer
-        if _not_modified(answer, if_none_match, if_modified_since):
-            return FeedAnswer(304, etag=answer.etag, last_modified=answer.last_modified)
-        return answer
+        return self._ctx.run(work)
 
-    def _answer(
-        self, session: Session, network: Network, subscription: CalendarSubscription
-    ) -> FeedAnswer:
-        since = self._ctx.now() - FEED_PAST
-        meetings = list(
-            session.scalars(
-                select(Meeting)
-                .where(Meeting.network_id == network.id, Meeting.ends_at > since)
-                .order_by(Meeting.starts_at)
-                .limit(FEED_MAX_MEETINGS)
-            )
-        )
+    def _calendar(
+        self,
+        session: Session,
+        network: Network,
+        subscription: CalendarSubscription,
+        meetings: list[Meeting],
+        stamp: datetime,
+    ) -> bytes:
         personal = subscription.scope == FeedScope.PERSONAL.value
         if personal:
-            meetings = [
-                m
-                for m in meetings
-                if any(
-                    e.person.id == subscription.person_id for e in expected_at(session, network, m)
-                )
-            ]
+            meetings = _expected_at(session, network, subscription.person_id, meetings)
         news = _news_by_meeting(session, [m.id for m in meetings])
-        stamp = _last_change(session, network, meetings, subscription)
-        name = texts.FEED_NAME_PERSONAL if personal else texts.FEED_NAME_NETWORK
-        body = feed_ics(
+        return feed_ics(
             [meeting_event(m, news.get(m.id, [])) for m in meetings],
             self._ctx.tz,
-            name=name,
+            name=texts.FEED_NAME_PERSONAL if personal else texts.FEED_NAME_NETWORK,
             stamp=stamp,
         )
-        etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-        return FeedAnswer(200, body, etag, stamp)
+
+
+def _window(session: Session, network: Network, now: datetime) -> list[Meeting]:
+    """The meetings a feed shows: those not over, and those of the last ``FEED_PAST``."""
+    return list(
+        session.scalars(
+            select(Meeting)
+            .where(Meeting.network_id == network.id, Meeting.ends_at > now - FEED_PAST)
+            .order_by(Meeting.starts_at)
+            .limit(FEED_MAX_MEETINGS)
+        )
+    )
+
+
+def _expected_at(
+    session: Session, network: Network, person_id: int, meetings: list[Meeting]
+) -> list[Meeting]:
+    """The meetings the person is expected at (``expected_at``, the one definition), read only
+    for the municipalities they can sit for: their own seat's and those they substitute in."""
+    ids = [m.id for m in meetings]
+    codes = set(session.scalars(select(Seat.municipality_code).where(Seat.holder_id == person_id)))
+    if ids:
+        codes |= set(
+            session.scalars(
+                select(Seat.municipality_code)
+                .join(Attendance, Attendance.seat_id == Seat.id)
+                .where(Attendance.person_id == person_id, Attendance.meeting_id.in_(ids))
+            )
+        )
+    return [
+        m
+        for m in meetings
+        if any(
+            e.person.id == person_id
+            for code in sorted(codes)
+            for e in expected_at(session, network, m, code)
+        )
+    ]
 
 
 # What ``kalender abonner`` takes as "the network's meetings" (folded: æ/ø/å as ASCII).
@@ -217,47 +244,63 @@ def _news_by_meeting(session: Session, meeting_ids: list[int]) -> dict[int, list
     return found
 
 
-def _last_change(
+# Raised when what a feed shows changes shape (so every client fetches it anew once).
+FEED_FORMAT = 1
+
+
+def _validators(
     session: Session,
     network: Network,
-    meetings: list[Meeting],
     subscription: CalendarSubscription,
-) -> datetime:
-    """When the feed's content last changed (to the second): a meeting, an answer about one, or
-    a seat change (who is expected), whichever is latest. It is the feed's Last-Modified and
-    every event's DTSTAMP."""
-    stamps = [subscription.created_at, _EPOCH]
-    stamps.extend(m.updated_at for m in meetings)
+    meetings: list[Meeting],
+) -> tuple[str, datetime]:
+    """(ETag, Last-Modified) of the feed as it is now, without building it. What the feed shows
+    depends on the meetings (a change raises ``sequence`` and ``updated_at``), on who is
+    expected (answers: ``attendance.updated_at``; seats: the seat history), and on the news."""
     ids = [m.id for m in meetings]
-    if ids:
-        answered = session.scalar(
+    answered = (
+        session.scalar(
             select(func.max(Attendance.updated_at)).where(Attendance.meeting_id.in_(ids))
         )
-        if answered is not None:
-            stamps.append(answered)
-    if subscription.scope == FeedScope.PERSONAL.value:
-        seated = session.scalar(
-            select(func.max(SeatEvent.created_at)).where(SeatEvent.network_id == network.id)
-        )
-        if seated is not None:
-            stamps.append(seated)
+        if ids
+        else None
+    )
+    seated = session.scalar(
+        select(func.max(SeatEvent.created_at)).where(SeatEvent.network_id == network.id)
+    )
+    news = session.scalar(select(func.max(NewsPost.id)).where(NewsPost.network_id == network.id))
+    state = (
+        FEED_FORMAT,
+        subscription.id,
+        subscription.scope,
+        [
+            (m.id, m.sequence, m.agenda_revision, m.status, m.updated_at.isoformat())
+            for m in meetings
+        ],
+        answered.isoformat() if answered else None,
+        seated.isoformat() if seated else None,
+        news,
+    )
+    etag = '"' + hashlib.sha256(repr(state).encode()).hexdigest()[:32] + '"'
+    stamps = [subscription.created_at, _EPOCH, *(m.updated_at for m in meetings)]
+    stamps += [s for s in (answered, seated) if s is not None]
     latest = max(s if s.tzinfo is not None else s.replace(tzinfo=UTC) for s in stamps)
-    return latest.astimezone(UTC).replace(microsecond=0)
+    return etag, latest.astimezone(UTC).replace(microsecond=0)
 
 
 def _not_modified(
-    answer: FeedAnswer, if_none_match: str | None, if_modified_since: str | None
+    etag: str, stamp: datetime, if_none_match: str | None, if_modified_since: str | None
 ) -> bool:
     """RFC 9110: If-None-Match decides when present; If-Modified-Since only without it."""
     if if_none_match is not None:
         tags = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
-        return "*" in tags or answer.etag in tags
-    if if_modified_since is not None and answer.last_modified is not None:
+        return "*" in tags or etag in tags
+    if if_modified_since is not None:
         try:
             since = parsedate_to_datetime(if_modified_since)
         except (TypeError, ValueError):
             return False
         if since.tzinfo is None:
             return False
-        return answer.last_modified <= since
+        return stamp <= since
     return False
