@@ -123,7 +123,7 @@ def expand(session: Session, row: Claimed, now: datetime, tz: ZoneInfo) -> int:
     rows = []
     for position, user_id in enumerate(facilitator_ids(session, network.id), 1):
         person_id = session.scalar(
-            select(Person.id).where(Person.user_id == user_id, Person.erased_at.is_(None)).limit(1)
+            select(Person.id).where(Person.account == user_id, Person.erased_at.is_(None)).limit(1)
         )
         rows.append(
             Planned(
