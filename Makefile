@@ -37,4 +37,5 @@ bench: setup
 	bash tests/with_postgres.sh $(UV) run python -m bench.registration_burst
 	bash tests/with_postgres.sh $(UV) run python -m bench.fanout
 	$(UV) run python -m bench.reports
+	$(UV) run python -m bench.calendar_feed
 	bash tests/with_postgres.sh $(UV) run python -m bench.chaos

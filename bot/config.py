@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.domain.digest import DEFAULT_DIGEST, DigestTime, parse_digest
 from bot.domain.schedule import DEFAULT_SCHEDULE, parse_schedule
 
 DEFAULT_DATABASE_URL = "sqlite:///klimanet.db"
@@ -80,6 +81,12 @@ class Settings:
     log_level: str = DEFAULT_LOG_LEVEL
     # How long the bot keeps trying to reach its database at start before it gives up.
     db_wait: timedelta = DEFAULT_DB_WAIT
+    # Where Klimanet answers HTTP from outside (https, no trailing slash): calendar feed links
+    # are built on it. None: no links are handed out.
+    public_url: str | None = None
+    # KL's weekly digest to the facilitators (KLIMANET_DIGEST, "man@08:00" unless set); None:
+    # off, also for Settings built in code (benchmarks, tests) unless they ask for one.
+    digest: DigestTime | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], *, base_dir: Path | None = None) -> Settings:
@@ -106,6 +113,8 @@ class Settings:
             legal_basis=get("KLIMANET_LEGAL_BASIS"),
             log_level=_log_level(get),
             db_wait=_duration(get, "KLIMANET_DB_WAIT", "10s", "10s or 1m"),
+            public_url=_public_url(get),
+            digest=_digest(get),
         )
 
 
@@ -239,6 +248,42 @@ def _privacy_contact(get: Getter) -> str | None:
             f"KLIMANET_PRIVACY_CONTACT must be an e-mail address like dpo@kl.dk (got {contact!r})."
         )
     return contact
+
+
+_LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
+_HOST = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$")
+
+
+def _public_url(get: Getter) -> str | None:
+    """An https base URL (http only on the loopback, for trying it out): the links people put
+    in their calendars are built on it, so it must be what the outside world reaches."""
+    raw = get("KLIMANET_PUBLIC_URL")
+    if raw is None:
+        return None
+    url = raw.rstrip("/")
+    scheme, sep, rest = url.partition("://")
+    host, _, path = rest.partition("/")
+    problem = None
+    if not sep or scheme.lower() not in ("https", "http"):
+        problem = "must start with https://"
+    elif scheme.lower() == "http" and host.split(":")[0] not in _LOOPBACK_HOSTS:
+        problem = "must use https (http only for localhost)"
+    elif not _HOST.match(host) or "@" in rest:
+        problem = "needs a host name"
+    elif any(c in path for c in "?#") or any(c.isspace() for c in path):
+        problem = "must have no query, fragment or spaces"
+    if problem is not None:
+        raise ConfigError(
+            f"KLIMANET_PUBLIC_URL {problem}, like https://klimanet.example.dk (got {raw!r})."
+        )
+    return f"{scheme.lower()}://{rest}"
+
+
+def _digest(get: Getter) -> DigestTime | None:
+    try:
+        return parse_digest(get("KLIMANET_DIGEST") or DEFAULT_DIGEST)
+    except ValueError as err:
+        raise ConfigError(str(err)) from None
 
 
 def _normalise_database_url(url: str, base_dir: Path | None) -> str:

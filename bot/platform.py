@@ -99,10 +99,13 @@ class Assembly(Protocol):
         forget: Forget | None = None,
         home_tab: bool = False,
         default_channel: str | None = None,
+        serves_http: bool = False,
     ) -> Core:
         """Engine, migrated schema, network settings and the service. ``forget``: what the
         platform drops from memory about an erased person; ``home_tab``: the platform has a home
-        to keep current; ``default_channel``: the network's channel when none is configured."""
+        to keep current; ``default_channel``: the network's channel when none is configured;
+        ``serves_http``: the platform answers HTTP from outside and mounts the calendar feed
+        (``handlers/calendar_feed.py``) at ``GET /kalender/<secret>.ics``."""
 
     def delivery(
         self,

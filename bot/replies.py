@@ -151,6 +151,11 @@ class ResultKind(StrEnum):
     POLL_CLOSED = "poll_closed"
     POLL_EXTENDED = "poll_extended"
     POLLS = "polls"
+    # ``kalender abonner [netværk]`` / ``kalender nulstil``: ids: subscription (its row id)
+    FEED_SUBSCRIBED = "feed_subscribed"
+    FEED_EXISTS = "feed_exists"  # a live link exists; it cannot be shown again (only its hash)
+    FEED_RESET = "feed_reset"  # ids: links (how many new links)
+    FEED_UNAVAILABLE = "feed_unavailable"  # no public URL, or this platform answers no HTTP
 
 
 @dataclass(frozen=True, slots=True)

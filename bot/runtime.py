@@ -63,10 +63,12 @@ def build_core(
     forget: Forget | None = None,
     *,
     home_tab: bool = False,
+    serves_http: bool = False,
 ) -> Core:
     """Engine, migrated schema, network settings and the service. ``forget``: what the chat
     adapter drops from memory about a person who was erased; ``home_tab``: the platform has a
-    home (Slack's App Home) to keep current."""
+    home (Slack's App Home) to keep current; ``serves_http``: the platform answers HTTP from
+    outside, so calendar feeds can be served (at ``KLIMANET_PUBLIC_URL``)."""
     engine = make_engine(settings.database_url, pool_size=POOL_SIZE)
     try:
         wait_for_database(engine, settings.db_wait)
@@ -89,6 +91,9 @@ def build_core(
         controller=settings.controller,
         privacy_contact=settings.privacy_contact,
         legal_basis=settings.legal_basis,
+        public_url=settings.public_url,
+        serves_http=serves_http,
+        digest=settings.digest,
     )
     service = Klimanet(
         sessions,
@@ -99,6 +104,8 @@ def build_core(
         settings=service_settings,
         forget=forget,
     )
+    # The next weekly digest is planned at start, not only at the first re-plan.
+    service.plan_digest()
     return Core(engine, sessions, service, network_id)
 
 
@@ -174,11 +181,14 @@ class CoreAssembly:
         forget: Forget | None = None,
         home_tab: bool = False,
         default_channel: str | None = None,
+        serves_http: bool = False,
     ) -> Core:
         settings = self.settings
         if settings.channel is None and default_channel is not None:
             settings = replace(settings, channel=default_channel)
-        return build_core(settings, self.clock, profiles, forget, home_tab=home_tab)
+        return build_core(
+            settings, self.clock, profiles, forget, home_tab=home_tab, serves_http=serves_http
+        )
 
     def delivery(
         self,

@@ -34,7 +34,7 @@ from bot.domain.meetings import record_told
 from bot.metrics import Metrics
 from bot.models import OutboxStatus
 from bot.ports import Clock, DeliveryError, HomePublisher, LookupUnavailable, Notifier
-from bot.posts import notices, place
+from bot.posts import digest, notices, place
 from bot.posts.home_refresh import home_for_row
 from bot.posts.kinds import PostKind
 from bot.posts.outbox import (
@@ -286,7 +286,10 @@ class Delivery:
             with transaction(self._sessions) as session:
                 if self._waits(session, row, now, stats):
                     return
-                expand_fanout(session, row, now)
+                if digest.is_digest_fanout(row):
+                    digest.expand(session, row, now, self._tz)
+                else:
+                    expand_fanout(session, row, now)
                 mark_sent(session, row.id, self.owner, now)
             return
         if row.kind == PostKind.HOME:

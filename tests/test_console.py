@@ -543,3 +543,23 @@ def test_the_registration_form_asks_a_refused_seat_again(tmp_path: Path) -> None
     assert "Plads: Den faste plads i Aarhus Kommune er besat af Dorte." in out
     assert "på den fleksible plads 1" in out
     assert "Fleksibel plads 1: Bo (Klimachef)" in out
+
+
+def test_the_weekly_digest_and_calendar_subscriptions_in_the_console(tmp_path: Path) -> None:
+    """Issue 19: the facilitator's digest comes once a week as the clock passes Monday 08:00;
+    the console answers no HTTP, so ``kalender abonner`` says what the operator must set."""
+    session = "\n".join(["kalender abonner", "/tid +7d", "/tid +7d", "/afslut"])
+    result = run_klimanet(
+        ["console", "--as", "U0KL", "--navn", "Karin"],
+        session,
+        tmp_path,
+        KLIMANET_DIGEST="man@08:00",
+        KLIMANET_PUBLIC_URL="https://klimanet.example.dk",
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "KLIMANET_PUBLIC_URL" in out and "Socket Mode" in out
+    first, second = out.split("> /tid +7d")[1:3]
+    assert first.count("Ugens overblik fra Klimanet") == 1
+    assert second.count("Ugens overblik fra Klimanet") == 1
+    assert "stille uge" in first

@@ -11,18 +11,19 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
 from bot.clock import FixedClock
-from bot.db import SessionFactory
+from bot.db import SessionFactory, transaction
+from bot.domain.digest import DigestTime
 from bot.domain.errors import ErrorKind
 from bot.models import Meeting, Network, OutboxMessage, Seat, SeatOffer
 from bot.ports import Profile
-from bot.posts import notices, planner
+from bot.posts import digest, notices, planner
 from bot.posts.kinds import PostKind
 from bot.posts.outbox import Claimed
 from bot.posts.render import Rendered, announce_dm_reply
@@ -250,6 +251,11 @@ def _season(
     sessions: SessionFactory, clock: FixedClock, delivery: Delivery, seen: dict[str, list[str]]
 ) -> Iterator[dict[str, list[str]]]:
     service = new_service(sessions, clock, registration="approval", profiles=PROFILES.get)
+    with transaction(sessions) as session:  # KL's weekly digest, as KLIMANET_DIGEST plans it
+        network = session.scalars(select(Network)).one()
+        digest.plan(
+            session, network, DigestTime(0, time(8, 0)), ZoneInfo("Europe/Copenhagen"), clock.now()
+        )
 
     def until(when: datetime) -> None:
         while (due := service.next_post_due(when)) is not None and due <= when:

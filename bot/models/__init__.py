@@ -59,6 +59,10 @@ from bot.models.seats import (
     SeatRequest,
     SeatStatus,
 )
+from bot.models.subscriptions import (
+    CalendarSubscription,
+    FeedScope,
+)
 
 __all__ = [
     "UTCDateTime",
@@ -101,4 +105,6 @@ __all__ = [
     "PollChoice",
     "AdapterRef",
     "OwnerKind",
+    "FeedScope",
+    "CalendarSubscription",
 ]

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
@@ -63,7 +64,12 @@ def meeting_ics(event: CalendarEvent, tz: ZoneInfo, *, now: datetime) -> bytes:
     calendar.add("version", "2.0")
     calendar.add("method", METHOD)
     calendar.add_component(vtimezone(tz, event.start_utc, event.end_utc))
+    calendar.add_component(_vevent(event, tz, now))
+    ics: bytes = calendar.to_ical()
+    return ics
 
+
+def _vevent(event: CalendarEvent, tz: ZoneInfo, now: datetime) -> Event:
     vevent = Event()
     vevent.add("uid", event.uid)
     vevent.add("sequence", event.sequence)
@@ -78,9 +84,42 @@ def meeting_ics(event: CalendarEvent, tz: ZoneInfo, *, now: datetime) -> bytes:
     if event.url:
         vevent.add("url", event.url)
     vevent.add("status", "CANCELLED" if event.cancelled else "CONFIRMED")
-    calendar.add_component(vevent)
+    return vevent
+
+
+# How often a subscribed calendar should look again (Outlook and Google mostly decide themselves).
+FEED_REFRESH = timedelta(minutes=15)
+
+
+def feed_ics(events: Sequence[CalendarEvent], tz: ZoneInfo, *, name: str, stamp: datetime) -> bytes:
+    """A subscription feed: every event in one calendar. ``stamp`` (DTSTAMP) is when the feed's
+    content last changed, not the time of the request, so an unchanged feed is the same bytes
+    (its ETag stays, and a poll is answered 304)."""
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("method", METHOD)
+    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-timezone", tz.key)
+    calendar.add("refresh-interval", FEED_REFRESH, parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", "PT15M")
+    if events:
+        first = min(event.start_utc for event in events)
+        last = max(event.end_utc for event in events)
+        calendar.add_component(_feed_vtimezone(tz, first.astimezone(UTC).year, last.year))
+    for event in events:
+        calendar.add_component(_vevent(event, tz, stamp))
     ics: bytes = calendar.to_ical()
     return ics
+
+
+@lru_cache(maxsize=32)
+def _feed_vtimezone(tz: ZoneInfo, first_year: int, last_year: int) -> Timezone:
+    """A feed's VTIMEZONE, computed once per span of years: it depends on nothing else, and
+    finding the zone's changes to the second is most of a feed's cost. Serialised, never changed
+    after it is built, so calendars may share it."""
+    start = datetime(first_year, 7, 1, tzinfo=UTC)
+    return vtimezone(tz, start, datetime(last_year, 7, 1, tzinfo=UTC))
 
 
 # --- VTIMEZONE ---------------------------------------------------------------------------------
@@ -211,7 +250,16 @@ def ics_attachment(
     meeting: Meeting, tz: ZoneInfo, now: datetime, news: Sequence[NewsPost] = ()
 ) -> Attachment:
     """The meeting's calendar file, as it is now (a cancelled meeting's cancels the event)."""
-    event = CalendarEvent(
+    return Attachment(
+        filename=f"klimanet-moede-{meeting.number}.ics",
+        content=meeting_ics(meeting_event(meeting, news), tz, now=now),
+        title=texts.calendar_file_title(meeting.number),
+    )
+
+
+def meeting_event(meeting: Meeting, news: Sequence[NewsPost] = ()) -> CalendarEvent:
+    """The meeting as a calendar event: the same UID in its file and in every feed."""
+    return CalendarEvent(
         uid=f"klimanet-meeting-{meeting.network_id}-{meeting.id}@klimanet.kl.dk",
         sequence=meeting.sequence,
         title=as_written(texts.calendar_title(meeting)),
@@ -223,9 +271,4 @@ def ics_attachment(
         location=as_written(texts.calendar_location(meeting)),
         url=meeting.link or None,
         cancelled=meeting.status == MeetingStatus.CANCELLED.value,
-    )
-    return Attachment(
-        filename=f"klimanet-moede-{meeting.number}.ics",
-        content=meeting_ics(event, tz, now=now),
-        title=texts.calendar_file_title(meeting.number),
     )

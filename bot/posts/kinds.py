@@ -61,6 +61,8 @@ class PostKind(StrEnum):
     POLL_REMINDER_DM = "poll_reminder_dm"
     POLL_RESULT = "poll_result"
     POLL_CHANGED_DM = "poll_changed_dm"
+    # KL's weekly digest to each facilitator (posts/digest.py).
+    DIGEST = "digest"
 
 
 # Notices about other posts; there is never a notice about one of these.
@@ -192,3 +194,13 @@ def poll_result_key(poll_id: int) -> str:
 
 def poll_changed_key(ballot_id: int, revision: int, person_id: int) -> str:
     return f"{PostKind.POLL_CHANGED_DM}:ballot={ballot_id}:rev={revision}:person={person_id}"
+
+
+def digest_fanout_key(week: str) -> str:
+    """The one row that stands for a week's digests until it is due: ``week`` like 2026-W50."""
+    return f"{PostKind.DIGEST}:week={week}:fanout"
+
+
+def digest_key(week: str, recipient: str) -> str:
+    """One facilitator's digest of the week; ``recipient``: an ``approver_tag``."""
+    return f"{PostKind.DIGEST}:week={week}:{recipient}"

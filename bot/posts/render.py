@@ -32,7 +32,7 @@ from bot.models import (
     SeatEvent,
     SeatKind,
 )
-from bot.posts import planner
+from bot.posts import digest, planner
 from bot.posts.calendar import ics_attachment
 from bot.posts.kinds import PostKind
 from bot.posts.outbox import Claimed, sent_message
@@ -319,6 +319,7 @@ _OTHER_POSTS: dict[str, OtherRenderer] = {
     PostKind.DEAD_NOTICE: _dead_notice,
     PostKind.MISSED_NOTICE: _missed_notice,
     PostKind.LOOKUP_NOTICE: _lookup_notice,
+    PostKind.DIGEST: digest.render,
     **CONSENT_RENDERERS,
     **PRIVACY_RENDERERS,
     **SUCCESSION_RENDERERS,

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, lazyload, make_transient_to_detached
 
 from bot.db import SessionFactory, transaction
 from bot.domain import meetings as meeting_domain
+from bot.domain.digest import DigestTime
 from bot.domain.errors import DomainError, ErrorKind
 from bot.domain.municipalities import MunicipalityDirectory
 from bot.domain.registration import Actor, get_network, upsert_person
@@ -57,6 +58,12 @@ class ServiceSettings:
     controller: str | None = None
     privacy_contact: str | None = None
     legal_basis: str | None = None
+    # Calendar feeds: the public base URL their links are built on, and whether this platform
+    # answers HTTP at all (Socket Mode and the console do not).
+    public_url: str | None = None
+    serves_http: bool = False
+    # KL's weekly digest (``KLIMANET_DIGEST``); None: off.
+    digest: DigestTime | None = None
 
 
 class Runner(Protocol):

@@ -21,7 +21,7 @@ from bot.domain.municipalities import MunicipalityDirectory
 from bot.domain.registration import Actor, known_names
 from bot.models import NetworkFacilitator
 from bot.ports import Clock, Forget, ProfileLookup
-from bot.posts import home_refresh, planner
+from bot.posts import digest, home_refresh, planner
 from bot.posts.outbox import next_due
 from bot.replies import (
     MAX_BUTTON_VALUE,
@@ -42,6 +42,7 @@ from bot.service.approvals import Approvals
 from bot.service.attendance import Attendance
 from bot.service.consent import Consent
 from bot.service.context import Context, People, ServiceSettings, TransactionRunner
+from bot.service.feeds import FeedAnswer, Feeds
 from bot.service.meetings import MeetingForm, Meetings
 from bot.service.overview import HomeImage, Overview
 from bot.service.parsing import (
@@ -110,6 +111,7 @@ class Klimanet:
         self.waiting = Waiting(self._ctx)
         self.themes = Themes(self._ctx)
         self.polls = Polls(self._ctx)
+        self.feeds = Feeds(self._ctx)
         self._approvals = approvals
         if self._ctx.settings.home_tab:
             # Changes that alter someone's App Home plan its republishing (posts/home_refresh.py).
@@ -123,7 +125,7 @@ class Klimanet:
             "moede": self.meetings.command,
             "moeder": self.meetings.list_meetings,
             "dagsorden": self.meetings.agenda,
-            "kalender": self.meetings.calendar,
+            "kalender": self._calendar,
             "punkt": self.agenda.item_command,
             "nyt": self.agenda.news,
             "overdrag": self.consent.handover,
@@ -215,6 +217,25 @@ class Klimanet:
                 result=Result.refused(err.kind),
             )
 
+    def _calendar(self, actor: Actor, args: str) -> Outcome:
+        """``kalender [møde]`` (a meeting's file), ``kalender abonner [netværk]`` and
+        ``kalender nulstil`` (subscription links)."""
+        word, _, rest = args.strip().partition(" ")
+        action = fold(word)
+        if action in ("abonner", "abonnér", "abonnement"):
+            return self.feeds.subscribe(actor, rest)
+        if action == "nulstil":
+            return self.feeds.reset(actor, rest)
+        return self.meetings.calendar(actor, args)
+
+    def calendar_feed(
+        self, secret: str, *, if_none_match: str | None = None, if_modified_since: str | None = None
+    ) -> FeedAnswer:
+        """``GET /kalender/<secret>.ics``: what the HTTP endpoint answers (200, 304 or 404)."""
+        return self.feeds.feed(
+            secret, if_none_match=if_none_match, if_modified_since=if_modified_since
+        )
+
     def _picked(
         self, actor: Actor, value: str, names: frozenset[str] = NAMES_A_MUNICIPALITY
     ) -> Reply:
@@ -304,9 +325,19 @@ class Klimanet:
     # -- what runs on the clock -------------------------------------------------------------
 
     def replan(self) -> int:
-        """Plan every upcoming meeting's posts again (idempotent): the scheduler's safety net."""
-        return self._ctx.run(
+        """Plan every upcoming meeting's posts again (idempotent): the scheduler's safety net;
+        and the next weekly digest."""
+        planned = self._ctx.run(
             lambda s, n: planner.plan_upcoming(s, n, self._ctx.plan, self._ctx.now())
+        )
+        return planned + self.plan_digest()
+
+    def plan_digest(self) -> int:
+        """Plan KL's next weekly digest (``KLIMANET_DIGEST``), idempotent: at start and with
+        every re-plan. Returns how many rows were new."""
+        settings = self._ctx.settings
+        return self._ctx.run(
+            lambda s, n: digest.plan(s, n, settings.digest, settings.tz, self._ctx.now())
         )
 
     def expire_offers(self) -> int:

@@ -20,6 +20,9 @@ HELP_LINES = (
     ("møder", "Kommende møder: dato, format, tema og din plads – eller ét møde", ""),
     ("dagsorden", "Dagsordenen for næste møde – eller et bestemt møde", "12"),
     ("kalender", "Kalenderfil (.ics) for næste møde – eller et bestemt møde", "12"),
+    ("kalender abonner", "Abonnér på dine møder i Outlook eller Google (et privat link)", ""),
+    ("kalender abonner", "… eller på alle netværkets møder", "netværk"),
+    ("kalender nulstil", "Nyt kalenderlink; det gamle holder op med at virke", ""),
     ("overdrag", "Giv din plads til en kollega (de skal acceptere)", "@kollega"),
     ("byt", "Byt plads med en kollega i din kommune", "@kollega"),
     (

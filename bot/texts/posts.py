@@ -128,6 +128,7 @@ POST_KIND_LABELS = {
     "delete": "sletningen af en besked til en slettet bruger",
     "place_reminder": "påmindelsen om mødets manglende link eller adresse",
     "place_waiting": "beskeden om, at annonceringen venter på link eller adresse",
+    "digest": "ugens overblik til facilitatorerne",
 }
 
 

@@ -35,6 +35,7 @@ from bot.platform import (
     RunOptions,
 )
 from bot.service.inbound import InboundMemory
+from handlers.calendar_feed import mount_feed
 from handlers.slack import register_all
 from handlers.slack.client import (
     FORM_TIMEOUT,
@@ -128,8 +129,11 @@ def workspace_of(client: WebClient) -> str:
     return team_id
 
 
-def build_slack(settings: SlackSettings, assembly: Assembly) -> SlackRuntime:
-    """The Bolt app with every handler registered, on the one configured WebClient."""
+def build_slack(
+    settings: SlackSettings, assembly: Assembly, *, serves_http: bool = True
+) -> SlackRuntime:
+    """The Bolt app with every handler registered, on the one configured WebClient.
+    ``serves_http``: HTTP mode, where the calendar feeds are served too (not Socket Mode)."""
     token, base_url = settings.bot_token, settings.api_base_url
     client = make_web_client(token, base_url)
     team_id = workspace_of(client)
@@ -144,7 +148,7 @@ def build_slack(settings: SlackSettings, assembly: Assembly) -> SlackRuntime:
         notifier.forget(user_id)
 
     # Slack has an App Home to keep current.
-    core = assembly.core(profiles=profiles, forget=forget, home_tab=True)
+    core = assembly.core(profiles=profiles, forget=forget, home_tab=True, serves_http=serves_http)
     # The real clock, whatever the domain's: the memory must outlast Slack's signature window.
     memory = InboundMemory(core.sessions, SystemClock())
     withhold_bodies_from_bolt_logs()
@@ -207,8 +211,9 @@ def _quiet_bolt_about_the_token() -> None:
 
 
 def wsgi_app(slack: SlackRuntime, engine: Engine | None = None) -> WsgiApp:
-    """Slack's endpoint at POST /slack/events behind the edge, and a health check at GET /health
-    (the same as on the ops port).
+    """Slack's endpoint at POST /slack/events behind the edge, a health check at GET /health
+    (the same as on the ops port), and the calendar feeds at GET /kalender/<secret>.ics (the edge
+    caps their bodies and checks signatures only on Slack's path: calendar clients sign nothing).
 
     ``engine``: the database the health check asks (default: the bot's own).
     """
@@ -224,7 +229,7 @@ def wsgi_app(slack: SlackRuntime, engine: Engine | None = None) -> WsgiApp:
         return bolt(environ, start_response)
 
     return SlackEdge(
-        application,
+        mount_feed(slack.core.service, application),
         signing_secret=slack.signing_secret,
         max_body=MAX_BODY_BYTES,
     )
@@ -275,7 +280,7 @@ class SlackPlatform:
         self.socket_mode = settings.socket_mode and not options.http
         if not self.socket_mode and not settings.signing_secret:
             raise ConfigError("SLACK_SIGNING_SECRET is missing")
-        self.runtime = build_slack(settings, assembly)
+        self.runtime = build_slack(settings, assembly, serves_http=not self.socket_mode)
         self._stopping = threading.Event()
         self._handler: OnceSocketModeHandler | None = None
         self._server: Any = None
@@ -310,7 +315,11 @@ class SlackPlatform:
         ops = start_ops(self.health, self.runtime.metrics, self._ops_addr)
         host, port = self.options.host, self.options.port
         try:
-            log.info("listening on http://%s:%s (POST /slack/events, GET /health)", host, port)
+            log.info(
+                "listening on http://%s:%s (POST /slack/events, GET /health, GET /kalender/…)",
+                host,
+                port,
+            )
             self._server = http_server(wsgi_app(self.runtime), host, port)
             return serving.run_until_terminated(self._server)
         finally:

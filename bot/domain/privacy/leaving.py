@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from bot.domain.seats.approvals import pending_coordinator_requests
 from bot.domain.seats.common import seat_changed_hands, seat_of
 from bot.domain.seats.history import record
+from bot.domain.subscriptions import revoke_all as revoke_calendar_links
 from bot.models import (
     Attendance,
     AttendanceStatus,
@@ -64,6 +65,8 @@ def vacate(
     substitute at coming meetings are given up, and registrations that waited for them as
     coordinator go to the facilitators."""
     seat = seat_of(session, network, person)
+    # Their calendar links stop working with the account (erasure, deactivation).
+    revoke_calendar_links(session, person.id)
     offers = _void_offers(session, network, person, seat, now)
     places = _give_up_substitute_places(session, person, now)
     if seat is None:

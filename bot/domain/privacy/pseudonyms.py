@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 # What a pseudonym is called (the history and every message show it in place of a name).
 from bot.domain.privacy.common import pseudonym_name
+from bot.domain.subscriptions import revoke_all as revoke_calendar_links
 from bot.models import (
     AdapterRef,
     Erasure,
@@ -44,6 +45,8 @@ def pseudonymise(
     remove from the rest (posts, caches)."""
     user_id = person.account
     _blank_reasons(session, person)
+    # Their calendar links stop working: a feed would go on telling where they were expected.
+    revoke_calendar_links(session, person.id)
     person.name = pseudonym_name(person.id)
     person.title = ""
     person.themes = []

@@ -245,13 +245,16 @@ def roster(session: Session, network: Network, meeting: Meeting) -> list[RosterM
     return [RosterMunicipality(name, tuple(entries)) for name, entries in result.items()]
 
 
-def expected_at(session: Session, network: Network, meeting: Meeting) -> list[Expected]:
+def expected_at(
+    session: Session, network: Network, meeting: Meeting, code: int | None = None
+) -> list[Expected]:
     """The one answer to "who is expected at this meeting": approved seat holders who sent no
     regrets, and accepted substitutes who sent none either. Every direct message about a meeting
-    is addressed from this, at the moment it is sent."""
+    is addressed from this, at the moment it is sent. ``code``: only that municipality's seats
+    (a person's calendar feed reads only the municipalities they can sit for)."""
     return [
         Expected(entry.attendee, seat, name, entry.role, entry.status)
-        for seat, name, entry in _seat_attendance(session, network, meeting)
+        for seat, name, entry in _seat_attendance(session, network, meeting, code)
         if entry.attendee is not None and entry.status != AttendanceStatus.DECLINED.value
     ]
 
