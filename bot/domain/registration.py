@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Connection, Engine, event, select, update
+from sqlalchemy import Connection, Engine, and_, bindparam, event, exists, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -31,6 +31,7 @@ from bot.models import (
     Membership,
     Municipality,
     Network,
+    NetworkFacilitator,
     Person,
     RequestStatus,
     Seat,
@@ -209,10 +210,7 @@ def upsert_person(
         person = session.scalars(
             select(Person).where(Person.team_id == actor.team_id, Person.user_id == actor.user_id)
         ).one()
-    placeholder = person.name == person.user_id  # created before we knew their name
-    name = actor.name[:MAX_PROFILE_TEXT]
-    if (update_name or placeholder) and name and person.name != name:
-        person.name = name
+    refresh_name(person, actor, update_name=update_name)
     if title is not None:
         title = " ".join(title.split())
         if len(title) > MAX_TITLE:
@@ -221,6 +219,32 @@ def upsert_person(
     if themes is not None:
         person.themes = _clean_themes(themes)
     return person
+
+
+def refresh_name(person: Person, actor: Actor, *, update_name: bool = True) -> None:
+    """The name the actor's profile gives, kept on a known person (``update_name=False``: only
+    over a placeholder, as a slash command's ``user_name`` is a handle, not a name)."""
+    placeholder = person.name == person.user_id  # created before we knew their name
+    name = actor.name[:MAX_PROFILE_TEXT]
+    if (update_name or placeholder) and name and person.name != name:
+        person.name = name
+
+
+def person_and_seat(
+    session: Session, network: Network, actor: Actor
+) -> tuple[Person | None, Seat | None]:
+    """The person behind ``actor`` and the seat they hold (or wait for) in the network, in one
+    read: a click on a meeting's buttons needs both."""
+    params = {"network": network.id, "team": actor.team_id, "user": actor.user_id}
+    row = session.execute(_PERSON_AND_SEAT, params).first()
+    return (row[0], row[1]) if row is not None else (None, None)
+
+
+_PERSON_AND_SEAT = (
+    select(Person, Seat)
+    .outerjoin(Seat, and_(Seat.holder_id == Person.id, Seat.network_id == bindparam("network")))
+    .where(Person.team_id == bindparam("team"), Person.user_id == bindparam("user"))
+)
 
 
 def themes_of(session: Session, actor: Actor) -> list[str]:
@@ -262,8 +286,13 @@ def find_person(session: Session, actor: Actor) -> Person | None:
 
 def _find_person(session: Session, actor: Actor) -> Person | None:
     return session.scalars(
-        select(Person).where(Person.team_id == actor.team_id, Person.user_id == actor.user_id)
+        _FIND_PERSON, {"team": actor.team_id, "user": actor.user_id}
     ).one_or_none()
+
+
+_FIND_PERSON = select(Person).where(
+    Person.team_id == bindparam("team"), Person.user_id == bindparam("user")
+)
 
 
 def overview(session: Session, network: Network, municipality_code: int) -> SeatOverview:
@@ -462,12 +491,15 @@ def register(
         raise DomainError(
             ErrorKind.MUNICIPALITY_UNKNOWN, query=str(municipality_code), suggestions=[]
         )
-    refuse_a_seat(session, network, actor.user_id)
     if themes is not None:
         themes = known_themes(session, network, themes)
     person, new = _person_for_registration(session, actor, now, title, themes)
     saved_themes = tuple(person.themes)
+    # A facilitator is never given a seat. For someone new the claim below checks it in the
+    # same statement (and a failed claim says why), so a burst's registration reads nothing
+    # for it; someone known is told before anything else about their seat.
     if not new:
+        refuse_a_seat(session, network, actor.user_id)
         refuse_a_second_seat(session, network, person)
         ensure_not_substitute(session, person, now)
     seats: list[Seat] | None = None
@@ -486,13 +518,15 @@ def register(
     status = SeatStatus.PENDING if needs_approval else SeatStatus.HELD
     lost = False
     for seat in _free_seats(seats, kind):
-        claimed = rows_affected(
-            session,
-            update(Seat)
-            .where(Seat.id == seat.id, Seat.holder_id.is_(None))
-            .values(holder_id=person.id, held_since=now, status=status.value)
-            .execution_options(synchronize_session=False),
-        )
+        claim = {
+            "claim_seat": seat.id,
+            "claim_holder": person.id,
+            "claim_since": now,
+            "claim_status": status.value,
+            "claim_network": network.id,
+            "claim_user": actor.user_id,
+        }
+        claimed = int(getattr(session.execute(_CLAIM, claim), "rowcount", 0) or 0)
         if not claimed:
             lost = True  # someone else's transaction took it: what we loaded is stale
             continue
@@ -548,9 +582,32 @@ def register(
         )
 
     session.expire_all()
+    if new:
+        refuse_a_seat(session, network, actor.user_id)  # the claims' refusal, explained
     current = overview(session, network, municipality_code)
     _raise_no_seat(current, kind)
     raise AssertionError("unreachable")
+
+
+# The claim of a free seat: conditional, so of two racing registrations one wins, and never for
+# one of the network's facilitators. Built once (its parameters bound per call).
+_CLAIM = (
+    update(Seat)
+    .where(
+        Seat.id == bindparam("claim_seat"),
+        Seat.holder_id.is_(None),
+        ~exists().where(
+            NetworkFacilitator.network_id == bindparam("claim_network"),
+            NetworkFacilitator.user_id == bindparam("claim_user"),
+        ),
+    )
+    .values(
+        holder_id=bindparam("claim_holder"),
+        held_since=bindparam("claim_since"),
+        status=bindparam("claim_status"),
+    )
+    .execution_options(synchronize_session=False)
+)
 
 
 def _raise_no_seat(current: SeatOverview, kind: SeatKind | None) -> None:

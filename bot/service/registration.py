@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from bot import texts
 from bot.domain import registration as reg
 from bot.domain.errors import DomainError, ErrorKind
-from bot.domain.facilitators import facilitator_ids, is_facilitator
+from bot.domain.facilitators import facilitator_ids
 from bot.domain.seats.common import seat_changed_hands
 from bot.domain.themes import network_themes
 from bot.models import Network, Seat, SeatKind
@@ -87,10 +87,9 @@ class Registration:
 
         def work(session: Session, network: Network) -> tuple[reg.Registration, list[str]]:
             now = self._ctx.now()
-            # A facilitator is the approver: their own registration needs nobody's approval.
-            needs_approval = self._ctx.settings.registration == "approval" and not (
-                is_facilitator(session, network, actor.user_id)
-            )
+            # A facilitator is never given a seat (the domain refuses them), so every
+            # registration that succeeds is a member's, and waits when approval is the rule.
+            needs_approval = self._ctx.settings.registration == "approval"
             result = reg.register(
                 session,
                 network,
