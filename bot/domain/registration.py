@@ -400,10 +400,13 @@ def _join(
         {"network_id": network.id, "municipality_code": code, "kind": kind.value, "slot": slot}
         for kind, slot in slots
     ]
-    # ORM objects straight from RETURNING: a new member's seats need no second read.
+    # ORM objects straight from RETURNING: a new member's seats need no second read. One
+    # statement for many parameter sets, compiled once (a multi-row VALUES was compiled anew
+    # for every new member).
     created = list(
         session.scalars(
-            insert_ignoring(session, Seat).values(rows).returning(Seat),
+            insert_ignoring(session, Seat).returning(Seat),
+            rows,
             execution_options={"populate_existing": True},
         )
     )
@@ -449,8 +452,12 @@ def _person_for_registration(
         "themes": _clean_themes(themes) if themes is not None else [],
         "created_at": now,
     }
-    statement = insert_ignoring(session, Person).values(values).returning(Person)
-    person = session.scalars(statement, execution_options={"populate_existing": True}).first()
+    # Parameters apart from the statement, so it is compiled once (with ``.values()`` it was
+    # compiled anew for every registration).
+    statement = insert_ignoring(session, Person).returning(Person)
+    person = session.scalars(
+        statement, [values], execution_options={"populate_existing": True}
+    ).first()
     if person is not None:
         return person, True
     return upsert_person(session, actor, now, title=title, themes=themes), False
