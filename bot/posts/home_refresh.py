@@ -33,6 +33,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
+from sqlalchemy.sql.elements import BindParameter
 
 from bot.db import SessionFactory
 from bot.models import (
@@ -210,7 +211,7 @@ def _recipients(session: Session, changed: _Changed) -> dict[int, set[tuple[str,
 
 def _one_municipality() -> Any:
     """``_recipients``'s read for a change to one municipality, with bound parameters."""
-    network = bindparam("network")
+    network: BindParameter[int] = bindparam("network")
     holders = (
         select(Seat.network_id, Person.id, Person.user_id)
         .join(Person, Person.id == Seat.holder_id)

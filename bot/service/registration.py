@@ -135,15 +135,34 @@ class Registration:
             result=Result(ResultKind.REGISTERED, ids=ids),
         )
 
-    def submit_form(self, actor: reg.Actor, form: RegistrationForm) -> Reply | FormErrors:
-        """The form's answer: the confirmation, or errors to show next to the fields."""
+    def check_form(self, form: RegistrationForm) -> FormErrors | None:
+        """What the form's answers say without the database (a modal's ack): errors next to the
+        fields, or None when the form may be saved. ``submit_form`` checks them again."""
         code = form.municipality_code
         if code is None or self._ctx.directory.get(code) is None:
             return FormErrors({RegistrationField.MUNICIPALITY: texts.form_municipality_required()})
+        if len(" ".join(form.title.split())) > reg.MAX_TITLE:
+            err = DomainError(ErrorKind.TEXT_TOO_LONG, field="titel", limit=reg.MAX_TITLE)
+            return FormErrors({_form_field(err): texts.plain(texts.error(err, self._ctx.today()))})
+        return None
+
+    def submit_form(self, actor: reg.Actor, form: RegistrationForm) -> Reply | FormErrors:
+        """The form's answer: the confirmation, or errors to show next to the fields."""
+        problems = self.check_form(form)
+        if problems is not None:
+            return problems
         try:
             return self.register(actor, form)
         except DomainError as err:
             return FormErrors({_form_field(err): texts.plain(texts.error(err, self._ctx.today()))})
+
+    def save_form(self, actor: reg.Actor, form: RegistrationForm) -> Reply:
+        """The form after its ack (``check_form`` passed): the registration, or why not (a seat
+        taken meanwhile, …) as a refusal to show in the modal."""
+        try:
+            return self.register(actor, form)
+        except DomainError as err:
+            return Reply((texts.error(err, self._ctx.today()),), result=Result.refused(err.kind))
 
     def seats(self, actor: reg.Actor, args: str) -> Reply:
         """``pladser [kommune]``: a municipality's seats, one's own by default."""

@@ -276,6 +276,8 @@ from bot.texts.registration import (
     FORM_TITLE,
     FORM_TITLE_FIELD,
     FORM_TITLE_PLACEHOLDER,
+    REGISTRATION_FORM_NOT_SAVED,
+    REGISTRATION_FORM_SAVING,
     RELEASE_BUTTON,
     confirm_release,
     form_municipality_required,
@@ -596,4 +598,6 @@ __all__ = [
     "calendar_title",
     "seat_typed",
     "calendar_file_title",
+    "REGISTRATION_FORM_SAVING",
+    "REGISTRATION_FORM_NOT_SAVED",
 ]
