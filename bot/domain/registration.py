@@ -197,8 +197,8 @@ def upsert_person(
             Person.__table__,  # type: ignore[arg-type]
             [
                 {
-                    "team_id": actor.team_id,
-                    "user_id": actor.user_id,
+                    "workspace": actor.team_id,
+                    "account": actor.user_id,
                     "name": (actor.name or actor.user_id)[:MAX_PROFILE_TEXT],
                     "title": actor.title[:MAX_PROFILE_TEXT],
                     "themes": [],
@@ -208,7 +208,7 @@ def upsert_person(
         )
         # Ours, or a concurrent transaction's that won the unique key.
         person = session.scalars(
-            select(Person).where(Person.team_id == actor.team_id, Person.user_id == actor.user_id)
+            select(Person).where(Person.workspace == actor.team_id, Person.account == actor.user_id)
         ).one()
     refresh_name(person, actor, update_name=update_name)
     if title is not None:
@@ -224,7 +224,7 @@ def upsert_person(
 def refresh_name(person: Person, actor: Actor, *, update_name: bool = True) -> None:
     """The name the actor's profile gives, kept on a known person (``update_name=False``: only
     over a placeholder, as a slash command's ``user_name`` is a handle, not a name)."""
-    placeholder = person.name == person.user_id  # created before we knew their name
+    placeholder = person.name == person.account  # created before we knew their name
     name = actor.name[:MAX_PROFILE_TEXT]
     if (update_name or placeholder) and name and person.name != name:
         person.name = name
@@ -243,7 +243,7 @@ def person_and_seat(
 _PERSON_AND_SEAT = (
     select(Person, Seat)
     .outerjoin(Seat, and_(Seat.holder_id == Person.id, Seat.network_id == bindparam("network")))
-    .where(Person.team_id == bindparam("team"), Person.user_id == bindparam("user"))
+    .where(Person.workspace == bindparam("team"), Person.account == bindparam("user"))
 )
 
 
@@ -273,7 +273,7 @@ def known_names(session: Session, team_id: str) -> dict[str, str]:
     return {
         user_id: name
         for user_id, name in session.execute(
-            select(Person.user_id, Person.name).where(Person.team_id == team_id)
+            select(Person.account, Person.name).where(Person.workspace == team_id)
         )
         if name and name != user_id
     }
@@ -291,7 +291,7 @@ def _find_person(session: Session, actor: Actor) -> Person | None:
 
 
 _FIND_PERSON = select(Person).where(
-    Person.team_id == bindparam("team"), Person.user_id == bindparam("user")
+    Person.workspace == bindparam("team"), Person.account == bindparam("user")
 )
 
 
@@ -322,7 +322,7 @@ def _overview_of(
             SeatView(
                 kind=kind,
                 slot=slot,
-                holder=Holder(holder.user_id, holder.name, holder.title) if holder else None,
+                holder=Holder(holder.account, holder.name, holder.title) if holder else None,
                 pending=seat is not None and seat.status == SeatStatus.PENDING.value,
             )
         )
@@ -445,8 +445,8 @@ def _person_for_registration(
         if len(title) > MAX_TITLE:
             raise DomainError(ErrorKind.TEXT_TOO_LONG, field="titel", limit=MAX_TITLE)
     values = {
-        "team_id": actor.team_id,
-        "user_id": actor.user_id,
+        "workspace": actor.team_id,
+        "account": actor.user_id,
         "name": (actor.name or actor.user_id)[:MAX_PROFILE_TEXT],
         "title": title if title is not None else actor.title[:MAX_PROFILE_TEXT],
         "themes": _clean_themes(themes) if themes is not None else [],
@@ -542,7 +542,7 @@ def register(
             coordinator = coordinator_of(session, network, municipality_code)
             # A facilitator who still holds a fixed seat from before is asked as one of the
             # facilitators, never as the municipality's coordinator.
-            if coordinator is not None and is_facilitator(session, network, coordinator.user_id):
+            if coordinator is not None and is_facilitator(session, network, coordinator.account):
                 coordinator = None
             approver = "coordinator" if coordinator and not became_member else "facilitator"
             request = SeatRequest(
@@ -670,7 +670,7 @@ def release(session: Session, network: Network, actor: Actor, now: datetime) -> 
         seat=SeatView(
             SeatKind(seat.kind),
             seat.slot,
-            Holder(person.user_id, person.name, person.title),
+            Holder(person.account, person.name, person.title),
             pending=not was_held,
         ),
         overview=overview(session, network, seat.municipality_code),

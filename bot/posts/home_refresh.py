@@ -192,7 +192,7 @@ def _recipients(session: Session, changed: _Changed) -> dict[int, set[tuple[str,
         for network_id, code in sorted(codes)
     ]
     holders = (
-        select(Seat.network_id, Person.id, Person.user_id)
+        select(Seat.network_id, Person.id, Person.account)
         .join(Person, Person.id == Seat.holder_id)
         .where(held, or_(*where))
     )
@@ -202,7 +202,7 @@ def _recipients(session: Session, changed: _Changed) -> dict[int, set[tuple[str,
     parts = [holders, facilitators]
     if changed.people:
         parts.append(
-            select(literal(None, Integer), Person.id, Person.user_id).where(
+            select(literal(None, Integer), Person.id, Person.account).where(
                 Person.id.in_(sorted(changed.people))
             )
         )
@@ -213,7 +213,7 @@ def _one_municipality() -> Any:
     """``_recipients``'s read for a change to one municipality, with bound parameters."""
     network: BindParameter[int] = bindparam("network")
     holders = (
-        select(Seat.network_id, Person.id, Person.user_id)
+        select(Seat.network_id, Person.id, Person.account)
         .join(Person, Person.id == Seat.holder_id)
         .where(
             Seat.holder_id.is_not(None),
@@ -224,7 +224,7 @@ def _one_municipality() -> Any:
     facilitators = select(
         NetworkFacilitator.network_id, literal(None, Integer), NetworkFacilitator.user_id
     ).where(NetworkFacilitator.network_id == network)
-    named = select(literal(None, Integer), Person.id, Person.user_id).where(
+    named = select(literal(None, Integer), Person.id, Person.account).where(
         Person.id.in_(bindparam("people", expanding=True))
     )
     return union_all(holders, facilitators, named)
