@@ -42,15 +42,17 @@ TEAM = "T0BENCH"
 PURPOSES = {
     ("INSERT", "inbound_seen"): "the request's replay key, in the acting transaction",
     ("INSERT", "people"): "the person (new: their row comes back from RETURNING)",
-    ("SELECT", "people"): "a known person (clicks: the one answering; Nej: the coordinator)",
+    ("SELECT", "people"): "clicks: the one answering with their seat (one join); Nej: + the "
+    "coordinator",
     ("SELECT", "network_facilitators"): "is the registrant one of KL's facilitators (no seat)",
     ("SELECT", "meetings"): "the meeting the button names (cancelled or past is refused)",
     ("SELECT", "attendance"): "the answer so far: a substitute's row, else the seat's",
     ("INSERT", "attendance"): "the answer (UPDATE when answering again)",
     ("INSERT", "memberships"): "the municipality joins (its first registration in this process)",
     ("INSERT", "seats"): "a new member's seats (come back from RETURNING)",
-    ("SELECT", "seats"): "the municipality's seats (registration); the seat held (click)",
-    ("UPDATE", "seats"): "the claim: a conditional UPDATE … WHERE holder_id IS NULL",
+    ("SELECT", "seats"): "the municipality's seats (registration; its first one: none)",
+    ("UPDATE", "seats"): "the claim: a conditional UPDATE … WHERE holder_id IS NULL AND the "
+    "registrant is no facilitator",
     ("INSERT", "seat_events"): "the seat history (append-only; Nej: the regrets)",
     ("SELECT", "seats+people"): "App Home refresh: who sees the change (one UNION read)",
     ("INSERT", "outbox"): "App Home refresh: one coalesced row per person (Nej: + coordinator DM)",

@@ -143,12 +143,26 @@ def insert_ignore(session: Session, table: Table, rows: Sequence[dict[str, Any]]
     """
     if not rows:
         return 0
-    key = next(iter(table.primary_key.columns))
     # One statement executed for many parameter sets: compiled once and cached, and batched by
     # SQLAlchemy's insertmanyvalues. RETURNING yields exactly the inserted rows; rowcount is not
     # reliable across drivers for ON CONFLICT DO NOTHING.
-    statement = insert_ignoring(session, table).returning(key)
-    return len(session.execute(statement, list(rows)).all())
+    return len(session.execute(_insert_ignore_statement(session, table), list(rows)).all())
+
+
+_INSERT_IGNORE_STATEMENTS: dict[tuple[str, Table], Any] = {}
+
+
+def _insert_ignore_statement(session: Session, table: Table) -> Any:
+    """The statement for ``table``, built once per dialect: building it anew (and its cache
+    key, which SQLAlchemy memoizes per statement object) cost more than running it, several
+    times per request in a burst. Statements are immutable, so threads share them."""
+    dialect = session.get_bind().dialect.name
+    statement = _INSERT_IGNORE_STATEMENTS.get((dialect, table))
+    if statement is None:
+        key = next(iter(table.primary_key.columns))
+        statement = insert_ignoring(session, table).returning(key)
+        _INSERT_IGNORE_STATEMENTS[(dialect, table)] = statement
+    return statement
 
 
 def _cached_insert_ignore(dml: Any) -> type[Any]:

@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from bot.activity import REQUESTS, Activity
 from bot.db import SessionFactory, transaction
 from bot.domain.facilitators import facilitator_ids
 from bot.domain.meetings import record_told
@@ -65,6 +66,9 @@ NO_ANSWER_SETTLE_S = 10.0
 # rendered by every delivery thread at once they slowed the acks and the answers people wait
 # for, and no Home came sooner. One at a time; posts (which mostly wait for Slack) are not limited.
 HOME_RENDERS = 1
+# ... and not while this process is answering people (``bot.activity``), unless that has gone on
+# this long: a burst's answers come first, its Homes after.
+HOME_YIELD_S = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,9 +145,11 @@ class Delivery:
         on_sent: Callable[[Claimed, Rendered], None] | None = None,
         metrics: Metrics | None = None,
         home: HomePublisher | None = None,
+        requests: Activity = REQUESTS,
     ) -> None:
         self._sessions = sessions
         self._home = home
+        self._requests = requests
         self._notifier = notifier
         self._clock = clock
         self._tz = tz
@@ -351,11 +357,20 @@ class Delivery:
             stats.waiting += 1
         return True
 
+    def _yield_to_requests(self) -> None:
+        """Wait (at most ``HOME_YIELD_S``) until no request of this process is being worked on."""
+        deadline = time.monotonic() + HOME_YIELD_S
+        while not self._stopping.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0 or self._requests.wait_until_idle(min(left, 0.25)):
+                return
+
     def _publish_home(self, row: Claimed, stats: TickStats) -> None:
         """A person's App Home, rendered now; a platform without one lets the row go."""
         now = self._clock.now()
         home = None
         if self._home is not None:
+            self._yield_to_requests()
             with self._home_renders, transaction(self._sessions) as session:
                 home = home_for_row(session, row, self._tz, now)
         if self._home is None or home is None:

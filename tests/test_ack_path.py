@@ -207,3 +207,32 @@ def test_a_still_coming_click_is_acked_without_sql_and_refreshes_the_municipalit
             select(Attendance.status).where(Attendance.meeting_id == meeting_id)
         )
     assert status == ("confirmed" if answer == "attend_yes" else "declined")
+
+
+def test_a_registration_form_is_acked_without_sql_and_registered_after(bot: SlackBot) -> None:
+    from tests.support.slack_driver import state_value_static
+
+    bot.driver.command(ANNA, "tilmeld")
+    view = bot.fake.wait_for("views.open")[0].args["view"]
+    threads: list[str] = []
+
+    def record(*_: object) -> None:
+        threads.append(threading.current_thread().name)
+
+    engine = bot.runtime.core.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        # A field that is wrong without asking the database is answered in the ack.
+        unknown = {"municipality": {"value": state_value_static("999", "Ukendt")}}
+        refused = bot.driver.view_submission(ANNA, view, unknown).json()
+        assert refused["response_action"] == "errors" and "municipality" in refused["errors"]
+        good = {"municipality": {"value": state_value_static("751", "Aarhus")}}
+        ack = bot.driver.view_submission(ANNA, view, good).json()
+        assert ack["response_action"] == "update"
+        updated = bot.fake.wait_for("views.update", ok=True)[0].args
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert "Du er tilmeldt" in str(updated["view"])
+    assert threads, "the hook saw no statement at all"
+    assert [name for name in threads if name.startswith(ACK_THREADS)] == []
+    assert count(bot, Seat, Seat.holder_id.is_not(None)) == 1

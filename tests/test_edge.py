@@ -461,5 +461,6 @@ def test_a_slow_profile_lookup_does_not_hold_a_form_submission(bot: SlackBot) ->
     answer = bot.driver.view_submission(BO, view, values)
     assert time.monotonic() - started < 3.0
     assert answer.json()["response_action"] == "update"
-    assert count(bot, Seat, Seat.holder_id.is_not(None)) == 1
     bot.fake.latency = 0.0
+    bot.fake.wait_for("views.update", timeout=15.0)  # registered after the ack
+    assert count(bot, Seat, Seat.holder_id.is_not(None)) == 1

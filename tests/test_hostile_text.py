@@ -227,9 +227,12 @@ def play(run: Run, hostile: Hostile) -> None:
         "title": {"value": state_value_plain(hostile.form_title)},
         "themes": {"value": state_value_multi_static([(hostile.theme, "x")])},
     }
-    run.acks.append(run.bot.driver.view_submission(FRODE, view, values).json())
-    values["themes"] = {"value": state_value_multi_static([("Affald", "Affald")])}
-    run.acks.append(run.bot.driver.view_submission(FRODE, view, values).json())
+    for themes in ([(hostile.theme, "x")], [("Affald", "Affald")]):
+        values["themes"] = {"value": state_value_multi_static(themes)}
+        updates = len(run.fake.calls("views.update"))
+        run.acks.append(run.bot.driver.view_submission(FRODE, view, values).json())
+        if run.acks[-1].get("response_action") == "update":  # saved after the ack
+            run.fake.wait_for("views.update", count=updates + 1)
     run.drain()
 
     # Reading, and typed values echoed in answers (as Slack sends them; raw where no mention

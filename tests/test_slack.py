@@ -117,17 +117,23 @@ def test_tilmeld_opens_the_modal_and_submitting_registers(bot: SlackBot) -> None
     submitted = bot.driver.view_submission(ANNA, view, values)
     assert submitted.status_code == 200
     answer = submitted.json()
+    # The ack says it is registering; the registration is made after it, and the modal updated.
     assert answer["response_action"] == "update"
-    assert "faste plads" in json.dumps(answer["view"], ensure_ascii=False)
+    assert "Tilmelder dig" in json.dumps(answer["view"], ensure_ascii=False)
+    updated = bot.fake.wait_for("views.update", ok=True)[0].args
+    assert "faste plads" in json.dumps(updated["view"], ensure_ascii=False)
     assert seats_held(bot) == 1
 
-    # Someone asking for the (now taken) fixed seat gets the error next to the seat field.
+    # Someone asking for the (now taken) fixed seat is told so in the modal, and gets none.
     bot.driver.command(BO, "tilmeld")
     view_bo = bot.fake.wait_for("views.open", count=2)[1].args["view"]
     values["kind"] = {"value": state_value_radio("fixed", "Fast plads")}
     refused = bot.driver.view_submission(BO, view_bo, values).json()
-    assert refused["response_action"] == "errors"
-    assert "besat af Anna Jensen" in refused["errors"]["kind"]
+    assert refused["response_action"] == "update"
+    shown = json.dumps(
+        bot.fake.wait_for("views.update", count=2)[1].args["view"], ensure_ascii=False
+    )
+    assert "Du er ikke tilmeldt" in shown and "besat af Anna Jensen" in shown
     assert seats_held(bot) == 1
 
 
@@ -181,11 +187,20 @@ def test_form_submission_error_stays_in_the_modal(
     def broken(*_: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(bot.runtime.core.service, "submit_registration_form", broken)
+    monkeypatch.setattr(bot.runtime.core.service, "check_registration_form", broken)
     values = {"municipality": {"value": state_value_static("751", "Aarhus")}}
     answer = bot.driver.view_submission(ANNA, view, values).json()
     assert answer["response_action"] == "errors"
     assert "Noget gik galt" in answer["errors"]["municipality"]
+
+    # A failure after the ack (while registering) is shown in the modal, with its reference.
+    monkeypatch.undo()
+    monkeypatch.setattr(bot.runtime.core.service, "save_registration_form", broken)
+    answer = bot.driver.view_submission(ANNA, view, values).json()
+    assert answer["response_action"] == "update"
+    shown = json.dumps(bot.fake.wait_for("views.update")[0].args["view"], ensure_ascii=False)
+    assert "Noget gik galt" in shown
+    assert seats_held(bot) == 0
 
 
 def test_app_home_is_published_once_per_event(bot: SlackBot) -> None:

@@ -15,7 +15,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import ColumnElement, Connection, Engine, event, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    and_,
+    bindparam,
+    event,
+    exists,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -31,6 +41,7 @@ from bot.models import (
     Membership,
     Municipality,
     Network,
+    NetworkFacilitator,
     Person,
     RequestStatus,
     Seat,
@@ -211,10 +222,7 @@ def upsert_person(
         )
         # Ours, or a concurrent transaction's that won the unique key.
         person = session.scalars(select(Person).where(*_key(actor))).one()
-    placeholder = person.name == person.account  # created before we knew their name
-    name = actor.name[:MAX_PROFILE_TEXT]
-    if (update_name or placeholder) and name and person.name != name:
-        person.name = name
+    refresh_name(person, actor, update_name=update_name)
     if title is not None:
         title = " ".join(title.split())
         if len(title) > MAX_TITLE:
@@ -223,6 +231,41 @@ def upsert_person(
     if themes is not None:
         person.themes = _clean_themes(themes)
     return person
+
+
+def refresh_name(person: Person, actor: Actor, *, update_name: bool = True) -> None:
+    """The name the actor's profile gives, kept on a known person (``update_name=False``: only
+    over a placeholder, as a slash command's ``user_name`` is a handle, not a name)."""
+    placeholder = person.name == person.account  # created before we knew their name
+    name = actor.name[:MAX_PROFILE_TEXT]
+    if (update_name or placeholder) and name and person.name != name:
+        person.name = name
+
+
+def person_and_seat(
+    session: Session, network: Network, actor: Actor
+) -> tuple[Person | None, Seat | None]:
+    """The person behind ``actor`` and the seat they hold (or wait for) in the network, in one
+    read: a click on a meeting's buttons needs both."""
+    params = {
+        "network": network.id,
+        "platform": actor.platform,
+        "team": actor.team_id,
+        "user": actor.user_id,
+    }
+    row = session.execute(_PERSON_AND_SEAT, params).first()
+    return (row[0], row[1]) if row is not None else (None, None)
+
+
+_PERSON_AND_SEAT = (
+    select(Person, Seat)
+    .outerjoin(Seat, and_(Seat.holder_id == Person.id, Seat.network_id == bindparam("network")))
+    .where(
+        Person.platform == bindparam("platform"),
+        Person.workspace == bindparam("team"),
+        Person.account == bindparam("user"),
+    )
+)
 
 
 def themes_of(session: Session, actor: Actor) -> list[str]:
@@ -265,7 +308,10 @@ def find_person(session: Session, actor: Actor) -> Person | None:
 
 
 def _find_person(session: Session, actor: Actor) -> Person | None:
-    return session.scalars(select(Person).where(*_key(actor))).one_or_none()
+    return session.scalars(
+        _FIND_PERSON,
+        {"platform": actor.platform, "team": actor.team_id, "user": actor.user_id},
+    ).one_or_none()
 
 
 def _key(actor: Actor) -> tuple[ColumnElement[bool], ...]:
@@ -275,6 +321,13 @@ def _key(actor: Actor) -> tuple[ColumnElement[bool], ...]:
         Person.workspace == actor.team_id,
         Person.account == actor.user_id,
     )
+
+
+_FIND_PERSON = select(Person).where(
+    Person.platform == bindparam("platform"),
+    Person.workspace == bindparam("team"),
+    Person.account == bindparam("user"),
+)
 
 
 def overview(session: Session, network: Network, municipality_code: int) -> SeatOverview:
@@ -382,10 +435,13 @@ def _join(
         {"network_id": network.id, "municipality_code": code, "kind": kind.value, "slot": slot}
         for kind, slot in slots
     ]
-    # ORM objects straight from RETURNING: a new member's seats need no second read.
+    # ORM objects straight from RETURNING: a new member's seats need no second read. One
+    # statement for many parameter sets, compiled once (a multi-row VALUES was compiled anew
+    # for every new member).
     created = list(
         session.scalars(
-            insert_ignoring(session, Seat).values(rows).returning(Seat),
+            insert_ignoring(session, Seat).returning(Seat),
+            rows,
             execution_options={"populate_existing": True},
         )
     )
@@ -432,8 +488,12 @@ def _person_for_registration(
         "themes": _clean_themes(themes) if themes is not None else [],
         "created_at": now,
     }
-    statement = insert_ignoring(session, Person).values(values).returning(Person)
-    person = session.scalars(statement, execution_options={"populate_existing": True}).first()
+    # Parameters apart from the statement, so it is compiled once (with ``.values()`` it was
+    # compiled anew for every registration).
+    statement = insert_ignoring(session, Person).returning(Person)
+    person = session.scalars(
+        statement, [values], execution_options={"populate_existing": True}
+    ).first()
     if person is not None:
         return person, True
     return upsert_person(session, actor, now, title=title, themes=themes), False
@@ -474,12 +534,15 @@ def register(
         raise DomainError(
             ErrorKind.MUNICIPALITY_UNKNOWN, query=str(municipality_code), suggestions=[]
         )
-    refuse_a_seat(session, network, actor.user_id)
     if themes is not None:
         themes = known_themes(session, network, themes)
     person, new = _person_for_registration(session, actor, now, title, themes)
     saved_themes = tuple(person.themes)
+    # A facilitator is never given a seat. For someone new the claim below checks it in the
+    # same statement (and a failed claim says why), so a burst's registration reads nothing
+    # for it; someone known is told before anything else about their seat.
     if not new:
+        refuse_a_seat(session, network, actor.user_id)
         refuse_a_second_seat(session, network, person)
         ensure_not_substitute(session, person, now)
     seats: list[Seat] | None = None
@@ -498,13 +561,15 @@ def register(
     status = SeatStatus.PENDING if needs_approval else SeatStatus.HELD
     lost = False
     for seat in _free_seats(seats, kind):
-        claimed = rows_affected(
-            session,
-            update(Seat)
-            .where(Seat.id == seat.id, Seat.holder_id.is_(None))
-            .values(holder_id=person.id, held_since=now, status=status.value)
-            .execution_options(synchronize_session=False),
-        )
+        claim = {
+            "claim_seat": seat.id,
+            "claim_holder": person.id,
+            "claim_since": now,
+            "claim_status": status.value,
+            "claim_network": network.id,
+            "claim_user": actor.user_id,
+        }
+        claimed = int(getattr(session.execute(_CLAIM, claim), "rowcount", 0) or 0)
         if not claimed:
             lost = True  # someone else's transaction took it: what we loaded is stale
             continue
@@ -560,9 +625,32 @@ def register(
         )
 
     session.expire_all()
+    if new:
+        refuse_a_seat(session, network, actor.user_id)  # the claims' refusal, explained
     current = overview(session, network, municipality_code)
     _raise_no_seat(current, kind)
     raise AssertionError("unreachable")
+
+
+# The claim of a free seat: conditional, so of two racing registrations one wins, and never for
+# one of the network's facilitators. Built once (its parameters bound per call).
+_CLAIM = (
+    update(Seat)
+    .where(
+        Seat.id == bindparam("claim_seat"),
+        Seat.holder_id.is_(None),
+        ~exists().where(
+            NetworkFacilitator.network_id == bindparam("claim_network"),
+            NetworkFacilitator.user_id == bindparam("claim_user"),
+        ),
+    )
+    .values(
+        holder_id=bindparam("claim_holder"),
+        held_since=bindparam("claim_since"),
+        status=bindparam("claim_status"),
+    )
+    .execution_options(synchronize_session=False)
+)
 
 
 def _raise_no_seat(current: SeatOverview, kind: SeatKind | None) -> None:

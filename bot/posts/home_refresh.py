@@ -19,9 +19,21 @@ from itertools import chain
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Integer, and_, event, inspect, literal, or_, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    and_,
+    bindparam,
+    event,
+    inspect,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
+from sqlalchemy.sql.elements import BindParameter
 
 from bot.db import SessionFactory
 from bot.models import (
@@ -165,6 +177,11 @@ def _recipients(session: Session, changed: _Changed) -> dict[int, set[tuple[str,
     networks = {network for network, _ in codes} | changed.everyone
     if not networks:
         return {}
+    if len(codes) == 1 and not changed.everyone:
+        # The burst's case (one municipality's change): a statement built once.
+        ((network_id, code),) = codes
+        params = {"network": network_id, "code": code, "people": sorted(changed.people)}
+        return _who_sees(networks, changed, session.execute(_ONE_MUNICIPALITY, params))
     # One read for everyone to tell: the holders of the changed municipalities' seats (all
     # seats of a network whose meetings changed), the people named, and the facilitators
     # (without a person id: see below). A registration in a burst pays for one statement here.
@@ -191,10 +208,40 @@ def _recipients(session: Session, changed: _Changed) -> dict[int, set[tuple[str,
                 Person.id.in_(sorted(changed.people))
             )
         )
+    return _who_sees(networks, changed, session.execute(union_all(*parts)))
+
+
+def _one_municipality() -> Any:
+    """``_recipients``'s read for a change to one municipality, with bound parameters."""
+    network: BindParameter[int] = bindparam("network")
+    holders = (
+        select(Seat.network_id, Person.id, Person.account)
+        .join(Person, Person.id == Seat.holder_id)
+        .where(
+            Seat.holder_id.is_not(None),
+            Seat.network_id == network,
+            Seat.municipality_code == bindparam("code"),
+        )
+    )
+    facilitators = select(
+        NetworkFacilitator.network_id, literal(None, Integer), NetworkFacilitator.user_id
+    ).where(NetworkFacilitator.network_id == network)
+    named = select(literal(None, Integer), Person.id, Person.account).where(
+        Person.id.in_(bindparam("people", expanding=True))
+    )
+    return union_all(holders, facilitators, named)
+
+
+_ONE_MUNICIPALITY = _one_municipality()
+
+
+def _who_sees(
+    networks: set[int], changed: _Changed, rows: Iterable[Any]
+) -> dict[int, set[tuple[str, int | None]]]:
     found: dict[int, set[int]] = {network: set() for network in networks}
     user_of: dict[int, str] = {}
     facilitator_users: dict[int, list[str]] = {network: [] for network in networks}
-    for network_id, person_id, user_id in session.execute(union_all(*parts)):
+    for network_id, person_id, user_id in rows:
         if person_id is None:
             facilitator_users[network_id].append(user_id)
             continue

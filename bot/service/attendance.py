@@ -89,12 +89,12 @@ class Attendance:
         def work(session: Session, network: Network) -> Reply:
             now = self._ctx.now()
             meeting = self._ctx.meeting_by_id(session, network, meeting_id)
-            me = self._ctx.people.me(session, actor)
+            me, own = self._ctx.people.me_and_seat(session, network, actor)
             if coming:
-                attendance.confirm(session, network, meeting, me, now)
+                attendance.confirm(session, network, meeting, me, now, own=own)
                 kind = ResultKind.ATTENDANCE_CONFIRMED
             else:
-                regrets = attendance.send_regrets(session, network, meeting, me, now)
+                regrets = attendance.send_regrets(session, network, meeting, me, now, own=own)
                 _tell_coordinator(session, meeting, regrets, me, now)
                 kind = ResultKind.REGRETS_SAVED
             return Reply(

@@ -11,6 +11,7 @@ from time import monotonic
 from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import bindparam, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, lazyload, make_transient_to_detached
@@ -20,10 +21,16 @@ from bot.domain import meetings as meeting_domain
 from bot.domain.digest import DigestTime
 from bot.domain.errors import DomainError, ErrorKind
 from bot.domain.municipalities import MunicipalityDirectory
-from bot.domain.registration import Actor, get_network, upsert_person
+from bot.domain.registration import (
+    Actor,
+    get_network,
+    person_and_seat,
+    refresh_name,
+    upsert_person,
+)
 from bot.domain.schedule import DEFAULT_SCHEDULE, Offset, parse_schedule
 from bot.domain.timeparse import local_to_utc, parse_date
-from bot.models import Meeting, MeetingStatus, Network, Person
+from bot.models import Meeting, MeetingStatus, Network, Person, Seat
 from bot.ports import Clock, Profile, ProfileLookup
 from bot.posts.planner import PlanConfig
 from bot.service import inbound
@@ -154,6 +161,22 @@ class People:
             return upsert_person(session, replace(actor, name=profile.name, title=""), now)
         return upsert_person(session, actor, now, update_name=False)
 
+    def me_and_seat(
+        self, session: Session, network: Network, actor: Actor
+    ) -> tuple[Person, Seat | None]:
+        """``me``, and the seat they hold in the network (None: none), read together."""
+        person, seat = person_and_seat(session, network, actor)
+        if person is None:
+            return self.me(session, actor), None  # someone new holds no seat
+        profile = self.profile(actor.user_id)
+        if profile is not None and profile.name:
+            refresh_name(
+                person, Actor(actor.team_id, actor.user_id, profile.name, platform=actor.platform)
+            )
+        else:
+            refresh_name(person, actor, update_name=False)
+        return person, seat
+
     def mentioned(self, actor: Actor, mention: Mention | None, command: str) -> Actor:
         """The person a mention names, checked to be still in the workspace."""
         if mention is None:
@@ -262,8 +285,14 @@ class Context:
 
     def meeting_by_id(self, session: Session, network: Network, meeting_id: int) -> Meeting:
         """A meeting a button names by its internal id."""
-        # The agenda loads when something reads it, not with every click that names a meeting.
-        meeting = session.get(Meeting, meeting_id, options=[lazyload(Meeting.items)])
+        meeting = session.scalars(_MEETING_BY_ID, {"meeting": meeting_id}).one_or_none()
         if meeting is None or meeting.network_id != network.id:
             raise DomainError(ErrorKind.MEETING_UNKNOWN, ref=str(meeting_id))
         return meeting
+
+
+# The agenda loads when something reads it, not with every click that names a meeting; built
+# once, as every click reads it.
+_MEETING_BY_ID = (
+    select(Meeting).where(Meeting.id == bindparam("meeting")).options(lazyload(Meeting.items))
+)

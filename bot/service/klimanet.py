@@ -290,6 +290,15 @@ class Klimanet:
     def submit_registration_form(self, actor: Actor, form: RegistrationForm) -> Reply | FormErrors:
         return self.registration.submit_form(actor, form)
 
+    def check_registration_form(self, form: RegistrationForm) -> FormErrors | None:
+        """The registration form's problems without touching the database (a modal's ack)."""
+        return self.registration.check_form(form)
+
+    def save_registration_form(self, actor: Actor, form: RegistrationForm) -> Reply:
+        """After ``check_registration_form`` passed (and the modal was acked): register, or the
+        refusal to show in the modal."""
+        return self.registration.save_form(actor, form)
+
     def themes_form(self, actor: Actor) -> ThemesFormRequest:
         """The "Vælg fagområder" button: the form for one's fagområder."""
         return self.themes.form(actor)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from bot import texts
 from bot.domain import registration as reg
 from bot.domain.errors import DomainError, ErrorKind
-from bot.domain.facilitators import facilitator_ids, is_facilitator
+from bot.domain.facilitators import facilitator_ids
 from bot.domain.seats.common import seat_changed_hands
 from bot.domain.themes import network_themes
 from bot.models import Network, Seat, SeatKind
@@ -87,10 +87,9 @@ class Registration:
 
         def work(session: Session, network: Network) -> tuple[reg.Registration, list[str]]:
             now = self._ctx.now()
-            # A facilitator is the approver: their own registration needs nobody's approval.
-            needs_approval = self._ctx.settings.registration == "approval" and not (
-                is_facilitator(session, network, actor.user_id)
-            )
+            # A facilitator is never given a seat (the domain refuses them), so every
+            # registration that succeeds is a member's, and waits when approval is the rule.
+            needs_approval = self._ctx.settings.registration == "approval"
             result = reg.register(
                 session,
                 network,
@@ -136,15 +135,34 @@ class Registration:
             result=Result(ResultKind.REGISTERED, ids=ids),
         )
 
-    def submit_form(self, actor: reg.Actor, form: RegistrationForm) -> Reply | FormErrors:
-        """The form's answer: the confirmation, or errors to show next to the fields."""
+    def check_form(self, form: RegistrationForm) -> FormErrors | None:
+        """What the form's answers say without the database (a modal's ack): errors next to the
+        fields, or None when the form may be saved. ``submit_form`` checks them again."""
         code = form.municipality_code
         if code is None or self._ctx.directory.get(code) is None:
             return FormErrors({RegistrationField.MUNICIPALITY: texts.form_municipality_required()})
+        if len(" ".join(form.title.split())) > reg.MAX_TITLE:
+            err = DomainError(ErrorKind.TEXT_TOO_LONG, field="titel", limit=reg.MAX_TITLE)
+            return FormErrors({_form_field(err): texts.plain(texts.error(err, self._ctx.today()))})
+        return None
+
+    def submit_form(self, actor: reg.Actor, form: RegistrationForm) -> Reply | FormErrors:
+        """The form's answer: the confirmation, or errors to show next to the fields."""
+        problems = self.check_form(form)
+        if problems is not None:
+            return problems
         try:
             return self.register(actor, form)
         except DomainError as err:
             return FormErrors({_form_field(err): texts.plain(texts.error(err, self._ctx.today()))})
+
+    def save_form(self, actor: reg.Actor, form: RegistrationForm) -> Reply:
+        """The form after its ack (``check_form`` passed): the registration, or why not (a seat
+        taken meanwhile, …) as a refusal to show in the modal."""
+        try:
+            return self.register(actor, form)
+        except DomainError as err:
+            return Reply((texts.error(err, self._ctx.today()),), result=Result.refused(err.kind))
 
     def seats(self, actor: reg.Actor, args: str) -> Reply:
         """``pladser [kommune]``: a municipality's seats, one's own by default."""

@@ -294,6 +294,8 @@ from bot.texts.registration import (
     FORM_TITLE,
     FORM_TITLE_FIELD,
     FORM_TITLE_PLACEHOLDER,
+    REGISTRATION_FORM_NOT_SAVED,
+    REGISTRATION_FORM_SAVING,
     RELEASE_BUTTON,
     confirm_release,
     form_municipality_required,
@@ -684,4 +686,6 @@ __all__ = [
     "digest_request_waiting",
     "digest_section",
     "digest_poll",
+    "REGISTRATION_FORM_SAVING",
+    "REGISTRATION_FORM_NOT_SAVED",
 ]

@@ -185,6 +185,10 @@ FORM_DONE = "Luk"
 
 FORM_RESULT_TITLE = "Tilmelding"  # also when the seat awaits approval
 
+# The registration form while it is saved after the ack, and when saving was refused.
+REGISTRATION_FORM_SAVING = "Tilmelder dig …"
+REGISTRATION_FORM_NOT_SAVED = "Du er ikke tilmeldt"
+
 
 def home_title() -> str:
     return f"*{NETWORK_NAME}*"

@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from bot import texts
+from bot.activity import REQUESTS, Activity
 from bot.domain.registration import Actor
 from bot.service.inbound import AlreadyActedOn, Once
 from handlers.slack.client import respond
@@ -100,8 +101,9 @@ class Background:
     show users a timeout. Here the listener acks and hands the rest over.
     """
 
-    def __init__(self, workers: int, name: str = "work") -> None:
+    def __init__(self, workers: int, name: str = "work", activity: Activity = REQUESTS) -> None:
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix=name)
+        self._activity = activity
 
     def run(
         self,
@@ -119,8 +121,16 @@ class Background:
                 reference = log_failure(error, where)
                 if response_url:
                     respond(response_url, internal_error_message(reference))
+            finally:
+                self._activity.end()
 
-        self._pool.submit(guarded)
+        # Counted from the ack on, while it waits for a worker too: a queue is a burst.
+        self._activity.begin()
+        try:
+            self._pool.submit(guarded)
+        except BaseException:
+            self._activity.end()
+            raise
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=True)

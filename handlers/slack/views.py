@@ -3,7 +3,9 @@
 The meeting form's fields are checked in the ack without the database (every bad field at
 once, next to it); a form that passes is acknowledged with "Gemmer mødet …" and saved after the
 ack, and the modal is then updated with the result or a warning to save it anyway. The
-registration form's domain call still comes before ``ack()``: one short transaction."""
+registration form goes the same way: its fields are checked in the ack without the database
+("Tilmelder dig …"), the registration is made after the ack, and the modal then shows it, or why
+not (a seat taken meanwhile). The fagområder form still answers from one short transaction."""
 
 from __future__ import annotations
 
@@ -110,17 +112,38 @@ def answer_form(
 def register(app: App, service: Klimanet, background: Background) -> None:
     @app.view(CALLBACK_REGISTER)
     def submit_registration(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
+        ack: Ack,
+        body: dict[str, Any],
+        view: dict[str, Any],
+        client: WebClient,
+        context: BoltContext,
     ) -> None:
-        answer_form(
-            ack,
-            lambda: service.submit_registration_form(
-                actor_from_body(body), registration_form(view)
+        form = registration_form(view)
+        try:
+            problems = service.check_registration_form(form)  # no database: fit for the ack
+        except Exception as error:  # noqa: BLE001 - show the reference in the modal, not a crash
+            reference = log_failure(error, "registration form")
+            ack(
+                response_action="errors",
+                errors={RegistrationField.MUNICIPALITY: texts.internal_error(reference)},
+            )
+            return
+        if problems is not None:
+            ack(response_action="errors", errors=problems.errors)
+            return
+        ack(
+            response_action="update",
+            view=saving_modal(texts.FORM_RESULT_TITLE, texts.REGISTRATION_FORM_SAVING),
+        )
+        actor = actor_from_body(body)
+        view_id = str(view.get("id") or "")
+        background.run(
+            "registration form",
+            None,
+            lambda: _save_registration(
+                client, view_id, lambda: service.save_registration_form(actor, form)
             ),
             once_in(context),
-            where="registration form",
-            error_field=RegistrationField.MUNICIPALITY,
-            done_title=texts.FORM_RESULT_TITLE,
         )
 
     @app.view(CALLBACK_THEMES)
@@ -176,6 +199,19 @@ def register(app: App, service: Klimanet, background: Background) -> None:
             ),
             once_in(context),
         )
+
+
+def _save_registration(client: WebClient, view_id: str, submit: Callable[[], Reply]) -> None:
+    """After the ack: register, then turn the "saving" modal into the answer (a refusal only
+    the database knows, such as a taken seat, is shown there)."""
+    try:
+        result = submit()
+    except Exception as error:  # noqa: BLE001 - the reference in the modal, the traceback logged
+        reference = log_failure(error, "registration form")
+        result = Reply((texts.internal_error(reference),))
+    refused = result.result is None or result.result.error is not None
+    title = texts.REGISTRATION_FORM_NOT_SAVED if refused else texts.FORM_RESULT_TITLE
+    client.views_update(view_id=view_id, view=result_modal(title, result))
 
 
 def _save_meeting(

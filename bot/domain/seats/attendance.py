@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import Enum
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
@@ -67,21 +68,42 @@ class Regrets:
     was_substitute: bool
 
 
+class Unread(Enum):
+    """The caller has not read the actor's seat (``seat_of``): the answer reads it."""
+
+    SEAT = "unread"
+
+
 def send_regrets(
-    session: Session, network: Network, meeting: Meeting, actor: Person, now: datetime
+    session: Session,
+    network: Network,
+    meeting: Meeting,
+    actor: Person,
+    now: datetime,
+    *,
+    own: Seat | None | Unread = Unread.SEAT,
 ) -> Regrets:
-    """Afbud: the holder (or a substitute) will not come. The seat stays the holder's."""
-    seat, was_substitute = _answer(session, network, meeting, actor, AttendanceStatus.DECLINED, now)
+    """Afbud: the holder (or a substitute) will not come. The seat stays the holder's.
+    ``own``: the seat the actor holds, when the caller read it already (None: none)."""
+    status = AttendanceStatus.DECLINED
+    seat, was_substitute = _answer(session, network, meeting, actor, status, now, own)
     record(session, seat, SeatAction.REGRETS, now, person=actor, actor=actor, meeting_id=meeting.id)
     coordinator = coordinator_of(session, network, seat.municipality_code)
     return Regrets(seat, coordinator, was_substitute)
 
 
 def confirm(
-    session: Session, network: Network, meeting: Meeting, actor: Person, now: datetime
+    session: Session,
+    network: Network,
+    meeting: Meeting,
+    actor: Person,
+    now: datetime,
+    *,
+    own: Seat | None | Unread = Unread.SEAT,
 ) -> Seat:
-    """Deltager: the holder or the accepted substitute confirms they will come."""
-    seat, _ = _answer(session, network, meeting, actor, AttendanceStatus.CONFIRMED, now)
+    """Deltager: the holder or the accepted substitute confirms they will come. ``own`` as for
+    ``send_regrets``."""
+    seat, _ = _answer(session, network, meeting, actor, AttendanceStatus.CONFIRMED, now, own)
     return seat
 
 
@@ -92,13 +114,16 @@ def _answer(
     actor: Person,
     status: AttendanceStatus,
     now: datetime,
+    own: Seat | None | Unread,
 ) -> tuple[Seat, bool]:
     """Record the actor's answer for the meeting, as its substitute or as the seat's holder.
     Returns the seat and whether they answered as a substitute."""
     live_meeting(meeting, now)
-    # Two reads: the seat the actor holds (if any), then in one the meeting's rows that are
-    # theirs or that seat's (a substitute's row, else the seat's own row).
-    own = seat_of(session, network, actor)
+    # Two reads: the seat the actor holds (if any, unless the caller read it with the person),
+    # then in one the meeting's rows that are theirs or that seat's (a substitute's row, else
+    # the seat's own row).
+    if isinstance(own, Unread):
+        own = seat_of(session, network, actor)
     mine = Attendance.person_id == actor.id
     rows = list(
         session.scalars(

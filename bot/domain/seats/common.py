@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.domain.errors import DomainError, ErrorKind
@@ -48,9 +48,13 @@ def seat_ref(
 
 
 def seat_of(session: Session, network: Network, person: Person) -> Seat | None:
-    return session.scalars(
-        select(Seat).where(Seat.network_id == network.id, Seat.holder_id == person.id)
-    ).one_or_none()
+    return session.scalars(_SEAT_OF, {"network": network.id, "holder": person.id}).one_or_none()
+
+
+# Read on most requests, so built once with its parameters bound per call.
+_SEAT_OF = select(Seat).where(
+    Seat.network_id == bindparam("network"), Seat.holder_id == bindparam("holder")
+)
 
 
 def held_seat(session: Session, network: Network, person: Person) -> Seat:
@@ -129,16 +133,20 @@ def ensure_not_substitute(session: Session, person: Person, now: datetime) -> No
 
 def coordinator_of(session: Session, network: Network, municipality_code: int) -> Person | None:
     """The municipality's contact person: the holder of its fixed seat (approved)."""
-    return session.scalars(
-        select(Person)
-        .join(Seat, Seat.holder_id == Person.id)
-        .where(
-            Seat.network_id == network.id,
-            Seat.municipality_code == municipality_code,
-            Seat.kind == SeatKind.FIXED.value,
-            Seat.status == SeatStatus.HELD.value,
-        )
-    ).first()
+    params = {"network": network.id, "code": municipality_code}
+    return session.scalars(_COORDINATOR_OF, params).first()
+
+
+_COORDINATOR_OF = (
+    select(Person)
+    .join(Seat, Seat.holder_id == Person.id)
+    .where(
+        Seat.network_id == bindparam("network"),
+        Seat.municipality_code == bindparam("code"),
+        Seat.kind == SeatKind.FIXED.value,
+        Seat.status == SeatStatus.HELD.value,
+    )
+)
 
 
 def live_meeting(meeting: Meeting, now: datetime) -> None:
