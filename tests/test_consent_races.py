@@ -40,7 +40,7 @@ from bot.models import (
 from bot.replies import Reply, ResultKind
 from bot.service.klimanet import Klimanet
 from tests.conftest import START
-from tests.support.actors import FACILITATOR, mention, named
+from tests.support.actors import FACILITATOR, PLATFORM, mention, named
 from tests.support.seats import (
     AARHUS,
     events,
@@ -173,7 +173,7 @@ def _click_in_process(
     service = Klimanet(make_session_factory(engine), default_directory(), FixedClock(start_at))
     go.wait(60)  # every process is up before any clicks
     try:
-        return service.click(Actor("T0001", user_id, user_id), action, value)
+        return service.click(Actor("T0001", user_id, user_id, platform=PLATFORM), action, value)
     except Exception as error:  # noqa: BLE001 - reported to the test, which fails on it
         return f"EXCEPTION {type(error).__name__}: {error}"
     finally:

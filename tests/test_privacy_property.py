@@ -225,7 +225,7 @@ def check_invariants(engine: Engine, now: datetime) -> None:
         ),
         "a pseudonym still names someone": (
             "SELECT id FROM people WHERE erased_at IS NOT NULL AND "
-            "(team_id != '' OR title != '' OR user_id NOT LIKE '~%' OR name NOT LIKE 'Slettet bruger %')"
+            "(workspace != '' OR title != '' OR account NOT LIKE '~%' OR name NOT LIKE 'Slettet bruger %')"
         ),
     }.items():
         found = rows(engine, query, now=now.replace(tzinfo=None).isoformat(" "))
