@@ -144,6 +144,15 @@ class ResultKind(StrEnum):
     MEETING_SENT_WITHOUT_PLACE = "meeting_sent_without_place"
     THEMES_SHOWN = "themes_shown"  # ``fagområder``: the person's and the network's; ids: themes
     THEMES_SET = "themes_set"  # the person's fagområder saved; ids: themes (how many now)
+    # The loop after a meeting. ids: meeting (its number), material (its id)
+    MATERIAL_SAVED = "material_saved"
+    # ``fremmøde``: the list (ids: meeting, listed, present), a mark changed (ids: meeting,
+    # person, present: 1|0), the list confirmed (ids: meeting, present, confirmed: 1 new | 0)
+    ATTENDANCE_LIST = "attendance_list"
+    PRESENCE_MARKED = "presence_marked"
+    PRESENCE_CONFIRMED = "presence_confirmed"
+    FEEDBACK_SAVED = "feedback_saved"  # ids: meeting, rating
+    FEEDBACK_SUMMARY = "feedback_summary"  # ids: meeting, count
 
 
 @dataclass(frozen=True, slots=True)
@@ -337,6 +346,11 @@ class Action(StrEnum):
     MEETING_SEND = "meeting_send"
     # Two meetings on the date given: the value is the command with the meeting's number.
     PICK_MEETING = "pick_meeting"
+    # After a meeting: mark a person as came / did not come (value "<meeting id>:<person id>"),
+    # confirm the attendance (value: the meeting's id), rate the meeting (value "<id>:<1-5>").
+    PRESENCE_TOGGLE = "presence_toggle"
+    PRESENCE_CONFIRM = "presence_confirm"
+    FEEDBACK_RATE = "feedback_rate"
 
 
 class HomeAction(StrEnum):

@@ -95,6 +95,13 @@ class ErrorKind(StrEnum):
     FACILITATOR_NO_SEAT = "facilitator_no_seat"  # the actor is a facilitator: no seat for them
     TARGET_IS_FACILITATOR = "target_is_facilitator"  # params: name
     KL_NOT_A_MUNICIPALITY = "kl_not_a_municipality"  # params: query
+    # The loop after a meeting (material, fremmøde, feedback)
+    MATERIAL_LINK_MISSING = "material_link_missing"
+    MEETING_NOT_HELD = "meeting_not_held"  # params: number (it has not ended yet)
+    NOT_ON_ATTENDANCE_LIST = "not_on_attendance_list"  # params: number
+    FEEDBACK_RATING_INVALID = "feedback_rating_invalid"  # params: value
+    NOT_AT_MEETING = "not_at_meeting"  # params: number (feedback from someone not there)
+    MEETING_CANCELLED_FEEDBACK = "meeting_cancelled_feedback"  # params: number
 
 
 class DomainError(Exception):

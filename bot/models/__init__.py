@@ -7,6 +7,12 @@ from bot.models.base import (
     Base,
     UTCDateTime,
 )
+from bot.models.loop import (
+    MeetingAttendanceConfirmed,
+    MeetingFeedback,
+    MeetingMaterial,
+    MeetingPresence,
+)
 from bot.models.meetings import (
     AgendaItem,
     AgendaKind,
@@ -83,4 +89,8 @@ __all__ = [
     "InboundSeen",
     "ErasureCause",
     "Erasure",
+    "MeetingMaterial",
+    "MeetingPresence",
+    "MeetingAttendanceConfirmed",
+    "MeetingFeedback",
 ]

@@ -54,6 +54,18 @@ class PostKind(StrEnum):
     LOOKUP_NOTICE = "lookup_notice"  # Klimanet cannot look its own posts up in the platform
     # A person's App Home, published again after their state changed (posts/home.py).
     HOME = "home"
+    # The loop after a meeting (posts/loop.py): its material to the channel (later material
+    # updates that post in place) and by direct message; the facilitators' attendance list;
+    # "Hvordan var mødet?" the day after.
+    MATERIAL = "material"
+    MATERIAL_DM = "material_dm"
+    MATERIAL_UPDATE = "material_update"
+    ATTENDANCE_DM = "attendance_dm"
+    FEEDBACK_DM = "feedback_dm"
+    # Nudges before a themed meeting: to coordinators with a free flexible seat, and to the
+    # facilitators two days before (who has not answered, which municipalities have nobody).
+    NUDGE_DM = "nudge_dm"
+    NUDGE_FACILITATORS = "nudge_facilitators"
 
 
 # Notices about other posts; there is never a notice about one of these.
@@ -161,3 +173,23 @@ def home_key(target: str, due_at: datetime) -> str:
     """One App Home refresh per person (``person=7``, or ``user=U…`` for a facilitator we have no
     person for) per refresh window: every change within the window shares the one row."""
     return f"{PostKind.HOME}:{target}:at={due_at.isoformat()}"
+
+
+def material_key(meeting_id: int) -> str:
+    """The meeting's material in the channel: posted once, then updated in place."""
+    return f"{PostKind.MATERIAL}:meeting={meeting_id}:channel"
+
+
+def material_dm_key(meeting_id: int) -> str:
+    """The fan-out of the first material by direct message (once per meeting)."""
+    return f"{PostKind.MATERIAL_DM}:meeting={meeting_id}:fanout"
+
+
+def material_update_key(meeting_id: int, material_id: int) -> str:
+    return f"{PostKind.MATERIAL_UPDATE}:meeting={meeting_id}:material={material_id}:channel"
+
+
+def facilitator_target(prefix: str, position: int) -> str:
+    """The key of one direct message to a facilitator (by place in the list), expanded from a
+    fan-out row's key prefix."""
+    return f"{prefix}:facilitator={position}"

@@ -32,7 +32,7 @@ from bot.models import (
     OutboxMessage,
     OutboxStatus,
 )
-from bot.posts import kinds
+from bot.posts import kinds, loop
 from bot.posts.kinds import PostKind
 from bot.posts.outbox import Claimed, Planned, enqueue, sent_message, sent_to_channel
 from bot.posts.weekend import off_the_weekend
@@ -218,7 +218,7 @@ def plan_meeting(
                 rows.append(
                     _fanout(_key(dm_kind, meeting, "fanout"), dm_kind, meeting, when, payload)
                 )
-    return enqueue(session, rows, now)
+    return enqueue(session, rows, now) + loop.plan_after(session, meeting, config.tz, now)
 
 
 def going_out(
@@ -247,9 +247,13 @@ def expand_fanout(session: Session, row: Claimed, now: datetime) -> int:
     meeting = session.get(Meeting, row.meeting_id) if row.meeting_id is not None else None
     network = session.get(Network, meeting.network_id) if meeting is not None else None
     dm_kind = str(row.payload["kind"])
-    if meeting is None or network is None or dm_kind not in DM_AUDIENCE:
+    if meeting is None or network is None:
         return 0
     if meeting.status == MeetingStatus.CANCELLED.value and dm_kind != PostKind.CANCELLED_DM:
+        return 0
+    if dm_kind in loop.FANOUT_KINDS:
+        return enqueue(session, loop.expanded(session, network, meeting, row, dm_kind), now)
+    if dm_kind not in DM_AUDIENCE:
         return 0
     prefix = row.key.removesuffix(":fanout")
     recipients = audience(session, network, meeting, DM_AUDIENCE[dm_kind])

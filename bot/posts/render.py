@@ -36,6 +36,7 @@ from bot.posts.calendar import ics_attachment
 from bot.posts.kinds import PostKind
 from bot.posts.outbox import Claimed, sent_message
 from bot.posts.render_consent import CONSENT_RENDERERS
+from bot.posts.render_loop import LOOP_RENDERERS
 from bot.posts.render_privacy import PRIVACY_RENDERERS
 from bot.posts.rendering import RenderContext, Rendered
 from bot.posts.succession import SUCCESSION_RENDERERS
@@ -319,6 +320,7 @@ _OTHER_POSTS: dict[str, OtherRenderer] = {
     **CONSENT_RENDERERS,
     **PRIVACY_RENDERERS,
     **SUCCESSION_RENDERERS,
+    **LOOP_RENDERERS,
 }
 
 

@@ -41,6 +41,7 @@ from bot.service.approvals import Approvals
 from bot.service.attendance import Attendance
 from bot.service.consent import Consent
 from bot.service.context import Context, People, ServiceSettings, TransactionRunner
+from bot.service.loop import Loop
 from bot.service.meetings import MeetingForm, Meetings
 from bot.service.overview import HomeImage, Overview
 from bot.service.parsing import (
@@ -99,6 +100,7 @@ class Klimanet:
         self.admin = Admin(self._ctx, approvals, erase=self.privacy.admin_erase)
         self.waiting = Waiting(self._ctx)
         self.themes = Themes(self._ctx)
+        self.loop = Loop(self._ctx)
         self._approvals = approvals
         if self._ctx.settings.home_tab:
             # Changes that alter someone's App Home plan its republishing (posts/home_refresh.py).
@@ -131,6 +133,9 @@ class Klimanet:
             "slet-mig": self.privacy.ask_erase,
             "afventer": self.waiting.command,
             "fagomraader": self.themes.command,
+            "materiale": self.loop.material,
+            "fremmoede": self.loop.presence,
+            "feedback": self.loop.feedback,
             "hjaelp": lambda actor, args: Reply(
                 tuple(texts.help_text(self._ctx.today())), result=Result(ResultKind.HELP)
             ),
@@ -162,6 +167,9 @@ class Klimanet:
             Action.PICK_MEETING: lambda actor, value, _: self._picked(
                 actor, value, NAMES_A_MEETING
             ),
+            Action.PRESENCE_TOGGLE: lambda actor, value, _: self.loop.toggle_click(actor, value),
+            Action.PRESENCE_CONFIRM: _by_id(self.loop.confirm_click),
+            Action.FEEDBACK_RATE: lambda actor, value, _: self.loop.rate_click(actor, value),
         }
 
     @property

@@ -44,6 +44,9 @@ SUBCOMMANDS: dict[str, tuple[str, ...]] = {
     "slet-mig": ("slet-mig", "sletmig", "slet"),
     "afventer": ("afventer", "afvent", "venter"),
     "fagomraader": ("fagomraader", "fagomrader", "fagomraade", "fagomrade"),
+    "materiale": ("materiale", "materialer", "referat"),
+    "fremmoede": ("fremmoede", "fremmode", "fremmoedet", "fremmodet"),
+    "feedback": ("feedback", "evaluering"),
 }
 
 # How each subcommand is shown to users (with the Danish letters).
@@ -52,6 +55,7 @@ DISPLAY_NAMES = {
     "moede": "møde",
     "moeder": "møder",
     "fagomraader": "fagområder",
+    "fremmoede": "fremmøde",
 }
 
 MEETING_ACTIONS = {

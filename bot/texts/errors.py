@@ -25,6 +25,7 @@ from bot.texts.common import (
 )
 from bot.texts.consent import OFFER_STATUS_LABELS, REQUEST_STATUS_LABELS
 from bot.texts.dates import example_days, short_day
+from bot.texts.loop import LOOP_ERRORS
 
 Params = dict[str, Any]
 
@@ -456,6 +457,7 @@ _TEXTS: dict[ErrorKind, Callable[[Params], str]] = {
         "KL er ikke en kommune: KL faciliterer netværket uden egen plads og tæller ikke med "
         "som medlemskommune. Skriv en kommunes navn eller kommunekode, fx 'Aarhus' eller '751'."
     ),
+    **LOOP_ERRORS,
 }
 
 
