@@ -152,6 +152,9 @@ def test_a_meeting_from_its_end_to_material_attendance_and_feedback(bot: Bot) ->
         click(service, P["Anna"], Action.PRESENCE_TOGGLE, f"{meeting_id}:{bot.id_of('Eva')}"),
         ErrorKind.NOT_FACILITATOR,
     )
+    # Until it is confirmed, the overviews show the answers, and say so.
+    assert "efter svarene" in service.home(FACILITATOR).text
+    assert "ikke bekræftet" in say(service, FACILITATOR, "overblik deltagelse").text
     confirmed = say(service, FACILITATOR, "fremmøde 1 bekræft")
     done(confirmed, ResultKind.PRESENCE_CONFIRMED)
     assert confirmed.result is not None and confirmed.result.ids["present"] == 2  # Anna, Dorte
@@ -188,6 +191,25 @@ def test_a_meeting_from_its_end_to_material_attendance_and_feedback(bot: Bot) ->
     assert "For langt" in summary.text and "Dorte" not in summary.text
     # A member cannot read the feedback.
     assert say(service, P["Anna"], "feedback 1").result.kind is ResultKind.REFUSED  # type: ignore[union-attr]
+
+    # KL's overviews: who came (confirmed), the feedback without the unsigned names.
+    overview = say(service, FACILITATOR, "overblik deltagelse")
+    assert "Fremmøde bekræftet" in overview.text and "#1" in overview.text
+    exported = say(service, FACILITATOR, "eksport deltagelse csv")
+    assert exported.attachment is not None
+    table = exported.attachment.content.decode("utf-8-sig")
+    assert "bekræftet" in table and "kom ikke" in table  # Odense: Eva did not come
+    feedback_file = say(service, FACILITATOR, "eksport feedback csv")
+    assert feedback_file.attachment is not None
+    answers = feedback_file.attachment.content.decode("utf-8-sig").splitlines()
+    assert len(answers) == 3 and "Anna" in answers[1] + answers[2]
+    assert not any("Dorte" in line for line in answers)
+    shown_feedback = say(service, FACILITATOR, "overblik feedback 1")
+    done(shown_feedback, ResultKind.FEEDBACK_SUMMARY, count=2)
+    refused(say(service, P["Anna"], "eksport feedback csv"), ErrorKind.NOT_FACILITATOR)
+    home = service.home(FACILITATOR)
+    assert "Fremmøde (bekræftet): 2 af 4 kom" in home.text and "3,5" in home.text
+    assert "referat.pdf" in service.home(P["Bo"]).text
 
     # `møder 1` shows the past meeting's material.
     shown = say(service, P["Bo"], "møder 1")

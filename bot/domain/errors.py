@@ -102,6 +102,7 @@ class ErrorKind(StrEnum):
     FEEDBACK_RATING_INVALID = "feedback_rating_invalid"  # params: value
     NOT_AT_MEETING = "not_at_meeting"  # params: number (feedback from someone not there)
     MEETING_CANCELLED_FEEDBACK = "meeting_cancelled_feedback"  # params: number
+    NO_MEETING_HELD = "no_meeting_held"
 
 
 class DomainError(Exception):

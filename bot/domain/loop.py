@@ -290,3 +290,17 @@ def recent_with_material(
             .limit(limit)
         )
     )
+
+
+def last_held(session: Session, network: Network, now: datetime) -> Meeting | None:
+    """The meeting held most recently (over, not cancelled)."""
+    return session.scalars(
+        select(Meeting)
+        .where(
+            Meeting.network_id == network.id,
+            Meeting.ends_at <= now,
+            Meeting.status != MeetingStatus.CANCELLED.value,
+        )
+        .order_by(Meeting.starts_at.desc())
+        .limit(1)
+    ).first()

@@ -210,7 +210,58 @@ LOOP_ERRORS: dict[ErrorKind, Callable[[Params], str]] = {
     ErrorKind.NOT_AT_MEETING: lambda p: (
         f"Du var ikke med ved møde #{p.get('number')}, så du kan ikke give feedback på det."
     ),
+    ErrorKind.NO_MEETING_HELD: lambda p: "Netværket har ikke holdt et møde endnu.",
     ErrorKind.MEETING_CANCELLED_FEEDBACK: lambda p: (
         f"Møde #{p.get('number')} blev aflyst, så der er ingen feedback at give."
     ),
 }
+
+
+def attendance_confirmation_note(
+    confirmed: Sequence[Meeting], open_: Sequence[Meeting]
+) -> list[str]:
+    """Under ``overblik deltagelse``: which held meetings show who came, and which still show
+    the answers given beforehand."""
+    lines = []
+    if confirmed:
+        lines.append(
+            "Fremmøde bekræftet (viser hvem der kom): "
+            + ", ".join(f"#{m.number}" for m in confirmed)
+            + "."
+        )
+    if open_:
+        lines.append(
+            "Fremmøde ikke bekræftet endnu (viser svarene fra før mødet): "
+            + ", ".join(f"#{m.number}" for m in open_)
+            + f". Bekræft med {COMMAND} fremmøde <nr>."
+        )
+    return ["\n".join(lines)] if lines else []
+
+
+# -- the App Home -------------------------------------------------------------------------------
+
+HOME_LAST_MEETING_HEADER = "Seneste møde"
+HOME_MATERIAL_HEADER = "Materiale fra møderne"
+
+
+def home_last_meeting(
+    meeting: Meeting,
+    came: int,
+    listed: int,
+    confirmed: bool,
+    answers: int,
+    average: float | None,
+) -> str:
+    if confirmed:
+        attendance = f"Fremmøde (bekræftet): {came} af {listed} kom."
+    else:
+        attendance = (
+            f"Efter svarene kom {came} af {listed} {attendance_answers_note()}. Bekræft med "
+            f"{COMMAND} fremmøde {meeting.number}."
+        )
+    if answers and average is not None:
+        mean = f"{average:.1f}".replace(".", ",")
+        feedback = f"Feedback: gennemsnit {mean} af 5 fra {answers} svar."
+    else:
+        feedback = "Feedback: ingen svar endnu."
+    return f"{meeting_name(meeting)}\n{attendance}\n{feedback}"
