@@ -80,6 +80,9 @@ class Settings:
     log_level: str = DEFAULT_LOG_LEVEL
     # How long the bot keeps trying to reach its database at start before it gives up.
     db_wait: timedelta = DEFAULT_DB_WAIT
+    # Nudges before a themed meeting (coordinators with a free flexible seat; the facilitators
+    # two days before): ``KLIMANET_NUDGES=on|off``.
+    nudges: bool = True
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], *, base_dir: Path | None = None) -> Settings:
@@ -106,6 +109,7 @@ class Settings:
             legal_basis=get("KLIMANET_LEGAL_BASIS"),
             log_level=_log_level(get),
             db_wait=_duration(get, "KLIMANET_DB_WAIT", "10s", "10s or 1m"),
+            nudges=_nudges(get),
         )
 
 
@@ -198,6 +202,13 @@ def _registration(get: Getter) -> str:
             f"KLIMANET_REGISTRATION must be 'approval' or 'open' (got {registration!r})."
         )
     return registration
+
+
+def _nudges(get: Getter) -> bool:
+    value = (get("KLIMANET_NUDGES") or "on").lower()
+    if value not in ("on", "off"):
+        raise ConfigError(f"KLIMANET_NUDGES must be 'on' or 'off' (got {value!r}).")
+    return value == "on"
 
 
 def _offer_hours(get: Getter) -> int:

@@ -86,6 +86,7 @@ def build_core(
         controller=settings.controller,
         privacy_contact=settings.privacy_contact,
         legal_basis=settings.legal_basis,
+        nudges=settings.nudges,
     )
     service = Klimanet(
         sessions,

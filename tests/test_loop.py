@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.clock import FixedClock
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.domain.errors import ErrorKind
 from bot.models import MeetingFeedback, OutboxMessage, Person
 from bot.posts.kinds import PostKind
@@ -239,3 +239,98 @@ def test_a_cancelled_meeting_has_no_loop(bot: Bot) -> None:
             session.scalars(select(OutboxMessage.kind).where(OutboxMessage.status == "sent"))
         )
     assert not kinds & {PostKind.ATTENDANCE_DM, PostKind.FEEDBACK_DM, PostKind.MATERIAL}
+
+
+# -- nudges before a meeting ---------------------------------------------------------------------
+
+
+NUDGE = "er sendt ud. Mødets temaer"
+
+
+def _themed_meeting(bot: Bot) -> None:
+    """Aarhus fills every seat; Odense has Eva only (two free flexible seats); Vejle has Hans and
+    a pending applicant (one free). A meeting with a theme on Monday 15 March 2027."""
+    service, sessions = bot.service, bot.core.sessions
+    people = [("Anna", "Aarhus"), ("Bo", "Aarhus"), ("Carl", "Aarhus"), ("Eva", "Odense"),
+              ("Hans", "Vejle"), ("Frank", "Vejle")]  # fmt: skip
+    for name, town in people:
+        say(service, named(name), f"tilmeld {town}")
+    for name in ("Anna", "Bo", "Carl", "Eva", "Hans"):
+        request = pending_request_of(sessions, named(name))
+        assert request is not None
+        done(click(service, FACILITATOR, "request_approve", request), ResultKind.REQUEST_APPROVED)
+    arrange(service, FACILITATOR, 'møde opret 15.03.2027 10:00-12:00 online "Affaldsmøde" tema=affald link=https://m.example/1')  # fmt: skip
+
+
+def test_nudges_go_once_to_the_right_people(bot: Bot) -> None:
+    _themed_meeting(bot)
+    service = bot.service
+    # The agenda goes out 7 days before at 09:00 (Monday 8 March): with it, the coordinators of
+    # the municipalities with a free flexible seat, once each.
+    bot.at(utc(2027, 3, 8, 7, 59))
+    assert bot.dms(NUDGE) == []
+    bot.at(utc(2027, 3, 8, 8, 0))
+    assert bot.dms(NUDGE) == ["U0EVA", "U0HANS"]
+    eva = bot.message_to("U0EVA", NUDGE)
+    assert "2 ledige fleksible pladser" in eva.text and "tilmeld Odense fleksibel" in eva.text
+    assert "en ledig fleksibel plads" in bot.message_to("U0HANS", NUDGE).text
+    # A move (before the meeting) plans everything again: nobody is nudged twice.
+    arrange(service, FACILITATOR, "møde flyt 1 16.03.2027 10:00-12:00")
+    bot.delivery.drain()
+    # Two days before at 15:00: the facilitators, once, with who has not answered and which
+    # municipalities will have nobody. Bo says yes; Hans sends regrets (Vejle: nobody).
+    bot.at(utc(2027, 3, 14, 8, 30))
+    say(service, named("Bo"), "deltager 1")
+    say(service, named("Hans"), "afbud 1")
+    bot.at(utc(2027, 3, 14, 13, 59))
+    assert bot.dms("Om to dage") == []
+    bot.at(utc(2027, 3, 14, 14, 0))
+    assert bot.dms("Om to dage") == [FACILITATOR.user_id]
+    nudge = bot.message_to(FACILITATOR.user_id, "Om to dage")
+    unanswered = nudge.sections[1]
+    assert "Anna" in unanswered and "Carl" in unanswered and "Eva" in unanswered
+    assert "Bo" not in unanswered and "Hans" not in unanswered and "Frank" not in unanswered
+    assert "Vejle" in nudge.sections[2] and "Aarhus" not in nudge.sections[2]
+    bot.at(utc(2027, 3, 17, 12, 0))
+    assert bot.dms(NUDGE) == ["U0EVA", "U0HANS"]
+    assert bot.dms("Om to dage") == [FACILITATOR.user_id]
+
+
+def test_no_nudge_for_a_cancelled_meeting_nor_when_turned_off(
+    database_url: str, clock: FixedClock
+) -> None:
+    for nudges, cancel in ((True, True), (False, False)):
+        settings = Settings(
+            database_url=database_url,
+            channel=CHANNEL,
+            admins=frozenset({FACILITATOR.user_id}),
+            registration="approval",
+            nudges=nudges,
+        )
+        core = build_core(settings, clock)
+        bot = Bot(core, MemoryNotifier(clock=clock), clock, settings)
+        try:
+            if cancel:
+                _themed_meeting(bot)
+                say(bot.service, FACILITATOR, "møde aflys 1 bekræft Sygdom")
+            else:
+                # The same database (Eva still has free seats): a second meeting, nudges off.
+                bot.clock.set(utc(2027, 3, 20, 12, 0))
+                created = arrange(bot.service, FACILITATOR, 'møde opret 15.04.2027 10:00-12:00 online "Igen" tema=affald link=https://m.example/2')  # fmt: skip
+                done(created, ResultKind.MEETING_CREATED, meeting=2)
+            month = 3 if cancel else 4
+            for day, hour in ((8, 8), (13, 8), (13, 14), (20, 12)):
+                bot.at(utc(2027, month, day, hour, 0, 30))
+            assert bot.dms(NUDGE) == [] and bot.dms("Om to dage") == []
+            if not cancel:  # …while the meeting's other posts went out as usual
+                assert bot.dms("Kommer du stadig?") != []
+        finally:
+            bot.delivery.close()
+            core.engine.dispose()
+
+
+def test_the_nudges_setting() -> None:
+    assert Settings.from_env({}).nudges is True
+    assert Settings.from_env({"KLIMANET_NUDGES": "OFF"}).nudges is False
+    with pytest.raises(ConfigError, match="KLIMANET_NUDGES"):
+        Settings.from_env({"KLIMANET_NUDGES": "sometimes"})

@@ -12,19 +12,43 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.domain import loop as domain
 from bot.domain.facilitators import facilitator_ids
-from bot.domain.seats.attendance import invited_at
+from bot.domain.seats.attendance import Expected, coordinators_at, invited_at
 from bot.domain.timeparse import local_to_utc
-from bot.models import Meeting, MeetingStatus, Network
+from bot.models import (
+    Meeting,
+    MeetingStatus,
+    Network,
+    OutboxMessage,
+    OutboxStatus,
+    Seat,
+    SeatKind,
+)
 from bot.posts import kinds
 from bot.posts.kinds import PostKind
 from bot.posts.outbox import Claimed, Planned, enqueue, sent_message
 
 # The direct-message kinds whose recipients this module draws.
-FANOUT_KINDS = frozenset({PostKind.MATERIAL_DM, PostKind.ATTENDANCE_DM, PostKind.FEEDBACK_DM})
+FANOUT_KINDS = frozenset(
+    {
+        PostKind.MATERIAL_DM,
+        PostKind.ATTENDANCE_DM,
+        PostKind.FEEDBACK_DM,
+        PostKind.NUDGE_DM,
+        PostKind.NUDGE_FACILITATORS,
+    }
+)
+# Nudges go to each person once per meeting, also when a move plans them again.
+ONCE_EACH = frozenset({PostKind.NUDGE_DM, PostKind.NUDGE_FACILITATORS})
+FACILITATOR_KINDS = frozenset({PostKind.ATTENDANCE_DM, PostKind.NUDGE_FACILITATORS})
+# The facilitators' nudge: two days before the meeting, in the afternoon (the morning's
+# "Kommer du stadig?" has had time to be answered).
+NUDGE_FACILITATORS_DAYS = 2
+NUDGE_FACILITATORS_AT = time(15, 0)
 # "Hvordan var mødet?" goes out the day after, at this hour on the network's wall clock.
 FEEDBACK_AT = time(10, 0)
 
@@ -40,7 +64,7 @@ def recipients(
     session: Session, network: Network, meeting: Meeting, dm_kind: str
 ) -> list[Recipient]:
     """Who a direct message of ``dm_kind`` about the meeting goes to now."""
-    if dm_kind == PostKind.ATTENDANCE_DM:
+    if dm_kind in FACILITATOR_KINDS:
         return [
             Recipient(f"facilitator={position}", user, None)
             for position, user in enumerate(facilitator_ids(session, network.id), 1)
@@ -49,6 +73,8 @@ def recipients(
         people = [e.person for e in invited_at(session, network, meeting)]
     elif dm_kind == PostKind.FEEDBACK_DM:
         people = domain.attended(session, network, meeting)
+    elif dm_kind == PostKind.NUDGE_DM:
+        people = [e.person for e in nudged_coordinators(session, network, meeting)]
     else:
         return []
     return [Recipient(f"person={p.id}", p.user_id, p.id) for p in people if p.erased_at is None]
@@ -68,6 +94,7 @@ def expanded(
 ) -> list[Planned]:
     """One direct message per current recipient of a due fan-out row."""
     prefix = row.key.removesuffix(":fanout")
+    done = _told_before(session, meeting, dm_kind) if dm_kind in ONCE_EACH else set()
     return [
         Planned(
             f"{prefix}:{r.target}",
@@ -79,7 +106,89 @@ def expanded(
             person_id=r.person_id,
         )
         for r in recipients(session, network, meeting, dm_kind)
+        if r.target not in done
     ]
+
+
+def _told_before(session: Session, meeting: Meeting, dm_kind: str) -> set[str]:
+    """The targets a nudge of this kind about the meeting was sent to (under any version)."""
+    keys = session.scalars(
+        select(OutboxMessage.key).where(
+            OutboxMessage.meeting_id == meeting.id,
+            OutboxMessage.kind == dm_kind,
+            OutboxMessage.status == OutboxStatus.SENT.value,
+        )
+    )
+    return {key.rsplit(":", 1)[-1] for key in keys}
+
+
+def nudged_coordinators(session: Session, network: Network, meeting: Meeting) -> list[Expected]:
+    """The coordinators of member municipalities with a free flexible seat (nobody holds it, nor
+    applied for it): a colleague could take it for the meeting's themes. KL's facilitators get
+    none, and nobody does for a meeting without themes."""
+    if not meeting.themes:
+        return []
+    kl = set(facilitator_ids(session, network.id))
+    free = set(
+        session.scalars(
+            select(Seat.municipality_code).where(
+                Seat.network_id == network.id,
+                Seat.kind == SeatKind.FLEXIBLE.value,
+                Seat.holder_id.is_(None),
+            )
+        )
+    )
+    return [
+        e
+        for e in coordinators_at(session, network, meeting)
+        if e.seat.municipality_code in free and e.person.user_id not in kl
+    ]
+
+
+def plan_nudges(
+    session: Session, meeting: Meeting, agenda_at: datetime | None, tz: ZoneInfo, now: datetime
+) -> int:
+    """The coordinators' nudge with the agenda, and the facilitators' two days before."""
+    if meeting.status == MeetingStatus.CANCELLED.value or meeting.starts_at <= now:
+        return 0
+    version = meeting.schedule_version
+
+    def key(kind: PostKind) -> str:
+        return kinds.meeting_key(kind, meeting.id, version, "fanout")
+
+    day = meeting.starts_at.astimezone(tz).date() - timedelta(days=NUDGE_FACILITATORS_DAYS)
+    facilitators_at = max(now, local_to_utc(day, NUDGE_FACILITATORS_AT, tz))
+    rows = []
+    if facilitators_at < meeting.starts_at:
+        rows.append(
+            _fanout(
+                key(PostKind.NUDGE_FACILITATORS),
+                PostKind.NUDGE_FACILITATORS,
+                meeting,
+                facilitators_at,
+            )
+        )
+    if agenda_at is not None and meeting.themes:
+        rows.append(_fanout(key(PostKind.NUDGE_DM), PostKind.NUDGE_DM, meeting, agenda_at))
+    return enqueue(session, rows, now)
+
+
+def cancel_nudges(session: Session, meeting: Meeting) -> None:
+    """Nudges are turned off: those still to go about the meeting are dropped."""
+    session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.meeting_id == meeting.id,
+            OutboxMessage.status == OutboxStatus.PENDING.value,
+            or_(
+                OutboxMessage.kind.in_(list(ONCE_EACH)),
+                OutboxMessage.key.like(f"{PostKind.NUDGE_DM}:%"),
+                OutboxMessage.key.like(f"{PostKind.NUDGE_FACILITATORS}:%"),
+            ),
+        )
+        .values(status=OutboxStatus.CANCELLED.value, last_error="nudges are turned off")
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _fanout(key: str, dm_kind: str, meeting: Meeting, when: datetime) -> Planned:

@@ -88,6 +88,9 @@ class PlanConfig:
     schedule: dict[str, Offset]
     tz: ZoneInfo
     channel: str | None
+    # Nudges before a themed meeting (``bot.posts.nudges``); off: none is planned, and those
+    # planned are cancelled when the meeting is planned again (at the latest on start).
+    nudges: bool = True
 
 
 def audience(
@@ -218,7 +221,26 @@ def plan_meeting(
                 rows.append(
                     _fanout(_key(dm_kind, meeting, "fanout"), dm_kind, meeting, when, payload)
                 )
-    return enqueue(session, rows, now) + loop.plan_after(session, meeting, config.tz, now)
+    return (
+        enqueue(session, rows, now)
+        + loop.plan_after(session, meeting, config.tz, now)
+        + _plan_nudges(session, meeting, config, now)
+    )
+
+
+def _plan_nudges(session: Session, meeting: Meeting, config: PlanConfig, now: datetime) -> int:
+    """The nudges before the meeting (``bot.posts.loop``): the coordinators' goes out with the
+    agenda; none when they are turned off (and those planned are dropped)."""
+    if not config.nudges:
+        loop.cancel_nudges(session, meeting)
+        return 0
+    offset = config.schedule.get("agenda")
+    agenda_at = (
+        going_out(PostKind.AGENDA, offset, meeting, config.tz, now) if offset is not None else None
+    )
+    if agenda_at is not None and PostKind.AGENDA in _already_posted(session, meeting):
+        agenda_at = None  # the agenda went out before: a move does not nudge again
+    return loop.plan_nudges(session, meeting, agenda_at, config.tz, now)
 
 
 def going_out(

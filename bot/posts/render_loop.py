@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from bot.domain import loop as domain
-from bot.models import Meeting, MeetingStatus, Network
+from bot.domain.seats.attendance import expected_at, roster, seats_at
+from bot.models import AttendanceStatus, Meeting, MeetingStatus, Network, SeatKind
 from bot.posts import loop
 from bot.posts.kinds import PostKind
 from bot.posts.outbox import Claimed, sent_message
@@ -130,10 +131,52 @@ def _material_dm(session: Session, meeting: Meeting, network: Network, ctx: Rend
     return material_reply(session, meeting, ctx.tz, direct=True)
 
 
+def _nudge(session: Session, row: Claimed, ctx: RenderContext) -> Rendered | None:
+    """The coordinator's nudge: only while the meeting has themes and their municipality still
+    has a free flexible seat (``loop.nudged_coordinators``, through ``is_recipient``)."""
+    found = _meeting(session, row)
+    if found is None or not loop.is_recipient(session, found[1], found[0], row):
+        return None
+    meeting, network = found
+    coordinator = next(
+        e
+        for e in loop.nudged_coordinators(session, network, meeting)
+        if e.person.id == row.person_id
+    )
+    free = sum(
+        1
+        for seat, _entry in seats_at(session, network, meeting, coordinator.seat.municipality_code)
+        if seat.kind == SeatKind.FLEXIBLE.value and seat.holder_id is None
+    )
+    return Rendered(
+        Reply(
+            tuple(
+                texts.nudge_free_seat(
+                    meeting, coordinator.municipality, meeting.themes, free, ctx.tz
+                )
+            )
+        )
+    )
+
+
+def _nudge_facilitators(
+    session: Session, meeting: Meeting, network: Network, ctx: RenderContext
+) -> Reply:
+    unanswered = [
+        (e.person.name, e.municipality)
+        for e in expected_at(session, network, meeting)
+        if e.status == AttendanceStatus.EXPECTED.value
+    ]
+    nobody = [m.name for m in roster(session, network, meeting) if m.coming == 0]
+    return Reply(tuple(texts.nudge_facilitators(meeting, unanswered, nobody, ctx.tz)))
+
+
 LOOP_RENDERERS: dict[str, Callable[[Session, Claimed, RenderContext], Rendered | None]] = {
     PostKind.MATERIAL: _material,
     PostKind.MATERIAL_UPDATE: _material_update,
     PostKind.MATERIAL_DM: _to_recipient(_material_dm),
     PostKind.ATTENDANCE_DM: _to_recipient(_attendance),
     PostKind.FEEDBACK_DM: _to_recipient(_feedback),
+    PostKind.NUDGE_DM: _nudge,
+    PostKind.NUDGE_FACILITATORS: _to_recipient(_nudge_facilitators),
 }

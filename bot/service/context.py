@@ -57,6 +57,8 @@ class ServiceSettings:
     controller: str | None = None
     privacy_contact: str | None = None
     legal_basis: str | None = None
+    # Nudges before a themed meeting (``KLIMANET_NUDGES``).
+    nudges: bool = True
 
 
 class Runner(Protocol):
@@ -180,7 +182,12 @@ class Context:
 
     @property
     def plan(self) -> PlanConfig:
-        return PlanConfig(self.settings.schedule, self.settings.tz, self.settings.channel)
+        return PlanConfig(
+            self.settings.schedule,
+            self.settings.tz,
+            self.settings.channel,
+            nudges=self.settings.nudges,
+        )
 
     def now(self) -> datetime:
         return self.clock.now()

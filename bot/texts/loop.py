@@ -265,3 +265,44 @@ def home_last_meeting(
     else:
         feedback = "Feedback: ingen svar endnu."
     return f"{meeting_name(meeting)}\n{attendance}\n{feedback}"
+
+
+# -- nudges before a meeting --------------------------------------------------------------------
+
+
+def nudge_free_seat(
+    meeting: Meeting, municipality: str, themes: Sequence[str], free: int, tz: ZoneInfo
+) -> list[str]:
+    seats = "en ledig fleksibel plads" if free == 1 else f"{free} ledige fleksible pladser"
+    return [
+        f"Dagsordenen til {meeting_name(meeting)} {format_when(meeting.starts_at, tz)} er sendt "
+        f"ud. Mødets temaer: {', '.join(themes)}.",
+        f"{user_text(municipality)} har {seats}. Kender du en kollega med viden om temaerne, "
+        f"kan vedkommende tage pladsen ved at skrive {COMMAND} tilmeld {municipality} fleksibel "
+        "– så kan kommunen sende den rette ekspertise.",
+    ]
+
+
+def nudge_facilitators(
+    meeting: Meeting,
+    unanswered: Sequence[tuple[str, str]],
+    nobody: Sequence[str],
+    tz: ZoneInfo,
+) -> list[str]:
+    """``unanswered``: (name, municipality) of those expected who have not said yes; ``nobody``:
+    member municipalities with nobody coming."""
+    sections = [f"Om to dage: {meeting_name(meeting)} {format_when(meeting.starts_at, tz)}."]
+    if unanswered:
+        sections.append(
+            'Har ikke svaret på "Kommer du stadig?":\n'
+            + "\n".join(f"• {user_text(name)}, {user_text(town)}" for name, town in unanswered)
+        )
+    else:
+        sections.append('Alle forventede har svaret på "Kommer du stadig?".')
+    if nobody:
+        sections.append(
+            "Kommuner uden nogen til mødet:\n" + "\n".join(f"• {user_text(n)}" for n in nobody)
+        )
+    else:
+        sections.append("Alle medlemskommuner har nogen med til mødet.")
+    return sections
