@@ -157,9 +157,9 @@ def plan_nudges(
         return kinds.meeting_key(kind, meeting.id, version, "fanout")
 
     day = meeting.starts_at.astimezone(tz).date() - timedelta(days=NUDGE_FACILITATORS_DAYS)
-    facilitators_at = max(now, local_to_utc(day, NUDGE_FACILITATORS_AT, tz))
+    facilitators_at = local_to_utc(day, NUDGE_FACILITATORS_AT, tz)
     rows = []
-    if facilitators_at < meeting.starts_at:
+    if now <= facilitators_at:  # a meeting created (or moved) later than that gets none
         rows.append(
             _fanout(
                 key(PostKind.NUDGE_FACILITATORS),
