@@ -334,3 +334,16 @@ def test_the_nudges_setting() -> None:
     assert Settings.from_env({"KLIMANET_NUDGES": "OFF"}).nudges is False
     with pytest.raises(ConfigError, match="KLIMANET_NUDGES"):
         Settings.from_env({"KLIMANET_NUDGES": "sometimes"})
+
+
+def test_erasure_keeps_the_rating_and_drops_the_comment(bot: Bot) -> None:
+    _meeting_with_people(bot)
+    service = bot.service
+    bot.at(utc(2027, 3, 15, 11, 0, 30))
+    done(say(service, P["Anna"], "feedback 1 4 navn Godt møde"), ResultKind.FEEDBACK_SAVED)
+    asked = say(service, P["Anna"], "slet-mig")
+    confirm = next(b for b in asked.buttons if b.action_id == Action.ERASE_CONFIRM)
+    done(click(service, P["Anna"], confirm.action_id, confirm.value), ResultKind.ERASED)
+    summary = say(service, FACILITATOR, "feedback 1")
+    done(summary, ResultKind.FEEDBACK_SUMMARY, count=1)
+    assert "Godt møde" not in summary.text and "Anna" not in summary.text

@@ -16,6 +16,7 @@ from bot.models import (
     Erasure,
     ErasureCause,
     Meeting,
+    MeetingFeedback,
     Network,
     NewsPost,
     Person,
@@ -47,6 +48,13 @@ def pseudonymise(
     person.team_id = ""
     person.user_id = f"~{person.id}"  # no chat id starts with "~": it can never match one
     person.erased_at = now
+    # Their feedback keeps its number (KL's average) and loses the words and the signature.
+    session.execute(
+        update(MeetingFeedback)
+        .where(MeetingFeedback.person_id == person.id)
+        .values(comment="", signed=False)
+        .execution_options(synchronize_session=False)
+    )
     forget_author(session, user_id)
     record_erasure(session, network, now, cause, person=person, actor=actor, reason=reason)
     session.flush()
