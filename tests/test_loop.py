@@ -347,3 +347,23 @@ def test_erasure_keeps_the_rating_and_drops_the_comment(bot: Bot) -> None:
     summary = say(service, FACILITATOR, "feedback 1")
     done(summary, ResultKind.FEEDBACK_SUMMARY, count=1)
     assert "Godt møde" not in summary.text and "Anna" not in summary.text
+
+
+def test_a_long_attendance_list_fits_slack(database_url: str, clock: FixedClock) -> None:
+    """Forty-five people: the list goes in pieces of at most 20 buttons (Slack allows 25 in a
+    row), every payload within Slack's limits."""
+    from bot.domain.municipalities import default_directory
+    from handlers.slack.blocks import reply_message
+    from tests.support.deliverybot import memory_delivery_bot
+    from tests.support.payload_limits import validate_message
+
+    with memory_delivery_bot(database_url, clock) as mbot:
+        for n, town in enumerate(default_directory().all()[:45]):
+            say(mbot.core.service, named(f"P{n:02d}"), f"tilmeld {town.code}")
+        arrange(mbot.core.service, FACILITATOR, 'møde opret 15.03.2027 10:00-12:00 online "Stort" link=https://m.example/1')  # fmt: skip
+        mbot.at(utc(2027, 3, 15, 11, 0, 30))
+        (listing,) = [m.reply for m in mbot.posts(FACILITATOR.user_id) if "Fremmøde ved" in m.text]
+        toggles = [b for b in listing.buttons if b.action_id == Action.PRESENCE_TOGGLE]
+        assert len(toggles) == 45
+        assert max(sum(1 for b in toggles if b.under == i) for i in range(10)) == 20
+        validate_message(reply_message(listing))

@@ -212,7 +212,8 @@ def facilitators_told(
         for row in rows
         # Never a notice about a notice; a Home that could not be refreshed is shown fresh the
         # next time its person opens it.
-        if row.kind not in kinds.FACILITATOR_NOTICES and row.kind != PostKind.HOME
+        if row.kind not in kinds.FACILITATOR_NOTICES
+        and row.kind != PostKind.HOME
         # A nudge or an after-meeting post whose moment passed while Klimanet was down is
         # dropped quietly: it is a nicety, and ``fremmøde``/``feedback`` still work.
         and not (kind == PostKind.MISSED_NOTICE and _quiet_when_missed(row))
@@ -250,4 +251,3 @@ def _refresh(of_key: str, status: str, now: datetime) -> Planned:
 def _quiet_when_missed(row: Claimed) -> bool:
     kind = str(row.payload.get("kind")) if row.kind == PostKind.FANOUT else row.kind
     return kind in loop.FANOUT_KINDS
-
