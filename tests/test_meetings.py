@@ -85,6 +85,8 @@ def test_create_one_line_plans_the_schedule(klimanet: Klimanet, sessions: Sessio
         "attendance_dm",
         "confirm_dm",
         "feedback_dm",
+        "nudge_dm",
+        "nudge_facilitators",
         "reminder_dm",
     ]
     due = {row.key.split(":")[0]: row.due_at for row in outbox(sessions)}
@@ -95,10 +97,16 @@ def test_create_one_line_plans_the_schedule(klimanet: Klimanet, sessions: Sessio
         "attendance_dm",
         "confirm_dm",
         "feedback_dm",
+        "nudge_dm",
+        "nudge_facilitators",
         "reminder",
         "reminder_dm",
         "starting",
     ]
+    # The nudges: the coordinators' with the agenda (the meeting has a theme), the
+    # facilitators' two days before at 15.00.
+    assert due["nudge_dm"] == due["agenda"]
+    assert due["nudge_facilitators"] == local(2027, 6, 23, 15)
     assert due["attendance_dm"] == local(2027, 6, 25, 12)
     assert due["feedback_dm"] == local(2027, 6, 26, 10)
     # What the answer lists: the announcement 14 days before at 09.00, the start post at 09.45.

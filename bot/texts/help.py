@@ -36,6 +36,12 @@ HELP_LINES = (
     ("mine-data", "Få alt, hvad Klimanet har om dig, som en fil", ""),
     ("slet-mig", "Slet dine oplysninger (du bliver bedt om at bekræfte)", ""),
     ("afventer", "Tilmeldinger og tilbud, der venter på dit svar – med knapperne", ""),
+    (
+        "feedback",
+        "Giv et møde, du var med til, en karakter fra 1 til 5 – evt. med en kommentar "
+        "(skriv 'navn' først, hvis KL må se, den er fra dig)",
+        "12 4 Godt møde",
+    ),
     ("hjælp", "Denne oversigt", ""),
 )
 
@@ -81,6 +87,14 @@ FACILITATOR_HELP_LINES = (
         "begrundelsen, den gemmes",
         "@bruger Anmodning pr. mail 3. marts",
     ),
+    (
+        "materiale",
+        "Læg oplæg, referat eller en optagelse ved et møde (sendes ud, når mødet er slut)",
+        "12 https://kl.dk/referat.pdf Referat",
+    ),
+    ("fremmøde", "Hvem kom til et møde: skift med numrene, bekræft til sidst", "12 bekræft"),
+    ("overblik feedback", "Et mødes feedback: gennemsnit, antal svar og kommentarer", "12"),
+    ("eksport feedback", 'Alle svar på "Hvordan var mødet?" som fil', "csv"),
 )
 
 

@@ -206,6 +206,8 @@ LOOP_ERRORS: dict[ErrorKind, Callable[[Params], str]] = {
     ),
     ErrorKind.FEEDBACK_RATING_INVALID: lambda p: (
         f"Karakteren skal være et tal fra 1 til 5 – ikke {user_text(p.get('value', ''))}."
+        if p.get("value")
+        else f"Skriv en karakter fra 1 til 5, fx {COMMAND} feedback 3 4 Godt møde."
     ),
     ErrorKind.NOT_AT_MEETING: lambda p: (
         f"Du var ikke med ved møde #{p.get('number')}, så du kan ikke give feedback på det."
