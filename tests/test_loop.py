@@ -54,7 +54,7 @@ class Bot:
 
     def id_of(self, name: str) -> int:
         with self.core.sessions() as session:
-            found = session.scalar(select(Person.id).where(Person.user_id == P[name].user_id))
+            found = session.scalar(select(Person.id).where(Person.account == P[name].user_id))
         assert found is not None
         return found
 

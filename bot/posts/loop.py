@@ -77,7 +77,7 @@ def recipients(
         people = [e.person for e in nudged_coordinators(session, network, meeting)]
     else:
         return []
-    return [Recipient(f"person={p.id}", p.user_id, p.id) for p in people if p.erased_at is None]
+    return [Recipient(f"person={p.id}", p.account AS user_id, p.id) for p in people if p.erased_at is None]
 
 
 def is_recipient(session: Session, network: Network, meeting: Meeting, row: Claimed) -> bool:
@@ -141,7 +141,7 @@ def nudged_coordinators(session: Session, network: Network, meeting: Meeting) ->
     return [
         e
         for e in coordinators_at(session, network, meeting)
-        if e.seat.municipality_code in free and e.person.user_id not in kl
+        if e.seat.municipality_code in free and e.person.account not in kl
     ]
 
 
