@@ -87,6 +87,9 @@ class Settings:
     # KL's weekly digest to the facilitators (KLIMANET_DIGEST, "man@08:00" unless set); None:
     # off, also for Settings built in code (benchmarks, tests) unless they ask for one.
     digest: DigestTime | None = None
+    # Nudges before a themed meeting (coordinators with a free flexible seat; the facilitators
+    # two days before): ``KLIMANET_NUDGES=on|off``.
+    nudges: bool = True
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], *, base_dir: Path | None = None) -> Settings:
@@ -115,6 +118,7 @@ class Settings:
             db_wait=_duration(get, "KLIMANET_DB_WAIT", "10s", "10s or 1m"),
             public_url=_public_url(get),
             digest=_digest(get),
+            nudges=_nudges(get),
         )
 
 
@@ -207,6 +211,13 @@ def _registration(get: Getter) -> str:
             f"KLIMANET_REGISTRATION must be 'approval' or 'open' (got {registration!r})."
         )
     return registration
+
+
+def _nudges(get: Getter) -> bool:
+    value = (get("KLIMANET_NUDGES") or "on").lower()
+    if value not in ("on", "off"):
+        raise ConfigError(f"KLIMANET_NUDGES must be 'on' or 'off' (got {value!r}).")
+    return value == "on"
 
 
 def _offer_hours(get: Getter) -> int:

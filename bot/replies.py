@@ -156,6 +156,15 @@ class ResultKind(StrEnum):
     FEED_EXISTS = "feed_exists"  # a live link exists; it cannot be shown again (only its hash)
     FEED_RESET = "feed_reset"  # ids: links (how many new links)
     FEED_UNAVAILABLE = "feed_unavailable"  # no public URL, or this platform answers no HTTP
+    # The loop after a meeting. ids: meeting (its number), material (its id)
+    MATERIAL_SAVED = "material_saved"
+    # ``fremmøde``: the list (ids: meeting, listed, present), a mark changed (ids: meeting,
+    # person, present: 1|0), the list confirmed (ids: meeting, present, confirmed: 1 new | 0)
+    ATTENDANCE_LIST = "attendance_list"
+    PRESENCE_MARKED = "presence_marked"
+    PRESENCE_CONFIRMED = "presence_confirmed"
+    FEEDBACK_SAVED = "feedback_saved"  # ids: meeting, rating
+    FEEDBACK_SUMMARY = "feedback_summary"  # ids: meeting, count
 
 
 @dataclass(frozen=True, slots=True)
@@ -370,6 +379,11 @@ class Action(StrEnum):
     # poll's answer, take it out of the municipality's vote again.
     POLL_VOTE = "poll_vote"
     POLL_UNVOTE = "poll_unvote"
+    # After a meeting: mark a person as came / did not come (value "<meeting id>:<person id>"),
+    # confirm the attendance (value: the meeting's id), rate the meeting (value "<id>:<1-5>").
+    PRESENCE_TOGGLE = "presence_toggle"
+    PRESENCE_CONFIRM = "presence_confirm"
+    FEEDBACK_RATE = "feedback_rate"
 
 
 class HomeAction(StrEnum):

@@ -94,6 +94,7 @@ def build_core(
         public_url=settings.public_url,
         serves_http=serves_http,
         digest=settings.digest,
+        nudges=settings.nudges,
     )
     service = Klimanet(
         sessions,

@@ -112,7 +112,9 @@ def test_a_meeting_plays_out(bot: MemoryBot) -> None:
     bot.delivery.tick()
     bot.delivery.tick()  # a double tick posts nothing twice
     bot.at(utc(2027, 3, 20, 0, 0))
-    assert len(bot.posts()) == total == 1 + 2 + 1 + 3 + 4 + 1
+    # With the agenda, Anna and Carl (coordinators with a free flexible seat) are nudged: the
+    # meeting has a theme.
+    assert len(bot.posts()) == total == 1 + 2 + 1 + 2 + 3 + 4 + 1
 
 
 def test_a_moved_meeting_moves_its_posts(bot: MemoryBot) -> None:

@@ -78,10 +78,15 @@ def test_create_one_line_plans_the_schedule(klimanet: Klimanet, sessions: Sessio
         stored = session.scalars(select(Meeting)).one()
         assert [i.title for i in stored.items] == ["Nyt fra KL"]
         assert stored.themes == ["Klimaplaner"] and stored.link == "https://m.example/1"
-    # The direct messages are one fan-out row each until due; the key says which messages.
+    # The direct messages are one fan-out row each until due; the key says which messages
+    # (after the meeting: the facilitators' attendance list, and the feedback the day after).
     assert sorted(row.key.split(":")[0] for row in outbox(sessions) if row.kind == "fanout") == [
         "announce_dm",
+        "attendance_dm",
         "confirm_dm",
+        "feedback_dm",
+        "nudge_dm",
+        "nudge_facilitators",
         "reminder_dm",
     ]
     due = {row.key.split(":")[0]: row.due_at for row in outbox(sessions)}
@@ -89,11 +94,21 @@ def test_create_one_line_plans_the_schedule(klimanet: Klimanet, sessions: Sessio
         "agenda",
         "announce",
         "announce_dm",
+        "attendance_dm",
         "confirm_dm",
+        "feedback_dm",
+        "nudge_dm",
+        "nudge_facilitators",
         "reminder",
         "reminder_dm",
         "starting",
     ]
+    # The nudges: the coordinators' with the agenda (the meeting has a theme), the
+    # facilitators' two days before at 15.00.
+    assert due["nudge_dm"] == due["agenda"]
+    assert due["nudge_facilitators"] == local(2027, 6, 23, 15)
+    assert due["attendance_dm"] == local(2027, 6, 25, 12)
+    assert due["feedback_dm"] == local(2027, 6, 26, 10)
     # What the answer lists: the announcement 14 days before at 09.00, the start post at 09.45.
     assert due["announce"] == local(2027, 6, 11, 9)
     assert due["starting"] == local(2027, 6, 25, 9, 45)

@@ -296,7 +296,7 @@ def test_overview_themes_counts_expertise_for_the_next_meeting(
 def test_overview_words_and_an_empty_network(service: Klimanet) -> None:
     refused = say(service, FACILITATOR, "overblik xyz")
     assert refused.result is not None and refused.result.error is ErrorKind.OPTION_UNKNOWN
-    assert "'kort', 'deltagelse' eller 'temaer'" in refused.text
+    assert "'kort', 'deltagelse', 'temaer' eller 'feedback'" in refused.text
     for text in ("overblik deltagelse", "overblik temaer"):
         empty = say(service, FACILITATOR, text)
         assert empty.attachment is None and "ingen medlemskommuner" in empty.text
@@ -374,16 +374,31 @@ def test_export_attendance_as_csv_and_history(
     content = answer.attachment.content
     assert content.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig")), delimiter=";"))
-    assert rows[0] == ["Møde", "Dato", "Kommune", "Plads", "Pladsholder", "Vikar", "Svar"]
+    assert rows[0] == [
+        "Møde",
+        "Dato",
+        "Kommune",
+        "Plads",
+        "Pladsholder",
+        "Vikar",
+        "Svar",
+        "Fremmøde",
+    ]
     assert answer.result is not None and answer.result.ids["rows"] == len(rows) - 1
     found = {(r[0], r[2], r[3]): r for r in rows[1:]}
     assert found["#1 Møde 1", "Aarhus", "Fast plads"][6] == "kommer"
-    assert found["#1 Møde 1", "Aarhus", "Fleksibel plads 1"][4:] == [
+    assert found["#1 Møde 1", "Aarhus", "Fleksibel plads 1"][4:7] == [
         "Carl Jensen",
         "",
         "intet svar",
     ]
-    assert found["#2 Møde 2", "Odense", "Fast plads"][4:] == ["Dorte Jensen", "Bo Jensen", "vikar"]
+    assert found["#2 Møde 2", "Odense", "Fast plads"][4:7] == [
+        "Dorte Jensen",
+        "Bo Jensen",
+        "vikar",
+    ]
+    # Nobody confirmed who came: the answers, marked as such.
+    assert {r[7] for r in rows[1:]} == {"ikke bekræftet – svarene"}
     assert found["#2 Møde 2", "Aarhus", "Fast plads"][6] == "afbud"
     assert ("#1 Møde 1", "Herning", "Fast plads") not in found
     assert (
@@ -413,7 +428,7 @@ def test_export_attendance_as_csv_and_history(
 def test_export_words(service: Klimanet) -> None:
     missing = say(service, FACILITATOR, "eksport")
     assert missing.result is not None and missing.result.error is ErrorKind.CHOICE_MISSING
-    assert "'medlemmer', 'deltagelse' eller 'historik'" in missing.text
+    assert "'medlemmer', 'deltagelse', 'historik' eller 'feedback'" in missing.text
     unknown = say(service, FACILITATOR, "eksport regnskab")
     assert unknown.result is not None and unknown.result.error is ErrorKind.OPTION_UNKNOWN
     wrong = say(service, FACILITATOR, "eksport medlemmer pdf")

@@ -760,7 +760,7 @@ def test_attendance_xlsx_has_real_dates_and_danish_answers() -> None:
     assert sheet["B2"].number_format == "dd.mm.yyyy"
     assert [sheet[f"G{r}"].value for r in (2, 3, 4)] == ["kommer", "vikar", "intet svar"]
     assert sheet["F3"].value == "=1+1" and sheet["F3"].data_type == "s"
-    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:G4"
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:H4"
 
 
 def test_history_xlsx_and_csv() -> None:

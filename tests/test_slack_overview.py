@@ -139,7 +139,7 @@ def test_heatmap_themes_and_exports_go_by_dm(bot: SlackBot) -> None:
     rows = list(workbook.active.iter_rows(values_only=True))  # type: ignore[union-attr]
     assert rows[0][0] == "Kommune" and rows[1][3] == "Anna Jensen" and len(rows) == 7
     csv_text = uploads["klimanet-deltagelse-2026-11-27.csv"].content.decode("utf-8-sig")
-    assert csv_text.splitlines()[0] == "Møde;Dato;Kommune;Plads;Pladsholder;Vikar;Svar"
+    assert csv_text.splitlines()[0] == "Møde;Dato;Kommune;Plads;Pladsholder;Vikar;Svar;Fremmøde"
     for name in ("klimanet-deltagelse-2026-11-27.png", "klimanet-temaer-2026-11-27.png"):
         assert Image.open(io.BytesIO(uploads[name].content)).size[0] == 1000
 

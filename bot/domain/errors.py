@@ -107,6 +107,14 @@ class ErrorKind(StrEnum):
     POLL_CLOSING_MISSING = "poll_closing_missing"
     POLL_WORD_UNKNOWN = "poll_word_unknown"  # params: value (a bare word in ``afstemning opret``)
     POLL_NOT_LATER = "poll_not_later"  # params: number, closes_at (an extension must be later)
+    # The loop after a meeting (material, fremmøde, feedback)
+    MATERIAL_LINK_MISSING = "material_link_missing"
+    MEETING_NOT_HELD = "meeting_not_held"  # params: number (it has not ended yet)
+    NOT_ON_ATTENDANCE_LIST = "not_on_attendance_list"  # params: number
+    FEEDBACK_RATING_INVALID = "feedback_rating_invalid"  # params: value
+    NOT_AT_MEETING = "not_at_meeting"  # params: number (feedback from someone not there)
+    MEETING_CANCELLED_FEEDBACK = "meeting_cancelled_feedback"  # params: number
+    NO_MEETING_HELD = "no_meeting_held"
 
 
 class DomainError(Exception):

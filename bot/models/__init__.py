@@ -11,6 +11,12 @@ from bot.models.base import (
     Base,
     UTCDateTime,
 )
+from bot.models.loop import (
+    MeetingAttendanceConfirmed,
+    MeetingFeedback,
+    MeetingMaterial,
+    MeetingPresence,
+)
 from bot.models.meetings import (
     AgendaItem,
     AgendaKind,
@@ -107,4 +113,8 @@ __all__ = [
     "OwnerKind",
     "FeedScope",
     "CalendarSubscription",
+    "MeetingMaterial",
+    "MeetingPresence",
+    "MeetingAttendanceConfirmed",
+    "MeetingFeedback",
 ]

@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot import texts
+from bot.domain import loop as loop_domain
 from bot.domain import meetings as meeting_domain
 from bot.domain import registration as reg
 from bot.domain.errors import DomainError, ErrorKind
@@ -67,6 +68,7 @@ from bot.replies import (
     Result,
     ResultKind,
 )
+from bot.texts import loop as loop_texts
 from bot.texts.dates import format_span, format_when
 
 HOME_MEETINGS = 3
@@ -114,8 +116,51 @@ def build_home(session: Session, network: Network, user_id: str, ctx: HomeContex
         assert person is not None
         counts["member"] = int(seat.status == SeatStatus.HELD.value)
         parts.extend(_member_parts(session, network, person, seat, ctx, counts))
+    parts.extend(_after_parts(session, network, ctx, facilitator, counts))
     parts.append(HomeSection(texts.home_footer()))
     return Home(user_id, tuple(parts), Result(ResultKind.HOME, ids=counts))
+
+
+# How many past meetings the Home shows the material of.
+PAST_MATERIAL = 3
+
+
+def _after_parts(
+    session: Session,
+    network: Network,
+    ctx: HomeContext,
+    facilitator: bool,
+    counts: dict[str, int],
+) -> list[HomePart]:
+    """After a meeting: the last meetings' material (everyone); for the facilitators, who came
+    to the last meeting held (confirmed, or the answers until then) and its feedback."""
+    parts: list[HomePart] = []
+    held = loop_domain.last_held(session, network, ctx.now)
+    if facilitator and held is not None:
+        lines = loop_domain.presence_list(session, network, held)
+        confirmed = loop_domain.is_confirmed(session, held)
+        summary = loop_domain.feedback_summary(session, held)
+        counts["attended"] = sum(1 for x in lines if x.present)
+        parts.append(HomeHeader(loop_texts.HOME_LAST_MEETING_HEADER))
+        parts.append(
+            HomeSection(
+                loop_texts.home_last_meeting(
+                    held,
+                    sum(1 for x in lines if x.present),
+                    len(lines),
+                    confirmed,
+                    summary.count,
+                    summary.average,
+                )
+            )
+        )
+    past = loop_domain.recent_with_material(session, network, ctx.now, PAST_MATERIAL)
+    if past:
+        found = loop_domain.materials(session, [m.id for m in past])
+        pairs = {mid: [(x.url, x.title) for x in rows] for mid, rows in found.items()}
+        parts.append(HomeHeader(loop_texts.HOME_MATERIAL_HEADER))
+        parts.extend(HomeSection(s) for s in loop_texts.past_material(past, pairs, ctx.tz))
+    return parts
 
 
 def _person(session: Session, user_id: str) -> Person | None:

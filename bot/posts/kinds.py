@@ -63,6 +63,18 @@ class PostKind(StrEnum):
     POLL_CHANGED_DM = "poll_changed_dm"
     # KL's weekly digest to each facilitator (posts/digest.py).
     DIGEST = "digest"
+    # The loop after a meeting (posts/loop.py): its material to the channel (later material
+    # updates that post in place) and by direct message; the facilitators' attendance list;
+    # "Hvordan var mødet?" the day after.
+    MATERIAL = "material"
+    MATERIAL_DM = "material_dm"
+    MATERIAL_UPDATE = "material_update"
+    ATTENDANCE_DM = "attendance_dm"
+    FEEDBACK_DM = "feedback_dm"
+    # Nudges before a themed meeting: to coordinators with a free flexible seat, and to the
+    # facilitators two days before (who has not answered, which municipalities have nobody).
+    NUDGE_DM = "nudge_dm"
+    NUDGE_FACILITATORS = "nudge_facilitators"
 
 
 # Notices about other posts; there is never a notice about one of these.
@@ -204,3 +216,23 @@ def digest_fanout_key(week: str) -> str:
 def digest_key(week: str, recipient: str) -> str:
     """One facilitator's digest of the week; ``recipient``: an ``approver_tag``."""
     return f"{PostKind.DIGEST}:week={week}:{recipient}"
+
+
+def material_key(meeting_id: int) -> str:
+    """The meeting's material in the channel: posted once, then updated in place."""
+    return f"{PostKind.MATERIAL}:meeting={meeting_id}:channel"
+
+
+def material_dm_key(meeting_id: int) -> str:
+    """The fan-out of the first material by direct message (once per meeting)."""
+    return f"{PostKind.MATERIAL_DM}:meeting={meeting_id}:fanout"
+
+
+def material_update_key(meeting_id: int, material_id: int) -> str:
+    return f"{PostKind.MATERIAL_UPDATE}:meeting={meeting_id}:material={material_id}:channel"
+
+
+def facilitator_target(prefix: str, position: int) -> str:
+    """The key of one direct message to a facilitator (by place in the list), expanded from a
+    fan-out row's key prefix."""
+    return f"{prefix}:facilitator={position}"

@@ -20,7 +20,7 @@ from bot.models import (
     Seat,
     SeatOffer,
 )
-from bot.posts import kinds
+from bot.posts import kinds, loop
 from bot.posts.kinds import PostKind
 from bot.posts.outbox import Claimed, Planned, enqueue
 
@@ -239,7 +239,11 @@ def facilitators_told(
         for row in rows
         # Never a notice about a notice; a Home that could not be refreshed is shown fresh the
         # next time its person opens it.
-        if row.kind not in kinds.FACILITATOR_NOTICES and row.kind != PostKind.HOME
+        if row.kind not in kinds.FACILITATOR_NOTICES
+        and row.kind != PostKind.HOME
+        # A nudge or an after-meeting post whose moment passed while Klimanet was down is
+        # dropped quietly: it is a nicety, and ``fremmøde``/``feedback`` still work.
+        and not (kind == PostKind.MISSED_NOTICE and _quiet_when_missed(row))
         for position, user in enumerate(facilitators, 1)
     ]
     enqueue(session, notices, now)
@@ -276,3 +280,8 @@ def _refresh(of_key: str, status: str, now: datetime) -> Planned:
         {"key": of_key},
         addressed_to=AddressedTo.PERSON,
     )
+
+
+def _quiet_when_missed(row: Claimed) -> bool:
+    kind = str(row.payload.get("kind")) if row.kind == PostKind.FANOUT else row.kind
+    return kind in loop.FANOUT_KINDS

@@ -33,7 +33,7 @@ from bot.models import (
     OutboxMessage,
     OutboxStatus,
 )
-from bot.posts import kinds
+from bot.posts import kinds, loop
 from bot.posts import polls as poll_posts
 from bot.posts.kinds import PostKind
 from bot.posts.outbox import Claimed, Planned, enqueue, sent_message, sent_to_channel
@@ -90,6 +90,9 @@ class PlanConfig:
     schedule: dict[str, Offset]
     tz: ZoneInfo
     channel: str | None
+    # Nudges before a themed meeting (``bot.posts.nudges``); off: none is planned, and those
+    # planned are cancelled when the meeting is planned again (at the latest on start).
+    nudges: bool = True
 
 
 def audience(
@@ -221,7 +224,26 @@ def plan_meeting(
                 rows.append(
                     _fanout(_key(dm_kind, meeting, "fanout"), dm_kind, meeting, when, payload)
                 )
-    return enqueue(session, rows, now)
+    return (
+        enqueue(session, rows, now)
+        + loop.plan_after(session, meeting, config.tz, now)
+        + _plan_nudges(session, meeting, config, now)
+    )
+
+
+def _plan_nudges(session: Session, meeting: Meeting, config: PlanConfig, now: datetime) -> int:
+    """The nudges before the meeting (``bot.posts.loop``): the coordinators' goes out with the
+    agenda; none when they are turned off (and those planned are dropped)."""
+    if not config.nudges:
+        loop.cancel_nudges(session, meeting)
+        return 0
+    offset = config.schedule.get("agenda")
+    agenda_at = (
+        going_out(PostKind.AGENDA, offset, meeting, config.tz, now) if offset is not None else None
+    )
+    if agenda_at is not None and PostKind.AGENDA in _already_posted(session, meeting):
+        agenda_at = None  # the agenda went out before: a move does not nudge again
+    return loop.plan_nudges(session, meeting, agenda_at, config.tz, now)
 
 
 def going_out(
@@ -260,9 +282,13 @@ def expand_fanout(session: Session, row: Claimed, now: datetime) -> int:
     meeting = session.get(Meeting, row.meeting_id) if row.meeting_id is not None else None
     network = session.get(Network, meeting.network_id) if meeting is not None else None
     dm_kind = str(row.payload["kind"])
-    if meeting is None or network is None or dm_kind not in DM_AUDIENCE:
+    if meeting is None or network is None:
         return 0
     if meeting.status == MeetingStatus.CANCELLED.value and dm_kind != PostKind.CANCELLED_DM:
+        return 0
+    if dm_kind in loop.FANOUT_KINDS:
+        return enqueue(session, loop.expanded(session, network, meeting, row, dm_kind), now)
+    if dm_kind not in DM_AUDIENCE:
         return 0
     prefix = row.key.removesuffix(":fanout")
     recipients = audience(session, network, meeting, DM_AUDIENCE[dm_kind])

@@ -38,6 +38,7 @@ from bot.posts.kinds import PostKind
 from bot.posts.outbox import Claimed, sent_message
 from bot.posts.polls import POLL_RENDERERS
 from bot.posts.render_consent import CONSENT_RENDERERS
+from bot.posts.render_loop import LOOP_RENDERERS
 from bot.posts.render_privacy import PRIVACY_RENDERERS
 from bot.posts.rendering import RenderContext, Rendered
 from bot.posts.succession import SUCCESSION_RENDERERS
@@ -324,6 +325,7 @@ _OTHER_POSTS: dict[str, OtherRenderer] = {
     **PRIVACY_RENDERERS,
     **SUCCESSION_RENDERERS,
     **POLL_RENDERERS,
+    **LOOP_RENDERERS,
 }
 
 

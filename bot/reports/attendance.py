@@ -49,6 +49,8 @@ ATTENDANCE_COLOURS: dict[AttendanceMark, str] = {
     AttendanceMark.SUBSTITUTE: "#67a9cf",
     AttendanceMark.REGRETS: "#ef8a62",
     AttendanceMark.NO_ANSWER: "#c8c8c8",
+    AttendanceMark.PRESENT: "#053061",
+    AttendanceMark.ABSENT: "#b2182b",
 }
 NOT_EXPECTED_COLOUR = "#f3f3f3"
 SEPARATOR = "#555555"

@@ -22,7 +22,12 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
-from bot.reports.inputs import AttendanceExportRow, HistoryExportRow, MemberExportRow
+from bot.reports.inputs import (
+    AttendanceExportRow,
+    FeedbackExportRow,
+    HistoryExportRow,
+    MemberExportRow,
+)
 from bot.texts import reports as labels
 
 if TYPE_CHECKING:
@@ -51,6 +56,7 @@ class ExportKind(StrEnum):
     ATTENDANCE = "deltagelse"
     HISTORY = "historik"
     POLL = "afstemning"
+    FEEDBACK = "feedback"
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +114,7 @@ def _attendance(rows: Sequence[AttendanceExportRow]) -> _Table:
                 r.holder,
                 r.substitute,
                 labels.ATTENDANCE[r.answer],
+                labels.ATTENDANCE_CONFIRMED if r.confirmed else labels.ATTENDANCE_FROM_ANSWERS,
             )
             for r in rows
         ],
@@ -300,3 +307,19 @@ def export_poll(
         ],
     )
     return _export(table, fmt, today)
+
+
+def _feedback(rows: Sequence[FeedbackExportRow]) -> _Table:
+    return _Table(
+        ExportKind.FEEDBACK,
+        labels.FEEDBACK_HEADERS,
+        [(r.meeting, r.day, str(r.rating), r.comment or None, r.signed_by) for r in rows],
+    )
+
+
+def export_feedback(
+    rows: Sequence[FeedbackExportRow], *, today: date, fmt: ExportFormat = "xlsx"
+) -> ExportFile:
+    """``eksport feedback``: one row per answer to "Hvordan var mødet?"; a name only where the
+    person signed their comment."""
+    return _export(_feedback(rows), fmt, today)

@@ -42,10 +42,15 @@ class AttendanceMark(StrEnum):
     SUBSTITUTE = "substitute"  # a substitute accepted
     REGRETS = "regrets"  # everyone expected sent regrets
     NO_ANSWER = "no_answer"
+    # A held meeting whose attendance a facilitator confirmed (fremmøde): who actually came.
+    PRESENT = "present"  # someone from the municipality came
+    ABSENT = "absent"  # nobody expected from it came
 
 
 # The marks that count as "the municipality was (or will be) there".
-PRESENT_MARKS = frozenset({AttendanceMark.COMING, AttendanceMark.SUBSTITUTE})
+PRESENT_MARKS = frozenset(
+    {AttendanceMark.COMING, AttendanceMark.SUBSTITUTE, AttendanceMark.PRESENT}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +112,9 @@ class AttendanceExportRow:
     holder: str | None
     substitute: str | None
     answer: AttendanceMark
+    # The meeting's attendance was confirmed: ``answer`` is who came (PRESENT or ABSENT), not
+    # what people answered beforehand.
+    confirmed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,3 +129,14 @@ class HistoryExportRow:
     before: str | None
     by_whom: str | None
     reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackExportRow:
+    """One answer to "Hvordan var mødet?": ``eksport feedback``."""
+
+    meeting: str
+    day: date
+    rating: int
+    comment: str
+    signed_by: str | None  # only when the person chose to sign their comment

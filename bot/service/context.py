@@ -71,6 +71,8 @@ class ServiceSettings:
     serves_http: bool = False
     # KL's weekly digest (``KLIMANET_DIGEST``); None: off.
     digest: DigestTime | None = None
+    # Nudges before a themed meeting (``KLIMANET_NUDGES``).
+    nudges: bool = True
 
 
 class Runner(Protocol):
@@ -211,7 +213,12 @@ class Context:
 
     @property
     def plan(self) -> PlanConfig:
-        return PlanConfig(self.settings.schedule, self.settings.tz, self.settings.channel)
+        return PlanConfig(
+            self.settings.schedule,
+            self.settings.tz,
+            self.settings.channel,
+            nudges=self.settings.nudges,
+        )
 
     def now(self) -> datetime:
         return self.clock.now()

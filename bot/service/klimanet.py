@@ -43,6 +43,7 @@ from bot.service.attendance import Attendance
 from bot.service.consent import Consent
 from bot.service.context import Context, People, ServiceSettings, TransactionRunner
 from bot.service.feeds import FeedAnswer, Feeds
+from bot.service.loop import Loop
 from bot.service.meetings import MeetingForm, Meetings
 from bot.service.overview import HomeImage, Overview
 from bot.service.parsing import (
@@ -112,6 +113,7 @@ class Klimanet:
         self.themes = Themes(self._ctx)
         self.polls = Polls(self._ctx)
         self.feeds = Feeds(self._ctx)
+        self.loop = Loop(self._ctx)
         self._approvals = approvals
         if self._ctx.settings.home_tab:
             # Changes that alter someone's App Home plan its republishing (posts/home_refresh.py).
@@ -146,6 +148,9 @@ class Klimanet:
             "fagomraader": self.themes.command,
             "afstemning": self.polls.command,
             "afstemninger": self.polls.list_polls,
+            "materiale": self.loop.material,
+            "fremmoede": self.loop.presence,
+            "feedback": self.loop.feedback,
             "hjaelp": lambda actor, args: Reply(
                 tuple(texts.help_text(self._ctx.today())), result=Result(ResultKind.HELP)
             ),
@@ -179,6 +184,9 @@ class Klimanet:
             ),
             Action.POLL_VOTE: lambda actor, value, _: self.polls.vote(actor, value),
             Action.POLL_UNVOTE: lambda actor, value, _: self.polls.vote(actor, value, remove=True),
+            Action.PRESENCE_TOGGLE: lambda actor, value, _: self.loop.toggle_click(actor, value),
+            Action.PRESENCE_CONFIRM: _by_id(self.loop.confirm_click),
+            Action.FEEDBACK_RATE: lambda actor, value, _: self.loop.rate_click(actor, value),
         }
 
     @property

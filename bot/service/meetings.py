@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy.orm import Session
 
 from bot import texts
+from bot.domain import loop as loop_domain
 from bot.domain import meetings as meeting_domain
 from bot.domain import registration as reg
 from bot.domain.errors import DomainError, ErrorKind
@@ -51,6 +52,7 @@ from bot.service.parsing import (
     sub_action,
     tokens,
 )
+from bot.texts import loop as loop_texts
 from bot.texts.dates import format_span
 
 DEFAULT_LENGTH = timedelta(hours=2)
@@ -108,16 +110,15 @@ class Meetings:
                 if mine
                 else None
             )
+            sections = texts.meeting_list(
+                meetings,
+                self._ctx.tz,
+                seat,
+                _notes(session, meetings, actor),
+                one=bool(args.strip()),
+            )
             return Reply(
-                tuple(
-                    texts.meeting_list(
-                        meetings,
-                        self._ctx.tz,
-                        seat,
-                        _notes(session, meetings, actor),
-                        one=bool(args.strip()),
-                    )
-                ),
+                tuple(sections + _past_material(session, network, meetings, self._ctx)),
                 result=Result(
                     ResultKind.MEETINGS,
                     ids={"meeting": meetings[0].number} if args.strip() else {},
@@ -666,3 +667,21 @@ def told_anyone(session: Session, meeting: Meeting) -> bool:
     return bool(meeting_domain.told_people(session, meeting)) or sent_to_channel(
         session, meeting.id, planner.CHANNEL_KINDS
     )
+
+
+# How many past meetings ``møder`` shows the material of.
+PAST_WITH_MATERIAL = 3
+
+
+def _past_material(
+    session: Session, network: Network, shown: list[Meeting], ctx: Context
+) -> list[str]:
+    """The material of the meetings shown that are over, or (the coming ones listed) of the
+    last few meetings held that have some."""
+    now = ctx.now()
+    past = [m for m in shown if m.ends_at <= now]
+    if not past and len(shown) != 1:
+        past = loop_domain.recent_with_material(session, network, now, PAST_WITH_MATERIAL)
+    found = loop_domain.materials(session, [m.id for m in past])
+    pairs = {mid: [(x.url, x.title) for x in rows] for mid, rows in found.items()}
+    return loop_texts.past_material(past, pairs, ctx.tz)

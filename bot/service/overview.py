@@ -17,6 +17,7 @@ from typing import TypeVar
 from sqlalchemy.orm import Session
 
 from bot import texts
+from bot.domain import loop as loop_domain
 from bot.domain.errors import DomainError, ErrorKind
 from bot.domain.facilitators import is_facilitator, require_facilitator
 from bot.domain.membership import Standing, glance, members, standings
@@ -34,6 +35,7 @@ from bot.reports import (
     ExportFile,
     Member,
     export_attendance,
+    export_feedback,
     export_history,
     export_members,
     render_attendance,
@@ -50,6 +52,7 @@ from bot.service.report_data import (
     attendance_cells,
     attendance_export_rows,
     export_format,
+    feedback_export_rows,
     history_export_rows,
     map_states,
     meeting_column,
@@ -57,17 +60,20 @@ from bot.service.report_data import (
     member_export_rows,
     theme_matrix_rows,
 )
+from bot.texts import loop as loop_texts
 
 # ``overblik <visning>`` and ``eksport <liste> [format]`` as people type them (folded).
 VIEWS = {
     "kort": ("kort", "danmarkskort"),
     "deltagelse": ("deltagelse", "fremmoede"),
     "temaer": ("temaer", "tema", "fagomraader"),
+    "feedback": ("feedback", "evaluering"),
 }
 EXPORTS = {
     "medlemmer": ("medlemmer", "medlem", "pladser"),
     "deltagelse": ("deltagelse", "fremmoede"),
     "historik": ("historik", "historie"),
+    "feedback": ("feedback", "evaluering"),
 }
 
 T = TypeVar("T")
@@ -88,6 +94,7 @@ class Overview:
             "kort": self.map,
             "deltagelse": self.attendance,
             "temaer": self.themes,
+            "feedback": self.feedback,
         }
 
     def _day(self) -> date:
@@ -140,6 +147,8 @@ class Overview:
     def attendance(self, actor: Actor, args: str) -> Reply:
         held_count = meeting_count(args)
 
+        confirmed_note: list[str] = []
+
         def work(session: Session, network: Network) -> tuple[list[Standing], AttendanceData]:
             found = members(session, network)
             meetings = overview_meetings(session, network)
@@ -151,6 +160,11 @@ class Overview:
                 )
             }
             shown = [m for m in meetings if m.id in wanted]
+            held = [m for m in shown if m.ends_at <= self._ctx.now()]
+            confirmed = {m.id for m in held if loop_domain.is_confirmed(session, m)}
+            confirmed_note[:] = loop_texts.attendance_confirmation_note(
+                [m for m in held if m.id in confirmed], [m for m in held if m.id not in confirmed]
+            )
             return found, AttendanceData(
                 tuple(columns[m.id] for m in shown), turnout(session, network, shown)
             )
@@ -182,7 +196,8 @@ class Overview:
                     window,
                     [names[code] for code in picture.highlighted],
                 )
-            ),
+            )
+            + tuple(confirmed_note),
             attachment=Attachment(
                 f"klimanet-deltagelse-{day.isoformat()}.png",
                 picture.png,
@@ -231,6 +246,31 @@ class Overview:
             ),
         )
 
+    def feedback(self, actor: Actor, args: str) -> Reply:
+        """``overblik feedback [møde]``: the average, the count and the comments of a meeting
+        held (the last one held when none is named); never who gave which number."""
+
+        def work(session: Session, network: Network) -> Reply:
+            if args.strip():
+                meeting = self._ctx.meeting(session, network, args)
+            else:
+                held = loop_domain.last_held(session, network, self._ctx.now())
+                if held is None:
+                    raise DomainError(ErrorKind.NO_MEETING_HELD)
+                meeting = held
+            found = loop_domain.feedback_summary(session, meeting)
+            return Reply(
+                tuple(
+                    loop_texts.feedback_summary(meeting, found.count, found.average, found.comments)
+                ),
+                result=Result(
+                    ResultKind.FEEDBACK_SUMMARY,
+                    ids={"meeting": meeting.number, "count": found.count},
+                ),
+            )
+
+        return self._facilitator_run(actor, work)
+
     # -- eksport ----------------------------------------------------------------------------------
 
     def export(self, actor: Actor, args: str) -> Reply:
@@ -257,6 +297,9 @@ class Overview:
                 actor, lambda s, n: attendance_export_rows(s, n, self._ctx)
             )
             made, rows = export_attendance(seat_rows, today=day, fmt=fmt), len(seat_rows)
+        elif kind == "feedback":
+            answers = self._facilitator_run(actor, lambda s, n: feedback_export_rows(s, n, tz))
+            made, rows = export_feedback(answers, today=day, fmt=fmt), len(answers)
         else:
             events = self._facilitator_run(actor, lambda s, n: history_export_rows(s, n, tz))
             made, rows = export_history(events, today=day, fmt=fmt, tz=tz), len(events)

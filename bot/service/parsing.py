@@ -46,6 +46,9 @@ SUBCOMMANDS: dict[str, tuple[str, ...]] = {
     "fagomraader": ("fagomraader", "fagomrader", "fagomraade", "fagomrade"),
     "afstemning": ("afstemning", "afstem", "poll"),
     "afstemninger": ("afstemninger",),
+    "materiale": ("materiale", "materialer", "referat"),
+    "fremmoede": ("fremmoede", "fremmode", "fremmoedet", "fremmodet"),
+    "feedback": ("feedback", "evaluering"),
 }
 
 # How each subcommand is shown to users (with the Danish letters).
@@ -54,6 +57,7 @@ DISPLAY_NAMES = {
     "moede": "møde",
     "moeder": "møder",
     "fagomraader": "fagområder",
+    "fremmoede": "fremmøde",
 }
 
 MEETING_ACTIONS = {

@@ -20,12 +20,22 @@ from bot.domain.seats.turnout import (
     overview_meetings,
     turnout,
 )
-from bot.models import Meeting, Municipality, Network, Person, Seat, SeatKind, SeatStatus
+from bot.models import (
+    Meeting,
+    MeetingFeedback,
+    Municipality,
+    Network,
+    Person,
+    Seat,
+    SeatKind,
+    SeatStatus,
+)
 from bot.reports import (
     AttendanceCell,
     AttendanceExportRow,
     AttendanceMark,
     ExportFormat,
+    FeedbackExportRow,
     HistoryExportRow,
     MapState,
     MeetingColumn,
@@ -212,6 +222,7 @@ def attendance_export_rows(
             holder=people.get(s.holder_id) if s.holder_id else None,
             substitute=people.get(s.substitute_id) if s.substitute_id else None,
             answer=AttendanceMark(s.answer.value),
+            confirmed=s.confirmed,
         )
         for s in seats
     ]
@@ -243,3 +254,28 @@ def export_format(rest: str) -> ExportFormat:
     raise DomainError(
         ErrorKind.OPTION_UNKNOWN, value=word, command="eksport", allowed=list(FORMATS)
     )
+
+
+def feedback_export_rows(
+    session: Session, network: Network, tz: ZoneInfo
+) -> list[FeedbackExportRow]:
+    """Every answer to "Hvordan var mødet?", by meeting: a name only where it was signed."""
+    rows = []
+    for meeting, answer, person in session.execute(
+        select(Meeting, MeetingFeedback, Person)
+        .join(MeetingFeedback, MeetingFeedback.meeting_id == Meeting.id)
+        .join(Person, Person.id == MeetingFeedback.person_id)
+        .where(Meeting.network_id == network.id)
+        .order_by(Meeting.starts_at, MeetingFeedback.answered_at)
+    ):
+        signed = answer.signed and bool(answer.comment) and person.erased_at is None
+        rows.append(
+            FeedbackExportRow(
+                meeting=texts.meeting_name(meeting),
+                day=meeting.starts_at.astimezone(tz).date(),
+                rating=answer.rating,
+                comment=answer.comment,
+                signed_by=person.name if signed else None,
+            )
+        )
+    return rows

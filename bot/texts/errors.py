@@ -25,6 +25,7 @@ from bot.texts.common import (
 )
 from bot.texts.consent import OFFER_STATUS_LABELS, REQUEST_STATUS_LABELS
 from bot.texts.dates import example_days, short_day
+from bot.texts.loop import LOOP_ERRORS
 from bot.texts.polls import ERROR_TEXTS as POLL_ERROR_TEXTS
 
 Params = dict[str, Any]
@@ -458,6 +459,7 @@ _TEXTS: dict[ErrorKind, Callable[[Params], str]] = {
         "som medlemskommune. Skriv en kommunes navn eller kommunekode, fx 'Aarhus' eller '751'."
     ),
     **POLL_ERROR_TEXTS,
+    **LOOP_ERRORS,
 }
 
 

@@ -40,6 +40,12 @@ HELP_LINES = (
     ("slet-mig", "Slet dine oplysninger (du bliver bedt om at bekræfte)", ""),
     ("afventer", "Tilmeldinger og tilbud, der venter på dit svar – med knapperne", ""),
     ("afstemninger", "Netværkets afstemninger, og hvor mange kommuner der har stemt", ""),
+    (
+        "feedback",
+        "Giv et møde, du var med til, en karakter fra 1 til 5 – evt. med en kommentar "
+        "(skriv 'navn' først, hvis KL må se, den er fra dig)",
+        "12 4 Godt møde",
+    ),
     ("hjælp", "Denne oversigt", ""),
 )
 
@@ -93,6 +99,14 @@ FACILITATOR_HELP_LINES = (
     ("afstemning luk", "Luk en afstemning nu; resultatet sendes til kanalen", "3"),
     ("afstemning forlæng", "Flyt en afstemnings lukketid senere", "3 {flyttet} 12:00"),
     ("eksport afstemning", "Hvilken kommune stemte hvad, som Excel-fil (eller csv)", "3"),
+    (
+        "materiale",
+        "Læg oplæg, referat eller en optagelse ved et møde (sendes ud, når mødet er slut)",
+        "12 https://kl.dk/referat.pdf Referat",
+    ),
+    ("fremmøde", "Hvem kom til et møde: skift med numrene, bekræft til sidst", "12 bekræft"),
+    ("overblik feedback", "Et mødes feedback: gennemsnit, antal svar og kommentarer", "12"),
+    ("eksport feedback", 'Alle svar på "Hvordan var mødet?" som fil', "csv"),
 )
 
 

@@ -134,6 +134,7 @@ EXPORT_TITLES = {
     "medlemmer": "Netværkets medlemmer: én række pr. plads",
     "deltagelse": "Deltagelse: én række pr. møde og plads",
     "historik": "Pladsernes historik",
+    "feedback": "Feedback på møderne: én række pr. svar",
 }
 
 # -- the App Home -----------------------------------------------------------------------------------

@@ -26,6 +26,8 @@ ATTENDANCE: dict[str, str] = {
     "substitute": "vikar",
     "regrets": "afbud",
     "no_answer": "intet svar",
+    "present": "kom",
+    "absent": "kom ikke",
 }
 NOT_EXPECTED = "ikke medlem"
 HELD = "afholdt"
@@ -48,7 +50,12 @@ ATTENDANCE_HEADERS = (
     "Pladsholder",
     "Vikar",
     "Svar",
+    "Fremmøde",
 )
+FEEDBACK_HEADERS = ("Møde", "Dato", "Karakter (1-5)", "Kommentar", "Navn (kun hvis underskrevet)")
+# The "Fremmøde" column: confirmed by a facilitator, or still the answers given beforehand.
+ATTENDANCE_CONFIRMED = "bekræftet"
+ATTENDANCE_FROM_ANSWERS = "ikke bekræftet – svarene"
 HISTORY_HEADERS = (
     "Tidspunkt",
     "Kommune",

@@ -18,6 +18,7 @@ from bot.models import (
     Erasure,
     ErasureCause,
     Meeting,
+    MeetingFeedback,
     Network,
     NewsPost,
     OwnerKind,
@@ -53,6 +54,13 @@ def pseudonymise(
     person.workspace = ""
     person.account = f"~{person.id}"  # no chat id starts with "~": it can never match one
     person.erased_at = now
+    # Their feedback keeps its number (KL's average) and loses the words and the signature.
+    session.execute(
+        update(MeetingFeedback)
+        .where(MeetingFeedback.person_id == person.id)
+        .values(comment="", signed=False)
+        .execution_options(synchronize_session=False)
+    )
     forget_author(session, user_id)
     # A poll keeps the municipality's vote, not who cast it.
     session.execute(

@@ -284,6 +284,37 @@ def expected_at(
     ]
 
 
+def regrets_at(session: Session, network: Network, meeting: Meeting) -> list[Expected]:
+    """Those who would fill a seat at the meeting and sent regrets: with ``expected_at``, the
+    whole list a facilitator marks attendance from."""
+    return [
+        Expected(entry.attendee, seat, name, entry.role, entry.status)
+        for seat, name, entry in _seat_attendance(session, network, meeting)
+        if entry.attendee is not None and entry.status == AttendanceStatus.DECLINED.value
+    ]
+
+
+def invited_at(session: Session, network: Network, meeting: Meeting) -> list[Expected]:
+    """The meeting's seat holders (approved) and its accepted substitutes, also those who sent
+    regrets: who gets the meeting's material. Pending applicants and erased people never."""
+    found: dict[int, Expected] = {}
+    for seat, name, entry in _seat_attendance(session, network, meeting):
+        if entry.attendee is not None and entry.role == "substitute":
+            found.setdefault(
+                entry.attendee.id, Expected(entry.attendee, seat, name, "substitute", entry.status)
+            )
+        if seat.holder_id and seat.status == SeatStatus.HELD.value:
+            holder = (
+                entry.attendee
+                if entry.role == "holder" and entry.attendee is not None
+                else session.get(Person, seat.holder_id)
+            )
+            if holder is not None:
+                status = entry.status if entry.role == "holder" else AttendanceStatus.DECLINED.value
+                found.setdefault(holder.id, Expected(holder, seat, name, "holder", status))
+    return [e for e in found.values() if e.person.erased_at is None]
+
+
 def seats_at(
     session: Session, network: Network, meeting: Meeting, code: int
 ) -> list[tuple[Seat, RosterSeat]]:

@@ -21,6 +21,8 @@ from bot.models import (
     Attendance,
     AttendanceStatus,
     Meeting,
+    MeetingAttendanceConfirmed,
+    MeetingPresence,
     MeetingStatus,
     Network,
     Seat,
@@ -61,6 +63,9 @@ class Answer(StrEnum):
     SUBSTITUTE = "substitute"  # a substitute accepted (and has not sent regrets)
     REGRETS = "regrets"
     NO_ANSWER = "no_answer"
+    # A held meeting whose attendance was confirmed (fremmøde): who came, not the answers.
+    PRESENT = "present"
+    ABSENT = "absent"
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +78,8 @@ class SeatTurnout:
     holder_id: int | None  # the approved holder when the meeting began
     substitute_id: int | None
     answer: Answer
+    # The meeting's attendance was confirmed: ``answer`` is PRESENT or ABSENT.
+    confirmed: bool = False
 
 
 def overview_meetings(session: Session, network: Network) -> list[Meeting]:
@@ -161,6 +168,7 @@ def turnout(session: Session, network: Network, meetings: Sequence[Meeting]) -> 
         ).where(Attendance.meeting_id.in_(list(rows)))
     ):
         rows[meeting_id][seat_id] = _Row(person_id, role, status)
+    came = _came(session, list(rows))
     holders_then = approved_holders_at(session, network, [m.starts_at for m in meetings])
     result: list[SeatTurnout] = []
     for meeting, holders in zip(meetings, holders_then, strict=True):
@@ -176,6 +184,11 @@ def turnout(session: Session, network: Network, meetings: Sequence[Meeting]) -> 
         for seat_id in counted:
             code, kind, slot = seats[seat_id]
             answer, substitute = _answer(answered.get(seat_id))
+            marks = came.get(meeting.id)
+            if marks is not None:
+                # Confirmed: whoever filled the seat came or not; the answers are history.
+                there = substitute if substitute is not None else holders.get(seat_id)
+                answer = Answer.PRESENT if marks.get(there or 0, False) else Answer.ABSENT
             result.append(
                 SeatTurnout(
                     meeting_id=meeting.id,
@@ -186,9 +199,30 @@ def turnout(session: Session, network: Network, meetings: Sequence[Meeting]) -> 
                     holder_id=holders.get(seat_id),
                     substitute_id=substitute,
                     answer=answer,
+                    confirmed=marks is not None,
                 )
             )
     return result
+
+
+def _came(session: Session, meeting_ids: list[int]) -> dict[int, dict[int, bool]]:
+    """For each meeting whose attendance was confirmed: person id → whether they came."""
+    confirmed = set(
+        session.scalars(
+            select(MeetingAttendanceConfirmed.meeting_id).where(
+                MeetingAttendanceConfirmed.meeting_id.in_(meeting_ids)
+            )
+        )
+    )
+    found: dict[int, dict[int, bool]] = {m: {} for m in confirmed}
+    if confirmed:
+        for meeting_id, person_id, present in session.execute(
+            select(
+                MeetingPresence.meeting_id, MeetingPresence.person_id, MeetingPresence.present
+            ).where(MeetingPresence.meeting_id.in_(list(confirmed)))
+        ):
+            found[meeting_id][person_id] = present
+    return found
 
 
 def municipality_answer(answers: Sequence[Answer]) -> Answer | None:
@@ -198,6 +232,8 @@ def municipality_answer(answers: Sequence[Answer]) -> Answer | None:
     found = set(answers)
     if not found:
         return None
+    if Answer.PRESENT in found or Answer.ABSENT in found:
+        return Answer.PRESENT if Answer.PRESENT in found else Answer.ABSENT
     for answer in (Answer.COMING, Answer.SUBSTITUTE):
         if answer in found:
             return answer

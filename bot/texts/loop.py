@@ -1,0 +1,310 @@
+"""The loop after a meeting (material, fremmøde, "Hvordan var mødet?") and the nudges before
+one. Plain sentences and bullet lines: no markup, names and titles through ``user_text``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.domain.errors import ErrorKind
+from bot.models import Meeting
+from bot.replies import user_text
+from bot.texts.common import COMMAND
+from bot.texts.dates import format_date, format_when
+from bot.texts.meetings import meeting_name
+
+CONFIRM_PRESENCE_BUTTON = "Bekræft fremmødet"
+FEEDBACK_LABELS = ("1", "2", "3", "4", "5")
+
+
+def _material_lines(materials: Sequence[tuple[str, str]]) -> str:
+    """``(url, title)`` pairs as bullet lines: the title (what a facilitator typed) and the link."""
+    lines = []
+    for url, title in materials:
+        shown = f"{user_text(title)}: {user_text(url)}" if title else user_text(url)
+        lines.append(f"• {shown}")
+    return "\n".join(lines)
+
+
+def material_post(
+    meeting: Meeting, materials: Sequence[tuple[str, str]], tz: ZoneInfo, *, direct: bool
+) -> list[str]:
+    head = (
+        f"Materiale fra mødet {meeting_name(meeting)} {format_date(meeting.starts_at, tz)}:"
+        if not direct
+        else (
+            f"Materialet fra mødet {meeting_name(meeting)} {format_date(meeting.starts_at, tz)} "
+            "er klar (oplæg, referat eller optagelse):"
+        )
+    )
+    sections = [head, _material_lines(materials)]
+    if direct:
+        sections.append(
+            "Du får det, fordi du havde en plads ved mødet. Du finder det også med "
+            f"{COMMAND} møder {meeting.number}."
+        )
+    return sections
+
+
+def past_material(
+    meetings: Sequence[Meeting], found: Mapping[int, Sequence[tuple[str, str]]], tz: ZoneInfo
+) -> list[str]:
+    """The material of past meetings (``møder``, the App Home)."""
+    sections = []
+    for meeting in meetings:
+        items = found.get(meeting.id)
+        if items:
+            sections.append(
+                f"Materiale fra {meeting_name(meeting)} ({format_date(meeting.starts_at, tz)}):\n"
+                + _material_lines(items)
+            )
+    return sections
+
+
+def material_saved(meeting: Meeting, *, first: bool, over: bool) -> str:
+    if not first:
+        return (
+            f"Materialet er tilføjet til {meeting_name(meeting)} og til det opslag, der er sendt."
+        )
+    if over:
+        return (
+            f"Materialet er gemt ved {meeting_name(meeting)} og sendes nu til kanalen og til "
+            "mødets pladsholdere og vikarer."
+        )
+    return (
+        f"Materialet er gemt ved {meeting_name(meeting)}. Det sendes til kanalen og til mødets "
+        "pladsholdere og vikarer, når mødet er slut."
+    )
+
+
+# -- fremmøde -----------------------------------------------------------------------------------
+
+
+def _presence_line(position: int, name: str, municipality: str, present: bool, answer: str) -> str:
+    mark = "kom" if present else "kom ikke"
+    note = " (meldte afbud)" if answer == "declined" else ""
+    where = f", {user_text(municipality)}" if municipality else ""
+    return f"{position}. {user_text(name)}{where}: {mark}{note}"
+
+
+def attendance_list(
+    meeting: Meeting,
+    lines: Sequence[tuple[str, str, bool, str]],
+    tz: ZoneInfo,
+    *,
+    confirmed: bool,
+) -> list[str]:
+    """``lines``: (name, municipality, present, answer before the meeting)."""
+    head = f"Fremmøde ved {meeting_name(meeting)} {format_date(meeting.starts_at, tz)}"
+    if confirmed:
+        head += " – bekræftet."
+    else:
+        head += (
+            ": listen er udfyldt efter svarene. Tryk på en person for at skifte mellem kom og "
+            "kom ikke, og bekræft til sidst."
+        )
+    if not lines:
+        return [head, "Ingen var forventet ved mødet."]
+    body = "\n".join(
+        _presence_line(i, name, municipality, present, answer)
+        for i, (name, municipality, present, answer) in enumerate(lines, 1)
+    )
+    came = sum(1 for _, _, present, _ in lines if present)
+    sections = [head, body, f"{came} af {len(lines)} kom."]
+    if not confirmed:
+        sections.append(
+            f"Skriv også {COMMAND} fremmøde {meeting.number} <nummer …> for at skifte, og "
+            f"{COMMAND} fremmøde {meeting.number} bekræft for at bekræfte."
+        )
+    return sections
+
+
+def presence_button(name: str, present: bool) -> str:
+    return f"{name}: {'kom' if present else 'kom ikke'}"
+
+
+def presence_confirmed(meeting: Meeting, *, already: bool) -> str:
+    if already:
+        return f"Fremmødet ved {meeting_name(meeting)} var allerede bekræftet."
+    return (
+        f"Fremmødet ved {meeting_name(meeting)} er bekræftet. Overblik, eksport og forsiden "
+        "viser det nu."
+    )
+
+
+def attendance_answers_note() -> str:
+    """Under an attendance figure that still comes from the answers, not a confirmed list."""
+    return "(efter svarene – fremmødet er ikke bekræftet endnu)"
+
+
+# -- feedback -----------------------------------------------------------------------------------
+
+
+def feedback_question(meeting: Meeting, tz: ZoneInfo) -> list[str]:
+    return [
+        f"Hvordan var mødet? Tak fordi du deltog i {meeting_name(meeting)} "
+        f"{format_date(meeting.starts_at, tz)}.",
+        "Giv mødet en karakter fra 1 (dårligt) til 5 (rigtig godt). Vil du skrive en kommentar, "
+        f"så skriv {COMMAND} feedback {meeting.number} <1-5> <din kommentar>. Kommentaren vises "
+        f"for KL uden dit navn – skriv {COMMAND} feedback {meeting.number} <1-5> navn "
+        "<kommentar>, hvis KL må se, at den er fra dig.",
+    ]
+
+
+def feedback_saved(meeting: Meeting, rating: int, *, comment: bool, signed: bool) -> str:
+    text = f"Tak! Din karakter for {meeting_name(meeting)} er {rating}."
+    if comment:
+        text += " Din kommentar er gemt" + (" med dit navn." if signed else " uden dit navn.")
+    return text + " Svarer du igen, erstatter det dit svar."
+
+
+def feedback_summary(
+    meeting: Meeting,
+    count: int,
+    average: float | None,
+    comments: Sequence[tuple[str, str | None]],
+) -> list[str]:
+    if not count:
+        return [f"Feedback på {meeting_name(meeting)}: ingen svar endnu."]
+    mean = f"{average:.1f}".replace(".", ",") if average is not None else "–"
+    sections = [
+        f"Feedback på {meeting_name(meeting)}: gennemsnit {mean} af 5, {count} "
+        f"{'svar' if count != 1 else 'svar'}."
+    ]
+    if comments:
+        sections.append(
+            "Kommentarer:\n"
+            + "\n".join(
+                f"• {user_text(text)}" + (f" – {user_text(name)}" if name else "")
+                for text, name in comments
+            )
+        )
+    return sections
+
+
+def when_text(meeting: Meeting, tz: ZoneInfo) -> str:
+    return format_when(meeting.starts_at, tz)
+
+
+# -- refusals -----------------------------------------------------------------------------------
+
+Params = Mapping[str, Any]
+
+LOOP_ERRORS: dict[ErrorKind, Callable[[Params], str]] = {
+    ErrorKind.MATERIAL_LINK_MISSING: lambda p: (
+        f"Skriv mødets nummer og et link, fx {COMMAND} materiale 3 https://kl.dk/oplaeg.pdf "
+        "Referat."
+    ),
+    ErrorKind.MEETING_NOT_HELD: lambda p: (
+        f"Møde #{p.get('number')} er ikke holdt endnu. Fremmøde og feedback kan først gives, "
+        "når mødet er slut."
+    ),
+    ErrorKind.NOT_ON_ATTENDANCE_LIST: lambda p: (
+        f"Den person er ikke på listen over fremmøde ved møde #{p.get('number')}. Se listen med "
+        f"{COMMAND} fremmøde {p.get('number')}."
+    ),
+    ErrorKind.FEEDBACK_RATING_INVALID: lambda p: (
+        f"Karakteren skal være et tal fra 1 til 5 – ikke {user_text(p.get('value', ''))}."
+        if p.get("value")
+        else f"Skriv en karakter fra 1 til 5, fx {COMMAND} feedback 3 4 Godt møde."
+    ),
+    ErrorKind.NOT_AT_MEETING: lambda p: (
+        f"Du var ikke med ved møde #{p.get('number')}, så du kan ikke give feedback på det."
+    ),
+    ErrorKind.NO_MEETING_HELD: lambda p: "Netværket har ikke holdt et møde endnu.",
+    ErrorKind.MEETING_CANCELLED_FEEDBACK: lambda p: (
+        f"Møde #{p.get('number')} blev aflyst, så der er ingen feedback at give."
+    ),
+}
+
+
+def attendance_confirmation_note(
+    confirmed: Sequence[Meeting], open_: Sequence[Meeting]
+) -> list[str]:
+    """Under ``overblik deltagelse``: which held meetings show who came, and which still show
+    the answers given beforehand."""
+    lines = []
+    if confirmed:
+        lines.append(
+            "Fremmøde bekræftet (viser hvem der kom): "
+            + ", ".join(f"#{m.number}" for m in confirmed)
+            + "."
+        )
+    if open_:
+        lines.append(
+            "Fremmøde ikke bekræftet endnu (viser svarene fra før mødet): "
+            + ", ".join(f"#{m.number}" for m in open_)
+            + f". Bekræft med {COMMAND} fremmøde <nr>."
+        )
+    return ["\n".join(lines)] if lines else []
+
+
+# -- the App Home -------------------------------------------------------------------------------
+
+HOME_LAST_MEETING_HEADER = "Seneste møde"
+HOME_MATERIAL_HEADER = "Materiale fra møderne"
+
+
+def home_last_meeting(
+    meeting: Meeting,
+    came: int,
+    listed: int,
+    confirmed: bool,
+    answers: int,
+    average: float | None,
+) -> str:
+    if confirmed:
+        attendance = f"Fremmøde (bekræftet): {came} af {listed} kom."
+    else:
+        attendance = (
+            f"Efter svarene kom {came} af {listed} {attendance_answers_note()}. Bekræft med "
+            f"{COMMAND} fremmøde {meeting.number}."
+        )
+    if answers and average is not None:
+        mean = f"{average:.1f}".replace(".", ",")
+        feedback = f"Feedback: gennemsnit {mean} af 5 fra {answers} svar."
+    else:
+        feedback = "Feedback: ingen svar endnu."
+    return f"{meeting_name(meeting)}\n{attendance}\n{feedback}"
+
+
+# -- nudges before a meeting --------------------------------------------------------------------
+
+
+def nudge_free_seat(
+    meeting: Meeting, municipality: str, themes: Sequence[str], free: int, tz: ZoneInfo
+) -> list[str]:
+    seats = "en ledig fleksibel plads" if free == 1 else f"{free} ledige fleksible pladser"
+    return [
+        f"Dagsordenen til {meeting_name(meeting)} {format_when(meeting.starts_at, tz)} er sendt "
+        f"ud. Mødets temaer: {', '.join(themes)}.",
+        f"{user_text(municipality)} har {seats}. Kender du en kollega med viden om temaerne, "
+        f"kan vedkommende tage pladsen ved at skrive {COMMAND} tilmeld {municipality} fleksibel "
+        "– så kan kommunen sende den rette ekspertise.",
+    ]
+
+
+def nudge_facilitators(
+    meeting: Meeting,
+    unanswered: Sequence[tuple[str, str]],
+    nobody: Sequence[str],
+    tz: ZoneInfo,
+) -> list[str]:
+    """``unanswered``: (name, municipality) of those expected who have not said yes; ``nobody``:
+    member municipalities with nobody coming."""
+    sections = [f"Om to dage: {meeting_name(meeting)} {format_when(meeting.starts_at, tz)}."]
+    if unanswered:
+        sections.append(
+            'Har ikke svaret på "Kommer du stadig?":\n'
+            + "\n".join(f"• {user_text(name)}, {user_text(town)}" for name, town in unanswered)
+        )
+    else:
+        sections.append('Alle forventede har svaret på "Kommer du stadig?".')
+    if nobody:
+        sections.append(
+            "Kommuner uden nogen til mødet:\n" + "\n".join(f"• {user_text(n)}" for n in nobody)
+        )
+    else:
+        sections.append("Alle medlemskommuner har nogen med til mødet.")
+    return sections
