@@ -320,7 +320,10 @@ def _season(
             session, "history", "channels:history", [FACILITATOR.user_id], now
         )
         session.commit()
-    until(datetime(2027, 1, 14, 12, 30, tzinfo=UTC))  # through the meeting's start
+    # Slides before the meeting go out when it ends; the minutes after it update that post.
+    say(service, FACILITATOR, "materiale 1 https://kl.dk/oplaeg.pdf Oplæg")
+    until(datetime(2027, 1, 14, 12, 30, tzinfo=UTC))  # through the meeting's start and end
+    say(service, FACILITATOR, "materiale 1 https://kl.dk/referat.pdf Referat")
     cancelled = say(service, FACILITATOR, "møde aflys 2 Sygdom")
     for button in cancelled.buttons[:1]:  # where cancelling asks for a confirmation first
         click(service, FACILITATOR, button.action_id, button.value)

@@ -146,9 +146,10 @@ def feedback_question(meeting: Meeting, tz: ZoneInfo) -> list[str]:
         f"Hvordan var mødet? Tak fordi du deltog i {meeting_name(meeting)} "
         f"{format_date(meeting.starts_at, tz)}.",
         "Giv mødet en karakter fra 1 (dårligt) til 5 (rigtig godt). Vil du skrive en kommentar, "
-        f"så skriv {COMMAND} feedback {meeting.number} <1-5> <din kommentar>. Kommentaren vises "
-        f"for KL uden dit navn – skriv {COMMAND} feedback {meeting.number} <1-5> navn "
-        "<kommentar>, hvis KL må se, at den er fra dig.",
+        f"så skriv karakteren og kommentaren, fx «{COMMAND} feedback {meeting.number} 4 Godt "
+        "oplæg om affald». Kommentaren vises for KL uden dit navn – skriv navn før kommentaren, "
+        f"fx «{COMMAND} feedback {meeting.number} 4 navn Godt oplæg», hvis KL må se, at den er "
+        "fra dig.",
     ]
 
 
