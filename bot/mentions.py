@@ -1,6 +1,7 @@
-"""Mentions as the core reads them: an adapter turns its platform's mention (Slack's
-``<@U123|anna>``, the console's ``@Bo``, Teams' ``<at>Bo</at>``) into a neutral ``Mention``
-before the service sees the words, and writes it into the command's text as one marked word.
+"""Mentions as the core reads them: an adapter turns its platform's mention (Slack's user token
+with the id and the name it showed, the console's ``@Bo``, Teams' ``<at>`` tag) into a neutral
+``Mention`` before the service sees the words, and writes it into the command's text as one
+marked word.
 
 The mark is made of private-use characters that no platform sends and that an adapter removes
 from what people typed (``unmarked``) before it marks its mentions, so a mark in the text is
