@@ -326,6 +326,10 @@ def test_mentions_as_console_users_type_them(tmp_path: Path) -> None:
         "tilmeld Aarhus",
         "overdrag @U4",  # a short id, as '/som U4' allows
         "fortryd",
+        "/som Carl Berg",  # someone new, by name: the console gives the id
+        "/som U0EVA Eva",
+        "overdrag @konsol:carl-berg",  # by that id
+        "fortryd",
         "/som U0BO Bo Hansen",
         "/som U0EVA Eva",
         "overdrag @bo",  # someone named in this session, by name
@@ -334,6 +338,8 @@ def test_mentions_as_console_users_type_them(tmp_path: Path) -> None:
     )
     assert "Jeg har spurgt Kollega U4, om de vil overtage" in out  # readable, not a raw id
     assert "Jeg har spurgt Bo Hansen, om de vil overtage" in out
+    assert "Du er nu Carl Berg (konsol:carl-berg)." in out
+    assert "Jeg har spurgt Carl Berg, om de vil overtage" in out
     unresolved = out.split("overdrag @dorte", 1)[1]
     assert "Jeg kan ikke finde '@dorte'" in unresolved and "@U456" in unresolved
     assert "Slack" not in unresolved and "listen" not in unresolved
