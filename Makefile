@@ -27,7 +27,7 @@ lint: setup
 	$(UV) run lint-imports
 
 ## The local console as a given person, e.g. `make console USER_ID=U456 NAME="Bo Hansen"`.
-USER_ID ?= U0LOCAL
+USER_ID ?= konsol:lokal
 NAME ?= Lokal bruger
 console: setup
 	$(UV) run klimanet console --as $(USER_ID) --navn "$(NAME)"

@@ -62,7 +62,10 @@ def _parser() -> argparse.ArgumentParser:
 
 def _console_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--as", dest="user_id", default=RunOptions.user_id, help="Slack-style user id"
+        "--as",
+        dest="user_id",
+        default=RunOptions.user_id,
+        help="the console user's id (any word, e.g. konsol:anna)",
     )
     parser.add_argument("--navn", default=RunOptions.name, help="display name")
 

@@ -33,8 +33,8 @@ DEFAULT_RETENTION = timedelta(days=730)
 _RETENTION = re.compile(r"^(\d{1,5})([dy])$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
-_SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
-_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+# A chat platform's id, to the core an opaque word (each platform checks its own shape).
+MAX_CHAT_ID = 255
 
 
 def parse_address(text: str) -> tuple[str, int] | None:
@@ -158,21 +158,33 @@ def _log_level(get: Getter) -> str:
     return level
 
 
+def is_chat_id(text: str) -> bool:
+    """An id the core can keep for a chat platform: non-empty, no whitespace, ≤ 255 characters."""
+    return 0 < len(text) <= MAX_CHAT_ID and not any(ch.isspace() for ch in text)
+
+
+def split_admins(raw: str | None) -> frozenset[str]:
+    """``KLIMANET_ADMINS``: ids separated by commas or whitespace."""
+    return frozenset(a for a in re.split(r"[,\s]+", raw or "") if a)
+
+
 def _channel(get: Getter) -> str | None:
     channel = get("KLIMANET_CHANNEL")
-    if channel is not None and not _CHANNEL_ID.match(channel):
+    if channel is not None and not is_chat_id(channel):
         raise ConfigError(
-            f"KLIMANET_CHANNEL must be a channel id like C0123ABCD (got {channel!r})."
+            f"KLIMANET_CHANNEL must be the chat platform's id of the network's channel, one word "
+            f"of at most {MAX_CHAT_ID} characters (got {channel[:80]!r})."
         )
     return channel
 
 
 def _admins(get: Getter) -> frozenset[str]:
-    admins = frozenset(a for a in re.split(r"[,\s]+", get("KLIMANET_ADMINS") or "") if a)
-    bad = sorted(a for a in admins if not _SLACK_ID.match(a))
+    admins = split_admins(get("KLIMANET_ADMINS"))
+    bad = sorted(a[:80] for a in admins if not is_chat_id(a))
     if bad:
         raise ConfigError(
-            f"KLIMANET_ADMINS must be Slack user ids like U0123ABCD (wrong: {', '.join(bad)})."
+            f"KLIMANET_ADMINS must be the chat platform's user ids, each at most {MAX_CHAT_ID} "
+            f"characters (wrong: {', '.join(bad)})."
         )
     return admins
 

@@ -134,7 +134,7 @@ class RunOptions:
     host: str = "0.0.0.0"
     port: int = 3000
     health_port: int | None = None  # overrides the port of KLIMANET_OPS_ADDR
-    user_id: str = "U0LOCAL"  # the console's first user
+    user_id: str = "konsol:lokal"  # the console's first user (any id: "--as U0LOCAL" too)
     name: str = CONSOLE_DEFAULT_NAME
 
 

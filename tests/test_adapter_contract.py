@@ -198,7 +198,7 @@ class ConsoleAdapter:
         profiles = ConsoleProfiles()
         profiles.learn(PERSON, "Anna Jensen")
         self.notifier = ConsoleNotifier(
-            self.printed.append, Choices(), profiles, files_base=self.files_base
+            self.printed.append, Choices(), profiles, files_base=self.files_base, channel=PLACE
         )
 
     def _posts(self) -> list[str]:

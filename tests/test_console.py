@@ -249,13 +249,19 @@ def test_arrow_keys_edit_the_line_and_recall_the_history(tmp_path: Path) -> None
     assert "pladser Odense" in (tmp_path / "state" / "klimanet" / "history").read_text()
 
 
+SLACK = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "hemmelig"}
+
+
 @pytest.mark.parametrize(
     ("env", "names"),
     [
         ({"DATABASE_URL": "mysql://x"}, "DATABASE_URL"),
         ({"SLACK_BOT_TOKEN": "not-a-token"}, "SLACK_BOT_TOKEN"),
-        ({"KLIMANET_ADMINS": "anna,U0BO"}, "KLIMANET_ADMINS"),
-        ({"KLIMANET_CHANNEL": "#klima"}, "KLIMANET_CHANNEL"),
+        # The core takes any one-word id; Slack checks its own shapes.
+        ({"KLIMANET_ADMINS": "anna,U0BO", **SLACK}, "KLIMANET_ADMINS"),
+        ({"KLIMANET_CHANNEL": "#klima", **SLACK}, "KLIMANET_CHANNEL"),
+        ({"KLIMANET_CHANNEL": "klima kanal"}, "KLIMANET_CHANNEL"),
+        ({"KLIMANET_ADMINS": "a" * 256}, "KLIMANET_ADMINS"),
         ({"KLIMANET_TIMEZONE": "Mars/Olympus"}, "KLIMANET_TIMEZONE"),
         ({"SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_SIGNING_SECRET"),
         ({"SLACK_API_BASE_URL": "slack"}, "SLACK_API_BASE_URL"),
@@ -320,6 +326,10 @@ def test_mentions_as_console_users_type_them(tmp_path: Path) -> None:
         "tilmeld Aarhus",
         "overdrag @U4",  # a short id, as '/som U4' allows
         "fortryd",
+        "/som Carl Berg",  # someone new, by name: the console gives the id
+        "/som U0EVA Eva",
+        "overdrag @konsol:carl-berg",  # by that id
+        "fortryd",
         "/som U0BO Bo Hansen",
         "/som U0EVA Eva",
         "overdrag @bo",  # someone named in this session, by name
@@ -328,6 +338,8 @@ def test_mentions_as_console_users_type_them(tmp_path: Path) -> None:
     )
     assert "Jeg har spurgt Kollega U4, om de vil overtage" in out  # readable, not a raw id
     assert "Jeg har spurgt Bo Hansen, om de vil overtage" in out
+    assert "Du er nu Carl Berg (konsol:carl-berg)." in out
+    assert "Jeg har spurgt Carl Berg, om de vil overtage" in out
     unresolved = out.split("overdrag @dorte", 1)[1]
     assert "Jeg kan ikke finde '@dorte'" in unresolved and "@U456" in unresolved
     assert "Slack" not in unresolved and "listen" not in unresolved

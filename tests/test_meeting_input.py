@@ -34,7 +34,7 @@ from bot.service.parsing import (
     split_meeting_ref,
 )
 from tests.conftest import START
-from tests.support.actors import FACILITATOR, mention, named
+from tests.support.actors import FACILITATOR, mention, mention_of, named
 from tests.support.service import click, done, new_service, refused, say
 
 ANNA = named("Anna Jensen")
@@ -187,7 +187,16 @@ WRITTEN: list[Callable[[date], str]] = [
     lambda d: f"{d.day}. {MONTH_NAMES[d.month - 1]} {d.year}",
 ]
 # What follows a meeting's reference in the commands that name one.
-FOLLOWERS = ["<@U0BO|bo>", "10:00", "12.02.2027", "fleksibel", "2", "Sygdom", '"Titel"', "kl."]
+FOLLOWERS = [
+    mention_of("U0BO", "bo"),
+    "10:00",
+    "12.02.2027",
+    "fleksibel",
+    "2",
+    "Sygdom",
+    '"Titel"',
+    "kl.",
+]
 words_after = st.lists(st.sampled_from(FOLLOWERS), max_size=4)
 
 

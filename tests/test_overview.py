@@ -41,6 +41,7 @@ from bot.service.klimanet import Klimanet, ServiceSettings
 from handlers.slack.blocks import ShownPicture, home_view
 from jobs.delivery import Delivery
 from tests.conftest import START
+from tests.support.actors import mention_of
 from tests.support.payload_limits import view_problems
 from tests.support.service import arrange, network_id
 from tests.test_reports import INSIDE, pixel, rgb
@@ -82,7 +83,7 @@ def say(service: Klimanet, actor: Actor, text: str) -> Reply:
 
 
 def mention(actor: Actor) -> str:
-    return f"<@{actor.user_id}|{actor.name.lower()}>"
+    return mention_of(actor.user_id, actor.name.lower())
 
 
 def latest(sessions: SessionFactory, model: Any) -> int:

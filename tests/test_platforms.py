@@ -46,6 +46,9 @@ def test_http_without_an_http_platform_names_what_is_missing() -> None:
         runtime.choose(runtime.platform_settings({}), wanted=None, http=True)
 
 
+GUID = "8f0c3c1e-5b7a-4d3e-9c1a-2b6f0e9d4a11"
+
+
 @pytest.mark.parametrize(
     ("env", "named"),
     [
@@ -54,11 +57,31 @@ def test_http_without_an_http_platform_names_what_is_missing() -> None:
         ({"SLACK_APP_TOKEN": "xoxb-1"}, "SLACK_APP_TOKEN"),
         # Checked even without a bot token: a typo is said at once, not when Slack is switched on.
         ({"SLACK_API_BASE_URL": "slack"}, "SLACK_API_BASE_URL"),
+        # The core's ids, in Slack's shapes when Slack runs.
+        ({**SLACK_ENV, "KLIMANET_CHANNEL": "#klima"}, "KLIMANET_CHANNEL must be a channel id"),
+        ({**SLACK_ENV, "KLIMANET_ADMINS": "U0BO,anna"}, "KLIMANET_ADMINS must be Slack user ids"),
+        ({**SLACK_ENV, "KLIMANET_ADMINS": f"U0BO {GUID}"}, "KLIMANET_ADMINS must be Slack user"),
     ],
 )
 def test_slack_checks_its_own_settings(env: dict[str, str], named: str) -> None:
     with pytest.raises(ConfigError, match=f"^{named}"):
         runtime.platform_settings(env)
+
+
+def test_the_core_takes_any_one_word_id_and_slack_its_own_shapes() -> None:
+    ids = {"KLIMANET_CHANNEL": "19:" + "k" * 200 + "@thread.tacv2", "KLIMANET_ADMINS": GUID}
+    settings = Settings.from_env(ids)
+    assert settings.channel == ids["KLIMANET_CHANNEL"] and settings.admins == {GUID}
+    assert "slack" not in runtime.platform_settings(ids)  # no Slack: its shapes are not asked
+    with pytest.raises(ConfigError, match="KLIMANET_ADMINS must be Slack user ids"):
+        runtime.platform_settings({**SLACK_ENV, **ids, "KLIMANET_CHANNEL": "C0NET"})
+    slack = {**SLACK_ENV, "KLIMANET_CHANNEL": "C0NET", "KLIMANET_ADMINS": "U0BO, W0ANNA"}
+    assert runtime.platform_settings(slack)["slack"] == SlackSettings(
+        "xoxb-1", "s", None, "https://slack.com/api/"
+    )
+    for bad in ({"KLIMANET_CHANNEL": "klima kanal"}, {"KLIMANET_ADMINS": "a" * 256}):
+        with pytest.raises(ConfigError, match=f"^{next(iter(bad))}"):
+            Settings.from_env(bad)
 
 
 def test_socket_mode_needs_the_app_token_and_http_mode_the_signing_secret() -> None:

@@ -35,6 +35,7 @@ from bot.ports import Profile
 from bot.replies import Action, Reply, ResultKind
 from bot.service.klimanet import Klimanet, RegistrationForm, ServiceSettings
 from jobs.delivery import Delivery, DeliveryConfig
+from tests.support.actors import mention_of
 from tests.support.privacy import (
     SENTINEL,
     SENTINEL_ID,
@@ -132,11 +133,13 @@ def live_a_little(world: World) -> None:
     # Bo's registration waits for the coordinator: an approval request to the sentinel.
     assert world.say(BO, "tilmeld Aarhus").result.kind is ResultKind.REGISTRATION_PENDING  # type: ignore[union-attr]
     # The coordinator offers the fixed seat to Dorte; Dorte's consent request names them.
-    offered = world.say(SENTINEL, f"overdrag <@{DORTE.user_id}|dorte>")
+    offered = world.say(SENTINEL, f"overdrag {mention_of(DORTE.user_id, 'dorte')}")
     assert offered.result is not None and offered.result.kind is ResultKind.OFFER_SENT
     # A facilitator names them in a reason, in the history and in Eva's notice.
     reason = f'"Aftalt med {SENTINEL_NAME} ({SENTINEL_TITLE}, {SENTINEL_ID})"'
-    admin = world.say(FACILITATOR, f"admin plads Aarhus fleksibel 2 <@{EVA.user_id}|eva> {reason}")
+    admin = world.say(
+        FACILITATOR, f"admin plads Aarhus fleksibel 2 {mention_of(EVA.user_id, 'eva')} {reason}"
+    )
     assert admin.result is not None and admin.result.kind is ResultKind.ADMIN_SEAT_SET
     world.deliver()
     world.deliver(datetime(2026, 12, 7, 8, 0, tzinfo=UTC))  # the announcement to the coordinator
@@ -318,10 +321,12 @@ def test_mine_data_is_a_json_file_and_a_danish_summary(world: World) -> None:
 
 def test_admin_slet_records_the_reason_and_is_for_facilitators(world: World) -> None:
     live_a_little(world)
-    refused = world.say(BO, f"admin slet <@{SENTINEL_ID}|x> Anmodning pr. mail")
+    refused = world.say(BO, f"admin slet {mention_of(SENTINEL_ID, 'x')} Anmodning pr. mail")
     assert refused.result is not None and refused.result.error is not None
     assert refused.result.error.value == "not_facilitator"
-    done = world.say(FACILITATOR, f"admin slet <@{SENTINEL_ID}|x> Anmodning pr. mail 3. marts")
+    done = world.say(
+        FACILITATOR, f"admin slet {mention_of(SENTINEL_ID, 'x')} Anmodning pr. mail 3. marts"
+    )
     assert done.result is not None and done.result.kind is ResultKind.ERASED
     world.deliver()
     assert leftovers_of(world) == []
@@ -335,7 +340,7 @@ def test_admin_slet_records_the_reason_and_is_for_facilitators(world: World) -> 
         assert event.reason == "Anmodning pr. mail 3. marts"
     history = world.say(FACILITATOR, "historik Aarhus").text
     assert "slettet efter anmodning" in history and "Begrundelse: Anmodning pr. mail" in history
-    again = world.say(FACILITATOR, f"admin slet <@{SENTINEL_ID}|x>")
+    again = world.say(FACILITATOR, f"admin slet {mention_of(SENTINEL_ID, 'x')}")
     assert again.result is not None and again.result.kind is ResultKind.NOTHING_HELD
 
 
@@ -344,7 +349,7 @@ def test_a_configured_facilitator_is_not_erased(world: World) -> None:
     for answer in (
         world.say(FACILITATOR, "slet-mig"),
         world.click(FACILITATOR, Action.ERASE_CONFIRM, "erase"),
-        world.say(FACILITATOR, f"admin slet <@{FACILITATOR.user_id}|sara>"),
+        world.say(FACILITATOR, f"admin slet {mention_of(FACILITATOR.user_id, 'sara')}"),
     ):
         assert answer.result is not None and answer.result.error is not None
         assert answer.result.error.value == "erase_facilitator"
@@ -510,10 +515,12 @@ def test_an_erased_substitute_leaves_the_seat_free_and_the_coordinator_is_asked(
     for actor in (BO, EVA):
         trial.command(actor, "tilmeld Aarhus")
     world.say(FACILITATOR, MEETING)
-    world.say(BO, f"vikar 1 <@{SENTINEL_ID}|s> fleksibel 2")
+    world.say(BO, f"vikar 1 {mention_of(SENTINEL_ID, 's')} fleksibel 2")
     world.click(SENTINEL, Action.OFFER_ACCEPT, latest(world, SeatOffer))
-    world.say(BO, f"vikar 1 <@{DORTE.user_id}|d> fleksibel 1")  # open when the sentinel goes
-    world.say(DORTE, f"vikar 1 <@{SENTINEL_ID}|s> fleksibel 1")  # refused: not a holder
+    world.say(
+        BO, f"vikar 1 {mention_of(DORTE.user_id, 'd')} fleksibel 1"
+    )  # open when the sentinel goes
+    world.say(DORTE, f"vikar 1 {mention_of(SENTINEL_ID, 's')} fleksibel 1")  # refused: not a holder
     world.deliver()
     assert "Zørbløk" in world.say(BO, "deltagere 1").text
     erase(world)
@@ -538,7 +545,7 @@ def test_an_offer_to_someone_erased_becomes_void_and_the_offerer_is_told(world: 
         settings=ServiceSettings(channel="C0NET", registration="open"),
     )
     trial.command(BO, "tilmeld Aarhus")
-    world.say(BO, f"overdrag <@{SENTINEL_ID}|s>")
+    world.say(BO, f"overdrag {mention_of(SENTINEL_ID, 's')}")
     world.deliver()
     assert world.recorder.to(SENTINEL_ID), "the consent request went out"
     erase(world)

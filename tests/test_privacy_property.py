@@ -29,6 +29,7 @@ from bot.ports import Profile
 from bot.replies import Action, Reply
 from bot.service.klimanet import Klimanet, ServiceSettings
 from jobs.delivery import Delivery, DeliveryConfig
+from tests.support.actors import mention_of
 from tests.support.privacy import Recorder, leftovers, sentinel_forms
 from tests.support.service import network_id
 
@@ -162,7 +163,7 @@ class Run:
             query = _HOLDER if kind == "handover" else _COORDINATOR
             by = {p.user_id: p for p in PEOPLE}.get(self.user(query, user_id=actor.user_id))
             if by is not None:
-                mention = f"<@{actor.user_id}|p>"
+                mention = mention_of(actor.user_id, "p")
                 line = f"overdrag {mention}" if kind == "handover" else f"vikar 1 {mention}"
                 self.say(by, line)
         elif kind in ("accept", "decline"):

@@ -31,7 +31,7 @@ from bot.service.klimanet import Klimanet, RegistrationForm, ServiceSettings
 from bot.service.meetings import MeetingForm
 from bot.service.parsing import SUBCOMMANDS, Parsed, Unknown, parse, parse_register_args
 from tests.conftest import START
-from tests.support.actors import person
+from tests.support.actors import mention_of, person
 
 WORDS = [
     "tilmeld",
@@ -58,7 +58,7 @@ WORDS = [
     "-",
     "\u200b",
     "@U123",
-    "<@U1|x>",
+    mention_of("U1", "x"),
     *[
         "møde",
         "opret",
@@ -90,7 +90,14 @@ WORDS = [
         "fortryd",
     ],
     *["1", "#1", "25.06.2027", "10:00-12:00", "kl. 10", "online", "fysisk", '"Titel"'],
-    *["type=eksternt", "min=20", "<@U0002|b>", "<@U0003>", "fleksibel 2", "tema=affald"],
+    *[
+        "type=eksternt",
+        "min=20",
+        mention_of("U0002", "b"),
+        mention_of("U0003"),
+        "fleksibel 2",
+        "tema=affald",
+    ],
 ]
 
 # A subcommand as people write it, followed by words that fit some command: these mostly get
@@ -281,13 +288,13 @@ def assert_result_fits(reply: Reply, possible: set[ResultKind], shown: list[Doma
 @example(text="deltager 1", user=3)
 @example(text="afbud 1", user=5)
 @example(text="tilmeld Vejle", user=9)
-@example(text="overdrag <@U0012|tolv>", user=4)
-@example(text="byt <@U0003>", user=2)
-@example(text="vikar 1 <@U0010|ti> fleksibel 2", user=2)
+@example(text=f"overdrag {mention_of('U0012', 'tolv')}", user=4)
+@example(text=f"byt {mention_of('U0003')}", user=2)
+@example(text=f"vikar 1 {mention_of('U0010', 'ti')} fleksibel 2", user=2)
 @example(text="fortryd", user=4)
 @example(text='punkt tilføj 1 "Oplæg" type=eksternt', user=1)
 @example(text="nyt Nyt fra KL", user=1)
-@example(text="admin plads Aarhus fleksibel 2 <@U0011|elleve> rettelse", user=1)
+@example(text=f"admin plads Aarhus fleksibel 2 {mention_of('U0011', 'elleve')} rettelse", user=1)
 @example(
     text='møde opret 25.06.2027 13:00-15:00 online "Andet" link=https://teams.microsoft.com/l/klimanet',
     user=1,

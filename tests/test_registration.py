@@ -15,6 +15,7 @@ from bot.domain.errors import DomainError, ErrorKind
 from bot.models import Membership, Person, Seat, SeatEvent, SeatKind
 from bot.replies import Action, FormErrors, Reply, Result, ResultKind, as_written
 from bot.service.klimanet import Klimanet, RegistrationForm
+from tests.support.actors import mention_of
 from tests.support.seats import holder, holders
 from tests.support.service import done, form_error, refused, say
 
@@ -282,9 +283,13 @@ def test_ambiguous_names_offer_each_choice(service: Klimanet) -> None:
 def test_admin_plads_suggestions_keep_the_seat_the_person_and_the_reason(
     service: Klimanet,
 ) -> None:
-    answer = service.command(actor(1), 'admin plads "Tarnbi" fast <@U0009> Ny kontaktperson')
+    answer = service.command(
+        actor(1), f'admin plads "Tarnbi" fast {mention_of("U0009")} Ny kontaktperson'
+    )
     assert isinstance(answer, Reply)
-    assert answer.buttons[0].value == 'admin plads "185" fast <@U0009> Ny kontaktperson'
+    assert (
+        answer.buttons[0].value == f'admin plads "185" fast {mention_of("U0009")} Ny kontaktperson'
+    )
 
 
 @pytest.mark.parametrize(

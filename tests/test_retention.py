@@ -21,6 +21,7 @@ from bot.ports import Profile
 from bot.replies import Action, Reply
 from bot.service.klimanet import Klimanet, ServiceSettings
 from jobs.delivery import Delivery, DeliveryConfig
+from tests.support.actors import mention_of
 from tests.support.privacy import Recorder
 from tests.support.service import network_id
 
@@ -72,7 +73,7 @@ def a_little_history(service: Klimanet, clock: FixedClock) -> None:
     say(service, BO, "tilmeld Aarhus")
     say(service, DORTE, "tilmeld Aarhus")
     say(service, FACILITATOR, 'admin plads Aarhus fleksibel 2 "Rettet af Sara"')
-    say(service, BO, f"overdrag <@{CARL.user_id}|carl>")
+    say(service, BO, f"overdrag {mention_of(CARL.user_id, 'carl')}")
     clock.advance(timedelta(days=1))
     service.click(CARL, Action.OFFER_DECLINE, "1")
     say(service, DORTE, "afmeld")
@@ -127,7 +128,9 @@ def test_recent_activity_keeps_a_person(sessions: SessionFactory, clock: FixedCl
     service = new_service(sessions, clock)
     a_little_history(service, clock)
     clock.set(START + timedelta(days=400))
-    say(service, BO, f"overdrag <@{DORTE.user_id}|dorte>")  # Dorte is offered a seat: activity
+    say(
+        service, BO, f"overdrag {mention_of(DORTE.user_id, 'dorte')}"
+    )  # Dorte is offered a seat: activity
     clock.set(START + timedelta(days=2) + TWO_YEARS)
     assert service.retention().people == 1  # Carl only
     assert DORTE.name in people(sessions)

@@ -14,7 +14,11 @@ from sqlalchemy import select
 from bot import texts
 from bot.clock import FixedClock
 from bot.domain.errors import ErrorKind
+from bot.domain.registration import Actor
+from bot.mentions import Mention
 from bot.models import Attendance, Meeting, Person, SeatOffer, SeatRequest
+from bot.replies import Outcome
+from bot.service.parsing import mentions, tokens
 from handlers.slack.blocks import mrkdwn
 from tests.support.fake_slack import Call, FakeSlack
 from tests.support.seats import attendance, history
@@ -227,6 +231,28 @@ def test_handover_accepted_moves_the_seat(bot: SlackBot) -> None:
     )
     assert late.args["text"] == slack_error(ErrorKind.OFFER_CLOSED, status="accepted")
     assert bot.holder(AARHUS, "fixed", 1) == CARL
+
+
+def test_a_mention_reaches_the_service_as_a_neutral_mention(
+    bot: SlackBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Slack adapter reads ``<@U…|name>``; the service gets a ``bot.mentions`` mention."""
+    service = bot.runtime.core.service
+    seen: list[str] = []
+    real = service.command
+
+    def recording(actor: Actor, text: str) -> Outcome:
+        seen.append(text)
+        return real(actor, text)
+
+    monkeypatch.setattr(service, "command", recording)
+    bot.say(ANNA, "tilmeld Aarhus")
+    bot.command(ANNA, f"overdrag {ref(CARL)} fast")
+    found, rest = mentions(tokens(seen[-1]))
+    assert found == [Mention(CARL, ref(CARL), "carl")] and rest == ["overdrag", "fast"]
+    offer_dm(bot, CARL)  # the offer reached the person mentioned
+    refusal = bot.command(ANNA, "overdrag <!here>")  # a broadcast names nobody
+    assert refusal.args["text"] == slack_error(ErrorKind.MENTION_MISSING, command="overdrag")
 
 
 def test_handover_declined(bot: SlackBot) -> None:

@@ -24,7 +24,7 @@ from bot.ports import Profile
 from bot.replies import Action, Button, Reply, ResultKind
 from bot.service.klimanet import Klimanet
 from jobs.delivery import Delivery, DeliveryConfig
-from tests.support.actors import FACILITATOR, mention, named
+from tests.support.actors import FACILITATOR, mention, mention_of, named
 from tests.support.privacy import Recorder
 from tests.support.seats import AARHUS, history, holder, holders
 from tests.support.service import (
@@ -109,7 +109,7 @@ LEAVING: dict[str, Callable[[World], object]] = {
         say(w.service, ANNA, "slet-mig"),
         w.service.click(ANNA, Action.ERASE_CONFIRM, "erase"),
     ),
-    "admin slet": lambda w: say(w.service, FACILITATOR, f"admin slet <@{ANNA.user_id}>"),
+    "admin slet": lambda w: say(w.service, FACILITATOR, f"admin slet {mention_of(ANNA.user_id)}"),
     "deactivated": lambda w: w.service.privacy.deactivated(ANNA),
 }
 

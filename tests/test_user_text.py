@@ -15,6 +15,8 @@ from bot import texts
 from bot.domain.errors import DomainError, ErrorKind
 from bot.domain.registration import Holder
 from bot.domain.seats.history import HistoryLine
+from bot.mentions import MARKS, Mention, as_typed, mark
+from bot.mentions import read as read_mention
 from bot.models import SeatKind
 from bot.replies import (
     USER_END,
@@ -28,6 +30,7 @@ from bot.replies import (
     spans,
     user_text,
 )
+from bot.service.parsing import mentions, tokens
 from handlers.console import render
 from handlers.slack.blocks import (
     fallback_text,
@@ -224,10 +227,44 @@ def test_console_shows_user_text_as_written_and_translates_only_the_bots_markup(
     ],
 )
 def test_decode_command_text(sent: str, meant: str) -> None:
-    assert decode_command_text(sent) == meant
+    # A person's mention becomes a neutral mention, written as Slack wrote it where text is data.
+    assert as_typed(decode_command_text(sent)) == meant
 
 
-@given(typed=st.text(max_size=80))
+@pytest.mark.parametrize(
+    ("sent", "account", "name", "typed"),
+    [
+        ("overdrag <@U0CARL|carl> fast", "U0CARL", "carl", "<@U0CARL|carl>"),
+        ("overdrag <@U0CARL>", "U0CARL", "", "<@U0CARL>"),
+        ("overdrag <@W0CARL|a&amp;b&lt;!x&gt;>", "W0CARL", "a&b!x", "<@W0CARL|a&b!x>"),
+        ("overdrag <@U0CARL|Carl Berg> fast", "U0CARL", "Carl Berg", "<@U0CARL|Carl Berg>"),
+    ],
+)
+def test_slack_mentions_reach_the_service_as_neutral_mentions(
+    sent: str, account: str, name: str, typed: str
+) -> None:
+    words = tokens(decode_command_text(sent))
+    assert read_mention(words[1]) == Mention(account, typed, name)
+    found, rest = mentions(words[1:])
+    assert found == [Mention(account, typed, name)] and rest == words[2:]
+
+
+@pytest.mark.parametrize(
+    "sent", ["overdrag <!here>", "overdrag <#C0NET|klimanet>", "overdrag @carl"]
+)
+def test_slack_channel_and_plain_mentions_are_no_person(sent: str) -> None:
+    found, _ = mentions(tokens(decode_command_text(sent)))
+    assert all(not isinstance(f, Mention) for f in found)
+
+
+def test_a_typed_mark_is_no_mention() -> None:
+    """A person who pastes the characters a mark is made of mentions nobody."""
+    forged = mark(Mention("U0BOSS", "<@U0BOSS>")).replace("<", "&lt;").replace(">", "&gt;")
+    decoded = decode_command_text(f"overdrag {forged}")  # as Slack escapes what was typed
+    assert mentions(tokens(decoded))[0] == []
+
+
+@given(typed=st.text(max_size=80).filter(lambda t: not MARKS & set(t)))
 def test_decoding_what_slack_escaped_gives_back_what_was_typed(typed: str) -> None:
     escaped = typed.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     assert decode_command_text(escaped) == typed

@@ -14,6 +14,7 @@ from bot.domain.seats.admin import admin_set_seat
 from bot.domain.seats.common import seat_of, seat_ref
 from bot.domain.seats.history import history
 from bot.domain.seats.rule import seat_slots
+from bot.mentions import as_typed
 from bot.models import Network, Person, RequestStatus, SeatKind
 from bot.posts import notices
 from bot.posts import succession as succession_posts
@@ -41,7 +42,7 @@ class Admin:
         if not words or words[0].casefold() != "plads":
             raise DomainError(
                 ErrorKind.OPTION_UNKNOWN,
-                value=words[0] if words else "",
+                value=as_typed(words[0]) if words else "",
                 allowed=["plads", "slet"],
                 command="admin",
             )

@@ -16,13 +16,13 @@ from bot.domain.seats import answers, offers
 from bot.domain.seats.attendance import seats_at, sent_regrets
 from bot.domain.seats.common import SeatRef, live_meeting, seat_ref
 from bot.domain.seats.history import record
+from bot.mentions import Mention, mark
 from bot.models import Meeting, Network, OfferStatus, Person, Seat, SeatAction, SeatKind, SeatOffer
 from bot.posts import notices
 from bot.replies import MAX_BUTTON_VALUE, Action, Button, Reply, Result, ResultKind
 from bot.service.approvals import Approvals
 from bot.service.context import Context
 from bot.service.parsing import (
-    Mention,
     SeatSpec,
     ascii_number,
     meeting_ref_words,
@@ -100,7 +100,7 @@ class Consent:
             else:
                 chosen = offers.seat_for_substitute(session, network, me, meeting)
                 if isinstance(chosen, list):
-                    assert mention is not None
+                    assert isinstance(mention, Mention)  # resolved above, else refused
                     return self._which_seat(session, network, meeting, me, target, mention, chosen)
                 ref = SeatRef(SeatKind(chosen.kind), chosen.slot)
             offer = self.offer_substitute(session, network, me, target, meeting, ref)
@@ -132,7 +132,7 @@ class Consent:
                     kind, seat.slot, holder, sent_regrets(entry), own=seat.holder_id == me.id
                 )
             )
-            value = f"vikar {meeting.number} {mention.text} {texts.seat_typed(kind, seat.slot)}"
+            value = f"vikar {meeting.number} {mark(mention)} {texts.seat_typed(kind, seat.slot)}"
             if len(value) <= MAX_BUTTON_VALUE:
                 label = texts.seat_choice_button(kind, seat.slot)
                 buttons.append(Button(label, Action.SUBSTITUTE_SEAT, value))
@@ -157,7 +157,7 @@ class Consent:
         slot = ascii_number(parts[2], digits=3) if len(parts) == 3 else None
         if meeting_id is None or slot is None or not user_id:
             raise DomainError(ErrorKind.SEAT_SPEC_INVALID, value=block_id)
-        target_actor = self._ctx.people.mentioned(actor, Mention(user_id, f"<@{user_id}>"), "vikar")
+        target_actor = self._ctx.people.mentioned(actor, Mention(user_id, ""), "vikar")
 
         def work(session: Session, network: Network) -> Reply:
             meeting = self._ctx.meeting_by_id(session, network, meeting_id)

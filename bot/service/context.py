@@ -30,11 +30,12 @@ from bot.domain.registration import (
 )
 from bot.domain.schedule import DEFAULT_SCHEDULE, Offset, parse_schedule
 from bot.domain.timeparse import local_to_utc, parse_date
+from bot.mentions import Mention
 from bot.models import Meeting, MeetingStatus, Network, Person, Seat
 from bot.ports import Clock, Profile, ProfileLookup
 from bot.posts.planner import PlanConfig
 from bot.service import inbound
-from bot.service.parsing import Mention, ascii_number, is_next_meeting
+from bot.service.parsing import Unresolved, ascii_number, is_next_meeting
 from bot.texts.dates import format_when
 from bot.texts.meetings import meeting_choice
 
@@ -179,21 +180,20 @@ class People:
             refresh_name(person, actor, update_name=False)
         return person, seat
 
-    def mentioned(self, actor: Actor, mention: Mention | None, command: str) -> Actor:
+    def mentioned(self, actor: Actor, mention: Mention | Unresolved | None, command: str) -> Actor:
         """The person a mention names, checked to be still in the workspace."""
         if mention is None:
             raise DomainError(ErrorKind.MENTION_MISSING, command=command)
-        if mention.user_id is None:
-            raise DomainError(ErrorKind.MENTION_UNRESOLVED, value=mention.text)
-        profile = self.profile(mention.user_id)
+        if isinstance(mention, Unresolved):
+            raise DomainError(ErrorKind.MENTION_UNRESOLVED, value=mention.typed)
+        profile = self.profile(mention.account)
         # Unknown name: leave it empty so a name we already know is not overwritten.
         name = profile.name if profile else ""
         if profile is not None and profile.deleted:
             raise DomainError(ErrorKind.TARGET_GONE, name=name)
-        if not name and "|" in mention.text:  # the platform gave us the name it showed
-            name = mention.text.split("|", 1)[1].rstrip(">")
-        # The person mentioned is on the same platform and workspace as who mentioned them.
-        return replace(actor, user_id=mention.user_id, name=name, title="")
+        # Else the name the platform showed with the mention, when it gave one. The person
+        # mentioned is on the same platform and workspace as who mentioned them.
+        return replace(actor, user_id=mention.account, name=name or mention.name, title="")
 
     def upsert(self, session: Session, actor: Actor) -> Person:
         return upsert_person(session, actor, self._clock.now())

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -13,6 +12,8 @@ from rapidfuzz import fuzz, process
 
 from bot.domain.errors import DomainError, ErrorKind
 from bot.domain.timeparse import date_words
+from bot.mentions import MARKS, Mention, as_typed
+from bot.mentions import read as read_mention
 from bot.models import AgendaKind, MeetingFormat, SeatKind
 
 # Canonical subcommand -> every spelling we accept (folded: lower case, æ→ae, ø→oe, å→aa).
@@ -125,7 +126,9 @@ def fold(text: str) -> str:
 
 def clean(text: str) -> str:
     """Drop control characters and collapse whitespace; cap the length we ever look at."""
-    text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text[:MAX_INPUT])
+    text = "".join(
+        ch if unicodedata.category(ch)[0] != "C" or ch in MARKS else " " for ch in text[:MAX_INPUT]
+    )
     return " ".join(text.split())
 
 
@@ -139,6 +142,10 @@ class Parsed:
 class Unknown:
     word: str
     suggestion: str | None  # display name of the closest subcommand
+
+
+# Subcommands that read mentions (``bot.mentions``); every other one gets its text as typed.
+TAKES_MENTIONS = frozenset({"overdrag", "byt", "vikar", "afbud", "admin"})
 
 
 # Subcommands that name a municipality, whose "Mente du …?" answer offers the choices.
@@ -176,10 +183,11 @@ def parse(text: str) -> Parsed | Unknown:
     if not text:
         return Parsed("hjaelp", "")
     word, _, args = text.partition(" ")
+    word = as_typed(word)
     key = fold(word).lstrip("/")
     for name, spellings in SUBCOMMANDS.items():
         if key in spellings:
-            return Parsed(name, args.strip())
+            return Parsed(name, args.strip() if name in TAKES_MENTIONS else as_typed(args).strip())
     by_spelling = {spelling: name for name, forms in SUBCOMMANDS.items() for spelling in forms}
     best = process.extractOne(key, list(by_spelling), scorer=fuzz.ratio, score_cutoff=60)
     suggestion = display_name(by_spelling[best[0]]) if best else None
@@ -381,27 +389,26 @@ def is_next_meeting(ref: str) -> bool:
     )
 
 
-_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
-
-
 @dataclass(frozen=True, slots=True)
-class Mention:
-    user_id: str | None  # None: written as plain text ("@anna"), which cannot be resolved
-    text: str
+class Unresolved:
+    """A mention written as plain text (``@anna``) that the platform did not recognise."""
+
+    typed: str
 
 
-def mentions(words: list[str]) -> tuple[list[Mention], list[str]]:
-    """Split Slack's escaped mentions (``<@U123|anna>``) and plain ``@names`` from the rest."""
-    found: list[Mention] = []
+def mentions(words: list[str]) -> tuple[list[Mention | Unresolved], list[str]]:
+    """Split the mentions the adapter marked (``bot.mentions``) and plain ``@names`` from the
+    rest; the rest is text as typed (a mark inside a word is the mention's text there)."""
+    found: list[Mention | Unresolved] = []
     rest: list[str] = []
     for word in words:
-        match = _MENTION.match(word)
-        if match:
-            found.append(Mention(match.group(1), word))
+        mention = read_mention(word)
+        if mention is not None:
+            found.append(mention)
         elif word.startswith("@") and len(word) > 1:
-            found.append(Mention(None, word))
+            found.append(Unresolved(as_typed(word)))
         else:
-            rest.append(word)
+            rest.append(as_typed(word))
     return found, rest
 
 

@@ -42,7 +42,7 @@ from bot.replies import Action, Attachment, Button, Reply, Result, ResultKind
 from bot.reports import REPORT_CACHE
 from bot.service.approvals import Approvals
 from bot.service.context import Context
-from bot.service.parsing import mentions, tokens
+from bot.service.parsing import Unresolved, mentions, tokens
 from bot.service.succession import Succession
 
 log = logging.getLogger(__name__)
@@ -202,11 +202,12 @@ class Privacy:
         found, rest = mentions(tokens(args))
         if not found:
             raise DomainError(ErrorKind.MENTION_MISSING, command="admin slet")
-        if found[0].user_id is None:
-            raise DomainError(ErrorKind.MENTION_UNRESOLVED, value=found[0].text)
+        named = found[0]
+        if isinstance(named, Unresolved):
+            raise DomainError(ErrorKind.MENTION_UNRESOLVED, value=named.typed)
         self._ctx.run(lambda s, n: require_facilitator(s, n, actor.user_id))
         erased = self._erase(
-            Actor(actor.team_id, found[0].user_id, "", platform=actor.platform),
+            Actor(actor.team_id, named.account, "", platform=actor.platform),
             ErasureCause.FACILITATOR,
             by=actor,
             reason=" ".join(rest),

@@ -60,7 +60,9 @@ def console_no_choice(number: str) -> str:
     )
 
 
-CONSOLE_SWITCH_HELP = "Skriv '/som U456 Navn', fx '/som U456 Bo Hansen'."
+CONSOLE_SWITCH_HELP = (
+    "Skriv '/som Navn' eller '/som id Navn', fx '/som Bo Hansen' eller '/som U456 Bo'."
+)
 
 
 def console_switched(name: str, user_id: str) -> str:

@@ -21,7 +21,7 @@ from handlers.console.notifier import ConsoleNotifier
 from handlers.console.people import CONSOLE_TEAM, PLATFORM, ConsoleProfiles, ConsoleUser
 
 # The network's channel in the console when KLIMANET_CHANNEL is not set.
-CONSOLE_CHANNEL = "CKONSOL"
+CONSOLE_CHANNEL = "konsol-kanal"
 
 
 class ConsolePlatform:
@@ -50,7 +50,7 @@ class ConsolePlatform:
         # No rate limit: the console does not wait between posts to its channel.
         self.delivery = assembly.delivery(
             self.core,
-            ConsoleNotifier(self.console.say, choices, profiles),
+            ConsoleNotifier(self.console.say, choices, profiles, channel=service.settings.channel),
             per_channel_interval=0.0,
         )
         self.console.deliver_with(self.delivery.drain)

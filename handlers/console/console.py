@@ -30,7 +30,13 @@ from bot.texts.dates import format_when
 from handlers.console import forms
 from handlers.console.choices import Choice, Choices
 from handlers.console.files import save
-from handlers.console.people import ConsoleProfiles, ConsoleUser, first_plain_mention, is_user_id
+from handlers.console.people import (
+    ConsoleProfiles,
+    ConsoleUser,
+    first_plain_mention,
+    id_for,
+    is_user_id,
+)
 from handlers.console.poll_form import poll_form
 from handlers.console.rendering import render
 from handlers.console.terminal import Terminal
@@ -168,12 +174,19 @@ class Console:
         self.say(texts.console_time_now(format_when(self._clock.now(), tz)))
 
     def _switch_user(self, line: str) -> None:
-        parts = line.split(maxsplit=2)
-        if len(parts) < 2 or not is_user_id(parts[1]):
+        """``/som Bo Hansen`` (someone named before, or a new person the console gives an id),
+        ``/som U456 Bo Hansen`` or ``/som konsol:bo`` (an id, as written)."""
+        parts = line.split(maxsplit=1)
+        words = parts[1].split() if len(parts) > 1 else []
+        if not words:
             self.say(texts.CONSOLE_SWITCH_HELP)
             return
-        user_id = parts[1]
-        name = parts[2] if len(parts) > 2 else self.profiles.name_of(user_id)
+        if is_user_id(words[0]) or self.profiles.known(words[0]):
+            user_id, name = words[0], " ".join(words[1:]) or self.profiles.name_of(words[0])
+        else:
+            name = " ".join(words)
+            user_id = self.profiles.by_name(name) or id_for(name)
+            name = name if not self.profiles.known(user_id) else self.profiles.name_of(user_id)
         self._user = ConsoleUser(user_id, name)
         self.profiles.learn(user_id, name)
         self.say(texts.console_switched(name, user_id))

@@ -19,7 +19,7 @@ from bot.texts.edge import (
 )
 from handlers.console.choices import IN_THE_CHANNEL, Choices
 from handlers.console.files import save
-from handlers.console.people import ConsoleProfiles, is_user_id
+from handlers.console.people import ConsoleProfiles
 from handlers.console.rendering import render
 
 
@@ -35,8 +35,10 @@ class ConsoleNotifier:
         profiles: ConsoleProfiles,
         *,
         files_base: Path | None = None,
+        channel: str | None = None,
     ) -> None:
         self._say = say
+        self._channel = channel
         self._choices = choices
         self._profiles = profiles
         self._files_base = files_base
@@ -44,14 +46,18 @@ class ConsoleNotifier:
         self._files: list[Attachment] = []
         self._lock = threading.Lock()
 
+    def _is_person(self, recipient: str) -> bool:
+        # The network's channel is the one place the console posts to; anything else a person.
+        return recipient != self._channel
+
     def _where(self, recipient: str) -> str:
-        if is_user_id(recipient):
+        if self._is_person(recipient):
             return console_to_person(self._profiles.name_of(recipient), recipient)
         return console_to_channel(recipient)
 
     def _numbers(self, recipient: str, ts: str, reply: Reply) -> list[int]:
         # A channel post's buttons (a poll's options) are for whoever acts in the console.
-        owner = recipient if is_user_id(recipient) else IN_THE_CHANNEL
+        owner = recipient if self._is_person(recipient) else IN_THE_CHANNEL
         return self._choices.offer(owner, ts, reply.buttons)
 
     def post(self, recipient: str, reply: Reply, *, post_id: int | None = None) -> Posted:

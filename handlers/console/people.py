@@ -1,5 +1,6 @@
 """Who is who in the console: the user one is, the names people were given, and mentions as
-people type them (``@U456``, or ``@Bo`` for someone named in this session)."""
+people type them (``@konsol:bo``, ``@U456``, or ``@Bo`` for someone named in this session),
+turned into the core's neutral mentions."""
 
 from __future__ import annotations
 
@@ -10,20 +11,27 @@ from dataclasses import dataclass
 
 from bot import texts
 from bot.domain.registration import Actor
+from bot.mentions import MAX_ACCOUNT, Mention, is_account, mark, unmarked
 from bot.ports import Profile
 
 CONSOLE_TEAM = "console"
 # The console's PlatformKind name: its people are ("console", CONSOLE_TEAM, their id).
 PLATFORM = "console"
-# What ``/som`` accepts and what a mention may name: a Slack-style user id.
-USER_ID = r"[UW][A-Z0-9]+"
-_USER_ID = re.compile(rf"^{USER_ID}$")
-_MENTION_BY_ID = re.compile(rf"(?<![<\w])@({USER_ID})\b")
-_MENTION_BY_NAME = re.compile(r"(?<![<\w])@([^\s@<>]+)")
+# The console's people have plain opaque ids: "konsol:bo-hansen" for someone it names itself,
+# or any word with a digit or a colon that '/som' or '--as' is given ("U456", as people used to).
+ID_PREFIX = "konsol:"
+# A mention ends before the punctuation that follows it ("@Bo," "@U456.").
+_MENTION = re.compile(r"(?<![<\w])@([^\s@<>]*[^\s@<>.,;:!?)])")
 
 
-def is_user_id(text: str) -> bool:
-    return bool(_USER_ID.match(text))
+def is_user_id(word: str) -> bool:
+    """Whether ``word`` is written as an id (a name has no digit and no colon)."""
+    return is_account(word) and any(ch.isdigit() or ch == ":" for ch in word)
+
+
+def id_for(name: str) -> str:
+    """The id the console gives someone it names: ``konsol:bo-hansen``."""
+    return (ID_PREFIX + "-".join(name.casefold().split()))[:MAX_ACCOUNT]
 
 
 @dataclass
@@ -59,27 +67,36 @@ class ConsoleProfiles:
 
     def by_name(self, word: str) -> str | None:
         """The user id of the one person whose name (or first name) is ``word``."""
+        word = " ".join(word.split())
         key = word.casefold()
         with self._lock:
             found = {
                 user_id
                 for user_id, name in self._names.items()
-                if key in (name.casefold().replace(" ", ""), name.split()[0].casefold())
+                if key
+                in (name.casefold(), name.casefold().replace(" ", ""), name.split()[0].casefold())
             }
         return found.pop() if len(found) == 1 else None
 
+    def known(self, user_id: str) -> bool:
+        with self._lock:
+            return user_id in self._names
+
     def mentions(self, line: str) -> str:
-        """``@U456`` and ``@Bo`` (someone named in this session) as the mentions Slack sends."""
-        line = _MENTION_BY_ID.sub(r"<@\1>", line)
+        """``@U456`` / ``@konsol:bo`` (an id) and ``@Bo`` (someone named in this session) as
+        neutral mentions (``bot.mentions``); any other ``@word`` stays text."""
 
-        def by_name(match: re.Match[str]) -> str:
-            user_id = self.by_name(match.group(1))
-            return f"<@{user_id}>" if user_id else match.group(0)
+        def mentioned(match: re.Match[str]) -> str:
+            word = match.group(1)
+            user_id = word if is_user_id(word) or self.known(word) else self.by_name(word)
+            if user_id is None:
+                return match.group(0)
+            return mark(Mention(user_id, match.group(0), self.name_of(user_id)))
 
-        return _MENTION_BY_NAME.sub(by_name, line)
+        return _MENTION.sub(mentioned, unmarked(line))
 
 
 def first_plain_mention(line: str) -> str:
     """The first ``@word`` of a line that is not a mention the console understood."""
-    match = _MENTION_BY_NAME.search(line)
+    match = _MENTION.search(line)
     return match.group(0) if match else "@"

@@ -49,7 +49,8 @@ def terminal_text(marked: str) -> str:
     text = re.sub(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])", r"\1", text)
     text = re.sub(r"(?<!\w)_([^_\n]+)_(?!\w)", r"\1", text)
     text = text.replace("`", "")
-    text = re.sub(r"<([@#])([A-Z0-9]+)(?:\|[^>]*)?>", r"\1\2", text)  # <@U123> -> @U123
+    # <@U123> -> @U123, <@konsol:bo> -> @konsol:bo: the console's ids have any shape.
+    text = re.sub(r"<([@#])([^\s<>|]+)(?:\|[^>]*)?>", r"\1\2", text)
     return _HOLE.sub(lambda hole: written[int(hole.group(1))], text)
 
 

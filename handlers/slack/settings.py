@@ -9,9 +9,13 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from bot.config import ConfigError
+from bot.config import ConfigError, split_admins
 
 DEFAULT_SLACK_API_BASE_URL = "https://slack.com/api/"
+
+# The shapes of Slack's ids, for the core's settings that name them on Slack.
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 
 Getter = Callable[[str], str | None]
 
@@ -40,6 +44,7 @@ class SlackSettings:
         base_url = _api_base_url(get)
         if bot_token is None:
             return None
+        _check_ids(get)
         return cls(bot_token, signing_secret, app_token, base_url)
 
 
@@ -64,3 +69,17 @@ def _api_base_url(get: Getter) -> str:
     if not re.match(r"^https?://[^\s/]+", base_url):
         raise ConfigError(f"SLACK_API_BASE_URL is not an http(s) URL: {base_url!r}")
     return base_url if base_url.endswith("/") else base_url + "/"
+
+
+def _check_ids(get: Getter) -> None:
+    """On Slack, the core's settings that name a channel or people name them by Slack's ids."""
+    channel = get("KLIMANET_CHANNEL")
+    if channel is not None and not _CHANNEL_ID.match(channel):
+        raise ConfigError(
+            f"KLIMANET_CHANNEL must be a channel id like C0123ABCD (got {channel!r})."
+        )
+    bad = sorted(a for a in split_admins(get("KLIMANET_ADMINS")) if not _USER_ID.match(a))
+    if bad:
+        raise ConfigError(
+            f"KLIMANET_ADMINS must be Slack user ids like U0123ABCD (wrong: {', '.join(bad)})."
+        )

@@ -1,4 +1,5 @@
-"""Slack's inbound text, turned into the neutral text the core parses.
+"""Slack's inbound text, turned into the neutral text the core parses (mentions as
+``bot.mentions`` marks them: the core never reads ``<@U…>``).
 
 The manifest sets ``should_escape: true``, so a slash command's text arrives with ``&``, ``<``
 and ``>`` HTML-escaped and with what Slack recognised as tokens: ``<@U123|anna>``,
@@ -10,11 +11,13 @@ from __future__ import annotations
 
 import re
 
+from bot.mentions import Mention, mark, unmarked
+
 _TOKEN = re.compile(r"<([^<>]*)>")
 _ENTITY = re.compile(r"&(amp|lt|gt);")
 _ENTITIES = {"amp": "&", "lt": "<", "gt": ">"}
 _BARE_LINK = re.compile(r"(?:https?://|mailto:)[^|]*", re.IGNORECASE)
-_MENTION = re.compile(r"(@[UW][A-Z0-9]+)\|(.*)", re.DOTALL)
+_MENTION = re.compile(r"(@[UW][A-Z0-9]+)(?:\|(.*))?", re.DOTALL)
 
 
 def _unescape(text: str) -> str:
@@ -23,9 +26,11 @@ def _unescape(text: str) -> str:
 
 
 def decode_command_text(text: str) -> str:
-    """A slash command's text as the person typed it: a bare link becomes its URL, mentions
-    (which ``bot.service.parsing.mentions`` reads) and labelled links stay Slack tokens, and the
+    """A slash command's text as the person typed it: a bare link becomes its URL, a person's
+    mention a neutral mention (``bot.mentions``, whose text as typed is the Slack token, kept
+    where text is data), labelled links, channels and ``<!here>`` stay Slack tokens, and the
     escaped ``&``, ``<`` and ``>`` become the characters again (in a mention's name too)."""
+    text = unmarked(text)  # a mark in the text is only ever one made here
     out: list[str] = []
     position = 0
     for token in _TOKEN.finditer(text):
@@ -36,8 +41,9 @@ def decode_command_text(text: str) -> str:
             out.append(_unescape(inner))
         elif mention:
             # The name Slack showed, as written; "<" and ">" cannot stay inside a token.
-            name = _unescape(mention.group(2)).replace("<", "").replace(">", "")
-            out.append(f"<{mention.group(1)}|{name}>")
+            name = _unescape(mention.group(2) or "").replace("<", "").replace(">", "")
+            typed = f"<{mention.group(1)}|{name}>" if name else f"<{mention.group(1)}>"
+            out.append(mark(Mention(mention.group(1).removeprefix("@"), typed, name)))
         else:
             out.append(token.group(0))
         position = token.end()
