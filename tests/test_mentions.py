@@ -114,7 +114,9 @@ def test_the_console_switches_user_by_name_or_by_id() -> None:
     )
     assert "Du er nu Bo Hansen (konsol:bo-hansen)." in out
     assert "Du er nu Carl (U456)." in out
-    assert console.actor() == Actor(CONSOLE_TEAM, "konsol:bo-hansen", "Bo Hansen")
+    assert console.actor() == Actor(
+        CONSOLE_TEAM, "konsol:bo-hansen", "Bo Hansen", platform="console"
+    )
     found, rest = mentions(tokens(service.texts[-1].removeprefix("overdrag ")))
     assert found == [Mention("U456", "@Carl", "Carl")] and rest == ["fast"]
 
