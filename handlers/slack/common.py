@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from bot import texts
 from bot.domain.registration import Actor
 from bot.service.inbound import AlreadyActedOn, Once
+from handlers.slack.blocks import mrkdwn
 from handlers.slack.client import respond
 
 T = TypeVar("T")
@@ -76,7 +77,7 @@ def log_failure(error: BaseException, where: str) -> str:
 
 
 def internal_error_message(reference: str) -> dict[str, Any]:
-    text = texts.internal_error(reference)
+    text = mrkdwn(texts.internal_error(reference))
     return {"text": text, "response_type": "ephemeral", "replace_original": False}
 
 
