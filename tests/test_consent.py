@@ -53,7 +53,7 @@ def seat_status(sessions: SessionFactory, user: str) -> str:
         return session.scalars(
             select(Seat.status)
             .join(Person, Person.id == Seat.holder_id)
-            .where(Person.user_id == user)
+            .where(Person.account == user)
         ).one()
 
 

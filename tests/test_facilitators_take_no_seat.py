@@ -159,7 +159,7 @@ def test_facilitators_get_facilitator_dms_never_coordinator_dms_and_keep_the_rol
             coordinators = planner.audience(
                 session, network, meeting, planner.Audience.COORDINATORS
             )
-            assert [e.person.user_id for e in coordinators] == [EVA.user_id]
+            assert [e.person.account for e in coordinators] == [EVA.user_id]
         mark = len(notifier.sent())
         clock.set(datetime(2027, 3, 1, 8, 0, tzinfo=UTC))
         delivery.drain()
@@ -173,7 +173,7 @@ def test_facilitators_get_facilitator_dms_never_coordinator_dms_and_keep_the_rol
         with transaction(sessions) as session:
             network = get_network(session, "klimanet")
             assert is_facilitator(session, network, ANNA.user_id)
-            anna = session.scalars(select(Person).where(Person.user_id == ANNA.user_id)).one()
+            anna = session.scalars(select(Person).where(Person.account == ANNA.user_id)).one()
             assert session.scalar(select(Seat).where(Seat.holder_id == anna.id)) is None
         refused(say(service, ANNA, "tilmeld Aarhus"), ErrorKind.FACILITATOR_NO_SEAT)
         created = say(

@@ -48,7 +48,7 @@ def klimanet(sessions: SessionFactory, clock: FixedClock) -> Klimanet:
 
 def themes_of(sessions: SessionFactory, user_id: str) -> list[str] | None:
     with sessions() as session:
-        person = session.scalars(select(Person).where(Person.user_id == user_id)).one_or_none()
+        person = session.scalars(select(Person).where(Person.account == user_id)).one_or_none()
         return None if person is None else list(person.themes)
 
 

@@ -276,7 +276,7 @@ def play(run: Run, hostile: Hostile) -> None:
 
     # Anna has left her seat; her fagområder were saved before the list existed.
     with run.bot.runtime.core.sessions() as session:
-        anna = session.scalars(select(Person).where(Person.user_id == ANNA)).one()
+        anna = session.scalars(select(Person).where(Person.account == ANNA)).one()
         anna.themes = [hostile.theme, "Affald"]
         session.commit()
 

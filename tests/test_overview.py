@@ -180,7 +180,7 @@ def test_turnout_replays_who_was_expected_when(
 def _person_id(session: Any, actor: Actor) -> int:
     from bot.models import Person
 
-    return int(session.scalar(select(Person.id).where(Person.user_id == actor.user_id)) or 0)
+    return int(session.scalar(select(Person.id).where(Person.account == actor.user_id)) or 0)
 
 
 # -- overblik -------------------------------------------------------------------------------------

@@ -226,7 +226,7 @@ def test_erasure_is_recorded_and_a_second_click_finds_nothing(world: World) -> N
         assert (erasure.cause, erasure.actor_id, erasure.reason) == ("request", None, "")
         person = session.get(Person, erasure.person_id)
         assert person is not None and person.erased_at is not None
-        assert (person.team_id, person.title, person.themes) == ("", "", [])
+        assert (person.workspace, person.title, person.themes) == ("", "", [])
 
 
 def test_coming_back_after_erasure_is_a_new_person(world: World) -> None:
@@ -236,7 +236,7 @@ def test_coming_back_after_erasure_is_a_new_person(world: World) -> None:
     again = world.say(SENTINEL, "tilmeld Odense")
     assert again.result is not None and again.result.kind is ResultKind.REGISTRATION_PENDING
     with world.sessions() as session:
-        person = session.scalars(select(Person).where(Person.user_id == SENTINEL_ID)).one()
+        person = session.scalars(select(Person).where(Person.account == SENTINEL_ID)).one()
         assert person.id != erased.ids["person"]
 
 
@@ -254,7 +254,7 @@ def test_nothing_held_is_said_so(world: World) -> None:
         assert "ingen oplysninger om dig" in answer.text
     # Asking stored nothing.
     assert (
-        world.scalar(select(func.count()).select_from(Person).where(Person.user_id == CARL.user_id))
+        world.scalar(select(func.count()).select_from(Person).where(Person.account == CARL.user_id))
         == 0
     )
 
@@ -401,7 +401,7 @@ def test_history_is_append_only_except_for_pseudonymisation(engine: Engine) -> N
     with engine.begin() as connection:
         connection.execute(
             update(Person)
-            .where(Person.user_id == DORTE.user_id)
+            .where(Person.account == DORTE.user_id)
             .values(erased_at=datetime.now(UTC))
         )
         connection.execute(text("UPDATE seat_events SET person_id = (SELECT max(id) FROM people)"))

@@ -182,17 +182,17 @@ class Run:
 
 _PENDING_REQUEST = "SELECT min(id) FROM seat_requests WHERE status = 'pending'"
 _HOLDER = (
-    "SELECT p.user_id FROM seats s JOIN people p ON p.id = s.holder_id "
-    "WHERE s.status = 'held' AND p.user_id != :user_id ORDER BY s.id LIMIT 1"
+    "SELECT p.account AS user_id FROM seats s JOIN people p ON p.id = s.holder_id "
+    "WHERE s.status = 'held' AND p.account != :user_id ORDER BY s.id LIMIT 1"
 )
 _COORDINATOR = (
-    "SELECT p.user_id FROM seats s JOIN people p ON p.id = s.holder_id "
-    "WHERE s.status = 'held' AND s.kind = 'fixed' AND p.user_id != :user_id "
+    "SELECT p.account AS user_id FROM seats s JOIN people p ON p.id = s.holder_id "
+    "WHERE s.status = 'held' AND s.kind = 'fixed' AND p.account != :user_id "
     "ORDER BY s.id LIMIT 1"
 )
 _OFFER_TO = (
     "SELECT max(o.id) FROM seat_offers o JOIN people p ON p.id = o.to_person_id "
-    "WHERE p.user_id = :user_id"
+    "WHERE p.account = :user_id"
 )
 
 

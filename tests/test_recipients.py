@@ -229,7 +229,7 @@ def coordinators_from_tables(sessions: SessionFactory) -> set[str]:
     with sessions() as session:
         return set(
             session.scalars(
-                select(Person.user_id)
+                select(Person.account)
                 .join(Seat, Seat.holder_id == Person.id)
                 .where(Seat.kind == "fixed", Seat.status == "held")
             )
@@ -288,7 +288,7 @@ def apply(service: Klimanet, sessions: SessionFactory, op: tuple[str, str, objec
                 pending = session.scalars(
                     select(SeatRequest.id)
                     .join(Person, Person.id == SeatRequest.person_id)
-                    .where(Person.user_id == actor.user_id, SeatRequest.status == "pending")
+                    .where(Person.account == actor.user_id, SeatRequest.status == "pending")
                 ).first()
             if pending is not None:
                 service.click(FACILITATOR, "request_approve", str(pending))

@@ -152,7 +152,7 @@ def test_database_refuses_a_fourth_seat_and_a_second_seat(
         )
     # The same person on a seat in another municipality collides with one-seat-per-person.
     with pytest.raises(IntegrityError), transaction(sessions) as session:
-        person_id = session.scalar(select(Person.id).where(Person.user_id == "U0001"))
+        person_id = session.scalar(select(Person.id).where(Person.account == "U0001"))
         session.execute(
             update(Seat)
             .where(Seat.municipality_code == ODENSE, Seat.kind == "flexible", Seat.slot == 1)
@@ -250,7 +250,7 @@ def test_form_errors_point_at_the_field(service: Klimanet, sessions: SessionFact
     done(ok, ResultKind.REGISTERED, municipality=ODENSE)
     assert holder(sessions, ODENSE, "flexible", 1) == actor(9).user_id
     with sessions() as session:
-        person = session.scalars(select(Person).where(Person.user_id == actor(9).user_id)).one()
+        person = session.scalars(select(Person).where(Person.account == actor(9).user_id)).one()
         assert (person.title, person.themes) == ("Klimachef", ["Affald"])
 
 

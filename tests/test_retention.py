@@ -101,7 +101,7 @@ def test_retention_forgets_the_idle_and_lets_old_history_name_nobody(
     with sessions() as session:
         causes = session.scalars(select(Erasure.cause)).all()
         assert causes == ["retention", "retention"]
-        bo = session.scalars(select(Person).where(Person.user_id == BO.user_id)).one()
+        bo = session.scalars(select(Person).where(Person.account == BO.user_id)).one()
         alias = session.get(Person, bo.history_alias_id)
         assert alias is not None and alias.erased_at is not None
         assert alias.name == f"Slettet bruger {alias.id}"

@@ -291,7 +291,7 @@ class SeatMachine(RuleBasedStateMachine):
         return {
             (name, kind, slot): Holding(user_id, status)
             for name, kind, slot, user_id, status in self.rows(
-                "SELECT m.name, s.kind, s.slot, p.user_id, s.status FROM seats s "
+                "SELECT m.name, s.kind, s.slot, p.account AS user_id, s.status FROM seats s "
                 "JOIN municipalities m ON m.code = s.municipality_code "
                 "JOIN people p ON p.id = s.holder_id"
             )
@@ -320,7 +320,7 @@ class SeatMachine(RuleBasedStateMachine):
             assert reply.buttons[0].action_id == Action.OFFER_WITHDRAW
             assert reply.buttons[0].value == str(offer_id), (reply.buttons, offer_id)
         (row,) = self.rows(
-            "SELECT o.kind, p.user_id, o.expires_at, o.status, r.recipient FROM seat_offers o "
+            "SELECT o.kind, p.account AS user_id, o.expires_at, o.status, r.recipient FROM seat_offers o "
             "JOIN people p ON p.id = o.to_person_id "
             "JOIN outbox r ON r.key = :key WHERE o.id = :id",
             id=offer_id,
@@ -382,7 +382,7 @@ class SeatMachine(RuleBasedStateMachine):
         return bool(
             self.rows(
                 "SELECT 1 FROM attendance a JOIN people p ON p.id = a.person_id "
-                "WHERE p.user_id = :user AND a.role = 'substitute' AND a.status <> 'declined'",
+                "WHERE p.account = :user AND a.role = 'substitute' AND a.status <> 'declined'",
                 user=user_id,
             )
         )
@@ -451,7 +451,7 @@ class SeatMachine(RuleBasedStateMachine):
         (request,) = self.rows(
             "SELECT r.id, r.approver, r.seat_id FROM seat_requests r "
             "JOIN people p ON p.id = r.person_id "
-            "WHERE p.user_id = :user AND r.status = 'pending'",
+            "WHERE p.account = :user AND r.status = 'pending'",
             user=actor.user_id,
         )
         assert dict(result.ids) == {"municipality": self.code(name), "request": request.id}
@@ -502,7 +502,7 @@ class SeatMachine(RuleBasedStateMachine):
 
     def _decide(self, request: int, approve: bool, actor: Actor) -> None:
         (row,) = self.rows(
-            "SELECT r.status, r.approver, p.user_id, m.name, s.kind, s.slot "
+            "SELECT r.status, r.approver, p.account AS user_id, m.name, s.kind, s.slot "
             "FROM seat_requests r JOIN people p ON p.id = r.person_id "
             "JOIN seats s ON s.id = r.seat_id "
             "JOIN municipalities m ON m.code = s.municipality_code WHERE r.id = :id",
@@ -943,7 +943,7 @@ class SeatMachine(RuleBasedStateMachine):
         # A substitute at an upcoming meeting who holds a seat of their own is there twice.
         doubled = self.rows(
             "SELECT a.meeting_id AS meeting, a.seat_id AS substitute_on_seat, "
-            "p.user_id AS person, s.id AS own_seat, s.status AS own_status FROM attendance a "
+            "p.account AS person, s.id AS own_seat, s.status AS own_status FROM attendance a "
             "JOIN meetings m ON m.id = a.meeting_id "
             "JOIN seats s ON s.holder_id = a.person_id "
             "JOIN people p ON p.id = a.person_id "
@@ -997,7 +997,7 @@ class SeatMachine(RuleBasedStateMachine):
         stored_substitutes = {
             (name, kind, slot): Substitute(user_id, status)
             for name, kind, slot, user_id, status in self.rows(
-                "SELECT m.name, s.kind, s.slot, p.user_id, a.status FROM attendance a "
+                "SELECT m.name, s.kind, s.slot, p.account AS user_id, a.status FROM attendance a "
                 "JOIN seats s ON s.id = a.seat_id "
                 "JOIN municipalities m ON m.code = s.municipality_code "
                 "JOIN people p ON p.id = a.person_id "

@@ -526,7 +526,7 @@ def test_announcement_pick_and_the_still_coming_round(bot: SlackBot, clock: Fixe
         row = session.scalars(
             select(Attendance)
             .join(Person, Person.id == Attendance.person_id)
-            .where(Person.user_id == BO, Attendance.meeting_id == meeting.id)
+            .where(Person.account == BO, Attendance.meeting_id == meeting.id)
         ).one()
         assert (row.role, row.status) == ("holder", "declined")
 

@@ -141,7 +141,7 @@ def test_a_deactivated_account_releases_its_seat_and_the_coordinator_is_told(
     assert "frigjort, fordi brugeren er deaktiveret i Slack – Bo Zørbløksen" in history
     # The data follows the retention rule: still there today.
     with bot.runtime.core.sessions() as session:
-        bo = session.scalars(select(Person).where(Person.user_id == BO)).one()
+        bo = session.scalars(select(Person).where(Person.account == BO)).one()
         assert bo.erased_at is None
     # Reactivation changes nothing until they register again.
     bot.driver.event(user_change(BO, deleted=False))

@@ -173,7 +173,7 @@ def test_the_coordinators_dms_show_who_comes_and_a_confirmation_counts(
         meeting = session.scalars(select(Meeting)).one()
         coordinators = planner.audience(session, network, meeting, planner.Audience.COORDINATORS)
         # Anna sent regrets and is still the one to ask whom Aarhus sends.
-        assert [(c.person.user_id, c.status) for c in coordinators] == [(ANNA.user_id, "declined")]
+        assert [(c.person.account, c.status) for c in coordinators] == [(ANNA.user_id, "declined")]
         unconfirmed = planner.audience(session, network, meeting, planner.Audience.UNCONFIRMED)
         # Bo confirmed and Dorte accepted: nobody from Aarhus is asked "Kommer du stadig?".
         assert unconfirmed == []
@@ -343,7 +343,7 @@ def test_a_coordinator_whose_seat_a_substitute_fills_is_still_asked_whom_to_send
         network = session.scalars(select(Network)).one()
         meeting = session.scalars(select(Meeting)).one()
         (anna,) = planner.audience(session, network, meeting, planner.Audience.COORDINATORS)
-        assert anna.person.user_id == ANNA.user_id
+        assert anna.person.account == ANNA.user_id
         text = announce_dm_reply(session, meeting, anna, TZ).text
     assert "Du har selv meldt afbud" not in text  # Eva already takes her place
     assert "Fast plads: Eva Holm (vikar for Anna Jensen) – bekræftet" in text

@@ -101,7 +101,7 @@ def test_a_forged_theme_is_refused_and_a_known_one_saved_as_the_list_spells_it(
     assert isinstance(registered, Reply)
     done(registered, ResultKind.REGISTERED, municipality=751)
     with sessions() as session:
-        anna = session.scalars(select(Person).where(Person.user_id == ANNA.user_id)).one()
+        anna = session.scalars(select(Person).where(Person.account == ANNA.user_id)).one()
         assert anna.themes == ["Affald", "Klimaplaner"]
 
 
@@ -118,7 +118,7 @@ def test_an_existing_odd_fagomraade_stays_and_is_shown_escaped(
     say(klimanet, FACILITATOR, CREATE)
     with sessions() as session:
         # A value saved before the list existed; the meeting is about the same.
-        bo = session.scalars(select(Person).where(Person.user_id == BO.user_id)).one()
+        bo = session.scalars(select(Person).where(Person.account == BO.user_id)).one()
         bo.themes = [HOSTILE, "Affald"]
         meeting = session.scalars(select(Meeting)).one()
         meeting.themes = ["affald", HOSTILE]
@@ -128,7 +128,7 @@ def test_an_existing_odd_fagomraade_stays_and_is_shown_escaped(
         network = session.scalars(select(Network)).one()
         anna = next(e for e in expected_at(session, network, meeting) if e.is_coordinator)
         reply = announce_dm_reply(session, meeting, anna, ZoneInfo("Europe/Copenhagen"))
-        bo = session.scalars(select(Person).where(Person.user_id == BO.user_id)).one()
+        bo = session.scalars(select(Person).where(Person.account == BO.user_id)).one()
         assert bo.themes == [HOSTILE, "Affald"]  # kept as it was
     context = reply_blocks(reply)[-1].to_dict()
     assert context["type"] == "context"

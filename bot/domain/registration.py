@@ -196,8 +196,8 @@ def upsert_person(
             Person.__table__,  # type: ignore[arg-type]
             [
                 {
-                    "team_id": actor.team_id,
-                    "user_id": actor.user_id,
+                    "workspace": actor.team_id,
+                    "account": actor.user_id,
                     "name": (actor.name or actor.user_id)[:MAX_PROFILE_TEXT],
                     "title": actor.title[:MAX_PROFILE_TEXT],
                     "themes": [],
@@ -207,9 +207,9 @@ def upsert_person(
         )
         # Ours, or a concurrent transaction's that won the unique key.
         person = session.scalars(
-            select(Person).where(Person.team_id == actor.team_id, Person.user_id == actor.user_id)
+            select(Person).where(Person.workspace == actor.team_id, Person.account == actor.user_id)
         ).one()
-    placeholder = person.name == person.user_id  # created before we knew their name
+    placeholder = person.name == person.account  # created before we knew their name
     name = actor.name[:MAX_PROFILE_TEXT]
     if (update_name or placeholder) and name and person.name != name:
         person.name = name
@@ -249,7 +249,7 @@ def known_names(session: Session, team_id: str) -> dict[str, str]:
     return {
         user_id: name
         for user_id, name in session.execute(
-            select(Person.user_id, Person.name).where(Person.team_id == team_id)
+            select(Person.account, Person.name).where(Person.workspace == team_id)
         )
         if name and name != user_id
     }
@@ -262,7 +262,7 @@ def find_person(session: Session, actor: Actor) -> Person | None:
 
 def _find_person(session: Session, actor: Actor) -> Person | None:
     return session.scalars(
-        select(Person).where(Person.team_id == actor.team_id, Person.user_id == actor.user_id)
+        select(Person).where(Person.workspace == actor.team_id, Person.account == actor.user_id)
     ).one_or_none()
 
 
@@ -293,7 +293,7 @@ def _overview_of(
             SeatView(
                 kind=kind,
                 slot=slot,
-                holder=Holder(holder.user_id, holder.name, holder.title) if holder else None,
+                holder=Holder(holder.account, holder.name, holder.title) if holder else None,
                 pending=seat is not None and seat.status == SeatStatus.PENDING.value,
             )
         )
@@ -413,8 +413,8 @@ def _person_for_registration(
         if len(title) > MAX_TITLE:
             raise DomainError(ErrorKind.TEXT_TOO_LONG, field="titel", limit=MAX_TITLE)
     values = {
-        "team_id": actor.team_id,
-        "user_id": actor.user_id,
+        "workspace": actor.team_id,
+        "account": actor.user_id,
         "name": (actor.name or actor.user_id)[:MAX_PROFILE_TEXT],
         "title": title if title is not None else actor.title[:MAX_PROFILE_TEXT],
         "themes": _clean_themes(themes) if themes is not None else [],
@@ -501,7 +501,7 @@ def register(
             coordinator = coordinator_of(session, network, municipality_code)
             # A facilitator who still holds a fixed seat from before is asked as one of the
             # facilitators, never as the municipality's coordinator.
-            if coordinator is not None and is_facilitator(session, network, coordinator.user_id):
+            if coordinator is not None and is_facilitator(session, network, coordinator.account):
                 coordinator = None
             approver = "coordinator" if coordinator and not became_member else "facilitator"
             request = SeatRequest(
@@ -606,7 +606,7 @@ def release(session: Session, network: Network, actor: Actor, now: datetime) -> 
         seat=SeatView(
             SeatKind(seat.kind),
             seat.slot,
-            Holder(person.user_id, person.name, person.title),
+            Holder(person.account, person.name, person.title),
             pending=not was_held,
         ),
         overview=overview(session, network, seat.municipality_code),

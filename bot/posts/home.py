@@ -118,7 +118,7 @@ def build_home(session: Session, network: Network, user_id: str, ctx: HomeContex
 
 
 def _person(session: Session, user_id: str) -> Person | None:
-    return session.scalars(select(Person).where(Person.user_id == user_id).limit(1)).first()
+    return session.scalars(select(Person).where(Person.account == user_id).limit(1)).first()
 
 
 def _see_all(which: HomeList, shown: int, total: int) -> HomeSection:

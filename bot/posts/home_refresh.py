@@ -175,7 +175,7 @@ def _recipients(session: Session, changed: _Changed) -> dict[int, set[tuple[str,
         for network_id, code in sorted(codes)
     ]
     holders = (
-        select(Seat.network_id, Person.id, Person.user_id)
+        select(Seat.network_id, Person.id, Person.account)
         .join(Person, Person.id == Seat.holder_id)
         .where(held, or_(*where))
     )
@@ -185,7 +185,7 @@ def _recipients(session: Session, changed: _Changed) -> dict[int, set[tuple[str,
     parts = [holders, facilitators]
     if changed.people:
         parts.append(
-            select(literal(None, Integer), Person.id, Person.user_id).where(
+            select(literal(None, Integer), Person.id, Person.account).where(
                 Person.id.in_(sorted(changed.people))
             )
         )

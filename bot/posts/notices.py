@@ -26,7 +26,7 @@ def offer_made(session: Session, offer: SeatOffer, target: Person, now: datetime
             Planned(
                 kinds.offer_key(offer.id),
                 PostKind.OFFER,
-                target.user_id,
+                target.account,
                 now,
                 offer.meeting_id,
                 {"offer_id": offer.id},
@@ -49,7 +49,7 @@ def offer_decided(
             Planned(
                 kinds.offer_result_key(offer.id, offer.status),
                 PostKind.OFFER_RESULT,
-                offerer.user_id,
+                offerer.account,
                 now,
                 None,
                 {"offer_id": offer.id},
@@ -96,7 +96,7 @@ def approval_decided(
         Planned(
             kinds.approval_result_key(request_id),
             PostKind.APPROVAL_RESULT,
-            applicant.user_id,
+            applicant.account,
             now,
             None,
             {"request_id": request_id},
@@ -121,7 +121,7 @@ def regrets_noticed(
             Planned(
                 kinds.regrets_key(meeting_id, seat.id, absent.id),
                 PostKind.REGRETS_NOTICE,
-                coordinator.user_id,
+                coordinator.account,
                 now,
                 meeting_id,
                 {"person_id": absent.id, "seat_id": seat.id},
@@ -140,7 +140,7 @@ def substitute_taken(session: Session, offer: SeatOffer, holder: Person, now: da
             Planned(
                 kinds.substitute_notice_key(offer.id),
                 PostKind.SUBSTITUTE_NOTICE,
-                holder.user_id,
+                holder.account,
                 now,
                 offer.meeting_id,
                 {"offer_id": offer.id},
@@ -165,7 +165,7 @@ def seat_set_by_facilitator(
             Planned(
                 kinds.admin_notice_key(seat.id, now, person.id),
                 PostKind.ADMIN_NOTICE,
-                person.user_id,
+                person.account,
                 now,
                 None,
                 {"seat_id": seat.id, "gained": gained, "reason": reason},

@@ -98,7 +98,7 @@ def audience(
         # KL's facilitators get the facilitators' messages, never a municipality's: not even
         # one who still holds a fixed seat from before facilitators took none.
         kl = set(facilitator_ids(session, network.id))
-        return [e for e in coordinators_at(session, network, meeting) if e.person.user_id not in kl]
+        return [e for e in coordinators_at(session, network, meeting) if e.person.account not in kl]
     expected = expected_at(session, network, meeting)
     if which is Audience.UNCONFIRMED:
         return [e for e in expected if e.status != AttendanceStatus.CONFIRMED.value]
@@ -259,7 +259,7 @@ def expand_fanout(session: Session, row: Claimed, now: datetime) -> int:
             Planned(
                 kinds.person_target(prefix, e.person.id),
                 dm_kind,
-                e.person.user_id,
+                e.person.account,
                 row.due_at,
                 meeting.id,
                 row.payload,

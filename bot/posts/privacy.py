@@ -155,7 +155,7 @@ def seat_freed(
             Planned(
                 kinds.seat_freed_key(event_id, kinds.approver_tag(coordinator.id, 0)),
                 PostKind.SEAT_FREED,
-                coordinator.user_id,
+                coordinator.account,
                 now,
                 None,
                 {"event_id": event_id},
@@ -163,7 +163,7 @@ def seat_freed(
             )
         )
     for position, user in enumerate(facilitators, 1):
-        if coordinator is not None and user == coordinator.user_id:
+        if coordinator is not None and user == coordinator.account:
             continue  # a facilitator who is also the coordinator hears it once
         rows.append(
             Planned(

@@ -73,7 +73,7 @@ class _MeetingPost:
         person_id = self.row.person_id
         if person_id is None:  # planned before rows carried the person's internal id
             person_id = self.session.scalar(
-                select(Person.id).where(Person.user_id == self.row.recipient).limit(1)
+                select(Person.id).where(Person.account == self.row.recipient).limit(1)
             )
         if network is None or person_id is None:
             return None
@@ -282,7 +282,7 @@ def _news(session: Session, row: Claimed, ctx: RenderContext) -> Rendered | None
     if post is None:
         return None
     author = session.scalar(
-        select(Person.name).where(Person.user_id == post.author_user_id).limit(1)
+        select(Person.name).where(Person.account == post.author_user_id).limit(1)
     )
     return Rendered(
         Reply(tuple(texts.news_post(post.text, post.author_user_id, author or "")), public=True)
@@ -426,5 +426,5 @@ def _suggestions(
     for person in people:
         matching = [t for t in person.themes if t.casefold() in wanted]
         if matching and person.id not in holders:
-            found.append((person.user_id, person.name, ", ".join(matching)))
+            found.append((person.account, person.name, ", ".join(matching)))
     return found[:5]

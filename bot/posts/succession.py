@@ -38,7 +38,7 @@ def fixed_seat_offered(
             Planned(
                 kinds.fixed_seat_offer_key(seat.id, event_id, heir.id),
                 PostKind.FIXED_SEAT_OFFER,
-                heir.user_id,
+                heir.account,
                 now,
                 None,
                 {"seat_id": seat.id},

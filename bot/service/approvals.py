@@ -30,7 +30,7 @@ class Approvals:
         approvers: list[tuple[str, int | None]]
         if request.approver == "coordinator":
             coordinator = coordinator_of(session, network, seat.municipality_code)
-            approvers = [(coordinator.user_id, coordinator.id)] if coordinator else []
+            approvers = [(coordinator.account, coordinator.id)] if coordinator else []
         else:
             approvers = [(user, None) for user in facilitator_ids(session, network.id)]
         notices.approval_requested(session, request_id, approvers, now)

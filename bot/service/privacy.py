@@ -316,7 +316,7 @@ class Privacy:
     ) -> str:
         """The person becomes a pseudonym, and the outbox forgets them; returns their former
         chat user id (for the caches, after the transaction)."""
-        words = {person.user_id: "", person.name: domain.pseudonym_name(person.id)}
+        words = {person.account: "", person.name: domain.pseudonym_name(person.id)}
         if person.title:
             words[person.title] = ""
         user_id = domain.pseudonymise(session, network, person, now, cause, **why)

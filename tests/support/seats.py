@@ -24,7 +24,7 @@ def holder(sessions: SessionFactory, code: int, kind: str, slot: int = 1) -> str
     """The user id holding a municipality's seat (pending or held), or None."""
     with sessions() as session:
         return session.scalar(
-            select(Person.user_id)
+            select(Person.account)
             .join(Seat, Seat.holder_id == Person.id)
             .where(Seat.municipality_code == code, Seat.kind == kind, Seat.slot == slot)
         )
@@ -34,7 +34,7 @@ def holders(sessions: SessionFactory, code: int) -> dict[tuple[str, int], str | 
     """Every seat of a municipality, ``(kind, slot) -> user id``; empty seats map to None."""
     with sessions() as session:
         rows = session.execute(
-            select(Seat.kind, Seat.slot, Person.user_id)
+            select(Seat.kind, Seat.slot, Person.account)
             .outerjoin(Person, Person.id == Seat.holder_id)
             .where(Seat.municipality_code == code)
         ).all()
@@ -61,7 +61,7 @@ def pending_offer_to(sessions: SessionFactory, actor: Actor) -> int | None:
         found = session.scalar(
             select(SeatOffer.id)
             .join(Person, Person.id == SeatOffer.to_person_id)
-            .where(Person.user_id == actor.user_id, SeatOffer.status == "pending")
+            .where(Person.account == actor.user_id, SeatOffer.status == "pending")
         )
         return None if found is None else int(found)
 
@@ -72,7 +72,7 @@ def pending_request_of(sessions: SessionFactory, actor: Actor) -> int | None:
         found = session.scalar(
             select(SeatRequest.id)
             .join(Person, Person.id == SeatRequest.person_id)
-            .where(Person.user_id == actor.user_id, SeatRequest.status == "pending")
+            .where(Person.account == actor.user_id, SeatRequest.status == "pending")
         )
         return None if found is None else int(found)
 
@@ -102,7 +102,7 @@ def history(sessions: SessionFactory, code: int) -> list[Event]:
                 SeatEvent.action,
                 SeatEvent.kind,
                 SeatEvent.slot,
-                person.user_id,
+                person.account,
                 previous.user_id,
                 SeatEvent.reason,
             )
@@ -125,7 +125,7 @@ def attendance(
                 Seat.municipality_code,
                 Seat.kind,
                 Seat.slot,
-                Person.user_id,
+                Person.account,
                 Attendance.role,
                 Attendance.status,
             )

@@ -128,8 +128,8 @@ def _person(person: Person | None) -> dict[str, Any] | None:
     if person is None:
         return None
     return {
-        "slack_team_id": person.team_id,
-        "slack_user_id": person.user_id,
+        "slack_team_id": person.workspace,
+        "slack_user_id": person.account,
         "name": person.name,
         "title": person.title,
         "themes": list(person.themes),

@@ -26,7 +26,7 @@ def find_person(session: Session, team_id: str, user_id: str) -> Person | None:
     """The person a chat account is, without creating one (looking must not store anything)."""
     return session.scalars(
         select(Person).where(
-            Person.team_id == team_id, Person.user_id == user_id, Person.erased_at.is_(None)
+            Person.workspace == team_id, Person.account == user_id, Person.erased_at.is_(None)
         )
     ).one_or_none()
 

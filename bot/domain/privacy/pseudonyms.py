@@ -39,13 +39,13 @@ def pseudonymise(
     facilitator may have written them; the erasure's own reason stays (it is given with the
     instruction not to name anyone). Returns the chat user id they had, for the caller to
     remove from the rest (posts, caches)."""
-    user_id = person.user_id
+    user_id = person.account
     _blank_reasons(session, person)
     person.name = pseudonym_name(person.id)
     person.title = ""
     person.themes = []
-    person.team_id = ""
-    person.user_id = f"~{person.id}"  # no chat id starts with "~": it can never match one
+    person.workspace = ""
+    person.account = f"~{person.id}"  # no chat id starts with "~": it can never match one
     person.erased_at = now
     forget_author(session, user_id)
     record_erasure(session, network, now, cause, person=person, actor=actor, reason=reason)
@@ -63,7 +63,7 @@ def _naming(words: Iterable[str]) -> re.Pattern[str] | None:
 
 def _blank_reasons(session: Session, person: Person) -> None:
     about = or_(SeatEvent.person_id == person.id, SeatEvent.previous_person_id == person.id)
-    words = (person.name, person.title, person.user_id)
+    words = (person.name, person.title, person.account)
     naming = _naming(words)
     mentions = [SeatEvent.reason.contains(w.strip()) for w in words if len(w.strip()) >= 3]
     rows = session.execute(

@@ -52,7 +52,7 @@ def idle_people(session: Session, cutoff: datetime) -> list[Person]:
                 Person.erased_at.is_(None),
                 Person.created_at < cutoff,
                 Person.id.not_in(select(recent.subquery().c[0])),
-                Person.user_id.not_in(select(NetworkFacilitator.user_id)),
+                Person.account.not_in(select(NetworkFacilitator.user_id)),
             )
             .order_by(Person.id)
         )
@@ -107,8 +107,8 @@ def _alias(session: Session, person_id: int, now: datetime, aliases: dict[int, i
     assert person is not None
     if person.history_alias_id is None:
         alias = Person(
-            team_id="",
-            user_id="~" + secrets.token_hex(8),
+            workspace="",
+            account="~" + secrets.token_hex(8),
             name="",
             title="",
             themes=[],

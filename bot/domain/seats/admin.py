@@ -88,7 +88,7 @@ def admin_set_seat(
         )
     left = None
     if target is not None:
-        refuse_a_seat(session, network, target.user_id, target.name)
+        refuse_a_seat(session, network, target.account, target.name)
         ensure_not_substitute(session, target, now)
         left = _leave_for_fixed(session, network, seat, target, actor, reason, now)
         if left is None:

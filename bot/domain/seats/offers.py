@@ -56,7 +56,7 @@ from bot.models import (
 def _check_target(session: Session, network: Network, actor: Person, target: Person) -> None:
     if target.id == actor.id:
         raise DomainError(ErrorKind.SELF_TARGET)
-    refuse_a_seat(session, network, target.user_id, target.name)
+    refuse_a_seat(session, network, target.account, target.name)
     ensure_seatless(session, network, target)
 
 
