@@ -1,7 +1,8 @@
 """Platform-neutral answers. The service produces these; each chat adapter renders them.
 
-Text uses Slack's light markup (``*bold*``, ``_italic_``, bullet lines), which the console
-renders as plain text and a Teams adapter can translate to Markdown.
+Text is marked with the neutral vocabulary of ``bot.markup`` (bold, italic, bullet lists, links,
+mentions, icons, the platform's words), which each adapter's renderer translates: Slack to mrkdwn,
+the console to plain text, a Teams adapter to Markdown.
 
 Text that a member typed or that comes from a profile is data, never markup: ``bot.texts``
 wraps it with ``user_text`` where it is interpolated, and each adapter's renderer shows such a
@@ -11,57 +12,21 @@ markup, or a facilitator's text, which speaks for KL and keeps its links.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from typing import Literal
 
 from bot.domain.errors import ErrorKind
+
+# The marked-text vocabulary lives in bot.markup; replies re-export what adapters and texts use.
+from bot.markup import USER_END as USER_END
+from bot.markup import USER_START as USER_START
+from bot.markup import as_written as as_written
+from bot.markup import spans as spans
+from bot.markup import user_text as user_text
 from bot.models import SeatKind
-
-# Private-use characters that delimit a span of user text inside a marked string. They never
-# reach a chat: every renderer removes them.
-USER_START = "\ue000"
-USER_END = "\ue001"
-_MARKERS = str.maketrans("", "", USER_START + USER_END)
-
-
-def user_text(value: object) -> str:
-    """``value`` as a span of user text. Marker characters in the value itself are dropped, so
-    a member can neither forge a span nor close one early."""
-    text = str(value).translate(_MARKERS)
-    return f"{USER_START}{text}{USER_END}" if text else ""
-
-
-def spans(marked: str) -> Iterator[tuple[bool, str]]:
-    """``(is_user_text, text)`` pieces of a marked string, in order, empty pieces left out.
-
-    An unclosed span runs to the end (escaping too much is safe; too little is not); a stray
-    end marker outside a span is dropped.
-    """
-    position = 0
-    while position < len(marked):
-        start = marked.find(USER_START, position)
-        if start < 0:
-            start = len(marked)
-        bot = marked[position:start].replace(USER_END, "")
-        if bot:
-            yield False, bot
-        if start == len(marked):
-            return
-        end = marked.find(USER_END, start + 1)
-        if end < 0:
-            end = len(marked)
-        user = marked[start + 1 : end]
-        if user:
-            yield True, user
-        position = end + 1
-
-
-def as_written(marked: str) -> str:
-    """The text as a person reads it where there is no markup to escape: markers removed."""
-    return marked.translate(_MARKERS)
 
 
 @dataclass(frozen=True, slots=True)

@@ -436,7 +436,7 @@ def test_the_privacy_notice_says_who_why_what_how_long_and_the_rights(
         "*Dataansvarlig:* KL, Weidekampsgade 10, 2300 København S",
         "dpo@kl.dk",
         "*Formål:*",
-        "fra din Slack-profil",
+        "fra din chatprofil",  # the platform named by the renderer: neutral here
         "*Retsgrundlag:*",
         "litra f",
         "i 2 år",

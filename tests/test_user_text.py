@@ -15,6 +15,7 @@ from bot import texts
 from bot.domain.errors import DomainError, ErrorKind
 from bot.domain.registration import Holder
 from bot.domain.seats.history import HistoryLine
+from bot.markup import Icon, bold, icon, mention
 from bot.mentions import MARKS, Mention, as_typed, mark
 from bot.mentions import read as read_mention
 from bot.models import SeatKind
@@ -99,8 +100,10 @@ def test_texts_mark_what_members_and_profiles_supplied() -> None:
     assert user_text(HOSTILE) in unknown
     assert user_text(HOSTILE) in texts.unknown_command(HOSTILE, None)
     assert user_text(HOSTILE) in texts.error(DomainError(ErrorKind.TARGET_GONE, name=HOSTILE))
-    # The bot's own mentions stay markup.
-    assert "<@U7> (" + user_text(HOSTILE) + ")" in texts.pick_suggestions([("U7", HOSTILE)])
+    # The bot's own mentions are the vocabulary's, the name in them cleaned of every marker.
+    suggestions = texts.pick_suggestions([("U7", f"Bo{USER_END}", HOSTILE)])
+    assert mention("U7", "Bo") + " (" + user_text(HOSTILE) + ")" in suggestions
+    assert mrkdwn(suggestions).startswith("Forslag ud fra fagområder: <@U7> (")
 
 
 def test_a_facilitators_reason_speaks_for_kl_other_reasons_are_data() -> None:
@@ -196,12 +199,15 @@ def test_long_user_text_is_split_after_escaping() -> None:
 def test_console_shows_user_text_as_written_and_translates_only_the_bots_markup() -> None:
     name = "*Anna* <@U1> _x_ :x: `kode`"
     reply = Reply(
-        (f":handshake: *{user_text(name)}* vil give <@U2> den *faste plads*",),
+        (
+            f"{icon(Icon.OFFER)} {bold(user_text(name))} vil give {mention('U2', '<Bo>')} den "
+            f"{bold('faste plads')}",
+        ),
         buttons=(Button(f"Ja {user_text('*ja*')}", "a", "1"),),
         picks=(UserPick(f"Plads: {user_text('<@U5>')}", "p", "pick:1:1", "Vælg"),),
     )
     out = render(reply)
-    assert out.startswith(f"🤝 {name} vil give @U2 den faste plads")
+    assert out.startswith(f"🤝 {name} vil give <Bo> den faste plads")
     assert "Plads: <@U5> – send en kollega" in out
     assert "[1] Ja *ja*" in out
     assert USER_START not in out and USER_END not in out

@@ -14,12 +14,16 @@ import pytest
 
 from bot.clock import FixedClock
 from bot.db import SessionFactory
+from bot.domain.registration import Actor
 from bot.ports import Profile
-from bot.replies import FormErrors, Reply, ResultKind, as_written
+from bot.replies import FormErrors, Reply, ResultKind
 from bot.service.klimanet import Klimanet, RegistrationForm
 from bot.service.meetings import MeetingForm
 from tests.support.actors import FACILITATOR, mention, mention_of, named
-from tests.support.service import click, done, new_service, say
+from tests.support.rendering import SlackRead, read_in_slack, slack_read
+from tests.support.service import click as service_click
+from tests.support.service import done, new_service
+from tests.support.service import say as service_say
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
@@ -44,8 +48,17 @@ def approvals(sessions: SessionFactory, clock: FixedClock) -> Klimanet:
 
 
 def sections(reply: Reply) -> tuple[str, ...]:
-    """The reply's parts as a person reads them (user text unmarked)."""
-    return tuple(as_written(section) for section in reply.sections)
+    """The reply's parts as a person reads them in Slack (user text unmarked)."""
+    return tuple(slack_read(section) for section in reply.sections)
+
+
+def say(service: Klimanet, actor: Actor, text: str) -> SlackRead:
+    """The reply read as in Slack: the wording here is Slack's (emoji codes, mrkdwn)."""
+    return read_in_slack(service_say(service, actor, text))
+
+
+def click(service: Klimanet, actor: Actor, action: str, value: int | str) -> SlackRead:
+    return read_in_slack(service_click(service, actor, action, value))
 
 
 def first(reply: Reply) -> str:
@@ -498,7 +511,7 @@ def test_meeting_edited_in_the_form(klimanet: Klimanet) -> None:
     )
     edited = klimanet.submit_meeting_form(FACILITATOR, 1, form)
     assert isinstance(edited, Reply)
-    assert edited.text.startswith(
+    assert read_in_slack(edited).text.startswith(
         ":white_check_mark: Mødet er rettet. Tiden er ændret, så alle, der har hørt om mødet, "
         "får besked.\n"
         "*#1 Opstartsmøde*\n"  # not "flyttet": nobody was told the old time

@@ -284,7 +284,12 @@ def _news(session: Session, row: Claimed, ctx: RenderContext) -> Rendered | None
     post = session.get(NewsPost, int(row.payload.get("news_id", 0)))
     if post is None:
         return None
-    return Rendered(Reply(tuple(texts.news_post(post.text, post.author_user_id)), public=True))
+    author = session.scalar(
+        select(Person.name).where(Person.account == post.author_user_id).limit(1)
+    )
+    return Rendered(
+        Reply(tuple(texts.news_post(post.text, post.author_user_id, author or "")), public=True)
+    )
 
 
 def _notice_about(session: Session, row: Claimed) -> tuple[str, str, bool, Meeting | None]:
@@ -408,7 +413,7 @@ def flexible_picks(
 
 def _suggestions(
     session: Session, network: Network, code: int, meeting: Meeting
-) -> list[tuple[str, str]]:
+) -> list[tuple[str, str, str]]:
     """Known colleagues (people who have been on a seat of the municipality) whose fagområder
     match the meeting's themes, and who hold no seat now."""
     if not meeting.themes:
@@ -428,5 +433,5 @@ def _suggestions(
     for person in people:
         matching = [t for t in person.themes if t.casefold() in wanted]
         if matching and person.id not in holders:
-            found.append((person.account, ", ".join(matching)))
+            found.append((person.account, person.name, ", ".join(matching)))
     return found[:5]

@@ -1,7 +1,8 @@
 """Every sentence Klimanet shows to users, in Danish: one module per area, re-exported here so
 callers write ``texts.offer_sent(…)``.
 
-Functions take domain values and return text in Slack's light markup (``*fed*``). Keep the
+Functions take domain values and return text marked with the neutral vocabulary of
+``bot.markup`` (icons, mentions, the platform's words), which each adapter renders. Keep the
 wording close to KL's own: "én fast plads og to fleksible pladser", "tilmelding", "pladsholder".
 
 Whatever a member typed or a profile supplied (names, titles, fagområder, form fields, values

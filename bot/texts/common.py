@@ -6,9 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot import markup
 from bot.domain.registration import Holder
+from bot.markup import Icon, icon
 from bot.models import SeatKind
-from bot.replies import spans, user_text
+from bot.replies import user_text
 from bot.texts.dates import format_short_date, format_time
 
 NETWORK_NAME = "Kommunernes klimapolitiske netværk"
@@ -61,7 +63,7 @@ def holder_text(holder: Holder) -> str:
 
 
 def mention(holder: Holder) -> str:
-    return f"<@{holder.user_id}>"
+    return markup.mention(holder.user_id, holder.name)
 
 
 def genitive(name: str) -> str:
@@ -89,19 +91,24 @@ def join_or(items: Sequence[str]) -> str:
 
 def internal_error(reference: str) -> str:
     return (
-        ":warning: Noget gik galt hos Klimanet, og din handling blev ikke gennemført. "
+        f"{icon(Icon.WARNING)} Noget gik galt hos Klimanet, og din handling blev ikke gennemført. "
         f"Prøv igen om lidt. Oplys fejlkode *{reference}*, hvis du kontakter en facilitator."
     )
+
+
+class _Plain(markup.PlainStyle):
+    def text(self, piece: str) -> str:
+        return piece.replace("*", "").replace("`", "'")
+
+
+_PLAIN = _Plain()
 
 
 def plain(text: str) -> str:
     """Markup-free text for places that show plain text only (form errors, option labels).
 
     Only the bot's own markup is removed; user text is kept exactly as written."""
-    return "".join(
-        piece if is_user else piece.replace("*", "").replace("`", "'")
-        for is_user, piece in spans(text)
-    )
+    return markup.render(text, _PLAIN)
 
 
 def unknown_button() -> str:

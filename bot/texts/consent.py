@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.markup import Icon, PlatformWord, icon, mention, word
 from bot.models import SeatKind
 from bot.replies import user_text
 from bot.texts.common import (
@@ -74,7 +75,7 @@ def approval_request(
             "godkende den."
         ),
     }.get(reason, "")
-    head = f":raising_hand: *{user_text(applicant)}*{title_text} vil have den {seat} i *{municipality}*.{why}"
+    head = f"{icon(Icon.ASKING)} *{user_text(applicant)}*{title_text} vil have den {seat} i *{municipality}*.{why}"
     if status != "pending":
         return [head, f"Anmodningen er *{REQUEST_STATUS_LABELS.get(status, status)}*."]
     return [head, "Godkend eller afvis tilmeldingen:"]
@@ -83,7 +84,7 @@ def approval_request(
 def approval_result(approved: bool, seat: str, municipality: str) -> list[str]:
     if approved:
         return [
-            f":white_check_mark: Din tilmelding er godkendt: du har nu den {seat} i *{municipality}*."
+            f"{icon(Icon.DONE)} Din tilmelding er godkendt: du har nu den {seat} i *{municipality}*."
         ]
     return [
         f"Din tilmelding til den {seat} i *{municipality}* blev desværre afvist. Pladsen er ledig "
@@ -104,7 +105,7 @@ def offer_text(
         what = f"bytte plads med dig: du får den {seat} i *{municipality}*"
     else:
         what = f"sende dig som vikar på den {seat} i *{municipality}* til {meeting}"
-    return f":handshake: *{user_text(offerer)}* vil {what}. Tilbuddet gælder til {expires}."
+    return f"{icon(Icon.OFFER)} *{user_text(offerer)}* vil {what}. Tilbuddet gælder til {expires}."
 
 
 def offer_message(
@@ -159,7 +160,7 @@ def offer_result_for_offerer(
     and whose the seat is afterwards (the offerer's own, ``holder``'s, or nobody's)."""
     if status == "accepted" and kind == "swap" and your_seat:
         return [
-            f":white_check_mark: *{user_text(target)}* har sagt ja til at bytte: du har nu den "
+            f"{icon(Icon.DONE)} *{user_text(target)}* har sagt ja til at bytte: du har nu den "
             f"{your_seat} i *{municipality}*, og {user_text(target)} har den {seat}."
         ]
     if status == "accepted" and kind == "substitute" and meeting:
@@ -170,12 +171,12 @@ def offer_result_for_offerer(
         else:
             after = "Bagefter er pladsen ledig igen."
         return [
-            f":white_check_mark: *{user_text(target)}* har sagt ja til at være vikar på den "
+            f"{icon(Icon.DONE)} *{user_text(target)}* har sagt ja til at være vikar på den "
             f"{seat} i *{municipality}* – kun til {meeting}. {after}"
         ]
     if status == "accepted":
         return [
-            f":white_check_mark: *{user_text(target)}* har accepteret: den {seat} i *{municipality}* er skiftet."
+            f"{icon(Icon.DONE)} *{user_text(target)}* har accepteret: den {seat} i *{municipality}* er skiftet."
         ]
     return [
         f"Dit tilbud til *{user_text(target)}* om den {seat} i *{municipality}* er {OFFER_STATUS_LABELS.get(status, status)}."
@@ -184,10 +185,8 @@ def offer_result_for_offerer(
 
 def offer_accepted_for_target(kind: str, seat: str, municipality: str, meeting: str | None) -> str:
     if kind == "substitute":
-        return (
-            f":white_check_mark: Du er vikar på den {seat} i *{municipality}* til {meeting}. Tak!"
-        )
-    return f":white_check_mark: Du har nu den {seat} i *{municipality}*."
+        return f"{icon(Icon.DONE)} Du er vikar på den {seat} i *{municipality}* til {meeting}. Tak!"
+    return f"{icon(Icon.DONE)} Du har nu den {seat} i *{municipality}*."
 
 
 def offer_declined_by_you(offerer: str) -> str:
@@ -223,18 +222,18 @@ def regrets_notice(
 
 
 def confirmed_attendance(meeting: str) -> str:
-    return f":white_check_mark: Tak – du er noteret som deltager i {meeting}."
+    return f"{icon(Icon.DONE)} Tak – du er noteret som deltager i {meeting}."
 
 
 def still_coming(meeting: str, when: str, seat: str, municipality: str) -> list[str]:
     return [
-        f":wave: *Kommer du stadig?* {meeting} er {when}. Du deltager på den {seat} i *{municipality}*."
+        f"{icon(Icon.HELLO)} *Kommer du stadig?* {meeting} er {when}. Du deltager på den {seat} i *{municipality}*."
     ]
 
 
 def still_coming_answered(coming: bool) -> str:
     return (
-        ":white_check_mark: Tak, vi ses!"
+        f"{icon(Icon.DONE)} Tak, vi ses!"
         if coming
         else "Tak for besked – dit afbud er noteret, og kontaktpersonen er bedt om at finde en vikar."
     )
@@ -267,7 +266,7 @@ def roster_text(meeting: str, municipalities: Sequence[Any]) -> list[str]:
     sections = [f"*Deltagere i {meeting}*"]
     sections.extend(lines or ["Ingen medlemskommuner endnu."])
     if empty:
-        sections.append(":warning: Ingen kommer fra: " + ", ".join(empty))
+        sections.append(f"{icon(Icon.WARNING)} Ingen kommer fra: " + ", ".join(empty))
     return sections
 
 
@@ -288,7 +287,7 @@ HISTORY_ACTIONS = {
     "substitute": "vikar",
     "regrets": "afbud",
     "erased": "slettet efter anmodning",
-    "deactivated": "frigjort, fordi brugeren er deaktiveret i Slack",
+    "deactivated": f"frigjort, fordi brugeren er deaktiveret i {word(PlatformWord.NAME)}",
     "took_over": "overtaget som kontaktperson",
     "left_for_fixed": "forladt for den faste plads",
 }
@@ -337,15 +336,15 @@ def admin_done(seat: str, municipality: str, target: str | None, previous: str |
     before = f" (før: {user_text(previous)})" if previous else ""
     if target:
         return (
-            f":white_check_mark: {user_text(target)} har nu den {seat} i *{municipality}*{before}. "
+            f"{icon(Icon.DONE)} {user_text(target)} har nu den {seat} i *{municipality}*{before}. "
             "Det står i historikken."
         )
-    return f":white_check_mark: Den {seat} i *{municipality}* er frigjort{before}. Det står i historikken."
+    return f"{icon(Icon.DONE)} Den {seat} i *{municipality}* er frigjort{before}. Det står i historikken."
 
 
 def admin_approved(seat: str, municipality: str, target: str) -> str:
     return (
-        f":white_check_mark: {user_text(target)} ventede på godkendelse til den {seat} i "
+        f"{icon(Icon.DONE)} {user_text(target)} ventede på godkendelse til den {seat} i "
         f"*{municipality}*: tilmeldingen er nu godkendt, og {user_text(target)} har fået besked. "
         "Det står i historikken."
     )
@@ -368,8 +367,11 @@ def pick_label(kind: SeatKind, slot: int, holder: str | None, *, regrets: bool =
     return f"{seat_label_capitalised(kind, slot)}: " + (user_text(holder) if holder else "ledig")
 
 
-def pick_suggestions(people: Sequence[tuple[str, str]]) -> str:
-    names = ", ".join(f"<@{user}> ({user_text(themes)})" for user, themes in people)
+def pick_suggestions(people: Sequence[tuple[str, str, str]]) -> str:
+    """People by (account, name, matching fagområder)."""
+    names = ", ".join(
+        f"{mention(user, name)} ({user_text(themes)})" for user, name, themes in people
+    )
     return f"Forslag ud fra fagområder: {names}"
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from datetime import date
 
+from bot.markup import Icon, PlatformWord, icon, word
 from bot.texts.common import COMMAND
 from bot.texts.dates import example_days, short_day
 
 OTHER_WORKSPACE = (
-    "Klimanet betjener kun KL's Slack-arbejdsområde. Din forespørgsel kom fra et andet "
-    "arbejdsområde (fx gennem en delt Slack Connect-kanal), så jeg har ikke gjort noget. "
+    f"Klimanet betjener kun KL's {word(PlatformWord.WORKSPACE)}. Din forespørgsel kom fra et "
+    f"andet arbejdsområde (fx gennem en {word(PlatformWord.SHARED_CHANNEL)}), så jeg har ikke "
+    "gjort noget. "
     f"Brug `{COMMAND}` fra KL's arbejdsområde."
 )
 
@@ -26,7 +28,7 @@ def meeting_one_line(today: date) -> str:
 def form_unavailable(one_line: str) -> str:
     """Slack did not open the form (in time); the same thing works as one command line."""
     return (
-        ":warning: Formularen kunne ikke åbnes lige nu. "
+        f"{icon(Icon.WARNING)} Formularen kunne ikke åbnes lige nu. "
         f"Prøv igen om lidt, eller skriv det hele på én linje, fx `{one_line}`."
     )
 
@@ -37,7 +39,7 @@ def form_unavailable(one_line: str) -> str:
 def console_welcome(name: str, user_id: str) -> str:
     return (
         f"Klimanet – lokal konsol. Du er {name} ({user_id}) og facilitator.\n"
-        "Skriv kommandoer som i Slack, fx '/klimanet tilmeld Aarhus' eller bare 'tilmeld Aarhus'. "
+        "Skriv kommandoer som i chatten, fx '/klimanet tilmeld Aarhus' eller bare 'tilmeld Aarhus'. "
         "Knapper bliver til numre: skriv tallet. '/som U456 Navn' skifter bruger, '/tid +7d' "
         "flytter tiden frem, '/afslut' lukker. Nævn en kollega med @ og bruger-id'et, fx @U456."
     )

@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.domain.errors import DomainError, ErrorKind
 from bot.domain.registration import SeatOverview, SeatView
+from bot.markup import Icon, PlatformWord, icon, word
 from bot.models import SeatKind
 from bot.replies import user_text
 from bot.texts.common import (
@@ -127,7 +128,7 @@ def _mention_missing(p: Params) -> str:
 def _mention_unresolved(p: Params) -> str:
     return (
         f"Jeg kan ikke finde '{user_text(p.get('value', ''))}'. Vælg personen fra listen, når du skriver @, "
-        "så Slack sender en rigtig henvisning."
+        f"så {word(PlatformWord.NAME)} sender en rigtig henvisning."
     )
 
 
@@ -243,7 +244,7 @@ def _registration_waiting(p: Params) -> str:
     else:
         who = "en facilitator fra KL"
     return (
-        f":hourglass_flowing_sand: Din tilmelding til den "
+        f"{icon(Icon.WAITING)} Din tilmelding til den "
         f"*{seat_label(seat.kind, seat.slot, definite=True)}* i *{overview.official_name}* "
         f"venter stadig på godkendelse fra {who}. Du får besked, så snart den er afgjort. "
         f"Vil du trække den tilbage, så skriv `{COMMAND} afmeld`."
@@ -357,7 +358,7 @@ _TEXTS: dict[ErrorKind, Callable[[Params], str]] = {
         f"{user_text(p.get('name'))} har allerede en plads i netværket ({p.get('municipality')}). Man kan kun have én."
     ),
     ErrorKind.TARGET_GONE: lambda p: (
-        f"{user_text(p.get('name'))} er ikke længere med i Slack-arbejdsområdet."
+        f"{user_text(p.get('name'))} er ikke længere med i {word(PlatformWord.WORKSPACE_DEFINITE)}."
     ),
     ErrorKind.NOT_HOLDER: lambda p: (
         f"Du har ingen plads i netværket. Tilmeld dig med `{COMMAND} tilmeld`."
@@ -440,7 +441,8 @@ _TEXTS: dict[ErrorKind, Callable[[Params], str]] = {
     ),
     ErrorKind.ERASE_FACILITATOR: lambda p: (
         "En facilitator kan ikke slettes, så længe vedkommende står i KLIMANET_ADMINS: Klimanet "
-        "skal kende facilitatorens Slack-id for at give adgang. Bed driftsansvarlig fjerne "
+        f"skal kende facilitatorens {word(PlatformWord.ACCOUNT_ID)} for at give adgang. Bed "
+        "driftsansvarlig fjerne "
         "id'et fra listen og genstarte Klimanet – så kan sletningen gennemføres."
     ),
     ErrorKind.FACILITATOR_NO_SEAT: lambda p: (

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.meetings import Concern
 from bot.domain.registration import SeatView
+from bot.markup import Icon, icon
 from bot.models import AgendaKind, Meeting, MeetingFormat, MeetingStatus, NewsPost
 from bot.texts.common import COMMAND, join_and, literal, seat_label
 from bot.texts.dates import format_span, format_when
@@ -107,7 +108,7 @@ def agenda_post(
 
 def meeting_created(meeting: Meeting, tz: ZoneInfo) -> str:
     return (
-        f":white_check_mark: Mødet er oprettet.\n{meeting_summary(meeting, tz)}\n"
+        f"{icon(Icon.DONE)} Mødet er oprettet.\n{meeting_summary(meeting, tz)}\n"
         f"Dagsordenen har punktet «Nyt fra KL». Tilføj oplæg med "
         f'`{COMMAND} punkt tilføj {meeting.number} "titel" type=eksternt ved="navn, organisation" min=20`.'
         "\n*Planlagte opslag:*"
@@ -116,12 +117,12 @@ def meeting_created(meeting: Meeting, tz: ZoneInfo) -> str:
 
 def meeting_updated(meeting: Meeting, tz: ZoneInfo, *, moved: bool) -> str:
     extra = " Tiden er ændret, så alle, der har hørt om mødet, får besked." if moved else ""
-    return f":white_check_mark: Mødet er rettet.{extra}\n{meeting_summary(meeting, tz)}"
+    return f"{icon(Icon.DONE)} Mødet er rettet.{extra}\n{meeting_summary(meeting, tz)}"
 
 
 def meeting_moved_reply(meeting: Meeting, tz: ZoneInfo) -> str:
     return (
-        f":white_check_mark: {meeting_name(meeting)} er flyttet til "
+        f"{icon(Icon.DONE)} {meeting_name(meeting)} er flyttet til "
         f"{format_span(meeting.starts_at, meeting.ends_at, tz)}. Alle, der har hørt om mødet, får "
         "besked nu, og påmindelserne følger med.\n*Planlagte opslag:*"
     )
@@ -129,7 +130,7 @@ def meeting_moved_reply(meeting: Meeting, tz: ZoneInfo) -> str:
 
 def meeting_cancelled_reply(meeting: Meeting, tz: ZoneInfo) -> str:
     return (
-        f":white_check_mark: {meeting_name(meeting)} {format_when(meeting.starts_at, tz)} er aflyst. "
+        f"{icon(Icon.DONE)} {meeting_name(meeting)} {format_when(meeting.starts_at, tz)} er aflyst. "
         "Planlagte opslag er stoppet, og alle, der har hørt om mødet, får besked."
     )
 
@@ -140,7 +141,7 @@ def news_saved(meeting: Meeting | None) -> str:
         if meeting
         else " (der er intet kommende møde at samle den under)"
     )
-    return f":white_check_mark: Nyheden bliver sendt til kanalen{where}."
+    return f"{icon(Icon.DONE)} Nyheden bliver sendt til kanalen{where}."
 
 
 def calendar_sent(meeting: Meeting) -> str:
@@ -285,7 +286,7 @@ def meeting_concerns(
             "`/klimanet møde opret` (eller `/klimanet møde ret <nr>` for et møde, der findes). "
             "Eller skriv kommandoen igen med et andet tidspunkt."
         )
-    return f":warning: Vil du {verb} {when}? Bemærk, at {join_and(reasons)}. {how}"
+    return f"{icon(Icon.WARNING)} Vil du {verb} {when}? Bemærk, at {join_and(reasons)}. {how}"
 
 
 def meeting_dropped(action: str) -> str:
@@ -311,7 +312,7 @@ def confirm_cancel_meeting(meeting: Meeting, tz: ZoneInfo, told: int, *, channel
     else:
         who = "Ingen har hørt om mødet endnu, så ingen får besked."
     return (
-        f":warning: Vil du aflyse *{meeting_name(meeting)}* "
+        f"{icon(Icon.WARNING)} Vil du aflyse *{meeting_name(meeting)}* "
         f"{format_span(meeting.starts_at, meeting.ends_at, tz)}? {who} Planlagte opslag "
         "stoppes, og det kan ikke fortrydes. Du kan også skrive "
         f"`{COMMAND} møde aflys {meeting.number} bekræft {literal('[begrundelse]')}`."
@@ -357,7 +358,7 @@ def place_missing(
         else ""
     )
     return (
-        f":warning: Mødet mangler {_missing(missing)}. Annonceringen og de andre opslag om mødet "
+        f"{icon(Icon.WARNING)} Mødet mangler {_missing(missing)}. Annonceringen og de andre opslag om mødet "
         f"venter, indtil {_the(missing)} er tilføjet: skriv {_how_to_add(meeting, missing)}."
         f"{remind}"
     )
@@ -369,7 +370,7 @@ def place_reminder(
     """The one reminder, two days before the announcement, to the facilitator."""
     when = f" skal ud {format_when(announce, tz)}, men" if announce else ""
     return (
-        f":warning: Annonceringen af *{meeting_name(meeting)}*{when} mødet mangler stadig "
+        f"{icon(Icon.WARNING)} Annonceringen af *{meeting_name(meeting)}*{when} mødet mangler stadig "
         f"{_missing(missing)}. Tilføj {_the(missing)} med {_how_to_add(meeting, missing)}."
     )
 
@@ -377,7 +378,7 @@ def place_reminder(
 def place_waiting(meeting: Meeting, missing: Sequence[str], tz: ZoneInfo) -> str:
     """To the facilitator, once: the meeting's posts are due and wait for the place."""
     return (
-        f":hourglass_flowing_sand: Annonceringen af *{meeting_name(meeting)}* "
+        f"{icon(Icon.WAITING)} Annonceringen af *{meeting_name(meeting)}* "
         f"({format_when(meeting.starts_at, tz)}) venter: mødet mangler {_missing(missing)}. "
         f"Den går ud, så snart du tilføjer {_the(missing)} med {_how_to_add(meeting, missing)}."
     )
@@ -391,7 +392,7 @@ def sent_without_place(meeting: Meeting, missing: Sequence[str], released: int) 
     """``møde send``: the meeting's posts go out without the missing place."""
     now = " De ventende opslag sendes nu." if released else " Opslagene går ud som planlagt."
     return (
-        f":white_check_mark: *{meeting_name(meeting)}* annonceres uden {_missing(missing)}."
+        f"{icon(Icon.DONE)} *{meeting_name(meeting)}* annonceres uden {_missing(missing)}."
         f"{now} Tilføj {_the(missing)} senere med `{COMMAND} møde ret {meeting.number}`."
     )
 

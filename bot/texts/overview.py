@@ -8,6 +8,7 @@ from datetime import date
 from babel.dates import format_date
 
 from bot.domain.membership import Glance
+from bot.markup import Icon, PlatformWord, icon, word
 from bot.texts.common import COMMAND, NETWORK_NAME, join_and
 from bot.texts.dates import LOCALE
 from bot.texts.privacy import HOME_PRIVACY_LINE
@@ -86,7 +87,7 @@ def attendance_reply(
         call = "Der er ingen afholdte møder at se fravær ved endnu."
     elif to_call:
         call = (
-            f":telephone_receiver: *Ring til* – ingen »kommer« eller »vikar« ved "
+            f"{icon(Icon.CALL)} *Ring til* – ingen »kommer« eller »vikar« ved "
             f"{_meetings_phrase(window, 0)}: {join_and(list(to_call))}"
         )
     else:
@@ -123,7 +124,7 @@ def themes_title(day: date) -> str:
 
 
 def exported(filename: str, rows: int) -> str:
-    return f":white_check_mark: {in_dm(f'*{filename}* med {rows} {_rows(rows)}')}"
+    return f"{icon(Icon.DONE)} {in_dm(f'*{filename}* med {rows} {_rows(rows)}')}"
 
 
 def _rows(count: int) -> str:
@@ -181,7 +182,7 @@ def home_seat(seat: str, municipality: str, coordinator: bool) -> str:
 
 def home_pending(seat: str, municipality: str) -> str:
     return (
-        f":hourglass_flowing_sand: Din tilmelding til den *{seat}* i *{municipality}* venter på "
+        f"{icon(Icon.WAITING)} Din tilmelding til den *{seat}* i *{municipality}* venter på "
         "godkendelse. Du får besked, så snart den er godkendt."
     )
 
@@ -240,8 +241,8 @@ def home_next_meeting(meeting: str, when: str, expected: int, confirmed: int, re
 
 def home_absent(names: Sequence[str], total: int) -> str:
     if not total:
-        return ":white_check_mark: Alle medlemskommuner har nogen, der kommer."
-    return f":warning: *Ingen kommer fra* ({total}): {', '.join(names)}"
+        return f"{icon(Icon.DONE)} Alle medlemskommuner har nogen, der kommer."
+    return f"{icon(Icon.WARNING)} *Ingen kommer fra* ({total}): {', '.join(names)}"
 
 
 def home_deliveries_none() -> str:
@@ -249,7 +250,11 @@ def home_deliveries_none() -> str:
 
 
 def delivery_line(when: str, description: str, error: str, missed: bool) -> str:
-    why = "ikke sendt, fordi Klimanet var nede" if missed else f"Slack svarede `{error}`"
+    why = (
+        "ikke sendt, fordi Klimanet var nede"
+        if missed
+        else f"{word(PlatformWord.NAME)} svarede `{error}`"
+    )
     return f"• {when}: {description} – {why}"
 
 

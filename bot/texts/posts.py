@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.markup import Icon, PlatformWord, icon, italic, mention, place, word
 from bot.models import Meeting, NewsPost
 from bot.texts.common import COMMAND, NETWORK_NAME, genitive
 from bot.texts.dates import format_span, format_when
@@ -14,7 +15,7 @@ from bot.texts.meetings import agenda_lines, meeting_name, meeting_place, meetin
 
 def announcement(meeting: Meeting, news: Sequence[NewsPost], tz: ZoneInfo) -> list[str]:
     return [
-        f":calendar: *Nyt møde i {NETWORK_NAME}*",
+        f"{icon(Icon.CALENDAR)} *Nyt møde i {NETWORK_NAME}*",
         meeting_summary(meeting, tz),
         "*Dagsorden indtil videre*\n" + agenda_lines(meeting, news),
     ]
@@ -56,7 +57,7 @@ def reminder(
     meeting: Meeting, news: Sequence[NewsPost], tz: ZoneInfo, *, direct: bool
 ) -> list[str]:
     sections = [
-        f":bell: *Påmindelse: {meeting_name(meeting)}* {format_when(meeting.starts_at, tz)}",
+        f"{icon(Icon.REMINDER)} *Påmindelse: {meeting_name(meeting)}* {format_when(meeting.starts_at, tz)}",
         meeting_summary(meeting, tz),
         "*Dagsorden*\n" + agenda_lines(meeting, news),
     ]
@@ -71,7 +72,9 @@ def starting(meeting: Meeting, minutes: int) -> list[str]:
         if meeting.link
         else "\nMødet har intet link i Klimanet – spørg mødelederen."
     )
-    return [f":arrow_forward: *Mødet starter om {minutes} minutter:* {meeting_name(meeting)}{link}"]
+    return [
+        f"{icon(Icon.STARTING)} *Mødet starter om {minutes} minutter:* {meeting_name(meeting)}{link}"
+    ]
 
 
 def moved(
@@ -80,7 +83,7 @@ def moved(
     """``was``: the time the meeting had before (notices planned before it was kept have none)."""
     before = f"fra {format_span(was[0], was[1], tz)} " if was is not None else ""
     return [
-        f":arrows_counterclockwise: *Mødet er flyttet:* {meeting_name(meeting)} er flyttet "
+        f"{icon(Icon.MOVED)} *Mødet er flyttet:* {meeting_name(meeting)} er flyttet "
         f"{before}til {format_span(meeting.starts_at, meeting.ends_at, tz)}.",
         meeting_place(meeting),
     ]
@@ -89,15 +92,15 @@ def moved(
 def cancelled(meeting: Meeting, tz: ZoneInfo) -> list[str]:
     reason = f"\nBegrundelse: {meeting.cancel_reason}" if meeting.cancel_reason else ""
     return [
-        f":x: *Mødet er aflyst:* {meeting_name(meeting)}, "
+        f"{icon(Icon.CANCELLED)} *Mødet er aflyst:* {meeting_name(meeting)}, "
         f"{format_when(meeting.starts_at, tz)}.{reason}"
     ]
 
 
-def news_post(text: str, author_user_id: str) -> list[str]:
+def news_post(text: str, author_user_id: str, author_name: str = "") -> list[str]:
     # A news item older than the retention period (or by an erased author) is KL's alone.
-    author = f"<@{author_user_id}>" if author_user_id else "KL"
-    return [f":newspaper: *Nyt fra KL*\n{text}", f"_– {author}_"]
+    author = mention(author_user_id, author_name) if author_user_id else "KL"
+    return [f"{icon(Icon.NEWS)} *Nyt fra KL*\n{text}", italic(f"– {author}")]
 
 
 POST_KIND_LABELS = {
@@ -139,7 +142,7 @@ def post_description(kind: str, recipient: str, to_place: bool, meeting: Meeting
     about = f" for møde {meeting_name(meeting)}" if meeting else ""
     if not recipient or recipient == "-":
         return f"{what}{about}"  # e.g. an update in place, which has no recipient of its own
-    to = f"<#{recipient}>" if to_place else f"<@{recipient}>"
+    to = place(recipient, "kanalen") if to_place else mention(recipient, "")
     return f"{what}{about} til {to}"
 
 
@@ -148,7 +151,8 @@ def dead_notice(
 ) -> list[str]:
     about = post_description(kind, recipient, to_place, meeting)
     return [
-        f":warning: Klimanet kunne ikke levere {about}. Slack svarede `{error}`.",
+        f"{icon(Icon.WARNING)} Klimanet kunne ikke levere {about}. "
+        f"{word(PlatformWord.NAME)} svarede `{error}`.",
         "Tjek at kanalen findes, og at Klimanet er inviteret i den (`/invite @Klimanet`).",
     ]
 
@@ -164,7 +168,7 @@ def missed_notice(
 ) -> list[str]:
     about = post_description(kind, recipient, to_place, meeting)
     return [
-        f":warning: Klimanet var nede, da {about} skulle "
+        f"{icon(Icon.WARNING)} Klimanet var nede, da {about} skulle "
         f"sendes ({format_when(due_at, tz)}). Den er ikke sendt, fordi den var mere end "
         f"{catchup_hours:g} timer for sent på den."
     ]
@@ -195,9 +199,10 @@ def lookup_unavailable_notice(needed: str) -> list[str]:
     """To the facilitators, once: Klimanet cannot check Slack for a post whose fate is unknown."""
     missing = f" (appen mangler tilladelsen `{needed}`)" if needed else ""
     return [
-        f":warning: Klimanet kan ikke slå sine egne beskeder op i Slack{missing}. Når Slack ikke "
+        f"{icon(Icon.WARNING)} Klimanet kan ikke slå sine egne beskeder op i {word(PlatformWord.NAME)}{missing}. "
+        f"Når {word(PlatformWord.NAME)} ikke "
         "svarer tydeligt på en afsendelse, sender Klimanet derfor beskeden igen, og enkelte kan "
         "få den to gange.",
-        "Bed en Slack-administrator om at give appen tilladelserne `channels:history`, "
+        f"Bed en {word(PlatformWord.ADMINISTRATOR)} om at give appen tilladelserne `channels:history`, "
         "`groups:history`, `im:history` og `files:read` og installere den igen.",
     ]

@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.domain.privacy import Held
+from bot.markup import Icon, PlatformWord, icon, word
 from bot.models import SeatKind
 from bot.replies import user_text
 from bot.texts.common import COMMAND, NETWORK_NAME, join_and, seat_label
@@ -66,7 +67,8 @@ def privacy_notice(
         f"*Formål:* at drive {NETWORK_NAME}: kommunernes pladser (én fast og to fleksible), "
         "tilmeldinger, overdragelser og vikarer, møder og dagsordener, og beskeder om dem.",
         "*Hvad vi gemmer, og hvor det kommer fra:*\n"
-        "• fra din Slack-profil: dit Slack-id, dit navn og din titel;\n"
+        f"• fra din {word(PlatformWord.PROFILE)}: dit {word(PlatformWord.ACCOUNT_ID)}, dit navn "
+        "og din titel;\n"
         "• fra det, du selv skriver: din kommune, titel og fagområder i tilmeldingen, dine "
         "svar på tilbud og om fremmøde, dine afbud;\n"
         "• det, der sker med pladserne: historikken over, hvem der havde hvilken plads hvornår, "
@@ -80,7 +82,7 @@ def privacy_notice(
         "indsigelse.\n"
         f"• `{COMMAND} mine-data` sender dig alt, hvad Klimanet har om dig, som en fil;\n"
         f"• `{COMMAND} slet-mig` sletter dine oplysninger (din plads bliver ledig);\n"
-        "• dit navn kommer fra din Slack-profil og rettes dér; andet retter "
+        f"• dit navn kommer fra din {word(PlatformWord.PROFILE)} og rettes dér; andet retter "
         + (f"den dataansvarlige ({contact})" if contact else "KL")
         + " eller en facilitator.",
         "*Klage:* Du kan klage til Datatilsynet, Carl Jacobsens Vej 35, 2500 Valby, "
@@ -103,7 +105,8 @@ def my_data_summary(held: Held, tz: ZoneInfo, filename: str, json_filename: str)
         person = held.person
         title = f" ({user_text(person['title'])})" if person["title"] else ""
         lines.append(
-            f"• fra din Slack-profil: dit Slack-id `{person['account']}`, dit navn "
+            f"• fra din {word(PlatformWord.PROFILE)}: dit {word(PlatformWord.ACCOUNT_ID)} "
+            f"`{person['account']}`, dit navn "
             f"*{user_text(person['name'])}*{title} – siden {_since(person['known_since'], tz)}"
         )
         if person["themes"]:
@@ -220,8 +223,8 @@ def _document_parts(held: Held, tz: ZoneInfo) -> list[str]:
     about = (
         _entry(
             [
-                ("Slack-arbejdsområde", person["workspace"]),
-                ("Slack-id", person["account"]),
+                ("Arbejdsområde", person["workspace"]),
+                ("Bruger-id", person["account"]),
                 ("Navn", person["name"]),
                 ("Titel", person["title"] or "ingen"),
                 ("Fagområder", ", ".join(person["themes"]) or "ingen"),
@@ -382,7 +385,7 @@ def my_data_document(held: Held, at: datetime, tz: ZoneInfo, json_filename: str)
     head = (
         f"Dine data i Klimanet ({NETWORK_NAME})\n"
         f"Udtrukket {_when(at.isoformat(), tz)}\n\n"
-        "Her er alt, hvad Klimanet har gemt om dig: det, din Slack-profil gav os, det, du selv "
+        "Her er alt, hvad Klimanet har gemt om dig: det, din profil i chatten gav os, det, du selv "
         "har skrevet, og det, der er sket med pladserne og møderne, som du indgår i. Andre "
         "personer er udeladt.\n"
         f"Alle tider er dansk tid ({tz.key}), med zonen ved hver tid: "
@@ -403,8 +406,8 @@ def confirm_erase(seat: str | None, coordinator: bool = False) -> str:
     if seat and coordinator:  # they are the contact person: never promise them a message
         lost = f" Din {seat} bliver ledig. {leaving_coordinator()}"
     return (
-        ":warning: Vil du have slettet dine oplysninger i Klimanet? Dit navn, din titel, dine "
-        "fagområder og dit Slack-id fjernes, dine åbne tilbud og tilmeldinger bortfalder, og "
+        f"{icon(Icon.WARNING)} Vil du have slettet dine oplysninger i Klimanet? Dit navn, din titel, dine "
+        f"fagområder og dit {word(PlatformWord.ACCOUNT_ID)} fjernes, dine åbne tilbud og tilmeldinger bortfalder, og "
         "de direkte beskeder, Klimanet har sendt dig, slettes." + lost + " Historikken beholder "
         "hændelserne under et pseudonym. Det kan ikke fortrydes."
     )
@@ -416,8 +419,8 @@ def erase_kept() -> str:
 
 def erased(at: datetime, tz: ZoneInfo) -> str:
     return (
-        f":white_check_mark: Dine oplysninger i Klimanet er slettet {format_date(at, tz)}. "
-        "Det, der står i Slack ud over Klimanets egne beskeder til dig, hører under "
+        f"{icon(Icon.DONE)} Dine oplysninger i Klimanet er slettet {format_date(at, tz)}. "
+        f"Det, der står i {word(PlatformWord.NAME)} ud over Klimanets egne beskeder til dig, hører under "
         "arbejdsområdets ejer. Du er velkommen tilbage med "
         f"`{COMMAND} tilmeld`."
     )
@@ -429,7 +432,7 @@ def nothing_to_erase() -> str:
 
 def admin_erased(pseudonym: str, at: datetime, tz: ZoneInfo) -> str:
     return (
-        f":white_check_mark: Oplysningerne er slettet {format_date(at, tz)}. Personen hedder nu "
+        f"{icon(Icon.DONE)} Oplysningerne er slettet {format_date(at, tz)}. Personen hedder nu "
         f"*{pseudonym}* i historikken, og begrundelsen er gemt ved sletningen."
     )
 
@@ -441,7 +444,7 @@ def admin_nothing_to_erase() -> str:
 def seat_freed(seat: str, municipality: str, action: str, gone: str | None) -> list[str]:
     """To the coordinator and the facilitators: a seat is free now."""
     why = (
-        f", fordi {user_text(gone)} ikke længere er aktiv i Slack"
+        f", fordi {user_text(gone)} ikke længere er aktiv i {word(PlatformWord.NAME)}"
         if action == "deactivated" and gone
         else ""
     )

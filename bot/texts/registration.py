@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.domain.registration import NetworkSummary, SeatOverview, SeatView
+from bot.markup import Icon, icon
 from bot.models import SeatKind
 from bot.texts.common import (
     COMMAND,
@@ -47,7 +48,7 @@ def registered(seat: SeatView, overview: SeatOverview, became_member: bool) -> s
         else ""
     )
     return (
-        f":white_check_mark: Du er tilmeldt {NETWORK_NAME} for *{overview.official_name}* "
+        f"{icon(Icon.DONE)} Du er tilmeldt {NETWORK_NAME} for *{overview.official_name}* "
         f"på den *{seat_label(seat.kind, seat.slot, definite=True)}*.{first}"
     )
 
@@ -208,7 +209,7 @@ def registration_pending(seat: SeatView, overview: SeatOverview, approver: str) 
         else f"{genitive(overview.municipality_name)} kontaktperson"
     )
     return (
-        f":hourglass_flowing_sand: Din tilmelding til den *{seat_label(seat.kind, seat.slot, definite=True)}* i "
+        f"{icon(Icon.WAITING)} Din tilmelding til den *{seat_label(seat.kind, seat.slot, definite=True)}* i "
         f"*{overview.official_name}* venter på godkendelse fra {who}. Pladsen er holdt til dig imens, "
         "og du får besked, så snart den er godkendt."
     )

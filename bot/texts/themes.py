@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.markup import Icon, icon
 from bot.replies import user_text
 from bot.texts.common import COMMAND, join_and
 
@@ -42,8 +43,8 @@ def themes_shown(themes: Sequence[str], options: Sequence[str]) -> list[str]:
 
 def themes_set(themes: Sequence[str]) -> str:
     if not themes:
-        return ":white_check_mark: Dine fagområder er fjernet."
-    return f":white_check_mark: Dine fagområder er gemt: {_yours(themes)}."
+        return f"{icon(Icon.DONE)} Dine fagområder er fjernet."
+    return f"{icon(Icon.DONE)} Dine fagområder er gemt: {_yours(themes)}."
 
 
 def themes_offer(themes: Sequence[str]) -> str:

@@ -1,4 +1,4 @@
-"""Replies as terminal text: the bot's Slack-style markup rendered away, user text as written,
+"""Replies as terminal text: the vocabulary's marks rendered away, user text as written,
 buttons as numbered choices under what they answer."""
 
 from __future__ import annotations
@@ -7,51 +7,58 @@ import re
 from collections.abc import Sequence
 
 from bot import texts
-from bot.replies import USER_END, USER_START, Reply, as_written, spans
+from bot.markup import USER_END, USER_START, PlainStyle, PlatformWord
+from bot.markup import render as render_marked
+from bot.replies import Reply, as_written
 
-_EMOJI = {
-    ":white_check_mark:": "✔",
-    ":warning:": "⚠",
-    ":calendar:": "📅",
-    ":bell:": "🔔",
-    ":arrow_forward:": "▶",
-    ":arrows_counterclockwise:": "🔄",
-    ":x:": "✖",
-    ":newspaper:": "📰",
-    ":handshake:": "🤝",
-    ":raising_hand:": "🙋",
-    ":hourglass_flowing_sand:": "⏳",
-    ":wave:": "👋",
+# How the console names itself where a text names the platform.
+CONSOLE_WORDS: dict[PlatformWord, str] = {
+    PlatformWord.NAME: "konsollen",
+    PlatformWord.PROFILE: "konsol-profil",
+    PlatformWord.ACCOUNT_ID: "konsol-id",
+    PlatformWord.WORKSPACE: "konsol",
+    PlatformWord.WORKSPACE_DEFINITE: "konsollen",
+    PlatformWord.ADMINISTRATOR: "driftsansvarlig",
+    PlatformWord.SHARED_CHANNEL: "delt kanal",
 }
-
 
 _HOLE = re.compile(USER_START + r"(\d+)" + USER_END)
 
 
-def terminal_text(marked: str) -> str:
-    """Slack markup to terminal text: no asterisks or backticks, emoji as symbols.
+class _Terminal(PlainStyle):
+    """Plain text, Unicode symbols, mentions as names; user text (and names, which come from
+    profiles) stand aside as numbered holes while the rest is read."""
 
-    Only the bot's own markup is translated; user text is shown exactly as written. User spans
-    stand aside as numbered holes while the markup is read (so ``*{name}*`` is still one bold
-    span, and a name with asterisks changes nothing around it) and are put back at the end.
+    def __init__(self) -> None:
+        super().__init__(CONSOLE_WORDS)
+        self.written: list[str] = []
+
+    def user(self, piece: str) -> str:
+        self.written.append(piece)
+        return f"{USER_START}{len(self.written) - 1}{USER_END}"
+
+    def mention(self, account: str, name: str) -> str:
+        return self.user(name or account)
+
+    def place(self, where: str, name: str) -> str:
+        return self.user(name or where)
+
+
+def terminal_text(marked: str) -> str:
+    """The vocabulary as terminal text: no marks, icons as symbols, mentions as names.
+
+    Only the bot's own text is read; user text is shown exactly as written. User spans stand
+    aside as numbered holes while the bot's text is cleaned of any backticks and asterisks it
+    still writes, and are put back at the end.
     """
-    written: list[str] = []
-    holes = []
-    for is_user, piece in spans(marked):
-        if is_user:
-            holes.append(f"{USER_START}{len(written)}{USER_END}")
-            written.append(piece)
-        else:
-            holes.append(piece)
-    text = "".join(holes)
-    for code, symbol in _EMOJI.items():
-        text = text.replace(code, symbol)
+    style = _Terminal()
+    text = render_marked(marked, style)
     text = re.sub(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])", r"\1", text)
     text = re.sub(r"(?<!\w)_([^_\n]+)_(?!\w)", r"\1", text)
     text = text.replace("`", "")
-    # <@U123> -> @U123, <@konsol:bo> -> @konsol:bo: the console's ids have any shape.
+    # <@U123> -> @U123, <@konsol:bo> -> @konsol:bo in a facilitator's text: ids of any shape.
     text = re.sub(r"<([@#])([^\s<>|]+)(?:\|[^>]*)?>", r"\1\2", text)
-    return _HOLE.sub(lambda hole: written[int(hole.group(1))], text)
+    return _HOLE.sub(lambda hole: style.written[int(hole.group(1))], text)
 
 
 def _choices(numbered: Sequence[tuple[int, str]]) -> str:

@@ -39,6 +39,7 @@ from slack_sdk.models.views import View
 
 from bot import texts
 from bot.domain.municipalities import MunicipalityDirectory
+from bot.markup import Icon, PlainStyle, PlatformWord, render
 from bot.models import MeetingFormat, SeatKind
 from bot.replies import (
     Button,
@@ -53,8 +54,6 @@ from bot.replies import (
     Reply,
     ThemesFormRequest,
     UserPick,
-    as_written,
-    spans,
 )
 
 MAX_SECTION_TEXT = 3000
@@ -78,15 +77,94 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+# Slack's emoji code for each of the bot's icons.
+EMOJI_CODES: dict[Icon, str] = {
+    Icon.DONE: ":white_check_mark:",
+    Icon.WARNING: ":warning:",
+    Icon.CALENDAR: ":calendar:",
+    Icon.REMINDER: ":bell:",
+    Icon.STARTING: ":arrow_forward:",
+    Icon.MOVED: ":arrows_counterclockwise:",
+    Icon.CANCELLED: ":x:",
+    Icon.NEWS: ":newspaper:",
+    Icon.OFFER: ":handshake:",
+    Icon.ASKING: ":raising_hand:",
+    Icon.WAITING: ":hourglass_flowing_sand:",
+    Icon.HELLO: ":wave:",
+    Icon.CALL: ":telephone_receiver:",
+}
+
+# How Slack's users name Slack.
+SLACK_WORDS: dict[PlatformWord, str] = {
+    PlatformWord.NAME: "Slack",
+    PlatformWord.PROFILE: "Slack-profil",
+    PlatformWord.ACCOUNT_ID: "Slack-id",
+    PlatformWord.WORKSPACE: "Slack-arbejdsområde",
+    PlatformWord.WORKSPACE_DEFINITE: "Slack-arbejdsområdet",
+    PlatformWord.ADMINISTRATOR: "Slack-administrator",
+    PlatformWord.SHARED_CHANNEL: "delt Slack Connect-kanal",
+}
+
+
+class MrkdwnStyle:
+    """The vocabulary as Slack mrkdwn: user text escaped, so it forms no link, mention or
+    broadcast; the bot's own text as it is."""
+
+    def text(self, piece: str) -> str:
+        return piece
+
+    def user(self, piece: str) -> str:
+        return _escape(piece)
+
+    def bold(self, inner: str) -> str:
+        return f"*{inner}*"
+
+    def italic(self, inner: str) -> str:
+        return f"_{inner}_"
+
+    def bullet(self) -> str:
+        return "• "
+
+    def icon(self, which: Icon) -> str:
+        return EMOJI_CODES[which]
+
+    def word(self, which: PlatformWord) -> str:
+        return SLACK_WORDS[which]
+
+    def mention(self, account: str, name: str) -> str:
+        return f"<@{_escape(account)}>"
+
+    def place(self, where: str, name: str) -> str:
+        return f"<#{_escape(where)}>"
+
+    def link(self, url: str, label: str) -> str:
+        target = _escape(url).replace("|", "%7C")
+        return f"<{target}|{_escape(label)}>" if label else f"<{target}>"
+
+
+class _SlackPlain(PlainStyle):
+    """Slack's plain_text fields: no markup, but emoji codes still show as emoji."""
+
+    def __init__(self) -> None:
+        super().__init__(SLACK_WORDS)
+
+    def icon(self, which: Icon) -> str:
+        return EMOJI_CODES[which]
+
+
+_MRKDWN = MrkdwnStyle()
+_PLAIN = _SlackPlain()
+
+
 def mrkdwn(marked: str) -> str:
     """A marked string as Slack mrkdwn: user text escaped (``&``, ``<``, ``>``, as Slack's
-    "Formatting text for app surfaces" asks), the bot's own spans unchanged."""
-    return "".join(_escape(piece) if is_user else piece for is_user, piece in spans(marked))
+    "Formatting text for app surfaces" asks), the bot's own marks as mrkdwn."""
+    return render(marked, _MRKDWN)
 
 
 def plain_text(marked: str) -> str:
     """A marked string for a plain_text field: shown as written, nothing to escape."""
-    return as_written(marked)
+    return render(marked, _PLAIN)
 
 
 _PARTIAL_ENTITY = re.compile(r"&[a-z]{0,3}$")

@@ -12,6 +12,7 @@ from bot import texts
 from bot.activity import REQUESTS, Activity
 from bot.domain.registration import Actor
 from bot.service.inbound import AlreadyActedOn, Once
+from handlers.slack.blocks import mrkdwn
 from handlers.slack.client import respond
 
 T = TypeVar("T")
@@ -82,7 +83,7 @@ def log_failure(error: BaseException, where: str) -> str:
 
 
 def internal_error_message(reference: str) -> dict[str, Any]:
-    text = texts.internal_error(reference)
+    text = mrkdwn(texts.internal_error(reference))
     return {"text": text, "response_type": "ephemeral", "replace_original": False}
 
 

@@ -20,6 +20,7 @@ from slack_sdk.models.views import View
 
 from bot import texts
 from bot.service.inbound import Once
+from handlers.slack.blocks import mrkdwn
 from handlers.slack.client import respond
 from handlers.slack.common import Background
 
@@ -52,7 +53,10 @@ class Modal:
             except Exception as error:  # noqa: BLE001 - a timeout or a dropped connection
                 log.warning("views.open failed (%s)", type(error).__name__)
         if self.response_url:
-            message = {"response_type": "ephemeral", "text": texts.form_unavailable(one_line)}
+            message = {
+                "response_type": "ephemeral",
+                "text": mrkdwn(texts.form_unavailable(one_line)),
+            }
             respond(self.response_url, message)
         return False
 

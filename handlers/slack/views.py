@@ -32,6 +32,7 @@ from handlers.slack.blocks import (
     CALLBACK_THEMES,
     form_values,
     meeting_modal,
+    plain_text,
     result_modal,
     saving_modal,
 )
@@ -97,7 +98,10 @@ def answer_form(
         result = acting_once(once, submit)
     except Exception as error:  # noqa: BLE001 - show the reference in the modal, not a crash
         reference = log_failure(error, where)
-        ack(response_action="errors", errors={error_field: texts.internal_error(reference)})
+        ack(
+            response_action="errors",
+            errors={error_field: plain_text(texts.internal_error(reference))},
+        )
         return
     if result is None:
         ack()  # a replayed submission: the first one was answered
@@ -176,7 +180,7 @@ def register(app: App, service: Klimanet, background: Background) -> None:
             reference = log_failure(error, "meeting form")
             ack(
                 response_action="errors",
-                errors={MeetingField.TITLE: texts.internal_error(reference)},
+                errors={MeetingField.TITLE: plain_text(texts.internal_error(reference))},
             )
             return
         if problems.errors:
