@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from bot.clock import FixedClock
 from bot.db import SessionFactory
+from bot.domain.municipalities import default_directory
 from bot.domain.registration import Actor
 from bot.markup import (
     ATOM_END,
@@ -48,6 +49,7 @@ from bot.replies import (
     as_written,
     user_text,
 )
+from bot.service.context import ServiceSettings
 from bot.service.klimanet import Klimanet
 from handlers.console.rendering import render as console_render
 from handlers.console.rendering import terminal_text
@@ -57,7 +59,7 @@ from tests.support.actors import FACILITATOR, named
 from tests.support.actors import mention as mention_of
 from tests.support.memory_notifier import Message
 from tests.support.service import network_id, new_service
-from tests.test_substitutes import CARL, Recorder, _season
+from tests.test_substitutes import CARL, DORTE, Recorder, _season
 
 
 @pytest.fixture
@@ -164,6 +166,39 @@ def _tour(sessions: SessionFactory, clock: FixedClock) -> None:
             select(Seat.id).where(Seat.municipality_code == 751, Seat.kind == SeatKind.FIXED)
         ).one()
     service.click(CARL, "take_fixed_seat", str(fixed))
+    _between_meetings(sessions, clock, answer, service.click)
+
+
+def _between_meetings(
+    sessions: SessionFactory,
+    clock: FixedClock,
+    answer: Callable[[Actor, str], Reply],
+    service_click: Callable[[Actor, str, str], object],
+) -> None:
+    """Polls, the loop after meeting #1 (held on 14 January), and calendar feeds."""
+    answer(FACILITATOR, "afstemninger")
+    opened = answer(FACILITATOR, 'afstemning opret "Tema?" "Affald" "Energi" luk 20.03.2027 12:00')
+    poll = opened.result.ids["number"] if opened.result else 0
+    answer(FACILITATOR, f"afstemning forlæng {poll} 27.03.2027 12:00")
+    answer(FACILITATOR, f"afstemning luk {poll}")
+    listed = answer(FACILITATOR, "fremmøde 1")
+    toggles = [b for b in listed.buttons if b.action_id == "presence_toggle"]
+    assert toggles, listed.text
+    service_click(FACILITATOR, toggles[0].action_id, toggles[0].value)
+    answer(FACILITATOR, "fremmøde 1 1")
+    answer(FACILITATOR, "fremmøde 1 bekræft")
+    answer(DORTE, "feedback 1 4 Godt oplæg")
+    answer(FACILITATOR, "feedback 1")
+    answer(HANNE, "kalender abonner")  # no public URL: what the operator must set
+    settings = ServiceSettings(
+        channel="C0NET", public_url="https://klimanet.example", serves_http=True
+    )
+    feeds = Klimanet(
+        sessions, default_directory(), clock, profiles=PROFILE_OF.get, settings=settings
+    )
+    for text in ("kalender abonner", "kalender abonner", "kalender nulstil"):
+        outcome = feeds.command(HANNE, text)
+        assert isinstance(outcome, Reply), text
 
 
 Season = tuple[list[Reply], dict[str, list[Reply]], list[Home]]
@@ -211,6 +246,11 @@ def _every_kind_is_there(season: Season) -> None:
     assert {k.value for k in PostKind} - {PostKind.FANOUT, PostKind.HOME} <= set(posts)
 
 
+_PLAIN_TEXT = re.compile(
+    r'\{(?:"emoji": (?:true|false), )?"text": "(?:[^"\\]|\\.)*", "type": "plain_text"\}'
+)
+
+
 def _slack_gets_mrkdwn_emoji_codes_and_mentions_and_never_a_marker(season: Season) -> None:
     replies = _every_reply(season)
     payloads = [
@@ -221,7 +261,9 @@ def _slack_gets_mrkdwn_emoji_codes_and_mentions_and_never_a_marker(season: Seaso
     for payload in payloads:
         assert not set(payload) & set(MARKERS), payload
     everything = "\n".join(payloads)
-    assert "Hanne &lt;Holm&gt; &amp; Co" in everything and "<Holm>" not in everything
+    # Slack shows plain_text (button labels) exactly as written: only mrkdwn must be escaped.
+    marked_up = _PLAIN_TEXT.sub("", everything)
+    assert "Hanne &lt;Holm&gt; &amp; Co" in marked_up and "<Holm>" not in marked_up
     for code in (":white_check_mark:", ":warning:", ":calendar:", ":telephone_receiver:"):
         assert code in everything, code
     assert re.search(r"<@U[A-Z0-9]+>", everything)  # a news item's author

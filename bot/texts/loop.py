@@ -114,7 +114,8 @@ def attendance_list(
     sections = [head, body, f"{came} af {len(lines)} kom."]
     if not confirmed:
         sections.append(
-            f"Skriv også {COMMAND} fremmøde {meeting.number} <nummer …> for at skifte, og "
+            f"Skriv også {COMMAND} fremmøde {meeting.number} og numrene fra listen (fx 2 5) for at "
+            "skifte, og "
             f"{COMMAND} fremmøde {meeting.number} bekræft for at bekræfte."
         )
     return sections
