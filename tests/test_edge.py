@@ -360,7 +360,10 @@ def test_a_command_from_another_workspace_is_refused_in_danish(bot: SlackBot) ->
     other = SlackDriver(bot.driver.url, SIGNING_SECRET, bot.fake, team_id=OTHER_TEAM)
     response = other.command(ANNA, "tilmeld Aarhus")  # same user id: a second seat, before
     assert response.status_code == 200
-    assert response.json() == {"response_type": "ephemeral", "text": mrkdwn(texts.OTHER_WORKSPACE)}
+    assert response.json() == {
+        "response_type": "ephemeral",
+        "text": mrkdwn(texts.edge.OTHER_WORKSPACE),
+    }
     assert "KL's Slack-arbejdsområde" in response.json()["text"]
     assert count(bot, Seat, Seat.holder_id.is_not(None)) == 1
     assert count(bot, Person) == 1
@@ -381,7 +384,7 @@ def test_a_forged_user_team_in_an_interaction_is_refused(bot: SlackBot) -> None:
         forged.block_action(ANNA, "release_confirm", "release", message=message).status_code == 200
     )
     answer = bot.fake.wait_for("response_url", count=3)[2]
-    assert answer.args["text"] == mrkdwn(texts.OTHER_WORKSPACE)
+    assert answer.args["text"] == mrkdwn(texts.edge.OTHER_WORKSPACE)
     assert count(bot, Seat, Seat.holder_id.is_not(None)) == 1  # still registered
 
 
@@ -392,7 +395,7 @@ def test_a_form_from_another_workspace_gets_the_refusal_in_the_modal(bot: SlackB
     values = {"municipality": {"value": state_value_static("751", "Aarhus")}}
     answer = other.view_submission(ANNA, view, values).json()
     assert answer["response_action"] == "errors"
-    assert list(answer["errors"].values()) == [plain_text(texts.OTHER_WORKSPACE)]
+    assert list(answer["errors"].values()) == [plain_text(texts.edge.OTHER_WORKSPACE)]
     assert count(bot, Seat, Seat.holder_id.is_not(None)) == 0
 
 

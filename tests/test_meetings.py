@@ -365,7 +365,7 @@ def test_everyone_commands_without_meetings(klimanet: Klimanet) -> None:
         if command == "møder":
             # The list is an answer, and an empty one says there are none.
             done(answer, ResultKind.MEETINGS)
-            assert answer.sections == tuple(texts.meeting_list([], CPH, None))
+            assert answer.sections == tuple(texts.meetings.meeting_list([], CPH, None))
         else:
             refused(answer, ErrorKind.NO_UPCOMING_MEETING)
     refused(say(klimanet, MEMBER, "dagsorden 7"), ErrorKind.MEETING_UNKNOWN, ref="#7", known=[])
@@ -615,7 +615,7 @@ def test_the_cancel_notice_does_not_repeat_itself(
     say(klimanet, FACILITATOR, "møde aflys 1 bekræft For få tilmeldte")
     with sessions() as session:
         meeting = session.scalars(select(Meeting)).one()
-        text = "\n".join(texts.cancelled(meeting, ZoneInfo("Europe/Copenhagen")))
+        text = "\n".join(texts.posts.cancelled(meeting, ZoneInfo("Europe/Copenhagen")))
     assert text.count("aflyst") == 1
     assert "#1 Opstartsmøde, fredag den 25. juni 2027 kl. 10.00." in text
 

@@ -62,7 +62,7 @@ def held() -> Held:
 
 def test_the_document_explains_itself_and_reads_in_danish_local_time() -> None:
     at = datetime(2026, 12, 7, 15, 30, tzinfo=UTC)
-    document = texts.my_data_document(held(), at, TZ, "klimanet-mine-data-2026-12-07.json")
+    document = texts.privacy.my_data_document(held(), at, TZ, "klimanet-mine-data-2026-12-07.json")
     head, explanation, about = document.split("\n\n")[:3]
     assert head.startswith("Dine data i Klimanet (Kommunernes klimapolitiske netværk)")
     assert "Udtrukket mandag den 7. december 2026 kl. 16.30 (CET)" in head

@@ -42,7 +42,7 @@ from tests.support.slackbot import ADMIN, SlackBot, running_bot
 
 CPH = ZoneInfo("Europe/Copenhagen")
 MEMBER = named("Medlem")
-PAST = as_written(texts.error(DomainError(ErrorKind.DATE_IN_PAST)))
+PAST = as_written(texts.errors.error(DomainError(ErrorKind.DATE_IN_PAST)))
 
 STYLES = [
     lambda d: f"{d.day:02}.{d.month:02}.{d.year:04}",
@@ -142,7 +142,9 @@ def test_any_date_in_a_command_gets_a_danish_answer(
     if not EARLIEST_YEAR <= day.year <= LATEST_YEAR and template.startswith("møde opret"):
         assert outcome.text in (
             PAST,
-            as_written(texts.error(DomainError(ErrorKind.DATE_IMPOSSIBLE, value=style(day)))),  # type: ignore[operator]
+            as_written(
+                texts.errors.error(DomainError(ErrorKind.DATE_IMPOSSIBLE, value=style(day)))
+            ),  # type: ignore[operator]
         )
 
 

@@ -457,7 +457,7 @@ def test_registration_answers_and_form_point_to_the_privacy_notice(
 ) -> None:
     from bot import texts
 
-    assert "`/klimanet privatliv`" in texts.FORM_INTRO
+    assert "`/klimanet privatliv`" in texts.registration.FORM_INTRO
     pending = world.say(BO, "tilmeld Aarhus")
     assert pending.context is not None and "/klimanet privatliv" in pending.context
     open_service = Klimanet(

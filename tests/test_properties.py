@@ -223,28 +223,28 @@ CLICK_RESULTS: dict[str, set[ResultKind]] = {
 
 
 def _fallback() -> str:
-    """What ``texts.error`` says for a kind it has no sentence for."""
+    """What ``texts.errors.error`` says for a kind it has no sentence for."""
     err = DomainError(ErrorKind.NOT_REGISTERED)
     err.kind = "no sentence for this"  # type: ignore[assignment]
-    return as_written(texts.error(err))
+    return as_written(texts.errors.error(err))
 
 
 FALLBACK = _fallback()
-render_error = texts.error
+render_error = texts.errors.error
 
 
 @contextmanager
 def shown_errors() -> Iterator[list[DomainError]]:
     """The domain errors the service turned into sentences while the block ran."""
     shown: list[DomainError] = []
-    render = texts.error
+    render = texts.errors.error
 
     def recording(err: DomainError, today: date | None = None) -> str:
         shown.append(err)
         return render(err, today)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(texts, "error", recording)
+        patch.setattr(texts.errors, "error", recording)
         yield shown
 
 
@@ -270,7 +270,7 @@ def assert_result_fits(reply: Reply, possible: set[ResultKind], shown: list[Doma
     else:
         # The one refusal the service words itself: "pladser" by someone without a seat.
         assert result.error is ErrorKind.NOT_REGISTERED, result
-        assert reply.text == as_written(texts.seats_not_registered()), reply.text
+        assert reply.text == as_written(texts.registration.seats_not_registered()), reply.text
 
 
 @given(text=command_texts, user=st.integers(min_value=1, max_value=400))

@@ -202,11 +202,11 @@ def test_service_answers(service: Klimanet, sessions: SessionFactory, clock: Fix
     done(say(service, dorte, "kommuner"), ResultKind.NETWORK)
     unknown = say(service, dorte, "tilmelt")
     done(unknown, ResultKind.UNKNOWN_COMMAND)
-    assert unknown.text == as_written(texts.unknown_command("tilmelt", "tilmeld"))
+    assert unknown.text == as_written(texts.help.unknown_command("tilmelt", "tilmeld"))
     for spelling in ("", "hjælp", "HJAELP", "help"):
         help_text = say(service, dorte, spelling)
         done(help_text, ResultKind.HELP)
-        assert help_text.sections == tuple(texts.help_text(clock.now().date()))
+        assert help_text.sections == tuple(texts.help.help_text(clock.now().date()))
 
 
 def test_release_needs_confirmation(service: Klimanet, sessions: SessionFactory) -> None:
@@ -234,10 +234,10 @@ def test_form_errors_point_at_the_field(service: Klimanet, sessions: SessionFact
     # The same refusal as the one-line command, as plain text next to the municipality.
     as_command = say(service, actor(9), "tilmeld Aarhus")
     refused(as_command, ErrorKind.MUNICIPALITY_FULL)
-    assert full == FormErrors({"municipality": texts.plain(as_command.marked_text)})
+    assert full == FormErrors({"municipality": texts.common.plain(as_command.marked_text)})
     missing = service.submit_registration_form(actor(9), RegistrationForm(None, None))
 
-    assert missing == FormErrors({"municipality": texts.form_municipality_required()})
+    assert missing == FormErrors({"municipality": texts.registration.form_municipality_required()})
     long_title = service.submit_registration_form(
         actor(9), RegistrationForm(ODENSE, None, "x" * 151)
     )

@@ -141,7 +141,7 @@ def assert_names_seat(section: str, key: SeatKey, *, municipality: bool = True) 
     """The reply speaks of the seat its result is about: the first seat it names is ``key``'s
     (as ``bot.texts`` words it), and the only municipality it names is ``key``'s."""
     labels = {
-        (kind, slot): texts.seat_label(SeatKind(kind), slot, definite=True)
+        (kind, slot): texts.common.seat_label(SeatKind(kind), slot, definite=True)
         for kind, slot in SEAT_ORDER
     }
     found = sorted(

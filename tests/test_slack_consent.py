@@ -220,7 +220,7 @@ def test_handover_accepted_moves_the_seat(bot: SlackBot) -> None:
     assert "actions" not in {b["type"] for b in update.args["blocks"]}
     assert "*Carl Nielsen* har accepteret" in dm(bot, ANNA, "accepteret")["text"]
     assert bot.holder(AARHUS, "fixed", 1) == CARL
-    assert bot.say(ANNA, "pladser") == mrkdwn(texts.seats_not_registered())
+    assert bot.say(ANNA, "pladser") == mrkdwn(texts.registration.seats_not_registered())
 
     # A second click on Acceptér: a clear answer, nothing moves.
     again = bot.click(CARL, "offer_accept", offer, f"D{CARL}")

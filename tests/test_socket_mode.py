@@ -92,7 +92,7 @@ def test_another_workspace_is_refused_in_the_ack(bot: SocketBot) -> None:
     bot.command(ANNA, "tilmeld Aarhus")
     other = SocketModeDriver(bot.socket_mode, bot.fake, team_id="T0OTHER")
     ack = other.command(ANNA, "tilmeld Aarhus")
-    assert ack.json() == {"response_type": "ephemeral", "text": mrkdwn(texts.OTHER_WORKSPACE)}
+    assert ack.json() == {"response_type": "ephemeral", "text": mrkdwn(texts.edge.OTHER_WORKSPACE)}
     assert seats_held(bot) == 1
     assert len(bot.fake.calls("response_url")) == 1
 

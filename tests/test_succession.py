@@ -167,14 +167,14 @@ def test_a_coordinator_is_told_the_others_are_offered_it_never_promised_a_messag
 ) -> None:
     asked = say(world.service, ANNA, "slet-mig")
     assert "kontaktpersonen og KL's facilitatorer får besked" not in asked.text
-    assert texts.leaving_coordinator() in asked.text
+    assert texts.succession.leaving_coordinator() in asked.text
     # A flexible holder is still told their coordinator hears of it.
     assert (
         "kontaktpersonen og KL's facilitatorer får besked"
         in say(world.service, BO, "slet-mig").text
     )
     released = afmeld(world, ANNA)
-    assert texts.leaving_coordinator() in released.text
+    assert texts.succession.leaving_coordinator() in released.text
 
 
 def test_without_other_holders_only_the_facilitators_are_told(

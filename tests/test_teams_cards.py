@@ -84,7 +84,7 @@ def test_a_pick_becomes_the_command_to_write() -> None:
     pick = UserPick("Vikar", "pick", "b", "Vælg", command="vikar 4 @kollega fleksibel 2")
     card = _card(activity(Reply(("Hvem?",), picks=(pick,))))
     texts_in_card = [b["text"] for b in card["body"]]  # type: ignore[index]
-    assert texts.teams_pick_hint("vikar 4 @kollega fleksibel 2") in texts_in_card
+    assert texts.teams.teams_pick_hint("vikar 4 @kollega fleksibel 2") in texts_in_card
 
 
 def test_member_text_is_never_markup() -> None:
@@ -112,7 +112,7 @@ def test_every_activity_stays_under_80_kb() -> None:
         found = activity(reply)
         assert size_of(found) <= MAX_ACTIVITY_BYTES
         written = found.get("text") or _card(found)["body"][-1]["text"]  # type: ignore[index]
-        assert texts.TEAMS_CUT_SHORT in str(written)
+        assert texts.teams.TEAMS_CUT_SHORT in str(written)
     one_huge = activity(Reply(("ø" * 100_000,)))
     assert size_of(one_huge) <= MAX_ACTIVITY_BYTES
     kept_buttons = _card(activity(Reply(many, buttons=(YES,))))["actions"]

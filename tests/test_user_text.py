@@ -90,18 +90,20 @@ def test_reply_text_is_as_written_and_form_errors_are_plain() -> None:
 
 def test_texts_mark_what_members_and_profiles_supplied() -> None:
     holder = Holder("U1", HOSTILE, "Klima & <miljø>")
-    assert list(spans(texts.holder_text(holder))) == [
+    assert list(spans(texts.common.holder_text(holder))) == [
         (True, HOSTILE),
         (False, " ("),
         (True, "Klima & <miljø>"),
         (False, ")"),
     ]
-    unknown = texts.error(DomainError(ErrorKind.MUNICIPALITY_UNKNOWN, query=HOSTILE))
+    unknown = texts.errors.error(DomainError(ErrorKind.MUNICIPALITY_UNKNOWN, query=HOSTILE))
     assert user_text(HOSTILE) in unknown
-    assert user_text(HOSTILE) in texts.unknown_command(HOSTILE, None)
-    assert user_text(HOSTILE) in texts.error(DomainError(ErrorKind.TARGET_GONE, name=HOSTILE))
+    assert user_text(HOSTILE) in texts.help.unknown_command(HOSTILE, None)
+    assert user_text(HOSTILE) in texts.errors.error(
+        DomainError(ErrorKind.TARGET_GONE, name=HOSTILE)
+    )
     # The bot's own mentions are the vocabulary's, the name in them cleaned of every marker.
-    suggestions = texts.pick_suggestions([("U7", f"Bo{USER_END}", HOSTILE)])
+    suggestions = texts.consent.pick_suggestions([("U7", f"Bo{USER_END}", HOSTILE)])
     assert mention("U7", "Bo") + " (" + user_text(HOSTILE) + ")" in suggestions
     assert mrkdwn(suggestions).startswith("Forslag ud fra fagområder: <@U7> (")
 
@@ -113,7 +115,7 @@ def test_a_facilitators_reason_speaks_for_kl_other_reasons_are_data() -> None:
         HistoryLine(at, "Aarhus", SeatKind.FIXED, 1, "admin_set", "A", None, "F", link),
         HistoryLine(at, "Aarhus", SeatKind.FIXED, 1, "regrets", "A", None, None, link),
     ]
-    _, body = texts.history_text(lines, ZoneInfo("Europe/Copenhagen"), None)
+    _, body = texts.consent.history_text(lines, ZoneInfo("Europe/Copenhagen"), None)
     first, second = body.split("\n")
     assert f"Begrundelse: {link}" in first
     assert f"Begrundelse: {user_text(link)}" in second

@@ -253,7 +253,7 @@ def ics_attachment(
     return Attachment(
         filename=f"klimanet-moede-{meeting.number}.ics",
         content=meeting_ics(meeting_event(meeting, news), tz, now=now),
-        title=texts.calendar_file_title(meeting.number),
+        title=texts.calendar.calendar_file_title(meeting.number),
     )
 
 
@@ -262,13 +262,13 @@ def meeting_event(meeting: Meeting, news: Sequence[NewsPost] = ()) -> CalendarEv
     return CalendarEvent(
         uid=f"klimanet-meeting-{meeting.network_id}-{meeting.id}@klimanet.kl.dk",
         sequence=meeting.sequence,
-        title=as_written(texts.calendar_title(meeting)),
-        description=as_written(texts.calendar_description(meeting, news)),
+        title=as_written(texts.calendar.calendar_title(meeting)),
+        description=as_written(texts.calendar.calendar_description(meeting, news)),
         start_utc=meeting.starts_at,
         end_utc=meeting.ends_at,
         # Where to be: the address, the link, or both for a hybrid meeting. The link stays in
         # LOCATION too, where Outlook and Google offer to open it.
-        location=as_written(texts.calendar_location(meeting)),
+        location=as_written(texts.calendar.calendar_location(meeting)),
         url=meeting.link or None,
         cancelled=meeting.status == MeetingStatus.CANCELLED.value,
     )

@@ -211,11 +211,13 @@ def _comings_and_goings(
         kind = SeatKind(event.kind)
         if event.action in JOINED:
             joined.append(
-                texts.digest_joined(who, municipality, texts.seat_label(kind, event.slot))
+                texts.digest.digest_joined(
+                    who, municipality, texts.common.seat_label(kind, event.slot)
+                )
             )
         else:
-            seat = texts.seat_label(kind, event.slot, definite=True)
-            left.append(texts.digest_left(who, municipality, seat))
+            seat = texts.common.seat_label(kind, event.slot, definite=True)
+            left.append(texts.digest.digest_left(who, municipality, seat))
     return joined, left
 
 
@@ -237,10 +239,10 @@ def _waiting(session: Session, network: Network, ctx: RenderContext) -> list[str
     ).all()
     for request, person, seat, municipality in requests:
         lines.append(
-            texts.digest_request_waiting(
+            texts.digest.digest_request_waiting(
                 person.name,
                 municipality,
-                texts.seat_label(SeatKind(seat.kind), seat.slot),
+                texts.common.seat_label(SeatKind(seat.kind), seat.slot),
                 (ctx.now - request.created_at).days,
                 by_facilitator=request.approver == "facilitator",
             )
@@ -261,7 +263,7 @@ def _waiting(session: Session, network: Network, ctx: RenderContext) -> list[str
             session.get(Person, offer.to_person_id),
         )
         lines.append(
-            texts.digest_offer_waiting(
+            texts.digest.digest_offer_waiting(
                 offer.kind,
                 giver.name if giver else "",
                 taker.name if taker else "",
@@ -291,7 +293,7 @@ def _next_meeting(session: Session, network: Network, ctx: RenderContext) -> tup
                 expected += 1
         if municipality.coming == 0 and municipality.name in members:
             nobody.append(municipality.name)
-    lines = texts.digest_meeting(meeting, ctx.tz, confirmed, expected, declined, nobody)
+    lines = texts.digest.digest_meeting(meeting, ctx.tz, confirmed, expected, declined, nobody)
     return lines, meeting.starts_at - ctx.now <= SOON
 
 
@@ -304,12 +306,12 @@ def poll_lines(session: Session, network: Network, ctx: RenderContext) -> list[s
             continue
         tally = polls.tally(session, network, poll)
         lines.append(
-            texts.digest_poll(
+            texts.digest.digest_poll(
                 poll.number,
                 poll.question,
                 tally.voted,
                 tally.members,
-                texts.format_short_datetime(poll.closes_at, ctx.tz),
+                texts.common.format_short_datetime(poll.closes_at, ctx.tz),
             )
         )
     return lines
@@ -328,9 +330,9 @@ def _failed(session: Session, since: datetime, ctx: RenderContext) -> list[str]:
         .order_by(OutboxMessage.due_at, OutboxMessage.id)
     ).all()
     return [
-        texts.digest_failed(
-            texts.format_short_datetime(row.due_at, ctx.tz),
-            texts.post_description(
+        texts.digest.digest_failed(
+            texts.common.format_short_datetime(row.due_at, ctx.tz),
+            texts.posts.post_description(
                 row.kind, row.recipient, row.addressed_to == AddressedTo.PLACE.value, meeting
             ),
             row.last_error,
@@ -348,18 +350,20 @@ def render(session: Session, row: Claimed, ctx: RenderContext) -> Rendered | Non
     since = datetime.fromisoformat(str(row.payload.get("since")))
     digest = gather(session, network, str(row.payload.get("week", "")), since, ctx)
     if digest.quiet:
-        return Rendered(Reply((texts.digest_quiet(digest.week),)))
-    sections = [texts.digest_head(digest.week)]
+        return Rendered(Reply((texts.digest.digest_quiet(digest.week),)))
+    sections = [texts.digest.digest_head(digest.week)]
     for title, lines in (
-        (texts.DIGEST_JOINED, digest.joined),
-        (texts.DIGEST_LEFT, digest.left),
-        (texts.DIGEST_WAITING, digest.waiting),
-        (texts.DIGEST_NEXT_MEETING, digest.meeting),
-        (texts.DIGEST_POLLS, digest.polls),
-        (texts.DIGEST_FAILED, digest.failed),
+        (texts.digest.DIGEST_JOINED, digest.joined),
+        (texts.digest.DIGEST_LEFT, digest.left),
+        (texts.digest.DIGEST_WAITING, digest.waiting),
+        (texts.digest.DIGEST_NEXT_MEETING, digest.meeting),
+        (texts.digest.DIGEST_POLLS, digest.polls),
+        (texts.digest.DIGEST_FAILED, digest.failed),
     ):
         if lines:
-            counted = title != texts.DIGEST_NEXT_MEETING  # one meeting: its lines are no count
+            counted = (
+                title != texts.digest.DIGEST_NEXT_MEETING
+            )  # one meeting: its lines are no count
             total = len(lines) if counted else None
-            sections.append(texts.digest_section(title, lines[:SECTION_LIMIT], total))
+            sections.append(texts.digest.digest_section(title, lines[:SECTION_LIMIT], total))
     return Rendered(Reply(tuple(sections)))

@@ -95,17 +95,22 @@ def build_home(session: Session, network: Network, user_id: str, ctx: HomeContex
     facilitator = is_facilitator(session, network, user_id)
     seat = seat_of(session, network, person) if person is not None else None
     counts: dict[str, int] = {"facilitator": int(facilitator), "member": 0}
-    parts: list[HomePart] = [HomeHeader(texts.HOME_HEADER)]
+    parts: list[HomePart] = [HomeHeader(texts.overview.HOME_HEADER)]
     if facilitator:
         parts.extend(_facilitator_parts(session, network, ctx, counts))
     if seat is None:
         if not facilitator:
-            parts.append(HomeSection(texts.home_about()))
+            parts.append(HomeSection(texts.overview.home_about()))
             parts.append(
                 HomeSection(
-                    texts.home_join(),
+                    texts.overview.home_join(),
                     buttons=(
-                        Button(texts.REGISTER_BUTTON, HomeAction.REGISTER, "register", "primary"),
+                        Button(
+                            texts.overview.REGISTER_BUTTON,
+                            HomeAction.REGISTER,
+                            "register",
+                            "primary",
+                        ),
                     ),
                 )
             )
@@ -117,7 +122,7 @@ def build_home(session: Session, network: Network, user_id: str, ctx: HomeContex
         counts["member"] = int(seat.status == SeatStatus.HELD.value)
         parts.extend(_member_parts(session, network, person, seat, ctx, counts))
     parts.extend(_after_parts(session, network, ctx, facilitator, counts))
-    parts.append(HomeSection(texts.home_footer()))
+    parts.append(HomeSection(texts.overview.home_footer()))
     return Home(user_id, tuple(parts), Result(ResultKind.HOME, ids=counts))
 
 
@@ -169,8 +174,8 @@ def _person(session: Session, user_id: str) -> Person | None:
 
 def _see_all(which: HomeList, shown: int, total: int) -> HomeSection:
     return HomeSection(
-        texts.home_more(shown, total),
-        buttons=(Button(texts.SEE_ALL_BUTTON, Action.SEE_ALL, which.value),),
+        texts.overview.home_more(shown, total),
+        buttons=(Button(texts.overview.SEE_ALL_BUTTON, Action.SEE_ALL, which.value),),
     )
 
 
@@ -190,25 +195,27 @@ def _facilitator_parts(
     at_a_glance = glance(found)
     day = ctx.now.astimezone(ctx.tz).date()
     parts: list[HomePart] = [
-        HomeHeader(texts.HOME_NETWORK_HEADER),
-        HomeSection(f"*{texts.counts_line(at_a_glance)}*\n{texts.region_lines(at_a_glance)}"),
+        HomeHeader(texts.overview.HOME_NETWORK_HEADER),
+        HomeSection(
+            f"*{texts.overview.counts_line(at_a_glance)}*\n{texts.overview.region_lines(at_a_glance)}"
+        ),
         HomePicture(
             picture_key(found, ctx.today),
-            texts.map_title(at_a_glance, day),
-            texts.map_alt_text(at_a_glance),
+            texts.overview.map_title(at_a_glance, day),
+            texts.overview.map_alt_text(at_a_glance),
         ),
-        HomeHeader(texts.HOME_REQUESTS_HEADER),
+        HomeHeader(texts.overview.HOME_REQUESTS_HEADER),
     ]
     requests = _requests(session, network, None, ctx)
     counts["requests"] = len(requests)
-    parts.extend(requests[:LIST_LIMIT] or [HomeSection(texts.home_requests_none())])
+    parts.extend(requests[:LIST_LIMIT] or [HomeSection(texts.overview.home_requests_none())])
     if len(requests) > LIST_LIMIT:
         parts.append(_see_all(HomeList.REQUESTS, LIST_LIMIT, len(requests)))
     parts.extend(_next_meeting_parts(session, network, found, ctx, counts))
-    parts.append(HomeHeader(texts.HOME_DELIVERIES_HEADER))
+    parts.append(HomeHeader(texts.overview.HOME_DELIVERIES_HEADER))
     lines, total = _deliveries(session, ctx, LIST_LIMIT)
     counts["deliveries"] = total
-    parts.append(HomeSection("\n".join(lines) or texts.home_deliveries_none()))
+    parts.append(HomeSection("\n".join(lines) or texts.overview.home_deliveries_none()))
     if total > LIST_LIMIT:
         parts.append(_see_all(HomeList.DELIVERIES, LIST_LIMIT, total))
     return parts
@@ -223,7 +230,10 @@ def _next_meeting_parts(
 ) -> list[HomePart]:
     meeting = _coming_meetings(session, network, ctx.now, 1)
     if not meeting:
-        return [HomeHeader(texts.HOME_NEXT_MEETING_HEADER), HomeSection(texts.home_no_meetings())]
+        return [
+            HomeHeader(texts.overview.HOME_NEXT_MEETING_HEADER),
+            HomeSection(texts.overview.home_no_meetings()),
+        ]
     absent = _absent(session, network, meeting[0], found)
     expected = expected_at(session, network, meeting[0])
     confirmed = sum(1 for e in expected if e.status == AttendanceStatus.CONFIRMED.value)
@@ -236,16 +246,16 @@ def _next_meeting_parts(
         )
     )
     counts["absent"] = len(absent)
-    text = texts.home_next_meeting(
-        texts.meeting_name(meeting[0]),
+    text = texts.overview.home_next_meeting(
+        texts.meetings.meeting_name(meeting[0]),
         format_span(meeting[0].starts_at, meeting[0].ends_at, ctx.tz),
         len(expected),
         confirmed,
         int(regrets or 0),
     )
     parts: list[HomePart] = [
-        HomeHeader(texts.HOME_NEXT_MEETING_HEADER),
-        HomeSection(f"{text}\n{texts.home_absent(absent[:ABSENT_LIMIT], len(absent))}"),
+        HomeHeader(texts.overview.HOME_NEXT_MEETING_HEADER),
+        HomeSection(f"{text}\n{texts.overview.home_absent(absent[:ABSENT_LIMIT], len(absent))}"),
     ]
     if len(absent) > ABSENT_LIMIT:
         parts.append(_see_all(HomeList.ABSENT, ABSENT_LIMIT, len(absent)))
@@ -278,9 +288,9 @@ def _deliveries(session: Session, ctx: HomeContext, limit: int | None) -> tuple[
         .limit(limit)
     ).all()
     return [
-        texts.delivery_line(
-            texts.format_short_datetime(row.due_at, ctx.tz),
-            texts.post_description(
+        texts.overview.delivery_line(
+            texts.common.format_short_datetime(row.due_at, ctx.tz),
+            texts.posts.post_description(
                 row.kind, row.recipient, row.addressed_to == AddressedTo.PLACE.value, meeting
             ),
             row.last_error,
@@ -302,28 +312,28 @@ def _member_parts(
     counts: dict[str, int],
 ) -> list[HomePart]:
     overview = reg.overview(session, network, seat.municipality_code)
-    label = texts.seat_label(SeatKind(seat.kind), seat.slot, definite=True)
+    label = texts.common.seat_label(SeatKind(seat.kind), seat.slot, definite=True)
     approved = seat.status == SeatStatus.HELD.value
     coordinator = approved and seat.kind == SeatKind.FIXED.value
     intro = (
-        texts.home_seat(label, overview.official_name, coordinator)
+        texts.overview.home_seat(label, overview.official_name, coordinator)
         if approved
-        else texts.home_pending(label, overview.official_name)
+        else texts.overview.home_pending(label, overview.official_name)
     )
     parts: list[HomePart] = [
-        HomeHeader(texts.HOME_SEAT_HEADER),
-        HomeSection(f"{intro}\n\n{texts.overview_text(overview)}"),
+        HomeHeader(texts.overview.HOME_SEAT_HEADER),
+        HomeSection(f"{intro}\n\n{texts.registration.overview_text(overview)}"),
         # One's fagområder, changed here as well as with ``fagområder`` (the form opens).
         HomeSection(
-            texts.home_themes(person.themes),
-            buttons=(Button(texts.THEMES_BUTTON, HomeAction.THEMES, "themes"),),
+            texts.themes.home_themes(person.themes),
+            buttons=(Button(texts.themes.THEMES_BUTTON, HomeAction.THEMES, "themes"),),
         ),
-        HomeHeader(texts.HOME_MEETINGS_HEADER),
+        HomeHeader(texts.overview.HOME_MEETINGS_HEADER),
     ]
     meetings = _coming_meetings(session, network, ctx.now, HOME_MEETINGS)
     parts.extend(_meeting_section(session, m, person, seat, approved, ctx) for m in meetings)
     if not meetings:
-        parts.append(HomeSection(texts.home_no_meetings()))
+        parts.append(HomeSection(texts.overview.home_no_meetings()))
     parts.extend(
         _waiting_parts(session, network, person, seat if coordinator else None, ctx, counts)
     )
@@ -331,8 +341,12 @@ def _member_parts(
         # Who comes as it stands (substitutes in, regrets out), and a picker per open seat.
         picks, suggestions = flexible_picks(session, meetings[0], seat.municipality_code)
         coming = coming_section(session, meetings[0], seat.municipality_code)
-        intro = texts.home_picks_intro(texts.meeting_name(meetings[0])) if picks else ""
-        parts.append(HomeHeader(texts.HOME_PICKS_HEADER))
+        intro = (
+            texts.overview.home_picks_intro(texts.meetings.meeting_name(meetings[0]))
+            if picks
+            else ""
+        )
+        parts.append(HomeHeader(texts.overview.HOME_PICKS_HEADER))
         parts.append(
             HomeSection(
                 f"{coming}\n\n{intro}".strip(),
@@ -359,17 +373,17 @@ def _meeting_section(
     approved: bool,
     ctx: HomeContext,
 ) -> HomeSection:
-    text = texts.meeting_summary(meeting, ctx.tz)
+    text = texts.meetings.meeting_summary(meeting, ctx.tz)
     if not approved:
         return HomeSection(text)
     status, substitute = answer_of(session, meeting, person, seat)
     found = substitution_of(session, meeting, person)
-    note = "\n" + texts.substitution_note(*found) if found is not None else ""
+    note = "\n" + texts.consent.substitution_note(*found) if found is not None else ""
     return HomeSection(
-        text + texts.home_meeting_answer(status, substitute) + note,
+        text + texts.overview.home_meeting_answer(status, substitute) + note,
         buttons=(
-            Button(texts.YES_BUTTON, Action.ATTEND_YES, str(meeting.id), "primary"),
-            Button(texts.NO_BUTTON, Action.ATTEND_NO, str(meeting.id)),
+            Button(texts.consent.YES_BUTTON, Action.ATTEND_YES, str(meeting.id), "primary"),
+            Button(texts.consent.NO_BUTTON, Action.ATTEND_NO, str(meeting.id)),
         ),
     )
 
@@ -393,7 +407,7 @@ def _substitute_parts(
     if not meetings:
         return []
     return [
-        HomeHeader(texts.HOME_MEETINGS_HEADER),
+        HomeHeader(texts.overview.HOME_MEETINGS_HEADER),
         *(_meeting_section(session, m, person, None, True, ctx) for m in meetings),
     ]
 
@@ -419,7 +433,7 @@ def _waiting_parts(
     counts["requests"] = counts.get("requests", 0) + len(requests)
     if quiet and not offers and not requests:
         return []
-    parts: list[HomePart] = [HomeHeader(texts.HOME_WAITING_HEADER)]
+    parts: list[HomePart] = [HomeHeader(texts.overview.HOME_WAITING_HEADER)]
     parts.extend(offers[:LIST_LIMIT])
     if len(offers) > LIST_LIMIT:
         parts.append(_see_all(HomeList.OFFERS, LIST_LIMIT, len(offers)))
@@ -427,7 +441,7 @@ def _waiting_parts(
     if len(requests) > LIST_LIMIT:
         parts.append(_see_all(HomeList.REQUESTS, LIST_LIMIT, len(requests)))
     if not offers and not requests:
-        parts.append(HomeSection(texts.home_nothing_waiting()))
+        parts.append(HomeSection(texts.overview.home_nothing_waiting()))
     return parts
 
 
@@ -450,17 +464,17 @@ def _offers(
     ).all()
     return [
         HomeSection(
-            texts.offer_text(
+            texts.consent.offer_text(
                 offer.kind,
                 offerer.name,
-                texts.seat_label(SeatKind(seat.kind), seat.slot, definite=True),
+                texts.common.seat_label(SeatKind(seat.kind), seat.slot, definite=True),
                 municipality.name,
-                texts.meeting_name(meeting) if meeting is not None else None,
+                texts.meetings.meeting_name(meeting) if meeting is not None else None,
                 format_when(offer.expires_at, ctx.tz),
             ),
             buttons=(
-                Button(texts.ACCEPT_BUTTON, Action.OFFER_ACCEPT, str(offer.id), "primary"),
-                Button(texts.DECLINE_BUTTON, Action.OFFER_DECLINE, str(offer.id)),
+                Button(texts.consent.ACCEPT_BUTTON, Action.OFFER_ACCEPT, str(offer.id), "primary"),
+                Button(texts.consent.DECLINE_BUTTON, Action.OFFER_DECLINE, str(offer.id)),
             ),
         )
         for offer, offerer, seat, municipality, meeting in rows
@@ -488,19 +502,23 @@ def _requests(
         query = query.where(SeatRequest.approver == "coordinator", Seat.municipality_code == code)
     return [
         HomeSection(
-            texts.approval_request(
+            texts.consent.approval_request(
                 applicant.name,
                 applicant.title,
-                texts.seat_label(SeatKind(seat.kind), seat.slot, definite=True),
+                texts.common.seat_label(SeatKind(seat.kind), seat.slot, definite=True),
                 municipality.name,
                 request.approver == "facilitator",
                 RequestStatus.PENDING.value,
             )[0],
             buttons=(
-                Button(texts.APPROVE_BUTTON, Action.REQUEST_APPROVE, str(request.id), "primary"),
-                Button(texts.REJECT_BUTTON, Action.REQUEST_REJECT, str(request.id), "danger"),
+                Button(
+                    texts.consent.APPROVE_BUTTON, Action.REQUEST_APPROVE, str(request.id), "primary"
+                ),
+                Button(
+                    texts.consent.REJECT_BUTTON, Action.REQUEST_REJECT, str(request.id), "danger"
+                ),
             ),
-            context=f"{texts.format_short_datetime(request.created_at, ctx.tz)}",
+            context=f"{texts.common.format_short_datetime(request.created_at, ctx.tz)}",
         )
         for request, applicant, seat, municipality in session.execute(query).all()
     ]

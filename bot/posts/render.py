@@ -110,7 +110,7 @@ def _stale(row: Claimed, meeting: Meeting) -> bool:
 
 
 def _announce(post: _MeetingPost) -> Rendered:
-    return Rendered(post.reply(texts.announcement(post.meeting, post.news, post.ctx.tz)))
+    return Rendered(post.reply(texts.posts.announcement(post.meeting, post.news, post.ctx.tz)))
 
 
 def _announce_dm(post: _MeetingPost) -> Rendered | None:
@@ -125,23 +125,23 @@ def _confirm_dm(post: _MeetingPost) -> Rendered | None:
     if expected is None:
         return None
     meeting = post.meeting
-    seat = texts.seat_label(SeatKind(expected.seat.kind), expected.seat.slot, definite=True)
-    sections = texts.still_coming(
-        texts.meeting_name(meeting),
+    seat = texts.common.seat_label(SeatKind(expected.seat.kind), expected.seat.slot, definite=True)
+    sections = texts.consent.still_coming(
+        texts.meetings.meeting_name(meeting),
         format_when(meeting.starts_at, post.ctx.tz),
         seat,
         expected.municipality,
     )
     buttons = (
-        Button(texts.YES_BUTTON, Action.ATTEND_YES, str(meeting.id), "primary"),
-        Button(texts.NO_BUTTON, Action.ATTEND_NO, str(meeting.id)),
+        Button(texts.consent.YES_BUTTON, Action.ATTEND_YES, str(meeting.id), "primary"),
+        Button(texts.consent.NO_BUTTON, Action.ATTEND_NO, str(meeting.id)),
     )
     return Rendered(Reply(tuple(sections), buttons=buttons))
 
 
 def _agenda(post: _MeetingPost) -> Rendered:
     return Rendered(
-        post.reply(texts.agenda_post(post.meeting, post.news, post.ctx.tz, updated=False))
+        post.reply(texts.meetings.agenda_post(post.meeting, post.news, post.ctx.tz, updated=False))
     )
 
 
@@ -150,31 +150,35 @@ def _agenda_update(post: _MeetingPost) -> Rendered | None:
     if where is None:
         return None
     return Rendered(
-        post.reply(texts.agenda_post(post.meeting, post.news, post.ctx.tz, updated=True)),
+        post.reply(texts.meetings.agenda_post(post.meeting, post.news, post.ctx.tz, updated=True)),
         update_of=Posted(*where),
     )
 
 
 def _reminder(post: _MeetingPost) -> Rendered:
-    return Rendered(post.reply(texts.reminder(post.meeting, post.news, post.ctx.tz, direct=False)))
+    return Rendered(
+        post.reply(texts.posts.reminder(post.meeting, post.news, post.ctx.tz, direct=False))
+    )
 
 
 def _reminder_dm(post: _MeetingPost) -> Rendered | None:
     if post.addressee() is None:
         return None
     return Rendered(
-        post.reply(texts.reminder(post.meeting, post.news, post.ctx.tz, direct=True)),
+        post.reply(texts.posts.reminder(post.meeting, post.news, post.ctx.tz, direct=True)),
         attachment=ics_attachment(post.meeting, post.ctx.tz, post.ctx.now, post.news),
     )
 
 
 def _starting(post: _MeetingPost) -> Rendered:
     minutes = max(1, round((post.meeting.starts_at - post.row.due_at).total_seconds() / 60))
-    return Rendered(post.reply(texts.starting(post.meeting, minutes)))
+    return Rendered(post.reply(texts.posts.starting(post.meeting, minutes)))
 
 
 def _moved(post: _MeetingPost) -> Rendered:
-    return Rendered(post.reply(texts.moved(post.meeting, post.ctx.tz, _time_before(post.row))))
+    return Rendered(
+        post.reply(texts.posts.moved(post.meeting, post.ctx.tz, _time_before(post.row)))
+    )
 
 
 def _time_before(row: Claimed) -> tuple[datetime, datetime] | None:
@@ -189,11 +193,13 @@ def _time_before(row: Claimed) -> tuple[datetime, datetime] | None:
 
 
 def _cancelled(post: _MeetingPost) -> Rendered:
-    return Rendered(post.reply(texts.cancelled(post.meeting, post.ctx.tz)))
+    return Rendered(post.reply(texts.posts.cancelled(post.meeting, post.ctx.tz)))
 
 
 def _place_button(meeting: Meeting, missing: list[str]) -> Button:
-    return Button(texts.send_without_button(missing), Action.MEETING_SEND, str(meeting.number))
+    return Button(
+        texts.meetings.send_without_button(missing), Action.MEETING_SEND, str(meeting.number)
+    )
 
 
 def _place_reminder(post: _MeetingPost) -> Rendered | None:
@@ -206,7 +212,7 @@ def _place_reminder(post: _MeetingPost) -> Rendered | None:
     at = datetime.fromisoformat(announce) if isinstance(announce, str) else None
     return Rendered(
         Reply(
-            (texts.place_reminder(meeting, missing, at, post.ctx.tz),),
+            (texts.meetings.place_reminder(meeting, missing, at, post.ctx.tz),),
             buttons=(_place_button(meeting, missing),),
         )
     )
@@ -220,7 +226,7 @@ def _place_waiting(post: _MeetingPost) -> Rendered | None:
     missing = meeting_domain.missing_place(meeting)
     return Rendered(
         Reply(
-            (texts.place_waiting(meeting, missing, post.ctx.tz),),
+            (texts.meetings.place_waiting(meeting, missing, post.ctx.tz),),
             buttons=(_place_button(meeting, missing),),
         )
     )
@@ -288,7 +294,9 @@ def _news(session: Session, row: Claimed, ctx: RenderContext) -> Rendered | None
         select(Person.name).where(Person.account == post.author_user_id).limit(1)
     )
     return Rendered(
-        Reply(tuple(texts.news_post(post.text, post.author_user_id, author or "")), public=True)
+        Reply(
+            tuple(texts.posts.news_post(post.text, post.author_user_id, author or "")), public=True
+        )
     )
 
 
@@ -303,20 +311,22 @@ def _notice_about(session: Session, row: Claimed) -> tuple[str, str, bool, Meeti
 def _dead_notice(session: Session, row: Claimed, ctx: RenderContext) -> Rendered:
     kind, recipient, to_place, meeting = _notice_about(session, row)
     error = str(row.payload.get("error"))
-    return Rendered(Reply(tuple(texts.dead_notice(kind, recipient, to_place, meeting, error))))
+    return Rendered(
+        Reply(tuple(texts.posts.dead_notice(kind, recipient, to_place, meeting, error)))
+    )
 
 
 def _missed_notice(session: Session, row: Claimed, ctx: RenderContext) -> Rendered:
     kind, recipient, to_place, meeting = _notice_about(session, row)
     due_at = datetime.fromisoformat(str(row.payload.get("due_at")))
     hours = ctx.catchup.total_seconds() / 3600
-    lines = texts.missed_notice(kind, recipient, to_place, meeting, due_at, ctx.tz, hours)
+    lines = texts.posts.missed_notice(kind, recipient, to_place, meeting, due_at, ctx.tz, hours)
     return Rendered(Reply(tuple(lines)))
 
 
 def _lookup_notice(session: Session, row: Claimed, ctx: RenderContext) -> Rendered:
     needed = str(row.payload.get("needed") or "")
-    return Rendered(Reply(tuple(texts.lookup_unavailable_notice(needed))))
+    return Rendered(Reply(tuple(texts.posts.lookup_unavailable_notice(needed))))
 
 
 _OTHER_POSTS: dict[str, OtherRenderer] = {
@@ -347,7 +357,7 @@ def announce_dm_reply(
     own = next(
         e for s, e in seats_at(session, network, meeting, code) if s.id == coordinator.seat.id
     )
-    sections = texts.announce_dm(
+    sections = texts.posts.announce_dm(
         meeting,
         coordinator.municipality,
         tz,
@@ -369,7 +379,7 @@ def coming_section(session: Session, meeting: Meeting, code: int) -> str:
         holder = session.get(Person, seat.holder_id) if seat.holder_id else None
         substitute = entry.role == "substitute"
         lines.append(
-            texts.coming_line(
+            texts.consent.coming_line(
                 SeatKind(seat.kind),
                 seat.slot,
                 entry.attendee.name if entry.attendee is not None else None,
@@ -380,7 +390,7 @@ def coming_section(session: Session, meeting: Meeting, code: int) -> str:
         )
         municipality = session.get(Municipality, seat.municipality_code)
         name = municipality.name if municipality is not None else name
-    return texts.coming_from(name, lines)
+    return texts.consent.coming_from(name, lines)
 
 
 def flexible_picks(
@@ -397,18 +407,20 @@ def flexible_picks(
         if seat.kind != SeatKind.FLEXIBLE.value or not is_open(entry):
             continue
         who = entry.attendee.name if entry.attendee is not None else None
-        label = texts.pick_label(SeatKind(seat.kind), seat.slot, who, regrets=who is not None)
+        label = texts.consent.pick_label(
+            SeatKind(seat.kind), seat.slot, who, regrets=who is not None
+        )
         picks.append(
             UserPick(
                 label,
                 Action.PICK_SUBSTITUTE,
                 f"pick:{meeting.id}:{seat.slot}",
-                texts.PICK_PLACEHOLDER,
-                f"vikar {meeting.number} @kollega {texts.seat_typed(SeatKind.FLEXIBLE, seat.slot)}",
+                texts.consent.PICK_PLACEHOLDER,
+                f"vikar {meeting.number} @kollega {texts.common.seat_typed(SeatKind.FLEXIBLE, seat.slot)}",
             )
         )
     suggestions = _suggestions(session, network, code, meeting)
-    return tuple(picks), texts.pick_suggestions(suggestions) if suggestions else None
+    return tuple(picks), texts.consent.pick_suggestions(suggestions) if suggestions else None
 
 
 def _suggestions(

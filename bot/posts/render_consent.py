@@ -39,7 +39,7 @@ def _seat_in(session: Session, seat: Seat) -> tuple[str, str]:
     """(the seat's label, its municipality's name)."""
     municipality = session.get(Municipality, seat.municipality_code)
     assert municipality is not None
-    return texts.seat_label(SeatKind(seat.kind), seat.slot, definite=True), municipality.name
+    return texts.common.seat_label(SeatKind(seat.kind), seat.slot, definite=True), municipality.name
 
 
 def _message(sections: list[str], buttons: tuple[Button, ...] = ()) -> Rendered:
@@ -72,20 +72,20 @@ def offer_request_message(
     """A consent request's text, and Acceptér/Afvis while it is open (also for ``afventer``)."""
     label, municipality = _seat_in(session, seat)
     meeting = session.get(Meeting, offer.meeting_id) if offer.meeting_id else None
-    sections = texts.offer_message(
+    sections = texts.consent.offer_message(
         offer.kind,
         offerer.name,
         label,
         municipality,
-        texts.meeting_name(meeting) if meeting else None,
+        texts.meetings.meeting_name(meeting) if meeting else None,
         format_when(offer.expires_at, tz),
         offer.status,
     )
     buttons: tuple[Button, ...] = ()
     if offer.status == OfferStatus.PENDING.value:
         buttons = (
-            Button(texts.ACCEPT_BUTTON, Action.OFFER_ACCEPT, str(offer.id), "primary"),
-            Button(texts.DECLINE_BUTTON, Action.OFFER_DECLINE, str(offer.id)),
+            Button(texts.consent.ACCEPT_BUTTON, Action.OFFER_ACCEPT, str(offer.id), "primary"),
+            Button(texts.consent.DECLINE_BUTTON, Action.OFFER_DECLINE, str(offer.id)),
         )
     return sections, buttons
 
@@ -101,14 +101,14 @@ def _offer_result(session: Session, row: Claimed, ctx: RenderContext) -> Rendere
     meeting = session.get(Meeting, offer.meeting_id) if offer.meeting_id else None
     holder = session.get(Person, offer.seat_holder_id) if offer.seat_holder_id else None
     return _message(
-        texts.offer_result_for_offerer(
+        texts.consent.offer_result_for_offerer(
             offer.status,
             target.name,
             label,
             municipality,
             kind=offer.kind,
             your_seat=_seat_in(session, counter)[0] if counter is not None else None,
-            meeting=texts.meeting_name(meeting) if meeting is not None else None,
+            meeting=texts.meetings.meeting_name(meeting) if meeting is not None else None,
             holder=holder.name if holder is not None else None,
             yours=holder is not None and holder.id == offerer.id,
         )
@@ -139,7 +139,7 @@ def approval_message(
 ) -> tuple[list[str], tuple[Button, ...]]:
     """An approval request's text, and Godkend/Afvis while it waits (also for ``afventer``)."""
     label, municipality = _seat_in(session, seat)
-    sections = texts.approval_request(
+    sections = texts.consent.approval_request(
         applicant.name,
         applicant.title,
         label,
@@ -150,8 +150,10 @@ def approval_message(
     buttons: tuple[Button, ...] = ()
     if request.status == RequestStatus.PENDING.value:
         buttons = (
-            Button(texts.APPROVE_BUTTON, Action.REQUEST_APPROVE, str(request.id), "primary"),
-            Button(texts.REJECT_BUTTON, Action.REQUEST_REJECT, str(request.id), "danger"),
+            Button(
+                texts.consent.APPROVE_BUTTON, Action.REQUEST_APPROVE, str(request.id), "primary"
+            ),
+            Button(texts.consent.REJECT_BUTTON, Action.REQUEST_REJECT, str(request.id), "danger"),
         )
     return sections, buttons
 
@@ -165,7 +167,7 @@ def _approval_result(session: Session, row: Claimed, ctx: RenderContext) -> Rend
         return None
     label, municipality = _seat_in(session, seat)
     approved = request.status == RequestStatus.APPROVED.value
-    return _message(texts.approval_result(approved, label, municipality))
+    return _message(texts.consent.approval_result(approved, label, municipality))
 
 
 def _regrets_notice(session: Session, row: Claimed, ctx: RenderContext) -> Rendered | None:
@@ -190,22 +192,22 @@ def _regrets_notice(session: Session, row: Claimed, ctx: RenderContext) -> Rende
     absent = session.get(Person, int(row.payload.get("person_id", 0)))
     name = absent.name if absent else str(row.payload.get("person", ""))
     flexible = seat.kind == SeatKind.FLEXIBLE.value
-    words = texts.seat_typed(SeatKind(seat.kind), seat.slot)
+    words = texts.common.seat_typed(SeatKind(seat.kind), seat.slot)
     picks = (
         (
             UserPick(
-                texts.pick_label(SeatKind(seat.kind), seat.slot, name, regrets=True),
+                texts.consent.pick_label(SeatKind(seat.kind), seat.slot, name, regrets=True),
                 Action.PICK_SUBSTITUTE,
                 f"pick:{meeting.id}:{seat.slot}",
-                texts.PICK_PLACEHOLDER,
+                texts.consent.PICK_PLACEHOLDER,
                 f"vikar {meeting.number} @kollega {words}",
             ),
         )
         if flexible
         else ()
     )
-    sections = texts.regrets_notice(
-        name, label, municipality, texts.meeting_name(meeting), meeting.number, words
+    sections = texts.consent.regrets_notice(
+        name, label, municipality, texts.meetings.meeting_name(meeting), meeting.number, words
     )
     return Rendered(Reply(tuple(sections), picks=picks))
 
@@ -218,9 +220,9 @@ def _substitute_notice(session: Session, row: Claimed, ctx: RenderContext) -> Re
         return None
     _offer_row, _offerer, target, seat = found
     label, municipality = _seat_in(session, seat)
-    name = texts.meeting_name(meeting)
+    name = texts.meetings.meeting_name(meeting)
     when = format_when(meeting.starts_at, ctx.tz)
-    return _message(texts.substitute_notice(target.name, label, municipality, name, when))
+    return _message(texts.consent.substitute_notice(target.name, label, municipality, name, when))
 
 
 def _admin_notice(session: Session, row: Claimed, ctx: RenderContext) -> Rendered | None:
@@ -231,7 +233,7 @@ def _admin_notice(session: Session, row: Claimed, ctx: RenderContext) -> Rendere
     label, municipality = _seat_in(session, seat)
     gained = bool(row.payload.get("gained"))
     reason = str(row.payload.get("reason") or "")
-    return _message(texts.admin_notice(label, municipality, gained, reason))
+    return _message(texts.consent.admin_notice(label, municipality, gained, reason))
 
 
 CONSENT_RENDERERS: dict[str, Callable[[Session, Claimed, RenderContext], Rendered | None]] = {

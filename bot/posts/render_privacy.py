@@ -23,17 +23,17 @@ def _seat_freed(session: Session, row: Claimed, ctx: RenderContext) -> Rendered 
         return None
     municipality = session.get(Municipality, seat.municipality_code)
     assert municipality is not None
-    label = texts.seat_label(SeatKind(seat.kind), seat.slot, definite=True)
+    label = texts.common.seat_label(SeatKind(seat.kind), seat.slot, definite=True)
     gone = None
     if event.action == SeatAction.DEACTIVATED.value and event.previous_person_id is not None:
         person = session.get(Person, event.previous_person_id)
         gone = person.name if person is not None else None
-    sections = texts.seat_freed(label, municipality.name, event.action, gone)
+    sections = texts.privacy.seat_freed(label, municipality.name, event.action, gone)
     network = session.get(Network, seat.network_id)
     if seat.kind == SeatKind.FIXED.value and network is not None:
         # The coordinator left: say whether the municipality's other holders were offered it.
         names = [p.name for p in heirs(session, network, seat.municipality_code)]
-        sections = [*sections, texts.fixed_seat_heirs(names)]
+        sections = [*sections, texts.succession.fixed_seat_heirs(names)]
     return Rendered(Reply(tuple(sections)))
 
 

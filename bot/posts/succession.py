@@ -110,11 +110,16 @@ def offer_message(session: Session, seat: Seat, heir: Person) -> Reply | None:
         return None
     municipality = session.get(Municipality, seat.municipality_code)
     assert municipality is not None
-    own_label = texts.seat_label(SeatKind(own.kind), own.slot, definite=True)
+    own_label = texts.common.seat_label(SeatKind(own.kind), own.slot, definite=True)
     return Reply(
-        tuple(texts.fixed_seat_offer(municipality.name, own_label)),
+        tuple(texts.succession.fixed_seat_offer(municipality.name, own_label)),
         buttons=(
-            Button(texts.TAKE_FIXED_SEAT_BUTTON, Action.TAKE_FIXED_SEAT, str(seat.id), "primary"),
+            Button(
+                texts.succession.TAKE_FIXED_SEAT_BUTTON,
+                Action.TAKE_FIXED_SEAT,
+                str(seat.id),
+                "primary",
+            ),
         ),
     )
 
@@ -133,8 +138,8 @@ def _fixed_seat_offer(session: Session, row: Claimed, ctx: RenderContext) -> Ren
         return Rendered(offer) if offer is not None else None
     holder = session.get(Person, seat.holder_id)
     if holder is None or holder.id == heir.id:
-        return Rendered(Reply((texts.fixed_seat_taken_by_you(municipality.name),)))
-    return Rendered(Reply((texts.fixed_seat_taken_by(holder.name, municipality.name),)))
+        return Rendered(Reply((texts.succession.fixed_seat_taken_by_you(municipality.name),)))
+    return Rendered(Reply((texts.succession.fixed_seat_taken_by(holder.name, municipality.name),)))
 
 
 SUCCESSION_RENDERERS: dict[str, Callable[[Session, Claimed, RenderContext], Rendered | None]] = {

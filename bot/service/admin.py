@@ -91,25 +91,27 @@ class Admin:
                 if person is not None and person.id != me.id and changed
             ]
             notices.seat_set_by_facilitator(session, seat, told, reason, now)
-            label = texts.seat_label(SeatKind(seat.kind), seat.slot, definite=True)
+            label = texts.common.seat_label(SeatKind(seat.kind), seat.slot, definite=True)
             ids = {"seat": seat.id, "municipality": municipality.code}
             if change.approved_request is not None and target is not None:
                 return Reply(
-                    (texts.admin_approved(label, municipality.name, target.name),),
+                    (texts.consent.admin_approved(label, municipality.name, target.name),),
                     result=Result(
                         ResultKind.ADMIN_SEAT_SET,
                         ids={**ids, "request": change.approved_request},
                     ),
                 )
-            done = texts.admin_done(
+            done = texts.consent.admin_done(
                 label,
                 municipality.name,
                 target.name if target else None,
                 previous.name if previous else None,
             )
             if change.left is not None and target is not None:
-                left = texts.seat_label(SeatKind(change.left.kind), change.left.slot, definite=True)
-                done = f"{done} {texts.admin_left_for_fixed(target.name, left)}"
+                left = texts.common.seat_label(
+                    SeatKind(change.left.kind), change.left.slot, definite=True
+                )
+                done = f"{done} {texts.succession.admin_left_for_fixed(target.name, left)}"
                 ids["left"] = change.left.id
             return Reply(
                 (done,),
@@ -133,7 +135,7 @@ class Admin:
             lines = history(session, network, municipality)
             name = self._ctx.directory.name_of(municipality) if municipality else None
             return Reply(
-                tuple(texts.history_text(lines, self._ctx.tz, name)),
+                tuple(texts.consent.history_text(lines, self._ctx.tz, name)),
                 result=Result(
                     ResultKind.HISTORY, ids={"municipality": municipality} if municipality else {}
                 ),

@@ -71,7 +71,7 @@ class Agenda:
             planner.agenda_changed(session, meeting, now)
             news = meeting_domain.news_for(session, meeting)
             return Reply(
-                tuple(texts.agenda_post(meeting, news, self._ctx.tz, updated=False)),
+                tuple(texts.meetings.agenda_post(meeting, news, self._ctx.tz, updated=False)),
                 result=Result(ResultKind.AGENDA_CHANGED, ids={"meeting": meeting.number}),
             )
 
@@ -92,7 +92,7 @@ class Agenda:
                 session.refresh(meeting)
                 planner.agenda_changed(session, meeting, now)
             return Reply(
-                (texts.news_saved(meeting),),
+                (texts.meetings.news_saved(meeting),),
                 result=Result(ResultKind.NEWS_SAVED, ids={"news": post.id}),
             )
 

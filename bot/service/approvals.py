@@ -54,7 +54,7 @@ class Approvals:
                 session, request_id, decision.request.status, decision.applicant, now
             )
             return Reply(
-                (texts.decided_request(approve, decision.applicant.name),),
+                (texts.consent.decided_request(approve, decision.applicant.name),),
                 replace_original=True,
                 result=Result(
                     ResultKind.REQUEST_APPROVED if approve else ResultKind.REQUEST_REJECTED,

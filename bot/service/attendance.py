@@ -46,7 +46,7 @@ class Attendance:
             else:
                 _tell_coordinator(session, meeting, regrets, me, now)
             return Reply(
-                (texts.regrets_saved(texts.meeting_name(meeting), asked),),
+                (texts.consent.regrets_saved(texts.meetings.meeting_name(meeting), asked),),
                 result=Result(ResultKind.REGRETS_SAVED, ids={"meeting": meeting.number}),
             )
 
@@ -62,7 +62,7 @@ class Attendance:
             me = self._ctx.people.me(session, actor)
             attendance.confirm(session, network, meeting, me, self._ctx.now())
             return Reply(
-                (texts.confirmed_attendance(texts.meeting_name(meeting)),),
+                (texts.consent.confirmed_attendance(texts.meetings.meeting_name(meeting)),),
                 result=Result(ResultKind.ATTENDANCE_CONFIRMED, ids={"meeting": meeting.number}),
             )
 
@@ -77,7 +77,9 @@ class Attendance:
             meeting = self._ctx.meeting_or_next(session, network, ref_word)
             municipalities = attendance.roster(session, network, meeting)
             return Reply(
-                tuple(texts.roster_text(texts.meeting_name(meeting), municipalities)),
+                tuple(
+                    texts.consent.roster_text(texts.meetings.meeting_name(meeting), municipalities)
+                ),
                 result=Result(ResultKind.ROSTER, ids={"meeting": meeting.number}),
             )
 
@@ -98,7 +100,7 @@ class Attendance:
                 _tell_coordinator(session, meeting, regrets, me, now)
                 kind = ResultKind.REGRETS_SAVED
             return Reply(
-                (texts.still_coming_answered(coming),),
+                (texts.consent.still_coming_answered(coming),),
                 replace_original=True,
                 result=Result(kind, ids={"meeting": meeting.number}),
             )

@@ -40,7 +40,7 @@ def _named_seat(session: Session, network: Network, spec: SeatSpec | None) -> Se
 
 
 def seat_words(seat: Seat) -> str:
-    return texts.seat_label(SeatKind(seat.kind), seat.slot, definite=True)
+    return texts.common.seat_label(SeatKind(seat.kind), seat.slot, definite=True)
 
 
 class Consent:
@@ -128,17 +128,19 @@ class Consent:
             kind = SeatKind(seat.kind)
             holder = entry.attendee.name if entry.attendee is not None else None
             lines.append(
-                texts.seat_choice_line(
+                texts.consent.seat_choice_line(
                     kind, seat.slot, holder, sent_regrets(entry), own=seat.holder_id == me.id
                 )
             )
-            value = f"vikar {meeting.number} {mark(mention)} {texts.seat_typed(kind, seat.slot)}"
+            value = (
+                f"vikar {meeting.number} {mark(mention)} {texts.common.seat_typed(kind, seat.slot)}"
+            )
             if len(value) <= MAX_BUTTON_VALUE:
-                label = texts.seat_choice_button(kind, seat.slot)
+                label = texts.consent.seat_choice_button(kind, seat.slot)
                 buttons.append(Button(label, Action.SUBSTITUTE_SEAT, value))
-        text = texts.which_seat_for_substitute(
+        text = texts.consent.which_seat_for_substitute(
             target.name,
-            texts.meeting_name(meeting),
+            texts.meetings.meeting_name(meeting),
             self._ctx.directory.name_of(code),
             lines,
             regrets=sum(1 for e in entries.values() if sent_regrets(e)),
@@ -164,7 +166,11 @@ class Consent:
             # A flexible seat of the network's rule (a picker from before a change of the rule
             # names one it no longer has).
             ref = seat_ref(
-                session, network, SeatKind.FLEXIBLE, slot, texts.seat_typed(SeatKind.FLEXIBLE, slot)
+                session,
+                network,
+                SeatKind.FLEXIBLE,
+                slot,
+                texts.common.seat_typed(SeatKind.FLEXIBLE, slot),
             )
             me, target = self._me_and(session, actor, target_actor)
             offer = self.offer_substitute(session, network, me, target, meeting, ref)
@@ -203,18 +209,18 @@ class Consent:
             if meeting is not None and holder is not None and holder.id != offer.from_person_id
             else None
         )
-        text = texts.offer_sent(
+        text = texts.consent.offer_sent(
             offer.kind,
             target.name,
             seat_words(seat),
             self._ctx.directory.name_of(seat.municipality_code),
             self._ctx.when(offer.expires_at),
-            texts.meeting_name(meeting) if meeting is not None else None,
+            texts.meetings.meeting_name(meeting) if meeting is not None else None,
             instead_of,
         )
         return Reply(
             (text,),
-            buttons=(Button(texts.WITHDRAW_BUTTON, Action.OFFER_WITHDRAW, str(offer.id)),),
+            buttons=(Button(texts.consent.WITHDRAW_BUTTON, Action.OFFER_WITHDRAW, str(offer.id)),),
             result=Result(ResultKind.OFFER_SENT, ids={"offer": offer.id}),
         )
 
@@ -245,9 +251,9 @@ class Consent:
                 notices.substitute_taken(session, outcome.offer, holder, now)
             code = outcome.seat.municipality_code
             self._approvals.coordinator_changed(session, network, code, now)
-            meeting = texts.meeting_name(outcome.meeting) if outcome.meeting else None
+            meeting = texts.meetings.meeting_name(outcome.meeting) if outcome.meeting else None
             # After a swap the target holds the offerer's former seat, which is the offer's.
-            text = texts.offer_accepted_for_target(
+            text = texts.consent.offer_accepted_for_target(
                 outcome.offer.kind,
                 seat_words(outcome.seat),
                 self._ctx.directory.name_of(code),
@@ -267,7 +273,7 @@ class Consent:
             actor,
             offer_id,
             answers.decline,
-            lambda outcome: texts.offer_declined_by_you(outcome.offerer.name),
+            lambda outcome: texts.consent.offer_declined_by_you(outcome.offerer.name),
             Result(ResultKind.OFFER_DECLINED, ids={"offer": offer_id}),
             replace_original=True,
         )
@@ -278,7 +284,7 @@ class Consent:
             actor,
             offer_id,
             answers.withdraw,
-            lambda outcome: texts.offer_withdrawn_by_you(outcome.target.name),
+            lambda outcome: texts.consent.offer_withdrawn_by_you(outcome.target.name),
             Result(ResultKind.OFFER_WITHDRAWN, ids={"offer": offer_id}),
             replace_original=False,
         )
@@ -325,7 +331,7 @@ class Consent:
                 answers.withdraw(session, network, offer.id, me, now)
                 notices.offer_decided(session, offer, now)
             return Reply(
-                (texts.offers_withdrawn(len(mine)),),
+                (texts.consent.offers_withdrawn(len(mine)),),
                 result=Result(ResultKind.OFFERS_WITHDRAWN, ids={"count": len(mine)}),
             )
 

@@ -91,9 +91,9 @@ class Feeds:
     def _unavailable(self) -> Reply | None:
         settings = self._ctx.settings
         if settings.public_url is None:
-            sentence = texts.FEED_NO_PUBLIC_URL
+            sentence = texts.subscriptions.FEED_NO_PUBLIC_URL
         elif not settings.serves_http:
-            sentence = texts.FEED_NO_HTTP
+            sentence = texts.subscriptions.FEED_NO_HTTP
         else:
             return None
         return Reply((sentence,), result=Result(ResultKind.FEED_UNAVAILABLE))
@@ -117,12 +117,14 @@ class Feeds:
             secret = subscriptions.subscribe(session, network, me, scope, self._ctx.now())
             if secret is None:
                 return Reply(
-                    (texts.feed_exists(network=network_feed),),
+                    (texts.subscriptions.feed_exists(network=network_feed),),
                     result=Result(ResultKind.FEED_EXISTS),
                 )
             https_url, webcal_url = self._links(secret)
             return Reply(
-                tuple(texts.feed_subscribed(https_url, webcal_url, network=network_feed)),
+                tuple(
+                    texts.subscriptions.feed_subscribed(https_url, webcal_url, network=network_feed)
+                ),
                 result=Result(ResultKind.FEED_SUBSCRIBED),
             )
 
@@ -142,7 +144,7 @@ class Feeds:
                 for scope, secret in issued.items()
             ]
             return Reply(
-                tuple(texts.feed_reset(links)),
+                tuple(texts.subscriptions.feed_reset(links)),
                 result=Result(ResultKind.FEED_RESET, ids={"links": len(links)}),
             )
 
@@ -185,7 +187,9 @@ class Feeds:
         return feed_ics(
             [meeting_event(m, news.get(m.id, [])) for m in meetings],
             self._ctx.tz,
-            name=texts.FEED_NAME_PERSONAL if personal else texts.FEED_NAME_NETWORK,
+            name=texts.subscriptions.FEED_NAME_PERSONAL
+            if personal
+            else texts.subscriptions.FEED_NAME_NETWORK,
             stamp=stamp,
         )
 

@@ -152,7 +152,7 @@ class Klimanet:
             "fremmoede": self.loop.presence,
             "feedback": self.loop.feedback,
             "hjaelp": lambda actor, args: Reply(
-                tuple(texts.help_text(self._ctx.today())), result=Result(ResultKind.HELP)
+                tuple(texts.help.help_text(self._ctx.today())), result=Result(ResultKind.HELP)
             ),
         }
         self._clicks: dict[str, Click] = {
@@ -213,14 +213,14 @@ class Klimanet:
         parsed = parse(text)
         if isinstance(parsed, Unknown):
             return Reply(
-                (texts.unknown_command(parsed.word, parsed.suggestion),),
+                (texts.help.unknown_command(parsed.word, parsed.suggestion),),
                 result=Result(ResultKind.UNKNOWN_COMMAND),
             )
         try:
             return self._commands[parsed.name](actor, parsed.args)
         except DomainError as err:
             return Reply(
-                (texts.error(err, self._ctx.today()),),
+                (texts.errors.error(err, self._ctx.today()),),
                 buttons=_municipality_choices(parsed, err) or _meeting_choices(parsed, err),
                 result=Result.refused(err.kind),
             )
@@ -251,10 +251,10 @@ class Klimanet:
         typed. The value is read like anything typed, and only commands of ``names`` are run."""
         parsed = parse(value)
         if not isinstance(parsed, Parsed) or parsed.name not in names:
-            return Reply((texts.unknown_button(),), result=Result(ResultKind.UNKNOWN_BUTTON))
+            return Reply((texts.common.unknown_button(),), result=Result(ResultKind.UNKNOWN_BUTTON))
         outcome = self.command(actor, value)
         if not isinstance(outcome, Reply):  # a form: not what a choice of municipality asks
-            return Reply((texts.unknown_button(),), result=Result(ResultKind.UNKNOWN_BUTTON))
+            return Reply((texts.common.unknown_button(),), result=Result(ResultKind.UNKNOWN_BUTTON))
         return replace(outcome, replace_original=True)
 
     def _seat_chosen(self, actor: Actor, value: str) -> Reply:
@@ -262,10 +262,10 @@ class Klimanet:
         (the value is read like anything typed, and only ``vikar`` is run this way)."""
         parsed = parse(value)
         if not isinstance(parsed, Parsed) or parsed.name != "vikar":
-            return Reply((texts.unknown_button(),), result=Result(ResultKind.UNKNOWN_BUTTON))
+            return Reply((texts.common.unknown_button(),), result=Result(ResultKind.UNKNOWN_BUTTON))
         outcome = self.command(actor, value)
         if not isinstance(outcome, Reply):
-            return Reply((texts.unknown_button(),), result=Result(ResultKind.UNKNOWN_BUTTON))
+            return Reply((texts.common.unknown_button(),), result=Result(ResultKind.UNKNOWN_BUTTON))
         return replace(outcome, replace_original=True)
 
     def click(
@@ -275,11 +275,13 @@ class Klimanet:
         is read again here, so a stale or double click gets a clear answer."""
         handler = self._clicks.get(action_id)
         if handler is None:
-            return Reply((texts.unknown_button(),), result=Result(ResultKind.UNKNOWN_BUTTON))
+            return Reply((texts.common.unknown_button(),), result=Result(ResultKind.UNKNOWN_BUTTON))
         try:
             return handler(actor, value, selected_user)
         except DomainError as err:
-            return Reply((texts.error(err, self._ctx.today()),), result=Result.refused(err.kind))
+            return Reply(
+                (texts.errors.error(err, self._ctx.today()),), result=Result.refused(err.kind)
+            )
 
     def _export(self, actor: Actor, args: str) -> Reply:
         """``eksport afstemning <nr>`` is a poll's; every other export is the overview's."""
@@ -292,7 +294,7 @@ class Klimanet:
         """ "Opret/Flyt alligevel": the warned command, run without the warning."""
         outcome = self.meetings.go_ahead(actor, value)
         if not isinstance(outcome, Reply):
-            return Reply((texts.unknown_button(),), result=Result(ResultKind.UNKNOWN_BUTTON))
+            return Reply((texts.common.unknown_button(),), result=Result(ResultKind.UNKNOWN_BUTTON))
         return replace(outcome, replace_original=True)
 
     def submit_registration_form(self, actor: Actor, form: RegistrationForm) -> Reply | FormErrors:

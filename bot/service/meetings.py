@@ -84,7 +84,9 @@ class Meetings:
     def _schedule_lines(self, session: Session, meeting: Meeting) -> str:
         """When each post goes out, as the planner has it (sent, skipped or still to come)."""
         times = planner.planned_times(session, meeting, self._ctx.plan, self._ctx.now())
-        return "\n".join(texts.schedule_line(t.name, t.when, self._ctx.tz, t.state) for t in times)
+        return "\n".join(
+            texts.posts.schedule_line(t.name, t.when, self._ctx.tz, t.state) for t in times
+        )
 
     # -- everyone ---------------------------------------------------------------------------
 
@@ -110,7 +112,7 @@ class Meetings:
                 if mine
                 else None
             )
-            sections = texts.meeting_list(
+            sections = texts.meetings.meeting_list(
                 meetings,
                 self._ctx.tz,
                 seat,
@@ -134,7 +136,7 @@ class Meetings:
             meeting = self._ctx.meeting_or_next(session, network, ref)
             news = meeting_domain.news_for(session, meeting)
             return Reply(
-                tuple(texts.agenda_post(meeting, news, self._ctx.tz, updated=False)),
+                tuple(texts.meetings.agenda_post(meeting, news, self._ctx.tz, updated=False)),
                 result=Result(ResultKind.AGENDA, ids={"meeting": meeting.number}),
             )
 
@@ -147,7 +149,7 @@ class Meetings:
             meeting = self._ctx.meeting_or_next(session, network, ref)
             news = meeting_domain.news_for(session, meeting)
             return Reply(
-                (texts.calendar_sent(meeting),),
+                (texts.meetings.calendar_sent(meeting),),
                 attachment=ics_attachment(meeting, self._ctx.tz, self._ctx.now(), news),
                 result=Result(ResultKind.CALENDAR, ids={"meeting": meeting.number}),
             )
@@ -165,7 +167,7 @@ class Meetings:
         The value is read like typed text; only the commands that warn are run this way."""
         action, _, _ = sub_action(value, MEETING_ACTIONS)
         if action not in WARNED_ACTIONS:
-            return Reply((texts.unknown_button(),), result=Result(ResultKind.UNKNOWN_BUTTON))
+            return Reply((texts.common.unknown_button(),), result=Result(ResultKind.UNKNOWN_BUTTON))
         return self._command(actor, value, go_ahead=True)
 
     def _command(self, actor: Actor, args: str, *, go_ahead: bool) -> Outcome:
@@ -213,12 +215,17 @@ class Meetings:
         buttons = []
         if fits:
             buttons.append(
-                Button(texts.GO_AHEAD_BUTTONS[action], Action.MEETING_GO_AHEAD, value, "primary")
+                Button(
+                    texts.meetings.GO_AHEAD_BUTTONS[action],
+                    Action.MEETING_GO_AHEAD,
+                    value,
+                    "primary",
+                )
             )
-        buttons.append(Button(texts.DROP_BUTTON, Action.MEETING_DROP, action))
+        buttons.append(Button(texts.meetings.DROP_BUTTON, Action.MEETING_DROP, action))
         when = format_span(span[0], span[1], self._ctx.tz)
         return Reply(
-            (texts.meeting_concerns(found, action, when, button=fits),),
+            (texts.meetings.meeting_concerns(found, action, when, button=fits),),
             buttons=tuple(buttons),
             result=Result(
                 ResultKind.MEETING_WARNING,
@@ -232,7 +239,7 @@ class Meetings:
     def drop(self, action: str) -> Reply:
         """ "Annullér" after a warning: nothing was done, and the message says so."""
         return Reply(
-            (texts.meeting_dropped(action),),
+            (texts.meetings.meeting_dropped(action),),
             replace_original=True,
             result=Result(ResultKind.MEETING_DROPPED),
         )
@@ -285,7 +292,7 @@ class Meetings:
     ) -> Reply:
         """Plan a new meeting's posts; the answer lists them, and warns of a missing place."""
         planner.plan_meeting(session, network, meeting, self._ctx.plan, now)
-        sections = [texts.meeting_created(meeting, self._ctx.tz)]
+        sections = [texts.meetings.meeting_created(meeting, self._ctx.tz)]
         sections.append(self._schedule_lines(session, meeting))
         sections.extend(self._place_warning(session, meeting, now))
         return Reply(
@@ -299,7 +306,7 @@ class Meetings:
             return []
         reminder = place.plan_reminder(session, meeting, self._ctx.plan, now)
         missing = meeting_domain.missing_place(meeting)
-        return [texts.place_missing(meeting, missing, reminder, self._ctx.tz)]
+        return [texts.meetings.place_missing(meeting, missing, reminder, self._ctx.tz)]
 
     def check_form(self, form: MeetingForm) -> FormErrors:
         """The form's problems, every field at once, without the database: what a form shows
@@ -313,7 +320,7 @@ class Meetings:
     def _form_errors(self, problems: dict[MeetingField, DomainError]) -> FormErrors:
         today = self._ctx.today()
         return FormErrors(
-            {field: texts.form_field_error(err, today) for field, err in problems.items()}
+            {field: texts.errors.form_field_error(err, today) for field, err in problems.items()}
         )
 
     def submit_form(
@@ -368,7 +375,7 @@ class Meetings:
             link=draft.link,
             themes=tuple(draft.themes),
             theme_options=tuple(self._ctx.run(network_themes)),
-            warning=texts.meeting_concerns(
+            warning=texts.meetings.meeting_concerns(
                 found, "ret" if number else "opret", format_span(*span, self._ctx.tz), form=True
             ),
             go_ahead=key,
@@ -415,7 +422,7 @@ class Meetings:
             missing = meeting_domain.missing_place(meeting)
             if not missing:
                 return Reply(
-                    (texts.place_complete(meeting),),
+                    (texts.meetings.place_complete(meeting),),
                     result=Result(
                         ResultKind.MEETING_SENT_WITHOUT_PLACE,
                         ids={"meeting": meeting.number, "released": 0},
@@ -424,7 +431,7 @@ class Meetings:
             meeting_domain.send_without_place(session, meeting, now)
             released = place.release(session, meeting, now)
             return Reply(
-                (texts.sent_without_place(meeting, missing, released),),
+                (texts.meetings.sent_without_place(meeting, missing, released),),
                 result=Result(
                     ResultKind.MEETING_SENT_WITHOUT_PLACE,
                     ids={"meeting": meeting.number, "released": released},
@@ -437,7 +444,7 @@ class Meetings:
         """The "Send uden link" button on the facilitator's reminder: ``møde send <nr>``."""
         number = ascii_number(value, digits=9)
         if number is None:
-            return Reply((texts.unknown_button(),), result=Result(ResultKind.UNKNOWN_BUTTON))
+            return Reply((texts.common.unknown_button(),), result=Result(ResultKind.UNKNOWN_BUTTON))
         outcome = self._command(actor, f"send {number}", go_ahead=False)
         assert isinstance(outcome, Reply)
         return outcome
@@ -475,9 +482,9 @@ class Meetings:
             released = self._after_change(
                 session, network, meeting, now, moved_from=was if moved else None
             )
-            sections = [texts.meeting_updated(meeting, self._ctx.tz, moved=moved)]
+            sections = [texts.meetings.meeting_updated(meeting, self._ctx.tz, moved=moved)]
             if released:
-                sections.append(texts.place_released(released))
+                sections.append(texts.meetings.place_released(released))
             sections.extend(self._place_warning(session, meeting, now))
             return Reply(
                 tuple(sections),
@@ -541,7 +548,7 @@ class Meetings:
             self._after_change(session, network, meeting, now, moved_from=was)
             return Reply(
                 (
-                    texts.meeting_moved_reply(meeting, self._ctx.tz),
+                    texts.meetings.meeting_moved_reply(meeting, self._ctx.tz),
                     self._schedule_lines(session, meeting),
                 ),
                 result=Result(ResultKind.MEETING_MOVED, ids={"meeting": meeting.number}),
@@ -568,7 +575,7 @@ class Meetings:
                 session, network, meeting, PostKind.CANCELLED, self._ctx.plan, now, tag="final"
             )
             return Reply(
-                (texts.meeting_cancelled_reply(meeting, self._ctx.tz),),
+                (texts.meetings.meeting_cancelled_reply(meeting, self._ctx.tz),),
                 result=Result(ResultKind.MEETING_CANCELLED, ids={"meeting": meeting.number}),
             )
 
@@ -584,13 +591,18 @@ class Meetings:
             session, meeting.id, planner.CHANNEL_KINDS
         )
         value = f"{meeting.number} {reason}".strip()
-        buttons = [Button(texts.KEEP_MEETING_BUTTON, Action.MEETING_KEEP, str(meeting.number))]
+        buttons = [
+            Button(texts.meetings.KEEP_MEETING_BUTTON, Action.MEETING_KEEP, str(meeting.number))
+        ]
         if len(value) <= MAX_BUTTON_VALUE:
             buttons.insert(
-                0, Button(texts.CANCEL_MEETING_BUTTON, Action.MEETING_CANCEL, value, "danger")
+                0,
+                Button(
+                    texts.meetings.CANCEL_MEETING_BUTTON, Action.MEETING_CANCEL, value, "danger"
+                ),
             )
         return Reply(
-            (texts.confirm_cancel_meeting(meeting, self._ctx.tz, told, channel=channel),),
+            (texts.meetings.confirm_cancel_meeting(meeting, self._ctx.tz, told, channel=channel),),
             buttons=tuple(buttons),
             result=Result(
                 ResultKind.MEETING_CANCEL_ASKED,
@@ -603,14 +615,14 @@ class Meetings:
         facilitator can cancel this way, and a second click finds the meeting cancelled."""
         number, _, reason = value.partition(" ")
         if ascii_number(number, digits=9) is None:
-            return Reply((texts.unknown_button(),), result=Result(ResultKind.UNKNOWN_BUTTON))
+            return Reply((texts.common.unknown_button(),), result=Result(ResultKind.UNKNOWN_BUTTON))
         try:
             outcome = self._command(
                 actor, f"aflys {number} bekræft {reason}".strip(), go_ahead=False
             )
         except DomainError as err:
             return Reply(
-                (texts.error(err, self._ctx.today()),),
+                (texts.errors.error(err, self._ctx.today()),),
                 replace_original=True,
                 result=Result.refused(err.kind),
             )
@@ -620,7 +632,7 @@ class Meetings:
     def keep(self, number: str) -> Reply:
         """ "Nej, behold mødet": nothing was done, and the message says so."""
         return Reply(
-            (texts.meeting_kept(),),
+            (texts.meetings.meeting_kept(),),
             replace_original=True,
             result=Result(ResultKind.MEETING_KEPT),
         )
@@ -657,7 +669,7 @@ def _notes(session: Session, meetings: Sequence[Meeting], actor: Actor) -> dict[
     for meeting in meetings:
         found = substitution_of(session, meeting, person)
         if found is not None:
-            notes[meeting.id] = texts.substitution_note(*found)
+            notes[meeting.id] = texts.consent.substitution_note(*found)
     return notes
 
 

@@ -126,12 +126,12 @@ class Overview:
         at_a_glance = glance(found)
         picture = REPORT_CACHE.get_or_render(render_map, map_states(found), as_of=day)
         return Reply(
-            tuple(texts.map_reply(at_a_glance, day)),
+            tuple(texts.overview.map_reply(at_a_glance, day)),
             attachment=Attachment(
                 f"klimanet-kort-{day.isoformat()}.png",
                 picture.png,
-                texts.map_title(at_a_glance, day),
-                comment=texts.map_comment(at_a_glance, day),
+                texts.overview.map_title(at_a_glance, day),
+                comment=texts.overview.map_comment(at_a_glance, day),
             ),
             result=Result(
                 ResultKind.OVERVIEW_MAP,
@@ -171,7 +171,9 @@ class Overview:
 
         found, data = self._facilitator_run(actor, work)
         if not found:
-            return Reply((texts.no_members(),), result=Result(ResultKind.OVERVIEW_ATTENDANCE))
+            return Reply(
+                (texts.overview.no_members(),), result=Result(ResultKind.OVERVIEW_ATTENDANCE)
+            )
         day = self._day()
         member_rows = tuple(Member(s.code, s.name, s.region) for s in found)
         cells = attendance_cells(found, data.turnout)
@@ -189,7 +191,7 @@ class Overview:
         window = len([c for c in select_meetings(data.columns, CALL_WINDOW, 0) if c.held])
         return Reply(
             tuple(
-                texts.attendance_reply(
+                texts.overview.attendance_reply(
                     len(found),
                     held,
                     len(picture.meetings) - held,
@@ -201,7 +203,7 @@ class Overview:
             attachment=Attachment(
                 f"klimanet-deltagelse-{day.isoformat()}.png",
                 picture.png,
-                texts.attendance_title(day),
+                texts.overview.attendance_title(day),
             ),
             result=Result(
                 ResultKind.OVERVIEW_ATTENDANCE,
@@ -222,13 +224,13 @@ class Overview:
             return ThemesData(
                 tuple(theme_matrix_rows(session, network, found)),
                 tuple(network_themes(session, network)),
-                texts.meeting_name(coming) if coming else None,
+                texts.meetings.meeting_name(coming) if coming else None,
                 tuple(coming.themes) if coming else (),
             )
 
         data = self._facilitator_run(actor, work)
         if not data.rows or not data.themes:
-            return Reply((texts.no_members(),), result=Result(ResultKind.OVERVIEW_THEMES))
+            return Reply((texts.overview.no_members(),), result=Result(ResultKind.OVERVIEW_THEMES))
         day = self._day()
         picture = REPORT_CACHE.get_or_render(
             render_themes, data.rows, data.themes, as_of=day, focus=data.focus
@@ -236,9 +238,13 @@ class Overview:
         totals = {t.casefold(): n for t, n in zip(picture.themes, picture.totals, strict=True)}
         focus = [(theme, totals.get(theme.casefold(), 0)) for theme in data.focus]
         return Reply(
-            tuple(texts.themes_reply(len(data.rows), data.meeting, focus, len(data.themes))),
+            tuple(
+                texts.overview.themes_reply(len(data.rows), data.meeting, focus, len(data.themes))
+            ),
             attachment=Attachment(
-                f"klimanet-temaer-{day.isoformat()}.png", picture.png, texts.themes_title(day)
+                f"klimanet-temaer-{day.isoformat()}.png",
+                picture.png,
+                texts.overview.themes_title(day),
             ),
             result=Result(
                 ResultKind.OVERVIEW_THEMES,
@@ -304,8 +310,8 @@ class Overview:
             events = self._facilitator_run(actor, lambda s, n: history_export_rows(s, n, tz))
             made, rows = export_history(events, today=day, fmt=fmt, tz=tz), len(events)
         return Reply(
-            (texts.exported(made.filename, rows),),
-            attachment=Attachment(made.filename, made.content, texts.EXPORT_TITLES[kind]),
+            (texts.overview.exported(made.filename, rows),),
+            attachment=Attachment(made.filename, made.content, texts.overview.EXPORT_TITLES[kind]),
             result=Result(ResultKind.EXPORTED, ids={"rows": rows}),
         )
 
@@ -335,8 +341,8 @@ class Overview:
             Attachment(
                 f"klimanet-kort-{day.isoformat()}.png",
                 picture.png,
-                texts.map_title(at_a_glance, day),
-                comment=texts.map_comment(at_a_glance, day),
+                texts.overview.map_title(at_a_glance, day),
+                comment=texts.overview.map_comment(at_a_glance, day),
             ),
         )
 
@@ -345,10 +351,10 @@ class Overview:
         try:
             which = HomeList(value)
         except ValueError:
-            return Reply((texts.unknown_button(),), result=Result(ResultKind.UNKNOWN_BUTTON))
+            return Reply((texts.common.unknown_button(),), result=Result(ResultKind.UNKNOWN_BUTTON))
         context = HomeContext(self._ctx.tz, self._ctx.now())
         lines = self._ctx.run(lambda s, n: home_list(s, n, actor.user_id, which, context))
         return Reply(
-            tuple(texts.home_list(which.value, lines)),
+            tuple(texts.overview.home_list(which.value, lines)),
             result=Result(ResultKind.HOME_LIST, ids={"lines": len(lines)}),
         )

@@ -112,7 +112,9 @@ class Polls:
             field = _FIELD_OF.get(err.kind, PollField.QUESTION)
             if err.kind is ErrorKind.TEXT_TOO_LONG and err.params.get("field") == "svarmulighed":
                 field = PollField.OPTIONS
-            return FormErrors({field: texts.plain(texts.error(err, self._ctx.today()))})
+            return FormErrors(
+                {field: texts.common.plain(texts.errors.error(err, self._ctx.today()))}
+            )
 
     def _open(self, actor: Actor, rest: str) -> Reply:
         return self._opened(actor, self._draft(rest))

@@ -90,7 +90,7 @@ class Privacy:
         settings = self._ctx.settings
         return Reply(
             tuple(
-                texts.privacy_notice(
+                texts.privacy.privacy_notice(
                     settings.controller,
                     settings.privacy_contact,
                     settings.legal_basis,
@@ -111,24 +111,26 @@ class Privacy:
 
         held = self._ctx.run(work)
         if held.empty:
-            return Reply((texts.my_data_nothing(),), result=Result(ResultKind.NOTHING_HELD))
+            return Reply((texts.privacy.my_data_nothing(),), result=Result(ResultKind.NOTHING_HELD))
         now = self._ctx.now()
         # Two files with one content: a document in Danish for the person, and the same as JSON
         # (English keys, UTC) for machines and for taking the data elsewhere.
         stem = f"klimanet-mine-data-{self._ctx.today().isoformat()}"
         filename, json_filename = f"{stem}.txt", f"{stem}.json"
         document = {
-            "description": texts.my_data_file_description(now, self._ctx.tz),
+            "description": texts.privacy.my_data_file_description(now, self._ctx.tz),
             "generated_at": now.isoformat(),
             **held.as_dict(),
         }
         content = json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
-        readable = texts.my_data_document(held, now, self._ctx.tz, json_filename)
+        readable = texts.privacy.my_data_document(held, now, self._ctx.tz, json_filename)
         log.info("personal data sent to %s on request", actor.user_id)
         return Reply(
-            tuple(texts.my_data_summary(held, self._ctx.tz, filename, json_filename)),
-            attachment=Attachment(filename, readable.encode("utf-8"), texts.MY_DATA_FILE_TITLE),
-            more_files=(Attachment(json_filename, content, texts.MY_DATA_JSON_TITLE),),
+            tuple(texts.privacy.my_data_summary(held, self._ctx.tz, filename, json_filename)),
+            attachment=Attachment(
+                filename, readable.encode("utf-8"), texts.privacy.MY_DATA_FILE_TITLE
+            ),
+            more_files=(Attachment(json_filename, content, texts.privacy.MY_DATA_JSON_TITLE),),
             result=Result(
                 ResultKind.MY_DATA,
                 ids={
@@ -154,19 +156,21 @@ class Privacy:
             seat = seat_of(session, network, person)
             if seat is None or seat.status != SeatStatus.HELD.value:
                 return True, None, False  # a waiting registration just lapses: nobody is told
-            label = texts.seat_label(SeatKind(seat.kind), seat.slot, definite=True)
+            label = texts.common.seat_label(SeatKind(seat.kind), seat.slot, definite=True)
             coordinator = seat.kind == SeatKind.FIXED.value
             name = self._ctx.directory.name_of(seat.municipality_code)
             return True, f"{label} i {name}", coordinator
 
         anything, seat, coordinator = self._ctx.run(work)
         if not anything:
-            return Reply((texts.nothing_to_erase(),), result=Result(ResultKind.NOTHING_HELD))
+            return Reply(
+                (texts.privacy.nothing_to_erase(),), result=Result(ResultKind.NOTHING_HELD)
+            )
         return Reply(
-            (texts.confirm_erase(seat, coordinator),),
+            (texts.privacy.confirm_erase(seat, coordinator),),
             buttons=(
-                Button(texts.ERASE_BUTTON, Action.ERASE_CONFIRM, "erase", "danger"),
-                Button(texts.KEEP_BUTTON, Action.ERASE_CANCEL, "keep"),
+                Button(texts.privacy.ERASE_BUTTON, Action.ERASE_CONFIRM, "erase", "danger"),
+                Button(texts.privacy.KEEP_BUTTON, Action.ERASE_CANCEL, "keep"),
             ),
             result=Result(ResultKind.ERASE_ASKED),
         )
@@ -177,23 +181,25 @@ class Privacy:
             erased = self._erase(actor, ErasureCause.REQUEST)
         except DomainError as err:
             return Reply(
-                (texts.error(err),), replace_original=True, result=Result.refused(err.kind)
+                (texts.errors.error(err),), replace_original=True, result=Result.refused(err.kind)
             )
         if erased is None:
             return Reply(
-                (texts.nothing_to_erase(),),
+                (texts.privacy.nothing_to_erase(),),
                 replace_original=True,
                 result=Result(ResultKind.NOTHING_HELD),
             )
         return Reply(
-            (texts.erased(self._ctx.now(), self._ctx.tz),),
+            (texts.privacy.erased(self._ctx.now(), self._ctx.tz),),
             replace_original=True,
             result=Result(ResultKind.ERASED, ids=_ids(erased)),
         )
 
     def keep(self) -> Reply:
         return Reply(
-            (texts.erase_kept(),), replace_original=True, result=Result(ResultKind.ERASE_KEPT)
+            (texts.privacy.erase_kept(),),
+            replace_original=True,
+            result=Result(ResultKind.ERASE_KEPT),
         )
 
     def admin_erase(self, actor: Actor, args: str) -> Reply:
@@ -213,9 +219,11 @@ class Privacy:
             reason=" ".join(rest),
         )
         if erased is None:
-            return Reply((texts.admin_nothing_to_erase(),), result=Result(ResultKind.NOTHING_HELD))
+            return Reply(
+                (texts.privacy.admin_nothing_to_erase(),), result=Result(ResultKind.NOTHING_HELD)
+            )
         return Reply(
-            (texts.admin_erased(erased.pseudonym, self._ctx.now(), self._ctx.tz),),
+            (texts.privacy.admin_erased(erased.pseudonym, self._ctx.now(), self._ctx.tz),),
             result=Result(ResultKind.ERASED, ids=_ids(erased)),
         )
 

@@ -110,28 +110,30 @@ class Registration:
         result, themes = self._ctx.run(work)
         ids = {"municipality": result.overview.municipality_code}
         # The fagområder are offered at once, so the themes overview has something to show.
-        offer = texts.themes_offer(themes)
+        offer = texts.themes.themes_offer(themes)
         if result.approver is not None:
             return Reply(
                 (
-                    texts.registration_pending(result.seat, result.overview, result.approver),
-                    texts.overview_text(result.overview),
+                    texts.registration.registration_pending(
+                        result.seat, result.overview, result.approver
+                    ),
+                    texts.registration.overview_text(result.overview),
                     offer,
                 ),
                 buttons=(themes_button(),),
-                context=texts.PRIVACY_HINT,
+                context=texts.privacy.PRIVACY_HINT,
                 result=Result(
                     ResultKind.REGISTRATION_PENDING, ids={**ids, "request": result.request_id or 0}
                 ),
             )
         return Reply(
             (
-                texts.registered(result.seat, result.overview, result.became_member),
-                texts.overview_text(result.overview),
+                texts.registration.registered(result.seat, result.overview, result.became_member),
+                texts.registration.overview_text(result.overview),
                 offer,
             ),
             buttons=(themes_button(),),
-            context=texts.registered_context(),
+            context=texts.registration.registered_context(),
             result=Result(ResultKind.REGISTERED, ids=ids),
         )
 
@@ -140,10 +142,14 @@ class Registration:
         fields, or None when the form may be saved. ``submit_form`` checks them again."""
         code = form.municipality_code
         if code is None or self._ctx.directory.get(code) is None:
-            return FormErrors({RegistrationField.MUNICIPALITY: texts.form_municipality_required()})
+            return FormErrors(
+                {RegistrationField.MUNICIPALITY: texts.registration.form_municipality_required()}
+            )
         if len(" ".join(form.title.split())) > reg.MAX_TITLE:
             err = DomainError(ErrorKind.TEXT_TOO_LONG, field="titel", limit=reg.MAX_TITLE)
-            return FormErrors({_form_field(err): texts.plain(texts.error(err, self._ctx.today()))})
+            return FormErrors(
+                {_form_field(err): texts.common.plain(texts.errors.error(err, self._ctx.today()))}
+            )
         return None
 
     def submit_form(self, actor: reg.Actor, form: RegistrationForm) -> Reply | FormErrors:
@@ -154,7 +160,9 @@ class Registration:
         try:
             return self.register(actor, form)
         except DomainError as err:
-            return FormErrors({_form_field(err): texts.plain(texts.error(err, self._ctx.today()))})
+            return FormErrors(
+                {_form_field(err): texts.common.plain(texts.errors.error(err, self._ctx.today()))}
+            )
 
     def save_form(self, actor: reg.Actor, form: RegistrationForm) -> Reply:
         """The form after its ack (``check_form`` passed): the registration, or why not (a seat
@@ -162,7 +170,9 @@ class Registration:
         try:
             return self.register(actor, form)
         except DomainError as err:
-            return Reply((texts.error(err, self._ctx.today()),), result=Result.refused(err.kind))
+            return Reply(
+                (texts.errors.error(err, self._ctx.today()),), result=Result.refused(err.kind)
+            )
 
     def seats(self, actor: reg.Actor, args: str) -> Reply:
         """``pladser [kommune]``: a municipality's seats, one's own by default."""
@@ -173,11 +183,12 @@ class Registration:
             mine = self._ctx.run(lambda s, n: reg.my_overview(s, n, actor))
             if mine is None:
                 return Reply(
-                    (texts.seats_not_registered(),), result=Result.refused(ErrorKind.NOT_REGISTERED)
+                    (texts.registration.seats_not_registered(),),
+                    result=Result.refused(ErrorKind.NOT_REGISTERED),
                 )
             overview = mine
         return Reply(
-            (texts.overview_text(overview),),
+            (texts.registration.overview_text(overview),),
             result=Result(ResultKind.SEATS, ids={"municipality": overview.municipality_code}),
         )
 
@@ -187,7 +198,9 @@ class Registration:
         if args.strip():
             return self.seats(actor, args)
         summary = self._ctx.run(reg.summary)
-        return Reply(tuple(texts.network_summary(summary)), result=Result(ResultKind.NETWORK))
+        return Reply(
+            tuple(texts.registration.network_summary(summary)), result=Result(ResultKind.NETWORK)
+        )
 
     def ask_release(self, actor: reg.Actor, args: str) -> Reply:
         """``afmeld``: asks first, with a button that confirms."""
@@ -195,10 +208,12 @@ class Registration:
         if mine is None:
             raise DomainError(ErrorKind.NOT_REGISTERED)
         return Reply(
-            (texts.confirm_release(_own_seat(mine, actor), mine),),
+            (texts.registration.confirm_release(_own_seat(mine, actor), mine),),
             buttons=(
-                Button(texts.RELEASE_BUTTON, Action.RELEASE_CONFIRM, "release", "danger"),
-                Button(texts.CANCEL_BUTTON, Action.RELEASE_CANCEL, "keep"),
+                Button(
+                    texts.registration.RELEASE_BUTTON, Action.RELEASE_CONFIRM, "release", "danger"
+                ),
+                Button(texts.registration.CANCEL_BUTTON, Action.RELEASE_CANCEL, "keep"),
             ),
             result=Result(ResultKind.RELEASE_ASKED),
         )
@@ -225,14 +240,14 @@ class Registration:
             released = self._ctx.run(work)
         except DomainError as err:
             return Reply(
-                (texts.error(err, self._ctx.today()),),
+                (texts.errors.error(err, self._ctx.today()),),
                 replace_original=True,
                 result=Result.refused(err.kind),
             )
         return Reply(
             (
-                texts.released(released.seat, released.overview),
-                texts.overview_text(released.overview),
+                texts.registration.released(released.seat, released.overview),
+                texts.registration.overview_text(released.overview),
             ),
             replace_original=True,
             result=Result(
@@ -242,7 +257,7 @@ class Registration:
 
     def keep_seat(self) -> Reply:
         return Reply(
-            (texts.release_cancelled(),),
+            (texts.registration.release_cancelled(),),
             replace_original=True,
             result=Result(ResultKind.RELEASE_KEPT),
         )

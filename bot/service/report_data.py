@@ -162,7 +162,7 @@ def theme_matrix_rows(
 
 
 def seat_name(kind: str, slot: int) -> str:
-    return texts.seat_label_capitalised(SeatKind(kind), slot)
+    return texts.common.seat_label_capitalised(SeatKind(kind), slot)
 
 
 def member_export_rows(session: Session, network: Network) -> list[MemberExportRow]:
@@ -211,7 +211,10 @@ def attendance_export_rows(
         session.execute(select(Person.id, Person.name).where(Person.id.in_(wanted))).tuples().all()
     )
     names = dict(session.execute(select(Municipality.code, Municipality.name)).tuples().all())
-    shown = {m.id: (texts.meeting_name(m), m.starts_at.astimezone(ctx.tz).date()) for m in meetings}
+    shown = {
+        m.id: (texts.meetings.meeting_name(m), m.starts_at.astimezone(ctx.tz).date())
+        for m in meetings
+    }
     labels = {(k.value, slot): seat_name(k.value, slot) for k, slot in seat_slots(session, network)}
     return [
         AttendanceExportRow(
@@ -233,8 +236,8 @@ def history_export_rows(session: Session, network: Network, tz: ZoneInfo) -> lis
         HistoryExportRow(
             at=line.at,
             municipality=line.municipality,
-            seat=texts.seat_label_capitalised(line.kind, line.slot),
-            event=texts.history_event(line.action, line.meeting_at, tz),
+            seat=texts.common.seat_label_capitalised(line.kind, line.slot),
+            event=texts.consent.history_event(line.action, line.meeting_at, tz),
             person=line.person,
             before=line.previous,
             by_whom=line.actor,
@@ -271,7 +274,7 @@ def feedback_export_rows(
         signed = answer.signed and bool(answer.comment) and person.erased_at is None
         rows.append(
             FeedbackExportRow(
-                meeting=texts.meeting_name(meeting),
+                meeting=texts.meetings.meeting_name(meeting),
                 day=meeting.starts_at.astimezone(tz).date(),
                 rating=answer.rating,
                 comment=answer.comment,

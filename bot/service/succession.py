@@ -46,9 +46,11 @@ class Succession:
             posts.fixed_seat_taken(session, taken.seat, taken.event_id, now)
             # Registrations that waited for a coordinator are theirs to decide now.
             self._approvals.coordinator_changed(session, network, code, now)
-            left = texts.seat_label(SeatKind(taken.left.kind), taken.left.slot, definite=True)
+            left = texts.common.seat_label(
+                SeatKind(taken.left.kind), taken.left.slot, definite=True
+            )
             return Reply(
-                (texts.took_fixed_seat(self._ctx.directory.name_of(code), left),),
+                (texts.succession.took_fixed_seat(self._ctx.directory.name_of(code), left),),
                 replace_original=True,
                 result=Result(
                     ResultKind.FIXED_SEAT_TAKEN,

@@ -32,7 +32,7 @@ NONE_WORDS = frozenset({"ingen", "intet", "ingenting", "-"})
 
 def themes_button() -> Button:
     """Opens the form (Slack: a modal; the console: a question); the value names nothing."""
-    return Button(texts.THEMES_BUTTON, HomeAction.THEMES, "themes")
+    return Button(texts.themes.THEMES_BUTTON, HomeAction.THEMES, "themes")
 
 
 class Themes:
@@ -49,7 +49,7 @@ class Themes:
 
             mine, options = self._ctx.run(shown)
             return Reply(
-                tuple(texts.themes_shown(mine, options)),
+                tuple(texts.themes.themes_shown(mine, options)),
                 buttons=(themes_button(),),
                 result=Result(ResultKind.THEMES_SHOWN, ids={"themes": len(mine)}),
             )
@@ -76,7 +76,7 @@ class Themes:
 
         saved = self._ctx.run(work)
         return Reply(
-            (texts.themes_set(saved),),
+            (texts.themes.themes_set(saved),),
             result=Result(ResultKind.THEMES_SET, ids={"themes": len(saved)}),
         )
 
@@ -95,5 +95,9 @@ class Themes:
             return self.save(actor, themes)
         except DomainError as err:
             return FormErrors(
-                {RegistrationField.THEMES: texts.plain(texts.error(err, self._ctx.today()))}
+                {
+                    RegistrationField.THEMES: texts.common.plain(
+                        texts.errors.error(err, self._ctx.today())
+                    )
+                }
             )

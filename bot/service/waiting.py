@@ -44,15 +44,15 @@ class Waiting:
                 ResultKind.WAITING, ids={"requests": requests, "offers": len(items) - requests}
             )
             if not items:
-                return Reply((texts.nothing_waiting(),), result=result)
-            sections = [texts.waiting_head(len(items))]
+                return Reply((texts.consent.nothing_waiting(),), result=result)
+            sections = [texts.consent.waiting_head(len(items))]
             buttons: list[Button] = []
             for text, item_buttons, _ in items[:MAX_ITEMS]:
                 sections.append(text)
                 under = len(sections) - 1
                 buttons.extend(replace(b, under=under) for b in item_buttons)
             if len(items) > MAX_ITEMS:
-                sections.append(texts.waiting_more(len(items) - MAX_ITEMS))
+                sections.append(texts.consent.waiting_more(len(items) - MAX_ITEMS))
             return Reply(tuple(sections), buttons=tuple(buttons), result=result)
 
         return self._ctx.run(work)

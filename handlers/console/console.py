@@ -87,7 +87,7 @@ class Console:
         """The conversation, until ``/afslut``, the end of the input or Ctrl-C: never a
         traceback for the user."""
         try:
-            self.say(texts.console_welcome(self._user.name, self._user.user_id))
+            self.say(texts.edge.console_welcome(self._user.name, self._user.user_id))
             self._show_waiting()
             while True:
                 line = self.ask(f"{self._user.name} {PROMPT}")
@@ -100,7 +100,7 @@ class Console:
             self.say("")
         finally:
             self._terminal.close()
-        self.say(texts.CONSOLE_GOODBYE)
+        self.say(texts.edge.CONSOLE_GOODBYE)
         return 0
 
     def handle(self, line: str) -> None:
@@ -108,13 +108,13 @@ class Console:
         if choice is not None:
             self._click(choice)
         elif line.isascii() and line.isdigit():
-            self.say(texts.console_no_choice(line))
+            self.say(texts.edge.console_no_choice(line))
         elif line.startswith("/som"):
             self._switch_user(line)
         elif line.startswith("/tid"):
             self._move_time(line)
         elif line.startswith("/") and not line.startswith(COMMAND):
-            self.say(texts.console_unknown_command(line.split()[0]))
+            self.say(texts.edge.console_unknown_command(line.split()[0]))
         else:
             self._command(line.removeprefix(COMMAND))
 
@@ -128,7 +128,7 @@ class Console:
             poll_form(self, outcome)
         elif outcome.result is not None and outcome.result.error is ErrorKind.MENTION_UNRESOLVED:
             # Slack's answer tells people to pick from its list; the console has none.
-            self.say(texts.console_mention_unresolved(first_plain_mention(line)))
+            self.say(texts.edge.console_mention_unresolved(first_plain_mention(line)))
         else:
             self.show(outcome)
 
@@ -148,7 +148,7 @@ class Console:
         )
         self.say(render(reply, numbers))
         for attachment in reply.files:
-            self.say(texts.console_saved(str(save(attachment, self._files_base))))
+            self.say(texts.edge.console_saved(str(save(attachment, self._files_base))))
 
     def _show_waiting(self) -> None:
         """What waits for this user's answer (after a restart, or a switch of user)."""
@@ -161,7 +161,7 @@ class Console:
         amount = line[len("/tid") :].strip().lstrip("+")
         delta = parse_duration(amount)
         if self._clock is None or delta is None:
-            self.say(texts.CONSOLE_TIME_HELP)
+            self.say(texts.edge.CONSOLE_TIME_HELP)
             return
         # Step through every post that falls due on the way, so each goes out on its time
         # (and not as "missed" because the whole jump made it hours late).
@@ -171,7 +171,7 @@ class Console:
             self._drain()
         self._clock.set(target)
         tz = self.service.settings.tz
-        self.say(texts.console_time_now(format_when(self._clock.now(), tz)))
+        self.say(texts.edge.console_time_now(format_when(self._clock.now(), tz)))
 
     def _switch_user(self, line: str) -> None:
         """``/som Bo Hansen`` (someone named before, or a new person the console gives an id),
@@ -179,7 +179,7 @@ class Console:
         parts = line.split(maxsplit=1)
         words = parts[1].split() if len(parts) > 1 else []
         if not words:
-            self.say(texts.CONSOLE_SWITCH_HELP)
+            self.say(texts.edge.CONSOLE_SWITCH_HELP)
             return
         if is_user_id(words[0]) or self.profiles.known(words[0]):
             user_id, name = words[0], " ".join(words[1:]) or self.profiles.name_of(words[0])
@@ -189,5 +189,5 @@ class Console:
             name = name if not self.profiles.known(user_id) else self.profiles.name_of(user_id)
         self._user = ConsoleUser(user_id, name)
         self.profiles.learn(user_id, name)
-        self.say(texts.console_switched(name, user_id))
+        self.say(texts.edge.console_switched(name, user_id))
         self._show_waiting()

@@ -45,22 +45,24 @@ def _municipality(console: Console) -> int | None:
     directory = console.service.directory
     suggested: list[int] = []
     while True:
-        answer = console.ask(f"{texts.FORM_MUNICIPALITY} (navn eller kode, tom = annullér): ")
+        answer = console.ask(
+            f"{texts.registration.FORM_MUNICIPALITY} (navn eller kode, tom = annullér): "
+        )
         if not answer:
-            console.say(texts.CONSOLE_REGISTRATION_CANCELLED)
+            console.say(texts.edge.CONSOLE_REGISTRATION_CANCELLED)
             return None
         if answer.isdigit() and 1 <= int(answer) <= len(suggested):
             return suggested[int(answer) - 1]
         try:
             return directory.resolve(answer).code
         except DomainError as err:
-            console.say(texts.plain(texts.error(err, console.service.today())))
+            console.say(texts.common.plain(texts.errors.error(err, console.service.today())))
             suggested = list(err.params.get("codes") or [])
             if suggested:
                 names = "   ".join(
                     f"[{n}] {directory.name_of(code)}" for n, code in enumerate(suggested, 1)
                 )
-                console.say(f"{names}  {texts.CONSOLE_FORM_MUNICIPALITY_SUGGESTIONS}")
+                console.say(f"{names}  {texts.edge.CONSOLE_FORM_MUNICIPALITY_SUGGESTIONS}")
 
 
 def _kind(console: Console) -> SeatKind | None | bool:
@@ -68,18 +70,20 @@ def _kind(console: Console) -> SeatKind | None | bool:
     kinds = {"1": None, "2": SeatKind.FIXED, "3": SeatKind.FLEXIBLE, "": None}
     while True:
         answer = console.ask(
-            f"{texts.FORM_KIND}: [1] {texts.FORM_KIND_AUTO}  [2] {texts.FORM_KIND_FIXED}  "
-            f"[3] {texts.FORM_KIND_FLEXIBLE} (tom = 1): "
+            f"{texts.registration.FORM_KIND}: [1] {texts.registration.FORM_KIND_AUTO}  [2] {texts.registration.FORM_KIND_FIXED}  "
+            f"[3] {texts.registration.FORM_KIND_FLEXIBLE} (tom = 1): "
         )
         if answer is None:
             return False
         if answer in kinds:
             return kinds[answer]
-        console.say(texts.CONSOLE_ANSWER_KIND)
+        console.say(texts.edge.CONSOLE_ANSWER_KIND)
 
 
 def _ask_title(console: Console) -> str | None:
-    return console.ask(f"{texts.FORM_TITLE_FIELD} ({texts.FORM_TITLE_PLACEHOLDER}, valgfri): ")
+    return console.ask(
+        f"{texts.registration.FORM_TITLE_FIELD} ({texts.registration.FORM_TITLE_PLACEHOLDER}, valgfri): "
+    )
 
 
 def _reasked(
@@ -95,22 +99,22 @@ def _reasked(
         title = _ask_title(console)
         return None if title is None else replace(form, title=title)
     if field == RegistrationField.THEMES:
-        themes = pick_themes(console, texts.FORM_THEMES, request.theme_options, ())
+        themes = pick_themes(console, texts.registration.FORM_THEMES, request.theme_options, ())
         return None if themes is None else replace(form, themes=tuple(themes))
     code = _municipality(console)
     return None if code is None else replace(form, municipality_code=code)
 
 
 _REGISTRATION_LABELS: dict[str, str] = {
-    RegistrationField.MUNICIPALITY: texts.FORM_MUNICIPALITY,
-    RegistrationField.KIND: texts.FORM_KIND,
-    RegistrationField.TITLE: texts.FORM_TITLE_FIELD,
-    RegistrationField.THEMES: texts.FORM_THEMES,
+    RegistrationField.MUNICIPALITY: texts.registration.FORM_MUNICIPALITY,
+    RegistrationField.KIND: texts.registration.FORM_KIND,
+    RegistrationField.TITLE: texts.registration.FORM_TITLE_FIELD,
+    RegistrationField.THEMES: texts.registration.FORM_THEMES,
 }
 
 
 def registration_form(console: Console, request: RegistrationFormRequest) -> None:
-    console.say(texts.plain(texts.FORM_INTRO))
+    console.say(texts.common.plain(texts.registration.FORM_INTRO))
     code = _municipality(console)
     if code is None:
         return
@@ -120,7 +124,7 @@ def registration_form(console: Console, request: RegistrationFormRequest) -> Non
     title = _ask_title(console)
     if title is None:
         return
-    themes = pick_themes(console, texts.FORM_THEMES, request.theme_options, ())
+    themes = pick_themes(console, texts.registration.FORM_THEMES, request.theme_options, ())
     if themes is None:
         return
     form: RegistrationForm | None = RegistrationForm(
@@ -134,22 +138,24 @@ def registration_form(console: Console, request: RegistrationFormRequest) -> Non
         # A field the database refused (a seat just taken, a title too long): that field is
         # asked again, and everything else answered stays.
         field, message = next(iter(result.errors.items()))
-        console.say(f"{_REGISTRATION_LABELS.get(field, texts.FORM_MUNICIPALITY)}: {message}")
+        console.say(
+            f"{_REGISTRATION_LABELS.get(field, texts.registration.FORM_MUNICIPALITY)}: {message}"
+        )
         form = _reasked(console, form, request, field)
 
 
 def themes_form(console: Console, request: ThemesFormRequest) -> None:
     """One's fagområder as a question: the numbers, or the names as in ``fagområder``; "ingen"
     clears them, an empty answer keeps them. A wrong answer is asked again, with the list."""
-    console.say(texts.plain(texts.THEMES_FORM_INTRO))
+    console.say(texts.common.plain(texts.themes.THEMES_FORM_INTRO))
     numbered = "  ".join(f"[{i}] {t}" for i, t in enumerate(request.theme_options, 1))
     now = f" [{', '.join(request.themes)}]" if request.themes else ""
     while True:
-        answer = console.ask(console_themes_question(texts.THEMES_FORM_FIELD, now, numbered))
+        answer = console.ask(console_themes_question(texts.themes.THEMES_FORM_FIELD, now, numbered))
         if answer is None:
             return
         if not answer.strip():
-            console.say(texts.CONSOLE_CANCELLED)
+            console.say(texts.edge.CONSOLE_CANCELLED)
             return
         numbers = re.findall(r"\d+", answer)
         if numbers and re.fullmatch(r"[\d\s,;]+", answer):
@@ -158,7 +164,9 @@ def themes_form(console: Console, request: ThemesFormRequest) -> None:
                     console.actor(), [request.theme_options[int(n) - 1] for n in numbers]
                 )
             else:
-                console.say(texts.plain(texts.themes_list_text(request.theme_options)))
+                console.say(
+                    texts.common.plain(texts.themes.themes_list_text(request.theme_options))
+                )
                 continue
         else:  # names, read as the command reads them
             reply = console.service.command(console.actor(), f"fagområder {answer}")
@@ -193,7 +201,7 @@ def pick_themes(
         # Only the list's numbers: anything else is refused with the list, never dropped.
         if re.fullmatch(r"[\d\s,;]+", answer) and all(1 <= n <= len(options) for n in numbers):
             return [options[n - 1] for n in numbers]
-        console.say(texts.plain(texts.themes_list_text(options)))
+        console.say(texts.common.plain(texts.themes.themes_list_text(options)))
 
 
 def _ask_field(
@@ -209,7 +217,7 @@ def _ask_field(
         message = console.service.check_meeting_form(candidate).errors.get(field)
         if message is None:
             return candidate
-        console.say(f"{texts.MEETING_FORM_FIELD_LABELS[field]}: {message}")
+        console.say(f"{texts.meetings.MEETING_FORM_FIELD_LABELS[field]}: {message}")
 
 
 # The attribute of ``MeetingForm`` each asked field fills.
@@ -229,18 +237,22 @@ def _questions(
 ) -> list[tuple[MeetingField, str, str]]:
     """(field, question, default) in the form's order, after the title."""
     example = short_day(example_days(console.service.today())[0])
-    label = texts.FORMAT_LABELS.get(request.format, "")
+    label = texts.meetings.FORMAT_LABELS.get(request.format, "")
     return [
         (
             MeetingField.DATE,
-            f"{texts.MEETING_FORM_DATE} (fx {example})",
+            f"{texts.meetings.MEETING_FORM_DATE} (fx {example})",
             request.date.strftime("%d.%m.%Y") if request.date else "",
         ),
-        (MeetingField.TIME, f"{texts.MEETING_FORM_START} (fx 10:00)", request.start),
-        (MeetingField.END, f"{texts.MEETING_FORM_END} (fx 12:00)", request.end),
-        (MeetingField.FORMAT, f"{texts.MEETING_FORM_FORMAT}: online, fysisk eller hybrid", label),
-        (MeetingField.LINK, texts.MEETING_FORM_LINK, request.link),
-        (MeetingField.LOCATION, texts.MEETING_FORM_LOCATION, request.location),
+        (MeetingField.TIME, f"{texts.meetings.MEETING_FORM_START} (fx 10:00)", request.start),
+        (MeetingField.END, f"{texts.meetings.MEETING_FORM_END} (fx 12:00)", request.end),
+        (
+            MeetingField.FORMAT,
+            f"{texts.meetings.MEETING_FORM_FORMAT}: online, fysisk eller hybrid",
+            label,
+        ),
+        (MeetingField.LINK, texts.meetings.MEETING_FORM_LINK, request.link),
+        (MeetingField.LOCATION, texts.meetings.MEETING_FORM_LOCATION, request.location),
     ]
 
 
@@ -249,7 +261,7 @@ def _answers(console: Console, request: MeetingFormRequest) -> MeetingForm | Non
     or the input ended."""
     title = console.ask(f"Titel{f' [{request.title}]' if request.title else ''} (tom = annullér): ")
     if title is None or not (title.strip() or request.title):
-        console.say(texts.CONSOLE_CANCELLED)
+        console.say(texts.edge.CONSOLE_CANCELLED)
         return None
     form = MeetingForm(title=title.strip() or request.title, date="", start="", end="", format="")
     for field, question, default in _questions(console, request):
@@ -262,7 +274,9 @@ def _answers(console: Console, request: MeetingFormRequest) -> MeetingForm | Non
         if answered is None:
             return None
         form = answered
-    themes = pick_themes(console, texts.MEETING_FORM_THEMES, request.theme_options, request.themes)
+    themes = pick_themes(
+        console, texts.meetings.MEETING_FORM_THEMES, request.theme_options, request.themes
+    )
     if themes is None:
         return None
     fmt = FORMAT_WORDS.get(fold(form.format))
@@ -277,14 +291,14 @@ def meeting_form(console: Console, request: MeetingFormRequest) -> None:
         result = console.service.submit_meeting_form(console.actor(), request.number, form)
         if isinstance(result, FormErrors):  # what only the database knows (who may plan, …)
             for field, message in result.errors.items():
-                console.say(f"{texts.MEETING_FORM_FIELD_LABELS.get(field, '')}: {message}")
+                console.say(f"{texts.meetings.MEETING_FORM_FIELD_LABELS.get(field, '')}: {message}")
             return
         if isinstance(result, Reply):
             console.show(result)
             return
         # The form came back with a warning (a weekend, another meeting at that time).
-        console.say(texts.plain(result.warning))
-        if (console.ask(texts.CONSOLE_SAVE_ANYWAY) or "").casefold() not in ("j", "ja", "y"):
-            console.say(texts.CONSOLE_CANCELLED)
+        console.say(texts.common.plain(result.warning))
+        if (console.ask(texts.edge.CONSOLE_SAVE_ANYWAY) or "").casefold() not in ("j", "ja", "y"):
+            console.say(texts.edge.CONSOLE_CANCELLED)
             return
         form = replace(form, go_ahead=result.go_ahead)

@@ -81,7 +81,7 @@ class ConsoleNotifier:
         with self._lock:
             attachment = self._files[int(file_id)]
         path = save(attachment, self._files_base)
-        self._say(f"   {texts.console_saved(str(path))} ({title})")
+        self._say(f"   {texts.edge.console_saved(str(path))} ({title})")
 
     def find_share(self, posted: Posted, file_id: str) -> bool:
         return False

@@ -60,7 +60,7 @@ class ConsoleProfiles:
 
     def name_of(self, user_id: str) -> str:
         with self._lock:
-            return self._names.get(user_id) or texts.console_unknown_person(user_id)
+            return self._names.get(user_id) or texts.edge.console_unknown_person(user_id)
 
     def __call__(self, user_id: str) -> Profile | None:
         return Profile(self.name_of(user_id))

@@ -38,7 +38,7 @@ def poll_form(console: Console, request: PollFormRequest) -> None:
 def _fill(console: Console) -> None:
     question = _ask(console, poll_texts.FORM_QUESTION + ": ")
     if not question.strip():
-        console.say(texts.CONSOLE_CANCELLED)
+        console.say(texts.edge.CONSOLE_CANCELLED)
         return
     form = PollForm(question, (), "", False)
     asking = {PollField.OPTIONS, PollField.DATE, PollField.MULTIPLE}

@@ -83,10 +83,10 @@ def render(reply: Reply, numbers: Sequence[int] | None = None) -> str:
         parts.append(terminal_text(reply.context))
     text = "\n\n".join(parts)
     for pick in reply.picks:
-        text += "\n" + texts.console_pick_hint(terminal_text(pick.label), pick.command)
+        text += "\n" + texts.edge.console_pick_hint(terminal_text(pick.label), pick.command)
     rest = [(n, b.label) for n, b in numbered if b.under not in placed]
     if rest:
         text += "\n" + _choices(rest)
     if numbered:
-        text += "  " + texts.CONSOLE_CHOOSE
+        text += "  " + texts.edge.CONSOLE_CHOOSE
     return text

@@ -295,7 +295,7 @@ class ShownPicture:
 
 def _picture_blocks(picture: HomePicture, shown: ShownPicture | None) -> list[Block]:
     if shown is None:
-        return [_context_block(texts.home_picture_pending())]
+        return [_context_block(texts.overview.home_picture_pending())]
     if not shown.refused:
         return [
             ImageBlock(
@@ -305,12 +305,12 @@ def _picture_blocks(picture: HomePicture, shown: ShownPicture | None) -> list[Bl
             )
         ]
     if shown.permalink is None:
-        return [_context_block(texts.home_picture_link())]
+        return [_context_block(texts.overview.home_picture_link())]
     return [
         SectionBlock(
             text=MarkdownTextObject(text=mrkdwn(shown.title)),
             accessory=ButtonElement(
-                text=texts.OPEN_PICTURE_BUTTON,
+                text=texts.overview.OPEN_PICTURE_BUTTON,
                 action_id=HomeAction.OPEN_PICTURE,
                 url=shown.permalink[:MAX_URL],
             ),
@@ -408,9 +408,9 @@ def _themes_input(
 
 def _kind_options() -> list[Option]:
     return [
-        _option(texts.FORM_KIND_AUTO, KIND_AUTO),
-        _option(texts.FORM_KIND_FIXED, SeatKind.FIXED.value),
-        _option(texts.FORM_KIND_FLEXIBLE, SeatKind.FLEXIBLE.value),
+        _option(texts.registration.FORM_KIND_AUTO, KIND_AUTO),
+        _option(texts.registration.FORM_KIND_FIXED, SeatKind.FIXED.value),
+        _option(texts.registration.FORM_KIND_FLEXIBLE, SeatKind.FLEXIBLE.value),
     ]
 
 
@@ -433,41 +433,41 @@ def registration_modal(
     return View(
         type="modal",
         callback_id=CALLBACK_REGISTER,
-        title=texts.FORM_TITLE,
-        submit=texts.FORM_SUBMIT,
-        close=texts.FORM_CLOSE,
+        title=texts.registration.FORM_TITLE,
+        submit=texts.registration.FORM_SUBMIT,
+        close=texts.registration.FORM_CLOSE,
         private_metadata=json.dumps(metadata)[:3000],
         blocks=[
-            SectionBlock(text=MarkdownTextObject(text=texts.FORM_INTRO)),
+            SectionBlock(text=MarkdownTextObject(text=texts.registration.FORM_INTRO)),
             InputBlock(
                 block_id=RegistrationField.MUNICIPALITY,
-                label=texts.FORM_MUNICIPALITY,
+                label=texts.registration.FORM_MUNICIPALITY,
                 element=StaticSelectElement(
                     action_id=VALUE_ACTION,
-                    placeholder=texts.FORM_MUNICIPALITY_PLACEHOLDER,
+                    placeholder=texts.registration.FORM_MUNICIPALITY_PLACEHOLDER,
                     option_groups=groups,
                     initial_option=_option(prefill.name, str(prefill.code)) if prefill else None,
                 ),
             ),
             InputBlock(
                 block_id=RegistrationField.KIND,
-                label=texts.FORM_KIND,
+                label=texts.registration.FORM_KIND,
                 element=RadioButtonsElement(
                     action_id=VALUE_ACTION, options=kinds, initial_option=initial_kind
                 ),
             ),
             _text_input(
                 RegistrationField.TITLE,
-                texts.FORM_TITLE_FIELD,
-                texts.FORM_TITLE_PLACEHOLDER,
+                texts.registration.FORM_TITLE_FIELD,
+                texts.registration.FORM_TITLE_PLACEHOLDER,
                 150,
                 request.title,
                 optional=True,
             ),
             *_themes_input(
                 RegistrationField.THEMES,
-                texts.FORM_THEMES,
-                texts.FORM_THEMES_HINT,
+                texts.registration.FORM_THEMES,
+                texts.registration.FORM_THEMES_HINT,
                 request.theme_options,
                 request.themes,
             ),
@@ -480,14 +480,14 @@ def themes_modal(request: ThemesFormRequest) -> View:
     return View(
         type="modal",
         callback_id=CALLBACK_THEMES,
-        title=texts.THEMES_FORM_TITLE,
-        submit=texts.THEMES_FORM_SUBMIT,
-        close=texts.FORM_CLOSE,
+        title=texts.themes.THEMES_FORM_TITLE,
+        submit=texts.themes.THEMES_FORM_SUBMIT,
+        close=texts.registration.FORM_CLOSE,
         blocks=[
-            SectionBlock(text=MarkdownTextObject(text=texts.THEMES_FORM_INTRO)),
+            SectionBlock(text=MarkdownTextObject(text=texts.themes.THEMES_FORM_INTRO)),
             *_themes_input(
                 RegistrationField.THEMES,
-                texts.THEMES_FORM_FIELD,
+                texts.themes.THEMES_FORM_FIELD,
                 None,
                 request.theme_options,
                 request.themes,
@@ -501,7 +501,7 @@ def result_modal(title: str, reply: Reply) -> View:
     return View(
         type="modal",
         title=title,
-        close=texts.FORM_DONE,
+        close=texts.registration.FORM_DONE,
         blocks=_limited(reply_blocks(reply), MAX_VIEW_BLOCKS),
     )
 
@@ -511,7 +511,7 @@ def saving_modal(title: str, text: str) -> View:
     return View(
         type="modal",
         title=title,
-        close=texts.FORM_DONE,
+        close=texts.registration.FORM_DONE,
         blocks=[SectionBlock(text=PlainTextObject(text=text))],
     )
 
@@ -538,15 +538,18 @@ def form_values(view: dict[str, Any]) -> dict[str, Any]:
 
 def meeting_modal(request: MeetingFormRequest) -> View:
     formats = [
-        _option(texts.FORMAT_LABELS[fmt.value].capitalize(), fmt.value) for fmt in MeetingFormat
+        _option(texts.meetings.FORMAT_LABELS[fmt.value].capitalize(), fmt.value)
+        for fmt in MeetingFormat
     ]
     editing = request.number is not None
     return View(
         type="modal",
         callback_id=CALLBACK_MEETING,
-        title=texts.MEETING_FORM_EDIT_TITLE if editing else texts.MEETING_FORM_TITLE,
-        submit=texts.MEETING_FORM_SUBMIT,
-        close=texts.FORM_CLOSE,
+        title=texts.meetings.MEETING_FORM_EDIT_TITLE
+        if editing
+        else texts.meetings.MEETING_FORM_TITLE,
+        submit=texts.meetings.MEETING_FORM_SUBMIT,
+        close=texts.registration.FORM_CLOSE,
         private_metadata=json.dumps({"number": request.number, "go_ahead": request.go_ahead}),
         blocks=[
             *(
@@ -556,21 +559,21 @@ def meeting_modal(request: MeetingFormRequest) -> View:
             ),
             _text_input(
                 MeetingField.TITLE,
-                texts.MEETING_FORM_TITLE_FIELD,
-                texts.MEETING_FORM_TITLE_PLACEHOLDER,
+                texts.meetings.MEETING_FORM_TITLE_FIELD,
+                texts.meetings.MEETING_FORM_TITLE_PLACEHOLDER,
                 200,
                 request.title,
             ),
             *_themes_input(
                 MeetingField.THEMES,
-                texts.MEETING_FORM_THEMES,
+                texts.meetings.MEETING_FORM_THEMES,
                 None,
                 request.theme_options,
                 request.themes,
             ),
             InputBlock(
                 block_id=MeetingField.DATE,
-                label=texts.MEETING_FORM_DATE,
+                label=texts.meetings.MEETING_FORM_DATE,
                 element=DatePickerElement(
                     action_id=VALUE_ACTION,
                     initial_date=request.date.isoformat() if request.date else None,
@@ -578,21 +581,21 @@ def meeting_modal(request: MeetingFormRequest) -> View:
             ),
             InputBlock(
                 block_id=MeetingField.TIME,
-                label=texts.MEETING_FORM_START,
+                label=texts.meetings.MEETING_FORM_START,
                 element=TimePickerElement(
                     action_id=VALUE_ACTION, initial_time=request.start or "10:00"
                 ),
             ),
             InputBlock(
                 block_id=MeetingField.END,
-                label=texts.MEETING_FORM_END,
+                label=texts.meetings.MEETING_FORM_END,
                 element=TimePickerElement(
                     action_id=VALUE_ACTION, initial_time=request.end or "12:00"
                 ),
             ),
             InputBlock(
                 block_id=MeetingField.FORMAT,
-                label=texts.MEETING_FORM_FORMAT,
+                label=texts.meetings.MEETING_FORM_FORMAT,
                 element=RadioButtonsElement(
                     action_id=VALUE_ACTION,
                     options=formats,
@@ -603,16 +606,16 @@ def meeting_modal(request: MeetingFormRequest) -> View:
             ),
             _text_input(
                 MeetingField.LINK,
-                texts.MEETING_FORM_LINK,
-                texts.MEETING_FORM_LINK_PLACEHOLDER,
+                texts.meetings.MEETING_FORM_LINK,
+                texts.meetings.MEETING_FORM_LINK_PLACEHOLDER,
                 500,
                 request.link,
                 optional=True,
             ),
             _text_input(
                 MeetingField.LOCATION,
-                texts.MEETING_FORM_LOCATION,
-                texts.MEETING_FORM_LOCATION_PLACEHOLDER,
+                texts.meetings.MEETING_FORM_LOCATION,
+                texts.meetings.MEETING_FORM_LOCATION_PLACEHOLDER,
                 500,
                 request.location,
                 optional=True,

@@ -31,9 +31,9 @@ def register(
         if isinstance(outcome, RegistrationFormRequest):
             metadata = {"channel_id": command.get("channel_id") or ""}
             view = registration_modal(service.directory, outcome, metadata)
-            modal.open(view, texts.REGISTRATION_ONE_LINE)
+            modal.open(view, texts.edge.REGISTRATION_ONE_LINE)
         elif isinstance(outcome, MeetingFormRequest):
-            modal.open(meeting_modal(outcome), texts.meeting_one_line(service.today()))
+            modal.open(meeting_modal(outcome), texts.edge.meeting_one_line(service.today()))
         elif isinstance(outcome, PollFormRequest):
             modal.open(poll_modal(outcome), poll_texts.form_one_line())
         else:

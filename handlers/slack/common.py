@@ -83,7 +83,7 @@ def log_failure(error: BaseException, where: str) -> str:
 
 
 def internal_error_message(reference: str) -> dict[str, Any]:
-    text = mrkdwn(texts.internal_error(reference))
+    text = mrkdwn(texts.common.internal_error(reference))
     return {"text": text, "response_type": "ephemeral", "replace_original": False}
 
 

@@ -55,7 +55,7 @@ class Modal:
         if self.response_url:
             message = {
                 "response_type": "ephemeral",
-                "text": mrkdwn(texts.form_unavailable(one_line)),
+                "text": mrkdwn(texts.edge.form_unavailable(one_line)),
             }
             respond(self.response_url, message)
         return False

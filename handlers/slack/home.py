@@ -115,7 +115,7 @@ class SlackHome:
     def answered(self, actor: Actor, reply: Reply, modal: Modal) -> None:
         """A button on the Home was clicked: the answer in a modal (a Home click has no message to
         answer in), then the Home as it is now."""
-        modal.open(result_modal(texts.HOME_ANSWER_TITLE, reply), "")
+        modal.open(result_modal(texts.overview.HOME_ANSWER_TITLE, reply), "")
         self._pool.run("home click", None, lambda: self.show(actor))
 
     def _publish(self, home: Home) -> None:
@@ -188,12 +188,15 @@ class SlackHome:
         outcome = self._service.open_registration(actor)
         if isinstance(outcome, RegistrationFormRequest):
             view = registration_modal(self._service.directory, outcome, {"channel_id": ""})
-            modal.open(view, texts.REGISTRATION_ONE_LINE)
+            modal.open(view, texts.edge.REGISTRATION_ONE_LINE)
         elif isinstance(outcome, Reply):  # already registered, or a refusal: say so
-            modal.open(result_modal(texts.HOME_ANSWER_TITLE, outcome), texts.REGISTRATION_ONE_LINE)
+            modal.open(
+                result_modal(texts.overview.HOME_ANSWER_TITLE, outcome),
+                texts.edge.REGISTRATION_ONE_LINE,
+            )
 
     def _open_themes(self, actor: Actor, modal: Modal) -> None:
-        modal.open(themes_modal(self._service.themes_form(actor)), texts.THEMES_ONE_LINE)
+        modal.open(themes_modal(self._service.themes_form(actor)), texts.themes.THEMES_ONE_LINE)
 
 
 def _picture_of(home: Home) -> HomePicture | None:

@@ -69,19 +69,20 @@ def refusal(body: Mapping[str, Any], background: Background) -> BoltResponse:
     """Tell the person, in Danish, where they can; do nothing else."""
     if "command" in body:
         return BoltResponse(
-            status=200, body={"response_type": "ephemeral", "text": mrkdwn(texts.OTHER_WORKSPACE)}
+            status=200,
+            body={"response_type": "ephemeral", "text": mrkdwn(texts.edge.OTHER_WORKSPACE)},
         )
     if body.get("type") == "view_submission":
         block_id = first_input_block(body.get("view") or {})
         if block_id:
-            errors = {block_id: plain_text(texts.OTHER_WORKSPACE)}
+            errors = {block_id: plain_text(texts.edge.OTHER_WORKSPACE)}
             return BoltResponse(status=200, body={"response_action": "errors", "errors": errors})
     url = body.get("response_url")
     if isinstance(url, str) and url:
         message: dict[str, Any] = {
             "response_type": "ephemeral",
             "replace_original": False,
-            "text": mrkdwn(texts.OTHER_WORKSPACE),
+            "text": mrkdwn(texts.edge.OTHER_WORKSPACE),
         }
 
         def tell() -> None:

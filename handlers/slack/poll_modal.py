@@ -28,7 +28,7 @@ def poll_modal(request: PollFormRequest) -> View:
         callback_id=CALLBACK_POLL,
         title=poll_texts.FORM_TITLE,
         submit=poll_texts.FORM_SUBMIT,
-        close=texts.FORM_CLOSE,
+        close=texts.registration.FORM_CLOSE,
         blocks=[
             InputBlock(
                 block_id=PollField.QUESTION,

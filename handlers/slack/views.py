@@ -100,7 +100,7 @@ def answer_form(
         reference = log_failure(error, where)
         ack(
             response_action="errors",
-            errors={error_field: plain_text(texts.internal_error(reference))},
+            errors={error_field: plain_text(texts.common.internal_error(reference))},
         )
         return
     if result is None:
@@ -129,7 +129,7 @@ def register(app: App, service: Klimanet, background: Background) -> None:
             reference = log_failure(error, "registration form")
             ack(
                 response_action="errors",
-                errors={RegistrationField.MUNICIPALITY: texts.internal_error(reference)},
+                errors={RegistrationField.MUNICIPALITY: texts.common.internal_error(reference)},
             )
             return
         if problems is not None:
@@ -137,7 +137,9 @@ def register(app: App, service: Klimanet, background: Background) -> None:
             return
         ack(
             response_action="update",
-            view=saving_modal(texts.FORM_RESULT_TITLE, texts.REGISTRATION_FORM_SAVING),
+            view=saving_modal(
+                texts.registration.FORM_RESULT_TITLE, texts.registration.REGISTRATION_FORM_SAVING
+            ),
         )
         actor = actor_from_body(body)
         view_id = str(view.get("id") or "")
@@ -160,7 +162,7 @@ def register(app: App, service: Klimanet, background: Background) -> None:
             once_in(context),
             where="themes form",
             error_field=RegistrationField.THEMES,
-            done_title=texts.THEMES_FORM_DONE_TITLE,
+            done_title=texts.themes.THEMES_FORM_DONE_TITLE,
         )
 
     @app.view(CALLBACK_MEETING)
@@ -180,7 +182,7 @@ def register(app: App, service: Klimanet, background: Background) -> None:
             reference = log_failure(error, "meeting form")
             ack(
                 response_action="errors",
-                errors={MeetingField.TITLE: plain_text(texts.internal_error(reference))},
+                errors={MeetingField.TITLE: plain_text(texts.common.internal_error(reference))},
             )
             return
         if problems.errors:
@@ -189,8 +191,10 @@ def register(app: App, service: Klimanet, background: Background) -> None:
         ack(
             response_action="update",
             view=saving_modal(
-                texts.MEETING_FORM_EDIT_TITLE if number is not None else texts.MEETING_FORM_TITLE,
-                texts.MEETING_FORM_SAVING,
+                texts.meetings.MEETING_FORM_EDIT_TITLE
+                if number is not None
+                else texts.meetings.MEETING_FORM_TITLE,
+                texts.meetings.MEETING_FORM_SAVING,
             ),
         )
         actor = actor_from_body(body)
@@ -212,9 +216,13 @@ def _save_registration(client: WebClient, view_id: str, submit: Callable[[], Rep
         result = submit()
     except Exception as error:  # noqa: BLE001 - the reference in the modal, the traceback logged
         reference = log_failure(error, "registration form")
-        result = Reply((texts.internal_error(reference),))
+        result = Reply((texts.common.internal_error(reference),))
     refused = result.result is None or result.result.error is not None
-    title = texts.REGISTRATION_FORM_NOT_SAVED if refused else texts.FORM_RESULT_TITLE
+    title = (
+        texts.registration.REGISTRATION_FORM_NOT_SAVED
+        if refused
+        else texts.registration.FORM_RESULT_TITLE
+    )
     client.views_update(view_id=view_id, view=result_modal(title, result))
 
 
@@ -228,12 +236,12 @@ def _save_meeting(
         result = submit()
     except Exception as error:  # noqa: BLE001 - the reference in the modal, the traceback logged
         reference = log_failure(error, "meeting form")
-        result = FormErrors({MeetingField.TITLE: texts.internal_error(reference)})
+        result = FormErrors({MeetingField.TITLE: texts.common.internal_error(reference)})
     if isinstance(result, MeetingFormRequest):
         shown = meeting_modal(result)  # the form again, filled in, with the warning
     elif isinstance(result, FormErrors):  # what only the database knows (who may plan, …)
         refusal = Reply(tuple(result.errors.values()))
-        shown = result_modal(texts.MEETING_FORM_NOT_SAVED, refusal)
+        shown = result_modal(texts.meetings.MEETING_FORM_NOT_SAVED, refusal)
     else:
-        shown = result_modal(texts.MEETING_FORM_DONE_TITLE, result)
+        shown = result_modal(texts.meetings.MEETING_FORM_DONE_TITLE, result)
     client.views_update(view_id=view_id, view=shown)

@@ -41,15 +41,18 @@ def manifest(settings: TeamsSettings) -> dict[str, Any]:
         "version": APP_VERSION,
         "id": settings.app_id,
         "developer": {
-            "name": texts.TEAMS_DEVELOPER,
+            "name": texts.teams.TEAMS_DEVELOPER,
             "websiteUrl": site,
             "privacyUrl": site,
             "termsOfUseUrl": site,
         },
-        "name": {"short": texts.TEAMS_APP_SHORT_NAME, "full": texts.TEAMS_APP_FULL_NAME},
+        "name": {
+            "short": texts.teams.TEAMS_APP_SHORT_NAME,
+            "full": texts.teams.TEAMS_APP_FULL_NAME,
+        },
         "description": {
-            "short": texts.TEAMS_APP_SHORT_DESCRIPTION,
-            "full": texts.TEAMS_APP_FULL_DESCRIPTION,
+            "short": texts.teams.TEAMS_APP_SHORT_DESCRIPTION,
+            "full": texts.teams.TEAMS_APP_FULL_DESCRIPTION,
         },
         "icons": {"color": COLOR_ICON, "outline": OUTLINE_ICON},
         "accentColor": ACCENT,
@@ -61,8 +64,8 @@ def manifest(settings: TeamsSettings) -> dict[str, Any]:
                 "supportsFiles": False,
                 "isNotificationOnly": False,
                 "commandLists": [
-                    _commands("personal", texts.TEAMS_PERSONAL_COMMANDS),
-                    _commands("team", texts.TEAMS_TEAM_COMMANDS),
+                    _commands("personal", texts.teams.TEAMS_PERSONAL_COMMANDS),
+                    _commands("team", texts.teams.TEAMS_TEAM_COMMANDS),
                 ],
             }
         ],

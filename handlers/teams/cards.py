@@ -101,7 +101,7 @@ def card(reply: Reply) -> dict[str, Any]:
         body.append(_text_block(reply.context, isSubtle=True, size="Small"))
     for pick in reply.picks:
         # No person picker in a card that every client shows: the command says it instead.
-        body.append(_text_block(texts.teams_pick_hint(pick.command), isSubtle=True))
+        body.append(_text_block(texts.teams.teams_pick_hint(pick.command), isSubtle=True))
     placed = set(range(len(reply.sections)))
     rest = [_submit(b) for b in reply.buttons if b.under not in placed]
     content: dict[str, Any] = {
@@ -153,7 +153,7 @@ def fit(found: dict[str, Any], reply: Reply) -> dict[str, Any]:
 
     def shortened(kept: int) -> dict[str, Any]:
         shorter = Reply(
-            (*reply.sections[:kept], texts.TEAMS_CUT_SHORT),
+            (*reply.sections[:kept], texts.teams.TEAMS_CUT_SHORT),
             buttons=tuple(b for b in reply.buttons if b.under is None or b.under < kept),
             context=reply.context,
         )

@@ -205,9 +205,9 @@ class TeamsInbound:
         if not self._inbound.first_time(incoming.key):
             return
         if incoming.personal or self._channel_key is None:
-            answer = Reply((texts.TEAMS_CHANNEL_NOT_HERE,))
+            answer = Reply((texts.teams.TEAMS_CHANNEL_NOT_HERE,))
         elif not self._service.is_facilitator(incoming.actor.user_id):
-            answer = Reply((texts.TEAMS_CHANNEL_REFUSED,))
+            answer = Reply((texts.teams.TEAMS_CHANNEL_REFUSED,))
         else:
             # A reply thread's id names its channel first: posts go to the channel itself.
             channel = incoming.conversation.split(";", 1)[0]
@@ -218,7 +218,7 @@ class TeamsInbound:
             }
             self._memory.remember(OwnerKind.PLACE, self._channel_key, reference)
             try:
-                self._notifier.post(self._channel_key, Reply((texts.TEAMS_CHANNEL_SET,)))
+                self._notifier.post(self._channel_key, Reply((texts.teams.TEAMS_CHANNEL_SET,)))
             except DeliveryError as error:
                 log.warning("could not confirm the network's channel: %s", error.reason)
             return
@@ -235,11 +235,11 @@ class TeamsInbound:
             return outcome
         # Forms (registration, meetings) are not Adaptive Card forms yet: the one-line command.
         example = (
-            texts.TEAMS_REGISTRATION_EXAMPLE
+            texts.teams.TEAMS_REGISTRATION_EXAMPLE
             if isinstance(outcome, RegistrationFormRequest)
-            else texts.TEAMS_MEETING_EXAMPLE
+            else texts.teams.TEAMS_MEETING_EXAMPLE
         )
-        return Reply((texts.teams_form_on_one_line(example),))
+        return Reply((texts.teams.teams_form_on_one_line(example),))
 
     def _with_names(self, incoming: Incoming) -> str:
         line = incoming.line or ""

@@ -173,7 +173,7 @@ class TeamsNotifier:
     def share(self, posted: Posted, file_id: str, title: str) -> None:
         kept = self._files.get(file_id)
         calendar = kept is not None and kept.filename.endswith(".ics")
-        button = texts.TEAMS_CALENDAR_BUTTON if calendar else texts.TEAMS_FILE_BUTTON
+        button = texts.teams.TEAMS_CALENDAR_BUTTON if calendar else texts.teams.TEAMS_FILE_BUTTON
         content = {
             "type": "AdaptiveCard",
             "$schema": cards.CARD_SCHEMA,
@@ -181,7 +181,7 @@ class TeamsNotifier:
             "body": [
                 {
                     "type": "TextBlock",
-                    "text": cards.escape_user_text(texts.teams_file_text(title)),
+                    "text": cards.escape_user_text(texts.teams.teams_file_text(title)),
                     "wrap": True,
                 }
             ],

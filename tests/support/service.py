@@ -81,12 +81,12 @@ def clicked(service: Klimanet, actor: Actor, action: str, value: int | str) -> s
 
 def error_text(kind: ErrorKind, **params: Any) -> str:
     """The sentence a refusal of ``kind`` with ``params`` reads, as written."""
-    return as_written(texts.error(DomainError(kind, **params)))
+    return as_written(texts.errors.error(DomainError(kind, **params)))
 
 
 def form_error(kind: ErrorKind, **params: Any) -> str:
     """The same sentence as a form shows it next to a field: plain text."""
-    return as_written(texts.plain(texts.error(DomainError(kind, **params))))
+    return as_written(texts.common.plain(texts.errors.error(DomainError(kind, **params))))
 
 
 def outcome(reply: Reply) -> ResultKind | ErrorKind:

@@ -59,7 +59,7 @@ def seats_held(bot: SlackBot | SocketBot) -> int:
 def slack_error(kind: ErrorKind, **params: Any) -> str:
     """A refusal's sentence as Slack receives it (mrkdwn, user text escaped): what an answer
     is when that rule said no with those parameters."""
-    return mrkdwn(texts.error(DomainError(kind, **params)))
+    return mrkdwn(texts.errors.error(DomainError(kind, **params)))
 
 
 @dataclass
