@@ -54,6 +54,7 @@ from bot.service.klimanet import Klimanet
 from handlers.console.rendering import render as console_render
 from handlers.console.rendering import terminal_text
 from handlers.slack.blocks import fallback_text, home_view, mrkdwn, plain_text, reply_blocks
+from handlers.teams.cards import teams_markdown, teams_plain
 from jobs.delivery import Delivery, DeliveryConfig
 from tests.support.actors import FACILITATOR, named
 from tests.support.actors import mention as mention_of
@@ -236,6 +237,7 @@ def test_every_reply_and_post_kind_through_every_renderer(season: Season) -> Non
     _slack_gets_mrkdwn_emoji_codes_and_mentions_and_never_a_marker(season)
     for reader in ("console", "memory"):
         _console_and_memory_show_plain_text_without_slack_syntax(season, reader)
+    _teams_gets_markdown_without_a_marker_or_slack_syntax(season)
 
 
 def _every_kind_is_there(season: Season) -> None:
@@ -315,3 +317,19 @@ def test_nesting_keeps_member_text_data_and_marks_cannot_be_forged() -> None:
     assert plain_text(marked) == ":handshake: Box<@U1> og *a* Box<@U1> KL (https://kl.dk)"
     # Unclosed marks close at the end; stray ends and unknown icons are dropped.
     assert mrkdwn(f"{BOLD_START}a{ITALIC_END}{ICON_START}nope{ATOM_END}") == "*a*"
+
+
+def _teams_gets_markdown_without_a_marker_or_slack_syntax(season: Season) -> None:
+    replies = _every_reply(season)
+    shown = [teams_markdown(marked) for reply in replies for marked in reply.sections]
+    titles = [teams_plain(b.label) for reply in replies for b in reply.buttons]
+    for text in shown:
+        assert not set(text) & set(MARKERS), text
+        assert not SLACK_SYNTAX.search(_without_chosen(text)), text
+        assert "Slack" not in text, text
+    for title in titles:
+        assert not set(title) & set(MARKERS), title
+    everything = "\n".join(shown)
+    assert "✔" in everything and "📅" in everything and "Teams-profil" in everything
+    # Member text is escaped for Teams Markdown: the angle brackets never reach it raw.
+    assert "Hanne &lt;Holm&gt; &amp; Co" in everything and "<Holm>" not in everything

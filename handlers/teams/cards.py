@@ -3,7 +3,7 @@
 a reply without as a plain Markdown message; never text and a card in one activity (Teams would
 split them and the second part's id would be lost), and every activity under 80 KB.
 
-The bot's markup (Slack's light markup today) becomes Teams Markdown; text a member typed is
+The bot's marked text (bot.markup's vocabulary) becomes Teams Markdown; text a member typed is
 escaped, so it can show no link, mention, bold text or ``<at>`` tag.
 """
 
@@ -14,7 +14,9 @@ import re
 from typing import Any
 
 from bot import texts
-from bot.replies import USER_END, USER_START, Button, Reply, spans
+from bot.markup import PlainStyle, PlatformWord
+from bot.markup import render as render_marked
+from bot.replies import USER_END, USER_START, Button, Reply
 
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
 CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
@@ -25,21 +27,6 @@ MAX_ACTIVITY_BYTES = 80_000
 ACTION_KEY = "klimanet_action"
 VALUE_KEY = "klimanet_value"
 
-_EMOJI = {
-    ":white_check_mark:": "✅",
-    ":warning:": "⚠️",
-    ":calendar:": "📅",
-    ":bell:": "🔔",
-    ":arrow_forward:": "▶️",
-    ":arrows_counterclockwise:": "🔄",
-    ":x:": "❌",
-    ":newspaper:": "📰",
-    ":handshake:": "🤝",
-    ":raising_hand:": "🙋",
-    ":hourglass_flowing_sand:": "⏳",
-    ":wave:": "👋",
-    ":telephone_receiver:": "📞",
-}
 _HOLE = re.compile(USER_START + r"(\d+)" + USER_END)
 # Everything Markdown or HTML could read as markup in a member's text.
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#|~>])")
@@ -51,32 +38,70 @@ def escape_user_text(text: str) -> str:
     return _MARKDOWN.sub(r"\\\1", text)
 
 
+# How Teams is named where a text names the platform.
+TEAMS_WORDS: dict[PlatformWord, str] = {
+    PlatformWord.NAME: "Teams",
+    PlatformWord.PROFILE: "Teams-profil",
+    PlatformWord.ACCOUNT_ID: "Teams-id",
+    PlatformWord.WORKSPACE: "Teams-organisation",
+    PlatformWord.WORKSPACE_DEFINITE: "Teams-organisationen",
+    PlatformWord.ADMINISTRATOR: "Teams-administrator",
+    PlatformWord.SHARED_CHANNEL: "delt kanal",
+}
+
+
+class _TeamsStyle(PlainStyle):
+    """The vocabulary as Teams Markdown. Member text (and names in mentions) stands aside as
+    numbered holes while the bot's own text is translated, then comes back escaped."""
+
+    def __init__(self) -> None:
+        super().__init__(TEAMS_WORDS)
+        self.written: list[str] = []
+
+    def user(self, piece: str) -> str:
+        self.written.append(escape_user_text(piece))
+        return f"{USER_START}{len(self.written) - 1}{USER_END}"
+
+    def bold(self, inner: str) -> str:
+        return f"**{inner}**"
+
+    def italic(self, inner: str) -> str:
+        return f"_{inner}_"
+
+    def mention(self, account: str, name: str) -> str:
+        return "@" + self.user(name or account)
+
+    def place(self, where: str, name: str) -> str:
+        return self.user(name or where)
+
+    def link(self, url: str, label: str) -> str:
+        return f"[{self.user(label)}]({url})" if label and label != url else url
+
+
 def teams_markdown(marked: str) -> str:
-    """The bot's markup as Teams Markdown, member text escaped. Member spans stand aside as
-    numbered holes while the markup is translated, so a name with asterisks changes nothing."""
-    written: list[str] = []
-    pieces: list[str] = []
-    for is_user, piece in spans(marked):
-        if is_user:
-            pieces.append(f"{USER_START}{len(written)}{USER_END}")
-            written.append(escape_user_text(piece))
-        else:
-            pieces.append(piece)
-    text = "".join(pieces)
-    for code, symbol in _EMOJI.items():
-        text = text.replace(code, symbol)
+    """The bot's marked text as Teams Markdown, member text escaped, so a name with asterisks
+    or an ``<at>`` tag changes nothing."""
+    style = _TeamsStyle()
+    text = render_marked(marked, style)
+    # Bold the texts still write by hand in Slack's light markup (*bold*).
     text = re.sub(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])", r"**\1**", text)
-    # Slack's <url|label> links and <@id> mentions.
+    # A facilitator's text (news, agenda) may carry Slack's <url|label> links and <@id> mentions.
     text = re.sub(r"<(https?://[^|>\s]+)\|([^>]+)>", r"[\2](\1)", text)
     text = re.sub(r"<(https?://[^|>\s]+)>", r"\1", text)
     text = re.sub(r"<@([^|>]+)(?:\|([^>]*))?>", lambda m: "@" + (m[2] or m[1]), text)
-    return _HOLE.sub(lambda hole: written[int(hole.group(1))], text)
+    return _HOLE.sub(lambda hole: style.written[int(hole.group(1))], text)
+
+
+def teams_plain(marked: str) -> str:
+    """Marked text where Teams shows plain text (a button's title): nothing is read as markup
+    there, so member text is shown as written and needs no escaping."""
+    return render_marked(marked, PlainStyle(TEAMS_WORDS))
 
 
 def _submit(button: Button) -> dict[str, Any]:
     action: dict[str, Any] = {
         "type": "Action.Submit",
-        "title": teams_markdown(button.label),
+        "title": teams_plain(button.label),
         "data": {ACTION_KEY: button.action_id, VALUE_KEY: button.value},
     }
     if button.style is not None:
