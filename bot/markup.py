@@ -3,8 +3,8 @@ mentions, icons and the platform's own words, marked in a plain ``str`` with pri
 characters, so texts stay strings and compose with f-strings.
 
 No chat platform's syntax is written here or in ``bot.texts``: each renderer translates the
-marks (Slack: mrkdwn, ``:emoji:`` codes and ``<@id>``; the console: plain text, Unicode symbols
-and names; Teams later: Markdown). ``render`` walks a marked string and asks a ``Style`` for each
+marks (Slack: mrkdwn, emoji codes and its mention syntax; the console: plain text, Unicode
+symbols and names; Teams: Markdown). ``render`` walks a marked string and asks a ``Style`` for each
 piece; ``as_written`` is the plain style every renderer without markup can use.
 
 Text that a member typed or that comes from a profile is data, never markup: ``user_text`` wraps

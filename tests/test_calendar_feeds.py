@@ -223,7 +223,13 @@ def test_a_thousand_subscribers_cost_a_poll_no_more(
     with transaction(sessions) as session:
         now = datetime.now(UTC)
         people = [
-            Person(team_id="T0001", user_id=f"U9{n:05d}", name=f"P {n}", created_at=now)
+            Person(
+                platform="slack",
+                workspace="T0001",
+                account=f"U9{n:05d}",
+                name=f"P {n}",
+                created_at=now,
+            )
             for n in range(1000)
         ]
         session.add_all(people)

@@ -79,7 +79,13 @@ def pending(database_url: str) -> int:
     engine = make_engine(database_url)
     with engine.connect() as connection:
         count = connection.scalar(
-            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "pending")
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(
+                OutboxMessage.status == "pending",
+                # Due ones: a bot started from the environment also plans next Monday's digest.
+                OutboxMessage.due_at <= datetime.now(UTC),
+            )
         )
     engine.dispose()
     return int(count or 0)

@@ -22,6 +22,7 @@ from bot.replies import (
     Action,
     FormErrors,
     MeetingFormRequest,
+    PollFormRequest,
     RegistrationFormRequest,
     Reply,
     ResultKind,
@@ -73,6 +74,15 @@ WORDS = [
         "møder",
         "dagsorden",
         "kalender",
+        "abonner",
+        "nulstil",
+        "afstemning",
+        "afstemninger",
+        "luk",
+        "forlæng",
+        "materiale",
+        "fremmøde",
+        "feedback",
         "send",
         "bekræft",
         "link=https://m.example/1",
@@ -162,7 +172,13 @@ COMMAND_RESULTS: dict[str, set[ResultKind]] = {
     },
     "moeder": {ResultKind.MEETINGS},
     "dagsorden": {ResultKind.AGENDA},
-    "kalender": {ResultKind.CALENDAR},
+    "kalender": {
+        ResultKind.CALENDAR,
+        ResultKind.FEED_SUBSCRIBED,
+        ResultKind.FEED_EXISTS,
+        ResultKind.FEED_RESET,
+        ResultKind.FEED_UNAVAILABLE,
+    },
     "punkt": {ResultKind.AGENDA_CHANGED},
     "nyt": {ResultKind.NEWS_SAVED},
     "overdrag": {ResultKind.OFFER_SENT},
@@ -178,6 +194,7 @@ COMMAND_RESULTS: dict[str, set[ResultKind]] = {
         ResultKind.OVERVIEW_MAP,
         ResultKind.OVERVIEW_ATTENDANCE,
         ResultKind.OVERVIEW_THEMES,
+        ResultKind.FEEDBACK_SUMMARY,  # ``overblik feedback``
     },
     "eksport": {ResultKind.EXPORTED},
     "privatliv": {ResultKind.PRIVACY_NOTICE},
@@ -185,6 +202,15 @@ COMMAND_RESULTS: dict[str, set[ResultKind]] = {
     "slet-mig": {ResultKind.ERASE_ASKED, ResultKind.NOTHING_HELD},
     "afventer": {ResultKind.WAITING},
     "fagomraader": {ResultKind.THEMES_SHOWN, ResultKind.THEMES_SET},
+    "afstemning": {ResultKind.POLL_OPENED, ResultKind.POLL_CLOSED, ResultKind.POLL_EXTENDED},
+    "afstemninger": {ResultKind.POLLS},
+    "materiale": {ResultKind.MATERIAL_SAVED},
+    "fremmoede": {
+        ResultKind.ATTENDANCE_LIST,
+        ResultKind.PRESENCE_MARKED,
+        ResultKind.PRESENCE_CONFIRMED,
+    },
+    "feedback": {ResultKind.FEEDBACK_SAVED, ResultKind.FEEDBACK_SUMMARY},
 }
 CLICK_RESULTS: dict[str, set[ResultKind]] = {
     Action.RELEASE_CONFIRM: {ResultKind.RELEASED},
@@ -200,6 +226,11 @@ CLICK_RESULTS: dict[str, set[ResultKind]] = {
     Action.SEE_ALL: {ResultKind.HOME_LIST, ResultKind.UNKNOWN_BUTTON},  # a list it does not know
     Action.ERASE_CONFIRM: {ResultKind.ERASED, ResultKind.NOTHING_HELD},
     Action.ERASE_CANCEL: {ResultKind.ERASE_KEPT},
+    Action.POLL_VOTE: {ResultKind.POLL_VOTED},
+    Action.POLL_UNVOTE: {ResultKind.POLL_VOTED},
+    Action.PRESENCE_TOGGLE: {ResultKind.PRESENCE_MARKED},
+    Action.PRESENCE_CONFIRM: {ResultKind.PRESENCE_CONFIRMED},
+    Action.FEEDBACK_RATE: {ResultKind.FEEDBACK_SAVED},
     # "Mente du …?": the command it completes, if the value is one that names a municipality.
     Action.PICK_MUNICIPALITY: {
         *COMMAND_RESULTS["tilmeld"],
@@ -313,7 +344,9 @@ def test_any_text_gets_an_answer_that_says_what_happened(
 ) -> None:
     with shown_errors() as shown:
         outcome = service.command(person(user), text)
-    assert isinstance(outcome, Reply | RegistrationFormRequest | MeetingFormRequest), outcome
+    assert isinstance(
+        outcome, Reply | RegistrationFormRequest | MeetingFormRequest | PollFormRequest
+    ), outcome
     if not isinstance(outcome, Reply):
         return
     parsed = parse(text)

@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot import texts
+from bot.markup import Icon, bold, icon
 from bot.replies import Action, Button, Reply, UserPick, user_text
 from handlers.slack.blocks import reply_blocks
 from handlers.teams.cards import (
@@ -34,11 +35,11 @@ def _card(found: dict[str, object]) -> dict[str, object]:
 
 
 def test_a_reply_without_buttons_is_a_plain_markdown_message() -> None:
-    found = activity(Reply(("*Møde 3* er flyttet :white_check_mark:",)))
+    found = activity(Reply((f"{bold('Møde 3')} er flyttet {icon(Icon.DONE)}",)))
     assert found == {
         "type": "message",
         "textFormat": "markdown",
-        "text": "**Møde 3** er flyttet ✅",
+        "text": "**Møde 3** er flyttet ✔",
     }
 
 

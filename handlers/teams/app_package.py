@@ -9,14 +9,15 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-
-from PIL import Image, ImageDraw
 
 from bot import texts
 from bot.config import ConfigError
 from handlers.teams.settings import TeamsSettings
+
+if TYPE_CHECKING:  # Pillow loads only when a package is drawn, never when the bot starts
+    from PIL import Image, ImageDraw
 
 MANIFEST_VERSION = "1.17"
 MANIFEST_SCHEMA = (
@@ -96,6 +97,8 @@ def _leaf(draw: ImageDraw.ImageDraw, size: int, fill: Any, width: int = 0) -> No
 
 
 def color_icon() -> bytes:
+    from PIL import Image, ImageDraw
+
     image = Image.new("RGBA", (192, 192), ACCENT)
     _leaf(ImageDraw.Draw(image), 192, "white")
     return _png(image)
@@ -103,6 +106,8 @@ def color_icon() -> bytes:
 
 def outline_icon() -> bytes:
     """White on transparent, as Teams requires of the outline icon."""
+    from PIL import Image, ImageDraw
+
     image = Image.new("RGBA", (32, 32), (0, 0, 0, 0))
     _leaf(ImageDraw.Draw(image), 32, (255, 255, 255, 255), width=2)
     return _png(image)

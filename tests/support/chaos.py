@@ -296,11 +296,31 @@ def statuses(database_url: str, meeting_id: int) -> Counter[str]:
         engine.dispose()
 
 
+def due_pending(database_url: str, meeting_id: int) -> int:
+    """The meeting's posts that are due and not yet delivered (its later posts, such as the
+    attendance list when it ends, are not counted)."""
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return len(
+                connection.scalars(
+                    select(OutboxMessage.id).where(
+                        OutboxMessage.meeting_id == meeting_id,
+                        OutboxMessage.status == OutboxStatus.PENDING.value,
+                        OutboxMessage.due_at <= now_utc(),
+                    )
+                ).all()
+            )
+    finally:
+        engine.dispose()
+
+
 def wait_until_done(database_url: str, meeting_id: int, timeout: float) -> float | None:
-    """Poll until nothing of the meeting is pending; the seconds it took, or None (timeout)."""
+    """Poll until nothing of the meeting that is due is pending; the seconds it took, or None
+    (timeout)."""
     started = time.monotonic()
     while time.monotonic() - started < timeout:
-        if statuses(database_url, meeting_id).get(OutboxStatus.PENDING.value, 0) == 0:
+        if due_pending(database_url, meeting_id) == 0:
             return time.monotonic() - started
         time.sleep(0.2)
     return None
