@@ -153,9 +153,8 @@ def test_the_others_are_offered_the_fixed_seat_and_the_first_takes_it(
     # Bo's offer is updated in place: no button that can only say no.
     world.deliver()
     updated = [reply.text for _, reply in world.recorder.updates]
-    assert (
-        "Den faste plads i Aarhus er overtaget af Carl, som nu er kommunens kontaktperson."
-        in (updated)
+    assert "Den faste plads i Aarhus er overtaget af Carl, som nu er kommunens kontaktperson." in (
+        updated
     )
     # The history says what happened, on both seats.
     actions = [(e.kind, e.slot, e.action) for e in history(world.sessions, AARHUS)][-2:]
