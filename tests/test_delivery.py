@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 
 from bot.clock import FixedClock
 from bot.domain.municipalities import default_directory
+from bot.markup import italic
 from bot.models import Meeting, OutboxMessage, Seat
 from bot.ports import DeliveryError
 from bot.replies import Action, Reply, ResultKind
@@ -126,7 +127,7 @@ def test_a_moved_meeting_moves_its_posts(bot: MemoryBot) -> None:
     # The facilitator sees that the announcement went out already (it is not posted again),
     # and when the rest now go out.
     assert answer.sections[1].splitlines() == [
-        "• Annoncering: _sendt mandag den 1. marts 2027 kl. 09.00_",
+        f"• Annoncering: {italic('sendt mandag den 1. marts 2027 kl. 09.00')}",  # gone out
         "• Dagsorden: mandag den 15. marts 2027 kl. 09.00",
         "• Kommer du stadig?: fredag den 19. marts 2027 kl. 09.00",
         "• Påmindelse: fredag den 19. marts 2027 kl. 09.00",

@@ -169,14 +169,14 @@ def test_moeder_hides_what_nobody_heard_of_and_marks_only_real_moves(bot: Memory
     bot.arrange(FACILITATOR, "møde flyt 2 23.09.2027 10:00")
     bot.say(FACILITATOR, "møde aflys 3 bekræft")
     listed = bot.say(ANNA, "møder")
-    assert "#2 To*\n" in listed.text and "flyttet" not in listed.text
+    assert "#2 To\n" in listed.text and "flyttet" not in listed.text
     assert "#3 Tre" not in listed.text
     # Meeting 1 is announced (Anna told), then moved and cancelled: both show.
     bot.at(local(2027, 6, 11, 9))
     bot.arrange(FACILITATOR, "møde flyt 1 28.06.2027 10:00")
-    assert "#1 Et* – _flyttet_" in bot.say(ANNA, "møder").text
+    assert "#1 Et – flyttet" in bot.say(ANNA, "møder").text
     bot.say(FACILITATOR, "møde aflys 1 bekræft")
-    assert "#1 Et* – *AFLYST*" in bot.say(ANNA, "møder").text
+    assert "#1 Et – AFLYST" in bot.say(ANNA, "møder").text
 
 
 def test_moeder_and_kommuner_answer_their_argument(bot: MemoryBot) -> None:

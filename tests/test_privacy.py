@@ -23,6 +23,7 @@ from bot.clock import FixedClock
 from bot.db import SessionFactory, make_engine, make_session_factory
 from bot.domain.municipalities import default_directory
 from bot.domain.registration import Actor
+from bot.markup import bold
 from bot.models import (
     Erasure,
     Person,
@@ -199,7 +200,7 @@ def test_erasure_frees_the_seat_and_tells_who_needs_to_know(world: World) -> Non
     # The coordinator is gone: the facilitators hear that the fixed seat is free, and Bo's
     # registration that waited for the coordinator is theirs to decide now.
     told = world.recorder.texts_to(FACILITATOR.user_id)[before:]
-    assert any("Den faste plads i *Aarhus* er ledig" in t for t in told), told
+    assert any("Den faste plads i Aarhus er ledig" in t for t in told), told
     assert any("vil have den fleksible plads 1" in t for t in told), told
     with world.sessions() as session:
         request = session.get(SeatRequest, bo_request)
@@ -312,10 +313,10 @@ def test_mine_data_is_a_json_file_and_a_danish_summary(world: World) -> None:
     for machine_word in ("account", "known_since", "fixed", "held", "handover", "+00:00"):
         assert machine_word not in document, machine_word
     summary = answer.text
-    assert f"dit navn *{SENTINEL_NAME}* ({SENTINEL_TITLE})" in summary
+    assert f"dit navn {SENTINEL_NAME} ({SENTINEL_TITLE})" in summary
     assert "siden fredag den 27. november 2026" in summary
     assert "din plads: den faste plads i Aarhus" in summary
-    assert "*Hvorfor:*" in answer.sections[1]
+    assert bold("Hvorfor:") in answer.sections[1]  # a heading
     assert answer.result.ids["attendance"] == 1
 
 
@@ -433,11 +434,11 @@ def test_the_privacy_notice_says_who_why_what_how_long_and_the_rights(
     assert answer.result.kind is ResultKind.PRIVACY_NOTICE
     notice = answer.text
     for expected in (
-        "*Dataansvarlig:* KL, Weidekampsgade 10, 2300 København S",
+        "\nDataansvarlig: KL, Weidekampsgade 10, 2300 København S",
         "dpo@kl.dk",
-        "*Formål:*",
+        "\n\nFormål:",
         "fra din chatprofil",  # the platform named by the renderer: neutral here
-        "*Retsgrundlag:*",
+        "\n\nRetsgrundlag:",
         "litra f",
         "i 2 år",
         "`/klimanet mine-data`",
@@ -567,7 +568,7 @@ def test_the_privacy_notice_without_controller_or_contact_names_no_setting_and_p
     notice = answer.text
     assert "KLIMANET" not in notice and "_" not in notice.replace("`", ""), notice
     assert "kontakt KL" in notice
-    assert "*Dataansvarlig:* KL" in notice
+    assert "\nDataansvarlig: KL" in notice
 
 
 def test_a_missing_controller_or_contact_is_one_start_up_warning_each_for_the_operator(

@@ -57,6 +57,7 @@ from bot.db import make_engine, make_session_factory, upgrade
 from bot.domain.errors import ErrorKind
 from bot.domain.municipalities import default_directory
 from bot.domain.registration import Actor
+from bot.markup import BOLD_START
 from bot.models import SeatKind
 from bot.replies import (
     Action,
@@ -150,7 +151,7 @@ def assert_names_seat(section: str, key: SeatKey, *, municipality: bool = True) 
     assert found, f"no seat named in {section!r}"
     assert found[0][1] == key[1:], f"{section!r} names {found[0][1]} first, not {key}"
     if municipality:
-        named = [m for m in MUNICIPALITIES if f"*{m}" in section]
+        named = [m for m in MUNICIPALITIES if f"{BOLD_START}{m}" in section]  # in bold
         assert named == [key[0]], f"{section!r} names {named}, not {key[0]}"
 
 

@@ -124,11 +124,11 @@ def test_the_others_are_offered_the_fixed_seat_and_the_first_takes_it(
     # Both other holders are offered it by direct message, with a button.
     for heir, seat in ((BO, "fleksible plads 1"), (CARL, "fleksible plads 2")):
         [offer] = [r for r in world.dms_to(heir.user_id) if r.buttons]
-        assert "*Aarhus* har ikke længere en kontaktperson" in offer.text
+        assert "Aarhus har ikke længere en kontaktperson" in offer.text
         assert f"Du har den {seat}" in offer.text
     # The facilitators hear that the seat is free and who was offered it.
     [to_kl] = world.dms_to(FACILITATOR.user_id)[-1:]
-    assert "Den faste plads i *Aarhus* er ledig" in to_kl.text
+    assert "Den faste plads i Aarhus er ledig" in to_kl.text
     assert "Kommunens øvrige pladsholdere (Bo og Carl) har fået tilbudt" in to_kl.text
     # The one who left gets no such message.
     assert not [r for r in world.dms_to(ANNA.user_id) if "kontaktperson" in r.text]
@@ -138,7 +138,7 @@ def test_the_others_are_offered_the_fixed_seat_and_the_first_takes_it(
     )
     ids = done(taken, ResultKind.FIXED_SEAT_TAKEN)
     assert taken.replace_original
-    assert "Du har nu den faste plads i *Aarhus* og er kommunens kontaktperson" in taken.text
+    assert "Du har nu den faste plads i Aarhus og er kommunens kontaktperson" in taken.text
     assert holders(world.sessions, AARHUS) == {
         ("fixed", 1): CARL.user_id,
         ("flexible", 1): BO.user_id,
@@ -148,14 +148,13 @@ def test_the_others_are_offered_the_fixed_seat_and_the_first_takes_it(
     # Bo's click comes second: a clear answer naming who was first; he keeps his seat.
     late = click(world.service, BO, Action.TAKE_FIXED_SEAT, world.take_button(BO.user_id).value)
     refused(late, ErrorKind.FIXED_SEAT_CLAIMED, name="Carl", municipality="Aarhus")
-    assert "Carl nåede at overtage den faste plads i *Aarhus* før dig" in late.text
+    assert "Carl nåede at overtage den faste plads i Aarhus før dig" in late.text
     assert holder(world.sessions, AARHUS, "flexible", 1) == BO.user_id
     # Bo's offer is updated in place: no button that can only say no.
     world.deliver()
     updated = [reply.text for _, reply in world.recorder.updates]
-    assert (
-        "Den faste plads i *Aarhus* er overtaget af Carl, som nu er kommunens kontaktperson."
-        in (updated)
+    assert "Den faste plads i Aarhus er overtaget af Carl, som nu er kommunens kontaktperson." in (
+        updated
     )
     # The history says what happened, on both seats.
     actions = [(e.kind, e.slot, e.action) for e in history(world.sessions, AARHUS)][-2:]
@@ -199,7 +198,7 @@ def test_without_other_holders_only_the_facilitators_are_told(
         delivery.close()
     assert offers_sent(sessions) == 0
     [to_kl] = [r.text for who, _, r in recorder.posts if who == FACILITATOR.user_id]
-    assert "Den faste plads i *Odense* er ledig" in to_kl
+    assert "Den faste plads i Odense er ledig" in to_kl
     assert "Kommunen har ingen andre pladsholdere" in to_kl
 
 
@@ -339,7 +338,7 @@ def test_afventer_lists_the_offer_until_someone_takes_it(world: World) -> None:
     world.deliver()
     listed = say(world.service, BO, "afventer")
     done(listed, ResultKind.WAITING, requests=0, offers=1)
-    assert "*Aarhus* har ikke længere en kontaktperson" in listed.text
+    assert "Aarhus har ikke længere en kontaktperson" in listed.text
     [button] = listed.buttons
     assert (button.action_id, button.value) == (
         Action.TAKE_FIXED_SEAT,

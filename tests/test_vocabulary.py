@@ -206,6 +206,16 @@ Season = tuple[list[Reply], dict[str, list[Reply]], list[Home]]
 SLACK_SYNTAX = re.compile(r"<[@#!]|:[a-z_]+:")
 # Names the members chose: shown as written on the console, so left out of its check.
 CHOSEN = [a.name for a in (HANNE, IB, JENS)]
+# Slack's light markup written by hand (*bold*, _italic_): the texts use bold() and italic(), so
+# none may be left in what a renderer without Slack mrkdwn shows. (A facilitator's own text,
+# news and agenda, is typed in Slack markup and shown as written; the season has none with it.)
+HAND_BOLD = re.compile(r"(?<![\w*\\])\*[^*\s][^*\n]*\*(?![\w*])")
+HAND_ITALIC = re.compile(r"(?<![\w\\])_[^_\s][^_\n]*_(?!\w)")
+
+
+def _hand_markup(text: str) -> list[str]:
+    text = _without_chosen(text)
+    return [m.group() for m in (*HAND_BOLD.finditer(text), *HAND_ITALIC.finditer(text))]
 
 
 def _every_reply(season: Season) -> list[Reply]:
@@ -287,6 +297,7 @@ def _console_and_memory_show_plain_text_without_slack_syntax(season: Season, rea
         assert not set(text) & set(MARKERS), text
         assert not SLACK_SYNTAX.search(_without_chosen(text)), text
         assert "Slack" not in text, text
+        assert not _hand_markup(text), text
     everything = "\n".join(shown)
     assert "✔" in everything and "⚠" in everything and "📅" in everything
     # The names members chose are shown exactly as written.
@@ -327,9 +338,12 @@ def _teams_gets_markdown_without_a_marker_or_slack_syntax(season: Season) -> Non
         assert not set(text) & set(MARKERS), text
         assert not SLACK_SYNTAX.search(_without_chosen(text)), text
         assert "Slack" not in text, text
+        # Teams bolds with **x** (and italic is _x_ there too): a single *x* is hand markup.
+        assert not HAND_BOLD.search(_without_chosen(text).replace("**", "")), text
     for title in titles:
         assert not set(title) & set(MARKERS), title
     everything = "\n".join(shown)
     assert "✔" in everything and "📅" in everything and "Teams-profil" in everything
+    assert "**" in everything and "**Vejle Kommune**" in everything, "bold() reaches Teams"
     # Member text is escaped for Teams Markdown: the angle brackets never reach it raw.
     assert "Hanne &lt;Holm&gt; &amp; Co" in everything and "<Holm>" not in everything

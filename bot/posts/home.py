@@ -34,6 +34,7 @@ from bot.domain.facilitators import is_facilitator
 from bot.domain.membership import Standing, glance, standings
 from bot.domain.seats.attendance import answer_of, expected_at, roster, substitution_of
 from bot.domain.seats.common import seat_of
+from bot.markup import bold
 from bot.models import (
     AddressedTo,
     Attendance,
@@ -197,7 +198,7 @@ def _facilitator_parts(
     parts: list[HomePart] = [
         HomeHeader(texts.overview.HOME_NETWORK_HEADER),
         HomeSection(
-            f"*{texts.overview.counts_line(at_a_glance)}*\n{texts.overview.region_lines(at_a_glance)}"
+            f"{bold(texts.overview.counts_line(at_a_glance))}\n{texts.overview.region_lines(at_a_glance)}"
         ),
         HomePicture(
             picture_key(found, ctx.today),

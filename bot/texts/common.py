@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from bot import markup
 from bot.domain.registration import Holder
-from bot.markup import Icon, icon
+from bot.markup import Icon, bold, icon
 from bot.models import SeatKind
 from bot.replies import user_text
 from bot.texts.dates import format_short_date, format_time
@@ -92,11 +92,13 @@ def join_or(items: Sequence[str]) -> str:
 def internal_error(reference: str) -> str:
     return (
         f"{icon(Icon.WARNING)} Noget gik galt hos Klimanet, og din handling blev ikke gennemført. "
-        f"Prøv igen om lidt. Oplys fejlkode *{reference}*, hvis du kontakter en facilitator."
+        f"Prøv igen om lidt. Oplys fejlkode {bold(reference)}, hvis du kontakter en facilitator."
     )
 
 
 class _Plain(markup.PlainStyle):
+    # The texts mark bold with the vocabulary; asterisks left here come from a facilitator's
+    # text in Slack's light markup (a meeting's title in an error).
     def text(self, piece: str) -> str:
         return piece.replace("*", "").replace("`", "'")
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.markup import Icon, PlatformWord, icon, mention, word
+from bot.markup import Icon, PlatformWord, bold, icon, italic, mention, word
 from bot.models import SeatKind
 from bot.replies import user_text
 from bot.texts.common import (
@@ -75,19 +75,19 @@ def approval_request(
             "godkende den."
         ),
     }.get(reason, "")
-    head = f"{icon(Icon.ASKING)} *{user_text(applicant)}*{title_text} vil have den {seat} i *{municipality}*.{why}"
+    head = f"{icon(Icon.ASKING)} {bold(user_text(applicant))}{title_text} vil have den {seat} i {bold(municipality)}.{why}"
     if status != "pending":
-        return [head, f"Anmodningen er *{REQUEST_STATUS_LABELS.get(status, status)}*."]
+        return [head, f"Anmodningen er {bold(REQUEST_STATUS_LABELS.get(status, status))}."]
     return [head, "Godkend eller afvis tilmeldingen:"]
 
 
 def approval_result(approved: bool, seat: str, municipality: str) -> list[str]:
     if approved:
         return [
-            f"{icon(Icon.DONE)} Din tilmelding er godkendt: du har nu den {seat} i *{municipality}*."
+            f"{icon(Icon.DONE)} Din tilmelding er godkendt: du har nu den {seat} i {bold(municipality)}."
         ]
     return [
-        f"Din tilmelding til den {seat} i *{municipality}* blev desværre afvist. Pladsen er ledig "
+        f"Din tilmelding til den {seat} i {bold(municipality)} blev desværre afvist. Pladsen er ledig "
         f"igen. Tal med kommunens kontaktperson, hvis du mener, det er en fejl."
     ]
 
@@ -100,12 +100,14 @@ def offer_text(
     kind: str, offerer: str, seat: str, municipality: str, meeting: str | None, expires: str
 ) -> str:
     if kind == "handover":
-        what = f"overdrage den {seat} i *{municipality}* til dig"
+        what = f"overdrage den {seat} i {bold(municipality)} til dig"
     elif kind == "swap":
-        what = f"bytte plads med dig: du får den {seat} i *{municipality}*"
+        what = f"bytte plads med dig: du får den {seat} i {bold(municipality)}"
     else:
-        what = f"sende dig som vikar på den {seat} i *{municipality}* til {meeting}"
-    return f"{icon(Icon.OFFER)} *{user_text(offerer)}* vil {what}. Tilbuddet gælder til {expires}."
+        what = f"sende dig som vikar på den {seat} i {bold(municipality)} til {meeting}"
+    return (
+        f"{icon(Icon.OFFER)} {bold(user_text(offerer))} vil {what}. Tilbuddet gælder til {expires}."
+    )
 
 
 def offer_message(
@@ -120,7 +122,7 @@ def offer_message(
     head = offer_text(kind, offerer, seat, municipality, meeting, expires)
     if status == "pending":
         return [head, "Vil du tage imod?"]
-    return [head, f"Tilbuddet er *{OFFER_STATUS_LABELS.get(status, status)}*."]
+    return [head, f"Tilbuddet er {bold(OFFER_STATUS_LABELS.get(status, status))}."]
 
 
 def offer_sent(
@@ -137,7 +139,7 @@ def offer_sent(
     when = f" til {meeting}" if meeting else ""
     instead = f" i stedet for {user_text(instead_of)}" if instead_of else ""
     return (
-        f"Jeg har spurgt *{user_text(target)}*, om de vil {what} den {seat} i *{municipality}*"
+        f"Jeg har spurgt {bold(user_text(target))}, om de vil {what} den {seat} i {bold(municipality)}"
         f"{when}{instead}. Tilbuddet gælder til {expires}; du får besked, når de har svaret. "
         f"Fortryd med knappen eller `{COMMAND} fortryd`."
     )
@@ -160,8 +162,8 @@ def offer_result_for_offerer(
     and whose the seat is afterwards (the offerer's own, ``holder``'s, or nobody's)."""
     if status == "accepted" and kind == "swap" and your_seat:
         return [
-            f"{icon(Icon.DONE)} *{user_text(target)}* har sagt ja til at bytte: du har nu den "
-            f"{your_seat} i *{municipality}*, og {user_text(target)} har den {seat}."
+            f"{icon(Icon.DONE)} {bold(user_text(target))} har sagt ja til at bytte: du har nu den "
+            f"{your_seat} i {bold(municipality)}, og {user_text(target)} har den {seat}."
         ]
     if status == "accepted" and kind == "substitute" and meeting:
         if yours:
@@ -171,22 +173,22 @@ def offer_result_for_offerer(
         else:
             after = "Bagefter er pladsen ledig igen."
         return [
-            f"{icon(Icon.DONE)} *{user_text(target)}* har sagt ja til at være vikar på den "
-            f"{seat} i *{municipality}* – kun til {meeting}. {after}"
+            f"{icon(Icon.DONE)} {bold(user_text(target))} har sagt ja til at være vikar på den "
+            f"{seat} i {bold(municipality)} – kun til {meeting}. {after}"
         ]
     if status == "accepted":
         return [
-            f"{icon(Icon.DONE)} *{user_text(target)}* har accepteret: den {seat} i *{municipality}* er skiftet."
+            f"{icon(Icon.DONE)} {bold(user_text(target))} har accepteret: den {seat} i {bold(municipality)} er skiftet."
         ]
     return [
-        f"Dit tilbud til *{user_text(target)}* om den {seat} i *{municipality}* er {OFFER_STATUS_LABELS.get(status, status)}."
+        f"Dit tilbud til {bold(user_text(target))} om den {seat} i {bold(municipality)} er {OFFER_STATUS_LABELS.get(status, status)}."
     ]
 
 
 def offer_accepted_for_target(kind: str, seat: str, municipality: str, meeting: str | None) -> str:
     if kind == "substitute":
-        return f"{icon(Icon.DONE)} Du er vikar på den {seat} i *{municipality}* til {meeting}. Tak!"
-    return f"{icon(Icon.DONE)} Du har nu den {seat} i *{municipality}*."
+        return f"{icon(Icon.DONE)} Du er vikar på den {seat} i {bold(municipality)} til {meeting}. Tak!"
+    return f"{icon(Icon.DONE)} Du har nu den {seat} i {bold(municipality)}."
 
 
 def offer_declined_by_you(offerer: str) -> str:
@@ -215,7 +217,7 @@ def regrets_notice(
 ) -> list[str]:
     """``seat_words``: the seat as typed after ``vikar`` (``fleksibel 2``)."""
     return [
-        f"*{user_text(person)}* har meldt afbud til {meeting} på den {seat} i *{municipality}*.",
+        f"{bold(user_text(person))} har meldt afbud til {meeting} på den {seat} i {bold(municipality)}.",
         "Vil du sende en kollega i stedet, så vælg en nedenfor eller skriv "
         f"`{COMMAND} vikar {number} @kollega {seat_words}`.",
     ]
@@ -227,7 +229,7 @@ def confirmed_attendance(meeting: str) -> str:
 
 def still_coming(meeting: str, when: str, seat: str, municipality: str) -> list[str]:
     return [
-        f"{icon(Icon.HELLO)} *Kommer du stadig?* {meeting} er {when}. Du deltager på den {seat} i *{municipality}*."
+        f"{icon(Icon.HELLO)} {bold('Kommer du stadig?')} {meeting} er {when}. Du deltager på den {seat} i {bold(municipality)}."
     ]
 
 
@@ -260,10 +262,10 @@ def roster_text(meeting: str, municipalities: Sequence[Any]) -> list[str]:
         if municipality.coming == 0:
             empty.append(municipality.name)
         lines.append(
-            f"*{municipality.name}*\n"
+            f"{bold(municipality.name)}\n"
             + ("\n".join(f"• {p}" for p in parts) or "• ingen pladsholdere")
         )
-    sections = [f"*Deltagere i {meeting}*"]
+    sections = [bold(f"Deltagere i {meeting}")]
     sections.extend(lines or ["Ingen medlemskommuner endnu."])
     if empty:
         sections.append(f"{icon(Icon.WARNING)} Ingen kommer fra: " + ", ".join(empty))
@@ -328,7 +330,7 @@ def history_text(lines: Sequence[Any], tz: ZoneInfo, municipality: str | None) -
             reason = line.reason if line.action in FACILITATOR_ACTIONS else user_text(line.reason)
             parts.append(f". Begrundelse: {reason}")
         out.append("".join(parts))
-    title = f"*Historik{' for ' + municipality if municipality else ''}* (nyeste nederst)"
+    title = bold(f"Historik{' for ' + municipality if municipality else ''}") + " (nyeste nederst)"
     return [title, "\n".join(out)]
 
 
@@ -336,16 +338,16 @@ def admin_done(seat: str, municipality: str, target: str | None, previous: str |
     before = f" (før: {user_text(previous)})" if previous else ""
     if target:
         return (
-            f"{icon(Icon.DONE)} {user_text(target)} har nu den {seat} i *{municipality}*{before}. "
+            f"{icon(Icon.DONE)} {user_text(target)} har nu den {seat} i {bold(municipality)}{before}. "
             "Det står i historikken."
         )
-    return f"{icon(Icon.DONE)} Den {seat} i *{municipality}* er frigjort{before}. Det står i historikken."
+    return f"{icon(Icon.DONE)} Den {seat} i {bold(municipality)} er frigjort{before}. Det står i historikken."
 
 
 def admin_approved(seat: str, municipality: str, target: str) -> str:
     return (
         f"{icon(Icon.DONE)} {user_text(target)} ventede på godkendelse til den {seat} i "
-        f"*{municipality}*: tilmeldingen er nu godkendt, og {user_text(target)} har fået besked. "
+        f"{bold(municipality)}: tilmeldingen er nu godkendt, og {user_text(target)} har fået besked. "
         "Det står i historikken."
     )
 
@@ -353,8 +355,8 @@ def admin_approved(seat: str, municipality: str, target: str) -> str:
 def admin_notice(seat: str, municipality: str, gained: bool, reason: str) -> list[str]:
     why = f" Begrundelse: {reason}" if reason else ""
     if gained:
-        return [f"En facilitator har givet dig den {seat} i *{municipality}*.{why}"]
-    return [f"En facilitator har frigjort den {seat} i *{municipality}*, som du havde.{why}"]
+        return [f"En facilitator har givet dig den {seat} i {bold(municipality)}.{why}"]
+    return [f"En facilitator har frigjort den {seat} i {bold(municipality)}, som du havde.{why}"]
 
 
 PICK_PLACEHOLDER = "Send en kollega"
@@ -380,7 +382,7 @@ def nothing_waiting() -> str:
 
 
 def waiting_head(count: int) -> str:
-    return f"*{'Én' if count == 1 else count} ting venter på dit svar:*"
+    return bold(f"{'Én' if count == 1 else count} ting venter på dit svar:")
 
 
 def waiting_more(count: int) -> str:
@@ -410,12 +412,12 @@ def which_seat_for_substitute(
 ) -> str:
     """``regrets``: how many seats of the municipality sent regrets (never exactly one)."""
     why = (
-        f"Flere fra *{municipality}* har meldt afbud til {meeting}."
+        f"Flere fra {bold(municipality)} har meldt afbud til {meeting}."
         if regrets
-        else f"Ingen fra *{municipality}* har meldt afbud til {meeting}."
+        else f"Ingen fra {bold(municipality)} har meldt afbud til {meeting}."
     )
     return (
-        f"{why} Hvilken plads skal *{user_text(target)}* tage? En vikar tager pladsen for en, "
+        f"{why} Hvilken plads skal {bold(user_text(target))} tage? En vikar tager pladsen for en, "
         "der har meldt afbud, eller en ledig fleksibel plads:\n" + "\n".join(lines)
     )
 
@@ -446,7 +448,7 @@ def coming_line(
 
 
 def coming_from(municipality: str, lines: Sequence[str]) -> str:
-    return f"*Hvem kommer fra {municipality} lige nu*\n" + "\n".join(lines)
+    return f"{bold(f'Hvem kommer fra {municipality} lige nu')}\n" + "\n".join(lines)
 
 
 def substitute_notice(
@@ -454,7 +456,7 @@ def substitute_notice(
 ) -> list[str]:
     """To the holder whose seat a substitute fills for one meeting (someone else sent them)."""
     return [
-        f"*{user_text(substitute)}* tager din plads (den {seat} i *{municipality}*) til mødet "
+        f"{bold(user_text(substitute))} tager din plads (den {seat} i {bold(municipality)}) til mødet "
         f"{meeting} {when}. Pladsen er din igen efter mødet."
     ]
 
@@ -466,5 +468,9 @@ def substitution_note(substitution: Any, is_substitute: bool) -> str:
     if is_substitute:
         holder = substitution.holder
         instead = f" for {user_text(holder.name)}" if holder is not None else ""
-        return f"_Du er vikar{instead} på den {seat} i {substitution.municipality} til dette møde._"
-    return f"_{user_text(substitution.substitute.name)} er vikar på din plads til dette møde._"
+        return italic(
+            f"Du er vikar{instead} på den {seat} i {substitution.municipality} til dette møde."
+        )
+    return italic(
+        f"{user_text(substitution.substitute.name)} er vikar på din plads til dette møde."
+    )

@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.domain.errors import DomainError, ErrorKind
 from bot.domain.registration import SeatOverview, SeatView
-from bot.markup import Icon, PlatformWord, icon, word
+from bot.markup import Icon, PlatformWord, bold, icon, word
 from bot.models import SeatKind
 from bot.replies import user_text
 from bot.texts.common import (
@@ -48,7 +48,7 @@ def _date_example(today: date | None) -> str:
 def _full_text(overview: SeatOverview) -> str:
     names = join_and([f"{holder_text(h)}" for h in overview.holders])
     return (
-        f"*{overview.official_name}* har allerede alle {count_word(len(overview.seats))} pladser "
+        f"{bold(overview.official_name)} har allerede alle {count_word(len(overview.seats))} pladser "
         f"besat: {names}. "
         "En plads kan kun skifte hænder, når pladsholderen afmelder sig "
         f"(`{COMMAND} afmeld`) – tal med en af dem."
@@ -228,8 +228,8 @@ def _already_registered(p: Params) -> str:
     seat: SeatView = p["seat"]
     overview: SeatOverview = p["municipality"]
     return (
-        f"Du er allerede tilmeldt på den *{seat_label(seat.kind, seat.slot, definite=True)}* i "
-        f"*{overview.official_name}*. Man kan kun have én plads i netværket; "
+        f"Du er allerede tilmeldt på den {bold(seat_label(seat.kind, seat.slot, definite=True))} i "
+        f"{bold(overview.official_name)}. Man kan kun have én plads i netværket; "
         f"skriv `{COMMAND} afmeld` først, hvis du vil skifte."
     )
 
@@ -245,7 +245,7 @@ def _registration_waiting(p: Params) -> str:
         who = "en facilitator fra KL"
     return (
         f"{icon(Icon.WAITING)} Din tilmelding til den "
-        f"*{seat_label(seat.kind, seat.slot, definite=True)}* i *{overview.official_name}* "
+        f"{bold(seat_label(seat.kind, seat.slot, definite=True))} i {bold(overview.official_name)} "
         f"venter stadig på godkendelse fra {who}. Du får besked, så snart den er afgjort. "
         f"Vil du trække den tilbage, så skriv `{COMMAND} afmeld`."
     )
@@ -256,7 +256,7 @@ def _fixed_seat_taken(p: Params) -> str:
     fixed = next(s for s in overview.seats if s.kind is SeatKind.FIXED)
     holder = holder_text(fixed.holder) if fixed.holder else "en anden"
     return (
-        f"Den faste plads i *{overview.official_name}* er besat af {holder}. "
+        f"Den faste plads i {bold(overview.official_name)} er besat af {holder}. "
         "Der er en fleksibel plads ledig – tag den med "
         f"`{COMMAND} tilmeld {overview.municipality_name} fleksibel`."
     )
@@ -276,7 +276,7 @@ def _flexible_seats_taken(p: Params) -> str:
         else f"Alle {count_word(count)} fleksible pladser"
     )
     return (
-        f"{which} i *{overview.official_name}* er besat ({names}). "
+        f"{which} i {bold(overview.official_name)} er besat ({names}). "
         "Den faste plads er ledig – tag den med "
         f"`{COMMAND} tilmeld {overview.municipality_name} fast`."
     )
@@ -430,13 +430,13 @@ _TEXTS: dict[ErrorKind, Callable[[Params], str]] = {
     ErrorKind.THEME_UNKNOWN: _theme_unknown,
     ErrorKind.FIXED_SEAT_CLAIMED: lambda p: (
         f"{user_text(p['name']) if p.get('name') else 'En anden'} nåede at overtage den faste plads i "
-        f"*{p.get('municipality')}* før dig, så du beholder din egen plads."
+        f"{bold(str(p.get('municipality')))} før dig, så du beholder din egen plads."
     ),
     ErrorKind.FIXED_SEAT_YOURS: lambda p: (
-        f"Du har allerede den faste plads i *{p.get('municipality')}* og er kommunens kontaktperson."
+        f"Du har allerede den faste plads i {bold(str(p.get('municipality')))} og er kommunens kontaktperson."
     ),
     ErrorKind.NOT_AN_HEIR: lambda p: (
-        f"Kun dem, der har en plads i *{p.get('municipality')}*, kan overtage kommunens faste "
+        f"Kun dem, der har en plads i {bold(str(p.get('municipality')))}, kan overtage kommunens faste "
         "plads. Tal med en facilitator."
     ),
     ErrorKind.ERASE_FACILITATOR: lambda p: (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from bot.markup import bold
 from bot.replies import user_text
 from bot.texts.common import COMMAND, NETWORK_NAME
 from bot.texts.dates import example_days, short_day
@@ -123,10 +124,10 @@ def help_text(today: date) -> list[str]:
         for filled in (example.format(dag=day, flyttet=moved, kopi=copy),)
     ]
     return [
-        f"*{NETWORK_NAME}* – sådan bruger du `{COMMAND}`",
+        f"{bold(NETWORK_NAME)} – sådan bruger du `{COMMAND}`",
         "\n".join(lines),
-        "*For facilitatorer*\n" + "\n".join(facilitator_lines),
-        "Hver kommune har *én fast plads* og *to fleksible pladser*. Den faste plads giver et "
+        f"{bold('For facilitatorer')}\n" + "\n".join(facilitator_lines),
+        f"Hver kommune har {bold('én fast plads')} og {bold('to fleksible pladser')}. Den faste plads giver et "
         "stabilt netværk; de fleksible pladser lader kommunen sende den rette faglighed, når "
         "temaerne skifter.",
     ]

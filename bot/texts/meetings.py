@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.meetings import Concern
 from bot.domain.registration import SeatView
-from bot.markup import Icon, icon
+from bot.markup import Icon, bold, icon, italic
 from bot.models import AgendaKind, Meeting, MeetingFormat, MeetingStatus, NewsPost
 from bot.texts.common import COMMAND, join_and, literal, seat_label
 from bot.texts.dates import format_span, format_when
@@ -52,16 +52,16 @@ def meeting_place(meeting: Meeting) -> str:
 
 def meeting_status_tag(meeting: Meeting) -> str:
     if meeting.status == MeetingStatus.CANCELLED.value:
-        return " – *AFLYST*"
+        return f" – {bold('AFLYST')}"
     if meeting.status == MeetingStatus.MOVED.value:
-        return " – _flyttet_"
+        return f" – {italic('flyttet')}"
     return ""
 
 
 def meeting_summary(meeting: Meeting, tz: ZoneInfo) -> str:
     themes = f"\nTema: {', '.join(meeting.themes)}" if meeting.themes else ""
     return (
-        f"*{meeting_name(meeting)}*{meeting_status_tag(meeting)}\n"
+        f"{bold(meeting_name(meeting))}{meeting_status_tag(meeting)}\n"
         f"{format_span(meeting.starts_at, meeting.ends_at, tz).capitalize()}\n"
         f"{meeting_place(meeting)}{themes}"
     )
@@ -83,7 +83,7 @@ def agenda_lines(meeting: Meeting, news: Sequence[NewsPost] = ()) -> str:
         lines.append(f"{item.position}. {title}{presenter}{minutes}")
         if item.kind == AgendaKind.NEWS.value:
             lines.extend(f"    • {_one_line(post.text, 200)}" for post in news)
-    return "\n".join(lines) if lines else "_Ingen punkter endnu._"
+    return "\n".join(lines) if lines else italic("Ingen punkter endnu.")
 
 
 def _one_line(text: str, limit: int) -> str:
@@ -94,9 +94,9 @@ def _one_line(text: str, limit: int) -> str:
 def agenda_post(
     meeting: Meeting, news: Sequence[NewsPost], tz: ZoneInfo, *, updated: bool
 ) -> list[str]:
-    head = f"*Dagsorden for møde {meeting_name(meeting)}*{meeting_status_tag(meeting)}"
+    head = f"{bold(f'Dagsorden for møde {meeting_name(meeting)}')}{meeting_status_tag(meeting)}"
     if updated:
-        head += "  _(opdateret)_"
+        head += f"  {italic('(opdateret)')}"
     return [
         head
         + "\n"
@@ -111,7 +111,7 @@ def meeting_created(meeting: Meeting, tz: ZoneInfo) -> str:
         f"{icon(Icon.DONE)} Mødet er oprettet.\n{meeting_summary(meeting, tz)}\n"
         f"Dagsordenen har punktet «Nyt fra KL». Tilføj oplæg med "
         f'`{COMMAND} punkt tilføj {meeting.number} "titel" type=eksternt ved="navn, organisation" min=20`.'
-        "\n*Planlagte opslag:*"
+        "\n" + bold("Planlagte opslag:")
     )
 
 
@@ -124,7 +124,7 @@ def meeting_moved_reply(meeting: Meeting, tz: ZoneInfo) -> str:
     return (
         f"{icon(Icon.DONE)} {meeting_name(meeting)} er flyttet til "
         f"{format_span(meeting.starts_at, meeting.ends_at, tz)}. Alle, der har hørt om mødet, får "
-        "besked nu, og påmindelserne følger med.\n*Planlagte opslag:*"
+        "besked nu, og påmindelserne følger med.\n" + bold("Planlagte opslag:")
     )
 
 
@@ -172,7 +172,7 @@ def meeting_list(
         )
     else:
         your = f"Din plads: {seat_label(seat.kind, seat.slot)}."
-    sections = [] if one else ["*Kommende møder*"]
+    sections = [] if one else [bold("Kommende møder")]
     for meeting in meetings:
         note = (notes or {}).get(meeting.id)
         sections.append(meeting_summary(meeting, tz) + (f"\n{note}" if note else ""))
@@ -312,7 +312,7 @@ def confirm_cancel_meeting(meeting: Meeting, tz: ZoneInfo, told: int, *, channel
     else:
         who = "Ingen har hørt om mødet endnu, så ingen får besked."
     return (
-        f"{icon(Icon.WARNING)} Vil du aflyse *{meeting_name(meeting)}* "
+        f"{icon(Icon.WARNING)} Vil du aflyse {bold(meeting_name(meeting))} "
         f"{format_span(meeting.starts_at, meeting.ends_at, tz)}? {who} Planlagte opslag "
         "stoppes, og det kan ikke fortrydes. Du kan også skrive "
         f"`{COMMAND} møde aflys {meeting.number} bekræft {literal('[begrundelse]')}`."
@@ -370,7 +370,7 @@ def place_reminder(
     """The one reminder, two days before the announcement, to the facilitator."""
     when = f" skal ud {format_when(announce, tz)}, men" if announce else ""
     return (
-        f"{icon(Icon.WARNING)} Annonceringen af *{meeting_name(meeting)}*{when} mødet mangler stadig "
+        f"{icon(Icon.WARNING)} Annonceringen af {bold(meeting_name(meeting))}{when} mødet mangler stadig "
         f"{_missing(missing)}. Tilføj {_the(missing)} med {_how_to_add(meeting, missing)}."
     )
 
@@ -378,7 +378,7 @@ def place_reminder(
 def place_waiting(meeting: Meeting, missing: Sequence[str], tz: ZoneInfo) -> str:
     """To the facilitator, once: the meeting's posts are due and wait for the place."""
     return (
-        f"{icon(Icon.WAITING)} Annonceringen af *{meeting_name(meeting)}* "
+        f"{icon(Icon.WAITING)} Annonceringen af {bold(meeting_name(meeting))} "
         f"({format_when(meeting.starts_at, tz)}) venter: mødet mangler {_missing(missing)}. "
         f"Den går ud, så snart du tilføjer {_the(missing)} med {_how_to_add(meeting, missing)}."
     )
@@ -392,7 +392,7 @@ def sent_without_place(meeting: Meeting, missing: Sequence[str], released: int) 
     """``møde send``: the meeting's posts go out without the missing place."""
     now = " De ventende opslag sendes nu." if released else " Opslagene går ud som planlagt."
     return (
-        f"{icon(Icon.DONE)} *{meeting_name(meeting)}* annonceres uden {_missing(missing)}."
+        f"{icon(Icon.DONE)} {bold(meeting_name(meeting))} annonceres uden {_missing(missing)}."
         f"{now} Tilføj {_the(missing)} senere med `{COMMAND} møde ret {meeting.number}`."
     )
 
@@ -400,7 +400,7 @@ def sent_without_place(meeting: Meeting, missing: Sequence[str], released: int) 
 def place_complete(meeting: Meeting) -> str:
     """``møde send`` for a meeting that lacks nothing."""
     return (
-        f"*{meeting_name(meeting)}* mangler hverken link eller adresse; opslagene går ud som "
+        f"{bold(meeting_name(meeting))} mangler hverken link eller adresse; opslagene går ud som "
         "planlagt."
     )
 

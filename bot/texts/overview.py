@@ -8,7 +8,7 @@ from datetime import date
 from babel.dates import format_date
 
 from bot.domain.membership import Glance
-from bot.markup import Icon, PlatformWord, icon, word
+from bot.markup import Icon, PlatformWord, bold, icon, italic, word
 from bot.texts.common import COMMAND, NETWORK_NAME, join_and
 from bot.texts.dates import LOCALE
 from bot.texts.privacy import HOME_PRIVACY_LINE
@@ -43,7 +43,7 @@ def region_lines(glance: Glance) -> str:
 
 def no_members() -> str:
     return (
-        f"*{NETWORK_NAME}* har ingen medlemskommuner endnu – en kommune bliver medlem, når den "
+        f"{bold(NETWORK_NAME)} har ingen medlemskommuner endnu – en kommune bliver medlem, når den "
         "første pladsholder er godkendt. Der er ikke noget at vise endnu."
     )
 
@@ -54,7 +54,7 @@ def map_reply(glance: Glance, day: date) -> list[str]:
 
 def map_comment(glance: Glance, day: date) -> str:
     """What goes with the map in the facilitator's direct messages: the counts by region."""
-    counts = f"*{NETWORK_NAME} · {long_date(day)}*\n{counts_line(glance)}"
+    counts = f"{bold(f'{NETWORK_NAME} · {long_date(day)}')}\n{counts_line(glance)}"
     return f"{counts}\n{region_lines(glance)}" if glance.regions else counts
 
 
@@ -80,14 +80,14 @@ def attendance_reply(
     members: int, held: int, coming: int, window: int, to_call: Sequence[str]
 ) -> list[str]:
     head = (
-        f"*Deltagelse i netværkets møder*: {members} "
+        f"{bold('Deltagelse i netværkets møder')}: {members} "
         f"{'medlemskommune' if members == 1 else 'medlemskommuner'}, {_meetings_phrase(held, coming)}."
     )
     if not window:
         call = "Der er ingen afholdte møder at se fravær ved endnu."
     elif to_call:
         call = (
-            f"{icon(Icon.CALL)} *Ring til* – ingen »kommer« eller »vikar« ved "
+            f"{icon(Icon.CALL)} {bold('Ring til')} – ingen »kommer« eller »vikar« ved "
             f"{_meetings_phrase(window, 0)}: {join_and(list(to_call))}"
         )
     else:
@@ -103,7 +103,7 @@ def themes_reply(
     members: int, meeting: str | None, focus: Sequence[tuple[str, int]], themes: int
 ) -> list[str]:
     head = (
-        f"*Fagområder og temaer*: {members} "
+        f"{bold('Fagområder og temaer')}: {members} "
         f"{'medlemskommune' if members == 1 else 'medlemskommuner'} og netværkets {themes} temaer."
     )
     if meeting is None:
@@ -124,7 +124,7 @@ def themes_title(day: date) -> str:
 
 
 def exported(filename: str, rows: int) -> str:
-    return f"{icon(Icon.DONE)} {in_dm(f'*{filename}* med {rows} {_rows(rows)}')}"
+    return f"{icon(Icon.DONE)} {in_dm(f'{bold(filename)} med {rows} {_rows(rows)}')}"
 
 
 def _rows(count: int) -> str:
@@ -157,10 +157,10 @@ HOME_ANSWER_TITLE = "Klimanet"  # ≤ 24 chars: the modal that answers a click o
 
 def home_about() -> str:
     return (
-        f"*{NETWORK_NAME}* samler kommunernes klimamedarbejdere, og KL er facilitator. Netværket "
+        f"{bold(NETWORK_NAME)} samler kommunernes klimamedarbejdere, og KL er facilitator. Netværket "
         "mødes et par gange om året – fysisk og online – om temaer som affald, klimatilpasning, "
         "energiplanlægning, cirkulær økonomi og CO2-regnskaber.\n"
-        "Hver kommune har *én fast plads* og *to fleksible pladser*: den faste plads giver et "
+        f"Hver kommune har {bold('én fast plads')} og {bold('to fleksible pladser')}: den faste plads giver et "
         "stabilt netværk, og de fleksible lader kommunen sende den rette faglighed, når temaerne "
         "skifter. Klimanet holder styr på pladserne, møderne og dagsordenerne og giver dig besked "
         "i god tid."
@@ -177,12 +177,12 @@ def home_footer() -> str:
 
 def home_seat(seat: str, municipality: str, coordinator: bool) -> str:
     role = " Du er kommunens kontaktperson." if coordinator else ""
-    return f"Du har den *{seat}* i *{municipality}*.{role}"
+    return f"Du har den {bold(seat)} i {bold(municipality)}.{role}"
 
 
 def home_pending(seat: str, municipality: str) -> str:
     return (
-        f"{icon(Icon.WAITING)} Din tilmelding til den *{seat}* i *{municipality}* venter på "
+        f"{icon(Icon.WAITING)} Din tilmelding til den {bold(seat)} i {bold(municipality)} venter på "
         "godkendelse. Du får besked, så snart den er godkendt."
     )
 
@@ -198,7 +198,7 @@ def home_meeting_answer(status: str | None, substitute: bool) -> str:
     if status is None:
         return ""
     answer = ANSWER_LABELS.get(status, status)
-    return f"\n_Dit svar: {answer}{' (som vikar)' if substitute else ''}_"
+    return "\n" + italic(f"Dit svar: {answer}{' (som vikar)' if substitute else ''}")
 
 
 def home_no_meetings() -> str:
@@ -211,7 +211,7 @@ def home_nothing_waiting() -> str:
 
 def home_picks_intro(meeting: str) -> str:
     return (
-        f"Send en kollega til *{meeting}* på en plads, som ingen udfylder (ledig, eller "
+        f"Send en kollega til {bold(meeting)} på en plads, som ingen udfylder (ledig, eller "
         "pladsholderen har meldt afbud):"
     )
 
@@ -225,7 +225,7 @@ def home_requests_none() -> str:
 
 
 def home_picture_pending() -> str:
-    return "_Kortet bliver tegnet og vises om et øjeblik._"
+    return italic("Kortet bliver tegnet og vises om et øjeblik.")
 
 
 def home_picture_link() -> str:
@@ -234,7 +234,7 @@ def home_picture_link() -> str:
 
 def home_next_meeting(meeting: str, when: str, expected: int, confirmed: int, regrets: int) -> str:
     return (
-        f"*{meeting}* – {when}\n"
+        f"{bold(meeting)} – {when}\n"
         f"{expected} forventes · {confirmed} har bekræftet · {regrets} har meldt afbud"
     )
 
@@ -242,7 +242,7 @@ def home_next_meeting(meeting: str, when: str, expected: int, confirmed: int, re
 def home_absent(names: Sequence[str], total: int) -> str:
     if not total:
         return f"{icon(Icon.DONE)} Alle medlemskommuner har nogen, der kommer."
-    return f"{icon(Icon.WARNING)} *Ingen kommer fra* ({total}): {', '.join(names)}"
+    return f"{icon(Icon.WARNING)} {bold('Ingen kommer fra')} ({total}): {', '.join(names)}"
 
 
 def home_deliveries_none() -> str:
@@ -259,10 +259,10 @@ def delivery_line(when: str, description: str, error: str, missed: bool) -> str:
 
 
 LIST_TITLES = {
-    "requests": "*Tilmeldinger der venter på godkendelse*",
-    "offers": "*Tilbud der venter på dit svar*",
-    "absent": "*Medlemskommuner hvor ingen kommer til næste møde*",
-    "deliveries": "*Beskeder der ikke blev sendt*",
+    "requests": bold("Tilmeldinger der venter på godkendelse"),
+    "offers": bold("Tilbud der venter på dit svar"),
+    "absent": bold("Medlemskommuner hvor ingen kommer til næste møde"),
+    "deliveries": bold("Beskeder der ikke blev sendt"),
 }
 
 

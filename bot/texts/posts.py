@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.markup import Icon, PlatformWord, icon, italic, mention, place, word
+from bot.markup import Icon, PlatformWord, bold, icon, italic, mention, place, word
 from bot.models import Meeting, NewsPost
 from bot.texts.common import COMMAND, NETWORK_NAME, genitive
 from bot.texts.dates import format_span, format_when
@@ -15,9 +15,9 @@ from bot.texts.meetings import agenda_lines, meeting_name, meeting_place, meetin
 
 def announcement(meeting: Meeting, news: Sequence[NewsPost], tz: ZoneInfo) -> list[str]:
     return [
-        f"{icon(Icon.CALENDAR)} *Nyt møde i {NETWORK_NAME}*",
+        f"{icon(Icon.CALENDAR)} {bold(f'Nyt møde i {NETWORK_NAME}')}",
         meeting_summary(meeting, tz),
-        "*Dagsorden indtil videre*\n" + agenda_lines(meeting, news),
+        f"{bold('Dagsorden indtil videre')}\n" + agenda_lines(meeting, news),
     ]
 
 
@@ -31,7 +31,7 @@ def announce_dm(
 ) -> list[str]:
     """To each coordinator, also one who sent regrets: they still decide whom to send.
     ``open_seats``: a flexible seat nobody fills has a colleague picker below."""
-    theme = f" om *{', '.join(meeting.themes)}*" if meeting.themes else ""
+    theme = f" om {bold(', '.join(meeting.themes))}" if meeting.themes else ""
     number = meeting.number
     own = (
         " Du har selv meldt afbud – send en kollega på din plads med "
@@ -46,7 +46,7 @@ def announce_dm(
         else ""
     )
     return [
-        f"Netværket mødes {format_when(meeting.starts_at, tz)}{theme}: *{meeting_name(meeting)}*.",
+        f"Netværket mødes {format_when(meeting.starts_at, tz)}{theme}: {bold(meeting_name(meeting))}.",
         f"Som holder af den faste plads er du {genitive(municipality)} kontaktperson.{own} "
         "Pladsholderne deltager; melder en af dem afbud, får du besked og kan sende en kollega "
         f"i stedet.{picks}",
@@ -57,9 +57,9 @@ def reminder(
     meeting: Meeting, news: Sequence[NewsPost], tz: ZoneInfo, *, direct: bool
 ) -> list[str]:
     sections = [
-        f"{icon(Icon.REMINDER)} *Påmindelse: {meeting_name(meeting)}* {format_when(meeting.starts_at, tz)}",
+        f"{icon(Icon.REMINDER)} {bold(f'Påmindelse: {meeting_name(meeting)}')} {format_when(meeting.starts_at, tz)}",
         meeting_summary(meeting, tz),
-        "*Dagsorden*\n" + agenda_lines(meeting, news),
+        f"{bold('Dagsorden')}\n" + agenda_lines(meeting, news),
     ]
     if direct:
         sections.append("Kalenderfilen er vedhæftet, så du kan lægge mødet i din kalender.")
@@ -73,7 +73,7 @@ def starting(meeting: Meeting, minutes: int) -> list[str]:
         else "\nMødet har intet link i Klimanet – spørg mødelederen."
     )
     return [
-        f"{icon(Icon.STARTING)} *Mødet starter om {minutes} minutter:* {meeting_name(meeting)}{link}"
+        f"{icon(Icon.STARTING)} {bold(f'Mødet starter om {minutes} minutter:')} {meeting_name(meeting)}{link}"
     ]
 
 
@@ -83,7 +83,7 @@ def moved(
     """``was``: the time the meeting had before (notices planned before it was kept have none)."""
     before = f"fra {format_span(was[0], was[1], tz)} " if was is not None else ""
     return [
-        f"{icon(Icon.MOVED)} *Mødet er flyttet:* {meeting_name(meeting)} er flyttet "
+        f"{icon(Icon.MOVED)} {bold('Mødet er flyttet:')} {meeting_name(meeting)} er flyttet "
         f"{before}til {format_span(meeting.starts_at, meeting.ends_at, tz)}.",
         meeting_place(meeting),
     ]
@@ -92,7 +92,7 @@ def moved(
 def cancelled(meeting: Meeting, tz: ZoneInfo) -> list[str]:
     reason = f"\nBegrundelse: {meeting.cancel_reason}" if meeting.cancel_reason else ""
     return [
-        f"{icon(Icon.CANCELLED)} *Mødet er aflyst:* {meeting_name(meeting)}, "
+        f"{icon(Icon.CANCELLED)} {bold('Mødet er aflyst:')} {meeting_name(meeting)}, "
         f"{format_when(meeting.starts_at, tz)}.{reason}"
     ]
 
@@ -100,7 +100,7 @@ def cancelled(meeting: Meeting, tz: ZoneInfo) -> list[str]:
 def news_post(text: str, author_user_id: str, author_name: str = "") -> list[str]:
     # A news item older than the retention period (or by an erased author) is KL's alone.
     author = mention(author_user_id, author_name) if author_user_id else "KL"
-    return [f"{icon(Icon.NEWS)} *Nyt fra KL*\n{text}", italic(f"– {author}")]
+    return [f"{icon(Icon.NEWS)} {bold('Nyt fra KL')}\n{text}", italic(f"– {author}")]
 
 
 POST_KIND_LABELS = {
@@ -187,11 +187,11 @@ def schedule_line(name: str, when: datetime, tz: ZoneInfo, state: str = "planned
     """One line of a meeting's planned posts; ``state`` as ``planner.PlannedTime`` has it."""
     label = SCHEDULE_LABELS.get(name, name)
     if state == "skipped":
-        return f"• {label}: _springes over – tidspunktet ({format_when(when, tz)}) er passeret_"
+        return f"• {label}: {italic(f'springes over – tidspunktet ({format_when(when, tz)}) er passeret')}"
     if state == "now":
-        return f"• {label}: _sendes nu – tidspunktet er allerede passeret_"
+        return f"• {label}: {italic('sendes nu – tidspunktet er allerede passeret')}"
     if state == "sent":
-        return f"• {label}: _sendt {format_when(when, tz)}_"
+        return f"• {label}: {italic(f'sendt {format_when(when, tz)}')}"
     return f"• {label}: {format_when(when, tz)}"
 
 

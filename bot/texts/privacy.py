@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.domain.privacy import Held
-from bot.markup import Icon, PlatformWord, icon, word
+from bot.markup import Icon, PlatformWord, bold, icon, word
 from bot.models import SeatKind
 from bot.replies import user_text
 from bot.texts.common import COMMAND, NETWORK_NAME, join_and, seat_label
@@ -27,7 +27,7 @@ PRIVACY_HINT = f"Sådan behandler Klimanet dine oplysninger: `{COMMAND} privatli
 
 # For the App Home tab: one line under the commands.
 HOME_PRIVACY_LINE = (
-    f"*Dine data:* se hvad Klimanet gemmer med `{COMMAND} mine-data`, slet det med "
+    f"{bold('Dine data:')} se hvad Klimanet gemmer med `{COMMAND} mine-data`, slet det med "
     f"`{COMMAND} slet-mig`, og læs hvordan og hvorfor med `{COMMAND} privatliv`."
 )
 
@@ -63,10 +63,10 @@ def privacy_notice(
     )
     kept = retention_words(retention)
     return [
-        f"*Sådan behandler Klimanet dine oplysninger*\n*Dataansvarlig:* {who}.{reach}",
-        f"*Formål:* at drive {NETWORK_NAME}: kommunernes pladser (én fast og to fleksible), "
+        f"{bold('Sådan behandler Klimanet dine oplysninger')}\n{bold('Dataansvarlig:')} {who}.{reach}",
+        f"{bold('Formål:')} at drive {NETWORK_NAME}: kommunernes pladser (én fast og to fleksible), "
         "tilmeldinger, overdragelser og vikarer, møder og dagsordener, og beskeder om dem.",
-        "*Hvad vi gemmer, og hvor det kommer fra:*\n"
+        f"{bold('Hvad vi gemmer, og hvor det kommer fra:')}\n"
         f"• fra din {word(PlatformWord.PROFILE)}: dit {word(PlatformWord.ACCOUNT_ID)}, dit navn "
         "og din titel;\n"
         "• fra det, du selv skriver: din kommune, titel og fagområder i tilmeldingen, dine "
@@ -74,18 +74,18 @@ def privacy_notice(
         "• det, der sker med pladserne: historikken over, hvem der havde hvilken plads hvornår, "
         "og de beskeder, Klimanet sender dig.\n"
         "Klimanet gemmer ikke din e-mailadresse eller andet fra din profil.",
-        f"*Retsgrundlag:* {legal_basis or DEFAULT_LEGAL_BASIS}",
-        f"*Opbevaring:* Når du ikke har haft en plads og ikke har brugt netværket i {kept}, "
+        f"{bold('Retsgrundlag:')} {legal_basis or DEFAULT_LEGAL_BASIS}",
+        f"{bold('Opbevaring:')} Når du ikke har haft en plads og ikke har brugt netværket i {kept}, "
         f"erstattes dine oplysninger af et pseudonym. Historik ældre end {kept} nævner ingen "
         "ved navn. Sendte beskeder gemmes kun som et spor (uden indhold) efter 30 dage.",
-        "*Dine rettigheder:* Du har ret til indsigt, berigtigelse, sletning, begrænsning og "
+        f"{bold('Dine rettigheder:')} Du har ret til indsigt, berigtigelse, sletning, begrænsning og "
         "indsigelse.\n"
         f"• `{COMMAND} mine-data` sender dig alt, hvad Klimanet har om dig, som en fil;\n"
         f"• `{COMMAND} slet-mig` sletter dine oplysninger (din plads bliver ledig);\n"
         f"• dit navn kommer fra din {word(PlatformWord.PROFILE)} og rettes dér; andet retter "
         + (f"den dataansvarlige ({contact})" if contact else "KL")
         + " eller en facilitator.",
-        "*Klage:* Du kan klage til Datatilsynet, Carl Jacobsens Vej 35, 2500 Valby, "
+        f"{bold('Klage:')} Du kan klage til Datatilsynet, Carl Jacobsens Vej 35, 2500 Valby, "
         "www.datatilsynet.dk.",
     ]
 
@@ -107,7 +107,7 @@ def my_data_summary(held: Held, tz: ZoneInfo, filename: str, json_filename: str)
         lines.append(
             f"• fra din {word(PlatformWord.PROFILE)}: dit {word(PlatformWord.ACCOUNT_ID)} "
             f"`{person['account']}`, dit navn "
-            f"*{user_text(person['name'])}*{title} – siden {_since(person['known_since'], tz)}"
+            f"{bold(user_text(person['name']))}{title} – siden {_since(person['known_since'], tz)}"
         )
         if person["themes"]:
             lines.append(f"• dine fagområder: {user_text(', '.join(person['themes']))}")
@@ -142,8 +142,8 @@ def my_data_summary(held: Held, tz: ZoneInfo, filename: str, json_filename: str)
             )
         )
     return [
-        "*Det har Klimanet om dig*\n" + "\n".join(lines),
-        f"*Hvorfor:* for at drive {NETWORK_NAME} – pladser, møder og beskeder om dem.",
+        f"{bold('Det har Klimanet om dig')}\n" + "\n".join(lines),
+        f"{bold('Hvorfor:')} for at drive {NETWORK_NAME} – pladser, møder og beskeder om dem.",
         f"Alle oplysningerne står i filen {filename} på dansk, og maskinlæsbart i "
         f"{json_filename}; du får begge som direkte besked. "
         f"Læs mere med `{COMMAND} privatliv`, og slet dem med `{COMMAND} slet-mig`.",
@@ -433,7 +433,7 @@ def nothing_to_erase() -> str:
 def admin_erased(pseudonym: str, at: datetime, tz: ZoneInfo) -> str:
     return (
         f"{icon(Icon.DONE)} Oplysningerne er slettet {format_date(at, tz)}. Personen hedder nu "
-        f"*{pseudonym}* i historikken, og begrundelsen er gemt ved sletningen."
+        f"{bold(pseudonym)} i historikken, og begrundelsen er gemt ved sletningen."
     )
 
 
@@ -449,7 +449,7 @@ def seat_freed(seat: str, municipality: str, action: str, gone: str | None) -> l
         else ""
     )
     return [
-        f"Den {seat} i *{municipality}* er ledig{why}. Kommunen kan "
+        f"Den {seat} i {bold(municipality)} er ledig{why}. Kommunen kan "
         f"besætte den igen med `{COMMAND} tilmeld {municipality}` eller en facilitator med "
         f"`{COMMAND} admin plads`."
     ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.domain.registration import NetworkSummary, SeatOverview, SeatView
-from bot.markup import Icon, icon
+from bot.markup import Icon, bold, icon, italic
 from bot.models import SeatKind
 from bot.texts.common import (
     COMMAND,
@@ -20,9 +20,9 @@ from bot.texts.succession import leaving_coordinator
 def seat_lines(overview: SeatOverview) -> str:
     lines = []
     for seat in overview.seats:
-        who = holder_text(seat.holder) if seat.holder else "_ledig_"
+        who = holder_text(seat.holder) if seat.holder else italic("ledig")
         if seat.pending:
-            who += " _(afventer godkendelse)_"
+            who += f" {italic('(afventer godkendelse)')}"
         lines.append(f"• {seat_label_capitalised(seat.kind, seat.slot)}: {who}")
     return "\n".join(lines)
 
@@ -30,13 +30,13 @@ def seat_lines(overview: SeatOverview) -> str:
 def overview_text(overview: SeatOverview) -> str:
     if not overview.holders:
         return (
-            f"*{overview.official_name}* er ikke med i netværket: ingen derfra har en plads. "
+            f"{bold(overview.official_name)} er ikke med i netværket: ingen derfra har en plads. "
             "Den første, der "
             f"tilmelder sig, gør kommunen til medlem: `{COMMAND} tilmeld {overview.municipality_name}`"
         )
     filled = len(overview.holders)
     return (
-        f"*{overview.official_name}* – {filled} af {len(overview.seats)} pladser besat\n"
+        f"{bold(overview.official_name)} – {filled} af {len(overview.seats)} pladser besat\n"
         + seat_lines(overview)
     )
 
@@ -48,8 +48,8 @@ def registered(seat: SeatView, overview: SeatOverview, became_member: bool) -> s
         else ""
     )
     return (
-        f"{icon(Icon.DONE)} Du er tilmeldt {NETWORK_NAME} for *{overview.official_name}* "
-        f"på den *{seat_label(seat.kind, seat.slot, definite=True)}*.{first}"
+        f"{icon(Icon.DONE)} Du er tilmeldt {NETWORK_NAME} for {bold(overview.official_name)} "
+        f"på den {bold(seat_label(seat.kind, seat.slot, definite=True))}.{first}"
     )
 
 
@@ -70,8 +70,8 @@ def seats_not_registered() -> str:
 
 def confirm_release(seat: SeatView, overview: SeatOverview) -> str:
     return (
-        f"Vil du afmelde dig og give din *{seat_label(seat.kind, seat.slot, definite=True)}* i "
-        f"*{overview.official_name}* fri? Historikken gemmer, at du har haft pladsen."
+        f"Vil du afmelde dig og give din {bold(seat_label(seat.kind, seat.slot, definite=True))} i "
+        f"{bold(overview.official_name)} fri? Historikken gemmer, at du har haft pladsen."
         + (f" {leaving_coordinator()}" if _coordinator(seat) else "")
     )
 
@@ -89,8 +89,8 @@ CANCEL_BUTTON = "Nej, behold pladsen"
 
 def released(seat: SeatView, overview: SeatOverview) -> str:
     return (
-        f"Du er afmeldt. Den *{seat_label(seat.kind, seat.slot, definite=True)}* i "
-        f"*{overview.official_name}* "
+        f"Du er afmeldt. Den {bold(seat_label(seat.kind, seat.slot, definite=True))} i "
+        f"{bold(overview.official_name)} "
         "er nu ledig." + (f" {leaving_coordinator()}" if _coordinator(seat) else "")
     )
 
@@ -107,18 +107,18 @@ def network_summary(summary: NetworkSummary) -> list[str]:
             else ""
         )
         return [
-            f"*{summary.network_name}* har ingen medlemskommuner endnu{waiting}. "
+            f"{bold(summary.network_name)} har ingen medlemskommuner endnu{waiting}. "
             f"Bliv den første: `{COMMAND} tilmeld {literal('<kommune>')}`"
         ]
     head = (
-        f"*{summary.network_name}*\n{summary.member_count} "
+        f"{bold(summary.network_name)}\n{summary.member_count} "
         f"{'kommune' if summary.member_count == 1 else 'kommuner'} · "
         f"{summary.filled} af {summary.seats} pladser besat"
     )
     sections = [head]
     for region in summary.regions:
         members = ", ".join(f"{m.name} {m.filled}/{m.seats}" for m in region.members)
-        sections.append(f"*{region.name}* ({len(region.members)})\n{members}")
+        sections.append(f"{bold(region.name)} ({len(region.members)})\n{members}")
     sections.append(_without_anyone(summary))
     return sections
 
@@ -128,7 +128,7 @@ def _without_anyone(summary: NetworkSummary) -> str:
     text = f"{summary.without_anyone} af landets {total} kommuner har ingen på en plads i netværket"
     if summary.waiting:
         text += f"; {summary.waiting} af dem har en tilmelding, der venter på godkendelse"
-    return f"_{text}._"
+    return italic(f"{text}.")
 
 
 FORM_TITLE = "Tilmeld dig netværket"  # ≤ 24 chars (Slack modal title)
@@ -141,9 +141,9 @@ FORM_CLOSE = "Annullér"
 
 
 FORM_INTRO = (
-    f"*{NETWORK_NAME}*\nHver kommune har én fast plads og to fleksible pladser. Vælg din kommune "
-    f"og hvilken plads, du vil have.\n_Sådan behandler Klimanet dine oplysninger: `{COMMAND} "
-    "privatliv`._"
+    f"{bold(NETWORK_NAME)}\nHver kommune har én fast plads og to fleksible pladser. Vælg din kommune "
+    f"og hvilken plads, du vil have.\n"
+    + italic(f"Sådan behandler Klimanet dine oplysninger: `{COMMAND} privatliv`.")
 )
 
 
@@ -192,7 +192,7 @@ REGISTRATION_FORM_NOT_SAVED = "Du er ikke tilmeldt"
 
 
 def home_title() -> str:
-    return f"*{NETWORK_NAME}*"
+    return f"{bold(NETWORK_NAME)}"
 
 
 def home_not_registered() -> str:
@@ -209,7 +209,7 @@ def registration_pending(seat: SeatView, overview: SeatOverview, approver: str) 
         else f"{genitive(overview.municipality_name)} kontaktperson"
     )
     return (
-        f"{icon(Icon.WAITING)} Din tilmelding til den *{seat_label(seat.kind, seat.slot, definite=True)}* i "
-        f"*{overview.official_name}* venter på godkendelse fra {who}. Pladsen er holdt til dig imens, "
+        f"{icon(Icon.WAITING)} Din tilmelding til den {bold(seat_label(seat.kind, seat.slot, definite=True))} i "
+        f"{bold(overview.official_name)} venter på godkendelse fra {who}. Pladsen er holdt til dig imens, "
         "og du får besked, så snart den er godkendt."
     )

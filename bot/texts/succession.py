@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.markup import Icon, icon
+from bot.markup import Icon, bold, icon
 from bot.replies import user_text
 from bot.texts.common import COMMAND, join_and
 
@@ -15,7 +15,7 @@ TAKE_FIXED_SEAT_BUTTON = "Overtag den faste plads"
 def fixed_seat_offer(municipality: str, own_seat: str) -> list[str]:
     """To each holder of the municipality's other seats, when the coordinator left."""
     return [
-        f"{icon(Icon.ASKING)} *{municipality}* har ikke længere en kontaktperson: den faste plads er "
+        f"{icon(Icon.ASKING)} {bold(municipality)} har ikke længere en kontaktperson: den faste plads er "
         "ledig.",
         f"Du har den {own_seat} og kan overtage den faste plads og blive kommunens "
         "kontaktperson. Den første, der siger ja, får den, og din egen plads bliver så ledig.",
@@ -24,19 +24,19 @@ def fixed_seat_offer(municipality: str, own_seat: str) -> list[str]:
 
 def fixed_seat_taken_by(name: str, municipality: str) -> str:
     return (
-        f"Den faste plads i *{municipality}* er overtaget af {user_text(name)}, som nu er "
+        f"Den faste plads i {bold(municipality)} er overtaget af {user_text(name)}, som nu er "
         "kommunens kontaktperson."
     )
 
 
 def fixed_seat_taken_by_you(municipality: str) -> str:
-    return f"Du har overtaget den faste plads i *{municipality}* og er kommunens kontaktperson."
+    return f"Du har overtaget den faste plads i {bold(municipality)} og er kommunens kontaktperson."
 
 
 def took_fixed_seat(municipality: str, left_seat: str) -> str:
     """The answer to the one who took it."""
     return (
-        f"{icon(Icon.DONE)} Du har nu den faste plads i *{municipality}* og er kommunens "
+        f"{icon(Icon.DONE)} Du har nu den faste plads i {bold(municipality)} og er kommunens "
         f"kontaktperson. Din {left_seat} er ledig. Det står i historikken."
     )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.markup import Icon, icon
+from bot.markup import Icon, bold, icon
 from bot.replies import user_text
 from bot.texts.common import COMMAND, join_and
 
@@ -29,13 +29,13 @@ def _yours(themes: Sequence[str]) -> str:
 def themes_shown(themes: Sequence[str], options: Sequence[str]) -> list[str]:
     """``fagområder`` with nothing after: the person's own, the network's list, and how."""
     mine = (
-        f"*Dine fagområder:* {_yours(themes)}."
+        f"{bold('Dine fagområder:')} {_yours(themes)}."
         if themes
         else "Du har ikke valgt nogen fagområder endnu."
     )
     return [
         mine,
-        f"*Netværkets fagområder:* {', '.join(options)}.\n"
+        f"{bold('Netværkets fagområder:')} {', '.join(options)}.\n"
         f"Vælg dem med knappen, eller skriv dem, fx {THEMES_EXAMPLE}. "
         f"`{COMMAND} fagområder ingen` fjerner dem.",
     ]
@@ -50,7 +50,7 @@ def themes_set(themes: Sequence[str]) -> str:
 def themes_offer(themes: Sequence[str]) -> str:
     """After ``tilmeld``: the fagområder, set or to set."""
     if themes:
-        return f"*Dine fagområder:* {_yours(themes)}. Ret dem med `{COMMAND} fagområder`."
+        return f"{bold('Dine fagområder:')} {_yours(themes)}. Ret dem med `{COMMAND} fagområder`."
     return (
         "Hvilke fagområder arbejder du med? Vælg dem med knappen eller fx "
         f"{THEMES_EXAMPLE} – så kan KL se, hvem der kan hvad."
@@ -59,8 +59,8 @@ def themes_offer(themes: Sequence[str]) -> str:
 
 def home_themes(themes: Sequence[str]) -> str:
     if themes:
-        return f"*Dine fagområder:* {_yours(themes)}"
-    return "*Dine fagområder:* ingen endnu – vælg dem, så KL kan se, hvem der kan hvad."
+        return f"{bold('Dine fagområder:')} {_yours(themes)}"
+    return f"{bold('Dine fagområder:')} ingen endnu – vælg dem, så KL kan se, hvem der kan hvad."
 
 
 def themes_list_text(options: Sequence[str]) -> str:

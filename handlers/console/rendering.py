@@ -48,8 +48,10 @@ def terminal_text(marked: str) -> str:
     """The vocabulary as terminal text: no marks, icons as symbols, mentions as names.
 
     Only the bot's own text is read; user text is shown exactly as written. User spans stand
-    aside as numbered holes while the bot's text is cleaned of any backticks and asterisks it
-    still writes, and are put back at the end.
+    aside as numbered holes while the rest is cleaned, and are put back at the end. The texts
+    mark bold and italic with the vocabulary; what is still cleaned here is a facilitator's own
+    text (news, agenda, meeting titles), typed in Slack's light markup, and the backticks the
+    texts put around commands (code in Slack, plain here).
     """
     style = _Terminal()
     text = render_marked(marked, style)

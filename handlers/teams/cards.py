@@ -83,7 +83,8 @@ def teams_markdown(marked: str) -> str:
     or an ``<at>`` tag changes nothing."""
     style = _TeamsStyle()
     text = render_marked(marked, style)
-    # Bold the texts still write by hand in Slack's light markup (*bold*).
+    # A facilitator's own text (news, agenda, meeting titles) is typed in Slack's light markup:
+    # its *bold* becomes Teams' **bold**. The texts themselves mark bold with the vocabulary.
     text = re.sub(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])", r"**\1**", text)
     # A facilitator's text (news, agenda) may carry Slack's <url|label> links and <@id> mentions.
     text = re.sub(r"<(https?://[^|>\s]+)\|([^>]+)>", r"[\2](\1)", text)
