@@ -116,7 +116,7 @@ class Settings:
             legal_basis=get("KLIMANET_LEGAL_BASIS"),
             log_level=_log_level(get),
             db_wait=_duration(get, "KLIMANET_DB_WAIT", "10s", "10s or 1m"),
-            public_url=_public_url(get),
+            public_url=public_url(get),
             digest=_digest(get),
             nudges=_nudges(get),
         )
@@ -277,7 +277,7 @@ _LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
 _HOST = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$")
 
 
-def _public_url(get: Getter) -> str | None:
+def public_url(get: Getter) -> str | None:
     """An https base URL (http only on the loopback, for trying it out): the links people put
     in their calendars are built on it, so it must be what the outside world reaches."""
     raw = get("KLIMANET_PUBLIC_URL")

@@ -2,8 +2,8 @@
 
 No ``TEAMS_APP_ID``: Teams is not configured, and the composition root picks another platform.
 
-``KLIMANET_PUBLIC_URL`` (the bot's public HTTPS base URL) is read here with a minimal check until
-the core's settings own it (``bot.config``); Teams needs it for its valid domains and links.
+``KLIMANET_PUBLIC_URL`` (the bot's public HTTPS base URL) is the core's setting, checked by
+``bot.config.public_url``; Teams needs it for its valid domains and links.
 """
 
 from __future__ import annotations
@@ -12,9 +12,8 @@ import ipaddress
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
-from bot.config import ConfigError
+from bot.config import ConfigError, public_url
 
 DEFAULT_TEAMS_PORT = 3978
 
@@ -49,7 +48,7 @@ class TeamsSettings:
         app_id = _guid(get, "TEAMS_APP_ID")
         tenant_id = _guid(get, "TEAMS_TENANT_ID")
         insecure = _flag(get, "TEAMS_INSECURE_LOCAL")
-        public_url = _public_url(get, insecure)
+        url = public_url(get)  # https, or http on the loopback for a local trial
         password = get("TEAMS_APP_PASSWORD")
         if app_id is None:
             return None
@@ -60,7 +59,7 @@ class TeamsSettings:
                 raise ConfigError(
                     "TEAMS_TENANT_ID is missing (the tenant of the single-tenant bot)."
                 )
-        return cls(app_id, password, tenant_id, public_url, insecure)
+        return cls(app_id, password, tenant_id, url, insecure)
 
     def check_bind(self, host: str) -> None:
         """``TEAMS_INSECURE_LOCAL`` serves only on a loopback address: anything else is refused
@@ -93,17 +92,3 @@ def _flag(get: Getter, name: str) -> bool:
     if value not in _TRUE | _FALSE:
         raise ConfigError(f"{name} must be true or false (got {value!r}).")
     return value in _TRUE
-
-
-def _public_url(get: Getter, insecure: bool) -> str | None:
-    value = get("KLIMANET_PUBLIC_URL")
-    if value is None:
-        return None
-    parts = urlsplit(value)
-    # Teams reaches the bot over public HTTPS only; plain http is for a local trial.
-    allowed = {"https", "http"} if insecure else {"https"}
-    if parts.scheme not in allowed or not parts.hostname:
-        raise ConfigError(
-            f"KLIMANET_PUBLIC_URL must be the bot's public https:// base URL (got {value!r})."
-        )
-    return value.rstrip("/")
