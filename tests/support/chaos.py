@@ -32,7 +32,7 @@ from bot.db import make_engine, transaction
 from bot.domain.meetings import MeetingDraft, create_meeting
 from bot.domain.municipalities import default_directory
 from bot.domain.registration import Actor, get_network
-from bot.models import MeetingFormat, OutboxMessage, OutboxStatus
+from bot.models import Meeting, MeetingFormat, OutboxMessage, OutboxStatus
 from bot.posts.planner import plan_meeting
 from bot.replies import Reply
 from bot.runtime import NETWORK_SLUG, build_core
@@ -297,17 +297,19 @@ def statuses(database_url: str, meeting_id: int) -> Counter[str]:
 
 
 def due_pending(database_url: str, meeting_id: int) -> int:
-    """The meeting's posts that are due and not yet delivered (its later posts, such as the
-    attendance list when it ends, are not counted)."""
+    """The meeting's posts up to its start that are not yet delivered (the posts after it, such
+    as the attendance list when it ends, are not counted)."""
     engine = make_engine(database_url)
     try:
         with engine.connect() as connection:
             return len(
                 connection.scalars(
-                    select(OutboxMessage.id).where(
+                    select(OutboxMessage.id)
+                    .join(Meeting, Meeting.id == OutboxMessage.meeting_id)
+                    .where(
                         OutboxMessage.meeting_id == meeting_id,
                         OutboxMessage.status == OutboxStatus.PENDING.value,
-                        OutboxMessage.due_at <= now_utc(),
+                        OutboxMessage.due_at <= Meeting.starts_at,
                     )
                 ).all()
             )
