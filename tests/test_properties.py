@@ -202,7 +202,13 @@ COMMAND_RESULTS: dict[str, set[ResultKind]] = {
     "slet-mig": {ResultKind.ERASE_ASKED, ResultKind.NOTHING_HELD},
     "afventer": {ResultKind.WAITING},
     "fagomraader": {ResultKind.THEMES_SHOWN, ResultKind.THEMES_SET},
-    "afstemning": {ResultKind.POLL_OPENED, ResultKind.POLL_CLOSED, ResultKind.POLL_EXTENDED},
+    # ``afstemning`` without a sub-command lists the polls, as ``afstemninger`` does.
+    "afstemning": {
+        ResultKind.POLL_OPENED,
+        ResultKind.POLL_CLOSED,
+        ResultKind.POLL_EXTENDED,
+        ResultKind.POLLS,
+    },
     "afstemninger": {ResultKind.POLLS},
     "materiale": {ResultKind.MATERIAL_SAVED},
     "fremmoede": {
