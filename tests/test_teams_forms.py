@@ -12,11 +12,32 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from bot import texts
 from bot.models import Meeting, Person, Poll, Seat
-from bot.replies import HomeAction, MeetingField, PollField, RegistrationField
+from bot.replies import (
+    Action,
+    Button,
+    Home,
+    HomeAction,
+    HomeHeader,
+    HomeSection,
+    MeetingField,
+    PollField,
+    RegistrationField,
+    Result,
+    ResultKind,
+    user_text,
+)
 from handlers.teams import cards
 from handlers.teams.cards import ACTION_KEY, VALUE_KEY
-from handlers.teams.forms import FORM_KEY, NUMBER_KEY, FormId, read_submit
+from handlers.teams.forms import (
+    FORM_KEY,
+    GO_AHEAD_KEY,
+    NUMBER_KEY,
+    FormId,
+    home_card,
+    read_submit,
+)
 from tests.support.fake_bot_connector import Member, Sent
 from tests.test_teams_inbound import ANNA, PERSONAL, SARA, Bot, _bot
 from tests.test_teams_inbound import bot as bot
@@ -164,7 +185,8 @@ def test_forged_submits_are_refused_in_danish_and_write_nothing(teams: Bot) -> N
         wanted = 1 + index
         teams.wait_for(lambda: len(teams.fake.activities(PERSONAL)) == wanted, "the refusal")  # noqa: B023
         answer = teams.fake.activities(PERSONAL)[-1]
-        assert "intet er gemt" in _all_text(answer.cards[0]) if answer.cards else answer.text
+        (refusal,) = answer.cards
+        assert "intet er gemt" in _all_text(refusal)
     assert not _holds_a_seat(teams, ANNA)
     assert _count(teams, Person) == people
     assert teams.fake.find(PERSONAL, form.id).updated == 0  # type: ignore[union-attr]
@@ -200,10 +222,21 @@ def test_a_facilitator_creates_a_meeting_through_its_card(teams: Bot) -> None:
     assert _error_under(again, MeetingField.DATE)
     assert _inputs(again)[MeetingField.TITLE]["value"] == "Opstartsmøde"
     assert _count(teams, Meeting) == 0
-    done = _submit(teams, shown, {**meeting, MeetingField.DATE: "2027-01-13"}, SARA)
+    # A Saturday: the card again with the warning, to be saved as it is.
+    warned = _submit(teams, shown, {**meeting, MeetingField.DATE: "2027-01-16"}, SARA)
+    (warning,) = warned.cards
+    assert warning["actions"][0]["data"][GO_AHEAD_KEY]
+    assert _inputs(warning)[MeetingField.DATE]["value"] == "2027-01-16"
+    assert _count(teams, Meeting) == 0
+    done = _submit(teams, warned, {**meeting, MeetingField.DATE: "2027-01-16"}, SARA)
     (result,) = done.cards
     assert "actions" not in result and "Opstartsmøde" in _all_text(result)
     assert _count(teams, Meeting) == 1
+    # `møde ret 1` opens the same card for that meeting, filled in.
+    edit = _say(teams, "møde ret 1", SARA)
+    (edit_card,) = edit.cards
+    assert edit_card["actions"][0]["data"][NUMBER_KEY] == "1"
+    assert _inputs(edit_card)[MeetingField.TITLE]["value"] == "Opstartsmøde"
 
 
 # -- polls ----------------------------------------------------------------------------------
@@ -244,14 +277,12 @@ def test_the_themes_button_opens_the_themes_card(teams: Bot) -> None:
     form = teams.fake.activities(PERSONAL)[-1]
     (card,) = form.cards
     assert card["actions"][0]["data"] == {FORM_KEY: FormId.THEMES}
-    field = _inputs(card).get(RegistrationField.THEMES)
-    if field is None:  # the network offers no fagområder: the card says so, nothing to pick
-        return
+    field = _inputs(card)[RegistrationField.THEMES]  # the network's fagområder
     first = field["choices"][0]
     done = _submit(teams, form, {RegistrationField.THEMES: first["value"]})
     assert "actions" not in done.cards[0]
     mine = _say(teams, "fagområder")
-    assert first["title"] in _all_text(mine.cards[0]) if mine.cards else first["title"] in mine.text
+    assert first["title"] in (_all_text(mine.cards[0]) if mine.cards else mine.text)
     assert {VALUE_KEY, ACTION_KEY} <= set(buttons[0]["data"])
 
 
@@ -298,3 +329,15 @@ def test_installing_the_app_sends_the_home_once(teams: Bot) -> None:
 
 
 _ = _bot  # the fixture's builder, imported with it
+
+
+def test_a_home_too_long_for_teams_is_cut_short_under_80_kb() -> None:
+    sections = tuple(
+        HomeSection(user_text("Å" * 3_000), buttons=(Button("Se alle", Action.SEE_ALL, "offers"),))
+        for _ in range(40)
+    )
+    home = Home("u", (HomeHeader("Klimanet"), *sections), Result(ResultKind.HOME))
+    content = home_card(home)
+    assert cards.size_of(cards.card_activity(content)) <= cards.MAX_ACTIVITY_BYTES
+    assert texts.teams.TEAMS_CUT_SHORT in _all_text(content)
+    assert 1 < len(content["body"]) < 1 + 3 * 40  # cut, not emptied

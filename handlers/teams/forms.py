@@ -19,7 +19,7 @@ Cards never read as Markdown.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
@@ -537,7 +537,10 @@ class TeamsForms:
         return self._answered(outcome, values, lambda: meeting_card(again))
 
     def _answered(
-        self, outcome: Reply | FormErrors, values: dict[str, str], card: Any
+        self,
+        outcome: Reply | FormErrors,
+        values: dict[str, str],
+        card: Callable[[], dict[str, Any]],
     ) -> CardAnswer | Reply:
         if isinstance(outcome, FormErrors):
             shown = with_answers(card(), values, outcome.errors)
