@@ -38,6 +38,7 @@ from handlers.teams.forms import (
     home_card,
     read_submit,
 )
+from handlers.teams.inbound import read_activity
 from tests.support.fake_bot_connector import Member, Sent
 from tests.test_teams_inbound import ANNA, PERSONAL, SARA, Bot, _bot
 from tests.test_teams_inbound import bot as bot
@@ -326,6 +327,10 @@ def test_installing_the_app_sends_the_home_once(teams: Bot) -> None:
     teams.wait_for(lambda: len(teams.fake.activities(PERSONAL)) == 2, "the form")
     (form,) = teams.fake.activities(PERSONAL)[1].cards
     assert form["actions"][0]["data"] == {FORM_KEY: FormId.REGISTRATION}
+    assert teams.fake.activities(PERSONAL)[0].updated == 0  # the Home stays as it was
+    # Any Home button is answered so: a new message, never the Home replaced.
+    incoming = read_activity(teams.message("", value=register[0]["data"], reply_to="home-1"))
+    assert incoming is not None and incoming.action is not None and incoming.clicked is None
 
 
 _ = _bot  # the fixture's builder, imported with it

@@ -26,6 +26,8 @@ MAX_ACTIVITY_BYTES = 80_000
 # Where the submitted data says which button it was (Slack: the action id and value).
 ACTION_KEY = "klimanet_action"
 VALUE_KEY = "klimanet_value"
+# On a Home card's buttons: the answer is a new message, and the Home stays as it is.
+HOME_KEY = "klimanet_home"
 
 _HOLE = re.compile(USER_START + r"(\d+)" + USER_END)
 # Everything Markdown or HTML could read as markup in a member's text.

@@ -28,6 +28,7 @@ from bot import texts
 from bot.domain.registration import Actor
 from bot.models import MeetingFormat, SeatKind
 from bot.replies import (
+    Button,
     FormErrors,
     Home,
     HomeAction,
@@ -424,9 +425,7 @@ def home_card(home: Home) -> dict[str, Any]:
                 for pick in part.picks
             )
             buttons = [
-                cards.submit_action(b)
-                for b in part.buttons
-                if b.action_id != HomeAction.OPEN_PICTURE
+                _home_button(b) for b in part.buttons if b.action_id != HomeAction.OPEN_PICTURE
             ]
             if buttons:
                 body.append({"type": "ActionSet", "actions": buttons})
@@ -436,6 +435,11 @@ def home_card(home: Home) -> dict[str, Any]:
             body.append(_plain(texts.teams.TEAMS_HOME_PICTURE, isSubtle=True))
     body.append({**_plain(texts.teams.TEAMS_HOME_FOOTER, isSubtle=True), "separator": True})
     return _fit_home(body)
+
+
+def _home_button(button: Button) -> dict[str, Any]:
+    action = cards.submit_action(button)
+    return {**action, "data": {**action["data"], cards.HOME_KEY: "1"}}
 
 
 def _fit_home(body: list[dict[str, Any]]) -> dict[str, Any]:

@@ -38,7 +38,7 @@ from bot.ports import DeliveryError
 from bot.replies import Posted, Reply
 from bot.service.inbound import AlreadyActedOn, InboundMemory
 from bot.service.klimanet import Klimanet
-from handlers.teams.cards import ACTION_KEY, VALUE_KEY
+from handlers.teams.cards import ACTION_KEY, HOME_KEY, VALUE_KEY
 from handlers.teams.connector import Connector
 from handlers.teams.forms import FORM_KEY, CardAnswer, TeamsForms
 from handlers.teams.notifier import TeamsNotifier, handle_of
@@ -104,7 +104,9 @@ def read_activity(activity: dict[str, Any]) -> Incoming | None:
         return Incoming(**common, form=value, clicked=activity.get("replyToId"))
     if isinstance(value, dict) and ACTION_KEY in value:
         action = (str(value[ACTION_KEY]), str(value.get(VALUE_KEY) or ""))
-        return Incoming(**common, action=action, clicked=activity.get("replyToId"))
+        # A Home card's button is answered with a new message: the Home stays as it is.
+        clicked = None if value.get(HOME_KEY) else activity.get("replyToId")
+        return Incoming(**common, action=action, clicked=clicked)
     line, mentions = command_line(activity)
     return Incoming(**common, line=line, mentions=mentions)
 
