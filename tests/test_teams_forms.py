@@ -128,6 +128,43 @@ def _holds_a_seat(bot: Bot, member: Member) -> bool:
         return bool(held)
 
 
+# What Adaptive Cards 1.5 has (and every Teams client shows) of what the forms use.
+CARD_1_5_ELEMENTS = {
+    "TextBlock",
+    "RichTextBlock",
+    "TextRun",
+    "ActionSet",
+    "Input.Text",
+    "Input.ChoiceSet",
+    "Input.Date",
+    "Input.Time",
+    "Input.Toggle",
+    "Action.Submit",
+}
+
+
+def _valid_card(content: dict[str, Any]) -> None:
+    """A 1.5 card of known elements, each input with a unique id, every submit naming a form
+    or a button, and under Teams' limit."""
+    assert content["type"] == "AdaptiveCard" and content["version"] == "1.5"
+    ids: list[str] = []
+
+    def walk(element: dict[str, Any]) -> None:
+        assert element["type"] in CARD_1_5_ELEMENTS, element["type"]
+        if element["type"].startswith("Input."):
+            ids.append(element["id"])
+            assert isinstance(element.get("value", ""), str)
+        if element["type"] == "Action.Submit":
+            assert FORM_KEY in element["data"] or ACTION_KEY in element["data"]
+        for child in [*element.get("inlines", []), *element.get("actions", [])]:
+            walk(child)
+
+    for element in [*content["body"], *content.get("actions", [])]:
+        walk(element)
+    assert len(ids) == len(set(ids))
+    assert cards.size_of(cards.card_activity(content)) < cards.MAX_ACTIVITY_BYTES
+
+
 # -- registration ---------------------------------------------------------------------------
 
 
@@ -136,7 +173,7 @@ def test_tilmeld_opens_the_registration_card_errors_stay_in_it_and_success_repla
 ) -> None:
     form = _say(teams, "tilmeld")
     (content,) = form.cards
-    assert content["version"] == "1.5"
+    _valid_card(content)
     assert content["actions"][0]["data"] == {FORM_KEY: FormId.REGISTRATION}
     inputs = _inputs(content)
     assert {RegistrationField.MUNICIPALITY, RegistrationField.KIND, RegistrationField.TITLE} <= set(
@@ -151,6 +188,7 @@ def test_tilmeld_opens_the_registration_card_errors_stay_in_it_and_success_repla
     )
     assert shown.updated == 1 and len(teams.fake.activities(PERSONAL)) == 1
     (again,) = shown.cards
+    _valid_card(again)
     assert _inputs(again)[RegistrationField.TITLE]["value"] == title
     assert _error_under(again, RegistrationField.MUNICIPALITY)
     assert not _holds_a_seat(teams, ANNA)
@@ -206,6 +244,7 @@ def test_reading_a_submit_is_strict() -> None:
 def test_a_facilitator_creates_a_meeting_through_its_card(teams: Bot) -> None:
     form = _say(teams, "møde opret", SARA)
     (content,) = form.cards
+    _valid_card(content)
     inputs = _inputs(content)
     assert inputs[MeetingField.DATE]["type"] == "Input.Date"
     assert inputs[MeetingField.TIME]["type"] == "Input.Time"
@@ -226,6 +265,7 @@ def test_a_facilitator_creates_a_meeting_through_its_card(teams: Bot) -> None:
     # A Saturday: the card again with the warning, to be saved as it is.
     warned = _submit(teams, shown, {**meeting, MeetingField.DATE: "2027-01-16"}, SARA)
     (warning,) = warned.cards
+    _valid_card(warning)
     assert warning["actions"][0]["data"][GO_AHEAD_KEY]
     assert _inputs(warning)[MeetingField.DATE]["value"] == "2027-01-16"
     assert _count(teams, Meeting) == 0
@@ -246,6 +286,7 @@ def test_a_facilitator_creates_a_meeting_through_its_card(teams: Bot) -> None:
 def test_a_facilitator_opens_a_poll_through_its_card(teams: Bot) -> None:
     form = _say(teams, "afstemning opret", SARA)
     (content,) = form.cards
+    _valid_card(content)
     assert content["actions"][0]["data"] == {FORM_KEY: FormId.POLL}
     poll = {
         PollField.QUESTION: "Hvilket tema til efterårsmødet?",
@@ -277,6 +318,7 @@ def test_the_themes_button_opens_the_themes_card(teams: Bot) -> None:
     teams.wait_for(lambda: len(teams.fake.activities(PERSONAL)) == 3, "the themes card")
     form = teams.fake.activities(PERSONAL)[-1]
     (card,) = form.cards
+    _valid_card(card)
     assert card["actions"][0]["data"] == {FORM_KEY: FormId.THEMES}
     field = _inputs(card)[RegistrationField.THEMES]  # the network's fagområder
     first = field["choices"][0]
@@ -294,6 +336,7 @@ def test_hjem_shows_a_members_home_and_a_facilitators_extra_sections(teams: Bot)
     _say(teams, "tilmeld Aarhus")
     home = _say(teams, "hjem")
     (content,) = home.cards
+    _valid_card(content)
     text = _all_text(content)
     assert "Aarhus" in text
     assert cards.size_of(home.activity) < cards.MAX_ACTIVITY_BYTES
