@@ -31,7 +31,7 @@ class Poll(Base):
     number: Mapped[int] = mapped_column(Integer)
     question: Mapped[str] = mapped_column(String(300))
     multiple: Mapped[bool] = mapped_column(Boolean)
-    created_by: Mapped[str] = mapped_column(String(32))
+    created_by: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     closes_at: Mapped[datetime] = mapped_column(UTCDateTime())
     version: Mapped[int] = mapped_column(Integer, default=1)

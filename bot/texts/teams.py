@@ -63,10 +63,14 @@ TEAMS_CHANNEL_NOT_HERE = (
 )
 
 
-def teams_form_on_one_line(example: str) -> str:
-    """Teams has no form for this yet: the same thing as one line to Klimanet."""
-    return f"I Teams skriver du det hele på én linje til Klimanet, fx: {example}"
-
-
-TEAMS_REGISTRATION_EXAMPLE = "tilmeld Aarhus"
-TEAMS_MEETING_EXAMPLE = 'møde opret 25.06.2027 10:00-12:00 online "Titel" link=https://…'
+# Adaptive Card forms and the Home card.
+TEAMS_FORM_UNREADABLE = (
+    "Formularens svar kunne ikke læses, så intet er gemt. Åbn formularen igen, eller skriv "
+    "kommandoen på én linje til Klimanet."
+)
+TEAMS_HOME_PICTURE = "Kortet over netværket: skriv overblik til Klimanet."
+# The word that shows one's Home again (Slack's App Home tab; Teams has none).
+TEAMS_HOME_COMMAND = "hjem"
+TEAMS_HOME_FOOTER = (
+    "Skriv hjælp til Klimanet for at se alle kommandoer, og hjem for at se denne oversigt igen."
+)

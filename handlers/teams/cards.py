@@ -26,6 +26,8 @@ MAX_ACTIVITY_BYTES = 80_000
 # Where the submitted data says which button it was (Slack: the action id and value).
 ACTION_KEY = "klimanet_action"
 VALUE_KEY = "klimanet_value"
+# On a Home card's buttons: the answer is a new message, and the Home stays as it is.
+HOME_KEY = "klimanet_home"
 
 _HOLE = re.compile(USER_START + r"(\d+)" + USER_END)
 # Everything Markdown or HTML could read as markup in a member's text.
@@ -99,7 +101,7 @@ def teams_plain(marked: str) -> str:
     return render_marked(marked, PlainStyle(TEAMS_WORDS))
 
 
-def _submit(button: Button) -> dict[str, Any]:
+def submit_action(button: Button) -> dict[str, Any]:
     action: dict[str, Any] = {
         "type": "Action.Submit",
         "title": teams_plain(button.label),
@@ -120,7 +122,7 @@ def card(reply: Reply) -> dict[str, Any]:
     body: list[dict[str, Any]] = []
     for index, section in enumerate(reply.sections):
         body.append(_text_block(section, separator=index > 0))
-        under = [_submit(b) for b in reply.buttons if b.under == index]
+        under = [submit_action(b) for b in reply.buttons if b.under == index]
         if under:
             body.append({"type": "ActionSet", "actions": under})
     if reply.context:
@@ -129,7 +131,7 @@ def card(reply: Reply) -> dict[str, Any]:
         # No person picker in a card that every client shows: the command says it instead.
         body.append(_text_block(texts.teams.teams_pick_hint(pick.command), isSubtle=True))
     placed = set(range(len(reply.sections)))
-    rest = [_submit(b) for b in reply.buttons if b.under not in placed]
+    rest = [submit_action(b) for b in reply.buttons if b.under not in placed]
     content: dict[str, Any] = {
         "type": "AdaptiveCard",
         "$schema": CARD_SCHEMA,
@@ -150,16 +152,16 @@ def activity(reply: Reply, *, without_buttons: bool = False) -> dict[str, Any]:
     ``without_buttons``: a clicked card shown again without its buttons (so it cannot act
     twice)."""
     if has_card(reply) and not without_buttons:
-        found = _card_activity(card(reply))
+        found = card_activity(card(reply))
     elif without_buttons:  # a card stays a card
         bare = Reply(reply.sections, context=reply.context)
-        found = _card_activity(card(bare))
+        found = card_activity(card(bare))
     else:
         found = _text_activity(reply)
     return fit(found, reply)
 
 
-def _card_activity(content: dict[str, Any]) -> dict[str, Any]:
+def card_activity(content: dict[str, Any]) -> dict[str, Any]:
     return {
         "type": "message",
         "attachments": [{"contentType": ADAPTIVE_CARD, "content": content}],
@@ -184,7 +186,7 @@ def fit(found: dict[str, Any], reply: Reply) -> dict[str, Any]:
             context=reply.context,
         )
         if has_card(reply):
-            return _card_activity(card(shorter))
+            return card_activity(card(shorter))
         return _text_activity(shorter)
 
     low, high = 0, len(reply.sections) - 1  # the most sections that fit lies in [low, high]

@@ -9,6 +9,10 @@ service as Slack's ``/klimanet`` and buttons.
   line as ``@Name`` for the service.
 - A card's ``Action.Submit`` arrives as a message with ``value``: the same click as Slack's
   button; the clicked card is updated in place without its buttons, so it cannot act twice.
+  A submitted form card (``handlers.teams.forms``) is Slack's modal submission: the card is
+  updated in place with the errors, or with the result.
+- ``hjem`` answers with the person's Home as a card (Teams has no App Home tab); installing the
+  app sends it once as the welcome.
 - Every activity is acted on once: its id is the inbound memory's key, remembered in the
   transaction that acts (a replay or Teams' retry is refused there).
 - The person is remembered (member id, tenant, service URL; their 1:1 chat when it is one) so
@@ -31,11 +35,12 @@ from bot.adapter_memory import AdapterMemory
 from bot.domain.registration import Actor
 from bot.models import OwnerKind
 from bot.ports import DeliveryError
-from bot.replies import Posted, RegistrationFormRequest, Reply
+from bot.replies import Posted, Reply
 from bot.service.inbound import AlreadyActedOn, InboundMemory
 from bot.service.klimanet import Klimanet
-from handlers.teams.cards import ACTION_KEY, VALUE_KEY
+from handlers.teams.cards import ACTION_KEY, HOME_KEY, VALUE_KEY
 from handlers.teams.connector import Connector
+from handlers.teams.forms import FORM_KEY, CardAnswer, TeamsForms
 from handlers.teams.notifier import TeamsNotifier, handle_of
 
 log = logging.getLogger(__name__)
@@ -68,6 +73,7 @@ class Incoming:
     action: tuple[str, str] | None = None  # a card's submit: (action id, value)
     clicked: str | None = None  # the activity id of the clicked card
     installed: bool = False
+    form: dict[str, Any] | None = None  # a submitted form card's value
 
 
 def read_activity(activity: dict[str, Any]) -> Incoming | None:
@@ -94,9 +100,13 @@ def read_activity(activity: dict[str, Any]) -> Incoming | None:
     if kind != "message":
         return None
     value = activity.get("value")
+    if isinstance(value, dict) and FORM_KEY in value:
+        return Incoming(**common, form=value, clicked=activity.get("replyToId"))
     if isinstance(value, dict) and ACTION_KEY in value:
         action = (str(value[ACTION_KEY]), str(value.get(VALUE_KEY) or ""))
-        return Incoming(**common, action=action, clicked=activity.get("replyToId"))
+        # A Home card's button is answered with a new message: the Home stays as it is.
+        clicked = None if value.get(HOME_KEY) else activity.get("replyToId")
+        return Incoming(**common, action=action, clicked=clicked)
     line, mentions = command_line(activity)
     return Incoming(**common, line=line, mentions=mentions)
 
@@ -167,6 +177,7 @@ class TeamsInbound:
         self._memory = memory
         self._inbound = inbound
         self._roster = roster
+        self._forms = TeamsForms(service)
 
     def handle(self, incoming: Incoming) -> None:
         self._remember(incoming)
@@ -193,11 +204,9 @@ class TeamsInbound:
             self._answer(incoming, answer)
 
     def _welcome(self, incoming: Incoming) -> None:
-        """The app was installed in the person's own chat: what they can write (the same help
-        as ``hjælp``; their Home by role comes later)."""
-        welcome = self._service.command(incoming.actor, "hjælp")
-        if isinstance(welcome, Reply):
-            self._answer(incoming, welcome)
+        """The app was installed in the person's own chat: their Home, by role (what Klimanet
+        is and how to join, their seats and meetings, a facilitator's network)."""
+        self._answer(incoming, self._forms.home(incoming.actor))
 
     def _set_channel(self, incoming: Incoming) -> None:
         """``@Klimanet kanal`` in a channel: a facilitator makes it the network's channel (its
@@ -224,22 +233,22 @@ class TeamsInbound:
             return
         self._answer(incoming, answer)
 
-    def _act(self, incoming: Incoming) -> Reply | None:
+    def _act(self, incoming: Incoming) -> Reply | CardAnswer | None:
+        if incoming.form is not None:
+            return self._forms.submit(incoming.actor, incoming.form)
         if incoming.action is not None:
             action_id, value = incoming.action
+            opened = self._forms.home_button(incoming.actor, action_id)
+            if opened is not None:
+                return opened
             return self._service.click(incoming.actor, action_id, value)
         if incoming.line is None:
             return None
+        if incoming.line.strip().casefold() == texts.teams.TEAMS_HOME_COMMAND:
+            return self._forms.home(incoming.actor)
         outcome = self._service.command(incoming.actor, self._with_names(incoming))
-        if isinstance(outcome, Reply):
-            return outcome
-        # Forms (registration, meetings) are not Adaptive Card forms yet: the one-line command.
-        example = (
-            texts.teams.TEAMS_REGISTRATION_EXAMPLE
-            if isinstance(outcome, RegistrationFormRequest)
-            else texts.teams.TEAMS_MEETING_EXAMPLE
-        )
-        return Reply((texts.teams.teams_form_on_one_line(example),))
+        # A form (Slack: a modal) comes as an Adaptive Card form.
+        return self._forms.opened(outcome)
 
     def _with_names(self, incoming: Incoming) -> str:
         line = incoming.line or ""
@@ -278,8 +287,11 @@ class TeamsInbound:
         if person != known:
             self._memory.remember(OwnerKind.PERSON, incoming.actor.user_id, person)
 
-    def _answer(self, incoming: Incoming, reply: Reply) -> None:
+    def _answer(self, incoming: Incoming, reply: Reply | CardAnswer) -> None:
         try:
+            if isinstance(reply, CardAnswer):
+                self._show_card(incoming, reply)
+                return
             if incoming.clicked is not None:
                 # The clicked card shows what happened, and only the buttons of the answer (if
                 # it asks something new): the old ones are gone, so a second click cannot act.
@@ -290,3 +302,12 @@ class TeamsInbound:
             self._notifier.post(incoming.actor.user_id, reply)
         except DeliveryError as error:
             log.warning("could not answer a Teams activity: %s", error.reason)
+
+    def _show_card(self, incoming: Incoming, answer: CardAnswer) -> None:
+        """A form again with its errors replaces the submitted card; a new form or the Home is a
+        new message in the person's 1:1 chat."""
+        if answer.replace and incoming.clicked is not None:
+            clicked = Posted(handle_of(incoming.conversation), incoming.clicked)
+            self._notifier.update_card(clicked, answer.content)
+        else:
+            self._notifier.post_card(incoming.actor.user_id, answer.content)

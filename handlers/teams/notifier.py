@@ -199,8 +199,20 @@ class TeamsNotifier:
         return False  # as find_post: a share whose answer was lost is shared again
 
     def update(self, posted: Posted, reply: Reply, *, without_buttons: bool = False) -> None:
+        self.update_activity(posted, cards.activity(reply, without_buttons=without_buttons))
+
+    def post_card(self, recipient: str, content: dict[str, Any]) -> Posted:
+        """An Adaptive Card of the adapter's own (a form, the Home) to a person or place."""
+        target = self._target(recipient)
+        sent = self._send(target, cards.card_activity(content))
+        where = recipient if target.kind is OwnerKind.PLACE else handle_of(target.conversation)
+        return Posted(where, sent)
+
+    def update_card(self, posted: Posted, content: dict[str, Any]) -> None:
+        self.update_activity(posted, cards.card_activity(content))
+
+    def update_activity(self, posted: Posted, shown: dict[str, Any]) -> None:
         target = self._target(posted.channel, open_chat=False)
-        shown = cards.activity(reply, without_buttons=without_buttons)
         activity = Activity.model_validate({**shown, "id": posted.ts})
 
         async def update(client: ConnectorClient) -> None:
