@@ -1,0 +1,189 @@
+"""Teams' mentions as the core's neutral mentions: each mention entity resolved through the
+roster to the person's Entra object id (their account in the core), a name split over several
+``<at>`` tags as one person, tag/channel mentions and unknown members refused in Danish, and the
+mentioned person reached in their own 1:1 chat (through the fake Bot Connector, with the real
+Agents SDK)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.domain.registration import Actor
+from bot.mentions import read as read_mention
+from bot.models import Attendance, OwnerKind, Person
+from bot.replies import Action
+from handlers.teams.cards import ACTION_KEY
+from handlers.teams.inbound import command_line, with_marks
+from handlers.teams.settings import TeamsSettings
+from tests.support.fake_bot_connector import Member
+from tests.support.seats import holders
+from tests.test_teams_inbound import (
+    ANNA,
+    APP,
+    BO,
+    BOT,
+    CHANNEL,
+    PERSONAL,
+    SARA,
+    TENANT,
+    Bot,
+    _bot,
+    texts_in,
+)
+
+AARHUS = 751
+AT_BOT = "<at>Klimanet</at>"
+BOT_MENTION = {"type": "mention", "text": AT_BOT, "mentioned": {"id": BOT, "name": "Klimanet"}}
+
+
+@pytest.fixture
+def bot(database_url: str) -> Iterator[Bot]:
+    settings = TeamsSettings(APP, None, None, "http://127.0.0.1", insecure_local=True)
+    yield from _bot(database_url, settings)
+
+
+def at(member: Member, *tags: str) -> list[dict[str, Any]]:
+    """Mention entities naming ``member`` (one per ``<at>`` tag)."""
+    return [
+        {"type": "mention", "text": f"<at>{tag}</at>", "mentioned": {"id": member.id}}
+        for tag in tags
+    ]
+
+
+def answers(bot: Bot, count: int, conversation: str = PERSONAL) -> list[str]:
+    bot.wait_for(lambda: len(bot.fake.activities(conversation)) >= count, f"{count} answers")
+    return texts_in(bot, conversation)
+
+
+def registered(bot: Bot) -> None:
+    """Anna holds Aarhus' fixed seat (registration is open)."""
+    bot.send(bot.message("tilmeld Aarhus"))
+    answers(bot, 1)
+    assert holders(bot.runtime.core.sessions, AARHUS)[("fixed", 1)] == ANNA.object_id
+
+
+def chat_of(bot: Bot, member: Member) -> str:
+    bot.wait_for(lambda: bot.fake.conversation_of(member.id) is not None, f"{member.name}'s chat")
+    chat = bot.fake.conversation_of(member.id)
+    assert chat is not None
+    return chat
+
+
+def accept(bot: Bot, member: Member, chat: str) -> None:
+    """``member`` clicks the accept button of the request in their 1:1 chat."""
+    (question,) = [s for s in bot.fake.activities(chat) if s.cards]
+    buttons = {a["data"][ACTION_KEY]: a["data"] for a in question.cards[0]["actions"]}
+    click = bot.message(
+        "",
+        sender=member,
+        conversation=chat,
+        value=buttons[Action.OFFER_ACCEPT],
+        reply_to=question.id,
+    )
+    bot.send(click)
+    bot.wait_for(lambda: bot.fake.find(chat, question.id).updated == 1, "the accepted card")  # type: ignore[union-attr]
+
+
+# -- through the fake Bot Connector ---------------------------------------------------------------
+
+
+def test_a_handover_by_mention_reaches_the_colleague_in_their_own_chat(bot: Bot) -> None:
+    registered(bot)
+    # Bo has never written to Klimanet: the roster names him, and the bot opens his chat.
+    assert bot.runtime.memory.recall(OwnerKind.PERSON, BO.object_id) is None
+    bot.send(bot.message("overdrag <at>Bo Hansen</at>", entities=at(BO, "Bo Hansen")))
+    assert "Bo Hansen" in answers(bot, 2)[1]
+    bot.runtime.delivery.drain()
+    chat = chat_of(bot, BO)
+    bot.wait_for(lambda: bool(bot.fake.activities(chat)), "the consent request")
+    accept(bot, BO, chat)
+    assert holders(bot.runtime.core.sessions, AARHUS)[("fixed", 1)] == BO.object_id
+    assert bot.fake.count("member") == 1
+
+
+def test_a_substitute_named_by_a_mention_split_over_two_tags(bot: Bot) -> None:
+    registered(bot)
+    facilitator = Actor(TENANT, SARA.object_id, SARA.name, platform="teams")
+    bot.runtime.core.service.command(
+        facilitator, 'møde opret 25.06.2027 10:00-12:00 online "Sommermøde" link=https://m.dk/1'
+    )
+    # Teams writes "Bo Hansen" as two tags of one member; it is one person, looked up once.
+    entities = [BOT_MENTION, *at(BO, "Bo", "Hansen")]
+    text = f"{AT_BOT} afbud 1 <at>Bo</at> <at>Hansen</at>"
+    bot.send(bot.message(text, conversation=CHANNEL, kind="channel", entities=entities))
+    (answer,) = answers(bot, 2)[1:]  # to Anna's own chat, not the channel
+    assert "Bo Hansen" in answer
+    assert bot.fake.activities(CHANNEL) == []
+    assert bot.fake.count("member") == 1
+    bot.runtime.delivery.drain()
+    chat = chat_of(bot, BO)
+    bot.wait_for(lambda: bool(bot.fake.activities(chat)), "the substitute request")
+    accept(bot, BO, chat)
+    with bot.runtime.core.sessions() as session:
+        substitute = session.scalar(
+            select(Person.account)
+            .join(Attendance, Attendance.person_id == Person.id)
+            .where(Attendance.role == "substitute")
+        )
+    assert substitute == BO.object_id
+
+
+def test_a_tag_or_channel_mention_is_refused_and_nothing_is_done(bot: Bot) -> None:
+    registered(bot)
+    tag = {
+        "type": "mention",
+        "text": "<at>Klimafolk</at>",
+        "mentioned": {"id": "MTk6dGFnQHRocmVhZA==", "name": "Klimafolk", "type": "tag"},
+    }
+    bot.send(bot.message("overdrag <at>Klimafolk</at>", entities=[tag]))
+    refusal = answers(bot, 2)[1]
+    assert "@Klimafolk er ikke en person" in refusal
+    channel = {"type": "mention", "text": "<at>Generelt</at>", "mentioned": {"id": CHANNEL}}
+    bot.send(bot.message("overdrag <at>Generelt</at>", entities=[channel]))
+    assert "@Generelt er ikke en person" in answers(bot, 3)[2]
+    assert bot.fake.count("member") == 0  # refused before the roster is asked
+    bot.runtime.delivery.drain()
+    assert holders(bot.runtime.core.sessions, AARHUS)[("fixed", 1)] == ANNA.object_id
+    assert bot.fake.conversation_of(BO.id) is None
+
+
+def test_a_member_the_roster_does_not_know_is_answered_in_danish(bot: Bot) -> None:
+    registered(bot)
+    gone = Member("29:gone", "0b0b0b0b-0000-0000-0000-00000000gone", "Gitte Gone")
+    bot.send(bot.message("overdrag <at>Gitte</at>", entities=at(gone, "Gitte")))
+    assert "Jeg kan ikke finde @Gitte blandt medlemmerne i Teams" in answers(bot, 2)[1]
+    assert bot.fake.count("member", status=404) == 1
+    # Teams did not answer at all: nothing done, and the person is told to try again.
+    bot.fake.fail_next("member", 503)
+    bot.send(bot.message("overdrag <at>Bo</at>", entities=at(BO, "Bo")))
+    assert "Prøv igen om lidt" in answers(bot, 3)[2]
+    bot.runtime.delivery.drain()
+    assert holders(bot.runtime.core.sessions, AARHUS)[("fixed", 1)] == ANNA.object_id
+    assert bot.runtime.memory.recall(OwnerKind.PERSON, BO.object_id) is None
+
+
+# -- reading the entities -------------------------------------------------------------------------
+
+
+def test_only_entities_mention_and_a_split_name_becomes_one_neutral_mention() -> None:
+    activity = {
+        "text": f"{AT_BOT} overdrag <at>Bo</at> <at>Hansen</at> fast",
+        "recipient": {"id": BOT},
+        "entities": [BOT_MENTION, *at(BO, "Bo", "Hansen"), {"type": "clientInfo"}],
+    }
+    line, mentions = command_line(activity)
+    assert line == "overdrag <at>Bo</at> <at>Hansen</at> fast"
+    ((tagged),) = mentions
+    assert (tagged.member_id, tagged.person, tagged.typed) == (BO.id, True, "@Bo Hansen")
+    marked = with_marks(line, mentions, {BO.id: "MARK"})
+    assert marked == "overdrag MARK fast"
+    # A forged <at> without an entity is text; a mark typed into the text is removed.
+    line, mentions = command_line(
+        {"text": "overdrag <at>Eve</at> \ue100x\ue101y\ue101z\ue102", "recipient": {"id": BOT}}
+    )
+    assert mentions == () and line == "overdrag <at>Eve</at> xyz"
+    assert all(read_mention(word) is None for word in line.split())
