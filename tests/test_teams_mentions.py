@@ -12,12 +12,14 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from bot.domain.errors import ErrorKind
 from bot.domain.registration import Actor
 from bot.mentions import read as read_mention
-from bot.models import Attendance, OwnerKind, Person
+from bot.models import Attendance, OutboxMessage, OwnerKind, Person
+from bot.posts.kinds import PostKind
 from bot.replies import Action
-from handlers.teams.cards import ACTION_KEY
-from handlers.teams.inbound import command_line, with_marks
+from handlers.teams.cards import ACTION_KEY, VALUE_KEY
+from handlers.teams.inbound import command_line, read_activity, with_marks
 from handlers.teams.settings import TeamsSettings
 from tests.support.fake_bot_connector import Member
 from tests.support.seats import holders
@@ -187,3 +189,106 @@ def test_only_entities_mention_and_a_split_name_becomes_one_neutral_mention() ->
     )
     assert mentions == () and line == "overdrag <at>Eve</at> xyz"
     assert all(read_mention(word) is None for word in line.split())
+
+
+# -- departures from the network's team -----------------------------------------------------------
+
+TEAM = "19:team-kl@thread.skype"
+
+
+def network_channel(bot: Bot) -> None:
+    """Sara makes CHANNEL (of TEAM) the network's channel."""
+    activity = bot.message(
+        f"{AT_BOT} kanal", sender=SARA, conversation=CHANNEL, kind="channel",
+        entities=[BOT_MENTION],
+    )  # fmt: skip
+    activity["channelData"]["team"] = {"id": TEAM}
+    bot.send(activity)
+    bot.wait_for(lambda: bool(bot.fake.activities(CHANNEL)), "the channel confirmed")
+    channel = bot.runtime.memory.recall(OwnerKind.PLACE, "KANAL")
+    assert channel is not None and channel["team"] == TEAM
+
+
+def removed(bot: Bot, *members: str | Member, team: str = TEAM) -> dict[str, Any]:
+    """Teams' ``conversationUpdate`` for members removed from ``team``."""
+    return {
+        "type": "conversationUpdate",
+        "id": f"upd-{next(bot.ids)}",
+        "serviceUrl": bot.fake.service_url,
+        "channelId": "msteams",
+        "from": {"id": "29:admin", "aadObjectId": "0b0b0b0b-0000-0000-0000-0000000admin"},
+        "recipient": {"id": BOT, "name": "Klimanet"},
+        "conversation": {"id": team, "conversationType": "channel", "tenantId": TENANT},
+        "channelData": {
+            "eventType": "teamMemberRemoved",
+            "team": {"id": team},
+            "tenant": {"id": TENANT},
+        },
+        "membersRemoved": [
+            {"id": m} if isinstance(m, str) else {"id": m.id, "aadObjectId": m.object_id}
+            for m in members
+        ],
+    }
+
+
+def departed_notices(bot: Bot) -> int:
+    with bot.runtime.core.sessions() as session:
+        return len(
+            session.scalars(
+                select(OutboxMessage.id).where(OutboxMessage.kind == PostKind.DEPARTED_NOTICE)
+            ).all()
+        )
+
+
+def test_a_holder_removed_from_the_team_is_named_to_the_facilitators_who_free_the_seat(
+    bot: Bot,
+) -> None:
+    network_channel(bot)
+    registered(bot)
+    assert bot.send(removed(bot, ANNA)).status_code == 200
+    bot.wait_for(lambda: departed_notices(bot) == 1, "the facilitators' notice planned")
+    bot.runtime.inbound.handle(read_activity(removed(bot, ANNA)))  # type: ignore[arg-type]
+    assert departed_notices(bot) == 1  # told twice: one notice
+    bot.runtime.delivery.drain()
+    chat = chat_of(bot, SARA)
+    (notice,) = bot.fake.activities(chat)
+    (card,) = notice.cards
+    shown = " ".join(b.get("text", "") for b in card["body"])
+    assert "Anna Jensen fra **Aarhus**" in shown and "den faste plads" in shown
+    # Nothing was released: the seat is still hers until a facilitator says so.
+    assert holders(bot.runtime.core.sessions, AARHUS)[("fixed", 1)] == ANNA.object_id
+    (button,) = card["actions"]
+    assert button["data"][ACTION_KEY] == Action.DEPARTED_RELEASE
+    # Only a facilitator frees it.
+    anna = Actor(TENANT, ANNA.object_id, ANNA.name, platform="teams")
+    refused = bot.runtime.core.service.click(
+        anna, Action.DEPARTED_RELEASE, button["data"][VALUE_KEY]
+    )
+    assert refused.result is not None and refused.result.error == ErrorKind.NOT_FACILITATOR
+    assert holders(bot.runtime.core.sessions, AARHUS)[("fixed", 1)] == ANNA.object_id
+    bot.send(bot.message("", sender=SARA, conversation=chat, value=button["data"],
+                         reply_to=notice.id))  # fmt: skip
+    bot.wait_for(lambda: bot.fake.find(chat, notice.id).updated >= 1, "the card answered")  # type: ignore[union-attr]
+    assert holders(bot.runtime.core.sessions, AARHUS)[("fixed", 1)] is None
+    answered = bot.fake.find(chat, notice.id)
+    assert answered is not None and "actions" not in answered.cards[0]
+    assert "som Anna Jensen havde, er frigivet" in answered.cards[0]["body"][0]["text"]
+    # The coordinator (Anna held the fixed seat) and the facilitators hear that it is free.
+    bot.runtime.delivery.drain()
+    assert any("er ledig" in text for text in texts_in(bot, chat))
+
+
+def test_the_bot_or_someone_without_a_seat_removed_or_another_team_tells_no_one(
+    bot: Bot,
+) -> None:
+    network_channel(bot)
+    registered(bot)
+    handle = bot.runtime.inbound.handle
+    handle(read_activity(removed(bot, BOT)))  # type: ignore[arg-type]  # the bot: logged only
+    handle(read_activity(removed(bot, BO)))  # type: ignore[arg-type]  # no seat: nothing
+    other = removed(bot, ANNA, team="19:other-team@thread.skype")
+    handle(read_activity(other))  # type: ignore[arg-type]  # not the network's team
+    assert departed_notices(bot) == 0
+    bot.runtime.delivery.drain()
+    assert bot.fake.conversation_of(SARA.id) is None
+    assert holders(bot.runtime.core.sessions, AARHUS)[("fixed", 1)] == ANNA.object_id

@@ -14,6 +14,9 @@ service as Slack's ``/klimanet`` and buttons.
   button; the clicked card is updated in place without its buttons, so it cannot act twice.
 - Every activity is acted on once: its id is the inbound memory's key, remembered in the
   transaction that acts (a replay or Teams' retry is refused there).
+- A member removed from the network's team (``conversationUpdate`` with ``membersRemoved``;
+  the team is stored with the network's channel by ``@Klimanet kanal``) is told to the service,
+  which asks the facilitators about a seat they held; the bot itself removed is only logged.
 - The person is remembered (member id, tenant, service URL; their 1:1 chat when it is one) so
   posts can reach them later; an app installation makes an unreachable person reachable again.
 
@@ -44,6 +47,9 @@ from handlers.teams.notifier import TeamsNotifier, handle_of
 
 log = logging.getLogger(__name__)
 
+# The platform's name in the core (``handlers.teams.app.TEAMS``): people are ("teams", tenant,
+# Entra object id).
+PLATFORM = "teams"
 _COMMAND = re.compile(r"^\s*/klimanet\b\s*", re.IGNORECASE)
 _AT = re.compile(r"</?at>", re.IGNORECASE)
 # A person's id in Teams' Bot Framework: users are 29:…, bots 28:…, channels and teams 19:…,
@@ -83,10 +89,53 @@ class Incoming:
     action: tuple[str, str] | None = None  # a card's submit: (action id, value)
     clicked: str | None = None  # the activity id of the clicked card
     installed: bool = False
+    team: str = ""  # the team of a channel's conversation (channelData.team.id)
 
 
-def read_activity(activity: dict[str, Any]) -> Incoming | None:
+@dataclass(frozen=True)
+class Removed:
+    """Someone removed from a team: their Teams member id and Entra object id."""
+
+    member_id: str
+    object_id: str
+
+
+@dataclass(frozen=True)
+class Departure:
+    """Members removed from a team (``conversationUpdate`` with ``membersRemoved``)."""
+
+    tenant: str
+    team: str
+    conversation: str
+    bot_id: str  # the bot's own member id: the bot itself removed is not a person leaving
+    removed: tuple[Removed, ...]
+
+
+def read_departure(activity: dict[str, Any]) -> Departure | None:
+    """A ``conversationUpdate`` that removes members from a team, or None."""
+    removed = activity.get("membersRemoved") or []
+    conversation = activity.get("conversation") or {}
+    channel_data = activity.get("channelData") or {}
+    if activity.get("type") != "conversationUpdate" or not removed or not conversation.get("id"):
+        return None
+    tenant = str((channel_data.get("tenant") or {}).get("id") or conversation.get("tenantId") or "")
+    return Departure(
+        tenant=tenant,
+        team=str((channel_data.get("team") or {}).get("id") or ""),
+        conversation=str(conversation["id"]),
+        bot_id=str((activity.get("recipient") or {}).get("id") or ""),
+        removed=tuple(
+            Removed(str(m.get("id") or ""), str(m.get("aadObjectId") or ""))
+            for m in removed
+            if isinstance(m, dict)
+        ),
+    )
+
+
+def read_activity(activity: dict[str, Any]) -> Incoming | Departure | None:
     """The activity as a request, or None when it asks nothing of the bot."""
+    if activity.get("type") == "conversationUpdate":
+        return read_departure(activity)
     sender = activity.get("from") or {}
     conversation = activity.get("conversation") or {}
     channel_data = activity.get("channelData") or {}
@@ -96,12 +145,13 @@ def read_activity(activity: dict[str, Any]) -> Incoming | None:
         return None  # not a person of a tenant (e.g. a bot), or nowhere to answer
     common: dict[str, Any] = {
         "key": f"teams:{conversation['id']}:{activity.get('id') or ''}",
-        "actor": Actor(tenant, object_id, str(sender.get("name") or "")),
+        "actor": Actor(tenant, object_id, str(sender.get("name") or ""), platform=PLATFORM),
         "member_id": str(sender.get("id") or ""),
         "conversation": str(conversation["id"]),
         "personal": conversation.get("conversationType", "personal") == "personal",
         "service_url": str(activity["serviceUrl"]),
         "tenant": tenant,
+        "team": str((channel_data.get("team") or {}).get("id") or ""),
     }
     kind = activity.get("type")
     if kind == "installationUpdate":
@@ -239,7 +289,10 @@ class TeamsInbound:
         self._inbound = inbound
         self._roster = roster
 
-    def handle(self, incoming: Incoming) -> None:
+    def handle(self, incoming: Incoming | Departure) -> None:
+        if isinstance(incoming, Departure):
+            self._departed(incoming)
+            return
         self._remember(incoming)
         if incoming.installed:
             self._notifier.reachable(incoming.actor.user_id)
@@ -295,6 +348,8 @@ class TeamsInbound:
                 "service_url": incoming.service_url,
                 "tenant": incoming.tenant,
             }
+            if incoming.team:  # whose removals are departures from the network
+                reference["team"] = incoming.team
             self._memory.remember(OwnerKind.PLACE, self._channel_key, reference)
             try:
                 self._notifier.post(self._channel_key, Reply((texts.teams.TEAMS_CHANNEL_SET,)))
@@ -302,6 +357,29 @@ class TeamsInbound:
                 log.warning("could not confirm the network's channel: %s", error.reason)
             return
         self._answer(incoming, answer)
+
+    def _departed(self, departure: Departure) -> None:
+        """Members removed from the network's team: each one who holds a seat is named to the
+        facilitators with a button that frees it (the service decides; nothing is released
+        here). The bot itself removed is logged; other teams' removals are not the network's."""
+        channel = (
+            self._memory.recall(OwnerKind.PLACE, self._channel_key) if self._channel_key else None
+        )
+        # A team's General channel has the team's id: a reference without a team names it so.
+        team = str((channel or {}).get("team") or (channel or {}).get("conversation") or "")
+        if not team or team not in (departure.team, departure.conversation.split(";", 1)[0]):
+            log.info("members removed from a team that is not the network's")
+            return
+        # No replay memory needed: the notices are keyed by person and seat, so Teams' retry
+        # (or the same removal told twice) plans nothing new.
+        for removed in departure.removed:
+            if removed.member_id == departure.bot_id:
+                log.warning("Klimanet was removed from the network's team")
+            elif not removed.object_id:
+                log.warning("a member left the network's team without an Entra object id")
+            else:
+                actor = Actor(departure.tenant, removed.object_id, "", platform=PLATFORM)
+                self._service.member_departed(actor)
 
     def _act(self, incoming: Incoming, line: str | None) -> Reply | None:
         if incoming.action is not None:
