@@ -7,6 +7,7 @@ Agents SDK)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -17,7 +18,7 @@ from bot.domain.registration import Actor
 from bot.mentions import read as read_mention
 from bot.models import Attendance, OutboxMessage, OwnerKind, Person
 from bot.posts.kinds import PostKind
-from bot.replies import Action
+from bot.replies import Action, Reply, as_written
 from handlers.teams.cards import ACTION_KEY, VALUE_KEY
 from handlers.teams.inbound import command_line, read_activity, with_marks
 from handlers.teams.settings import TeamsSettings
@@ -292,3 +293,46 @@ def test_the_bot_or_someone_without_a_seat_removed_or_another_team_tells_no_one(
     bot.runtime.delivery.drain()
     assert bot.fake.conversation_of(SARA.id) is None
     assert holders(bot.runtime.core.sessions, AARHUS)[("fixed", 1)] == ANNA.object_id
+
+
+# -- who cannot be reached --------------------------------------------------------------------------
+
+
+class _NoPicture:
+    """``overblik`` without drawing the map (a second of work the test is not about)."""
+
+    @staticmethod
+    def get_or_render(*args: Any, **kwargs: Any) -> Any:
+        return SimpleNamespace(png=b"\x89PNG")
+
+
+def test_people_teams_will_not_let_the_bot_write_to_are_named_to_the_facilitators(
+    bot: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.service.overview.REPORT_CACHE", _NoPicture)
+    bot.fake.add_member(BO, installed=False)  # Bo has not got the app
+    registered(bot)
+    bot.send(bot.message("overdrag <at>Bo Hansen</at>", entities=at(BO, "Bo Hansen")))
+    answers(bot, 2)
+    bot.runtime.delivery.drain()  # the consent request: 403, not retried
+    assert bot.fake.count("create", status=403) == 1
+    # Anna removes the app from her own chat.
+    uninstalled = bot.message("", activity_id="uninstall-1")
+    uninstalled.update(type="installationUpdate", action="remove")
+    bot.runtime.inbound.handle(read_activity(uninstalled))  # type: ignore[arg-type]
+    sara = Actor(TENANT, SARA.object_id, SARA.name, platform="teams")
+    service = bot.runtime.core.service
+    home = service.home(sara)
+    assert home.result is not None and home.result.ids["unreachable"] == 2
+    shown = " ".join(getattr(part, "text", "") for part in home.parts)
+    assert "Anna Jensen (Aarhus) og Bo Hansen" in as_written(shown)
+    overview = service.command(sara, "overblik")
+    assert isinstance(overview, Reply)
+    assert "Anna Jensen (Aarhus) og Bo Hansen" in as_written(overview.text)
+    # Installing the app again makes her reachable: she is no longer named.
+    installed = bot.message("", activity_id="install-2")
+    installed.update(type="installationUpdate", action="add")
+    bot.runtime.inbound.handle(read_activity(installed))  # type: ignore[arg-type]
+    home = service.home(sara)
+    assert home.result is not None and home.result.ids["unreachable"] == 1
+    assert "Anna Jensen" not in as_written(" ".join(getattr(p, "text", "") for p in home.parts))

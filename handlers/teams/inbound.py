@@ -36,7 +36,7 @@ from bot import texts
 from bot.adapter_memory import AdapterMemory
 from bot.domain.registration import Actor
 from bot.mentions import Mention, is_account, mark, unmarked
-from bot.models import OwnerKind
+from bot.models import UNREACHABLE, OwnerKind
 from bot.ports import DeliveryError
 from bot.replies import Posted, RegistrationFormRequest, Reply
 from bot.service.inbound import AlreadyActedOn, InboundMemory
@@ -89,6 +89,7 @@ class Incoming:
     action: tuple[str, str] | None = None  # a card's submit: (action id, value)
     clicked: str | None = None  # the activity id of the clicked card
     installed: bool = False
+    uninstalled: bool = False
     team: str = ""  # the team of a channel's conversation (channelData.team.id)
 
 
@@ -155,7 +156,8 @@ def read_activity(activity: dict[str, Any]) -> Incoming | Departure | None:
     }
     kind = activity.get("type")
     if kind == "installationUpdate":
-        return Incoming(**common, installed=activity.get("action") == "add")
+        change = str(activity.get("action") or "")
+        return Incoming(**common, installed=change == "add", uninstalled=change == "remove")
     if kind != "message":
         return None
     value = activity.get("value")
@@ -294,6 +296,10 @@ class TeamsInbound:
             self._departed(incoming)
             return
         self._remember(incoming)
+        if incoming.uninstalled:
+            if incoming.personal:  # removed from a team is not removed from their own chat
+                self._notifier.unreachable(incoming.actor.user_id)
+            return
         if incoming.installed:
             self._notifier.reachable(incoming.actor.user_id)
             if incoming.personal and self._inbound.first_time(incoming.key):
@@ -437,8 +443,8 @@ class TeamsInbound:
             "tenant": incoming.tenant,
         }
         known = self._memory.recall(OwnerKind.PERSON, incoming.actor.user_id) or {}
-        if known.get("unreachable") and not incoming.installed:
-            person["unreachable"] = True
+        if known.get(UNREACHABLE) and not incoming.installed:
+            person[UNREACHABLE] = True
         # The conversation it came from, so a clicked card there can be updated.
         self._memory.remember(
             OwnerKind.PLACE,
