@@ -1,6 +1,8 @@
 """The adapter memory port: what a chat adapter must remember about a person or a place between
 requests and restarts (Teams: the conversation reference it needs to post proactively), kept in
-``adapter_refs`` as opaque JSON. The core never reads it; erasing a person forgets theirs
+``adapter_refs`` as opaque JSON. The core never reads it, but for one flag it defines itself
+(``bot.models.UNREACHABLE``: the platform refuses the bot's direct messages to the person, shown
+to the facilitators by ``bot.domain.reachability``); erasing a person forgets theirs
 (``bot.domain.privacy``)."""
 
 from __future__ import annotations

@@ -130,6 +130,10 @@ class ResultKind(StrEnum):
     PRESENCE_CONFIRMED = "presence_confirmed"
     FEEDBACK_SAVED = "feedback_saved"  # ids: meeting, rating
     FEEDBACK_SUMMARY = "feedback_summary"  # ids: meeting, count
+    # A facilitator freed the seat of someone who left the network's place in the chat platform
+    # (ids: person, seat, municipality), or there was none left to free (ids: person).
+    DEPARTED_RELEASED = "departed_released"
+    DEPARTED_NOTHING = "departed_nothing"
 
 
 @dataclass(frozen=True, slots=True)
@@ -349,6 +353,9 @@ class Action(StrEnum):
     PRESENCE_TOGGLE = "presence_toggle"
     PRESENCE_CONFIRM = "presence_confirm"
     FEEDBACK_RATE = "feedback_rate"
+    # A seat holder left the network's place in the chat platform: a facilitator frees their
+    # seat (value: the person's internal id).
+    DEPARTED_RELEASE = "departed_release"
 
 
 class HomeAction(StrEnum):

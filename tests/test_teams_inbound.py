@@ -19,6 +19,8 @@ from aiohttp import web
 
 from bot.clock import FixedClock
 from bot.config import Settings
+from bot.mentions import Mention
+from bot.mentions import read as read_mention
 from bot.models import OwnerKind
 from bot.replies import Action, Attachment
 from bot.runtime import CoreAssembly
@@ -340,9 +342,13 @@ def test_a_mentioned_person_is_named_as_the_roster_knows_them(bot: Bot) -> None:
         ],
     )
     incoming = read_activity(activity)
-    assert isinstance(incoming, Incoming)
-    line = bot.runtime.inbound._with_names(incoming)
-    assert line == "overdrag @Bo Hansen fast"
+    assert isinstance(incoming, Incoming) and incoming.line is not None
+    line = bot.runtime.inbound._resolve(incoming, incoming.line)
+    assert isinstance(line, str)
+    verb, marked, seat = line.split()
+    assert (verb, seat) == ("overdrag", "fast")
+    # The neutral mention: the Entra object id (Teams' objectId), as typed, the roster's name.
+    assert read_mention(marked) == Mention(BO.object_id, "@Bo H.", "Bo Hansen")
     assert bot.fake.count("member") == 1
 
 

@@ -4,6 +4,7 @@ migrations; every table is imported here so ``Base.metadata`` knows them all."""
 from __future__ import annotations
 
 from bot.models.adapters import (
+    UNREACHABLE,
     AdapterRef,
     OwnerKind,
 )
@@ -110,6 +111,7 @@ __all__ = [
     "PollBallot",
     "PollChoice",
     "AdapterRef",
+    "UNREACHABLE",
     "OwnerKind",
     "FeedScope",
     "CalendarSubscription",

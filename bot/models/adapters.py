@@ -18,10 +18,16 @@ class OwnerKind(StrEnum):
     PLACE = "place"  # a channel the bot posts to
 
 
+# The one flag in a person's reference that the core reads (``bot.domain.reachability``): the
+# platform refuses to let the bot write to them (Teams: 403, or the app uninstalled), so the
+# facilitators see who cannot be reached. The adapter sets and clears it.
+UNREACHABLE = "unreachable"
+
+
 class AdapterRef(Base):
     """One remembered reference per (platform, owner). ``owner_key`` is the id the core hands the
     adapter for that person or place; ``reference`` is the adapter's own JSON, never read by the
-    core."""
+    core (but for the ``UNREACHABLE`` flag)."""
 
     __tablename__ = "adapter_refs"
 

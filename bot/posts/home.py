@@ -32,6 +32,7 @@ from bot.domain import registration as reg
 from bot.domain.errors import DomainError, ErrorKind
 from bot.domain.facilitators import is_facilitator
 from bot.domain.membership import Standing, glance, standings
+from bot.domain.reachability import unreachable
 from bot.domain.seats.attendance import answer_of, expected_at, roster, substitution_of
 from bot.domain.seats.common import seat_of
 from bot.markup import bold
@@ -219,6 +220,10 @@ def _facilitator_parts(
     parts.append(HomeSection("\n".join(lines) or texts.overview.home_deliveries_none()))
     if total > LIST_LIMIT:
         parts.append(_see_all(HomeList.DELIVERIES, LIST_LIMIT, total))
+    cut_off = [(u.name, u.municipality) for u in unreachable(session, network)]
+    counts["unreachable"] = len(cut_off)
+    if cut_off:  # who cannot get the bot's direct messages at all, by name
+        parts.append(HomeSection(texts.overview.unreachable_line(cut_off)))
     return parts
 
 

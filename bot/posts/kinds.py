@@ -75,6 +75,9 @@ class PostKind(StrEnum):
     # facilitators two days before (who has not answered, which municipalities have nobody).
     NUDGE_DM = "nudge_dm"
     NUDGE_FACILITATORS = "nudge_facilitators"
+    # To the facilitators: a seat holder left the network's place in the chat platform (in
+    # Teams, removed from its team), with a button that frees the seat (posts/departures.py).
+    DEPARTED_NOTICE = "departed_notice"
 
 
 # Notices about other posts; there is never a notice about one of these.
@@ -236,3 +239,13 @@ def facilitator_target(prefix: str, position: int) -> str:
     """The key of one direct message to a facilitator (by place in the list), expanded from a
     fan-out row's key prefix."""
     return f"{prefix}:facilitator={position}"
+
+
+def departed_prefix(person_id: int, seat_id: int) -> str:
+    """Every facilitator's notice that ``person_id`` left while holding ``seat_id``."""
+    return f"{PostKind.DEPARTED_NOTICE}:person={person_id}:seat={seat_id}:"
+
+
+def departed_key(person_id: int, seat_id: int, recipient: str) -> str:
+    """``recipient``: an ``approver_tag`` (a facilitator by place)."""
+    return f"{departed_prefix(person_id, seat_id)}{recipient}"

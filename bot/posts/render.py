@@ -34,6 +34,7 @@ from bot.models import (
 )
 from bot.posts import digest, planner
 from bot.posts.calendar import ics_attachment
+from bot.posts.departures import DEPARTURE_RENDERERS
 from bot.posts.kinds import PostKind
 from bot.posts.outbox import Claimed, sent_message
 from bot.posts.polls import POLL_RENDERERS
@@ -341,6 +342,7 @@ _OTHER_POSTS: dict[str, OtherRenderer] = {
     **SUCCESSION_RENDERERS,
     **POLL_RENDERERS,
     **LOOP_RENDERERS,
+    **DEPARTURE_RENDERERS,
 }
 
 

@@ -42,6 +42,7 @@ from bot.service.approvals import Approvals
 from bot.service.attendance import Attendance
 from bot.service.consent import Consent
 from bot.service.context import Context, People, ServiceSettings, TransactionRunner
+from bot.service.departures import Departures
 from bot.service.feeds import FeedAnswer, Feeds
 from bot.service.loop import Loop
 from bot.service.meetings import MeetingForm, Meetings
@@ -114,6 +115,7 @@ class Klimanet:
         self.polls = Polls(self._ctx)
         self.feeds = Feeds(self._ctx)
         self.loop = Loop(self._ctx)
+        self.departures = Departures(self._ctx, self.privacy)
         self._approvals = approvals
         if self._ctx.settings.home_tab:
             # Changes that alter someone's App Home plan its republishing (posts/home_refresh.py).
@@ -187,6 +189,7 @@ class Klimanet:
             Action.PRESENCE_TOGGLE: lambda actor, value, _: self.loop.toggle_click(actor, value),
             Action.PRESENCE_CONFIRM: _by_id(self.loop.confirm_click),
             Action.FEEDBACK_RATE: lambda actor, value, _: self.loop.rate_click(actor, value),
+            Action.DEPARTED_RELEASE: _by_id(self.departures.release),
         }
 
     @property
@@ -365,6 +368,11 @@ class Klimanet:
     def retention(self) -> RetentionReport:
         """The daily data-protection job (``KLIMANET_RETENTION``)."""
         return self.privacy.retention()
+
+    def member_departed(self, whom: Actor) -> bool:
+        """Someone left the network's place in the chat platform (Teams: removed from the
+        network's team). A seat holder's seat is not freed: the facilitators are asked."""
+        return self.departures.departed(whom)
 
     def user_deactivated(self, whom: Actor) -> bool:
         """The chat workspace deactivated an account (Slack: ``user_change``, ``deleted``)."""

@@ -21,6 +21,7 @@ from bot.domain import loop as loop_domain
 from bot.domain.errors import DomainError, ErrorKind
 from bot.domain.facilitators import is_facilitator, require_facilitator
 from bot.domain.membership import Standing, glance, members, standings
+from bot.domain.reachability import Unreachable, unreachable
 from bot.domain.registration import Actor
 from bot.domain.seats.turnout import (
     overview_meetings,
@@ -121,12 +122,19 @@ class Overview:
         return self._views[view or "kort"](actor, rest)
 
     def map(self, actor: Actor, args: str = "") -> Reply:
-        found = self._facilitator_run(actor, standings)
+        def work(session: Session, network: Network) -> tuple[list[Standing], list[Unreachable]]:
+            return standings(session, network), unreachable(session, network)
+
+        found, cut_off = self._facilitator_run(actor, work)
         day = self._day()
         at_a_glance = glance(found)
         picture = REPORT_CACHE.get_or_render(render_map, map_states(found), as_of=day)
+        # Who cannot get the bot's direct messages, by name (only when someone cannot).
+        unreachable_line = texts.overview.unreachable_line(
+            [(u.name, u.municipality) for u in cut_off]
+        )
         return Reply(
-            tuple(texts.overview.map_reply(at_a_glance, day)),
+            (*texts.overview.map_reply(at_a_glance, day), *filter(None, [unreachable_line])),
             attachment=Attachment(
                 f"klimanet-kort-{day.isoformat()}.png",
                 picture.png,

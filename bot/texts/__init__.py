@@ -18,6 +18,7 @@ from bot.texts import (
     common,
     consent,
     dates,
+    departures,
     digest,
     edge,
     errors,
@@ -57,4 +58,5 @@ __all__ = [
     "succession",
     "teams",
     "themes",
+    "departures",
 ]

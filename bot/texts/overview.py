@@ -9,6 +9,7 @@ from babel.dates import format_date
 
 from bot.domain.membership import Glance
 from bot.markup import Icon, PlatformWord, bold, icon, italic, word
+from bot.replies import user_text
 from bot.texts.common import COMMAND, NETWORK_NAME, join_and
 from bot.texts.dates import LOCALE
 from bot.texts.privacy import HOME_PRIVACY_LINE
@@ -268,3 +269,19 @@ LIST_TITLES = {
 
 def home_list(which: str, lines: Sequence[str]) -> list[str]:
     return [LIST_TITLES.get(which, which), "\n".join(lines) or "Listen er tom."]
+
+
+def unreachable_line(people: Sequence[tuple[str, str | None]]) -> str:
+    """Who Klimanet cannot write to (their chat platform refuses its direct messages): by name
+    and municipality, so a facilitator can reach them another way. Empty when nobody."""
+    if not people:
+        return ""
+    names = [
+        f"{user_text(name)} ({municipality})" if municipality else user_text(name)
+        for name, municipality in people
+    ]
+    return (
+        f"{icon(Icon.WARNING)} Klimanet kan ikke sende direkte beskeder til "
+        f"{join_and(names)}: de har ikke Klimanet-appen, eller de har blokeret den. Kontakt dem "
+        "på anden vis, til de har installeret appen igen."
+    )

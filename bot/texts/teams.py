@@ -3,6 +3,8 @@ a file shared as a link."""
 
 from __future__ import annotations
 
+from bot.replies import user_text
+
 TEAMS_CUT_SHORT = "… (beskeden var for lang til Teams og er forkortet)"
 
 
@@ -74,3 +76,28 @@ TEAMS_HOME_COMMAND = "hjem"
 TEAMS_HOME_FOOTER = (
     "Skriv hjælp til Klimanet for at se alle kommandoer, og hjem for at se denne oversigt igen."
 )
+
+
+# Mentions in Teams: only a person's mention names someone (a tag, a channel or the team does not).
+def teams_mention_not_person(typed: str) -> str:
+    """A tag, channel or team mention where a colleague was wanted."""
+    return (
+        f"{user_text(typed)} er ikke en person. Nævn kollegaen selv med @ (vælg personen på "
+        "listen, ikke et tag, en kanal eller hele teamet)."
+    )
+
+
+def teams_mention_not_found(typed: str) -> str:
+    """The roster does not know the mentioned member (left the team, or a stale mention)."""
+    return (
+        f"Jeg kan ikke finde {user_text(typed)} blandt medlemmerne i Teams. Nævn en kollega, "
+        "der er med i samtalen eller i netværkets team."
+    )
+
+
+def teams_mention_lookup_failed(typed: str) -> str:
+    """Teams did not answer who a mentioned member is: nothing was done."""
+    return (
+        f"Teams svarede ikke, da jeg slog {user_text(typed)} op, så der er ikke sket noget. "
+        "Prøv igen om lidt."
+    )

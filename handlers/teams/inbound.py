@@ -5,8 +5,11 @@ service as Slack's ``/klimanet`` and buttons.
   leading ``/klimanet`` are stripped; the rest is the command line.
 - Other people's mentions come as entities with a Teams member id (``29:…``) and no Entra id:
   each distinct id (a name split over several ``<at>`` tags has one) is looked up in the roster
-  (``GET /v3/conversations/{id}/members/{member}`` → ``objectId``, name) and written into the
-  line as ``@Name`` for the service.
+  (``GET /v3/conversations/{id}/members/{member}`` → ``objectId``, name, e-mail) and becomes a
+  neutral ``bot.mentions.Mention`` whose account is the Entra object id (the person's id in the
+  core). Only the entities count: an ``<at>`` tag without one is plain text. A tag, channel or
+  team mention (an entity that names no person), or a member the roster does not know, is
+  refused with an answer and nothing is done.
 - A card's ``Action.Submit`` arrives as a message with ``value``: the same click as Slack's
   button; the clicked card is updated in place without its buttons, so it cannot act twice.
   A submitted form card (``handlers.teams.forms``) is Slack's modal submission: the card is
@@ -15,6 +18,9 @@ service as Slack's ``/klimanet`` and buttons.
   app sends it once as the welcome.
 - Every activity is acted on once: its id is the inbound memory's key, remembered in the
   transaction that acts (a replay or Teams' retry is refused there).
+- A member removed from the network's team (``conversationUpdate`` with ``membersRemoved``;
+  the team is stored with the network's channel by ``@Klimanet kanal``) is told to the service,
+  which asks the facilitators about a seat they held; the bot itself removed is only logged.
 - The person is remembered (member id, tenant, service URL; their 1:1 chat when it is one) so
   posts can reach them later; an app installation makes an unreachable person reachable again.
 
@@ -33,7 +39,8 @@ from microsoft_agents.hosting.core.connector.client import ConnectorClient
 from bot import texts
 from bot.adapter_memory import AdapterMemory
 from bot.domain.registration import Actor
-from bot.models import OwnerKind
+from bot.mentions import Mention, is_account, mark, unmarked
+from bot.models import UNREACHABLE, OwnerKind
 from bot.ports import DeliveryError
 from bot.replies import Posted, Reply
 from bot.service.inbound import AlreadyActedOn, InboundMemory
@@ -45,16 +52,30 @@ from handlers.teams.notifier import TeamsNotifier, handle_of
 
 log = logging.getLogger(__name__)
 
+# The platform's name in the core (``handlers.teams.app.TEAMS``): people are ("teams", tenant,
+# Entra object id).
+PLATFORM = "teams"
 _COMMAND = re.compile(r"^\s*/klimanet\b\s*", re.IGNORECASE)
-_AT = re.compile(r"<at>(.*?)</at>", re.IGNORECASE | re.DOTALL)
+_AT = re.compile(r"</?at>", re.IGNORECASE)
+# A person's id in Teams' Bot Framework: users are 29:…, bots 28:…, channels and teams 19:…,
+# and a tag's id is an opaque string; Teams marks tags and channels in the entity's ``type``.
+_PERSON_PREFIX = "29:"
+_PERSON_TYPES = ("", "person", "user")
 
 
 @dataclass(frozen=True)
-class Mention:
-    """Another person named in a message: their Teams member id and every ``<at>`` text of it."""
+class Tagged:
+    """Someone or something named in a message: the mentioned id, every ``<at>`` text of it (a
+    name split over several tags is one id), and whether it names a person."""
 
     member_id: str
     texts: tuple[str, ...]
+    person: bool = True
+
+    @property
+    def typed(self) -> str:
+        """The mention as the person saw it: ``@Bo Hansen`` from ``<at>Bo</at> <at>Hansen</at>``."""
+        return "@" + " ".join(" ".join(_AT.sub("", tag) for tag in self.texts).split())
 
 
 @dataclass(frozen=True)
@@ -69,15 +90,59 @@ class Incoming:
     service_url: str
     tenant: str
     line: str | None = None  # a command
-    mentions: tuple[Mention, ...] = ()
+    mentions: tuple[Tagged, ...] = ()
     action: tuple[str, str] | None = None  # a card's submit: (action id, value)
     clicked: str | None = None  # the activity id of the clicked card
     installed: bool = False
     form: dict[str, Any] | None = None  # a submitted form card's value
+    uninstalled: bool = False
+    team: str = ""  # the team of a channel's conversation (channelData.team.id)
 
 
-def read_activity(activity: dict[str, Any]) -> Incoming | None:
+@dataclass(frozen=True)
+class Removed:
+    """Someone removed from a team: their Teams member id and Entra object id."""
+
+    member_id: str
+    object_id: str
+
+
+@dataclass(frozen=True)
+class Departure:
+    """Members removed from a team (``conversationUpdate`` with ``membersRemoved``)."""
+
+    tenant: str
+    team: str
+    conversation: str
+    bot_id: str  # the bot's own member id: the bot itself removed is not a person leaving
+    removed: tuple[Removed, ...]
+
+
+def read_departure(activity: dict[str, Any]) -> Departure | None:
+    """A ``conversationUpdate`` that removes members from a team, or None."""
+    removed = activity.get("membersRemoved") or []
+    conversation = activity.get("conversation") or {}
+    channel_data = activity.get("channelData") or {}
+    if activity.get("type") != "conversationUpdate" or not removed or not conversation.get("id"):
+        return None
+    tenant = str((channel_data.get("tenant") or {}).get("id") or conversation.get("tenantId") or "")
+    return Departure(
+        tenant=tenant,
+        team=str((channel_data.get("team") or {}).get("id") or ""),
+        conversation=str(conversation["id"]),
+        bot_id=str((activity.get("recipient") or {}).get("id") or ""),
+        removed=tuple(
+            Removed(str(m.get("id") or ""), str(m.get("aadObjectId") or ""))
+            for m in removed
+            if isinstance(m, dict)
+        ),
+    )
+
+
+def read_activity(activity: dict[str, Any]) -> Incoming | Departure | None:
     """The activity as a request, or None when it asks nothing of the bot."""
+    if activity.get("type") == "conversationUpdate":
+        return read_departure(activity)
     sender = activity.get("from") or {}
     conversation = activity.get("conversation") or {}
     channel_data = activity.get("channelData") or {}
@@ -87,16 +152,18 @@ def read_activity(activity: dict[str, Any]) -> Incoming | None:
         return None  # not a person of a tenant (e.g. a bot), or nowhere to answer
     common: dict[str, Any] = {
         "key": f"teams:{conversation['id']}:{activity.get('id') or ''}",
-        "actor": Actor(tenant, object_id, str(sender.get("name") or "")),
+        "actor": Actor(tenant, object_id, str(sender.get("name") or ""), platform=PLATFORM),
         "member_id": str(sender.get("id") or ""),
         "conversation": str(conversation["id"]),
         "personal": conversation.get("conversationType", "personal") == "personal",
         "service_url": str(activity["serviceUrl"]),
         "tenant": tenant,
+        "team": str((channel_data.get("team") or {}).get("id") or ""),
     }
     kind = activity.get("type")
     if kind == "installationUpdate":
-        return Incoming(**common, installed=activity.get("action") == "add")
+        change = str(activity.get("action") or "")
+        return Incoming(**common, installed=change == "add", uninstalled=change == "remove")
     if kind != "message":
         return None
     value = activity.get("value")
@@ -115,24 +182,65 @@ def _is_channel_command(line: str | None) -> bool:
     return line is not None and line.strip().lower() == "kanal"
 
 
-def command_line(activity: dict[str, Any]) -> tuple[str, tuple[Mention, ...]]:
-    """The message's text without the bot's mention and a leading ``/klimanet``, and the other
-    people it mentions (one per member id, in order)."""
-    text = str(activity.get("text") or "")
+def command_line(activity: dict[str, Any]) -> tuple[str, tuple[Tagged, ...]]:
+    """The message's text without the bot's mention and a leading ``/klimanet`` (its other
+    ``<at>`` tags still in it), and what else it mentions (one per mentioned id, in order)."""
+    text = unmarked(str(activity.get("text") or ""))  # a mark is only ever one made here
     bot_id = str((activity.get("recipient") or {}).get("id") or "")
     found: dict[str, list[str]] = {}
+    person: dict[str, bool] = {}
     for entity in activity.get("entities") or []:
         if entity.get("type") != "mention":
             continue
         mentioned = entity.get("mentioned") or {}
-        tag = str(entity.get("text") or "")
+        tag = unmarked(str(entity.get("text") or ""))
         member = str(mentioned.get("id") or "")
         if member == bot_id:
             text = text.replace(tag, " ", 1) if tag else text
         elif member and tag:
             found.setdefault(member, []).append(tag)
+            person[member] = member.startswith(_PERSON_PREFIX) and (
+                str(mentioned.get("type") or "").lower() in _PERSON_TYPES
+            )
     line = _COMMAND.sub("", " ".join(text.split()), count=1)
-    return line, tuple(Mention(m, tuple(tags)) for m, tags in found.items())
+    return line, tuple(Tagged(m, tuple(tags), person[m]) for m, tags in found.items())
+
+
+def with_marks(line: str, mentions: tuple[Tagged, ...], marks: dict[str, str]) -> str:
+    """``line`` with each mention's first ``<at>`` tag replaced by its mark and the rest of a
+    split name removed, scanning from left to right so each entity's tag is consumed once."""
+    pending = [(m.member_id, tag) for m in mentions for tag in m.texts]
+    marked: set[str] = set()
+    out: list[str] = []
+    cursor = 0
+    while pending:
+        places = [(line.find(tag, cursor), n) for n, (_, tag) in enumerate(pending)]
+        found = [(at, n) for at, n in places if at >= 0]
+        if not found:
+            break
+        at, n = min(found)
+        member, tag = pending.pop(n)
+        out.append(line[cursor:at])
+        out.append(" " if member in marked else f" {marks[member]} ")
+        marked.add(member)
+        cursor = at + len(tag)
+    out.append(line[cursor:])
+    return " ".join("".join(out).split())
+
+
+@dataclass(frozen=True)
+class RosterMember:
+    """A member of a conversation as Teams' roster has them."""
+
+    member_id: str  # 29:…
+    object_id: str  # the Entra object id: the person's account in the core
+    name: str
+    email: str
+    tenant: str
+
+
+class RosterUnknown(Exception):
+    """The roster does not know the member (404), or knows no Entra object id for them."""
 
 
 class Roster:
@@ -141,21 +249,36 @@ class Roster:
     def __init__(self, connector: Connector) -> None:
         self._connector = connector
 
-    def name_of(self, incoming: Incoming, member_id: str) -> tuple[str, str] | None:
-        """(Entra object id, name) of a member of the conversation, or None."""
+    def member(self, incoming: Incoming, member_id: str) -> RosterMember:
+        """The member of the incoming conversation; raises ``RosterUnknown`` when Teams does not
+        know them, ``DeliveryError`` when Teams did not answer."""
 
         async def member(client: ConnectorClient) -> dict[str, Any]:
             found = await client.conversations.get_conversation_member(
                 incoming.conversation, member_id
             )
-            return found.model_dump(by_alias=True, exclude_none=True)
+            # SDK 1.9's member model has no field for Teams' ``objectId`` (its aad_object_id
+            # stays empty): the model keeps unknown fields, so read the answer's own names.
+            answer = dict(found.model_extra or {})
+            answer.update(found.model_dump(by_alias=True, exclude_none=True))
+            return answer
 
         try:
             found = self._connector.call(incoming.service_url, incoming.tenant, None, member)
-        except DeliveryError:
-            return None
-        object_id = str(found.get("objectId") or found.get("aadObjectId") or "")
-        return (object_id, str(found.get("name") or "")) if object_id else None
+        except DeliveryError as error:
+            if error.reason == "not_found":
+                raise RosterUnknown(member_id) from error
+            raise
+        object_id = unmarked(str(found.get("objectId") or found.get("aadObjectId") or ""))
+        if not is_account(object_id):
+            raise RosterUnknown(member_id)
+        return RosterMember(
+            member_id,
+            object_id,
+            str(found.get("name") or ""),
+            str(found.get("email") or found.get("userPrincipalName") or ""),
+            str(found.get("tenantId") or incoming.tenant),
+        )
 
 
 class TeamsInbound:
@@ -179,8 +302,15 @@ class TeamsInbound:
         self._roster = roster
         self._forms = TeamsForms(service)
 
-    def handle(self, incoming: Incoming) -> None:
+    def handle(self, incoming: Incoming | Departure) -> None:
+        if isinstance(incoming, Departure):
+            self._departed(incoming)
+            return
         self._remember(incoming)
+        if incoming.uninstalled:
+            if incoming.personal:  # removed from a team is not removed from their own chat
+                self._notifier.unreachable(incoming.actor.user_id)
+            return
         if incoming.installed:
             self._notifier.reachable(incoming.actor.user_id)
             if incoming.personal and self._inbound.first_time(incoming.key):
@@ -189,9 +319,17 @@ class TeamsInbound:
         if _is_channel_command(incoming.line):
             self._set_channel(incoming)
             return
+        line = incoming.line
+        if line is not None and incoming.mentions:
+            resolved = self._resolve(incoming, line)
+            if isinstance(resolved, Reply):  # refused before anything was done
+                if self._inbound.first_time(incoming.key):
+                    self._answer(incoming, resolved)
+                return
+            line = resolved
         try:
             with self._inbound.once(incoming.key) as once:
-                answer = self._act(incoming)
+                answer = self._act(incoming, line)
         except AlreadyActedOn:
             log.info("Teams activity %s was acted on already", incoming.key)
             return
@@ -225,6 +363,8 @@ class TeamsInbound:
                 "service_url": incoming.service_url,
                 "tenant": incoming.tenant,
             }
+            if incoming.team:  # whose removals are departures from the network
+                reference["team"] = incoming.team
             self._memory.remember(OwnerKind.PLACE, self._channel_key, reference)
             try:
                 self._notifier.post(self._channel_key, Reply((texts.teams.TEAMS_CHANNEL_SET,)))
@@ -233,7 +373,30 @@ class TeamsInbound:
             return
         self._answer(incoming, answer)
 
-    def _act(self, incoming: Incoming) -> Reply | CardAnswer | None:
+    def _departed(self, departure: Departure) -> None:
+        """Members removed from the network's team: each one who holds a seat is named to the
+        facilitators with a button that frees it (the service decides; nothing is released
+        here). The bot itself removed is logged; other teams' removals are not the network's."""
+        channel = (
+            self._memory.recall(OwnerKind.PLACE, self._channel_key) if self._channel_key else None
+        )
+        # A team's General channel has the team's id: a reference without a team names it so.
+        team = str((channel or {}).get("team") or (channel or {}).get("conversation") or "")
+        if not team or team not in (departure.team, departure.conversation.split(";", 1)[0]):
+            log.info("members removed from a team that is not the network's")
+            return
+        # No replay memory needed: the notices are keyed by person and seat, so Teams' retry
+        # (or the same removal told twice) plans nothing new.
+        for removed in departure.removed:
+            if removed.member_id == departure.bot_id:
+                log.warning("Klimanet was removed from the network's team")
+            elif not removed.object_id:
+                log.warning("a member left the network's team without an Entra object id")
+            else:
+                actor = Actor(departure.tenant, removed.object_id, "", platform=PLATFORM)
+                self._service.member_departed(actor)
+
+    def _act(self, incoming: Incoming, line: str | None) -> Reply | CardAnswer | None:
         if incoming.form is not None:
             return self._forms.submit(incoming.actor, incoming.form)
         if incoming.action is not None:
@@ -242,24 +405,45 @@ class TeamsInbound:
             if opened is not None:
                 return opened
             return self._service.click(incoming.actor, action_id, value)
-        if incoming.line is None:
+        if line is None:
             return None
-        if incoming.line.strip().casefold() == texts.teams.TEAMS_HOME_COMMAND:
+        if line.strip().casefold() == texts.teams.TEAMS_HOME_COMMAND:
             return self._forms.home(incoming.actor)
-        outcome = self._service.command(incoming.actor, self._with_names(incoming))
+        outcome = self._service.command(incoming.actor, line)
         # A form (Slack: a modal) comes as an Adaptive Card form.
         return self._forms.opened(outcome)
 
-    def _with_names(self, incoming: Incoming) -> str:
-        line = incoming.line or ""
-        for mention in incoming.mentions:
-            known = self._roster.name_of(incoming, mention.member_id)
-            name = known[1] if known is not None else _AT.sub(r"\1", mention.texts[0])
-            first, *rest = mention.texts
-            line = line.replace(first, f"@{' '.join(name.split())}", 1)
-            for tag in rest:  # the rest of a name split over several tags
-                line = line.replace(tag, "", 1)
-        return " ".join(line.split())
+    def _resolve(self, incoming: Incoming, line: str) -> str | Reply:
+        """The line with each person it mentions as a neutral mention (their Entra object id,
+        from the roster), or the answer that refuses it: a tag, channel or team mention, a
+        member the roster does not know, or a roster that did not answer."""
+        refused = next((m for m in incoming.mentions if not m.person), None)
+        if refused is not None:
+            return Reply((texts.teams.teams_mention_not_person(refused.typed),))
+        marks: dict[str, str] = {}
+        for tagged in incoming.mentions:
+            try:
+                member = self._roster.member(incoming, tagged.member_id)
+            except RosterUnknown:
+                return Reply((texts.teams.teams_mention_not_found(tagged.typed),))
+            except DeliveryError as error:
+                log.warning("Teams' roster did not answer: %s", error.reason)
+                return Reply((texts.teams.teams_mention_lookup_failed(tagged.typed),))
+            self._meet(incoming, member)
+            mention = Mention(member.object_id, tagged.typed, member.name)
+            marks[tagged.member_id] = mark(mention)
+        return with_marks(line, incoming.mentions, marks)
+
+    def _meet(self, incoming: Incoming, member: RosterMember) -> None:
+        """A mentioned person the bot has not met yet is remembered (member id, tenant, service
+        URL), so a consent request can reach them in a 1:1 chat the bot opens."""
+        if self._memory.recall(OwnerKind.PERSON, member.object_id) is None:
+            reference = {
+                "member": member.member_id,
+                "service_url": incoming.service_url,
+                "tenant": member.tenant,
+            }
+            self._memory.remember(OwnerKind.PERSON, member.object_id, reference)
 
     def _remember(self, incoming: Incoming) -> None:
         person: dict[str, Any] = {
@@ -268,8 +452,8 @@ class TeamsInbound:
             "tenant": incoming.tenant,
         }
         known = self._memory.recall(OwnerKind.PERSON, incoming.actor.user_id) or {}
-        if known.get("unreachable") and not incoming.installed:
-            person["unreachable"] = True
+        if known.get(UNREACHABLE) and not incoming.installed:
+            person[UNREACHABLE] = True
         # The conversation it came from, so a clicked card there can be updated.
         self._memory.remember(
             OwnerKind.PLACE,

@@ -36,14 +36,13 @@ from microsoft_agents.hosting.core.connector.client import ConnectorClient
 
 from bot import texts
 from bot.adapter_memory import AdapterMemory, Reference
-from bot.models import OwnerKind
+from bot.models import UNREACHABLE, OwnerKind
 from bot.ports import DeliveryError
 from bot.replies import Attachment, Posted, Reply
 from handlers.teams import cards
 from handlers.teams.connector import Connector
 from handlers.teams.files import FileStore
 
-UNREACHABLE = "unreachable"
 HANDLE_PREFIX = "tc"
 
 
@@ -126,6 +125,13 @@ class TeamsNotifier:
 
     def _unreachable_on_403(self, key: str, person: Reference, error: DeliveryError) -> None:
         if error.reason == "forbidden":
+            self._memory.remember(OwnerKind.PERSON, key, {**person, UNREACHABLE: True})
+
+    def unreachable(self, key: str) -> None:
+        """Teams said the app was removed from this person's chat: no direct message is tried
+        until they install it again, and the facilitators see them by name."""
+        person = self._memory.recall(OwnerKind.PERSON, key)
+        if person is not None and not person.get(UNREACHABLE):
             self._memory.remember(OwnerKind.PERSON, key, {**person, UNREACHABLE: True})
 
     def reachable(self, key: str) -> None:

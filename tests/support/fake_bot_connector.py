@@ -368,8 +368,7 @@ class FakeBotConnector:
         return 200, {
             "id": member.id,
             "name": member.name,
-            "objectId": member.object_id,
-            "aadObjectId": member.object_id,
+            "objectId": member.object_id,  # Teams' name (SDK 1.9's model has no field for it)
             "email": member.email,
             "userPrincipalName": member.email,
             "tenantId": member.tenant or self.tenant,
