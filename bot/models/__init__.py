@@ -6,6 +6,7 @@ from __future__ import annotations
 from bot.models.adapters import (
     AdapterRef,
     OwnerKind,
+    RateWindow,
 )
 from bot.models.base import (
     Base,
@@ -117,4 +118,5 @@ __all__ = [
     "MeetingPresence",
     "MeetingAttendanceConfirmed",
     "MeetingFeedback",
+    "RateWindow",
 ]

@@ -31,6 +31,7 @@ from handlers.teams.connector import ClientCredentials, Connector, TokenSource, 
 from handlers.teams.files import FileStore
 from handlers.teams.inbound import Roster, TeamsInbound, read_activity
 from handlers.teams.notifier import TeamsNotifier
+from handlers.teams.ratelimit import SharedLimits
 from handlers.teams.settings import DEFAULT_TEAMS_PORT, TeamsSettings
 
 log = logging.getLogger("klimanet")
@@ -68,7 +69,6 @@ class TeamsRuntime:
 
     def __init__(self, settings: TeamsSettings, assembly: Assembly) -> None:
         self.settings = settings
-        connector = Connector(token_source(settings))
         secret = (settings.app_password or settings.app_id).encode()
         self.files = FileStore(secret, settings.public_url or "")
         holder: dict[str, TeamsNotifier] = {}
@@ -80,6 +80,8 @@ class TeamsRuntime:
         # The network's channel is a key of the adapter memory: `@Klimanet kanal` fills it.
         self.core: Core = assembly.core(forget=forget, default_channel=TEAMS_CHANNEL_KEY)
         self.memory = AdapterMemory(self.core.sessions, PLATFORM, SystemClock().now)
+        # Teams' limits count the whole bot: every replica reserves its sends in the database.
+        connector = Connector(token_source(settings), limits=SharedLimits(self.core.sessions))
         self.notifier = TeamsNotifier(self.memory, connector, self.files, app_id=settings.app_id)
         holder["notifier"] = self.notifier
         self.delivery = assembly.delivery(

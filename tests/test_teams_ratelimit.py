@@ -1,0 +1,74 @@
+"""Teams' limits are the whole bot's: two replicas sharing a database together stay under 50
+requests a second per tenant and 7 sends a second per conversation (``handlers.teams.ratelimit``)."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+
+from bot.adapter_memory import AdapterMemory
+from bot.clock import FixedClock
+from bot.db import SessionFactory
+from bot.models import OwnerKind
+from bot.replies import Reply
+from handlers.teams.connector import Connector, no_token
+from handlers.teams.files import FileStore
+from handlers.teams.notifier import TeamsNotifier
+from handlers.teams.ratelimit import SharedLimits
+from tests.support.fake_bot_connector import FakeBotConnector
+
+APP = "11111111-2222-3333-4444-555555555555"
+TENANT = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+NOW = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+
+
+def most_in_a_window(slots: list[float], seconds: float) -> int:
+    ordered = sorted(slots)
+    return max(sum(1 for t in ordered if start <= t < start + seconds) for start in ordered)
+
+
+def test_two_replicas_share_the_tenant_and_conversation_windows(sessions: SessionFactory) -> None:
+    now = [1_000_000.0]
+    replicas = [SharedLimits(sessions, clock=lambda: now[0]) for _ in range(2)]
+    # Both replicas ask at the same instant: the second one's slots come after the first's.
+    tenant = [replicas[n % 2].reserve(TENANT, f"c{n % 10}") for n in range(60)]
+    assert most_in_a_window(tenant, 1.0) <= 45
+    assert tenant[0] == now[0] and max(tenant) - now[0] < 1.5  # no slot wasted
+    one_chat = [replicas[n % 2].reserve("other-tenant", "chat") for n in range(9)]
+    assert most_in_a_window(one_chat, 1.0) <= 7 and most_in_a_window(one_chat, 2.0) <= 8
+    # Another tenant's requests do not wait for the first one's.
+    assert one_chat[0] == now[0]
+
+
+def test_replicas_sending_at_once_never_exceed_teams_limits(sessions: SessionFactory) -> None:
+    memory = AdapterMemory(sessions, "teams", FixedClock(NOW).now)
+    channels = [f"19:c{n}@thread.tacv2" for n in range(8)]
+    with FakeBotConnector(tenant=TENANT) as fake:
+        for channel in channels:
+            fake.add_channel(channel)
+            memory.remember(
+                OwnerKind.PLACE,
+                channel,
+                {"conversation": channel, "service_url": fake.service_url, "tenant": TENANT},
+            )
+        replicas = [
+            TeamsNotifier(
+                memory,
+                Connector(no_token, limits=SharedLimits(sessions)),
+                FileStore(b"s", "https://x"),
+                app_id=APP,
+            )
+            for _ in range(2)
+        ]
+        # 64 sends, 8 to each channel, from 8 threads across the two replicas: each replica
+        # alone would keep its own 45 a second, together they would send about 64 in a second.
+        jobs = [(replicas[n % 2], channels[n % 8], n) for n in range(64)]
+        try:
+            with ThreadPoolExecutor(8) as pool:
+                list(pool.map(lambda job: job[0].post(job[1], Reply((f"{job[2]}",))), jobs))
+        finally:
+            for notifier in replicas:
+                notifier.close()
+        assert len(fake.activities()) == 64
+        fake.assert_within_limits()
+        assert fake.peak["tenant"] >= 40  # the limit was approached, not avoided by slowness
