@@ -78,9 +78,7 @@ class SharedLimits:
             for key, (windows, margin) in keys.items():
                 kept = _recent(slots[key], windows, margin, now) + [at]
                 session.execute(
-                    update(RateWindow)
-                    .where(RateWindow.key == key)
-                    .values(slots=sorted(kept))
+                    update(RateWindow).where(RateWindow.key == key).values(slots=sorted(kept))
                 )
         return at
 
