@@ -19,7 +19,7 @@ from typing import Any
 
 from aiohttp import web
 from microsoft_agents.hosting.aiohttp import jwt_authorization_middleware
-from microsoft_agents.hosting.core.authorization import AgentAuthConfiguration
+from microsoft_agents.hosting.core.authorization import AgentAuthConfiguration, AuthTypes
 
 from bot.adapter_memory import AdapterMemory
 from bot.clock import SystemClock
@@ -27,7 +27,14 @@ from bot.db import database_answers
 from bot.ops import Health
 from bot.platform import Assembly, Core, PlatformKind, RunOptions
 from bot.service.inbound import InboundMemory
-from handlers.teams.connector import ClientCredentials, Connector, TokenSource, no_token
+from handlers.teams.connector import (
+    TOKEN_SCOPE,
+    ClientCredentials,
+    Connector,
+    SdkTokens,
+    TokenSource,
+    no_token,
+)
 from handlers.teams.files import FileStore
 from handlers.teams.inbound import Roster, TeamsInbound, read_activity
 from handlers.teams.notifier import TeamsNotifier
@@ -58,7 +65,34 @@ def auth_configuration(settings: TeamsSettings) -> AgentAuthConfiguration:
     )
 
 
+def connection_configuration(settings: TeamsSettings) -> AgentAuthConfiguration | None:
+    """The SDK's connection settings for a certificate or a managed identity (its MSAL auth
+    gets the token); None for a client secret (``ClientCredentials``) or no token at all."""
+    if settings.credential == "certificate":
+        return AgentAuthConfiguration(
+            AuthTypes.certificate,
+            settings.app_id,
+            settings.tenant_id,
+            cert_pfx_file=settings.cert_path,
+            scopes=[TOKEN_SCOPE],
+        )
+    if settings.credential == "managed_identity":
+        return AgentAuthConfiguration(
+            AuthTypes.user_managed_identity,
+            settings.managed_identity,
+            settings.tenant_id,
+            scopes=[TOKEN_SCOPE],
+        )
+    return None
+
+
 def token_source(settings: TeamsSettings) -> TokenSource:
+    sdk = connection_configuration(settings)
+    if sdk is not None:
+        # Imported only when used: MSAL and its crypto are not needed by a client secret.
+        from microsoft_agents.authentication.msal import MsalAuth
+
+        return SdkTokens(MsalAuth(sdk))
     if settings.insecure_local or settings.app_password is None or settings.tenant_id is None:
         return no_token
     return ClientCredentials(settings.app_id, settings.app_password, settings.tenant_id)

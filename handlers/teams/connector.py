@@ -29,7 +29,8 @@ T = TypeVar("T")
 MAX_RATE_WAIT = 5.0
 CALL_TIMEOUT = 30.0
 TRANSIENT_STATUS = {408, 412, 429, 502, 503, 504}
-TOKEN_SCOPE = "https://api.botframework.com/.default"
+TOKEN_RESOURCE = "https://api.botframework.com"
+TOKEN_SCOPE = TOKEN_RESOURCE + "/.default"
 TOKEN_URL = "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token"
 
 # Teams' limits per conversation (sends in a window of seconds) and per app and tenant. The
@@ -64,6 +65,29 @@ TokenSource = Callable[[], Awaitable[str]]
 
 async def no_token() -> str:
     return ""
+
+
+class AccessTokenProvider(Protocol):
+    """The SDK's token provider (``MsalAuth``) as used here."""
+
+    async def get_access_token(
+        self, resource_url: str, scopes: list[str], force_refresh: bool = False
+    ) -> str: ...
+
+
+@dataclass
+class SdkTokens:
+    """The bot's token from the Agents SDK's MSAL auth (a certificate or a managed identity;
+    MSAL keeps the token until it is nearly due). Its call blocks, so it runs off the loop."""
+
+    provider: AccessTokenProvider
+
+    async def __call__(self) -> str:
+        try:
+            return await self.provider.get_access_token(TOKEN_RESOURCE, [TOKEN_SCOPE])
+        except Exception as error:  # MSAL raises ValueError, or its transport's errors
+            # A managed identity's endpoint or Entra may be away for a moment: try again later.
+            raise DeliveryError(f"token_unavailable: {type(error).__name__}") from error
 
 
 @dataclass
