@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import secrets
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -104,6 +105,11 @@ class TeamsRuntime:
     def __init__(self, settings: TeamsSettings, assembly: Assembly) -> None:
         self.settings = settings
         secret = (settings.app_password or settings.app_id).encode()
+        if settings.credential in ("certificate", "managed_identity"):
+            # No client secret to sign file links with, and the app id is public. The files
+            # live in this process only (``handlers.teams.files``), so a secret of its own is
+            # enough; links shared across replicas will need one they share.
+            secret = secrets.token_bytes(32)
         self.files = FileStore(secret, settings.public_url or "")
         holder: dict[str, TeamsNotifier] = {}
 
