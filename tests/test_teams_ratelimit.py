@@ -6,10 +6,12 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
+import pytest
+
 from bot.adapter_memory import AdapterMemory
 from bot.clock import FixedClock
 from bot.db import SessionFactory
-from bot.models import OwnerKind
+from bot.models import OwnerKind, RateWindow
 from bot.replies import Reply
 from handlers.teams.connector import Connector, no_token
 from handlers.teams.files import FileStore
@@ -72,3 +74,26 @@ def test_replicas_sending_at_once_never_exceed_teams_limits(sessions: SessionFac
         assert len(fake.activities()) == 64
         fake.assert_within_limits()
         assert fake.peak["tenant"] >= 40  # the limit was approached, not avoided by slowness
+
+
+def test_a_request_that_woke_late_gives_up_its_slot_and_takes_a_new_one(
+    sessions: SessionFactory,
+) -> None:
+    now = [2_000_000.0]
+    slept: list[float] = []
+
+    def oversleep(seconds: float) -> None:  # a busy machine wakes the thread 0.3 s late
+        slept.append(seconds)
+        now[0] += seconds + 0.3
+
+    limits = SharedLimits(sessions, clock=lambda: now[0], sleep=oversleep)
+    taken = [limits.reserve(TENANT, None) for _ in range(45)]  # the second is full
+    limits.acquire(TENANT, None)
+    # Its slot was 1.1 s ahead (45 in the second, a tenth to spare); it woke 0.3 s after that,
+    # so that slot was given up and a new one taken at once, at the time it woke.
+    assert slept == [pytest.approx(1.1)]
+    with sessions() as session:
+        kept = session.get(RateWindow, f"tenant:{TENANT}")
+        assert kept is not None
+        later = [t - taken[0] for t in kept.slots if t > taken[-1]]
+    assert later == [pytest.approx(1.1), pytest.approx(1.4)]
