@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import select
 
 from bot.adapter_memory import AdapterMemory
 from bot.clock import FixedClock
@@ -16,7 +17,7 @@ from bot.replies import Reply
 from handlers.teams.connector import Connector, no_token
 from handlers.teams.files import FileStore
 from handlers.teams.notifier import TeamsNotifier
-from handlers.teams.ratelimit import SharedLimits
+from handlers.teams.ratelimit import SharedLimits, conversation_key
 from tests.support.fake_bot_connector import FakeBotConnector
 
 APP = "11111111-2222-3333-4444-555555555555"
@@ -33,13 +34,17 @@ def test_two_replicas_share_the_tenant_and_conversation_windows(sessions: Sessio
     now = [1_000_000.0]
     replicas = [SharedLimits(sessions, clock=lambda: now[0]) for _ in range(2)]
     # Both replicas ask at the same instant: the second one's slots come after the first's.
-    tenant = [replicas[n % 2].reserve(TENANT, f"c{n % 10}") for n in range(60)]
+    tenant = [replicas[n % 2].reserve(TENANT, f"c{n % 10}") for n in range(50)]
     assert most_in_a_window(tenant, 1.0) <= 45
     assert tenant[0] == now[0] and max(tenant) - now[0] < 1.5  # no slot wasted
     one_chat = [replicas[n % 2].reserve("other-tenant", "chat") for n in range(9)]
     assert most_in_a_window(one_chat, 1.0) <= 7 and most_in_a_window(one_chat, 2.0) <= 8
     # Another tenant's requests do not wait for the first one's.
     assert one_chat[0] == now[0]
+    # A 1:1 chat's id is the person's: the rows name conversations by a hash only.
+    with sessions() as session:
+        keys = list(session.scalars(select(RateWindow.key)))
+    assert conversation_key("chat") in keys and not [k for k in keys if "chat" in k]
 
 
 def test_replicas_sending_at_once_never_exceed_teams_limits(sessions: SessionFactory) -> None:

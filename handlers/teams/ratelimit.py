@@ -5,7 +5,7 @@ and 7 a second (and more windows) per conversation. A replica's own limiter woul
 replicas send 90 a second; and a conversation's rows can be claimed by two replicas at once
 (the outbox claims rows, not conversations), so its limit is shared too.
 
-Each key (``tenant:<id>``, ``conversation:<id>``) has one row with the slots reserved lately
+Each key (``tenant:<id>``, ``conversation:<hash of its id>``) has one row with the slots reserved lately
 (epoch seconds). ``acquire`` reserves the earliest slot that fits every window of every key in
 one short transaction that locks those rows (PostgreSQL: ``FOR UPDATE`` in key order, so two
 replicas never deadlock; SQLite: every transaction begins IMMEDIATE, one writer at a time), then
@@ -15,6 +15,7 @@ milliseconds; the windows keep a tenth of a second to spare for that and for net
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -61,7 +62,7 @@ class SharedLimits:
         when it may go, in epoch seconds."""
         keys = {f"tenant:{tenant}": (self.tenant_windows, TENANT_MARGIN)}
         if conversation is not None:
-            keys[f"conversation:{conversation}"[:255]] = (
+            keys[conversation_key(conversation)] = (
                 self.conversation_windows,
                 CONVERSATION_MARGIN,
             )
@@ -92,6 +93,12 @@ class SharedLimits:
                 )
         self._known.update(ordered)
         return at
+
+
+def conversation_key(conversation: str) -> str:
+    """A conversation's row, named by a hash: a 1:1 chat's id is the person's, and this table
+    is not forgotten on erasure (it holds nothing but times)."""
+    return "conversation:" + hashlib.sha256(conversation.encode()).hexdigest()[:32]
 
 
 def _recent(slots: list[float], windows: Windows, margin: float, now: float) -> list[float]:
