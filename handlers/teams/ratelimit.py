@@ -27,11 +27,11 @@ from bot.models import RateWindow
 from handlers.teams.connector import CONVERSATION_WINDOWS, TENANT_WINDOWS, Windows, earliest_slot
 
 TENANT_MARGIN = 0.1
+CONVERSATION_MARGIN = 0.05
 # How late a request may leave after its slot; later, it reserves again (a few times at most,
 # then it goes: a machine that busy is late for everyone).
 LATE_S = 0.05
 STALE_RETRIES = 3
-CONVERSATION_MARGIN = 0.05
 
 
 @dataclass
@@ -89,7 +89,10 @@ class SharedLimits:
             for key, (windows, margin) in keys.items():
                 kept = _recent(slots[key], windows, margin, now) + [at]
                 session.execute(
-                    update(RateWindow).where(RateWindow.key == key).values(slots=sorted(kept))
+                    update(RateWindow)
+                    .where(RateWindow.key == key)
+                    .values(slots=sorted(kept))
+                    .execution_options(synchronize_session=False)
                 )
         self._known.update(ordered)
         return at
