@@ -67,6 +67,7 @@ def world(sessions: SessionFactory) -> Iterator[World]:
         finally:
             notifier.close()
         fake.assert_no_invalid_activities()
+        fake.assert_within_limits()
 
 
 def news(text: str = "Nyhed") -> Reply:

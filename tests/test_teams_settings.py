@@ -104,3 +104,116 @@ def test_insecure_local_on_a_public_address_stops_with_one_line(
     err = capsys.readouterr().err.strip()
     assert "TEAMS_INSECURE_LOCAL" in err and "\n" not in err and "Traceback" not in err
     assert not (tmp_path / "k.db").exists()  # refused before anything was built
+
+
+IDENTITY = "99999999-8888-7777-6666-555555555555"
+NO_SECRET = {"TEAMS_APP_ID": APP, "TEAMS_TENANT_ID": TENANT}
+
+
+def test_a_certificate_instead_of_a_secret_builds_the_sdks_certificate_auth(
+    tmp_path: Path,
+) -> None:
+    from microsoft_agents.authentication.msal import MsalAuth
+    from microsoft_agents.hosting.core.authorization import AuthTypes
+
+    from handlers.teams.app import connection_configuration, token_source
+    from handlers.teams.connector import SdkTokens
+
+    pfx = tmp_path / "bot.pfx"
+    pfx.write_bytes(b"not parsed before the first token")
+    settings = TeamsSettings.from_env({**NO_SECRET, "TEAMS_CERT_PATH": str(pfx)})
+    assert settings is not None and settings.credential == "certificate"
+    assert settings.app_password is None and settings.cert_path == str(pfx)
+    sdk = connection_configuration(settings)
+    assert sdk is not None and AuthTypes.certificate == sdk.AUTH_TYPE
+    assert (APP, TENANT, str(pfx)) == (sdk.CLIENT_ID, sdk.TENANT_ID, sdk.CERT_PFX_FILE)
+    tokens = token_source(settings)
+    assert isinstance(tokens, SdkTokens) and isinstance(tokens.provider, MsalAuth)
+    assert str(pfx) == tokens.provider.configuration.CERT_PFX_FILE
+
+
+@pytest.mark.parametrize(("value", "client_id"), [("true", APP), (IDENTITY, IDENTITY)])
+def test_a_managed_identity_builds_the_sdks_managed_identity_client(
+    value: str, client_id: str
+) -> None:
+    from microsoft_agents.authentication.msal import MsalAuth
+    from microsoft_agents.hosting.core.authorization import AuthTypes
+    from msal import ManagedIdentityClient
+
+    from handlers.teams.app import connection_configuration, token_source
+    from handlers.teams.connector import SdkTokens
+
+    settings = TeamsSettings.from_env({**NO_SECRET, "TEAMS_MANAGED_IDENTITY": value})
+    assert settings is not None and settings.credential == "managed_identity"
+    sdk = connection_configuration(settings)
+    assert sdk is not None and AuthTypes.user_managed_identity == sdk.AUTH_TYPE
+    assert client_id == sdk.CLIENT_ID
+    tokens = token_source(settings)
+    assert isinstance(tokens, SdkTokens) and isinstance(tokens.provider, MsalAuth)
+    # What MSAL will ask the identity endpoint with (built without a call).
+    client = tokens.provider._create_client_application()
+    assert isinstance(client, ManagedIdentityClient)
+    assert client._managed_identity["Id"] == client_id  # type: ignore[attr-defined]
+
+
+def test_a_secret_still_uses_client_credentials_and_no_sdk_configuration() -> None:
+    from handlers.teams.app import connection_configuration, token_source
+    from handlers.teams.connector import ClientCredentials
+
+    settings = TeamsSettings.from_env(FULL)
+    assert settings is not None and settings.credential == "secret"
+    assert connection_configuration(settings) is None
+    assert isinstance(token_source(settings), ClientCredentials)
+
+
+def test_the_sdk_token_asks_for_the_bot_framework_and_failures_are_retried_later() -> None:
+    import asyncio
+
+    from bot.ports import DeliveryError
+    from handlers.teams.connector import SdkTokens
+
+    asked: list[tuple[str, list[str]]] = []
+
+    class Provider:
+        def __init__(self, answer: str | None) -> None:
+            self.answer = answer
+
+        async def get_access_token(
+            self, resource_url: str, scopes: list[str], force_refresh: bool = False
+        ) -> str:
+            asked.append((resource_url, scopes))
+            if self.answer is None:
+                raise ValueError("Failed to acquire token")
+            return self.answer
+
+    assert asyncio.run(SdkTokens(Provider("tok"))()) == "tok"
+    assert asked == [("https://api.botframework.com", ["https://api.botframework.com/.default"])]
+    with pytest.raises(DeliveryError) as failed:
+        asyncio.run(SdkTokens(Provider(None))())
+    assert not failed.value.permanent and failed.value.reason.startswith("token_unavailable")
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({**FULL, "TEAMS_MANAGED_IDENTITY": "true"}, "TEAMS_APP_PASSWORD and TEAMS_MANAGED"),
+        ({**NO_SECRET, "TEAMS_MANAGED_IDENTITY": "maybe"}, "TEAMS_MANAGED_IDENTITY"),
+        ({**NO_SECRET, "TEAMS_CERT_PATH": "/nowhere/bot.pfx"}, "TEAMS_CERT_PATH"),
+        ({**NO_SECRET, "TEAMS_CERT_PATH": "/etc/hostname"}, "TEAMS_CERT_PATH"),
+        ({"TEAMS_APP_ID": APP, "TEAMS_MANAGED_IDENTITY": "true"}, "TEAMS_TENANT_ID"),
+    ],
+)
+def test_inconsistent_credentials_are_refused_in_one_line(env: dict[str, str], named: str) -> None:
+    with pytest.raises(ConfigError, match=named) as error:
+        TeamsSettings.from_env(env)
+    assert "\n" not in str(error.value)
+
+
+def test_a_certificate_and_a_secret_together_are_refused(tmp_path: Path) -> None:
+    pfx = tmp_path / "bot.pfx"
+    pfx.write_bytes(b"x")
+    with pytest.raises(ConfigError, match="TEAMS_APP_PASSWORD and TEAMS_CERT_PATH"):
+        TeamsSettings.from_env({**FULL, "TEAMS_CERT_PATH": str(pfx)})
+    assert TeamsSettings.from_env({**FULL, "TEAMS_MANAGED_IDENTITY": "false"}) == (
+        TeamsSettings.from_env(FULL)
+    )

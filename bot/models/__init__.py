@@ -7,6 +7,7 @@ from bot.models.adapters import (
     UNREACHABLE,
     AdapterRef,
     OwnerKind,
+    RateWindow,
 )
 from bot.models.base import (
     Base,
@@ -119,4 +120,5 @@ __all__ = [
     "MeetingPresence",
     "MeetingAttendanceConfirmed",
     "MeetingFeedback",
+    "RateWindow",
 ]

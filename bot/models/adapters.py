@@ -43,3 +43,14 @@ class AdapterRef(Base):
         UniqueConstraint("platform", "owner_kind", "owner_key"),
         CheckConstraint("owner_kind IN ('person', 'place')", name="owner_kind"),
     )
+
+
+class RateWindow(Base):
+    """A rate limit shared by every replica: the send slots reserved lately under one key (a
+    Teams tenant, a conversation), as epoch seconds. Kept as one row per key so a reservation
+    is one short transaction that locks just that row (``handlers.teams.ratelimit``)."""
+
+    __tablename__ = "rate_windows"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    slots: Mapped[list[float]] = mapped_column(JSON)

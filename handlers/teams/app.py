@@ -13,13 +13,14 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import secrets
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from aiohttp import web
 from microsoft_agents.hosting.aiohttp import jwt_authorization_middleware
-from microsoft_agents.hosting.core.authorization import AgentAuthConfiguration
+from microsoft_agents.hosting.core.authorization import AgentAuthConfiguration, AuthTypes
 
 from bot.adapter_memory import AdapterMemory
 from bot.clock import SystemClock
@@ -27,10 +28,18 @@ from bot.db import database_answers
 from bot.ops import Health
 from bot.platform import Assembly, Core, PlatformKind, RunOptions
 from bot.service.inbound import InboundMemory
-from handlers.teams.connector import ClientCredentials, Connector, TokenSource, no_token
+from handlers.teams.connector import (
+    TOKEN_SCOPE,
+    ClientCredentials,
+    Connector,
+    SdkTokens,
+    TokenSource,
+    no_token,
+)
 from handlers.teams.files import FileStore
 from handlers.teams.inbound import Roster, TeamsInbound, read_activity
 from handlers.teams.notifier import TeamsNotifier
+from handlers.teams.ratelimit import SharedLimits
 from handlers.teams.settings import DEFAULT_TEAMS_PORT, TeamsSettings
 
 log = logging.getLogger("klimanet")
@@ -57,7 +66,34 @@ def auth_configuration(settings: TeamsSettings) -> AgentAuthConfiguration:
     )
 
 
+def connection_configuration(settings: TeamsSettings) -> AgentAuthConfiguration | None:
+    """The SDK's connection settings for a certificate or a managed identity (its MSAL auth
+    gets the token); None for a client secret (``ClientCredentials``) or no token at all."""
+    if settings.credential == "certificate":
+        return AgentAuthConfiguration(
+            AuthTypes.certificate,
+            settings.app_id,
+            settings.tenant_id,
+            cert_pfx_file=settings.cert_path,
+            scopes=[TOKEN_SCOPE],
+        )
+    if settings.credential == "managed_identity":
+        return AgentAuthConfiguration(
+            AuthTypes.user_managed_identity,
+            settings.managed_identity,
+            settings.tenant_id,
+            scopes=[TOKEN_SCOPE],
+        )
+    return None
+
+
 def token_source(settings: TeamsSettings) -> TokenSource:
+    sdk = connection_configuration(settings)
+    if sdk is not None:
+        # Imported only when used: MSAL and its crypto are not needed by a client secret.
+        from microsoft_agents.authentication.msal import MsalAuth
+
+        return SdkTokens(MsalAuth(sdk))
     if settings.insecure_local or settings.app_password is None or settings.tenant_id is None:
         return no_token
     return ClientCredentials(settings.app_id, settings.app_password, settings.tenant_id)
@@ -68,8 +104,12 @@ class TeamsRuntime:
 
     def __init__(self, settings: TeamsSettings, assembly: Assembly) -> None:
         self.settings = settings
-        connector = Connector(token_source(settings))
         secret = (settings.app_password or settings.app_id).encode()
+        if settings.credential in ("certificate", "managed_identity"):
+            # No client secret to sign file links with, and the app id is public. The files
+            # live in this process only (``handlers.teams.files``), so a secret of its own is
+            # enough; links shared across replicas will need one they share.
+            secret = secrets.token_bytes(32)
         self.files = FileStore(secret, settings.public_url or "")
         holder: dict[str, TeamsNotifier] = {}
 
@@ -80,6 +120,8 @@ class TeamsRuntime:
         # The network's channel is a key of the adapter memory: `@Klimanet kanal` fills it.
         self.core: Core = assembly.core(forget=forget, default_channel=TEAMS_CHANNEL_KEY)
         self.memory = AdapterMemory(self.core.sessions, PLATFORM, SystemClock().now)
+        # Teams' limits count the whole bot: every replica reserves its sends in the database.
+        connector = Connector(token_source(settings), limits=SharedLimits(self.core.sessions))
         self.notifier = TeamsNotifier(self.memory, connector, self.files, app_id=settings.app_id)
         holder["notifier"] = self.notifier
         self.delivery = assembly.delivery(

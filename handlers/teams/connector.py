@@ -1,6 +1,7 @@
 """Calls to the Bot Connector through the Agents SDK's ``ConnectorClient``, from delivery's
 threads: an event loop of its own on a thread, an access token per service, Teams' rate limits
-kept before each call, and the SDK's errors translated into ``DeliveryError``.
+kept before each call (``Limits``: this process's own, or ``handlers.teams.ratelimit``'s shared
+by all replicas), and the SDK's errors translated into ``DeliveryError``.
 
 The SDK never retries. Here: a short ``Retry-After`` on 429 is waited out once in the call; a
 longer one goes to delivery as ``retry_after``; 412, 502, 503 and 504 are transient; any other
@@ -13,9 +14,9 @@ import asyncio
 import threading
 import time
 from collections import defaultdict, deque
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import aiohttp
 from microsoft_agents.hosting.core.connector.client import ConnectorClient
@@ -28,7 +29,8 @@ T = TypeVar("T")
 MAX_RATE_WAIT = 5.0
 CALL_TIMEOUT = 30.0
 TRANSIENT_STATUS = {408, 412, 429, 502, 503, 504}
-TOKEN_SCOPE = "https://api.botframework.com/.default"
+TOKEN_RESOURCE = "https://api.botframework.com"
+TOKEN_SCOPE = TOKEN_RESOURCE + "/.default"
 TOKEN_URL = "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token"
 
 # Teams' limits per conversation (sends in a window of seconds) and per app and tenant. The
@@ -63,6 +65,29 @@ TokenSource = Callable[[], Awaitable[str]]
 
 async def no_token() -> str:
     return ""
+
+
+class AccessTokenProvider(Protocol):
+    """The SDK's token provider (``MsalAuth``) as used here."""
+
+    async def get_access_token(
+        self, resource_url: str, scopes: list[str], force_refresh: bool = False
+    ) -> str: ...
+
+
+@dataclass
+class SdkTokens:
+    """The bot's token from the Agents SDK's MSAL auth (a certificate or a managed identity;
+    MSAL keeps the token until it is nearly due). Its call blocks, so it runs off the loop."""
+
+    provider: AccessTokenProvider
+
+    async def __call__(self) -> str:
+        try:
+            return await self.provider.get_access_token(TOKEN_RESOURCE, [TOKEN_SCOPE])
+        except Exception as error:  # MSAL raises ValueError, or its transport's errors
+            # A managed identity's endpoint or Entra may be away for a moment: try again later.
+            raise DeliveryError(f"token_unavailable: {type(error).__name__}") from error
 
 
 @dataclass
@@ -107,12 +132,29 @@ class ClientCredentials:
             return self._token
 
 
+Windows = tuple[tuple[int, float], ...]
+
+
+def earliest_slot(calls: Sequence[float], windows: Windows, at: float, margin: float) -> float:
+    """The earliest time from ``at`` at which one more call fits every window, given the
+    calls already made or reserved (in time order): no window of ``seconds`` may hold more
+    than ``limit`` of them, with ``margin`` to spare."""
+    moved = True
+    while moved:  # a later slot for one window may need checking against the others
+        moved = False
+        for limit, seconds in windows:
+            recent = [t for t in calls if t > at - seconds - margin]
+            if len(recent) >= limit and recent[-limit] + seconds + margin > at:
+                at, moved = recent[-limit] + seconds + margin, True
+    return at
+
+
 @dataclass
 class RateLimiter:
     """Sliding windows per key: ``acquire`` waits until one more call fits every window. One
-    process's share; replicas each keep their own."""
+    process's share (``handlers.teams.ratelimit`` keeps one shared by all replicas)."""
 
-    windows: tuple[tuple[int, float], ...]
+    windows: Windows
     clock: Callable[[], float] = time.monotonic
     # Requests do not arrive as evenly as they leave: a little room so Teams never counts one
     # more in a window than the limit.
@@ -128,13 +170,7 @@ class RateLimiter:
             longest = max(seconds for _, seconds in self.windows)
             while calls and calls[0] <= now - longest:
                 calls.popleft()
-            at, moved = now, True
-            while moved:  # a later slot for one window may need checking against the others
-                moved = False
-                for limit, seconds in self.windows:
-                    recent = [t for t in calls if t > at - seconds - self.margin]
-                    if len(recent) >= limit and recent[-limit] + seconds + self.margin > at:
-                        at, moved = recent[-limit] + seconds + self.margin, True
+            at = earliest_slot(calls, self.windows, now, self.margin)
             calls.append(at)
             # The reservation keeps the deque in time order for the next caller.
             if len(calls) > 1 and calls[-2] > at:
@@ -149,14 +185,32 @@ class RateLimiter:
             time.sleep(wait)
 
 
+class Limits(Protocol):
+    """Teams' limits kept before each request: ``acquire`` returns when the request may go."""
+
+    def acquire(self, tenant: str, conversation: str | None) -> None: ...
+
+
+@dataclass
+class LocalLimits:
+    """The limits kept by this process alone (one replica, tests, the benchmarks in-process)."""
+
+    per_conversation: RateLimiter = field(default_factory=lambda: RateLimiter(CONVERSATION_WINDOWS))
+    per_tenant: RateLimiter = field(default_factory=lambda: RateLimiter(TENANT_WINDOWS, margin=0.1))
+
+    def acquire(self, tenant: str, conversation: str | None) -> None:
+        if conversation is not None:
+            self.per_conversation.acquire(conversation)
+        self.per_tenant.acquire(tenant)
+
+
 @dataclass
 class Connector:
     """The SDK's connector client per service URL, on the loop thread, with tokens and pace."""
 
     tokens: TokenSource
     loop: LoopThread = field(default_factory=LoopThread)
-    per_conversation: RateLimiter = field(default_factory=lambda: RateLimiter(CONVERSATION_WINDOWS))
-    per_tenant: RateLimiter = field(default_factory=lambda: RateLimiter(TENANT_WINDOWS, margin=0.1))
+    limits: Limits = field(default_factory=LocalLimits)
     max_rate_wait: float = MAX_RATE_WAIT
     _clients: dict[str, tuple[str, ConnectorClient]] = field(default_factory=dict)
 
@@ -172,9 +226,7 @@ class Connector:
         """``request`` against the service; ``conversation``: the one whose send limit counts
         (None: not a send); ``effect``: a failure without an answer leaves its fate unknown."""
         for attempt in (1, 2):
-            if conversation is not None:
-                self.per_conversation.acquire(conversation)
-            self.per_tenant.acquire(tenant)
+            self.limits.acquire(tenant, conversation)
             try:
                 return self.loop.run(self._run(service_url, request))
             except DeliveryError as error:

@@ -2,6 +2,12 @@
 
 No ``TEAMS_APP_ID``: Teams is not configured, and the composition root picks another platform.
 
+The bot proves who it is to Entra in one of three ways, as the Agents SDK's MSAL auth offers:
+a client secret (``TEAMS_APP_PASSWORD``), a certificate (``TEAMS_CERT_PATH``: a PFX file with
+the private key, whose public part is uploaded to the Entra app), or a user-assigned managed
+identity (``TEAMS_MANAGED_IDENTITY=true``: the Azure Bot's app id is the identity's client id;
+or the identity's client id itself). Exactly one, unless ``TEAMS_INSECURE_LOCAL``.
+
 ``KLIMANET_PUBLIC_URL`` (the bot's public HTTPS base URL) is the core's setting, checked by
 ``bot.config.public_url``; Teams needs it for its valid domains and links.
 """
@@ -9,6 +15,7 @@ No ``TEAMS_APP_ID``: Teams is not configured, and the composition root picks ano
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -27,14 +34,29 @@ _FALSE = {"0", "false", "no", "off"}
 @dataclass(frozen=True)
 class TeamsSettings:
     app_id: str
-    # None only with ``insecure_local`` (nothing is signed then); a certificate or managed
-    # identity is not supported yet.
+    # The client secret; None with a certificate, a managed identity or ``insecure_local``.
     app_password: str | None
     tenant_id: str | None
     public_url: str | None = None
     # Local trials and tests only: unauthenticated requests accepted, sends without tokens.
     insecure_local: bool = False
     port: int = DEFAULT_TEAMS_PORT
+    # A PFX file with the certificate and its private key (no password), instead of a secret.
+    cert_path: str | None = None
+    # The client id of a user-assigned managed identity, instead of a secret.
+    managed_identity: str | None = None
+
+    @property
+    def credential(self) -> str:
+        """How the bot gets its token: ``secret``, ``certificate``, ``managed_identity`` or
+        ``none`` (``TEAMS_INSECURE_LOCAL``)."""
+        if self.insecure_local:
+            return "none"
+        if self.cert_path is not None:
+            return "certificate"
+        if self.managed_identity is not None:
+            return "managed_identity"
+        return "secret"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> TeamsSettings | None:
@@ -50,16 +72,43 @@ class TeamsSettings:
         insecure = _flag(get, "TEAMS_INSECURE_LOCAL")
         url = public_url(get)  # https, or http on the loopback for a local trial
         password = get("TEAMS_APP_PASSWORD")
+        cert_path = _cert_path(get)
+        identity = _managed_identity(get, app_id)
         if app_id is None:
             return None
+        given = [
+            name
+            for name, value in (
+                ("TEAMS_APP_PASSWORD", password),
+                ("TEAMS_CERT_PATH", cert_path),
+                ("TEAMS_MANAGED_IDENTITY", identity),
+            )
+            if value is not None
+        ]
+        if len(given) > 1:
+            raise ConfigError(
+                f"{' and '.join(given)} are both set: the bot signs in to Entra one way, so set "
+                f"only one (a client secret, a certificate or a managed identity)."
+            )
         if not insecure:
-            if password is None:
-                raise ConfigError("TEAMS_APP_PASSWORD is missing (the Entra app's client secret).")
+            if not given:
+                raise ConfigError(
+                    "TEAMS_APP_PASSWORD is missing (the Entra app's client secret; or set "
+                    "TEAMS_CERT_PATH to a certificate, or TEAMS_MANAGED_IDENTITY=true)."
+                )
             if tenant_id is None:
                 raise ConfigError(
                     "TEAMS_TENANT_ID is missing (the tenant of the single-tenant bot)."
                 )
-        return cls(app_id, password, tenant_id, url, insecure)
+        return cls(
+            app_id,
+            password,
+            tenant_id,
+            url,
+            insecure,
+            cert_path=cert_path,
+            managed_identity=identity,
+        )
 
     def check_bind(self, host: str) -> None:
         """``TEAMS_INSECURE_LOCAL`` serves only on a loopback address: anything else is refused
@@ -84,6 +133,36 @@ def _guid(get: Getter, name: str) -> str | None:
     value = get(name)
     if value is not None and not _GUID.match(value):
         raise ConfigError(f"{name} must be a GUID like 00000000-0000-0000-0000-000000000000.")
+    return value
+
+
+def _cert_path(get: Getter) -> str | None:
+    path = get("TEAMS_CERT_PATH")
+    if path is None:
+        return None
+    if not path.lower().endswith((".pfx", ".p12")):
+        raise ConfigError(
+            f"TEAMS_CERT_PATH must name a PFX file (.pfx or .p12) with the certificate and its "
+            f"private key (got {path!r})."
+        )
+    if not os.path.isfile(path) or not os.access(path, os.R_OK):
+        raise ConfigError(f"TEAMS_CERT_PATH names no readable file: {path!r}.")
+    return path
+
+
+def _managed_identity(get: Getter, app_id: str | None) -> str | None:
+    """The managed identity's client id: ``true`` means the bot's own app id (an Azure Bot of
+    type "User-Assigned Managed Identity"), a GUID names it; ``false`` or unset: none."""
+    value = get("TEAMS_MANAGED_IDENTITY")
+    if value is None or value.lower() in _FALSE:
+        return None
+    if value.lower() in _TRUE:
+        return app_id
+    if not _GUID.match(value):
+        raise ConfigError(
+            f"TEAMS_MANAGED_IDENTITY must be true, false or the managed identity's client id "
+            f"(a GUID), not {value!r}."
+        )
     return value
 
 

@@ -14,8 +14,9 @@ It records every request, keeps the conversations as they stand, refuses what Te
 (an activity over Teams' size limit: 413 ``MessageSizeTooBig``; a conversation it does not know:
 404; a member who has not installed the app: 403), and answers what a test asks for next: 403,
 404, 413, 429 with ``Retry-After``, 500 (also after acting: the answer is lost, the activity is
-there). It also counts sends above Teams' rate limits (7 per second per conversation, 50
-requests per second in all) so a test can assert there were none.
+there). It also counts requests above Teams' rate limits (7 sends per second per conversation,
+50 requests per second per tenant, each in any sliding second, every attempt counted, answered
+or not) and keeps the peaks; ``assert_within_limits`` fails a test that exceeded one.
 """
 
 from __future__ import annotations
@@ -111,8 +112,11 @@ class FakeBotConnector:
     _members: dict[str, Member] = field(default_factory=dict)
     _blocked: set[str] = field(default_factory=set)
     _faults: dict[str, list[_Fault]] = field(default_factory=lambda: defaultdict(list))
+    # The most requests seen in one sliding second: per conversation (sends), per tenant (all).
+    peak: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     _sends: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
-    _all: list[float] = field(default_factory=list)
+    _tenant_calls: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    _tenant_of: dict[str, str] = field(default_factory=dict)  # conversation id -> tenant
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ids: Any = field(default_factory=lambda: itertools.count(1))
     _server: ThreadingHTTPServer | None = None
@@ -121,10 +125,13 @@ class FakeBotConnector:
 
     # -- setting the scene -------------------------------------------------------------------
 
-    def add_channel(self, conversation_id: str) -> None:
-        """A channel the bot was added to (its team installed the app)."""
+    def add_channel(self, conversation_id: str, tenant: str | None = None) -> None:
+        """A channel the bot was added to (its team installed the app), in ``tenant`` (the
+        fake's own unless said)."""
         with self._lock:
             self._conversations.setdefault(conversation_id, [])
+            if tenant is not None:
+                self._tenant_of[conversation_id] = tenant
 
     def add_member(self, member: Member, *, installed: bool = True) -> None:
         """A person in the roster; ``installed``: whether the bot may open a chat with them."""
@@ -190,6 +197,11 @@ class FakeBotConnector:
 
     def assert_no_invalid_activities(self) -> None:
         assert self.invalid == [], self.invalid
+
+    def assert_within_limits(self) -> None:
+        """No conversation got more than 7 sends and no tenant more than 50 requests in any
+        second."""
+        assert dict(self.over_limit) == {}, (dict(self.over_limit), dict(self.peak))
 
     # -- serving -----------------------------------------------------------------------------
 
@@ -275,6 +287,7 @@ class FakeBotConnector:
     def _act(
         self, op: str, conv: str, item: str, body: dict[str, Any], raw: bytes
     ) -> tuple[int, dict[str, Any], dict[str, str]]:
+        self._count_request(op, conv, body)
         queue = self._faults.get(op)
         fault = queue.pop(0) if queue else None
         if fault is None and op == "send" and self._chaos is not None:
@@ -290,7 +303,6 @@ class FakeBotConnector:
             refused = self._check_activity(body, raw)
             if refused is not None:
                 return refused
-            self._count_rate(conv)
         status, answer = getattr(self, f"_{op}")(conv, item, body)
         if fault is not None and status < 300:
             return _error(fault)
@@ -313,17 +325,30 @@ class FakeBotConnector:
                 self.invalid.append(f"Adaptive Card version {version!r}")
         return None
 
-    def _count_rate(self, conv: str) -> None:
+    def _count_request(self, op: str, conv: str, body: dict[str, Any]) -> None:
+        """Every request counts against its tenant; every send against its conversation."""
         now = time.monotonic()
-        sends = self._sends[conv]
-        sends.append(now)
-        if sum(1 for t in sends if now - t < 1.0) > PER_CONVERSATION_PER_SECOND:
-            self.over_limit["conversation"] += 1
-        self._all.append(now)
-        if sum(1 for t in self._all[-(PER_TENANT_PER_SECOND + 1) :] if now - t < 1.0) > (
-            PER_TENANT_PER_SECOND
-        ):
-            self.over_limit["tenant"] += 1
+        if op == "create":
+            tenant = str(body.get("tenantId") or self.tenant)
+        else:
+            tenant = self._tenant_of.get(conv, self.tenant)
+        self._count(
+            f"tenant {tenant}", "tenant", self._tenant_calls[tenant], now, PER_TENANT_PER_SECOND
+        )
+        if op in ("send", "reply"):
+            sends = self._sends[conv]
+            self._count(
+                f"conversation {conv}", "conversation", sends, now, PER_CONVERSATION_PER_SECOND
+            )
+
+    def _count(self, key: str, kind: str, calls: list[float], now: float, limit: int) -> None:
+        calls.append(now)
+        while calls and now - calls[0] >= 1.0:
+            calls.pop(0)
+        self.peak[kind] = max(self.peak[kind], len(calls))
+        if len(calls) > limit:
+            self.over_limit[kind] += 1
+            self.over_limit[key] += 1
 
     def _create(self, conv: str, item: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         members = body.get("members") or []
@@ -333,6 +358,7 @@ class FakeBotConnector:
         if member in self._blocked:
             return 403, {"error": {"code": "Forbidden", "message": "BotNotInConversationRoster"}}
         conversation = self._one_on_one.setdefault(member, f"a:1on1-{member}")
+        self._tenant_of[conversation] = str(body.get("tenantId") or self.tenant)
         self._conversations.setdefault(conversation, [])
         return 201, {"id": conversation}
 
