@@ -22,6 +22,9 @@ from handlers.console.people import CONSOLE_TEAM, PLATFORM, ConsoleProfiles, Con
 
 # The network's channel in the console when KLIMANET_CHANNEL is not set.
 CONSOLE_CHANNEL = "konsol-kanal"
+# stop(): how often, and how many seconds apart, the interrupt is sent until the console ends.
+STOP_ATTEMPTS = 20
+STOP_PATIENCE = 0.5
 
 
 class ConsolePlatform:
@@ -60,10 +63,18 @@ class ConsolePlatform:
 
     def stop(self) -> None:
         # As Ctrl-C: the conversation ends and says goodbye. Sent to the main thread, so its
-        # wait for a line is interrupted (a flag alone would wait for the next line).
+        # wait for a line is interrupted (a flag alone would wait for the next line). Sent
+        # again while the conversation goes on: on a loaded machine one interrupt can land in
+        # the instant before the wait begins and be missed.
         main = threading.main_thread().ident
         assert main is not None
-        signal.pthread_kill(main, signal.SIGINT)
+        if threading.current_thread() is threading.main_thread():
+            signal.pthread_kill(main, signal.SIGINT)  # acted on when this handler returns
+            return
+        for _ in range(STOP_ATTEMPTS):
+            signal.pthread_kill(main, signal.SIGINT)
+            if self.console.ended.wait(STOP_PATIENCE):
+                return
 
     def run(self) -> int:
         # Delivery ticks on the scheduler: the console has no loop thread.

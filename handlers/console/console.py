@@ -7,7 +7,9 @@ Console-only commands start with a slash: ``/som U456 Bo``, ``/tid +7d``, ``/afs
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
@@ -69,6 +71,9 @@ class Console:
         self.choices = choices or Choices()
         self._files_base = files_base
         self._replies = itertools.count(1)
+        # Set once the conversation has left its loop: a stop() from another thread knows that
+        # its interrupt arrived (see ConsolePlatform.stop).
+        self.ended = threading.Event()
 
     def deliver_with(self, drain: Callable[[], object]) -> None:
         """Print the posts a command makes due at once (a move, a news item) right after it."""
@@ -99,7 +104,11 @@ class Console:
         except KeyboardInterrupt:
             self.say("")
         finally:
-            self._terminal.close()
+            self.ended.set()
+            # A second interrupt sent just before ``ended`` was seen is pending here and lands
+            # when the terminal lets SIGINT through again: the conversation has ended anyway.
+            with contextlib.suppress(KeyboardInterrupt):
+                self._terminal.close()
         self.say(texts.edge.CONSOLE_GOODBYE)
         return 0
 
