@@ -4,6 +4,7 @@ migrations; every table is imported here so ``Base.metadata`` knows them all."""
 from __future__ import annotations
 
 from bot.models.adapters import (
+    AdapterFile,
     AdapterRef,
     OwnerKind,
 )
@@ -117,4 +118,5 @@ __all__ = [
     "MeetingPresence",
     "MeetingAttendanceConfirmed",
     "MeetingFeedback",
+    "AdapterFile",
 ]

@@ -4,7 +4,7 @@ core the composition root lends it. ``TEAMS`` is its row in ``bot.runtime.PLATFO
 
 The endpoint answers 200 at once and acts on a worker thread (the request's path touches no
 database); without a valid token from Azure Bot Service it answers 401 and nothing happens,
-unless ``TEAMS_INSECURE_LOCAL`` (loopback only). ``GET /api/filer/…`` serves the signed file
+unless ``TEAMS_INSECURE_LOCAL`` (loopback only). ``GET /filer/…`` serves the signed file
 links the notifier shares; ``GET /health`` says whether the database answers.
 """
 
@@ -28,7 +28,7 @@ from bot.ops import Health
 from bot.platform import Assembly, Core, PlatformKind, RunOptions
 from bot.service.inbound import InboundMemory
 from handlers.teams.connector import ClientCredentials, Connector, TokenSource, no_token
-from handlers.teams.files import FileStore
+from handlers.teams.files import FILES_PATH, FileStore, link_key
 from handlers.teams.inbound import Roster, TeamsInbound, read_activity
 from handlers.teams.notifier import TeamsNotifier
 from handlers.teams.settings import DEFAULT_TEAMS_PORT, TeamsSettings
@@ -69,8 +69,6 @@ class TeamsRuntime:
     def __init__(self, settings: TeamsSettings, assembly: Assembly) -> None:
         self.settings = settings
         connector = Connector(token_source(settings))
-        secret = (settings.app_password or settings.app_id).encode()
-        self.files = FileStore(secret, settings.public_url or "")
         holder: dict[str, TeamsNotifier] = {}
 
         def forget(user_id: str) -> None:
@@ -80,6 +78,10 @@ class TeamsRuntime:
         # The network's channel is a key of the adapter memory: `@Klimanet kanal` fills it.
         self.core: Core = assembly.core(forget=forget, default_channel=TEAMS_CHANNEL_KEY)
         self.memory = AdapterMemory(self.core.sessions, PLATFORM, SystemClock().now)
+        secret = settings.link_secret or settings.app_password or settings.app_id
+        self.files = FileStore(
+            self.core.sessions, link_key(secret), settings.public_url or "", SystemClock().now
+        )
         self.notifier = TeamsNotifier(self.memory, connector, self.files, app_id=settings.app_id)
         holder["notifier"] = self.notifier
         self.delivery = assembly.delivery(
@@ -107,7 +109,7 @@ class TeamsRuntime:
         )
         app["agent_configuration"] = auth_configuration(self.settings)
         app.router.add_post(MESSAGES_PATH, self._messages)
-        app.router.add_get("/api/filer/{file_id}", self._file)
+        app.router.add_get(FILES_PATH + "{file_id}", self._file)
         app.router.add_get("/health", self._health)
         return app
 
@@ -130,7 +132,9 @@ class TeamsRuntime:
             log.exception("a Teams activity failed")
 
     async def _file(self, request: web.Request) -> web.Response:
-        found = self.files.open(f"{self.files.public_url}{request.path_qs}")
+        found = await asyncio.get_running_loop().run_in_executor(
+            self.work, self.files.open, request.path_qs
+        )
         if found is None:
             return web.Response(status=404)
         return web.Response(

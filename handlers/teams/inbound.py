@@ -288,5 +288,7 @@ class TeamsInbound:
                 return
             # Answers to a person go to their 1:1 chat, so the channel is not filled with them.
             self._notifier.post(incoming.actor.user_id, reply)
+            for attachment in reply.files:  # an export: a link only the asker can open
+                self._notifier.send_file(incoming.actor.user_id, attachment)
         except DeliveryError as error:
             log.warning("could not answer a Teams activity: %s", error.reason)

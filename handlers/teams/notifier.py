@@ -20,8 +20,10 @@ The guarantees that differ from Slack's:
   or on a send (the app is not installed for them, they blocked it, an admin disabled it) is a
   permanent failure; the person is marked unreachable and no direct message is attempted until
   ``reachable`` is called (when Teams tells the bot the app was installed).
-- **Files are links.** ``upload`` keeps the file and ``share`` posts a card with a button to a
-  signed, expiring link on the bot's own host (``handlers.teams.files``).
+- **Files are links.** ``upload`` keeps the file (in the database, so every replica can serve
+  it) and ``share`` posts a card with a button to a signed, expiring link on the bot's own host
+  (``handlers.teams.files``); ``send_file`` does the same for one person's file (an export),
+  with a link only they can open.
 """
 
 from __future__ import annotations
@@ -171,6 +173,14 @@ class TeamsNotifier:
         return self._files.keep(attachment)
 
     def share(self, posted: Posted, file_id: str, title: str) -> None:
+        self._send(self._target(posted.channel, open_chat=False), self._file_card(file_id, title))
+
+    def send_file(self, user_id: str, attachment: Attachment) -> None:
+        """A file for one person (an export they asked for): a link only they can open."""
+        file_id = self._files.keep(attachment, owner=user_id)
+        self._send(self._target(user_id), self._file_card(file_id, attachment.title))
+
+    def _file_card(self, file_id: str, title: str) -> dict[str, Any]:
         kept = self._files.get(file_id)
         calendar = kept is not None and kept.filename.endswith(".ics")
         button = texts.teams.TEAMS_CALENDAR_BUTTON if calendar else texts.teams.TEAMS_FILE_BUTTON
@@ -189,11 +199,10 @@ class TeamsNotifier:
                 {"type": "Action.OpenUrl", "title": button, "url": self._files.link(file_id)}
             ],
         }
-        body = {
+        return {
             "type": "message",
             "attachments": [{"contentType": cards.ADAPTIVE_CARD, "content": content}],
         }
-        self._send(self._target(posted.channel, open_chat=False), body)
 
     def find_share(self, posted: Posted, file_id: str) -> bool:
         return False  # as find_post: a share whose answer was lost is shared again

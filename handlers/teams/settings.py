@@ -35,6 +35,9 @@ class TeamsSettings:
     # Local trials and tests only: unauthenticated requests accepted, sends without tokens.
     insecure_local: bool = False
     port: int = DEFAULT_TEAMS_PORT
+    # What signs the file links (``KLIMANET_LINK_SECRET``); without it a key derived from the
+    # app password (or, for a local trial, the app id).
+    link_secret: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> TeamsSettings | None:
@@ -59,7 +62,9 @@ class TeamsSettings:
                 raise ConfigError(
                     "TEAMS_TENANT_ID is missing (the tenant of the single-tenant bot)."
                 )
-        return cls(app_id, password, tenant_id, url, insecure)
+        return cls(
+            app_id, password, tenant_id, url, insecure, link_secret=get("KLIMANET_LINK_SECRET")
+        )
 
     def check_bind(self, host: str) -> None:
         """``TEAMS_INSECURE_LOCAL`` serves only on a loopback address: anything else is refused
