@@ -5,6 +5,7 @@ clicks with the clicked card updated in place, and replays refused."""
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -115,6 +116,7 @@ def _core_settings(database_url: str) -> Settings:
         channel="KANAL",
         admins=frozenset({"0b0b0b0b-0000-0000-0000-0000000facil"}),
         registration="open",
+        public_url="http://127.0.0.1",
     )
 
 
@@ -437,3 +439,27 @@ def test_a_link_expires_and_retention_removes_the_file(sessions: SessionFactory)
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(AdapterFile)) == 1
     assert FileStore(sessions, b"other", "https://bot.example", clock.now).open(calendar) is None
+
+
+# -- the calendar feed ------------------------------------------------------------------------------
+
+
+def test_kalender_abonner_answers_with_a_link_the_teams_endpoint_serves(bot: Bot) -> None:
+    bot.send(bot.message("tilmeld Aarhus"))
+    bot.wait_for(lambda: len(bot.fake.activities(PERSONAL)) == 1, "the registration")
+    bot.send(bot.message("kalender abonner"))
+    bot.wait_for(lambda: len(bot.fake.activities(PERSONAL)) == 2, "the link")
+    answer = texts_in(bot, PERSONAL)[1]
+    found = re.search(r"http://127\.0\.0\.1(/kalender/[A-Za-z0-9_-]+\.ics)", answer)
+    assert found is not None, answer
+    assert "webcal://127.0.0.1/kalender/" in answer
+    feed = requests.get(bot.url + found.group(1), timeout=10)
+    assert feed.status_code == 200 and feed.content.startswith(b"BEGIN:VCALENDAR")
+    assert feed.headers["Content-Type"].startswith("text/calendar")
+    etag = feed.headers["ETag"]
+    again = requests.get(bot.url + found.group(1), headers={"If-None-Match": etag}, timeout=10)
+    assert again.status_code == 304 and again.content == b"" and again.headers["ETag"] == etag
+    assert requests.head(bot.url + found.group(1), timeout=10).status_code == 200
+    guessed = bot.url + "/kalender/" + "A" * 43 + ".ics"
+    assert requests.get(guessed, timeout=10).status_code == 404
+    assert requests.post(bot.url + found.group(1), timeout=10).status_code == 405
