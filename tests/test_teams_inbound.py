@@ -23,6 +23,7 @@ from bot.clock import FixedClock, SystemClock
 from bot.config import Settings
 from bot.db import SessionFactory, make_engine, make_session_factory, transaction
 from bot.domain.privacy import drop_expired_files
+from bot.domain.privacy.pseudonyms import forget_adapter_refs
 from bot.models import AdapterFile, OwnerKind
 from bot.replies import Action, Attachment
 from bot.runtime import CoreAssembly
@@ -439,6 +440,11 @@ def test_a_link_expires_and_retention_removes_the_file(sessions: SessionFactory)
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(AdapterFile)) == 1
     assert FileStore(sessions, b"other", "https://bot.example", clock.now).open(calendar) is None
+    # Erasure takes the person's own files with their references.
+    mine = store.link(store.keep(Attachment("b.json", b"y", "Eksport"), owner="U2"))
+    with transaction(sessions) as session:
+        forget_adapter_refs(session, "U2")
+    assert store.open(mine) is None and store.open(calendar) is not None
 
 
 # -- the calendar feed ------------------------------------------------------------------------------
