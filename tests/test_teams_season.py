@@ -421,6 +421,9 @@ def test_the_same_season_in_teams_reaches_the_same_people(database_url: str) -> 
     with teams_engine(database_url, FixedClock(START)) as engine:
         assert play(engine) == SEASON
         had = check_erasure(engine)
-        # Through delete_activity, and the conversation reference is forgotten.
-        assert engine.fake.count("delete") == len(had)
+        # Through delete_activity: the posts and the answers to his own commands (the welcome,
+        # his registration, the erasure's question) alike; the conversation reference is gone.
+        assert engine.fake.count("delete") > len(had)
+        assert engine.fake.activities(BO.personal) == []
+        assert engine.fake.activities(BO.personal, deleted=True)
         assert engine.runtime.memory.recall(OwnerKind.PERSON, BO.teams.object_id) is None

@@ -29,6 +29,7 @@ The guarantees that differ from Slack's:
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -47,6 +48,16 @@ from handlers.teams.files import FileStore
 
 UNREACHABLE = "unreachable"
 HANDLE_PREFIX = "tc"
+# A 1:1 chat's answers to the person's own commands, and whose they are (a hash of their id).
+ANSWERS = "answers"
+OWNER = "owner"
+MAX_ANSWERS = 500
+
+log = logging.getLogger(__name__)
+
+
+def _owner_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
 def handle_of(conversation: str) -> str:
@@ -137,8 +148,31 @@ class TeamsNotifier:
             person.pop(UNREACHABLE)
             self._memory.remember(OwnerKind.PERSON, key, person)
 
+    def note_answer(self, key: str, posted: Posted) -> None:
+        """Remember an answer to the person's own command in their 1:1 chat (the outbox knows
+        only its posts), so their erasure deletes it too. Kept on the conversation's handle,
+        which outlives the person's reference, with a hash of their id to find it by."""
+        place = self._memory.recall(OwnerKind.PLACE, posted.channel)
+        if place is None:
+            return
+        answers = [*place.get(ANSWERS, []), posted.ts][-MAX_ANSWERS:]
+        place.update({ANSWERS: answers, OWNER: _owner_hash(key)})
+        self._memory.remember(OwnerKind.PLACE, posted.channel, place)
+
     def forget(self, key: str) -> None:
-        """Nothing is cached in the process: the erasure removed the person's references."""
+        """After the person's erasure (their references are gone): delete the answers to their
+        own commands from their 1:1 chat and the note of them."""
+        owner = _owner_hash(key)
+        for handle, place in self._memory.places().items():
+            if place.get(OWNER) != owner:
+                continue
+            for ts in place.get(ANSWERS, []):
+                try:
+                    self.delete(Posted(handle, str(ts)))
+                except DeliveryError as error:
+                    log.warning("could not delete an answer after an erasure: %s", error.reason)
+            kept = {k: v for k, v in place.items() if k not in (ANSWERS, OWNER)}
+            self._memory.remember(OwnerKind.PLACE, handle, kept)
 
     # -- the port ----------------------------------------------------------------------------
 
@@ -175,10 +209,12 @@ class TeamsNotifier:
     def share(self, posted: Posted, file_id: str, title: str) -> None:
         self._send(self._target(posted.channel, open_chat=False), self._file_card(file_id, title))
 
-    def send_file(self, user_id: str, attachment: Attachment) -> None:
+    def send_file(self, user_id: str, attachment: Attachment) -> Posted:
         """A file for one person (an export they asked for): a link only they can open."""
         file_id = self._files.keep(attachment, owner=user_id)
-        self._send(self._target(user_id), self._file_card(file_id, attachment.title))
+        target = self._target(user_id)
+        sent = self._send(target, self._file_card(file_id, attachment.title))
+        return Posted(handle_of(target.conversation), sent)
 
     def _file_card(self, file_id: str, title: str) -> dict[str, Any]:
         kept = self._files.get(file_id)
