@@ -32,7 +32,7 @@ import pytest
 
 from bot.adapter_memory import AdapterMemory
 from bot.clock import FixedClock
-from bot.db import make_engine, make_session_factory
+from bot.db import SessionFactory, make_engine, make_session_factory
 from bot.models import OwnerKind
 from bot.ports import DeliveryError, Notifier
 from bot.replies import Attachment, Posted, Reply
@@ -250,6 +250,7 @@ ANNA = Member("29:anna", "aad-anna", "Anna Jensen")
 class TeamsAdapter:
     fake: FakeBotConnector
     memory: AdapterMemory
+    sessions: SessionFactory
     name: str = "teams"
     finds_lost_posts: bool = False  # declared: Teams cannot be asked; sent again instead
     rate_limited: bool = True
@@ -258,6 +259,7 @@ class TeamsAdapter:
     notifier: Notifier = field(init=False)
 
     def __post_init__(self) -> None:
+        sessions = self.sessions
         url = self.fake.service_url
         self.fake.add_channel("19:net@thread.tacv2")
         self.fake.add_member(ANNA)
@@ -275,7 +277,7 @@ class TeamsAdapter:
         self.memory.remember(
             OwnerKind.PERSON, PERSON, {"member": ANNA.id, "service_url": url, "tenant": "t"}
         )
-        self.store = FileStore(b"secret", "https://bot.example")
+        self.store = FileStore(sessions, b"secret", "https://bot.example", FixedClock(NOW).now)
         self.teams = TeamsNotifier(self.memory, Connector(no_token), self.store, app_id=TEAMS_APP)
         self.notifier = self.teams
 
@@ -338,9 +340,10 @@ def adapter(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Adapter]
     if request.param.startswith("teams"):
         for url in new_database_url(request.param.removeprefix("teams-"), request, tmp_path):
             engine = make_engine(url)
-            memory = AdapterMemory(make_session_factory(engine), "teams", FixedClock(NOW).now)
+            sessions = make_session_factory(engine)
+            memory = AdapterMemory(sessions, "teams", FixedClock(NOW).now)
             with FakeBotConnector() as fake:
-                teams = TeamsAdapter(fake, memory)
+                teams = TeamsAdapter(fake, memory, sessions)
                 try:
                     yield teams
                 finally:

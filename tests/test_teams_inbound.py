@@ -5,28 +5,33 @@ clicks with the clicked card updated in place, and replays refused."""
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import jwt
 import pytest
 import requests
 from aiohttp import web
+from sqlalchemy import func, select
 
-from bot.clock import FixedClock
+from bot.clock import FixedClock, SystemClock
 from bot.config import Settings
+from bot.db import SessionFactory, make_engine, make_session_factory, transaction
+from bot.domain.privacy import drop_expired_files
+from bot.domain.privacy.pseudonyms import forget_adapter_refs
 from bot.mentions import Mention
 from bot.mentions import read as read_mention
-from bot.models import OwnerKind
+from bot.models import AdapterFile, OwnerKind
 from bot.replies import Action, Attachment
 from bot.runtime import CoreAssembly
 from handlers.teams.app import MESSAGES_PATH, TeamsRuntime
 from handlers.teams.cards import ACTION_KEY, VALUE_KEY
-from handlers.teams.files import FileStore
+from handlers.teams.files import FileStore, link_key
 from handlers.teams.inbound import Incoming, command_line, read_activity
 from handlers.teams.settings import TeamsSettings
 from tests.support.fake_bot_connector import FakeBotConnector, Member
@@ -108,13 +113,18 @@ def _serve(app: web.Application) -> Iterator[str]:
         loop.close()
 
 
-def _bot(database_url: str, settings: TeamsSettings) -> Iterator[Bot]:
-    core_settings = Settings(
+def _core_settings(database_url: str) -> Settings:
+    return Settings(
         database_url=database_url,
         channel="KANAL",
         admins=frozenset({"0b0b0b0b-0000-0000-0000-0000000facil"}),
         registration="open",
+        public_url="http://127.0.0.1",
     )
+
+
+def _bot(database_url: str, settings: TeamsSettings) -> Iterator[Bot]:
+    core_settings = _core_settings(database_url)
     with FakeBotConnector(tenant=TENANT) as fake:
         fake.add_channel(PERSONAL)
         fake.add_channel(CHANNEL)
@@ -361,28 +371,113 @@ def test_activities_that_ask_nothing_are_ignored() -> None:
 # -- file links -----------------------------------------------------------------------------------
 
 
-def test_a_shared_file_is_served_by_its_signed_link_only(bot: Bot) -> None:
-    store = bot.runtime.files
-    file_id = store.keep(Attachment("moede-1.ics", b"BEGIN:VCALENDAR\r\n", "Møde 1"))
-    link = store.link(file_id)
-    local = bot.url + link.removeprefix(store.public_url)
-    answer = requests.get(local, timeout=10)
-    assert answer.status_code == 200 and answer.content == b"BEGIN:VCALENDAR\r\n"
-    assert answer.headers["Content-Type"].startswith("text/calendar")
+def _links(bot: Bot, conversation: str) -> list[str]:
+    return [
+        action["url"]
+        for sent in bot.fake.activities(conversation)
+        for card in sent.cards
+        for action in card.get("actions", [])
+        if action["type"] == "Action.OpenUrl"
+    ]
+
+
+def _local(bot: Bot, link: str) -> str:
+    return bot.url + link.removeprefix(bot.runtime.files.public_url)
+
+
+def test_a_file_link_is_served_by_another_replica_and_after_a_restart(
+    bot: Bot, database_url: str
+) -> None:
+    file_id = bot.runtime.files.keep(Attachment("moede-1.ics", b"BEGIN:VCALENDAR\r\n", "Møde 1"))
+    link = bot.runtime.files.link(file_id)
+    assert link.startswith("http://127.0.0.1/filer/") and "sig=" in link and "til=" not in link
+    settings = TeamsSettings(APP, None, None, "http://127.0.0.1", insecure_local=True)
+    # Another replica (its own process state, the same database) serves it over HTTP.
+    replica = TeamsRuntime(settings, CoreAssembly(_core_settings(database_url), FixedClock(NOW)))
+    try:
+        for url in _serve(replica.web_app()):
+            answer = requests.get(url + link.removeprefix("http://127.0.0.1"), timeout=10)
+            assert answer.status_code == 200 and answer.content == b"BEGIN:VCALENDAR\r\n"
+            assert answer.headers["Content-Type"].startswith("text/calendar")
+    finally:
+        replica.close()
+    # A restarted bot (a new store on a new connection, with the same settings' key) too.
+    engine = make_engine(database_url)
+    try:
+        key = link_key(settings.app_id)
+        restarted = FileStore(
+            make_session_factory(engine), key, "http://127.0.0.1", SystemClock().now
+        )
+        assert restarted.open(link) == Attachment("moede-1.ics", b"BEGIN:VCALENDAR\r\n", "Møde 1")
+        other_key = FileStore(make_session_factory(engine), link_key("x"), "", SystemClock().now)
+        assert other_key.open(link) is None
+    finally:
+        engine.dispose()
+
+
+def test_an_export_is_a_link_only_the_person_who_asked_can_open(bot: Bot) -> None:
+    bot.send(bot.message("tilmeld Aarhus"))
+    bot.wait_for(lambda: bool(bot.fake.activities(PERSONAL)), "the registration")
+    bot.send(bot.message("mine-data"))
+    bot.wait_for(lambda: len(_links(bot, PERSONAL)) == 2, "the two files of mine-data")
+    document, data = _links(bot, PERSONAL)
+    assert f"til={ANNA.object_id}" in data
+    answer = requests.get(_local(bot, data), timeout=10)
+    assert answer.status_code == 200 and ANNA.name.encode() in answer.content
+    # Bo's own export cannot be opened with Anna's name, nor Anna's with Bo's.
+    bo_file = bot.runtime.files.keep(Attachment("bo.json", b"{}", "Bo"), owner=BO.object_id)
+    bo_link = bot.runtime.files.link(bo_file)
     for wrong in (
-        local.replace("sig=", "sig=0"),  # tampered
-        local.replace(file_id, "0" * 32),  # guessed
-        bot.url + "/api/filer/" + file_id,  # unsigned
+        data.replace(f"til={ANNA.object_id}", f"til={BO.object_id}"),  # someone else's name
+        bo_link.replace(f"til={BO.object_id}", f"til={ANNA.object_id}"),
+        data.replace("sig=", "sig=0"),  # tampered
+        data.split("?")[0].rsplit("/", 1)[0] + "/" + "A" * 32 + "?" + data.split("?")[1],  # guessed
+        data.split("?")[0],  # unsigned
+        bot.runtime.files.public_url + "/api/filer/x",
     ):
-        assert requests.get(wrong, timeout=10).status_code == 404
+        assert requests.get(_local(bot, wrong), timeout=10).status_code == 404, wrong
+    assert requests.get(_local(bot, bo_link), timeout=10).status_code == 200
 
 
-def test_a_link_expires() -> None:
-    now = [1000.0]
-    store = FileStore(b"secret", "https://bot.example", clock=lambda: now[0], lifetime=60)
-    link = store.link(store.keep(Attachment("a.xlsx", b"x", "Eksport")))
-    assert store.open(link) is not None
-    now[0] += 61
-    assert store.open(link) is None
-    other = FileStore(b"other", "https://bot.example", clock=lambda: 1000.0)
-    assert other.open(link) is None  # another secret: not ours
+def test_a_link_expires_and_retention_removes_the_file(sessions: SessionFactory) -> None:
+    clock = FixedClock(NOW)
+    store = FileStore(sessions, b"secret", "https://bot.example", clock.now)
+    export = store.link(store.keep(Attachment("a.json", b"x", "Eksport"), owner="U1"))
+    calendar = store.link(store.keep(Attachment("m.ics", b"c", "Møde")))
+    assert store.open(export) is not None and store.open(calendar) is not None
+    clock.advance(timedelta(hours=1, seconds=1))  # an export lives one hour
+    assert store.open(export) is None and store.open(calendar) is not None
+    with transaction(sessions) as session:
+        assert drop_expired_files(session, clock.now()) == 1
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(AdapterFile)) == 1
+    assert FileStore(sessions, b"other", "https://bot.example", clock.now).open(calendar) is None
+    # Erasure takes the person's own files with their references.
+    mine = store.link(store.keep(Attachment("b.json", b"y", "Eksport"), owner="U2"))
+    with transaction(sessions) as session:
+        forget_adapter_refs(session, "U2")
+    assert store.open(mine) is None and store.open(calendar) is not None
+
+
+# -- the calendar feed ------------------------------------------------------------------------------
+
+
+def test_kalender_abonner_answers_with_a_link_the_teams_endpoint_serves(bot: Bot) -> None:
+    bot.send(bot.message("tilmeld Aarhus"))
+    bot.wait_for(lambda: len(bot.fake.activities(PERSONAL)) == 1, "the registration")
+    bot.send(bot.message("kalender abonner"))
+    bot.wait_for(lambda: len(bot.fake.activities(PERSONAL)) == 2, "the link")
+    answer = texts_in(bot, PERSONAL)[1]
+    found = re.search(r"http://127\.0\.0\.1(/kalender/[A-Za-z0-9_-]+\.ics)", answer)
+    assert found is not None, answer
+    assert "webcal://127.0.0.1/kalender/" in answer
+    feed = requests.get(bot.url + found.group(1), timeout=10)
+    assert feed.status_code == 200 and feed.content.startswith(b"BEGIN:VCALENDAR")
+    assert feed.headers["Content-Type"].startswith("text/calendar")
+    etag = feed.headers["ETag"]
+    again = requests.get(bot.url + found.group(1), headers={"If-None-Match": etag}, timeout=10)
+    assert again.status_code == 304 and again.content == b"" and again.headers["ETag"] == etag
+    assert requests.head(bot.url + found.group(1), timeout=10).status_code == 200
+    guessed = bot.url + "/kalender/" + "A" * 43 + ".ics"
+    assert requests.get(guessed, timeout=10).status_code == 404
+    assert requests.post(bot.url + found.group(1), timeout=10).status_code == 405

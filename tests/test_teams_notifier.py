@@ -60,7 +60,10 @@ def world(sessions: SessionFactory) -> Iterator[World]:
             {"conversation": CHANNEL, "service_url": fake.service_url, "tenant": TENANT},
         )
         notifier = TeamsNotifier(
-            memory, Connector(no_token), FileStore(b"s", "https://bot.example"), app_id=APP
+            memory,
+            Connector(no_token),
+            FileStore(sessions, b"s", "https://bot.example", FixedClock(NOW).now),
+            app_id=APP,
         )
         try:
             yield World(fake, memory, notifier)
@@ -120,7 +123,7 @@ def test_the_chat_is_opened_once_and_remembered_across_a_restart(
     restarted = TeamsNotifier(
         AdapterMemory(sessions, "teams", FixedClock(NOW).now),
         Connector(no_token),
-        FileStore(b"s", "https://bot.example"),
+        FileStore(sessions, b"s", "https://bot.example", FixedClock(NOW).now),
         app_id=APP,
     )
     try:
@@ -233,12 +236,15 @@ def test_the_bot_sends_its_entra_token_and_renews_none_while_valid(
         url = fake.service_url + "{tenant}/oauth2/v2.0/token"
         tokens = ClientCredentials(APP, "secret", TENANT, token_url=url)
         notifier = TeamsNotifier(
-            memory, Connector(tokens), FileStore(b"s", "https://x"), app_id=APP
+            memory,
+            Connector(tokens),
+            FileStore(sessions, b"s", "https://x", FixedClock(NOW).now),
+            app_id=APP,
         )
         wrong = TeamsNotifier(
             memory,
             Connector(ClientCredentials(APP, "wrong", TENANT, token_url=url)),
-            FileStore(b"s", "https://x"),
+            FileStore(sessions, b"s", "https://x", FixedClock(NOW).now),
             app_id=APP,
         )
         try:

@@ -24,6 +24,9 @@ def test_a_full_configuration_is_read_with_port_3978() -> None:
     assert settings == TeamsSettings(APP, "secret", TENANT, "https://bot.kl.dk")
     assert settings.port == DEFAULT_TEAMS_PORT == 3978
     assert not settings.insecure_local
+    assert settings.link_secret is None
+    signed = TeamsSettings.from_env({**FULL, "KLIMANET_LINK_SECRET": " k3y "})
+    assert signed is not None and signed.link_secret == "k3y"
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot.models.adapters import (
     UNREACHABLE,
+    AdapterFile,
     AdapterRef,
     OwnerKind,
     RateWindow,
@@ -121,4 +122,5 @@ __all__ = [
     "MeetingAttendanceConfirmed",
     "MeetingFeedback",
     "RateWindow",
+    "AdapterFile",
 ]

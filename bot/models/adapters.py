@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.models.base import Base, UTCDateTime
@@ -54,3 +54,21 @@ class RateWindow(Base):
 
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     slots: Mapped[list[float]] = mapped_column(JSON)
+
+
+class AdapterFile(Base):
+    """A file a chat adapter serves behind a signed, expiring link (Teams shares files as links
+    on the bot's own host): kept in the database so any replica, and the bot after a restart,
+    can serve it. ``owner_key`` is the one person who may open it (an export), or empty for a
+    file anyone with the link may open (a meeting's calendar file). Expired rows are removed by
+    the retention job; an erased person's go with them."""
+
+    __tablename__ = "adapter_files"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    owner_key: Mapped[str] = mapped_column(String(255), default="")
+    filename: Mapped[str] = mapped_column(String(255))
+    title: Mapped[str] = mapped_column(String(255))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

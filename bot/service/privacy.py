@@ -376,6 +376,8 @@ class Privacy:
                 authors=domain.forget_old_authors(session, cutoff),
                 posts=posts.tombstone(session, now - TOMBSTONE_AFTER),
             )
+            # Files behind adapters' links (Teams) that nobody can open any more.
+            domain.drop_expired_files(session, now)
             return report, user_ids
 
         report, user_ids = self._ctx.run(work)

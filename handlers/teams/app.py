@@ -4,16 +4,17 @@ core the composition root lends it. ``TEAMS`` is its row in ``bot.runtime.PLATFO
 
 The endpoint answers 200 at once and acts on a worker thread (the request's path touches no
 database); without a valid token from Azure Bot Service it answers 401 and nothing happens,
-unless ``TEAMS_INSECURE_LOCAL`` (loopback only). ``GET /api/filer/…`` serves the signed file
-links the notifier shares; ``GET /health`` says whether the database answers.
+unless ``TEAMS_INSECURE_LOCAL`` (loopback only). ``GET /filer/…`` serves the signed file
+links the notifier shares, ``GET /kalender/<secret>.ics`` the calendar feeds (neither behind the
+JWT check: each carries its own secret); ``GET /health`` says whether the database answers.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
-import secrets
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -27,7 +28,9 @@ from bot.clock import SystemClock
 from bot.db import database_answers
 from bot.ops import Health
 from bot.platform import Assembly, Core, PlatformKind, RunOptions
+from bot.service.feeds import FEED_PATH
 from bot.service.inbound import InboundMemory
+from handlers import calendar_feed
 from handlers.teams.connector import (
     TOKEN_SCOPE,
     ClientCredentials,
@@ -36,7 +39,7 @@ from handlers.teams.connector import (
     TokenSource,
     no_token,
 )
-from handlers.teams.files import FileStore
+from handlers.teams.files import FILES_PATH, FileStore, link_key
 from handlers.teams.inbound import Roster, TeamsInbound, read_activity
 from handlers.teams.notifier import TeamsNotifier
 from handlers.teams.ratelimit import SharedLimits
@@ -104,13 +107,6 @@ class TeamsRuntime:
 
     def __init__(self, settings: TeamsSettings, assembly: Assembly) -> None:
         self.settings = settings
-        secret = (settings.app_password or settings.app_id).encode()
-        if settings.credential in ("certificate", "managed_identity"):
-            # No client secret to sign file links with, and the app id is public. The files
-            # live in this process only (``handlers.teams.files``), so a secret of its own is
-            # enough; links shared across replicas will need one they share.
-            secret = secrets.token_bytes(32)
-        self.files = FileStore(secret, settings.public_url or "")
         holder: dict[str, TeamsNotifier] = {}
 
         def forget(user_id: str) -> None:
@@ -118,10 +114,19 @@ class TeamsRuntime:
                 holder["notifier"].forget(user_id)
 
         # The network's channel is a key of the adapter memory: `@Klimanet kanal` fills it.
-        self.core: Core = assembly.core(forget=forget, default_channel=TEAMS_CHANNEL_KEY)
+        # The endpoint answers HTTP from outside, so calendar feeds are served here too.
+        self.core: Core = assembly.core(
+            forget=forget, default_channel=TEAMS_CHANNEL_KEY, serves_http=True
+        )
         self.memory = AdapterMemory(self.core.sessions, PLATFORM, SystemClock().now)
         # Teams' limits count the whole bot: every replica reserves its sends in the database.
         connector = Connector(token_source(settings), limits=SharedLimits(self.core.sessions))
+        self.files = FileStore(
+            self.core.sessions,
+            link_key(settings.link_key_material),
+            settings.public_url or "",
+            SystemClock().now,
+        )
         self.notifier = TeamsNotifier(self.memory, connector, self.files, app_id=settings.app_id)
         holder["notifier"] = self.notifier
         self.delivery = assembly.delivery(
@@ -149,7 +154,8 @@ class TeamsRuntime:
         )
         app["agent_configuration"] = auth_configuration(self.settings)
         app.router.add_post(MESSAGES_PATH, self._messages)
-        app.router.add_get("/api/filer/{file_id}", self._file)
+        app.router.add_get(FILES_PATH + "{file_id}", self._file)
+        app.router.add_get(FEED_PATH + "{feed}", self._feed)
         app.router.add_get("/health", self._health)
         return app
 
@@ -172,7 +178,10 @@ class TeamsRuntime:
             log.exception("a Teams activity failed")
 
     async def _file(self, request: web.Request) -> web.Response:
-        found = self.files.open(f"{self.files.public_url}{request.path_qs}")
+        # Off the event loop, and off the activities' workers (a link is opened by anyone).
+        found = await asyncio.get_running_loop().run_in_executor(
+            None, self.files.open, request.path_qs
+        )
         if found is None:
             return web.Response(status=404)
         return web.Response(
@@ -180,6 +189,21 @@ class TeamsRuntime:
             headers={"Content-Disposition": f'attachment; filename="{found.filename}"'},
             content_type="text/calendar" if found.filename.endswith(".ics") else None,
         )
+
+    async def _feed(self, request: web.Request) -> web.Response:
+        """``GET /kalender/<secret>.ics``: the calendar feed, as in Slack's HTTP mode (a calendar
+        client signs nothing, so this route is outside the JWT check like the file links)."""
+        found = await asyncio.get_running_loop().run_in_executor(
+            None,
+            functools.partial(
+                calendar_feed.answer,
+                self.core.service,
+                request.path,
+                if_none_match=request.headers.get("If-None-Match"),
+                if_modified_since=request.headers.get("If-Modified-Since"),
+            ),
+        )
+        return web.Response(status=found.status, body=found.body, headers=dict(found.headers))
 
     async def _health(self, request: web.Request) -> web.Response:
         health = self.health()

@@ -1,84 +1,136 @@
 """Files in Teams: a bot can upload a file only in a 1:1 chat (through a consent card), so a file
 (a meeting's calendar file, an export) is shared as a card with an ``Action.OpenUrl`` button to a
-signed, expiring link on the bot's own host (``KLIMANET_PUBLIC_URL``).
+signed, expiring link on the bot's own host (``KLIMANET_PUBLIC_URL/filer/<id>?exp=…&sig=…``).
 
-The bytes are kept in this process until the link expires: a link opened on another replica, or
-after a restart, answers 404 and the person asks again.
+The file itself is kept in the database (``adapter_files``) until the link expires, so a link
+opened on another replica, or after a restart, still works; the retention job removes expired
+files. An export is for the one person who asked: its link names them (``til=``), the signature
+binds the name, and the kept file is theirs, so nobody else's link can open it (no login: the
+signature proves it). A guessed, expired, tampered or someone else's link finds nothing (404),
+checked in the same steps whatever is wrong with it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import threading
-import time
+import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from urllib.parse import parse_qs, quote, urlsplit
+from datetime import datetime, timedelta
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
+from sqlalchemy import select
+
+from bot.db import SessionFactory, transaction
+from bot.models import AdapterFile
 from bot.replies import Attachment
 
-FILES_PATH = "/api/filer/"
-LINK_LIFETIME_S = 3600.0
+FILES_PATH = "/filer/"
+# An export (a person's own file) is valid one hour; a file shared with many (a meeting's
+# calendar file under an announcement) as long as people may still open that post.
+PERSONAL_LIFETIME = timedelta(hours=1)
+SHARED_LIFETIME = timedelta(days=90)
+# Where the link's signature key comes from when KLIMANET_LINK_SECRET is not set.
+KEY_LABEL = b"klimanet file links"
 
 
-@dataclass
+def link_key(secret: str) -> bytes:
+    """The signing key, derived from a secret of the bot's (never the secret itself)."""
+    return hmac.new(secret.encode(), KEY_LABEL, hashlib.sha256).digest()
+
+
 class FileStore:
-    """Uploaded files by id, and links to them signed with the bot's secret."""
+    """Files kept for their links, and the links signed with the bot's key."""
 
-    secret: bytes
-    public_url: str
-    clock: Callable[[], float] = time.time
-    lifetime: float = LINK_LIFETIME_S
-    _files: dict[str, tuple[Attachment, float]] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    def __init__(
+        self,
+        sessions: SessionFactory,
+        key: bytes,
+        public_url: str,
+        now: Callable[[], datetime],
+        *,
+        platform: str = "teams",
+    ) -> None:
+        self._sessions = sessions
+        self._key = key
+        self.public_url = public_url.rstrip("/")
+        self._now = now
+        self._platform = platform
 
-    def keep(self, attachment: Attachment) -> str:
-        """Keep the file; its id (the same content keeps one id)."""
-        digest = hashlib.sha256(attachment.filename.encode() + b"\0" + attachment.content)
-        file_id = digest.hexdigest()[:32]
-        with self._lock:
-            self._files[file_id] = (attachment, self.clock() + self.lifetime)
-            self._drop_expired()
+    def keep(self, attachment: Attachment, *, owner: str = "") -> str:
+        """Keep the file (for ``owner`` only, if given); its id, a random token."""
+        file_id = secrets.token_urlsafe(24)
+        lifetime = PERSONAL_LIFETIME if owner else SHARED_LIFETIME
+        with transaction(self._sessions) as session:
+            session.add(
+                AdapterFile(
+                    id=file_id,
+                    platform=self._platform,
+                    owner_key=owner,
+                    filename=attachment.filename[:255],
+                    title=attachment.title[:255],
+                    content=attachment.content,
+                    expires_at=self._now() + lifetime,
+                )
+            )
         return file_id
 
     def get(self, file_id: str) -> Attachment | None:
-        with self._lock:
-            kept = self._files.get(file_id)
-        return kept[0] if kept is not None else None
+        """The kept file, if it has not expired."""
+        row = self._row(file_id)
+        return _attachment(row) if row is not None else None
 
     def link(self, file_id: str) -> str:
-        with self._lock:
-            kept = self._files.get(file_id)
-        expires = int(kept[1]) if kept is not None else int(self.clock() + self.lifetime)
-        signature = self._sign(file_id, expires)
-        return f"{self.public_url}{FILES_PATH}{quote(file_id)}?exp={expires}&sig={signature}"
+        """The signed link to a kept file (it expires with the file)."""
+        row = self._row(file_id)
+        if row is None:
+            raise KeyError(file_id)
+        expires = int(row.expires_at.timestamp())
+        query = {"exp": str(expires)}
+        if row.owner_key:
+            query["til"] = row.owner_key
+        query["sig"] = self._sign(file_id, expires, row.owner_key)
+        return f"{self.public_url}{FILES_PATH}{quote(file_id)}?{urlencode(query)}"
 
     def open(self, url: str) -> Attachment | None:
-        """The file a link names, if the link is ours, unexpired and its file still kept."""
+        """The file a link names, if the link is ours, unexpired, signed for the person it
+        names, and the file is still kept for that person; else None."""
         parts = urlsplit(url)
-        if not parts.path.startswith(FILES_PATH):
-            return None
-        file_id = parts.path[len(FILES_PATH) :]
         query = parse_qs(parts.query)
-        try:
-            expires = int(query["exp"][0])
-            signature = query["sig"][0]
-        except (KeyError, IndexError, ValueError):
+        file_id = parts.path.rsplit("/", 1)[-1]
+        owner = _one(query, "til")
+        expires_text = _one(query, "exp")
+        expires = int(expires_text) if expires_text.isdecimal() else -1
+        # The signature is computed and compared whatever else is wrong with the link.
+        good = hmac.compare_digest(_one(query, "sig"), self._sign(file_id, expires, owner))
+        good &= parts.path.startswith(FILES_PATH) and expires >= self._now().timestamp()
+        row = self._row(file_id) if good else None
+        if row is None or not hmac.compare_digest(row.owner_key, owner):
             return None
-        if not hmac.compare_digest(signature, self._sign(file_id, expires)):
-            return None
-        if expires < self.clock():
-            return None
-        with self._lock:
-            kept = self._files.get(file_id)
-        return kept[0] if kept is not None else None
+        return _attachment(row)
 
-    def _sign(self, file_id: str, expires: int) -> str:
-        message = f"{file_id}:{expires}".encode()
-        return hmac.new(self.secret, message, hashlib.sha256).hexdigest()[:32]
+    def _row(self, file_id: str) -> AdapterFile | None:
+        with self._sessions() as session:
+            row = session.scalar(
+                select(AdapterFile).where(
+                    AdapterFile.id == file_id,
+                    AdapterFile.platform == self._platform,
+                    AdapterFile.expires_at >= self._now(),
+                )
+            )
+            if row is not None:
+                session.expunge(row)
+        return row
 
-    def _drop_expired(self) -> None:
-        now = self.clock()
-        for file_id in [f for f, (_, until) in self._files.items() if until < now]:
-            del self._files[file_id]
+    def _sign(self, file_id: str, expires: int, owner: str) -> str:
+        message = f"{file_id}\0{expires}\0{owner}".encode()
+        return hmac.new(self._key, message, hashlib.sha256).hexdigest()[:40]
+
+
+def _one(query: dict[str, list[str]], name: str) -> str:
+    values = query.get(name) or [""]
+    return values[0]
+
+
+def _attachment(row: AdapterFile) -> Attachment:
+    return Attachment(row.filename, row.content, row.title)

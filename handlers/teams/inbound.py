@@ -454,16 +454,17 @@ class TeamsInbound:
         known = self._memory.recall(OwnerKind.PERSON, incoming.actor.user_id) or {}
         if known.get(UNREACHABLE) and not incoming.installed:
             person[UNREACHABLE] = True
-        # The conversation it came from, so a clicked card there can be updated.
-        self._memory.remember(
-            OwnerKind.PLACE,
-            handle_of(incoming.conversation),
-            {
-                "conversation": incoming.conversation,
-                "service_url": incoming.service_url,
-                "tenant": incoming.tenant,
-            },
-        )
+        # The conversation it came from, so a clicked card there can be updated (what else the
+        # notifier keeps there, the answers to delete after an erasure, stays).
+        handle = handle_of(incoming.conversation)
+        place = {
+            "conversation": incoming.conversation,
+            "service_url": incoming.service_url,
+            "tenant": incoming.tenant,
+        }
+        known_place = self._memory.recall(OwnerKind.PLACE, handle) or {}
+        if any(known_place.get(k) != v for k, v in place.items()):
+            self._memory.remember(OwnerKind.PLACE, handle, {**known_place, **place})
         if incoming.personal:
             person["conversation"] = incoming.conversation
         elif known.get("conversation"):
@@ -483,7 +484,10 @@ class TeamsInbound:
                 self._notifier.update(clicked, reply, without_buttons=not reply.buttons)
                 return
             # Answers to a person go to their 1:1 chat, so the channel is not filled with them.
-            self._notifier.post(incoming.actor.user_id, reply)
+            user_id = incoming.actor.user_id
+            self._notifier.note_answer(user_id, self._notifier.post(user_id, reply))
+            for attachment in reply.files:  # an export: a link only the asker can open
+                self._notifier.note_answer(user_id, self._notifier.send_file(user_id, attachment))
         except DeliveryError as error:
             log.warning("could not answer a Teams activity: %s", error.reason)
 

@@ -20,13 +20,16 @@ The guarantees that differ from Slack's:
   or on a send (the app is not installed for them, they blocked it, an admin disabled it) is a
   permanent failure; the person is marked unreachable and no direct message is attempted until
   ``reachable`` is called (when Teams tells the bot the app was installed).
-- **Files are links.** ``upload`` keeps the file and ``share`` posts a card with a button to a
-  signed, expiring link on the bot's own host (``handlers.teams.files``).
+- **Files are links.** ``upload`` keeps the file (in the database, so every replica can serve
+  it) and ``share`` posts a card with a button to a signed, expiring link on the bot's own host
+  (``handlers.teams.files``); ``send_file`` does the same for one person's file (an export),
+  with a link only they can open.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -44,6 +47,16 @@ from handlers.teams.connector import Connector
 from handlers.teams.files import FileStore
 
 HANDLE_PREFIX = "tc"
+# A 1:1 chat's answers to the person's own commands, and whose they are (a hash of their id).
+ANSWERS = "answers"
+OWNER = "owner"
+MAX_ANSWERS = 500
+
+log = logging.getLogger(__name__)
+
+
+def _owner_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
 def handle_of(conversation: str) -> str:
@@ -141,8 +154,31 @@ class TeamsNotifier:
             person.pop(UNREACHABLE)
             self._memory.remember(OwnerKind.PERSON, key, person)
 
+    def note_answer(self, key: str, posted: Posted) -> None:
+        """Remember an answer to the person's own command in their 1:1 chat (the outbox knows
+        only its posts), so their erasure deletes it too. Kept on the conversation's handle,
+        which outlives the person's reference, with a hash of their id to find it by."""
+        place = self._memory.recall(OwnerKind.PLACE, posted.channel)
+        if place is None:
+            return
+        answers = [*place.get(ANSWERS, []), posted.ts][-MAX_ANSWERS:]
+        place.update({ANSWERS: answers, OWNER: _owner_hash(key)})
+        self._memory.remember(OwnerKind.PLACE, posted.channel, place)
+
     def forget(self, key: str) -> None:
-        """Nothing is cached in the process: the erasure removed the person's references."""
+        """After the person's erasure (their references are gone): delete the answers to their
+        own commands from their 1:1 chat and the note of them."""
+        owner = _owner_hash(key)
+        for handle, place in self._memory.places().items():
+            if place.get(OWNER) != owner:
+                continue
+            for ts in place.get(ANSWERS, []):
+                try:
+                    self.delete(Posted(handle, str(ts)))
+                except DeliveryError as error:
+                    log.warning("could not delete an answer after an erasure: %s", error.reason)
+            kept = {k: v for k, v in place.items() if k not in (ANSWERS, OWNER)}
+            self._memory.remember(OwnerKind.PLACE, handle, kept)
 
     # -- the port ----------------------------------------------------------------------------
 
@@ -177,6 +213,16 @@ class TeamsNotifier:
         return self._files.keep(attachment)
 
     def share(self, posted: Posted, file_id: str, title: str) -> None:
+        self._send(self._target(posted.channel, open_chat=False), self._file_card(file_id, title))
+
+    def send_file(self, user_id: str, attachment: Attachment) -> Posted:
+        """A file for one person (an export they asked for): a link only they can open."""
+        file_id = self._files.keep(attachment, owner=user_id)
+        target = self._target(user_id)
+        sent = self._send(target, self._file_card(file_id, attachment.title))
+        return Posted(handle_of(target.conversation), sent)
+
+    def _file_card(self, file_id: str, title: str) -> dict[str, Any]:
         kept = self._files.get(file_id)
         calendar = kept is not None and kept.filename.endswith(".ics")
         button = texts.teams.TEAMS_CALENDAR_BUTTON if calendar else texts.teams.TEAMS_FILE_BUTTON
@@ -195,11 +241,10 @@ class TeamsNotifier:
                 {"type": "Action.OpenUrl", "title": button, "url": self._files.link(file_id)}
             ],
         }
-        body = {
+        return {
             "type": "message",
             "attachments": [{"contentType": cards.ADAPTIVE_CARD, "content": content}],
         }
-        self._send(self._target(posted.channel, open_chat=False), body)
 
     def find_share(self, posted: Posted, file_id: str) -> bool:
         return False  # as find_post: a share whose answer was lost is shared again

@@ -41,6 +41,9 @@ class TeamsSettings:
     # Local trials and tests only: unauthenticated requests accepted, sends without tokens.
     insecure_local: bool = False
     port: int = DEFAULT_TEAMS_PORT
+    # What signs the file links (``KLIMANET_LINK_SECRET``); without it a key derived from the
+    # app password (or, for a local trial, the app id).
+    link_secret: str | None = None
     # A PFX file with the certificate and its private key (no password), instead of a secret.
     cert_path: str | None = None
     # The client id of a user-assigned managed identity, instead of a secret.
@@ -100,6 +103,14 @@ class TeamsSettings:
                 raise ConfigError(
                     "TEAMS_TENANT_ID is missing (the tenant of the single-tenant bot)."
                 )
+            if password is None and get("KLIMANET_LINK_SECRET") is None:
+                # The app id is public: without a client secret the file links need a secret
+                # every replica shares, or a link made on one would be refused by the other.
+                raise ConfigError(
+                    "KLIMANET_LINK_SECRET is missing: with a certificate or a managed identity "
+                    "there is no client secret to sign file links with, so set a long random "
+                    "secret that every replica shares."
+                )
         return cls(
             app_id,
             password,
@@ -108,7 +119,14 @@ class TeamsSettings:
             insecure,
             cert_path=cert_path,
             managed_identity=identity,
+            link_secret=get("KLIMANET_LINK_SECRET"),
         )
+
+    @property
+    def link_key_material(self) -> str:
+        """What the file links' key is derived from: ``KLIMANET_LINK_SECRET``, else the client
+        secret; the (public) app id only for a local trial without either."""
+        return self.link_secret or self.app_password or self.app_id
 
     def check_bind(self, host: str) -> None:
         """``TEAMS_INSECURE_LOCAL`` serves only on a loopback address: anything else is refused

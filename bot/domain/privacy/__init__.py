@@ -12,7 +12,13 @@ from __future__ import annotations
 from bot.domain.privacy.access import Held, held_about
 from bot.domain.privacy.common import PSEUDONYM_NAME, Why, find_person, pseudonym_name
 from bot.domain.privacy.leaving import Vacated, vacate
-from bot.domain.privacy.pseudonyms import authored_by, forget_author, pseudonymise, record_erasure
+from bot.domain.privacy.pseudonyms import (
+    authored_by,
+    drop_expired_files,
+    forget_author,
+    pseudonymise,
+    record_erasure,
+)
 from bot.domain.privacy.retention import age_history, forget_old_authors, idle_people
 
 __all__ = [
@@ -31,4 +37,5 @@ __all__ = [
     "forget_old_authors",
     "Held",
     "held_about",
+    "drop_expired_files",
 ]

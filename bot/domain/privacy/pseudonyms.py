@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from bot.domain.privacy.common import pseudonym_name
 from bot.domain.subscriptions import revoke_all as revoke_calendar_links
 from bot.models import (
+    AdapterFile,
     AdapterRef,
     Erasure,
     ErasureCause,
@@ -138,6 +139,13 @@ def forget_adapter_refs(session: Session, user_id: str) -> None:
             AdapterRef.owner_kind == OwnerKind.PERSON.value, AdapterRef.owner_key == user_id
         )
     )
+    session.execute(delete(AdapterFile).where(AdapterFile.owner_key == user_id))
+
+
+def drop_expired_files(session: Session, now: datetime) -> int:
+    """Files kept behind adapters' links that nobody can open any more (the link expired)."""
+    result = session.execute(delete(AdapterFile).where(AdapterFile.expires_at < now))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def authored_by(session: Session, user_id: str) -> bool:
