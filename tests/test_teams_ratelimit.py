@@ -62,7 +62,7 @@ def test_replicas_sending_at_once_never_exceed_teams_limits(sessions: SessionFac
             TeamsNotifier(
                 memory,
                 Connector(no_token, limits=SharedLimits(sessions)),
-                FileStore(b"s", "https://x"),
+                FileStore(sessions, b"s", "https://x", FixedClock(NOW).now),
                 app_id=APP,
             )
             for _ in range(2)

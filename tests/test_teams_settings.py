@@ -110,7 +110,9 @@ def test_insecure_local_on_a_public_address_stops_with_one_line(
 
 
 IDENTITY = "99999999-8888-7777-6666-555555555555"
-NO_SECRET = {"TEAMS_APP_ID": APP, "TEAMS_TENANT_ID": TENANT}
+# No client secret: a certificate or a managed identity signs in, and the file links need a
+# secret of their own that every replica shares.
+NO_SECRET = {"TEAMS_APP_ID": APP, "TEAMS_TENANT_ID": TENANT, "KLIMANET_LINK_SECRET": "x" * 40}
 
 
 def test_a_certificate_instead_of_a_secret_builds_the_sdks_certificate_auth(
@@ -204,6 +206,10 @@ def test_the_sdk_token_asks_for_the_bot_framework_and_failures_are_retried_later
         ({**NO_SECRET, "TEAMS_CERT_PATH": "/nowhere/bot.pfx"}, "TEAMS_CERT_PATH"),
         ({**NO_SECRET, "TEAMS_CERT_PATH": "/etc/hostname"}, "TEAMS_CERT_PATH"),
         ({"TEAMS_APP_ID": APP, "TEAMS_MANAGED_IDENTITY": "true"}, "TEAMS_TENANT_ID"),
+        (
+            {"TEAMS_APP_ID": APP, "TEAMS_TENANT_ID": TENANT, "TEAMS_MANAGED_IDENTITY": "true"},
+            "KLIMANET_LINK_SECRET",
+        ),
     ],
 )
 def test_inconsistent_credentials_are_refused_in_one_line(env: dict[str, str], named: str) -> None:
@@ -220,3 +226,10 @@ def test_a_certificate_and_a_secret_together_are_refused(tmp_path: Path) -> None
     assert TeamsSettings.from_env({**FULL, "TEAMS_MANAGED_IDENTITY": "false"}) == (
         TeamsSettings.from_env(FULL)
     )
+
+
+def test_the_file_links_key_is_the_link_secret_else_the_client_secret() -> None:
+    with_secret = TeamsSettings.from_env({**FULL, "KLIMANET_LINK_SECRET": "shared"})
+    assert with_secret is not None and with_secret.link_key_material == "shared"
+    derived = TeamsSettings.from_env(FULL)
+    assert derived is not None and derived.link_key_material == "secret"

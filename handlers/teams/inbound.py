@@ -498,4 +498,6 @@ class TeamsInbound:
             clicked = Posted(handle_of(incoming.conversation), incoming.clicked)
             self._notifier.update_card(clicked, answer.content)
         else:
-            self._notifier.post_card(incoming.actor.user_id, answer.content)
+            user_id = incoming.actor.user_id
+            # Noted like every answer: the person's erasure deletes their forms and Home too.
+            self._notifier.note_answer(user_id, self._notifier.post_card(user_id, answer.content))
