@@ -241,6 +241,48 @@ def test_a_cancelled_meeting_has_no_loop(bot: Bot) -> None:
     assert not kinds & {PostKind.ATTENDANCE_DM, PostKind.FEEDBACK_DM, PostKind.MATERIAL}
 
 
+def test_a_moved_meeting_takes_its_material_and_loop_along(bot: Bot) -> None:
+    """Material added before a meeting that is then moved (twice: later, then earlier) goes out
+    when the meeting as it is now ends; so do the attendance list and the feedback: each once,
+    none at a time the meeting no longer has."""
+    _meeting_with_people(bot)
+    service = bot.service
+    done(say(service, FACILITATOR, "materiale 1 https://kl.dk/oplaeg.pdf"), ResultKind.MATERIAL_SAVED)  # fmt: skip
+    done(arrange(service, FACILITATOR, "møde flyt 1 22.03.2027 10:00-12:00"), ResultKind.MEETING_MOVED)  # fmt: skip
+    done(arrange(service, FACILITATOR, "møde flyt 1 17.03.2027 10:00-12:00"), ResultKind.MEETING_MOVED)  # fmt: skip
+    mark = len(bot.notifier.sent())
+    bot.at(utc(2027, 3, 16, 12, 0))  # the first time's end and the day after it: nothing
+    assert bot.channel("Materiale fra") == [] and bot.dms("Materialet fra mødet", mark) == []
+    assert bot.dms("Fremmøde ved", mark) == [] and bot.dms("Hvordan var mødet?", mark) == []
+    bot.at(utc(2027, 3, 17, 10, 59))
+    assert bot.channel("Materiale fra") == [] and bot.dms("Fremmøde ved", mark) == []
+    bot.at(utc(2027, 3, 17, 11, 0, 30))  # the meeting as it is now has ended
+    assert len(bot.channel("Materiale fra")) == 1
+    assert bot.dms("Materialet fra mødet", mark) == ["U0ANNA", "U0BO", "U0CARL", "U0DORTE", "U0EVA"]  # fmt: skip
+    assert bot.dms("Fremmøde ved", mark) == [FACILITATOR.user_id]
+    bot.at(utc(2027, 3, 18, 9, 0))
+    assert bot.dms("Hvordan var mødet?", mark) == ["U0ANNA", "U0DORTE", "U0EVA"]
+    bot.at(utc(2027, 3, 24, 12, 0))  # past the second time's end and its day after: no more
+    assert len(bot.channel("Materiale fra")) == 1
+    assert len(bot.dms("Materialet fra mødet", mark)) == 5
+    assert bot.dms("Fremmøde ved", mark) == [FACILITATOR.user_id]
+    assert bot.dms("Hvordan var mødet?", mark) == ["U0ANNA", "U0DORTE", "U0EVA"]
+    with bot.core.sessions() as session:
+        pending = session.scalar(select(OutboxMessage.id).where(OutboxMessage.status == "pending"))
+    assert pending is None
+
+
+def test_material_of_a_cancelled_meeting_goes_nowhere(bot: Bot) -> None:
+    _meeting_with_people(bot)
+    service = bot.service
+    done(say(service, FACILITATOR, "materiale 1 https://kl.dk/oplaeg.pdf"), ResultKind.MATERIAL_SAVED)  # fmt: skip
+    arrange(service, FACILITATOR, "møde flyt 1 17.03.2027 10:00-12:00")
+    say(service, FACILITATOR, "møde aflys 1 bekræft Sygdom")
+    mark = len(bot.notifier.sent())
+    bot.at(utc(2027, 3, 18, 12, 0))
+    assert bot.channel("Materiale fra") == [] and bot.dms("Materialet fra mødet", mark) == []
+
+
 # -- nudges before a meeting ---------------------------------------------------------------------
 
 
