@@ -391,6 +391,76 @@ def test_erasure_keeps_the_rating_and_drops_the_comment(bot: Bot) -> None:
     assert "Godt møde" not in summary.text and "Anna" not in summary.text
 
 
+def test_mine_data_holds_the_votes_feedback_calendar_and_attendance_and_erasure_drops_them(
+    bot: Bot,
+) -> None:
+    """What issue 19 stores about a person is in ``mine-data`` (JSON and the Danish document),
+    never the calendar link's secret; erasure keeps the municipality's vote without the name,
+    the rating without the comment, and revokes the link."""
+    import json
+
+    from bot.db import transaction
+    from bot.domain.subscriptions import hash_secret, subscribe
+    from bot.models import CalendarSubscription, FeedScope, Network, PollBallot
+
+    _meeting_with_people(bot)
+    service = bot.service
+    bot.at(utc(2027, 3, 15, 11, 0, 30))
+    say(service, FACILITATOR, 'afstemning opret "Næste tema?" "Affald" "Mobilitet" luk 30/3 12:00')
+    bot.delivery.drain()
+    (poll,) = [m.reply for m in bot.notifier.messages(CHANNEL) if "Næste tema?" in m.text]
+    second = [b for b in poll.buttons if b.action_id == Action.POLL_VOTE][1]
+    done(click(service, P["Anna"], Action.POLL_VOTE, second.value), ResultKind.POLL_VOTED)
+    done(say(service, P["Anna"], "feedback 1 4 navn Godt møde"), ResultKind.FEEDBACK_SAVED)
+    meeting_id = int(next(b for b in bot.message_to(FACILITATOR.user_id, "Fremmøde ved").buttons if b.action_id == Action.PRESENCE_TOGGLE).value.split(":")[0])  # fmt: skip
+    click(service, FACILITATOR, Action.PRESENCE_TOGGLE, f"{meeting_id}:{bot.id_of('Anna')}")
+    anna_id = bot.id_of("Anna")
+    with transaction(bot.core.sessions) as session:
+        network = session.scalars(select(Network)).one()
+        anna = session.get(Person, anna_id)
+        assert anna is not None
+        secret = subscribe(session, network, anna, FeedScope.PERSONAL, bot.clock.now())
+    assert secret is not None
+
+    answer = say(service, P["Anna"], "mine-data")
+    done(answer, ResultKind.MY_DATA)
+    readable, machine = answer.files
+    data = json.loads(machine.content.decode("utf-8"))
+    assert data["poll_votes"] == [
+        {
+            "poll": 1,
+            "question": "Næste tema?",
+            "on_behalf_of": "Aarhus",
+            "choices": ["Mobilitet"],
+            "cast_at": "2027-03-15T11:00:30+00:00",
+        }
+    ]
+    assert [(f["meeting"]["number"], f["rating"], f["comment"], f["signed"]) for f in data["feedback"]] == [(1, 4, "Godt møde", True)]  # fmt: skip
+    assert data["calendar_subscriptions"] == [
+        {"scope": "personal", "created_at": "2027-03-15T11:00:30+00:00"}
+    ]
+    assert [(m["meeting"]["number"], m["present"]) for m in data["attendance_marks"]] == [(1, False)]  # fmt: skip
+    for file in (readable, machine):
+        content = file.content.decode("utf-8")
+        assert secret not in content and hash_secret(secret) not in content
+    document = readable.content.decode("utf-8")
+    assert "Afgivet for: Aarhus" in document and "Svar: Mobilitet" in document
+    assert "Karakter: 4 af 5" in document and "Underskrevet med dit navn: ja" in document
+    assert "Kalender: dine møder" in document and "Kom: nej" in document
+    assert "kalenderabonnement" in answer.text
+
+    asked = say(service, P["Anna"], "slet-mig")
+    confirm = next(b for b in asked.buttons if b.action_id == Action.ERASE_CONFIRM)
+    done(click(service, P["Anna"], confirm.action_id, confirm.value), ResultKind.ERASED)
+    with bot.core.sessions() as session:
+        ballot = session.scalars(select(PollBallot)).one()
+        (feedback,) = session.scalars(select(MeetingFeedback))
+        links = session.scalars(select(CalendarSubscription)).all()
+    assert ballot.municipality_code == 751 and ballot.voter_person_id is None  # Aarhus still voted
+    assert (feedback.rating, feedback.comment, feedback.signed) == (4, "", False)
+    assert links == []
+
+
 def test_a_long_attendance_list_fits_slack(database_url: str, clock: FixedClock) -> None:
     """Forty-five people: the list goes in pieces of at most 20 buttons (Slack allows 25 in a
     row), every payload within Slack's limits."""
