@@ -19,7 +19,7 @@ from bot.domain.errors import DomainError, ErrorKind
 from bot.domain.facilitators import is_facilitator
 from bot.domain.municipalities import MunicipalityDirectory
 from bot.domain.registration import Actor, known_names
-from bot.models import NetworkFacilitator
+from bot.models import NetworkFacilitator, SeatKind
 from bot.ports import Clock, Forget, ProfileLookup
 from bot.posts import digest, home_refresh, planner
 from bot.posts.outbox import next_due
@@ -27,10 +27,12 @@ from bot.replies import (
     MAX_BUTTON_VALUE,
     Action,
     Button,
+    FeedbackFormRequest,
     FormErrors,
     Home,
     MeetingFormRequest,
     Outcome,
+    RegistrationFormRequest,
     Reply,
     Result,
     ResultKind,
@@ -43,7 +45,7 @@ from bot.service.attendance import Attendance
 from bot.service.consent import Consent
 from bot.service.context import Context, People, ServiceSettings, TransactionRunner
 from bot.service.feeds import FeedAnswer, Feeds
-from bot.service.loop import Loop
+from bot.service.loop import FeedbackForm, Loop, check_feedback_form
 from bot.service.meetings import MeetingForm, Meetings
 from bot.service.overview import HomeImage, Overview
 from bot.service.parsing import (
@@ -76,6 +78,7 @@ __all__ = [
     "MeetingForm",
     "PollForm",
     "RegistrationForm",
+    "FeedbackForm",
     "ServiceSettings",
 ]
 
@@ -340,6 +343,50 @@ class Klimanet:
     def open_registration(self, actor: Actor) -> Outcome:
         """The App Home's "Tilmeld" button: what ``/klimanet tilmeld`` answers."""
         return self.command(actor, "tilmeld")
+
+    def open_registration_prefilled(self, actor: Actor, value: str) -> Outcome:
+        """A nudge's "Tilmeld en kollega" (value ``<code>:<kind>``): the registration form with
+        the municipality and the seat filled in; someone who has a seat already is told that
+        their colleague must fill it in. A forged value fills in nothing."""
+        code_text, _, kind_text = value.partition(":")
+        code = int(code_text) if code_text.isascii() and code_text.isdigit() else None
+        known = code is not None and len(code_text) <= 4 and self.directory.get(code) is not None
+        kind = SeatKind(kind_text) if kind_text in {k.value for k in SeatKind} else None
+        outcome = self.open_registration(actor)
+        if isinstance(outcome, RegistrationFormRequest):
+            if not known:
+                return outcome
+            return replace(outcome, prefill_municipality=code, prefill_kind=kind)
+        result = outcome.result if isinstance(outcome, Reply) else None
+        refused = result.error if result is not None else None
+        if code is not None and known and refused is ErrorKind.ALREADY_REGISTERED:
+            return Reply(
+                (texts.loop.register_colleague_hint(self.directory.name_of(code)),),
+                result=Result.refused(ErrorKind.ALREADY_REGISTERED),
+            )
+        return outcome
+
+    def feedback_form(self, actor: Actor, value: str) -> FeedbackFormRequest | Reply:
+        """ "Skriv en kommentar" on "Hvordan var mødet?": the feedback form, or why not."""
+        try:
+            return self.loop.feedback_form(actor, value)
+        except DomainError as err:
+            return Reply(
+                (texts.errors.error(err, self._ctx.today()),), result=Result.refused(err.kind)
+            )
+
+    @staticmethod
+    def check_feedback_form(form: FeedbackForm) -> FormErrors | None:
+        """The feedback form's problems without the database (a modal's ack)."""
+        return check_feedback_form(form)
+
+    def save_feedback_form(self, actor: Actor, form: FeedbackForm) -> Reply:
+        try:
+            return self.loop.save_feedback_form(actor, form)
+        except DomainError as err:
+            return Reply(
+                (texts.errors.error(err, self._ctx.today()),), result=Result.refused(err.kind)
+            )
 
     # -- what runs on the clock -------------------------------------------------------------
 
