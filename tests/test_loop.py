@@ -17,7 +17,9 @@ from bot.config import ConfigError, Settings
 from bot.domain.errors import ErrorKind
 from bot.models import MeetingFeedback, OutboxMessage, Person
 from bot.posts.kinds import PostKind
-from bot.replies import Action, Reply, ResultKind
+from bot.domain.registration import Actor
+from bot.models import SeatKind
+from bot.replies import Action, HomeAction, RegistrationFormRequest, Reply, ResultKind
 from bot.runtime import Core, build_core
 from tests.support.actors import FACILITATOR, mention, named
 from tests.support.deliverybot import CHANNEL, memory_delivery
@@ -459,6 +461,61 @@ def test_mine_data_holds_the_votes_feedback_calendar_and_attendance_and_erasure_
     assert ballot.municipality_code == 751 and ballot.voter_person_id is None  # Aarhus still voted
     assert (feedback.rating, feedback.comment, feedback.signed) == (4, "", False)
     assert links == []
+
+
+def _console_as(bot: Bot, actor: Actor, reply: Reply, *lines: str) -> str:
+    """``reply``'s buttons offered in the console to ``actor``, then ``lines`` typed there (the
+    first usually a button's number); what the console printed."""
+    import io
+
+    from handlers.console.console import Console
+    from handlers.console.people import ConsoleUser
+
+    stdout = io.StringIO()
+    typed = io.StringIO("\n".join(lines) + "\n")
+    console = Console(bot.service, ConsoleUser(actor.user_id, actor.name), typed, stdout)
+    console.actor = lambda: actor  # type: ignore[method-assign]  # the tests' Slack-shaped people
+    numbers = console.choices.offer(actor.user_id, "dm", reply.buttons)
+    for number, button in zip(numbers, reply.buttons, strict=True):
+        if button.action_id in (HomeAction.FEEDBACK_FORM, HomeAction.REGISTER_PREFILLED):
+            console.handle(str(number))
+    return stdout.getvalue()
+
+
+def test_the_feedback_form_in_the_console(bot: Bot) -> None:
+    _meeting_with_people(bot)
+    bot.at(utc(2027, 3, 16, 9, 0))
+    question = bot.message_to("U0ANNA", "Hvordan var mødet?")
+    assert [b.action_id for b in question.buttons][-1] == HomeAction.FEEDBACK_FORM
+    out = _console_as(bot, P["Anna"], question, "9", "<!channel> se https://evil.example", "ja", "4")  # fmt: skip
+    assert "Vælg en karakter fra 1 til 5." in out and "Tak! Din karakter" in out
+    with bot.core.sessions() as session:
+        (row,) = session.scalars(select(MeetingFeedback))
+    assert (row.rating, row.comment, row.signed) == (4, "<!channel> se https://evil.example", True)
+    # Someone who was not there gets the reason, not a form.
+    out = _console_as(bot, P["Bo"], question)
+    assert "Karakter" not in out and "Du var ikke med ved møde #1" in out
+
+
+def test_the_nudge_opens_the_registration_form_prefilled(bot: Bot) -> None:
+    _themed_meeting(bot)
+    bot.at(utc(2027, 3, 8, 8, 0))
+    nudge = bot.message_to("U0EVA", NUDGE)
+    (button,) = nudge.buttons
+    assert button.action_id == HomeAction.REGISTER_PREFILLED and button.value == "461:flexible"
+    # Eva has a seat: the form would register her; she is told her colleague must do it.
+    told = bot.service.open_registration_prefilled(named("Eva"), button.value)
+    assert isinstance(told, Reply) and "tilmeld Odense fleksibel" in told.text
+    # A colleague clicking it gets the form with Odense and a flexible seat filled in.
+    form = bot.service.open_registration_prefilled(named("Gitte"), button.value)
+    assert isinstance(form, RegistrationFormRequest)
+    assert (form.prefill_municipality, form.prefill_kind) == (461, SeatKind.FLEXIBLE)
+    forged = bot.service.open_registration_prefilled(named("Gitte"), "9999:flexible")
+    assert isinstance(forged, RegistrationFormRequest) and forged.prefill_municipality is None
+    out = _console_as(bot, named("Gitte"), nudge, "Klimakonsulent", "")
+    assert "Kommune: Odense, en fleksibel plads." in out
+    request = pending_request_of(bot.core.sessions, named("Gitte"))
+    assert request is not None
 
 
 def test_a_long_attendance_list_fits_slack(database_url: str, clock: FixedClock) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.domain.errors import ErrorKind
-from bot.models import Meeting
+from bot.models import Meeting, SeatKind
 from bot.replies import user_text
 from bot.texts.common import COMMAND
 from bot.texts.dates import format_date, format_when
@@ -362,3 +362,9 @@ def register_colleague_hint(municipality: str) -> str:
         f"skrive {COMMAND} tilmeld {user_text(municipality)} fleksibel – eller send vedkommende "
         "denne besked, så de kan klikke på knappen."
     )
+
+
+def registration_prefilled(municipality: str, kind: SeatKind | None) -> str:
+    """The console's registration form, filled in from a nudge: what it was filled in with."""
+    seat = "en fleksibel plads" if kind is SeatKind.FLEXIBLE else "den plads, der er ledig"
+    return f"Kommune: {municipality}, {seat}."
