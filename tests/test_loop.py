@@ -15,10 +15,9 @@ from sqlalchemy import select
 from bot.clock import FixedClock
 from bot.config import ConfigError, Settings
 from bot.domain.errors import ErrorKind
-from bot.models import MeetingFeedback, OutboxMessage, Person
-from bot.posts.kinds import PostKind
 from bot.domain.registration import Actor
-from bot.models import SeatKind
+from bot.models import MeetingFeedback, OutboxMessage, Person, SeatKind
+from bot.posts.kinds import PostKind
 from bot.replies import Action, HomeAction, RegistrationFormRequest, Reply, ResultKind
 from bot.runtime import Core, build_core
 from tests.support.actors import FACILITATOR, mention, named
