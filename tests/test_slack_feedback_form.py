@@ -125,3 +125,27 @@ def test_the_form_is_checked_without_a_database() -> None:
     bad = check_feedback_form(FeedbackForm(3, "9", "x" * 2001))
     assert bad is not None and set(bad.errors) == {FeedbackField.RATING, FeedbackField.COMMENT}
     assert check_feedback_form(FeedbackForm(0, "5", "Godt")) is not None  # no meeting named
+
+
+def test_the_nudge_opens_the_registration_form_prefilled_in_slack(
+    bot: SlackBot, clock: FixedClock
+) -> None:
+    eva = ANNA  # here Odense's coordinator, whose municipality has two free flexible seats
+    bot.say(eva, "tilmeld Odense")
+    bot.say(ADMIN, 'møde opret 15.03.2027 10:00-12:00 online "Affald" tema=affald link=https://m.example/1')  # fmt: skip
+    clock.set(datetime(2027, 3, 8, 8, 0, 30, tzinfo=UTC))  # the agenda goes out
+    bot.drain()
+    (nudge,) = [m for m in bot.fake.messages(eva) if "ledige fleksible pladser" in str(m["text"])]
+    value = buttons(nudge)[HomeAction.REGISTER_PREFILLED]
+    assert value == "461:flexible"
+
+    # A colleague (the DM passed on to Bo) gets the form with Odense and a flexible seat.
+    bot.driver.block_action(BO, HomeAction.REGISTER_PREFILLED, value, message=nudge, channel_id=f"D{BO}")  # fmt: skip
+    form = _view(bot.fake.wait_for("views.open")[0].args)
+    municipality, kind = form["blocks"][1]["element"], form["blocks"][2]["element"]
+    assert municipality["initial_option"]["value"] == "461"
+    assert kind["initial_option"]["value"] == "flexible"
+    # The coordinator, who has a seat, is told the colleague must fill it in.
+    bot.driver.block_action(eva, HomeAction.REGISTER_PREFILLED, value, message=nudge, channel_id=f"D{eva}")  # fmt: skip
+    told = json.dumps(_view(bot.fake.wait_for("views.open", count=2)[1].args), ensure_ascii=False)
+    assert "tilmeld Odense fleksibel" in told
