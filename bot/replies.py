@@ -130,6 +130,9 @@ class ResultKind(StrEnum):
     PRESENCE_CONFIRMED = "presence_confirmed"
     FEEDBACK_SAVED = "feedback_saved"  # ids: meeting, rating
     FEEDBACK_SUMMARY = "feedback_summary"  # ids: meeting, count
+    # A button that opens a form, clicked where the platform has no such form: the command that
+    # does the same (ids: meeting, for the feedback form).
+    FORM_AS_COMMAND = "form_as_command"
 
 
 @dataclass(frozen=True, slots=True)

@@ -494,6 +494,12 @@ def test_the_feedback_form_in_the_console(bot: Bot) -> None:
     # Someone who was not there gets the reason, not a form.
     out = _console_as(bot, P["Bo"], question)
     assert "Karakter" not in out and "Du var ikke med ved møde #1" in out
+    # A platform without the form (the button reaches the service as a click): the command.
+    form_button = question.buttons[-1]
+    as_command = click(bot.service, P["Anna"], form_button.action_id, form_button.value)
+    done(as_command, ResultKind.FORM_AS_COMMAND, meeting=1)
+    assert "feedback 1 <1-5>" in as_command.text
+    refused(click(bot.service, P["Bo"], form_button.action_id, form_button.value), ErrorKind.NOT_AT_MEETING)  # fmt: skip
 
 
 def test_the_nudge_opens_the_registration_form_prefilled(bot: Bot) -> None:
@@ -511,6 +517,9 @@ def test_the_nudge_opens_the_registration_form_prefilled(bot: Bot) -> None:
     assert (form.prefill_municipality, form.prefill_kind) == (461, SeatKind.FLEXIBLE)
     forged = bot.service.open_registration_prefilled(named("Gitte"), "9999:flexible")
     assert isinstance(forged, RegistrationFormRequest) and forged.prefill_municipality is None
+    as_command = click(bot.service, named("Gitte"), button.action_id, button.value)
+    done(as_command, ResultKind.FORM_AS_COMMAND)
+    assert "tilmeld Odense fleksibel" in as_command.text
     out = _console_as(bot, named("Gitte"), nudge, "Klimakonsulent", "")
     assert "Kommune: Odense, en fleksibel plads." in out
     request = pending_request_of(bot.core.sessions, named("Gitte"))

@@ -30,6 +30,7 @@ from bot.replies import (
     FeedbackFormRequest,
     FormErrors,
     Home,
+    HomeAction,
     MeetingFormRequest,
     Outcome,
     RegistrationFormRequest,
@@ -190,6 +191,13 @@ class Klimanet:
             Action.PRESENCE_TOGGLE: lambda actor, value, _: self.loop.toggle_click(actor, value),
             Action.PRESENCE_CONFIRM: _by_id(self.loop.confirm_click),
             Action.FEEDBACK_RATE: lambda actor, value, _: self.loop.rate_click(actor, value),
+            # Buttons that open a form, clicked on a platform without that form: the command.
+            HomeAction.FEEDBACK_FORM: lambda actor, value, _: self._feedback_as_command(
+                actor, value
+            ),
+            HomeAction.REGISTER_PREFILLED: lambda actor, value, _: self._register_as_command(
+                actor, value
+            ),
         }
 
     @property
@@ -374,6 +382,25 @@ class Klimanet:
             return Reply(
                 (texts.errors.error(err, self._ctx.today()),), result=Result.refused(err.kind)
             )
+
+    def _feedback_as_command(self, actor: Actor, value: str) -> Reply:
+        outcome = self.feedback_form(actor, value)
+        if isinstance(outcome, Reply):
+            return outcome
+        return Reply(
+            (texts.loop.feedback_as_command(outcome.number),),
+            result=Result(ResultKind.FORM_AS_COMMAND, ids={"meeting": outcome.number}),
+        )
+
+    def _register_as_command(self, actor: Actor, value: str) -> Reply:
+        outcome = self.open_registration_prefilled(actor, value)
+        if isinstance(outcome, Reply):
+            return outcome
+        code = getattr(outcome, "prefill_municipality", None)
+        name = self.directory.name_of(code) if isinstance(code, int) else ""
+        return Reply(
+            (texts.loop.register_as_command(name),), result=Result(ResultKind.FORM_AS_COMMAND)
+        )
 
     @staticmethod
     def check_feedback_form(form: FeedbackForm) -> FormErrors | None:

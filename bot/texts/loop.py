@@ -368,3 +368,17 @@ def registration_prefilled(municipality: str, kind: SeatKind | None) -> str:
     """The console's registration form, filled in from a nudge: what it was filled in with."""
     seat = "en fleksibel plads" if kind is SeatKind.FLEXIBLE else "den plads, der er ledig"
     return f"Kommune: {municipality}, {seat}."
+
+
+def feedback_as_command(number: int) -> str:
+    """ "Skriv en kommentar" where the platform shows no form: the command that does the same."""
+    return (
+        f"Skriv din karakter og kommentar sådan: {COMMAND} feedback {number} <1-5> <kommentar>. "
+        f"Skriv navn før kommentaren, hvis KL må se, at den er fra dig."
+    )
+
+
+def register_as_command(municipality: str) -> str:
+    """ "Tilmeld en kollega" where the platform shows no form: the command that does the same."""
+    where = f"{user_text(municipality)} fleksibel" if municipality else "<kommune> fleksibel"
+    return f"Tilmeld dig den fleksible plads med {COMMAND} tilmeld {where}."
