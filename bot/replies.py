@@ -134,6 +134,9 @@ class ResultKind(StrEnum):
     # (ids: person, seat, municipality), or there was none left to free (ids: person).
     DEPARTED_RELEASED = "departed_released"
     DEPARTED_NOTHING = "departed_nothing"
+    # A button that opens a form, clicked where the platform has no such form: the command that
+    # does the same (ids: meeting, for the feedback form).
+    FORM_AS_COMMAND = "form_as_command"
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,6 +280,27 @@ class PollFormRequest:
     today: date | None = None  # the first day the closing date may be
 
 
+@dataclass(frozen=True, slots=True)
+class FeedbackFormRequest:
+    """Open the feedback form for a meeting: a rating, a comment and whether to sign it, filled
+    in with the person's answer so far."""
+
+    meeting_id: int
+    number: int
+    meeting: str  # the meeting's name as people read it (plain text)
+    rating: int | None = None
+    comment: str = ""
+    signed: bool = False
+
+
+class FeedbackField(StrEnum):
+    """Field ids of the feedback form."""
+
+    RATING = "feedback_rating"
+    COMMENT = "feedback_comment"
+    SIGNED = "feedback_signed"
+
+
 class PollField(StrEnum):
     """Field ids of the poll form."""
 
@@ -366,6 +390,11 @@ class HomeAction(StrEnum):
     # Opens the form for one's fagområder (Slack: a modal; the console: a question). Also on
     # the answers to ``fagområder`` and ``tilmeld``.
     THEMES = "home_themes"
+    # "Skriv en kommentar" on "Hvordan var mødet?" (value: the meeting's id): the feedback form.
+    FEEDBACK_FORM = "feedback_form"
+    # "Tilmeld en kollega" on a nudge (value "<municipality code>:flexible"): the registration
+    # form with the municipality and the flexible seat filled in.
+    REGISTER_PREFILLED = "register_prefilled"
 
 
 class HomeList(StrEnum):

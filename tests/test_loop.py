@@ -15,9 +15,10 @@ from sqlalchemy import select
 from bot.clock import FixedClock
 from bot.config import ConfigError, Settings
 from bot.domain.errors import ErrorKind
-from bot.models import MeetingFeedback, OutboxMessage, Person
+from bot.domain.registration import Actor
+from bot.models import MeetingFeedback, OutboxMessage, Person, SeatKind
 from bot.posts.kinds import PostKind
-from bot.replies import Action, Reply, ResultKind
+from bot.replies import Action, HomeAction, RegistrationFormRequest, Reply, ResultKind
 from bot.runtime import Core, build_core
 from tests.support.actors import FACILITATOR, mention, named
 from tests.support.deliverybot import CHANNEL, memory_delivery
@@ -241,6 +242,48 @@ def test_a_cancelled_meeting_has_no_loop(bot: Bot) -> None:
     assert not kinds & {PostKind.ATTENDANCE_DM, PostKind.FEEDBACK_DM, PostKind.MATERIAL}
 
 
+def test_a_moved_meeting_takes_its_material_and_loop_along(bot: Bot) -> None:
+    """Material added before a meeting that is then moved (twice: later, then earlier) goes out
+    when the meeting as it is now ends; so do the attendance list and the feedback: each once,
+    none at a time the meeting no longer has."""
+    _meeting_with_people(bot)
+    service = bot.service
+    done(say(service, FACILITATOR, "materiale 1 https://kl.dk/oplaeg.pdf"), ResultKind.MATERIAL_SAVED)  # fmt: skip
+    done(arrange(service, FACILITATOR, "møde flyt 1 22.03.2027 10:00-12:00"), ResultKind.MEETING_MOVED)  # fmt: skip
+    done(arrange(service, FACILITATOR, "møde flyt 1 17.03.2027 10:00-12:00"), ResultKind.MEETING_MOVED)  # fmt: skip
+    mark = len(bot.notifier.sent())
+    bot.at(utc(2027, 3, 16, 12, 0))  # the first time's end and the day after it: nothing
+    assert bot.channel("Materiale fra") == [] and bot.dms("Materialet fra mødet", mark) == []
+    assert bot.dms("Fremmøde ved", mark) == [] and bot.dms("Hvordan var mødet?", mark) == []
+    bot.at(utc(2027, 3, 17, 10, 59))
+    assert bot.channel("Materiale fra") == [] and bot.dms("Fremmøde ved", mark) == []
+    bot.at(utc(2027, 3, 17, 11, 0, 30))  # the meeting as it is now has ended
+    assert len(bot.channel("Materiale fra")) == 1
+    assert bot.dms("Materialet fra mødet", mark) == ["U0ANNA", "U0BO", "U0CARL", "U0DORTE", "U0EVA"]  # fmt: skip
+    assert bot.dms("Fremmøde ved", mark) == [FACILITATOR.user_id]
+    bot.at(utc(2027, 3, 18, 9, 0))
+    assert bot.dms("Hvordan var mødet?", mark) == ["U0ANNA", "U0DORTE", "U0EVA"]
+    bot.at(utc(2027, 3, 24, 12, 0))  # past the second time's end and its day after: no more
+    assert len(bot.channel("Materiale fra")) == 1
+    assert len(bot.dms("Materialet fra mødet", mark)) == 5
+    assert bot.dms("Fremmøde ved", mark) == [FACILITATOR.user_id]
+    assert bot.dms("Hvordan var mødet?", mark) == ["U0ANNA", "U0DORTE", "U0EVA"]
+    with bot.core.sessions() as session:
+        pending = session.scalar(select(OutboxMessage.id).where(OutboxMessage.status == "pending"))
+    assert pending is None
+
+
+def test_material_of_a_cancelled_meeting_goes_nowhere(bot: Bot) -> None:
+    _meeting_with_people(bot)
+    service = bot.service
+    done(say(service, FACILITATOR, "materiale 1 https://kl.dk/oplaeg.pdf"), ResultKind.MATERIAL_SAVED)  # fmt: skip
+    arrange(service, FACILITATOR, "møde flyt 1 17.03.2027 10:00-12:00")
+    say(service, FACILITATOR, "møde aflys 1 bekræft Sygdom")
+    mark = len(bot.notifier.sent())
+    bot.at(utc(2027, 3, 18, 12, 0))
+    assert bot.channel("Materiale fra") == [] and bot.dms("Materialet fra mødet", mark) == []
+
+
 # -- nudges before a meeting ---------------------------------------------------------------------
 
 
@@ -347,6 +390,140 @@ def test_erasure_keeps_the_rating_and_drops_the_comment(bot: Bot) -> None:
     summary = say(service, FACILITATOR, "feedback 1")
     done(summary, ResultKind.FEEDBACK_SUMMARY, count=1)
     assert "Godt møde" not in summary.text and "Anna" not in summary.text
+
+
+def test_mine_data_holds_the_votes_feedback_calendar_and_attendance_and_erasure_drops_them(
+    bot: Bot,
+) -> None:
+    """What issue 19 stores about a person is in ``mine-data`` (JSON and the Danish document),
+    never the calendar link's secret; erasure keeps the municipality's vote without the name,
+    the rating without the comment, and revokes the link."""
+    import json
+
+    from bot.db import transaction
+    from bot.domain.subscriptions import hash_secret, subscribe
+    from bot.models import CalendarSubscription, FeedScope, Network, PollBallot
+
+    _meeting_with_people(bot)
+    service = bot.service
+    bot.at(utc(2027, 3, 15, 11, 0, 30))
+    say(service, FACILITATOR, 'afstemning opret "Næste tema?" "Affald" "Mobilitet" luk 30/3 12:00')
+    bot.delivery.drain()
+    (poll,) = [m.reply for m in bot.notifier.messages(CHANNEL) if "Næste tema?" in m.text]
+    second = [b for b in poll.buttons if b.action_id == Action.POLL_VOTE][1]
+    done(click(service, P["Anna"], Action.POLL_VOTE, second.value), ResultKind.POLL_VOTED)
+    done(say(service, P["Anna"], "feedback 1 4 navn Godt møde"), ResultKind.FEEDBACK_SAVED)
+    meeting_id = int(next(b for b in bot.message_to(FACILITATOR.user_id, "Fremmøde ved").buttons if b.action_id == Action.PRESENCE_TOGGLE).value.split(":")[0])  # fmt: skip
+    click(service, FACILITATOR, Action.PRESENCE_TOGGLE, f"{meeting_id}:{bot.id_of('Anna')}")
+    anna_id = bot.id_of("Anna")
+    with transaction(bot.core.sessions) as session:
+        network = session.scalars(select(Network)).one()
+        anna = session.get(Person, anna_id)
+        assert anna is not None
+        secret = subscribe(session, network, anna, FeedScope.PERSONAL, bot.clock.now())
+    assert secret is not None
+
+    answer = say(service, P["Anna"], "mine-data")
+    done(answer, ResultKind.MY_DATA)
+    readable, machine = answer.files
+    data = json.loads(machine.content.decode("utf-8"))
+    assert data["poll_votes"] == [
+        {
+            "poll": 1,
+            "question": "Næste tema?",
+            "on_behalf_of": "Aarhus",
+            "choices": ["Mobilitet"],
+            "cast_at": "2027-03-15T11:00:30+00:00",
+        }
+    ]
+    assert [(f["meeting"]["number"], f["rating"], f["comment"], f["signed"]) for f in data["feedback"]] == [(1, 4, "Godt møde", True)]  # fmt: skip
+    assert data["calendar_subscriptions"] == [
+        {"scope": "personal", "created_at": "2027-03-15T11:00:30+00:00"}
+    ]
+    assert [(m["meeting"]["number"], m["present"]) for m in data["attendance_marks"]] == [(1, False)]  # fmt: skip
+    for file in (readable, machine):
+        content = file.content.decode("utf-8")
+        assert secret not in content and hash_secret(secret) not in content
+    document = readable.content.decode("utf-8")
+    assert "Afgivet for: Aarhus" in document and "Svar: Mobilitet" in document
+    assert "Karakter: 4 af 5" in document and "Underskrevet med dit navn: ja" in document
+    assert "Kalender: dine møder" in document and "Kom: nej" in document
+    assert "kalenderabonnement" in answer.text
+
+    asked = say(service, P["Anna"], "slet-mig")
+    confirm = next(b for b in asked.buttons if b.action_id == Action.ERASE_CONFIRM)
+    done(click(service, P["Anna"], confirm.action_id, confirm.value), ResultKind.ERASED)
+    with bot.core.sessions() as session:
+        ballot = session.scalars(select(PollBallot)).one()
+        (feedback,) = session.scalars(select(MeetingFeedback))
+        links = session.scalars(select(CalendarSubscription)).all()
+    assert ballot.municipality_code == 751 and ballot.voter_person_id is None  # Aarhus still voted
+    assert (feedback.rating, feedback.comment, feedback.signed) == (4, "", False)
+    assert links == []
+
+
+def _console_as(bot: Bot, actor: Actor, reply: Reply, *lines: str) -> str:
+    """``reply``'s buttons offered in the console to ``actor``, then ``lines`` typed there (the
+    first usually a button's number); what the console printed."""
+    import io
+
+    from handlers.console.console import Console
+    from handlers.console.people import ConsoleUser
+
+    stdout = io.StringIO()
+    typed = io.StringIO("\n".join(lines) + "\n")
+    console = Console(bot.service, ConsoleUser(actor.user_id, actor.name), typed, stdout)
+    console.actor = lambda: actor  # type: ignore[method-assign]  # the tests' Slack-shaped people
+    numbers = console.choices.offer(actor.user_id, "dm", reply.buttons)
+    for number, button in zip(numbers, reply.buttons, strict=True):
+        if button.action_id in (HomeAction.FEEDBACK_FORM, HomeAction.REGISTER_PREFILLED):
+            console.handle(str(number))
+    return stdout.getvalue()
+
+
+def test_the_feedback_form_in_the_console(bot: Bot) -> None:
+    _meeting_with_people(bot)
+    bot.at(utc(2027, 3, 16, 9, 0))
+    question = bot.message_to("U0ANNA", "Hvordan var mødet?")
+    assert [b.action_id for b in question.buttons][-1] == HomeAction.FEEDBACK_FORM
+    out = _console_as(bot, P["Anna"], question, "9", "<!channel> se https://evil.example", "ja", "4")  # fmt: skip
+    assert "Vælg en karakter fra 1 til 5." in out and "Tak! Din karakter" in out
+    with bot.core.sessions() as session:
+        (row,) = session.scalars(select(MeetingFeedback))
+    assert (row.rating, row.comment, row.signed) == (4, "<!channel> se https://evil.example", True)
+    # Someone who was not there gets the reason, not a form.
+    out = _console_as(bot, P["Bo"], question)
+    assert "Karakter" not in out and "Du var ikke med ved møde #1" in out
+    # A platform without the form (the button reaches the service as a click): the command.
+    form_button = question.buttons[-1]
+    as_command = click(bot.service, P["Anna"], form_button.action_id, form_button.value)
+    done(as_command, ResultKind.FORM_AS_COMMAND, meeting=1)
+    assert "feedback 1 <1-5>" in as_command.text
+    refused(click(bot.service, P["Bo"], form_button.action_id, form_button.value), ErrorKind.NOT_AT_MEETING)  # fmt: skip
+
+
+def test_the_nudge_opens_the_registration_form_prefilled(bot: Bot) -> None:
+    _themed_meeting(bot)
+    bot.at(utc(2027, 3, 8, 8, 0))
+    nudge = bot.message_to("U0EVA", NUDGE)
+    (button,) = nudge.buttons
+    assert button.action_id == HomeAction.REGISTER_PREFILLED and button.value == "461:flexible"
+    # Eva has a seat: the form would register her; she is told her colleague must do it.
+    told = bot.service.open_registration_prefilled(named("Eva"), button.value)
+    assert isinstance(told, Reply) and "tilmeld Odense fleksibel" in told.text
+    # A colleague clicking it gets the form with Odense and a flexible seat filled in.
+    form = bot.service.open_registration_prefilled(named("Gitte"), button.value)
+    assert isinstance(form, RegistrationFormRequest)
+    assert (form.prefill_municipality, form.prefill_kind) == (461, SeatKind.FLEXIBLE)
+    forged = bot.service.open_registration_prefilled(named("Gitte"), "9999:flexible")
+    assert isinstance(forged, RegistrationFormRequest) and forged.prefill_municipality is None
+    as_command = click(bot.service, named("Gitte"), button.action_id, button.value)
+    done(as_command, ResultKind.FORM_AS_COMMAND)
+    assert "tilmeld Odense fleksibel" in as_command.text
+    out = _console_as(bot, named("Gitte"), nudge, "Klimakonsulent", "")
+    assert "Kommune: Odense, en fleksibel plads." in out
+    request = pending_request_of(bot.core.sessions, named("Gitte"))
+    assert request is not None
 
 
 def test_a_long_attendance_list_fits_slack(database_url: str, clock: FixedClock) -> None:

@@ -209,6 +209,21 @@ def attended(session: Session, network: Network, meeting: Meeting) -> list[Perso
 # -- feedback -----------------------------------------------------------------------------------
 
 
+def may_give_feedback(
+    session: Session, network: Network, meeting: Meeting, person: Person, now: datetime
+) -> None:
+    """Refuses feedback on a cancelled meeting, one not held yet, and from someone not there."""
+    if meeting.status == MeetingStatus.CANCELLED.value:
+        raise DomainError(ErrorKind.MEETING_CANCELLED_FEEDBACK, number=meeting.number)
+    refuse_before_end(meeting, now)
+    if person.id not in {p.id for p in attended(session, network, meeting)}:
+        raise DomainError(ErrorKind.NOT_AT_MEETING, number=meeting.number)
+
+
+def feedback_of(session: Session, meeting: Meeting, person: Person) -> MeetingFeedback | None:
+    return session.get(MeetingFeedback, (meeting.id, person.id))
+
+
 def give_feedback(
     session: Session,
     network: Network,
@@ -222,15 +237,11 @@ def give_feedback(
 ) -> MeetingFeedback:
     """Record (or replace) the person's answer to "Hvordan var mødet?". ``comment``/``signed``
     None: keep what they wrote before (a click on a number changes only the number)."""
-    if meeting.status == MeetingStatus.CANCELLED.value:
-        raise DomainError(ErrorKind.MEETING_CANCELLED_FEEDBACK, number=meeting.number)
-    refuse_before_end(meeting, now)
+    may_give_feedback(session, network, meeting, person, now)
     if not 1 <= rating <= 5:
         raise DomainError(ErrorKind.FEEDBACK_RATING_INVALID, value=str(rating)[:10])
     if comment is not None and len(comment) > MAX_COMMENT:
         raise DomainError(ErrorKind.TEXT_TOO_LONG, field="kommentar", limit=MAX_COMMENT)
-    if person.id not in {p.id for p in attended(session, network, meeting)}:
-        raise DomainError(ErrorKind.NOT_AT_MEETING, number=meeting.number)
     row = session.get(MeetingFeedback, (meeting.id, person.id))
     if row is None:
         row = MeetingFeedback(

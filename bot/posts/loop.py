@@ -113,12 +113,13 @@ def expanded(
 
 
 def _told_before(session: Session, meeting: Meeting, dm_kind: str) -> set[str]:
-    """The targets a nudge of this kind about the meeting was sent to (under any version)."""
+    """The targets a nudge of this kind about the meeting was sent to, or is about to be (under
+    any version): a move while an older version's message waits to go out plans no second."""
     keys = session.scalars(
         select(OutboxMessage.key).where(
             OutboxMessage.meeting_id == meeting.id,
             OutboxMessage.kind == dm_kind,
-            OutboxMessage.status == OutboxStatus.SENT.value,
+            OutboxMessage.status.in_([OutboxStatus.SENT.value, OutboxStatus.PENDING.value]),
         )
     )
     return {key.rsplit(":", 1)[-1] for key in keys}
@@ -221,6 +222,7 @@ def plan_after(session: Session, meeting: Meeting, tz: ZoneInfo, now: datetime) 
     def key(kind: PostKind) -> str:
         return kinds.meeting_key(kind, meeting.id, version, "fanout")
 
+    material_follows(session, meeting, now)
     return enqueue(
         session,
         [
@@ -230,6 +232,24 @@ def plan_after(session: Session, meeting: Meeting, tz: ZoneInfo, now: datetime) 
             ),
         ],
         now,
+    )
+
+
+def material_follows(session: Session, meeting: Meeting, now: datetime) -> None:
+    """Material added before the meeting waits for its end: when the meeting moves, its posts
+    (keyed once per meeting, not per version) move with the end time instead of being planned
+    again. A cancelled meeting's are cancelled with its other posts (``planner.cancel_all``)."""
+    session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.meeting_id == meeting.id,
+            OutboxMessage.status == OutboxStatus.PENDING.value,
+            OutboxMessage.key.in_(
+                [kinds.material_key(meeting.id), kinds.material_dm_key(meeting.id)]
+            ),
+        )
+        .values(due_at=max(now, meeting.ends_at))
+        .execution_options(synchronize_session=False)
     )
 
 

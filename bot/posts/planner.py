@@ -312,7 +312,9 @@ def expand_fanout(session: Session, row: Claimed, now: datetime) -> int:
 
 
 def cancel_stale(session: Session, meeting: Meeting) -> int:
-    """Cancel pending scheduled posts of older versions of the meeting's time."""
+    """Cancel pending scheduled posts of older versions of the meeting's time. The material's
+    fan-out is once per meeting, whatever its time: it follows the move instead
+    (``loop.material_follows``)."""
     scheduled = [kind for post, dm in SCHEDULED.values() for kind in (post, dm) if kind] + [FANOUT]
     current = f"%:meeting={meeting.id}:v={meeting.schedule_version}:%"
     result = session.execute(
@@ -322,6 +324,7 @@ def cancel_stale(session: Session, meeting: Meeting) -> int:
             OutboxMessage.status == OutboxStatus.PENDING.value,
             OutboxMessage.kind.in_(scheduled),
             OutboxMessage.key.not_like(current),
+            OutboxMessage.key != kinds.material_dm_key(meeting.id),
         )
         .values(status=OutboxStatus.CANCELLED.value, last_error="the meeting moved")
         .execution_options(synchronize_session=False)

@@ -14,7 +14,7 @@ from bot.posts import loop
 from bot.posts.kinds import PostKind
 from bot.posts.outbox import Claimed, sent_message
 from bot.posts.rendering import RenderContext, Rendered
-from bot.replies import Action, Button, Posted, Reply
+from bot.replies import Action, Button, HomeAction, Posted, Reply
 from bot.texts import loop as texts
 
 # Slack allows 25 buttons in a row of actions: the list goes in pieces with their buttons.
@@ -123,7 +123,7 @@ def _feedback(session: Session, meeting: Meeting, network: Network, ctx: RenderC
     buttons = tuple(
         Button(label, Action.FEEDBACK_RATE, f"{meeting.id}:{label}")
         for label in texts.FEEDBACK_LABELS
-    )
+    ) + (Button(texts.FEEDBACK_COMMENT_BUTTON, HomeAction.FEEDBACK_FORM, str(meeting.id)),)
     return Reply(tuple(texts.feedback_question(meeting, ctx.tz)), buttons=buttons)
 
 
@@ -148,13 +148,19 @@ def _nudge(session: Session, row: Claimed, ctx: RenderContext) -> Rendered | Non
         for seat, _entry in seats_at(session, network, meeting, coordinator.seat.municipality_code)
         if seat.kind == SeatKind.FLEXIBLE.value and seat.holder_id is None
     )
+    # The registration form, filled in with the municipality and a flexible seat: for the
+    # colleague the coordinator has in mind (the form registers whoever fills it in).
+    prefill = f"{coordinator.seat.municipality_code}:{SeatKind.FLEXIBLE.value}"
     return Rendered(
         Reply(
             tuple(
                 texts.nudge_free_seat(
                     meeting, coordinator.municipality, meeting.themes, free, ctx.tz
                 )
-            )
+            ),
+            buttons=(
+                Button(texts.REGISTER_COLLEAGUE_BUTTON, HomeAction.REGISTER_PREFILLED, prefill),
+            ),
         )
     )
 

@@ -19,7 +19,7 @@ from bot.domain.errors import DomainError, ErrorKind
 from bot.domain.facilitators import is_facilitator
 from bot.domain.municipalities import MunicipalityDirectory
 from bot.domain.registration import Actor, known_names
-from bot.models import NetworkFacilitator
+from bot.models import NetworkFacilitator, SeatKind
 from bot.ports import Clock, Forget, ProfileLookup
 from bot.posts import digest, home_refresh, planner
 from bot.posts.outbox import next_due
@@ -27,10 +27,13 @@ from bot.replies import (
     MAX_BUTTON_VALUE,
     Action,
     Button,
+    FeedbackFormRequest,
     FormErrors,
     Home,
+    HomeAction,
     MeetingFormRequest,
     Outcome,
+    RegistrationFormRequest,
     Reply,
     Result,
     ResultKind,
@@ -44,7 +47,7 @@ from bot.service.consent import Consent
 from bot.service.context import Context, People, ServiceSettings, TransactionRunner
 from bot.service.departures import Departures
 from bot.service.feeds import FeedAnswer, Feeds
-from bot.service.loop import Loop
+from bot.service.loop import FeedbackForm, Loop, check_feedback_form
 from bot.service.meetings import MeetingForm, Meetings
 from bot.service.overview import HomeImage, Overview
 from bot.service.parsing import (
@@ -77,6 +80,7 @@ __all__ = [
     "MeetingForm",
     "PollForm",
     "RegistrationForm",
+    "FeedbackForm",
     "ServiceSettings",
 ]
 
@@ -190,6 +194,13 @@ class Klimanet:
             Action.PRESENCE_CONFIRM: _by_id(self.loop.confirm_click),
             Action.FEEDBACK_RATE: lambda actor, value, _: self.loop.rate_click(actor, value),
             Action.DEPARTED_RELEASE: _by_id(self.departures.release),
+            # Buttons that open a form, clicked on a platform without that form: the command.
+            HomeAction.FEEDBACK_FORM: lambda actor, value, _: self._feedback_as_command(
+                actor, value
+            ),
+            HomeAction.REGISTER_PREFILLED: lambda actor, value, _: self._register_as_command(
+                actor, value
+            ),
         }
 
     @property
@@ -343,6 +354,69 @@ class Klimanet:
     def open_registration(self, actor: Actor) -> Outcome:
         """The App Home's "Tilmeld" button: what ``/klimanet tilmeld`` answers."""
         return self.command(actor, "tilmeld")
+
+    def open_registration_prefilled(self, actor: Actor, value: str) -> Outcome:
+        """A nudge's "Tilmeld en kollega" (value ``<code>:<kind>``): the registration form with
+        the municipality and the seat filled in; someone who has a seat already is told that
+        their colleague must fill it in. A forged value fills in nothing."""
+        code_text, _, kind_text = value.partition(":")
+        code = int(code_text) if code_text.isascii() and code_text.isdigit() else None
+        known = code is not None and len(code_text) <= 4 and self.directory.get(code) is not None
+        kind = SeatKind(kind_text) if kind_text in {k.value for k in SeatKind} else None
+        outcome = self.open_registration(actor)
+        if isinstance(outcome, RegistrationFormRequest):
+            if not known:
+                return outcome
+            return replace(outcome, prefill_municipality=code, prefill_kind=kind)
+        result = outcome.result if isinstance(outcome, Reply) else None
+        refused = result.error if result is not None else None
+        if code is not None and known and refused is ErrorKind.ALREADY_REGISTERED:
+            return Reply(
+                (texts.loop.register_colleague_hint(self.directory.name_of(code)),),
+                result=Result.refused(ErrorKind.ALREADY_REGISTERED),
+            )
+        return outcome
+
+    def feedback_form(self, actor: Actor, value: str) -> FeedbackFormRequest | Reply:
+        """ "Skriv en kommentar" on "Hvordan var mødet?": the feedback form, or why not."""
+        try:
+            return self.loop.feedback_form(actor, value)
+        except DomainError as err:
+            return Reply(
+                (texts.errors.error(err, self._ctx.today()),), result=Result.refused(err.kind)
+            )
+
+    def _feedback_as_command(self, actor: Actor, value: str) -> Reply:
+        outcome = self.feedback_form(actor, value)
+        if isinstance(outcome, Reply):
+            return outcome
+        return Reply(
+            (texts.loop.feedback_as_command(outcome.number),),
+            result=Result(ResultKind.FORM_AS_COMMAND, ids={"meeting": outcome.number}),
+        )
+
+    def _register_as_command(self, actor: Actor, value: str) -> Reply:
+        outcome = self.open_registration_prefilled(actor, value)
+        if isinstance(outcome, Reply):
+            return outcome
+        code = getattr(outcome, "prefill_municipality", None)
+        name = self.directory.name_of(code) if isinstance(code, int) else ""
+        return Reply(
+            (texts.loop.register_as_command(name),), result=Result(ResultKind.FORM_AS_COMMAND)
+        )
+
+    @staticmethod
+    def check_feedback_form(form: FeedbackForm) -> FormErrors | None:
+        """The feedback form's problems without the database (a modal's ack)."""
+        return check_feedback_form(form)
+
+    def save_feedback_form(self, actor: Actor, form: FeedbackForm) -> Reply:
+        try:
+            return self.loop.save_feedback_form(actor, form)
+        except DomainError as err:
+            return Reply(
+                (texts.errors.error(err, self._ctx.today()),), result=Result.refused(err.kind)
+            )
 
     # -- what runs on the clock -------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TypeVar
 
 from sqlalchemy.orm import Session
@@ -14,7 +15,15 @@ from bot.domain.registration import Actor
 from bot.models import Meeting, Network
 from bot.posts import loop as loop_posts
 from bot.posts.render_loop import attendance_reply
-from bot.replies import Reply, Result, ResultKind
+from bot.replies import (
+    FeedbackField,
+    FeedbackFormRequest,
+    FormErrors,
+    Reply,
+    Result,
+    ResultKind,
+    as_written,
+)
 from bot.service.context import Context
 from bot.service.parsing import ascii_number, fold, meeting_ref_words, tokens
 from bot.texts import loop as texts
@@ -37,6 +46,34 @@ def _pair(value: str) -> tuple[int, int]:
     """A button's ``<id>:<id>``; anything else names nothing (0, 0)."""
     first, _, second = value.partition(":")
     return ascii_number(first, digits=9) or 0, ascii_number(second, digits=9) or 0
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackForm:
+    """What the feedback form holds: the meeting (from the form, not from the person), the
+    rating as given, the comment, and whether to sign it with one's name."""
+
+    meeting_id: int
+    rating: str
+    comment: str
+    signed: bool = False
+
+
+def check_feedback_form(form: FeedbackForm) -> FormErrors | None:
+    """The form's problems without the database (fit for a modal's ack): a rating from 1 to 5,
+    a comment that is there and not too long."""
+    errors: dict[str, str] = {}
+    rating = ascii_number(form.rating.strip(), digits=1)
+    if rating is None or not 1 <= rating <= 5:
+        errors[FeedbackField.RATING] = texts.FEEDBACK_FORM_RATING_MISSING
+    comment = form.comment.strip()
+    if not comment:
+        errors[FeedbackField.COMMENT] = texts.FEEDBACK_FORM_COMMENT_MISSING
+    elif len(comment) > domain.MAX_COMMENT:
+        errors[FeedbackField.COMMENT] = texts.feedback_form_comment_too_long(domain.MAX_COMMENT)
+    if form.meeting_id <= 0:
+        errors[FeedbackField.RATING] = texts.FEEDBACK_FORM_STALE
+    return FormErrors(errors) if errors else None
 
 
 class Loop:
@@ -241,3 +278,54 @@ class Loop:
                 ResultKind.FEEDBACK_SUMMARY, ids={"meeting": meeting.number, "count": found.count}
             ),
         )
+
+    # -- the feedback form ------------------------------------------------------------------
+
+    def feedback_form(self, actor: Actor, value: str) -> FeedbackFormRequest | Reply:
+        """ "Skriv en kommentar": the form, filled in with the answer so far; a refusal (the
+        meeting was cancelled, the person was not there) instead of a form they cannot send."""
+        meeting_id = ascii_number(value, digits=9) or 0
+
+        def work(session: Session, network: Network) -> FeedbackFormRequest:
+            meeting = self._ctx.meeting_by_id(session, network, meeting_id)
+            me = self._ctx.people.me(session, actor)
+            domain.may_give_feedback(session, network, meeting, me, self._ctx.now())
+            given = domain.feedback_of(session, meeting, me)
+            return FeedbackFormRequest(
+                meeting.id,
+                meeting.number,
+                as_written(texts.feedback_form_meeting(meeting, self._ctx.tz)),
+                given.rating if given is not None else None,
+                given.comment if given is not None else "",
+                given.signed if given is not None else False,
+            )
+
+        return self._ctx.run(work)
+
+    def save_feedback_form(self, actor: Actor, form: FeedbackForm) -> Reply:
+        """After ``check_feedback_form`` passed: save it (what only the database knows, such as
+        a cancelled meeting, is refused here)."""
+        rating = ascii_number(form.rating.strip(), digits=1) or 0
+        comment = form.comment.strip()
+
+        def work(session: Session, network: Network) -> Reply:
+            meeting = self._ctx.meeting_by_id(session, network, form.meeting_id)
+            me = self._ctx.people.me(session, actor)
+            domain.give_feedback(
+                session,
+                network,
+                meeting,
+                me,
+                rating,
+                self._ctx.now(),
+                comment=comment,
+                signed=form.signed,
+            )
+            return Reply(
+                (texts.feedback_saved(meeting, rating, comment=True, signed=form.signed),),
+                result=Result(
+                    ResultKind.FEEDBACK_SAVED, ids={"meeting": meeting.number, "rating": rating}
+                ),
+            )
+
+        return self._ctx.run(work)

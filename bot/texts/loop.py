@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.domain.errors import ErrorKind
-from bot.models import Meeting
+from bot.models import Meeting, SeatKind
 from bot.replies import user_text
 from bot.texts.common import COMMAND
 from bot.texts.dates import format_date, format_when
@@ -16,6 +16,7 @@ from bot.texts.meetings import meeting_name
 
 CONFIRM_PRESENCE_BUTTON = "Bekræft fremmødet"
 FEEDBACK_LABELS = ("1", "2", "3", "4", "5")
+FEEDBACK_COMMENT_BUTTON = "Skriv en kommentar"
 
 
 def _material_lines(materials: Sequence[tuple[str, str]]) -> str:
@@ -147,7 +148,8 @@ def feedback_question(meeting: Meeting, tz: ZoneInfo) -> list[str]:
         f"Hvordan var mødet? Tak fordi du deltog i {meeting_name(meeting)} "
         f"{format_date(meeting.starts_at, tz)}.",
         "Giv mødet en karakter fra 1 (dårligt) til 5 (rigtig godt). Vil du skrive en kommentar, "
-        f"så skriv karakteren og kommentaren, fx «{COMMAND} feedback {meeting.number} 4 Godt "
+        f"så klik på «{FEEDBACK_COMMENT_BUTTON}», eller skriv karakteren og kommentaren, fx "
+        f"«{COMMAND} feedback {meeting.number} 4 Godt "
         "oplæg om affald». Kommentaren vises for KL uden dit navn – skriv navn før kommentaren, "
         f"fx «{COMMAND} feedback {meeting.number} 4 navn Godt oplæg», hvis KL må se, at den er "
         "fra dig.",
@@ -310,3 +312,73 @@ def nudge_facilitators(
     else:
         sections.append("Alle medlemskommuner har nogen med til mødet.")
     return sections
+
+
+# -- the feedback form ("Skriv en kommentar") ------------------------------------------------------
+
+FEEDBACK_FORM_TITLE = "Hvordan var mødet?"  # a modal's title: at most 24 characters
+FEEDBACK_FORM_SUBMIT = "Gem"
+FEEDBACK_FORM_DONE_TITLE = "Tak for din feedback"
+FEEDBACK_FORM_NOT_SAVED = "Ikke gemt"
+FEEDBACK_FORM_SAVING = "Gemmer din feedback …"
+FEEDBACK_FORM_RATING = "Karakter (1 = dårligt, 5 = rigtig godt)"
+FEEDBACK_FORM_COMMENT = "Kommentar"
+FEEDBACK_FORM_COMMENT_PLACEHOLDER = "Hvad fungerede, og hvad kan gøres bedre?"
+FEEDBACK_FORM_SIGNED = "Navn"
+FEEDBACK_FORM_SIGNED_OPTION = "KL må se, at kommentaren er fra mig"
+FEEDBACK_FORM_RATING_MISSING = "Vælg en karakter fra 1 til 5."
+FEEDBACK_FORM_COMMENT_MISSING = "Skriv en kommentar."
+FEEDBACK_FORM_STALE = "Formularen hører ikke til et møde. Brug knappen i beskeden igen."
+FEEDBACK_FORM_SIGNED_QUESTION = "Må KL se, at kommentaren er fra dig? (ja/nej, tom = nej)"
+
+
+def feedback_form_comment_too_long(limit: int) -> str:
+    return f"Kommentaren må højst være {limit} tegn."
+
+
+def feedback_form_meeting(meeting: Meeting, tz: ZoneInfo) -> str:
+    """The meeting at the top of the form. Shown without markup (a modal's plain text)."""
+    return (
+        f"Feedback på {meeting_name(meeting)} {format_date(meeting.starts_at, tz)}. "
+        "Kommentaren vises for KL uden dit navn, medmindre du vælger andet."
+    )
+
+
+def feedback_form_one_line(number: int) -> str:
+    """What does the same as the form, when the form cannot open."""
+    return f"{COMMAND} feedback {number} <1-5> [navn] <kommentar>"
+
+
+# -- the nudge's "Tilmeld en kollega" -------------------------------------------------------------
+
+REGISTER_COLLEAGUE_BUTTON = "Tilmeld en kollega"
+
+
+def register_colleague_hint(municipality: str) -> str:
+    """The button was clicked by someone who already has a seat (the coordinator): the form
+    registers whoever fills it in, so the colleague must do it."""
+    return (
+        "Du har allerede en plads, så formularen ville tilmelde dig selv. Bed din kollega om at "
+        f"skrive {COMMAND} tilmeld {user_text(municipality)} fleksibel – eller send vedkommende "
+        "denne besked, så de kan klikke på knappen."
+    )
+
+
+def registration_prefilled(municipality: str, kind: SeatKind | None) -> str:
+    """The console's registration form, filled in from a nudge: what it was filled in with."""
+    seat = "en fleksibel plads" if kind is SeatKind.FLEXIBLE else "den plads, der er ledig"
+    return f"Kommune: {municipality}, {seat}."
+
+
+def feedback_as_command(number: int) -> str:
+    """ "Skriv en kommentar" where the platform shows no form: the command that does the same."""
+    return (
+        f"Skriv din karakter og kommentar sådan: {COMMAND} feedback {number} <1-5> <kommentar>. "
+        f"Skriv navn før kommentaren, hvis KL må se, at den er fra dig."
+    )
+
+
+def register_as_command(municipality: str) -> str:
+    """ "Tilmeld en kollega" where the platform shows no form: the command that does the same."""
+    where = f"{user_text(municipality)} fleksibel" if municipality else "<kommune> fleksibel"
+    return f"Tilmeld dig den fleksible plads med {COMMAND} tilmeld {where}."

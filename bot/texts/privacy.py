@@ -122,11 +122,19 @@ def my_data_summary(held: Held, tz: ZoneInfo, filename: str, json_filename: str)
             lines.append(
                 f"• {_count(len(held.past_seats), 'tidligere plads', 'tidligere pladser')}"
             )
+    for feed in held.calendar_subscriptions:
+        lines.append(
+            f"• et kalenderabonnement på {_label(_FEED_SCOPE, feed['scope'])} – siden "
+            f"{_since(feed['created_at'], tz)} (selve linket gemmes ikke)"
+        )
     counts = [
         _count(len(held.history), "hændelse i pladshistorikken", "hændelser i pladshistorikken"),
         _count(len(held.requests), "tilmelding", "tilmeldinger"),
         _count(len(held.offers), "tilbud", "tilbud"),
         _count(len(held.attendance), "svar om fremmøde", "svar om fremmøde"),
+        _count(len(held.poll_votes), "stemme for din kommune", "stemmer for din kommune"),
+        _count(len(held.feedback), "karakter til et møde", "karakterer til møder"),
+        _count(len(held.presence), "registreret fremmøde", "registrerede fremmøder"),
         _count(len(held.sent_posts), "sendt besked", "sendte beskeder"),
         _count(len(held.waiting_posts), "besked, der venter", "beskeder, der venter"),
     ]
@@ -320,6 +328,7 @@ def _document_parts(held: Held, tz: ZoneInfo) -> list[str]:
             ],
             "Ingen.",
         ),
+        *_between_meetings(held, tz),
         _block(
             "Møder, du har fået besked om",
             [
@@ -361,6 +370,74 @@ def _document_parts(held: Held, tz: ZoneInfo) -> list[str]:
             [
                 [("Tekst", n["text"]), ("Skrevet", _when(n["created_at"], tz))]
                 for n in held.news_written
+            ],
+            "Ingen.",
+        ),
+    ]
+
+
+_FEED_SCOPE = {
+    "personal": "dine møder (dem, du forventes til)",
+    "network": "alle netværkets møder",
+}
+
+
+def _yes_no(value: Any) -> str:
+    return "ja" if value else "nej"
+
+
+def _between_meetings(held: Held, tz: ZoneInfo) -> list[str]:
+    """Votes, feedback, calendar links and attendance marks (afstemninger, feedback, kalender,
+    fremmøde)."""
+    return [
+        _block(
+            "Stemmer, du har afgivet for din kommune",
+            [
+                [
+                    ("Afstemning", f"#{v['poll']} {v['question']}"),
+                    ("Afgivet for", v["on_behalf_of"]),
+                    ("Svar", ", ".join(v["choices"]) or "–"),
+                    ("Afgivet", _when(v["cast_at"], tz)),
+                ]
+                for v in held.poll_votes
+            ],
+            "Ingen.",
+        ),
+        _block(
+            "Din feedback på møder",
+            [
+                [
+                    ("Møde", f"#{f['meeting']['number']} {f['meeting']['title']}"),
+                    ("Karakter", f"{f['rating']} af 5"),
+                    ("Kommentar", f["comment"] or "ingen"),
+                    ("Underskrevet med dit navn", _yes_no(f["signed"])),
+                    ("Givet", _when(f["answered_at"], tz)),
+                ]
+                for f in held.feedback
+            ],
+            "Ingen.",
+        ),
+        _block(
+            "Dine kalenderabonnementer (linket selv gemmes ikke)",
+            [
+                [
+                    ("Kalender", _label(_FEED_SCOPE, c["scope"])),
+                    ("Oprettet", _when(c["created_at"], tz)),
+                ]
+                for c in held.calendar_subscriptions
+            ],
+            "Ingen.",
+        ),
+        _block(
+            "Fremmøde, som KL har registreret",
+            [
+                [
+                    ("Møde", f"#{p['meeting']['number']} {p['meeting']['title']}"),
+                    ("Mødet begynder", _when(p["meeting"]["starts_at"], tz)),
+                    ("Kom", _yes_no(p["present"])),
+                    ("Registreret", _when(p["marked_at"], tz)),
+                ]
+                for p in held.presence
             ],
             "Ingen.",
         ),

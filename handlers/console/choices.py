@@ -39,16 +39,25 @@ class Choices:
 
     def offer(self, user_id: str, message: str, buttons: Sequence[Button]) -> list[int]:
         """Number the buttons of ``message`` for ``user_id`` (replacing that message's old
-        choices); returns the numbers, in the buttons' order."""
+        choices); returns the numbers, in the buttons' order. A message offered again (updated
+        in place: a poll's turnout, more material) keeps the number of each button it still
+        has, so a number someone has seen never changes meaning; only new buttons get new
+        numbers, and the numbers of buttons it no longer has go."""
         with self._lock:
             mine = self._open.setdefault(user_id, {})
-            for number in [n for n, c in mine.items() if c.message == message]:
-                del mine[number]
+            kept: dict[tuple[str, str, int | None], list[int]] = {}
+            for number in sorted(n for n, c in mine.items() if c.message == message):
+                choice = mine.pop(number)
+                kept.setdefault((choice.action_id, choice.value, choice.item), []).append(number)
             numbers = []
             for button in buttons:
-                first = CHANNEL_NUMBERS_FROM if user_id == IN_THE_CHANNEL else 1
-                number = self._next.get(user_id, first)
-                self._next[user_id] = number + 1
+                same = kept.get((button.action_id, button.value, button.under))
+                if same:
+                    number = same.pop(0)
+                else:
+                    first = CHANNEL_NUMBERS_FROM if user_id == IN_THE_CHANNEL else 1
+                    number = self._next.get(user_id, first)
+                    self._next[user_id] = number + 1
                 mine[number] = Choice(button.action_id, button.value, message, button.under)
                 numbers.append(number)
             return numbers
@@ -79,13 +88,14 @@ class Choices:
             ]:
                 del mine[number]
 
-    def close_everywhere(self, message: str) -> None:
-        """A message updated in place: its choices go, whoever they were for."""
+    def close_everywhere(self, message: str, *, but: str | None = None) -> None:
+        """A message deleted, or updated in place: its choices go, whoever they were for (``but``:
+        the one it is offered to again, whose numbers ``offer`` keeps where it can)."""
         with self._lock:
             users = [
                 u
                 for u, mine in self._open.items()
-                if any(c.message == message for c in mine.values())
+                if u != but and any(c.message == message for c in mine.values())
             ]
         for user_id in users:
             self.close(user_id, message)

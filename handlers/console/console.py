@@ -31,6 +31,7 @@ from bot.texts.common import COMMAND
 from bot.texts.dates import format_when
 from handlers.console import forms
 from handlers.console.choices import Choice, Choices
+from handlers.console.feedback_form import feedback_form
 from handlers.console.files import save
 from handlers.console.people import (
     ConsoleProfiles,
@@ -144,6 +145,16 @@ class Console:
     def _click(self, choice: Choice) -> None:
         if choice.action_id == HomeAction.THEMES:  # a form, asked as a question
             forms.themes_form(self, self.service.themes_form(self.actor()))
+            return
+        if choice.action_id == HomeAction.FEEDBACK_FORM:
+            feedback_form(self, choice.value)
+            return
+        if choice.action_id == HomeAction.REGISTER_PREFILLED:
+            outcome = self.service.open_registration_prefilled(self.actor(), choice.value)
+            if isinstance(outcome, RegistrationFormRequest):
+                forms.registration_form(self, outcome)
+            elif isinstance(outcome, Reply):
+                self.show(outcome)
             return
         reply = self.service.click(self.actor(), choice.action_id, choice.value)
         if reply.replace_original:  # what it answered is done with

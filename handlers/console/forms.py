@@ -115,12 +115,19 @@ _REGISTRATION_LABELS: dict[str, str] = {
 
 def registration_form(console: Console, request: RegistrationFormRequest) -> None:
     console.say(texts.common.plain(texts.registration.FORM_INTRO))
-    code = _municipality(console)
-    if code is None:
-        return
-    kind = _kind(console)
-    if kind is False:
-        return
+    code: int | None
+    kind: SeatKind | None | bool
+    if request.prefill_municipality is not None:  # a nudge's "Tilmeld en kollega"
+        code, kind = request.prefill_municipality, request.prefill_kind
+        name = console.service.directory.name_of(code)
+        console.say(texts.loop.registration_prefilled(name, kind))
+    else:
+        code = _municipality(console)
+        if code is None:
+            return
+        kind = _kind(console)
+        if kind is False:
+            return
     title = _ask_title(console)
     if title is None:
         return

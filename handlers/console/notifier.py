@@ -55,10 +55,12 @@ class ConsoleNotifier:
             return console_to_person(self._profiles.name_of(recipient), recipient)
         return console_to_channel(recipient)
 
-    def _numbers(self, recipient: str, ts: str, reply: Reply) -> list[int]:
+    def _owner(self, recipient: str) -> str:
         # A channel post's buttons (a poll's options) are for whoever acts in the console.
-        owner = recipient if self._is_person(recipient) else IN_THE_CHANNEL
-        return self._choices.offer(owner, ts, reply.buttons)
+        return recipient if self._is_person(recipient) else IN_THE_CHANNEL
+
+    def _numbers(self, recipient: str, ts: str, reply: Reply) -> list[int]:
+        return self._choices.offer(self._owner(recipient), ts, reply.buttons)
 
     def post(self, recipient: str, reply: Reply, *, post_id: int | None = None) -> Posted:
         with self._lock:
@@ -91,7 +93,8 @@ class ConsoleNotifier:
         self._say("\n✖ " + console_deleting(posted.ts, self._where(posted.channel)))
 
     def update(self, posted: Posted, reply: Reply) -> None:
-        self._choices.close_everywhere(posted.ts)
+        # The post's own numbers stay where its buttons stay (``Choices.offer``).
+        self._choices.close_everywhere(posted.ts, but=self._owner(posted.channel))
         numbers = self._numbers(posted.channel, posted.ts, reply)
         self._say(
             f"\n┌─ {console_updating(posted.ts, self._where(posted.channel))}\n"

@@ -6,7 +6,16 @@ from slack_bolt import App
 
 from bot.service.inbound import InboundMemory
 from bot.service.klimanet import Klimanet
-from handlers.slack import actions, commands, errors, middleware, poll_form, users, views
+from handlers.slack import (
+    actions,
+    commands,
+    errors,
+    feedback_form,
+    middleware,
+    poll_form,
+    users,
+    views,
+)
 from handlers.slack.common import Background
 from handlers.slack.forms import Forms
 from handlers.slack.home import SlackHome
@@ -32,5 +41,6 @@ def register_all(
     actions.register(app, service, background, forms, home)
     views.register(app, service, background)
     poll_form.register(app, service)
+    feedback_form.register(app, service, background, forms)
     home.register(app)
     users.register(app, service, background, profiles)

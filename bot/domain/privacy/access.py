@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -13,7 +13,10 @@ from sqlalchemy.orm import Session
 from bot.domain.seats.history import NEVER_HELD
 from bot.models import (
     Attendance,
+    CalendarSubscription,
     Meeting,
+    MeetingFeedback,
+    MeetingPresence,
     MeetingTold,
     Municipality,
     Network,
@@ -21,6 +24,10 @@ from bot.models import (
     OutboxMessage,
     OutboxStatus,
     Person,
+    Poll,
+    PollBallot,
+    PollChoice,
+    PollOption,
     Seat,
     SeatAction,
     SeatEvent,
@@ -59,6 +66,12 @@ class Held:
     told_about: list[dict[str, Any]]
     meetings_created: list[dict[str, Any]]
     news_written: list[dict[str, Any]]
+    # Between meetings (issue 19): votes cast for the municipality, feedback, calendar links
+    # (that one exists and since when, never its secret), and the facilitators' attendance marks.
+    poll_votes: list[dict[str, Any]] = field(default_factory=list)
+    feedback: list[dict[str, Any]] = field(default_factory=list)
+    calendar_subscriptions: list[dict[str, Any]] = field(default_factory=list)
+    presence: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -80,6 +93,10 @@ class Held:
             "told_about_meetings": self.told_about,
             "meetings_created": self.meetings_created,
             "news_written": self.news_written,
+            "poll_votes": self.poll_votes,
+            "feedback": self.feedback,
+            "calendar_subscriptions": self.calendar_subscriptions,
+            "attendance_marks": self.presence,
         }
 
 
@@ -121,7 +138,93 @@ def held_about(session: Session, network: Network, person: Person | None, user_i
         ]
         if user_id
         else [],
+        poll_votes=_poll_votes(session, ids, names),
+        feedback=_feedback(session, ids),
+        calendar_subscriptions=_subscriptions(session, network, ids),
+        presence=_presence(session, ids),
     )
+
+
+def _meeting_ref(meeting: Meeting) -> dict[str, Any]:
+    return {"number": meeting.number, "title": meeting.title, "starts_at": _at(meeting.starts_at)}
+
+
+def _poll_votes(session: Session, ids: list[int], names: dict[int, str]) -> list[dict[str, Any]]:
+    """The municipality's votes this person cast (a later vote by a colleague makes it theirs;
+    an erased voter's vote stays without them, so it is no longer here)."""
+    rows = session.execute(
+        select(PollBallot, Poll)
+        .join(Poll, Poll.id == PollBallot.poll_id)
+        .where(PollBallot.voter_person_id.in_(ids))
+        .order_by(Poll.number)
+    ).all()
+    chosen: dict[int, list[str]] = {}
+    if rows:
+        labels = session.execute(
+            select(PollChoice.ballot_id, PollOption.label)
+            .join(PollOption, PollOption.id == PollChoice.option_id)
+            .where(PollChoice.ballot_id.in_([ballot.id for ballot, _ in rows]))
+            .order_by(PollOption.position)
+        ).all()
+        for ballot_id, label in labels:
+            chosen.setdefault(ballot_id, []).append(label)
+    return [
+        {
+            "poll": poll.number,
+            "question": poll.question,
+            "on_behalf_of": names.get(ballot.municipality_code, str(ballot.municipality_code)),
+            "choices": chosen.get(ballot.id, []),
+            "cast_at": _at(ballot.cast_at),
+        }
+        for ballot, poll in rows
+    ]
+
+
+def _feedback(session: Session, ids: list[int]) -> list[dict[str, Any]]:
+    rows = session.execute(
+        select(MeetingFeedback, Meeting)
+        .join(Meeting, Meeting.id == MeetingFeedback.meeting_id)
+        .where(MeetingFeedback.person_id.in_(ids))
+        .order_by(Meeting.starts_at)
+    ).all()
+    return [
+        {
+            "meeting": _meeting_ref(m),
+            "rating": f.rating,
+            "comment": f.comment,
+            "signed": f.signed,
+            "answered_at": _at(f.answered_at),
+        }
+        for f, m in rows
+    ]
+
+
+def _subscriptions(session: Session, network: Network, ids: list[int]) -> list[dict[str, Any]]:
+    """That a link exists, its kind and since when: never the secret (only its hash is kept,
+    and that stays out too)."""
+    rows = session.scalars(
+        select(CalendarSubscription)
+        .where(
+            CalendarSubscription.network_id == network.id,
+            CalendarSubscription.person_id.in_(ids),
+        )
+        .order_by(CalendarSubscription.id)
+    )
+    return [{"scope": row.scope, "created_at": _at(row.created_at)} for row in rows]
+
+
+def _presence(session: Session, ids: list[int]) -> list[dict[str, Any]]:
+    """Whether a facilitator marked them as present at a meeting (fremmøde)."""
+    rows = session.execute(
+        select(MeetingPresence, Meeting)
+        .join(Meeting, Meeting.id == MeetingPresence.meeting_id)
+        .where(MeetingPresence.person_id.in_(ids))
+        .order_by(Meeting.starts_at)
+    ).all()
+    return [
+        {"meeting": _meeting_ref(m), "present": p.present, "marked_at": _at(p.marked_at)}
+        for p, m in rows
+    ]
 
 
 def _person(person: Person | None) -> dict[str, Any] | None:
