@@ -4,6 +4,7 @@ bare baseline app (bench/bare_app.py) shares the shutdown path without the bot's
 
 from __future__ import annotations
 
+import gc
 import signal
 from typing import Any
 
@@ -28,3 +29,12 @@ def run_until_terminated(server: Any) -> int:
     finally:
         server.close()
     return 0
+
+
+def settle_memory() -> None:
+    """Call once the process is set up, before it serves. What was allocated so far (modules, the
+    ORM's mappings, the municipality directory, texts: some 180,000 objects) lives as long as the
+    process; frozen, a full collection no longer walks it. Full collections over it paused every
+    thread for 150-670 ms each (measured at start on the shared 2-core machine)."""
+    gc.collect()
+    gc.freeze()

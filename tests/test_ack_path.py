@@ -12,13 +12,23 @@ from typing import Any
 
 import pytest
 import requests
-from sqlalchemy import event, func, select, text
+from sqlalchemy import delete, event, func, select, text
 
 from bot.clock import FixedClock
 from bot.db import make_engine, transaction
 from bot.domain.meetings import MeetingDraft, create_meeting
 from bot.domain.registration import get_network
-from bot.models import Attendance, InboundSeen, MeetingFormat, NewsPost, OutboxMessage, Seat
+from bot.models import (
+    Attendance,
+    InboundSeen,
+    MeetingFormat,
+    NetworkTheme,
+    NewsPost,
+    OutboxMessage,
+    Person,
+    Poll,
+    Seat,
+)
 from bot.posts.kinds import PostKind
 from tests.support.fake_slack import FakeSlack
 from tests.support.logs import wait_for_message
@@ -236,3 +246,98 @@ def test_a_registration_form_is_acked_without_sql_and_registered_after(bot: Slac
     assert threads, "the hook saw no statement at all"
     assert [name for name in threads if name.startswith(ACK_THREADS)] == []
     assert count(bot, Seat, Seat.holder_id.is_not(None)) == 1
+
+
+def _statements_on_ack_threads(bot: SlackBot) -> tuple[list[str], Any]:
+    """Record the thread of every statement; returns the list and the hook to remove."""
+    threads: list[str] = []
+
+    def record(*_: object) -> None:
+        threads.append(threading.current_thread().name)
+
+    event.listen(bot.runtime.core.engine, "before_cursor_execute", record)
+    return threads, record
+
+
+def test_the_poll_form_is_checked_in_the_ack_without_sql_and_opened_after(
+    bot: SlackBot, clock: FixedClock
+) -> None:
+    from tests.support.slack_driver import (
+        state_value_datepicker,
+        state_value_plain,
+        state_value_timepicker,
+    )
+
+    assert bot.driver.command(ADMIN, "afstemning opret").status_code == 200
+    view = bot.fake.wait_for("views.open")[0].args["view"]
+    closes = (clock.now() + timedelta(days=7)).date().isoformat()
+    good = {
+        "poll_question": {"value": state_value_plain("Hvilket tema?")},
+        "poll_options": {"value": state_value_plain("Affald\nMobilitet")},
+        "poll_date": {"value": state_value_datepicker(closes)},
+        "poll_time": {"value": state_value_timepicker("12:00")},
+    }
+    threads, record = _statements_on_ack_threads(bot)
+    try:
+        one = {**good, "poll_options": {"value": state_value_plain("Affald")}}
+        refused = bot.driver.view_submission(ADMIN, view, one).json()
+        assert refused["response_action"] == "errors" and list(refused["errors"]) == [
+            "poll_options"
+        ]
+        # Who may open a poll is the database's: a member's submission is refused after the ack.
+        assert bot.driver.view_submission(ANNA, view, good).json()["response_action"] == "update"
+        not_facilitator = bot.fake.wait_for("views.update", ok=True)[0].args["view"]
+        assert bot.driver.command(ADMIN, "afstemning opret").status_code == 200
+        view = bot.fake.wait_for("views.open", count=2)[1].args["view"]
+        assert bot.driver.view_submission(ADMIN, view, good).json()["response_action"] == "update"
+        opened = bot.fake.wait_for("views.update", count=2, ok=True)[1].args["view"]
+    finally:
+        event.remove(bot.runtime.core.engine, "before_cursor_execute", record)
+    assert threads, "the hook saw no statement at all"
+    assert [name for name in threads if name.startswith(ACK_THREADS)] == []
+    assert not_facilitator["title"]["text"] == "Ikke oprettet"
+    assert opened["title"]["text"] == "Afstemning oprettet"
+    assert count(bot, Poll) == 1
+
+
+def test_the_themes_form_is_checked_in_the_ack_without_sql_and_saved_after(
+    bot: SlackBot,
+) -> None:
+    from tests.support.slack_driver import state_value_multi_static
+
+    bot.command(ANNA, "tilmeld Aarhus")
+    bot.driver.block_action(ANNA, "home_themes", "themes")
+    view = bot.fake.wait_for("views.open")[0].args["view"]
+    threads, record = _statements_on_ack_threads(bot)
+    try:
+        # A value the form did not offer: refused in the ack, next to the field.
+        forged = {"themes": {"value": state_value_multi_static([("Madspild", "Madspild")])}}
+        refused = bot.driver.view_submission(ANNA, view, forged).json()
+        assert refused["response_action"] == "errors" and "Affald" in refused["errors"]["themes"]
+        chosen = {"themes": {"value": state_value_multi_static([("Affald", "Affald")])}}
+        assert bot.driver.view_submission(ANNA, view, chosen).json()["response_action"] == "update"
+        saved = bot.fake.wait_for("views.update", ok=True)[0].args["view"]
+    finally:
+        event.remove(bot.runtime.core.engine, "before_cursor_execute", record)
+    assert threads, "the hook saw no statement at all"
+    assert [name for name in threads if name.startswith(ACK_THREADS)] == []
+    assert saved["title"]["text"] == "Fagområder gemt"
+    assert _themes_of(bot, ANNA) == ["Affald"]
+
+    # Taken off the network's list after the form was opened: the ack cannot know; the modal
+    # then says it was not saved, and nothing changed.
+    bot.driver.block_action(ANNA, "home_themes", "themes")
+    view = bot.fake.wait_for("views.open", count=2)[1].args["view"]
+    with transaction(bot.runtime.core.sessions) as session:
+        session.execute(delete(NetworkTheme).where(NetworkTheme.name == "Mobilitet"))
+    chosen = {"themes": {"value": state_value_multi_static([("Mobilitet", "Mobilitet")])}}
+    assert bot.driver.view_submission(ANNA, view, chosen).json()["response_action"] == "update"
+    not_saved = bot.fake.wait_for("views.update", count=2, ok=True)[1].args["view"]
+    assert not_saved["title"]["text"] == "Fagområder ikke gemt"
+    assert _themes_of(bot, ANNA) == ["Affald"]
+
+
+def _themes_of(bot: SlackBot, user_id: str) -> list[str]:
+    with bot.runtime.core.sessions() as session:
+        themes = session.scalar(select(Person.themes).where(Person.account == user_id))
+    return list(themes or [])

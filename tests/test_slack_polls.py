@@ -133,8 +133,9 @@ def test_the_poll_form_in_slack(bot: SlackBot) -> None:
     assert answer["response_action"] == "errors" and list(answer["errors"]) == ["poll_date"]
 
     answer = bot.driver.view_submission(ADMIN, view, good).json()
-    assert answer["response_action"] == "update"
-    assert "Afstemning 1 er oprettet" in json.dumps(answer["view"], ensure_ascii=False)
+    assert answer["response_action"] == "update"  # "opening …", then the answer after the ack
+    updated = bot.fake.wait_for("views.update", ok=True)[0].args["view"]
+    assert "Afstemning 1 er oprettet" in json.dumps(updated, ensure_ascii=False)
     bot.drain()
     message = poll_message(bot)
     assert list(buttons(message)) == ["poll_vote", "poll_vote#2", "poll_vote#3"]

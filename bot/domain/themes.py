@@ -43,7 +43,12 @@ def _unknown(value: str, options: Sequence[str]) -> DomainError:
 def known_themes(session: Session, network: Network, submitted: Sequence[str]) -> list[str]:
     """The submitted fagområder as the network spells them. Raises ``DomainError`` (with the
     list) for a value not on the network's list: a forged form, or a word typed wrong."""
-    options = network_themes(session, network)
+    return match_themes(submitted, network_themes(session, network))
+
+
+def match_themes(submitted: Sequence[str], options: Sequence[str]) -> list[str]:
+    """The submitted fagområder as ``options`` spell them (no database: a form's ack checks
+    against the list the form offered). Raises ``DomainError`` for a value not among them."""
     by_key = {_key(name): name for name in options}
     found: list[str] = []
     for value in submitted:

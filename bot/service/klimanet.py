@@ -333,6 +333,27 @@ class Klimanet:
     def submit_poll_form(self, actor: Actor, form: PollForm) -> Reply | FormErrors:
         return self.polls.submit_form(actor, form)
 
+    def check_themes_form(self, themes: Sequence[str], offered: Sequence[str]) -> FormErrors | None:
+        """The fagområder form's problems without the database (a modal's ack): a value the
+        form did not offer. None when it may be saved."""
+        return self.themes.check_form(themes, offered)
+
+    def save_themes_form(self, actor: Actor, themes: Sequence[str]) -> Reply:
+        """After ``check_themes_form`` passed (and the modal was acked): saved, or the refusal
+        to show in the modal."""
+        return self.themes.save_form(actor, themes)
+
+    def check_poll_form(self, form: PollForm) -> FormErrors | None:
+        """The poll form's problems without the database (a modal's ack); None when it may be
+        saved (who may open a poll is checked then)."""
+        checked = self.polls.check_form(form)
+        return checked if isinstance(checked, FormErrors) else None
+
+    def save_poll_form(self, actor: Actor, form: PollForm) -> Reply:
+        """After ``check_poll_form`` passed (and the modal was acked): the poll opened, or the
+        refusal to show in the modal."""
+        return self.polls.save_form(actor, form)
+
     def submit_meeting_form(
         self, actor: Actor, number: int | None, form: MeetingForm
     ) -> Reply | FormErrors | MeetingFormRequest:

@@ -98,23 +98,48 @@ class Polls:
 
     def submit_form(self, actor: Actor, form: PollForm) -> Reply | FormErrors:
         """The poll form: the same rules as the command; a refusal next to its field."""
+        checked = self.check_form(form)
+        if isinstance(checked, FormErrors):
+            return checked
         try:
-            closes_at = self._closing([Word(w, False) for w in form.closing.split()])
-            draft = poll_domain.PollDraft(
-                form.question.strip(),
-                tuple(o.strip() for o in form.options if o.strip()),
-                closes_at,
-                form.multiple,
-            )
-            poll_domain.check_draft(draft)
-            return self._opened(actor, draft)
+            return self._opened(actor, checked)
         except DomainError as err:
-            field = _FIELD_OF.get(err.kind, PollField.QUESTION)
-            if err.kind is ErrorKind.TEXT_TOO_LONG and err.params.get("field") == "svarmulighed":
-                field = PollField.OPTIONS
-            return FormErrors(
-                {field: texts.common.plain(texts.errors.error(err, self._ctx.today()))}
+            return self._form_errors(err)
+
+    def check_form(self, form: PollForm) -> poll_domain.PollDraft | FormErrors:
+        """The form's answers without the database (a modal's ack): the poll to open, or errors
+        next to their fields. Who may open one is the database's, asked by ``save_form``."""
+        try:
+            return self._form_draft(form)
+        except DomainError as err:
+            return self._form_errors(err)
+
+    def save_form(self, actor: Actor, form: PollForm) -> Reply:
+        """The form after its ack (``check_form`` passed): the poll opened, or why not (not a
+        facilitator, no channel, the closing time passed meanwhile) as a refusal."""
+        try:
+            return self._opened(actor, self._form_draft(form))
+        except DomainError as err:
+            return Reply(
+                (texts.errors.error(err, self._ctx.today()),), result=Result.refused(err.kind)
             )
+
+    def _form_draft(self, form: PollForm) -> poll_domain.PollDraft:
+        closes_at = self._closing([Word(w, False) for w in form.closing.split()])
+        draft = poll_domain.PollDraft(
+            form.question.strip(),
+            tuple(o.strip() for o in form.options if o.strip()),
+            closes_at,
+            form.multiple,
+        )
+        poll_domain.check_draft(draft)
+        return draft
+
+    def _form_errors(self, err: DomainError) -> FormErrors:
+        field = _FIELD_OF.get(err.kind, PollField.QUESTION)
+        if err.kind is ErrorKind.TEXT_TOO_LONG and err.params.get("field") == "svarmulighed":
+            field = PollField.OPTIONS
+        return FormErrors({field: texts.common.plain(texts.errors.error(err, self._ctx.today()))})
 
     def _open(self, actor: Actor, rest: str) -> Reply:
         return self._opened(actor, self._draft(rest))

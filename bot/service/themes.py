@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from bot import texts
 from bot.domain import registration as reg
 from bot.domain.errors import DomainError
-from bot.domain.themes import network_themes, parse_themes
+from bot.domain.themes import match_themes, network_themes, parse_themes
 from bot.models import Network
 from bot.posts import home_refresh
 from bot.replies import (
@@ -90,14 +90,30 @@ class Themes:
 
         return self._ctx.run(work)
 
+    def check_form(self, themes: Sequence[str], offered: Sequence[str]) -> FormErrors | None:
+        """The form's answers without the database (a modal's ack): each must be one the form
+        offered. Whether it is still on the network's list is checked when saving."""
+        try:
+            match_themes(themes, offered)
+        except DomainError as err:
+            return self._form_errors(err)
+        return None
+
+    def save_form(self, actor: reg.Actor, themes: Sequence[str]) -> Reply:
+        """The form after its ack: saved, or why not (a theme taken off the list meanwhile)."""
+        try:
+            return self.save(actor, themes)
+        except DomainError as err:
+            return Reply(
+                (texts.errors.error(err, self._ctx.today()),), result=Result.refused(err.kind)
+            )
+
+    def _form_errors(self, err: DomainError) -> FormErrors:
+        message = texts.common.plain(texts.errors.error(err, self._ctx.today()))
+        return FormErrors({RegistrationField.THEMES: message})
+
     def submit_form(self, actor: reg.Actor, themes: Sequence[str]) -> Reply | FormErrors:
         try:
             return self.save(actor, themes)
         except DomainError as err:
-            return FormErrors(
-                {
-                    RegistrationField.THEMES: texts.common.plain(
-                        texts.errors.error(err, self._ctx.today())
-                    )
-                }
-            )
+            return self._form_errors(err)

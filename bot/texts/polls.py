@@ -238,3 +238,8 @@ FORM_OPTION_QUESTION = "Svarmulighed {number} (tom linje når du er færdig)"
 
 def form_one_line() -> str:
     return f'{COMMAND} afstemning opret "Spørgsmål?" "Svar 1" "Svar 2" luk 15/9 12:00'
+
+
+# The poll form while the poll is opened after the ack, and when that was refused.
+FORM_SAVING = "Opretter afstemningen …"
+FORM_NOT_SAVED = "Ikke oprettet"

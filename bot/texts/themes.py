@@ -66,3 +66,8 @@ def home_themes(themes: Sequence[str]) -> str:
 def themes_list_text(options: Sequence[str]) -> str:
     """The network's list, for an answer that refused a theme."""
     return f"Netværkets fagområder er: {', '.join(options)}."
+
+
+# The fagområder form while it is saved after the ack, and when saving was refused.
+THEMES_FORM_SAVING = "Gemmer dine fagområder …"
+THEMES_FORM_NOT_SAVED = "Fagområder ikke gemt"

@@ -40,7 +40,7 @@ def register_all(
     commands.register(app, service, notifier, background, forms)
     actions.register(app, service, background, forms, home)
     views.register(app, service, background)
-    poll_form.register(app, service)
+    poll_form.register(app, service, background)
     feedback_form.register(app, service, background, forms)
     home.register(app)
     users.register(app, service, background, profiles)

@@ -159,6 +159,10 @@ def build_slack(
         # The edge (handlers/slack/edge.py) checks every HTTP request's signature before Bolt
         # sees it, and hands Bolt a normalised body; Socket Mode has no signatures.
         request_verification_enabled=False,
+        # Each listener acks and hands its work to a pool at once, so it may as well run on the
+        # thread that took the request: Bolt's default runs it on another thread and polls for
+        # the ack every 10 ms, which in a burst was most of the ack's time on the request thread.
+        process_before_response=True,
         listener_executor=ThreadPoolExecutor(
             max_workers=LISTENER_THREADS, thread_name_prefix="listener"
         ),
@@ -303,6 +307,7 @@ class SlackPlatform:
         # Delivery runs on its own loop, woken at once by commands that plan posts.
         jobs = self._assembly.start_jobs(runtime.core, None)
         runtime.loop.start()
+        serving.settle_memory()  # set up: what lives as long as the process is frozen
         try:
             return self._socket_mode() if self.socket_mode else self._http()
         finally:

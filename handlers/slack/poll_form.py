@@ -1,19 +1,29 @@
-"""The poll form's submission: answered in the ack (errors next to their fields, or the
-result)."""
+"""The poll form's submission: its answers checked in the ack without the database (errors next
+to their fields); the poll opened on the work pool, and the modal then shows it, or why not."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
 
 from bot.replies import PollField
 from bot.service.klimanet import Klimanet, PollForm
 from bot.texts import polls as poll_texts
 from handlers.slack.blocks import VALUE_ACTION, form_values
-from handlers.slack.common import actor_from_body, once_in
+from handlers.slack.common import Background, actor_from_body
 from handlers.slack.poll_modal import CALLBACK_POLL, MULTIPLE
-from handlers.slack.views import answer_form
+from handlers.slack.views import SavedForm, save_after_ack
+
+POLL_FORM = SavedForm(
+    where="poll form",
+    saving_title=poll_texts.FORM_TITLE,
+    saving_text=poll_texts.FORM_SAVING,
+    done_title=poll_texts.FORM_DONE_TITLE,
+    refused_title=poll_texts.FORM_NOT_SAVED,
+    error_field=PollField.QUESTION,
+)
 
 
 def poll_form(view: dict[str, Any]) -> PollForm:
@@ -28,16 +38,23 @@ def poll_form(view: dict[str, Any]) -> PollForm:
     )
 
 
-def register(app: App, service: Klimanet) -> None:
+def register(app: App, service: Klimanet, background: Background) -> None:
     @app.view(CALLBACK_POLL)
     def submit_poll(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
+        ack: Ack,
+        body: dict[str, Any],
+        view: dict[str, Any],
+        client: WebClient,
+        context: BoltContext,
     ) -> None:
-        answer_form(
+        form = poll_form(view)
+        actor = actor_from_body(body)
+        save_after_ack(
             ack,
-            lambda: service.submit_poll_form(actor_from_body(body), poll_form(view)),
-            once_in(context),
-            where="poll form",
-            error_field=PollField.QUESTION,
-            done_title=poll_texts.FORM_DONE_TITLE,
+            background,
+            client,
+            (view, context),
+            lambda: service.check_poll_form(form),
+            lambda: service.save_poll_form(actor, form),
+            POLL_FORM,
         )

@@ -5,11 +5,14 @@ once, next to it); a form that passes is acknowledged with "Gemmer mødet …" a
 ack, and the modal is then updated with the result or a warning to save it anyway. The
 registration form goes the same way: its fields are checked in the ack without the database
 ("Tilmelder dig …"), the registration is made after the ack, and the modal then shows it, or why
-not (a seat taken meanwhile). The fagområder form still answers from one short transaction."""
+not (a seat taken meanwhile). The fagområder form (and the poll form, poll_form.py) go the same
+way (``save_after_ack``): what the ack can check without the database is answered next to the
+field; the rest (the network's current list, who may open a poll) when saving."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -48,6 +51,29 @@ from handlers.slack.common import (
 SEAT_KINDS = {kind.value for kind in SeatKind}
 
 
+@dataclass(frozen=True)
+class SavedForm:
+    """How a form saved after its ack speaks: the modal's title and text while it is saved, its
+    title when saved and when refused, and the field an unexpected error is shown next to."""
+
+    where: str
+    saving_title: str
+    saving_text: str
+    done_title: str
+    refused_title: str
+    error_field: str
+
+
+THEMES_FORM = SavedForm(
+    where="themes form",
+    saving_title=texts.themes.THEMES_FORM_TITLE,
+    saving_text=texts.themes.THEMES_FORM_SAVING,
+    done_title=texts.themes.THEMES_FORM_DONE_TITLE,
+    refused_title=texts.themes.THEMES_FORM_NOT_SAVED,
+    error_field=RegistrationField.THEMES,
+)
+
+
 def registration_form(view: dict[str, Any]) -> RegistrationForm:
     values = form_values(view)
     code = values.get(RegistrationField.MUNICIPALITY)
@@ -65,6 +91,19 @@ def registration_form(view: dict[str, Any]) -> RegistrationForm:
 
 def chosen_themes(view: dict[str, Any]) -> tuple[str, ...]:
     return tuple(t for t in form_values(view).get(RegistrationField.THEMES) or [] if t)
+
+
+def offered_themes(view: dict[str, Any]) -> tuple[str, ...]:
+    """The fagområder the submitted form offered (its select's options, as the modal was built):
+    what the ack can check a choice against without the database."""
+    for block in view.get("blocks") or []:
+        if isinstance(block, dict) and block.get("block_id") == RegistrationField.THEMES:
+            element = block.get("element") or {}
+            options = element.get("options") if isinstance(element, dict) else None
+            return tuple(
+                str(o["value"]) for o in options or [] if isinstance(o, dict) and o.get("value")
+            )
+    return ()
 
 
 def meeting_form(view: dict[str, Any]) -> MeetingForm:
@@ -93,7 +132,8 @@ def answer_form(
     done_title: str,
 ) -> None:
     """Slack wants the form's answer in the ack: errors next to the fields, the form again with
-    a warning it can be saved despite, or the result."""
+    a warning it can be saved despite, or the result. This runs the database in the ack: a new
+    form uses ``save_after_ack`` instead (kept for forms built on it meanwhile)."""
     try:
         result = acting_once(once, submit)
     except Exception as error:  # noqa: BLE001 - show the reference in the modal, not a crash
@@ -154,15 +194,22 @@ def register(app: App, service: Klimanet, background: Background) -> None:
 
     @app.view(CALLBACK_THEMES)
     def submit_themes(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
+        ack: Ack,
+        body: dict[str, Any],
+        view: dict[str, Any],
+        client: WebClient,
+        context: BoltContext,
     ) -> None:
-        answer_form(
+        chosen = chosen_themes(view)
+        actor = actor_from_body(body)
+        save_after_ack(
             ack,
-            lambda: service.submit_themes_form(actor_from_body(body), chosen_themes(view)),
-            once_in(context),
-            where="themes form",
-            error_field=RegistrationField.THEMES,
-            done_title=texts.themes.THEMES_FORM_DONE_TITLE,
+            background,
+            client,
+            (view, context),
+            lambda: service.check_themes_form(chosen, offered_themes(view)),
+            lambda: service.save_themes_form(actor, chosen),
+            THEMES_FORM,
         )
 
     @app.view(CALLBACK_MEETING)
@@ -212,18 +259,77 @@ def register(app: App, service: Klimanet, background: Background) -> None:
 def _save_registration(client: WebClient, view_id: str, submit: Callable[[], Reply]) -> None:
     """After the ack: register, then turn the "saving" modal into the answer (a refusal only
     the database knows, such as a taken seat, is shown there)."""
+    save_then_show(
+        client,
+        view_id,
+        submit,
+        where="registration form",
+        done_title=texts.registration.FORM_RESULT_TITLE,
+        refused_title=texts.registration.REGISTRATION_FORM_NOT_SAVED,
+    )
+
+
+def save_then_show(
+    client: WebClient,
+    view_id: str,
+    submit: Callable[[], Reply],
+    *,
+    where: str,
+    done_title: str,
+    refused_title: str,
+) -> None:
+    """After a form's ack, on the work pool: save, then turn the "saving" modal into the answer,
+    or into the refusal that only the database could give."""
     try:
         result = submit()
     except Exception as error:  # noqa: BLE001 - the reference in the modal, the traceback logged
-        reference = log_failure(error, "registration form")
+        reference = log_failure(error, where)
         result = Reply((texts.common.internal_error(reference),))
     refused = result.result is None or result.result.error is not None
-    title = (
-        texts.registration.REGISTRATION_FORM_NOT_SAVED
-        if refused
-        else texts.registration.FORM_RESULT_TITLE
-    )
+    title = refused_title if refused else done_title
     client.views_update(view_id=view_id, view=result_modal(title, result))
+
+
+def save_after_ack(
+    ack: Ack,
+    background: Background,
+    client: WebClient,
+    request: tuple[dict[str, Any], BoltContext],
+    problems: Callable[[], FormErrors | None],
+    submit: Callable[[], Reply],
+    form: SavedForm,
+) -> None:
+    """A form whose answers are checked in the ack without the database (errors next to their
+    fields), then saved on the work pool: the modal says "saving" until it is updated with the
+    result. ``request``: the submission's view and Bolt's context."""
+    view, context = request
+    try:
+        found = problems()
+    except Exception as error:  # noqa: BLE001 - show the reference in the modal, not a crash
+        reference = log_failure(error, form.where)
+        ack(
+            response_action="errors",
+            errors={form.error_field: plain_text(texts.common.internal_error(reference))},
+        )
+        return
+    if found is not None:
+        ack(response_action="errors", errors=found.errors)
+        return
+    ack(response_action="update", view=saving_modal(form.saving_title, form.saving_text))
+    view_id = str(view.get("id") or "")
+    background.run(
+        form.where,
+        None,
+        lambda: save_then_show(
+            client,
+            view_id,
+            submit,
+            where=form.where,
+            done_title=form.done_title,
+            refused_title=form.refused_title,
+        ),
+        once_in(context),
+    )
 
 
 def _save_meeting(
