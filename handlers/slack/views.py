@@ -27,7 +27,6 @@ from bot.replies import (
     RegistrationField,
     Reply,
 )
-from bot.service.inbound import Once
 from bot.service.klimanet import Klimanet, MeetingForm, RegistrationForm
 from handlers.slack.blocks import (
     CALLBACK_MEETING,
@@ -42,7 +41,6 @@ from handlers.slack.blocks import (
 from handlers.slack.commands import metadata_of
 from handlers.slack.common import (
     Background,
-    acting_once,
     actor_from_body,
     log_failure,
     once_in,
@@ -120,37 +118,6 @@ def meeting_form(view: dict[str, Any]) -> MeetingForm:
         link=values.get(MeetingField.LINK) or "",
         go_ahead=go_ahead if isinstance(go_ahead, str) else "",
     )
-
-
-def answer_form(
-    ack: Ack,
-    submit: Callable[[], Reply | FormErrors | MeetingFormRequest],
-    once: Once | None,
-    *,
-    where: str,
-    error_field: str,
-    done_title: str,
-) -> None:
-    """Slack wants the form's answer in the ack: errors next to the fields, the form again with
-    a warning it can be saved despite, or the result. This runs the database in the ack: a new
-    form uses ``save_after_ack`` instead (kept for forms built on it meanwhile)."""
-    try:
-        result = acting_once(once, submit)
-    except Exception as error:  # noqa: BLE001 - show the reference in the modal, not a crash
-        reference = log_failure(error, where)
-        ack(
-            response_action="errors",
-            errors={error_field: plain_text(texts.common.internal_error(reference))},
-        )
-        return
-    if result is None:
-        ack()  # a replayed submission: the first one was answered
-    elif isinstance(result, FormErrors):
-        ack(response_action="errors", errors=result.errors)
-    elif isinstance(result, MeetingFormRequest):
-        ack(response_action="update", view=meeting_modal(result))
-    else:
-        ack(response_action="update", view=result_modal(done_title, result))
 
 
 def register(app: App, service: Klimanet, background: Background) -> None:
