@@ -30,7 +30,7 @@ from handlers.teams.connector import (
 )
 from handlers.teams.files import FileStore
 from handlers.teams.notifier import TeamsNotifier
-from handlers.teams.pictures import MAX_BYTES, MAX_SIDE, fit_png
+from handlers.teams.pictures import MAX_BYTES, MAX_SIDE, PNG_SIGNATURE, fit_png, fitted
 from tests.support.fake_bot_connector import FakeBotConnector, Member
 
 APP = "11111111-2222-3333-4444-555555555555"
@@ -340,7 +340,10 @@ def test_a_picture_too_heavy_after_scaling_is_reduced_until_it_fits() -> None:
     grey = _png(Image.frombytes("L", (1024, 1024), os.urandom(1024 * 1024)), 0)
     assert len(colour) > MAX_BYTES and len(grey) > MAX_BYTES
     for content in (colour, grey):
-        fitted = fit_png(content)
-        (width, height), kind = _picture(fitted)
-        assert kind == "PNG" and len(fitted) <= MAX_BYTES and max(width, height) <= MAX_SIDE
+        small = fit_png(content)
+        (width, height), kind = _picture(small)
+        assert kind == "PNG" and len(small) <= MAX_BYTES and max(width, height) <= MAX_SIDE
     assert _picture(fit_png(colour))[0] == (1024, 652)
+    # A file named .png that Pillow cannot read is kept as it came (a link, never a failure).
+    broken = Attachment("kort.png", PNG_SIGNATURE + b"not a picture", "Kort")
+    assert fitted(broken) is broken

@@ -8,6 +8,7 @@ big, reduced to a palette and then scaled down further until it fits.
 from __future__ import annotations
 
 import io
+import logging
 from typing import TYPE_CHECKING
 
 from bot.replies import Attachment
@@ -21,6 +22,8 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # Each further step scales down by this much; a few steps fit anything a chart can be.
 STEP = 0.75
 
+log = logging.getLogger(__name__)
+
 
 def is_picture(attachment: Attachment) -> bool:
     """A PNG, by its name and its content (anything else stays a file behind a link)."""
@@ -33,7 +36,11 @@ def fitted(attachment: Attachment) -> Attachment:
     """The picture within Teams' limits (the same one if it already is)."""
     if not is_picture(attachment):
         return attachment
-    content = fit_png(attachment.content)
+    try:
+        content = fit_png(attachment.content)
+    except (OSError, ValueError) as error:  # not a picture Pillow can read: sent as it came
+        log.warning("could not fit a picture for Teams: %s", error)
+        return attachment
     if content == attachment.content:
         return attachment
     return Attachment(attachment.filename, content, attachment.title, attachment.comment)
