@@ -391,6 +391,11 @@ def test_a_file_link_is_served_by_another_replica_and_after_a_restart(
     file_id = bot.runtime.files.keep(Attachment("moede-1.ics", b"BEGIN:VCALENDAR\r\n", "Møde 1"))
     link = bot.runtime.files.link(file_id)
     assert link.startswith("http://127.0.0.1/filer/") and "sig=" in link and "til=" not in link
+    # A picture is served as one, for Teams to show it inline in its card.
+    picture = b"\x89PNG\r\n\x1a\n" + b"0" * 16
+    picture_link = bot.runtime.files.link(
+        bot.runtime.files.keep(Attachment("kort.png", picture, "Kort"))
+    )
     settings = TeamsSettings(APP, None, None, "http://127.0.0.1", insecure_local=True)
     # Another replica (its own process state, the same database) serves it over HTTP.
     replica = TeamsRuntime(settings, CoreAssembly(_core_settings(database_url), FixedClock(NOW)))
@@ -399,6 +404,9 @@ def test_a_file_link_is_served_by_another_replica_and_after_a_restart(
             answer = requests.get(url + link.removeprefix("http://127.0.0.1"), timeout=10)
             assert answer.status_code == 200 and answer.content == b"BEGIN:VCALENDAR\r\n"
             assert answer.headers["Content-Type"].startswith("text/calendar")
+            shown = requests.get(url + picture_link.removeprefix("http://127.0.0.1"), timeout=10)
+            assert shown.content == picture and shown.headers["Content-Type"] == "image/png"
+            assert shown.headers["Content-Disposition"].startswith("inline")
     finally:
         replica.close()
     # A restarted bot (a new store on a new connection, with the same settings' key) too.

@@ -1,12 +1,17 @@
 """What Teams' notifier does beyond the shared adapter contract: people it may not write to,
-Teams' refusals and limits, tokens, and deleting a person's messages after their erasure."""
+Teams' refusals and limits, tokens, deleting a person's messages after their erasure, and
+pictures shown inline within Teams' limits."""
 
 from __future__ import annotations
 
+import io
+import json
+import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -15,7 +20,7 @@ from bot.clock import FixedClock
 from bot.db import SessionFactory
 from bot.models import OwnerKind
 from bot.ports import DeliveryError
-from bot.replies import Button, Reply
+from bot.replies import Attachment, Button, Posted, Reply
 from handlers.teams.connector import (
     CONVERSATION_WINDOWS,
     ClientCredentials,
@@ -25,6 +30,7 @@ from handlers.teams.connector import (
 )
 from handlers.teams.files import FileStore
 from handlers.teams.notifier import TeamsNotifier
+from handlers.teams.pictures import MAX_BYTES, MAX_SIDE, PNG_SIGNATURE, fit_png, fitted
 from tests.support.fake_bot_connector import FakeBotConnector, Member
 
 APP = "11111111-2222-3333-4444-555555555555"
@@ -40,6 +46,7 @@ class World:
     fake: FakeBotConnector
     memory: AdapterMemory
     notifier: TeamsNotifier
+    files: FileStore
 
     def person(self, member: Member, key: str) -> None:
         self.memory.remember(
@@ -59,14 +66,10 @@ def world(sessions: SessionFactory) -> Iterator[World]:
             "KANAL",
             {"conversation": CHANNEL, "service_url": fake.service_url, "tenant": TENANT},
         )
-        notifier = TeamsNotifier(
-            memory,
-            Connector(no_token),
-            FileStore(sessions, b"s", "https://bot.example", FixedClock(NOW).now),
-            app_id=APP,
-        )
+        files = FileStore(sessions, b"s", "https://bot.example", FixedClock(NOW).now)
+        notifier = TeamsNotifier(memory, Connector(no_token), files, app_id=APP)
         try:
-            yield World(fake, memory, notifier)
+            yield World(fake, memory, notifier, files)
         finally:
             notifier.close()
         fake.assert_no_invalid_activities()
@@ -259,3 +262,88 @@ def test_the_bot_sends_its_entra_token_and_renews_none_while_valid(
     assert fake.token_requests[0]["scope"] == "https://api.botframework.com/.default"
     assert fake.token_requests[0]["client_id"] == APP
     assert refused.value.permanent and refused.value.reason == "token_refused: http_401"
+
+
+# -- pictures inline --------------------------------------------------------------------------
+
+
+def _png(image: Any, level: int = 1) -> bytes:
+    out = io.BytesIO()
+    image.save(out, format="PNG", compress_level=level)
+    return out.getvalue()
+
+
+def _picture(content: bytes) -> tuple[tuple[int, int], str]:
+    from PIL import Image
+
+    with Image.open(io.BytesIO(content)) as image:
+        return image.size, image.format or ""
+
+
+def _chart(width: int, height: int) -> bytes:
+    """A picture like the map: large, few colours (cheap to make and to fit)."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((width // 30, height // 20, width * 2 // 3, height * 3 // 4), fill="green")
+    draw.ellipse((width * 2 // 3, height // 10, width - 10, height - 10), fill="blue")
+    return _png(image)
+
+
+def test_a_large_picture_is_shown_inline_fitted_to_teams_limits(world: World) -> None:
+    big = _chart(3000, 2000)
+    file_id = world.notifier.upload(Attachment("kort.png", big, "Kort over kommunerne"))
+    world.notifier.share(Posted("KANAL", "1"), file_id, "Kort over kommunerne")
+    [sent] = world.fake.activities(CHANNEL)
+    assert len(json.dumps(sent.activity).encode()) < 80_000
+    [card] = sent.cards
+    [image] = [e for e in card["body"] if e["type"] == "Image"]
+    assert card["body"][0]["text"] == "Kort over kommunerne"
+    [button] = card["actions"]
+    assert button["type"] == "Action.OpenUrl" and button["url"] == image["url"]
+    assert image["url"].startswith("https://bot.example/filer/") and "sig=" in image["url"]
+    served = world.files.open(image["url"])  # what /filer/… answers Teams with
+    assert served is not None and served.filename == "kort.png"
+    (width, height), kind = _picture(served.content)
+    assert kind == "PNG" and len(served.content) <= MAX_BYTES
+    assert (width, height) == (1024, 683)  # the aspect ratio kept
+
+
+def test_a_picture_for_one_person_is_inline_and_a_calendar_file_stays_a_button(
+    world: World,
+) -> None:
+    world.fake.add_member(ANNA)
+    world.person(ANNA, "UANNA")
+    small = _chart(300, 200)
+    world.notifier.send_file("UANNA", Attachment("heatmap.png", small, "Heatmap"))
+    calendar = world.notifier.upload(Attachment("moede-1.ics", b"BEGIN:VCALENDAR\r\n", "Møde 1"))
+    world.notifier.share(Posted("KANAL", "1"), calendar, "Møde 1")
+    [picture] = world.fake.activities(world.fake.conversation_of(ANNA.id))[0].cards
+    [image] = [e for e in picture["body"] if e["type"] == "Image"]
+    served = world.files.open(image["url"])
+    assert "til=" in image["url"] and served is not None
+    assert served.content == small  # within the limits already: kept as it came
+    [card] = world.fake.activities(CHANNEL)[0].cards
+    assert [e["type"] for e in card["body"]] == ["TextBlock"]
+    [button] = card["actions"]
+    assert button["title"] == "Tilføj til kalender"
+    assert world.files.open(button["url"]).content == b"BEGIN:VCALENDAR\r\n"  # type: ignore[union-attr]
+
+
+def test_a_picture_too_heavy_after_scaling_is_reduced_until_it_fits() -> None:
+    from PIL import Image
+
+    # Noise compresses to nothing: a palette must take it under 1 MB (colour), and further
+    # scaling a grey one already under 1024 pixels but over 1 MB.
+    colour = _png(Image.frombytes("RGB", (1100, 700), os.urandom(1100 * 700 * 3)), 0)
+    grey = _png(Image.frombytes("L", (1024, 1024), os.urandom(1024 * 1024)), 0)
+    assert len(colour) > MAX_BYTES and len(grey) > MAX_BYTES
+    for content in (colour, grey):
+        small = fit_png(content)
+        (width, height), kind = _picture(small)
+        assert kind == "PNG" and len(small) <= MAX_BYTES and max(width, height) <= MAX_SIDE
+    assert _picture(fit_png(colour))[0] == (1024, 652)
+    # A file named .png that Pillow cannot read is kept as it came (a link, never a failure).
+    broken = Attachment("kort.png", PNG_SIGNATURE + b"not a picture", "Kort")
+    assert fitted(broken) is broken

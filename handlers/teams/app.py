@@ -186,8 +186,10 @@ class TeamsRuntime:
             return web.Response(status=404)
         return web.Response(
             body=found.content,
-            headers={"Content-Disposition": f'attachment; filename="{found.filename}"'},
-            content_type="text/calendar" if found.filename.endswith(".ics") else None,
+            headers={
+                "Content-Disposition": f'{_disposition(found.filename)}; filename="{found.filename}"'
+            },
+            content_type=_content_type(found.filename),
         )
 
     async def _feed(self, request: web.Request) -> web.Response:
@@ -308,3 +310,18 @@ TEAMS: PlatformKind[TeamsSettings] = PlatformKind(
     http_needs="TEAMS_APP_ID",
     default_port=DEFAULT_TEAMS_PORT,
 )
+
+
+def _content_type(filename: str) -> str | None:
+    """What a kept file is, for the client that opens it (a picture Teams shows inline must be
+    served as one); anything else as bytes to download."""
+    if filename.endswith(".ics"):
+        return "text/calendar"
+    if filename.lower().endswith(".png"):
+        return "image/png"
+    return None
+
+
+def _disposition(filename: str) -> str:
+    # A picture is shown where it is opened (the card, a browser); other files are downloaded.
+    return "inline" if _content_type(filename) == "image/png" else "attachment"

@@ -24,6 +24,9 @@ The guarantees that differ from Slack's:
   it) and ``share`` posts a card with a button to a signed, expiring link on the bot's own host
   (``handlers.teams.files``); ``send_file`` does the same for one person's file (an export),
   with a link only they can open.
+- **Pictures are inline.** A PNG (the map, the heatmap, the themes, a poll's results) is fitted
+  to Teams' 1024×1024 and 1 MB (``handlers.teams.pictures``) before it is kept, and its card
+  shows it in an ``Image`` element that Teams fetches from the same signed link.
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ from bot.adapter_memory import AdapterMemory, Reference
 from bot.models import UNREACHABLE, OwnerKind
 from bot.ports import DeliveryError
 from bot.replies import Attachment, Posted, Reply
-from handlers.teams import cards
+from handlers.teams import cards, pictures
 from handlers.teams.connector import Connector
 from handlers.teams.files import FileStore
 
@@ -210,14 +213,14 @@ class TeamsNotifier:
         return None  # Teams cannot be asked: a post whose answer was lost is sent again
 
     def upload(self, attachment: Attachment) -> str:
-        return self._files.keep(attachment)
+        return self._files.keep(pictures.fitted(attachment))
 
     def share(self, posted: Posted, file_id: str, title: str) -> None:
         self._send(self._target(posted.channel, open_chat=False), self._file_card(file_id, title))
 
     def send_file(self, user_id: str, attachment: Attachment) -> Posted:
         """A file for one person (an export they asked for): a link only they can open."""
-        file_id = self._files.keep(attachment, owner=user_id)
+        file_id = self._files.keep(pictures.fitted(attachment), owner=user_id)
         target = self._target(user_id)
         sent = self._send(target, self._file_card(file_id, attachment.title))
         return Posted(handle_of(target.conversation), sent)
@@ -225,21 +228,22 @@ class TeamsNotifier:
     def _file_card(self, file_id: str, title: str) -> dict[str, Any]:
         kept = self._files.get(file_id)
         calendar = kept is not None and kept.filename.endswith(".ics")
+        picture = kept is not None and pictures.is_picture(kept)
         button = texts.teams.TEAMS_CALENDAR_BUTTON if calendar else texts.teams.TEAMS_FILE_BUTTON
+        link = self._files.link(file_id)
+        said = title if picture else texts.teams.teams_file_text(title)
+        body: list[dict[str, Any]] = [
+            {"type": "TextBlock", "text": cards.escape_user_text(said), "wrap": True}
+        ]
+        if picture:
+            # Teams fetches the picture from the signed link (it was fitted when kept).
+            body.append({"type": "Image", "url": link, "altText": title, "size": "Stretch"})
         content = {
             "type": "AdaptiveCard",
             "$schema": cards.CARD_SCHEMA,
             "version": cards.CARD_VERSION,
-            "body": [
-                {
-                    "type": "TextBlock",
-                    "text": cards.escape_user_text(texts.teams.teams_file_text(title)),
-                    "wrap": True,
-                }
-            ],
-            "actions": [
-                {"type": "Action.OpenUrl", "title": button, "url": self._files.link(file_id)}
-            ],
+            "body": body,
+            "actions": [{"type": "Action.OpenUrl", "title": button, "url": link}],
         }
         return {
             "type": "message",
