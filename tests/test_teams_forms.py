@@ -376,6 +376,27 @@ def test_installing_the_app_sends_the_home_once(teams: Bot) -> None:
     assert incoming is not None and incoming.action is not None and incoming.clicked is None
 
 
+def test_a_nudges_tilmeld_en_kollega_opens_the_registration_card_filled_in(teams: Bot) -> None:
+    """The nudge's button (value ``<municipality>:<seat kind>``) opens Teams' registration card
+    with both chosen; a forged value fills in nothing."""
+    shown = len(teams.fake.activities(PERSONAL))
+    for value, municipality, kind in (
+        (f"{AARHUS}:flexible", AARHUS, "flexible"),
+        ("99999:throne", "", "auto"),
+    ):
+        data = {ACTION_KEY: HomeAction.REGISTER_PREFILLED, VALUE_KEY: value}
+        teams.send(teams.message("", value=data, reply_to="nudge-1"))
+        shown += 1
+        teams.wait_for(lambda n=shown: len(teams.fake.activities(PERSONAL)) == n, "the form")
+        (form,) = teams.fake.activities(PERSONAL)[-1].cards
+        _valid_card(form)
+        assert form["actions"][0]["data"] == {FORM_KEY: FormId.REGISTRATION}
+        inputs = _inputs(form)
+        assert inputs[RegistrationField.MUNICIPALITY].get("value", "") == municipality
+        assert inputs[RegistrationField.KIND]["value"] == kind
+    assert not _holds_a_seat(teams, ANNA)
+
+
 _ = _bot  # the fixture's builder, imported with it
 
 

@@ -483,10 +483,12 @@ class TeamsForms:
             return CardAnswer(poll_card(request), form=FormId.POLL)
         return CardAnswer(themes_card(request), form=FormId.THEMES)
 
-    def home_button(self, actor: Actor, action_id: str) -> CardAnswer | Reply | None:
-        """A Home button the platform answers itself (Slack opens a modal), or None."""
+    def home_button(self, actor: Actor, action_id: str, value: str) -> CardAnswer | Reply | None:
+        """A button the platform answers itself (Slack opens a modal), or None."""
         if action_id == HomeAction.REGISTER:
             return self.opened(self._service.open_registration(actor))
+        if action_id == HomeAction.REGISTER_PREFILLED:  # a nudge's "Tilmeld en kollega"
+            return self.opened(self._service.open_registration_prefilled(actor, value))
         if action_id == HomeAction.THEMES:
             return self.opened(self._service.themes_form(actor))
         return None

@@ -401,7 +401,7 @@ class TeamsInbound:
             return self._forms.submit(incoming.actor, incoming.form)
         if incoming.action is not None:
             action_id, value = incoming.action
-            opened = self._forms.home_button(incoming.actor, action_id)
+            opened = self._forms.home_button(incoming.actor, action_id, value)
             if opened is not None:
                 return opened
             return self._service.click(incoming.actor, action_id, value)
