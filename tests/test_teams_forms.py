@@ -13,10 +13,12 @@ import pytest
 from sqlalchemy import func, select
 
 from bot import texts
-from bot.models import Meeting, Person, Poll, Seat
+from bot.models import Meeting, MeetingFeedback, Person, Poll, Seat
 from bot.replies import (
     Action,
     Button,
+    FeedbackField,
+    FeedbackFormRequest,
     Home,
     HomeAction,
     HomeHeader,
@@ -35,6 +37,7 @@ from handlers.teams.forms import (
     GO_AHEAD_KEY,
     NUMBER_KEY,
     FormId,
+    feedback_card,
     home_card,
     read_submit,
 )
@@ -395,6 +398,44 @@ def test_a_nudges_tilmeld_en_kollega_opens_the_registration_card_filled_in(teams
         assert inputs[RegistrationField.MUNICIPALITY].get("value", "") == municipality
         assert inputs[RegistrationField.KIND]["value"] == kind
     assert not _holds_a_seat(teams, ANNA)
+
+
+def test_the_feedback_card_checks_its_answers_and_refuses_a_meeting_one_was_not_at(
+    teams: Bot,
+) -> None:
+    """ "Skriv en kommentar" opens Teams' feedback card; its answers are checked as in Slack's
+    modal (errors under the fields, the typed comment kept as data), and the meeting's own rules
+    (who was there) refuse the rest with nothing saved."""
+    request = FeedbackFormRequest(meeting_id=7, number=1, meeting="Forårsmødet", rating=4)
+    content = feedback_card(request)
+    _valid_card(content)
+    assert content["actions"][0]["data"] == {FORM_KEY: FormId.FEEDBACK, NUMBER_KEY: "7"}
+    assert _inputs(content)[FeedbackField.RATING]["value"] == "4"
+    _say(teams, "hjem")  # Anna has written to Klimanet: her chat is known
+    # Opened from a DM about a meeting Anna was not at: the DM shows the reason, no form.
+    dm = teams.runtime.notifier.post_card(ANNA.object_id, content)
+    count = len(teams.fake.activities(PERSONAL))
+    data = {ACTION_KEY: HomeAction.FEEDBACK_FORM, VALUE_KEY: "1"}
+    teams.send(teams.message("", value=data, reply_to=dm.ts))
+
+    def told() -> bool:
+        found = teams.fake.find(PERSONAL, dm.ts)
+        return found is not None and found.updated == 1
+
+    teams.wait_for(told, "the answer")
+    assert len(teams.fake.activities(PERSONAL)) == count  # no form came
+    # The card as Teams sends it: a rating out of range and no comment stay in the card.
+    card = teams.runtime.notifier.post_card(ANNA.object_id, content)
+    sent = teams.fake.find(PERSONAL, card.ts)
+    assert sent is not None
+    comment = "<at>Bo</at> **se** https://evil.example"
+    shown = _submit(teams, sent, {FeedbackField.RATING: "9", FeedbackField.COMMENT: ""})
+    (again,) = shown.cards
+    assert _error_under(again, FeedbackField.RATING) and _error_under(again, FeedbackField.COMMENT)
+    done = _submit(teams, shown, {FeedbackField.RATING: "5", FeedbackField.COMMENT: comment})
+    (answer,) = done.cards
+    assert "actions" not in answer and "møde" in _all_text(answer).lower()
+    assert _count(teams, MeetingFeedback) == 0
 
 
 _ = _bot  # the fixture's builder, imported with it

@@ -29,6 +29,8 @@ from bot.domain.registration import Actor
 from bot.models import MeetingFormat, SeatKind
 from bot.replies import (
     Button,
+    FeedbackField,
+    FeedbackFormRequest,
     FormErrors,
     Home,
     HomeAction,
@@ -46,7 +48,8 @@ from bot.replies import (
     ResultKind,
     ThemesFormRequest,
 )
-from bot.service.klimanet import Klimanet, MeetingForm, PollForm, RegistrationForm
+from bot.service.klimanet import FeedbackForm, Klimanet, MeetingForm, PollForm, RegistrationForm
+from bot.texts import loop as loop_texts
 from bot.texts import polls as poll_texts
 from handlers.teams import cards
 
@@ -67,6 +70,7 @@ class FormId(StrEnum):
     MEETING = "meeting"
     POLL = "poll"
     THEMES = "themes"
+    FEEDBACK = "feedback"
 
 
 _FIELDS: dict[FormId, frozenset[str]] = {
@@ -74,6 +78,7 @@ _FIELDS: dict[FormId, frozenset[str]] = {
     FormId.MEETING: frozenset(MeetingField) | {NUMBER_KEY, GO_AHEAD_KEY},
     FormId.POLL: frozenset(PollField),
     FormId.THEMES: frozenset({RegistrationField.THEMES}),
+    FormId.FEEDBACK: frozenset(FeedbackField) | {NUMBER_KEY},
 }
 
 
@@ -372,6 +377,41 @@ def poll_card(request: PollFormRequest) -> dict[str, Any]:
     return _card(poll_texts.FORM_TITLE, body, poll_texts.FORM_SUBMIT, data)
 
 
+def feedback_card(request: FeedbackFormRequest) -> dict[str, Any]:
+    """ "Skriv en kommentar": the rating, the comment and whether to sign it; the meeting travels
+    in the submit's data (the person is who submits it)."""
+    ratings = [(label, label) for label in loop_texts.FEEDBACK_LABELS]
+    body = [
+        *([_plain(request.meeting)] if request.meeting else []),
+        _choices(
+            FeedbackField.RATING,
+            loop_texts.FEEDBACK_FORM_RATING,
+            ratings,
+            str(request.rating or ""),
+            expanded=True,
+        ),
+        _text(
+            FeedbackField.COMMENT,
+            loop_texts.FEEDBACK_FORM_COMMENT,
+            request.comment,
+            placeholder=loop_texts.FEEDBACK_FORM_COMMENT_PLACEHOLDER,
+            limit=2000,
+            multiline=True,
+        ),
+        {
+            "type": "Input.Toggle",
+            "id": FeedbackField.SIGNED,
+            "title": loop_texts.FEEDBACK_FORM_SIGNED_OPTION,
+            "label": loop_texts.FEEDBACK_FORM_SIGNED,
+            "value": TOGGLE_ON if request.signed else "false",
+            "valueOn": TOGGLE_ON,
+            "valueOff": "false",
+        },
+    ]
+    data = {FORM_KEY: FormId.FEEDBACK.value, NUMBER_KEY: str(request.meeting_id)}
+    return _card(loop_texts.FEEDBACK_FORM_TITLE, body, loop_texts.FEEDBACK_FORM_SUBMIT, data)
+
+
 def themes_card(request: ThemesFormRequest) -> dict[str, Any]:
     body = [
         _marked(texts.themes.THEMES_FORM_INTRO),
@@ -471,7 +511,9 @@ class TeamsForms:
     def __init__(self, service: Klimanet) -> None:
         self._service = service
 
-    def opened(self, request: Outcome | ThemesFormRequest) -> CardAnswer | Reply:
+    def opened(
+        self, request: Outcome | ThemesFormRequest | FeedbackFormRequest
+    ) -> CardAnswer | Reply:
         """A new message with the form the command (or a Home button) asked for."""
         if isinstance(request, Reply):
             return request
@@ -481,6 +523,8 @@ class TeamsForms:
             return CardAnswer(meeting_card(request), form=FormId.MEETING)
         if isinstance(request, PollFormRequest):
             return CardAnswer(poll_card(request), form=FormId.POLL)
+        if isinstance(request, FeedbackFormRequest):
+            return CardAnswer(feedback_card(request), form=FormId.FEEDBACK)
         return CardAnswer(themes_card(request), form=FormId.THEMES)
 
     def home_button(self, actor: Actor, action_id: str, value: str) -> CardAnswer | Reply | None:
@@ -491,6 +535,8 @@ class TeamsForms:
             return self.opened(self._service.open_registration_prefilled(actor, value))
         if action_id == HomeAction.THEMES:
             return self.opened(self._service.themes_form(actor))
+        if action_id == HomeAction.FEEDBACK_FORM:  # "Skriv en kommentar" after a meeting
+            return self.opened(self._service.feedback_form(actor, value))
         return None
 
     def home(self, actor: Actor) -> CardAnswer:
@@ -506,6 +552,8 @@ class TeamsForms:
         values = submitted.values
         if submitted.form is FormId.MEETING:
             return self._meeting(actor, values)
+        if submitted.form is FormId.FEEDBACK:
+            return self._feedback(actor, values)
         if submitted.form is FormId.POLL:
             outcome = self._service.submit_poll_form(actor, _poll_form(values))
             return self._answered(outcome, values, lambda: poll_card(PollFormRequest()))
@@ -519,6 +567,22 @@ class TeamsForms:
         outcome = self._service.submit_registration_form(actor, form)
         request = RegistrationFormRequest(theme_options=options)
         return self._answered(outcome, values, lambda: registration_card(self._service, request))
+
+    def _feedback(self, actor: Actor, values: dict[str, str]) -> CardAnswer | Reply:
+        number = values.get(NUMBER_KEY, "")
+        form = FeedbackForm(
+            meeting_id=int(number) if number else 0,
+            rating=values.get(FeedbackField.RATING, ""),
+            comment=values.get(FeedbackField.COMMENT, ""),
+            signed=values.get(FeedbackField.SIGNED) == TOGGLE_ON,
+        )
+        again = FeedbackFormRequest(meeting_id=form.meeting_id, number=0, meeting="")
+        problems = self._service.check_feedback_form(form)
+        if problems is not None:
+            return self._answered(problems, values, lambda: feedback_card(again))
+        return self._answered(
+            self._service.save_feedback_form(actor, form), values, lambda: feedback_card(again)
+        )
 
     def _meeting(self, actor: Actor, values: dict[str, str]) -> CardAnswer | Reply:
         options = self._service.themes_form(actor).theme_options
