@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +23,7 @@ from bot.db import SessionFactory, make_engine, make_session_factory, upgrade
 from bot.domain.municipalities import default_directory
 from bot.service.klimanet import Klimanet, ServiceSettings
 from tests.support.fake_slack import FakeSlack
+from tests.support.pg_pool import PostgresPool
 
 # CI replays the same examples every run, so a submission's result does not depend on luck;
 # locally every run explores new ones (and keeps failures in .hypothesis/ to replay).
@@ -67,38 +67,37 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_template() -> Iterator[str]:
+def postgres_template() -> Iterator[PostgresPool]:
+    """This worker's template database, migrated once, and the pool of its copies."""
     admin_url = postgres_admin_url()
     template = template_db_name()
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f"DROP DATABASE IF EXISTS {template}"))
         connection.execute(text(f"CREATE DATABASE {template}"))
+    admin.dispose()
     engine = make_engine(_url_for(admin_url, template))
     upgrade(engine)
     engine.dispose()
-    yield admin_url
-    admin.dispose()
+    pool = PostgresPool(admin_url, template)
+    yield pool
+    pool.close()
 
 
 def new_database_url(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database as the migrations leave it, for this test alone (see tests/support/pg_pool)."""
     if kind == "sqlite":
         template: Path = request.getfixturevalue("sqlite_template")
         path = tmp_path / "klimanet.db"
         shutil.copy(template, path)
         yield f"sqlite:///{path}"
         return
-    admin_url: str = request.getfixturevalue("postgres_template")
-    name = f"test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f"CREATE DATABASE {name} TEMPLATE {template_db_name()}"))
+    pool: PostgresPool = request.getfixturevalue("postgres_template")
+    name = pool.acquire()
     try:
-        yield _url_for(admin_url, name)
+        yield pool.url(name)
     finally:
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
+        pool.release(name)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
