@@ -136,3 +136,52 @@ def fake() -> Iterator[FakeSlack]:
     with FakeSlack() as fake:
         yield fake
         fake.assert_no_invalid_payloads()
+
+
+# The slowest tests (a `--durations` profile of the whole suite, slowest first) start first,
+# so that under pytest-xdist the run does not end with one worker busy on a long test while
+# the others are idle. Only the order changes; a test missing here runs in its usual place.
+SLOWEST_FIRST = (
+    "tests/test_privacy_property.py::test_the_erased_person_is_nowhere_and_the_seat_rules_hold",
+    "tests/test_seat_state_machine.py::TestSeats",
+    "tests/test_platforms.py::test_the_console_platform_runs_reports_health_and_stops",
+    "tests/test_recipients.py::test_recipients_follow_the_state_at_send_time",
+    "tests/test_races.py::test_processes_register_into_one_municipality",
+    "tests/test_polls.py::test_the_console_plays_a_poll_from_opening_to_result",
+    "tests/test_run_modes.py::test_socket_mode_process_reports_health_and_metrics_and_stops_on_sigterm",
+    "tests/test_vocabulary.py::test_every_reply_and_post_kind_through_every_renderer",
+    "tests/test_hostile_text.py::test_member_text_never_becomes_a_link_mention_or_broadcast",
+    "tests/test_polls.py::test_the_console_form_asks_again_what_it_refused",
+    "tests/test_crash.py::test_one_of_two_replicas_killed_during_a_dm_fanout",
+    "tests/test_substitutes.py::test_every_post_kind_renders_without_a_placeholder_left",
+    "tests/test_properties.py::test_any_text_gets_an_answer_that_says_what_happened",
+    "tests/test_crash.py::test_sigkill_mid_delivery_loses_nothing_and_doubles_nothing",
+    "tests/test_crash.py::test_a_rolling_restart_with_sigterm_loses_and_doubles_nothing",
+    "tests/test_succession.py::test_two_accepts_at_once_cannot_both_win",
+    "tests/test_races.py::test_thirty_threads_register_into_one_municipality",
+    "tests/test_run_modes.py::test_socket_mode_process_uses_the_configured_api_and_plain_ws",
+    "tests/test_reports.py::test_importing_the_bot_and_the_reports_loads_no_plotting_or_spreadsheet_library",
+    "tests/test_privacy.py::test_coming_back_after_erasure_is_a_new_person",
+    "tests/test_run_modes.py::test_http_process_caps_bodies_and_refuses_replays",
+    "tests/test_substitutes.py::test_the_coordinators_dms_show_who_comes_and_a_confirmation_counts",
+    "tests/test_slack_consent.py::test_in_slack_a_colleague_takes_the_fixed_seat_the_coordinator_left",
+    "tests/test_polls.py::test_every_poll_post_reaches_exactly_its_recipients",
+    "tests/test_socket_mode.py::test_a_connection_that_dies_without_a_close_frame_is_replaced_within_15_seconds",
+    "tests/test_privacy.py::test_a_former_facilitator_without_a_person_row_is_erased_from_meetings_and_posts",
+    "tests/test_consent_races.py::test_double_accept_from_processes",
+    "tests/test_succession.py::test_a_facilitator_can_make_one_of_the_holders_the_coordinator",
+    "tests/test_console.py::test_after_a_restart_waiting_requests_are_shown_and_answerable",
+    "tests/test_chat_speed.py::test_a_handover_offer_reaches_the_colleague_at_chat_speed",
+)
+
+
+def _rank(nodeid: str) -> int:
+    base = nodeid.split("[", 1)[0]
+    for rank, prefix in enumerate(SLOWEST_FIRST):
+        if base == prefix or base.startswith(prefix + "::"):
+            return rank
+    return len(SLOWEST_FIRST)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: _rank(item.nodeid))  # stable: the rest keep their order
