@@ -175,6 +175,16 @@ SLOWEST_FIRST = (
 )
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """`-n auto`: one worker more than there are cores. Part of the suite waits (spawned bots
+    starting, real sockets, the few real sleeps a race or a timeout needs), and a worker that
+    waits leaves its core idle; PYTEST_XDIST_AUTO_NUM_WORKERS still overrides."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS") or config.option.numprocesses != "auto":
+        return None  # xdist's own answer
+    return len(os.sched_getaffinity(0)) + 1
+
+
 def _rank(nodeid: str) -> int:
     base = nodeid.split("[", 1)[0]
     for rank, prefix in enumerate(SLOWEST_FIRST):
