@@ -33,6 +33,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
 _SCHEMA_FINGERPRINT = """
@@ -233,24 +234,43 @@ class PostgresPool:
         return name
 
     def release(self, database: str) -> None:
-        with self._admin.connect() as connection:
-            connection.execute(
-                text(
-                    "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity "
-                    "WHERE datname = :name AND pid <> pg_backend_pid()"
-                ),
-                {"name": database},
-            )
+        renamed = self._detach(database)
+        if renamed is None:
+            self.outcomes["dropped: still in use"] += 1
+            self._drop(database)
+            return
         try:
-            outcome = self._reset(database)
+            outcome = self._reset(renamed)
         except Exception as error:  # noqa: BLE001 - any doubt about the reset: not reused
             outcome = f"dropped: {type(error).__name__}: {error}"
         self.outcomes[outcome] += 1
         if outcome == "reused":
             with self._lock:
-                self._free.append(database)
+                self._free.append(renamed)
         else:
-            self._drop(database)
+            self._drop(renamed)
+
+    def _detach(self, database: str) -> str | None:
+        """End every connection to the database and give it a new name, so that nothing the
+        test left running (a bot process, a thread with a pool) can reconnect to it and write
+        into the next test's data: its URL now names no database, as after the DROP this
+        replaces. None when connections kept coming back."""
+        renamed = f"test_{uuid.uuid4().hex[:12]}"
+        with self._admin.connect() as connection:
+            for _ in range(5):
+                connection.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity "
+                        "WHERE datname = :name AND pid <> pg_backend_pid()"
+                    ),
+                    {"name": database},
+                )
+                try:
+                    connection.execute(text(f"ALTER DATABASE {database} RENAME TO {renamed}"))
+                except OperationalError:  # someone connected again in between
+                    continue
+                return renamed
+        return None
 
     def _drop(self, database: str) -> None:
         with self._admin.connect() as connection:
