@@ -86,6 +86,19 @@ SELECT md5(coalesce(string_agg(item, E'\\n' ORDER BY item), '')) FROM (
 ) AS items
 """
 
+# Whether any schema object changed since a transaction id: DDL writes new versions of these
+# catalog rows (VACUUM's and ANALYZE's in-place updates of pg_class do not). Only then is the
+# (slower) fingerprint compared.
+_CATALOGS = (
+    "pg_class", "pg_attribute", "pg_attrdef", "pg_constraint", "pg_index", "pg_type", "pg_proc",
+    "pg_trigger", "pg_namespace", "pg_sequence", "pg_enum", "pg_rewrite", "pg_extension",
+    "pg_depend",
+)  # fmt: skip
+_CATALOG_CHANGED = "SELECT " + " OR ".join(
+    f"EXISTS (SELECT 1 FROM {c} WHERE xmin::text::bigint > :since)" for c in _CATALOGS
+)
+_NOW = "SELECT pg_current_xact_id()::text::bigint % 4294967296"
+
 _TABLES = """
 SELECT c.relname FROM pg_class c
  WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r' ORDER BY c.relname
@@ -172,6 +185,8 @@ class PostgresPool:
         self._admin = create_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
         self._free: list[str] = []
         self.outcomes: Counter[str] = Counter()  # why databases were reused or dropped
+        # Per database, a transaction id after which no schema change of ours happened.
+        self._since: dict[str, int] = {}
         self._lock = threading.Lock()
         self._template = self._read_template()
         # The migrations may have left the seeded rows anywhere in their heaps (a later one
@@ -220,6 +235,7 @@ class PostgresPool:
                     raise RuntimeError(
                         "the template has planner statistics; the reset assumes none"
                     )
+                self._template_since = int(connection.execute(text(_NOW)).scalar_one())
         finally:
             engine.dispose()
         return _Template(fingerprint, tables, state, seeds, sequences, estimates)
@@ -234,13 +250,14 @@ class PostgresPool:
         return name
 
     def release(self, database: str) -> None:
+        since = self._since.pop(database, self._template_since)
         renamed = self._detach(database)
         if renamed is None:
             self.outcomes["dropped: still in use"] += 1
             self._drop(database)
             return
         try:
-            outcome = self._reset(renamed)
+            outcome = self._reset(renamed, since)
         except Exception as error:  # noqa: BLE001 - any doubt about the reset: not reused
             outcome = f"dropped: {type(error).__name__}: {error}"
         self.outcomes[outcome] += 1
@@ -288,15 +305,18 @@ class PostgresPool:
                 for outcome, count in sorted(self.outcomes.items()):
                     out.write(f"{count}\t{outcome}\n")
 
-    def _reset(self, database: str) -> str:
-        """Put the database back to the template's state: "reused", or why it cannot be."""
+    def _reset(self, database: str, since: int) -> str:
+        """Put the database back to the template's state: "reused", or why it cannot be.
+        ``since``: a transaction id after which, unless a catalog row is newer, the schema is
+        known to be the template's."""
         template = self._template
         engine = self._connect(database)
         try:
             with engine.connect() as connection:
-                fingerprint = connection.execute(text(_SCHEMA_FINGERPRINT)).scalar_one()
-                if fingerprint != template.fingerprint:
-                    return "dropped: schema changed"
+                if connection.execute(text(_CATALOG_CHANGED), {"since": since}).scalar_one():
+                    fingerprint = connection.execute(text(_SCHEMA_FINGERPRINT)).scalar_one()
+                    if fingerprint != template.fingerprint:
+                        return "dropped: schema changed"
                 state = tuple(connection.execute(text(_state_query(template.tables))).one())
                 dirty = [
                     table
@@ -309,7 +329,10 @@ class PostgresPool:
                 self._restore_sequences(connection)
                 self._restore_estimates(connection)
                 state = tuple(connection.execute(text(_state_query(template.tables))).one())
-                return "reused" if state == template.state else "dropped: state differs"
+                if state != template.state:
+                    return "dropped: state differs"
+                self._since[database] = int(connection.execute(text(_NOW)).scalar_one())
+                return "reused"
         finally:
             engine.dispose()
 
