@@ -14,7 +14,8 @@ run: setup
 	$(UV) run klimanet run
 
 ## Set up and run the whole test suite on SQLite and on a throwaway PostgreSQL server,
-## spread over the machine's cores (pytest-xdist; each worker has its own template database).
+## spread over the machine's cores (pytest-xdist, one worker more than cores: part of the suite
+## waits; each worker has its own template database and reuses its copies, reset between tests).
 test: setup
 	bash tests/with_postgres.sh $(UV) run pytest -n auto
 

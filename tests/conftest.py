@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +23,7 @@ from bot.db import SessionFactory, make_engine, make_session_factory, upgrade
 from bot.domain.municipalities import default_directory
 from bot.service.klimanet import Klimanet, ServiceSettings
 from tests.support.fake_slack import FakeSlack
+from tests.support.pg_pool import PostgresPool
 
 # CI replays the same examples every run, so a submission's result does not depend on luck;
 # locally every run explores new ones (and keeps failures in .hypothesis/ to replay).
@@ -67,38 +67,37 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_template() -> Iterator[str]:
+def postgres_template() -> Iterator[PostgresPool]:
+    """This worker's template database, migrated once, and the pool of its copies."""
     admin_url = postgres_admin_url()
     template = template_db_name()
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f"DROP DATABASE IF EXISTS {template}"))
         connection.execute(text(f"CREATE DATABASE {template}"))
+    admin.dispose()
     engine = make_engine(_url_for(admin_url, template))
     upgrade(engine)
     engine.dispose()
-    yield admin_url
-    admin.dispose()
+    pool = PostgresPool(admin_url, template)
+    yield pool
+    pool.close()
 
 
 def new_database_url(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database as the migrations leave it, for this test alone (see tests/support/pg_pool)."""
     if kind == "sqlite":
         template: Path = request.getfixturevalue("sqlite_template")
         path = tmp_path / "klimanet.db"
         shutil.copy(template, path)
         yield f"sqlite:///{path}"
         return
-    admin_url: str = request.getfixturevalue("postgres_template")
-    name = f"test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f"CREATE DATABASE {name} TEMPLATE {template_db_name()}"))
+    pool: PostgresPool = request.getfixturevalue("postgres_template")
+    name = pool.acquire()
     try:
-        yield _url_for(admin_url, name)
+        yield pool.url(name)
     finally:
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
+        pool.release(name)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -137,3 +136,63 @@ def fake() -> Iterator[FakeSlack]:
     with FakeSlack() as fake:
         yield fake
         fake.assert_no_invalid_payloads()
+
+
+# The slowest tests (a `--durations` profile of the whole suite, slowest first) start first,
+# so that under pytest-xdist the run does not end with one worker busy on a long test while
+# the others are idle (pyproject's --maxschedchunk=1 spreads them over the workers). Only the
+# order changes; a test missing here runs in its usual place. Tests that share a module-scoped
+# fixture that is slow to set up (test_consent_races' worker processes) are left out.
+SLOWEST_FIRST = (
+    "tests/test_privacy_property.py::test_the_erased_person_is_nowhere_and_the_seat_rules_hold",
+    "tests/test_seat_state_machine.py::TestSeats",
+    "tests/test_platforms.py::test_the_console_platform_runs_reports_health_and_stops",
+    "tests/test_recipients.py::test_recipients_follow_the_state_at_send_time",
+    "tests/test_races.py::test_processes_register_into_one_municipality",
+    "tests/test_polls.py::test_the_console_plays_a_poll_from_opening_to_result",
+    "tests/test_run_modes.py::test_socket_mode_process_reports_health_and_metrics_and_stops_on_sigterm",
+    "tests/test_vocabulary.py::test_every_reply_and_post_kind_through_every_renderer",
+    "tests/test_hostile_text.py::test_member_text_never_becomes_a_link_mention_or_broadcast",
+    "tests/test_polls.py::test_the_console_form_asks_again_what_it_refused",
+    "tests/test_crash.py::test_one_of_two_replicas_killed_during_a_dm_fanout",
+    "tests/test_substitutes.py::test_every_post_kind_renders_without_a_placeholder_left",
+    "tests/test_properties.py::test_any_text_gets_an_answer_that_says_what_happened",
+    "tests/test_crash.py::test_sigkill_mid_delivery_loses_nothing_and_doubles_nothing",
+    "tests/test_crash.py::test_a_rolling_restart_with_sigterm_loses_and_doubles_nothing",
+    "tests/test_succession.py::test_two_accepts_at_once_cannot_both_win",
+    "tests/test_races.py::test_thirty_threads_register_into_one_municipality",
+    "tests/test_run_modes.py::test_socket_mode_process_uses_the_configured_api_and_plain_ws",
+    "tests/test_reports.py::test_importing_the_bot_and_the_reports_loads_no_plotting_or_spreadsheet_library",
+    "tests/test_privacy.py::test_coming_back_after_erasure_is_a_new_person",
+    "tests/test_run_modes.py::test_http_process_caps_bodies_and_refuses_replays",
+    "tests/test_substitutes.py::test_the_coordinators_dms_show_who_comes_and_a_confirmation_counts",
+    "tests/test_slack_consent.py::test_in_slack_a_colleague_takes_the_fixed_seat_the_coordinator_left",
+    "tests/test_polls.py::test_every_poll_post_reaches_exactly_its_recipients",
+    "tests/test_socket_mode.py::test_a_connection_that_dies_without_a_close_frame_is_replaced_within_15_seconds",
+    "tests/test_privacy.py::test_a_former_facilitator_without_a_person_row_is_erased_from_meetings_and_posts",
+    "tests/test_succession.py::test_a_facilitator_can_make_one_of_the_holders_the_coordinator",
+    "tests/test_console.py::test_after_a_restart_waiting_requests_are_shown_and_answerable",
+    "tests/test_chat_speed.py::test_a_handover_offer_reaches_the_colleague_at_chat_speed",
+)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """`-n auto`: one worker more than there are cores. Part of the suite waits (spawned bots
+    starting, real sockets, the few real sleeps a race or a timeout needs), and a worker that
+    waits leaves its core idle; PYTEST_XDIST_AUTO_NUM_WORKERS still overrides."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS") or config.option.numprocesses != "auto":
+        return None  # xdist's own answer
+    return len(os.sched_getaffinity(0)) + 1
+
+
+def _rank(nodeid: str) -> int:
+    base = nodeid.split("[", 1)[0]
+    for rank, prefix in enumerate(SLOWEST_FIRST):
+        if base == prefix or base.startswith(prefix + "::"):
+            return rank
+    return len(SLOWEST_FIRST)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: _rank(item.nodeid))  # stable: the rest keep their order

@@ -254,8 +254,10 @@ class SlackDriver:
         event: Mapping[str, Any],
         event_id: str | None = None,
         retry_num: int | None = None,
+        timestamp: int | None = None,
     ) -> requests.Response:
-        """Deliver an ``event_callback``; reuse ``event_id`` with ``retry_num`` for a retry."""
+        """Deliver an ``event_callback``; reuse ``event_id`` with ``retry_num`` for a retry.
+        ``timestamp``: when it was signed (now, unless given)."""
         envelope = {
             "token": VERIFICATION_TOKEN,
             "team_id": self.team_id,
@@ -279,7 +281,10 @@ class SlackDriver:
         }
         self._remember(envelope, None, None)
         return self._post(
-            json.dumps(envelope), "application/json", headers=_retry_headers(retry_num)
+            json.dumps(envelope),
+            "application/json",
+            headers=_retry_headers(retry_num),
+            timestamp=timestamp,
         )
 
     def url_verification(self, challenge: str = "challenge-token") -> requests.Response:
