@@ -327,6 +327,8 @@ def _season(
     cancelled = say(service, FACILITATOR, "møde aflys 2 Sygdom")
     for button in cancelled.buttons[:1]:  # where cancelling asks for a confirmation first
         click(service, FACILITATOR, button.action_id, button.value)
+    # Frank is removed from the network's place on the platform: the facilitators are told.
+    service.member_departed(FRANK)
     # The coordinator leaves: Carl, the other holder, is offered the fixed seat.
     say(service, ANNA, "slet-mig")
     service.click(ANNA, Action.ERASE_CONFIRM, "")
