@@ -37,8 +37,8 @@ from bot.posts.render import Rendered
 from bot.service.klimanet import Klimanet, ServiceSettings
 from handlers.console.app import CONSOLE
 from handlers.slack.app import SLACK
-from handlers.teams.app import TEAMS
 from handlers.teams.app_package import package as teams_app_package
+from handlers.teams.platform import TEAMS
 from handlers.teams.settings import TeamsSettings
 from jobs.delivery import Delivery, DeliveryConfig, DeliveryLoop
 from jobs.scheduler import TICK_SECONDS, start_scheduler

@@ -27,7 +27,7 @@ from bot.adapter_memory import AdapterMemory
 from bot.clock import SystemClock
 from bot.db import database_answers
 from bot.ops import Health
-from bot.platform import Assembly, Core, PlatformKind, RunOptions
+from bot.platform import Assembly, Core, RunOptions
 from bot.service.feeds import FEED_PATH
 from bot.service.inbound import InboundMemory
 from handlers import calendar_feed
@@ -43,7 +43,7 @@ from handlers.teams.files import FILES_PATH, FileStore, link_key
 from handlers.teams.inbound import Roster, TeamsInbound, read_activity
 from handlers.teams.notifier import TeamsNotifier
 from handlers.teams.ratelimit import SharedLimits
-from handlers.teams.settings import DEFAULT_TEAMS_PORT, TeamsSettings
+from handlers.teams.settings import TeamsSettings
 
 log = logging.getLogger("klimanet")
 
@@ -297,19 +297,6 @@ class TeamsPlatform:
                 await asyncio.sleep(0.2)
         finally:
             await runner.cleanup()
-
-
-def _build(settings: TeamsSettings, assembly: Assembly, options: RunOptions) -> TeamsPlatform:
-    return TeamsPlatform(settings, assembly, options)
-
-
-TEAMS: PlatformKind[TeamsSettings] = PlatformKind(
-    name="teams",
-    read_settings=TeamsSettings.from_env,
-    build=_build,
-    http_needs="TEAMS_APP_ID",
-    default_port=DEFAULT_TEAMS_PORT,
-)
 
 
 def _content_type(filename: str) -> str | None:
