@@ -5,6 +5,7 @@ bare baseline app (bench/bare_app.py) shares the shutdown path without the bot's
 from __future__ import annotations
 
 import gc
+import logging
 import signal
 from typing import Any
 
@@ -14,6 +15,10 @@ def http_server(application: object, host: str, port: int, *, threads: int, max_
     refuses bodies over ``max_body`` itself, so it never buffers more than that."""
     from waitress import create_server  # type: ignore[import-untyped]
 
+    # Waitress warns "Task queue depth is N" whenever a request waits for a free thread: in a
+    # burst that is normal (listeners ack on the request thread) and would flood the log with
+    # warnings nobody acts on; how long acks take is what bench/registration_burst.py measures.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     return create_server(
         application, host=host, port=port, threads=threads, max_request_body_size=max_body
     )
