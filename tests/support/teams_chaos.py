@@ -33,6 +33,7 @@ from bot.posts.planner import plan_meeting
 from bot.replies import Reply
 from bot.runtime import NETWORK_SLUG, build_core
 from handlers.teams.app import TEAMS_CHANNEL_KEY
+from handlers.teams.files import FILES_PATH
 from tests.support.chaos import REMINDER_MARK, ROOT, Replica, _free_port
 from tests.support.fake_bot_connector import FakeBotConnector, Member
 
@@ -40,7 +41,7 @@ TEAMS_APP = "11111111-2222-3333-4444-555555555555"
 TENANT = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
 CHANNEL = "19:klimanet@thread.tacv2"
 FACILITATOR = "00000000-0000-0000-0000-00000000fac1"
-FILE_LINK = "/api/filer/"
+FILE_LINK = FILES_PATH  # a card with a signed link to the calendar file
 
 
 @dataclass(frozen=True)
