@@ -12,15 +12,17 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import waitress  # type: ignore[import-untyped]
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
-from waitress import wasyncore
+from waitress import wasyncore  # type: ignore[import-untyped]
+
+from bot.serving import http_server
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 SLACK_EVENTS_PATH = "/slack/events"
 _POLL_SECONDS = 0.02  # bounds how long stopping the server takes
+WAITRESS_MAX_BODY = 1024**3  # waitress' default max_request_body_size
 
 
 @contextmanager
@@ -33,7 +35,9 @@ def serve_wsgi(
     ``base_url + "/slack/events"``); any other WSGI callable is served as is.
     """
     wsgi_app: Any = SlackRequestHandler(app, path=path) if isinstance(app, App) else app
-    server: Any = waitress.create_server(wsgi_app, host="127.0.0.1", port=0, threads=threads)
+    # Built as production builds it (bot.serving), with waitress' own body limit: the edge's
+    # limit is what the tests of body sizes exercise.
+    server: Any = http_server(wsgi_app, "127.0.0.1", 0, threads=threads, max_body=WAITRESS_MAX_BODY)
     stopping = threading.Event()
 
     def run_loop() -> None:
