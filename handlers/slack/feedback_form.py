@@ -10,7 +10,6 @@ the flexible seat filled in.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -39,16 +38,24 @@ from bot.texts import loop as loop_texts
 from handlers.slack.blocks import (
     VALUE_ACTION,
     form_values,
-    plain_text,
     registration_modal,
     result_modal,
-    saving_modal,
 )
 from handlers.slack.commands import metadata_of
-from handlers.slack.common import Background, actor_from_body, log_failure, once_in
+from handlers.slack.common import Background, actor_from_body, once_in
 from handlers.slack.forms import Forms, Modal
+from handlers.slack.views import SavedForm, save_after_ack
 
 CALLBACK_FEEDBACK = "feedback"
+# Saved after the ack; a refusal only the database knows (a cancelled meeting) shows in the modal.
+FEEDBACK_FORM = SavedForm(
+    where="feedback form",
+    saving_title=loop_texts.FEEDBACK_FORM_TITLE,
+    saving_text=loop_texts.FEEDBACK_FORM_SAVING,
+    done_title=loop_texts.FEEDBACK_FORM_DONE_TITLE,
+    refused_title=loop_texts.FEEDBACK_FORM_NOT_SAVED,
+    error_field=FeedbackField.COMMENT,
+)
 SIGNED = "signed"
 
 
@@ -165,36 +172,13 @@ def register(app: App, service: Klimanet, background: Background, forms: Forms) 
         context: BoltContext,
     ) -> None:
         form = feedback_form(view)
-        try:
-            problems = service.check_feedback_form(form)  # no database: fit for the ack
-        except Exception as error:  # noqa: BLE001 - show the reference in the modal, not a crash
-            reference = log_failure(error, "feedback form")
-            message = plain_text(texts.common.internal_error(reference))
-            ack(response_action="errors", errors={FeedbackField.COMMENT: message})
-            return
-        if problems is not None:
-            ack(response_action="errors", errors=problems.errors)
-            return
-        ack(
-            response_action="update",
-            view=saving_modal(loop_texts.FEEDBACK_FORM_TITLE, loop_texts.FEEDBACK_FORM_SAVING),
-        )
         actor = actor_from_body(body)
-        view_id = str(view.get("id") or "")
-        save = lambda: service.save_feedback_form(actor, form)  # noqa: E731
-        background.run(
-            "feedback form", None, lambda: _save(client, view_id, save), once_in(context)
+        save_after_ack(
+            ack,
+            background,
+            client,
+            (view, context),
+            lambda: service.check_feedback_form(form),  # no database: fit for the ack
+            lambda: service.save_feedback_form(actor, form),
+            FEEDBACK_FORM,
         )
-
-
-def _save(client: WebClient, view_id: str, submit: Callable[[], Reply]) -> None:
-    """After the ack: save, then turn the "saving" modal into the answer (a refusal only the
-    database knows, such as a cancelled meeting, is shown there)."""
-    try:
-        result = submit()
-    except Exception as error:  # noqa: BLE001 - the reference in the modal, the traceback logged
-        reference = log_failure(error, "feedback form")
-        result = Reply((texts.common.internal_error(reference),))
-    refused = result.result is None or result.result.error is not None
-    title = loop_texts.FEEDBACK_FORM_NOT_SAVED if refused else loop_texts.FEEDBACK_FORM_DONE_TITLE
-    client.views_update(view_id=view_id, view=result_modal(title, result))
