@@ -3,8 +3,9 @@
 A burst (hundreds of registrations or clicks within a second) is CPU-bound under one
 interpreter lock: every App Home rendered during it delays the answers people are waiting for.
 The adapters count the requests they are working on (``busy()`` around the work after the ack);
-delivery renders a refreshed Home only when none is in flight (``wait_until_idle``), or when
-it has waited long enough: a Home is a view people glance at, an answer is what they wait for.
+delivery renders and sends its posts (a refreshed Home, a direct message) only when none is in
+flight (``wait_until_idle``), or when it has waited long enough: an answer is what people wait
+for, the posts a burst planned can come seconds later.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ adapter contract (``test_adapter_contract``)."""
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -17,12 +18,14 @@ import icalendar
 import pytest
 from sqlalchemy import func, select
 
+from bot.activity import Activity
 from bot.clock import FixedClock
 from bot.domain.municipalities import default_directory
 from bot.markup import italic
 from bot.models import Meeting, OutboxMessage, Seat
 from bot.ports import DeliveryError
 from bot.replies import Action, Reply, ResultKind
+from jobs import delivery as delivery_module
 from jobs.delivery import Delivery
 from tests.support.actors import FACILITATOR, named, person
 from tests.support.deliverybot import CHANNEL, MemoryBot, memory_delivery_bot
@@ -259,6 +262,39 @@ def test_two_workers_post_each_message_once(bot: MemoryBot) -> None:
         holders = session.scalar(select(func.count()).where(Seat.holder_id.is_not(None)))
     assert sum("Påmindelse" in text for _, text in counts) == 1 + holders
     assert counts and max(counts.values()) == 1, [k for k, v in counts.items() if v > 1]
+
+
+def test_posts_wait_while_this_process_answers_people(
+    bot: MemoryBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A burst's answers come first: nothing is rendered or sent while a request is being worked
+    on, the post goes as soon as none is, and at the latest REQUESTS_FIRST_S after it was due."""
+    answering = Activity()
+    delivery = bot.new_delivery(requests=answering)
+    try:
+        bot.say(FACILITATOR, "nyt Første nyhed")
+        answering.begin()
+        worker = threading.Thread(target=delivery.drain)
+        worker.start()
+        worker.join(timeout=0.5)
+        assert worker.is_alive() and not any("Første nyhed" in t for t in bot.texts())
+        answering.end()
+        worker.join(timeout=5)
+        assert not worker.is_alive()
+        assert sum("Første nyhed" in t for t in bot.texts(CHANNEL)) == 1
+
+        # Requests that never stop only delay the posts: here by 0.3 s instead of 10.
+        monkeypatch.setattr(delivery_module, "REQUESTS_FIRST_S", 0.3)
+        bot.say(FACILITATOR, "nyt Anden nyhed")
+        answering.begin()
+        started = time.monotonic()
+        delivery.drain()
+        waited = time.monotonic() - started
+        answering.end()
+        assert sum("Anden nyhed" in t for t in bot.texts(CHANNEL)) == 1
+        assert 0.3 <= waited < 5
+    finally:
+        delivery.close()
 
 
 def test_faults_are_retried_or_dead_and_nothing_is_lost(bot: MemoryBot) -> None:

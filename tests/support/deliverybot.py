@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bot.activity import REQUESTS, Activity
 from bot.clock import FixedClock
 from bot.config import Settings
 from bot.domain.registration import Actor
@@ -119,13 +120,21 @@ class MemoryBot(OnTheClock):
     def texts(self, recipient: str | None = None) -> list[str]:
         return self.notifier.texts(recipient)
 
-    def new_delivery(self, **config: Any) -> Delivery:
-        """Another worker on the same database and notifier (a second replica)."""
-        return memory_delivery(self.core, self.notifier, self.settings, self.clock, **config)
+    def new_delivery(self, requests: Activity = REQUESTS, **config: Any) -> Delivery:
+        """Another worker on the same database and notifier (a second replica); ``requests``:
+        the requests it yields to."""
+        return memory_delivery(
+            self.core, self.notifier, self.settings, self.clock, requests=requests, **config
+        )
 
 
 def memory_delivery(
-    core: Core, notifier: MemoryNotifier, settings: Settings, clock: FixedClock, **config: Any
+    core: Core,
+    notifier: MemoryNotifier,
+    settings: Settings,
+    clock: FixedClock,
+    requests: Activity = REQUESTS,
+    **config: Any,
 ) -> Delivery:
     """Delivery as ``build_delivery`` makes it, without Slack's pacing of one post a second per
     channel (the memory notifier has no rate limit: the tests need not sleep)."""
@@ -135,6 +144,7 @@ def memory_delivery(
         clock,
         settings.timezone,
         network_id=core.network_id,
+        requests=requests,
         config=DeliveryConfig(
             **{
                 "catchup": settings.catchup,
