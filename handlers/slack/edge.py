@@ -12,12 +12,12 @@ transaction that would act on it (``middleware.py`` hands the signature to the w
 from __future__ import annotations
 
 import io
+import json
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
-from slack_bolt.request.internals import parse_body
 from slack_sdk.signature import SignatureVerifier
 
 log = logging.getLogger("klimanet.edge")
@@ -85,17 +85,24 @@ class SlackEdge:
         self, environ: dict[str, Any], start_response: Callable[..., Any], body: bytes
     ) -> Iterable[bytes]:
         content_type = str(environ.get("CONTENT_TYPE") or "").split(";")[0].strip().lower()
-        if _is_ssl_check(body, content_type):
+        # A small form is read before the signature check (Slack's certificate probe is not
+        # signed); anything larger only once it is known to be Slack's. Read once either way.
+        form = _small_form(body, content_type)
+        if form is not None and _is_ssl_check(form):
             return _answer(start_response, "200 OK")  # Slack's certificate probe: nothing to do
         text = _verified_text(self._verifier, environ, body)
         if text is None:
             log.warning("refused a request with an invalid or expired signature")
             return _answer(start_response, "401 Unauthorized")
-        problem = http_payload_problem(text, content_type)
+        if _is_json(text, content_type):
+            form = None
+        elif form is None:
+            form = _form(text)
+        problem = http_payload_problem(text, content_type, form)
         if problem is not None:
             log.warning("refused a malformed Slack request: %s", problem)
             return _answer(start_response, "400 Bad Request")
-        normalised = for_bolt(text, content_type).encode("utf-8")
+        normalised = for_bolt(text, form).encode("utf-8")
         environ["wsgi.input"] = io.BytesIO(normalised)
         environ["CONTENT_LENGTH"] = str(len(normalised))
         return self._inner(environ, start_response)
@@ -130,13 +137,31 @@ def _answer(start_response: Callable[..., Any], status: str) -> list[bytes]:
     return [b""]
 
 
-def _is_ssl_check(body: bytes, content_type: str) -> bool:
-    if content_type != "application/x-www-form-urlencoded" or len(body) > 1000:
-        return False
+# Read before the signature check only up to this size: Slack's certificate probe is tiny.
+_SMALL_FORM_BYTES = 1000
+
+
+def _small_form(body: bytes, content_type: str) -> dict[str, str] | None:
+    """A small ASCII form body, read; None for anything else (read later, if at all)."""
+    if content_type != "application/x-www-form-urlencoded" or len(body) > _SMALL_FORM_BYTES:
+        return None
     try:
-        form = dict(parse_qsl(body.decode("ascii"), keep_blank_values=True))
+        return _form(body.decode("ascii"))
     except (UnicodeDecodeError, ValueError):
-        return False
+        return None
+
+
+def _form(text: str) -> dict[str, str]:
+    """A form body as Bolt reads it (``parse_body``): blank values kept, the last one wins."""
+    return dict(parse_qsl(text, keep_blank_values=True))
+
+
+def _is_json(text: str, content_type: str) -> bool:
+    """Whether Bolt reads this body as JSON (``parse_body``)."""
+    return content_type == "application/json" or text.startswith("{")
+
+
+def _is_ssl_check(form: Mapping[str, str]) -> bool:
     return form.get("ssl_check") == "1" and set(form) <= {"ssl_check", "token"}
 
 
@@ -160,16 +185,27 @@ def _verified_text(
 # -- the payload shapes Slack sends ---------------------------------------------------------------
 
 
-def http_payload_problem(text: str, content_type: str) -> str | None:
+def http_payload_problem(
+    text: str, content_type: str, form: Mapping[str, str] | None = None
+) -> str | None:
     """Why this signed body is not a request Slack sends, or None when it is.
 
     Bolt parses the body itself (``parse_body``); we parse it the same way, so what is checked
-    here is exactly what Bolt's listeners will see.
+    here is exactly what Bolt's listeners will see. ``form``: the body, already read as a form.
     """
-    json_body = content_type == "application/json" or text.startswith("{")
-    form = {} if json_body else dict(parse_qsl(text, keep_blank_values=True))
+    json_body = _is_json(text, content_type)
+    if json_body:
+        form = {}
+    elif form is None:
+        form = _form(text)
     try:
-        body: Any = parse_body(text, content_type) if json_body or "payload" in form else form
+        body: Any
+        if json_body:
+            body = json.loads(text)
+        elif "payload" in form:  # as parse_body reads an interaction: its payload's JSON
+            body = json.loads(form["payload"])
+        else:
+            body = form
     except ValueError:
         return "the JSON does not parse"
     if not isinstance(body, dict):
@@ -185,15 +221,13 @@ def http_payload_problem(text: str, content_type: str) -> str | None:
     return "neither a slash command, an interaction nor an event"
 
 
-def for_bolt(text: str, content_type: str) -> str:
+def for_bolt(text: str, form: Mapping[str, str] | None) -> str:
     """The body as Bolt must see it. Bolt reads any form body that merely contains the word
     "payload" (say, in a slash command's text) as an interaction and loses the command; writing
     that word's "a" percent-encoded leaves every decoded value as it was. (Bolt's own signature
-    check is off for this reason: the edge has checked the bytes Slack signed.)"""
-    json_body = content_type == "application/json" or text.startswith("{")
-    if json_body or "payload" not in text:
-        return text
-    if "payload" in dict(parse_qsl(text, keep_blank_values=True)):
+    check is off for this reason: the edge has checked the bytes Slack signed.) ``form``: the
+    body read as a form, None for a JSON body."""
+    if form is None or "payload" not in text or "payload" in form:
         return text
     return text.replace("payload", "p%61yload")
 
