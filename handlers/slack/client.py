@@ -17,7 +17,8 @@ from slack_sdk.http_retry.handler import RetryHandler
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
-from slack_sdk.webhook import WebhookClient
+
+from handlers.slack.transport import KeptAliveWebClient, KeptAliveWebhookClient
 
 # Seconds a single Web API call may take before it counts as a connection error and is retried.
 CALL_TIMEOUT = 10
@@ -41,7 +42,7 @@ def retry_handlers() -> list[RetryHandler]:
 
 def make_web_client(token: str | None, base_url: str) -> WebClient:
     """A WebClient against ``base_url`` with the retry handlers."""
-    return WebClient(
+    return KeptAliveWebClient(
         token=token, base_url=base_url, timeout=CALL_TIMEOUT, retry_handlers=retry_handlers()
     )
 
@@ -133,7 +134,7 @@ def make_delivery_client(
     token: str | None, base_url: str, on_ratelimited: Callable[[], None] | None = None
 ) -> WebClient:
     """The WebClient delivery posts with: no blind retries (see ``delivery_retry_handlers``)."""
-    return WebClient(
+    return KeptAliveWebClient(
         token=token,
         base_url=base_url,
         timeout=CALL_TIMEOUT,
@@ -143,7 +144,7 @@ def make_delivery_client(
 
 def make_deadline_client(token: str | None, base_url: str, timeout: int) -> WebClient:
     """A WebClient for calls that are useless when late: a short timeout and no retries."""
-    return WebClient(token=token, base_url=base_url, timeout=timeout, retry_handlers=[])
+    return KeptAliveWebClient(token=token, base_url=base_url, timeout=timeout, retry_handlers=[])
 
 
 def respond(response_url: str, message: dict[str, Any]) -> bool:
@@ -152,7 +153,9 @@ def respond(response_url: str, message: dict[str, Any]) -> bool:
     Bolt's own ``respond()`` neither retries nor reports a failed answer; here a failure is
     logged, because it means the user got no answer.
     """
-    client = WebhookClient(response_url, timeout=CALL_TIMEOUT, retry_handlers=retry_handlers())
+    client = KeptAliveWebhookClient(
+        response_url, timeout=CALL_TIMEOUT, retry_handlers=retry_handlers()
+    )
     try:
         response = client.send(**message)
     except Exception:  # connection errors after the retries: log, don't crash

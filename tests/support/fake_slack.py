@@ -25,10 +25,12 @@ import itertools
 import json
 import math
 import secrets
+import socket
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -178,11 +180,41 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 128  # bursts of 30+ concurrent clients overflow the default backlog of 5
     fake: FakeSlack
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._open_lock:
+            self._open.add(request)
+        self.fake._connected()
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._open_lock:
+            self._open.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        """End every kept-alive connection: its thread sees the end and stops, and a client that
+        calls again finds the connection closed, as after Slack closed an idle one."""
+        with self._open_lock:
+            open_ = list(self._open)
+        for sock in open_:
+            with suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
 
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
-    # HTTP/1.0 closes every connection after the reply, so no keep-alive thread outlives stop().
-    protocol_version = "HTTP/1.0"
+    # Slack keeps connections alive (HTTP/1.1), and the bot's clients reuse them. stop() ends the
+    # open ones; a connection idle this long is closed, as servers do.
+    protocol_version = "HTTP/1.1"
+    timeout = 60
+    # The headers and the body are two writes; with Nagle's algorithm the body of a kept-alive
+    # answer waits for the client's delayed ACK (40 ms), which no real server makes a client do.
+    disable_nagle_algorithm = True
 
     # Slack accepts every Web API method as POST and most as GET.
     def do_POST(self) -> None:
@@ -281,6 +313,7 @@ class FakeSlack:
         if server is None:
             return
         server.shutdown()
+        server.close_connections()
         server.server_close()
         if thread is not None:
             thread.join(timeout=5)
@@ -371,7 +404,8 @@ class FakeSlack:
     @property
     def stats(self) -> Counter[str]:
         """Counters: "ratelimited" (429s), "server_error" (injected 500s), "injected_errors"
-        (injected Slack error codes) and "fake_errors" (requests the fake itself failed on)."""
+        (injected Slack error codes), "fake_errors" (requests the fake itself failed on) and
+        "connections" (accepted; a client that keeps them alive opens few)."""
         with self._lock:
             return Counter(self._stats)
 
@@ -424,6 +458,15 @@ class FakeSlack:
     def user(self, user_id: str) -> FakeUser | None:
         with self._lock:
             return self._users.get(user_id)
+
+    def close_connections(self) -> None:
+        """Close every kept-alive connection, as Slack closes idle ones."""
+        if self._server is not None:
+            self._server.close_connections()
+
+    def _connected(self) -> None:
+        with self._lock:
+            self._stats["connections"] += 1
 
     def fail_next(self, method: str, kind: str, times: int = 1, retry_after: int = 1) -> None:
         """Make the next ``times`` calls of ``method`` fail.
