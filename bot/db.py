@@ -11,22 +11,24 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
 from importlib.resources import files
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, Executable, Table, create_engine, event, make_url, text
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, make_transient_to_detached, sessionmaker
 from sqlalchemy.sql.dml import Insert as StandardInsert
 from sqlalchemy.sql.visitors import InternalTraversal
 
 log = logging.getLogger(__name__)
 
 SessionFactory = sessionmaker[Session]
+T = TypeVar("T")
 
 # The migration that introduced secure_delete: the first upgrade through it vacuums a SQLite file
 # once, so rows deleted before it (with their bytes still in free pages) are overwritten.
@@ -223,7 +225,16 @@ def insert_ignore(session: Session, table: Table, rows: Sequence[dict[str, Any]]
     # One statement executed for many parameter sets: compiled once and cached, and batched by
     # SQLAlchemy's insertmanyvalues. RETURNING yields exactly the inserted rows; rowcount is not
     # reliable across drivers for ON CONFLICT DO NOTHING.
-    return len(session.execute(_insert_ignore_statement(session, table), list(rows)).all())
+    statement = _insert_ignore_statement(session, table)
+    return len(_execute_core(session, statement, rows).all())
+
+
+def _execute_core(session: Session, statement: Any, rows: Sequence[dict[str, Any]]) -> Any:
+    """A Core INSERT on the session's connection: one row as a plain execution, several batched
+    (insertmanyvalues). Neither goes through the ORM's execution, which a Core statement does
+    not need and which cost more than the statement in a burst (inserts of one row mostly)."""
+    parameters: Any = dict(rows[0]) if len(rows) == 1 else list(rows)
+    return session.connection().execute(statement, parameters)
 
 
 _INSERT_IGNORE_STATEMENTS: dict[tuple[str, Table], Any] = {}
@@ -240,6 +251,41 @@ def _insert_ignore_statement(session: Session, table: Table) -> Any:
         statement = insert_ignoring(session, table).returning(key)
         _INSERT_IGNORE_STATEMENTS[(dialect, table)] = statement
     return statement
+
+
+_INSERT_IGNORE_ROWS: dict[tuple[str, Table], tuple[Any, list[tuple[str, str]]]] = {}
+
+
+def insert_ignore_objects(
+    session: Session, entity: type[T], rows: Sequence[dict[str, Any]]
+) -> list[T]:
+    """``insert_ignore`` for a mapped class: the objects of the rows that were new, persistent
+    in ``session`` as if loaded (a key that existed yields nothing).
+
+    Core, not the ORM's bulk INSERT … RETURNING: the ORM annotated its statement anew on every
+    execution, so its cache key was computed twice per call, and turned each row into an object
+    through its loading machinery; in a burst that cost more than the statement. The statement
+    is built once per dialect and the objects from the columns it returns.
+    """
+    if not rows:
+        return []
+    mapper: Any = sa_inspect(entity)
+    table = mapper.local_table
+    dialect = session.get_bind().dialect.name
+    cached = _INSERT_IGNORE_ROWS.get((dialect, table))
+    if cached is None:
+        columns = list(table.columns)
+        names = [(column.name, mapper.get_property_by_column(column).key) for column in columns]
+        cached = (insert_ignoring(session, table).returning(*columns), names)
+        _INSERT_IGNORE_ROWS[(dialect, table)] = cached
+    statement, names = cached
+    objects: list[T] = []
+    for row in _execute_core(session, statement, rows).mappings():
+        instance = entity(**{key: row[name] for name, key in names})
+        make_transient_to_detached(instance)
+        session.add(instance)
+        objects.append(instance)
+    return objects
 
 
 def _cached_insert_ignore(dml: Any) -> type[Any]:

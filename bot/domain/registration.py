@@ -29,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from bot.db import insert_ignore, insert_ignoring, rows_affected
+from bot.db import insert_ignore, insert_ignore_objects, rows_affected
 from bot.domain import membership
 from bot.domain.errors import DomainError, ErrorKind
 from bot.domain.facilitators import is_facilitator, refuse_a_seat
@@ -440,13 +440,7 @@ def _join(
     # ORM objects straight from RETURNING: a new member's seats need no second read. One
     # statement for many parameter sets, compiled once (a multi-row VALUES was compiled anew
     # for every new member).
-    created = list(
-        session.scalars(
-            insert_ignoring(session, Seat).returning(Seat),
-            rows,
-            execution_options={"populate_existing": True},
-        )
-    )
+    created = insert_ignore_objects(session, Seat, rows)
     # Known to exist for later registrations once this transaction has committed (until then
     # another transaction would not see them).
     session.info.setdefault(_SEATED, set()).add((network.id, code))
@@ -490,14 +484,9 @@ def _person_for_registration(
         "themes": _clean_themes(themes) if themes is not None else [],
         "created_at": now,
     }
-    # Parameters apart from the statement, so it is compiled once (with ``.values()`` it was
-    # compiled anew for every registration).
-    statement = insert_ignoring(session, Person).returning(Person)
-    person = session.scalars(
-        statement, [values], execution_options={"populate_existing": True}
-    ).first()
-    if person is not None:
-        return person, True
+    created = insert_ignore_objects(session, Person, [values])
+    if created:
+        return created[0], True
     return upsert_person(session, actor, now, title=title, themes=themes), False
 
 
@@ -571,7 +560,8 @@ def register(
             "claim_network": network.id,
             "claim_user": actor.user_id,
         }
-        claimed = int(getattr(session.execute(_CLAIM, claim), "rowcount", 0) or 0)
+        # Core: through the session the ORM re-annotated (and re-keyed) the statement each time.
+        claimed = int(getattr(session.connection().execute(_CLAIM, claim), "rowcount", 0) or 0)
         if not claimed:
             lost = True  # someone else's transaction took it: what we loaded is stale
             continue
