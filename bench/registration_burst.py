@@ -2,7 +2,8 @@
 "Ja"/"Nej" clicks on "Kommer du stadig?".
 
 98 municipalities × 3 people register against the bot in HTTP mode (its own process, on the
-loopback fake Slack Web API), once on SQLite and once on PostgreSQL, and the identical burst goes
+loopback fake Slack Web API, which runs in a third process: ``bench/fake_process.py`` says why),
+once on SQLite and once on PostgreSQL, and the identical burst goes
 to a bare Bolt app on the same server whose listener only acks. Then a meeting is created and the
 same 294 people answer "Kommer du stadig?" (Ja or Nej, 30 at a time), against both apps again.
 Prints per database and burst: p50/p95/p99 ack latency, throughput, errors and peak RSS for both,
@@ -36,17 +37,19 @@ import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import requests
 from sqlalchemy import create_engine, text
 
 from bench.common import postgres_database, verdict
+from bench.fake_process import OutOfProcessSlack
 from bot.domain.municipalities import default_directory
 from handlers.slack.app import HTTP_THREADS
-from tests.support.fake_slack import FakeSlack, InvalidPayload
+from tests.support.fake_slack import FakeSlack, FakeUser, InvalidPayload
 from tests.support.slack_driver import SlackDriver
 
 # -- what the burst is --------------------------------------------------------------------------------
@@ -171,11 +174,13 @@ def burst_requests() -> list[BurstRequest]:
     return requests_
 
 
-def register_people(fake: FakeSlack, people: Sequence[BurstRequest]) -> None:
+def register_people(fake: OutOfProcessSlack, people: Sequence[BurstRequest]) -> None:
     # users.info must answer, or the bot falls back to the request's user name.
-    for index, request in enumerate(people, start=1):
-        fake.add_user(request.user_id, f"Benchmark Person {index:03d}", title=PERSON_TITLE)
-    fake.add_user(WARMUP_USER_ID, "Benchmark Opvarmning", title=PERSON_TITLE)
+    users = [
+        FakeUser(request.user_id, f"Benchmark Person {index:03d}", title=PERSON_TITLE)
+        for index, request in enumerate(people, start=1)
+    ]
+    fake.add_users([*users, FakeUser(WARMUP_USER_ID, "Benchmark Opvarmning", title=PERSON_TITLE)])
 
 
 # -- processes ------------------------------------------------------------------------------------------
@@ -296,7 +301,7 @@ def read_memory(pid: int) -> Memory:
 class Drivers:
     """One SlackDriver per worker thread: a requests.Session is not safe to share across threads."""
 
-    def __init__(self, url: str, fake: FakeSlack) -> None:
+    def __init__(self, url: str, fake: OutOfProcessSlack) -> None:
         self._url = url
         self._fake = fake
         self._local = threading.local()
@@ -306,7 +311,9 @@ class Drivers:
     def mine(self) -> SlackDriver:
         driver: SlackDriver | None = getattr(self._local, "driver", None)
         if driver is None:
-            driver = SlackDriver(self._url, SIGNING_SECRET, self._fake, timeout=REQUEST_TIMEOUT_S)
+            # The driver asks its fake only to mint ids and name users, which ours does locally.
+            fake = cast(FakeSlack, self._fake)
+            driver = SlackDriver(self._url, SIGNING_SECRET, fake, timeout=REQUEST_TIMEOUT_S)
             self._local.driver = driver
             with self._lock:
                 self._all.append(driver)
@@ -367,7 +374,7 @@ def warm_up(pool: ThreadPoolExecutor, drivers: Drivers) -> list[Sample]:
 
 def measure(
     server: Server,
-    fake: FakeSlack,
+    fake: OutOfProcessSlack,
     burst: Sequence[BurstRequest],
     *,
     answers: bool,
@@ -375,6 +382,7 @@ def measure(
 ) -> BurstResult:
     """Warm up, then the burst. ``answers``: the app posts to response_url (the bot does)."""
     drivers = Drivers(server.events_url, fake)
+    fake.prepare(len(burst) + (WARMUP_REQUESTS if warm else 0))
     try:
         with ThreadPoolExecutor(max_workers=CONCURRENCY, thread_name_prefix="burst") as pool:
             if warm:
@@ -386,7 +394,7 @@ def measure(
         drivers.close()
 
 
-def wait_for_warmup_answers(fake: FakeSlack) -> None:
+def wait_for_warmup_answers(fake: OutOfProcessSlack) -> None:
     # So the burst's answers are not mixed with the warm-up's in time or count.
     try:
         fake.wait_for("response_url", WARMUP_REQUESTS, timeout=WARMUP_ANSWER_TIMEOUT_S)
@@ -395,19 +403,11 @@ def wait_for_warmup_answers(fake: FakeSlack) -> None:
 
 
 def collect_answers(
-    fake: FakeSlack, result: BurstResult, marks: Sequence[str] = SUCCESS_MARKS
+    fake: OutOfProcessSlack, result: BurstResult, marks: Sequence[str] = SUCCESS_MARKS
 ) -> Answers:
     expected = {s.response_url_id for s in result.samples if s.response_url_id is not None}
-    deadline = time.monotonic() + ANSWER_TIMEOUT_S
-    while True:
-        calls = fake.calls("response_url")
-        answered = {call.args.get("url_id") for call in calls} & expected
-        remaining = deadline - time.monotonic()
-        if answered == expected or remaining <= 0:
-            break
-        # Wakes on the next recorded answer; the ones still missing at the deadline count below.
-        with suppress(AssertionError):
-            fake.wait_for("response_url", len(calls) + 1, timeout=min(remaining, 1.0))
+    # Waits in the fake's process; the ones still missing at the deadline count below.
+    fake.wait_for_answers(expected, ANSWER_TIMEOUT_S)
 
     answers = Answers()
     seen: set[str] = set()
@@ -583,7 +583,7 @@ def create_meeting_now(database_url: str) -> int:
         engine.dispose()
 
 
-def calls_alongside(fake: FakeSlack, result: BurstResult, answers: Answers) -> Counter[str]:
+def calls_alongside(fake: OutOfProcessSlack, result: BurstResult, answers: Answers) -> Counter[str]:
     """The Web API calls the bot made while this burst was being acked and answered."""
     end = result.started_at + (answers.last_answer_s or result.wall_s)
     return Counter(
@@ -626,7 +626,7 @@ def run_section(
     busy_before = machine_busy()
     # The bare app gets the same clicks; its listener acks whatever the meeting id is.
     clicks_for_bare = click_requests(burst, 1)
-    with FakeSlack() as fake:
+    with OutOfProcessSlack() as fake:
         register_people(fake, burst)
         bare_args = ["-m", "bench.bare_app", "--base-url", fake.base_url]
         bare_args += ["--signing-secret", SIGNING_SECRET, "--threads", str(HTTP_THREADS)]
