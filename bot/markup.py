@@ -14,6 +14,7 @@ nor close one early. The same holds for a mention's name and a link's label and 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from enum import StrEnum
 from typing import Protocol
@@ -37,7 +38,9 @@ BULLET = "\ue00d"  # at the start of a line of a bullet list
 MARKERS = "".join(chr(code) for code in range(0xE000, 0xE00E))
 _STRIP = str.maketrans("", "", MARKERS)
 _ATOMS = ICON_START + WORD_START + MENTION_START + PLACE_START + LINK_START
-_SPECIAL = frozenset(MARKERS)
+# The next marker from a position: the text between markers is taken whole, not char by char
+# (an answer's overview is a few hundred characters, rendered on every answer).
+_NEXT_MARKER = re.compile("[" + re.escape(MARKERS) + "]")
 
 
 class Icon(StrEnum):
@@ -212,11 +215,14 @@ def render(marked: str, style: Style) -> str:
     position = 0
     length = len(marked)
     while position < length:
+        marker = _NEXT_MARKER.search(marked, position)
+        if marker is None:
+            plain.append(marked[position:])
+            break
+        if marker.start() > position:
+            plain.append(marked[position : marker.start()])
+        position = marker.start()
         char = marked[position]
-        if char not in _SPECIAL:
-            plain.append(char)
-            position += 1
-            continue
         flush()
         if char == USER_START:
             end = marked.find(USER_END, position + 1)
