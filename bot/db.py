@@ -253,7 +253,7 @@ def _insert_ignore_statement(session: Session, table: Table) -> Any:
     return statement
 
 
-_INSERT_IGNORE_ROWS: dict[tuple[str, Table], tuple[Any, list[tuple[str, str]]]] = {}
+_INSERT_ROWS: dict[tuple[str, Table, bool], tuple[Any, list[tuple[str, str]]]] = {}
 
 
 def insert_ignore_objects(
@@ -267,17 +267,30 @@ def insert_ignore_objects(
     through its loading machinery; in a burst that cost more than the statement. The statement
     is built once per dialect and the objects from the columns it returns.
     """
+    return _insert_objects(session, entity, rows, ignore_existing=True)
+
+
+def insert_objects(session: Session, entity: type[T], rows: Sequence[dict[str, Any]]) -> list[T]:
+    """INSERT of rows of a mapped class, as ``insert_ignore_objects`` makes them: Core, the
+    objects persistent in ``session`` as if loaded, ids and defaults from RETURNING."""
+    return _insert_objects(session, entity, rows, ignore_existing=False)
+
+
+def _insert_objects(
+    session: Session, entity: type[T], rows: Sequence[dict[str, Any]], *, ignore_existing: bool
+) -> list[T]:
     if not rows:
         return []
     mapper: Any = sa_inspect(entity)
     table = mapper.local_table
     dialect = session.get_bind().dialect.name
-    cached = _INSERT_IGNORE_ROWS.get((dialect, table))
+    cached = _INSERT_ROWS.get((dialect, table, ignore_existing))
     if cached is None:
         columns = list(table.columns)
         names = [(column.name, mapper.get_property_by_column(column).key) for column in columns]
-        cached = (insert_ignoring(session, table).returning(*columns), names)
-        _INSERT_IGNORE_ROWS[(dialect, table)] = cached
+        insert_ = insert_ignoring(session, table) if ignore_existing else table.insert()
+        cached = (insert_.returning(*columns), names)
+        _INSERT_ROWS[(dialect, table, ignore_existing)] = cached
     statement, names = cached
     objects: list[T] = []
     for row in _execute_core(session, statement, rows).mappings():

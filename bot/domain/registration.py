@@ -594,7 +594,6 @@ def register(
             became_member=became_member,
             request_id=request_id,
         )
-        session.flush()
         if lost or needs_approval:
             session.expire_all()
             result = overview(session, network, municipality_code)

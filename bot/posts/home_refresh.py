@@ -36,6 +36,7 @@ from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql.elements import BindParameter
 
 from bot.db import SessionFactory
+from bot.domain.seats.history import RECORDED
 from bot.models import (
     AddressedTo,
     Attendance,
@@ -130,10 +131,7 @@ def _collect(session: Session, _context: Any) -> None:
     changed: _Changed = session.info.setdefault(_CHANGES, _Changed())
     for item in chain(session.new, session.dirty, session.deleted):
         if isinstance(item, SeatEvent):
-            changed.municipalities.add((item.network_id, item.municipality_code))
-            changed.people.update(
-                p for p in (item.person_id, item.previous_person_id, item.actor_id) if p
-            )
+            _seat_event_changed(changed, item)
         elif isinstance(item, Attendance):
             # The seat is usually loaded (the answer read it) and alive now; by the commit the
             # caller may have let go of it, and the identity map with it (a second read).
@@ -152,13 +150,30 @@ def _collect(session: Session, _context: Any) -> None:
 
 def _forget(session: Session, _previous: Any) -> None:
     session.info.pop(_CHANGES, None)
+    session.info.pop(RECORDED, None)
+
+
+def _recorded(session: Session) -> None:
+    """The seat history ``record`` wrote without the unit of work: a change as a flushed one."""
+    events: list[SeatEvent] = session.info.pop(RECORDED, [])
+    if events:
+        changed: _Changed = session.info.setdefault(_CHANGES, _Changed())
+        for item in events:
+            _seat_event_changed(changed, item)
+
+
+def _seat_event_changed(changed: _Changed, item: SeatEvent) -> None:
+    changed.municipalities.add((item.network_id, item.municipality_code))
+    changed.people.update(p for p in (item.person_id, item.previous_person_id, item.actor_id) if p)
 
 
 def _plan(session: Session) -> None:
     clock: Clock | None = session.info.get(_CLOCK)
     if clock is None:
+        session.info.pop(RECORDED, None)
         return
     session.flush()  # what is still pending is a change too
+    _recorded(session)
     changed: _Changed | None = session.info.pop(_CHANGES, None)
     if changed is None:
         return
