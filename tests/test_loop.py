@@ -6,10 +6,12 @@ who gets what and when, not about a platform."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from bot.clock import FixedClock
@@ -205,6 +207,12 @@ def test_a_meeting_from_its_end_to_material_attendance_and_feedback(bot: Bot) ->
     answers = feedback_file.attachment.content.decode("utf-8-sig").splitlines()
     assert len(answers) == 3 and "Anna" in answers[1] + answers[2]
     assert not any("Dorte" in line for line in answers)
+    spreadsheet = say(service, FACILITATOR, "eksport feedback")  # a spreadsheet unless told
+    assert spreadsheet.attachment is not None
+    workbook = load_workbook(io.BytesIO(spreadsheet.attachment.content), read_only=True)
+    assert workbook.sheetnames == ["Feedback"]
+    rows = list(workbook["Feedback"].iter_rows(values_only=True))
+    assert len(rows) == 3  # the headers and the two answers
     shown_feedback = say(service, FACILITATOR, "overblik feedback 1")
     done(shown_feedback, ResultKind.FEEDBACK_SUMMARY, count=2)
     refused(say(service, P["Anna"], "eksport feedback csv"), ErrorKind.NOT_FACILITATOR)

@@ -37,7 +37,9 @@ from bot.replies import (
 )
 from bot.reports import MapState, render_map
 from bot.reports.denmark_map import MAP_COLOURS
+from bot.reports.export import ExportKind
 from bot.service.klimanet import Klimanet, ServiceSettings
+from bot.texts import reports as reports_texts
 from handlers.slack.blocks import ShownPicture, home_view
 from jobs.delivery import Delivery
 from tests.conftest import START
@@ -327,6 +329,11 @@ def sheet_rows(content: bytes) -> tuple[Any, list[tuple[Any, ...]]]:
     sheet = workbook.active
     assert sheet is not None
     return sheet, [tuple(row) for row in sheet.iter_rows(values_only=True)]
+
+
+def test_every_export_has_a_sheet_title() -> None:
+    """A spreadsheet's sheet is named for its export (``eksport feedback`` had none and crashed)."""
+    assert set(reports_texts.SHEET_TITLES) == {kind.value for kind in ExportKind}
 
 
 def test_export_members_as_xlsx(service: Klimanet, sessions: SessionFactory) -> None:

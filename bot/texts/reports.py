@@ -71,6 +71,7 @@ SHEET_TITLES = {
     "deltagelse": "Deltagelse",
     "historik": "Historik",
     "afstemning": "Afstemning",
+    "feedback": "Feedback",
 }
 
 _MONTHS = (
