@@ -22,19 +22,29 @@ only for posts whose fate was unknown. It is a measurement, not a test: exit sta
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import sys
 import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import select
 
-from bench.common import postgres_database, print_table, verdict
+from bench.chaos_common import (
+    DUE_IN_S,
+    HOLDERS,
+    KILL_AFTER_SHARE,
+    RESTART_AFTER_S,
+    ChaosRun,
+    progress,
+    report_runs,
+    restart_killed,
+    run_all,
+    stop_all,
+)
+from bench.common import postgres_database
 from bot.db import make_engine
 from bot.models import OutboxMessage
 from tests.support.chaos import (
@@ -50,40 +60,20 @@ from tests.support.chaos import (
     wait_until_done,
 )
 
-HOLDERS = 294
-DUE_IN_S = 8.0  # the replicas are up and idle by then
 RATELIMITED, KEPT_500, PLAIN_500 = 0.10, 0.03, 0.02
 RETRY_AFTER_S = (1, 2, 3)
-KILL_AFTER_SHARE = 1 / 3
-RESTART_AFTER_S = 5.0
 TIMEOUT_S = 240.0
 TARGET_LAST_DM_S = 60.0
-POSTGRES_ENV = "KLIMANET_TEST_POSTGRES_URL"
-
-
-def progress(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 @dataclass
-class RunResult:
-    run: str
-    delivered: int
-    wanted: int
-    lost: int
-    duplicate_messages: int
-    duplicate_files: int
+class RunResult(ChaosRun):
     twice: int
     last_dm_s: float | None
     lookups_history: int
     lookups_files: int
     found: int
     without_cause: int
-    injected: Counter[str]
-    outbox: Counter[str]
-    timed_out: bool
-    killed_at_posts: int
-    clean: bool
 
     @property
     def lookups(self) -> int:
@@ -100,6 +90,15 @@ class RunResult:
             and lookups_ok
             and not self.timed_out
         )
+
+    def columns(self) -> list[str]:
+        return [
+            str(self.twice),
+            "-" if self.last_dm_s is None else f"{self.last_dm_s:.1f}",
+            f"{self.lookups} ({self.lookups_history}/{self.lookups_files})",
+            str(self.found),
+            str(self.without_cause),
+        ]
 
 
 def wall(fake: ChaosSlack, monotonic_at: float) -> float:
@@ -197,17 +196,11 @@ def one_run(admin_url: str, name: str, seed: int, *, clean: bool) -> RunResult:
                     a.kill()
                     killed_at = len(fake.calls("chat.postMessage", ok=True))
                     died = died_with_attempts(url, a.log())
-                    progress(f"{name}: replica a killed after {killed_at} posts")
-                    time.sleep(RESTART_AFTER_S)
-                    restarted.start()
+                    restart_killed(name, a, restarted, killed_at, "posts")
                 took = wait_until_done(url, planted.meeting_id, timeout=TIMEOUT_S)
                 time.sleep(1.0)  # let the last answers land before counting
             finally:
-                logs = ""
-                for replica in (a, b, restarted):
-                    replica.stop()
-                    if replica.starts:
-                        logs += replica.log()
+                logs = stop_all(a, b, restarted)
             counted = tally(fake, planted)
             last = last_dm_at(fake, planted)
             messages_dup = sum(max(0, n - 1) for n in counted.messages.values())
@@ -228,75 +221,40 @@ def one_run(admin_url: str, name: str, seed: int, *, clean: bool) -> RunResult:
                 injected=Counter(fake.injected),
                 outbox=statuses(url, planted.meeting_id),
                 timed_out=took is None,
-                killed_at_posts=killed_at,
+                killed_at=killed_at,
                 clean=clean,
             )
 
 
 def report(results: list[RunResult]) -> None:
-    print_table(
+    report_runs(
         f"Chaos: 2 replicas on PostgreSQL, reminder to {CHANNEL} + {HOLDERS} DMs with .ics; "
         f"fake Slack 1 post/s per channel, {RATELIMITED:.0%} 429, {KEPT_500:.0%} 500 after "
         f"keeping, {PLAIN_500:.0%} plain 500; replica a SIGKILLed after a third of the posts, "
         f"back {RESTART_AFTER_S:g} s later. Targets: 0 lost, 0 duplicates, last DM ≤ "
         f"{TARGET_LAST_DM_S:g} s after due, lookups only with cause (none in the clean run)",
         [
-            "run",
-            "delivered",
-            "lost",
-            "duplicates (msg/file)",
             "got it twice",
             "last DM after due s",
             "lookups (history/files.info)",
             "found earlier",
             "without cause",
-            "killed after",
-            "result",
         ],
-        [
-            [
-                r.run,
-                f"{r.delivered}/{r.wanted}",
-                str(r.lost),
-                f"{r.duplicate_messages + r.duplicate_files} "
-                f"({r.duplicate_messages}/{r.duplicate_files})",
-                str(r.twice),
-                "-" if r.last_dm_s is None else f"{r.last_dm_s:.1f}",
-                f"{r.lookups} ({r.lookups_history}/{r.lookups_files})",
-                str(r.found),
-                str(r.without_cause),
-                "-" if r.clean else f"{r.killed_at_posts} posts",
-                verdict(r.passed) + (" (timeout)" if r.timed_out else ""),
-            ]
-            for r in results
-        ],
+        results,
+        killed_unit="posts",
+        faults="injected",
     )
-    for r in results:
-        injected = ", ".join(f"{k} {v}" for k, v in sorted(r.injected.items())) or "none"
-        outbox = ", ".join(f"{v} {k}" for k, v in sorted(r.outbox.items()))
-        print(f"  {r.run}: injected {injected}; outbox {outbox}")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="bench.chaos")
     parser.add_argument("--runs", type=int, default=5, help="chaos runs after the clean one")
     args = parser.parse_args()
-    admin_url = os.environ.get(POSTGRES_ENV)
-    if not admin_url:
-        print(f"{POSTGRES_ENV} is not set: run via tests/with_postgres.sh", file=sys.stderr)
-        return 0
-    load_before = os.getloadavg()[0]
-    started = datetime.now(UTC)
-    results = [one_run(admin_url, "clean", 0, clean=True)]
-    for n in range(1, args.runs + 1):
-        results.append(one_run(admin_url, f"chaos {n}", 1000 + n, clean=False))
-    report(results)
-    print(
-        f"\nMachine: {os.cpu_count()} CPUs, load average {load_before:.2f} before and "
-        f"{os.getloadavg()[0]:.2f} after; {len(results)} runs in "
-        f"{(datetime.now(UTC) - started).total_seconds():.0f} s."
-    )
-    return 0
+
+    def run(admin_url: str, name: str, seed: int, clean: bool) -> RunResult:
+        return one_run(admin_url, name, seed, clean=clean)
+
+    return run_all(args.runs, run, report)
 
 
 if __name__ == "__main__":

@@ -27,54 +27,53 @@ It is a measurement, not a test: exit status 0 regardless.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.common import postgres_database, print_table, verdict
+from bench.chaos_common import (
+    DUE_IN_S,
+    HOLDERS,
+    KILL_AFTER_SHARE,
+    RESTART_AFTER_S,
+    ChaosRun,
+    progress,
+    report_runs,
+    restart_killed,
+    run_all,
+    stop_all,
+)
+from bench.common import postgres_database
 from tests.support.chaos import statuses, wait_until_done
 from tests.support.fake_bot_connector import FakeBotConnector
 from tests.support.teams_chaos import TENANT, TeamsReplica, plant_teams_reminder, teams_tally
 
-HOLDERS = 294
-DUE_IN_S = 8.0  # the replicas are up and idle by then
 RATELIMITED, LOST_ANSWER = 0.10, 0.03
-KILL_AFTER_SHARE = 1 / 3
-RESTART_AFTER_S = 5.0
 TIMEOUT_S = 300.0
-POSTGRES_ENV = "KLIMANET_TEST_POSTGRES_URL"
-
-
-def progress(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 @dataclass
-class RunResult:
-    run: str
-    delivered: int
-    wanted: int
-    lost: int
-    duplicate_messages: int
-    duplicate_files: int
-    seconds: float | None
+class RunResult(ChaosRun):
+    seconds: float | None  # None: timed out
     requests: int
     peak_tenant: int
     peak_conversation: int
     over_limit: dict[str, int]
-    injected: Counter[str]
-    outbox: Counter[str]
-    killed_at: int
-    clean: bool
 
     @property
     def passed(self) -> bool:
-        return self.lost == 0 and not self.over_limit and self.seconds is not None
+        return self.lost == 0 and not self.over_limit and not self.timed_out
+
+    def columns(self) -> list[str]:
+        return [
+            "-" if self.seconds is None else f"{self.seconds:.1f}",
+            str(self.requests),
+            f"{self.peak_tenant}/{self.peak_conversation}",
+            str(sum(v for k, v in self.over_limit.items() if " " not in k)),
+        ]
 
 
 def sends(fake: FakeBotConnector, *, ok: bool = True) -> int:
@@ -123,15 +122,12 @@ def one_run(admin_url: str, name: str, seed: int, holders: int, *, clean: bool) 
                 wait_for_sends(fake, int(2 * holders * KILL_AFTER_SHARE), TIMEOUT_S)
                 a.kill()
                 killed_at = sends(fake)
-                progress(f"{name}: replica a killed after {killed_at} sends")
-                time.sleep(RESTART_AFTER_S)
-                restarted.start()
+                restart_killed(name, a, restarted, killed_at, "sends")
             waited = wait_until_done(url, planted.meeting_id, timeout=TIMEOUT_S)
             done_at = time.time()
             time.sleep(1.0)  # let the last answers land before counting
         finally:
-            for replica in (a, b, restarted):
-                replica.stop()
+            stop_all(a, b, restarted)
         since = max(planted.due_at.timestamp(), ready_at)
         due_late = done_at - since if waited is not None else None
         counted = teams_tally(fake, planted)
@@ -154,50 +150,23 @@ def one_run(admin_url: str, name: str, seed: int, holders: int, *, clean: bool) 
             injected=injected,
             outbox=statuses(url, planted.meeting_id),
             killed_at=killed_at,
+            timed_out=waited is None,
             clean=clean,
         )
 
 
 def report(results: list[RunResult], holders: int) -> None:
-    print_table(
+    report_runs(
         f"Teams chaos: 2 replicas on PostgreSQL, reminder to the channel + {holders} DMs with a "
         f"calendar link card; fake Bot Connector {RATELIMITED:.0%} 429 (Retry-After 1), "
         f"{LOST_ANSWER:.0%} 500 after posting; replica a SIGKILLed after a third of the DMs, "
         f"back {RESTART_AFTER_S:g} s later. Targets: 0 lost, never over 50/s per tenant nor "
         f"7/s per conversation; duplicates measured (at least once)",
-        [
-            "run",
-            "delivered",
-            "lost",
-            "duplicates (msg/file)",
-            "done s after due",
-            "requests",
-            "peak /s tenant/conv",
-            "over a limit",
-            "killed after",
-            "result",
-        ],
-        [
-            [
-                r.run,
-                f"{r.delivered}/{r.wanted}",
-                str(r.lost),
-                f"{r.duplicate_messages + r.duplicate_files} "
-                f"({r.duplicate_messages}/{r.duplicate_files})",
-                "-" if r.seconds is None else f"{r.seconds:.1f}",
-                str(r.requests),
-                f"{r.peak_tenant}/{r.peak_conversation}",
-                str(sum(v for k, v in r.over_limit.items() if " " not in k)),
-                "-" if r.clean else f"{r.killed_at} sends",
-                verdict(r.passed) + (" (timeout)" if r.seconds is None else ""),
-            ]
-            for r in results
-        ],
+        ["done s after due", "requests", "peak /s tenant/conv", "over a limit"],
+        results,
+        killed_unit="sends",
+        faults="answered",
     )
-    for r in results:
-        injected = ", ".join(f"{k} {v}" for k, v in sorted(r.injected.items())) or "none"
-        outbox = ", ".join(f"{v} {k}" for k, v in sorted(r.outbox.items()))
-        print(f"  {r.run}: answered {injected}; outbox {outbox}")
 
 
 def main() -> int:
@@ -205,22 +174,11 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3, help="chaos runs after the clean one")
     parser.add_argument("--holders", type=int, default=HOLDERS)
     args = parser.parse_args()
-    admin_url = os.environ.get(POSTGRES_ENV)
-    if not admin_url:
-        print(f"{POSTGRES_ENV} is not set: run via tests/with_postgres.sh", file=sys.stderr)
-        return 0
-    load_before = os.getloadavg()[0]
-    started = datetime.now(UTC)
-    results = [one_run(admin_url, "clean", 0, args.holders, clean=True)]
-    for n in range(1, args.runs + 1):
-        results.append(one_run(admin_url, f"chaos {n}", 1000 + n, args.holders, clean=False))
-    report(results, args.holders)
-    print(
-        f"\nMachine: {os.cpu_count()} CPUs, load average {load_before:.2f} before and "
-        f"{os.getloadavg()[0]:.2f} after; {len(results)} runs in "
-        f"{(datetime.now(UTC) - started).total_seconds():.0f} s."
-    )
-    return 0
+
+    def run(admin_url: str, name: str, seed: int, clean: bool) -> RunResult:
+        return one_run(admin_url, name, seed, args.holders, clean=clean)
+
+    return run_all(args.runs, run, lambda results: report(results, args.holders))
 
 
 if __name__ == "__main__":

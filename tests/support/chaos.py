@@ -4,8 +4,10 @@
   with 500 after keeping the message ("kept"), and with a plain 500.
 * ``plant_reminder`` registers seat holders and plans one meeting whose reminder (a channel post
   plus a DM with a calendar file to every holder) falls due a few seconds from now, real time.
+  Its parts that know no platform (``planting_core``, ``register_holder``,
+  ``plan_reminder_meeting``) serve the Teams support too, so both plant the same meeting.
 * ``Replica`` runs ``klimanet run --http`` as its own process with its own bot token, so the
-  fake can tell the replicas' calls apart.
+  fake can tell the replicas' calls apart; the Teams replica only swaps the platform's settings.
 * ``tally`` counts what reached the fake per conversation: lost and doubled messages and files.
 """
 
@@ -19,10 +21,12 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, ClassVar, Self
 
 from sqlalchemy import func, select
 
@@ -33,6 +37,7 @@ from bot.domain.meetings import MeetingDraft, create_meeting
 from bot.domain.municipalities import default_directory
 from bot.domain.registration import Actor, get_network
 from bot.models import Meeting, MeetingFormat, OutboxMessage, OutboxStatus
+from bot.platform import Core
 from bot.posts.planner import plan_meeting
 from bot.replies import Reply
 from bot.runtime import NETWORK_SLUG, build_core
@@ -95,49 +100,76 @@ class Planted:
         return frozenset(f"D{user}" for user in self.users)
 
 
-def plant_reminder(database_url: str, holders: int, due_in: float) -> Planted:
-    """``holders`` seat holders (three per municipality) and an online meeting whose reminder
-    (``KLIMANET_SCHEDULE=reminder=1d``) falls due ``due_in`` seconds from now."""
+SCHEDULE = "reminder=1d"  # the reminder falls due a day before the meeting starts
+
+
+@contextmanager
+def planting_core(
+    database_url: str, channel: str, facilitator: str
+) -> Iterator[tuple[Core, SystemClock]]:
+    """The bot's core on the database (and its real-time clock), to register the holders and plan
+    the meeting before any replica runs; its engine is disposed on leaving, so it holds no
+    connection the replicas need."""
     settings = Settings(
         database_url=database_url,
-        channel=CHANNEL,
-        admins=frozenset({FACILITATOR}),
+        channel=channel,
+        admins=frozenset({facilitator}),
         registration="open",
-        schedule="reminder=1d",
+        schedule=SCHEDULE,
     )
     clock = SystemClock()
     core = build_core(settings, clock)
     try:
-        users: list[str] = []
-        municipalities = default_directory().all()
-        for n in range(holders):
-            user = f"U{n + 1:05d}"
-            answer = core.service.command(
-                Actor("T0001", user, f"Person {n + 1}"), f"tilmeld {municipalities[n // 3].code}"
-            )
-            assert isinstance(answer, Reply) and "Du er tilmeldt" in answer.text, answer
-            users.append(user)
-        now = clock.now()
-        starts = now + timedelta(days=1, seconds=due_in)
-        with transaction(core.sessions) as session:
-            network = get_network(session, NETWORK_SLUG)
-            draft = MeetingDraft(
-                title="Kaosmøde",
-                starts_at=starts,
-                ends_at=starts + timedelta(hours=2),
-                format=MeetingFormat.ONLINE,
-                link="https://meet.example/kaos",
-            )
-            meeting = create_meeting(session, network, draft, FACILITATOR, now)
-            plan_meeting(session, network, meeting, core.service.plan_config, now)
-            due = session.scalar(
-                select(func.min(OutboxMessage.due_at)).where(OutboxMessage.meeting_id == meeting.id)
-            )
-            meeting_id = meeting.id
-        assert due is not None
-        return Planted(meeting_id, due, tuple(users))
+        yield core, clock
     finally:
         core.engine.dispose()
+
+
+def register_holder(core: Core, actor: Actor, n: int) -> None:
+    """The ``n``th holder (from 0) takes a seat in the ``n // 3``th municipality: three per
+    municipality, so 294 holders fill all 98."""
+    municipality = default_directory().all()[n // 3]
+    answer = core.service.command(actor, f"tilmeld {municipality.code}")
+    assert isinstance(answer, Reply) and "Du er tilmeldt" in answer.text, answer
+
+
+def plan_reminder_meeting(
+    core: Core, now: datetime, facilitator: str, due_in: float
+) -> tuple[int, datetime]:
+    """Creates and plans an online meeting starting a day and ``due_in`` seconds after ``now``,
+    so that its reminder (``SCHEDULE``) falls due ``due_in`` seconds from now; the meeting's id
+    and the due time of its first post."""
+    starts = now + timedelta(days=1, seconds=due_in)
+    with transaction(core.sessions) as session:
+        network = get_network(session, NETWORK_SLUG)
+        draft = MeetingDraft(
+            title="Kaosmøde",
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=2),
+            format=MeetingFormat.ONLINE,
+            link="https://meet.example/kaos",
+        )
+        meeting = create_meeting(session, network, draft, facilitator, now)
+        plan_meeting(session, network, meeting, core.service.plan_config, now)
+        due = session.scalar(
+            select(func.min(OutboxMessage.due_at)).where(OutboxMessage.meeting_id == meeting.id)
+        )
+        meeting_id = meeting.id
+    assert due is not None
+    return meeting_id, due
+
+
+def plant_reminder(database_url: str, holders: int, due_in: float) -> Planted:
+    """``holders`` seat holders (three per municipality) and an online meeting whose reminder
+    (``KLIMANET_SCHEDULE=reminder=1d``) falls due ``due_in`` seconds from now."""
+    with planting_core(database_url, CHANNEL, FACILITATOR) as (core, clock):
+        users: list[str] = []
+        for n in range(holders):
+            user = f"U{n + 1:05d}"
+            register_holder(core, Actor("T0001", user, f"Person {n + 1}"), n)
+            users.append(user)
+        meeting_id, due = plan_reminder_meeting(core, clock.now(), FACILITATOR, due_in)
+        return Planted(meeting_id, due, tuple(users))
 
 
 def _free_port() -> int:
@@ -167,35 +199,38 @@ class Replica:
     def log_path(self) -> Path:
         return self.workdir / f"{self.name}.log"
 
-    def start(self) -> Replica:
-        self.starts += 1
-        env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "KLIMANET_"))},
-            "PYTHONPATH": str(ROOT),
+    # The caller's settings of these kinds are not inherited: the replica runs on exactly the
+    # settings below, whatever the shell that started the tests had set.
+    dropped_env: ClassVar[tuple[str, ...]] = ("SLACK_", "KLIMANET_")
+
+    def platform_env(self, port: int) -> dict[str, str]:
+        """The settings that choose the platform and reach its fake (``port``: where this replica
+        listens); Slack: the fake's URL and this replica's own token."""
+        return {
             "SLACK_BOT_TOKEN": self.token,
             "SLACK_SIGNING_SECRET": "chaos-secret",
             "SLACK_API_BASE_URL": self.base_url,
-            "DATABASE_URL": self.database_url,
             "KLIMANET_CHANNEL": CHANNEL,
             "KLIMANET_ADMINS": FACILITATOR,
-            "KLIMANET_SCHEDULE": "reminder=1d",
+        }
+
+    def start(self) -> Self:
+        self.starts += 1
+        port = _free_port()
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(self.dropped_env)},
+            "PYTHONPATH": str(ROOT),
+            **self.platform_env(port),
+            "DATABASE_URL": self.database_url,
+            "KLIMANET_SCHEDULE": SCHEDULE,
             **({"KLIMANET_DELIVERY_LEASE": self.lease} if self.lease else {}),
             "KLIMANET_OPS_ADDR": "off",
             "KLIMANET_LOG_LEVEL": "INFO",
         }
         self._log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "bot",
-                "run",
-                "--http",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(_free_port()),
-            ],
+            [sys.executable, "-m", "bot", "run", "--http", "--host", "127.0.0.1"]
+            + ["--port", str(port)],
             cwd=self.workdir,
             env=env,
             stdout=self._log,
@@ -326,7 +361,3 @@ def wait_until_done(database_url: str, meeting_id: int, timeout: float) -> float
             return time.monotonic() - started
         time.sleep(0.2)
     return None
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)
