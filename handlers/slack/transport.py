@@ -116,11 +116,13 @@ class _Answered(io.BytesIO):
 def _closed(sock: socket.socket) -> bool:
     """An idle kept connection that is readable has been closed by the server (or sent what
     nobody asked for): either way it is not to be used again."""
+    # poll, not select: select() refuses descriptors above 1023, which a busy process reaches.
+    poller = select.poll()
     try:
-        readable, _, _ = select.select([sock], [], [], 0)
+        poller.register(sock, select.POLLIN)
+        return bool(poller.poll(0))
     except (OSError, ValueError):
         return True
-    return bool(readable)
 
 
 # The process's connections. Nothing is opened before the first call.
