@@ -20,6 +20,9 @@ from bot.models import (
     SeatKind,
 )
 
+# ``session.info`` key: the events ``record`` wrote in the session's current transaction.
+RECORDED = "klimanet.seat_events_recorded"
+
 
 def record(
     session: Session,
@@ -59,10 +62,6 @@ def record(
     (event,) = insert_objects(session, SeatEvent, [values])
     session.info.setdefault(RECORDED, []).append(event)
     return event
-
-
-# ``session.info`` key: the events ``record`` wrote in the session's current transaction.
-RECORDED = "klimanet.seat_events_recorded"
 
 
 # -- history ------------------------------------------------------------------------------------
