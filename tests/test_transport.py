@@ -11,6 +11,7 @@ from urllib.error import URLError
 from urllib.request import Request
 
 import pytest
+from slack_sdk.errors import SlackRequestError
 
 from handlers.slack.client import make_delivery_client, make_web_client, respond
 from handlers.slack.transport import KeptAlive, KeptAliveWebClient
@@ -76,6 +77,12 @@ def test_a_refused_connection_is_a_urlerror_as_with_urlopen() -> None:
     request = Request(f"http://127.0.0.1:{port}/api/users.info", data=b"user=U0ANNA")
     with pytest.raises(URLError):
         KeptAlive().open(request, timeout=2)
+
+
+def test_a_url_that_is_not_http_is_refused_and_not_retried(slack: FakeSlack) -> None:
+    assert respond("file:///etc/passwd", {"text": "Du er tilmeldt"}) is False
+    with pytest.raises(SlackRequestError):
+        KeptAlive().open(Request("ftp://example.org/x", data=b""), timeout=2)
 
 
 def test_a_rate_limit_and_a_server_error_reach_the_retry_handlers(slack: FakeSlack) -> None:

@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 from urllib.request import Request
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackRequestError
 from slack_sdk.webhook import WebhookClient, WebhookResponse
 
 _Key = tuple[str, str, int, float | None]
@@ -71,7 +72,8 @@ class KeptAlive:
         """``urlopen(req, timeout=timeout)``, its exceptions included; the answer is read."""
         url = urlsplit(req.full_url)
         if url.scheme not in ("http", "https") or not url.hostname:
-            raise URLError(f"unsupported URL: {req.full_url}")
+            # As slack_sdk refuses it: not a URLError, which the retry handlers would repeat.
+            raise SlackRequestError(f"Invalid URL detected: {req.full_url}")
         port = url.port or (443 if url.scheme == "https" else 80)
         key = (url.scheme, url.hostname, port, timeout)
         connection = self._connection(key)
@@ -93,12 +95,6 @@ class KeptAlive:
                 req.full_url, response.status, response.reason, response.headers, answer
             )
         return answer
-
-    def close(self) -> None:
-        """Close this thread's kept connections."""
-        for connection in self._connections().values():
-            connection.close()
-        self._connections().clear()
 
 
 class _Answered(io.BytesIO):
