@@ -44,13 +44,15 @@ class SlackDriver:
         team_id: str = TEAM_ID,
         *,
         timeout: float = 10.0,
+        session: requests.Session | None = None,
     ) -> None:
         self.url = url
         self.fake = fake
         self.team_id = team_id
         self.timeout = timeout
         self._verifier = SignatureVerifier(signing_secret)
-        self._session = requests.Session()
+        # ``session``: where requests go (the burst benchmark takes them, to send them itself).
+        self._session = session if session is not None else requests.Session()
         self._counter = itertools.count(1)
         # What the last request carried, for assertions such as "the bot used this trigger_id".
         self.last_payload: dict[str, Any] | None = None
