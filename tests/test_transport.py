@@ -8,6 +8,7 @@ import socket
 import threading
 from http.client import RemoteDisconnected
 from urllib.error import URLError
+from urllib.parse import urlsplit
 from urllib.request import Request
 
 import pytest
@@ -60,6 +61,34 @@ def test_a_connection_the_server_closed_is_replaced_before_it_is_used(slack: Fak
     assert web.users_info(user="U0ANNA")["ok"] is True
     assert slack.stats["connections"] == 2
     assert [call.ok for call in slack.calls("users.info")] == [True, True]
+
+
+def test_a_thread_lets_go_of_a_connection_its_server_closed_when_it_connects_elsewhere() -> None:
+    connections = KeptAlive()
+    with FakeSlack() as first:
+        first.add_user("U0ANNA", "Anna Jensen")
+        client(first, connections).users_info(user="U0ANNA")
+        first_port = urlsplit(first.base_url).port
+        assert [port for _, _, port in connections.held()] == [first_port]
+    # The first server has stopped and closed its side; this thread never calls it again.
+    with FakeSlack() as second:
+        second.add_user("U0ANNA", "Anna Jensen")
+        client(second, connections).users_info(user="U0ANNA")
+        assert [port for _, _, port in connections.held()] == [urlsplit(second.base_url).port]
+
+
+def test_connections_to_servers_that_keep_them_are_kept_beside_a_new_one(
+    slack: FakeSlack,
+) -> None:
+    connections = KeptAlive()
+    client(slack, connections).users_info(user="U0ANNA")
+    with FakeSlack() as other:
+        other.add_user("U0ANNA", "Anna Jensen")
+        client(other, connections).users_info(user="U0ANNA")
+        ports = {port for _, _, port in connections.held()}
+        assert ports == {urlsplit(slack.base_url).port, urlsplit(other.base_url).port}
+    client(slack, connections).users_info(user="U0ANNA")
+    assert slack.stats["connections"] == 1
 
 
 def test_response_url_answers_reuse_the_connection(slack: FakeSlack) -> None:

@@ -58,6 +58,7 @@ class KeptAlive:
         if connection is not None and connection.sock is not None and _closed(connection.sock):
             connection.close()  # the server closed it while it was idle: it connects anew
         if connection is None:
+            _let_go_of_closed(connections)
             scheme, host, port, timeout = key
             if scheme == "https":
                 connection = http.client.HTTPSConnection(
@@ -67,6 +68,10 @@ class KeptAlive:
                 connection = http.client.HTTPConnection(host, port, timeout=timeout)
             connections[key] = connection
         return connection
+
+    def held(self) -> list[tuple[str, str, int]]:
+        """Scheme, host and port of each connection this thread holds open."""
+        return [key[:3] for key, c in self._connections().items() if c.sock is not None]
 
     def open(self, req: Request, timeout: float | None) -> _Answered:
         """``urlopen(req, timeout=timeout)``, its exceptions included; the answer is read."""
@@ -107,6 +112,16 @@ class _Answered(io.BytesIO):
 
     def read_text(self) -> str:
         return self.getvalue().decode(self.headers.get_content_charset() or "utf-8")
+
+
+def _let_go_of_closed(connections: dict[_Key, http.client.HTTPConnection]) -> None:
+    """Before a thread connects to a new host: forget the connections it holds that their
+    servers closed, or that failed. Otherwise a host it never calls again (a server that
+    moved, a test's fake that stopped) would keep its socket open until the thread ends."""
+    for key, connection in list(connections.items()):
+        if connection.sock is None or _closed(connection.sock):
+            connection.close()
+            del connections[key]
 
 
 def _closed(sock: socket.socket) -> bool:
